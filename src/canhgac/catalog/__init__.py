@@ -1,0 +1,16 @@
+"""The catalog: every check and every framework clause, as validated data (not code)."""
+
+from canhgac.catalog.loader import Catalog, CatalogError, load_catalog
+from canhgac.catalog.schema import CheckEntry, Clause, Coverage, Framework, Mode, Severity
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "CheckEntry",
+    "Clause",
+    "Coverage",
+    "Framework",
+    "Mode",
+    "Severity",
+    "load_catalog",
+]

@@ -1,0 +1,113 @@
+"""The catalog's schema: one generic shape for checks, one for framework clauses.
+
+Text lives here in both languages (``vi`` and ``en``); checks only emit message keys.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Mode(StrEnum):
+    AUTOMATED = "automated"  # code implements it
+    SELF_ASSESSMENT = "self_assessment"  # a question the agency answers, with evidence
+    WORKFLOW = "workflow"  # tracked in the platform (later capabilities)
+
+
+class Coverage(StrEnum):
+    AUTOMATED = "automated"
+    PARTIAL = "partial"
+    SELF_ASSESSMENT = "self_assessment"
+
+
+class Text(BaseModel):
+    """A user-facing text in Vietnamese and English."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class Reference(BaseModel):
+    """Where a requirement comes from: a framework clause, an RFC section, a standard."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc: str  # framework id (KG20, CV430, CV2132, ...) or a standard (RFC7208, ...)
+    clause: str = ""
+    url: str = ""
+
+
+class CheckEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9-]+)+$")
+    family: str
+    severity: Severity
+    mode: Mode = Mode.AUTOMATED
+    target: str = "domain"
+    title: Text
+    rationale: Text
+    remediation: Text
+    references: tuple[Reference, ...] = ()
+    # message key -> text with {placeholders}; "error" is provided by the loader
+    messages: dict[str, Text] = Field(default_factory=dict)
+    # for self-assessment entries: the question put to the agency, and the evidence expected
+    question: Text | None = None
+    evidence_expected: Text | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _keys(cls, value: dict[str, Text]) -> dict[str, Text]:
+        for key in value:
+            if not key.replace("_", "").replace("-", "").replace(".", "").isalnum():
+                raise ValueError(f"message key {key!r}: letters, digits, '.', '-', '_' only")
+        return value
+
+
+class Clause(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: Text
+    text: Text  # a paraphrase of the requirement
+    inferred: bool = False  # True: reconstructed, the official text was not available
+    confirmed_by: str = ""  # who confirmed an inferred clause against the official text
+    coverage: Coverage
+    checks: tuple[str, ...] = ()
+
+
+class Framework(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: Text
+    source: str  # document number, date, issuer
+    note: Text | None = None
+    clauses: tuple[Clause, ...]
+
+
+class CatalogFile(BaseModel):
+    """One YAML file of check entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[CheckEntry]

@@ -1,0 +1,1 @@
+"""Check modules: each holds a few small, pure check functions for one family."""

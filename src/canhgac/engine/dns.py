@@ -1,0 +1,280 @@
+"""Async DNS client on dnspython: configurable resolvers, timeouts, TCP fallback, per-run cache.
+
+Every DNS outcome (NXDOMAIN, SERVFAIL, timeout, malformed answer...) is returned as a typed
+:class:`DnsAnswer`; nothing here raises for what a DNS server says or fails to say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from canhgac.engine.results import ErrorReason
+
+
+class DnsStatus(StrEnum):
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    MALFORMED = "malformed"
+
+    @property
+    def is_failure(self) -> bool:
+        """True when nothing can be concluded about the name (not even that it is absent)."""
+        return self in (DnsStatus.SERVFAIL, DnsStatus.REFUSED, DnsStatus.TIMEOUT, DnsStatus.MALFORMED)
+
+    @property
+    def error_reason(self) -> ErrorReason:
+        """The result error reason for a failed lookup."""
+        return {
+            DnsStatus.SERVFAIL: ErrorReason.DNS_SERVFAIL,
+            DnsStatus.REFUSED: ErrorReason.DNS_REFUSED,
+            DnsStatus.TIMEOUT: ErrorReason.TIMEOUT,
+            DnsStatus.MALFORMED: ErrorReason.DNS_MALFORMED,
+        }.get(self, ErrorReason.INTERNAL)
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    host: str
+    port: int = 53
+
+    @classmethod
+    def parse(cls, text: str, default_port: int = 53) -> ServerAddress:
+        """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address."""
+        value = text.strip()
+        if value.startswith("["):
+            host, _, rest = value[1:].partition("]")
+            port = int(rest[1:]) if rest.startswith(":") else default_port
+        elif value.count(":") == 1:
+            host, _, port_text = value.partition(":")
+            port = int(port_text)
+        else:
+            host, port = value, default_port
+        ipaddress.ip_address(host)  # resolvers are given by address; raises ValueError otherwise
+        if not 0 < port < 65536:
+            raise ValueError(f"port out of range: {port}")
+        return cls(host, port)
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """The outcome of one question."""
+
+    name: str
+    rdtype: str
+    status: DnsStatus
+    rdata: tuple[dns.rdata.Rdata, ...] = ()
+    ttl: int = 0
+    cnames: tuple[str, ...] = ()  # CNAME chain followed from ``name``, in order
+    authenticated: bool = False  # AD flag from a validating resolver
+    authoritative: bool = False  # AA flag (meaningful for direct server queries)
+    signatures: tuple[dns.rdata.Rdata, ...] = ()  # RRSIGs covering the answer, when asked
+    server: str = ""
+    used_tcp: bool = False
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is DnsStatus.OK
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        return tuple(r.to_text() for r in self.rdata)
+
+    def txt_strings(self) -> tuple[str, ...]:
+        """TXT/SPF records with their character-strings joined (RFC 7208 3.3).
+
+        Bytes that are not UTF-8 are replaced rather than raising.
+        """
+        out = []
+        for r in self.rdata:
+            strings = getattr(r, "strings", None)
+            if strings is None:
+                continue
+            out.append(b"".join(strings).decode("utf-8", errors="replace"))
+        return tuple(out)
+
+
+def _name(text: str) -> dns.name.Name:
+    return dns.name.from_text(text.rstrip(".") + ".")
+
+
+@dataclass
+class DnsClient:
+    """Resolves through configured recursive resolvers and queries servers directly.
+
+    One client lives for one run: its cache makes each (name, type) cost one round trip
+    however many checks ask, and concurrent asks wait for the first.
+    """
+
+    resolvers: tuple[ServerAddress, ...]
+    timeout: float = 3.0
+    attempts: int = 2
+    max_in_flight: int = 256
+    _cache: dict[tuple[str, ...], asyncio.Future[DnsAnswer]] = field(default_factory=dict, repr=False)
+    _sem: asyncio.Semaphore | None = field(default=None, repr=False)
+    queries_sent: int = 0
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.max_in_flight)
+        return self._sem
+
+    async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
+        """Ask the resolvers (recursion desired). Cached for the life of the client."""
+        key = ("r", name.lower().rstrip("."), rdtype.upper(), "1" if dnssec else "0")
+        return await self._cached(key, lambda: self._resolve(name, rdtype, dnssec))
+
+    async def query_server(
+        self,
+        server: ServerAddress,
+        name: str,
+        rdtype: str,
+        *,
+        tcp: bool = False,
+        dnssec: bool = False,
+    ) -> DnsAnswer:
+        """Ask one server directly, without recursion (for authoritative checks). Cached."""
+        key = ("s", str(server), name.lower().rstrip("."), rdtype.upper(), "t" if tcp else "u",
+               "1" if dnssec else "0")
+        return await self._cached(
+            key, lambda: self._ask(server, name, rdtype, recursion=False, tcp=tcp, dnssec=dnssec)
+        )
+
+    async def _cached(self, key: tuple[str, ...], make: object) -> DnsAnswer:
+        fut = self._cache.get(key)
+        if fut is None:
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            self._cache[key] = fut
+            try:
+                fut.set_result(await make())  # type: ignore[operator]
+            except BaseException as exc:  # pragma: no cover - cancellation / internal error
+                del self._cache[key]
+                fut.set_exception(exc)
+                fut.exception()  # mark retrieved so asyncio does not warn
+                raise
+        return await asyncio.shield(fut)
+
+    async def _resolve(self, name: str, rdtype: str, dnssec: bool) -> DnsAnswer:
+        last: DnsAnswer | None = None
+        for _ in range(max(1, self.attempts)):
+            for server in self.resolvers:
+                answer = await self._ask(server, name, rdtype, recursion=True, tcp=False, dnssec=dnssec)
+                if not answer.status.is_failure:
+                    return answer
+                last = answer
+        assert last is not None, "DnsClient needs at least one resolver"
+        return last
+
+    async def _ask(
+        self,
+        server: ServerAddress,
+        name: str,
+        rdtype: str,
+        *,
+        recursion: bool,
+        tcp: bool,
+        dnssec: bool,
+    ) -> DnsAnswer:
+        base = {"name": name.rstrip(".").lower(), "rdtype": rdtype.upper(), "server": str(server)}
+        try:
+            qname = _name(name)
+            qtype = dns.rdatatype.from_text(rdtype)
+        except (dns.exception.DNSException, ValueError) as exc:
+            return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"bad question: {exc}", **base)
+        query = dns.message.make_query(qname, qtype, want_dnssec=dnssec, use_edns=0, payload=1232)
+        if not recursion:
+            query.flags &= ~dns.flags.RD
+        async with self._semaphore():
+            self.queries_sent += 1
+            try:
+                if tcp:
+                    response = await dns.asyncquery.tcp(
+                        query, server.host, timeout=self.timeout, port=server.port
+                    )
+                    used_tcp = True
+                else:
+                    response, used_tcp = await dns.asyncquery.udp_with_fallback(
+                        query, server.host, timeout=self.timeout, port=server.port
+                    )
+            except dns.exception.Timeout:
+                return DnsAnswer(status=DnsStatus.TIMEOUT, detail=f"no answer in {self.timeout}s", **base)
+            except (ConnectionError, OSError) as exc:
+                return DnsAnswer(status=DnsStatus.TIMEOUT, detail=f"connection failed: {exc}", **base)
+            except (dns.exception.DNSException, ValueError, EOFError, UnicodeError) as exc:
+                return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}", **base)
+        return _interpret(response, qname, qtype, used_tcp, base)
+
+
+def _interpret(
+    response: dns.message.Message,
+    qname: dns.name.Name,
+    qtype: dns.rdatatype.RdataType,
+    used_tcp: bool,
+    base: dict[str, str],
+) -> DnsAnswer:
+    flags = {
+        "authenticated": bool(response.flags & dns.flags.AD),
+        "authoritative": bool(response.flags & dns.flags.AA),
+        "used_tcp": used_tcp,
+    }
+    rcode = response.rcode()
+    if rcode == dns.rcode.SERVFAIL:
+        return DnsAnswer(status=DnsStatus.SERVFAIL, detail="SERVFAIL", **flags, **base)  # type: ignore[arg-type]
+    if rcode == dns.rcode.REFUSED:
+        return DnsAnswer(status=DnsStatus.REFUSED, detail="REFUSED", **flags, **base)  # type: ignore[arg-type]
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        text = dns.rcode.to_text(rcode)
+        return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"rcode {text}", **flags, **base)  # type: ignore[arg-type]
+    # Follow the CNAME chain inside the answer section.
+    cnames: list[str] = []
+    current = qname
+    for _ in range(16):
+        rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
+        if rrset is not None or qtype == dns.rdatatype.CNAME:
+            break
+        cname = response.get_rrset(response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
+        if cname is None:
+            break
+        current = cname[0].target  # type: ignore[attr-defined]
+        cnames.append(current.to_text().rstrip(".").lower())
+    else:
+        return DnsAnswer(status=DnsStatus.MALFORMED, detail="CNAME chain too long", **flags, **base)  # type: ignore[arg-type]
+    if rcode == dns.rcode.NXDOMAIN:
+        return DnsAnswer(status=DnsStatus.NXDOMAIN, cnames=tuple(cnames), **flags, **base)  # type: ignore[arg-type]
+    rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
+    if rrset is None or len(rrset) == 0:
+        return DnsAnswer(status=DnsStatus.NODATA, cnames=tuple(cnames), **flags, **base)  # type: ignore[arg-type]
+    sigs = response.get_rrset(
+        response.answer, current, dns.rdataclass.IN, dns.rdatatype.RRSIG, covers=qtype
+    )
+    return DnsAnswer(
+        status=DnsStatus.OK,
+        rdata=tuple(rrset),
+        ttl=rrset.ttl,
+        cnames=tuple(cnames),
+        signatures=tuple(sigs) if sigs is not None else (),
+        **flags,  # type: ignore[arg-type]
+        **base,
+    )

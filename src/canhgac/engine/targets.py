@@ -1,0 +1,34 @@
+"""What can be scanned: typed, immutable targets that name their agency."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class TargetKind(StrEnum):
+    """The kind of thing a check looks at; each check declares exactly one."""
+
+    DOMAIN = "domain"  # an e-mail/DNS domain of an agency
+    MAIL_HOST = "mail_host"  # one mail server host name
+    URL = "url"  # one web portal or webmail URL
+    SERVICE = "service"  # host:port
+    RANGE = "range"  # an address range (CIDR)
+
+
+class Target(BaseModel):
+    """One thing to scan, owned by one agency of the inventory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: TargetKind
+    name: str
+    agency: str
+    port: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable text key, used in fingerprints and reports (e.g. ``domain:a.gov.vn``)."""
+        suffix = f":{self.port}" if self.port is not None else ""
+        return f"{self.kind.value}:{self.name}{suffix}"
