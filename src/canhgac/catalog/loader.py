@@ -125,7 +125,9 @@ def _validate_clauses(path: Path, fw: Framework, checks: dict[str, CheckEntry]) 
             raise CatalogError(f"{path}: clause {clause.id} names unknown checks {unknown}")
         modes = {checks[c].mode for c in clause.checks}
         if clause.coverage is Coverage.AUTOMATED and Mode.AUTOMATED not in modes:
-            raise CatalogError(f"{path}: clause {clause.id} says automated but names no automated check")
+            raise CatalogError(
+                f"{path}: clause {clause.id} says automated but names no automated check"
+            )
 
 
 def missing_entries(catalog: Catalog, check_ids: Iterable[str]) -> list[str]:

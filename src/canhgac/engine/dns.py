@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import dns.asyncquery
@@ -37,7 +37,12 @@ class DnsStatus(StrEnum):
     @property
     def is_failure(self) -> bool:
         """True when nothing can be concluded about the name (not even that it is absent)."""
-        return self in (DnsStatus.SERVFAIL, DnsStatus.REFUSED, DnsStatus.TIMEOUT, DnsStatus.MALFORMED)
+        return self in (
+            DnsStatus.SERVFAIL,
+            DnsStatus.REFUSED,
+            DnsStatus.TIMEOUT,
+            DnsStatus.MALFORMED,
+        )
 
     @property
     def error_reason(self) -> ErrorReason:
@@ -131,7 +136,9 @@ class DnsClient:
     timeout: float = 3.0
     attempts: int = 2
     max_in_flight: int = 256
-    _cache: dict[tuple[str, ...], asyncio.Future[DnsAnswer]] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[str, ...], asyncio.Future[DnsAnswer]] = field(
+        default_factory=dict, repr=False
+    )
     _sem: asyncio.Semaphore | None = field(default=None, repr=False)
     queries_sent: int = 0
 
@@ -155,8 +162,14 @@ class DnsClient:
         dnssec: bool = False,
     ) -> DnsAnswer:
         """Ask one server directly, without recursion (for authoritative checks). Cached."""
-        key = ("s", str(server), name.lower().rstrip("."), rdtype.upper(), "t" if tcp else "u",
-               "1" if dnssec else "0")
+        key = (
+            "s",
+            str(server),
+            name.lower().rstrip("."),
+            rdtype.upper(),
+            "t" if tcp else "u",
+            "1" if dnssec else "0",
+        )
         return await self._cached(
             key, lambda: self._ask(server, name, rdtype, recursion=False, tcp=tcp, dnssec=dnssec)
         )
@@ -180,7 +193,9 @@ class DnsClient:
         last: DnsAnswer | None = None
         for _ in range(max(1, self.attempts)):
             for server in self.resolvers:
-                answer = await self._ask(server, name, rdtype, recursion=True, tcp=False, dnssec=dnssec)
+                answer = await self._ask(
+                    server, name, rdtype, recursion=True, tcp=False, dnssec=dnssec
+                )
                 if not answer.status.is_failure:
                     return answer
                 last = answer
@@ -197,12 +212,17 @@ class DnsClient:
         tcp: bool,
         dnssec: bool,
     ) -> DnsAnswer:
-        base = {"name": name.rstrip(".").lower(), "rdtype": rdtype.upper(), "server": str(server)}
+        base = DnsAnswer(
+            name=name.rstrip(".").lower(),
+            rdtype=rdtype.upper(),
+            status=DnsStatus.OK,
+            server=str(server),
+        )
         try:
             qname = _name(name)
             qtype = dns.rdatatype.from_text(rdtype)
         except (dns.exception.DNSException, ValueError) as exc:
-            return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"bad question: {exc}", **base)
+            return replace(base, status=DnsStatus.MALFORMED, detail=f"bad question: {exc}")
         query = dns.message.make_query(qname, qtype, want_dnssec=dnssec, use_edns=0, payload=1232)
         if not recursion:
             query.flags &= ~dns.flags.RD
@@ -219,11 +239,15 @@ class DnsClient:
                         query, server.host, timeout=self.timeout, port=server.port
                     )
             except dns.exception.Timeout:
-                return DnsAnswer(status=DnsStatus.TIMEOUT, detail=f"no answer in {self.timeout}s", **base)
+                return replace(
+                    base, status=DnsStatus.TIMEOUT, detail=f"no answer in {self.timeout}s"
+                )
             except (ConnectionError, OSError) as exc:
-                return DnsAnswer(status=DnsStatus.TIMEOUT, detail=f"connection failed: {exc}", **base)
+                return replace(base, status=DnsStatus.TIMEOUT, detail=f"connection failed: {exc}")
             except (dns.exception.DNSException, ValueError, EOFError, UnicodeError) as exc:
-                return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}", **base)
+                return replace(
+                    base, status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}"
+                )
         return _interpret(response, qname, qtype, used_tcp, base)
 
 
@@ -232,21 +256,22 @@ def _interpret(
     qname: dns.name.Name,
     qtype: dns.rdatatype.RdataType,
     used_tcp: bool,
-    base: dict[str, str],
+    template: DnsAnswer,
 ) -> DnsAnswer:
-    flags = {
-        "authenticated": bool(response.flags & dns.flags.AD),
-        "authoritative": bool(response.flags & dns.flags.AA),
-        "used_tcp": used_tcp,
-    }
+    base = replace(
+        template,
+        authenticated=bool(response.flags & dns.flags.AD),
+        authoritative=bool(response.flags & dns.flags.AA),
+        used_tcp=used_tcp,
+    )
     rcode = response.rcode()
     if rcode == dns.rcode.SERVFAIL:
-        return DnsAnswer(status=DnsStatus.SERVFAIL, detail="SERVFAIL", **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.SERVFAIL, detail="SERVFAIL")
     if rcode == dns.rcode.REFUSED:
-        return DnsAnswer(status=DnsStatus.REFUSED, detail="REFUSED", **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.REFUSED, detail="REFUSED")
     if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
         text = dns.rcode.to_text(rcode)
-        return DnsAnswer(status=DnsStatus.MALFORMED, detail=f"rcode {text}", **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.MALFORMED, detail=f"rcode {text}")
     # Follow the CNAME chain inside the answer section.
     cnames: list[str] = []
     current = qname
@@ -257,24 +282,23 @@ def _interpret(
         cname = response.get_rrset(response.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
         if cname is None:
             break
-        current = cname[0].target  # type: ignore[attr-defined]
+        current = cname[0].target
         cnames.append(current.to_text().rstrip(".").lower())
     else:
-        return DnsAnswer(status=DnsStatus.MALFORMED, detail="CNAME chain too long", **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.MALFORMED, detail="CNAME chain too long")
     if rcode == dns.rcode.NXDOMAIN:
-        return DnsAnswer(status=DnsStatus.NXDOMAIN, cnames=tuple(cnames), **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.NXDOMAIN, cnames=tuple(cnames))
     rrset = response.get_rrset(response.answer, current, dns.rdataclass.IN, qtype)
     if rrset is None or len(rrset) == 0:
-        return DnsAnswer(status=DnsStatus.NODATA, cnames=tuple(cnames), **flags, **base)  # type: ignore[arg-type]
+        return replace(base, status=DnsStatus.NODATA, cnames=tuple(cnames))
     sigs = response.get_rrset(
         response.answer, current, dns.rdataclass.IN, dns.rdatatype.RRSIG, covers=qtype
     )
-    return DnsAnswer(
+    return replace(
+        base,
         status=DnsStatus.OK,
         rdata=tuple(rrset),
         ttl=rrset.ttl,
         cnames=tuple(cnames),
         signatures=tuple(sigs) if sigs is not None else (),
-        **flags,  # type: ignore[arg-type]
-        **base,
     )

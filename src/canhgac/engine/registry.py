@@ -47,7 +47,9 @@ class CollectorSpec:
     func: CollectFunc
 
 
-def check(check_id: str, *, target: TargetKind, needs: type[Any] | tuple[type[Any], ...]) -> Callable[[F], F]:
+def check(
+    check_id: str, *, target: TargetKind, needs: type[Any] | tuple[type[Any], ...]
+) -> Callable[[F], F]:
     """Declare a check. The function takes the needed facts, in order, then ``CheckParams``."""
     needed = needs if isinstance(needs, tuple) else (needs,)
 
@@ -80,9 +82,7 @@ class Registry:
     def for_kind(self, kind: TargetKind) -> list[CheckSpec]:
         return [c for c in self.checks.values() if c.target_kind is kind]
 
-    def select(
-        self, *, families: Iterable[str] = (), ids: Iterable[str] = ()
-    ) -> Registry:
+    def select(self, *, families: Iterable[str] = (), ids: Iterable[str] = ()) -> Registry:
         """A registry narrowed to check ids or id prefixes (``mail.spf`` selects ``mail.spf.*``)."""
         fams = tuple(families)
         wanted = set(ids)

@@ -18,7 +18,7 @@ from canhgac.engine.targets import Target
 
 
 class Status(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
@@ -79,11 +79,15 @@ def _outcome(
     )
 
 
-def passed(key: str, evidence: Mapping[str, Any] | None = None, **values: str | int | float) -> Outcome:
+def passed(
+    key: str, evidence: Mapping[str, Any] | None = None, **values: str | int | float
+) -> Outcome:
     return _outcome(Status.PASS, key, evidence, values)
 
 
-def failed(key: str, evidence: Mapping[str, Any] | None = None, **values: str | int | float) -> Outcome:
+def failed(
+    key: str, evidence: Mapping[str, Any] | None = None, **values: str | int | float
+) -> Outcome:
     return _outcome(Status.FAIL, key, evidence, values)
 
 

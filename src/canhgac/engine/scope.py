@@ -52,7 +52,9 @@ class Scope:
             return True
         return any(n == d or n.endswith("." + d) for d in self.domains)
 
-    def allows_address(self, address: str, *, via: str | None = None, delegated_by: str | None = None) -> bool:
+    def allows_address(
+        self, address: str, *, via: str | None = None, delegated_by: str | None = None
+    ) -> bool:
         """May we connect to ``address``?
 
         ``via`` is the name the address was resolved from; ``delegated_by`` the in-scope zone
@@ -74,7 +76,9 @@ class Scope:
         if not self.allows_name(name):
             raise OutOfScopeError(f"{name} is not in the inventory's declared scope")
 
-    def require_address(self, address: str, *, via: str | None = None, delegated_by: str | None = None) -> None:
+    def require_address(
+        self, address: str, *, via: str | None = None, delegated_by: str | None = None
+    ) -> None:
         if not self.allows_address(address, via=via, delegated_by=delegated_by):
             extra = " (loopback-only mode)" if self.loopback_only else ""
             raise OutOfScopeError(f"address {address} is outside the declared scope{extra}")

@@ -1,0 +1,26 @@
+"""The built-in checks and collectors: one explicit list of modules, no discovery magic."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from canhgac.engine.registry import Registry, build_registry
+
+CHECK_MODULES: tuple[str, ...] = (
+    "canhgac.engine.collectors.spf",
+    "canhgac.engine.collectors.mail_domain",
+    "canhgac.engine.collectors.zone",
+    "canhgac.engine.checks.mail_mx",
+    "canhgac.engine.checks.mail_spf",
+    "canhgac.engine.checks.mail_dmarc",
+    "canhgac.engine.checks.mail_dkim",
+    "canhgac.engine.checks.mail_transport",
+    "canhgac.engine.checks.dns_zone",
+)
+
+
+@cache
+def builtin_registry() -> Registry:
+    """Every built-in check, with the collectors they need. Fails loudly on a broken module."""
+    return build_registry(importlib.import_module(name) for name in CHECK_MODULES)

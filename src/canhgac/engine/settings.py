@@ -1,0 +1,85 @@
+"""Scan settings: one typed, serialisable value built at the edge (CLI, console, worker).
+
+Everything a worker needs to rebuild the collect context travels in it, so that a shard can
+run in-process or on another machine unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from canhgac.engine.context import CollectContext, TargetOptions
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.params import CheckParams
+from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.scope import Scope
+
+
+class ScopeSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    domains: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    loopback_only: bool = False
+
+    def build(self) -> Scope:
+        return Scope.build(
+            domains=self.domains,
+            networks=self.networks,
+            hosts=self.hosts,
+            loopback_only=self.loopback_only,
+        )
+
+
+class ScanSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    resolvers: tuple[str, ...] = ("127.0.0.1:53",)
+    dns_timeout: float = Field(default=2.0, gt=0, le=30)
+    dns_attempts: int = Field(default=2, ge=1, le=5)
+    dns_max_in_flight: int = Field(default=256, ge=1, le=4096)
+    nameserver_port: int = Field(default=53, ge=1, le=65535)
+    target_timeout: float = Field(default=60.0, gt=0)
+    concurrency: int = Field(default=100, ge=1, le=5000)
+    params: CheckParams = Field(default_factory=CheckParams)
+    scope: ScopeSettings = Field(default_factory=ScopeSettings)
+    public_suffixes: tuple[str, ...] = ()
+    target_options: Mapping[str, TargetOptions] = Field(default_factory=dict)
+
+    def resolver_addresses(self) -> tuple[ServerAddress, ...]:
+        return tuple(ServerAddress.parse(r) for r in self.resolvers)
+
+    def build_context(self) -> CollectContext:
+        """A fresh context (and DNS cache) for one run or one shard."""
+        dns = DnsClient(
+            self.resolver_addresses(),
+            timeout=self.dns_timeout,
+            attempts=self.dns_attempts,
+            max_in_flight=self.dns_max_in_flight,
+        )
+        return CollectContext(
+            dns=dns,
+            scope=self.scope.build(),
+            params=self.params,
+            public_suffixes=PublicSuffixes(extra=self.public_suffixes),
+            nameserver_port=self.nameserver_port,
+            timeout=self.dns_timeout,
+            target_options=dict(self.target_options),
+        )
+
+
+def system_resolvers(path: str = "/etc/resolv.conf") -> tuple[str, ...]:
+    """The host's configured resolvers, used when no ``--resolver`` is given."""
+    found: list[str] = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "nameserver":
+                    found.append(parts[1].split("%")[0])
+    except OSError:
+        pass
+    return tuple(found) or ("127.0.0.1",)
