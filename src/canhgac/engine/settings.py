@@ -25,6 +25,15 @@ class ScopeSettings(BaseModel):
     hosts: tuple[str, ...] = ()
     loopback_only: bool = False
 
+    @classmethod
+    def from_scope(cls, scope: Scope) -> ScopeSettings:
+        return cls(
+            domains=tuple(sorted(scope.domains)),
+            networks=tuple(str(n) for n in scope.networks),
+            hosts=tuple(sorted(scope.hosts)),
+            loopback_only=scope.loopback_only,
+        )
+
     def build(self) -> Scope:
         return Scope.build(
             domains=self.domains,

@@ -1,0 +1,1 @@
+"""The command line: thin, parses arguments, calls the services, renders with Rich."""

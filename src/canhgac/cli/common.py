@@ -1,0 +1,46 @@
+"""Options and helpers shared by the CLI's commands: workspace, store set-up, console output."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from canhgac.i18n import gettext as _
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    workspace: Path
+    database_url: str | None
+    lang: str
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+def workspace_default() -> Path:
+    return Path(os.environ.get("CANHGAC_WORKSPACE", "canhgac-workspace"))
+
+
+def open_store(st: CliState) -> None:
+    """Configure Django for the store (SQLite in the workspace unless a database URL is given)."""
+    from canhgac.console.bootstrap import migrate, setup_django
+
+    st.workspace.mkdir(parents=True, exist_ok=True)
+    setup_django(database_url=st.database_url, workspace=st.workspace.resolve())
+    migrate()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]{_('Error')}:[/] {message}")
+    return typer.Exit(code)

@@ -1,0 +1,72 @@
+"""The ``canhgac`` command: global options, then one sub-command per job."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from canhgac import __version__
+from canhgac.cli.common import CliState, workspace_default
+from canhgac.i18n import set_language
+
+app = typer.Typer(
+    name="canhgac",
+    help="canhgac: scan and watch the security of a province's state agencies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"canhgac {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    workspace: Annotated[Path | None, typer.Option(help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
+    database_url: Annotated[str | None, typer.Option(help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL")] = None,
+    lang: Annotated[str, typer.Option(help="Language of messages and reports: vi or en. Env: CANHGAC_LANG")] = "",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+) -> None:
+    language = lang or os.environ.get("CANHGAC_LANG", "vi")
+    if language not in ("vi", "en"):
+        raise typer.BadParameter("--lang must be vi or en")
+    set_language(language)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = CliState(
+        workspace=workspace or workspace_default(),
+        database_url=database_url or os.environ.get("CANHGAC_DATABASE_URL"),
+        lang=language,
+    )
+
+
+def _mount() -> None:
+    from canhgac.cli import catalog_cmd, demo_cmd, findings_cmd, inventory_cmd, lab_cmd, report_cmd, scan_cmd
+
+    app.command("scan")(scan_cmd.scan)
+    app.command("retest")(findings_cmd.retest)
+    app.command("report")(report_cmd.report)
+    app.command("demo")(demo_cmd.demo)
+    app.command("schema")(report_cmd.schema)
+    app.add_typer(inventory_cmd.app, name="inventory", help="Check and import inventories.")
+    app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
+    app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
+    app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
+
+
+_mount()
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

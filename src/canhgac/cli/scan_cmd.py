@@ -1,0 +1,134 @@
+"""``canhgac scan`` and ``canhgac retest``: run checks with a progress bar, then summarise."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from canhgac.catalog import load_catalog
+from canhgac.cli.common import console, fail, open_store, state
+from canhgac.engine.builtin import builtin_registry
+from canhgac.engine.results import CheckResult, Status
+from canhgac.engine.runner import Event
+from canhgac.engine.runner import Progress as ProgressEvent
+from canhgac.engine.settings import system_resolvers
+from canhgac.i18n import gettext as _
+from canhgac.inventory.loader import InventoryError, load_inventory
+from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
+
+ResolverOpt = Annotated[
+    list[str] | None,
+    typer.Option("--resolver", "-r", help="Resolver HOST[:PORT]; repeat for several. Default: the system's."),
+]
+NsPortOpt = Annotated[
+    int, typer.Option("--nameserver-port", help="Port on which authoritative servers are queried.")
+]
+
+
+def run_with_progress(request: ScanRequest, persist: bool) -> ScanOutcome:
+    """Execute a scan showing a progress bar (targets done / total)."""
+    registry = builtin_registry()
+    catalog = load_catalog()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(_("Scanning"), total=None, last="")
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, ProgressEvent):
+                bar.update(task, total=event.targets_total, completed=event.targets_done,
+                           last=event.target.name)
+
+        return asyncio.run(
+            execute_scan(request, registry, catalog, persist=persist, on_event=on_event)
+        )
+
+
+def render_summary(outcome: ScanOutcome) -> None:
+    by_status = Counter(r.status for r in outcome.results)
+    table = Table(title=_("Scan results"))
+    table.add_column(_("Agency"))
+    table.add_column(_("Targets"), justify="right")
+    table.add_column(_("Pass"), justify="right", style="green")
+    table.add_column(_("Fail"), justify="right", style="red")
+    table.add_column(_("Error"), justify="right", style="yellow")
+    table.add_column(_("N/A"), justify="right", style="dim")
+    per: dict[str, list[CheckResult]] = {}
+    for r in outcome.results:
+        per.setdefault(r.agency, []).append(r)
+    for code in sorted(per):
+        rs = per[code]
+        c = Counter(r.status for r in rs)
+        table.add_row(code, str(len({r.target.key for r in rs})), str(c[Status.PASS]),
+                      str(c[Status.FAIL]), str(c[Status.ERROR]), str(c[Status.NOT_APPLICABLE]))
+    console.print(table)
+    for code, why in outcome.skipped_agencies.items():
+        console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
+    console.print(
+        _("{results} results: {fail} failed, {error} could not be tested.").format(
+            results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
+        )
+    )
+    if outcome.run_id is not None:
+        console.print(_("Saved as run #{run}.").format(run=outcome.run_id))
+    if outcome.changes is not None:
+        ch = outcome.changes
+        console.print(
+            _("Since the previous scan: {new} new, {fixed} fixed, {reopened} reopened.").format(
+                new=len(ch.new), fixed=len(ch.fixed), reopened=len(ch.reopened)
+            )
+        )
+
+
+def scan(
+    ctx: typer.Context,
+    inventory: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+    agency: Annotated[list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")] = None,
+    family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only checks whose id starts with this (e.g. mail.spf)")] = None,
+    resolver: ResolverOpt = None,
+    nameserver_port: NsPortOpt = 53,
+    timeout: Annotated[float, typer.Option(help="DNS timeout in seconds")] = 2.0,
+    concurrency: Annotated[int, typer.Option(help="Targets scanned at once")] = 100,
+    ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save results to the store")] = False,
+    json_out: Annotated[Path | None, typer.Option(help="Also write every result as JSON lines here")] = None,
+) -> None:
+    """Scan the agencies of an inventory and save the results."""
+    st = state(ctx)
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    known = {a.code for a in inv.agencies}
+    unknown = [a for a in agency or [] if a not in known]
+    if unknown:
+        raise fail(_("unknown agency code(s): {codes}").format(codes=", ".join(unknown)))
+    try:
+        settings = settings_for(
+            inv, resolvers=resolver or list(system_resolvers()), nameserver_port=nameserver_port,
+            dns_timeout=timeout, concurrency=concurrency,
+        )
+    except ValueError as exc:
+        raise fail(_("invalid option: {error}").format(error=exc)) from None
+    if not no_store:
+        open_store(st)
+    request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
+                          ignore_windows=ignore_windows)
+    outcome = run_with_progress(request, persist=not no_store)
+    if json_out is not None:
+        with json_out.open("w", encoding="utf-8") as fh:
+            for r in outcome.results:
+                fh.write(r.model_dump_json() + "\n")
+    render_summary(outcome)

@@ -1,0 +1,151 @@
+"""Run a scan of the inventory: plan, execute, persist results as they stream, reconcile.
+
+Results are written to the store in batches while the scan runs (one writer thread, since the
+ORM is synchronous), so an interrupted scan keeps what it found; findings are reconciled only
+when a run finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from canhgac.catalog import Catalog
+from canhgac.engine.registry import Registry
+from canhgac.engine.results import CheckResult
+from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
+from canhgac.engine.settings import ScanSettings, ScopeSettings
+from canhgac.engine.targets import Target
+from canhgac.inventory.model import Inventory
+from canhgac.inventory.targets import build_scope, domain_targets, target_options
+from canhgac.services.provenance import current_provenance
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What to scan and how. Built at the edge (CLI flags, console form)."""
+
+    inventory: Inventory
+    settings: ScanSettings
+    agencies: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    check_ids: tuple[str, ...] = ()
+    target_keys: tuple[str, ...] = ()  # only these targets (``retest``)
+    ignore_windows: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    run_id: int | None
+    results: tuple[CheckResult, ...]
+    skipped_agencies: dict[str, str]
+    changes: Any = None  # the store's change summary when persisted
+
+
+def settings_for(
+    inventory: Inventory,
+    *,
+    resolvers: Sequence[str],
+    nameserver_port: int = 53,
+    dns_timeout: float = 2.0,
+    concurrency: int = 100,
+    target_timeout: float = 60.0,
+) -> ScanSettings:
+    """Scan settings for an inventory: its scope, suffixes and per-target options."""
+    return ScanSettings(
+        resolvers=tuple(resolvers),
+        nameserver_port=nameserver_port,
+        dns_timeout=dns_timeout,
+        concurrency=concurrency,
+        target_timeout=target_timeout,
+        scope=ScopeSettings.from_scope(build_scope(inventory)),
+        public_suffixes=tuple(inventory.scope.public_suffixes),
+        target_options=target_options(inventory),
+    )
+
+
+def plan_scan(request: ScanRequest, registry: Registry) -> tuple[ScanPlan, Registry, dict[str, str]]:
+    """Choose the targets and checks; agencies outside their scan window are skipped, with why."""
+    chosen = registry.select(families=request.families, ids=request.check_ids)
+    skipped: dict[str, str] = {}
+    codes = list(request.agencies) or [a.code for a in request.inventory.agencies]
+    allowed: list[str] = []
+    for code in codes:
+        agency = request.inventory.agency(code)
+        if not request.ignore_windows and not request.inventory.in_window(agency, request.now):
+            skipped[code] = "outside the agency's scan window or in a blackout period"
+            continue
+        allowed.append(code)
+    targets: list[Target] = domain_targets(request.inventory, agencies=allowed) if allowed else []
+    if request.target_keys:
+        wanted = set(request.target_keys)
+        targets = [t for t in targets if t.key in wanted]
+    return ScanPlan.build(chosen, targets), chosen, skipped
+
+
+async def execute_scan(
+    request: ScanRequest,
+    registry: Registry,
+    catalog: Catalog,
+    *,
+    persist: bool = True,
+    executor: Executor | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> ScanOutcome:
+    plan, chosen, skipped = plan_scan(request, registry)
+    runner = executor or InProcessExecutor()
+    results: list[CheckResult] = []
+    if not persist:
+        async for event in runner.run(plan, request.settings, chosen):
+            if isinstance(event, CheckResult):
+                results.append(event)
+            if on_event is not None:
+                on_event(event)
+        return ScanOutcome(None, tuple(results), skipped)
+
+    from canhgac.console.store import services as store  # the store is optional for library use
+
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
+    loop = asyncio.get_running_loop()
+    provenance = current_provenance(catalog)
+    run = await loop.run_in_executor(
+        writer,
+        lambda: store.start_run(
+            provenance=provenance.model_dump(mode="json"),
+            parameters=request.settings.model_dump(mode="json"),
+            filters={
+                "agencies": list(request.agencies),
+                "families": list(request.families),
+                "checks": list(request.check_ids),
+                "targets": list(request.target_keys),
+                "skipped_agencies": skipped,
+            },
+            target_count=len(plan.items),
+        ),
+    )
+    batch: list[CheckResult] = []
+    status = "interrupted"
+    try:
+        async for event in runner.run(plan, request.settings, chosen):
+            if isinstance(event, CheckResult):
+                results.append(event)
+                batch.append(event)
+                if len(batch) >= BATCH:
+                    pending, batch = batch, []
+                    await loop.run_in_executor(writer, store.record_results, run, pending)
+            if on_event is not None and isinstance(event, CheckResult | Progress):
+                on_event(event)
+        if batch:
+            await loop.run_in_executor(writer, store.record_results, run, batch)
+        status = "finished"
+    finally:
+        changes = await loop.run_in_executor(writer, store.finish_run, run, status)
+        writer.shutdown(wait=True)
+    return ScanOutcome(run.pk, tuple(results), skipped, changes)
