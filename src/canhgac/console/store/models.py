@@ -1,0 +1,192 @@
+"""Tables of the findings store: inventory mirror, runs, their results, findings, changes.
+
+Results are an append-only log of what each run observed; a finding is the lifecycle of one
+fingerprint across runs (one state field, ``lifecycle``) plus its triage, which rescans never
+touch. ``FindingChange`` records every lifecycle transition so that "what changed between two
+runs" is a query, not a replay.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TargetKind(models.TextChoices):
+    """Mirror of ``canhgac.engine.targets.TargetKind`` (a test keeps them equal)."""
+
+    DOMAIN = "domain", "domain"
+    MAIL_HOST = "mail_host", "mail host"
+    URL = "url", "URL"
+    RANGE = "range", "address range"
+    SERVICE = "service", "service"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "running"
+    FINISHED = "finished", "finished"
+    FAILED = "failed", "failed"
+    INTERRUPTED = "interrupted", "interrupted"
+
+
+class ResultStatus(models.TextChoices):
+    """Mirror of ``canhgac.engine.results.Status``."""
+
+    PASS = "pass", "pass"
+    FAIL = "fail", "fail"
+    ERROR = "error", "error"
+    NOT_APPLICABLE = "not_applicable", "not applicable"
+
+
+class Lifecycle(models.TextChoices):
+    """Mirror of ``canhgac.findings.reconcile.Lifecycle``."""
+
+    NEW = "new", "new"
+    OPEN = "open", "open"
+    FIXED = "fixed", "fixed"
+    REOPENED = "reopened", "reopened"
+
+
+class ChangeKind(models.TextChoices):
+    """Mirror of ``canhgac.findings.reconcile.ChangeKind`` minus ``unchanged`` (never stored)."""
+
+    NEW = "new", "new"
+    STILL_OPEN = "still_open", "still open"
+    FIXED = "fixed", "fixed"
+    REOPENED = "reopened", "reopened"
+
+
+class Triage(models.TextChoices):
+    UNTRIAGED = "untriaged", "untriaged"
+    CONFIRMED = "confirmed", "confirmed"
+    ACCEPTED_RISK = "accepted_risk", "accepted risk"
+    FALSE_POSITIVE = "false_positive", "false positive"
+
+
+class Agency(models.Model):
+    """A state agency of the inventory; kept (inactive) when it leaves the inventory."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Asset(models.Model):
+    """Something an agency declares for scanning; one owner per kind and value."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    value = models.CharField(max_length=512)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=["kind", "value"], name="store_asset_kind_value_uniq"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class ScanRun(models.Model):
+    """One scan: what ran, with which versions, parameters and filters, and how it ended."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    provenance = models.JSONField(default=dict)
+    parameters = models.JSONField(default=dict)
+    filters = models.JSONField(default=dict)
+    target_count = models.PositiveIntegerField(default=0)
+    result_count = models.PositiveIntegerField(default=0)
+    resolver = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = (models.Index(fields=["status", "finished_at"], name="store_run_status_fin_idx"),)
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class Result(models.Model):
+    """One check on one target in one run, as observed; never edited afterwards."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="results")
+    check_id = models.CharField(max_length=128)
+    target_key = models.CharField(max_length=600)
+    target_kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    agency_code = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=ResultStatus.choices)
+    message_key = models.CharField(max_length=128)
+    message_values = models.JSONField(default=dict)
+    evidence = models.JSONField(default=dict)
+    error_reason = models.CharField(max_length=32, blank=True)
+    discriminator = models.CharField(max_length=300, blank=True)
+    fingerprint = models.CharField(max_length=32, db_index=True)
+    observed_at = models.DateTimeField()
+    duration_ms = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["run", "fingerprint"], name="store_result_run_fp_uniq"),
+        )
+        indexes = (
+            models.Index(fields=["run", "agency_code", "status"], name="store_result_run_ag_idx"),
+            models.Index(fields=["run", "status"], name="store_result_run_status_idx"),
+            models.Index(fields=["run", "check_id"], name="store_result_run_check_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.check_id} {self.target_key}: {self.status}"
+
+
+class Finding(models.Model):
+    """The lifecycle and triage of one fingerprint (check + target + discriminator)."""
+
+    fingerprint = models.CharField(max_length=32, unique=True)
+    check_id = models.CharField(max_length=128)
+    target_key = models.CharField(max_length=600)
+    agency_code = models.CharField(max_length=64)
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices)
+    first_seen_run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="+")
+    last_seen_run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="+")
+    fixed_in_run = models.ForeignKey(
+        ScanRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="+")
+    triage = models.CharField(max_length=16, choices=Triage.choices, default=Triage.UNTRIAGED)
+    assignee = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = (
+            models.Index(fields=["agency_code", "lifecycle"], name="store_finding_ag_life_idx"),
+            models.Index(fields=["lifecycle", "triage"], name="store_finding_life_tri_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint[:12]} {self.check_id} {self.target_key}: {self.lifecycle}"
+
+
+class FindingChange(models.Model):
+    """One lifecycle transition of a finding, made by the reconciliation of one run."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="changes")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    before = models.CharField(max_length=16, choices=Lifecycle.choices, blank=True)
+    after = models.CharField(max_length=16, choices=Lifecycle.choices)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["run", "finding"], name="store_change_run_finding_uniq"),
+        )
+
+    def __str__(self) -> str:
+        return f"run {self.run_id}: {self.kind}"

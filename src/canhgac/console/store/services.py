@@ -1,0 +1,375 @@
+"""Writes to the findings store: inventory sync, runs and results, reconciliation, triage.
+
+A run's findings are written only by ``finish_run``, in one transaction, through the pure
+``canhgac.findings.reconcile``; triage is a separate, logged act that rescans never undo.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from canhgac.console.store import queries
+from canhgac.console.store.models import (
+    Agency,
+    Asset,
+    Finding,
+    FindingChange,
+    Result,
+    RunStatus,
+    ScanRun,
+    TargetKind,
+    Triage,
+)
+from canhgac.engine.results import CheckResult, Provenance, Status
+from canhgac.findings.reconcile import Change, ChangeKind, Lifecycle, Observation, Reconciliation
+from canhgac.findings.reconcile import reconcile as reconcile_states
+
+BATCH_SIZE = 500
+RECONCILE_LOCK = 0x63616E68  # PostgreSQL advisory lock key: one reconciliation at a time
+audit_log = logging.getLogger("canhgac.audit")
+
+# inventory field -> asset kind
+_ASSET_FIELDS: dict[str, TargetKind] = {
+    "domains": TargetKind.DOMAIN,
+    "mail_hosts": TargetKind.MAIL_HOST,
+    "urls": TargetKind.URL,
+    "ranges": TargetKind.RANGE,
+    "services": TargetKind.SERVICE,
+}
+
+
+class RunNotRunningError(ValueError):
+    """Results or a finish were sent to a run that has already ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRecord:
+    """One agency as the inventory declares it (plain data: no dependency on its parser)."""
+
+    code: str
+    name: str
+    kind: str = ""
+    parent: str | None = None
+    domains: tuple[str, ...] = ()
+    mail_hosts: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AgencyRecord:
+        lists = {name: tuple(data.get(name) or ()) for name in _ASSET_FIELDS}
+        return cls(
+            code=str(data["code"]),
+            name=str(data["name"]),
+            kind=str(data.get("kind") or ""),
+            parent=data.get("parent") or None,
+            **lists,
+        )
+
+    def assets(self) -> Iterator[tuple[TargetKind, str]]:
+        for name, kind in _ASSET_FIELDS.items():
+            for value in getattr(self, name):
+                yield kind, value
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    deactivated: tuple[str, ...]
+    assets_added: int
+    assets_removed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilters:
+    """What a run was restricted to (empty: everything in scope)."""
+
+    agencies: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _records(items: Iterable[AgencyRecord | Mapping[str, Any]]) -> list[AgencyRecord]:
+    records = [i if isinstance(i, AgencyRecord) else AgencyRecord.from_mapping(i) for i in items]
+    codes = [r.code for r in records]
+    if len(codes) != len(set(codes)):
+        raise ValueError("an agency code appears twice in the inventory")
+    owners: dict[tuple[TargetKind, str], str] = {}
+    for record in records:
+        if record.parent is not None and record.parent not in codes:
+            raise ValueError(f"agency {record.code}: unknown parent {record.parent}")
+        for asset in record.assets():
+            if owners.setdefault(asset, record.code) != record.code:
+                raise ValueError(f"{asset[0]}:{asset[1]} is declared by two agencies")
+    return records
+
+
+def sync_agencies(items: Iterable[AgencyRecord | Mapping[str, Any]]) -> SyncSummary:
+    """Make Agency and Asset rows match the inventory; agencies no longer listed turn inactive."""
+    records = _records(items)
+    with transaction.atomic():
+        known = Agency.objects.in_bulk(field_name="code")
+        created, updated = [], []
+        for r in records:
+            agency = known.get(r.code)
+            if agency is None:
+                known[r.code] = Agency.objects.create(code=r.code, name=r.name, kind=r.kind)
+                created.append(r.code)
+            elif (agency.name, agency.kind, agency.active) != (r.name, r.kind, True):
+                agency.name, agency.kind, agency.active = r.name, r.kind, True
+                agency.save(update_fields=["name", "kind", "active"])
+                updated.append(r.code)
+        for r in records:
+            parent = known[r.parent] if r.parent else None
+            if known[r.code].parent_id != (parent.pk if parent else None):
+                Agency.objects.filter(pk=known[r.code].pk).update(parent=parent)
+        listed = [r.code for r in records]
+        gone = Agency.objects.filter(active=True).exclude(code__in=listed)
+        deactivated = tuple(gone.values_list("code", flat=True))
+        gone.update(active=False)
+        added, removed = _sync_assets(records, known)
+    return SyncSummary(tuple(created), tuple(updated), deactivated, added, removed)
+
+
+def _sync_assets(records: Sequence[AgencyRecord], agencies: Mapping[str, Agency]) -> tuple[int, int]:
+    wanted = {asset: agencies[r.code].pk for r in records for asset in r.assets()}
+    stale, added = [], 0
+    for asset in Asset.objects.all():
+        key = (TargetKind(asset.kind), asset.value)
+        owner = wanted.pop(key, None)
+        if owner is None:
+            stale.append(asset.pk)
+        elif owner != asset.agency_id:
+            Asset.objects.filter(pk=asset.pk).update(agency_id=owner)
+    Asset.objects.filter(pk__in=stale).delete()
+    new = [Asset(agency_id=owner, kind=kind.value, value=value) for (kind, value), owner in wanted.items()]
+    added = len(Asset.objects.bulk_create(new, batch_size=BATCH_SIZE))
+    return added, len(stale)
+
+
+def start_run(
+    *,
+    provenance: Provenance,
+    parameters: Mapping[str, Any] | None = None,
+    filters: RunFilters | None = None,
+    target_count: int = 0,
+    resolver: str = "",
+) -> ScanRun:
+    """Open a run; ``target_count`` is how many targets the runner plans to scan."""
+    chosen = filters or RunFilters()
+    return ScanRun.objects.create(
+        started_at=timezone.now(),
+        status=RunStatus.RUNNING,
+        provenance=provenance.model_dump(mode="json"),
+        parameters=dict(parameters or {}),
+        filters={"agencies": list(chosen.agencies), "families": list(chosen.families), **chosen.extra},
+        target_count=target_count,
+        resolver=resolver,
+    )
+
+
+def _batches(items: Iterable[CheckResult], size: int) -> Iterator[list[CheckResult]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _row(run: ScanRun, result: CheckResult) -> Result:
+    return Result(
+        run=run,
+        check_id=result.check_id,
+        target_key=result.target.key,
+        target_kind=result.target.kind.value,
+        agency_code=result.agency,
+        status=result.status.value,
+        message_key=result.message.key,
+        message_values=dict(result.message.values),
+        evidence=dict(result.evidence),
+        error_reason=result.error_reason.value if result.error_reason else "",
+        discriminator=result.discriminator,
+        fingerprint=result.fingerprint,
+        observed_at=result.observed_at,
+        duration_ms=result.duration_ms,
+    )
+
+
+def _require_running(run: ScanRun) -> None:
+    if run.status != RunStatus.RUNNING:
+        raise RunNotRunningError(f"run {run.pk} is {run.status}, not running")
+
+
+def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
+    """Store results as they stream in, one transaction per batch; returns how many."""
+    _require_running(run)
+    stored = 0
+    for batch in _batches(results, BATCH_SIZE):
+        with transaction.atomic():
+            Result.objects.bulk_create([_row(run, r) for r in batch])
+            ScanRun.objects.filter(pk=run.pk).update(result_count=F("result_count") + len(batch))
+        stored += len(batch)
+    run.refresh_from_db(fields=["result_count"])
+    return stored
+
+
+def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconciliation:
+    """End a run and reconcile findings with its results, in one transaction.
+
+    Every ending reconciles: each stored result is a real observation, and what was not
+    scanned (an interrupted run's remainder) leaves its findings unchanged.
+    """
+    if status == RunStatus.RUNNING:
+        raise ValueError("a run cannot finish as running")
+    with transaction.atomic():
+        locked = ScanRun.objects.select_for_update().get(pk=run.pk)
+        _require_running(locked)
+        outcome = _reconcile_run(locked)
+        locked.status = status
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["status", "finished_at"])
+    run.refresh_from_db()
+    return outcome
+
+
+def _reconcile_run(run: ScanRun) -> Reconciliation:
+    """Reconcile the run's results with every known finding and write what moved."""
+    _one_reconciliation_at_a_time()
+    states = Finding.objects.values_list("fingerprint", "lifecycle")
+    previous = {fp: Lifecycle(state) for fp, state in states}
+    observations = (
+        Observation(fp, Status(status))
+        for fp, status in _run_results(run).values_list("fingerprint", "status")
+    )
+    outcome = reconcile_states(previous, observations)
+    moved = outcome.moved()
+    if moved:
+        _apply(run, moved)
+    return outcome
+
+
+def _one_reconciliation_at_a_time() -> None:
+    """Serialise concurrent finishes until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the settings open every transaction
+    with BEGIN IMMEDIATE, which already admits one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECONCILE_LOCK])
+
+
+def _run_results(run: ScanRun) -> QuerySet[Result]:
+    return Result.objects.filter(run=run)
+
+
+def _apply(run: ScanRun, moved: tuple[Change, ...]) -> None:
+    """Create the new findings, move the others, and log every transition."""
+    in_run = _run_results(run).values("fingerprint")
+    results = {
+        r.fingerprint: r
+        for r in _run_results(run).only("id", "fingerprint", "check_id", "target_key", "agency_code")
+    }
+    existing = {f.fingerprint: f for f in Finding.objects.filter(fingerprint__in=in_run)}
+    created, updated = [], []
+    for change in moved:
+        result = results[change.fingerprint]
+        if change.kind is ChangeKind.NEW:
+            created.append(_new_finding(run, result))
+            continue
+        finding = existing[change.fingerprint]
+        finding.lifecycle = change.after.value
+        finding.last_result = result
+        if change.after is Lifecycle.FIXED:
+            finding.fixed_in_run = run
+        else:
+            finding.last_seen_run, finding.fixed_in_run = run, None
+        finding.updated_at = timezone.now()
+        updated.append(finding)
+    Finding.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    Finding.objects.bulk_update(
+        updated,
+        ["lifecycle", "last_result", "last_seen_run", "fixed_in_run", "updated_at"],
+        batch_size=BATCH_SIZE,
+    )
+    ids = dict(Finding.objects.filter(fingerprint__in=in_run).values_list("fingerprint", "id"))
+    FindingChange.objects.bulk_create(
+        [
+            FindingChange(
+                run=run,
+                finding_id=ids[c.fingerprint],
+                kind=c.kind.value,
+                before=c.before.value if c.before else "",
+                after=c.after.value,
+            )
+            for c in moved
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def _new_finding(run: ScanRun, result: Result) -> Finding:
+    return Finding(
+        fingerprint=result.fingerprint,
+        check_id=result.check_id,
+        target_key=result.target_key,
+        agency_code=result.agency_code,
+        lifecycle=Lifecycle.NEW.value,
+        first_seen_run=run,
+        last_seen_run=run,
+        last_result=result,
+        updated_at=timezone.now(),
+    )
+
+
+def triage(
+    fingerprint: str,
+    *,
+    triage: Triage,
+    actor: str,
+    assignee: str | None = None,
+    note: str | None = None,
+) -> Finding:
+    """Set a finding's triage (by fingerprint or unique prefix), logged as an audit event.
+
+    ``assignee`` and ``note`` left as None keep their current values.
+    """
+    if not actor.strip():
+        raise ValueError("triage needs the actor who made the decision")
+    with transaction.atomic():
+        pk = queries.finding_by_fingerprint(fingerprint).pk
+        finding = Finding.objects.select_for_update().get(pk=pk)
+        before = finding.triage
+        finding.triage = Triage(triage).value
+        if assignee is not None:
+            finding.assignee = assignee
+        if note is not None:
+            finding.note = note
+        finding.triaged_at = timezone.now()
+        finding.triaged_by = actor
+        finding.save()
+    audit_log.info(
+        "finding %s triaged by %s: %s -> %s, assignee %r",
+        finding.fingerprint,
+        actor,
+        before,
+        finding.triage,
+        finding.assignee,
+        extra={
+            "event": "finding.triage",
+            "actor": actor,
+            "fingerprint": finding.fingerprint,
+            "triage_before": before,
+            "triage_after": finding.triage,
+            "assignee": finding.assignee,
+        },
+    )
+    return finding
