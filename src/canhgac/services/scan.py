@@ -20,6 +20,7 @@ from canhgac.engine.results import CheckResult
 from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target
+from canhgac.findings.reconcile import Reconciliation
 from canhgac.inventory.model import Inventory
 from canhgac.inventory.targets import build_scope, domain_targets, target_options
 from canhgac.services.provenance import current_provenance
@@ -31,12 +32,13 @@ BATCH = 500
 class ScanRequest:
     """What to scan and how. Built at the edge (CLI flags, console form)."""
 
-    inventory: Inventory
+    inventory: Inventory | None
     settings: ScanSettings
     agencies: tuple[str, ...] = ()
     families: tuple[str, ...] = ()
     check_ids: tuple[str, ...] = ()
-    target_keys: tuple[str, ...] = ()  # only these targets (``retest``)
+    target_keys: tuple[str, ...] = ()  # only these of the inventory's targets
+    targets: tuple[Target, ...] = ()  # explicit targets instead of the inventory's (``retest``)
     ignore_windows: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -46,7 +48,7 @@ class ScanOutcome:
     run_id: int | None
     results: tuple[CheckResult, ...]
     skipped_agencies: dict[str, str]
-    changes: Any = None  # the store's change summary when persisted
+    changes: Reconciliation | None = None  # when persisted
 
 
 def settings_for(
@@ -71,10 +73,28 @@ def settings_for(
     )
 
 
+def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
+    """The inventory's agencies as plain records for the store."""
+    return [
+        {
+            "code": a.code,
+            "name": a.name,
+            "kind": str(a.kind),
+            "parent": a.parent,
+            "domains": tuple(d.name for d in a.domains),
+            "urls": tuple(str(u) for u in a.portals),
+            "ranges": tuple(str(r) for r in a.ranges),
+        }
+        for a in inventory.agencies
+    ]
+
+
 def plan_scan(request: ScanRequest, registry: Registry) -> tuple[ScanPlan, Registry, dict[str, str]]:
     """Choose the targets and checks; agencies outside their scan window are skipped, with why."""
     chosen = registry.select(families=request.families, ids=request.check_ids)
     skipped: dict[str, str] = {}
+    if request.targets or request.inventory is None:
+        return ScanPlan.build(chosen, request.targets), chosen, skipped
     codes = list(request.agencies) or [a.code for a in request.inventory.agencies]
     allowed: list[str] = []
     for code in codes:
@@ -115,23 +135,33 @@ async def execute_scan(
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
     loop = asyncio.get_running_loop()
     provenance = current_provenance(catalog)
+    inv = request.inventory
+    if inv is not None:
+        await loop.run_in_executor(writer, store.sync_agencies, agency_records(inv))
+    filters = store.RunFilters(
+        agencies=request.agencies,
+        families=request.families,
+        extra={
+            "province": {"code": inv.province.code, "name": inv.province.name} if inv else None,
+            "checks": list(request.check_ids),
+            "targets": list(request.target_keys),
+            "skipped_agencies": skipped,
+        },
+    )
     run = await loop.run_in_executor(
         writer,
         lambda: store.start_run(
-            provenance=provenance.model_dump(mode="json"),
+            provenance=provenance,
             parameters=request.settings.model_dump(mode="json"),
-            filters={
-                "agencies": list(request.agencies),
-                "families": list(request.families),
-                "checks": list(request.check_ids),
-                "targets": list(request.target_keys),
-                "skipped_agencies": skipped,
-            },
+            filters=filters,
             target_count=len(plan.items),
+            resolver=", ".join(request.settings.resolvers),
         ),
     )
     batch: list[CheckResult] = []
-    status = "interrupted"
+    from canhgac.console.store.models import RunStatus
+
+    status = RunStatus.INTERRUPTED
     try:
         async for event in runner.run(plan, request.settings, chosen):
             if isinstance(event, CheckResult):
@@ -144,7 +174,7 @@ async def execute_scan(
                 on_event(event)
         if batch:
             await loop.run_in_executor(writer, store.record_results, run, batch)
-        status = "finished"
+        status = RunStatus.FINISHED
     finally:
         changes = await loop.run_in_executor(writer, store.finish_run, run, status)
         writer.shutdown(wait=True)

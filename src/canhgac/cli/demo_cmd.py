@@ -1,0 +1,68 @@
+"""``canhgac demo``: start the lab, scan its province, check the planted cases, write the report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.scan_cmd import render_summary, run_with_progress
+from canhgac.engine.results import Status
+from canhgac.i18n import gettext as _
+from canhgac.inventory.loader import InventoryError, load_inventory
+from canhgac.netguard import install_loopback_guard
+from canhgac.services.lab_thread import LabThread
+from canhgac.services.reporting import write_reports
+from canhgac.services.scan import ScanRequest, settings_for
+
+
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int | None, typer.Option(help="Port for the lab servers (default: 53 if allowed, else a free port)")] = None,
+) -> None:
+    """Start the built-in lab, scan its sample province, verify the planted cases, write the report."""
+    st = state(ctx)
+    install_loopback_guard()  # the demo talks to loopback only, whatever happens
+    st.workspace = st.workspace / "demo"
+    open_store(st)
+    lab_dir = st.workspace / "lab"
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    with LabThread(port) as lab:
+        inventory_path = lab_dir / "inventory.yaml"
+        inventory_path.write_text(lab.inventory_yaml, encoding="utf-8")
+        try:
+            inv = load_inventory(inventory_path)
+        except InventoryError as exc:
+            raise fail(str(exc)) from None
+        console.print(_("Lab started: resolver {resolver}, {n} agencies.").format(
+            resolver=lab.resolver, n=len(inv.agencies)))
+        settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
+                                dns_timeout=1.0)
+        outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True)
+        expected = {(c, d) for c, d in lab.expected_findings}
+    render_summary(outcome)
+    found = {(r.check_id, r.target.name) for r in outcome.results if r.status is Status.FAIL}
+    errors = [r for r in outcome.results if r.status is Status.ERROR]
+    missed, unexpected = expected - found, found - expected
+    table = Table(title=_("Planted cases"))
+    table.add_column(_("Outcome"))
+    table.add_column(_("Check"))
+    table.add_column(_("Domain"))
+    for check_id, domain in sorted(missed):
+        table.add_row(f"[red]{_('missed')}[/]", check_id, domain)
+    for check_id, domain in sorted(unexpected):
+        table.add_row(f"[red]{_('unexpected')}[/]", check_id, domain)
+    for r in errors:
+        table.add_row(f"[yellow]{_('error')}[/]", r.check_id, r.target.name)
+    if missed or unexpected or errors:
+        console.print(table)
+    console.print(_("{found} of {total} planted cases found; {unexpected} unexpected findings; {errors} errors.").format(
+        found=len(expected & found), total=len(expected), unexpected=len(unexpected), errors=len(errors)))
+    assert outcome.run_id is not None
+    paths = write_reports(outcome.run_id, st.workspace / "reports", lang=st.lang)
+    for path in paths:
+        console.print(_("Report written: {path}").format(path=path))
+    if missed or unexpected or errors:
+        raise typer.Exit(1)

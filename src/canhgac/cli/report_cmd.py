@@ -1,0 +1,46 @@
+"""``canhgac report`` (HTML/JSON/CSV of a run) and ``canhgac schema`` (generated JSON schemas)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+from canhgac.cli.common import console, fail, open_store, state
+from canhgac.engine.results import CheckResult
+from canhgac.i18n import gettext as _
+from canhgac.reports.model import Language, ReportInput
+from canhgac.services.reporting import FORMATS, NoRunError, write_reports
+
+
+def report(
+    ctx: typer.Context,
+    run: Annotated[int | None, typer.Option(help="Run number (default: the latest finished run)")] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help="html, json or csv; repeat for several (default: all)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the files (default: WORKSPACE/reports)")] = None,
+) -> None:
+    """Write the report of a scan run: grades per agency and clause, findings, changes."""
+    st = state(ctx)
+    formats = tuple(fmt or FORMATS)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise fail(_("unknown format(s): {formats}").format(formats=", ".join(bad)))
+    open_store(st)
+    try:
+        paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats)
+    except NoRunError as exc:
+        raise fail(str(exc)) from None
+    for path in paths:
+        console.print(_("Report written: {path}").format(path=path))
+
+
+def schema(
+    what: Annotated[str, typer.Argument(help="result or report")] = "result",
+) -> None:
+    """Print the JSON schema of a result or of a report input (generated from the models)."""
+    models = {"result": CheckResult, "report": ReportInput}
+    if what not in models:
+        raise fail(_("unknown schema: {name}").format(name=what))
+    typer.echo(json.dumps(models[what].model_json_schema(), indent=2, ensure_ascii=False))
