@@ -1,0 +1,105 @@
+"""``canhgac inventory``: check an inventory file, import one from an Excel CSV export."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from canhgac.i18n import gettext as _
+from canhgac.inventory.csv_import import import_csv
+from canhgac.inventory.loader import InventoryError, dump_inventory, load_inventory
+from canhgac.inventory.model import AgencyKind, Inventory
+
+app = typer.Typer(
+    name="inventory",
+    help="Check and import inventories.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INVALID = 2
+
+
+def _show_errors(exc: InventoryError) -> typer.Exit:
+    """Print every problem on stderr, one per line (not wrapped, so editors can jump to it)."""
+    console = Console(stderr=True, soft_wrap=True, highlight=False)
+    count = len(exc.problems)
+    console.print(Text(_("{count} problem(s) found:").format(count=count), style="bold red"))
+    for line in str(exc).splitlines():
+        console.print(Text(line))
+    return typer.Exit(EXIT_INVALID)
+
+
+def summary_table(inv: Inventory) -> Table:
+    """Counts an officer checks at a glance: agencies by kind, domains, ranges, portals, contacts."""
+    table = Table(title=f"{inv.province.name} ({inv.province.code})")
+    table.add_column(_("Item"))
+    table.add_column(_("Count"), justify="right")
+    kinds = Counter(a.kind for a in inv.agencies)
+    labels = {
+        AgencyKind.DEPARTMENT: _("Agencies: departments"),
+        AgencyKind.DISTRICT: _("Agencies: districts"),
+        AgencyKind.COMMUNE: _("Agencies: communes"),
+        AgencyKind.PROVIDER: _("Agencies: providers"),
+        AgencyKind.OTHER: _("Agencies: other"),
+    }
+    for kind, label in labels.items():
+        table.add_row(label, str(kinds[kind]))
+    table.add_row(_("Agencies: total"), str(len(inv.agencies)), style="bold")
+    rows = (
+        (_("Domains"), sum(len(a.domains) for a in inv.agencies)),
+        (_("Mail hosts"), sum(len(d.mail_hosts) for a in inv.agencies for d in a.domains)),
+        (_("Address ranges"), sum(len(a.ranges) for a in inv.agencies)),
+        (_("Portals"), sum(len(a.portals) for a in inv.agencies)),
+        (_("Contacts"), sum(len(a.contacts) for a in inv.agencies)),
+    )
+    for label, count in rows:
+        table.add_row(label, str(count))
+    return table
+
+
+@app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+) -> None:
+    """Validate an inventory file and summarise it; exit 2 listing every problem."""
+    try:
+        inv = load_inventory(file)
+    except InventoryError as exc:
+        raise _show_errors(exc) from None
+    console = Console(highlight=False)
+    console.print(summary_table(inv))
+    if inv.scope.loopback_only:
+        console.print(_("Loopback-only mode: only 127.0.0.0/8 and ::1 will be contacted."))
+    console.print(Text(_("{file} is a valid inventory.").format(file=file), style="green"))
+
+
+@app.command("import-csv")
+def import_csv_command(
+    csv_file: Annotated[Path, typer.Argument(help="Agency list exported from Excel (CSV UTF-8)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Inventory YAML file to write")],
+    province_code: Annotated[str, typer.Option(help="Province code, e.g. KG")],
+    province_name: Annotated[str, typer.Option(help="Province name, e.g. 'Tỉnh Kiên Giang'")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+) -> None:
+    """Turn an agency CSV into a validated inventory file; exit 2 naming each bad CSV line."""
+    if out.exists() and not force:
+        message = _("{file} already exists; choose another --out or add --force").format(file=out)
+        Console(stderr=True, soft_wrap=True).print(Text(message, style="bold red"))
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        inv = import_csv(csv_file, province_code=province_code, province_name=province_name)
+    except InventoryError as exc:
+        raise _show_errors(exc) from None
+    out.write_text(dump_inventory(inv, source=csv_file.name), encoding="utf-8")
+    console = Console(highlight=False)
+    console.print(summary_table(inv))
+    message = _("Wrote {file}: {count} agencies.").format(file=out, count=len(inv.agencies))
+    console.print(Text(message, style="green"))

@@ -1,0 +1,260 @@
+"""The inventory model: the province's agencies, their domains, ranges, portals and scan policy.
+
+Field-level rules live in :mod:`canhgac.inventory.fields`; this module adds the rules that span
+the whole file (unique codes, parents that exist without cycles, providers, one owner per domain,
+no public suffix declared as a domain) and the scan-window logic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
+
+from canhgac.engine.psl import PublicSuffixes
+from canhgac.inventory.fields import (
+    DAYS,
+    DEFAULT_TIMEZONE,
+    Cidr,
+    Clock,
+    Code,
+    Day,
+    DomainName,
+    Email,
+    Phone,
+    Port,
+    PortalUrl,
+    Selectors,
+    SuffixName,
+    Tag,
+    Text,
+    check_timezone,
+    fail,
+    resolve_timezone,
+    unique,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class AgencyKind(StrEnum):
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    PROVIDER = "provider"
+    OTHER = "other"
+
+
+class Province(_Model):
+    code: Code
+    name: Text
+
+
+class ScopeSettings(_Model):
+    """Scope switches: extra public suffixes (lab zones) and the lab's loopback-only guard."""
+
+    public_suffixes: Annotated[tuple[SuffixName, ...], AfterValidator(unique)] = ()
+    loopback_only: bool = False
+
+
+class Window(_Model):
+    """A weekly period when scans may run; ``end`` before ``start`` runs past midnight."""
+
+    days: Annotated[tuple[Day, ...], AfterValidator(unique)] = DAYS
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Window:
+        if self.start == self.end:
+            raise fail("empty_window", value=self.start.strftime("%H:%M"))
+        return self
+
+    def contains(self, local: datetime) -> bool:
+        """Whether the local wall-clock time falls in this window (overnight windows included)."""
+        now, day = local.time(), DAYS[local.weekday()]
+        if self.start < self.end:
+            return day in self.days and self.start <= now < self.end
+        yesterday = DAYS[(local.weekday() - 1) % 7]
+        return (day in self.days and now >= self.start) or (yesterday in self.days and now < self.end)
+
+
+class Blackout(_Model):
+    """An absolute period (a holiday, an exam week) when nothing may be scanned."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Blackout:
+        if self.end <= self.start:
+            raise fail("blackout_order", start=self.start.isoformat(), end=self.end.isoformat())
+        return self
+
+
+class Policy(_Model):
+    windows: tuple[Window, ...] = ()
+    blackouts: tuple[Blackout, ...] = ()
+    intrusive_probes: bool = True
+    timezone: Annotated[str, AfterValidator(check_timezone)] = DEFAULT_TIMEZONE
+
+    def allows(self, when: datetime) -> bool:
+        """False during a blackout or outside every window; no windows means any time."""
+        if when.tzinfo is None:
+            raise ValueError("a scan time must carry its time zone")
+        if any(b.start <= when < b.end for b in self.blackouts):
+            return False
+        local = when.astimezone(resolve_timezone(self.timezone))
+        return not self.windows or any(w.contains(local) for w in self.windows)
+
+
+class Defaults(_Model):
+    dkim_selectors: Selectors = ()
+    policy: Policy | None = None
+
+
+class Contact(_Model):
+    name: Text
+    role: str = ""
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class MailHost(_Model):
+    host: DomainName
+    ports: Annotated[tuple[Port, ...], AfterValidator(unique), Field(min_length=1)] = (25,)
+
+
+class Domain(_Model):
+    name: DomainName
+    dkim_selectors: Selectors = ()
+    mail_hosts: tuple[MailHost, ...] = ()
+
+
+class Agency(_Model):
+    code: Code
+    name: Text
+    kind: AgencyKind
+    parent: str | None = None
+    contacts: tuple[Contact, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    portals: Annotated[tuple[PortalUrl, ...], AfterValidator(unique)] = ()
+    ranges: Annotated[tuple[Cidr, ...], AfterValidator(unique)] = ()
+    hosted_by: str | None = None
+    tags: Annotated[tuple[Tag, ...], AfterValidator(unique)] = ()
+    policy: Policy | None = None
+
+    @field_validator("domains", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        """Allow ``domains: [a.gov.vn]`` as shorthand for ``[{name: a.gov.vn}]``."""
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class Inventory(_Model):
+    version: Literal[1]
+    province: Province
+    scope: ScopeSettings = ScopeSettings()
+    defaults: Defaults = Defaults()
+    agencies: tuple[Agency, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Inventory:
+        problems = _cross_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data("Inventory", problems)
+        return self
+
+    def agency(self, code: str) -> Agency:
+        """The agency with this code; KeyError if there is none."""
+        for agency in self.agencies:
+            if agency.code == code:
+                return agency
+        raise KeyError(code)
+
+    def policy_for(self, agency: Agency | str) -> Policy | None:
+        found = self.agency(agency) if isinstance(agency, str) else agency
+        return found.policy or self.defaults.policy
+
+    def in_window(self, agency: Agency | str, when: datetime) -> bool:
+        """May this agency be scanned at ``when`` (an aware datetime)?"""
+        policy = self.policy_for(agency)
+        return True if policy is None else policy.allows(when)
+
+
+def _problem(loc: tuple[str | int, ...], error: str, value: Any, **ctx: Any) -> InitErrorDetails:
+    return InitErrorDetails(type=fail(error, value=value, **ctx), loc=loc, input=value)
+
+
+def _cross_problems(inv: Inventory) -> list[InitErrorDetails]:
+    problems: list[InitErrorDetails] = []
+    index: dict[str, int] = {}
+    for i, agency in enumerate(inv.agencies):
+        if agency.code in index:
+            problems.append(
+                _problem(("agencies", i, "code"), "duplicate_code", agency.code, first=index[agency.code])
+            )
+        index.setdefault(agency.code, i)
+    for i, agency in enumerate(inv.agencies):
+        problems += _reference_problems(inv, i, agency, index)
+    problems += _domain_problems(inv)
+    return problems
+
+
+def _reference_problems(
+    inv: Inventory, i: int, agency: Agency, index: dict[str, int]
+) -> list[InitErrorDetails]:
+    problems: list[InitErrorDetails] = []
+    if agency.parent is not None and agency.parent not in index:
+        problems.append(_problem(("agencies", i, "parent"), "unknown_parent", agency.parent))
+    elif agency.parent is not None:
+        chain: list[str] = [agency.code]
+        current: str | None = agency.parent
+        while current is not None and current not in chain and current in index:
+            chain.append(current)
+            current = inv.agencies[index[current]].parent
+        if current == agency.code:
+            loop = " -> ".join([*chain, current])
+            problems.append(_problem(("agencies", i, "parent"), "cycle", agency.parent, chain=loop))
+    if agency.hosted_by is not None:
+        host = index.get(agency.hosted_by)
+        if host is None:
+            problems.append(_problem(("agencies", i, "hosted_by"), "unknown_host", agency.hosted_by))
+        elif inv.agencies[host].kind is not AgencyKind.PROVIDER:
+            kind = inv.agencies[host].kind.value
+            problems.append(
+                _problem(("agencies", i, "hosted_by"), "not_provider", agency.hosted_by, agency_kind=kind)
+            )
+    return problems
+
+
+def _domain_problems(inv: Inventory) -> list[InitErrorDetails]:
+    suffixes = PublicSuffixes(extra=inv.scope.public_suffixes)
+    owners: dict[str, str] = {}
+    problems: list[InitErrorDetails] = []
+    for i, agency in enumerate(inv.agencies):
+        for j, domain in enumerate(agency.domains):
+            loc: tuple[str | int, ...] = ("agencies", i, "domains", j, "name")
+            if domain.name in owners:
+                problems.append(_problem(loc, "duplicate_domain", domain.name, owner=owners[domain.name]))
+            elif suffixes.is_public_suffix(domain.name):
+                problems.append(_problem(loc, "public_suffix", domain.name))
+            owners.setdefault(domain.name, agency.code)
+    return problems

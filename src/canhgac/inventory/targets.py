@@ -1,0 +1,82 @@
+"""From the inventory to the engine: scope guard, public suffixes, targets and their options."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from canhgac.engine.context import TargetOptions
+from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.scope import Scope
+from canhgac.engine.targets import Target, TargetKind
+from canhgac.i18n import gettext as _
+from canhgac.inventory.model import Agency, Inventory
+
+
+class UnknownAgencyError(ValueError):
+    """A selection named agency codes that the inventory does not declare."""
+
+
+def public_suffixes(inv: Inventory) -> PublicSuffixes:
+    """The public-suffix list plus the inventory's own suffixes (lab zones such as gov.test)."""
+    return PublicSuffixes(extra=inv.scope.public_suffixes)
+
+
+def build_scope(inv: Inventory) -> Scope:
+    """Everything the inventory declares, and nothing else, may be contacted."""
+    domains: list[str] = []
+    networks: list[str] = []
+    hosts: list[str] = []
+    for agency in inv.agencies:
+        networks += agency.ranges
+        for domain in agency.domains:
+            domains.append(domain.name)
+            hosts += [m.host for m in domain.mail_hosts]
+        for url in agency.portals:
+            host = urlsplit(url).hostname or ""
+            try:
+                networks.append(str(ipaddress.ip_network(host)))
+            except ValueError:
+                hosts.append(host)
+    return Scope.build(domains=domains, networks=networks, hosts=hosts, loopback_only=inv.scope.loopback_only)
+
+
+def select_agencies(inv: Inventory, codes: Iterable[str] | None = None) -> list[Agency]:
+    """The agencies named by ``codes`` (all when None), in inventory order."""
+    if codes is None:
+        return list(inv.agencies)
+    wanted = {c.strip().upper() for c in codes}
+    known = {a.code for a in inv.agencies}
+    unknown = sorted(wanted - known)
+    if unknown:
+        hints = [_with_hint(code, known) for code in unknown]
+        message = _("unknown agency code(s): {codes}").format(codes=", ".join(hints))
+        raise UnknownAgencyError(message)
+    return [a for a in inv.agencies if a.code in wanted]
+
+
+def _with_hint(code: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(code, sorted(known), n=1)
+    return _("{code} (did you mean {close}?)").format(code=code, close=close[0]) if close else code
+
+
+def domain_targets(inv: Inventory, agencies: Iterable[str] | None = None) -> list[Target]:
+    """One domain target per declared domain of the selected agencies."""
+    return [
+        Target(kind=TargetKind.DOMAIN, name=domain.name, agency=agency.code)
+        for agency in select_agencies(inv, agencies)
+        for domain in agency.domains
+    ]
+
+
+def target_options(inv: Inventory) -> dict[str, TargetOptions]:
+    """Per-target options keyed by ``Target.key``: the domain's DKIM selectors, else defaults."""
+    options: dict[str, TargetOptions] = {}
+    for agency in inv.agencies:
+        for domain in agency.domains:
+            key = Target(kind=TargetKind.DOMAIN, name=domain.name, agency=agency.code).key
+            selectors = domain.dkim_selectors or inv.defaults.dkim_selectors
+            options[key] = TargetOptions(dkim_selectors=selectors)
+    return options
