@@ -1,0 +1,51 @@
+"""Reports: grading and the HTML, JSON and CSV outputs, built from a ``ReportInput``."""
+
+from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
+from canhgac.reports.grading import (
+    AgencyGrade,
+    ClauseStatus,
+    ClauseVerdict,
+    Deduction,
+    ProvinceGrades,
+    ScoringPolicy,
+    clause_verdict,
+    grade_report,
+    load_scoring,
+)
+from canhgac.reports.html import render_html
+from canhgac.reports.model import (
+    Agency,
+    ChangeSummary,
+    Lifecycle,
+    Province,
+    ReportInput,
+    RunInfo,
+    Triage,
+    TriageState,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Agency",
+    "AgencyGrade",
+    "ChangeSummary",
+    "ClauseStatus",
+    "ClauseVerdict",
+    "Deduction",
+    "Lifecycle",
+    "Province",
+    "ProvinceGrades",
+    "ReportExport",
+    "ReportInput",
+    "RunInfo",
+    "ScoringPolicy",
+    "Triage",
+    "TriageState",
+    "clause_verdict",
+    "export_model",
+    "grade_report",
+    "load_scoring",
+    "render_html",
+    "to_csv",
+    "to_json",
+]

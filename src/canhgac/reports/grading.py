@@ -1,0 +1,332 @@
+"""Grading: the scoring policy (data, ``catalog/data/scoring.yaml``) and one pure function.
+
+``grade_report`` turns a ``ReportInput`` into agency scores with the deductions that explain
+them, clause verdicts per framework, and the province summary. Nothing here does I/O except
+``load_scoring``, which reads the policy file once at the edge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from canhgac.catalog import Catalog, Clause, Mode, Severity
+from canhgac.engine.results import CheckResult, Status
+from canhgac.reports.model import ReportInput, Triage, TriageState
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    grade: str
+    min_score: int
+
+
+class ScoringPolicy(BaseModel):
+    """How findings become points and points become grades (see scoring.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    penalties: dict[Severity, int]
+    bands: tuple[Band, ...]
+    min_coverage: float
+    incomplete_grade: str
+    excluded_triage: frozenset[TriageState]
+    weakest_clauses: int = 5
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScoringPolicy:
+        missing = set(Severity) - set(self.penalties)
+        if missing:
+            raise ValueError(f"penalties lack severities {sorted(missing)}")
+        mins = [b.min_score for b in self.bands]
+        if not mins or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("bands must be listed best first with strictly falling min_score")
+        if mins[-1] != 0:
+            raise ValueError("the last band must start at 0 so that every score gets a grade")
+        return self
+
+    def grade_for(self, score: int) -> str:
+        return next(b.grade for b in self.bands if score >= b.min_score)
+
+    @property
+    def grade_labels(self) -> tuple[str, ...]:
+        return (*(b.grade for b in self.bands), self.incomplete_grade)
+
+
+def load_scoring(path: Path | None = None) -> ScoringPolicy:
+    """Read the scoring policy; the packaged ``scoring.yaml`` unless a path is given."""
+    source = path or Path(str(resources.files("canhgac.catalog") / "data" / "scoring.yaml"))
+    return ScoringPolicy.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+
+
+class Deduction(BaseModel):
+    """One failed result and the points it cost (or would have cost, when excluded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fingerprint: str
+    check_id: str
+    target: str
+    severity: Severity
+    points: int
+    triage: TriageState = TriageState.UNTRIAGED
+
+
+class StatusCounts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    passed: int = 0
+    failed: int = 0
+    errored: int = 0
+    not_applicable: int = 0
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of applicable results that could be tested; None when nothing applied."""
+        tested = self.passed + self.failed
+        total = tested + self.errored
+        return tested / total if total else None
+
+
+class ClauseStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    PARTIAL = "partial"
+    NOT_ASSESSED = "not_assessed"
+    NOT_APPLICABLE = "not_applicable"
+    SELF_ASSESSMENT = "self_assessment"
+
+
+class CheckTargets(BaseModel):
+    """A check and the targets on which it had a given outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    targets: tuple[str, ...]
+
+
+class ClauseVerdict(BaseModel):
+    """A clause's status and why: the checks that failed, errored or had no result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    framework: str
+    clause: str
+    status: ClauseStatus
+    failed: tuple[CheckTargets, ...] = ()
+    errored: tuple[CheckTargets, ...] = ()
+    untested: tuple[str, ...] = ()  # automated checks with no result at all
+    questions: tuple[str, ...] = ()  # self-assessment / workflow entries of the clause
+
+
+class AgencyGrade(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    agency: str
+    score: int
+    grade: str
+    coverage: float | None
+    counts: StatusCounts
+    deductions: tuple[Deduction, ...]  # what the score subtracts, worst first
+    excluded: tuple[Deduction, ...]  # accepted risk / false positive: listed, not counted
+    clauses: tuple[ClauseVerdict, ...]
+
+
+class ClauseSummary(BaseModel):
+    """A clause across the province: its verdict on all results and per agency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: ClauseVerdict
+    agencies: dict[str, ClauseStatus]
+
+    def count(self, status: ClauseStatus) -> int:
+        return sum(1 for s in self.agencies.values() if s is status)
+
+
+class ProvinceGrades(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    agencies: tuple[AgencyGrade, ...]
+    distribution: dict[str, int]  # grade label -> number of agencies
+    findings_by_severity: dict[Severity, int]  # failed results that count, by severity
+    excluded_findings: int
+    clauses: tuple[ClauseSummary, ...]
+    weakest: tuple[ClauseSummary, ...]
+
+    def agency(self, code: str) -> AgencyGrade:
+        return next(a for a in self.agencies if a.agency == code)
+
+
+def grade_report(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -> ProvinceGrades:
+    """Grade every agency, every framework clause, and the province, from the results alone."""
+    by_agency: dict[str, list[CheckResult]] = defaultdict(list)
+    for result in report.results:
+        by_agency[result.agency].append(result)
+    codes = [a.code for a in report.agencies]
+    codes += sorted(set(by_agency) - set(codes))
+    grades = tuple(
+        _grade_agency(code, by_agency[code], report.triage, catalog, policy) for code in codes
+    )
+    clauses = tuple(
+        ClauseSummary(
+            verdict=clause_verdict(fw_id, clause, report.results, catalog, report.triage),
+            agencies={g.agency: _status_of(g, fw_id, clause.id) for g in grades},
+        )
+        for fw_id, fw in catalog.frameworks.items()
+        for clause in fw.clauses
+    )
+    counted = [d for g in grades for d in g.deductions]
+    return ProvinceGrades(
+        agencies=grades,
+        distribution={
+            label: sum(1 for g in grades if g.grade == label) for label in policy.grade_labels
+        },
+        findings_by_severity={
+            sev: sum(1 for d in counted if d.severity is sev) for sev in reversed(Severity)
+        },
+        excluded_findings=sum(len(g.excluded) for g in grades),
+        clauses=clauses,
+        weakest=_weakest(clauses, policy.weakest_clauses),
+    )
+
+
+def _grade_agency(
+    code: str,
+    results: Sequence[CheckResult],
+    triage: Mapping[str, Triage],
+    catalog: Catalog,
+    policy: ScoringPolicy,
+) -> AgencyGrade:
+    counts = _count(results)
+    deductions: list[Deduction] = []
+    excluded: list[Deduction] = []
+    for r in results:
+        if r.status is not Status.FAIL:
+            continue
+        severity = catalog.check(r.check_id).severity
+        state = triage.get(r.fingerprint, Triage()).state
+        item = Deduction(
+            fingerprint=r.fingerprint,
+            check_id=r.check_id,
+            target=r.target.key,
+            severity=severity,
+            points=policy.penalties[severity],
+            triage=state,
+        )
+        (excluded if state in policy.excluded_triage else deductions).append(item)
+    worst_first = sorted(deductions, key=lambda d: (-d.points, d.check_id, d.target))
+    score = max(0, 100 - sum(d.points for d in deductions))
+    coverage = counts.coverage
+    complete = coverage is not None and coverage >= policy.min_coverage
+    return AgencyGrade(
+        agency=code,
+        score=score,
+        grade=policy.grade_for(score) if complete else policy.incomplete_grade,
+        coverage=coverage,
+        counts=counts,
+        deductions=tuple(worst_first),
+        excluded=tuple(excluded),
+        clauses=tuple(
+            clause_verdict(fw_id, clause, results, catalog, triage)
+            for fw_id, fw in catalog.frameworks.items()
+            for clause in fw.clauses
+        ),
+    )
+
+
+def _count(results: Iterable[CheckResult]) -> StatusCounts:
+    tally = {status: 0 for status in Status}
+    for r in results:
+        tally[r.status] += 1
+    return StatusCounts(
+        passed=tally[Status.PASS],
+        failed=tally[Status.FAIL],
+        errored=tally[Status.ERROR],
+        not_applicable=tally[Status.NOT_APPLICABLE],
+    )
+
+
+def clause_verdict(
+    framework: str,
+    clause: Clause,
+    results: Iterable[CheckResult],
+    catalog: Catalog,
+    triage: Mapping[str, Triage],
+) -> ClauseVerdict:
+    """Judge one clause on a set of results (one agency's, or the whole province's).
+
+    A failure marked false positive does not count against the clause; an accepted risk does
+    (the requirement is still not met, someone chose to live with it).
+    """
+    automated = [c for c in clause.checks if catalog.check(c).mode is Mode.AUTOMATED]
+    questions = tuple(c for c in clause.checks if c not in automated)
+    relevant = [r for r in results if r.check_id in automated]
+    failed = _targets_by_check(
+        r
+        for r in relevant
+        if r.status is Status.FAIL
+        and triage.get(r.fingerprint, Triage()).state is not TriageState.FALSE_POSITIVE
+    )
+    errored = _targets_by_check(r for r in relevant if r.status is Status.ERROR)
+    seen = {r.check_id for r in relevant}
+    untested = tuple(c for c in automated if c not in seen)
+    if not automated:
+        status = ClauseStatus.SELF_ASSESSMENT
+    elif failed:
+        status = ClauseStatus.NOT_MET
+    elif not relevant:
+        status = ClauseStatus.NOT_ASSESSED
+    elif errored or untested:
+        status = ClauseStatus.PARTIAL
+    elif all(r.status is Status.NOT_APPLICABLE for r in relevant):
+        status = ClauseStatus.NOT_APPLICABLE
+    else:
+        status = ClauseStatus.MET
+    return ClauseVerdict(
+        framework=framework,
+        clause=clause.id,
+        status=status,
+        failed=failed,
+        errored=errored,
+        untested=untested,
+        questions=questions,
+    )
+
+
+def _targets_by_check(results: Iterable[CheckResult]) -> tuple[CheckTargets, ...]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        grouped[r.check_id].add(r.target.key)
+    return tuple(
+        CheckTargets(check_id=c, targets=tuple(sorted(t))) for c, t in sorted(grouped.items())
+    )
+
+
+def _status_of(grade: AgencyGrade, framework: str, clause: str) -> ClauseStatus:
+    return next(
+        v.status for v in grade.clauses if v.framework == framework and v.clause == clause
+    )
+
+
+def _weakest(clauses: Sequence[ClauseSummary], limit: int) -> tuple[ClauseSummary, ...]:
+    """Clauses the most agencies fail, then the most are only partly tested on."""
+    failing = [c for c in clauses if c.count(ClauseStatus.NOT_MET)]
+    ranked = sorted(
+        failing,
+        key=lambda c: (
+            -c.count(ClauseStatus.NOT_MET),
+            -c.count(ClauseStatus.PARTIAL),
+            c.verdict.framework,
+            c.verdict.clause,
+        ),
+    )
+    return tuple(ranked[:limit])

@@ -1,0 +1,77 @@
+"""The HTML report: one self-contained, print-friendly file (inline CSS, no scripts, no links).
+
+Rendered with Jinja2 (autoescape on: evidence comes from hostile servers) and its i18n
+extension fed by ``canhgac.i18n``; catalog texts arrive already in the chosen language.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, cast
+
+from babel.numbers import format_percent
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from canhgac.catalog import Catalog
+from canhgac.i18n import translation
+from canhgac.reports.grading import ProvinceGrades, ScoringPolicy, grade_report
+from canhgac.reports.model import Language, ReportInput
+from canhgac.reports.view import (
+    agency_views,
+    change_rows,
+    clause_summary_row,
+    format_time,
+    framework_views,
+    policy_view,
+)
+
+
+@cache
+def _environment(lang: Language) -> Environment:
+    env = Environment(
+        loader=PackageLoader("canhgac.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # install_gettext_translations is added by the i18n extension at run time
+    cast(Any, env).install_gettext_translations(translation(lang), newstyle=True)
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else format_percent(value, locale=lang)
+
+    env.filters["percent"] = percent
+    return env
+
+
+def render_html(
+    report: ReportInput,
+    catalog: Catalog,
+    policy: ScoringPolicy,
+    grades: ProvinceGrades | None = None,
+) -> str:
+    """The whole report in ``report.lang``; pass ``grades`` when already computed."""
+    grades = grades or grade_report(report, catalog, policy)
+    lang = report.lang
+    changes = report.changes
+    context = {
+        "lang": lang,
+        "report": report,
+        "grades": grades,
+        "policy": policy_view(policy),
+        "started": format_time(report.run.started_at, lang),
+        "finished": format_time(report.run.finished_at, lang),
+        "previous_at": format_time(changes.previous_run_at, lang),
+        "changes": {
+            "new": change_rows(changes.new, report, catalog),
+            "reopened": change_rows(changes.reopened, report, catalog),
+            "fixed": change_rows(changes.fixed, report, catalog),
+        },
+        "agency_names": {a.code: a.name for a in report.agencies},
+        "frameworks": framework_views(grades, catalog, lang),
+        "weakest": tuple(clause_summary_row(s, catalog, lang) for s in grades.weakest),
+        "agencies": agency_views(report, grades, catalog),
+    }
+    return _environment(lang).get_template("report.html").render(context)

@@ -1,0 +1,105 @@
+"""What a report is made from: pydantic models independent of the database.
+
+The store (or a test) builds a ``ReportInput``; grading and every output format read only it,
+so a report can be reproduced from its JSON export alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from canhgac.engine.results import CheckResult, Provenance
+
+Language = Literal["vi", "en"]
+
+
+class Lifecycle(StrEnum):
+    """Where a finding stands against the previous run."""
+
+    NEW = "new"
+    OPEN = "open"
+    FIXED = "fixed"
+    REOPENED = "reopened"
+
+
+class TriageState(StrEnum):
+    UNTRIAGED = "untriaged"
+    CONFIRMED = "confirmed"
+    ACCEPTED_RISK = "accepted_risk"
+    FALSE_POSITIVE = "false_positive"
+
+
+class Province(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+
+
+class Agency(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    kind: str = ""  # e.g. department, district committee
+    parent: str | None = None  # code of the parent agency
+
+
+class RunInfo(BaseModel):
+    """The scan run the results come from, and what produced them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    provenance: Provenance
+    resolver: str = ""  # the DNS resolver(s) used, as given to the run
+
+
+class Triage(BaseModel):
+    """A person's judgement on a finding; it survives rescans (keyed by fingerprint)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: TriageState = TriageState.UNTRIAGED
+    assignee: str = ""
+    note: str = ""
+
+
+class ChangeSummary(BaseModel):
+    """What changed since the previous run, as finding fingerprints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    previous_run_id: str | None = None
+    previous_run_at: datetime | None = None
+    new: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
+
+
+class ReportInput(BaseModel):
+    """Everything one report needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    province: Province
+    agencies: tuple[Agency, ...]
+    run: RunInfo
+    results: tuple[CheckResult, ...]
+    lifecycle: dict[str, Lifecycle] = Field(default_factory=dict)  # by fingerprint
+    triage: dict[str, Triage] = Field(default_factory=dict)  # by fingerprint
+    changes: ChangeSummary = Field(default_factory=ChangeSummary)
+    lang: Language = "vi"
+
+    def triage_of(self, fingerprint: str) -> Triage:
+        return self.triage.get(fingerprint, Triage())
+
+    def agency_name(self, code: str) -> str:
+        """The agency's name, or its code when the inventory no longer lists it."""
+        return next((a.name for a in self.agencies if a.code == code), code)

@@ -1,0 +1,267 @@
+"""The report view: a ``ReportInput`` and its grades resolved into one language.
+
+Templates receive only what this module builds (catalog texts already in the chosen language,
+evidence already pretty-printed as text), so they hold layout and headings, not logic. The CSV
+export reads the same per-result rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_datetime
+
+from canhgac.catalog import Catalog, Clause, Framework
+from canhgac.engine.results import CheckResult, Status
+from canhgac.reports.grading import (
+    AgencyGrade,
+    ClauseStatus,
+    ClauseSummary,
+    ClauseVerdict,
+    ProvinceGrades,
+    ScoringPolicy,
+)
+from canhgac.reports.model import Agency, Language, ReportInput
+
+_DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
+
+
+def format_time(value: datetime | None, lang: Language) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, _DATE_PATTERNS[lang], locale=lang)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One result, with its catalog texts in the report's language."""
+
+    agency: str
+    agency_name: str
+    target: str
+    check_id: str
+    title: str
+    severity: str
+    status: str
+    message: str
+    remediation: str
+    evidence: str  # pretty JSON text; escaped by the template, never marked safe
+    lifecycle: str
+    triage: str
+    assignee: str
+    note: str
+    error_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseRow:
+    framework: str
+    clause: str
+    title: str
+    text: str
+    inferred: bool
+    status: str
+    failed: tuple[tuple[str, str], ...]  # (check title, targets)
+    errored: tuple[tuple[str, str], ...]
+    untested: tuple[str, ...]
+    questions: tuple[str, ...]
+    counts: Mapping[str, int]  # clause status -> number of agencies
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkView:
+    id: str
+    title: str
+    source: str
+    note: str
+    rows: tuple[ClauseRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    agency: Agency
+    parent_name: str
+    grade: AgencyGrade
+    deductions: tuple[tuple[str, str, str, int], ...]  # (title, target, severity, points)
+    excluded: tuple[tuple[str, str, str, int, str], ...]  # ... plus triage state
+    findings: tuple[ResultRow, ...]
+    errors: tuple[ResultRow, ...]
+    clauses: tuple[ClauseRow, ...]  # the clauses this agency does not fully meet
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    agency_name: str
+    target: str
+    title: str
+
+
+def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> ResultRow:
+    lang = report.lang
+    entry = catalog.check(result.check_id)
+    triage = report.triage_of(result.fingerprint)
+    lifecycle = report.lifecycle.get(result.fingerprint)
+    return ResultRow(
+        agency=result.agency,
+        agency_name=report.agency_name(result.agency),
+        target=result.target.key,
+        check_id=result.check_id,
+        title=entry.title.get(lang),
+        severity=entry.severity.value,
+        status=result.status.value,
+        message=catalog.message(
+            result.check_id, result.message.key, dict(result.message.values), lang
+        ),
+        remediation=entry.remediation.get(lang),
+        evidence=json.dumps(
+            dict(result.evidence), indent=2, ensure_ascii=False, sort_keys=True, default=str
+        ),
+        lifecycle=lifecycle.value if lifecycle else "",
+        triage=triage.state.value,
+        assignee=triage.assignee,
+        note=triage.note,
+        error_reason=result.error_reason.value if result.error_reason else "",
+    )
+
+
+def _clause_row(
+    verdict: ClauseVerdict, clause: Clause, catalog: Catalog, lang: Language,
+    counts: Mapping[str, int],
+) -> ClauseRow:
+    def title(check_id: str) -> str:
+        return catalog.check(check_id).title.get(lang)
+
+    questions = tuple(
+        q.get(lang) for q in (catalog.check(c).question for c in verdict.questions) if q
+    )
+    return ClauseRow(
+        framework=verdict.framework,
+        clause=clause.id,
+        title=clause.title.get(lang),
+        text=clause.text.get(lang),
+        inferred=clause.inferred and not clause.confirmed_by,
+        status=verdict.status.value,
+        failed=tuple((title(f.check_id), ", ".join(f.targets)) for f in verdict.failed),
+        errored=tuple((title(e.check_id), ", ".join(e.targets)) for e in verdict.errored),
+        untested=tuple(title(c) for c in verdict.untested),
+        questions=questions,
+        counts=counts,
+    )
+
+
+def _clause_of(catalog: Catalog, framework: str, clause_id: str) -> Clause:
+    return next(c for c in catalog.frameworks[framework].clauses if c.id == clause_id)
+
+
+def framework_views(
+    grades: ProvinceGrades, catalog: Catalog, lang: Language
+) -> tuple[FrameworkView, ...]:
+    def view(fw: Framework) -> FrameworkView:
+        rows = tuple(
+            clause_summary_row(s, catalog, lang)
+            for s in grades.clauses
+            if s.verdict.framework == fw.id
+        )
+        return FrameworkView(
+            id=fw.id,
+            title=fw.title.get(lang),
+            source=fw.source,
+            note=fw.note.get(lang) if fw.note else "",
+            rows=rows,
+        )
+
+    return tuple(view(fw) for fw in catalog.frameworks.values())
+
+
+def clause_summary_row(summary: ClauseSummary, catalog: Catalog, lang: Language) -> ClauseRow:
+    verdict = summary.verdict
+    counts = {s.value: summary.count(s) for s in ClauseStatus}
+    clause = _clause_of(catalog, verdict.framework, verdict.clause)
+    return _clause_row(verdict, clause, catalog, lang, counts)
+
+
+def agency_views(
+    report: ReportInput, grades: ProvinceGrades, catalog: Catalog
+) -> tuple[AgencyView, ...]:
+    rows: dict[str, list[ResultRow]] = defaultdict(list)
+    for r in report.results:
+        rows[r.agency].append(result_row(r, report, catalog))
+    known = {a.code: a for a in report.agencies}
+    return tuple(
+        _agency_view(
+            known.get(g.agency, Agency(code=g.agency, name=g.agency)), g, rows[g.agency],
+            report, catalog,
+        )
+        for g in grades.agencies
+    )
+
+
+def _agency_view(
+    agency: Agency, grade: AgencyGrade, rows: list[ResultRow], report: ReportInput,
+    catalog: Catalog,
+) -> AgencyView:
+    lang = report.lang
+
+    def title(check_id: str) -> str:
+        return catalog.check(check_id).title.get(lang)
+
+    return AgencyView(
+        agency=agency,
+        parent_name=report.agency_name(agency.parent) if agency.parent else "",
+        grade=grade,
+        deductions=tuple(
+            (title(d.check_id), d.target, d.severity.value, d.points) for d in grade.deductions
+        ),
+        excluded=tuple(
+            (title(d.check_id), d.target, d.severity.value, d.points, d.triage.value)
+            for d in grade.excluded
+        ),
+        findings=_by_severity([r for r in rows if r.status == Status.FAIL], catalog),
+        errors=tuple(r for r in rows if r.status == Status.ERROR),
+        clauses=tuple(
+            _clause_row(v, _clause_of(catalog, v.framework, v.clause), catalog, lang, {})
+            for v in grade.clauses
+            if v.status in (ClauseStatus.NOT_MET, ClauseStatus.PARTIAL)
+        ),
+    )
+
+
+def _by_severity(rows: list[ResultRow], catalog: Catalog) -> tuple[ResultRow, ...]:
+    return tuple(
+        sorted(rows, key=lambda r: (-catalog.check(r.check_id).severity.rank, r.check_id, r.target))
+    )
+
+
+def change_rows(
+    fingerprints: tuple[str, ...], report: ReportInput, catalog: Catalog
+) -> tuple[ChangeRow, ...]:
+    """Name changed findings by their current result; a fingerprint alone when none matches."""
+    index = {r.fingerprint: r for r in report.results}
+    rows = []
+    for fp in fingerprints:
+        found = index.get(fp)
+        if found is None:
+            rows.append(ChangeRow(agency_name="", target=fp, title=""))
+            continue
+        rows.append(
+            ChangeRow(
+                agency_name=report.agency_name(found.agency),
+                target=found.target.key,
+                title=catalog.check(found.check_id).title.get(report.lang),
+            )
+        )
+    return tuple(rows)
+
+
+def policy_view(policy: ScoringPolicy) -> dict[str, object]:
+    return {
+        "penalties": {sev.value: pts for sev, pts in policy.penalties.items()},
+        "bands": [(b.grade, b.min_score) for b in policy.bands],
+        "min_coverage": policy.min_coverage,
+        "incomplete": policy.incomplete_grade,
+        "excluded": sorted(s.value for s in policy.excluded_triage),
+    }

@@ -1,0 +1,164 @@
+"""The HTML report: both languages, self-contained, hostile text escaped, numbers explained."""
+
+from __future__ import annotations
+
+import re
+import string
+from html.parser import HTMLParser
+
+import pytest
+from markupsafe import escape
+from report_builders import WHEN, report, result
+
+from canhgac.catalog import Catalog, Mode, load_catalog
+from canhgac.engine.results import Message, Status
+from canhgac.reports.grading import ScoringPolicy
+from canhgac.reports.html import render_html
+from canhgac.reports.model import ChangeSummary, Lifecycle, ReportInput, Triage, TriageState
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def _sample(lang: str) -> ReportInput:
+    spf = result("t.mail.spf", "a", Status.FAIL, evidence={"record": HOSTILE, "chain": ["x"]})
+    dmarc = result("t.mail.dmarc", "a", Status.FAIL)
+    banner = result("t.info.banner", "b", Status.FAIL, key="shown", banner=HOSTILE)
+    return report(
+        [
+            spf,
+            dmarc,
+            banner,
+            result("t.mail.dkim", "a", Status.ERROR, detail=HOSTILE),
+            result("t.mail.spf", "b", Status.PASS, key="pass", record="v=spf1 -all"),
+        ],
+        triage={
+            dmarc.fingerprint: Triage(state=TriageState.ACCEPTED_RISK, note=HOSTILE),
+            spf.fingerprint: Triage(state=TriageState.CONFIRMED, assignee="Nguyễn Văn An"),
+        },
+        lifecycle={spf.fingerprint: Lifecycle.NEW, dmarc.fingerprint: Lifecycle.OPEN},
+        changes=ChangeSummary(
+            previous_run_id="run-1", previous_run_at=WHEN, new=(spf.fingerprint,),
+            fixed=("0" * 32,), reopened=(banner.fingerprint,),
+        ),
+        lang=lang,
+    )
+
+
+class _Refs(HTMLParser):
+    """Collects every attribute that could make a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "action", "srcset", "data", "poster"}:
+                self.refs.append((tag, name, value or ""))
+
+
+def _assert_self_contained(page: str) -> None:
+    parser = _Refs()
+    parser.feed(page)
+    assert not {"script", "link", "iframe", "img", "object", "embed"} & parser.tags
+    for tag, name, value in parser.refs:
+        assert value.startswith("#"), f"<{tag} {name}={value!r}> leaves the file"
+    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", page, re.IGNORECASE)
+    assert "<script src" not in page
+    assert "@import" not in page
+    assert "url(" not in page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_renders_self_contained(catalog: Catalog, policy: ScoringPolicy, lang: str) -> None:
+    page = render_html(_sample(lang), catalog, policy)
+    assert page.startswith("<!DOCTYPE html>")
+    assert f'<html lang="{lang}">' in page
+    _assert_self_contained(page)
+
+
+def test_vietnamese_by_default(catalog: Catalog, policy: ScoringPolicy) -> None:
+    page = render_html(_sample("vi"), catalog, policy)
+    for text in ("Tóm tắt", "Cách tính xếp loại", "Không kiểm tra được", "Nguồn gốc kết quả",
+                 "Tên miền có bản ghi SPF", "Không có bản ghi SPF", "Công bố bản ghi SPF.",
+                 "Chấp nhận rủi ro", "Mới", "Nguyễn Văn An", "Câu hỏi cho cơ quan"):
+        assert text in page, text
+    assert "Summary" not in page
+    assert "Domain publishes an SPF record" not in page
+
+
+def test_english(catalog: Catalog, policy: ScoringPolicy) -> None:
+    page = render_html(_sample("en"), catalog, policy)
+    for text in ("Summary", "How grades are computed", "Could not be tested", "Provenance",
+                 "Domain publishes an SPF record", "No SPF record", "Publish an SPF record.",
+                 "Accepted risk", "Compared with scan run-1"):
+        assert text in page, text
+    assert "Tóm tắt" not in page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_hostile_text_is_escaped(catalog: Catalog, policy: ScoringPolicy, lang: str) -> None:
+    page = render_html(_sample(lang), catalog, policy)
+    assert "<script" not in page
+    assert "alert(1)" in page  # shown, as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_hostile_inventory_names_are_escaped(catalog: Catalog, policy: ScoringPolicy) -> None:
+    base = _sample("en")
+    agencies = tuple(a.model_copy(update={"name": HOSTILE}) for a in base.agencies)
+    page = render_html(base.model_copy(update={"agencies": agencies}), catalog, policy)
+    assert "<script" not in page
+
+
+def test_grade_explanation_matches_deductions(catalog: Catalog, policy: ScoringPolicy) -> None:
+    page = render_html(_sample("en"), catalog, policy)
+    # agency a: SPF (high) counts; DMARC is accepted risk (listed, not counted)
+    assert "100 − 15 = <strong>85</strong>" in page
+    assert "Listed but not counted" in page
+    floored = report([result("t.mail.dkim", "z", Status.FAIL, target=f"{i}.z.gov.vn")
+                      for i in range(3)], lang="en")
+    page = render_html(floored, catalog, policy)
+    assert "100 − 40 − 40 − 40 (floored at 0) = <strong>0</strong>" in page
+
+
+def test_provenance_footer(catalog: Catalog, policy: ScoringPolicy) -> None:
+    page = render_html(_sample("en"), catalog, policy)
+    footer = page[page.index("<footer>"):]
+    for text in ("run-2", "0.1.0", "sha256:test", "public suffix list", "2025-01-01",
+                 "127.0.0.53:53", "20 Jan 2025, 08:30"):
+        assert text in footer, text
+
+
+def test_first_scan_has_nothing_to_compare(catalog: Catalog, policy: ScoringPolicy) -> None:
+    page = render_html(report([result("t.mail.spf", "a", Status.FAIL)], lang="en"), catalog,
+                       policy)
+    assert "This is the first scan" in page
+
+
+def _values_for(template: str) -> dict[str, str]:
+    return {name: "x" for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_renders_with_the_real_catalog(policy: ScoringPolicy) -> None:
+    """Whatever entries the packaged catalog holds today, a report over them renders."""
+    catalog = load_catalog()
+    results = []
+    for i, entry in enumerate(e for e in catalog.checks.values() if e.mode is Mode.AUTOMATED):
+        if not entry.messages:
+            continue
+        key, text = sorted(entry.messages.items())[0]
+        status = (Status.FAIL, Status.PASS, Status.ERROR)[i % 3]
+        values = _values_for(text.vi) | _values_for(text.en)
+        base = result(entry.id, f"ag{i % 4}", status, target=f"t{i}.gov.vn")
+        if status is not Status.ERROR:
+            base = base.model_copy(update={"message": Message(key=key, values=values)})
+        results.append(base)
+    assert results, "the packaged catalog has no automated check with messages"
+    for lang in ("vi", "en"):
+        page = render_html(report(results, lang=lang), catalog, policy)
+        _assert_self_contained(page)
+        for fw in catalog.frameworks.values():
+            assert str(escape(fw.title.get(lang))) in page
