@@ -18,6 +18,7 @@ from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event
 from canhgac.engine.runner import Progress as ProgressEvent
 from canhgac.engine.settings import system_resolvers
+from canhgac.findings.reconcile import ChangeKind
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
@@ -84,10 +85,11 @@ def render_summary(outcome: ScanOutcome) -> None:
     if outcome.run_id is not None:
         console.print(_("Saved as run #{run}.").format(run=outcome.run_id))
     if outcome.changes is not None:
-        ch = outcome.changes
+        counts = outcome.changes.counts()
         console.print(
-            _("Since the previous scan: {new} new, {fixed} fixed, {reopened} reopened.").format(
-                new=len(ch.new), fixed=len(ch.fixed), reopened=len(ch.reopened)
+            _("Findings: {new} new, {open} still open, {fixed} fixed, {reopened} reopened.").format(
+                new=counts[ChangeKind.NEW], open=counts[ChangeKind.STILL_OPEN],
+                fixed=counts[ChangeKind.FIXED], reopened=counts[ChangeKind.REOPENED],
             )
         )
 
