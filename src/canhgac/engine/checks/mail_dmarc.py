@@ -1,0 +1,211 @@
+"""DMARC checks (RFC 7489): record present, well-formed, enforcing, fully applied, reported.
+
+Policy discovery (own record, else the organisational domain's) happens once in the facts;
+every check here judges the record discovery settled on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canhgac.engine.collectors.mail_domain import DmarcDiscovery, DmarcFacts, Lookup
+from canhgac.engine.mailauth.dmarc import POLICIES, DmarcRecord
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import check
+from canhgac.engine.results import Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.targets import TargetKind
+
+
+def _discovery_error(discovery: DmarcDiscovery) -> Outcome:
+    lookup = discovery.lookup
+    return errored(lookup.status.error_reason, f"TXT {lookup.name}: {lookup.detail or lookup.status}",
+                   {"lookup": lookup.as_evidence()})
+
+
+def _evidence(discovery: DmarcDiscovery, **extra: Any) -> dict[str, Any]:
+    record = discovery.record
+    return {
+        "record": record.text if record else None,
+        "source": discovery.record_domain,
+        "inherited": discovery.inherited,
+        **extra,
+    }
+
+
+def _record(facts: DmarcFacts) -> Outcome | tuple[DmarcRecord, DmarcDiscovery]:
+    """The usable record, or the outcome every check but present/syntax gives without one."""
+    discovery = facts.discovery
+    if discovery.state == "error":
+        return _discovery_error(discovery)
+    record = discovery.record
+    if record is None:
+        return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    if not record.usable:
+        return not_applicable("unparsable", _evidence(discovery), record=record.text[:200])
+    return record, discovery
+
+
+def _effective_policy(record: DmarcRecord, discovery: DmarcDiscovery) -> str:
+    """Own record: p. Inherited from the org domain: its sp, else its p (RFC 7489 6.6.3)."""
+    policy = record.applied_subdomain_policy if discovery.inherited else record.applied_policy
+    return policy or "none"
+
+
+@check("mail.dmarc.present", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_present(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """Without a DMARC record receivers have no instruction against forged From: addresses."""
+    discovery = facts.discovery
+    if discovery.state == "error":
+        return _discovery_error(discovery)
+    lookups = [lk.as_evidence() for lk in (facts.own, facts.org) if lk is not None]
+    if discovery.state == "multiple":
+        return failed("multiple", {"lookups": lookups}, name=discovery.lookup.name)
+    if discovery.record is None:
+        return failed("missing", {"lookups": lookups}, domain=facts.domain)
+    evidence = _evidence(discovery, lookups=lookups)
+    if discovery.inherited:
+        return passed("inherited", evidence, source=discovery.record_domain,
+                      record=discovery.record.text[:200])
+    return passed("pass", evidence, record=discovery.record.text[:200])
+
+
+@check("mail.dmarc.syntax", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_syntax(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """A malformed record may be ignored by receivers (RFC 7489 6.3, 6.6.3)."""
+    discovery = facts.discovery
+    if discovery.state == "error":
+        return _discovery_error(discovery)
+    record = discovery.record
+    if record is None:
+        return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    evidence = _evidence(discovery, problems=[p.as_evidence() for p in record.problems],
+                         unknown_tags=list(record.unknown_tags))
+    if record.problems:
+        codes = ", ".join(dict.fromkeys(p.code for p in record.problems))
+        return failed("invalid", evidence, problems=codes, source=discovery.record_domain)
+    return passed("pass", evidence, source=discovery.record_domain)
+
+
+@check("mail.dmarc.policy", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """p=none only monitors: forged mail is still delivered."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    record, discovery = found
+    policy = _effective_policy(record, discovery)
+    evidence = _evidence(discovery, policy=policy)
+    if policy == "none":
+        return failed("none", evidence, source=discovery.record_domain)
+    return passed("pass", evidence, policy=policy, source=discovery.record_domain)
+
+
+@check("mail.dmarc.subdomain-policy", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_subdomain_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """An organisational record's sp= must not be weaker than its p=.
+
+    sp= only acts in the organisational domain's record (RFC 7489 6.3); a subdomain's own
+    record is not applicable, as its sp= never governs anything.
+    """
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    record, discovery = found
+    if not discovery.inherited and facts.domain != facts.org_domain:
+        return not_applicable("subdomain-record", _evidence(discovery), org_domain=facts.org_domain)
+    p = record.applied_policy or "none"
+    sp = record.applied_subdomain_policy or "none"
+    evidence = _evidence(discovery, p=p, sp=sp)
+    if POLICIES.index(sp) < POLICIES.index(p):
+        return failed("weaker", evidence, p=p, sp=sp, source=discovery.record_domain)
+    return passed("pass", evidence, p=p, sp=sp)
+
+
+@check("mail.dmarc.pct", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_pct(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """pct below 100 leaves the rest of the forged mail under the next weaker policy."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    record, discovery = found
+    policy = _effective_policy(record, discovery)
+    evidence = _evidence(discovery, pct=record.pct, policy=policy)
+    if policy == "none":
+        return not_applicable("policy-none", evidence)
+    if record.pct is None:
+        return failed("invalid", evidence)
+    if record.pct < 100:
+        return failed("partial", evidence, pct=record.pct, policy=policy)
+    return passed("pass", evidence, policy=policy)
+
+
+@check("mail.dmarc.reporting", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_reporting(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """Aggregate reports are how an agency sees who sends mail in its name."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    record, discovery = found
+    addresses = [u.address for u in record.rua]
+    evidence = _evidence(discovery, rua=addresses)
+    if not record.rua_present:
+        return failed("missing", evidence, source=discovery.record_domain)
+    if not addresses:
+        return failed("invalid", evidence, source=discovery.record_domain)
+    return passed("pass", evidence, rua=", ".join(addresses))
+
+
+def _lookup_error(lookups: list[Lookup | None], evidence: dict[str, Any]) -> Outcome:
+    lookup = next(lk for lk in lookups if lk is not None and lk.failed)
+    return errored(lookup.status.error_reason,
+                   f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+
+
+@check("mail.dmarc.external-auth", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_external_auth(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """Receivers drop reports to another organisation that did not authorise them (RFC 7489 7.1)."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    _, discovery = found
+    external = [d for d in facts.destinations if d.external]
+    evidence = _evidence(discovery, destinations=[d.as_evidence() for d in external])
+    if not external:
+        return not_applicable("no-external", evidence)
+    missing = [d for d in external if d.authorized is False]
+    if missing:
+        names = ", ".join(f"{discovery.record_domain}._report._dmarc.{d.domain}" for d in missing)
+        return failed("unauthorized", evidence,
+                      destinations=", ".join(d.domain for d in missing), names=names)
+    unknown = [d for d in external if d.authorized is None]
+    if unknown:
+        return _lookup_error([d.authorization for d in unknown], evidence)
+    return passed("pass", evidence, destinations=", ".join(d.domain for d in external))
+
+
+@check("mail.dmarc.dangling", target=TargetKind.DOMAIN, needs=DmarcFacts)
+def dmarc_dangling(facts: DmarcFacts, params: CheckParams) -> Outcome:
+    """Reports sent to a dead domain are lost, or read by whoever registers it."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    _, discovery = found
+    dests = list(facts.destinations)
+    dead = [d for d in dests if d.receives_mail is False]
+    evidence = _evidence(discovery, destinations=[
+        {**d.as_evidence(), "mx": d.mx.status.value, "a": d.ipv4.status.value,
+         "registrable_domain": d.org_domain, "registrable_exists": not d.registrable_missing}
+        for d in dests
+    ])
+    if not dests:
+        return not_applicable("no-destinations", evidence)
+    unregistered = [d for d in dead if d.registrable_missing]
+    if unregistered:
+        return failed("unregistered", evidence,
+                      domains=", ".join(sorted({d.org_domain for d in unregistered})))
+    if dead:
+        return failed("dangling", evidence, domains=", ".join(d.domain for d in dead))
+    unknown = [d for d in dests if d.receives_mail is None]
+    if unknown:
+        return _lookup_error([lk for d in unknown for lk in (d.mx, d.ipv4, d.ipv6)], evidence)
+    return passed("pass", evidence, domains=", ".join(d.domain for d in dests))

@@ -1,0 +1,117 @@
+"""MTA-STS and TLS-RPT collectors against the lab DNS server, judged by the registered checks."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from canhgac.engine.builtin import builtin_registry
+from canhgac.engine.context import CollectContext
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.params import CheckParams
+from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.results import ErrorReason, Outcome, Status
+from canhgac.engine.scope import Scope
+from canhgac.engine.targets import Target, TargetKind
+from canhgac.lab.dns_server import Fault, LabDnsServer
+
+GOV = """$TTL 300
+@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
+@ IN NS ns.gov.test.
+ns IN A 127.0.0.53
+good IN MX 10 mail.good
+mail.good IN A 127.0.0.25
+_mta-sts.good IN TXT "v=STSv1; id=20250101T000000"
+mta-sts.good IN A 127.0.0.44
+_smtp._tls.good IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@good.gov.test,https://tlsrpt.good.gov.test/v1"
+stale IN MX 10 mail.good
+_mta-sts.stale IN TXT "v=STSv1; id=2024-06-01"
+mta-sts.stale IN CNAME stale-agency.sts-provider.vn.
+_smtp._tls.stale IN TXT "v=TLSRPTv1; rua=tlsrpt@stale.gov.test"
+bare IN MX 10 mail.good
+_mta-sts.bare IN TXT "v=STSv1; id=1"
+nomail IN MX 0 .
+"""
+VN = """$TTL 300
+@ IN SOA ns.vn. hostmaster.vn. 1 3600 600 86400 300
+@ IN NS ns.vn.
+ns IN A 127.0.0.54
+"""
+
+
+async def scan(domain: str, faults: Mapping[tuple[str, str], Fault] | None = None) -> dict[str, Outcome]:
+    registry = builtin_registry().select(families=["mail.mta-sts", "mail.tlsrpt"])
+    address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    async with LabDnsServer(zones={"gov.test": GOV, "vn": VN}, address=address, faults=faults) as server:
+        ctx = CollectContext(
+            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
+            scope=Scope.build(domains=["gov.test"], loopback_only=True),
+            public_suffixes=PublicSuffixes(extra=("gov.test",)),
+        )
+        target = Target(kind=TargetKind.DOMAIN, name=domain, agency="so-tttt")
+        needed = {t for spec in registry.checks.values() for t in spec.needs}
+        collected: dict[type[Any], Any] = dict(
+            zip(
+                needed,
+                await asyncio.gather(*(registry.collectors[t].func(target, ctx) for t in needed)),
+                strict=True,
+            )
+        )
+        assert server.internal_errors == 0
+    return {
+        cid: spec.evaluate(tuple(collected[t] for t in spec.needs), CheckParams())
+        for cid, spec in registry.checks.items()
+    }
+
+
+def verdicts(outcomes: dict[str, Outcome]) -> dict[str, tuple[Status, str]]:
+    return {cid.removeprefix("mail."): (o.status, o.message.key) for cid, o in outcomes.items()}
+
+
+async def test_good_records() -> None:
+    assert verdicts(await scan("good.gov.test")) == {
+        "mta-sts.record": (Status.PASS, "pass"),
+        "mta-sts.dangling": (Status.PASS, "pass"),
+        "tlsrpt.record": (Status.PASS, "pass"),
+    }
+
+
+async def test_invalid_records_and_a_dangling_cname() -> None:
+    outcomes = await scan("stale.gov.test")
+    assert verdicts(outcomes) == {
+        "mta-sts.record": (Status.FAIL, "invalid"),
+        "mta-sts.dangling": (Status.FAIL, "dangling-cname"),
+        "tlsrpt.record": (Status.FAIL, "invalid"),
+    }
+    assert outcomes["mail.mta-sts.dangling"].message.values["target"] == "stale-agency.sts-provider.vn"
+
+
+async def test_policy_host_without_address_and_missing_tlsrpt() -> None:
+    assert verdicts(await scan("bare.gov.test")) == {
+        "mta-sts.record": (Status.PASS, "pass"),
+        "mta-sts.dangling": (Status.FAIL, "dangling"),
+        "tlsrpt.record": (Status.FAIL, "missing"),
+    }
+
+
+async def test_null_mx_and_absent_records() -> None:
+    assert verdicts(await scan("nomail.gov.test")) == {
+        "mta-sts.record": (Status.NOT_APPLICABLE, "null-mx"),
+        "mta-sts.dangling": (Status.NOT_APPLICABLE, "no-record"),
+        "tlsrpt.record": (Status.NOT_APPLICABLE, "null-mx"),
+    }
+
+
+async def test_lookup_failures_are_errors() -> None:
+    outcomes = await scan(
+        "good.gov.test",
+        {("_mta-sts.good.gov.test", "TXT"): Fault.REFUSED, ("_smtp._tls.good.gov.test", "TXT"): Fault.DROP},
+    )
+    assert outcomes["mail.mta-sts.record"].error_reason is ErrorReason.DNS_REFUSED
+    assert outcomes["mail.mta-sts.dangling"].error_reason is ErrorReason.DNS_REFUSED
+    assert outcomes["mail.tlsrpt.record"].error_reason is ErrorReason.TIMEOUT
+    # Unknown MX: a missing record is not a finding, since the domain may do no mail.
+    no_mx = await scan("bare.gov.test", {("bare.gov.test", "MX"): Fault.SERVFAIL})
+    assert verdicts(no_mx)["tlsrpt.record"] == (Status.ERROR, "error")
