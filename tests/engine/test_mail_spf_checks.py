@@ -142,8 +142,8 @@ def test_syntax_errors_when_an_include_cannot_be_read() -> None:
 @pytest.mark.parametrize(
     ("record", "status", "key"),
     [("v=spf1 mx -all", Status.PASS, "pass"), ("v=spf1 mx ~all", Status.PASS, "pass"),
-     ("v=spf1 mx ?all", Status.FAIL, "neutral"), ("v=spf1 mx +all", Status.FAIL, "pass-all"),
-     ("v=spf1 mx all", Status.FAIL, "pass-all"), ("v=spf1 mx", Status.FAIL, "no-all"),
+     ("v=spf1 mx ?all", Status.FAIL, "neutral"), ("v=spf1 mx +all", Status.NOT_APPLICABLE, "covered-by-pass-all"),
+     ("v=spf1 mx all", Status.NOT_APPLICABLE, "covered-by-pass-all"), ("v=spf1 mx", Status.FAIL, "no-all"),
      ("v=spf1 -all redirect=other.test", Status.PASS, "pass")],
 )
 def test_policy_top_level(record: str, status: Status, key: str) -> None:

@@ -117,6 +117,8 @@ async def test_inventory_has_the_agreed_shape(lab):
         "PHUQUOC",
         "RACHGIA",
         "BQLKKT",
+        "XAVINHTHUAN",
+        "BAOKG",
         "VNPTKG",
     }
     assert codes["VNPTKG"]["kind"] == "provider" and codes["VNPTKG"]["domains"] == []

@@ -46,9 +46,11 @@ EXPECTED_FINDINGS: tuple[tuple[str, str], ...] = (
     # SNV: 15 DNS-querying terms through nested includes; a ptr mechanism.
     ("mail.spf.lookup-limit", "snv.kiengiang.gov.test"),
     ("mail.spf.ptr", "snv.kiengiang.gov.test"),
-    # STC: include loop (cuts the lookup count); DMARC syntax error (other DMARC checks error).
+    # STC: include loop (cuts the lookup count); DMARC syntax error (p=rejectt).
     ("mail.spf.loop", "stc.kiengiang.gov.test"),
     ("mail.dmarc.syntax", "stc.kiengiang.gov.test"),
+    # ... and an invalid p with a valid rua is applied as p=none (RFC 7489 6.3, 6.6.3).
+    ("mail.dmarc.policy", "stc.kiengiang.gov.test"),
     # PHUQUOC: MX target is a CNAME; second MX host does not resolve; no DKIM key; both NS in
     # one /24; unsigned zone.
     ("mail.mx.hostname", "phuquoc.kiengiang.gov.test"),
@@ -57,12 +59,12 @@ EXPECTED_FINDINGS: tuple[tuple[str, str], ...] = (
     ("dns.ns.diversity", "phuquoc.kiengiang.gov.test"),
     ("dns.dnssec.signed", "phuquoc.kiengiang.gov.test"),
     # RACHGIA: SPF syntax error; 1024-bit DKIM key (the revoked selector "old" is correct
-    # practice, not a finding); _mta-sts without an mta-sts host; no TLS-RPT; no CAA.
+    # practice, not a finding); _mta-sts without an mta-sts host; no TLS-RPT. It has no CAA
+    # of its own but inherits its parent's (RFC 8659 tree climbing): no finding.
     ("mail.spf.syntax", "rachgia.kiengiang.gov.test"),
     ("mail.dkim.key-strength", "rachgia.kiengiang.gov.test"),
     ("mail.mta-sts.dangling", "rachgia.kiengiang.gov.test"),
     ("mail.tlsrpt.record", "rachgia.kiengiang.gov.test"),
-    ("dns.caa.present", "rachgia.kiengiang.gov.test"),
     # BQLKKT: stale ns2; lame ns3; three void lookups, one of them an include of a domain
     # nobody registered (dangling); ip4:10.0.0.0/8; pct=50; rua in a non-existent domain
     # (dangling, and so not authorised either).
@@ -74,6 +76,19 @@ EXPECTED_FINDINGS: tuple[tuple[str, str], ...] = (
     ("mail.dmarc.pct", "bqlkkt.kiengiang.gov.test"),
     ("mail.dmarc.dangling", "bqlkkt.kiengiang.gov.test"),
     ("mail.dmarc.external-auth", "bqlkkt.kiengiang.gov.test"),
+    # XAVINHTHUAN: no MX at all (mail would fall back to the A record) and no SPF record.
+    ("mail.mx.present", "vinhthuan.kiengiang.gov.test"),
+    ("mail.spf.present", "vinhthuan.kiengiang.gov.test"),
+    # ... so its own DMARC reports (rua=mailto:dmarc@vinhthuan...) can never be delivered.
+    ("mail.dmarc.dangling", "vinhthuan.kiengiang.gov.test"),
+    # BAOKG, its own registrable domain: no DMARC anywhere (no organisational fallback);
+    # SPF ending in ?all; a malformed key at the second declared selector (the first is
+    # good); an MTA-STS record whose id is invalid; no CAA anywhere up its tree.
+    ("mail.dmarc.present", "baokiengiang.test"),
+    ("mail.spf.policy", "baokiengiang.test"),
+    ("mail.dkim.syntax", "baokiengiang.test"),
+    ("mail.mta-sts.record", "baokiengiang.test"),
+    ("dns.caa.present", "baokiengiang.test"),
 )
 
 
@@ -199,6 +214,19 @@ def _congbao(r: Records, d: str) -> None:
     r[("_dmarc", "TXT")] = [_txt(f"v=DMARC1; p=reject; rua=mailto:dmarc@stttt.{ORG_DOMAIN}")]
 
 
+def _vinhthuan(r: Records, d: str) -> None:
+    del r[("@", "MX")]
+    del r[("@", "TXT")]
+
+
+def _bao(r: Records, d: str) -> None:
+    del r[("_dmarc", "TXT")]
+    r[("@", "TXT")] = [_txt("v=spf1 mx ?all")]
+    r[("s2024._domainkey", "TXT")] = [_txt("v=DKIM1; k=rsa; p=MIIBIjANBgkq!!not-base64!!")]
+    r[("_mta-sts", "TXT")] = [_txt("v=STSv1; id=not a valid id!")]
+    del r[("@", "CAA")]
+
+
 def _noop(r: Records, d: str) -> None:
     """The control agency keeps the baseline untouched."""
 
@@ -215,6 +243,11 @@ AGENCY_DOMAINS: dict[str, tuple[int, Planter]] = {
     "rachgia": (8, _rachgia),
     "bqlkkt": (9, _bqlkkt),
     "congbao": (10, _congbao),
+    "vinhthuan": (11, _vinhthuan),
+}
+# agencies on a registrable domain of their own (full domain -> number, planted faults)
+OWN_DOMAINS: dict[str, tuple[int, Planter]] = {
+    "baokiengiang.test": (12, _bao),
 }
 UNSIGNED = frozenset({f"phuquoc.{ORG_DOMAIN}"})
 AXFR_OPEN = frozenset({ORG_DOMAIN})
@@ -271,8 +304,8 @@ def _render(origin: str, records: Records) -> str:
 
 def _all_records() -> dict[str, Records]:
     zones: dict[str, Records] = {}
-    for label, (number, plant) in AGENCY_DOMAINS.items():
-        domain = f"{label}.{ORG_DOMAIN}" if label else ORG_DOMAIN
+    named = {(f"{label}.{ORG_DOMAIN}" if label else ORG_DOMAIN): v for label, v in AGENCY_DOMAINS.items()}
+    for domain, (number, plant) in {**named, **OWN_DOMAINS}.items():
         records = _baseline(domain, number)
         plant(records, domain)
         zones[domain] = records

@@ -45,6 +45,18 @@ def _record(facts: DmarcFacts) -> Outcome | tuple[DmarcRecord, DmarcDiscovery]:
     return record, discovery
 
 
+def _own_record(facts: DmarcFacts) -> Outcome | tuple[DmarcRecord, DmarcDiscovery]:
+    """Like ``_record``, for checks of the record's content: an inherited record is judged on
+    the organisational domain that publishes it, once, not again on every subdomain."""
+    found = _record(facts)
+    if isinstance(found, Outcome):
+        return found
+    _, discovery = found
+    if discovery.inherited:
+        return not_applicable("inherited", _evidence(discovery), source=discovery.record_domain)
+    return found
+
+
 def _effective_policy(record: DmarcRecord, discovery: DmarcDiscovery) -> str:
     """Own record: p. Inherited from the org domain: its sp, else its p (RFC 7489 6.6.3)."""
     policy = record.applied_subdomain_policy if discovery.inherited else record.applied_policy
@@ -78,6 +90,8 @@ def dmarc_syntax(facts: DmarcFacts, params: CheckParams) -> Outcome:
     record = discovery.record
     if record is None:
         return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    if discovery.inherited:
+        return not_applicable("inherited", _evidence(discovery), source=discovery.record_domain)
     evidence = _evidence(discovery, problems=[p.as_evidence() for p in record.problems],
                          unknown_tags=list(record.unknown_tags))
     if record.problems:
@@ -105,13 +119,14 @@ def dmarc_subdomain_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """An organisational record's sp= must not be weaker than its p=.
 
     sp= only acts in the organisational domain's record (RFC 7489 6.3); a subdomain's own
-    record is not applicable, as its sp= never governs anything.
+    record is not applicable, as its sp= never governs anything, and an inherited record is
+    judged on the organisational domain itself.
     """
-    found = _record(facts)
+    found = _own_record(facts)
     if isinstance(found, Outcome):
         return found
     record, discovery = found
-    if not discovery.inherited and facts.domain != facts.org_domain:
+    if facts.domain != facts.org_domain:
         return not_applicable("subdomain-record", _evidence(discovery), org_domain=facts.org_domain)
     p = record.applied_policy or "none"
     sp = record.applied_subdomain_policy or "none"
@@ -124,7 +139,7 @@ def dmarc_subdomain_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
 @check("mail.dmarc.pct", target=TargetKind.DOMAIN, needs=DmarcFacts)
 def dmarc_pct(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """pct below 100 leaves the rest of the forged mail under the next weaker policy."""
-    found = _record(facts)
+    found = _own_record(facts)
     if isinstance(found, Outcome):
         return found
     record, discovery = found
@@ -142,7 +157,7 @@ def dmarc_pct(facts: DmarcFacts, params: CheckParams) -> Outcome:
 @check("mail.dmarc.reporting", target=TargetKind.DOMAIN, needs=DmarcFacts)
 def dmarc_reporting(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """Aggregate reports are how an agency sees who sends mail in its name."""
-    found = _record(facts)
+    found = _own_record(facts)
     if isinstance(found, Outcome):
         return found
     record, discovery = found
@@ -164,7 +179,7 @@ def _lookup_error(lookups: list[Lookup | None], evidence: dict[str, Any]) -> Out
 @check("mail.dmarc.external-auth", target=TargetKind.DOMAIN, needs=DmarcFacts)
 def dmarc_external_auth(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """Receivers drop reports to another organisation that did not authorise them (RFC 7489 7.1)."""
-    found = _record(facts)
+    found = _own_record(facts)
     if isinstance(found, Outcome):
         return found
     _, discovery = found
@@ -186,7 +201,7 @@ def dmarc_external_auth(facts: DmarcFacts, params: CheckParams) -> Outcome:
 @check("mail.dmarc.dangling", target=TargetKind.DOMAIN, needs=DmarcFacts)
 def dmarc_dangling(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """Reports sent to a dead domain are lost, or read by whoever registers it."""
-    found = _record(facts)
+    found = _own_record(facts)
     if isinstance(found, Outcome):
         return found
     _, discovery = found

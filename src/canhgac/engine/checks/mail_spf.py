@@ -142,7 +142,9 @@ def spf_policy(facts: SpfFacts, params: CheckParams) -> Outcome:
         return errored(last.status.error_reason, f"TXT {last.domain}: {last.status.value}", evidence)
     if policy == "unknown":
         return errored(ErrorReason.PROTOCOL, f"redirect {last.term} uses sender macros", evidence)
-    key = {"?all": "neutral", "+all": "pass-all", "none": "no-all"}.get(policy, "redirect-broken")
+    if policy == "+all":  # one fault, one finding: mail.spf.pass-all reports it (critical)
+        return not_applicable("covered-by-pass-all", evidence, **values)
+    key = {"?all": "neutral", "none": "no-all"}.get(policy, "redirect-broken")
     return failed(key, evidence, target=last.domain, **values)
 
 
