@@ -69,7 +69,7 @@ def install_loopback_guard() -> None:
             _check((name, 0))
         return orig_getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
     socket.socket.sendto = sendto  # type: ignore[assignment]
     socket.getaddrinfo = getaddrinfo

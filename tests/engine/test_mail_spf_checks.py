@@ -19,24 +19,45 @@ from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Outcome, Status
 
 REGISTRY = build_registry([mail_spf, spf_collector])
-CATALOG = CatalogFile.model_validate(yaml.safe_load(
-    Path(str(resources.files("canhgac.catalog") / "data" / "checks" / "mail-spf.yaml"))
-    .read_text(encoding="utf-8")))
+CATALOG = CatalogFile.model_validate(
+    yaml.safe_load(
+        Path(str(resources.files("canhgac.catalog") / "data" / "checks" / "mail-spf.yaml")).read_text(
+            encoding="utf-8"
+        )
+    )
+)
 ENTRIES = {entry.id: entry for entry in CATALOG.checks}
 ALL_CHECKS = sorted(ENTRIES)
-TREE_CHECKS = [c for c in ALL_CHECKS if c not in ("mail.spf.present", "mail.spf.single",
-                                                  "mail.spf.syntax")]
+TREE_CHECKS = [c for c in ALL_CHECKS if c not in ("mail.spf.present", "mail.spf.single", "mail.spf.syntax")]
 ORG = "example.gov.test"
 
 
-def node(domain: str, *records: str, reach: Reach = Reach.INCLUDE, term: str = "",
-         position: int = -1, status: DnsStatus = DnsStatus.OK, children: tuple[SpfNode, ...] = (),
-         lookups: tuple[TermLookup, ...] = (), stop: Stop | None = None, registrable: str = "",
-         registrable_status: DnsStatus | None = None) -> SpfNode:
-    return SpfNode(domain, reach, term=term, position=position, status=status,
-                   records=tuple(parse_spf(r) for r in records), children=children,
-                   lookups=lookups, stop=stop, registrable=registrable or domain,
-                   registrable_status=registrable_status)
+def node(
+    domain: str,
+    *records: str,
+    reach: Reach = Reach.INCLUDE,
+    term: str = "",
+    position: int = -1,
+    status: DnsStatus = DnsStatus.OK,
+    children: tuple[SpfNode, ...] = (),
+    lookups: tuple[TermLookup, ...] = (),
+    stop: Stop | None = None,
+    registrable: str = "",
+    registrable_status: DnsStatus | None = None,
+) -> SpfNode:
+    return SpfNode(
+        domain,
+        reach,
+        term=term,
+        position=position,
+        status=status,
+        records=tuple(parse_spf(r) for r in records),
+        children=children,
+        lookups=lookups,
+        stop=stop,
+        registrable=registrable or domain,
+        registrable_status=registrable_status,
+    )
 
 
 def child(parent_record: str, term: str, domain: str, *records: str, **kw: object) -> SpfNode:
@@ -46,10 +67,16 @@ def child(parent_record: str, term: str, domain: str, *records: str, **kw: objec
     return node(domain, *records, reach=reach, term=term, position=texts.index(term), **kw)  # type: ignore[arg-type]
 
 
-def facts(*records: str, children: tuple[SpfNode, ...] = (), lookups: tuple[TermLookup, ...] = (),
-          status: DnsStatus = DnsStatus.OK, truncated: bool = False) -> SpfFacts:
-    root = node(ORG, *records, reach=Reach.ROOT, status=status, children=children,
-                lookups=lookups, registrable=ORG)
+def facts(
+    *records: str,
+    children: tuple[SpfNode, ...] = (),
+    lookups: tuple[TermLookup, ...] = (),
+    status: DnsStatus = DnsStatus.OK,
+    truncated: bool = False,
+) -> SpfFacts:
+    root = node(
+        ORG, *records, reach=Reach.ROOT, status=status, children=children, lookups=lookups, registrable=ORG
+    )
     return SpfFacts(ORG, root, truncated=truncated)
 
 
@@ -62,8 +89,9 @@ def run(check_id: str, f: SpfFacts, params: CheckParams | None = None) -> Outcom
     return outcome
 
 
-def expect(check_id: str, f: SpfFacts, status: Status, key: str,
-           params: CheckParams | None = None) -> Outcome:
+def expect(
+    check_id: str, f: SpfFacts, status: Status, key: str, params: CheckParams | None = None
+) -> Outcome:
     outcome = run(check_id, f, params)
     assert (outcome.status, outcome.message.key) == (status, key), outcome
     return outcome
@@ -77,6 +105,7 @@ def test_registry_has_all_checks_and_catalog_matches() -> None:
 
 # -- gating ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check_id", [c for c in ALL_CHECKS if c != "mail.spf.present"])
 def test_no_record_is_not_applicable(check_id: str) -> None:
     expect(check_id, facts(status=DnsStatus.NXDOMAIN), Status.NOT_APPLICABLE, "no-record")
@@ -85,12 +114,12 @@ def test_no_record_is_not_applicable(check_id: str) -> None:
 @pytest.mark.parametrize("check_id", TREE_CHECKS)
 def test_unparsable_and_multiple_are_not_applicable(check_id: str) -> None:
     expect(check_id, facts("v=spf1 ipv4:1.2.3.4 -all"), Status.NOT_APPLICABLE, "unparsable")
-    outcome = expect(check_id, facts("v=spf1 -all", "v=spf1 mx -all"), Status.NOT_APPLICABLE,
-                     "multiple")
+    outcome = expect(check_id, facts("v=spf1 -all", "v=spf1 mx -all"), Status.NOT_APPLICABLE, "multiple")
     assert outcome.message.values["count"] == 2
 
 
 # -- present, single, syntax -------------------------------------------------------------
+
 
 def test_present() -> None:
     expect("mail.spf.present", facts("v=spf1 -all"), Status.PASS, "pass")
@@ -100,22 +129,22 @@ def test_present() -> None:
 
 def test_single() -> None:
     expect("mail.spf.single", facts("v=spf1 mx -all"), Status.PASS, "pass")
-    out = expect("mail.spf.single", facts("v=spf1 -all", "v=spf1 mx -all", "v=spf1 a ~all"),
-                 Status.FAIL, "multiple")
+    out = expect(
+        "mail.spf.single", facts("v=spf1 -all", "v=spf1 mx -all", "v=spf1 a ~all"), Status.FAIL, "multiple"
+    )
     assert out.message.values["count"] == 3
 
 
 def test_syntax_root_errors() -> None:
     expect("mail.spf.syntax", facts("v=spf1 mx -all"), Status.PASS, "pass")
-    out = expect("mail.spf.syntax", facts("v=spf1 ip4:10.0.0.0/33 ipv4:1.2.3.4 -all"),
-                 Status.FAIL, "invalid-cidr")
+    out = expect(
+        "mail.spf.syntax", facts("v=spf1 ip4:10.0.0.0/33 ipv4:1.2.3.4 -all"), Status.FAIL, "invalid-cidr"
+    )
     assert out.message.values == {"term": "ip4:10.0.0.0/33", "count": 2}
     errors = out.evidence["errors"]
     assert isinstance(errors, list)
-    assert [e["problem"] for e in errors if isinstance(e, dict)] == ["invalid-cidr",
-                                                                     "unknown-mechanism"]
-    expect("mail.spf.syntax", facts("v=spf1 -all", "v=spf1 include: -all"), Status.FAIL,
-           "missing-domain")
+    assert [e["problem"] for e in errors if isinstance(e, dict)] == ["invalid-cidr", "unknown-mechanism"]
+    expect("mail.spf.syntax", facts("v=spf1 -all", "v=spf1 include: -all"), Status.FAIL, "missing-domain")
 
 
 def test_syntax_in_included_record() -> None:
@@ -123,28 +152,32 @@ def test_syntax_in_included_record() -> None:
     bad = child(root, "include:_spf.provider.test", "_spf.provider.test", "v=spf1 ip4:1.2.3 ~all")
     out = expect("mail.spf.syntax", facts(root, children=(bad,)), Status.FAIL, "include-invalid")
     assert out.message.values == {"domain": "_spf.provider.test", "term": "ip4:1.2.3"}
-    two = child(root, "include:_spf.provider.test", "_spf.provider.test", "v=spf1 -all",
-                "v=spf1 ~all")
+    two = child(root, "include:_spf.provider.test", "_spf.provider.test", "v=spf1 -all", "v=spf1 ~all")
     out = expect("mail.spf.syntax", facts(root, children=(two,)), Status.FAIL, "include-invalid")
     assert out.evidence["problem"] == "multiple-records"
 
 
 def test_syntax_errors_when_an_include_cannot_be_read() -> None:
     root = "v=spf1 include:_spf.provider.test -all"
-    slow = child(root, "include:_spf.provider.test", "_spf.provider.test",
-                 status=DnsStatus.TIMEOUT)
+    slow = child(root, "include:_spf.provider.test", "_spf.provider.test", status=DnsStatus.TIMEOUT)
     out = run("mail.spf.syntax", facts(root, children=(slow,)))
     assert (out.status, out.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT)
 
 
 # -- policy and pass-all -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("record", "status", "key"),
-    [("v=spf1 mx -all", Status.PASS, "pass"), ("v=spf1 mx ~all", Status.PASS, "pass"),
-     ("v=spf1 mx ?all", Status.FAIL, "neutral"), ("v=spf1 mx +all", Status.NOT_APPLICABLE, "covered-by-pass-all"),
-     ("v=spf1 mx all", Status.NOT_APPLICABLE, "covered-by-pass-all"), ("v=spf1 mx", Status.FAIL, "no-all"),
-     ("v=spf1 -all redirect=other.test", Status.PASS, "pass")],
+    [
+        ("v=spf1 mx -all", Status.PASS, "pass"),
+        ("v=spf1 mx ~all", Status.PASS, "pass"),
+        ("v=spf1 mx ?all", Status.FAIL, "neutral"),
+        ("v=spf1 mx +all", Status.NOT_APPLICABLE, "covered-by-pass-all"),
+        ("v=spf1 mx all", Status.NOT_APPLICABLE, "covered-by-pass-all"),
+        ("v=spf1 mx", Status.FAIL, "no-all"),
+        ("v=spf1 -all redirect=other.test", Status.PASS, "pass"),
+    ],
 )
 def test_policy_top_level(record: str, status: Status, key: str) -> None:
     expect("mail.spf.policy", facts(record), status, key)
@@ -164,11 +197,13 @@ def test_policy_follows_redirect_chain() -> None:
 
 @pytest.mark.parametrize(
     ("kw", "status", "key"),
-    [({"status": DnsStatus.NXDOMAIN}, Status.FAIL, "redirect-broken"),
-     ({"status": DnsStatus.NODATA}, Status.FAIL, "redirect-broken"),
-     ({"stop": Stop.LOOP}, Status.FAIL, "redirect-broken"),
-     ({"status": DnsStatus.SERVFAIL}, Status.ERROR, "error"),
-     ({"stop": Stop.MACRO}, Status.ERROR, "error")],
+    [
+        ({"status": DnsStatus.NXDOMAIN}, Status.FAIL, "redirect-broken"),
+        ({"status": DnsStatus.NODATA}, Status.FAIL, "redirect-broken"),
+        ({"stop": Stop.LOOP}, Status.FAIL, "redirect-broken"),
+        ({"status": DnsStatus.SERVFAIL}, Status.ERROR, "error"),
+        ({"stop": Stop.MACRO}, Status.ERROR, "error"),
+    ],
 )
 def test_policy_broken_redirect(kw: dict[str, object], status: Status, key: str) -> None:
     root = "v=spf1 redirect=gone.test"
@@ -181,13 +216,14 @@ def test_policy_broken_redirect(kw: dict[str, object], status: Status, key: str)
 def test_policy_redirect_to_unparsable_record_is_broken() -> None:
     root = "v=spf1 redirect=bad.test"
     target = child(root, "redirect=bad.test", "bad.test", "v=spf1 foo -all")
-    out = expect("mail.spf.policy", facts(root, children=(target,)), Status.FAIL,
-                 "redirect-broken")
+    out = expect("mail.spf.policy", facts(root, children=(target,)), Status.FAIL, "redirect-broken")
     assert out.message.values["target"] == "bad.test"
 
 
-@pytest.mark.parametrize("record", ["v=spf1 +all", "v=spf1 mx all", "v=spf1 ip4:0.0.0.0/0 -all",
-                                    "v=spf1 ip6:::/0 -all", "v=spf1 a/0 -all"])
+@pytest.mark.parametrize(
+    "record",
+    ["v=spf1 +all", "v=spf1 mx all", "v=spf1 ip4:0.0.0.0/0 -all", "v=spf1 ip6:::/0 -all", "v=spf1 a/0 -all"],
+)
 def test_pass_all_top_level(record: str) -> None:
     expect("mail.spf.pass-all", facts(record), Status.FAIL, "pass-all")
 
@@ -219,10 +255,12 @@ def test_pass_all_errors_when_an_include_timed_out() -> None:
 
 # -- lookup limit, void lookups ----------------------------------------------------------
 
+
 def _includes(n: int) -> tuple[str, tuple[SpfNode, ...]]:
     root = "v=spf1 " + " ".join(f"include:p{i}.test" for i in range(n)) + " -all"
-    kids = tuple(child(root, f"include:p{i}.test", f"p{i}.test", "v=spf1 ip4:192.0.2.1 -all")
-                 for i in range(n))
+    kids = tuple(
+        child(root, f"include:p{i}.test", f"p{i}.test", "v=spf1 ip4:192.0.2.1 -all") for i in range(n)
+    )
     return root, kids
 
 
@@ -238,8 +276,13 @@ def test_lookup_limit_counts_nested_terms() -> None:
     lookups = out.evidence["lookups"]
     assert isinstance(lookups, list)
     assert lookups[:3] == [f"{ORG}: mx", f"{ORG}: a", f"{ORG}: include:p.test"]
-    out = expect("mail.spf.lookup-limit", facts(root, children=(p,)), Status.FAIL, "too-many",
-                 CheckParams(spf_max_dns_lookups=9))
+    out = expect(
+        "mail.spf.lookup-limit",
+        facts(root, children=(p,)),
+        Status.FAIL,
+        "too-many",
+        CheckParams(spf_max_dns_lookups=9),
+    )
     assert out.message.values == {"count": 10, "limit": 9}
 
 
@@ -256,8 +299,7 @@ def test_lookup_limit_ignores_terms_after_all() -> None:
 
 def test_lookup_limit_mx_with_too_many_hosts() -> None:
     lk = TermLookup("mx", ORG, "MX", DnsStatus.OK, answers=12)
-    out = expect("mail.spf.lookup-limit", facts("v=spf1 mx -all", lookups=(lk,)), Status.FAIL,
-                 "mx-too-many")
+    out = expect("mail.spf.lookup-limit", facts("v=spf1 mx -all", lookups=(lk,)), Status.FAIL, "mx-too-many")
     assert out.message.values == {"term": f"{ORG}: mx", "count": 12}
 
 
@@ -274,8 +316,7 @@ def test_lookup_limit_failure_deep_in_an_include_is_error_unless_already_over() 
 def test_lookup_limit_depth_stop_with_high_limit_is_error() -> None:
     root = "v=spf1 include:deep.test -all"
     deep = child(root, "include:deep.test", "deep.test", stop=Stop.DEPTH)
-    out = run("mail.spf.lookup-limit", facts(root, children=(deep,)),
-              CheckParams(spf_max_dns_lookups=50))
+    out = run("mail.spf.lookup-limit", facts(root, children=(deep,)), CheckParams(spf_max_dns_lookups=50))
     assert (out.status, out.error_reason) == (Status.ERROR, ErrorReason.POLICY)
 
 
@@ -285,15 +326,16 @@ def _void(term: str, name: str, status: DnsStatus = DnsStatus.NXDOMAIN) -> TermL
 
 def test_void_lookups() -> None:
     root = "v=spf1 a:a.test a:b.test a:c.test include:gone.test -all"
-    two = (_void("a:a.test", "a.test"), _void("a:b.test", "b.test", DnsStatus.NODATA),
-           TermLookup("a:c.test", "c.test", "A", DnsStatus.OK, answers=1))
+    two = (
+        _void("a:a.test", "a.test"),
+        _void("a:b.test", "b.test", DnsStatus.NODATA),
+        TermLookup("a:c.test", "c.test", "A", DnsStatus.OK, answers=1),
+    )
     inc_ok = child(root, "include:gone.test", "gone.test", "v=spf1 -all")
-    out = expect("mail.spf.void-lookups", facts(root, children=(inc_ok,), lookups=two),
-                 Status.PASS, "pass")
+    out = expect("mail.spf.void-lookups", facts(root, children=(inc_ok,), lookups=two), Status.PASS, "pass")
     assert out.message.values == {"count": 2, "limit": 2}
     gone = child(root, "include:gone.test", "gone.test", status=DnsStatus.NXDOMAIN)
-    out = expect("mail.spf.void-lookups", facts(root, children=(gone,), lookups=two),
-                 Status.FAIL, "too-many")
+    out = expect("mail.spf.void-lookups", facts(root, children=(gone,), lookups=two), Status.FAIL, "too-many")
     assert out.message.values == {"count": 3, "limit": 2}
 
 
@@ -307,6 +349,7 @@ def test_void_lookups_error_on_failed_lookup_or_cap() -> None:
 
 # -- ptr, loop, broad range, dangling ----------------------------------------------------
 
+
 def test_ptr() -> None:
     expect("mail.spf.ptr", facts("v=spf1 mx -all"), Status.PASS, "pass")
     expect("mail.spf.ptr", facts("v=spf1 ptr -all"), Status.FAIL, "used")
@@ -319,10 +362,8 @@ def test_ptr() -> None:
 
 def test_loop() -> None:
     root = "v=spf1 include:a.test -all"
-    back = child("v=spf1 include:example.gov.test", "include:example.gov.test", ORG,
-                 stop=Stop.LOOP)
-    a = child(root, "include:a.test", "a.test", "v=spf1 include:example.gov.test",
-              children=(back,))
+    back = child("v=spf1 include:example.gov.test", "include:example.gov.test", ORG, stop=Stop.LOOP)
+    a = child(root, "include:a.test", "a.test", "v=spf1 include:example.gov.test", children=(back,))
     out = expect("mail.spf.loop", facts(root, children=(a,)), Status.FAIL, "loop")
     assert out.message.values == {"domain": ORG, "chain": f"{ORG} → a.test → {ORG}"}
     a = child(root, "include:a.test", "a.test", "v=spf1 -all")
@@ -330,24 +371,40 @@ def test_loop() -> None:
 
 
 def test_broad_range() -> None:
-    expect("mail.spf.broad-range", facts("v=spf1 ip4:203.0.113.0/24 ip6:2001:db8::/48 -all"),
-           Status.PASS, "pass")
-    out = expect("mail.spf.broad-range", facts("v=spf1 ip4:10.0.0.0/8 ip6:2001::/16 -all"),
-                 Status.FAIL, "broad")
+    expect(
+        "mail.spf.broad-range", facts("v=spf1 ip4:203.0.113.0/24 ip6:2001:db8::/48 -all"), Status.PASS, "pass"
+    )
+    out = expect(
+        "mail.spf.broad-range", facts("v=spf1 ip4:10.0.0.0/8 ip6:2001::/16 -all"), Status.FAIL, "broad"
+    )
     assert out.message.values == {"term": f"{ORG}: ip4:10.0.0.0/8", "count": 2}
-    expect("mail.spf.broad-range", facts("v=spf1 -ip4:10.0.0.0/8 ~ip4:11.0.0.0/8 -all"),
-           Status.PASS, "pass")
-    expect("mail.spf.broad-range", facts("v=spf1 ip4:10.0.0.0/20 -all"), Status.FAIL, "broad",
-           CheckParams(spf_broadest_ipv4_prefix=24))
+    expect("mail.spf.broad-range", facts("v=spf1 -ip4:10.0.0.0/8 ~ip4:11.0.0.0/8 -all"), Status.PASS, "pass")
+    expect(
+        "mail.spf.broad-range",
+        facts("v=spf1 ip4:10.0.0.0/20 -all"),
+        Status.FAIL,
+        "broad",
+        CheckParams(spf_broadest_ipv4_prefix=24),
+    )
 
 
 def test_broad_range_judges_own_records_only() -> None:
     root = "v=spf1 include:spf.protection.outlook.test include:_spf.example.gov.test -all"
-    provider = child(root, "include:spf.protection.outlook.test", "spf.protection.outlook.test",
-                     "v=spf1 ip4:40.92.0.0/15 -all", registrable="outlook.test")
+    provider = child(
+        root,
+        "include:spf.protection.outlook.test",
+        "spf.protection.outlook.test",
+        "v=spf1 ip4:40.92.0.0/15 -all",
+        registrable="outlook.test",
+    )
     expect("mail.spf.broad-range", facts(root, children=(provider,)), Status.PASS, "pass")
-    own = child(root, "include:_spf.example.gov.test", "_spf.example.gov.test",
-                "v=spf1 ip4:10.0.0.0/12 -all", registrable=ORG)
+    own = child(
+        root,
+        "include:_spf.example.gov.test",
+        "_spf.example.gov.test",
+        "v=spf1 ip4:10.0.0.0/12 -all",
+        registrable=ORG,
+    )
     expect("mail.spf.broad-range", facts(root, children=(provider, own)), Status.FAIL, "broad")
 
 
@@ -355,18 +412,28 @@ def test_dangling() -> None:
     root = "v=spf1 include:_spf.gone.gov.test a:old.example.gov.test -all"
     fine = child(root, "include:_spf.gone.gov.test", "_spf.gone.gov.test", "v=spf1 -all")
     expect("mail.spf.dangling", facts(root, children=(fine,)), Status.PASS, "pass")
-    freed = child(root, "include:_spf.gone.gov.test", "_spf.gone.gov.test",
-                  status=DnsStatus.NXDOMAIN, registrable="gone.gov.test",
-                  registrable_status=DnsStatus.NXDOMAIN)
+    freed = child(
+        root,
+        "include:_spf.gone.gov.test",
+        "_spf.gone.gov.test",
+        status=DnsStatus.NXDOMAIN,
+        registrable="gone.gov.test",
+        registrable_status=DnsStatus.NXDOMAIN,
+    )
     out = expect("mail.spf.dangling", facts(root, children=(freed,)), Status.FAIL, "unregistered")
     assert out.message.values == {"name": "_spf.gone.gov.test", "registrable": "gone.gov.test"}
-    nospf = child(root, "include:_spf.gone.gov.test", "_spf.gone.gov.test",
-                  status=DnsStatus.NODATA, registrable="gone.gov.test")
+    nospf = child(
+        root,
+        "include:_spf.gone.gov.test",
+        "_spf.gone.gov.test",
+        status=DnsStatus.NODATA,
+        registrable="gone.gov.test",
+    )
     expect("mail.spf.dangling", facts(root, children=(nospf,)), Status.FAIL, "dangling")
-    old = TermLookup("a:old.example.gov.test", "old.example.gov.test", "A", DnsStatus.NXDOMAIN,
-                     registrable=ORG)
-    out = expect("mail.spf.dangling", facts(root, children=(fine,), lookups=(old,)),
-                 Status.FAIL, "dangling")
+    old = TermLookup(
+        "a:old.example.gov.test", "old.example.gov.test", "A", DnsStatus.NXDOMAIN, registrable=ORG
+    )
+    out = expect("mail.spf.dangling", facts(root, children=(fine,), lookups=(old,)), Status.FAIL, "dangling")
     assert out.message.values == {"name": "old.example.gov.test", "count": 1}
 
 

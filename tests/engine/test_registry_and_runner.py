@@ -75,7 +75,9 @@ def settings(**kw: object) -> ScanSettings:
 
 async def test_one_result_per_check_per_target() -> None:
     reg = build_registry([make_module({})])
-    results = await run_scan(ScanPlan.build(reg, targets("a.gov.test", "very-long-name.gov.test")), settings(), reg)
+    results = await run_scan(
+        ScanPlan.build(reg, targets("a.gov.test", "very-long-name.gov.test")), settings(), reg
+    )
     got = {(r.target.name, r.check_id): r.status for r in results}
     assert got == {
         ("a.gov.test", "demo.word.short"): Status.PASS,
@@ -95,7 +97,9 @@ async def test_one_result_per_check_per_target() -> None:
         ("scope", ErrorReason.OUT_OF_SCOPE),
     ],
 )
-async def test_collector_failures_become_errors_only_for_dependent_checks(mode: str, reason: ErrorReason) -> None:
+async def test_collector_failures_become_errors_only_for_dependent_checks(
+    mode: str, reason: ErrorReason
+) -> None:
     reg = build_registry([make_module({"x.gov.test": mode})])
     results = await run_scan(ScanPlan.build(reg, targets("x.gov.test")), settings(), reg)
     by_id = {r.check_id: r for r in results}
@@ -154,7 +158,7 @@ def test_registry_fails_loudly() -> None:
         build_registry([mod])
     dup = make_module({})
     dup2 = make_module({})
-    with pytest.raises(RegistryError, match="declared twice|two collectors"):
+    with pytest.raises(RegistryError, match=r"declared twice|two collectors"):
         build_registry([dup, dup2])
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from canhgac.catalog import Catalog, CatalogError, load_catalog
 from canhgac.i18n import gettext as _
 
 console = Console()
@@ -20,6 +21,14 @@ class CliState:
     workspace: Path
     database_url: str | None
     lang: str
+    catalog_dir: Path | None = None
+
+    def catalog(self) -> Catalog:
+        """The catalog every command judges with: packaged, or the CSIRT's own copy."""
+        try:
+            return load_catalog(self.catalog_dir)
+        except CatalogError as exc:
+            raise fail(str(exc)) from None
 
 
 def state(ctx: typer.Context) -> CliState:

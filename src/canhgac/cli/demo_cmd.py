@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table
@@ -13,6 +13,7 @@ from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
 from canhgac.netguard import install_loopback_guard
+from canhgac.reports.model import Language
 from canhgac.services.lab_thread import LabThread
 from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
@@ -40,7 +41,8 @@ def demo(
             resolver=lab.resolver, n=len(inv.agencies)))
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
                                 dns_timeout=1.0)
-        outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True)
+        outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
+                                    catalog=st.catalog())
         expected = {(c, d) for c, d in lab.expected_findings}
     render_summary(outcome)
     found = {(r.check_id, r.target.name) for r in outcome.results if r.status is Status.FAIL}
@@ -61,7 +63,8 @@ def demo(
     console.print(_("{found} of {total} planted cases found; {unexpected} unexpected findings; {errors} errors.").format(
         found=len(expected & found), total=len(expected), unexpected=len(unexpected), errors=len(errors)))
     assert outcome.run_id is not None
-    paths = write_reports(outcome.run_id, st.workspace / "reports", lang=st.lang)
+    paths = write_reports(outcome.run_id, st.workspace / "reports", lang=cast(Language, st.lang),
+                          catalog=st.catalog())
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))
     if missed or unexpected or errors:

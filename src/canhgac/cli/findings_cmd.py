@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from canhgac.catalog import load_catalog
 from canhgac.cli.common import console, fail, open_store, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import Status
@@ -35,7 +34,7 @@ def list_findings(
         "agency_code", "check_id", "target_key")
     if agency:
         rows = rows.filter(agency_code=agency)
-    catalog = load_catalog()
+    catalog = st.catalog()
     table = Table(title=_("Findings"))
     for col in (_("Fingerprint"), _("Agency"), _("Check"), _("Severity"), _("Target"), _("State"), _("Triage"), _("Assignee")):
         table.add_column(col)
@@ -93,7 +92,7 @@ def retest(
         target = retest_target(finding, inv, tuple(resolver or ()))
     except LookupError as exc:
         raise fail(str(exc)) from None
-    outcome = asyncio.run(run_retest(target, builtin_registry(), load_catalog()))
+    outcome = asyncio.run(run_retest(target, builtin_registry(), st.catalog()))
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)
     if result is None:
         raise fail(_("the finding's target is no longer in the inventory"))

@@ -33,6 +33,7 @@ def main(
     ctx: typer.Context,
     workspace: Annotated[Path | None, typer.Option(help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
     database_url: Annotated[str | None, typer.Option(help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL")] = None,
+    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help="Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR")] = None,
     lang: Annotated[str, typer.Option(help="Language of messages and reports: vi or en. Env: CANHGAC_LANG")] = "",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
@@ -47,6 +48,7 @@ def main(
         workspace=workspace or workspace_default(),
         database_url=database_url or os.environ.get("CANHGAC_DATABASE_URL"),
         lang=language,
+        catalog_dir=catalog,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
+from pydantic import BaseModel
 
 from canhgac.cli.common import console, fail, open_store, state
 from canhgac.engine.results import CheckResult
@@ -29,7 +30,8 @@ def report(
         raise fail(_("unknown format(s): {formats}").format(formats=", ".join(bad)))
     open_store(st)
     try:
-        paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats)
+        paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats,
+                              catalog=st.catalog())
     except NoRunError as exc:
         raise fail(str(exc)) from None
     for path in paths:
@@ -40,7 +42,7 @@ def schema(
     what: Annotated[str, typer.Argument(help="result or report")] = "result",
 ) -> None:
     """Print the JSON schema of a result or of a report input (generated from the models)."""
-    models = {"result": CheckResult, "report": ReportInput}
+    models: dict[str, type[BaseModel]] = {"result": CheckResult, "report": ReportInput}
     if what not in models:
         raise fail(_("unknown schema: {name}").format(name=what))
     typer.echo(json.dumps(models[what].model_json_schema(), indent=2, ensure_ascii=False))

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from canhgac.catalog import load_catalog
+from canhgac.catalog import Catalog
 from canhgac.cli.common import console, fail, open_store, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
@@ -32,10 +32,9 @@ NsPortOpt = Annotated[
 ]
 
 
-def run_with_progress(request: ScanRequest, persist: bool) -> ScanOutcome:
+def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog) -> ScanOutcome:
     """Execute a scan showing a progress bar (targets done / total)."""
     registry = builtin_registry()
-    catalog = load_catalog()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -128,7 +127,7 @@ def scan(
         open_store(st)
     request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
                           ignore_windows=ignore_windows)
-    outcome = run_with_progress(request, persist=not no_store)
+    outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog())
     if json_out is not None:
         with json_out.open("w", encoding="utf-8") as fh:
             for r in outcome.results:
