@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,13 +13,41 @@ from canhgac.engine.params import DEFAULT_DKIM_SELECTORS, CheckParams
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.scope import Scope
 
+# DNS blocklists queried for mail-server addresses (a listing is a finding). Some operators
+# refuse queries from public resolvers and answer with error codes: see the DNSBL collector.
+DEFAULT_DNSBL_ZONES: tuple[str, ...] = (
+    "zen.spamhaus.org",
+    "bl.spamcop.net",
+    "b.barracudacentral.org",
+    "psbl.surriel.com",
+)
+
 
 class TargetOptions(BaseModel):
-    """Per-target settings that come from the inventory."""
+    """Per-target settings that come from the inventory (or from discovery, for mail hosts)."""
 
     model_config = ConfigDict(frozen=True)
 
     dkim_selectors: tuple[str, ...] = ()
+    # mail hosts: the agency domains whose MX (or declaration) names this host
+    served_domains: tuple[str, ...] = ()
+    # ports declared in the inventory for this host (mail hosts: SMTP/IMAP/POP ports)
+    ports: tuple[int, ...] = ()
+    # the owning agency's opt-out of intrusive probes (e.g. the open-relay test)
+    intrusive_probes: bool = True
+    # a URL's role, when the inventory says (e.g. "webmail")
+    role: str = ""
+
+
+class NetworkLimits(BaseModel):
+    """Bounds on every connection a collector makes: hostile servers stall and flood."""
+
+    model_config = ConfigDict(frozen=True)
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0  # one reply (a line, a response) must arrive within this
+    max_line_bytes: int = 8192  # a longer protocol line is a finding, not a buffer
+    max_reply_bytes: int = 65536  # a whole multi-line reply
 
 
 @dataclass(frozen=True)
@@ -33,6 +62,19 @@ class CollectContext:
     timeout: float = 5.0
     target_options: Mapping[str, TargetOptions] = field(default_factory=dict)
     default_dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
+    net: NetworkLimits = field(default_factory=NetworkLimits)
+    # Trust anchors for certificate validation: a PEM bundle (e.g. the lab CA), else the system's
+    ca_file: str | None = None
+    # Who is scanning, as servers see it (EHLO name, HTTP User-Agent)
+    ehlo_name: str = "canhgac.invalid"
+    user_agent: str = "canhgac (security posture scan by the provincial CSIRT)"
+    dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
+    # The open-relay probe: MAIL FROM and RCPT TO outside every agency domain; never DATA
+    relay_probe_sender: str = "canhgac-relay-probe@example.org"
+    relay_probe_recipient: str = "canhgac-relay-probe@example.net"
+    # Per-run memo for collectors that share work across targets (e.g. one TLS analysis per
+    # address:port however many hosts or domains point there). Keys are the owner's business.
+    run_cache: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def options_for(self, target_key: str) -> TargetOptions:
         return self.target_options.get(target_key, TargetOptions())

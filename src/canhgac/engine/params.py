@@ -35,5 +35,8 @@ class CheckParams(BaseModel):
     # DKIM
     dkim_min_rsa_bits: int = 1024
     dkim_recommended_rsa_bits: int = 2048
-    # certificates (later families)
+    # TLS and certificates (mail servers; web portals reuse them)
     cert_expiry_warning_days: int = 30
+    cert_min_rsa_bits: int = 2048
+    cert_min_ec_bits: int = 256
+    tls_min_dh_bits: int = 2048

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from canhgac.engine.context import CollectContext, TargetOptions
+from canhgac.engine.context import DEFAULT_DNSBL_ZONES, CollectContext, NetworkLimits, TargetOptions
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.psl import PublicSuffixes
@@ -57,6 +57,13 @@ class ScanSettings(BaseModel):
     scope: ScopeSettings = Field(default_factory=ScopeSettings)
     public_suffixes: tuple[str, ...] = ()
     target_options: Mapping[str, TargetOptions] = Field(default_factory=dict)
+    net: NetworkLimits = Field(default_factory=NetworkLimits)
+    ca_file: str | None = None
+    ehlo_name: str = Field(default="canhgac.invalid", pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    user_agent: str = "canhgac (security posture scan by the provincial CSIRT)"
+    dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
+    relay_probe_sender: str = "canhgac-relay-probe@example.org"
+    relay_probe_recipient: str = "canhgac-relay-probe@example.net"
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
         return tuple(ServerAddress.parse(r) for r in self.resolvers)
@@ -77,6 +84,13 @@ class ScanSettings(BaseModel):
             nameserver_port=self.nameserver_port,
             timeout=self.dns_timeout,
             target_options=dict(self.target_options),
+            net=self.net,
+            ca_file=self.ca_file,
+            ehlo_name=self.ehlo_name,
+            user_agent=self.user_agent,
+            dnsbl_zones=self.dnsbl_zones,
+            relay_probe_sender=self.relay_probe_sender,
+            relay_probe_recipient=self.relay_probe_recipient,
         )
 
 

@@ -1,0 +1,96 @@
+"""Discovery: derive mail-host targets from the agencies' domains before the scan plan is made.
+
+A mail host is whatever a declared domain's MX names, plus hosts the inventory declares (with
+their ports). One host often serves several agencies (a province-wide mail system), so hosts
+are deduplicated and remember every domain they serve; the owner is the agency under whose
+domain the host's name falls, else the first agency (by domain) that uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from canhgac.engine.context import CollectContext, TargetOptions
+from canhgac.engine.targets import Target, TargetKind
+
+MAX_MX_PER_DOMAIN = 32
+
+
+@dataclass(frozen=True)
+class DeclaredHost:
+    host: str
+    ports: tuple[int, ...]
+
+
+@dataclass
+class _Seen:
+    domains: set[str] = field(default_factory=set)
+    agencies: dict[str, str] = field(default_factory=dict)  # domain -> agency
+    ports: set[int] = field(default_factory=set)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+async def _mx_hosts(ctx: CollectContext, domain: str) -> list[str]:
+    answer = await ctx.dns.query(domain, "MX")
+    if not answer.ok:
+        return []
+    hosts = []
+    for rdata in answer.rdata[:MAX_MX_PER_DOMAIN]:
+        exchange = rdata.exchange.to_text().rstrip(".").lower()  # type: ignore[attr-defined]
+        if exchange and not _is_ip(exchange):  # null MX ("."), IP literals: not hosts
+            hosts.append(exchange)
+    return hosts
+
+
+def _owner(host: str, seen: _Seen) -> str:
+    for domain in sorted(seen.agencies, key=len, reverse=True):
+        if host == domain or host.endswith("." + domain):
+            return seen.agencies[domain]
+    return seen.agencies[min(seen.agencies)]
+
+
+async def discover_mail_hosts(
+    domains: Sequence[Target],
+    ctx: CollectContext,
+    declared: Mapping[str, Sequence[DeclaredHost]] | None = None,
+    intrusive: Mapping[str, bool] | None = None,
+) -> tuple[list[Target], dict[str, TargetOptions]]:
+    """Mail-host targets for the given domain targets, with their options (keyed by target key).
+
+    ``declared`` maps a domain to the hosts the inventory names for it (used in addition to
+    MX); ``intrusive`` maps an agency code to its intrusive-probe policy (default allowed).
+    """
+    declared = declared or {}
+    seen: dict[str, _Seen] = {}
+    found = await asyncio.gather(*(_mx_hosts(ctx, t.name) for t in domains))
+    for target, hosts in zip(domains, found, strict=True):
+        entries = [DeclaredHost(h, ()) for h in hosts] + list(declared.get(target.name, ()))
+        for entry in entries:
+            record = seen.setdefault(entry.host, _Seen())
+            record.domains.add(target.name)
+            record.agencies.setdefault(target.name, target.agency)
+            record.ports.update(entry.ports)
+    targets: list[Target] = []
+    options: dict[str, TargetOptions] = {}
+    policy = intrusive or {}
+    for host in sorted(seen):
+        record = seen[host]
+        owner = _owner(host, record)
+        target = Target(kind=TargetKind.MAIL_HOST, name=host, agency=owner)
+        targets.append(target)
+        options[target.key] = TargetOptions(
+            served_domains=tuple(sorted(record.domains)),
+            ports=tuple(sorted(record.ports)),
+            intrusive_probes=policy.get(owner, True),
+        )
+    return targets, options
