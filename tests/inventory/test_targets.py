@@ -18,6 +18,7 @@ from canhgac.inventory.targets import (
     public_suffixes,
     select_agencies,
     target_options,
+    url_targets,
 )
 
 
@@ -124,7 +125,18 @@ def test_target_options_use_domain_selectors_else_defaults(inv: Inventory) -> No
     options = target_options(inv)
     assert options["domain:stttt.kiengiang.gov.vn"].dkim_selectors == ("mail2024",)
     assert options["domain:kiengiang.gov.test"].dkim_selectors == ("mail2024",)  # the default
-    assert set(options) == {t.key for t in domain_targets(inv)}
+    assert set(options) == {t.key for t in domain_targets(inv)} | {t.key for t in url_targets(inv)}
+    assert options["url:https://stttt.kiengiang.gov.vn/"].role == "portal"
     data = inv.model_dump()
     data["defaults"] = {}
     assert target_options(Inventory.model_validate(data))["domain:kiengiang.gov.test"].dkim_selectors == ()
+
+
+def test_webmail_urls_are_targets_with_their_role_and_in_scope(inv: Inventory) -> None:
+    data = inv.model_dump(mode="json")
+    data["agencies"][0]["webmail"] = ["https://webmail.example-agency.vn/owa/"]
+    inv2 = Inventory.model_validate(data)
+    keys = {t.key for t in url_targets(inv2)}
+    assert "url:https://webmail.example-agency.vn/owa/" in keys
+    assert target_options(inv2)["url:https://webmail.example-agency.vn/owa/"].role == "webmail"
+    assert build_scope(inv2).allows_name("webmail.example-agency.vn")

@@ -154,6 +154,7 @@ class Agency(_Model):
     contacts: tuple[Contact, ...] = ()
     domains: tuple[Domain, ...] = ()
     portals: Annotated[tuple[PortalUrl, ...], AfterValidator(unique)] = ()
+    webmail: Annotated[tuple[PortalUrl, ...], AfterValidator(unique)] = ()
     ranges: Annotated[tuple[Cidr, ...], AfterValidator(unique)] = ()
     hosted_by: str | None = None
     tags: Annotated[tuple[Tag, ...], AfterValidator(unique)] = ()

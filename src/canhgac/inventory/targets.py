@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from canhgac.engine.context import TargetOptions
+from canhgac.engine.discovery import DeclaredHost
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
@@ -34,7 +35,7 @@ def build_scope(inv: Inventory) -> Scope:
         for domain in agency.domains:
             domains.append(domain.name)
             hosts += [m.host for m in domain.mail_hosts]
-        for url in agency.portals:
+        for url in (*agency.portals, *agency.webmail):
             host = urlsplit(url).hostname or ""
             try:
                 networks.append(str(ipaddress.ip_network(host)))
@@ -71,6 +72,34 @@ def domain_targets(inv: Inventory, agencies: Iterable[str] | None = None) -> lis
     ]
 
 
+def url_targets(inv: Inventory, agencies: Iterable[str] | None = None) -> list[Target]:
+    """One URL target per declared portal and webmail URL of the selected agencies."""
+    seen: dict[str, Target] = {}
+    for agency in select_agencies(inv, agencies):
+        for url in (*agency.portals, *agency.webmail):
+            seen.setdefault(url, Target(kind=TargetKind.URL, name=url, agency=agency.code))
+    return list(seen.values())
+
+
+def declared_mail_hosts(inv: Inventory) -> dict[str, list[DeclaredHost]]:
+    """Mail hosts the inventory names per domain (in addition to what MX says)."""
+    return {
+        domain.name: [DeclaredHost(m.host, tuple(m.ports)) for m in domain.mail_hosts]
+        for agency in inv.agencies
+        for domain in agency.domains
+        if domain.mail_hosts
+    }
+
+
+def intrusive_policy(inv: Inventory) -> dict[str, bool]:
+    """Each agency's consent to intrusive probes (e.g. the open-relay test)."""
+    out = {}
+    for agency in inv.agencies:
+        policy = inv.policy_for(agency)
+        out[agency.code] = True if policy is None else policy.intrusive_probes
+    return out
+
+
 def target_options(inv: Inventory) -> dict[str, TargetOptions]:
     """Per-target options keyed by ``Target.key``: the domain's DKIM selectors, else defaults."""
     options: dict[str, TargetOptions] = {}
@@ -79,4 +108,8 @@ def target_options(inv: Inventory) -> dict[str, TargetOptions]:
             key = Target(kind=TargetKind.DOMAIN, name=domain.name, agency=agency.code).key
             selectors = domain.dkim_selectors or inv.defaults.dkim_selectors
             options[key] = TargetOptions(dkim_selectors=selectors)
+        for role, urls in (("portal", agency.portals), ("webmail", agency.webmail)):
+            for url in urls:
+                key = Target(kind=TargetKind.URL, name=url, agency=agency.code).key
+                options[key] = TargetOptions(role=role)
     return options

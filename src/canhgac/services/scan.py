@@ -15,14 +15,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from canhgac.catalog import Catalog
+from canhgac.engine.discovery import discover_mail_hosts
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult
 from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
 from canhgac.engine.settings import ScanSettings, ScopeSettings
-from canhgac.engine.targets import Target
+from canhgac.engine.targets import Target, TargetKind
 from canhgac.findings.reconcile import Reconciliation
 from canhgac.inventory.model import Inventory
-from canhgac.inventory.targets import build_scope, domain_targets, target_options
+from canhgac.inventory.targets import (
+    build_scope,
+    declared_mail_hosts,
+    domain_targets,
+    intrusive_policy,
+    target_options,
+    url_targets,
+)
 from canhgac.services.provenance import current_provenance
 
 BATCH = 500
@@ -89,25 +97,43 @@ def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
     ]
 
 
-def plan_scan(request: ScanRequest, registry: Registry) -> tuple[ScanPlan, Registry, dict[str, str]]:
-    """Choose the targets and checks; agencies outside their scan window are skipped, with why."""
+async def plan_scan(
+    request: ScanRequest, registry: Registry
+) -> tuple[ScanPlan, Registry, dict[str, str], ScanSettings]:
+    """Choose targets and checks; agencies outside their scan window are skipped, with why.
+
+    Mail hosts are discovered from the chosen domains' MX (and the inventory's declarations)
+    when a chosen check looks at mail hosts; the settings returned carry their options.
+    """
     chosen = registry.select(families=request.families, ids=request.check_ids)
     skipped: dict[str, str] = {}
-    if request.targets or request.inventory is None:
-        return ScanPlan.build(chosen, request.targets), chosen, skipped
-    codes = list(request.agencies) or [a.code for a in request.inventory.agencies]
+    settings = request.settings
+    inv = request.inventory
+    if request.targets or inv is None:
+        return ScanPlan.build(chosen, request.targets), chosen, skipped, settings
+    codes = list(request.agencies) or [a.code for a in inv.agencies]
     allowed: list[str] = []
     for code in codes:
-        agency = request.inventory.agency(code)
-        if not request.ignore_windows and not request.inventory.in_window(agency, request.now):
+        if not request.ignore_windows and not inv.in_window(inv.agency(code), request.now):
             skipped[code] = "outside the agency's scan window or in a blackout period"
             continue
         allowed.append(code)
-    targets: list[Target] = domain_targets(request.inventory, agencies=allowed) if allowed else []
+    targets: list[Target] = []
+    if allowed:
+        domains = domain_targets(inv, agencies=allowed)
+        targets = [*domains, *url_targets(inv, agencies=allowed)]
+        if chosen.for_kind(TargetKind.MAIL_HOST):
+            hosts, options = await discover_mail_hosts(
+                domains, settings.build_context(), declared_mail_hosts(inv), intrusive_policy(inv)
+            )
+            targets += hosts
+            settings = settings.model_copy(
+                update={"target_options": {**settings.target_options, **options}}
+            )
     if request.target_keys:
         wanted = set(request.target_keys)
         targets = [t for t in targets if t.key in wanted]
-    return ScanPlan.build(chosen, targets), chosen, skipped
+    return ScanPlan.build(chosen, targets), chosen, skipped, settings
 
 
 async def execute_scan(
@@ -119,11 +145,11 @@ async def execute_scan(
     executor: Executor | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> ScanOutcome:
-    plan, chosen, skipped = plan_scan(request, registry)
+    plan, chosen, skipped, settings = await plan_scan(request, registry)
     runner = executor or InProcessExecutor()
     results: list[CheckResult] = []
     if not persist:
-        async for event in runner.run(plan, request.settings, chosen):
+        async for event in runner.run(plan, settings, chosen):
             if isinstance(event, CheckResult):
                 results.append(event)
             if on_event is not None:
@@ -152,10 +178,10 @@ async def execute_scan(
         writer,
         lambda: store.start_run(
             provenance=provenance,
-            parameters=request.settings.model_dump(mode="json"),
+            parameters=settings.model_dump(mode="json"),
             filters=filters,
             target_count=len(plan.items),
-            resolver=", ".join(request.settings.resolvers),
+            resolver=", ".join(settings.resolvers),
         ),
     )
     batch: list[CheckResult] = []
@@ -163,7 +189,7 @@ async def execute_scan(
 
     status = RunStatus.INTERRUPTED
     try:
-        async for event in runner.run(plan, request.settings, chosen):
+        async for event in runner.run(plan, settings, chosen):
             if isinstance(event, CheckResult):
                 results.append(event)
                 batch.append(event)
