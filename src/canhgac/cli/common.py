@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from canhgac.catalog import Catalog, CatalogError, load_catalog
 from canhgac.i18n import gettext as _
@@ -51,5 +52,6 @@ def open_store(st: CliState) -> None:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]{_('Error')}:[/] {message}")
+    """Print an error (never folded: ``file:line:col`` stays on one line) and the exit to raise."""
+    err_console.print(f"[bold red]{_('Error')}:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)

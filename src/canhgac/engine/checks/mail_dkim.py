@@ -76,8 +76,12 @@ def dkim_syntax(facts: DkimFacts, params: CheckParams) -> Outcome:
     if invalid:
         codes = ", ".join(dict.fromkeys(p.code for _, key in invalid for p in key.problems))
         return failed("invalid", evidence, selectors=_selectors(invalid), problems=codes)
+    # a selector that could not be looked up may hold the broken record: never pass over it
+    error = _lookup_error(facts, evidence)
+    if error is not None:
+        return error
     if not found:
-        return _lookup_error(facts, evidence) or not_applicable("no-records", evidence)
+        return not_applicable("no-records", evidence)
     return passed("pass", evidence, selectors=_selectors(found))
 
 
@@ -94,8 +98,6 @@ def dkim_key_strength(facts: DkimFacts, params: CheckParams) -> Outcome:
     """
     usable = [(sel, key) for sel, key in _keys(facts) if key.usable]
     evidence = _evidence(facts)
-    if not usable:
-        return not_applicable("no-key", evidence)
     rsa = [(sel, key) for sel, key in usable if key.algorithm == "rsa" and key.bits is not None]
     weak = [(sel, key) for sel, key in rsa if (key.bits or 0) < params.dkim_min_rsa_bits]
     if weak:
@@ -105,4 +107,10 @@ def dkim_key_strength(facts: DkimFacts, params: CheckParams) -> Outcome:
     if below:
         return failed("below-recommended", {**evidence, "severity": "medium"}, keys=_describe(below),
                       recommended=params.dkim_recommended_rsa_bits)
+    # not applicable only when every selector was really looked up: an outage is not a fix
+    error = _lookup_error(facts, evidence)
+    if error is not None:
+        return error
+    if not usable:
+        return not_applicable("no-key", evidence)
     return passed("pass", evidence, keys=_describe(usable))
