@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from canhgac.catalog import Catalog
 from canhgac.i18n import translation
@@ -24,6 +25,20 @@ from canhgac.reports.view import (
     framework_views,
     policy_view,
 )
+
+
+def css_string(value: object) -> Markup:
+    """A quoted CSS string for the print page header (``@page`` margin boxes).
+
+    Every character other than an ASCII letter or digit becomes a six-digit CSS hex escape
+    (spaces too: CSS swallows one space after an escape), so nothing from the inventory can
+    close the string or the ``<style>`` element; the result holds only ``[A-Za-z0-9\\"]`` and
+    is therefore safe to emit unescaped.
+    """
+    body = "".join(
+        c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in str(value)
+    )
+    return Markup(f'"{body}"')
 
 
 @cache
@@ -43,6 +58,7 @@ def _environment(lang: Language) -> Environment:
         return "—" if value is None else format_percent(value, locale=lang)
 
     env.filters["percent"] = percent
+    env.filters["css_string"] = css_string
     return env
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 
-from canhgac.catalog import Catalog, Clause, Framework
+from canhgac.catalog import Catalog, Clause, Framework, Severity
 from canhgac.engine.results import CheckResult, Status
 from canhgac.reports.grading import (
     AgencyGrade,
@@ -91,6 +91,7 @@ class AgencyView:
     findings: tuple[ResultRow, ...]
     errors: tuple[ResultRow, ...]
     clauses: tuple[ClauseRow, ...]  # the clauses this agency does not fully meet
+    by_severity: Mapping[str, int]  # counted findings per severity, worst first (all severities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,10 @@ def _agency_view(
             for v in grade.clauses
             if v.status in (ClauseStatus.NOT_MET, ClauseStatus.PARTIAL)
         ),
+        by_severity={
+            sev.value: sum(1 for d in grade.deductions if d.severity is sev)
+            for sev in sorted(Severity, key=lambda s: -s.rank)
+        },
     )
 
 
