@@ -128,7 +128,7 @@ def test_provenance_footer(catalog: Catalog, policy: ScoringPolicy) -> None:
     page = render_html(_sample("en"), catalog, policy)
     footer = page[page.index("<footer>"):]
     for text in ("run-2", "0.1.0", "sha256:test", "public suffix list", "2025-01-01",
-                 "127.0.0.53:53", "20 Jan 2025, 08:30"):
+                 "127.0.0.53:53", "20 Jan 2025, 15:30 (+07:00)"):
         assert text in footer, text
 
 

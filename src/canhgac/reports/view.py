@@ -11,7 +11,8 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 
@@ -30,10 +31,19 @@ from canhgac.reports.model import Agency, Language, ReportInput
 _DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
 
 
+def _report_zone() -> tzinfo:
+    """Vietnam time: the readers' clock (a fixed UTC+7 where the system has no zone data)."""
+    try:
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=7))
+
+
 def format_time(value: datetime | None, lang: Language) -> str:
     if value is None:
         return ""
-    return format_datetime(value, _DATE_PATTERNS[lang], locale=lang)
+    local = value.astimezone(_report_zone()) if value.tzinfo is not None else value
+    return format_datetime(local, _DATE_PATTERNS[lang], tzinfo=local.tzinfo, locale=lang)
 
 
 @dataclass(frozen=True, slots=True)
