@@ -17,7 +17,7 @@ import logging
 import os
 import struct
 from collections.abc import Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -126,6 +126,17 @@ class LabDnsServer:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def holds(self, origin: str) -> bool:
+        """Whether this server holds zone ``origin``."""
+        return absolute(origin) in self.zone_set.zones
+
+    def replace_zone(self, origin: str, text: str) -> None:
+        """Serve new master-file text for a zone this server holds (re-signed if it was signed).
+
+        Call it from the server's event loop; the next question is answered from the new text.
+        """
+        self.zone_set.replace(origin, text)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -369,6 +380,25 @@ class LabDnsCluster:
         servers, self.servers = list(self.servers.values()), {}
         for server in servers:
             await server.stop()
+
+    def replace_zone(self, origin: str, text: str) -> list[str]:
+        """Swap zone ``origin`` for ``text`` on every server that holds it; their addresses.
+
+        Every holder gets the same text (a stale copy becomes current). The specs follow, so
+        a restarted cluster serves the new text too. KeyError if no server holds the zone.
+        """
+        wanted = absolute(origin)
+        holders = [a for a, spec in self.specs.items() if any(absolute(z) == wanted for z in spec.zones)]
+        if not holders:
+            raise KeyError(f"no lab server holds zone {origin}")
+        for address in holders:
+            spec = self.specs[address]
+            zones = {z: t for z, t in spec.zones.items() if absolute(z) != wanted}
+            self.specs[address] = replace(spec, zones={**zones, origin: text})
+            server = self.servers.get(address)
+            if server is not None:
+                server.replace_zone(origin, text)
+        return holders
 
     @property
     def internal_errors(self) -> int:

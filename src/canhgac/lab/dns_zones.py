@@ -49,8 +49,30 @@ class ZoneSet:
             parent = self.parent_zone(origin)
             keys.sign(self.zones[origin])
             if parent is not None:
-                with parent.writer() as txn:
-                    txn.add(origin, self._soa_ttl(parent), keys.ds_for(origin))
+                self._add_ds(parent, origin)
+
+    def replace(self, origin_text: str, text: str) -> None:
+        """Swap one held zone for new master-file text, signed again if it was signed.
+
+        The new zone is built and signed completely before it replaces the old one, so a
+        question answered meanwhile sees either version, never half of one. Zone keys live
+        for the process, so the DS that a parent publishes for a re-signed zone stays
+        valid, and a replaced parent gets the DS of every signed child held here again.
+        """
+        origin = absolute(origin_text)
+        if origin not in self.zones:
+            raise KeyError(f"{origin} is not a zone of this server")
+        zone = dns.zone.from_text(text, origin=origin, relativize=False)
+        for child in self.signed:
+            if child != origin and self.parent_zone(child) is self.zones[origin]:
+                self._add_ds(zone, child)
+        if origin in self.signed:
+            keys.sign(zone)
+        self.zones[origin] = zone
+
+    def _add_ds(self, parent: dns.zone.Zone, child: dns.name.Name) -> None:
+        with parent.writer() as txn:
+            txn.add(child, self._soa_ttl(parent), keys.ds_for(child))
 
     @staticmethod
     def _soa_ttl(zone: dns.zone.Zone) -> int:

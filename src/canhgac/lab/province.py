@@ -12,7 +12,7 @@ holds every zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -227,14 +227,14 @@ def _bao(r: Records, d: str) -> None:
     del r[("@", "CAA")]
 
 
-def _noop(r: Records, d: str) -> None:
-    """The control agency keeps the baseline untouched."""
+def keep_baseline(r: Records, d: str) -> None:
+    """Plants nothing: the control agency keeps the baseline untouched."""
 
 
 # domain label under the org domain ("" = the org domain) -> (agency number, planted faults)
 AGENCY_DOMAINS: dict[str, tuple[int, Planter]] = {
     "": (1, _ubnd),
-    "stttt": (2, _noop),
+    "stttt": (2, keep_baseline),
     "soyte": (3, _soyte),
     "sogddt": (4, _sogddt),
     "snv": (5, _snv),
@@ -286,7 +286,7 @@ def _delegate(parent: Records, child: str, ns: list[tuple[str, str]], signed: bo
     for host, address in ns:
         parent.setdefault((f"{host}.", "A"), []).append(address)
     if signed:
-        parent[(owner, "DS")] = [keys.ds_for(child).to_text()]
+        parent[(owner, "DS")] = [str(keys.ds_for(child))]  # str() is to_text(), typed
 
 
 def _child_ns(records: Records, domain: str) -> list[tuple[str, str]]:
@@ -302,12 +302,12 @@ def _render(origin: str, records: Records) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _all_records() -> dict[str, Records]:
+def _all_records(replanted: Mapping[str, Planter] | None = None) -> dict[str, Records]:
     zones: dict[str, Records] = {}
     named = {(f"{label}.{ORG_DOMAIN}" if label else ORG_DOMAIN): v for label, v in AGENCY_DOMAINS.items()}
     for domain, (number, plant) in {**named, **OWN_DOMAINS}.items():
         records = _baseline(domain, number)
-        plant(records, domain)
+        (replanted or {}).get(domain, plant)(records, domain)
         zones[domain] = records
     zones.update(_vendor_zones())
     zones["gov.test"] = _zone_head("gov.test", _ns_for("gov.test", 200))
@@ -344,6 +344,22 @@ def _servers(
 
 def inventory_yaml() -> str:
     return resources.files("canhgac.lab").joinpath("data/inventory.yaml").read_text(encoding="utf-8")
+
+
+def render_zone(domain: str, plant: Planter | None = None) -> str:
+    """The master-file text of one zone of the province, as :func:`build_province` makes it.
+
+    With ``plant``, an agency domain gets that planter instead of its own faults (it receives
+    the faultless baseline records and the domain; :func:`keep_baseline` plants nothing).
+    Hand the text to :meth:`canhgac.lab.runtime.Lab.replace_zone` to change a running lab.
+    """
+    domains = {*OWN_DOMAINS, *(f"{label}.{ORG_DOMAIN}" if label else ORG_DOMAIN for label in AGENCY_DOMAINS)}
+    if plant is not None and domain not in domains:
+        raise KeyError(f"{domain} is not an agency domain of the lab province")
+    records = _all_records({domain: plant} if plant is not None else None)
+    if domain not in records:
+        raise KeyError(f"{domain} is not a zone of the lab province")
+    return _render(domain, records[domain])
 
 
 def build_province() -> Province:

@@ -29,6 +29,16 @@ class Lab:
     async def stop(self) -> None:
         await self.cluster.stop()
 
+    def replace_zone(self, origin: str, text: str) -> list[str]:
+        """Serve new text for zone ``origin`` on every server holding it (the resolver too).
+
+        This is how a test "fixes" (or breaks) an agency while the lab runs: render the
+        changed zone with :func:`canhgac.lab.province.render_zone` and pass it here. Signed
+        zones are signed again with the same key. Call it from the lab's event loop; returns
+        the addresses that now serve the new text (KeyError if none holds the zone).
+        """
+        return self.cluster.replace_zone(origin, text)
+
     @property
     def internal_errors(self) -> int:
         """Unexpected exceptions inside the lab servers since start (zero when healthy)."""

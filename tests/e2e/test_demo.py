@@ -1,0 +1,117 @@
+"""``canhgac demo`` from a fresh workspace: exit 0, exactly the planted failures in the JSON
+report, a faultless control agency, no untestable result, a self-contained HTML report, and
+Vietnamese by default."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from e2e_support import CliRun, run_cli
+
+from canhgac.engine.results import Status
+from canhgac.inventory.loader import loads_inventory
+from canhgac.lab.province import EXPECTED_FINDINGS, inventory_yaml
+from canhgac.reports.exports import ReportExport
+
+CONTROL_AGENCY = "STTTT"
+PO_FILE = Path(__file__).parents[2] / "src/canhgac/locale/vi/LC_MESSAGES/canhgac.po"
+REPORT_TITLE = "Security posture report"
+
+# Anything that would make the browser fetch from another host: a CDN script, a stylesheet,
+# an image, a font (protocol-relative "//host/..." included).
+EXTERNAL_REFERENCE = re.compile(r"""(?:(?:src|href)\s*=|url\()\s*["']?\s*(?:https?:)?//""", re.I)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    cli: CliRun
+    reports: Path
+
+    def report_file(self, suffix: str) -> Path:
+        files = sorted(self.reports.glob(f"*{suffix}"))
+        assert len(files) == 1, f"expected one *{suffix} in {self.reports}: {files}"
+        return files[0]
+
+    def export(self) -> ReportExport:
+        return ReportExport.model_validate_json(self.report_file(".json").read_text(encoding="utf-8"))
+
+
+def _demo(workspace: Path, *options: str) -> DemoRun:
+    cli = run_cli("--workspace", workspace, *options, "demo", columns=200)
+    return DemoRun(cli, workspace / "demo" / "reports")
+
+
+@pytest.fixture(scope="module")
+def english_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    yield _demo(tmp_path_factory.mktemp("demo-en"), "--lang", "en")
+
+
+@pytest.fixture(scope="module")
+def vietnamese_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    # No --lang: Vietnamese is the default. A free port rather than 53, the other start-up path.
+    workspace = tmp_path_factory.mktemp("demo-vi")
+    cli = run_cli("--workspace", workspace, "demo", "--port", "0", columns=200)
+    yield DemoRun(cli, workspace / "demo" / "reports")
+
+
+def _msgstr(msgid: str) -> str:
+    """The Vietnamese translation of ``msgid`` in the shipped catalogue (single-line entries)."""
+    text = PO_FILE.read_text(encoding="utf-8")
+    match = re.search(rf'^msgid "{re.escape(msgid)}"\nmsgstr "([^"]+)"$', text, re.M)
+    assert match is not None, f"{msgid!r} has no Vietnamese translation in {PO_FILE}"
+    return match.group(1)
+
+
+def test_demo_exits_0_and_says_every_planted_case_was_found(english_demo: DemoRun) -> None:
+    assert english_demo.cli.code == 0, english_demo.cli.describe()
+    total = len(EXPECTED_FINDINGS)
+    summary = f"{total} of {total} planted cases found; 0 unexpected findings; 0 errors."
+    assert summary in english_demo.cli.stdout
+
+
+def test_the_json_report_fails_exactly_the_planted_cases(english_demo: DemoRun) -> None:
+    export = english_demo.export()
+    failures = sorted((r.check_id, r.target.name) for r in export.report.results if r.status is Status.FAIL)
+    assert failures == sorted(EXPECTED_FINDINGS)  # as a list: no planted case reported twice either
+    assert export.report.lang == "en"
+    failing = {r.fingerprint for r in export.report.results if r.status is Status.FAIL}
+    assert set(export.report.changes.new) == failing
+
+
+def test_the_control_agency_is_faultless_and_nothing_is_untestable(english_demo: DemoRun) -> None:
+    results = english_demo.export().report.results
+    errors = [(r.check_id, r.target.name, r.message.values) for r in results if r.status is Status.ERROR]
+    assert errors == []
+    control = [r for r in results if r.agency == CONTROL_AGENCY]
+    assert control, "the control agency was not scanned"
+    assert {r.status for r in control} <= {Status.PASS, Status.NOT_APPLICABLE}
+    assert sum(r.status is Status.PASS for r in control) > len(control) / 2
+    inventory = loads_inventory(inventory_yaml())
+    declared = {(a.code, d.name) for a in inventory.agencies for d in a.domains}
+    assert {(r.agency, r.target.name) for r in results} == declared  # every declared domain, no other
+
+
+def test_the_html_report_is_self_contained(english_demo: DemoRun) -> None:
+    html = english_demo.report_file(".html").read_text(encoding="utf-8")
+    assert "<script src" not in html.lower()
+    assert EXTERNAL_REFERENCE.findall(html) == []
+    assert '<html lang="en">' in html and REPORT_TITLE in html
+    csv = english_demo.report_file(".csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+
+
+def test_vietnamese_is_the_default(vietnamese_demo: DemoRun) -> None:
+    assert vietnamese_demo.cli.code == 0, vietnamese_demo.cli.describe()
+    html_path = vietnamese_demo.report_file(".html")
+    assert html_path.name.endswith("-vi.html")
+    html = html_path.read_text(encoding="utf-8")
+    assert '<html lang="vi">' in html
+    for heading in (REPORT_TITLE, "Summary", "How grades are computed"):
+        assert _msgstr(heading) in html
+    assert REPORT_TITLE not in html
+    assert "Báo cáo" in html
+    assert vietnamese_demo.export().report.lang == "vi"

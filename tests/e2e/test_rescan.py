@@ -1,0 +1,204 @@
+"""Rescans against a running lab: an agency fixes a planted case, the next scan marks that
+finding fixed and every other one still open, triage survives, a retest says "fixed" or
+"still failing" through its exit code, and the report lists what was fixed.
+
+The whole story runs once (module fixture, CLI subprocesses sharing one workspace, the lab in
+this process changed between scans); each test then checks one part of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from e2e_support import CliRun, read_results, run_cli, running_lab, stored_findings
+
+from canhgac.engine.results import CheckResult, Status
+from canhgac.lab.province import EXPECTED_FINDINGS, Records, render_zone
+from canhgac.reports.exports import ReportExport
+
+SYT = "soyte.kiengiang.gov.test"
+SGDDT = "sogddt.kiengiang.gov.test"
+SNV = "snv.kiengiang.gov.test"
+FIXED_BY_RESCAN = ("mail.spf.pass-all", SYT)  # fixed in the lab, then rescanned
+FIXED_BY_RETEST = ("mail.spf.single", SGDDT)  # fixed in the lab, then retested alone
+STILL_FAILING = ("mail.dmarc.policy", SYT)  # SYT still has no DMARC record of its own
+TRIAGED = ("mail.spf.ptr", SNV)
+WEAK_KEY = ("mail.dkim.key-strength", "rachgia.kiengiang.gov.test")  # RACHGIA's 1024-bit key
+TRIAGE_NOTE = "Nhà cung cấp thư cũ cần ptr đến hết quý 3; accepted until the migration"
+TRIAGE_ASSIGNEE = "hung"
+
+
+def syt_spf_fixed(records: Records, domain: str) -> None:
+    """SYT replaced ``v=spf1 +all`` by the baseline ``v=spf1 mx -all``; still no DMARC record."""
+    del records[("_dmarc", "TXT")]
+
+
+def sgddt_spf_fixed(records: Records, domain: str) -> None:
+    """SGDDT removed its second SPF record; its DMARC record is still p=none without rua."""
+    records[("_dmarc", "TXT")] = ['"v=DMARC1; p=none"']
+
+
+@dataclass
+class Story:
+    """What each step of the rescan story returned."""
+
+    workspace: Path
+    fingerprints: dict[tuple[str, str], str] = field(default_factory=dict)  # (check, domain) -> fp
+    first_scan: list[CheckResult] = field(default_factory=list)
+    second_scan: list[CheckResult] = field(default_factory=list)
+    steps: dict[str, CliRun] = field(default_factory=dict)
+    after_rescan: dict[str, dict[str, str]] = field(default_factory=dict)
+    after_retests: dict[str, dict[str, str]] = field(default_factory=dict)
+    after_outage: dict[str, dict[str, str]] = field(default_factory=dict)
+    rescan_run: str = ""
+
+    def fp(self, case: tuple[str, str]) -> str:
+        return self.fingerprints[case]
+
+    def report(self, folder: str) -> ReportExport:
+        files = sorted((self.workspace / folder).glob("*.json"))
+        assert len(files) == 1, files
+        return ReportExport.model_validate_json(files[0].read_text(encoding="utf-8"))
+
+
+def _ok(run: CliRun) -> CliRun:
+    assert run.code == 0, run.describe()
+    return run
+
+
+def _run_number(scan: CliRun) -> str:
+    match = re.search(r"Saved as run #(\d+)\.", scan.stdout)
+    assert match is not None, scan.describe()
+    return match.group(1)
+
+
+def _failures(results: list[CheckResult]) -> list[tuple[str, str]]:
+    return sorted((r.check_id, r.target.name) for r in results if r.status is Status.FAIL)
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    workspace = tmp_path_factory.mktemp("rescan")
+    story = Story(workspace)
+    base = ("--workspace", str(workspace), "--lang", "en")
+
+    def cli(*args: str | Path) -> CliRun:
+        return run_cli(*base, *args, columns=250)
+
+    with running_lab() as running:
+        lab = running.lab
+        inventory = workspace / "inventory.yaml"
+        inventory.write_text(lab.inventory_yaml, encoding="utf-8")
+        target = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port))
+
+        story.steps["scan1"] = _ok(cli("scan", inventory, *target, "--json-out", workspace / "scan1.jsonl"))
+        story.first_scan = read_results(workspace / "scan1.jsonl")
+        story.fingerprints = {
+            (r.check_id, r.target.name): r.fingerprint for r in story.first_scan if r.status is Status.FAIL
+        }
+        story.steps["list1"] = _ok(cli("findings", "list"))
+        story.steps["triage"] = _ok(cli(
+            "findings", "triage", story.fp(TRIAGED)[:8], "--status", "accepted_risk",
+            "--assignee", TRIAGE_ASSIGNEE, "--note", TRIAGE_NOTE,
+        ))
+
+        running.replace_zone(SYT, render_zone(SYT, syt_spf_fixed))
+        story.steps["scan2"] = _ok(cli("scan", inventory, *target, "--json-out", workspace / "scan2.jsonl"))
+        story.second_scan = read_results(workspace / "scan2.jsonl")
+        story.rescan_run = _run_number(story.steps["scan2"])
+        story.after_rescan = stored_findings(workspace)
+        story.steps["list2"] = _ok(cli("findings", "list", "--all"))
+        story.steps["report2"] = _ok(cli("report", "--run", story.rescan_run, "--out", workspace / "report2"))
+
+        running.replace_zone(SGDDT, render_zone(SGDDT, sgddt_spf_fixed))
+        story.steps["retest_failing"] = cli("retest", story.fp(STILL_FAILING))
+        story.steps["retest_fixed"] = cli("retest", story.fp(FIXED_BY_RETEST))
+        story.after_retests = stored_findings(workspace)
+        latest = workspace / "report-latest"
+        story.steps["report_latest"] = _ok(cli("report", "--format", "json", "--out", latest))
+    # Last, the resolver goes away (the lab is stopped): nothing can be tested, nothing is fixed.
+    story.steps["outage"] = _ok(cli("scan", inventory, "--agency", "RACHGIA", "--resolver", "127.0.0.9:9",
+                                    "--timeout", "0.2"))
+    story.after_outage = stored_findings(workspace)
+    yield story
+
+
+def test_the_first_scan_finds_the_planted_cases(story: Story) -> None:
+    assert _failures(story.first_scan) == sorted(EXPECTED_FINDINGS)
+    errors = [
+        (r.check_id, r.target.name, r.message.values) for r in story.first_scan if r.status is Status.ERROR
+    ]
+    assert errors == []
+    total = len(EXPECTED_FINDINGS)
+    assert f"Findings: {total} new, 0 still open, 0 fixed, 0 reopened." in story.steps["scan1"].stdout
+    # The list shows each open finding by a fingerprint prefix.
+    assert story.fp(FIXED_BY_RESCAN)[:10] in story.steps["list1"].stdout
+    assert "Finding " + story.fp(TRIAGED)[:10] + " is now accepted_risk." in story.steps["triage"].stdout
+
+
+def test_the_rescan_marks_the_fixed_case_fixed_and_the_rest_still_open(story: Story) -> None:
+    assert _failures(story.second_scan) == sorted(set(EXPECTED_FINDINGS) - {FIXED_BY_RESCAN})
+    pass_all = next(r for r in story.second_scan if r.fingerprint == story.fp(FIXED_BY_RESCAN))
+    assert pass_all.status is Status.PASS
+    total = len(EXPECTED_FINDINGS)
+    summary = f"Findings: 0 new, {total - 1} still open, 1 fixed, 0 reopened."
+    assert summary in story.steps["scan2"].stdout
+    lifecycles = {fp: row["lifecycle"] for fp, row in story.after_rescan.items()}
+    assert set(lifecycles) == set(story.fingerprints.values())
+    assert lifecycles.pop(story.fp(FIXED_BY_RESCAN)) == "fixed"
+    assert set(lifecycles.values()) == {"open"}
+
+
+def test_triage_survives_the_rescan(story: Story) -> None:
+    triaged = story.after_rescan[story.fp(TRIAGED)]
+    assert triaged["triage"] == "accepted_risk"
+    assert triaged["note"] == TRIAGE_NOTE and triaged["assignee"] == TRIAGE_ASSIGNEE
+    assert triaged["lifecycle"] == "open"  # accepted, not fixed: it still fails
+    others = [row["triage"] for fp, row in story.after_rescan.items() if fp != story.fp(TRIAGED)]
+    assert set(others) == {"untriaged"}
+    assert story.after_retests[story.fp(TRIAGED)] == triaged
+    listing = story.steps["list2"].stdout
+    triaged_line = next(line for line in listing.splitlines() if story.fp(TRIAGED)[:10] in line)
+    assert "accepted_risk" in triaged_line and TRIAGE_ASSIGNEE in triaged_line
+
+
+def test_the_report_of_the_rescan_lists_the_fixed_finding(story: Story) -> None:
+    export = story.report("report2")
+    assert export.report.run.id == story.rescan_run
+    assert export.report.changes.fixed == (story.fp(FIXED_BY_RESCAN),)
+    assert export.report.changes.new == () and export.report.changes.reopened == ()
+    assert export.report.triage[story.fp(TRIAGED)].note == TRIAGE_NOTE
+    assert len(list((story.workspace / "report2").glob("*.html"))) == 1
+
+
+def test_a_retest_exits_1_while_the_case_still_fails(story: Story) -> None:
+    retest = story.steps["retest_failing"]
+    assert retest.code == 1, retest.describe()
+    assert "still failing" in retest.stdout
+    assert story.after_retests[story.fp(STILL_FAILING)]["lifecycle"] == "open"
+
+
+def test_a_retest_exits_0_once_the_case_is_fixed(story: Story) -> None:
+    retest = story.steps["retest_fixed"]
+    assert retest.code == 0, retest.describe()
+    assert "fixed" in retest.stdout
+    assert story.after_retests[story.fp(FIXED_BY_RETEST)]["lifecycle"] == "fixed"
+    # A retest re-runs one check on one target: nothing else moved.
+    before = {fp: row["lifecycle"] for fp, row in story.after_rescan.items()}
+    after = {fp: row["lifecycle"] for fp, row in story.after_retests.items()}
+    assert {fp for fp in after if after[fp] != before[fp]} == {story.fp(FIXED_BY_RETEST)}
+    latest = story.report("report-latest")
+    assert latest.report.changes.fixed == (story.fp(FIXED_BY_RETEST),)
+    assert [r.check_id for r in latest.report.results] == [FIXED_BY_RETEST[0]]
+
+
+def test_an_unreachable_resolver_fixes_nothing(story: Story) -> None:
+    """Nothing could be tested, so nothing moved: not even RACHGIA's weak DKIM key, whose check
+    once answered not_applicable (which fixes a finding) when every selector lookup failed."""
+    assert "0 failed" in story.steps["outage"].stdout
+    assert story.after_outage[story.fp(WEAK_KEY)]["lifecycle"] == "open"
+    assert story.after_outage == story.after_retests
