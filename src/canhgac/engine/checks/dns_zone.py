@@ -200,6 +200,12 @@ def ns_consistency(facts: ZoneFacts, params: CheckParams) -> Outcome:
             "delegation-mismatch", evidence,
             delegation=" ".join(facts.ns_names), zone=" ".join(zone_set),
         )
+    # servers never asked (outside the scope): their copy may differ; never pass over them
+    skipped = [p for p in facts.probes if not p.contacted]
+    if skipped:
+        where = ", ".join(_where(p) for p in skipped)
+        return errored(ErrorReason.OUT_OF_SCOPE, f"not asked (outside the scope): {where}",
+                       {**evidence, "not_asked": [_where(p) for p in skipped]})
     serial = serials[0] if serials else ""
     return passed("consistent", evidence, serial=serial, count=len(answering))
 
