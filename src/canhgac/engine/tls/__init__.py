@@ -1,0 +1,28 @@
+"""Shared TLS analysis for mail servers and web portals: facts, one analysis per endpoint, judges.
+
+Public API: :func:`analyze_tls` gives :class:`TlsFacts` for one (address, port, STARTTLS mode,
+host name); :mod:`canhgac.engine.tls.judge` holds the per-endpoint verdicts that the mail and
+web checks share.
+"""
+
+from canhgac.engine.tls.analysis import analyze_tls
+from canhgac.engine.tls.certificate import CertificateFacts
+from canhgac.engine.tls.facts import (
+    CipherFamily,
+    StartTls,
+    TlsFacts,
+    TlsFailure,
+    TlsProtocol,
+    TrustVerdict,
+)
+
+__all__ = [
+    "CertificateFacts",
+    "CipherFamily",
+    "StartTls",
+    "TlsFacts",
+    "TlsFailure",
+    "TlsProtocol",
+    "TrustVerdict",
+    "analyze_tls",
+]
