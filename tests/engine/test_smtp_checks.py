@@ -1,0 +1,219 @@
+"""mail.smtp.* checks on hand-built facts: exact verdicts, message keys present in the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from canhgac.catalog import load_catalog
+from canhgac.engine.checks import mail_smtp as m
+from canhgac.engine.collectors.mail_domain import Lookup
+from canhgac.engine.collectors.smtp import HostAddresses, SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
+from canhgac.engine.dns import DnsStatus
+from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Outcome, Status
+from canhgac.engine.smtp_client import Reply, SmtpSession, StopReason
+
+CATALOG = load_catalog()
+PARAMS = CheckParams()
+HOST = "mail.agency.gov.test"
+A1, A2 = "127.25.1.1", "127.25.1.2"
+GOOD_EHLO = Reply(250, (HOST, "PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME"))
+
+
+def session(address: str = A1, port: int = 25, **changes: Any) -> SmtpSession:
+    base = SmtpSession(
+        address,
+        port,
+        False,
+        greeting=Reply(220, (f"{HOST} ESMTP",)),
+        hello=GOOD_EHLO,
+        esmtp=True,
+        extensions=tuple(GOOD_EHLO.ehlo_keywords().items()),
+        vrfy_known=Reply(252, ("2.0.0 send some mail",)),
+        vrfy_unknown=Reply(252, ("2.0.0 send some mail",)),
+        expn_known=Reply(502, ("5.5.1 no",)),
+        relay_probed=True,
+        relay_mail=Reply(250, ("2.1.0 Ok",)),
+        relay_rcpt=Reply(554, ("5.7.1 Relay access denied",)),
+        relay_reset=Reply(250, ("2.0.0 Ok",)),
+    )
+    return replace(base, **changes)
+
+
+def facts(
+    *sessions: SmtpSession,
+    addresses: tuple[str, ...] = (A1,),
+    intrusive: bool = True,
+    refused: tuple[tuple[str, str], ...] = (),
+    tls_ok: bool | None = True,
+) -> SmtpFacts:
+    lookups = (Lookup(HOST, "A", DnsStatus.OK if addresses else DnsStatus.NXDOMAIN, addresses),)
+    tls = tuple(
+        StartTlsResult(a, 25, tls_ok, "" if tls_ok else "handshake", "", (b"der",)) for a in addresses
+    )
+    return SmtpFacts(
+        HOST, HostAddresses(HOST, lookups, addresses), refused, sessions or (session(),), tls, intrusive
+    )
+
+
+Check = Callable[[SmtpFacts, CheckParams], Outcome]
+
+
+def verdict(check_id: str, func: Check, f: SmtpFacts) -> tuple[Status, str]:
+    outcome = func(f, PARAMS)
+    for lang in ("vi", "en"):
+        CATALOG.message(check_id, outcome.message.key, dict(outcome.message.values), lang)
+    return outcome.status, outcome.message.key
+
+
+ALL: dict[str, Check] = {
+    "mail.smtp.reachable": m.smtp_reachable,
+    "mail.smtp.banner": m.smtp_banner,
+    "mail.smtp.starttls": m.smtp_starttls,
+    "mail.smtp.auth-plaintext": m.smtp_auth_plaintext,
+    "mail.smtp.vrfy": m.smtp_vrfy,
+    "mail.smtp.open-relay": m.smtp_open_relay,
+}
+
+
+def test_a_good_host_passes_everything() -> None:
+    f = facts(session(), session(A2), addresses=(A1, A2))
+    assert {cid: verdict(cid, func, f) for cid, func in ALL.items()} == {
+        cid: (Status.PASS, "pass") for cid in ALL
+    }
+
+
+@pytest.mark.parametrize(
+    ("check_id", "changes", "expected"),
+    [
+        ("mail.smtp.reachable", {"greeting": Reply(554, ("5.7.1 go away",))}, (Status.FAIL, "unreachable")),
+        (
+            "mail.smtp.reachable",
+            {"greeting": None, "hello": None, "stop": StopReason.REFUSED},
+            (Status.FAIL, "unreachable"),
+        ),
+        (
+            "mail.smtp.banner",
+            {"greeting": Reply(220, (f"{HOST} ESMTP Sendmail 8.15.2/8.15.2; Mon",))},
+            (Status.FAIL, "disclosed"),
+        ),
+        (
+            "mail.smtp.banner",
+            {"hello": Reply(250, (f"{HOST} Microsoft ESMTP MAIL Service, Version: 8.5.9600.16384",))},
+            (Status.FAIL, "disclosed"),
+        ),
+        (
+            "mail.smtp.banner",
+            {"greeting": Reply(220, (f"{HOST} ESMTP Postfix (Debian/GNU) ready at 192.0.2.1",))},
+            (Status.PASS, "pass"),
+        ),
+        ("mail.smtp.banner", {"hello": None, "stop": StopReason.TIMEOUT}, (Status.ERROR, "error")),
+        ("mail.smtp.starttls", {"extensions": (("SIZE", "1"),)}, (Status.FAIL, "not-offered")),
+        (
+            "mail.smtp.starttls",
+            {"hello": Reply(250, (HOST,)), "esmtp": False, "extensions": ()},
+            (Status.FAIL, "not-offered"),
+        ),
+        ("mail.smtp.auth-plaintext", {"extensions": (("AUTH", "PLAIN LOGIN"),)}, (Status.FAIL, "advertised")),
+        (
+            "mail.smtp.vrfy",
+            {"vrfy_known": Reply(250, ("<postmaster@x>",)), "vrfy_unknown": Reply(550, ("unknown",))},
+            (Status.FAIL, "vrfy"),
+        ),
+        (
+            "mail.smtp.vrfy",
+            {"vrfy_known": Reply(250, ("ok",)), "vrfy_unknown": Reply(250, ("ok",))},
+            (Status.PASS, "pass"),
+        ),
+        ("mail.smtp.vrfy", {"expn_known": Reply(250, ("<root@x>",))}, (Status.FAIL, "expn")),
+        ("mail.smtp.vrfy", {"expn_known": None, "stop": StopReason.CLOSED}, (Status.ERROR, "error")),
+        ("mail.smtp.open-relay", {"relay_rcpt": Reply(250, ("2.1.5 Ok",))}, (Status.FAIL, "open")),
+        ("mail.smtp.open-relay", {"relay_rcpt": Reply(251, ("will forward",))}, (Status.FAIL, "open")),
+        (
+            "mail.smtp.open-relay",
+            {"relay_mail": Reply(550, ("sender rejected",)), "relay_rcpt": None},
+            (Status.PASS, "pass"),
+        ),
+        ("mail.smtp.open-relay", {"relay_rcpt": Reply(451, ("greylisted",))}, (Status.ERROR, "error")),
+        ("mail.smtp.open-relay", {"relay_rcpt": None, "stop": StopReason.DEADLINE}, (Status.ERROR, "error")),
+    ],
+)
+def test_planted_faults_on_one_address(
+    check_id: str, changes: dict[str, Any], expected: tuple[Status, str]
+) -> None:
+    f = facts(session(), session(A2, **changes), addresses=(A1, A2))
+    assert verdict(check_id, ALL[check_id], f) == expected
+
+
+def test_handshake_failure_and_inconclusive_tls() -> None:
+    assert verdict("mail.smtp.starttls", m.smtp_starttls, facts(tls_ok=False)) == (
+        Status.FAIL,
+        "handshake-failed",
+    )
+    assert verdict("mail.smtp.starttls", m.smtp_starttls, facts(tls_ok=None)) == (Status.ERROR, "error")
+
+
+def test_fault_wins_over_untested_and_untested_wins_over_pass() -> None:
+    stalled = session(A2, hello=None, stop=StopReason.TIMEOUT)
+    assert verdict("mail.smtp.starttls", m.smtp_starttls, facts(session(), stalled, addresses=(A1, A2))) == (
+        Status.ERROR,
+        "error",
+    )
+    bad = session(extensions=())
+    assert verdict("mail.smtp.starttls", m.smtp_starttls, facts(bad, stalled, addresses=(A1, A2))) == (
+        Status.FAIL,
+        "not-offered",
+    )
+
+
+def test_opt_out_and_scope_and_no_address() -> None:
+    assert verdict("mail.smtp.open-relay", m.smtp_open_relay, facts(intrusive=False)) == (
+        Status.NOT_APPLICABLE,
+        "opt-out",
+    )
+    refused = m.smtp_reachable(
+        facts(
+            session(),
+            addresses=(A1, A2),
+            refused=((A2, "outside"),),
+        ),
+        PARAMS,
+    )
+    assert (refused.status, refused.error_reason) == (Status.ERROR, ErrorReason.OUT_OF_SCOPE)
+    empty = SmtpFacts(
+        HOST, HostAddresses(HOST, (Lookup(HOST, "A", DnsStatus.NXDOMAIN),), ()), (), (), (), True
+    )
+    assert verdict("mail.smtp.reachable", m.smtp_reachable, empty) == (Status.NOT_APPLICABLE, "no-address")
+    failed = SmtpFacts(
+        HOST, HostAddresses(HOST, (Lookup(HOST, "A", DnsStatus.SERVFAIL),), ()), (), (), (), True
+    )
+    outcome = m.smtp_banner(failed, PARAMS)
+    assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.DNS_SERVFAIL)
+
+
+def test_disclosed_software() -> None:
+    assert m.disclosed_software("mail.x ESMTP Exim 4.94.2 Mon, 01 Jan 2024") == "Exim 4.94.2"
+    assert m.disclosed_software("mail.x Python SMTP 1.4.6") == "SMTP 1.4.6"
+    assert m.disclosed_software("mail.x ESMTP ready at 10.1.2.3") is None
+    assert m.disclosed_software("mx1.so2.gov.vn ESMTP") is None
+
+
+def test_tlsa_matching_selectors_and_types() -> None:
+    import hashlib
+
+    der = b"certificate"
+    assert m.tlsa_matches(TlsaRecord(3, 0, 0, der), der)
+    assert m.tlsa_matches(TlsaRecord(3, 0, 1, hashlib.sha256(der).digest()), der)
+    assert m.tlsa_matches(TlsaRecord(3, 0, 2, hashlib.sha512(der).digest()), der)
+    assert not m.tlsa_matches(TlsaRecord(3, 0, 1, b"\0" * 32), der)
+    assert not m.tlsa_matches(TlsaRecord(3, 1, 1, hashlib.sha256(der).digest()), der)  # not a parsable cert
+
+
+def test_dane_lookup_failure_is_an_error() -> None:
+    lookup = Lookup(f"_25._tcp.{HOST}", "TLSA", DnsStatus.TIMEOUT, detail="no answer")
+    outcome = m.smtp_dane(TlsaFacts(HOST, lookup, (), False), facts(), PARAMS)
+    assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT)

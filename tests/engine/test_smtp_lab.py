@@ -1,0 +1,299 @@
+"""The SMTP probe against real lab servers: every planted case, a faultless control, hostile servers.
+
+Each test starts a lab DNS server holding ``lab.test`` (the mail host's A record points at a
+random 127.x address) and SMTP servers on that address, probes the host with the collector and
+judges the facts with the registered mail.smtp.* checks.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from canhgac.engine.checks import mail_smtp as m
+from canhgac.engine.collectors.smtp import SmtpFacts, SmtpPorts, probe_host
+from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Status
+from canhgac.engine.scope import Scope
+from canhgac.engine.smtp_client import StopReason
+from canhgac.engine.targets import Target, TargetKind
+from canhgac.lab.dns_server import LabDnsServer
+from canhgac.lab.pki import LabCA
+from canhgac.lab.smtp_server import Hostile, HostileSmtpServer, LabSmtpServer
+
+HOST = "mail.lab.test"
+LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0, max_line_bytes=2048, max_reply_bytes=8192)
+CHECKS = {
+    "reachable": m.smtp_reachable,
+    "banner": m.smtp_banner,
+    "starttls": m.smtp_starttls,
+    "auth-plaintext": m.smtp_auth_plaintext,
+    "vrfy": m.smtp_vrfy,
+    "open-relay": m.smtp_open_relay,
+}
+TARGET = Target(kind=TargetKind.MAIL_HOST, name=HOST, agency="so-tttt")
+CA = LabCA()
+CERT = CA.issue([HOST])
+
+
+def random_address() -> str:
+    return f"127.{random.randint(100, 199)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
+
+
+def zone(address: str) -> str:
+    return f"""$TTL 300
+@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300
+@ IN NS ns.lab.test.
+ns IN A 127.0.0.53
+@ IN MX 10 mail
+mail IN A {address}
+"""
+
+
+@asynccontextmanager
+async def context(
+    address: str,
+    tmp_path: Path,
+    *,
+    intrusive: bool = True,
+    scope: str = "lab.test",
+    ports: tuple[int, ...] = (),
+) -> AsyncIterator[CollectContext]:
+    async with LabDnsServer(zones={"lab.test": zone(address)}, address=random_address()) as dns_server:
+        yield CollectContext(
+            dns=DnsClient((ServerAddress(dns_server.address, dns_server.port),), timeout=0.5, attempts=1),
+            scope=Scope.build(domains=[scope], loopback_only=True),
+            net=LIMITS,
+            ca_file=str(CA.write_ca(tmp_path)),
+            ehlo_name="scanner.csirt.test",
+            target_options={
+                TARGET.key: TargetOptions(
+                    served_domains=("lab.test",), intrusive_probes=intrusive, ports=ports
+                )
+            },
+        )
+
+
+def judge(facts: SmtpFacts) -> dict[str, tuple[Status, str]]:
+    outcomes = {name: func(facts, CheckParams()) for name, func in CHECKS.items()}
+    return {name: (o.status, o.message.key) for name, o in outcomes.items()}
+
+
+async def probe(server_port: int, ctx: CollectContext, **ports: int) -> SmtpFacts:
+    return await probe_host(TARGET, ctx, SmtpPorts(smtp=server_port, **ports))
+
+
+async def test_faultless_control_server_gives_no_finding(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        context(address, tmp_path) as ctx,
+        LabSmtpServer(
+            address=address, banner=f"{HOST} ESMTP", tls=CERT, local_domains=["lab.test"]
+        ) as server,
+    ):
+        facts = await probe(server.port, ctx)
+    assert judge(facts) == {name: (Status.PASS, "pass") for name in CHECKS}
+    assert facts.starttls[0].ok is True and facts.starttls[0].certificates
+    # the relay probe ran (and was refused), never sending message content
+    assert {"MAIL", "RCPT", "RSET", "QUIT"} <= set(server.commands)
+    assert not {"DATA", "BDAT"} & set(server.commands)
+
+
+async def test_every_planted_fault_is_found_and_the_relay_probe_is_harmless(tmp_path: Path) -> None:
+    address = random_address()
+    planted = LabSmtpServer(
+        address=address,
+        banner=f"{HOST} ESMTP Exim 4.94.2",
+        auth_before_tls=True,
+        vrfy=True,
+        open_relay=True,
+    )
+    async with context(address, tmp_path) as ctx, planted as server:
+        facts = await probe(server.port, ctx)
+    assert judge(facts) == {
+        "reachable": (Status.PASS, "pass"),
+        "banner": (Status.FAIL, "disclosed"),
+        "starttls": (Status.FAIL, "not-offered"),
+        "auth-plaintext": (Status.FAIL, "advertised"),
+        "vrfy": (Status.FAIL, "vrfy"),
+        "open-relay": (Status.FAIL, "open"),
+    }
+    assert m.smtp_banner(facts, CheckParams()).message.values["detail"] == "Exim 4.94.2"
+    commands = server.commands
+    assert commands[commands.index("MAIL") :] == ["MAIL", "RCPT", "RSET", "QUIT"]
+    assert "DATA" not in commands and "BDAT" not in commands
+    assert facts.mta_sessions[0].transcript[0] == f"S: 220 {HOST} ESMTP Exim 4.94.2"
+
+
+async def test_expn_disclosure_is_its_own_finding(tmp_path: Path) -> None:
+    address = random_address()
+
+    class ExpnOnly(LabSmtpServer):
+        def verify(self, argument: str, verb: str) -> str:
+            return "252 2.0.0 try it" if verb == "VRFY" else super().verify(argument, verb)
+
+    async with context(address, tmp_path) as ctx, ExpnOnly(address=address, tls=CERT, vrfy=True) as server:
+        facts = await probe(server.port, ctx)
+    assert judge(facts)["vrfy"] == (Status.FAIL, "expn")
+
+
+async def test_opt_out_sends_no_mail_from_at_all(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        context(address, tmp_path, intrusive=False) as ctx,
+        LabSmtpServer(address=address, tls=CERT, open_relay=True) as server,
+    ):
+        facts = await probe(server.port, ctx)
+    assert judge(facts)["open-relay"] == (Status.NOT_APPLICABLE, "opt-out")
+    assert "MAIL" not in server.commands and "RCPT" not in server.commands
+    assert not facts.mta_sessions[0].relay_probed
+
+
+async def test_submission_and_implicit_tls_ports_when_declared(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT) as mta,
+        LabSmtpServer(address=address, tls=CERT, auth_before_tls=True) as submission,
+        LabSmtpServer(
+            address=address, tls=CERT, implicit_tls=True, banner=f"{HOST} ESMTP Postfix 3.5.6"
+        ) as smtps,
+        context(address, tmp_path, ports=(submission.port, smtps.port)) as ctx,
+    ):
+        facts = await probe(mta.port, ctx, submission=submission.port, smtps=smtps.port)
+    assert [s.port for s in facts.sessions] == [mta.port, submission.port, smtps.port]
+    assert facts.sessions[2].greeted and facts.sessions[2].extension("AUTH") is not None
+    verdicts = judge(facts)
+    assert verdicts["auth-plaintext"] == (Status.FAIL, "advertised")  # 587 only: 465 is TLS already
+    assert (
+        m.smtp_auth_plaintext(facts, CheckParams()).message.values["endpoints"]
+        == f"{address}:{submission.port}"
+    )
+    assert verdicts["banner"] == (Status.FAIL, "disclosed")
+    assert "submission" not in submission.commands and "MAIL" not in submission.commands
+
+
+async def test_closed_declared_submission_port_is_a_fact_not_an_error(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT) as mta,
+        context(address, tmp_path, ports=(587,)) as ctx,
+    ):
+        facts = await probe(mta.port, ctx, submission=1)  # nothing listens on port 1
+    assert facts.sessions[1].stop is StopReason.REFUSED
+    assert judge(facts)["auth-plaintext"] == (Status.PASS, "pass")
+    assert judge(facts)["banner"] == (Status.PASS, "pass")
+
+
+async def test_address_outside_the_scope_is_never_contacted(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        context(address, tmp_path, scope="elsewhere.test") as ctx,
+        LabSmtpServer(address=address, tls=CERT) as server,
+    ):
+        ctx = CollectContext(dns=ctx.dns, scope=ctx.scope, net=LIMITS)  # no served domains either
+        facts = await probe(server.port, ctx)
+    assert facts.sessions == () and facts.refused[0][0] == address
+    assert server.commands == [] and not server.connections
+    for name, func in CHECKS.items():
+        outcome = func(facts, CheckParams())
+        assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.OUT_OF_SCOPE), name
+
+
+async def test_host_without_address_is_not_applicable(tmp_path: Path) -> None:
+    async with context(random_address(), tmp_path) as ctx:
+        target = Target(kind=TargetKind.MAIL_HOST, name="gone.lab.test", agency="x")
+        facts = await probe_host(target, ctx, SmtpPorts(smtp=2525))
+    assert facts.sessions == ()
+    assert {v for v in judge(facts).values()} == {(Status.NOT_APPLICABLE, "no-address")}
+
+
+HOSTILE_EXPECTED = {
+    Hostile.SILENT: ("reachable", Status.FAIL, StopReason.TIMEOUT),
+    Hostile.ENDLESS_LINE: ("reachable", Status.FAIL, StopReason.LINE_TOO_LONG),
+    Hostile.REPLY_FLOOD: ("reachable", Status.FAIL, StopReason.REPLY_TOO_LARGE),
+    Hostile.GARBAGE: ("reachable", Status.FAIL, StopReason.GARBAGE),
+    Hostile.REJECT: ("reachable", Status.FAIL, None),
+    Hostile.STALL_AFTER_BANNER: ("starttls", Status.ERROR, StopReason.TIMEOUT),
+}
+
+
+@pytest.mark.parametrize("behaviour", list(HOSTILE_EXPECTED))
+async def test_hostile_servers_give_a_finding_or_an_error_in_time(behaviour: Hostile, tmp_path: Path) -> None:
+    address = random_address()
+    check_name, status, stop = HOSTILE_EXPECTED[behaviour]
+    async with (
+        context(address, tmp_path) as ctx,
+        HostileSmtpServer(address=address, behaviour=behaviour) as server,
+    ):
+        started = time.perf_counter()
+        facts = await probe(server.port, ctx)
+        elapsed = time.perf_counter() - started
+    assert elapsed < LIMITS.connect_timeout + 3 * LIMITS.read_timeout + 1
+    assert facts.mta_sessions[0].stop is stop
+    verdicts = judge(facts)
+    assert verdicts[check_name][0] is status
+    # nothing passes that could not be tested
+    if behaviour is not Hostile.STALL_AFTER_BANNER:
+        assert all(v[0] in (Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE) for v in verdicts.values())
+
+
+async def test_drop_mid_starttls_is_a_failed_upgrade(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        context(address, tmp_path) as ctx,
+        HostileSmtpServer(address=address, behaviour=Hostile.DROP_AFTER_STARTTLS) as server,
+    ):
+        facts = await probe(server.port, ctx)
+    outcome = m.smtp_starttls(facts, CheckParams())
+    assert facts.starttls[0].ok is False and facts.starttls[0].failure == "handshake"
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "handshake-failed")
+
+
+async def test_full_scan_on_port_25_completes_despite_a_hostile_host(tmp_path: Path) -> None:
+    """The registered collectors, through the runner: a silent host errors, the others finish."""
+    from canhgac.engine.collectors import smtp as smtp_collectors
+    from canhgac.engine.registry import build_registry
+    from canhgac.engine.runner import ScanPlan, run_scan
+    from canhgac.engine.settings import ScanSettings, ScopeSettings
+
+    good, silent = random_address(), random_address()
+    records = f"mail IN A {good}\nsilent IN A {silent}\n"
+    text = zone(good).replace(f"mail IN A {good}\n", records)
+    targets = [Target(kind=TargetKind.MAIL_HOST, name=n, agency="so-tttt") for n in (HOST, "silent.lab.test")]
+    try:
+        mta = LabSmtpServer(address=good, port=25, tls=CERT, local_domains=["lab.test"])
+        hostile = HostileSmtpServer(address=silent, port=25, behaviour=Hostile.SILENT)
+        async with (
+            LabDnsServer(zones={"lab.test": text}, address=random_address()) as dns_server,
+            mta,
+            hostile,
+        ):
+            settings = ScanSettings(
+                resolvers=(f"{dns_server.address}:{dns_server.port}",),
+                dns_timeout=0.5,
+                dns_attempts=1,
+                target_timeout=15,
+                scope=ScopeSettings(domains=("lab.test",), loopback_only=True),
+                net=LIMITS,
+                ca_file=str(CA.write_ca(tmp_path)),
+                target_options={t.key: TargetOptions(served_domains=("lab.test",)) for t in targets},
+            )
+            registry = build_registry([smtp_collectors, m])
+            started = time.perf_counter()
+            results = await run_scan(ScanPlan.build(registry, targets), settings, registry)
+    except PermissionError:
+        pytest.skip("port 25 cannot be bound here")
+    assert time.perf_counter() - started < 10
+    by_host = {(r.target.name, r.check_id): r.status for r in results}
+    assert len(by_host) == 2 * len(registry.checks)
+    assert by_host[(HOST, "mail.smtp.starttls")] is Status.PASS
+    assert by_host[(HOST, "mail.smtp.open-relay")] is Status.PASS
+    assert by_host[("silent.lab.test", "mail.smtp.reachable")] is Status.FAIL
+    assert by_host[("silent.lab.test", "mail.smtp.starttls")] is Status.ERROR
