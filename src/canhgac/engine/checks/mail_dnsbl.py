@@ -1,0 +1,48 @@
+"""DNS blocklist check: a listed mail server's mail is refused or filed as spam by receivers.
+
+One result per host over every (address, zone) pair: any listing fails; otherwise a zone that
+could not be asked (refused, unreachable, nonsense answers) makes the result an error, since
+that address was not really tested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneVerdict
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import check
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.targets import TargetKind
+
+
+@check("mail.dnsbl.listed", target=TargetKind.MAIL_HOST, needs=DnsblFacts)
+def dnsbl_listed(facts: DnsblFacts, params: CheckParams) -> Outcome:
+    """Listed in a public blocklist: receivers reject or quarantine the agency's mail."""
+    evidence: dict[str, Any] = {
+        "addresses": facts.addresses.as_evidence(),
+        "zones": list(facts.zones),
+        "answers": [a.as_evidence() for a in facts.answers],
+    }
+    if not facts.zones:
+        return not_applicable("no-zones", evidence)
+    if not facts.addresses.addresses:
+        lookup = facts.addresses.failed_lookup
+        if lookup is not None:
+            return errored(lookup.status.error_reason,
+                           f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+        return not_applicable("no-address", evidence, host=facts.host)
+    listed = [a for a in facts.answers if a.verdict is ZoneVerdict.LISTED]
+    if listed:
+        return failed("listed", evidence,
+                      listings=", ".join(f"{a.address} in {a.zone} ({', '.join(a.codes)})" for a in listed))
+    broken = [a for a in facts.answers if a.verdict is ZoneVerdict.ERROR]
+    if broken:
+        first = broken[0]
+        return errored(first.error_reason or ErrorReason.INTERNAL,
+                       f"{first.zone} for {first.address}: {first.detail}", evidence)
+    asked = [a for a in facts.answers if a.verdict is ZoneVerdict.NOT_LISTED]
+    if not asked:
+        return not_applicable("no-zone-for-address", evidence, host=facts.host)
+    return passed("pass", evidence, addresses=", ".join(dict.fromkeys(a.address for a in asked)),
+                  zones=", ".join(facts.zones))

@@ -1,0 +1,88 @@
+"""The MTA-STS policy a sender would fetch (RFC 8461 3.2, 3.3, 4.1): reachable, valid, enforcing,
+and covering every MX host.
+
+The DNS side (record present and well-formed, policy host resolving) is judged by the
+mail.mta-sts.record and mail.mta-sts.dangling checks; this one is not applicable where those
+already report the fault.
+"""
+
+from __future__ import annotations
+
+from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts
+from canhgac.engine.collectors.webmail import REDIRECTS, FetchFailure
+from canhgac.engine.dns import DnsStatus
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import check
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.targets import TargetKind
+
+_FETCH_ERRORS = {
+    FetchFailure.TIMEOUT: ErrorReason.TIMEOUT,
+    FetchFailure.DNS: ErrorReason.DNS_SERVFAIL,
+    FetchFailure.OUT_OF_SCOPE: ErrorReason.OUT_OF_SCOPE,
+}
+_FETCH_FAILS = {FetchFailure.CERTIFICATE: "certificate", FetchFailure.TLS: "tls"}
+
+
+def _before_fetch(facts: MtaStsPolicyFacts) -> Outcome | None:
+    evidence = facts.as_evidence()
+    record = facts.record
+    if record.failed:
+        return errored(record.status.error_reason, f"TXT {record.name}: {record.detail or record.status}",
+                       evidence)
+    if not facts.record_valid:
+        return not_applicable("no-record", evidence)
+    lookups = (facts.host_ipv4, facts.host_ipv6)
+    if not any(lk.status is DnsStatus.OK for lk in lookups):
+        failed_lookup = next((lk for lk in lookups if lk.failed), None)
+        if failed_lookup is not None:
+            return errored(failed_lookup.status.error_reason,
+                           f"{failed_lookup.rdtype} {failed_lookup.name}: {failed_lookup.status}", evidence)
+        return not_applicable("dangling", evidence, host=facts.policy_host)
+    return None
+
+
+def _judge_fetch(facts: MtaStsPolicyFacts) -> Outcome | None:
+    fetched = facts.fetched
+    evidence = facts.as_evidence()
+    if fetched is None:
+        return errored(ErrorReason.INTERNAL, "the policy was not fetched", evidence)
+    url = fetched.url
+    if fetched.failure is not None:
+        reason = _FETCH_ERRORS.get(fetched.failure)
+        if reason is not None:
+            return errored(reason, f"{url}: {fetched.failure.value} {fetched.detail}".strip(), evidence)
+        key = _FETCH_FAILS.get(fetched.failure, "unreachable")
+        return failed(key, evidence, url=url, detail=fetched.detail or fetched.failure.value)
+    if fetched.status in REDIRECTS:
+        return failed("redirect", evidence, url=url, status=fetched.status or 0, location=fetched.location)
+    if fetched.status != 200:
+        return failed("status", evidence, url=url, status=fetched.status or 0)
+    if fetched.truncated:
+        return failed("too-large", evidence, url=url, limit=len(fetched.body))
+    media_type = fetched.content_type.split(";", 1)[0].strip().lower()
+    if media_type != "text/plain":
+        return failed("content-type", evidence, url=url, content_type=fetched.content_type or "-")
+    return None
+
+
+@check("mail.mta-sts.policy", target=TargetKind.DOMAIN, needs=MtaStsPolicyFacts)
+def mta_sts_policy(facts: MtaStsPolicyFacts, params: CheckParams) -> Outcome:
+    """A policy senders cannot fetch or parse, in testing mode, or not naming the MX, protects nothing."""
+    outcome = _before_fetch(facts) or _judge_fetch(facts)
+    if outcome is not None:
+        return outcome
+    policy = facts.policy
+    evidence = facts.as_evidence()
+    if policy is None or not policy.valid:
+        codes = ", ".join(dict.fromkeys(p.code for p in policy.problems)) if policy else "unreadable"
+        return failed("invalid", evidence, problems=codes)
+    if policy.mode != "enforce":
+        return failed("testing" if policy.mode == "testing" else "none", evidence, mode=policy.mode or "")
+    if facts.mx.failed:
+        detail = f"MX {facts.domain}: {facts.mx.detail or facts.mx.status}"
+        return errored(facts.mx.status.error_reason, detail, evidence)
+    uncovered = [h for h in facts.mx_hosts if not policy.covers(h)]
+    if uncovered:
+        return failed("mx-not-covered", evidence, hosts=", ".join(uncovered), patterns=", ".join(policy.mx))
+    return passed("pass", evidence, mode=policy.mode, max_age=policy.max_age or 0)
