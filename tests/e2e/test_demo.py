@@ -13,9 +13,17 @@ import pytest
 from e2e_support import CliRun, run_cli
 
 from canhgac.engine.results import Status
+from canhgac.engine.targets import TargetKind
 from canhgac.inventory.loader import loads_inventory
-from canhgac.lab.province import EXPECTED_FINDINGS, inventory_yaml
+from canhgac.inventory.model import Inventory
+from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
+from canhgac.lab.mail_lab import HOSTS as MAIL_HOSTS
+from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
+from canhgac.lab.province import inventory_yaml
 from canhgac.reports.exports import ReportExport
+
+# every planted case: the domains' DNS and the mail servers'
+EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED
 
 CONTROL_AGENCY = "STTTT"
 PO_FILE = Path(__file__).parents[2] / "src/canhgac/locale/vi/LC_MESSAGES/canhgac.po"
@@ -91,8 +99,24 @@ def test_the_control_agency_is_faultless_and_nothing_is_untestable(english_demo:
     assert {r.status for r in control} <= {Status.PASS, Status.NOT_APPLICABLE}
     assert sum(r.status is Status.PASS for r in control) > len(control) / 2
     inventory = loads_inventory(inventory_yaml())
-    declared = {(a.code, d.name) for a in inventory.agencies for d in a.domains}
-    assert {(r.agency, r.target.name) for r in results} == declared  # every declared domain, no other
+    scanned = {(r.target.kind, r.agency, r.target.name) for r in results}
+    domains = {(TargetKind.DOMAIN, a.code, d.name) for a in inventory.agencies for d in a.domains}
+    urls = {(TargetKind.URL, a.code, u) for a in inventory.agencies for u in (*a.portals, *a.webmail)}
+    # mail hosts: what the declared domains' MX name (PHUQUOC's second MX has no address at all)
+    hosts = {(TargetKind.MAIL_HOST, p.domain_agency, p.host) for p in _mail_hosts(inventory)}
+    hosts.add((TargetKind.MAIL_HOST, "PHUQUOC", "mail2.phuquoc.kiengiang.gov.test"))
+    assert scanned == domains | urls | hosts  # every declared target, and nothing else
+
+
+@dataclass(frozen=True)
+class _Host:
+    domain_agency: str
+    host: str
+
+
+def _mail_hosts(inventory: Inventory) -> list[_Host]:
+    by_domain = {d.name: a.code for a in inventory.agencies for d in a.domains}
+    return [_Host(by_domain[plan.domain], plan.host) for plan in MAIL_HOSTS]
 
 
 def test_the_html_report_is_self_contained(english_demo: DemoRun) -> None:

@@ -17,8 +17,13 @@ import pytest
 from e2e_support import CliRun, read_results, run_cli, running_lab, stored_findings
 
 from canhgac.engine.results import CheckResult, Status
-from canhgac.lab.province import EXPECTED_FINDINGS, Records, render_zone
+from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
+from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
+from canhgac.lab.province import Records, render_zone
 from canhgac.reports.exports import ReportExport
+
+# every planted case: the domains' DNS and the mail servers'
+EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED
 
 SYT = "soyte.kiengiang.gov.test"
 SGDDT = "sogddt.kiengiang.gov.test"
@@ -93,7 +98,11 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         lab = running.lab
         inventory = workspace / "inventory.yaml"
         inventory.write_text(lab.inventory_yaml, encoding="utf-8")
-        target = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port))
+        ca_file = workspace / "ca.pem"
+        ca_file.write_text(lab.ca_pem, encoding="ascii")
+        target = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port),
+                  "--ca-file", str(ca_file), *(a for z in lab.dnsbl_zones for a in ("--dnsbl-zone", z)))
+        assert lab.mail is not None, lab.mail_error
 
         story.steps["scan1"] = _ok(cli("scan", inventory, *target, "--json-out", workspace / "scan1.jsonl"))
         story.first_scan = read_results(workspace / "scan1.jsonl")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, cast
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, state
@@ -12,6 +13,7 @@ from canhgac.cli.scan_cmd import render_summary, run_with_progress
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
+from canhgac.lab.netns import needs_private_netns, reexec_in_private_netns
 from canhgac.netguard import install_loopback_guard
 from canhgac.reports.model import Language
 from canhgac.services.lab_thread import LabThread
@@ -25,6 +27,8 @@ def demo(
 ) -> None:
     """Start the built-in lab, scan its sample province, verify the planted cases, write the report."""
     st = state(ctx)
+    if needs_private_netns() and reexec_in_private_netns():  # pragma: no cover - replaces the process
+        return
     install_loopback_guard()  # the demo talks to loopback only, whatever happens
     st.workspace = st.workspace / "demo"
     open_store(st)
@@ -39,8 +43,12 @@ def demo(
             raise fail(str(exc)) from None
         console.print(_("Lab started: resolver {resolver}, {n} agencies.").format(
             resolver=lab.resolver, n=len(inv.agencies)))
+        if lab.mail is None:
+            console.print(f"[yellow]{escape(lab.mail_error)}[/]")
+        ca_file = lab_dir / "ca.pem"
+        ca_file.write_text(lab.ca_pem, encoding="ascii")
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
-                                dns_timeout=1.0)
+                                dns_timeout=1.0, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones)
         outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
                                     catalog=st.catalog())
         expected = {(c, d) for c, d in lab.expected_findings}

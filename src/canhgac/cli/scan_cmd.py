@@ -103,6 +103,9 @@ def scan(
     timeout: Annotated[float, typer.Option(help="DNS timeout in seconds")] = 2.0,
     concurrency: Annotated[int, typer.Option(help="Targets scanned at once")] = 100,
     ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
+    ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of trusted CAs for certificate checks (default: the system's)")] = None,
+    dnsbl_zone: Annotated[list[str] | None, typer.Option("--dnsbl-zone", help="DNS blocklist zone to query; repeat for several (default: well-known zones)")] = None,
+    ehlo_name: Annotated[str | None, typer.Option(help="Name canhgac gives in SMTP EHLO (say who is scanning)")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not save results to the store")] = False,
     json_out: Annotated[Path | None, typer.Option(help="Also write every result as JSON lines here")] = None,
 ) -> None:
@@ -120,6 +123,7 @@ def scan(
         settings = settings_for(
             inv, resolvers=resolver or list(system_resolvers()), nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
+            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
         )
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None

@@ -310,6 +310,12 @@ def _all_records(replanted: Mapping[str, Planter] | None = None) -> dict[str, Re
         (replanted or {}).get(domain, plant)(records, domain)
         zones[domain] = records
     zones.update(_vendor_zones())
+    from canhgac.lab.mail_lab import dns_additions  # the mail servers' PTR, TLSA, blocklist...
+
+    for origin, additions in dns_additions(_zone_head).items():
+        zone = zones.setdefault(origin, {})
+        for key, values in additions.items():
+            zone.setdefault(key, []).extend(v for v in values if v not in zone.get(key, []))
     zones["gov.test"] = _zone_head("gov.test", _ns_for("gov.test", 200))
     zones["test"] = _zone_head("test", [("ns1.nic.test", "127.53.201.1"), ("ns2.nic.test", "127.54.201.1")])
     for child, records in list(zones.items()):

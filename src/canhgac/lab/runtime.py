@@ -1,8 +1,10 @@
-"""Starting and stopping the whole demo province's DNS on loopback.
+"""Starting and stopping the whole demo province on loopback: DNS, then the mail servers.
 
 Every name server of the province and the lab resolver listen on one port: 53 when the
 process may bind it (root, or inside a private network namespace), else a free high port,
-which the engine is then told through ``CollectContext.nameserver_port``.
+which the engine is then told through ``CollectContext.nameserver_port``. The mail servers
+(SMTP, IMAP, POP3, MTA-STS policy and webmail hosts) need their standard ports: without root
+or a private network namespace they are not started, and their planted cases are not expected.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 
 from canhgac.engine.dns import ServerAddress
 from canhgac.lab.dns_server import LabDnsCluster
+from canhgac.lab.mail_lab import DNSBL_ZONE, MailLab, lab_ca, start_mail_lab
+from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import build_province
 
 STANDARD_PORT = 53
@@ -25,8 +29,14 @@ class Lab:
     nameserver_port: int
     inventory_yaml: str
     expected_findings: tuple[tuple[str, str], ...]
+    mail: MailLab | None = None
+    mail_error: str = ""  # why the mail servers did not start, when they did not
+    ca_pem: str = ""  # what a scan of the lab must trust (the lab CA)
+    dnsbl_zones: tuple[str, ...] = (DNSBL_ZONE,)
 
     async def stop(self) -> None:
+        if self.mail is not None:
+            await self.mail.stop()
         await self.cluster.stop()
 
     def replace_zone(self, origin: str, text: str) -> list[str]:
@@ -45,8 +55,12 @@ class Lab:
         return self.cluster.internal_errors
 
 
-async def start_lab(base_port: int | None = None) -> Lab:
-    """Start every server of the province; ``base_port`` None tries 53, 0 picks a free port."""
+async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -> Lab:
+    """Start every server of the province; ``base_port`` None tries 53, 0 picks a free port.
+
+    ``mail``: True requires the mail servers, False leaves them out, None starts them when
+    their ports can be bound (and says why not in ``Lab.mail_error``).
+    """
     province = build_province()
     cluster = LabDnsCluster(province.servers, port=STANDARD_PORT if base_port is None else base_port)
     try:
@@ -56,10 +70,26 @@ async def start_lab(base_port: int | None = None) -> Lab:
             raise
         cluster = LabDnsCluster(province.servers, port=0)  # 53 is taken or not ours to bind
         await cluster.start()
+    mail_lab: MailLab | None = None
+    mail_error = "not requested"
+    if mail is not False:
+        try:
+            mail_lab = await start_mail_lab()
+            mail_error = ""
+        except OSError as exc:
+            if mail:
+                await cluster.stop()
+                raise
+            mail_error = (f"mail servers not started ({exc.strerror or exc}): "
+                          "run as root or in a private network namespace")
+    expected = province.expected_findings + (MAIL_EXPECTED if mail_lab is not None else ())
     return Lab(
         cluster=cluster,
         resolver=ServerAddress(province.resolver, cluster.port),
         nameserver_port=cluster.port,
         inventory_yaml=province.inventory_yaml,
-        expected_findings=province.expected_findings,
+        expected_findings=expected,
+        mail=mail_lab,
+        mail_error=mail_error,
+        ca_pem=lab_ca().ca_pem,
     )

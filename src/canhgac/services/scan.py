@@ -67,9 +67,19 @@ def settings_for(
     dns_timeout: float = 2.0,
     concurrency: int = 100,
     target_timeout: float = 60.0,
+    ca_file: str | None = None,
+    dnsbl_zones: Sequence[str] = (),
+    ehlo_name: str | None = None,
 ) -> ScanSettings:
     """Scan settings for an inventory: its scope, suffixes and per-target options."""
+    extra: dict[str, Any] = {}
+    if dnsbl_zones:
+        extra["dnsbl_zones"] = tuple(dnsbl_zones)
+    if ehlo_name:
+        extra["ehlo_name"] = ehlo_name
     return ScanSettings(
+        ca_file=ca_file,
+        **extra,
         resolvers=tuple(resolvers),
         nameserver_port=nameserver_port,
         dns_timeout=dns_timeout,
