@@ -23,6 +23,18 @@ DEFAULT_DNSBL_ZONES: tuple[str, ...] = (
 )
 
 
+DEFAULT_DEFACEMENT_KEYWORDS: tuple[str, ...] = (
+    "hacked by",
+    "owned by",
+    "defaced by",
+    "h4ck3d",
+    "was here",
+    "bị hack bởi",
+    "hack bởi",
+    "đã bị chiếm quyền",
+)
+
+
 class TargetOptions(BaseModel):
     """Per-target settings that come from the inventory (or from discovery, for mail hosts)."""
 
@@ -48,6 +60,12 @@ class NetworkLimits(BaseModel):
     read_timeout: float = 10.0  # one reply (a line, a response) must arrive within this
     max_line_bytes: int = 8192  # a longer protocol line is a finding, not a buffer
     max_reply_bytes: int = 65536  # a whole multi-line reply
+    # HTTP: politeness and caps (hostile servers send endless headers and bodies)
+    http_per_host: int = 2  # requests in flight to one host at once
+    http_min_interval: float = 0.05  # seconds between two requests to one host
+    http_max_body_bytes: int = 2_000_000
+    http_max_header_bytes: int = 65536
+    http_max_redirects: int = 5
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,11 @@ class CollectContext:
     # The open-relay probe: MAIL FROM and RCPT TO outside every agency domain; never DATA
     relay_probe_sender: str = "canhgac-relay-probe@example.org"
     relay_probe_recipient: str = "canhgac-relay-probe@example.net"
+    # Offline vulnerability data (SQLite index built by ``canhgac vulns import``); None: only
+    # the data set bundled with canhgac
+    vuln_db_path: str | None = None
+    # Defacement indicators looked for in portal pages (case-insensitive)
+    defacement_keywords: tuple[str, ...] = DEFAULT_DEFACEMENT_KEYWORDS
     # Per-run memo for collectors that share work across targets (e.g. one TLS analysis per
     # address:port however many hosts or domains point there). Keys are the owner's business.
     run_cache: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -10,7 +10,13 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from canhgac.engine.context import DEFAULT_DNSBL_ZONES, CollectContext, NetworkLimits, TargetOptions
+from canhgac.engine.context import (
+    DEFAULT_DEFACEMENT_KEYWORDS,
+    DEFAULT_DNSBL_ZONES,
+    CollectContext,
+    NetworkLimits,
+    TargetOptions,
+)
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.psl import PublicSuffixes
@@ -64,6 +70,8 @@ class ScanSettings(BaseModel):
     dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
     relay_probe_sender: str = "canhgac-relay-probe@example.org"
     relay_probe_recipient: str = "canhgac-relay-probe@example.net"
+    vuln_db_path: str | None = None
+    defacement_keywords: tuple[str, ...] = DEFAULT_DEFACEMENT_KEYWORDS
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
         return tuple(ServerAddress.parse(r) for r in self.resolvers)
@@ -91,6 +99,8 @@ class ScanSettings(BaseModel):
             dnsbl_zones=self.dnsbl_zones,
             relay_probe_sender=self.relay_probe_sender,
             relay_probe_recipient=self.relay_probe_recipient,
+            vuln_db_path=self.vuln_db_path,
+            defacement_keywords=self.defacement_keywords,
         )
 
 
