@@ -5,7 +5,6 @@ Usage: python -m bench.run_checkdmarc DOMAINS.txt HOST PORT OUT.json
 
 from __future__ import annotations
 
-import json
 import sys
 
 from canhgac.netguard import install_loopback_guard
@@ -22,12 +21,7 @@ def main() -> None:
     if not isinstance(results, list):
         results = [results]
     with open(sys.argv[4], "w", encoding="utf-8") as fh:
-        json.dump(
-            checkdmarc.results_to_json(results)
-            if hasattr(checkdmarc, "results_to_json")
-            else [str(r) for r in results],
-            fh,
-        )
+        fh.write(checkdmarc.results_to_json(results))  # already a JSON document (a list)
 
 
 if __name__ == "__main__":
