@@ -43,7 +43,9 @@ ns IN A 127.0.0.54
 
 async def scan(domain: str, faults: Mapping[tuple[str, str], Fault] | None = None) -> dict[str, Outcome]:
     # the DNS records only: the HTTPS policy fetch (mail.mta-sts.policy) has its own tests
-    registry = builtin_registry().select(ids=["mail.mta-sts.record", "mail.mta-sts.dangling", "mail.tlsrpt.record"])
+    registry = builtin_registry().select(
+        ids=["mail.mta-sts.record", "mail.mta-sts.dangling", "mail.tlsrpt.record"]
+    )
     address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
     async with LabDnsServer(zones={"gov.test": GOV, "vn": VN}, address=address, faults=faults) as server:
         ctx = CollectContext(
