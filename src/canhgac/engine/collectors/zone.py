@@ -167,7 +167,7 @@ async def collect_zone(target: Target, ctx: CollectContext) -> ZoneFacts:
         *(_probe(domain, h.name, addr, ctx) for h in hosts for addr in h.addresses)
     )
     soa, dnssec, caa = await asyncio.gather(
-        ctx.dns.query(domain, "SOA"), _dnssec(domain, ctx), _caa(domain, ctx)
+        ctx.dns.query(domain, "SOA"), _dnssec(domain, ctx), relevant_caa(domain, ctx)
     )
     return ZoneFacts(
         domain=domain,
@@ -273,7 +273,7 @@ def _climb(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
-async def _caa(domain: str, ctx: CollectContext) -> CaaFacts:
+async def relevant_caa(domain: str, ctx: CollectContext) -> CaaFacts:
     """Climb from the domain towards the TLD until a CAA set is found (RFC 8659 section 3).
 
     A failure at or below the registrable domain stops the climb: the relevant set is then

@@ -1,0 +1,453 @@
+"""The shared HTTP layer of the web checks: bounded, polite, scope-guarded requests, cached per run.
+
+``WebClient.for_run(ctx)`` gives the run's one client (kept in ``ctx.run_cache``). A request
+resolves the host through ``ctx.dns``, connects only to an address the scope allows for that
+host, and sends the real name as Host header and TLS server name (httpx's ``sni_hostname``).
+The certificate is verified against ``ctx.ca_file`` (else the system store); a verification or
+modern-handshake failure is recorded as ``tls_error`` and the request made again unverified
+(old protocols allowed) so the headers can still be judged. Redirects are followed hop by hop,
+at most ``http_max_redirects``; a Location outside the scope is recorded, never contacted. The
+head is capped (``http_max_header_bytes``; h11 refuses over 100 KiB) and the body streamed and
+cut at the cap (inflated within it), each under a deadline. At most ``http_per_host`` requests
+are in flight per host, starting ``http_min_interval`` apart. Identical requests (method, URL,
+headers, cap) are made once per run. Nothing here raises for what a server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import html
+import ipaddress
+import re
+import ssl
+import time
+import warnings
+import zlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import httpx
+
+from canhgac.engine.context import CollectContext
+from canhgac.engine.results import ErrorReason
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_ADDRESSES = 4
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_CLIENT_KEY = ("web-client",)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+class FetchError(StrEnum):
+    """Why a request gave no usable answer."""
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"  # reset, unreachable, closed mid-answer
+    REFUSED = "refused"  # nothing listens on the port (a fact about the server)
+    TLS = "tls"  # no TLS session at all, even without verification
+    TOO_MANY_REDIRECTS = "too-many-redirects"
+    OUT_OF_SCOPE_REDIRECT = "out-of-scope-redirect"  # recorded in ``redirects``, not followed
+    HEADER_TOO_LARGE = "header-too-large"
+    PROTOCOL = "protocol"  # not HTTP, broken HTTP, a bad URL or Location
+    DNS = "dns"  # the host could not be resolved or has no address
+    OUT_OF_SCOPE = "out-of-scope"  # no address of the host is in the declared scope
+
+    @property
+    def error_reason(self) -> ErrorReason:
+        return {
+            FetchError.TIMEOUT: ErrorReason.TIMEOUT,
+            FetchError.CONNECTION: ErrorReason.CONNECTION,
+            FetchError.REFUSED: ErrorReason.CONNECTION,
+            FetchError.OUT_OF_SCOPE_REDIRECT: ErrorReason.OUT_OF_SCOPE,
+            FetchError.OUT_OF_SCOPE: ErrorReason.OUT_OF_SCOPE,
+            FetchError.DNS: ErrorReason.DNS_SERVFAIL,
+        }.get(self, ErrorReason.PROTOCOL)
+
+
+@dataclass(frozen=True, slots=True)
+class WebResponse:
+    """One answer (the last of its redirect chain when redirects were followed)."""
+
+    url: str  # what was asked
+    final_url: str  # what answered (the last hop fetched)
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # lower-cased names, in order, repeats kept
+    body: bytes = b""
+    truncated: bool = False
+    redirects: tuple[tuple[int, str], ...] = ()  # (status, absolute Location) of each redirect
+    error: FetchError | None = None
+    detail: str = ""
+    tls_error: str | None = None  # why a verifying, modern client would have refused the site
+    elapsed: float = 0.0
+    method: str = "GET"
+    address: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """An HTTP answer was read (whatever its status)."""
+        return self.error is None and self.status is not None
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k == wanted), None)
+
+    def headers_all(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [v for k, v in self.headers if k == wanted]
+
+    def redirect_target(self) -> str | None:
+        """The absolute Location of a redirect answer, else None."""
+        location = self.header("location")
+        if self.status not in REDIRECT_STATUSES or not location:
+            return None
+        try:
+            return str(httpx.URL(self.final_url).join(location.strip()))
+        except (httpx.InvalidURL, ValueError):
+            return None
+
+    def charset(self) -> str:
+        """The declared charset (header, else a meta tag) when Python knows it, else utf-8."""
+        found = _CHARSET.search(self.header("content-type") or "")
+        meta = _META_CHARSET.search(self.body[:4096])
+        declared = found.group(1) if found else meta.group(1).decode("ascii", "replace") if meta else ""
+        try:
+            return codecs.lookup(declared).name if declared else "utf-8"
+        except LookupError:
+            return "utf-8"
+
+    def text(self) -> str:
+        return _decode(self.body, self.charset())
+
+    def title(self) -> str:
+        found = _TITLE.search(self.body[:262144])
+        if found is None:
+            return ""
+        return " ".join(html.unescape(_decode(found.group(1), self.charset())).split())[:300]
+
+    def as_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "status": self.status}
+        if self.final_url != self.url:
+            out["final_url"] = self.final_url
+        if self.redirects:
+            out["redirects"] = [f"{status} {location[:300]}" for status, location in self.redirects]
+        for key in ("error", "detail", "tls_error"):
+            if getattr(self, key):
+                out[key] = str(getattr(self, key))[:300]
+        if self.truncated:
+            out["truncated"] = True
+        return out
+
+
+def _decode(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset, errors="replace")
+    except (LookupError, ValueError, TypeError):  # a non-text codec named by the server
+        return data.decode("utf-8", errors="replace")
+
+
+def _failure(url: str, error: FetchError, detail: str, method: str, address: str = "") -> WebResponse:
+    return WebResponse(url, url, error=error, detail=detail[:300], method=method, address=address)
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of type ``kind`` in the cause/context chain of ``exc``."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None or isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tls_problem(exc: BaseException) -> str | None:
+    """The text of a certificate or handshake failure, None for any other failure."""
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return None  # a timed-out TLS read carries SSLWantReadError: it is a timeout
+    found = _cause(exc, ssl.SSLError)
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return f"certificate: {found.verify_message or found}"
+    return f"handshake: {getattr(found, 'reason', None) or found}" if found is not None else None
+
+
+def _classify(exc: BaseException) -> tuple[FetchError, str]:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return FetchError.TIMEOUT, "no answer in time"
+    if _cause(exc, ssl.SSLError) is not None:
+        return FetchError.TLS, text
+    if "Receive buffer too long" in str(exc):
+        return FetchError.HEADER_TOO_LARGE, "the response head exceeds the parser's limit"
+    if isinstance(exc, httpx.ConnectError):
+        return (FetchError.REFUSED if _cause(exc, ConnectionRefusedError) else FetchError.CONNECTION), text
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | OSError):
+        return FetchError.CONNECTION, text
+    return FetchError.PROTOCOL, text
+
+
+@cache
+def _lenient_context() -> ssl.SSLContext:
+    """No verification, every protocol and suite this OpenSSL still has: to read the headers."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("ALL:@SECLEVEL=0")
+        except (ssl.SSLError, ValueError):
+            pass  # this OpenSSL cannot go lower: keep its defaults
+    return context
+
+
+class _Body:
+    """Collects the body up to ``cap`` bytes, inflating gzip/deflate within the cap."""
+
+    def __init__(self, cap: int, encoding: str) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.truncated = False
+        kind = encoding.strip().lower()
+        self._inflate = zlib.decompressobj(47) if kind in ("gzip", "x-gzip", "deflate") else None
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add a raw chunk; False once the cap is reached."""
+        if self._inflate is not None:
+            try:
+                chunk = self._inflate.decompress(chunk, self.cap - len(self.data) + 1)
+            except zlib.error:
+                self._inflate = None  # not actually compressed: keep the bytes as sent
+        self.data += chunk
+        if len(self.data) > self.cap:
+            del self.data[self.cap :]
+            self.truncated = True
+        return not self.truncated
+
+
+class WebClient:
+    """The run's HTTP client: per-host limits, certificate fallback, redirects, a request cache."""
+
+    def __init__(self, ctx: CollectContext) -> None:
+        self._ctx = ctx
+        self._hops: dict[tuple[Any, ...], asyncio.Future[WebResponse]] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._pacing: dict[str, asyncio.Lock] = {}
+        self._next_start: dict[str, float] = {}
+        self._tls_notes: dict[tuple[str, int, str], str] = {}
+        self.requests_sent = 0
+
+    @classmethod
+    def for_run(cls, ctx: CollectContext) -> WebClient:
+        found = ctx.run_cache.get(_CLIENT_KEY)
+        if not isinstance(found, WebClient):
+            found = cls(ctx)
+            ctx.run_cache[_CLIENT_KEY] = found
+        return found
+
+    async def get(
+        self, url: str, *, follow_redirects: bool = True, method: str = "GET",
+        headers: Mapping[str, str] | None = None, max_body: int | None = None,
+    ) -> WebResponse:
+        """One request, or its redirect chain; the last answer, with the redirects it went through."""
+        if not follow_redirects:
+            return await self.hop(url, method=method, headers=headers, max_body=max_body)
+        hops, stop, detail = await self._walk(url, method, headers, max_body)
+        last = hops[-1]
+        redirects = tuple((h.status or 0, t) for h in hops if (t := h.redirect_target()) is not None)
+        return replace(last, url=url, redirects=redirects, error=stop or last.error,
+                       detail=detail or last.detail, elapsed=round(sum(h.elapsed for h in hops), 4))
+
+    async def chain(
+        self, url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
+        max_body: int | None = None,
+    ) -> tuple[WebResponse, ...]:
+        """Every answer of the redirect chain from ``url``, in order (from the cache when asked before)."""
+        hops, _, _ = await self._walk(url, method, headers, max_body)
+        return hops
+
+    async def hop(
+        self, url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
+        max_body: int | None = None,
+    ) -> WebResponse:
+        """One request, redirects not followed; made once per run."""
+        extra = tuple(sorted((k.lower(), v) for k, v in (headers or {}).items()))
+        limit = self._ctx.net.http_max_body_bytes
+        cap = limit if max_body is None else min(max_body, limit)
+        key = (method.upper(), url, extra, cap)
+        future = self._hops.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._hops[key] = future
+            try:
+                future.set_result(await self._request(method.upper(), url, dict(extra), cap))
+            except BaseException as exc:  # cancellation: the next asker makes the request again
+                del self._hops[key]
+                future.set_exception(exc)
+                future.exception()
+                raise
+        return await asyncio.shield(future)
+
+    async def _walk(
+        self, url: str, method: str, headers: Mapping[str, str] | None, max_body: int | None
+    ) -> tuple[tuple[WebResponse, ...], FetchError | None, str]:
+        hops: list[WebResponse] = []
+        current, verb = url, method.upper()
+        for _ in range(self._ctx.net.http_max_redirects + 1):
+            answer = await self.hop(current, method=verb, headers=headers, max_body=max_body)
+            hops.append(answer)
+            following = answer.redirect_target()
+            if answer.error is not None or following is None:
+                return tuple(hops), None, ""
+            stop = self._refusal(following)
+            if stop is not None:
+                return tuple(hops), stop[0], stop[1]
+            current = following
+            if answer.status == 303 or (answer.status in (301, 302) and verb not in ("GET", "HEAD")):
+                verb = "GET"
+        limit = self._ctx.net.http_max_redirects
+        return tuple(hops), FetchError.TOO_MANY_REDIRECTS, f"more than {limit} redirects"
+
+    def _refusal(self, location: str) -> tuple[FetchError, str] | None:
+        try:
+            parsed = httpx.URL(location)
+        except (httpx.InvalidURL, ValueError):
+            return FetchError.PROTOCOL, f"unusable Location {location[:200]!r}"
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            return FetchError.PROTOCOL, f"redirect to a non-web URL {location[:200]!r}"
+        if not self._ctx.scope.allows_name(parsed.host):
+            return FetchError.OUT_OF_SCOPE_REDIRECT, f"redirect to {parsed.host} (out of scope) not followed"
+        return None
+
+    async def _addresses(self, host: str) -> tuple[list[str], str]:
+        try:
+            ipaddress.ip_address(host)
+            return [host], ""
+        except ValueError:
+            pass
+        answers = await asyncio.gather(self._ctx.dns.query(host, "A"), self._ctx.dns.query(host, "AAAA"))
+        found = list(dict.fromkeys(r for a in answers if a.ok for r in a.records))
+        failed = next((a for a in answers if a.status.is_failure), None)
+        why = f"{host}: {failed.status.value if failed else 'no address'}"
+        return found, "" if found else why
+
+    async def _request(self, method: str, url: str, headers: dict[str, str], cap: int) -> WebResponse:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            return _failure(url, FetchError.PROTOCOL, f"bad URL: {exc}", method)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            return _failure(url, FetchError.PROTOCOL, "not an http(s) URL", method)
+        host = parsed.host.lower()
+        if not self._ctx.scope.allows_name(host):
+            return _failure(url, FetchError.OUT_OF_SCOPE, f"{host} is not in the declared scope", method)
+        addresses, why = await self._addresses(host)
+        if not addresses:
+            return _failure(url, FetchError.DNS, why, method)
+        allowed = [a for a in addresses if self._ctx.scope.allows_address(a, via=host)][:MAX_ADDRESSES]
+        if not allowed:
+            return _failure(url, FetchError.OUT_OF_SCOPE, f"no address of {host} is in the scope", method)
+        answer = _failure(url, FetchError.REFUSED, "no address answered", method)
+        for address in allowed:
+            answer = await self._exchange(method, parsed, address, headers, cap)
+            if answer.error is not FetchError.REFUSED:
+                break
+        return answer
+
+    async def _exchange(
+        self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int
+    ) -> WebResponse:
+        started = time.monotonic()
+        origin = (url.host.lower(), url.port or (443 if url.scheme == "https" else 80), address)
+        note = self._tls_notes.get(origin) if url.scheme == "https" else None
+        try:
+            if url.scheme == "https" and note is None:
+                try:
+                    return await self._paced(url.host, lambda: self._attempt(
+                        method, url, address, headers, cap, self._verified(), None, started))
+                except Exception as exc:
+                    note = _tls_problem(exc)
+                    if note is None:
+                        raise
+                    self._tls_notes[origin] = note
+            verify: ssl.SSLContext | bool = _lenient_context() if url.scheme == "https" else False
+            return await self._paced(url.host, lambda: self._attempt(
+                method, url, address, headers, cap, verify, note, started))
+        except Exception as exc:  # httpx/ssl/OS failures are facts about the server, never a crash
+            error, detail = _classify(exc)
+            failure = _failure(str(url), error, detail, method, address)
+            return replace(failure, tls_error=note, elapsed=round(time.monotonic() - started, 4))
+
+    async def _paced(self, host: str, make: Callable[[], Awaitable[WebResponse]]) -> WebResponse:
+        name = host.lower()
+        net = self._ctx.net
+        slots = self._slots.setdefault(name, asyncio.Semaphore(max(1, net.http_per_host)))
+        async with slots:
+            async with self._pacing.setdefault(name, asyncio.Lock()):
+                wait = self._next_start.get(name, 0.0) - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._next_start[name] = time.monotonic() + net.http_min_interval
+            self.requests_sent += 1
+            return await make()
+
+    def _verified(self) -> ssl.SSLContext:
+        key = ("https-verify-context", self._ctx.ca_file)
+        found = self._ctx.run_cache.get(key)
+        if not isinstance(found, ssl.SSLContext):
+            found = ssl.create_default_context(cafile=self._ctx.ca_file)
+            self._ctx.run_cache[key] = found
+        return found
+
+    async def _attempt(
+        self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int,
+        verify: ssl.SSLContext | bool, tls_note: str | None, started: float,
+    ) -> WebResponse:
+        net = self._ctx.net
+        sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.user_agent, "Accept": ACCEPT,
+                "Accept-Encoding": "identity", "Connection": "close", **headers}
+        timeout = httpx.Timeout(connect=net.connect_timeout, read=net.read_timeout, write=net.read_timeout,
+                                pool=net.connect_timeout)
+        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+        async with httpx.AsyncClient(verify=verify, timeout=timeout, trust_env=False) as client:
+            request = client.build_request(method, url.copy_with(host=address), headers=sent,
+                                           extensions=extensions)
+            async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
+                response = await client.send(request, stream=True)
+            try:
+                return await self._read(method, url, address, response, cap, tls_note, started)
+            finally:
+                await response.aclose()
+
+    async def _read(
+        self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int,
+        tls_note: str | None, started: float,
+    ) -> WebResponse:
+        raw = response.headers.raw
+        head = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
+        base = WebResponse(str(url), str(url), response.status_code, head, tls_error=tls_note, method=method,
+                           address=address)
+        size = sum(len(k) + len(v) + 4 for k, v in raw)
+        if size > self._ctx.net.http_max_header_bytes:
+            detail = f"response head of {size} bytes (limit {self._ctx.net.http_max_header_bytes})"
+            return replace(base, headers=head[:100], error=FetchError.HEADER_TOO_LARGE, detail=detail,
+                           elapsed=round(time.monotonic() - started, 4))
+        body = _Body(cap, response.headers.get("content-encoding", ""))
+        detail = ""
+        if method != "HEAD":
+            try:
+                async with asyncio.timeout(2 * self._ctx.net.read_timeout):
+                    async for chunk in response.aiter_raw():
+                        if not body.feed(chunk):
+                            break
+            except TimeoutError:
+                body.truncated, detail = True, "the body did not end in time"
+            except httpx.HTTPError as exc:
+                body.truncated, detail = True, f"body cut: {type(exc).__name__}: {exc}"[:300]
+        return replace(base, body=bytes(body.data), truncated=body.truncated, detail=detail,
+                       elapsed=round(time.monotonic() - started, 4))
