@@ -1,0 +1,122 @@
+"""``canhgac vulns import|show``: the offline vulnerability data scans match components against.
+
+``import`` reads OSV or NVD CVE API 2.0 files the CSIRT downloaded and writes them into
+``WORKSPACE/vulns.sqlite3`` (created on first use, seeded with the bundled advisories); a
+malformed file is refused with its name, a malformed entry is skipped and named (``--strict``
+makes that an error). ``show`` asks the index (else the bundled data) about one version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from canhgac.cli.common import CliState, console, err_console, fail, state
+from canhgac.engine.vulns import (
+    FeedError,
+    FeedResult,
+    VersionError,
+    VulnIndex,
+    VulnIndexError,
+    create_index,
+    load_feed,
+    open_scan_index,
+    parse_version,
+)
+from canhgac.engine.vulns.components import normalise
+from canhgac.i18n import gettext as _
+
+INDEX_FILE = "vulns.sqlite3"
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def index_path(st: CliState) -> Path:
+    """Where the workspace's vulnerability index lives (what scans use when it exists)."""
+    return st.workspace / INDEX_FILE
+
+
+def _load_all(files: list[Path], fmt: str) -> list[FeedResult]:
+    results: list[FeedResult] = []
+    for file in files:
+        try:
+            results.append(load_feed(file, fmt))
+        except FeedError as exc:
+            raise fail(str(exc)) from None
+    return results
+
+
+@app.command("import")
+def import_feeds(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="OSV or NVD CVE API 2.0 JSON files")],
+    fmt: Annotated[str, typer.Option("--format", help="osv, nvd or auto (look at the file)")] = "auto",
+    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any entry is malformed")] = False,
+) -> None:
+    """Import advisories into the workspace's vulnerability index."""
+    st = state(ctx)
+    results = _load_all(files, fmt)
+    problems = [p for r in results for p in r.problems]
+    for problem in problems:
+        err_console.print(f"[yellow]{_('Skipped')}:[/] {escape(str(problem))}", soft_wrap=True)
+    if strict and problems:
+        raise fail(_("{count} malformed entries: nothing imported (--strict)").format(count=len(problems)), 1)
+    try:
+        with create_index(index_path(st)) as index:
+            table = Table(title=_("Imported into {path}").format(path=index_path(st)))
+            for col in (_("File"), _("Format"), _("Advisories"), _("Not matchable"), _("Malformed")):
+                table.add_column(col)
+            for r in results:
+                added = index.add(r.advisories, Path(r.file).name)
+                table.add_row(r.file, r.format, str(added), str(r.skipped), str(len(r.problems)))
+            total = index.count()
+    except VulnIndexError as exc:
+        raise fail(str(exc)) from None
+    console.print(table)
+    console.print(_("The index now holds {count} advisories.").format(count=total))
+
+
+def _open(st: CliState) -> VulnIndex:
+    path = index_path(st)
+    try:
+        return open_scan_index(str(path) if path.is_file() else None)
+    except VulnIndexError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    component: Annotated[str, typer.Argument(help="joomla, wordpress, drupal, dotnetnuke, liferay-portal, "
+                                                  "apache-httpd, nginx, microsoft-iis, php, jquery...")],
+    version: Annotated[str, typer.Argument(help="e.g. 4.2.7")],
+) -> None:
+    """The advisories that affect one version of a component."""
+    st = state(ctx)
+    name = normalise(component)
+    try:
+        wanted = parse_version(version)
+    except VersionError as exc:
+        raise fail(f"{version!r}: {exc}") from None
+    with _open(st) as index:
+        try:
+            matches = index.match(name, wanted)
+        except VulnIndexError as exc:
+            raise fail(str(exc)) from None
+        label = index.label
+    if not matches:
+        console.print(_("No known vulnerability for {name} {version} (data: {data}).").format(
+            name=name, version=version, data=label))
+        return
+    table = Table(title=f"{name} {version} — {label}")
+    for col in (_("Advisory"), _("CVE"), _("Severity"), _("Affected"), _("Fixed in"), _("Source")):
+        table.add_column(col, overflow="fold")
+    for m in matches:
+        adv = m.advisory
+        table.add_row(adv.id, ", ".join(adv.cve_ids), adv.severity.label(), m.affected.describe(),
+                      m.affected.fix_for(wanted) or "—", adv.source)
+    console.print(table)

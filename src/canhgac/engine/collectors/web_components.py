@@ -1,0 +1,226 @@
+"""Which components a portal runs (URL targets), and what the offline vulnerability data says.
+
+The main page (shared with the other web collectors through the run's WebClient cache) gives
+the headers, the generator meta, asset paths and script names
+(:mod:`canhgac.engine.vulns.identify`). Only for a CMS the page points to, its version file is
+read (Joomla ``administrator/manifests/files/joomla.xml``, Drupal ``CHANGELOG.txt`` and
+``core/CHANGELOG.txt``, WordPress ``readme.html`` when the page gave no version, DNN
+``Documentation/License.txt``), plus the banner of one local jQuery file whose name carries no
+version: a few small GETs (six at most, plus one random path), relative to the page's folder,
+redirects not followed. Each is judged by its content, and only when it resembles neither the
+site's answer to a random path (the soft-404 baseline) nor the main page (a catch-all route).
+Versions are then matched against the vulnerability index, opened once per run:
+``ctx.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from canhgac.engine.collectors.web_exposure import resembles
+from canhgac.engine.context import CollectContext
+from canhgac.engine.registry import collector
+from canhgac.engine.targets import Target, TargetKind
+from canhgac.engine.vulns import VulnIndex, VulnIndexError, open_scan_index
+from canhgac.engine.vulns import components as names
+from canhgac.engine.vulns import identify as ident
+from canhgac.engine.vulns.identify import Component, Confidence
+from canhgac.engine.vulns.version import VersionError, parse_version
+from canhgac.engine.web.fetch import FetchError, WebClient, WebResponse
+from canhgac.engine.web.signatures import Sample
+
+PROBE_CAP = 65536
+JQUERY_CAP = 4096  # the banner is the file's first line
+_INDEX_KEY = "vuln-index"
+Reader = Callable[[str, str], Component | None]
+VERSION_FILES: dict[str, tuple[tuple[str, Reader], ...]] = {
+    names.JOOMLA: (("administrator/manifests/files/joomla.xml", ident.joomla_manifest),),
+    names.DRUPAL: (
+        ("CHANGELOG.txt", lambda text, where: ident.drupal_changelog(text, where, core=False)),
+        ("core/CHANGELOG.txt", lambda text, where: ident.drupal_changelog(text, where, core=True)),
+    ),
+    names.WORDPRESS: (("readme.html", ident.wordpress_readme),),
+    names.DNN: (("Documentation/License.txt", ident.dnn_license),),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentVuln:
+    """One advisory that the data says affects an identified component's version."""
+
+    component: str
+    version: str
+    confidence: Confidence
+    advisory: str
+    cves: tuple[str, ...]
+    severity: str  # level: low, medium, high, critical, unknown
+    score: float | None
+    fixed: str  # the first fixed version after this one, "" when none is published
+    summary: str
+    source: str
+
+    def as_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "component": self.component, "version": self.version, "confidence": self.confidence.value,
+            "advisory": self.advisory, "cves": list(self.cves), "severity": self.severity,
+            "fixed": self.fixed or None, "summary": self.summary[:300], "source": self.source,
+        }
+        if self.score is not None:
+            out["cvss"] = self.score
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class WebComponentFacts:
+    url: str
+    final_url: str = ""
+    status: int | None = None
+    components: tuple[Component, ...] = ()
+    vulnerabilities: tuple[ComponentVuln, ...] = ()
+    probes: tuple[str, ...] = ()  # "path: status, verdict" of each version file asked for
+    data_source: str = ""  # which vulnerability data was used
+    data_error: str = ""  # the vulnerability data could not be read
+    error: FetchError | None = None  # the page could not be read
+    detail: str = ""
+
+    def as_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "status": self.status,
+                               "components": [c.as_evidence() for c in self.components]}
+        if self.final_url and self.final_url != self.url:
+            out["final_url"] = self.final_url
+        if self.vulnerabilities:
+            out["vulnerabilities"] = [v.as_evidence() for v in self.vulnerabilities]
+        for key in ("probes", "data_source", "data_error", "detail"):
+            value = getattr(self, key)
+            if value:
+                out[key] = list(value) if isinstance(value, tuple) else value
+        if self.error is not None:
+            out["error"] = self.error.value
+        return out
+
+
+def scan_index(ctx: CollectContext) -> VulnIndex | str:
+    """The run's vulnerability index (opened once), or why it could not be opened."""
+    key = (_INDEX_KEY, ctx.vuln_db_path)
+    found = ctx.run_cache.get(key)
+    if found is None:
+        try:
+            found = open_scan_index(ctx.vuln_db_path)
+        except VulnIndexError as exc:
+            found = str(exc)
+        ctx.run_cache[key] = found
+    return found if isinstance(found, VulnIndex | str) else "vulnerability index cache damaged"
+
+
+def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[ComponentVuln, ...]:
+    """Every advisory affecting a versioned component (pure apart from reading the index)."""
+    vulns: list[ComponentVuln] = []
+    for comp in found:
+        if not comp.version:
+            continue
+        try:
+            matches = index.match(comp.name, comp.version)
+        except VersionError:
+            continue
+        for m in matches:
+            adv = m.advisory
+            fixed = m.affected.fix_for(parse_version(comp.version)) or ""
+            vulns.append(ComponentVuln(comp.name, comp.version, comp.confidence, adv.id, adv.cve_ids,
+                                       adv.severity.level.value, adv.severity.score, fixed, adv.summary,
+                                       adv.source))
+    return tuple(vulns)
+
+
+def plan_files(reading: ident.PageReading, page: tuple[Component, ...]) -> list[tuple[str, Reader]]:
+    """The version files worth reading, given what the page showed."""
+    versioned = {c.name for c in page if c.version and c.confidence is Confidence.HIGH}
+    plan: list[tuple[str, Reader]] = []
+    for cms in reading.cms:
+        if cms == names.WORDPRESS and cms in versioned:
+            continue
+        plan.extend(VERSION_FILES.get(cms, ()))
+    return plan
+
+
+def _same_origin(base: str, url: str) -> bool:
+    a, b = urlsplit(base), urlsplit(url)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def _jquery_file(reading: ident.PageReading, page: tuple[Component, ...], base: str) -> str | None:
+    if any(c.name == names.JQUERY and c.version for c in page):
+        return None
+    local = [urljoin(base, src) for src in reading.jquery_files]
+    return next((u for u in local if _same_origin(base, u)), None)
+
+
+def _sample(resp: WebResponse) -> Sample:
+    return Sample(resp.status or 0, resp.body, resp.headers)
+
+
+def read_probe(resp: WebResponse, reader: Reader, where: str, baseline: Sample | None,
+               page: Sample) -> tuple[Component | None, str]:
+    """The component a version file shows, unless the answer is no file at all: not 200, or like
+    the site's answer to a random path (soft 404), or like the main page (a catch-all route)."""
+    if resp.status is None:
+        return None, f"{where}: {resp.error.value if resp.error else 'no answer'}"
+    if resp.status != 200:
+        return None, f"{where}: {resp.status}"
+    sample = _sample(resp)
+    if baseline is not None and resembles(sample, baseline):
+        return None, f"{where}: 200, like a missing page"
+    if resembles(sample, page):
+        return None, f"{where}: 200, like the main page"
+    found = reader(resp.text(), where)
+    return found, f"{where}: 200, {'recognised' if found else 'not recognised'}"
+
+
+async def _probe_files(client: WebClient, root: WebResponse, plan: list[tuple[str, Reader]],
+                       jquery: str | None) -> tuple[list[Component], list[str]]:
+    base = root.final_url
+    asks = [(urljoin(base, path), reader, PROBE_CAP) for path, reader in plan]
+    if jquery is not None:
+        asks.append((jquery, ident.jquery_banner, JQUERY_CAP))
+    if not asks:
+        return [], []
+    random_path = urljoin(base, f"canhgac-{secrets.token_hex(6)}.txt")
+    answers = await asyncio.gather(
+        client.get(random_path, follow_redirects=False, max_body=PROBE_CAP),
+        *(client.get(url, follow_redirects=False, max_body=cap) for url, _, cap in asks))
+    baseline = _sample(answers[0]) if answers[0].status is not None else None
+    found: list[Component] = []
+    notes: list[str] = []
+    for (url, reader, _), resp in zip(asks, answers[1:], strict=True):
+        comp, note = read_probe(resp, reader, urlsplit(url).path, baseline, _sample(root))
+        notes.append(note)
+        if comp is not None:
+            found.append(comp)
+    return found, notes
+
+
+@collector(WebComponentFacts, target=TargetKind.URL)
+async def collect_web_components(target: Target, ctx: CollectContext) -> WebComponentFacts:
+    client = WebClient.for_run(ctx)
+    root = await client.get(target.name)
+    if root.status is None:
+        return WebComponentFacts(target.name, root.final_url, error=root.error or FetchError.PROTOCOL,
+                                 detail=root.detail)
+    base = root.final_url or target.name
+    reading = ident.from_html(root.text())
+    page = ident.merge([*ident.from_headers(root.headers), *reading.components])
+    jquery = _jquery_file(reading, page, base)
+    extra, probes = await _probe_files(client, root, plan_files(reading, page), jquery)
+    found = ident.merge([*page, *extra])
+    index = scan_index(ctx) if any(c.version for c in found) else None
+    if isinstance(index, str):
+        return WebComponentFacts(target.name, base, root.status, found, (), tuple(probes), "", index,
+                                 root.error, root.detail)
+    vulns = match_components(index, found) if index is not None else ()
+    source = index.label if index is not None else ""
+    return WebComponentFacts(target.name, base, root.status, found, vulns, tuple(probes), source, "",
+                             root.error, root.detail)
