@@ -20,10 +20,11 @@ from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.mail_lab import HOSTS as MAIL_HOSTS
 from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
 from canhgac.lab.province import inventory_yaml
+from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
 
-# every planted case: the domains' DNS and the mail servers'
-EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED
+# every planted case: the domains' DNS, the mail servers', the portals'
+EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED
 
 CONTROL_AGENCY = "STTTT"
 PO_FILE = Path(__file__).parents[2] / "src/canhgac/locale/vi/LC_MESSAGES/canhgac.po"

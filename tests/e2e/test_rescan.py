@@ -20,10 +20,11 @@ from canhgac.engine.results import CheckResult, Status
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
 from canhgac.lab.province import Records, render_zone
+from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
 
-# every planted case: the domains' DNS and the mail servers'
-EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED
+# every planted case: the domains' DNS, the mail servers', the portals'
+EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED
 
 SYT = "soyte.kiengiang.gov.test"
 SGDDT = "sogddt.kiengiang.gov.test"

@@ -24,6 +24,11 @@ class CliState:
     lang: str
     catalog_dir: Path | None = None
 
+    def vuln_db(self) -> str | None:
+        """The workspace's imported vulnerability index, when there is one (else: bundled data)."""
+        path = self.workspace / "vulns.sqlite3"
+        return str(path) if path.exists() else None
+
     def catalog(self) -> Catalog:
         """The catalog every command judges with: packaged, or the CSIRT's own copy."""
         try:

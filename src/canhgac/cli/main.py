@@ -53,7 +53,16 @@ def main(
 
 
 def _mount() -> None:
-    from canhgac.cli import catalog_cmd, demo_cmd, findings_cmd, inventory_cmd, lab_cmd, report_cmd, scan_cmd
+    from canhgac.cli import (
+        catalog_cmd,
+        demo_cmd,
+        findings_cmd,
+        inventory_cmd,
+        lab_cmd,
+        report_cmd,
+        scan_cmd,
+        vulns_cmd,
+    )
 
     app.command("scan")(scan_cmd.scan)
     app.command("retest")(findings_cmd.retest)
@@ -64,6 +73,7 @@ def _mount() -> None:
     app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
     app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
     app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
+    app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
 
 
 _mount()

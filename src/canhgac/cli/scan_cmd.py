@@ -102,6 +102,7 @@ def scan(
     nameserver_port: NsPortOpt = 53,
     timeout: Annotated[float, typer.Option(help="DNS timeout in seconds")] = 2.0,
     concurrency: Annotated[int, typer.Option(help="Targets scanned at once")] = 100,
+    dns_in_flight: Annotated[int, typer.Option("--dns-in-flight", help="DNS questions in flight at once (1-4096)")] = 256,
     ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
     ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of trusted CAs for certificate checks (default: the system's)")] = None,
     dnsbl_zone: Annotated[list[str] | None, typer.Option("--dnsbl-zone", help="DNS blocklist zone to query; repeat for several (default: well-known zones)")] = None,
@@ -123,7 +124,9 @@ def scan(
         settings = settings_for(
             inv, resolvers=resolver or list(system_resolvers()), nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
+            dns_max_in_flight=dns_in_flight,
             ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
+            vuln_db_path=st.vuln_db(),
         )
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None

@@ -17,6 +17,11 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.collectors.dnsbl",
     "canhgac.engine.collectors.mta_sts_policy",
     "canhgac.engine.collectors.webmail",
+    "canhgac.engine.collectors.web_transport",
+    "canhgac.engine.collectors.web_headers",
+    "canhgac.engine.collectors.web_exposure",
+    "canhgac.engine.collectors.web_hygiene",
+    "canhgac.engine.collectors.web_components",
     "canhgac.engine.checks.mail_mx",
     "canhgac.engine.checks.mail_spf",
     "canhgac.engine.checks.mail_dmarc",
@@ -29,6 +34,11 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.mail_dnsbl",
     "canhgac.engine.checks.mail_mta_sts_policy",
     "canhgac.engine.checks.mail_webmail",
+    "canhgac.engine.checks.web_transport",
+    "canhgac.engine.checks.web_headers",
+    "canhgac.engine.checks.web_exposure",
+    "canhgac.engine.checks.web_hygiene",
+    "canhgac.engine.checks.web_components",
 )
 
 

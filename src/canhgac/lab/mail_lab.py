@@ -115,6 +115,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("mail.tls.cert-expired", f"mail.{_d('sogddt')}"),
     ("mail.tls.cert-trusted", f"mail.{_d('snv')}"),
     ("mail.webmail.https", f"https://webmail.{_d('snv')}/"),
+    ("web.https.redirect", f"https://webmail.{_d('snv')}/"),
     ("mail.tls.cert-name", f"mail.{_d('stc')}"),
     ("mail.tls.cert-expiring", f"mail.{_d('phuquoc')}"),
     ("mail.tls.cert-key", f"mail.{_d('phuquoc')}"),
@@ -238,15 +239,6 @@ def _policy_server(number: int, domain: str, mx: tuple[str, ...]) -> LabHttpsSer
     )
 
 
-def _webmail_server(number: int, host: str, redirects: bool) -> LabHttpsServer:
-    page = Route.text("<html><body>Webmail</body></html>", content_type="text/html")
-    http = Route.redirect(f"https://{host}/") if redirects else page
-    return LabHttpsServer(
-        address=f"127.45.{number}.1", https_port=PORTS["https"], http_port=PORTS["http"],
-        cert=certificate(host, CertSpec()), routes={"/": page}, http_routes={"/": http},
-    )
-
-
 @dataclass
 class MailLab:
     servers: list[Any]
@@ -264,7 +256,9 @@ async def start_mail_lab() -> MailLab:
     for plan in HOSTS:
         wanted += _servers(plan)
     wanted += [_policy_server(n, d, mx) for n, d, mx in EXTRA_POLICIES]
-    wanted += [_webmail_server(n, h, r) for n, h, r in WEBMAIL]
+    from canhgac.lab.web_lab import webmail_server  # web_lab builds on this module
+
+    wanted += [webmail_server(n, h, redirects=r) for n, h, r in WEBMAIL]
     started: list[Any] = []
     try:
         for server in wanted:

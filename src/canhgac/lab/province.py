@@ -310,9 +310,10 @@ def _all_records(replanted: Mapping[str, Planter] | None = None) -> dict[str, Re
         (replanted or {}).get(domain, plant)(records, domain)
         zones[domain] = records
     zones.update(_vendor_zones())
-    from canhgac.lab.mail_lab import dns_additions  # the mail servers' PTR, TLSA, blocklist...
+    from canhgac.lab import mail_lab, web_lab  # the servers' PTR, TLSA, blocklist, portal names
 
-    for origin, additions in dns_additions(_zone_head).items():
+    added = [mail_lab.dns_additions(_zone_head), web_lab.dns_additions(_zone_head)]
+    for origin, additions in ((o, a) for part in added for o, a in part.items()):
         zone = zones.setdefault(origin, {})
         for key, values in additions.items():
             zone.setdefault(key, []).extend(v for v in values if v not in zone.get(key, []))

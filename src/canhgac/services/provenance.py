@@ -8,6 +8,7 @@ from canhgac import __version__
 from canhgac.catalog import Catalog
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.results import Provenance
+from canhgac.engine.vulns.bundled import bundled_version
 
 
 def _version(dist: str) -> str:
@@ -25,5 +26,7 @@ def current_provenance(catalog: Catalog) -> Provenance:
             "public_suffix_list": PublicSuffixes.version(),
             "dnspython": _version("dnspython"),
             "cryptography": _version("cryptography"),
+            "sslyze": _version("sslyze"),
+            "vulnerability_data_bundled": bundled_version(),
         },
     )

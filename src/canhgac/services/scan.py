@@ -65,11 +65,13 @@ def settings_for(
     resolvers: Sequence[str],
     nameserver_port: int = 53,
     dns_timeout: float = 2.0,
+    dns_max_in_flight: int = 256,
     concurrency: int = 100,
     target_timeout: float = 60.0,
     ca_file: str | None = None,
     dnsbl_zones: Sequence[str] = (),
     ehlo_name: str | None = None,
+    vuln_db_path: str | None = None,
 ) -> ScanSettings:
     """Scan settings for an inventory: its scope, suffixes and per-target options."""
     extra: dict[str, Any] = {}
@@ -79,10 +81,12 @@ def settings_for(
         extra["ehlo_name"] = ehlo_name
     return ScanSettings(
         ca_file=ca_file,
+        vuln_db_path=vuln_db_path,
         **extra,
         resolvers=tuple(resolvers),
         nameserver_port=nameserver_port,
         dns_timeout=dns_timeout,
+        dns_max_in_flight=dns_max_in_flight,
         concurrency=concurrency,
         target_timeout=target_timeout,
         scope=ScopeSettings.from_scope(build_scope(inventory)),
