@@ -28,6 +28,7 @@ import psutil
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bench.checkdmarc_env import checkdmarc_python, child_env, installed_version
 from bench.measure import Measurement, measure
 
 if TYPE_CHECKING:
@@ -288,6 +289,7 @@ def main(argv: list[str]) -> int:
     (work / "domains.txt").write_text("\n".join(cd_domains))
     print(f"work directory: {work}", flush=True)
     families = domain_families()
+    cd_python = checkdmarc_python()  # its own venv (checkdmarc 6 needs cryptography>=50)
     server, port, rcvbuf = start_server(work / "zones.json", args.delay)
     env = dict(
         os.environ,
@@ -322,7 +324,7 @@ def main(argv: list[str]) -> int:
         theirs, theirs_side = around(server, port, lambda: measure(
             "checkdmarc" if len(cd_domains) == len(domains) else f"checkdmarc ({len(cd_domains)} domains)",
             [
-                sys.executable,
+                str(cd_python),
                 "-m",
                 "bench.run_checkdmarc",
                 str(work / "domains.txt"),
@@ -330,7 +332,7 @@ def main(argv: list[str]) -> int:
                 str(port),
                 str(work / "checkdmarc.json"),
             ],
-            env=env,
+            env=child_env(env),
         ))
         print(theirs.row(), flush=True)
     finally:
@@ -342,7 +344,7 @@ def main(argv: list[str]) -> int:
     cd_n, cd_summary = checkdmarc_summary(work / "checkdmarc.json")
     run = Run(
         args, ours, theirs, ours_side, theirs_side, len(cd_domains), rcvbuf, families,
-        statuses, errors, dns_stats, cd_n, cd_summary,
+        statuses, errors, dns_stats, cd_n, cd_summary, installed_version(cd_python),
     )
     body = render(run)
     print(body)
@@ -370,6 +372,7 @@ class Run:
     dns_stats: dict[str, int]
     cd_results: int
     cd_summary: dict[str, Counter[str]]
+    cd_version: str
 
 
 def _counts(c: Counter[str]) -> str:
@@ -412,8 +415,8 @@ def render(run: Run) -> str:
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
             f"({platform.processor() or platform.machine()}), Linux {platform.release()}, "
-            f"Python {platform.python_version()}, checkdmarc {_version('checkdmarc')}, "
-            f"dnspython {dns.version.version}.",
+            f"Python {platform.python_version()}, dnspython {dns.version.version}; checkdmarc "
+            f"{run.cd_version} in its own virtualenv (bench/out/checkdmarc-venv).",
             "",
             "Command: `python3 scripts/dev.py bench mail-domains --domains "
             f"{n} --delay {args.delay}"
@@ -455,11 +458,3 @@ def render(run: Run) -> str:
         ]
     )
 
-
-def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "?"

@@ -1,6 +1,8 @@
 """Run checkdmarc on a list of domains against the lab server, under the loopback guard.
 
-Usage: python -m bench.run_checkdmarc DOMAINS.txt HOST PORT OUT.json
+Usage: bench/out/checkdmarc-venv/bin/python -m bench.run_checkdmarc DOMAINS.txt HOST PORT OUT.json
+Runs with checkdmarc's own interpreter (bench/checkdmarc_env.py), not the project's venv: only
+the repository and ``src/`` are on PYTHONPATH, for ``canhgac.netguard`` (stdlib-only).
 """
 
 from __future__ import annotations
