@@ -7,7 +7,9 @@ Every DNS outcome (NXDOMAIN, SERVFAIL, timeout, malformed answer...) is returned
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import secrets
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -22,6 +24,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+from canhgac.engine.dns_transport import Question, Reply, UdpPool, query_message
 from canhgac.engine.results import ErrorReason
 
 
@@ -120,8 +123,10 @@ class DnsAnswer:
         return tuple(out)
 
 
-def _name(text: str) -> dns.name.Name:
-    return dns.name.from_text(text.rstrip(".") + ".")
+@functools.lru_cache(maxsize=65536)
+def _question(name: str, rdtype: str) -> Question:
+    """The question for a name and type as given (raises for a bad name or type)."""
+    return Question.build(dns.name.from_text(name.rstrip(".") + "."), dns.rdatatype.from_text(rdtype))
 
 
 @dataclass
@@ -140,12 +145,24 @@ class DnsClient:
         default_factory=dict, repr=False
     )
     _sem: asyncio.Semaphore | None = field(default=None, repr=False)
+    _pool: UdpPool | None = field(default=None, repr=False)
     queries_sent: int = 0
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.max_in_flight)
         return self._sem
+
+    def _udp(self) -> UdpPool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool.loop is not loop:
+            self._pool = UdpPool(loop, max_idle=self.max_in_flight)
+        return self._pool
+
+    def close(self) -> None:
+        """Close the sockets kept open between questions (they also close after idling)."""
+        if self._pool is not None:
+            self._pool.close()
 
     async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
         """Ask the resolvers (recursion desired). Cached for the life of the client."""
@@ -219,25 +236,29 @@ class DnsClient:
             server=str(server),
         )
         try:
-            qname = _name(name)
-            qtype = dns.rdatatype.from_text(rdtype)
+            question = _question(name, rdtype)
         except (dns.exception.DNSException, ValueError) as exc:
             return replace(base, status=DnsStatus.MALFORMED, detail=f"bad question: {exc}")
-        query = dns.message.make_query(qname, qtype, want_dnssec=dnssec, use_edns=0, payload=1232)
-        if not recursion:
-            query.flags &= ~dns.flags.RD
         async with self._semaphore():
             self.queries_sent += 1
             try:
-                if tcp:
-                    response = await dns.asyncquery.tcp(
-                        query, server.host, timeout=self.timeout, port=server.port
+                if not tcp:
+                    qid, reply = await self._udp().exchange(
+                        server.host,
+                        server.port,
+                        question,
+                        recursion=recursion,
+                        dnssec=dnssec,
+                        timeout=self.timeout,
                     )
-                    used_tcp = True
+                    if not reply.truncated:
+                        return _interpret_reply(reply, question, base)
                 else:
-                    response, used_tcp = await dns.asyncquery.udp_with_fallback(
-                        query, server.host, timeout=self.timeout, port=server.port
-                    )
+                    qid = secrets.randbits(16)
+                query = query_message(question, qid, recursion=recursion, dnssec=dnssec)
+                response = await dns.asyncquery.tcp(
+                    query, server.host, timeout=self.timeout, port=server.port
+                )
             except dns.exception.Timeout:
                 return replace(
                     base, status=DnsStatus.TIMEOUT, detail=f"no answer in {self.timeout}s"
@@ -248,7 +269,32 @@ class DnsClient:
                 return replace(
                     base, status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}"
                 )
-        return _interpret(response, qname, qtype, used_tcp, base)
+        return _interpret(response, question.name, question.rdtype, True, base)
+
+
+def _failed_rcode(rcode: dns.rcode.Rcode, base: DnsAnswer) -> DnsAnswer | None:
+    """The answer for an rcode that says nothing about the name, else None."""
+    if rcode == dns.rcode.SERVFAIL:
+        return replace(base, status=DnsStatus.SERVFAIL, detail="SERVFAIL")
+    if rcode == dns.rcode.REFUSED:
+        return replace(base, status=DnsStatus.REFUSED, detail="REFUSED")
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        text = dns.rcode.to_text(rcode)
+        return replace(base, status=DnsStatus.MALFORMED, detail=f"rcode {text}")
+    return None
+
+
+def _interpret_reply(reply: Reply, question: Question, template: DnsAnswer) -> DnsAnswer:
+    """A UDP reply: a full message, or the header of an answer without answer records."""
+    if reply.message is not None:
+        return _interpret(reply.message, question.name, question.rdtype, False, template)
+    base = replace(
+        template,
+        authenticated=bool(reply.flags & dns.flags.AD),
+        authoritative=bool(reply.flags & dns.flags.AA),
+        status=DnsStatus.NXDOMAIN if reply.rcode == dns.rcode.NXDOMAIN else DnsStatus.NODATA,
+    )
+    return _failed_rcode(reply.rcode, base) or base
 
 
 def _interpret(
@@ -265,13 +311,9 @@ def _interpret(
         used_tcp=used_tcp,
     )
     rcode = response.rcode()
-    if rcode == dns.rcode.SERVFAIL:
-        return replace(base, status=DnsStatus.SERVFAIL, detail="SERVFAIL")
-    if rcode == dns.rcode.REFUSED:
-        return replace(base, status=DnsStatus.REFUSED, detail="REFUSED")
-    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-        text = dns.rcode.to_text(rcode)
-        return replace(base, status=DnsStatus.MALFORMED, detail=f"rcode {text}")
+    failed = _failed_rcode(rcode, base)
+    if failed is not None:
+        return failed
     # Follow the CNAME chain inside the answer section.
     cnames: list[str] = []
     current = qname
