@@ -1,12 +1,16 @@
-"""Entry point: ``python -m bench mail-domains [--domains 500]`` or ``mail-servers [--hosts 200]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import mail_domains, mail_servers
+from bench import mail_domains, mail_servers, web_portals
 
-COMMANDS = {"mail-domains": mail_domains.main, "mail-servers": mail_servers.main}
+COMMANDS = {
+    "mail-domains": mail_domains.main,
+    "mail-servers": mail_servers.main,
+    "web-portals": web_portals.main,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

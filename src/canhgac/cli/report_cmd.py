@@ -13,7 +13,7 @@ from canhgac.cli.common import console, fail, open_store, state
 from canhgac.engine.results import CheckResult
 from canhgac.i18n import gettext as _
 from canhgac.reports.model import Language, ReportInput
-from canhgac.services.reporting import FORMATS, NoRunError, write_reports
+from canhgac.services.reporting import FORMATS, NoRunError, UnknownProviderError, write_reports
 
 
 def report(
@@ -21,6 +21,7 @@ def report(
     run: Annotated[int | None, typer.Option(help="Run number (default: the latest finished run)")] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", help="html, json or csv; repeat for several (default: all)")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the files (default: WORKSPACE/reports)")] = None,
+    provider: Annotated[str | None, typer.Option(help="Only what this provider's declared ranges expose (directive task 4)")] = None,
 ) -> None:
     """Write the report of a scan run: grades per agency and clause, findings, changes."""
     st = state(ctx)
@@ -31,8 +32,8 @@ def report(
     open_store(st)
     try:
         paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats,
-                              catalog=st.catalog())
-    except NoRunError as exc:
+                              catalog=st.catalog(), provider=provider)
+    except (NoRunError, UnknownProviderError) as exc:
         raise fail(str(exc)) from None
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))

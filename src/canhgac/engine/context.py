@@ -49,6 +49,8 @@ class TargetOptions(BaseModel):
     intrusive_probes: bool = True
     # a URL's role, when the inventory says (e.g. "webmail")
     role: str = ""
+    # hosts: TCP ports open in the previous scan (None: no baseline yet), for drift findings
+    known_ports: tuple[int, ...] | None = None
 
 
 class NetworkLimits(BaseModel):

@@ -15,6 +15,7 @@ class TargetKind(StrEnum):
     URL = "url"  # one web portal or webmail URL
     SERVICE = "service"  # host:port
     RANGE = "range"  # an address range (CIDR)
+    HOST = "host"  # one address of a declared range with open ports (found by the port scan)
 
 
 class Target(BaseModel):

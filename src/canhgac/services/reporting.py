@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from canhgac.catalog import Catalog, load_catalog
@@ -40,7 +41,34 @@ def target_from_key(key: str, agency: str) -> Target:
     return Target(kind=kind, name=rest, agency=agency, port=port)
 
 
-def report_input(run_id: int | None = None, lang: Language = "vi") -> ReportInput:
+class UnknownProviderError(LookupError):
+    """``--provider`` named no provider agency with declared ranges."""
+
+
+def provider_ranges(code: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The address ranges a provider agency declares as hosting agencies' systems."""
+    from canhgac.console.store import models
+
+    agency = models.Agency.objects.filter(code=code).first()
+    if agency is None or agency.kind != "provider":
+        raise UnknownProviderError(f"{code} is not a provider agency of the inventory")
+    values = models.Asset.objects.filter(agency=agency, kind="range").values_list("value", flat=True)
+    return [ipaddress.ip_network(v, strict=False) for v in values]
+
+
+def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    if result.target.kind is not TargetKind.HOST:
+        return False
+    try:
+        address = ipaddress.ip_address(result.target.name)
+    except ValueError:
+        return False
+    return any(address in net for net in ranges)
+
+
+def report_input(
+    run_id: int | None = None, lang: Language = "vi", provider: str | None = None
+) -> ReportInput:
     from canhgac.console.store import models, queries
 
     run = (models.ScanRun.objects.filter(pk=run_id).first() if run_id is not None
@@ -60,6 +88,9 @@ def report_input(run_id: int | None = None, lang: Language = "vi") -> ReportInpu
             observed_at=row.observed_at,
             duration_ms=row.duration_ms,
         ))
+    if provider is not None:  # task 4 of the directive: what a provider's hosted ranges expose
+        ranges = provider_ranges(provider)
+        results = [r for r in results if _hosted(r, ranges)]
     fingerprints = {r.fingerprint for r in results}
     lifecycle: dict[str, Lifecycle] = {}
     triage: dict[str, Triage] = {}
@@ -83,6 +114,9 @@ def report_input(run_id: int | None = None, lang: Language = "vi") -> ReportInpu
         for a in models.Agency.objects.filter(code__in=codes).select_related("parent").order_by("code")
     )
     province = run.filters.get("province") or {"code": "", "name": ""}
+    if provider is not None:
+        owner = models.Agency.objects.get(code=provider)
+        province = {"code": province["code"], "name": f"{province['name']} — {owner.name} ({provider})"}
     return ReportInput(
         province=Province(code=province["code"], name=province["name"]),
         agencies=agencies,
@@ -97,13 +131,14 @@ def report_input(run_id: int | None = None, lang: Language = "vi") -> ReportInpu
 
 
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
-                  formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None) -> list[Path]:
+                  formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None,
+                  provider: str | None = None) -> list[Path]:
     """Write the chosen formats for a run (the latest finished one by default)."""
     catalog = catalog or load_catalog()
     policy = load_scoring()
-    report = report_input(run_id, lang)
+    report = report_input(run_id, lang, provider)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"canhgac-run{report.run.id}-{lang}"
+    stem = f"canhgac-run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")
     written = []
     if "html" in formats:
         path = out_dir / f"{stem}.html"

@@ -19,6 +19,7 @@ class TargetKind(models.TextChoices):
     URL = "url", "URL"
     RANGE = "range", "address range"
     SERVICE = "service", "service"
+    HOST = "host", "host"
 
 
 class RunStatus(models.TextChoices):
