@@ -31,9 +31,13 @@ def retest_target(fingerprint: str, inventory: Inventory | None = None,
 
     finding = finding_by_fingerprint(fingerprint)
     stored = ScanSettings.model_validate(finding.last_seen_run.parameters)
-    if inventory is not None:  # the inventory may have changed since: take scope and options from it
-        stored = settings_for(inventory, resolvers=stored.resolvers,
-                              nameserver_port=stored.nameserver_port, dns_timeout=stored.dns_timeout)
+    if inventory is not None:  # the inventory may have changed: its scope and options, the rest as stored
+        fresh = settings_for(inventory, resolvers=stored.resolvers)
+        stored = stored.model_copy(update={
+            "scope": fresh.scope,
+            "public_suffixes": fresh.public_suffixes,
+            "target_options": {**stored.target_options, **fresh.target_options},
+        })
     if resolvers:
         stored = stored.model_copy(update={"resolvers": resolvers})
     return RetestTarget(finding.fingerprint, finding.check_id, finding.target_key,
