@@ -1,0 +1,62 @@
+"""net.database.* checks: database servers reachable from outside, and administrator accounts
+without a password (MySQL/MariaDB ``root``, PostgreSQL ``postgres``, MSSQL ``sa``).
+"""
+
+from __future__ import annotations
+
+from canhgac.engine.checks.net_services import (
+    HOST,
+    could_not_tell,
+    evidence,
+    judge_exposed,
+    ports_text,
+    precheck,
+    unidentified,
+)
+from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import check
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.service_probes import Access, Service
+
+DATABASE_ORDER = (
+    Service.MYSQL,
+    Service.POSTGRESQL,
+    Service.MSSQL,
+    Service.MONGODB,
+    Service.REDIS,
+)  # = DATABASES
+ADMIN_LOGINS = (Service.MYSQL, Service.POSTGRESQL, Service.MSSQL)
+_ACCOUNTS = {Service.MYSQL: "root", Service.POSTGRESQL: "postgres", Service.MSSQL: "sa"}
+
+
+@check("net.database.exposed", target=HOST, needs=HostServiceFacts)
+def database_exposed(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    return judge_exposed(facts, DATABASE_ORDER)
+
+
+@check("net.database.empty-password", target=HOST, needs=HostServiceFacts)
+def database_empty_password(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    early = precheck(facts)
+    if early is not None:
+        return early
+    readings = facts.of(*ADMIN_LOGINS)
+    opened = [r for r in readings if r.access is Access.OPEN]
+    if opened:
+        accounts = ", ".join(
+            f"{r.port} ({r.product or r.service.value}: {_ACCOUNTS[r.service]})" for r in opened
+        )
+        return failed("empty-password", evidence(facts, readings), accounts=accounts)
+    unknown = unidentified(facts, ADMIN_LOGINS)
+    if not readings and not unknown:
+        return not_applicable("no-service", {"address": facts.address}, service="mysql/postgresql/mssql")
+    if not facts.empty_passwords:
+        return errored(
+            ErrorReason.POLICY,
+            "the agency opted out of intrusive probes: no empty-password login was tried",
+            evidence(facts, readings),
+        )
+    unsure = [r for r in readings if r.access is not Access.PROTECTED] + unknown
+    if unsure:
+        return could_not_tell(facts, unsure, "login not completed")
+    return passed("pass", evidence(facts, readings), ports=ports_text(readings))

@@ -1,0 +1,51 @@
+"""Running a blocking client library (impacket) from the async probes, within a deadline.
+
+The call runs in a daemon thread of its own (never the loop's shared executor, which a stuck
+call could starve). At the deadline the probe stops waiting, calls ``abort`` (which closes the
+client's socket, waking a blocked ``recv``) and reports a DEADLINE failure; the thread then ends
+on its own as soon as its socket fails. The client's sockets also carry ``read_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
+
+T = TypeVar("T")
+
+
+async def run_blocking(call: Callable[[], T], deadline: float, abort: Callable[[], None]) -> T:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result = call()
+        except BaseException as exc:  # handed to the awaiting coroutine, never lost
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, None, exc)
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=work, name="canhgac-probe", daemon=True).start()
+    try:
+        async with asyncio.timeout(deadline):
+            return await asyncio.shield(future)
+    except TimeoutError as exc:
+        with contextlib.suppress(Exception):
+            abort()
+        raise ProbeError(ProbeFailure.DEADLINE, f"no answer within {deadline:g}s") from exc
