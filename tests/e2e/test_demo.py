@@ -20,11 +20,13 @@ from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.mail_lab import HOSTS as MAIL_HOSTS
 from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
 from canhgac.lab.province import inventory_yaml
+from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
+from canhgac.lab.services_lab import HOSTS as SERVICE_HOSTS
 from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
 
-# every planted case: the domains' DNS, the mail servers', the portals'
-EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED
+# every planted case: the domains' DNS, the mail servers', the portals', the exposed services'
+EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED
 
 CONTROL_AGENCY = "STTTT"
 PO_FILE = Path(__file__).parents[2] / "src/canhgac/locale/vi/LC_MESSAGES/canhgac.po"
@@ -106,7 +108,9 @@ def test_the_control_agency_is_faultless_and_nothing_is_untestable(english_demo:
     # mail hosts: what the declared domains' MX name (PHUQUOC's second MX has no address at all)
     hosts = {(TargetKind.MAIL_HOST, p.domain_agency, p.host) for p in _mail_hosts(inventory)}
     hosts.add((TargetKind.MAIL_HOST, "PHUQUOC", "mail2.phuquoc.kiengiang.gov.test"))
-    assert scanned == domains | urls | hosts  # every declared target, and nothing else
+    # exposed services: every planted address of the declared ranges, owned by the range's agency
+    services = {(TargetKind.HOST, plan.agency, plan.address) for plan in SERVICE_HOSTS}
+    assert scanned == domains | urls | hosts | services  # every declared target, and nothing else
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, state
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
+from canhgac.engine.context import NetworkLimits
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
@@ -48,7 +49,10 @@ def demo(
         ca_file = lab_dir / "ca.pem"
         ca_file.write_text(lab.ca_pem, encoding="ascii")
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
-                                dns_timeout=1.0, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones)
+                                dns_timeout=1.0, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
+                                scan_rate=5000)  # loopback: the port scan need not be gentle
+        # loopback answers at once: a silent UDP service need not be waited for 10 s
+        settings = settings.model_copy(update={"net": NetworkLimits(connect_timeout=2.0, read_timeout=2.0)})
         outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
                                     catalog=st.catalog())
         expected = {(c, d) for c, d in lab.expected_findings}

@@ -107,6 +107,8 @@ def scan(
     ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of trusted CAs for certificate checks (default: the system's)")] = None,
     dnsbl_zone: Annotated[list[str] | None, typer.Option("--dnsbl-zone", help="DNS blocklist zone to query; repeat for several (default: well-known zones)")] = None,
     ehlo_name: Annotated[str | None, typer.Option(help="Name canhgac gives in SMTP EHLO (say who is scanning)")] = None,
+    ports: Annotated[str | None, typer.Option(help="Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100")] = None,
+    scan_rate: Annotated[float | None, typer.Option(help="Port-scan connection attempts per second (default 300)")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not save results to the store")] = False,
     json_out: Annotated[Path | None, typer.Option(help="Also write every result as JSON lines here")] = None,
 ) -> None:
@@ -126,7 +128,7 @@ def scan(
             dns_timeout=timeout, concurrency=concurrency,
             dns_max_in_flight=dns_in_flight,
             ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
-            vuln_db_path=st.vuln_db(),
+            vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None

@@ -22,6 +22,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.collectors.web_exposure",
     "canhgac.engine.collectors.web_hygiene",
     "canhgac.engine.collectors.web_components",
+    "canhgac.engine.collectors.services",
     "canhgac.engine.checks.mail_mx",
     "canhgac.engine.checks.mail_spf",
     "canhgac.engine.checks.mail_dmarc",
@@ -39,6 +40,9 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.web_exposure",
     "canhgac.engine.checks.web_hygiene",
     "canhgac.engine.checks.web_components",
+    "canhgac.engine.checks.net_services",
+    "canhgac.engine.checks.net_database",
+    "canhgac.engine.checks.net_ssh",
 )
 
 

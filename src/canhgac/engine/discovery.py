@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from canhgac.engine.context import CollectContext, TargetOptions
+from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.targets import Target, TargetKind
 
 MAX_MX_PER_DOMAIN = 32
@@ -94,3 +95,38 @@ async def discover_mail_hosts(
             intrusive_probes=policy.get(owner, True),
         )
     return targets, options
+
+
+def _owner_of(address: str, ranges: Mapping[str, str]) -> str:
+    """The agency whose declared range holds the address (the most specific range wins)."""
+    ip = ipaddress.ip_address(address)
+    best: tuple[int, str] | None = None
+    for cidr, agency in ranges.items():
+        net = ipaddress.ip_network(cidr, strict=False)
+        if ip.version == net.version and ip in net and (best is None or net.prefixlen > best[0]):
+            best = (net.prefixlen, agency)
+    if best is None:  # pragma: no cover - the scanner only scans declared ranges
+        raise ValueError(f"{address} is in no declared range")
+    return best[1]
+
+
+async def discover_hosts(
+    ranges: Mapping[str, str],
+    ctx: CollectContext,
+    scan: PortScanOptions,
+    known: Mapping[str, tuple[int, ...]] | None = None,
+) -> tuple[list[Target], dict[str, TargetOptions], dict[str, object]]:
+    """Port-scan the declared ranges (CIDR -> agency); each address with open ports is a target.
+
+    ``known`` maps a host target key to the ports open at the previous scan (drift baseline).
+    Returns the targets, their options and the scan's summary for the run's record.
+    """
+    result = await scan.run(sorted(ranges), ctx)
+    targets: list[Target] = []
+    options: dict[str, TargetOptions] = {}
+    for address in sorted(result.open_ports, key=ipaddress.ip_address):
+        target = Target(kind=TargetKind.HOST, name=address, agency=_owner_of(address, ranges))
+        targets.append(target)
+        baseline = (known or {}).get(target.key)
+        options[target.key] = TargetOptions(ports=tuple(result.open_ports[address]), known_ports=baseline)
+    return targets, options, result.as_evidence()

@@ -40,3 +40,5 @@ class CheckParams(BaseModel):
     cert_min_rsa_bits: int = 2048
     cert_min_ec_bits: int = 256
     tls_min_dh_bits: int = 2048
+    # exposed services: the oldest OpenSSH accepted (9.8 is the first without CVE-2024-6387)
+    net_ssh_min_openssh: str = "9.8"

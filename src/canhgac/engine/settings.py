@@ -19,6 +19,7 @@ from canhgac.engine.context import (
 )
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
+from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.scope import Scope
 
@@ -71,6 +72,7 @@ class ScanSettings(BaseModel):
     relay_probe_sender: str = "canhgac-relay-probe@example.org"
     relay_probe_recipient: str = "canhgac-relay-probe@example.net"
     vuln_db_path: str | None = None
+    port_scan: PortScanOptions = Field(default_factory=PortScanOptions)
     defacement_keywords: tuple[str, ...] = DEFAULT_DEFACEMENT_KEYWORDS
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:

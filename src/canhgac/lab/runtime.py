@@ -16,6 +16,8 @@ from canhgac.lab.dns_server import LabDnsCluster
 from canhgac.lab.mail_lab import DNSBL_ZONE, MailLab, lab_ca, start_mail_lab
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import build_province
+from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
+from canhgac.lab.services_lab import ServicesLab, start_services_lab
 from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
 from canhgac.lab.web_lab import WebLab, start_web_lab
 
@@ -34,10 +36,13 @@ class Lab:
     mail: MailLab | None = None
     mail_error: str = ""  # why the mail and web servers did not start, when they did not
     web: WebLab | None = None
+    services: ServicesLab | None = None
     ca_pem: str = ""  # what a scan of the lab must trust (the lab CA)
     dnsbl_zones: tuple[str, ...] = (DNSBL_ZONE,)
 
     async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.stop()
         if self.web is not None:
             await self.web.stop()
         if self.mail is not None:
@@ -77,22 +82,26 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
         await cluster.start()
     mail_lab: MailLab | None = None
     web: WebLab | None = None
+    services: ServicesLab | None = None
     mail_error = "not requested"
     if mail is not False:
         try:
             mail_lab = await start_mail_lab()
             web = await start_web_lab()
+            services = await start_services_lab()
             mail_error = ""
         except OSError as exc:
-            if mail_lab is not None:
-                await mail_lab.stop()
-                mail_lab = None
+            for started in (web, mail_lab):
+                if started is not None:
+                    await started.stop()
+            mail_lab = web = None
             if mail:
                 await cluster.stop()
                 raise
             mail_error = (f"mail servers not started ({exc.strerror or exc}): "
                           "run as root or in a private network namespace")
-    expected = province.expected_findings + (MAIL_EXPECTED + WEB_EXPECTED if mail_lab is not None else ())
+    served = MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED
+    expected = province.expected_findings + (served if mail_lab is not None else ())
     return Lab(
         cluster=cluster,
         resolver=ServerAddress(province.resolver, cluster.port),
@@ -101,6 +110,7 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
         expected_findings=expected,
         mail=mail_lab,
         web=web,
+        services=services,
         mail_error=mail_error,
         ca_pem=lab_ca().ca_pem,
     )

@@ -45,13 +45,13 @@ from canhgac.lab.service_responders import (
     RdpResponder,
     RedisResponder,
     SmbResponder,
-    SshBannerResponder,
     TcpResponder,
     TelnetResponder,
     UdpResponder,
     VncResponder,
     send,
 )
+from canhgac.lab.ssh_server import SshResponder
 from canhgac.lab.web_lab import LabWebServer, WebAnswer, WebRequest
 
 
@@ -73,7 +73,7 @@ class Plant(StrEnum):
     SNMP = "snmp-public"  # UDP 161, plus HTTPS 443
     OPEN_RESOLVER = "dns-open-resolver"  # UDP and TCP 53
     MEMCACHED = "memcached"  # TCP and UDP 11211
-    SSH_OLD = "openssh-7.4"  # banner and KEXINIT only: no password-auth case (no key exchange)
+    SSH_OLD = "openssh-7.4"  # a real key exchange, offering password authentication
     OLD_APACHE = "apache-2.4.49-8080"  # an admin page on 8080 with Server: Apache/2.4.49
 
 
@@ -99,7 +99,7 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.SNMP: ("net.snmp.public",),
     Plant.OPEN_RESOLVER: ("net.dns.open-resolver",),
     Plant.MEMCACHED: ("net.memcached.exposed",),
-    Plant.SSH_OLD: ("net.ssh.outdated",),
+    Plant.SSH_OLD: ("net.ssh.outdated", "net.ssh.password-auth"),
     Plant.OLD_APACHE: ("net.service.vulnerable",),
 }
 # The (protocol, standard port) pairs each case listens on.
@@ -230,7 +230,7 @@ def _server(plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: Se
     simple: dict[Plant, type[TcpResponder]] = {
         Plant.SMB: SmbResponder, Plant.FTP: FtpResponder, Plant.MYSQL: MysqlResponder,
         Plant.POSTGRES: PostgresResponder, Plant.MONGODB: MongoResponder, Plant.VNC: VncResponder,
-        Plant.MEMCACHED: MemcachedResponder, Plant.SSH_OLD: SshBannerResponder,
+        Plant.MEMCACHED: MemcachedResponder, Plant.SSH_OLD: SshResponder,
         Plant.OPEN_RESOLVER: DnsTcpResolverResponder,
     }
     if plant is Plant.TELNET:

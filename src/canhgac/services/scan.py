@@ -8,14 +8,15 @@ when a run finishes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from canhgac.catalog import Catalog
-from canhgac.engine.discovery import discover_mail_hosts
+from canhgac.engine.discovery import discover_hosts, discover_mail_hosts
+from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult
 from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
@@ -34,6 +35,7 @@ from canhgac.inventory.targets import (
 from canhgac.services.provenance import current_provenance
 
 BATCH = 500
+DRIFT_CHECK = "net.ports.new"  # its evidence records each host's open ports
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class ScanRequest:
     check_ids: tuple[str, ...] = ()
     target_keys: tuple[str, ...] = ()  # only these of the inventory's targets
     targets: tuple[Target, ...] = ()  # explicit targets instead of the inventory's (``retest``)
+    # hosts: the TCP ports open at the previous scan, by target key (drift baseline, from the store)
+    known_ports: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     ignore_windows: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -72,6 +76,8 @@ def settings_for(
     dnsbl_zones: Sequence[str] = (),
     ehlo_name: str | None = None,
     vuln_db_path: str | None = None,
+    ports: str | None = None,
+    scan_rate: float | None = None,
 ) -> ScanSettings:
     """Scan settings for an inventory: its scope, suffixes and per-target options."""
     extra: dict[str, Any] = {}
@@ -79,6 +85,13 @@ def settings_for(
         extra["dnsbl_zones"] = tuple(dnsbl_zones)
     if ehlo_name:
         extra["ehlo_name"] = ehlo_name
+    scan_options: dict[str, Any] = {}
+    if ports:
+        scan_options["ports"] = ports
+    if scan_rate:
+        scan_options["rate"] = scan_rate
+    if scan_options:
+        extra["port_scan"] = PortScanOptions(**scan_options)
     return ScanSettings(
         ca_file=ca_file,
         vuln_db_path=vuln_db_path,
@@ -136,6 +149,16 @@ async def plan_scan(
     if allowed:
         domains = domain_targets(inv, agencies=allowed)
         targets = [*domains, *url_targets(inv, agencies=allowed)]
+        if chosen.for_kind(TargetKind.HOST):
+            ranges = {str(r): a.code for a in inv.agencies if a.code in allowed for r in a.ranges}
+            if ranges:
+                hosts, host_options, _summary = await discover_hosts(
+                    ranges, settings.build_context(), settings.port_scan, request.known_ports
+                )
+                targets += hosts
+                settings = settings.model_copy(
+                    update={"target_options": {**settings.target_options, **host_options}}
+                )
         if chosen.for_kind(TargetKind.MAIL_HOST):
             hosts, options = await discover_mail_hosts(
                 domains, settings.build_context(), declared_mail_hosts(inv), intrusive_policy(inv)
@@ -150,6 +173,23 @@ async def plan_scan(
     return ScanPlan.build(chosen, targets), chosen, skipped, settings
 
 
+def previous_open_ports() -> dict[str, tuple[int, ...]]:
+    """Each host's open TCP ports at the latest scan that looked (the drift baseline)."""
+    from canhgac.console.store import models
+
+    latest: dict[str, tuple[int, ...]] = {}
+    rows = (
+        models.Result.objects.filter(check_id=DRIFT_CHECK, run__finished_at__isnull=False)
+        .order_by("run__finished_at")
+        .values_list("target_key", "evidence")
+    )
+    for key, evidence in rows:  # later runs overwrite earlier ones
+        ports = evidence.get("open_ports") if isinstance(evidence, dict) else None
+        if isinstance(ports, list) and all(isinstance(p, int) for p in ports):
+            latest[key] = tuple(ports)
+    return latest
+
+
 async def execute_scan(
     request: ScanRequest,
     registry: Registry,
@@ -159,10 +199,15 @@ async def execute_scan(
     executor: Executor | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> ScanOutcome:
+    loop = asyncio.get_running_loop()
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store") if persist else None
+    if writer is not None and not request.known_ports:
+        known = await loop.run_in_executor(writer, previous_open_ports)
+        request = replace(request, known_ports=known)
     plan, chosen, skipped, settings = await plan_scan(request, registry)
     runner = executor or InProcessExecutor()
     results: list[CheckResult] = []
-    if not persist:
+    if writer is None:
         async for event in runner.run(plan, settings, chosen):
             if isinstance(event, CheckResult):
                 results.append(event)
@@ -172,8 +217,6 @@ async def execute_scan(
 
     from canhgac.console.store import services as store  # the store is optional for library use
 
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
-    loop = asyncio.get_running_loop()
     provenance = current_provenance(catalog)
     inv = request.inventory
     if inv is not None:
