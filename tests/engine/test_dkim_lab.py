@@ -138,3 +138,20 @@ async def test_a_failing_selector_lookup_makes_absence_an_error() -> None:
     assert (present.status, present.error_reason) == (Status.ERROR, ErrorReason.DNS_SERVFAIL)
     _, clean = await scan("none.gov.test")
     assert verdicts(clean)["present"] == (Status.FAIL, "missing")
+
+
+async def test_a_usable_declared_selector_spares_the_guesses() -> None:
+    """Common selectors are guesses: not asked when a declared selector holds a usable key."""
+    facts, outcomes = await scan("custom.gov.test", selectors=("agency2024",))
+    assert facts.probed == ("agency2024",)
+    assert outcomes["mail.dkim.present"].status is Status.PASS
+    # a declared selector without a key: the guesses are made (and find legacy's "mail" key)
+    guessed, _ = await scan("legacy.gov.test", selectors=("agency2024",))
+    assert guessed.probed[0] == "agency2024" and "mail" in guessed.probed
+    # a declared selector whose lookup failed: guesses too, never a pass over the failure
+    failed, out = await scan(
+        "custom.gov.test", selectors=("agency2024",),
+        faults={("agency2024._domainkey.custom.gov.test", "TXT"): Fault.SERVFAIL},
+    )
+    assert len(failed.probed) > 1
+    assert out["mail.dkim.key-strength"].status is Status.ERROR

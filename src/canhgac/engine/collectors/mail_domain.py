@@ -309,11 +309,20 @@ async def _selector(dns: DnsClient, domain: str, selector: str) -> DkimSelector:
 
 @collector(DkimFacts, target=TargetKind.DOMAIN)
 async def collect_dkim(target: Target, ctx: CollectContext) -> DkimFacts:
-    """Probe the declared selectors, then common ones, all at once."""
+    """Probe the declared selectors; guess the common ones only when those give no usable key.
+
+    The common selectors are guesses to find keys nobody declared: when every declared
+    selector was looked up and one holds a usable key, guessing further only costs queries.
+    """
     domain = _norm(target.name)
-    selectors = ctx.dkim_selectors_for(target.key)
-    found = await asyncio.gather(*(_selector(ctx.dns, domain, s) for s in selectors))
-    return DkimFacts(domain, tuple(found))
+    declared = ctx.options_for(target.key).dkim_selectors
+    first = await asyncio.gather(*(_selector(ctx.dns, domain, s) for s in declared))
+    settled = any(k.usable for s in first for k in s.keys) and not any(s.lookup.failed for s in first)
+    if settled:
+        return DkimFacts(domain, tuple(first))
+    rest = [s for s in ctx.dkim_selectors_for(target.key) if s not in declared]
+    more = await asyncio.gather(*(_selector(ctx.dns, domain, s) for s in rest))
+    return DkimFacts(domain, (*first, *more))
 
 
 # --- MTA-STS and TLS-RPT -------------------------------------------------------------------
