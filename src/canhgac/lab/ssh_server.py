@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes.base import Conn
+from canhgac.engine.service_probes.base import Conn, ProbeError
 from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, name_list, string
 from canhgac.lab.service_responders import TcpResponder
 
@@ -54,6 +54,12 @@ class SshResponder(TcpResponder):
         self.methods = methods.encode()
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._session_of(reader, writer)
+        except (ProbeError, ConnectionError, asyncio.IncompleteReadError):
+            return  # a port scanner connects and hangs up: not an error of the lab
+
+    async def _session_of(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = Conn(reader, writer, NetworkLimits(read_timeout=5))
         await conn.send(self.banner + b"\r\n")
         client_id = (await conn.read_until(b"\n", 255)).rstrip(b"\r\n")
