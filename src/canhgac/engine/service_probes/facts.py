@@ -33,6 +33,7 @@ class Service(StrEnum):
     VNC = "vnc"
     DOCKER = "docker"
     HTTP = "http"
+    DNS = "dns"
     UNKNOWN = "unknown"
 
 

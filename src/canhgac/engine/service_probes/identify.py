@@ -17,6 +17,7 @@ from canhgac.engine.context import NetworkLimits
 from canhgac.engine.service_probes import http, mssql, smb, smb_shares
 from canhgac.engine.service_probes import text_protocols as text
 from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, banner_wait, text_of
+from canhgac.engine.service_probes.dns_tcp import probe_dns_tcp
 from canhgac.engine.service_probes.facts import Access, Service, ServiceReading, SmbInfo
 from canhgac.engine.service_probes.memcached import probe_memcached
 from canhgac.engine.service_probes.mongodb import probe_mongodb
@@ -34,6 +35,7 @@ USUAL: dict[int, Service] = {
     22: Service.SSH,
     23: Service.TELNET,
     25: Service.SMTP,
+    53: Service.DNS,
     80: Service.HTTP,
     139: Service.SMB,
     445: Service.SMB,
@@ -63,6 +65,7 @@ ACTIVE = (
     Service.MSSQL,
     Service.RDP,
     Service.SMB,
+    Service.DNS,
 )
 _WEB = frozenset({Service.HTTP, Service.ELASTICSEARCH, Service.DOCKER})
 
@@ -148,6 +151,7 @@ PROBES: dict[Service, Active] = {
     Service.MSSQL: _mssql,
     Service.RDP: _simple(probe_rdp),
     Service.SMB: _smb,
+    Service.DNS: _simple(probe_dns_tcp),
 }
 
 
