@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import mail_domains, mail_servers, web_portals
+from bench import mail_domains, mail_servers, ports, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
     "mail-servers": mail_servers.main,
     "web-portals": web_portals.main,
+    "ports": ports.main,
 }
 
 if __name__ == "__main__":

@@ -291,15 +291,17 @@ def dns_open_resolver(facts: HostServiceFacts, params: CheckParams) -> Outcome:
 
 @check("net.ports.new", target=HOST, needs=HostServiceFacts)
 def ports_new(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    # every open port with what answers there: the host's inventory, and the next scan's baseline
+    services = {str(p): r.service.value for p in facts.open_ports if (r := facts.on(p)) is not None}
+    base = {"address": facts.address, "open_ports": list(facts.open_ports), "services": services}
     if facts.known_ports is None:
-        return not_applicable("no-baseline", {"address": facts.address, "open_ports": list(facts.open_ports)})
+        return not_applicable("no-baseline", base)
     new = sorted(set(facts.open_ports) - set(facts.known_ports))
     ev = {
-        "address": facts.address,
-        "open_ports": list(facts.open_ports),
+        **base,
         "previous": list(facts.known_ports),
         "new": new,
-        "services": {str(p): r.service.value for p in new if (r := facts.on(p)) is not None},
+        "new_services": {str(p): services[str(p)] for p in new if str(p) in services},
     }
     if new:
         names = ", ".join(f"{p} ({r.service.value})" if (r := facts.on(p)) else str(p) for p in new)
