@@ -15,17 +15,12 @@ from typing import Any
 from canhgac.engine.collectors.mail_tls import MailTlsFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import ErrorReason, Outcome, errored, not_applicable
 from canhgac.engine.targets import TargetKind
 from canhgac.engine.tls import TlsFacts
 from canhgac.engine.tls import judge as j
 
 Judge = Callable[[TlsFacts, CheckParams], j.Verdict]
-
-
-def _error_reason(endpoints: list[TlsFacts]) -> ErrorReason:
-    failures = [e.failure for e in endpoints if e.failure is not None]
-    return failures[0].error_reason if failures else ErrorReason.INTERNAL
 
 
 def over_endpoints(facts: MailTlsFacts, judge: Judge, params: CheckParams) -> Outcome:
@@ -42,20 +37,7 @@ def over_endpoints(facts: MailTlsFacts, judge: Judge, params: CheckParams) -> Ou
         return errored(ErrorReason.OUT_OF_SCOPE, f"addresses outside the scope: {outside}", evidence)
     if not verdicts:
         return not_applicable("no-tls", evidence, host=facts.host)
-    faults = [(e, v) for e, v in verdicts if v.state is j.VerdictState.FAULT]
-    if faults:
-        first = faults[0][1]
-        labels = ", ".join(e.label for e, _ in faults)
-        return failed(first.key, evidence, endpoints=labels, **first.values)
-    untested = [(e, v) for e, v in verdicts if v.state is j.VerdictState.UNTESTED]
-    if untested:
-        detail = "; ".join(v.key for _, v in untested)
-        return errored(_error_reason([e for e, _ in untested]), detail[:1000], evidence)
-    fine = [(e, v) for e, v in verdicts if v.state is j.VerdictState.OK]
-    if not fine:
-        return not_applicable(verdicts[0][1].key, evidence, host=facts.host)
-    labels = ", ".join(e.label for e, _ in fine)
-    return passed(fine[0][1].key, evidence, endpoints=labels, **fine[0][1].values)
+    return j.combine(verdicts, evidence, facts.host)
 
 
 @check("mail.tls.protocols", target=TargetKind.MAIL_HOST, needs=MailTlsFacts)

@@ -156,20 +156,7 @@ def over_endpoints(facts: WebTransportFacts, judge: Judge, params: CheckParams) 
         return errored(ErrorReason.OUT_OF_SCOPE, f"addresses outside the scope: {outside}", evidence)
     if not verdicts:
         return not_applicable("no-https", evidence, url=facts.https_url)
-    faults = [(e, v) for e, v in verdicts if v.state is j.VerdictState.FAULT]
-    if faults:
-        return failed(faults[0][1].key, evidence, endpoints=", ".join(e.label for e, _ in faults),
-                      **faults[0][1].values)
-    untested = [(e, v) for e, v in verdicts if v.state is j.VerdictState.UNTESTED]
-    if untested:
-        failures = [e.failure for e, _ in untested if e.failure is not None]
-        reason = failures[0].error_reason if failures else ErrorReason.INTERNAL
-        return errored(reason, "; ".join(v.key for _, v in untested)[:1000], evidence)
-    fine = [(e, v) for e, v in verdicts if v.state is j.VerdictState.OK]
-    if not fine:
-        return not_applicable(verdicts[0][1].key, evidence, host=facts.host)
-    labels = ", ".join(e.label for e, _ in fine)
-    return passed(fine[0][1].key, evidence, endpoints=labels, **fine[0][1].values)
+    return j.combine(verdicts, evidence, facts.host)
 
 
 @check("web.tls.protocols", target=TargetKind.URL, needs=WebTransportFacts)

@@ -3,7 +3,8 @@
 Each judge is pure: facts and thresholds in, a :class:`Verdict` out. ``FAULT`` carries the
 message key and values of the catalog entry; ``UNTESTED`` carries a technical reason (the check
 becomes ``error``); ``NOT_APPLICABLE`` marks an endpoint the question does not concern.
-Aggregating verdicts over a host's endpoints is the calling check's business.
+:func:`combine` turns the verdicts on a host's endpoints into the check's one outcome; what
+"no endpoint at all" means is the calling family's business.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.tls.facts import (
     MODERN_PROTOCOLS,
     OBSOLETE_PROTOCOLS,
@@ -234,3 +236,23 @@ def judge_cert_signature(facts: TlsFacts, params: CheckParams) -> Verdict:
     if algorithm in _WEAK_HASHES:
         return fault("weak", evidence, algorithm=algorithm.upper())
     return ok("pass", evidence, algorithm=algorithm.upper())
+
+
+def combine(verdicts: list[tuple[TlsFacts, Verdict]], evidence: dict[str, Any], host: str) -> Outcome:
+    """One outcome from the verdicts on each endpoint (at least one): a fault anywhere fails;
+    otherwise an untested endpoint makes it an error; endpoints the question does not concern
+    make it not applicable; else it passes."""
+    faults = [(e, v) for e, v in verdicts if v.state is VerdictState.FAULT]
+    if faults:
+        first = faults[0][1]
+        return failed(first.key, evidence, endpoints=", ".join(e.label for e, _ in faults), **first.values)
+    untested = [(e, v) for e, v in verdicts if v.state is VerdictState.UNTESTED]
+    if untested:
+        failures = [e.failure for e, _ in untested if e.failure is not None]
+        reason = failures[0].error_reason if failures else ErrorReason.INTERNAL
+        return errored(reason, "; ".join(v.key for _, v in untested)[:1000], evidence)
+    fine = [(e, v) for e, v in verdicts if v.state is VerdictState.OK]
+    if not fine:
+        return not_applicable(verdicts[0][1].key, evidence, host=host)
+    best = fine[0][1]
+    return passed(best.key, evidence, endpoints=", ".join(e.label for e, _ in fine), **best.values)
