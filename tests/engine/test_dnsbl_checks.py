@@ -5,8 +5,8 @@ from __future__ import annotations
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_dnsbl import dnsbl_listed
 from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneAnswer, ZoneHealth, ZoneVerdict, classify
+from canhgac.engine.collectors.host_addresses import HostAddresses
 from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mailbox import HostAddresses
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
@@ -36,7 +36,7 @@ def test_classify() -> None:
 
 
 def facts(*answers: ZoneAnswer) -> DnsblFacts:
-    addresses = HostAddresses(HOST, Lookup(HOST, "A", DnsStatus.OK, ("192.0.2.1",)),
+    addresses = HostAddresses.of(HOST, Lookup(HOST, "A", DnsStatus.OK, ("192.0.2.1",)),
                               Lookup(HOST, "AAAA", DnsStatus.NODATA))
     zones = tuple(dict.fromkeys(x.zone for x in answers))
     return DnsblFacts(HOST, addresses, zones, tuple(ZoneHealth(z, None) for z in zones), answers)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_access import imap_plaintext_login, pop3_plaintext_login
+from canhgac.engine.collectors.host_addresses import HostAddresses
 from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mailbox import EndpointState, HostAddresses, MailboxEndpoint, MailboxFacts
+from canhgac.engine.collectors.mailbox import EndpointState, MailboxEndpoint, MailboxFacts
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
@@ -18,7 +19,7 @@ OPEN, CLOSED = EndpointState.OPEN, EndpointState.CLOSED
 
 def addresses(*found: str, status: DnsStatus = DnsStatus.OK) -> HostAddresses:
     a = Lookup(HOST, "A", status if found or status is not DnsStatus.OK else DnsStatus.NODATA, found)
-    return HostAddresses(HOST, a, Lookup(HOST, "AAAA", DnsStatus.NODATA))
+    return HostAddresses.of(HOST, a, Lookup(HOST, "AAAA", DnsStatus.NODATA))
 
 
 def imap(caps: str, state: EndpointState = OPEN, address: str = "127.0.0.25") -> MailboxEndpoint:

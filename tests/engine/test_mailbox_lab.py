@@ -142,7 +142,7 @@ async def test_hostile_imap_on_143_gives_an_error_in_time(hostile: Hostile) -> N
         assert endpoint.state is EndpointState.TIMEOUT
     else:
         assert (endpoint.state, endpoint.detail) == (EndpointState.ERROR, "line longer than 4096 bytes")
-    addresses = HostAddresses(HOST, Lookup(HOST, "A", DnsStatus.OK, (mail,)),
+    addresses = HostAddresses.of(HOST, Lookup(HOST, "A", DnsStatus.OK, (mail,)),
                               Lookup(HOST, "AAAA", DnsStatus.NODATA))
     outcome = imap_plaintext_login(MailboxFacts(HOST, addresses, (endpoint,)), PARAMS)
     assert outcome.status is Status.ERROR

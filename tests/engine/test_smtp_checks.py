@@ -10,8 +10,9 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import mail_smtp as m
+from canhgac.engine.collectors.host_addresses import HostAddresses
 from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.smtp import HostAddresses, SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
+from canhgac.engine.collectors.smtp import SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.mailbox import IMAP, POP3, EndpointState, MailboxEndpoint, MailboxFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
@@ -29,8 +30,7 @@ def _address_outcome(facts: MailboxFacts) -> Outcome | None:
     evidence = {"addresses": facts.addresses.as_evidence()}
     lookup = facts.addresses.failed_lookup
     if lookup is not None:
-        return errored(lookup.status.error_reason,
-                       f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+        return lookup_error(lookup, evidence)
     return not_applicable("no-address", evidence, host=facts.host)
 
 

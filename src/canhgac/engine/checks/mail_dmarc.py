@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.mail_domain import DmarcDiscovery, DmarcFacts, Lookup
 from canhgac.engine.mailauth.dmarc import POLICIES, DmarcRecord
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import Outcome, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
 
 
 def _discovery_error(discovery: DmarcDiscovery) -> Outcome:
-    lookup = discovery.lookup
-    return errored(lookup.status.error_reason, f"TXT {lookup.name}: {lookup.detail or lookup.status}",
-                   {"lookup": lookup.as_evidence()})
+    return lookup_error(discovery.lookup)
 
 
 def _evidence(discovery: DmarcDiscovery, **extra: Any) -> dict[str, Any]:
@@ -171,9 +170,7 @@ def dmarc_reporting(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 def _lookup_error(lookups: list[Lookup | None], evidence: dict[str, Any]) -> Outcome:
-    lookup = next(lk for lk in lookups if lk is not None and lk.failed)
-    return errored(lookup.status.error_reason,
-                   f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+    return lookup_error(next(lk for lk in lookups if lk is not None and lk.failed), evidence)
 
 
 @check("mail.dmarc.external-auth", target=TargetKind.DOMAIN, needs=DmarcFacts)

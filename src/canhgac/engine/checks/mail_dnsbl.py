@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneVerdict
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
@@ -29,8 +30,7 @@ def dnsbl_listed(facts: DnsblFacts, params: CheckParams) -> Outcome:
     if not facts.addresses.addresses:
         lookup = facts.addresses.failed_lookup
         if lookup is not None:
-            return errored(lookup.status.error_reason,
-                           f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+            return lookup_error(lookup, evidence)
         return not_applicable("no-address", evidence, host=facts.host)
     listed = [a for a in facts.answers if a.verdict is ZoneVerdict.LISTED]
     if listed:

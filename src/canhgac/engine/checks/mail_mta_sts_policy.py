@@ -8,6 +8,7 @@ already report the fault.
 
 from __future__ import annotations
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts
 from canhgac.engine.collectors.webmail import REDIRECTS, FetchFailure
 from canhgac.engine.dns import DnsStatus
@@ -28,8 +29,7 @@ def _before_fetch(facts: MtaStsPolicyFacts) -> Outcome | None:
     evidence = facts.as_evidence()
     record = facts.record
     if record.failed:
-        return errored(record.status.error_reason, f"TXT {record.name}: {record.detail or record.status}",
-                       evidence)
+        return lookup_error(record, evidence)
     if not facts.record_valid:
         return not_applicable("no-record", evidence)
     lookups = (facts.host_ipv4, facts.host_ipv6)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.mail_domain import MxFacts, MxHost
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import (
     Outcome,
-    errored,
     failed,
     not_applicable,
     passed,
@@ -17,9 +17,7 @@ from canhgac.engine.targets import TargetKind
 
 
 def _lookup_error(facts: MxFacts) -> Outcome:
-    lookup = facts.lookup
-    return errored(lookup.status.error_reason, f"MX {lookup.name}: {lookup.detail or lookup.status}",
-                   {"lookup": lookup.as_evidence()})
+    return lookup_error(facts.lookup)
 
 
 def _hosts(hosts: tuple[MxHost, ...]) -> list[dict[str, object]]:
@@ -31,9 +29,7 @@ def _names(hosts: list[MxHost]) -> str:
 
 
 def _host_error(hosts: list[MxHost], evidence: dict[str, object]) -> Outcome:
-    lookup = next(lk for h in hosts for lk in h.lookups if lk.failed)
-    return errored(lookup.status.error_reason,
-                   f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
+    return lookup_error(next(lk for h in hosts for lk in h.lookups if lk.failed), evidence)
 
 
 def _real_hosts(facts: MxFacts) -> Outcome | list[MxHost]:

@@ -18,8 +18,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from canhgac.engine.checks.lookups import lookup_error
+from canhgac.engine.collectors.host_addresses import HostAddresses
 from canhgac.engine.collectors.smtp import (
-    HostAddresses,
     RdnsFacts,
     SmtpFacts,
     StartTlsResult,
@@ -95,13 +96,9 @@ def _combine(verdicts: Iterable[Verdict], keys: tuple[str, ...]) -> Outcome:
 
 
 def _host_precheck(resolution: HostAddresses) -> Outcome | None:
-    lookup = resolution.failed
+    lookup = resolution.failed_lookup
     if lookup is not None:
-        return errored(
-            lookup.status.error_reason,
-            f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}",
-            resolution.as_evidence(),
-        )
+        return lookup_error(lookup, resolution.as_evidence())
     if not resolution.addresses:
         return not_applicable("no-address", resolution.as_evidence(), host=resolution.host)
     return None
@@ -404,11 +401,7 @@ def smtp_dane(tlsa: TlsaFacts, facts: SmtpFacts, params: CheckParams) -> Outcome
     """When TLSA is published at _25._tcp.HOST, the certificate on every address matches it."""
     lookup = tlsa.lookup
     if lookup.failed:
-        return errored(
-            lookup.status.error_reason,
-            f"TLSA {lookup.name}: {lookup.detail or lookup.status}",
-            {"lookup": lookup.as_evidence()},
-        )
+        return lookup_error(lookup)
     if lookup.status is not DnsStatus.OK or not tlsa.records:
         return not_applicable("none", {"lookup": lookup.as_evidence()}, name=lookup.name)
     base = {"tlsa": [r.text for r in tlsa.records], "dnssec_validated": tlsa.authenticated}

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.checks.mail_mx import confirm_failure, null_mx_guard
-from canhgac.engine.collectors.mail_domain import Lookup, MtaStsFacts, MxFacts, TlsRptFacts, has_address
+from canhgac.engine.collectors.mail_domain import MtaStsFacts, MxFacts, TlsRptFacts, has_address
 from canhgac.engine.mailauth.mtasts import parse_mta_sts, parse_tlsrpt
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import Outcome, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-
-
-def _lookup_error(lookup: Lookup, evidence: dict[str, Any]) -> Outcome:
-    return errored(lookup.status.error_reason,
-                   f"{lookup.rdtype} {lookup.name}: {lookup.detail or lookup.status}", evidence)
 
 
 @check("mail.mta-sts.record", target=TargetKind.DOMAIN, needs=(MtaStsFacts, MxFacts))
@@ -29,7 +25,7 @@ def mta_sts_record(facts: MtaStsFacts, mx: MxFacts, params: CheckParams) -> Outc
         return guard
     evidence: dict[str, Any] = {"lookup": facts.record.as_evidence()}
     if facts.record.failed:
-        return _lookup_error(facts.record, evidence)
+        return lookup_error(facts.record, evidence)
     records = facts.sts_records
     if not records:
         return confirm_failure(mx, failed("missing", evidence, name=facts.record.name))
@@ -53,14 +49,14 @@ def mta_sts_dangling(facts: MtaStsFacts, params: CheckParams) -> Outcome:
         "host": [lk.as_evidence() for lk in host_lookups],
     }
     if facts.record.failed:
-        return _lookup_error(facts.record, evidence)
+        return lookup_error(facts.record, evidence)
     if not facts.sts_records:
         return not_applicable("no-record", evidence)
     resolves = has_address(host_lookups)
     if resolves:
         return passed("pass", evidence, host=facts.policy_host)
     if resolves is None:
-        return _lookup_error(next(lk for lk in host_lookups if lk.failed), evidence)
+        return lookup_error(next(lk for lk in host_lookups if lk.failed), evidence)
     chain = next((lk.cnames for lk in host_lookups if lk.cnames), ())
     if chain:
         return failed("dangling-cname", evidence, host=facts.policy_host, target=chain[-1])
@@ -75,7 +71,7 @@ def tlsrpt_record(facts: TlsRptFacts, mx: MxFacts, params: CheckParams) -> Outco
         return guard
     evidence: dict[str, Any] = {"lookup": facts.record.as_evidence()}
     if facts.record.failed:
-        return _lookup_error(facts.record, evidence)
+        return lookup_error(facts.record, evidence)
     records = facts.tlsrpt_records
     if not records:
         return confirm_failure(mx, failed("missing", evidence, name=facts.record.name))

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from canhgac.engine.collectors.host_addresses import HostAddresses, resolve_host
 from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mailbox import HostAddresses, resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.registry import collector

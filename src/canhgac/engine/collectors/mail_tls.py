@@ -15,8 +15,8 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from canhgac.engine.collectors.host_addresses import addresses_or_error
 from canhgac.engine.context import CollectContext
-from canhgac.engine.facts import CollectError
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure, analyze_tls
@@ -54,15 +54,6 @@ class MailTlsFacts:
 
 def _where(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-async def _addresses(ctx: CollectContext, host: str) -> tuple[str, ...]:
-    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
-    found = [r for a in answers if a.ok for r in a.records]
-    if not found and all(a.status.is_failure for a in answers):
-        first = answers[0]
-        raise CollectError(first.status.error_reason, f"A/AAAA {host}: {first.detail or first.status.value}")
-    return tuple(dict.fromkeys(found))[:MAX_ADDRESSES]  # empty: NXDOMAIN/NODATA, a fact
 
 
 def _in_scope(ctx: CollectContext, address: str, host: str, domains: tuple[str, ...]) -> bool:
@@ -121,7 +112,7 @@ async def _plan(ctx: CollectContext, host: str, address: str, ports: tuple[int, 
 async def collect_mail_tls(target: Target, ctx: CollectContext) -> MailTlsFacts:
     host = target.name.strip().rstrip(".").lower()
     options = ctx.options_for(target.key)
-    addresses = await _addresses(ctx, host)
+    addresses = await addresses_or_error(ctx, host, MAX_ADDRESSES)
     if not addresses:
         return MailTlsFacts(host=host, addresses=(), endpoints=())
     ports = tuple(dict.fromkeys(options.ports)) or tuple(STANDARD_PORTS)

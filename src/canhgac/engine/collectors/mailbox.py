@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from canhgac.engine.collectors.mail_domain import Lookup
+from canhgac.engine.collectors.host_addresses import HostAddresses, resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
@@ -36,35 +36,6 @@ TRANSCRIPT_LINE_CHARS = 200
 
 def _norm(name: str) -> str:
     return name.strip().rstrip(".").lower()
-
-
-@dataclass(frozen=True, slots=True)
-class HostAddresses:
-    """A host's A and AAAA lookups (the addresses every mail-host collector probes)."""
-
-    host: str
-    ipv4: Lookup
-    ipv6: Lookup
-
-    @property
-    def addresses(self) -> tuple[str, ...]:
-        found = [r for lk in (self.ipv4, self.ipv6) if not lk.failed for r in lk.records]
-        return tuple(dict.fromkeys(found))[:MAX_ADDRESSES]
-
-    @property
-    def failed_lookup(self) -> Lookup | None:
-        """The lookup that failed, when no address is known and at least one lookup failed."""
-        if self.addresses:
-            return None
-        return next((lk for lk in (self.ipv4, self.ipv6) if lk.failed), None)
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {"host": self.host, "lookups": [self.ipv4.as_evidence(), self.ipv6.as_evidence()]}
-
-
-async def resolve_host(ctx: CollectContext, host: str) -> HostAddresses:
-    ipv4, ipv6 = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
-    return HostAddresses(host, Lookup.of(ipv4), Lookup.of(ipv6))
 
 
 def scope_refusal(ctx: CollectContext, address: str, host: str, served: tuple[str, ...]) -> str | None:
@@ -301,7 +272,7 @@ def mailbox_ports(declared: tuple[int, ...]) -> list[tuple[int, str]]:
 async def collect_mailbox(target: Target, ctx: CollectContext) -> MailboxFacts:
     host = _norm(target.name)
     options = ctx.options_for(target.key)
-    addresses = await resolve_host(ctx, host)
+    addresses = await resolve_host(ctx, host, MAX_ADDRESSES)
     probes = [
         probe_endpoint(ctx, host, options.served_domains, address, port, expected)
         for address in addresses.addresses

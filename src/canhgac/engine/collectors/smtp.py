@@ -21,6 +21,7 @@ import dns.reversename
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from canhgac.engine.collectors.host_addresses import HostAddresses, resolve_host
 from canhgac.engine.collectors.mail_domain import Lookup
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsStatus
@@ -46,32 +47,6 @@ class SmtpPorts:
     smtp: int = 25
     submission: int = 587
     smtps: int = 465
-
-
-@dataclass(frozen=True, slots=True)
-class HostAddresses:
-    """The host's A and AAAA lookups and the addresses they gave (deduplicated, bounded)."""
-
-    host: str
-    lookups: tuple[Lookup, ...]
-    addresses: tuple[str, ...]
-
-    @property
-    def failed(self) -> Lookup | None:
-        """A lookup that failed while nothing was found (the host's addresses are unknown)."""
-        if self.addresses:
-            return None
-        return next((lk for lk in self.lookups if lk.failed), None)
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {"host": self.host, "lookups": [lk.as_evidence() for lk in self.lookups]}
-
-
-async def resolve_host(ctx: CollectContext, host: str) -> HostAddresses:
-    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
-    lookups = tuple(Lookup.of(a) for a in answers)
-    found = dict.fromkeys(r for lk in lookups if lk.status is DnsStatus.OK for r in lk.records)
-    return HostAddresses(host, lookups, tuple(found)[:MAX_ADDRESSES])
 
 
 def scope_refusal(ctx: CollectContext, target: Target, address: str) -> str | None:
@@ -182,7 +157,7 @@ async def _probe_address(
 async def probe_host(target: Target, ctx: CollectContext, ports: SmtpPorts = SmtpPorts()) -> SmtpFacts:
     """The SMTP facts of one mail host; addresses are probed concurrently, ports in turn."""
     host = _norm(target.name)
-    resolution = await resolve_host(ctx, host)
+    resolution = await resolve_host(ctx, host, MAX_ADDRESSES)
     refused = [(a, why) for a in resolution.addresses if (why := scope_refusal(ctx, target, a)) is not None]
     allowed = [a for a in resolution.addresses if a not in dict(refused)]
     plans = _plans(ctx, target, ports)
@@ -257,7 +232,7 @@ async def _reverse(ctx: CollectContext, address: str) -> ReverseDns:
 async def collect_rdns(target: Target, ctx: CollectContext) -> RdnsFacts:
     """PTR of every address of the host, and whether each PTR name resolves back (FCrDNS)."""
     host = _norm(target.name)
-    resolution = await resolve_host(ctx, host)
+    resolution = await resolve_host(ctx, host, MAX_ADDRESSES)
     entries = await asyncio.gather(*(_reverse(ctx, a) for a in resolution.addresses))
     return RdnsFacts(host, resolution, tuple(entries))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from canhgac.engine.collectors.host_addresses import addresses_or_error
 from canhgac.engine.collectors.zone import CaaFacts, relevant_caa
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts import CollectError
@@ -79,19 +80,10 @@ def _where(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-async def _addresses(ctx: CollectContext, host: str) -> tuple[str, ...]:
-    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
-    found = [r for a in answers if a.ok for r in a.records]
-    if not found and all(a.status.is_failure for a in answers):
-        first = answers[0]
-        raise CollectError(first.status.error_reason, f"A/AAAA {host}: {first.detail or first.status.value}")
-    return tuple(dict.fromkeys(found))[:MAX_ADDRESSES]
-
-
 async def _tls(ctx: CollectContext, host: str, port: int) -> tuple[
         tuple[str, ...], tuple[TlsFacts, ...], tuple[str, ...], tuple[str, ...]]:
     """(addresses, analysed endpoints, closed endpoints, out-of-scope addresses) of host:port."""
-    addresses = await _addresses(ctx, host)
+    addresses = await addresses_or_error(ctx, host, MAX_ADDRESSES)
     allowed = [a for a in addresses if ctx.scope.allows_address(a, via=host)]
     results = await asyncio.gather(
         *(analyze_tls(ctx, host=host, address=a, port=port, starttls=StartTls.NONE) for a in allowed))

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from canhgac.engine.collectors.mailbox import resolve_host
+from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind

@@ -1,0 +1,56 @@
+"""A host's addresses, resolved once through the scan's resolver, for every collector that
+connects to a host by name (mail servers, mailbox access, blocklists, portals, webmail).
+
+Each family keeps its own cap on how many addresses it probes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from canhgac.engine.collectors.mail_domain import Lookup
+from canhgac.engine.context import CollectContext
+from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts import CollectError
+
+
+@dataclass(frozen=True, slots=True)
+class HostAddresses:
+    """The host's A and AAAA lookups and the addresses they gave (deduplicated, bounded)."""
+
+    host: str
+    lookups: tuple[Lookup, ...]
+    addresses: tuple[str, ...]
+
+    @classmethod
+    def of(cls, host: str, *lookups: Lookup, limit: int = 16) -> HostAddresses:
+        found = dict.fromkeys(r for lk in lookups if lk.status is DnsStatus.OK for r in lk.records)
+        return cls(host, lookups, tuple(found)[:limit])
+
+    @property
+    def failed_lookup(self) -> Lookup | None:
+        """A lookup that failed while nothing was found (the host's addresses are unknown)."""
+        if self.addresses:
+            return None
+        return next((lk for lk in self.lookups if lk.failed), None)
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {"host": self.host, "lookups": [lk.as_evidence() for lk in self.lookups]}
+
+
+async def resolve_host(ctx: CollectContext, host: str, limit: int = 16) -> HostAddresses:
+    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
+    return HostAddresses.of(host, *(Lookup.of(a) for a in answers), limit=limit)
+
+
+async def addresses_or_error(ctx: CollectContext, host: str, limit: int) -> tuple[str, ...]:
+    """The host's addresses; raise CollectError only when every lookup failed (an empty tuple
+    — NXDOMAIN or NODATA — is a fact the checks judge)."""
+    answers = await asyncio.gather(ctx.dns.query(host, "A"), ctx.dns.query(host, "AAAA"))
+    found = [r for a in answers if a.ok for r in a.records]
+    if not found and all(a.status.is_failure for a in answers):
+        first = answers[0]
+        raise CollectError(first.status.error_reason, f"A/AAAA {host}: {first.detail or first.status.value}")
+    return tuple(dict.fromkeys(found))[:limit]
