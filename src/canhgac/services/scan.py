@@ -149,11 +149,12 @@ async def plan_scan(
     if allowed:
         domains = domain_targets(inv, agencies=allowed)
         targets = [*domains, *url_targets(inv, agencies=allowed)]
+        discovery = settings.build_context()  # one DNS cache for every discovery step
         if chosen.for_kind(TargetKind.HOST):
             ranges = {str(r): a.code for a in inv.agencies if a.code in allowed for r in a.ranges}
             if ranges:
                 hosts, host_options, _summary = await discover_hosts(
-                    ranges, settings.build_context(), settings.port_scan, request.known_ports
+                    ranges, discovery, settings.port_scan, request.known_ports
                 )
                 targets += hosts
                 settings = settings.model_copy(
@@ -161,7 +162,7 @@ async def plan_scan(
                 )
         if chosen.for_kind(TargetKind.MAIL_HOST):
             hosts, options = await discover_mail_hosts(
-                domains, settings.build_context(), declared_mail_hosts(inv), intrusive_policy(inv)
+                domains, discovery, declared_mail_hosts(inv), intrusive_policy(inv)
             )
             targets += hosts
             settings = settings.model_copy(
