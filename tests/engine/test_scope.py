@@ -37,3 +37,12 @@ def test_loopback_only_overrides_everything() -> None:
     assert not s.allows_address("8.8.8.8", via="ns.a.gov.vn")
     with pytest.raises(OutOfScopeError, match="loopback-only"):
         s.require_address("192.0.2.1", delegated_by="a.gov.vn")
+
+
+def test_host_addresses_via_the_host_or_a_domain_it_serves() -> None:
+    s = Scope.build(domains=["a.gov.vn"], loopback_only=True)
+    assert s.allows_host_address("127.0.0.9", "mx.a.gov.vn")
+    assert s.allows_host_address("127.0.0.9", "mx.provider.vn", ("a.gov.vn",))
+    assert not s.allows_host_address("127.0.0.9", "mx.provider.vn", ("other.vn",))
+    assert not s.allows_host_address("192.0.2.1", "mx.a.gov.vn", ("a.gov.vn",))
+    assert s.refusal("192.0.2.1") == "address 192.0.2.1 is outside the declared scope (loopback-only mode)"

@@ -72,6 +72,16 @@ class Scope:
             return True
         return delegated_by is not None and self.allows_name(delegated_by)
 
+    def allows_host_address(self, address: str, host: str, served: tuple[str, ...] = ()) -> bool:
+        """May we connect to ``address`` of ``host``, a host the in-scope zones ``served`` name
+        (e.g. the domains whose MX points at it)?"""
+        return any(self.allows_address(address, via=host, delegated_by=d) for d in (None, *served))
+
+    def refusal(self, address: str) -> str:
+        """Why an address is refused, as every collector words it."""
+        extra = " (loopback-only mode)" if self.loopback_only else ""
+        return f"address {address} is outside the declared scope{extra}"
+
     def require_name(self, name: str) -> None:
         if not self.allows_name(name):
             raise OutOfScopeError(f"{name} is not in the inventory's declared scope")
@@ -80,5 +90,4 @@ class Scope:
         self, address: str, *, via: str | None = None, delegated_by: str | None = None
     ) -> None:
         if not self.allows_address(address, via=via, delegated_by=delegated_by):
-            extra = " (loopback-only mode)" if self.loopback_only else ""
-            raise OutOfScopeError(f"address {address} is outside the declared scope{extra}")
+            raise OutOfScopeError(self.refusal(address))

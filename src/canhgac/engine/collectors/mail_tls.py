@@ -56,10 +56,6 @@ def _where(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def _in_scope(ctx: CollectContext, address: str, host: str, domains: tuple[str, ...]) -> bool:
-    return any(ctx.scope.allows_address(address, via=host, delegated_by=d) for d in domains or (None,))
-
-
 def _service_of(greeting: str) -> StartTls | None:
     if greeting[:3] == "220":
         return StartTls.SMTP
@@ -116,7 +112,7 @@ async def collect_mail_tls(target: Target, ctx: CollectContext) -> MailTlsFacts:
     if not addresses:
         return MailTlsFacts(host=host, addresses=(), endpoints=())
     ports = tuple(dict.fromkeys(options.ports)) or tuple(STANDARD_PORTS)
-    allowed = [a for a in addresses if _in_scope(ctx, a, host, options.served_domains)]
+    allowed = [a for a in addresses if ctx.scope.allows_host_address(a, host, options.served_domains)]
     refused = tuple(a for a in addresses if a not in allowed)
     plans = await asyncio.gather(*(_plan(ctx, host, a, ports) for a in allowed))
     jobs = [(a, port, mode) for a, (plan, _, _) in zip(allowed, plans, strict=True) for port, mode in plan]

@@ -40,9 +40,7 @@ def _norm(name: str) -> str:
 
 def scope_refusal(ctx: CollectContext, address: str, host: str, served: tuple[str, ...]) -> str | None:
     """Why ``address`` (resolved from ``host``) may not be contacted, or None when it may."""
-    if ctx.scope.allows_address(address, via=host):
-        return None
-    if any(ctx.scope.allows_address(address, via=host, delegated_by=d) for d in served):
+    if ctx.scope.allows_host_address(address, host, served):
         return None
     return f"address {address} of {host} is outside the declared scope"
 

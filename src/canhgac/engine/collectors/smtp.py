@@ -26,7 +26,6 @@ from canhgac.engine.collectors.mail_domain import Lookup
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.registry import collector
-from canhgac.engine.scope import OutOfScopeError
 from canhgac.engine.smtp_client import RelayProbe, SessionPlan, SmtpSession, probe_session
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure, analyze_tls
@@ -51,16 +50,10 @@ class SmtpPorts:
 
 def scope_refusal(ctx: CollectContext, target: Target, address: str) -> str | None:
     """Why ``address`` may not be contacted (None when it may): via the host or a served domain."""
-    domains = ctx.options_for(target.key).served_domains or (None,)
-    last = ""
-    for domain in domains:
-        try:
-            ctx.scope.require_address(address, via=_norm(target.name), delegated_by=domain)
-        except OutOfScopeError as exc:
-            last = str(exc)
-        else:
-            return None
-    return last
+    served = ctx.options_for(target.key).served_domains
+    if ctx.scope.allows_host_address(address, _norm(target.name), served):
+        return None
+    return ctx.scope.refusal(address)
 
 
 # --- SMTP sessions and STARTTLS ---------------------------------------------------------------
