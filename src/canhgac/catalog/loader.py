@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from canhgac.catalog.schema import CatalogFile, CheckEntry, Coverage, Framework, Mode, Text
+from canhgac.yamlio import safe_load
 
 ERROR_MESSAGE = Text(
     vi="Không kiểm tra được: {detail}",
@@ -66,7 +67,7 @@ def _data_root() -> Path:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}") from None
 

@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from canhgac.i18n import gettext as _
 from canhgac.inventory.fields import MESSAGES
 from canhgac.inventory.model import Inventory
+from canhgac.yamlio import SafeLoader
 
 MAX_SHOWN = 20
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -115,7 +116,7 @@ def _at(name: str, node: Node, path: str, message: str) -> Problem:
     return Problem(name, mark.line + 1, mark.column + 1, path, message)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader whose node tree we keep, to place errors."""
 
 

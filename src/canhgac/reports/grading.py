@@ -13,12 +13,12 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from canhgac.catalog import Catalog, Clause, Mode, Severity
 from canhgac.engine.results import CheckResult, Status
 from canhgac.reports.model import ReportInput, Triage, TriageState
+from canhgac.yamlio import safe_load
 
 
 class Band(BaseModel):
@@ -63,7 +63,7 @@ class ScoringPolicy(BaseModel):
 def load_scoring(path: Path | None = None) -> ScoringPolicy:
     """Read the scoring policy; the packaged ``scoring.yaml`` unless a path is given."""
     source = path or Path(str(resources.files("canhgac.catalog") / "data" / "scoring.yaml"))
-    return ScoringPolicy.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+    return ScoringPolicy.model_validate(safe_load(source.read_text(encoding="utf-8")))
 
 
 class Deduction(BaseModel):
