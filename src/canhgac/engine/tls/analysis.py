@@ -24,7 +24,8 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from canhgac.engine.context import CollectContext
@@ -62,8 +63,16 @@ _TRUST_CODES = {
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=512)
 def _context(**kwargs: Any) -> ssl.SSLContext | None:
-    """A client context, or None when this machine's OpenSSL cannot make that offer."""
+    """A client context, or None when this machine's OpenSSL cannot make that offer.
+
+    Built once per offer and shared by every handshake that makes it: creating an OpenSSL 3
+    context (and loading trust anchors into it) costs more than the handshake's own crypto.
+    A trust-anchor file is keyed with its size and modification time (``_anchors``), so a
+    changed file gives a new context.
+    """
+    kwargs.pop("anchors_stamp", None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0/1.1 on purpose
         try:
@@ -80,16 +89,30 @@ def _lowest() -> ssl.TLSVersion:
     return ssl.TLSVersion.TLSv1_2
 
 
+@cache
+def _key_exchanges() -> dict[str, str]:
+    """Suite name -> OpenSSL's key-exchange name, for every suite this OpenSSL knows."""
+    base = _context(ciphers="ALL:COMPLEMENTOFALL")
+    return {c["name"]: c["kea"] for c in base.get_ciphers()} if base else {}
+
+
 def _forward_secret(version: str | None, cipher: str | None) -> bool | None:
     if version is None or cipher is None:
         return None
     if version == "TLSv1.3":
         return True
-    base = _context(ciphers="ALL:COMPLEMENTOFALL")
-    kea = next((c["kea"] for c in base.get_ciphers() if c["name"] == cipher), None) if base else None
+    kea = _key_exchanges().get(cipher)
     if kea is None:
         return cipher.startswith(("ECDHE-", "DHE-", "EDH-"))
     return kea in ("kx-ecdhe", "kx-dhe")
+
+
+def _anchors_stamp(path: str | None) -> tuple[int, int] | None:
+    try:
+        found = Path(path).stat() if path else None
+    except OSError:
+        return None  # loading it will fail and say why
+    return (found.st_mtime_ns, found.st_size) if found else None
 
 
 class _Session:
@@ -123,7 +146,7 @@ async def _baseline(session: _Session) -> tuple[Handshake, TrustVerdict, str]:
     ca_file = session.ctx.ca_file
     lowest = _lowest()
     verifying = _context(minimum=lowest, ciphers=_BASE_CIPHERS, verify_with=ca_file,
-                         verify_system=ca_file is None)
+                         verify_system=ca_file is None, anchors_stamp=_anchors_stamp(ca_file))
     plain = _context(minimum=lowest, ciphers=_BASE_CIPHERS)
     if verifying is None or plain is None:
         raise RuntimeError("this OpenSSL cannot build a basic TLS client context")
