@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,20 @@ class CollectContext:
     # Per-run memo for collectors that share work across targets (e.g. one TLS analysis per
     # address:port however many hosts or domains point there). Keys are the owner's business.
     run_cache: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+    # What the run keeps open and must release when it ends (see ``on_close``/``aclose``)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, compare=False, repr=False)
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Have ``aclose`` await ``closer`` when the run ends (e.g. a shared HTTP client)."""
+        self._closers.append(closer)
+
+    async def aclose(self) -> None:
+        """Release the run's shared resources: registered closers, then the DNS client's sockets."""
+        closers, self._closers[:] = list(self._closers), []
+        for closer in reversed(closers):
+            with contextlib.suppress(Exception):  # one failing closer must not keep the others open
+                await closer()
+        self.dns.close()
 
     def options_for(self, target_key: str) -> TargetOptions:
         return self.target_options.get(target_key, TargetOptions())

@@ -175,6 +175,8 @@ class InProcessExecutor:
         finally:
             for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await ctx.aclose()
 
 
 async def run_scan(

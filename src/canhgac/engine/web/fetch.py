@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -240,6 +241,7 @@ class WebClient:
         self._pacing: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}
         self._tls_notes: dict[tuple[str, int, str], str] = {}
+        self._clients: dict[object, httpx.AsyncClient] = {}
         self.requests_sent = 0
 
     @classmethod
@@ -248,6 +250,7 @@ class WebClient:
         if not isinstance(found, WebClient):
             found = cls(ctx)
             ctx.run_cache[_CLIENT_KEY] = found
+            ctx.on_close(found.aclose)
         return found
 
     async def get(
@@ -396,6 +399,30 @@ class WebClient:
             self.requests_sent += 1
             return await make()
 
+    def _client(self, host: str, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+        """One httpx client per host and trust setting, for the whole run.
+
+        Made once rather than per request (a client costs more than a loopback request); one
+        per host keeps each connection pool small. No connection outlives its request
+        (``Connection: close``, no keep-alive), so a connection made with one TLS server name
+        never carries another host's request. The cookie jar accepts nothing: every request
+        goes out as a first visit.
+        """
+        key = (host.lower(), id(verify) if isinstance(verify, ssl.SSLContext) else verify)
+        found = self._clients.get(key)
+        if found is None:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+            jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
+            found = httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
+            self._clients[key] = found
+        return found
+
+    async def aclose(self) -> None:
+        """Close the run's httpx clients (they hold no connection between requests)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
     def _verified(self) -> ssl.SSLContext:
         key = ("https-verify-context", self._ctx.ca_file)
         found = self._ctx.run_cache.get(key)
@@ -414,15 +441,15 @@ class WebClient:
         timeout = httpx.Timeout(connect=net.connect_timeout, read=net.read_timeout, write=net.read_timeout,
                                 pool=net.connect_timeout)
         extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        async with httpx.AsyncClient(verify=verify, timeout=timeout, trust_env=False) as client:
-            request = client.build_request(method, url.copy_with(host=address), headers=sent,
-                                           extensions=extensions)
-            async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
-                response = await client.send(request, stream=True)
-            try:
-                return await self._read(method, url, address, response, cap, tls_note, started)
-            finally:
-                await response.aclose()
+        client = self._client(url.host, verify)
+        request = client.build_request(method, url.copy_with(host=address), headers=sent, timeout=timeout,
+                                       extensions=extensions)
+        async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
+            response = await client.send(request, stream=True)
+        try:
+            return await self._read(method, url, address, response, cap, tls_note, started)
+        finally:
+            await response.aclose()
 
     async def _read(
         self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int,
