@@ -114,3 +114,18 @@ async def test_refused_port_unknown_name_and_out_of_scope_host() -> None:
     assert outside.error is FetchError.OUT_OF_SCOPE and bad.error is FetchError.PROTOCOL
     assert path_of(b"GET /x HTTP/1.1") == "/x"
     assert FAST.http_min_interval == 0.0
+
+
+async def test_no_cookie_is_carried_to_a_later_request_and_aclose_releases_clients() -> None:
+    handler = answer(headers={"Set-Cookie": "PHPSESSID=abc123; Path=/"}, body=b"ok")
+    async with RawHttpServer(handler) as server, lab_dns({"portal.agency": server.address}) as dns:
+        ctx = context(dns)
+        client = WebClient.for_run(ctx)
+        first = await client.get(f"http://{HOST}:{server.port}/a")
+        second = await client.get(f"http://{HOST}:{server.port}/b")
+        await ctx.aclose()
+        after = await client.get(f"http://{HOST}:{server.port}/c")  # a new client, made on demand
+    assert first.header("set-cookie") == "PHPSESSID=abc123; Path=/" and second.ok and after.ok
+    assert [path_of(h) for h in server.heads] == ["/a", "/b", "/c"]
+    assert not any(b"\r\ncookie:" in h.lower() for h in server.heads)
+    assert server.connections == 3  # no connection outlives its request
