@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import struct
+import warnings
 from enum import StrEnum
+from functools import cache
 
 from canhgac.engine.context import NetworkLimits
 
@@ -50,6 +53,24 @@ def banner_wait(limits: NetworkLimits) -> float:
     return min(limits.read_timeout, BANNER_WAIT_CAP)
 
 
+@cache
+def _identification_tls() -> ssl.SSLContext:
+    """TLS for identification only: no verification, every version and suite this OpenSSL has.
+
+    The TLS analysis proper (versions, suites, certificate) is :mod:`canhgac.engine.tls`'s job;
+    here a completed handshake only says "this port speaks TLS" and opens the way to what is inside.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with contextlib.suppress(ssl.SSLError, ValueError):  # an OpenSSL that cannot go lower keeps its floor
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
+
+
 class Conn:
     """One client connection whose every read is bounded in time and the total in bytes."""
 
@@ -74,6 +95,32 @@ class Conn:
         except OSError as exc:
             raise ProbeError(ProbeFailure.REFUSED, f"{type(exc).__name__}: {exc}") from exc
         return cls(reader, writer, limits)
+
+    @classmethod
+    async def open_tls(cls, address: str, port: int, limits: NetworkLimits) -> tuple[Conn, str]:
+        """A connection with a completed TLS handshake (certificate not checked), and its version.
+
+        A server that answers the ClientHello with anything but TLS (an alert, garbage, its own
+        greeting, a close) raises GARBAGE or CLOSED; one that stays silent, TIMEOUT.
+        """
+        budget = limits.connect_timeout + limits.read_timeout
+        try:
+            async with asyncio.timeout(budget):
+                reader, writer = await asyncio.open_connection(
+                    address, port, ssl=_identification_tls(), server_hostname="",
+                    ssl_handshake_timeout=budget, limit=READ_CHUNK * 4)
+        except TimeoutError as exc:
+            raise ProbeError(ProbeFailure.TIMEOUT, f"no TLS handshake within {budget:g}s") from exc
+        except ssl.SSLError as exc:
+            raise ProbeError(ProbeFailure.GARBAGE, f"not TLS: {exc.reason or exc}") from exc
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            detail = f"closed during the TLS handshake: {type(exc).__name__}"
+            raise ProbeError(ProbeFailure.CLOSED, detail) from exc
+        except OSError as exc:
+            raise ProbeError(ProbeFailure.REFUSED, f"{type(exc).__name__}: {exc}") from exc
+        tls = writer.get_extra_info("ssl_object")
+        version = tls.version() if isinstance(tls, ssl.SSLObject) else None
+        return cls(reader, writer, limits), version or "TLS"
 
     async def _fill(self, wait_for: float | None = None) -> None:
         """Read one chunk into the buffer (bounded by time and by the connection's byte budget)."""

@@ -93,13 +93,14 @@ class ServiceReading:
     rdp: RdpInfo | None = None
     ssh: SshInfo | None = None
     info: tuple[tuple[str, str], ...] = field(default=())  # further facts for evidence
+    tls: str = ""  # the TLS version when the service answered inside TLS (HTTPS, SMTPS, ...)
 
     def failed(self, exc: ProbeError) -> ServiceReading:
         return replace(self, failure=exc.failure, detail=exc.detail[:300])
 
     def as_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"port": self.port, "service": self.service.value}
-        for name in ("product", "version", "banner", "access_detail", "detail"):
+        for name in ("product", "version", "banner", "access_detail", "detail", "tls"):
             value = getattr(self, name)
             if value:
                 out[name] = value

@@ -5,6 +5,11 @@ opening bytes name them. A silent service is then asked actively, the port's usu
 first (6379 Redis, 445 SMB...), then the others, each on a fresh connection (the first reuses the
 silent one), until one recognises its protocol. Two timeouts before any reaction end the search
 (a tarpit), as do a flood and the per-port deadline; what was seen stays in the reading.
+
+TLS is one of the active steps (first on the usual TLS ports, else right after plain HTTP): when
+a handshake completes, the same identification runs inside it (a greeting read, except on the
+usual HTTPS ports, then HTTP), and
+the reading carries the TLS version, so HTTPS, SMTPS or IMAPS are named as what they carry.
 """
 
 from __future__ import annotations
@@ -68,6 +73,12 @@ ACTIVE = (
     Service.DNS,
 )
 _WEB = frozenset({Service.HTTP, Service.ELASTICSEARCH, Service.DOCKER})
+# ports whose service usually runs inside TLS from the first byte (HTTPS, SMTPS, LDAPS, FTPS,
+# IMAPS, POP3S, Docker over TLS, HTTPS alternatives)
+TLS_PORTS = frozenset({443, 465, 636, 990, 993, 995, 2376, 4443, 8443, 9443})
+# inside TLS on these, HTTP is asked at once; elsewhere a greeting is waited for first
+_HTTPS_PORTS = frozenset({443, 2376, 4443, 8443, 9443})
+_TLS = "tls"  # the active step that is not one service
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +167,15 @@ PROBES: dict[Service, Active] = {
 
 
 async def _docker(address: str, port: int, opts: ProbeOptions, reading: ServiceReading) -> ServiceReading:
-    conn = await Conn.open(address, port, opts.limits)
+    if reading.tls:
+        conn, _ = await Conn.open_tls(address, port, opts.limits)
+    else:
+        conn = await Conn.open(address, port, opts.limits)
     try:
         found = await http.probe_docker(conn, port, address, opts.user_agent)
     finally:
         await conn.close()
-    return found or reading
+    return replace(found, tls=reading.tls) if found else reading
 
 
 async def _passive(conn: Conn, first: bytes, port: int, opts: ProbeOptions) -> ServiceReading:
@@ -181,10 +195,35 @@ async def _passive(conn: Conn, first: bytes, port: int, opts: ProbeOptions) -> S
     return ServiceReading(port, service, banner=text_of(await conn.read_available(0.2), 200))
 
 
-def _order(port: int) -> list[Service]:
+async def _inside_tls(conn: Conn, address: str, port: int, opts: ProbeOptions) -> ServiceReading | None:
+    """A TLS handshake, then what speaks inside: its greeting, else HTTP; None when not TLS."""
+    await conn.close()
+    inner, version = await Conn.open_tls(address, port, opts.limits)
+    try:
+        first = b"" if port in _HTTPS_PORTS else await inner.passive(banner_wait(opts.limits))
+        if first:
+            found: ServiceReading | None = await _passive(inner, first, port, opts)
+        else:
+            try:
+                found = await http.probe_web(inner, port, address, opts.user_agent)
+            except ProbeError as exc:  # TLS, but not HTTP inside
+                found = ServiceReading(port).failed(exc)
+    finally:
+        await inner.close()
+    return replace(found or ServiceReading(port), tls=version)
+
+
+def _order(port: int) -> list[Service | str]:
     usual = USUAL.get(port)
     first = Service.HTTP if usual in _WEB else usual
-    return ([first] if first in PROBES else []) + [s for s in ACTIVE if s is not first]
+    services: list[Service | str] = [first] if first in PROBES else []
+    services += [s for s in ACTIVE if s is not first]
+    services.insert(0 if port in TLS_PORTS else 1, _TLS)
+    return services
+
+
+def _step(name: Service | str) -> Active:
+    return _inside_tls if name == _TLS else PROBES[Service(name)]
 
 
 async def _active(conn: Conn, address: str, port: int, opts: ProbeOptions) -> ServiceReading:
@@ -197,7 +236,7 @@ async def _active(conn: Conn, address: str, port: int, opts: ProbeOptions) -> Se
         if index:
             conn = await Conn.open(address, port, opts.limits)
         try:
-            found = await PROBES[service](conn, address, port, opts)
+            found = await _step(service)(conn, address, port, opts)
         except ProbeError as exc:
             last = exc
             if exc.failure is ProbeFailure.TOO_LARGE:
