@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports [options]``."""
 
 from __future__ import annotations
 

@@ -8,18 +8,10 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
-import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,13 +20,15 @@ import psutil
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bench import harness, lab_procs, report_md, tools
 from bench.checkdmarc_env import checkdmarc_python, child_env, installed_version
-from bench.measure import Measurement, measure
+from bench.measure import Measurement, run_tool
+from bench.tool_outputs import canhgac_results
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import argparse
+    import subprocess
 
-ROOT = Path(__file__).resolve().parent.parent
 SUFFIX = "bench.gov.test"
 RESOLVER = "127.98.0.1"
 NS1, NS2 = "127.98.1.1", "127.98.2.1"
@@ -116,20 +110,10 @@ def build_zones(n: int) -> tuple[dict[str, str], list[str]]:
 
 
 def inventory_yaml(domains: list[str]) -> str:
-    lines = [
-        "version: 1",
-        'province: {code: BENCH, name: "Bench"}',
-        "scope: {public_suffixes: [gov.test], loopback_only: true}",
-        "agencies:",
-    ]
-    for i, d in enumerate(domains):
-        lines += [
-            f"  - code: A{i:04d}",
-            f'    name: "Agency {i}"',
-            "    kind: department",
-            f"    domains: [{{name: {d}, dkim_selectors: [mail2024]}}]",
-        ]
-    return "\n".join(lines) + "\n"
+    return harness.inventory(
+        (f"A{i:04d}", f"Agency {i}", f"domains: [{{name: {d}, dkim_selectors: [mail2024]}}]")
+        for i, d in enumerate(domains)
+    )
 
 
 def domain_families() -> list[str]:
@@ -145,28 +129,6 @@ def domain_families() -> list[str]:
 
     ids = (spec.id for spec in builtin_registry().for_kind(TargetKind.DOMAIN))
     return sorted({".".join(cid.split(".")[:2]) for cid in ids})
-
-
-def start_server(zones_path: Path, delay: float) -> tuple[subprocess.Popen[str], int, int]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.dns_server_proc",
-            str(zones_path),
-            ",".join((RESOLVER, NS1, NS2)),
-            str(delay),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().split()
-    if not line or line[0] != "READY":
-        proc.kill()
-        raise SystemExit("lab DNS server did not start")
-    return proc, int(line[1]), int(line[2].removeprefix("rcvbuf="))
 
 
 def udp_drops(port: int) -> int | None:
@@ -196,25 +158,22 @@ class Side:
     udp_drops: int | None
 
 
-def around(
-    server: subprocess.Popen[str], port: int, run: Callable[[], Measurement]
+def run_around(
+    server: subprocess.Popen[str], port: int, label: str, cmd: list[str], env: dict[str, str]
 ) -> tuple[Measurement, Side]:
-    proc = psutil.Process(server.pid)
-    cpu0, drops0 = sum(proc.cpu_times()[:2]), udp_drops(port)
-    m = run()
-    cpu1, drops1 = sum(proc.cpu_times()[:2]), udp_drops(port)
+    """Measure a tool's run, and the lab server's CPU and UDP drops during it."""
+    drops0 = udp_drops(port)
+    run = run_tool([psutil.Process(server.pid)], label, cmd, env=env)
+    drops1 = udp_drops(port)
     drops = None if drops0 is None or drops1 is None else drops1 - drops0
-    return m, Side(cpu1 - cpu0, drops)
+    return run.m, Side(run.lab_cpu_s, drops)
 
 
 def canhgac_statuses(path: Path) -> tuple[Counter[str], Counter[str]]:
     """Result statuses, and (check, reason) for every error result."""
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
-    if not path.exists():
-        return statuses, errors
-    for line in open(path, encoding="utf-8"):
-        r = json.loads(line)
+    for r in canhgac_results(path):
         statuses[r["status"]] += 1
         if r["status"] == "error":
             errors[f"{r['check_id']}: {r['error_reason']}"] += 1
@@ -256,20 +215,8 @@ def classify_cd_error(text: str) -> str:
     return text[:80]
 
 
-def write_section(path: Path, body: str) -> None:
-    begin, end = "<!-- bench:mail-domains:begin -->", "<!-- bench:mail-domains:end -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{begin}\n{body}\n{end}"
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench mail-domains")
+    ap = harness.options("mail-domains")
     ap.add_argument("--domains", type=int, default=500)
     ap.add_argument("--delay", type=float, default=0.05)
     ap.add_argument(
@@ -278,81 +225,48 @@ def main(argv: list[str]) -> int:
         default=None,
         help="how many domains checkdmarc checks (default: all); its wall time is scaled linearly",
     )
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory (inputs and both outputs)")
-    args = ap.parse_args(argv)
+    args = harness.parse(ap, argv, keep_help="keep the work directory (inputs and both outputs)")
     zones, domains = build_zones(args.domains)
-    work = Path(tempfile.mkdtemp(prefix="canhgac-bench-"))
+    kept = " (zones, inventory, canhgac.jsonl, checkdmarc.json)"
+    with harness.work_dir("canhgac-bench-", keep=args.keep, kept=kept) as work:
+        return scan_and_report(args, work, zones, domains)
+
+
+def scan_and_report(args: argparse.Namespace, work: Path, zones: dict[str, str], domains: list[str]) -> int:
     (work / "zones.json").write_text(json.dumps(zones))
     (work / "inventory.yaml").write_text(inventory_yaml(domains))
     cd_domains = domains[: args.checkdmarc_domains or len(domains)]
     (work / "domains.txt").write_text("\n".join(cd_domains))
-    print(f"work directory: {work}", flush=True)
     families = domain_families()
     cd_python = checkdmarc_python()  # its own venv (checkdmarc 6 needs cryptography>=50)
-    server, port, rcvbuf = start_server(work / "zones.json", args.delay)
-    env = dict(
-        os.environ,
-        CANHGAC_WORKSPACE=str(work / "ws"),
-        CANHGAC_BENCH_DNS_STATS=str(work / "canhgac-dns.json"),
-    )
+    server, port, rcvbuf = lab_procs.start_dns(work / "zones.json", (RESOLVER, NS1, NS2), str(args.delay))
+    env = harness.tool_env(work, CANHGAC_BENCH_DNS_STATS=str(work / "canhgac-dns.json"))
     try:
-        ours, ours_side = around(server, port, lambda: measure(
-            "canhgac scan",
-            [
-                sys.executable,
-                "-m",
-                "bench.run_canhgac",
-                "--lang",
-                "en",
-                "scan",
-                str(work / "inventory.yaml"),
-                "--resolver",
-                f"{RESOLVER}:{port}",
-                "--nameserver-port",
-                str(port),
-                "--no-store",
-                "--concurrency",
-                "500",
-                "--json-out",
-                str(work / "canhgac.jsonl"),
-                *(arg for f in families for arg in ("--family", f)),
-            ],
-            env=env,
-        ))
-        print(ours.row(), flush=True)
-        theirs, theirs_side = around(server, port, lambda: measure(
+        ours, ours_side = run_around(server, port, "canhgac scan", tools.canhgac_scan(
+            work / "inventory.yaml",
+            "--resolver", f"{RESOLVER}:{port}", "--nameserver-port", str(port), "--no-store",
+            "--concurrency", "500", "--json-out", str(work / "canhgac.jsonl"), *tools.families(families),
+        ), env)
+        theirs, theirs_side = run_around(
+            server, port,
             "checkdmarc" if len(cd_domains) == len(domains) else f"checkdmarc ({len(cd_domains)} domains)",
-            [
-                str(cd_python),
-                "-m",
-                "bench.run_checkdmarc",
-                str(work / "domains.txt"),
-                RESOLVER,
-                str(port),
-                str(work / "checkdmarc.json"),
-            ],
-            env=child_env(env),
-        ))
-        print(theirs.row(), flush=True)
+            [str(cd_python), "-m", "bench.run_checkdmarc", str(work / "domains.txt"), RESOLVER, str(port),
+             str(work / "checkdmarc.json")],
+            child_env(env),
+        )
     finally:
-        server.kill()
-        server.wait()
+        lab_procs.stop(server)
     statuses, errors = canhgac_statuses(work / "canhgac.jsonl")
     dns_path = work / "canhgac-dns.json"
     dns_stats = json.loads(dns_path.read_text()) if dns_path.exists() else {}
     cd_n, cd_summary = checkdmarc_summary(work / "checkdmarc.json")
-    run = Run(
+    result = Run(
         args, ours, theirs, ours_side, theirs_side, len(cd_domains), rcvbuf, families,
         statuses, errors, dns_stats, cd_n, cd_summary, installed_version(cd_python),
     )
-    body = render(run)
+    body = render(result)
     print(body)
-    write_section(args.out, body)
-    if args.keep:
-        print(f"kept {work} (zones, inventory, canhgac.jsonl, checkdmarc.json)")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+    report_md.write_section(args.out, "mail-domains", body)
     ok = ours.returncode == 0 and theirs.returncode == 0 and cd_n == len(cd_domains)
     return 0 if ok else 1
 
@@ -376,7 +290,7 @@ class Run:
 
 
 def _counts(c: Counter[str]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
+    return report_md.counts(c.most_common()) or "none"
 
 
 def render(run: Run) -> str:
@@ -413,15 +327,12 @@ def render(run: Run) -> str:
         [
             "## E-mail domain posture: canhgac vs checkdmarc",
             "",
-            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
-            f"({platform.processor() or platform.machine()}), Linux {platform.release()}, "
-            f"Python {platform.python_version()}, dnspython {dns.version.version}; checkdmarc "
+            report_md.machine_line(processor=True) + f", dnspython {dns.version.version}; checkdmarc "
             f"{run.cd_version} in its own virtualenv (bench/out/checkdmarc-venv).",
             "",
-            "Command: `python3 scripts/dev.py bench mail-domains --domains "
-            f"{n} --delay {args.delay}"
-            + (f" --checkdmarc-domains {cd_n}" if scaled else "")
-            + "`",
+            report_md.command_line(
+                "mail-domains", domains=n, delay=args.delay, checkdmarc_domains=cd_n if scaled else None
+            ),
             "",
             f"{n} synthetic agency domains served by the lab DNS server in its own process; "
             f"every answer delayed by {args.delay * 1000:.0f} ms. canhgac runs every domain check "
@@ -429,8 +340,7 @@ def render(run: Run) -> str:
             "checks, SMTP/IMAP/POP3/TLS/blocklists, are left out); checkdmarc runs its default domain checks with TLS probing off."
             + note,
             "",
-            "| tool | wall (s) | CPU (s) | peak RSS (MB) |",
-            "|---|---|---|---|",
+            *report_md.header("tool", "wall (s)", "CPU (s)", "peak RSS (MB)"),
             ours.row(),
             theirs.row(),
             *(

@@ -17,19 +17,14 @@ host. Postfix and Exim send the EHLO reply in one write; the benchmark's servers
 from __future__ import annotations
 
 import asyncio
-import json
-import ssl
-import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from canhgac.lab.pki import KeyKind, LabCA, server_context
+from bench.lab_procs import serve_plan
+from bench.lab_tls import tls_context
+from canhgac.lab.pki import KeyKind, LabCA
 from canhgac.lab.smtp_server import LabSmtpServer, _LabSmtp
-from canhgac.netguard import install_loopback_guard
-
-# The TLS profiles a host may have (bench/mail_servers.py picks one per host).
-LEGACY_CIPHERS = "ALL:@SECLEVEL=0"
 
 
 class _OneWriteReplies(_LabSmtp):
@@ -57,20 +52,6 @@ class BenchSmtpServer(LabSmtpServer):
         protocol = super()._protocol()
         protocol.__class__ = _OneWriteReplies
         return protocol
-
-
-def tls_context(profile: str, cert: tuple[str, str]) -> ssl.SSLContext:
-    if profile == "tls10":  # TLS 1.0 and everything after it, every cipher OpenSSL still has
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1, ciphers=LEGACY_CIPHERS)
-    if profile == "tls11":
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1_1, ciphers=LEGACY_CIPHERS)
-    if profile == "tls12only":
-        return server_context(cert, maximum_version=ssl.TLSVersion.TLSv1_2)
-    if profile == "tls13only":
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1_3)
-    if profile == "modern":  # Python's default: TLS 1.2 and 1.3
-        return server_context(cert)
-    raise ValueError(f"unknown TLS profile {profile!r}")
 
 
 def certificate(ca: LabCA, host: dict[str, Any]) -> tuple[str, str]:
@@ -109,9 +90,7 @@ async def serve(plan: list[dict[str, Any]], work: Path) -> None:
 
 
 def main() -> None:
-    install_loopback_guard()
-    plan = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    asyncio.run(serve(plan, Path(sys.argv[2])))
+    serve_plan(serve)
 
 
 if __name__ == "__main__":

@@ -20,30 +20,24 @@ names a service for is counted as "not in the evidence".
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
-import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from bench.measure import Measurement, measure
+from bench import harness, lab_procs, report_md, tools
+from bench.measure import ToolRun, run_tool
+from bench.tool_outputs import canhgac_results, nmap_open_ports
 
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    import argparse
+
 NETWORK = "127.88.1"
 RANGE = f"{NETWORK}.0/24"
-BEGIN, END = "<!-- bench:ports:begin -->", "<!-- bench:ports:end -->"
 
 # The lab's kinds: (canhgac.lab.services_lab.Plant value, the service both tools should name,
 # (its usual port, other ports it is also put on))
@@ -110,16 +104,7 @@ def port_list(size: int = 100) -> list[int]:
 
 
 def inventory_yaml() -> str:
-    return "\n".join([
-        "version: 1",
-        'province: {code: BENCH, name: "Bench"}',
-        "scope: {public_suffixes: [gov.test], loopback_only: true}",
-        "agencies:",
-        "  - code: PORTS",
-        '    name: "Ports bench agency"',
-        "    kind: department",
-        f"    ranges: [{RANGE}]",
-    ]) + "\n"
+    return harness.inventory([("PORTS", "Ports bench agency", f"ranges: [{RANGE}]")])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +120,7 @@ def canhgac_found(path: Path) -> tuple[Found, set[str], Counter[str], Counter[st
     opened: set[str] = set()
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
-    if not path.exists():
-        return services, opened, statuses, errors
-    for line in open(path, encoding="utf-8"):
-        r = json.loads(line)
+    for r in canhgac_results(path):
         statuses[r["status"]] += 1
         if r["status"] == "error":
             errors[r["check_id"]] += 1
@@ -161,28 +143,20 @@ def nmap_found(path: Path) -> tuple[Found, dict[str, str]]:
     """(port -> service, port -> nmap's own name/product as shown in the mapping table)."""
     out: Found = {}
     raw: dict[str, str] = {}
-    if not path.exists():
-        return out, raw
-    for host in ET.parse(path).getroot().iter("host"):
-        address = host.find("address").get("addr")  # type: ignore[union-attr]
-        for port in host.iter("port"):
-            state = port.find("state")
-            if state is None or state.get("state") != "open":
-                continue
-            where = f"{address}:{port.get('portid')}"
-            svc = port.find("service")
-            name = svc.get("name", "") if svc is not None else ""
-            product = svc.get("product", "") if svc is not None else ""
-            tunnel = svc.get("tunnel", "") if svc is not None else ""
-            shown = ("ssl/" if tunnel == "ssl" else "") + name + (f" ({product})" if product else "")
-            mapped = NMAP_NAMES.get(name, name)
-            if mapped == "http" and "elasticsearch" in product.lower():
-                mapped = "elasticsearch"
-            elif mapped == "http" and "docker" in product.lower():
-                mapped = "docker"
-            if tunnel == "ssl" and mapped == "http":
-                mapped = "https"
-            out[where], raw[where] = mapped, shown
+    for where, port in nmap_open_ports(path):
+        svc = port.find("service")
+        name = svc.get("name", "") if svc is not None else ""
+        product = svc.get("product", "") if svc is not None else ""
+        tunnel = svc.get("tunnel", "") if svc is not None else ""
+        shown = ("ssl/" if tunnel == "ssl" else "") + name + (f" ({product})" if product else "")
+        mapped = NMAP_NAMES.get(name, name)
+        if mapped == "http" and "elasticsearch" in product.lower():
+            mapped = "elasticsearch"
+        elif mapped == "http" and "docker" in product.lower():
+            mapped = "docker"
+        if tunnel == "ssl" and mapped == "http":
+            mapped = "https"
+        out[where], raw[where] = mapped, shown
     return out, raw
 
 
@@ -209,80 +183,39 @@ def _key(where: str) -> tuple[int, int]:
 # The run
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
-def lab_cpu(proc: psutil.Process) -> float:
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += sum(p.cpu_times()[:2])
-    return total
-
-
-@dataclass
-class ToolRun:
-    m: Measurement
-    lab_cpu_s: float
-
-
-def run_tool(lab: psutil.Process, label: str, cmd: list[str], **kw: Any) -> ToolRun:
-    cpu0 = lab_cpu(lab)
-    m = measure(label, cmd, **kw)
-    print(m.row(), flush=True)
-    return ToolRun(m, lab_cpu(lab) - cpu0)
-
-
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench ports")
+    ap = harness.options("ports")
     ap.add_argument("--addresses", type=int, default=36, help="lab addresses with services (at most 240)")
     ap.add_argument("--rate", type=float, default=1000, help="connection attempts per second, both tools")
     ap.add_argument("--no-default-nmap", action="store_true", help="skip nmap's default-timing run")
-    ap.add_argument("--timeout", type=float, default=300, help="per tool, seconds")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = ap.parse_args(argv)
+    args = harness.parse(ap, argv, timeout=300)
     if not 1 <= args.addresses <= 240:
         raise SystemExit("--addresses must be 1..240")
-    nmap = shutil.which("nmap")
-    if nmap is None:
-        raise SystemExit("nmap is not installed (Debian: apt-get install -y nmap)")
+    nmap = tools.nmap_path()
+    with harness.work_dir("canhgac-bench-ports-", keep=args.keep) as work:
+        return scan_and_report(args, work, nmap)
+
+
+def scan_and_report(args: argparse.Namespace, work: Path, nmap: str) -> int:
     plan = build_plan(args.addresses)
     ports = port_list()
     spec = ",".join(map(str, ports))
-    work = Path(tempfile.mkdtemp(prefix="canhgac-bench-ports-"))
-    print(f"work directory: {work}", flush=True)
     (work / "plan.json").write_text(json.dumps(plan))
     (work / "inventory.yaml").write_text(inventory_yaml())
-    env = dict(os.environ, CANHGAC_WORKSPACE=str(work / "ws"))
-    lab = subprocess.Popen([sys.executable, "-m", "bench.ports_lab_proc", str(work / "plan.json")],
-                           stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert lab.stdout is not None
-    ready = lab.stdout.readline().split()
-    if not ready or ready[0] != "READY":
-        lab.kill()
-        raise SystemExit("the lab did not start")
-    redis_kind = ready[2].replace("-", " ") if len(ready) > 2 else "?"
-    print(f"lab: {ready[1]} listeners on {args.addresses} addresses ({redis_kind})", flush=True)
-    labp = psutil.Process(lab.pid)
+    env = harness.tool_env(work)
+    lab, ready = lab_procs.start("the lab", "bench.ports_lab_proc", str(work / "plan.json"))
+    redis_kind = ready[1].replace("-", " ") if len(ready) > 1 else "?"
+    print(f"lab: {ready[0]} listeners on {args.addresses} addresses ({redis_kind})", flush=True)
+    labp = [psutil.Process(lab.pid)]
     rate = f"{args.rate:g}"
     assert RANGE.startswith("127.")
     nmap_cmd = [nmap, "-sT", "-sV", "-Pn", "-n", "-p", spec]
     runs: dict[str, ToolRun] = {}
     try:
-        runs["canhgac"] = run_tool(labp, "canhgac scan", [
-            sys.executable, "-m", "bench.run_canhgac", "--lang", "en", "scan", str(work / "inventory.yaml"),
-            "--family", "net", "--ports", spec, "--scan-rate", rate, "--no-store",
+        runs["canhgac"] = run_tool(labp, "canhgac scan", tools.canhgac_scan(
+            work / "inventory.yaml", "--family", "net", "--ports", spec, "--scan-rate", rate, "--no-store",
             "--json-out", str(work / "canhgac.jsonl"),
-        ], env=env, timeout=args.timeout)
+        ), env=env, timeout=args.timeout)
         runs["nmap"] = run_tool(labp, f"nmap -sT -sV --max-rate {rate}", [
             *nmap_cmd, "--max-rate", rate, "-oX", str(work / "nmap.xml"), RANGE,
         ], env=env, timeout=args.timeout)
@@ -291,13 +224,8 @@ def main(argv: list[str]) -> int:
                 *nmap_cmd, "-oX", str(work / "nmap-default.xml"), RANGE,
             ], env=env, timeout=args.timeout)
     finally:
-        lab.terminate()
-        try:
-            rest, _ = lab.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            lab.kill()
-            rest, _ = lab.communicate()
-    lab_errors = next((json.loads(line[7:]) for line in (rest or "").splitlines() if line.startswith("ERRORS ")), None)
+        rest = lab_procs.terminate(lab)
+    lab_errors = next((json.loads(line[7:]) for line in rest.splitlines() if line.startswith("ERRORS ")), None)
     ours, ours_open, statuses, errors = canhgac_found(work / "canhgac.jsonl")
     theirs, raw = nmap_found(work / "nmap.xml")
     default_theirs, _ = nmap_found(work / "nmap-default.xml")
@@ -305,19 +233,12 @@ def main(argv: list[str]) -> int:
     body = render(args, plan, ports, runs, ours, ours_open, statuses, errors, theirs, raw, default_theirs,
                   truth, redis_kind, _versions(nmap), lab_errors)
     print(body)
-    write_section(args.out, body)
-    if args.keep:
-        print(f"kept {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+    report_md.write_section(args.out, "ports", body)
     return 0 if all(r.m.returncode == 0 for r in runs.values()) else 1
 
 
 def _versions(nmap: str) -> dict[str, str]:
-    from importlib.metadata import version
-
-    first = subprocess.run([nmap, "--version"], capture_output=True, text=True, check=False).stdout
-    return {"nmap": first.split()[2] if first.startswith("Nmap version") else "?", "canhgac": version("canhgac")}
+    return {"nmap": tools.nmap_version(nmap), "canhgac": version("canhgac")}
 
 
 def _some(items: list[str], n: int = 12) -> str:
@@ -344,35 +265,32 @@ def render(
     rate = f"{args.rate:g}"
     unusual = sum(1 for s in plan if s["port"] != next(k[2][0] for k in KINDS if k[0] == s["kind"]))
     kinds = Counter(s["service"] for s in plan)
-    rows = ["| tool | wall (s) | CPU (s) | peak RSS (MB) | lab's CPU (s) |", "|---|---|---|---|---|"]
-    rows += [f"| {r.m.label} | {r.m.wall_s:.2f} | {r.m.cpu_s:.2f} | {r.m.peak_rss_mb:.0f} | {r.lab_cpu_s:.2f} |"
-             for r in runs.values()]
+    rows = report_md.header("tool", "wall (s)", "CPU (s)", "peak RSS (MB)", "lab's CPU (s)")
+    rows += [report_md.row(r.m.label, *r.m.figures(), f"{r.lab_cpu_s:.2f}") for r in runs.values()]
     ow = runs["canhgac"].m.wall_s
     ratio = f"**Ratio (wall): nmap at {rate}/s / canhgac {runs['nmap'].m.wall_s / ow:.2f}×"
     if "nmap-default" in runs:
         ratio += f"; nmap at its default timing / canhgac {runs['nmap-default'].m.wall_s / ow:.2f}×"
     ratio += (f".** CPU: canhgac {runs['canhgac'].m.cpu_s:.1f} s, nmap {runs['nmap'].m.cpu_s:.1f} s; "
               f"peak RSS: canhgac {runs['canhgac'].m.peak_rss_mb:.0f} MB, nmap {runs['nmap'].m.peak_rss_mb:.0f} MB.")
-    cmd_args = "" if args.addresses == 36 else f" --addresses {args.addresses}"
-    cmd_args += "" if args.rate == 1000 else f" --rate {rate}"
     lines = [
         "## Port scan and service identification: canhgac vs nmap -sT -sV",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Linux {platform.release()}, Python {platform.python_version()}, canhgac {versions['canhgac']}, "
-        f"Nmap {versions['nmap']} (Debian package).",
+        report_md.machine_line() + f", canhgac {versions['canhgac']}, Nmap {versions['nmap']} (Debian package).",
         "",
-        f"Command: `python3 scripts/dev.py bench ports{cmd_args}`",
+        report_md.command_line(
+            "ports", addresses=None if args.addresses == 36 else args.addresses, rate=None if args.rate == 1000 else rate
+        ),
         "",
         f"{RANGE} declared as one agency's range (scope `loopback_only`): 254 addresses × {len(ports)} ports. "
         f"The lab (the demo lab's responders, its own process) serves {len(plan)} services on "
         f"{args.addresses} addresses ({NETWORK}.11 on, 1 to 3 each), {unusual} of them on a port other "
-        "than their usual one: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+        "than their usual one: " + report_md.counts(kinds.most_common())
         + f". Redis: {redis_kind}. The port list is every port the lab may use plus common closed ones "
         f"({len(ports)} in all). Both tools get the same rate cap, {rate} connection attempts per second; "
         "nmap is also run at its default timing (no cap). The lab shares the 2 cores with the tool "
         "being measured; its CPU during each run is in the last column. Lab responders' internal errors: "
-        + (", ".join(f"{k} {v}" for k, v in lab_errors.items()) or "none" if lab_errors is not None else "unknown")
+        + (report_md.counts(lab_errors.items()) or "none" if lab_errors is not None else "unknown")
         + (" (the SSH responder raises `ProbeError` when a client closes before sending its identification "
            "line, as a connect scan does; see src/canhgac/lab/ssh_server.py)"
            if lab_errors and "SshResponder" in lab_errors else "") + ".",
@@ -388,14 +306,13 @@ def render(
         "",
         ratio,
         "",
-        f"canhgac result statuses: {', '.join(f'{k} {v}' for k, v in statuses.most_common())}"
-        + (f"; errors by check: {', '.join(f'{k} {v}' for k, v in errors.most_common())}" if errors else "")
+        f"canhgac result statuses: {report_md.counts(statuses.most_common())}"
+        + (f"; errors by check: {report_md.counts(errors.most_common())}" if errors else "")
         + ".",
         "",
         "### Open ports (per address:port)",
         "",
-        "| compared | both | only the first | only the second |",
-        "|---|---|---|---|",
+        *report_md.header("compared", "both", "only the first", "only the second"),
     ]
     ours_ports: Found = {w: "" for w in ours_open}
     pairs = [("canhgac vs nmap", ours_ports, theirs), ("canhgac vs lab plan", ours_ports, truth),
@@ -405,7 +322,7 @@ def render(
     notes = []
     for name, a, b in pairs:
         g = agree_ports(a, b)
-        lines.append(f"| {name} | {g.both} | {len(g.only_a or [])} | {len(g.only_b or [])} |")
+        lines.append(report_md.row(name, g.both, len(g.only_a or []), len(g.only_b or [])))
         if g.only_a or g.only_b:
             notes.append(f"- {name}: only the first {_some(g.only_a or [])}; only the second {_some(g.only_b or [])}")
     lines += ["", *notes] if notes else []
@@ -427,18 +344,17 @@ def render(
         "Mapping (what the lab planted, canhgac's name in the evidence, nmap's service name and product "
         "from the XML) with the ports per row:",
         "",
-        "| planted | canhgac | nmap | ports | agree |",
-        "|---|---|---|---|---|",
+        *report_md.header("planted", "canhgac", "nmap", "ports", "agree"),
     ]
     table: Counter[tuple[str, str, str, bool]] = Counter()
     for w in sorted(truth.keys() | ours_ports.keys() | theirs.keys(), key=_key):
         nm = raw.get(w, "—" if w not in theirs else "(no name)")
         nm_short = nm.split(" (")[0] + (" (" + nm.split(" (", 1)[1].split(" ")[0].rstrip(")") + ")"
                                         if " (" in nm else "")
-        a = ours.get(w, "—") if w in ours_ports or w in ours else "—"
-        table[(truth.get(w, "—"), a or "(not in evidence)", nm_short, bool(ours.get(w)) and ours.get(w) == theirs.get(w))] += 1
-    for (t, a, n, ok), count in sorted(table.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"| {t} | {a} | {n} | {count} | {'yes' if ok else 'no'} |")
+        name = ours.get(w, "—") if w in ours_ports or w in ours else "—"
+        table[(truth.get(w, "—"), name or "(not in evidence)", nm_short, bool(ours.get(w)) and ours.get(w) == theirs.get(w))] += 1
+    for (t, name, n, ok), count in sorted(table.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(report_md.row(t, name, n, count, "yes" if ok else "no"))
     if differ:
         lines += ["", "Different names: " + _some([f"{w} canhgac {ours[w]}, nmap {raw.get(w, '')}" for w in differ])]
     if missing:

@@ -22,19 +22,17 @@ Two things the lab's ``portal_server()`` does not offer, added here without touc
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import ssl
 import sys
 from pathlib import Path
 from typing import Any
 
+from bench.lab_procs import serve_plan
+from bench.lab_tls import tls_context
 from canhgac.lab.mail_lab import CertSpec, certificate, lab_ca
-from canhgac.lab.pki import KeyKind, server_context
+from canhgac.lab.pki import KeyKind
 from canhgac.lab.web_lab import LabWebServer, Plant, PortalPlan, PortalSite, WebRequest
-from canhgac.netguard import install_loopback_guard
 
-LEGACY_CIPHERS = "ALL:@SECLEVEL=0"
 HANDSHAKE_TIMEOUT = 10.0  # as the lab server's
 
 
@@ -78,20 +76,6 @@ class BenchPortalSite(PortalSite):
         if Extra.COOKIE_NO_HTTPONLY in self.extras:
             cookie = cookie.replace("; HttpOnly", "")
         return cookie
-
-
-def tls_context(profile: str, cert: tuple[str, str]) -> ssl.SSLContext:
-    if profile == "tls10":  # TLS 1.0 and everything after it, every cipher OpenSSL still has
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1, ciphers=LEGACY_CIPHERS)
-    if profile == "tls11":
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1_1, ciphers=LEGACY_CIPHERS)
-    if profile == "tls12only":
-        return server_context(cert, maximum_version=ssl.TLSVersion.TLSv1_2)
-    if profile == "tls13only":
-        return server_context(cert, minimum_version=ssl.TLSVersion.TLSv1_3)
-    if profile == "modern":  # the lab's default: TLS 1.2 and 1.3
-        return server_context(cert)
-    raise ValueError(f"unknown TLS profile {profile!r}")
 
 
 class BenchPortalServer(LabWebServer):
@@ -145,9 +129,7 @@ async def serve(plan: list[dict[str, Any]], work: Path) -> None:
 
 
 def main() -> None:
-    install_loopback_guard()
-    plan = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    asyncio.run(serve(plan, Path(sys.argv[2])))
+    serve_plan(serve)
 
 
 if __name__ == "__main__":
