@@ -7,7 +7,8 @@ this process:
   provider's range and the next scan's ``net.ports.new`` fails for that host only, naming the
   port; once the listener closes, the following scan marks the finding fixed;
 * provider: ``report --provider VNPTKG`` keeps only the hosts of the provider's declared range
-  (and their planted findings), and a non-provider is refused with exit 2;
+  (and their planted findings), the shares a null session listed and the ``sa`` login are in
+  the evidence, and a non-provider is refused with exit 2;
 * scope: with decoy listeners just outside the declared ranges on a scanned port, the scan
   contacts only declared addresses (every socket address it used is recorded) and no result
   names anything else.
@@ -32,7 +33,7 @@ from canhgac.engine.targets import TargetKind
 from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.services_lab import HOSTS as SERVICE_HOSTS
 from canhgac.lab.services_lab import PORTS as PLANT_PORTS
-from canhgac.lab.services_lab import PROVIDER_RANGE, declared_ranges
+from canhgac.lab.services_lab import PROVIDER_RANGE, Plant, declared_ranges
 from canhgac.reports.exports import ReportExport
 
 DRIFT = "net.ports.new"
@@ -53,7 +54,7 @@ QUICK_HOSTS = frozenset(
 )
 NETS = [ipaddress.ip_network(r) for ranges in declared_ranges().values() for r in ranges]
 # Just outside the declared ranges, listening on a scanned port: a scan that strays finds them.
-DECOYS = ("127.60.0.16", "127.59.255.255", "127.61.3.4", "127.61.2.5")
+DECOYS = ("127.60.0.32", "127.59.255.255", "127.61.3.4", "127.61.2.5")
 CONTACT_MARK = "E2E-SOCKET-CONTACT"
 
 # Under the reporting guard, also print every socket address the process uses (connect,
@@ -292,6 +293,21 @@ def test_the_provider_report_has_the_planted_findings_of_its_hosts(provider_view
     fails = [r for r in provider_view.report.report.results if r.status is Status.FAIL]
     assert {str(lifecycle[r.fingerprint]) for r in fails} == {"new"}  # from the one scan
     assert PROVIDER in provider_view.report.report.province.name
+
+
+def test_listed_shares_and_the_sa_login_are_the_servers_own_words(provider_view: ProviderView) -> None:
+    hosts = {p.plant: p.address for p in SERVICE_HOSTS}
+    results = {(r.check_id, r.target.name): r for r in provider_view.scan}
+    listed = results["net.smb.anonymous-shares", hosts[Plant.SMB_SHARES]]  # impacket's SMB server
+    assert listed.status is Status.FAIL and listed.message.values["shares"] == "CONGVAN, IPC$"
+    refused = results["net.smb.anonymous-shares", hosts[Plant.SMB]]  # the responder denying sessions
+    assert refused.status is Status.PASS, refused
+    (smb,) = refused.evidence["ports"]
+    assert "STATUS_ACCESS_DENIED" in smb["smb"]["share_detail"]
+    sa = results["net.database.empty-password", hosts[Plant.MSSQL]]
+    assert sa.status is Status.FAIL and sa.message.values["accounts"] == "1433 (mssql: sa)"
+    (sql,) = sa.evidence["ports"]
+    assert (sql["version"], sql["access"], sql["encryption"]) == ("15.0.2000", "open", "not supported")
 
 
 def test_a_non_provider_is_refused(provider_view: ProviderView) -> None:

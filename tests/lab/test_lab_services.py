@@ -23,6 +23,8 @@ import pytest
 
 from canhgac.lab import service_responders as sr
 from canhgac.lab import services_lab as sl
+from canhgac.lab.smb_server import LabSmbServer
+from canhgac.lab.tds_server import MssqlResponder
 
 NET_CHECKS = {
     "net.smb.exposed", "net.smb.v1", "net.smb.signing", "net.smb.anonymous-shares", "net.rdp.exposed",
@@ -82,15 +84,19 @@ def test_expected_follows_from_the_plans() -> None:
 
 def test_declared_ranges_hold_every_host_and_nothing_else_of_the_lab() -> None:
     ranges = sl.declared_ranges()
-    assert ranges["VNPTKG"] == ("127.60.0.0/28",)
+    assert ranges["VNPTKG"] == ("127.60.0.0/27",)
     for plan in sl.HOSTS:
         assert any(ipaddress.ip_address(plan.address) in ipaddress.ip_network(r) for r in ranges[plan.agency])
     networks = [ipaddress.ip_network(r) for rs in ranges.values() for r in rs]
     assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
     others = ("127.25.0.0/16", "127.44.0.0/16", "127.45.0.0/16", "127.46.0.0/16", "127.53.0.0/16")
     assert not any(n.overlaps(ipaddress.ip_network(o)) for n in networks for o in others)
-    # the SPF vendor's addresses (127.60.1-3.x) are DNS data only, outside the provider's /28
-    assert ipaddress.ip_address("127.60.1.97") not in ipaddress.ip_network("127.60.0.0/28")
+    # the SPF vendor's addresses (127.60.1-3.x) are DNS data only, outside the provider's /27
+    assert ipaddress.ip_address("127.60.1.97") not in ipaddress.ip_network("127.60.0.0/27")
+    # every provider host is a host address of its range: the scan skips network and broadcast
+    provider = ipaddress.ip_network(sl.PROVIDER_RANGE)
+    hosted = [ipaddress.ip_address(p.address) for p in sl.HOSTS if p.agency == "VNPTKG"]
+    assert set(hosted) <= set(provider.hosts())
 
 
 # --- SMB (impacket is the client) -------------------------------------------------------------
@@ -401,10 +407,10 @@ async def test_memcached_tcp_and_udp_answer_stats_and_refuse_writes(address: str
 
 
 # --- robustness and the whole lab -------------------------------------------------------------
-TCP_RESPONDERS: tuple[Callable[[str], sr.TcpResponder], ...] = (
+TCP_RESPONDERS: tuple[Callable[[str], sr.TcpResponder | LabSmbServer], ...] = (
     sr.SmbResponder, sr.FtpResponder, sr.TelnetResponder, sr.RdpResponder, sr.VncResponder, sr.RedisResponder,
     sr.MemcachedResponder, sr.SshBannerResponder, sl.MysqlResponder, sl.PostgresResponder, sl.MongoResponder,
-    sl.DnsTcpResolverResponder,
+    sl.DnsTcpResolverResponder, MssqlResponder, LabSmbServer,
 )
 
 

@@ -1,6 +1,6 @@
 """The demo province's exposed services: hosts in declared address ranges, one planted case each.
 
-The provider VNPTKG declares 127.60.0.0/28, where it hosts agencies' systems; three agencies
+The provider VNPTKG declares 127.60.0.0/27, where it hosts agencies' systems; three agencies
 declare a /30 of their own (:func:`declared_ranges`). Every host of :data:`HOSTS` runs exactly
 the services of its :class:`Plant` on their standard ports (root or a private network
 namespace; tests pass ``port=0`` and read :attr:`ServicesLab.ports`), so a scan of the ranges
@@ -8,8 +8,10 @@ must report exactly :data:`EXPECTED`. Hosts whose case is UDP-only (SNMP) also s
 HTTPS page on 443, so that the TCP port scan finds them. Redis is a real ``redis-server``
 started without a password (its default user limited to read commands by an ACL, so it can
 never be written to); :class:`~canhgac.lab.service_responders.RedisResponder` stands in when
-the binary is missing (:attr:`ServicesLab.redis_kind` says which). The database responders
-(MySQL, PostgreSQL, MongoDB) and the UDP agents (SNMP, DNS) are at the end of this module.
+the binary is missing (:attr:`ServicesLab.redis_kind` says which). The file server that lists
+its shares is impacket's real SMB server (:mod:`canhgac.lab.smb_server`), SQL Server a TDS
+responder (:mod:`canhgac.lab.tds_server`). The database responders (MySQL, PostgreSQL, MongoDB)
+and the UDP agents (SNMP, DNS) are at the end of this module.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from canhgac.lab.service_responders import (
     send,
 )
 from canhgac.lab.ssh_server import SshResponder
+from canhgac.lab.tds_server import MssqlResponder
 from canhgac.lab.web_lab import LabWebServer, WebAnswer, WebRequest
 
 
@@ -75,14 +78,18 @@ class Plant(StrEnum):
     MEMCACHED = "memcached"  # TCP and UDP 11211
     SSH_OLD = "openssh-7.4"  # a real key exchange, offering password authentication
     OLD_APACHE = "apache-2.4.49-8080"  # an admin page on 8080 with Server: Apache/2.4.49
+    SMB_SHARES = "smb-null-session-shares"  # 445: impacket's SMB server, shares listed to anyone
+    MSSQL = "mssql-sa-empty-password"  # 1433: SQL Server 2019, sa without a password, no TLS
 
 
 # Findings a scan of each host must report, and no others. Assumptions for the checks' authors:
 # Redis and MongoDB count as databases exposed; memcached and Elasticsearch do not; an empty
 # password is tried only on MySQL root, PostgreSQL postgres and MSSQL sa; OpenSSH 7.4 is older
 # than the configured minimum and the bundled data has no OpenSSH, Redis, MySQL, PostgreSQL,
-# MongoDB, Elasticsearch, Docker, vsftpd or memcached advisories; Apache 2.4.49 matches
-# CVE-2021-41773; HTTPS on 443 and the SSH banner alone raise nothing else.
+# MongoDB, Elasticsearch, Docker, vsftpd, memcached or SQL Server advisories; Apache 2.4.49 matches
+# CVE-2021-41773; HTTPS on 443 and the SSH banner alone raise nothing else. impacket's SMB server
+# (found by scanning it) accepts SMB1 "NT LM 0.12" and never requires signing (SMB1 security mode
+# 0x03, SMB2 0x01), and lists IPC$ and CONGVAN to a null session.
 PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.NOTHING: (),
     Plant.REDIS: ("net.redis.noauth", "net.database.exposed"),
@@ -101,6 +108,8 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.MEMCACHED: ("net.memcached.exposed",),
     Plant.SSH_OLD: ("net.ssh.outdated", "net.ssh.password-auth"),
     Plant.OLD_APACHE: ("net.service.vulnerable",),
+    Plant.SMB_SHARES: ("net.smb.exposed", "net.smb.v1", "net.smb.signing", "net.smb.anonymous-shares"),
+    Plant.MSSQL: ("net.database.exposed", "net.database.empty-password"),
 }
 # The (protocol, standard port) pairs each case listens on.
 PORTS: dict[Plant, tuple[tuple[str, int], ...]] = {
@@ -110,7 +119,7 @@ PORTS: dict[Plant, tuple[tuple[str, int], ...]] = {
     Plant.ELASTICSEARCH: (("tcp", 9200),), Plant.DOCKER: (("tcp", 2375),), Plant.VNC: (("tcp", 5900),),
     Plant.SNMP: (("udp", 161), ("tcp", 443)), Plant.OPEN_RESOLVER: (("tcp", 53), ("udp", 53)),
     Plant.MEMCACHED: (("tcp", 11211), ("udp", 11211)), Plant.SSH_OLD: (("tcp", 22),),
-    Plant.OLD_APACHE: (("tcp", 8080),),
+    Plant.OLD_APACHE: (("tcp", 8080),), Plant.SMB_SHARES: (("tcp", 445),), Plant.MSSQL: (("tcp", 1433),),
 }
 
 
@@ -122,7 +131,7 @@ class ServiceHostPlan:
     role: str  # what the host is, as an operator would name it
 
 
-PROVIDER_RANGE = "127.60.0.0/28"
+PROVIDER_RANGE = "127.60.0.0/27"
 HOSTS: tuple[ServiceHostPlan, ...] = (
     ServiceHostPlan("127.60.0.1", "VNPTKG", Plant.REDIS, "bộ đệm phiên cổng dịch vụ công"),
     ServiceHostPlan("127.60.0.2", "VNPTKG", Plant.SMB, "máy chủ chia sẻ tệp một cửa"),
@@ -138,6 +147,8 @@ HOSTS: tuple[ServiceHostPlan, ...] = (
     ServiceHostPlan("127.60.0.12", "VNPTKG", Plant.SNMP, "bộ chuyển mạch lõi"),
     ServiceHostPlan("127.60.0.13", "VNPTKG", Plant.OPEN_RESOLVER, "máy chủ DNS nội bộ"),
     ServiceHostPlan("127.60.0.14", "VNPTKG", Plant.MEMCACHED, "bộ đệm cổng thông tin"),
+    ServiceHostPlan("127.60.0.15", "VNPTKG", Plant.SMB_SHARES, "máy chủ lưu trữ công văn"),
+    ServiceHostPlan("127.60.0.16", "VNPTKG", Plant.MSSQL, "CSDL phần mềm quản lý bệnh viện"),
     ServiceHostPlan("127.61.2.1", "STTTT", Plant.NOTHING, "cổng kết nối liên thông"),  # the control
     ServiceHostPlan("127.61.3.1", "SYT", Plant.SSH_OLD, "máy chủ quản lý khám chữa bệnh"),
     ServiceHostPlan("127.61.6.1", "STC", Plant.OLD_APACHE, "trang quản trị phần mềm kế toán"),
@@ -227,11 +238,15 @@ def _server(plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: Se
         return RedisServerProcess(address, port, redis_binary, lab)
     if plant in (Plant.ELASTICSEARCH, Plant.DOCKER, Plant.OLD_APACHE):
         return LabWebServer(_SITES[plant], address=address, cert=None, http_port=port)
+    if plant is Plant.SMB_SHARES:
+        from canhgac.lab.smb_server import LabSmbServer  # impacket's server: only when a lab starts
+
+        return LabSmbServer(address, port)
     simple: dict[Plant, type[TcpResponder]] = {
         Plant.SMB: SmbResponder, Plant.FTP: FtpResponder, Plant.MYSQL: MysqlResponder,
         Plant.POSTGRES: PostgresResponder, Plant.MONGODB: MongoResponder, Plant.VNC: VncResponder,
         Plant.MEMCACHED: MemcachedResponder, Plant.SSH_OLD: SshResponder,
-        Plant.OPEN_RESOLVER: DnsTcpResolverResponder,
+        Plant.OPEN_RESOLVER: DnsTcpResolverResponder, Plant.MSSQL: MssqlResponder,
     }
     if plant is Plant.TELNET:
         return TelnetResponder(address, port, banner="Router VNPT-KG-BIEN-01 (Huawei AR2220)")

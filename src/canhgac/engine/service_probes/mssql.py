@@ -60,6 +60,7 @@ async def probe_mssql(conn: Conn, port: int) -> ServiceReading | None:
 
 
 def _login(address: str, port: int, timeout: float, holder: dict[str, Any]) -> tuple[bool, str]:
+    """(LOGINACK received, the server's last error as "number: text", "" when it sent none)."""
     from impacket import tds  # type: ignore[import-untyped]
 
     client = tds.MSSQL(address, port)
@@ -67,10 +68,11 @@ def _login(address: str, port: int, timeout: float, holder: dict[str, Any]) -> t
     client.connect(timeout=timeout)
     try:
         ok = bool(client.login(None, "sa", ""))
+        replies = client.replies if isinstance(client.replies, dict) else {}
         message = ""
-        for key in (tds.TDS_ERROR_TOKEN,):
-            for reply in client.replies.get(key, []):
-                message = reply["MsgText"].decode("utf-16le", errors="replace")[:160]
+        for reply in replies.get(tds.TDS_ERROR_TOKEN, []):
+            text = reply["MsgText"].decode("utf-16le", errors="replace")[:160]
+            message = f"{reply['Number']}: {text}"
         return ok, message
     finally:
         client.disconnect()
@@ -96,4 +98,6 @@ async def mssql_empty_sa(
         return Access.UNKNOWN, f"login not completed: {type(exc).__name__}: {str(exc)[:160]}"
     if ok:
         return Access.OPEN, "sa logged in with an empty password"
-    return Access.PROTECTED, f"login for sa refused: {message}".strip(": ")
+    if not message:  # neither LOGINACK nor an error: the reply was not a login answer
+        return Access.UNKNOWN, "login not completed: the reply held neither LOGINACK nor an error"
+    return Access.PROTECTED, f"login for sa refused: error {message}"
