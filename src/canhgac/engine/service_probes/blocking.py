@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -17,6 +18,9 @@ from typing import TypeVar
 from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
 
 T = TypeVar("T")
+# impacket logs what it meets in a server's answers (unknown tokens, failed parses) at error
+# level; those are facts the probe reports, not errors of canhgac: keep them out of stderr.
+logging.getLogger("impacket").setLevel(logging.CRITICAL)
 
 
 async def run_blocking(call: Callable[[], T], deadline: float, abort: Callable[[], None]) -> T:
@@ -42,10 +46,13 @@ async def run_blocking(call: Callable[[], T], deadline: float, abort: Callable[[
             loop.call_soon_threadsafe(settle, result, None)
 
     threading.Thread(target=work, name="canhgac-probe", daemon=True).start()
+    limit = asyncio.timeout(deadline)
     try:
-        async with asyncio.timeout(deadline):
+        async with limit:
             return await asyncio.shield(future)
     except TimeoutError as exc:
+        if not limit.expired():  # the library's own socket timeout (socket.timeout is TimeoutError)
+            raise ProbeError(ProbeFailure.TIMEOUT, f"no reply within the read timeout: {exc}") from exc
         with contextlib.suppress(Exception):
             abort()
         raise ProbeError(ProbeFailure.DEADLINE, f"no answer within {deadline:g}s") from exc
