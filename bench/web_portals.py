@@ -54,6 +54,9 @@ FAMILIES = ("web.headers", "web.cookies", "web.hsts", "web.https", "web.tls")
 # The families whose collector makes no TLS analysis (web.hsts and web.https share theirs with
 # web.tls, which analyses TLS on every address): the nearest canhgac gets to the Observatory's work
 HTTP_FAMILIES = ("web.headers", "web.cookies")
+# sslyze's side: the TLS checks alone (their collector also fetches the http:// and https:// entry
+# and looks up CAA, which sslyze does not do)
+TLS_FAMILIES = ("web.tls",)
 
 COOKIES = ("PHPSESSID", "JSESSIONID", "ASP.NET_SessionId", "")  # "": a Joomla-style 32-hex name
 # The planted cases, (case, every, at): portal N has the case when N % every == at
@@ -201,6 +204,7 @@ def scan_and_report(args: argparse.Namespace, work: Path, plan: list[dict[str, A
     try:
         ours = canhgac("canhgac scan", FAMILIES, "canhgac.jsonl")
         ours_http = canhgac("canhgac scan, web.headers + web.cookies", HTTP_FAMILIES, "canhgac-http.jsonl")
+        ours_tls = canhgac("canhgac scan, web.tls", TLS_FAMILIES, "canhgac-tls.jsonl")
         obs = run_tool(
             procs,
             "HTTP Observatory" + report_md.subset(obs_plan, plan, "portals"),
@@ -255,6 +259,7 @@ def scan_and_report(args: argparse.Namespace, work: Path, plan: list[dict[str, A
         plan=plan,
         ours=ours,
         ours_http=ours_http,
+        ours_tls=ours_tls,
         obs=obs,
         cli=cli,
         sslyze=sslyze,
