@@ -17,17 +17,11 @@ import dns.rdata
 import dns.rdataset
 import dns.rrset
 
+from canhgac.engine.checks.lookups import caa_evidence, judge_caa
 from canhgac.engine.collectors.zone import AxfrState, ProbeState, ServerProbe, ZoneFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import (
-    ErrorReason,
-    Outcome,
-    errored,
-    failed,
-    not_applicable,
-    passed,
-)
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
 
 ASN_NOTE = "not assessed: no ASN data is available offline"
@@ -297,25 +291,8 @@ def ns_diversity(facts: ZoneFacts, params: CheckParams) -> Outcome:
 
 # --- CAA ------------------------------------------------------------------------------------
 
-_ISSUE_TAGS = ("issue", "issuewild")
-
-
 @check("dns.caa.present", target=TargetKind.DOMAIN, needs=ZoneFacts)
 def caa_present(facts: ZoneFacts, params: CheckParams) -> Outcome:
     if (na := _not_apex(facts)) is not None:
         return na
-    caa = facts.caa
-    evidence: dict[str, Any] = {
-        "lookups": [{"name": lk.name, "status": lk.status.value} for lk in caa.lookups],
-        "owner": caa.owner,
-        "records": list(caa.records),
-    }
-    if caa.failure is not None:
-        return errored(caa.failure.error_reason, f"CAA {caa.failed_at}: {caa.failure.value}", evidence)
-    if not caa.owner:
-        return failed("missing", evidence, domain=facts.domain)
-    records = " | ".join(caa.records)
-    tags = {r.split()[1].lower() for r in caa.records if len(r.split()) > 2}
-    if not tags.intersection(_ISSUE_TAGS):
-        return failed("no-issue-property", evidence, owner=caa.owner, records=records)
-    return passed("present", evidence, owner=caa.owner, records=records)
+    return judge_caa(facts.caa, caa_evidence(facts.caa), missing={"domain": facts.domain})

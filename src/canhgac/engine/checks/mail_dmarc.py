@@ -6,6 +6,8 @@ every check here judges the record discovery settled on.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from canhgac.engine.checks.lookups import lookup_error
@@ -31,14 +33,22 @@ def _evidence(discovery: DmarcDiscovery, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _found(discovery: DmarcDiscovery) -> Outcome | DmarcRecord:
+    """The record discovery settled on, usable or not; without one, the outcome of every check
+    but present: an error when discovery failed, else not applicable."""
+    if discovery.state == "error":
+        return _discovery_error(discovery)
+    if discovery.record is None:
+        return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    return discovery.record
+
+
 def _record(facts: DmarcFacts) -> Outcome | tuple[DmarcRecord, DmarcDiscovery]:
     """The usable record, or the outcome every check but present/syntax gives without one."""
     discovery = facts.discovery
-    if discovery.state == "error":
-        return _discovery_error(discovery)
-    record = discovery.record
-    if record is None:
-        return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    record = _found(discovery)
+    if isinstance(record, Outcome):
+        return record
     if not record.usable:
         return not_applicable("unparsable", _evidence(discovery), record=record.text[:200])
     return record, discovery
@@ -54,6 +64,31 @@ def _own_record(facts: DmarcFacts) -> Outcome | tuple[DmarcRecord, DmarcDiscover
     if discovery.inherited:
         return not_applicable("inherited", _evidence(discovery), source=discovery.record_domain)
     return found
+
+
+Check = Callable[[DmarcFacts, CheckParams], Outcome]
+RecordJudge = Callable[[DmarcFacts, DmarcRecord, DmarcDiscovery], Outcome]
+
+
+def _judge_with(find: Callable[[DmarcFacts], Outcome | tuple[DmarcRecord, DmarcDiscovery]],
+                judge: RecordJudge) -> Check:
+    @functools.wraps(judge)
+    def run(facts: DmarcFacts, params: CheckParams) -> Outcome:
+        found = find(facts)
+        return found if isinstance(found, Outcome) else judge(facts, *found)
+
+    return run
+
+
+def _on_record(judge: RecordJudge) -> Check:
+    """A check of the record discovery settled on, which the judge is given; without a usable
+    record the check gives ``_record``'s outcome and the judge is not asked."""
+    return _judge_with(_record, judge)
+
+
+def _on_own_record(judge: RecordJudge) -> Check:
+    """Like ``_on_record``, for the checks of the record's content (see ``_own_record``)."""
+    return _judge_with(_own_record, judge)
 
 
 def _effective_policy(record: DmarcRecord, discovery: DmarcDiscovery) -> str:
@@ -84,11 +119,9 @@ def dmarc_present(facts: DmarcFacts, params: CheckParams) -> Outcome:
 def dmarc_syntax(facts: DmarcFacts, params: CheckParams) -> Outcome:
     """A malformed record may be ignored by receivers (RFC 7489 6.3, 6.6.3)."""
     discovery = facts.discovery
-    if discovery.state == "error":
-        return _discovery_error(discovery)
-    record = discovery.record
-    if record is None:
-        return not_applicable("no-record", {"lookup": discovery.lookup.as_evidence()})
+    record = _found(discovery)
+    if isinstance(record, Outcome):
+        return record
     if discovery.inherited:
         return not_applicable("inherited", _evidence(discovery), source=discovery.record_domain)
     evidence = _evidence(discovery, problems=[p.as_evidence() for p in record.problems],
@@ -100,12 +133,9 @@ def dmarc_syntax(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 @check("mail.dmarc.policy", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_record
+def dmarc_policy(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """p=none only monitors: forged mail is still delivered."""
-    found = _record(facts)
-    if isinstance(found, Outcome):
-        return found
-    record, discovery = found
     policy = _effective_policy(record, discovery)
     evidence = _evidence(discovery, policy=policy)
     if policy == "none":
@@ -114,17 +144,14 @@ def dmarc_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 @check("mail.dmarc.subdomain-policy", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_subdomain_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_own_record
+def dmarc_subdomain_policy(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """An organisational record's sp= must not be weaker than its p=.
 
     sp= only acts in the organisational domain's record (RFC 7489 6.3); a subdomain's own
     record is not applicable, as its sp= never governs anything, and an inherited record is
     judged on the organisational domain itself.
     """
-    found = _own_record(facts)
-    if isinstance(found, Outcome):
-        return found
-    record, discovery = found
     if facts.domain != facts.org_domain:
         return not_applicable("subdomain-record", _evidence(discovery), org_domain=facts.org_domain)
     p = record.applied_policy or "none"
@@ -136,12 +163,9 @@ def dmarc_subdomain_policy(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 @check("mail.dmarc.pct", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_pct(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_own_record
+def dmarc_pct(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """pct below 100 leaves the rest of the forged mail under the next weaker policy."""
-    found = _own_record(facts)
-    if isinstance(found, Outcome):
-        return found
-    record, discovery = found
     policy = _effective_policy(record, discovery)
     evidence = _evidence(discovery, pct=record.pct, policy=policy)
     if policy == "none":
@@ -154,12 +178,9 @@ def dmarc_pct(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 @check("mail.dmarc.reporting", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_reporting(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_own_record
+def dmarc_reporting(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """Aggregate reports are how an agency sees who sends mail in its name."""
-    found = _own_record(facts)
-    if isinstance(found, Outcome):
-        return found
-    record, discovery = found
     addresses = [u.address for u in record.rua]
     evidence = _evidence(discovery, rua=addresses)
     if not record.rua_present:
@@ -174,12 +195,9 @@ def _lookup_error(lookups: list[Lookup | None], evidence: dict[str, Any]) -> Out
 
 
 @check("mail.dmarc.external-auth", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_external_auth(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_own_record
+def dmarc_external_auth(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """Receivers drop reports to another organisation that did not authorise them (RFC 7489 7.1)."""
-    found = _own_record(facts)
-    if isinstance(found, Outcome):
-        return found
-    _, discovery = found
     external = [d for d in facts.destinations if d.external]
     evidence = _evidence(discovery, destinations=[d.as_evidence() for d in external])
     if not external:
@@ -196,12 +214,9 @@ def dmarc_external_auth(facts: DmarcFacts, params: CheckParams) -> Outcome:
 
 
 @check("mail.dmarc.dangling", target=TargetKind.DOMAIN, needs=DmarcFacts)
-def dmarc_dangling(facts: DmarcFacts, params: CheckParams) -> Outcome:
+@_on_own_record
+def dmarc_dangling(facts: DmarcFacts, record: DmarcRecord, discovery: DmarcDiscovery) -> Outcome:
     """Reports sent to a dead domain are lost, or read by whoever registers it."""
-    found = _own_record(facts)
-    if isinstance(found, Outcome):
-        return found
-    _, discovery = found
     dests = list(facts.destinations)
     dead = [d for d in dests if d.receives_mail is False]
     evidence = _evidence(discovery, destinations=[

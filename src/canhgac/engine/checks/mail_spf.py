@@ -8,21 +8,15 @@ built from sender macros) turns a would-be pass into an error, never into a pass
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from canhgac.engine.collectors.spf import Reach, SpfFacts, SpfNode, Stop
+from canhgac.engine.collectors.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
 from canhgac.engine.dns import DnsStatus
-from canhgac.engine.mailauth.spf import DNS_TERMS, Mechanism, Qualifier
+from canhgac.engine.mailauth.spf import DNS_TERMS, Mechanism, Qualifier, Term
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import (
-    ErrorReason,
-    Outcome,
-    errored,
-    failed,
-    not_applicable,
-    passed,
-)
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
 
 MAX_LISTED = 30  # items listed in evidence; the count is always given in full
@@ -130,8 +124,7 @@ def _effective_policy(root: SpfNode) -> tuple[str, list[str], SpfNode]:
 
 @check("mail.spf.policy", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_policy(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     policy, chain, last = _effective_policy(facts.root)
     evidence = _evidence(facts, policy=policy, chain=chain)
@@ -189,8 +182,7 @@ def _find_pass_all(node: SpfNode) -> tuple[list[str] | None, bool]:
 
 @check("mail.spf.pass-all", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_pass_all(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     found, unknown = _find_pass_all(facts.root)
     if found is not None:
@@ -200,21 +192,23 @@ def spf_pass_all(facts: SpfFacts, params: CheckParams) -> Outcome:
     return passed("pass", _evidence(facts))
 
 
-def _dns_terms(facts: SpfFacts) -> list[str]:
-    """Every reached term that costs a DNS lookup, as ``domain: term``, in tree order."""
-    out: list[str] = []
+def _reached(facts: SpfFacts) -> Iterator[tuple[SpfNode, Term]]:
+    """Every term an evaluation can reach in the tree's usable records, with its node, in tree order."""
     for _, node in facts.root.walk():
         record = node.usable
         if record is not None:
-            out.extend(f"{node.domain}: {t.text}" for _, t in record.reachable()
-                       if t.name in DNS_TERMS)
-    return out
+            for _, term in record.reachable():
+                yield node, term
+
+
+def _dns_terms(facts: SpfFacts) -> list[str]:
+    """Every reached term that costs a DNS lookup, as ``domain: term``, in tree order."""
+    return [f"{node.domain}: {t.text}" for node, t in _reached(facts) if t.name in DNS_TERMS]
 
 
 @check("mail.spf.lookup-limit", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_lookup_limit(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     terms = _dns_terms(facts)
     limit = params.spf_max_dns_lookups
@@ -231,6 +225,12 @@ def spf_lookup_limit(facts: SpfFacts, params: CheckParams) -> Outcome:
     if mx_heavy:
         return failed("mx-too-many", evidence, term=mx_heavy[0][0], count=mx_heavy[0][1])
     return _blocked(facts) or passed("pass", evidence, count=len(terms), limit=limit)
+
+
+def _lookup_failed(failures: list[tuple[str, DnsStatus]], evidence: dict[str, Any]) -> Outcome:
+    """The error for the first of the failed lookups (from ``_voids``)."""
+    line, status = failures[0]
+    return errored(status.error_reason, f"lookup failed: {line}", evidence)
 
 
 def _voids(facts: SpfFacts) -> tuple[list[str], list[tuple[str, DnsStatus]]]:
@@ -253,8 +253,7 @@ def _voids(facts: SpfFacts) -> tuple[list[str], list[tuple[str, DnsStatus]]]:
 
 @check("mail.spf.void-lookups", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_void_lookups(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     voids, failures = _voids(facts)
     limit = params.spf_max_void_lookups
@@ -263,8 +262,7 @@ def spf_void_lookups(facts: SpfFacts, params: CheckParams) -> Outcome:
     if len(voids) > limit:
         return failed("too-many", evidence, count=len(voids), limit=limit)
     if failures:
-        line, status = failures[0]
-        return errored(status.error_reason, f"lookup failed: {line}", evidence)
+        return _lookup_failed(failures, evidence)
     if facts.truncated:
         return errored(ErrorReason.POLICY, "the collection hit its hard cap", evidence)
     return _blocked(facts) or passed("pass", evidence, count=len(voids), limit=limit)
@@ -272,12 +270,9 @@ def spf_void_lookups(facts: SpfFacts, params: CheckParams) -> Outcome:
 
 @check("mail.spf.ptr", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_ptr(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
-    uses = [f"{node.domain}: {t.text}" for _, node in facts.root.walk()
-            if (record := node.usable) is not None
-            for _, t in record.reachable() if t.name == "ptr"]
+    uses = [f"{node.domain}: {t.text}" for node, t in _reached(facts) if t.name == "ptr"]
     if uses:
         return failed("used", _evidence(facts, terms=_listed(uses)), term=uses[0])
     return _blocked(facts) or passed("pass", _evidence(facts))
@@ -285,8 +280,7 @@ def spf_ptr(facts: SpfFacts, params: CheckParams) -> Outcome:
 
 @check("mail.spf.loop", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_loop(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     for path, node in facts.root.walk():
         if node.stop is Stop.LOOP:
@@ -299,14 +293,12 @@ def spf_loop(facts: SpfFacts, params: CheckParams) -> Outcome:
 @check("mail.spf.broad-range", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_broad_range(facts: SpfFacts, params: CheckParams) -> Outcome:
     """Judges the agency's own records only: a provider's ranges are the provider's business."""
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     widest = {"ip4": params.spf_broadest_ipv4_prefix, "ip6": params.spf_broadest_ipv6_prefix}
-    broad = [f"{node.domain}: {t.text}" for _, node in facts.root.walk()
-             if node.registrable == facts.root.registrable and (record := node.usable) is not None
-             for _, t in record.reachable()
-             if isinstance(t, Mechanism) and t.qualifier is Qualifier.PASS
+    broad = [f"{node.domain}: {t.text}" for node, t in _reached(facts)
+             if node.registrable == facts.root.registrable
+             and isinstance(t, Mechanism) and t.qualifier is Qualifier.PASS
              and t.name in widest and (t.prefix or 0) < widest[t.name]]
     evidence = _evidence(facts, broad_terms=_listed(broad), ipv4_limit=widest["ip4"],
                          ipv6_limit=widest["ip6"])
@@ -315,25 +307,26 @@ def spf_broad_range(facts: SpfFacts, params: CheckParams) -> Outcome:
     return _blocked(facts, own_only=True) or passed("pass", evidence)
 
 
+def _dangling_entry(found: SpfNode | TermLookup, name: str) -> dict[str, str]:
+    return {"term": found.term, "name": name, "status": found.status.value,
+            "registrable": found.registrable,
+            "registrable_status": (found.registrable_status or DnsStatus.OK).value}
+
+
 def _dangling(facts: SpfFacts) -> list[dict[str, str]]:
+    """Included or redirected domains without a record, and term lookups answered NXDOMAIN."""
     out: list[dict[str, str]] = []
     for _, node in facts.root.walk():
         if node.reach is not Reach.ROOT and node.fetched and not node.status.is_failure \
                 and not node.records:
-            out.append({"term": node.term, "name": node.domain, "status": node.status.value,
-                        "registrable": node.registrable,
-                        "registrable_status": (node.registrable_status or DnsStatus.OK).value})
-        out.extend({"term": lk.term, "name": lk.name, "status": lk.status.value,
-                    "registrable": lk.registrable,
-                    "registrable_status": (lk.registrable_status or DnsStatus.OK).value}
-                   for lk in node.lookups if lk.status is DnsStatus.NXDOMAIN)
+            out.append(_dangling_entry(node, node.domain))
+        out.extend(_dangling_entry(lk, lk.name) for lk in node.lookups if lk.status is DnsStatus.NXDOMAIN)
     return out
 
 
 @check("mail.spf.dangling", target=TargetKind.DOMAIN, needs=SpfFacts)
 def spf_dangling(facts: SpfFacts, params: CheckParams) -> Outcome:
-    gate = _gate(facts)
-    if gate is not None:
+    if (gate := _gate(facts)) is not None:
         return gate
     items = _dangling(facts)
     evidence = _evidence(facts, dangling=items[:MAX_LISTED])
@@ -344,6 +337,5 @@ def spf_dangling(facts: SpfFacts, params: CheckParams) -> Outcome:
         return failed("dangling", evidence, name=items[0]["name"], count=len(items))
     failures = _voids(facts)[1]
     if failures:
-        line, status = failures[0]
-        return errored(status.error_reason, f"lookup failed: {line}", evidence)
+        return _lookup_failed(failures, evidence)
     return _blocked(facts) or passed("pass", evidence)

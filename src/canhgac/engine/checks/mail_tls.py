@@ -9,35 +9,20 @@ mailbox checks speak about missing STARTTLS).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from canhgac.engine.collectors.mail_tls import MailTlsFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, not_applicable
+from canhgac.engine.results import Outcome, not_applicable
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.tls import TlsFacts
 from canhgac.engine.tls import judge as j
 
-Judge = Callable[[TlsFacts, CheckParams], j.Verdict]
 
-
-def over_endpoints(facts: MailTlsFacts, judge: Judge, params: CheckParams) -> Outcome:
+def over_endpoints(facts: MailTlsFacts, judge: j.Judge, params: CheckParams) -> Outcome:
     """One outcome for the host from the verdicts on each of its TLS endpoints."""
-    verdicts = [(endpoint, judge(endpoint, params)) for endpoint in facts.endpoints]
-    evidence: dict[str, Any] = {
-        **facts.as_evidence(),
-        "endpoints": [{**e.as_evidence(), "verdict": v.state.value, **v.evidence} for e, v in verdicts],
-    }
-    if not facts.addresses:
-        return not_applicable("no-address", evidence, host=facts.host)
-    if not verdicts and facts.out_of_scope:
-        outside = ", ".join(facts.out_of_scope)
-        return errored(ErrorReason.OUT_OF_SCOPE, f"addresses outside the scope: {outside}", evidence)
-    if not verdicts:
-        return not_applicable("no-tls", evidence, host=facts.host)
-    return j.combine(verdicts, evidence, facts.host)
+    return j.over_endpoints(
+        facts, facts.endpoints, judge, params, outside=facts.out_of_scope,
+        none=lambda evidence: not_applicable("no-tls", evidence, host=facts.host),
+    )
 
 
 @check("mail.tls.protocols", target=TargetKind.MAIL_HOST, needs=MailTlsFacts)

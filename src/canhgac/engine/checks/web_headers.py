@@ -8,6 +8,7 @@ first X-Frame-Options, the last known Referrer-Policy token, cookies as RFC 6265
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from canhgac.engine.collectors.web_headers import CORS_PROBE_ORIGIN, WebHeaderFacts
@@ -38,6 +39,15 @@ def _no_page(facts: WebHeaderFacts) -> Outcome | None:
         return None
     reason = page.error.error_reason if page.error is not None else ErrorReason.PROTOCOL
     return errored(reason, f"{page.url}: {page.error} {page.detail}".strip(), {"page": page.as_evidence()})
+
+
+def _one_value(value: str, accepted: bool, evidence: Mapping[str, Any], url: str, **how: str) -> Outcome:
+    """A header that takes one value: pass when ``accepted``, else invalid when set, else missing."""
+    if accepted:
+        return passed("pass", evidence, url=url, **how)
+    if value:
+        return failed("invalid", evidence, url=url, value=value[:100])
+    return failed("missing", evidence, url=url)
 
 
 def meta_values(page: WebResponse, attribute: str, value: str) -> list[str]:
@@ -117,11 +127,8 @@ def frame(facts: WebHeaderFacts, params: CheckParams) -> Outcome:
         return passed("pass", evidence, url=page.final_url, how="CSP frame-ancestors")
     if ancestors:
         return failed("wildcard", evidence, url=page.final_url, sources=" ".join(wild[0]))
-    if xfo.upper() in ("DENY", "SAMEORIGIN"):
-        return passed("pass", evidence, url=page.final_url, how=f"X-Frame-Options {xfo.upper()}")
-    if xfo:
-        return failed("invalid", evidence, url=page.final_url, value=xfo[:100])
-    return failed("missing", evidence, url=page.final_url)
+    return _one_value(xfo, xfo.upper() in ("DENY", "SAMEORIGIN"), evidence, page.final_url,
+                      how=f"X-Frame-Options {xfo.upper()}")
 
 
 @check("web.headers.content-type-options", target=TargetKind.URL, needs=WebHeaderFacts)
@@ -132,11 +139,7 @@ def content_type_options(facts: WebHeaderFacts, params: CheckParams) -> Outcome:
     page = facts.page
     value = (page.header("x-content-type-options") or "").strip()
     evidence = {"url": page.final_url, "value": value}
-    if value.lower() == "nosniff":
-        return passed("pass", evidence, url=page.final_url)
-    if value:
-        return failed("invalid", evidence, url=page.final_url, value=value[:100])
-    return failed("missing", evidence, url=page.final_url)
+    return _one_value(value, value.lower() == "nosniff", evidence, page.final_url)
 
 
 @check("web.headers.referrer-policy", target=TargetKind.URL, needs=WebHeaderFacts)

@@ -8,23 +8,20 @@ whose HTTPS port is closed everywhere is not applicable (web.https.available fai
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from canhgac.engine.checks.lookups import caa_evidence, judge_caa
 from canhgac.engine.collectors.web_transport import WebTransportFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.tls import TlsFacts
 from canhgac.engine.tls import judge as j
 from canhgac.engine.web import FetchError, WebResponse
 
 HSTS_MIN_MAX_AGE = 15_552_000  # 180 days: the usual floor (and what preload lists require at least)
-_ISSUE_TAGS = ("issue", "issuewild")
-Judge = Callable[[TlsFacts, CheckParams], j.Verdict]
 
 
 def _unanswered(facts: WebTransportFacts, response: WebResponse) -> Outcome:
@@ -124,39 +121,18 @@ def hsts(facts: WebTransportFacts, params: CheckParams) -> Outcome:
 @check("web.caa", target=TargetKind.URL, needs=WebTransportFacts)
 def caa(facts: WebTransportFacts, params: CheckParams) -> Outcome:
     """A CAA set (found climbing from the host, RFC 8659) names who may issue its certificates."""
-    found = facts.caa
-    evidence: dict[str, Any] = {
-        "host": facts.host,
-        "lookups": [{"name": lk.name, "status": lk.status.value} for lk in found.lookups],
-        "owner": found.owner,
-        "records": list(found.records),
-    }
-    if found.failure is not None:
-        return errored(found.failure.error_reason, f"CAA {found.failed_at}: {found.failure.value}", evidence)
-    if not found.owner:
-        return failed("missing", evidence, host=facts.host)
-    records = " | ".join(found.records)
-    tags = {r.split()[1].lower() for r in found.records if len(r.split()) > 2}
-    if not tags.intersection(_ISSUE_TAGS):
-        return failed("no-issue-property", evidence, owner=found.owner, records=records)
-    return passed("present", evidence, owner=found.owner, records=records, host=facts.host)
+    evidence = {"host": facts.host, **caa_evidence(facts.caa)}
+    return judge_caa(facts.caa, evidence, missing={"host": facts.host}, present={"host": facts.host})
 
 
-def over_endpoints(facts: WebTransportFacts, judge: Judge, params: CheckParams) -> Outcome:
-    """One outcome for the portal from the verdicts on each of its HTTPS endpoints."""
-    verdicts = [(e, judge(e, params)) for e in facts.tls]
-    evidence: dict[str, Any] = {
-        **facts.as_evidence(),
-        "endpoints": [{**e.as_evidence(), "verdict": v.state.value, **v.evidence} for e, v in verdicts],
-    }
-    if not facts.addresses:
-        return not_applicable("no-address", evidence, host=facts.host)
-    if not verdicts and facts.out_of_scope and not facts.closed:
-        outside = ", ".join(facts.out_of_scope)
-        return errored(ErrorReason.OUT_OF_SCOPE, f"addresses outside the scope: {outside}", evidence)
-    if not verdicts:
-        return not_applicable("no-https", evidence, url=facts.https_url)
-    return j.combine(verdicts, evidence, facts.host)
+def over_endpoints(facts: WebTransportFacts, judge: j.Judge, params: CheckParams) -> Outcome:
+    """One outcome for the portal from the verdicts on each of its HTTPS endpoints. With none
+    judged, a port closed on every address in the scope makes it not applicable even when other
+    addresses lie outside the scope."""
+    return j.over_endpoints(
+        facts, facts.tls, judge, params, outside=() if facts.closed else facts.out_of_scope,
+        none=lambda evidence: not_applicable("no-https", evidence, url=facts.https_url),
+    )
 
 
 @check("web.tls.protocols", target=TargetKind.URL, needs=WebTransportFacts)

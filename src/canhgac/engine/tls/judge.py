@@ -2,20 +2,25 @@
 
 Each judge is pure: facts and thresholds in, a :class:`Verdict` out. ``FAULT`` carries the
 message key and values of the catalog entry; ``UNTESTED`` carries a technical reason (the check
-becomes ``error``); ``NOT_APPLICABLE`` marks an endpoint the question does not concern.
-:func:`combine` turns the verdicts on a host's endpoints into the check's one outcome; what
-"no endpoint at all" means is the calling family's business.
+becomes ``error``); ``NOT_APPLICABLE`` marks an endpoint the question does not concern. A judge
+of the session or of the leaf certificate says so with :func:`on_session` or
+:func:`on_certificate`: an endpoint without one is untested before the judge is asked.
+:func:`over_endpoints` judges each endpoint of a host and :func:`combine` turns the verdicts
+into the check's one outcome; what "no endpoint at all" means is the calling family's business.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.tls.certificate import CertificateFacts
 from canhgac.engine.tls.facts import (
     MODERN_PROTOCOLS,
     OBSOLETE_PROTOCOLS,
@@ -54,17 +59,40 @@ def untested(reason: str, evidence: dict[str, Any] | None = None) -> Verdict:
     return Verdict(VerdictState.UNTESTED, reason, {}, evidence or {})
 
 
-def _session_needed(facts: TlsFacts) -> Verdict | None:
+Judge = Callable[[TlsFacts, CheckParams], Verdict]
+
+
+def _no_session(facts: TlsFacts) -> Verdict | None:
     if facts.failure is not None:
         return untested(f"{facts.label}: {facts.failure.value} {facts.detail}".strip())
     return None
 
 
-def _certificate_needed(facts: TlsFacts) -> Verdict | None:
-    missing = _session_needed(facts)
-    if missing is None and facts.certificate is None:
-        return untested(f"{facts.label}: no readable certificate")
-    return missing
+def on_session(judge: Judge) -> Judge:
+    """A judge of the TLS session: an endpoint that gave none is untested, with its failure."""
+
+    @functools.wraps(judge)
+    def judged(facts: TlsFacts, params: CheckParams) -> Verdict:
+        missing = _no_session(facts)
+        return missing if missing is not None else judge(facts, params)
+
+    return judged
+
+
+def on_certificate(judge: Callable[[TlsFacts, CertificateFacts, CheckParams], Verdict]) -> Judge:
+    """A judge of the leaf certificate, which it is given: without a session or a readable
+    certificate the endpoint is untested."""
+
+    @functools.wraps(judge)
+    def judged(facts: TlsFacts, params: CheckParams) -> Verdict:
+        missing = _no_session(facts)
+        if missing is not None:
+            return missing
+        if facts.certificate is None:
+            return untested(f"{facts.label}: no readable certificate")
+        return judge(facts, facts.certificate, params)
+
+    return judged
 
 
 def judge_protocols(facts: TlsFacts, params: CheckParams) -> Verdict:
@@ -86,11 +114,9 @@ def judge_protocols(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, protocols=", ".join(modern))
 
 
+@on_session
 def judge_ciphers(facts: TlsFacts, params: CheckParams) -> Verdict:
     """NULL, EXPORT, anonymous, RC4, DES, 3DES or CBC-with-SHA-1 suites accepted."""
-    missing = _session_needed(facts)
-    if missing is not None:
-        return missing
     evidence = {"weak_suites": list(facts.weak_suites),
                 "families": {f.value: v for f, v in facts.weak_ciphers.items()}}
     accepted = [f.value for f in CipherFamily if facts.weak_ciphers.get(f) is True]
@@ -102,11 +128,9 @@ def judge_ciphers(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence)
 
 
+@on_session
 def judge_forward_secrecy(facts: TlsFacts, params: CheckParams) -> Verdict:
     """The suite a normal client negotiates has an ephemeral key exchange."""
-    missing = _session_needed(facts)
-    if missing is not None:
-        return missing
     evidence = {"negotiated": f"{facts.negotiated_version} {facts.negotiated_cipher}"}
     cipher = facts.negotiated_cipher or "?"
     if facts.forward_secrecy is None:
@@ -116,11 +140,9 @@ def judge_forward_secrecy(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, cipher=cipher)
 
 
+@on_session
 def judge_dh_params(facts: TlsFacts, params: CheckParams) -> Verdict:
     """Finite-field DHE accepted with a group smaller than ``params.tls_min_dh_bits``."""
-    missing = _session_needed(facts)
-    if missing is not None:
-        return missing
     evidence = {"dhe_accepted": facts.dhe_accepted, "dh_bits": facts.dh_bits,
                 "minimum": params.tls_min_dh_bits}
     if facts.dhe_accepted is None:
@@ -134,13 +156,9 @@ def judge_dh_params(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, bits=facts.dh_bits)
 
 
-def judge_cert_trusted(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_trusted(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """The chain validates against the trust anchors (dates and names are judged elsewhere)."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     evidence = {"certificate": cert.as_evidence(), "verdict": facts.trust.value, "detail": facts.trust_detail}
     if facts.trust is TrustVerdict.TRUSTED:
         return ok("pass", evidence, issuer=cert.issuer)
@@ -153,13 +171,9 @@ def judge_cert_trusted(facts: TlsFacts, params: CheckParams) -> Verdict:
     return fault("invalid", evidence, reason=facts.trust_detail)
 
 
-def judge_cert_name(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_name(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """The leaf covers the host name (SAN dNSName, RFC 6125 wildcards; CN only without SAN)."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     names = ", ".join((cert.dns_names or cert.common_names)[:10]) or "-"
     evidence = {"host": facts.host, "dns_names": list(cert.dns_names[:50]),
                 "common_names": list(cert.common_names)}
@@ -172,13 +186,9 @@ def _days(delta: timedelta) -> int:
     return int(delta.total_seconds() // 86400)
 
 
-def judge_cert_expired(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_expired(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """The leaf is outside its validity period when observed."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     evidence = {"not_before": cert.not_before.isoformat(), "not_after": cert.not_after.isoformat(),
                 "observed_at": facts.observed_at.isoformat()}
     if cert.not_after < facts.observed_at:
@@ -189,13 +199,9 @@ def judge_cert_expired(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, not_after=cert.not_after.date().isoformat())
 
 
-def judge_cert_expiring(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_expiring(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """The leaf expires within ``params.cert_expiry_warning_days`` (already expired: not here)."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     left = _days(cert.not_after - facts.observed_at)
     evidence = {"not_after": cert.not_after.isoformat(), "days_left": left,
                 "warning_days": params.cert_expiry_warning_days}
@@ -206,13 +212,9 @@ def judge_cert_expiring(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, not_after=cert.not_after.date().isoformat(), days=left)
 
 
-def judge_cert_key(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_key(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """RSA/DSA keys under ``cert_min_rsa_bits``, EC keys under ``cert_min_ec_bits``."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     key = f"{cert.key_type} {cert.key_bits}"
     evidence = {"key": key}
     if cert.key_type in ("RSA", "DSA") and cert.key_bits < params.cert_min_rsa_bits:
@@ -224,18 +226,54 @@ def judge_cert_key(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, public_key=key)
 
 
-def judge_cert_signature(facts: TlsFacts, params: CheckParams) -> Verdict:
+@on_certificate
+def judge_cert_signature(facts: TlsFacts, cert: CertificateFacts, params: CheckParams) -> Verdict:
     """The leaf is signed with MD5 or SHA-1 (collisions make such signatures forgeable)."""
-    missing = _certificate_needed(facts)
-    if missing is not None:
-        return missing
-    cert = facts.certificate
-    assert cert is not None
     algorithm = cert.signature_hash or "none"
     evidence = {"signature_hash": algorithm}
     if algorithm in _WEAK_HASHES:
         return fault("weak", evidence, algorithm=algorithm.upper())
     return ok("pass", evidence, algorithm=algorithm.upper())
+
+
+class TlsHost(Protocol):
+    """The facts of a host whose TLS endpoints are judged (a mail host, a portal)."""
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def addresses(self) -> tuple[str, ...]: ...
+
+    def as_evidence(self) -> dict[str, Any]: ...
+
+
+def over_endpoints(
+    facts: TlsHost,
+    endpoints: Iterable[TlsFacts],
+    judge: Judge,
+    params: CheckParams,
+    *,
+    outside: tuple[str, ...],
+    none: Callable[[dict[str, Any]], Outcome],
+) -> Outcome:
+    """One outcome for the host from the verdicts on each of its endpoints (see :func:`combine`),
+    with every endpoint's verdict in the evidence. A host without addresses is not applicable;
+    with no endpoint judged, addresses ``outside`` the scope make it an error, else ``none``
+    (given the evidence) says what no endpoint means to the calling family."""
+    verdicts = [(endpoint, judge(endpoint, params)) for endpoint in endpoints]
+    evidence: dict[str, Any] = {
+        **facts.as_evidence(),
+        "endpoints": [{**e.as_evidence(), "verdict": v.state.value, **v.evidence} for e, v in verdicts],
+    }
+    if not facts.addresses:
+        return not_applicable("no-address", evidence, host=facts.host)
+    if not verdicts and outside:
+        outside_text = ", ".join(outside)
+        return errored(ErrorReason.OUT_OF_SCOPE, f"addresses outside the scope: {outside_text}", evidence)
+    if not verdicts:
+        return none(evidence)
+    return combine(verdicts, evidence, facts.host)
 
 
 def combine(verdicts: list[tuple[TlsFacts, Verdict]], evidence: dict[str, Any], host: str) -> Outcome:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from canhgac.engine.vulns import components
-from canhgac.engine.vulns.feeds import FeedError, FeedProblem, FeedResult, entry_label, read_json
+from canhgac.engine.vulns.entries import import_entries
+from canhgac.engine.vulns.feeds import FeedError, FeedResult, entry_label, read_json
 from canhgac.engine.vulns.models import (
     MAX_TEXT,
     Advisory,
@@ -28,7 +29,7 @@ from canhgac.engine.vulns.models import (
     Severity,
     VersionRange,
 )
-from canhgac.engine.vulns.version import VersionError, parse_version
+from canhgac.engine.vulns.version import parse_version
 
 _CPE_SPLIT = re.compile(r"(?<!\\):")
 _METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40", "cvssMetricV2")
@@ -153,21 +154,11 @@ def advisory_from_nvd(item: Any) -> Advisory | None:
     )
 
 
+def _label(index: int, item: Any) -> str:
+    return entry_label(index, item.get("cve") if isinstance(item, dict) else None)
+
+
 def load_nvd(path: Path, data: Any = None) -> FeedResult:
     """Read an NVD CVE API 2.0 file; bad items are problems naming the file and the CVE."""
     items = _items(read_json(path) if data is None else data, path)
-    advisories: list[Advisory] = []
-    problems: list[FeedProblem] = []
-    skipped = 0
-    for index, item in enumerate(items):
-        label = entry_label(index, item.get("cve") if isinstance(item, dict) else None)
-        try:
-            advisory = advisory_from_nvd(item)
-        except (AdvisoryError, VersionError) as exc:
-            problems.append(FeedProblem(str(path), label, str(exc)))
-            continue
-        if advisory is None:
-            skipped += 1
-        else:
-            advisories.append(advisory)
-    return FeedResult(str(path), "nvd", tuple(advisories), tuple(problems), skipped)
+    return import_entries(path, "nvd", items, advisory_from_nvd, _label)

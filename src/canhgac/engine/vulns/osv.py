@@ -18,7 +18,8 @@ from typing import Any
 
 from canhgac.engine.vulns import components
 from canhgac.engine.vulns.cvss import cvss3_base_score, rating
-from canhgac.engine.vulns.feeds import FeedError, FeedProblem, FeedResult, entry_label, read_json
+from canhgac.engine.vulns.entries import import_entries
+from canhgac.engine.vulns.feeds import FeedError, FeedResult, read_json
 from canhgac.engine.vulns.models import (
     MAX_TEXT,
     Advisory,
@@ -160,17 +161,4 @@ def advisory_from_osv(record: Any) -> Advisory | None:
 def load_osv(path: Path, data: Any = None) -> FeedResult:
     """Read an OSV file; bad records are problems naming the file and the record."""
     records = _records(read_json(path) if data is None else data, path)
-    advisories: list[Advisory] = []
-    problems: list[FeedProblem] = []
-    skipped = 0
-    for index, record in enumerate(records):
-        try:
-            advisory = advisory_from_osv(record)
-        except (AdvisoryError, VersionError) as exc:
-            problems.append(FeedProblem(str(path), entry_label(index, record), str(exc)))
-            continue
-        if advisory is None:
-            skipped += 1
-        else:
-            advisories.append(advisory)
-    return FeedResult(str(path), "osv", tuple(advisories), tuple(problems), skipped)
+    return import_entries(path, "osv", records, advisory_from_osv)

@@ -68,6 +68,14 @@ def _has(text: str, *markers: str) -> bool:
     return all(m.lower() in low for m in markers)
 
 
+_Labelled = tuple[tuple[str, tuple[str, ...]], ...]  # (label, markers) rows
+
+
+def _first_label(text: str, table: _Labelled) -> str | None:
+    """The label of the first row whose markers all appear in ``text`` (case-insensitive)."""
+    return next((label for label, markers in table if _has(text, *markers)), None)
+
+
 def _looks_html(sample: Sample) -> bool:
     return sample.body.lstrip()[:1] == b"<" and b"<html" in sample.body[:2048].lower()
 
@@ -165,7 +173,7 @@ def appsettings(sample: Sample) -> str | None:
 # PHP configuration sources served as text because of a .bak suffix: WordPress wp-config.php
 # (define('DB_PASSWORD', ...)), Joomla configuration.php (class JConfig), Drupal settings.php
 # ($databases), generic config.php ($db... / $password).
-_PHP_CONFIGS = (
+_PHP_CONFIGS: _Labelled = (
     ("WordPress wp-config.php source", ("DB_PASSWORD",)),
     ("Joomla configuration.php source", ("class JConfig",)),
     ("Drupal settings.php source", ("$databases",)),
@@ -178,7 +186,7 @@ def php_config(sample: Sample) -> str | None:
     text = sample.text
     if "<?php" not in text:
         return None
-    return next((label for label, marks in _PHP_CONFIGS if _has(text, *marks)), None)
+    return _first_label(text, _PHP_CONFIGS)
 
 
 # Finder's .DS_Store (the Bud1 buddy-allocator format): magic 00 00 00 01 "Bud1".
@@ -254,7 +262,7 @@ def phpinfo(sample: Sample) -> str | None:
 # Apache mod_status ("Apache Server Status for"), mod_info ("Apache Server Information"),
 # nginx stub_status ("Active connections:" and "server accepts handled requests"), ASP.NET
 # trace.axd (System.Web TraceHandler: "Application Trace"), ELMAH ("Error log for", "ELMAH").
-_STATUS_PAGES = (
+_STATUS_PAGES: _Labelled = (
     ("Apache server-status (mod_status)", ("Apache Server Status for",)),
     ("Apache server-info (mod_info)", ("Apache Server Information",)),
     ("nginx stub_status", ("Active connections:", "server accepts handled requests")),
@@ -264,8 +272,7 @@ _STATUS_PAGES = (
 
 
 def status_page(sample: Sample) -> str | None:
-    text = sample.text
-    return next((label for label, marks in _STATUS_PAGES if _has(text, *marks)), None)
+    return _first_label(sample.text, _STATUS_PAGES)
 
 
 # --- directory listings ---------------------------------------------------------------------
@@ -309,7 +316,7 @@ _ADMIN_WORDS = re.compile(
 # Liferay's login portlet namespace (_com_liferay_login_web_portlet_LoginPortlet_, portlet 58
 # before 7.0); SharePoint's sign-in control (ctl00$PlaceHolderMain$signInControl);
 # phpMyAdmin's cookie authentication form (pma_username).
-_ADMIN_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_ADMIN_FORMS: _Labelled = (
     ("Joomla administrator login", ('value="com_login"',)),
     ("WordPress login (wp-login.php)", ('id="loginform"', "wp-submit")),
     ("Drupal user login", ('value="user_login_form"',)),
@@ -338,7 +345,7 @@ def admin_login(sample: Sample) -> str | None:
     if auth is not None:
         return auth
     text = sample.text
-    known = next((label for label, marks in _ADMIN_FORMS if _has(text, *marks)), None)
+    known = _first_label(text, _ADMIN_FORMS)
     if known is not None:
         return known
     if _PASSWORD_INPUT.search(text) and _ADMIN_WORDS.search(sample.utf8):
