@@ -8,14 +8,15 @@ from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_mta_sts_policy import mta_sts_policy
 from canhgac.engine.collectors.mail_domain import Lookup
 from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts, parse_policy
-from canhgac.engine.collectors.webmail import CertProblem, FetchFailure, HttpFetch
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
+from canhgac.engine.web import FetchError, WebResponse
 
 CATALOG = load_catalog()
 DOMAIN = "agency.gov.test"
 URL = f"https://mta-sts.{DOMAIN}/.well-known/mta-sts.txt"
+TEXT = (("content-type", "text/plain"),)
 GOOD = ("version: STSv1\r\nmode: enforce\r\nmx: mail.agency.gov.test\r\nmx: *.backup.gov.test\r\n"
         "max_age: 604800\r\n")
 
@@ -66,12 +67,13 @@ def ok(name: str, rdtype: str, *records: str) -> Lookup:
 def facts(
     body: str = GOOD,
     *,
-    fetched: HttpFetch | None = None,
+    fetched: WebResponse | None = None,
     mx: tuple[str, ...] = ("mail.agency.gov.test",),
     record: tuple[str, ...] = ("v=STSv1; id=2024",),
     host: bool = True,
 ) -> MtaStsPolicyFacts:
-    fetched = fetched or HttpFetch(URL, "127.44.1.1", 200, "text/plain; charset=utf-8", body=body.encode())
+    plain = (("content-type", "text/plain; charset=utf-8"),)
+    fetched = fetched or WebResponse(URL, URL, 200, plain, body=body.encode(), address="127.44.1.1")
     return MtaStsPolicyFacts(
         DOMAIN, ok(f"_mta-sts.{DOMAIN}", "TXT", *record), bool(record), f"mta-sts.{DOMAIN}",
         ok(f"mta-sts.{DOMAIN}", "A", *(("127.44.1.1",) if host else ())), ok(f"mta-sts.{DOMAIN}", "AAAA"),
@@ -100,20 +102,30 @@ def test_policy_check() -> None:
 @pytest.mark.parametrize(
     ("fetched", "expected"),
     [
-        (HttpFetch(URL, status=301, location="https://www.agency.gov.test/x"), (Status.FAIL, "redirect")),
-        (HttpFetch(URL, status=404), (Status.FAIL, "status")),
-        (HttpFetch(URL, status=200, content_type="text/html", body=GOOD.encode()),
+        (WebResponse(URL, URL, 301, (("location", "https://www.agency.gov.test/x"),)),
+         (Status.FAIL, "redirect")),
+        (WebResponse(URL, URL, 404), (Status.FAIL, "status")),
+        (WebResponse(URL, URL, 200, (("content-type", "text/html"),), body=GOOD.encode()),
          (Status.FAIL, "content-type")),
-        (HttpFetch(URL, status=200, content_type="text/plain", body=b"x" * 10, truncated=True),
-         (Status.FAIL, "too-large")),
-        (HttpFetch(URL, failure=FetchFailure.CERTIFICATE, cert_problem=CertProblem.EXPIRED,
-                   detail="certificate has expired"), (Status.FAIL, "certificate")),
-        (HttpFetch(URL, failure=FetchFailure.REFUSED), (Status.FAIL, "unreachable")),
-        (HttpFetch(URL, failure=FetchFailure.TLS, detail="handshake failure"), (Status.FAIL, "tls")),
-        (HttpFetch(URL, failure=FetchFailure.TIMEOUT), (Status.ERROR, "error")),
+        (WebResponse(URL, URL, 200, TEXT, body=b"x" * 10, truncated=True), (Status.FAIL, "too-large")),
+        (WebResponse(URL, URL, error=FetchError.TLS, tls_error="certificate: certificate has expired",
+                     tls_verify_code=10), (Status.FAIL, "certificate")),
+        # an answer read only without verification is no policy fetch
+        (WebResponse(URL, URL, 200, TEXT, body=GOOD.encode(),
+                     tls_error="certificate: self-signed certificate", tls_verify_code=18),
+         (Status.FAIL, "certificate")),
+        (WebResponse(URL, URL, error=FetchError.REFUSED), (Status.FAIL, "unreachable")),
+        (WebResponse(URL, URL, error=FetchError.TLS, tls_error="handshake: handshake failure"),
+         (Status.FAIL, "tls")),
+        (WebResponse(URL, URL, error=FetchError.TIMEOUT), (Status.ERROR, "error")),
+        # the body stopped short: timed out (untested) or dropped (not fetchable)
+        (WebResponse(URL, URL, 200, TEXT, body=b"version", truncated=True, body_error=FetchError.TIMEOUT),
+         (Status.ERROR, "error")),
+        (WebResponse(URL, URL, 200, TEXT, body=b"version", truncated=True, body_error=FetchError.CONNECTION),
+         (Status.FAIL, "unreachable")),
     ],
 )
-def test_fetch_outcomes(fetched: HttpFetch, expected: tuple[Status, str]) -> None:
+def test_fetch_outcomes(fetched: WebResponse, expected: tuple[Status, str]) -> None:
     assert verdict(facts(fetched=fetched)) == expected
 
 

@@ -55,6 +55,7 @@ async def scan(
     mx: str = "mail.agency.gov.test",
     record: bool = True,
     host: bool = True,
+    scope: Scope | None = None,
     tmp_path: Path,
 ) -> tuple[Outcome, LabHttpsServer]:
     ca_file = CA.write_ca(tmp_path)
@@ -66,7 +67,7 @@ async def scan(
         target = Target(kind=TargetKind.DOMAIN, name=DOMAIN, agency="so-tttt")
         ctx = CollectContext(
             dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
+            scope=scope or Scope.build(domains=["gov.test"], loopback_only=True),
             target_options={target.key: TargetOptions(ports=(server.port,))},
             net=NetworkLimits(connect_timeout=1.0, read_timeout=1.0),
             ca_file=str(ca_file),
@@ -105,6 +106,20 @@ async def test_redirect_is_not_followed(tmp_path: Path) -> None:
     assert [r.target for r in server.requests] == [POLICY_PATH]
 
 
+async def test_policy_host_is_in_scope_through_the_domain_that_names_it(tmp_path: Path) -> None:
+    only_the_domain = Scope.build(hosts=[DOMAIN], loopback_only=True)  # not mta-sts.DOMAIN itself
+    outcome, server = await scan(scope=only_the_domain, tmp_path=tmp_path)
+    assert key(outcome) == (Status.PASS, "pass")
+    assert [r.target for r in server.requests] == [POLICY_PATH]
+
+
+async def test_out_of_scope_policy_host_is_never_contacted(tmp_path: Path) -> None:
+    outcome, server = await scan(scope=Scope.build(domains=["other.test"], loopback_only=True),
+                                 tmp_path=tmp_path)
+    assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.OUT_OF_SCOPE)
+    assert server.requests == [] and server.server_names == []
+
+
 async def test_expired_certificate_fails(tmp_path: Path) -> None:
     outcome, server = await scan(cert=CA.issue([POLICY_HOST], expired=True), tmp_path=tmp_path)
     assert key(outcome) == (Status.FAIL, "certificate")
@@ -115,6 +130,12 @@ async def test_expired_certificate_fails(tmp_path: Path) -> None:
 async def test_wrong_name_certificate_fails(tmp_path: Path) -> None:
     outcome, _ = await scan(cert=CA.issue(["www.agency.gov.test"]), tmp_path=tmp_path)
     assert key(outcome) == (Status.FAIL, "certificate")
+
+
+async def test_self_signed_certificate_fails_without_an_unverified_retry(tmp_path: Path) -> None:
+    outcome, server = await scan(cert=CA.issue([POLICY_HOST], self_signed=True), tmp_path=tmp_path)
+    assert key(outcome) == (Status.FAIL, "certificate")
+    assert server.requests == [] and server.server_names == [POLICY_HOST]
 
 
 async def test_wrong_content_type_fails(tmp_path: Path) -> None:

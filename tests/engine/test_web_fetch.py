@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 from test_web_fetch_support import FAST, HOST, RawHttpServer, answer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.scope import Scope
 from canhgac.engine.web import FetchError, WebClient
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.pki import LabCA
@@ -129,3 +131,62 @@ async def test_no_cookie_is_carried_to_a_later_request_and_aclose_releases_clien
     assert [path_of(h) for h in server.heads] == ["/a", "/b", "/c"]
     assert not any(b"\r\ncookie:" in h.lower() for h in server.heads)
     assert server.connections == 3  # no connection outlives its request
+
+
+async def test_strict_tls_refuses_an_unverified_answer_and_never_sends_the_request(tmp_path: Path) -> None:
+    address = loopback()
+    async with LabHttpsServer(address=address, cert=CA.issue([HOST], expired=True),
+                              routes={"/": PAGE, "/b": PAGE}) as server, \
+            lab_dns({"portal.agency": address}) as dns:
+        client = WebClient.for_run(context(dns, ca_file=str(CA.write_ca(tmp_path))))
+        strict = await client.hop(f"https://{HOST}:{server.https_port}/", strict_tls=True)
+        lenient = await client.hop(f"https://{HOST}:{server.https_port}/")
+        strict_again = await client.hop(f"https://{HOST}:{server.https_port}/b", strict_tls=True)
+    assert strict.error is FetchError.TLS and strict.status is None and strict.body == b""
+    assert strict.tls_error is not None and "expired" in strict.tls_error and strict.tls_verify_code == 10
+    assert lenient.ok and lenient.tls_error == strict.tls_error and lenient.tls_verify_code == 10
+    assert strict_again.error is FetchError.TLS and strict_again.tls_error == strict.tls_error
+    assert [r.target for r in server.requests] == ["/"]  # only the lenient request was sent
+    assert len(server.server_names) == 2  # the failed verified handshake, then the lenient one
+
+
+async def test_served_zones_extend_the_scope_as_for_a_host_they_name() -> None:
+    policy_host = "mta-sts.agency.gov.test"
+    async with RawHttpServer(answer(body=b"ok")) as server, \
+            lab_dns({"mta-sts.agency": server.address, "mta-sts.outside": "192.0.2.1"}) as dns:
+        zone_only = Scope.build(hosts=["agency.gov.test"], loopback_only=True)  # the zone, not its hosts
+        client = WebClient.for_run(replace(context(dns), scope=zone_only))
+        url = f"http://{policy_host}:{server.port}/"
+        alone = await client.hop(url)
+        named = await client.hop(url, served=("agency.gov.test",))
+        foreign = await client.hop(url, served=("example.com",))
+        whole_zone = WebClient.for_run(replace(context(dns), scope=Scope.build(domains=["gov.test"],
+                                                                               loopback_only=True)))
+        off_loopback = await whole_zone.hop("http://mta-sts.outside.gov.test/", served=("gov.test",))
+    assert alone.error is FetchError.OUT_OF_SCOPE and foreign.error is FetchError.OUT_OF_SCOPE
+    assert named.ok and named.body == b"ok" and named.address == server.address
+    assert off_loopback.error is FetchError.OUT_OF_SCOPE  # loopback-only still wins
+    assert server.connections == 1
+
+
+async def test_body_error_says_why_a_body_stopped_short_and_head_adds_headers_to_evidence() -> None:
+    async def drop(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 1000\r\n\r\nshort")
+
+    async def stall(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nshort")
+        await writer.drain()
+        await asyncio.sleep(30)
+
+    async with RawHttpServer(drop) as dropped, RawHttpServer(stall, address=dropped.address) as stalled, \
+            lab_dns({"portal.agency": dropped.address}) as dns:
+        client = WebClient.for_run(context(dns))
+        cut = await client.hop(f"http://{HOST}:{dropped.port}/")
+        slow = await client.hop(f"http://{HOST}:{stalled.port}/")
+        whole = await client.hop(f"http://{HOST}:{dropped.port}/", max_body=3)
+    assert cut.truncated and cut.body_error is FetchError.CONNECTION and cut.error is None
+    assert slow.truncated and slow.body_error is FetchError.TIMEOUT and slow.body == b"short"
+    assert whole.truncated and whole.body_error is None  # cut at the cap: complete as asked
+    evidence = cut.as_evidence(head=("location", "content-type"))
+    assert evidence["location"] == "/next" and "content-type" not in evidence
+    assert "location" not in cut.as_evidence()

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts
-from canhgac.engine.collectors.webmail import REDIRECTS, FetchFailure
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
+from canhgac.engine.web.fetch import REDIRECT_STATUSES, FetchError
 
-_FETCH_ERRORS = {
-    FetchFailure.TIMEOUT: ErrorReason.TIMEOUT,
-    FetchFailure.DNS: ErrorReason.DNS_SERVFAIL,
-    FetchFailure.OUT_OF_SCOPE: ErrorReason.OUT_OF_SCOPE,
-}
-_FETCH_FAILS = {FetchFailure.CERTIFICATE: "certificate", FetchFailure.TLS: "tls"}
+# what leaves the policy untested (an error); any other failure to fetch it is a finding
+_UNTESTED = frozenset({FetchError.TIMEOUT, FetchError.DNS, FetchError.OUT_OF_SCOPE})
 
 
 def _before_fetch(facts: MtaStsPolicyFacts) -> Outcome | None:
@@ -48,21 +44,25 @@ def _judge_fetch(facts: MtaStsPolicyFacts) -> Outcome | None:
     if fetched is None:
         return errored(ErrorReason.INTERNAL, "the policy was not fetched", evidence)
     url = fetched.url
-    if fetched.failure is not None:
-        reason = _FETCH_ERRORS.get(fetched.failure)
-        if reason is not None:
-            return errored(reason, f"{url}: {fetched.failure.value} {fetched.detail}".strip(), evidence)
-        key = _FETCH_FAILS.get(fetched.failure, "unreachable")
-        return failed(key, evidence, url=url, detail=fetched.detail or fetched.failure.value)
-    if fetched.status in REDIRECTS:
-        return failed("redirect", evidence, url=url, status=fetched.status or 0, location=fetched.location)
+    if fetched.tls_error is not None:  # senders never read an answer they could not verify
+        key = "tls" if fetched.tls_verify_code is None else "certificate"
+        detail = fetched.tls_error.partition(": ")[2] or fetched.tls_error  # without "certificate: "
+        return failed(key, evidence, url=url, detail=detail)
+    problem = fetched.error or fetched.body_error
+    if problem is not None:
+        if problem in _UNTESTED:
+            return errored(problem.error_reason, f"{url}: {problem.value} {fetched.detail}".strip(), evidence)
+        return failed("unreachable", evidence, url=url, detail=fetched.detail or problem.value)
+    if fetched.status in REDIRECT_STATUSES:
+        location = fetched.header("location") or ""
+        return failed("redirect", evidence, url=url, status=fetched.status or 0, location=location[:500])
     if fetched.status != 200:
         return failed("status", evidence, url=url, status=fetched.status or 0)
     if fetched.truncated:
         return failed("too-large", evidence, url=url, limit=len(fetched.body))
-    media_type = fetched.content_type.split(";", 1)[0].strip().lower()
-    if media_type != "text/plain":
-        return failed("content-type", evidence, url=url, content_type=fetched.content_type or "-")
+    content_type = fetched.header("content-type") or ""
+    if content_type.split(";", 1)[0].strip().lower() != "text/plain":
+        return failed("content-type", evidence, url=url, content_type=content_type or "-")
     return None
 
 

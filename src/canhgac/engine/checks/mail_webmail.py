@@ -9,30 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from canhgac.engine.collectors.webmail import CertProblem, FetchFailure, HttpFetch, WebmailFacts
+from canhgac.engine.collectors.webmail import WebmailFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
+from canhgac.engine.web import FetchError, WebResponse
 
-_CERT_KEYS = {
-    CertProblem.EXPIRED: "cert-expired",
-    CertProblem.NOT_YET_VALID: "cert-expired",
-    CertProblem.NAME: "cert-name",
-}
-_ERROR_REASONS = {
-    FetchFailure.DNS: ErrorReason.DNS_SERVFAIL,
-    FetchFailure.TIMEOUT: ErrorReason.TIMEOUT,
-    FetchFailure.OUT_OF_SCOPE: ErrorReason.OUT_OF_SCOPE,
-    FetchFailure.REFUSED: ErrorReason.CONNECTION,
-    FetchFailure.NO_ADDRESS: ErrorReason.CONNECTION,
-    FetchFailure.PROTOCOL: ErrorReason.PROTOCOL,
-}
+# OpenSSL X509 verify codes: 9 not yet valid, 10 expired, 62 host name mismatch; any other
+# certificate failure (self-signed, unknown issuer, broken chain) is "untrusted"
+_CERT_KEYS = {9: "cert-expired", 10: "cert-expired", 62: "cert-name"}
+_EVIDENCE_HEAD = ("content-type", "location")
 
 
-def _unread(fetch: HttpFetch, evidence: dict[str, Any]) -> Outcome:
-    reason = _ERROR_REASONS.get(fetch.failure or FetchFailure.PROTOCOL, ErrorReason.PROTOCOL)
-    return errored(reason, f"{fetch.url}: {fetch.failure or ''} {fetch.detail}".strip(), evidence)
+def _unread(fetch: WebResponse, evidence: dict[str, Any]) -> Outcome:
+    error = fetch.error or FetchError.PROTOCOL
+    return errored(error.error_reason, f"{fetch.url}: {fetch.error or ''} {fetch.detail}".strip(), evidence)
+
+
+def _tls_outcome(https: WebResponse, evidence: dict[str, Any]) -> Outcome | None:
+    """A certificate or handshake a browser would refuse (whatever an unverified retry read)."""
+    if https.tls_error is None:
+        return None
+    detail = https.tls_error.partition(": ")[2] or https.tls_error
+    if https.tls_verify_code is None:
+        return failed("tls-failed", evidence, url=https.url, detail=detail)
+    key = _CERT_KEYS.get(https.tls_verify_code, "cert-untrusted")
+    return failed(key, evidence, url=https.url, detail=detail)
 
 
 def _plain_http(facts: WebmailFacts) -> str:
@@ -45,7 +48,7 @@ def _plain_http(facts: WebmailFacts) -> str:
     last = facts.http_chain[-1]
     if last.status is not None:
         return "clear"
-    if last.failure is FetchFailure.REFUSED and len(facts.http_chain) == 1:
+    if last.error is FetchError.REFUSED and len(facts.http_chain) == 1:
         return "closed"
     return "unknown"
 
@@ -57,17 +60,16 @@ def webmail_https(facts: WebmailFacts, params: CheckParams) -> Outcome:
         return not_applicable("not-webmail", {"url": facts.url, "role": facts.role})
     evidence: dict[str, Any] = {
         "url": facts.url,
-        "http": [hop.as_evidence() for hop in facts.http_chain],
-        "https": facts.https.as_evidence() if facts.https is not None else None,
+        "http": [hop.as_evidence(head=_EVIDENCE_HEAD) for hop in facts.http_chain],
+        "https": facts.https.as_evidence(head=_EVIDENCE_HEAD) if facts.https is not None else None,
     }
     if facts.stopped:
         evidence["redirects_stopped"] = facts.stopped
-    https = facts.https or HttpFetch(facts.url, failure=FetchFailure.PROTOCOL, detail="no HTTPS fetch")
-    if https.failure is FetchFailure.CERTIFICATE:
-        key = _CERT_KEYS.get(https.cert_problem or CertProblem.OTHER, "cert-untrusted")
-        return failed(key, evidence, url=https.url, detail=https.detail)
-    if https.failure is FetchFailure.TLS:
-        return failed("tls-failed", evidence, url=https.url, detail=https.detail)
+    https = facts.https or WebResponse(facts.url, facts.url, error=FetchError.PROTOCOL,
+                                       detail="no HTTPS fetch")
+    tls = _tls_outcome(https, evidence)
+    if tls is not None:
+        return tls
     plain = _plain_http(facts)
     if plain == "clear":
         last = facts.http_chain[-1]

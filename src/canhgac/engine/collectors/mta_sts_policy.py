@@ -1,10 +1,12 @@
 """The MTA-STS policy file (RFC 8461 3.2, 3.3) of a domain: fetched as a sending MTA would.
 
 When ``_mta-sts.DOMAIN`` holds exactly one valid STSv1 record, the policy is fetched from
-``https://mta-sts.DOMAIN/.well-known/mta-sts.txt`` through the shared bounded fetch (run's
-resolver, real server name in Host and SNI, certificate validated against the trust anchors,
-redirects never followed, body capped at 64 KiB), parsed with the total parser below, and set
-beside the domain's MX names. The HTTPS port is 443; a domain target may declare another in
+``https://mta-sts.DOMAIN/.well-known/mta-sts.txt`` through the run's
+:class:`~canhgac.engine.web.WebClient` (run's resolver, real server name in Host and SNI,
+scope as for a host the domain names), strictly: the certificate must validate against the
+trust anchors (no unverified retry), redirects are never followed, the body is capped at
+64 KiB. A complete 200 answer is parsed with the total parser below and set beside the
+domain's MX names. The HTTPS port is 443; a domain target may declare another in
 the inventory (the lab outside a network namespace serves its policy hosts on a high port).
 """
 
@@ -18,13 +20,13 @@ from typing import Any
 from dns.rdtypes.ANY.MX import MX
 
 from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.webmail import HttpFetch, fetch
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.mailauth.dkim import Problem
 from canhgac.engine.mailauth.mtasts import is_mta_sts_record, parse_mta_sts
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.engine.web import WebClient, WebResponse
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 POLICY_BODY_CAP = 64 * 1024
@@ -122,14 +124,14 @@ class MtaStsPolicyFacts:
     host_ipv6: Lookup
     mx: Lookup  # MX DOMAIN
     mx_hosts: tuple[str, ...]
-    fetched: HttpFetch | None = None  # None when no fetch was attempted
+    fetched: WebResponse | None = None  # None when no fetch was attempted
     policy: MtaStsPolicy | None = None  # parsed when the fetch returned 200
 
     def as_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"record": self.record.as_evidence(), "policy_host": self.policy_host,
                                "mx": list(self.mx_hosts)}
         if self.fetched is not None:
-            out["fetch"] = self.fetched.as_evidence()
+            out["fetch"] = self.fetched.as_evidence(head=("content-type", "location"))
         if self.policy is not None:
             out["policy"] = self.policy.text[:1000]
             out["problems"] = [p.as_evidence() for p in self.policy.problems]
@@ -166,9 +168,10 @@ async def collect_mta_sts_policy(target: Target, ctx: CollectContext) -> MtaStsP
     if not valid or not has_address:
         return facts
     url = _policy_url(host, ctx.options_for(target.key).ports)
-    fetched = await fetch(ctx, url, cap=POLICY_BODY_CAP, delegated_by=(domain,))
+    client = WebClient.for_run(ctx)
+    fetched = await client.hop(url, max_body=POLICY_BODY_CAP, strict_tls=True, served=(domain,))
     policy = None
-    if fetched.status == 200 and not fetched.truncated:
+    if fetched.ok and fetched.status == 200 and not fetched.truncated and fetched.tls_error is None:
         policy = parse_policy(fetched.body.decode("utf-8", errors="replace"))
     return MtaStsPolicyFacts(domain, record, valid, host, facts.host_ipv4, facts.host_ipv6, mx,
                              facts.mx_hosts, fetched, policy)

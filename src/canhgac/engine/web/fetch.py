@@ -5,7 +5,10 @@ resolves the host through ``ctx.dns``, connects only to an address the scope all
 host, and sends the real name as Host header and TLS server name (httpx's ``sni_hostname``).
 The certificate is verified against ``ctx.ca_file`` (else the system store); a verification or
 modern-handshake failure is recorded as ``tls_error`` and the request made again unverified
-(old protocols allowed) so the headers can still be judged. Redirects are followed hop by hop,
+(old protocols allowed) so the headers can still be judged; ``strict_tls`` asks for no such
+retry (a client that must trust the answer, such as an MTA-STS sender). ``served`` names the
+in-scope zones that point at a host (an MTA-STS record at ``mta-sts.DOMAIN``) and lets the
+scope allow the host as :meth:`Scope.allows_host_address` does. Redirects are followed hop by hop,
 at most ``http_max_redirects``; a Location outside the scope is recorded, never contacted. The
 head is capped (``http_max_header_bytes``; h11 refuses over 100 KiB) and the body streamed and
 cut at the cap (inflated within it), each under a deadline. At most ``http_per_host`` requests
@@ -85,9 +88,11 @@ class WebResponse:
     error: FetchError | None = None
     detail: str = ""
     tls_error: str | None = None  # why a verifying, modern client would have refused the site
+    tls_verify_code: int | None = None  # OpenSSL's X509 verify code when tls_error is a certificate's
     elapsed: float = 0.0
     method: str = "GET"
     address: str = ""
+    body_error: FetchError | None = None  # why the body stopped short (TIMEOUT, CONNECTION)
 
     @property
     def ok(self) -> bool:
@@ -131,7 +136,8 @@ class WebResponse:
             return ""
         return " ".join(html.unescape(_decode(found.group(1), self.charset())).split())[:300]
 
-    def as_evidence(self) -> dict[str, Any]:
+    def as_evidence(self, *, head: tuple[str, ...] = ()) -> dict[str, Any]:
+        """What was asked and answered; ``head`` names answer headers to add (e.g. "location")."""
         out: dict[str, Any] = {"url": self.url, "status": self.status}
         if self.final_url != self.url:
             out["final_url"] = self.final_url
@@ -142,6 +148,7 @@ class WebResponse:
                 out[key] = str(getattr(self, key))[:300]
         if self.truncated:
             out["truncated"] = True
+        out.update({name: value[:300] for name in head if (value := self.header(name))})
         return out
 
 
@@ -166,14 +173,14 @@ def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | Non
     return None
 
 
-def _tls_problem(exc: BaseException) -> str | None:
-    """The text of a certificate or handshake failure, None for any other failure."""
+def _tls_problem(exc: BaseException) -> tuple[str, int | None] | None:
+    """The text (and certificate verify code) of a certificate or handshake failure, else None."""
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return None  # a timed-out TLS read carries SSLWantReadError: it is a timeout
     found = _cause(exc, ssl.SSLError)
     if isinstance(found, ssl.SSLCertVerificationError):
-        return f"certificate: {found.verify_message or found}"
-    return f"handshake: {getattr(found, 'reason', None) or found}" if found is not None else None
+        return f"certificate: {found.verify_message or found}", found.verify_code
+    return (f"handshake: {getattr(found, 'reason', None) or found}", None) if found is not None else None
 
 
 def _classify(exc: BaseException) -> tuple[FetchError, str]:
@@ -240,7 +247,7 @@ class WebClient:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._pacing: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}
-        self._tls_notes: dict[tuple[str, int, str], str] = {}
+        self._tls_notes: dict[tuple[str, int, str], tuple[str, int | None]] = {}
         self._clients: dict[object, httpx.AsyncClient] = {}
         self.requests_sent = 0
 
@@ -276,19 +283,24 @@ class WebClient:
 
     async def hop(
         self, url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
-        max_body: int | None = None,
+        max_body: int | None = None, strict_tls: bool = False, served: tuple[str, ...] = (),
     ) -> WebResponse:
-        """One request, redirects not followed; made once per run."""
+        """One request, redirects not followed; made once per run.
+
+        ``strict_tls``: a certificate or handshake failure is the answer (error TLS, ``tls_error``
+        says why), with no unverified retry. ``served``: in-scope zones naming this host.
+        """
         extra = tuple(sorted((k.lower(), v) for k, v in (headers or {}).items()))
         limit = self._ctx.net.http_max_body_bytes
         cap = limit if max_body is None else min(max_body, limit)
-        key = (method.upper(), url, extra, cap)
+        key = (method.upper(), url, extra, cap, strict_tls, served)
         future = self._hops.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._hops[key] = future
             try:
-                future.set_result(await self._request(method.upper(), url, dict(extra), cap))
+                answer = await self._request(method.upper(), url, dict(extra), cap, strict_tls, served)
+                future.set_result(answer)
             except BaseException as exc:  # cancellation: the next asker makes the request again
                 del self._hops[key]
                 future.set_exception(exc)
@@ -339,52 +351,61 @@ class WebClient:
         why = f"{host}: {failed.status.value if failed else 'no address'}"
         return found, "" if found else why
 
-    async def _request(self, method: str, url: str, headers: dict[str, str], cap: int) -> WebResponse:
+    async def _request(
+        self, method: str, url: str, headers: dict[str, str], cap: int, strict: bool, served: tuple[str, ...]
+    ) -> WebResponse:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
             return _failure(url, FetchError.PROTOCOL, f"bad URL: {exc}", method)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             return _failure(url, FetchError.PROTOCOL, "not an http(s) URL", method)
-        host = parsed.host.lower()
-        if not self._ctx.scope.allows_name(host):
+        host, scope = parsed.host.lower(), self._ctx.scope
+        if not any(scope.allows_name(name) for name in (host, *served)):
             return _failure(url, FetchError.OUT_OF_SCOPE, f"{host} is not in the declared scope", method)
         addresses, why = await self._addresses(host)
         if not addresses:
             return _failure(url, FetchError.DNS, why, method)
-        allowed = [a for a in addresses if self._ctx.scope.allows_address(a, via=host)][:MAX_ADDRESSES]
+        allowed = [a for a in addresses if scope.allows_host_address(a, host, served)][:MAX_ADDRESSES]
         if not allowed:
             return _failure(url, FetchError.OUT_OF_SCOPE, f"no address of {host} is in the scope", method)
         answer = _failure(url, FetchError.REFUSED, "no address answered", method)
         for address in allowed:
-            answer = await self._exchange(method, parsed, address, headers, cap)
+            answer = await self._exchange(method, parsed, address, headers, cap, strict)
             if answer.error is not FetchError.REFUSED:
                 break
         return answer
 
     async def _exchange(
-        self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int
+        self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int, strict: bool
     ) -> WebResponse:
         started = time.monotonic()
         origin = (url.host.lower(), url.port or (443 if url.scheme == "https" else 80), address)
-        note = self._tls_notes.get(origin) if url.scheme == "https" else None
+        problem = self._tls_notes.get(origin) if url.scheme == "https" else None
+
+        def stamped(answer: WebResponse) -> WebResponse:
+            note, code = problem or (None, None)
+            elapsed = round(time.monotonic() - started, 4)
+            return replace(answer, tls_error=note, tls_verify_code=code, elapsed=elapsed)
+
         try:
-            if url.scheme == "https" and note is None:
+            if url.scheme == "https" and problem is None:
                 try:
-                    return await self._paced(url.host, lambda: self._attempt(
-                        method, url, address, headers, cap, self._verified(), None, started))
+                    return stamped(await self._paced(url.host, lambda: self._attempt(
+                        method, url, address, headers, cap, self._verified())))
                 except Exception as exc:
-                    note = _tls_problem(exc)
-                    if note is None:
+                    problem = _tls_problem(exc)
+                    if problem is None:
                         raise
-                    self._tls_notes[origin] = note
+                    self._tls_notes[origin] = problem
+            if strict and problem is not None:
+                return stamped(_failure(str(url), FetchError.TLS, problem[0], method, address))
             verify: ssl.SSLContext | bool = _lenient_context() if url.scheme == "https" else False
-            return await self._paced(url.host, lambda: self._attempt(
-                method, url, address, headers, cap, verify, note, started))
+            return stamped(await self._paced(url.host, lambda: self._attempt(
+                method, url, address, headers, cap, verify)))
         except Exception as exc:  # httpx/ssl/OS failures are facts about the server, never a crash
             error, detail = _classify(exc)
-            failure = _failure(str(url), error, detail, method, address)
-            return replace(failure, tls_error=note, elapsed=round(time.monotonic() - started, 4))
+            return stamped(_failure(str(url), error, detail, method, address))
 
     async def _paced(self, host: str, make: Callable[[], Awaitable[WebResponse]]) -> WebResponse:
         name = host.lower()
@@ -433,7 +454,7 @@ class WebClient:
 
     async def _attempt(
         self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int,
-        verify: ssl.SSLContext | bool, tls_note: str | None, started: float,
+        verify: ssl.SSLContext | bool
     ) -> WebResponse:
         net = self._ctx.net
         sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.user_agent, "Accept": ACCEPT,
@@ -447,25 +468,22 @@ class WebClient:
         async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
             response = await client.send(request, stream=True)
         try:
-            return await self._read(method, url, address, response, cap, tls_note, started)
+            return await self._read(method, url, address, response, cap)
         finally:
             await response.aclose()
 
     async def _read(
-        self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int,
-        tls_note: str | None, started: float,
+        self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int
     ) -> WebResponse:
         raw = response.headers.raw
         head = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
-        base = WebResponse(str(url), str(url), response.status_code, head, tls_error=tls_note, method=method,
-                           address=address)
+        base = WebResponse(str(url), str(url), response.status_code, head, method=method, address=address)
         size = sum(len(k) + len(v) + 4 for k, v in raw)
         if size > self._ctx.net.http_max_header_bytes:
             detail = f"response head of {size} bytes (limit {self._ctx.net.http_max_header_bytes})"
-            return replace(base, headers=head[:100], error=FetchError.HEADER_TOO_LARGE, detail=detail,
-                           elapsed=round(time.monotonic() - started, 4))
+            return replace(base, headers=head[:100], error=FetchError.HEADER_TOO_LARGE, detail=detail)
         body = _Body(cap, response.headers.get("content-encoding", ""))
-        detail = ""
+        detail, cut = "", None
         if method != "HEAD":
             try:
                 async with asyncio.timeout(2 * self._ctx.net.read_timeout):
@@ -473,8 +491,9 @@ class WebClient:
                         if not body.feed(chunk):
                             break
             except TimeoutError:
-                body.truncated, detail = True, "the body did not end in time"
+                body.truncated, detail, cut = True, "the body did not end in time", FetchError.TIMEOUT
             except httpx.HTTPError as exc:
-                body.truncated, detail = True, f"body cut: {type(exc).__name__}: {exc}"[:300]
-        return replace(base, body=bytes(body.data), truncated=body.truncated, detail=detail,
-                       elapsed=round(time.monotonic() - started, 4))
+                body.truncated = True
+                cut = FetchError.TIMEOUT if isinstance(exc, httpx.TimeoutException) else FetchError.CONNECTION
+                detail = f"body cut: {type(exc).__name__}: {exc}"[:300]
+        return replace(base, body=bytes(body.data), truncated=body.truncated, detail=detail, body_error=cut)
