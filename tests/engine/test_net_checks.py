@@ -315,3 +315,13 @@ def test_ports_new() -> None:
     assert outcome.message.values["ports"] == "6379 (redis)"
     expect(run("net.ports.new", host(WEB, known=(443, 22))), Status.PASS, "pass")
     expect(run("net.ports.new", host(WEB, known=None)), Status.NOT_APPLICABLE, "no-baseline")
+
+
+def test_ports_new_lists_every_open_port_with_what_answers_there() -> None:
+    https = ServiceReading(443, Service.HTTP, "nginx", "1.18.0", tls="TLSv1.3")
+    outcome = run("net.ports.new", host(https, ServiceReading(6379, Service.REDIS), known=None))
+    assert outcome.evidence["open_ports"] == [443, 6379]
+    assert outcome.evidence["listening"] == [
+        {"port": 443, "service": "http", "product": "nginx", "version": "1.18.0", "tls": "TLSv1.3"},
+        {"port": 6379, "service": "redis"},
+    ]

@@ -12,6 +12,7 @@ from report_builders import WHEN, report, result
 
 from canhgac.catalog import Catalog, Mode, load_catalog
 from canhgac.engine.results import Message, Status
+from canhgac.engine.targets import TargetKind
 from canhgac.reports.grading import ScoringPolicy
 from canhgac.reports.html import render_html
 from canhgac.reports.model import ChangeSummary, Lifecycle, ReportInput, Triage, TriageState
@@ -162,3 +163,29 @@ def test_renders_with_the_real_catalog(policy: ScoringPolicy) -> None:
         _assert_self_contained(page)
         for fw in catalog.frameworks.values():
             assert str(escape(fw.title.get(lang))) in page
+
+
+def test_open_services_table_lists_every_open_port_of_the_agency(policy: ScoringPolicy) -> None:
+    """Task 4: what a host exposes, from net.ports.new's evidence, hostile values escaped."""
+    catalog = load_catalog()
+    evidence = {
+        "address": "127.60.0.9", "open_ports": [22, 443, 9999], "services": {"22": "ssh", "443": "http"},
+        "listening": [
+            {"port": 22, "service": "ssh", "product": "openssh", "version": "7.4"},
+            {"port": 443, "service": "http", "product": HOSTILE, "tls": "TLSv1.3"},
+            {"port": 9999, "service": "unknown"},
+        ],
+    }
+    ports = result("net.ports.new", "vnpt", Status.NOT_APPLICABLE, key="no-baseline", target="127.60.0.9",
+                   kind=TargetKind.HOST, evidence=evidence)
+    page = render_html(report([ports]), catalog, policy)
+    section = page[page.index("Dịch vụ mở ra Internet"):]
+    row = (r'<tr><td class="target">127\.60\.0\.9</td><td class="num">(\d+)</td>'
+           r"<td>(.*?)</td><td>(.*?)</td></tr>")
+    cells = re.findall(row, section)
+    assert [port for port, _, _ in cells] == ["22", "443", "9999"]
+    assert cells[0][1:] == ("ssh", "openssh 7.4")
+    assert "(TLSv1.3)" in cells[1][1] and cells[1][2] == str(escape(HOSTILE))
+    assert "chưa nhận diện được" in cells[2][1]
+    english = render_html(report([ports], lang="en"), catalog, policy)
+    assert "Services open to the Internet" in english

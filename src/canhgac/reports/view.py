@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -92,6 +92,17 @@ class FrameworkView:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceRow:
+    """One open port of a scanned host, and what answers there (task 4: what is exposed)."""
+
+    address: str
+    port: int
+    service: str  # "" when the port is open but nothing was identified
+    product: str  # product and version, when the service gave them away
+    tls: str  # the TLS version when the service answered inside TLS
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyView:
     agency: Agency
     parent_name: str
@@ -102,6 +113,7 @@ class AgencyView:
     errors: tuple[ResultRow, ...]
     clauses: tuple[ClauseRow, ...]  # the clauses this agency does not fully meet
     by_severity: Mapping[str, int]  # counted findings per severity, worst first (all severities)
+    services: tuple[ServiceRow, ...] = ()  # every open port of the agency's scanned hosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +211,16 @@ def agency_views(
     report: ReportInput, grades: ProvinceGrades, catalog: Catalog
 ) -> tuple[AgencyView, ...]:
     rows: dict[str, list[ResultRow]] = defaultdict(list)
+    results: dict[str, list[CheckResult]] = defaultdict(list)
     for r in report.results:
         rows[r.agency].append(result_row(r, report, catalog))
+        results[r.agency].append(r)
     known = {a.code: a for a in report.agencies}
     return tuple(
-        _agency_view(
-            known.get(g.agency, Agency(code=g.agency, name=g.agency)), g, rows[g.agency],
-            report, catalog,
+        replace(
+            _agency_view(known.get(g.agency, Agency(code=g.agency, name=g.agency)), g, rows[g.agency],
+                         report, catalog),
+            services=service_rows(results[g.agency]),
         )
         for g in grades.agencies
     )
@@ -243,6 +258,38 @@ def _agency_view(
             for sev in sorted(Severity, key=lambda s: -s.rank)
         },
     )
+
+
+def _text(value: object, size: int = 80) -> str:
+    return str(value)[:size] if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def service_rows(results: tuple[CheckResult, ...] | list[CheckResult]) -> tuple[ServiceRow, ...]:
+    """Every open port of every scanned host, from ``net.ports.new`` (which lists them all,
+    whatever its verdict), with the identified service where there is one; by address and port."""
+    rows: list[ServiceRow] = []
+    for result in results:
+        if result.check_id != "net.ports.new":
+            continue
+        ev = result.evidence
+        names = ev.get("services")
+        names = names if isinstance(names, dict) else {}
+        listening = ev.get("listening")
+        entries = listening if isinstance(listening, list) else []
+        details: dict[object, Mapping[str, object]] = {
+            d.get("port"): d for d in entries if isinstance(d, dict)
+        }
+        opened = ev.get("open_ports")
+        for port in opened if isinstance(opened, list) else []:
+            if not isinstance(port, int) or isinstance(port, bool):
+                continue
+            found = details.get(port, {})
+            service = _text(found.get("service") or names.get(str(port), ""), 40)
+            product = " ".join(t for t in (_text(found.get("product")), _text(found.get("version"))) if t)
+            shown = "" if service == "unknown" else service
+            address = _text(ev.get("address"), 64)
+            rows.append(ServiceRow(address, port, shown, product, _text(found.get("tls"), 16)))
+    return tuple(sorted(rows, key=lambda r: (r.address, r.port)))
 
 
 def _by_severity(rows: list[ResultRow], catalog: Catalog) -> tuple[ResultRow, ...]:

@@ -289,11 +289,20 @@ def dns_open_resolver(facts: HostServiceFacts, params: CheckParams) -> Outcome:
 # --- drift ----------------------------------------------------------------------------------------
 
 
+def _listening(reading: ServiceReading) -> dict[str, Any]:
+    """What answers on one open port, as the report's services table shows it."""
+    out: dict[str, Any] = {"port": reading.port, "service": reading.service.value}
+    out.update({k: v for k in ("product", "version", "tls") if (v := getattr(reading, k))})
+    return out
+
+
 @check("net.ports.new", target=HOST, needs=HostServiceFacts)
 def ports_new(facts: HostServiceFacts, params: CheckParams) -> Outcome:
     # every open port with what answers there: the host's inventory, and the next scan's baseline
     services = {str(p): r.service.value for p in facts.open_ports if (r := facts.on(p)) is not None}
-    base = {"address": facts.address, "open_ports": list(facts.open_ports), "services": services}
+    listening = [_listening(r) for p in facts.open_ports if (r := facts.on(p)) is not None]
+    base = {"address": facts.address, "open_ports": list(facts.open_ports), "services": services,
+            "listening": listening}
     if facts.known_ports is None:
         return not_applicable("no-baseline", base)
     new = sorted(set(facts.open_ports) - set(facts.known_ports))
