@@ -128,12 +128,10 @@ def canhgac_found(path: Path) -> tuple[Found, set[str], Counter[str], Counter[st
         address = ev.get("address") or str(r.get("target_key", r.get("target", ""))).split(":")[-1]
         if r["check_id"] == "net.ports.new":
             opened.update(f"{address}:{p}" for p in ev.get("open_ports", []))
-            for p, name in (ev.get("services") or {}).items():
-                if name != "unknown":
-                    services[f"{address}:{p}"] = name
-        for entry in ev.get("ports", []):
+        for entry in [*ev.get("listening", []), *ev.get("ports", [])]:
             if isinstance(entry, dict) and "port" in entry and entry.get("service") not in (None, "unknown"):
-                services[f"{address}:{entry['port']}"] = entry["service"]
+                name = "https" if entry["service"] == "http" and entry.get("tls") else entry["service"]
+                services[f"{address}:{entry['port']}"] = name
     for where in opened:
         services.setdefault(where, "")
     return services, opened, statuses, errors
@@ -366,17 +364,12 @@ def render(
 EXPLAINED = (
     "Disagreements explained (checked by hand on a run's outputs, kept with `--keep`):",
     "",
-    "- https (443, 8443) and dns (TCP 53): canhgac's identification speaks neither TLS nor DNS over "
-    "TCP (there is no such `Service`); its reading is `unknown` (the TLS server closes on the plain "
-    "HTTP probe; the DNS responder stays silent until the deadline), so no check's evidence names the "
-    "port. nmap names both (its SSL probe, then HTTP inside; its DNS probes).",
     "- elasticsearch (9200, 9201): nmap gets the JSON reply to its GET but no signature of its "
     "database matches the lab's reply (no `Server` header, an empty reason phrase), so it prints a "
     "fingerprint and takes the name of the port from nmap-services (`wap-wsp`, `wap-wsp-wtp`); canhgac "
     "reads the Elasticsearch document.",
     "- memcached: on some ports nmap's probes match its `achat` signature before the memcached one "
     "(the lab responder answers every unknown line with `ERROR`); canhgac asks `version`/`stats`.",
-    "- Where canhgac does name a port, the name comes from whichever net.* check looked at that "
-    "service (`ports` entries); `net.ports.new` names services only for ports new since the baseline, "
-    "so a run without a baseline has no single per-port service list.",
+    "- canhgac's names come from `net.ports.new`, which lists every open port with what answers "
+    "there (`listening`); HTTP inside TLS counts as https, as nmap's `ssl/http`.",
 )
