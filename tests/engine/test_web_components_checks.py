@@ -9,7 +9,7 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.vulns import open_scan_index
 from canhgac.engine.vulns.identify import Component, Confidence
-from canhgac.engine.web.fetch import FetchError
+from canhgac.engine.web import FetchError
 
 CATALOG = load_catalog()
 URL = "https://portal.agency.gov.test/"

@@ -10,7 +10,7 @@ from canhgac.engine.collectors.web_exposure import NOT_TRIED, ProbeResult, WebEx
 from canhgac.engine.collectors.web_hygiene import PageParse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.web.fetch import FetchError, WebResponse
+from canhgac.engine.web import FetchError, WebResponse
 from canhgac.engine.web.signatures import ProbeKind, ProbeSpec, Sample, git_head
 
 CATALOG = load_catalog()

@@ -20,7 +20,7 @@ from canhgac.engine.collectors.web_hygiene import (
 from canhgac.engine.context import DEFAULT_DEFACEMENT_KEYWORDS
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.web.fetch import FetchError
+from canhgac.engine.web import FetchError
 
 CATALOG = load_catalog()
 P = CheckParams()

@@ -15,7 +15,7 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web.fetch import REDIRECT_STATUSES, FetchError
+from canhgac.engine.web import REDIRECT_STATUSES, FetchError
 
 # what leaves the policy untested (an error); any other failure to fetch it is a finding
 _UNTESTED = frozenset({FetchError.TIMEOUT, FetchError.DNS, FetchError.OUT_OF_SCOPE})

@@ -18,7 +18,7 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web.fetch import FetchError
+from canhgac.engine.web import FetchError
 from canhgac.engine.web.signatures import ProbeKind, Sample
 
 # Headers that name software; a version number in them tells an attacker which CVEs to try.

@@ -31,7 +31,7 @@ from canhgac.engine.vulns import components as names
 from canhgac.engine.vulns import identify as ident
 from canhgac.engine.vulns.identify import Component, Confidence
 from canhgac.engine.vulns.version import VersionError, parse_version
-from canhgac.engine.web.fetch import FetchError, WebClient, WebResponse
+from canhgac.engine.web import FetchError, WebClient, WebResponse
 from canhgac.engine.web.signatures import Sample
 
 PROBE_CAP = 65536

@@ -25,7 +25,7 @@ from canhgac.engine.collectors.web_hygiene import PageParse, parse_page
 from canhgac.engine.context import CollectContext
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web.fetch import FetchError, WebClient, WebResponse
+from canhgac.engine.web import FetchError, WebClient, WebResponse
 from canhgac.engine.web.signatures import (
     Cms,
     ProbeKind,

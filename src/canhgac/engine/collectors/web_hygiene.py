@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from canhgac.engine.context import CollectContext
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web.fetch import FetchError, WebClient, WebResponse
+from canhgac.engine.web import FetchError, WebClient, WebResponse
 
 MAX_TEXT_CHARS = 200_000
 MAX_RESOURCES = 500

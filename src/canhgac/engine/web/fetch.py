@@ -19,17 +19,13 @@ headers, cap) are made once per run. Nothing here raises for what a server does.
 from __future__ import annotations
 
 import asyncio
-import codecs
-import html
 import ipaddress
-import re
 import ssl
 import time
 import warnings
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from functools import cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -37,130 +33,11 @@ from typing import Any
 import httpx
 
 from canhgac.engine.context import CollectContext
-from canhgac.engine.results import ErrorReason
+from canhgac.engine.web.response import FetchError, WebResponse, failure
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_ADDRESSES = 4
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _CLIENT_KEY = ("web-client",)
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-
-
-class FetchError(StrEnum):
-    """Why a request gave no usable answer."""
-
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"  # reset, unreachable, closed mid-answer
-    REFUSED = "refused"  # nothing listens on the port (a fact about the server)
-    TLS = "tls"  # no TLS session at all, even without verification
-    TOO_MANY_REDIRECTS = "too-many-redirects"
-    OUT_OF_SCOPE_REDIRECT = "out-of-scope-redirect"  # recorded in ``redirects``, not followed
-    HEADER_TOO_LARGE = "header-too-large"
-    PROTOCOL = "protocol"  # not HTTP, broken HTTP, a bad URL or Location
-    DNS = "dns"  # the host could not be resolved or has no address
-    OUT_OF_SCOPE = "out-of-scope"  # no address of the host is in the declared scope
-
-    @property
-    def error_reason(self) -> ErrorReason:
-        return {
-            FetchError.TIMEOUT: ErrorReason.TIMEOUT,
-            FetchError.CONNECTION: ErrorReason.CONNECTION,
-            FetchError.REFUSED: ErrorReason.CONNECTION,
-            FetchError.OUT_OF_SCOPE_REDIRECT: ErrorReason.OUT_OF_SCOPE,
-            FetchError.OUT_OF_SCOPE: ErrorReason.OUT_OF_SCOPE,
-            FetchError.DNS: ErrorReason.DNS_SERVFAIL,
-        }.get(self, ErrorReason.PROTOCOL)
-
-
-@dataclass(frozen=True, slots=True)
-class WebResponse:
-    """One answer (the last of its redirect chain when redirects were followed)."""
-
-    url: str  # what was asked
-    final_url: str  # what answered (the last hop fetched)
-    status: int | None = None
-    headers: tuple[tuple[str, str], ...] = ()  # lower-cased names, in order, repeats kept
-    body: bytes = b""
-    truncated: bool = False
-    redirects: tuple[tuple[int, str], ...] = ()  # (status, absolute Location) of each redirect
-    error: FetchError | None = None
-    detail: str = ""
-    tls_error: str | None = None  # why a verifying, modern client would have refused the site
-    tls_verify_code: int | None = None  # OpenSSL's X509 verify code when tls_error is a certificate's
-    elapsed: float = 0.0
-    method: str = "GET"
-    address: str = ""
-    body_error: FetchError | None = None  # why the body stopped short (TIMEOUT, CONNECTION)
-
-    @property
-    def ok(self) -> bool:
-        """An HTTP answer was read (whatever its status)."""
-        return self.error is None and self.status is not None
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers if k == wanted), None)
-
-    def headers_all(self, name: str) -> list[str]:
-        wanted = name.lower()
-        return [v for k, v in self.headers if k == wanted]
-
-    def redirect_target(self) -> str | None:
-        """The absolute Location of a redirect answer, else None."""
-        location = self.header("location")
-        if self.status not in REDIRECT_STATUSES or not location:
-            return None
-        try:
-            return str(httpx.URL(self.final_url).join(location.strip()))
-        except (httpx.InvalidURL, ValueError):
-            return None
-
-    def charset(self) -> str:
-        """The declared charset (header, else a meta tag) when Python knows it, else utf-8."""
-        found = _CHARSET.search(self.header("content-type") or "")
-        meta = _META_CHARSET.search(self.body[:4096])
-        declared = found.group(1) if found else meta.group(1).decode("ascii", "replace") if meta else ""
-        try:
-            return codecs.lookup(declared).name if declared else "utf-8"
-        except LookupError:
-            return "utf-8"
-
-    def text(self) -> str:
-        return _decode(self.body, self.charset())
-
-    def title(self) -> str:
-        found = _TITLE.search(self.body[:262144])
-        if found is None:
-            return ""
-        return " ".join(html.unescape(_decode(found.group(1), self.charset())).split())[:300]
-
-    def as_evidence(self, *, head: tuple[str, ...] = ()) -> dict[str, Any]:
-        """What was asked and answered; ``head`` names answer headers to add (e.g. "location")."""
-        out: dict[str, Any] = {"url": self.url, "status": self.status}
-        if self.final_url != self.url:
-            out["final_url"] = self.final_url
-        if self.redirects:
-            out["redirects"] = [f"{status} {location[:300]}" for status, location in self.redirects]
-        for key in ("error", "detail", "tls_error"):
-            if getattr(self, key):
-                out[key] = str(getattr(self, key))[:300]
-        if self.truncated:
-            out["truncated"] = True
-        out.update({name: value[:300] for name in head if (value := self.header(name))})
-        return out
-
-
-def _decode(data: bytes, charset: str) -> str:
-    try:
-        return data.decode(charset, errors="replace")
-    except (LookupError, ValueError, TypeError):  # a non-text codec named by the server
-        return data.decode("utf-8", errors="replace")
-
-
-def _failure(url: str, error: FetchError, detail: str, method: str, address: str = "") -> WebResponse:
-    return WebResponse(url, url, error=error, detail=detail[:300], method=method, address=address)
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
@@ -357,19 +234,19 @@ class WebClient:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
-            return _failure(url, FetchError.PROTOCOL, f"bad URL: {exc}", method)
+            return failure(url, FetchError.PROTOCOL, f"bad URL: {exc}", method)
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            return _failure(url, FetchError.PROTOCOL, "not an http(s) URL", method)
+            return failure(url, FetchError.PROTOCOL, "not an http(s) URL", method)
         host, scope = parsed.host.lower(), self._ctx.scope
         if not any(scope.allows_name(name) for name in (host, *served)):
-            return _failure(url, FetchError.OUT_OF_SCOPE, f"{host} is not in the declared scope", method)
+            return failure(url, FetchError.OUT_OF_SCOPE, f"{host} is not in the declared scope", method)
         addresses, why = await self._addresses(host)
         if not addresses:
-            return _failure(url, FetchError.DNS, why, method)
+            return failure(url, FetchError.DNS, why, method)
         allowed = [a for a in addresses if scope.allows_host_address(a, host, served)][:MAX_ADDRESSES]
         if not allowed:
-            return _failure(url, FetchError.OUT_OF_SCOPE, f"no address of {host} is in the scope", method)
-        answer = _failure(url, FetchError.REFUSED, "no address answered", method)
+            return failure(url, FetchError.OUT_OF_SCOPE, f"no address of {host} is in the scope", method)
+        answer = failure(url, FetchError.REFUSED, "no address answered", method)
         for address in allowed:
             answer = await self._exchange(method, parsed, address, headers, cap, strict)
             if answer.error is not FetchError.REFUSED:
@@ -399,13 +276,13 @@ class WebClient:
                         raise
                     self._tls_notes[origin] = problem
             if strict and problem is not None:
-                return stamped(_failure(str(url), FetchError.TLS, problem[0], method, address))
+                return stamped(failure(str(url), FetchError.TLS, problem[0], method, address))
             verify: ssl.SSLContext | bool = _lenient_context() if url.scheme == "https" else False
             return stamped(await self._paced(url.host, lambda: self._attempt(
                 method, url, address, headers, cap, verify)))
         except Exception as exc:  # httpx/ssl/OS failures are facts about the server, never a crash
             error, detail = _classify(exc)
-            return stamped(_failure(str(url), error, detail, method, address))
+            return stamped(failure(str(url), error, detail, method, address))
 
     async def _paced(self, host: str, make: Callable[[], Awaitable[WebResponse]]) -> WebResponse:
         name = host.lower()
