@@ -130,7 +130,7 @@ async def test_no_cookie_is_carried_to_a_later_request_and_aclose_releases_clien
     assert first.header("set-cookie") == "PHPSESSID=abc123; Path=/" and second.ok and after.ok
     assert [path_of(h) for h in server.heads] == ["/a", "/b", "/c"]
     assert not any(b"\r\ncookie:" in h.lower() for h in server.heads)
-    assert server.connections == 3  # no connection outlives its request
+    assert server.connections == 3  # the server closes each connection (Connection: close)
 
 
 async def test_strict_tls_refuses_an_unverified_answer_and_never_sends_the_request(tmp_path: Path) -> None:
@@ -190,3 +190,56 @@ async def test_body_error_says_why_a_body_stopped_short_and_head_adds_headers_to
     evidence = cut.as_evidence(head=("location", "content-type"))
     assert evidence["location"] == "/next" and "content-type" not in evidence
     assert "location" not in cut.as_evidence()
+
+
+class KeepAliveServer:
+    """Serves any number of requests per connection (as nginx and Apache do); counts connections."""
+
+    def __init__(self) -> None:
+        self.address = loopback()
+        self.connections = 0
+        self.closed = 0
+        self.hosts: list[tuple[int, str]] = []  # (connection number, Host header)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                host = next(line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+                            if line.lower().startswith(b"host:"))
+                self.hosts.append((number, host))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.closed += 1
+            writer.close()
+
+
+async def test_connections_are_kept_alive_per_host_never_shared_and_closed_when_idle() -> None:
+    server = KeepAliveServer()
+    listener = await asyncio.start_server(server.serve, server.address, 0)
+    port = listener.sockets[0].getsockname()[1]
+    other = "intranet.agency.gov.test"
+    try:
+        async with lab_dns({"portal.agency": server.address, "intranet.agency": server.address}) as dns:
+            ctx = context(dns, net=NetworkLimits(connect_timeout=1.0, read_timeout=0.5, http_min_interval=0.0,
+                                                 http_per_host=1))
+            client = WebClient.for_run(ctx)
+            client._pool.keepalive = 0.3
+            for path in ("/a", "/b", "/c"):
+                assert (await client.get(f"http://{HOST}:{port}{path}")).ok
+            assert (await client.get(f"http://{other}:{port}/")).ok
+            assert server.connections == 2  # three requests on one connection; the other host its own
+            assert {n for n, h in server.hosts if h.startswith(HOST)} == {1}
+            assert {n for n, h in server.hosts if h.startswith(other)} == {2}
+            await asyncio.sleep(0.6)  # idle past the keep-alive: the clients and sockets are closed
+            assert client._pool.open_clients == 0 and server.closed == 2
+            assert (await client.get(f"http://{HOST}:{port}/d")).ok  # a new connection, on demand
+            await ctx.aclose()
+            await asyncio.sleep(0.05)
+            assert server.connections == 3 and server.closed == 3
+    finally:
+        listener.close()

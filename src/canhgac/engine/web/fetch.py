@@ -13,7 +13,8 @@ at most ``http_max_redirects``; a Location outside the scope is recorded, never 
 head is capped (``http_max_header_bytes``; h11 refuses over 100 KiB) and the body streamed and
 cut at the cap (inflated within it), each under a deadline. At most ``http_per_host`` requests
 are in flight per host, starting ``http_min_interval`` apart. Identical requests (method, URL,
-headers, cap) are made once per run. Nothing here raises for what a server does.
+headers, cap) are made once per run; connections are kept alive per host (:mod:`.pool`).
+Nothing here raises for what a server does.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from functools import cache
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.web.pool import ClientPool
 from canhgac.engine.web.response import FetchError, WebResponse, failure
 
 MAX_ADDRESSES = 4
@@ -125,7 +126,7 @@ class WebClient:
         self._pacing: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}
         self._tls_notes: dict[tuple[str, int, str], tuple[str, int | None]] = {}
-        self._clients: dict[object, httpx.AsyncClient] = {}
+        self._pool = ClientPool(ctx.net.http_per_host)
         self.requests_sent = 0
 
     @classmethod
@@ -297,29 +298,9 @@ class WebClient:
             self.requests_sent += 1
             return await make()
 
-    def _client(self, host: str, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
-        """One httpx client per host and trust setting, for the whole run.
-
-        Made once rather than per request (a client costs more than a loopback request); one
-        per host keeps each connection pool small. No connection outlives its request
-        (``Connection: close``, no keep-alive), so a connection made with one TLS server name
-        never carries another host's request. The cookie jar accepts nothing: every request
-        goes out as a first visit.
-        """
-        key = (host.lower(), id(verify) if isinstance(verify, ssl.SSLContext) else verify)
-        found = self._clients.get(key)
-        if found is None:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
-            jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
-            found = httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
-            self._clients[key] = found
-        return found
-
     async def aclose(self) -> None:
-        """Close the run's httpx clients (they hold no connection between requests)."""
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        """Close the run's httpx clients and their kept-alive connections."""
+        await self._pool.aclose()
 
     def _verified(self) -> ssl.SSLContext:
         key = ("https-verify-context", self._ctx.ca_file)
@@ -335,19 +316,19 @@ class WebClient:
     ) -> WebResponse:
         net = self._ctx.net
         sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.user_agent, "Accept": ACCEPT,
-                "Accept-Encoding": "identity", "Connection": "close", **headers}
+                "Accept-Encoding": "identity", **headers}
         timeout = httpx.Timeout(connect=net.connect_timeout, read=net.read_timeout, write=net.read_timeout,
                                 pool=net.connect_timeout)
         extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        client = self._client(url.host, verify)
-        request = client.build_request(method, url.copy_with(host=address), headers=sent, timeout=timeout,
-                                       extensions=extensions)
-        async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
-            response = await client.send(request, stream=True)
-        try:
-            return await self._read(method, url, address, response, cap)
-        finally:
-            await response.aclose()
+        async with self._pool.client(url.host, verify) as client:
+            request = client.build_request(method, url.copy_with(host=address), headers=sent, timeout=timeout,
+                                           extensions=extensions)
+            async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
+                response = await client.send(request, stream=True)
+            try:
+                return await self._read(method, url, address, response, cap)
+            finally:
+                await response.aclose()
 
     async def _read(
         self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int

@@ -1,0 +1,82 @@
+"""The run's httpx clients: one per host and trust setting, connections kept alive briefly.
+
+Requests to one host reuse its connections, as a browser does (a portal's page and its CORS,
+OPTIONS and TRACE probes cost one TLS handshake, not four, to us and to the server). A client
+left idle for ``keepalive`` seconds is closed, so a province-wide run holds sockets only for
+the hosts it is talking to. Connections are never shared between hosts: one opened with a
+host's TLS server name never carries another host's request. No cookie jar: every request goes
+out as a first visit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpx
+
+KEEPALIVE = 2.0  # seconds an idle host's connections stay open
+
+
+class ClientPool:
+    def __init__(self, per_host: int, keepalive: float = KEEPALIVE) -> None:
+        self.per_host = max(1, per_host)
+        self.keepalive = keepalive
+        self._clients: dict[tuple[str, object], httpx.AsyncClient] = {}
+        self._busy: dict[tuple[str, object], int] = {}
+        self._timers: dict[tuple[str, object], asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def client(self, host: str, verify: ssl.SSLContext | bool) -> AsyncIterator[httpx.AsyncClient]:
+        """The host's client for one request; hold it until the response is closed."""
+        key = (host.lower(), id(verify) if isinstance(verify, ssl.SSLContext) else verify)
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        found = self._clients.get(key)
+        if found is None:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.per_host,
+                                  keepalive_expiry=self.keepalive)
+            jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
+            found = httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
+            self._clients[key] = found
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            yield found
+        finally:
+            self._busy[key] -= 1
+            if not self._busy[key]:
+                self._timers[key] = asyncio.get_running_loop().call_later(self.keepalive, self._retire, key)
+
+    @property
+    def open_clients(self) -> int:
+        return len(self._clients)
+
+    def _retire(self, key: tuple[str, object]) -> None:
+        self._timers.pop(key, None)
+        if self._busy.get(key):
+            return
+        self._busy.pop(key, None)
+        client = self._clients.pop(key, None)
+        if client is not None:
+            task = asyncio.ensure_future(client.aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def aclose(self) -> None:
+        """Close every client now (the run is over), and wait for those already closing."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        clients = list(self._clients.values())
+        self._clients.clear()
+        self._busy.clear()
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
