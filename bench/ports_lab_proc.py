@@ -25,7 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from canhgac.lab.services_lab import PORTS, Plant, ServiceHostPlan, ServicesLab, _server
+from canhgac.lab.services_lab import ServicesLab, _server
+from canhgac.lab.services_plan import PORTS, Plant, ServiceHostPlan
 from canhgac.netguard import install_loopback_guard
 
 

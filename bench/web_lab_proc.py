@@ -31,7 +31,9 @@ from bench.lab_procs import serve_plan
 from bench.lab_tls import tls_context
 from canhgac.lab.mail_lab import CertSpec, certificate, lab_ca
 from canhgac.lab.pki import KeyKind
-from canhgac.lab.web_lab import LabWebServer, Plant, PortalPlan, PortalSite, WebRequest
+from canhgac.lab.web_lab import PortalSite
+from canhgac.lab.web_plan import Plant, PortalPlan
+from canhgac.lab.web_server import LabWebServer, WebRequest
 
 HANDSHAKE_TIMEOUT = 10.0  # as the lab server's
 

@@ -30,10 +30,10 @@ from e2e_support import CliRun, RunningLab, read_results, run_cli, run_guarded, 
 from canhgac.engine.port_sets import TOP_RISKY
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.targets import TargetKind
-from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
-from canhgac.lab.services_lab import HOSTS as SERVICE_HOSTS
-from canhgac.lab.services_lab import PORTS as PLANT_PORTS
-from canhgac.lab.services_lab import PROVIDER_RANGE, Plant, declared_ranges
+from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
+from canhgac.lab.services_plan import HOSTS as SERVICE_HOSTS
+from canhgac.lab.services_plan import PORTS as PLANT_PORTS
+from canhgac.lab.services_plan import PROVIDER_RANGE, Plant, declared_ranges
 from canhgac.reports.exports import ReportExport
 
 DRIFT = "net.ports.new"

@@ -20,8 +20,8 @@ from canhgac.engine.results import CheckResult, Status
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
 from canhgac.lab.province import Records, render_zone
-from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
-from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
+from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
+from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
 
 # every planted case: the domains' DNS, the mail servers', the portals', the exposed services'

@@ -7,7 +7,7 @@ import time
 
 from canhgac.engine.context import NetworkLimits
 from canhgac.engine.service_probes import ProbeOptions, Service, identify
-from canhgac.lab.services_lab import DnsTcpResolverResponder
+from canhgac.lab.dns_resolver import DnsTcpResolverResponder
 
 
 def _address() -> str:

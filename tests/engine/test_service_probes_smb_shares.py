@@ -15,7 +15,7 @@ from canhgac.engine.service_probes import Access, ProbeOptions, Service, identif
 from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
 from canhgac.engine.service_probes.facts import SmbInfo
 from canhgac.engine.service_probes.smb_shares import anonymous_shares
-from canhgac.lab.service_responders import SmbResponder
+from canhgac.lab.smb_responder import SmbResponder
 from canhgac.lab.smb_server import LabSmbServer
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0)

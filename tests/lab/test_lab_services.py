@@ -10,8 +10,7 @@ import ipaddress
 import shutil
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import dns.asyncquery
@@ -20,11 +19,32 @@ import dns.message
 import dns.rcode
 import httpx
 import pytest
+from lab_support import running
 
-from canhgac.lab import service_responders as sr
+from canhgac.engine.service_probes import bson_lite
 from canhgac.lab import services_lab as sl
+from canhgac.lab import services_plan as sp
+from canhgac.lab.database_responders import MongoResponder, MysqlResponder, PostgresResponder, bson
+from canhgac.lab.dns_resolver import DnsResolverResponder, DnsTcpResolverResponder
+from canhgac.lab.redis_server import RedisResponder, RedisServerProcess
+from canhgac.lab.remote_access_responders import (
+    HYBRID_REQUIRED_BY_SERVER,
+    SSL_REQUIRED_BY_SERVER,
+    RdpResponder,
+    SshBannerResponder,
+    VncResponder,
+)
+from canhgac.lab.responder_base import TcpResponder
+from canhgac.lab.smb_responder import SmbResponder
 from canhgac.lab.smb_server import LabSmbServer
+from canhgac.lab.snmp_agent import SnmpAgent
 from canhgac.lab.tds_server import MssqlResponder
+from canhgac.lab.text_responders import (
+    FtpResponder,
+    MemcachedResponder,
+    MemcachedUdpResponder,
+    TelnetResponder,
+)
 
 NET_CHECKS = {
     "net.smb.exposed", "net.smb.v1", "net.smb.signing", "net.smb.anonymous-shares", "net.rdp.exposed",
@@ -33,16 +53,6 @@ NET_CHECKS = {
     "net.database.empty-password", "net.vnc.noauth", "net.snmp.public", "net.dns.open-resolver",
     "net.ssh.password-auth", "net.ssh.outdated", "net.service.vulnerable", "net.ports.new",
 }
-
-
-@asynccontextmanager
-async def running(server: Any) -> AsyncIterator[Any]:
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.internal_errors == 0
 
 
 async def talk(address: str, port: int, data: bytes = b"", *, until: Callable[[bytes], bool] | None = None,
@@ -71,21 +81,21 @@ async def talk(address: str, port: int, data: bytes = b"", *, until: Callable[[b
 
 # --- plans ------------------------------------------------------------------------------------
 def test_expected_follows_from_the_plans() -> None:
-    assert {check for check, _ in sl.EXPECTED} <= NET_CHECKS
-    assert len(set(sl.EXPECTED)) == len(sl.EXPECTED)
-    addresses = [plan.address for plan in sl.HOSTS]
+    assert {check for check, _ in sp.EXPECTED} <= NET_CHECKS
+    assert len(set(sp.EXPECTED)) == len(sp.EXPECTED)
+    addresses = [plan.address for plan in sp.HOSTS]
     assert len(set(addresses)) == len(addresses)
-    control = [plan for plan in sl.HOSTS if plan.plant is sl.Plant.NOTHING]
-    assert len(control) == 1 and not [a for _, a in sl.EXPECTED if a == control[0].address]
-    assert {plan.plant for plan in sl.HOSTS} == set(sl.Plant) == set(sl.PORTS) == set(sl.PLANT_FINDINGS)
-    for plan in sl.HOSTS:  # every host becomes a target: at least one TCP port
-        assert any(proto == "tcp" for proto, _ in sl.PORTS[plan.plant])
+    control = [plan for plan in sp.HOSTS if plan.plant is sp.Plant.NOTHING]
+    assert len(control) == 1 and not [a for _, a in sp.EXPECTED if a == control[0].address]
+    assert {plan.plant for plan in sp.HOSTS} == set(sp.Plant) == set(sp.PORTS) == set(sp.PLANT_FINDINGS)
+    for plan in sp.HOSTS:  # every host becomes a target: at least one TCP port
+        assert any(proto == "tcp" for proto, _ in sp.PORTS[plan.plant])
 
 
 def test_declared_ranges_hold_every_host_and_nothing_else_of_the_lab() -> None:
-    ranges = sl.declared_ranges()
+    ranges = sp.declared_ranges()
     assert ranges["VNPTKG"] == ("127.60.0.0/27",)
-    for plan in sl.HOSTS:
+    for plan in sp.HOSTS:
         assert any(ipaddress.ip_address(plan.address) in ipaddress.ip_network(r) for r in ranges[plan.agency])
     networks = [ipaddress.ip_network(r) for rs in ranges.values() for r in rs]
     assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
@@ -94,8 +104,8 @@ def test_declared_ranges_hold_every_host_and_nothing_else_of_the_lab() -> None:
     # the SPF vendor's addresses (127.60.1-3.x) are DNS data only, outside the provider's /27
     assert ipaddress.ip_address("127.60.1.97") not in ipaddress.ip_network("127.60.0.0/27")
     # every provider host is a host address of its range: the scan skips network and broadcast
-    provider = ipaddress.ip_network(sl.PROVIDER_RANGE)
-    hosted = [ipaddress.ip_address(p.address) for p in sl.HOSTS if p.agency == "VNPTKG"]
+    provider = ipaddress.ip_network(sp.PROVIDER_RANGE)
+    hosted = [ipaddress.ip_address(p.address) for p in sp.HOSTS if p.agency == "VNPTKG"]
     assert set(hosted) <= set(provider.hosts())
 
 
@@ -117,7 +127,7 @@ async def test_smb_accepts_smb1_without_signing_and_denies_null_sessions(address
     from impacket.smb import SMB_DIALECT  # type: ignore[import-untyped, unused-ignore]
     from impacket.smb3structs import SMB2_DIALECT_302  # type: ignore[import-untyped, unused-ignore]
 
-    async with running(sr.SmbResponder(address)) as smb:
+    async with running(SmbResponder(address)) as smb:
         denied = "0xc0000022"  # STATUS_ACCESS_DENIED: no null session
         assert await asyncio.to_thread(_smb, address, smb.port, SMB_DIALECT) == (SMB_DIALECT, False, denied)
         assert await asyncio.to_thread(_smb, address, smb.port, None) == (SMB2_DIALECT_302, False, denied)
@@ -128,7 +138,7 @@ async def test_smb_without_smb1_or_with_signing_required(address: str) -> None:
     pytest.importorskip("impacket")
     from impacket.smb import SMB_DIALECT  # type: ignore[import-untyped, unused-ignore]
 
-    async with running(sr.SmbResponder(address, smb1=False, signing_required=True)) as smb:
+    async with running(SmbResponder(address, smb1=False, signing_required=True)) as smb:
         with pytest.raises(Exception):  # noqa: B017 - impacket: the connection was reset
             await asyncio.to_thread(_smb, address, smb.port, SMB_DIALECT)
         _, signing, _ = await asyncio.to_thread(_smb, address, smb.port, None)
@@ -155,7 +165,7 @@ def _ftp(address: str, port: int) -> tuple[str, list[str], str, str]:
 
 
 async def test_ftp_lets_anonymous_in_and_refuses_writes(address: str) -> None:
-    async with running(sr.FtpResponder(address)) as ftp:
+    async with running(FtpResponder(address)) as ftp:
         welcome, names, stored, other = await asyncio.to_thread(_ftp, address, ftp.port)
         assert welcome.startswith("220 (vsFTPd")
         assert names == ["bao-cao-quy-1.xlsx", "sao-luu"]
@@ -193,7 +203,7 @@ async def test_redis_answers_without_a_password_and_is_never_written(address: st
     if binary and shutil.which(binary) is None:
         pytest.skip("redis-server is not installed")
     lab = sl.ServicesLab([])
-    async with running(sl.RedisServerProcess(address, 0, binary, lab)) as redis:
+    async with running(RedisServerProcess(address, 0, binary, lab)) as redis:
         ping, info, set_, config, get = await _redis_replies(address, redis.port)
     assert ping == b"+PONG\r\n" and b"redis_version:" in info
     refusal = b"-READONLY" if binary is None else b"-NOPERM"  # the real server: its ACL says no
@@ -204,7 +214,7 @@ async def test_redis_answers_without_a_password_and_is_never_written(address: st
 
 # --- Telnet, SSH, VNC, RDP (raw bytes) --------------------------------------------------------
 async def test_telnet_negotiates_and_prompts_but_admits_no_one(address: str) -> None:
-    async with running(sr.TelnetResponder(address, banner="Router R1")) as telnet:
+    async with running(TelnetResponder(address, banner="Router R1")) as telnet:
         greeting = await talk(address, telnet.port, until=lambda r: r.endswith(b"login: "))
         assert greeting.startswith(bytes([255, 253, 24])) and b"Router R1" in greeting
         session = await talk(address, telnet.port, b"admin\r\nadmin\r\n", until=lambda r: b"incorrect" in r)
@@ -212,7 +222,7 @@ async def test_telnet_negotiates_and_prompts_but_admits_no_one(address: str) -> 
 
 
 async def test_ssh_sends_an_old_openssh_banner_and_its_kexinit(address: str) -> None:
-    async with running(sr.SshBannerResponder(address)) as ssh:
+    async with running(SshBannerResponder(address)) as ssh:
         data = await talk(address, ssh.port, until=lambda r: b"\r\n" in r and len(r) > 200)
     line, packet = data.split(b"\r\n", 1)
     assert line == b"SSH-2.0-OpenSSH_7.4"
@@ -223,7 +233,7 @@ async def test_ssh_sends_an_old_openssh_banner_and_its_kexinit(address: str) -> 
 
 
 async def test_vnc_offers_security_type_none(address: str) -> None:
-    async with running(sr.VncResponder(address, name="nvr")) as vnc:
+    async with running(VncResponder(address, name="nvr")) as vnc:
         reader, writer = await asyncio.open_connection(address, vnc.port)
         assert await reader.readexactly(12) == b"RFB 003.008\n"
         writer.write(b"RFB 003.008\n")
@@ -244,14 +254,14 @@ def _x224_request(protocols: int | None) -> bytes:
 
 
 async def test_rdp_selects_standard_security_or_tls_never_requiring_credssp(address: str) -> None:
-    async with running(sr.RdpResponder(address)) as rdp:
-        for requested, expected in ((0, (2, 0)), (3, (2, 1)), (2, (3, sr.SSL_REQUIRED_BY_SERVER))):
+    async with running(RdpResponder(address)) as rdp:
+        for requested, expected in ((0, (2, 0)), (3, (2, 1)), (2, (3, SSL_REQUIRED_BY_SERVER))):
             confirm = await talk(address, rdp.port, _x224_request(requested), until=lambda r: len(r) >= 19)
             assert confirm[:2] == b"\x03\x00" and confirm[5] == 0xD0
             assert (confirm[11], struct.unpack("<I", confirm[15:19])[0]) == expected
-    async with running(sr.RdpResponder(address, nla_required=True)) as rdp:
+    async with running(RdpResponder(address, nla_required=True)) as rdp:
         confirm = await talk(address, rdp.port, _x224_request(1), until=lambda r: len(r) >= 19)
-        assert (confirm[11], struct.unpack("<I", confirm[15:19])[0]) == (3, sr.HYBRID_REQUIRED_BY_SERVER)
+        assert (confirm[11], struct.unpack("<I", confirm[15:19])[0]) == (3, HYBRID_REQUIRED_BY_SERVER)
         confirm = await talk(address, rdp.port, _x224_request(3), until=lambda r: len(r) >= 19)
         assert (confirm[11], struct.unpack("<I", confirm[15:19])[0]) == (2, 2)
 
@@ -264,7 +274,7 @@ def _mysql_login(user: bytes, auth: bytes) -> bytes:
 
 
 async def test_mysql_admits_root_with_an_empty_password_only(address: str) -> None:
-    async with running(sl.MysqlResponder(address)) as mysql:
+    async with running(MysqlResponder(address)) as mysql:
         reader, writer = await asyncio.open_connection(address, mysql.port)
         head = await reader.readexactly(4)
         hello = await reader.readexactly(int.from_bytes(head[:3], "little"))
@@ -293,7 +303,7 @@ def _pg_startup(user: str) -> bytes:
 
 
 async def test_postgres_trusts_user_postgres(address: str) -> None:
-    async with running(sl.PostgresResponder(address)) as pg:
+    async with running(PostgresResponder(address)) as pg:
         ssl_then_startup = struct.pack(">II", 8, 80877103)
         terminate = b"X\x00\x00\x00\x04"
         reply = await talk(address, pg.port, ssl_then_startup + _pg_startup("postgres") + terminate)
@@ -304,46 +314,49 @@ async def test_postgres_trusts_user_postgres(address: str) -> None:
 
 
 def _op_msg(command: dict[str, Any], request_id: int = 7) -> bytes:
-    body = b"\x00\x00\x00\x00\x00" + sl.bson(command)
+    body = b"\x00\x00\x00\x00\x00" + bson(command)
     return struct.pack("<iiii", 16 + len(body), request_id, 0, 2013) + body
 
 
-async def _mongo(address: str, port: int, command: dict[str, Any]) -> list[tuple[str, str]]:
+async def _mongo(address: str, port: int, command: dict[str, Any]) -> dict[str, Any]:
     def whole(r: bytes) -> bool:
         return len(r) >= 4 and len(r) >= struct.unpack("<i", r[:4])[0]
 
     reply = await talk(address, port, _op_msg(command), until=whole)
     assert struct.unpack("<i", reply[8:12])[0] == 7 and struct.unpack("<i", reply[12:16])[0] == 2013
-    return sl.bson_strings(reply[21:])
+    document, end = bson_lite.decode(reply[21:])
+    assert end == len(reply) - 21
+    return document
 
 
 async def test_mongodb_answers_without_authentication_and_refuses_writes(address: str) -> None:
-    async with running(sl.MongoResponder(address)) as mongo:
+    async with running(MongoResponder(address)) as mongo:
         hello = await _mongo(address, mongo.port, {"hello": 1, "$db": "admin"})
-        assert ("ismaster", "") in hello
+        assert hello["ismaster"] is True and hello["ok"] == 1.0
         listing = await _mongo(address, mongo.port, {"listDatabases": 1, "nameOnly": True, "$db": "admin"})
-        assert [name for name, _ in listing] == ["databases", "totalSize", "ok"]
+        assert list(listing) == ["databases", "totalSize", "ok"]
+        assert [db["name"] for db in listing["databases"]] == ["admin", "hoso_motcua", "local"]
         write = {"insert": "x", "documents": [{"a": 1}], "$db": "test"}
-        insert = dict(await _mongo(address, mongo.port, write))
-        assert insert["codeName"] == "Unauthorized"
-    async with running(sl.MongoResponder(address, auth=True)) as mongo:
-        refused = dict(await _mongo(address, mongo.port, {"listDatabases": 1, "$db": "admin"}))
-        assert "requires authentication" in refused["errmsg"]
+        insert = await _mongo(address, mongo.port, write)
+        assert insert["codeName"] == "Unauthorized" and insert["ok"] == 0.0
+    async with running(MongoResponder(address, auth=True)) as mongo:
+        refused = await _mongo(address, mongo.port, {"listDatabases": 1, "$db": "admin"})
+        assert refused["errmsg"] == "command listDatabases requires authentication"
 
 
 async def test_http_services_answer_reads_and_refuse_writes(address: str) -> None:
-    for plant, path, needle in ((sl.Plant.ELASTICSEARCH, "/", b"You Know, for Search"),
-                                (sl.Plant.DOCKER, "/version", b'"ApiVersion": "1.41"'),
-                                (sl.Plant.OLD_APACHE, "/", b"Dang nhap")):
-        plan = sl.ServiceHostPlan(address, "X", plant, "test")
+    for plant, path, needle in ((sp.Plant.ELASTICSEARCH, "/", b"You Know, for Search"),
+                                (sp.Plant.DOCKER, "/version", b'"ApiVersion": "1.41"'),
+                                (sp.Plant.OLD_APACHE, "/", b"Dang nhap")):
+        plan = sp.ServiceHostPlan(address, "X", plant, "test")
         server = sl._server(plan, "tcp", 0, 0, sl.ServicesLab([]), None)
         async with running(server) as web, httpx.AsyncClient(base_url=f"http://{address}") as client:
             client.base_url = httpx.URL(f"http://{address}:{web.http_port}")
             got = await client.get(path)
             assert got.status_code == 200 and needle in got.content
-            written = await client.post("/containers/create" if plant is sl.Plant.DOCKER else "/idx/_doc")
+            written = await client.post("/containers/create" if plant is sp.Plant.DOCKER else "/idx/_doc")
             assert written.status_code in (403, 404, 405)
-            if plant is sl.Plant.OLD_APACHE:
+            if plant is sp.Plant.OLD_APACHE:
                 assert got.headers["server"] == "Apache/2.4.49 (Unix)"
 
 
@@ -365,7 +378,7 @@ def _udp(address: str, port: int, data: bytes) -> bytes | None:
 
 async def test_snmp_answers_public_and_nothing_else(address: str) -> None:
     assert len(SNMP_GET) == SNMP_GET[1] + 2
-    async with running(sl.SnmpAgent(address)) as agent:
+    async with running(SnmpAgent(address)) as agent:
         reply = await asyncio.to_thread(_udp, address, agent.port, SNMP_GET)
         assert reply is not None and b"\xa2" in reply and b"Huawei Versatile Routing Platform" in reply
         private = SNMP_GET.replace(b"public", b"secret")
@@ -377,7 +390,7 @@ async def test_snmp_answers_public_and_nothing_else(address: str) -> None:
 
 
 async def test_open_resolver_offers_recursion_on_udp_and_tcp(address: str) -> None:
-    udp_server, tcp_server = sl.DnsResolverResponder(address), sl.DnsTcpResolverResponder(address)
+    udp_server, tcp_server = DnsResolverResponder(address), DnsTcpResolverResponder(address)
     async with running(tcp_server):
         udp_server.port = tcp_server.port
         async with running(udp_server):
@@ -387,19 +400,19 @@ async def test_open_resolver_offers_recursion_on_udp_and_tcp(address: str) -> No
             query = dns.message.make_query("www.example.com", "A")
             answer = await dns.asyncquery.tcp(query, address, port=tcp_server.port, timeout=2)
             assert answer.flags & dns.flags.RA and answer.answer[0][0].to_text() == "192.0.2.10"
-    async with running(sl.DnsResolverResponder(address, recursion=False)) as closed:
+    async with running(DnsResolverResponder(address, recursion=False)) as closed:
         answer = await dns.asyncquery.udp(query, address, port=closed.port, timeout=2)
         assert answer.rcode() == dns.rcode.REFUSED and not answer.flags & dns.flags.RA
 
 
 async def test_memcached_tcp_and_udp_answer_stats_and_refuse_writes(address: str) -> None:
-    async with running(sr.MemcachedResponder(address)) as tcp:
+    async with running(MemcachedResponder(address)) as tcp:
         stats = await talk(address, tcp.port, b"version\r\nstats\r\n", until=lambda r: r.endswith(b"END\r\n"))
         assert stats.startswith(b"VERSION 1.5.6\r\n") and b"STAT curr_items" in stats
         refused = await talk(address, tcp.port, b"set k 0 0 1\r\nx\r\nget k\r\n")
         assert refused == b"SERVER_ERROR lab server: writes are refused\r\n" and tcp.refused_writes == 1
         assert await talk(address, tcp.port, b"get k\r\n", until=lambda r: r.endswith(b"\r\n")) == b"END\r\n"
-        async with running(sr.MemcachedUdpResponder(address, tcp.port)) as udp:
+        async with running(MemcachedUdpResponder(address, tcp.port)) as udp:
             frame = b"\x00\x2a\x00\x00\x00\x01\x00\x00"  # request id 42, datagram 0 of 1
             reply = await asyncio.to_thread(_udp, address, udp.port, frame + b"stats\r\n")
             assert reply is not None and reply[:8] == b"\x00\x2a\x00\x00\x00\x01\x00\x00"
@@ -407,10 +420,10 @@ async def test_memcached_tcp_and_udp_answer_stats_and_refuse_writes(address: str
 
 
 # --- robustness and the whole lab -------------------------------------------------------------
-TCP_RESPONDERS: tuple[Callable[[str], sr.TcpResponder | LabSmbServer], ...] = (
-    sr.SmbResponder, sr.FtpResponder, sr.TelnetResponder, sr.RdpResponder, sr.VncResponder, sr.RedisResponder,
-    sr.MemcachedResponder, sr.SshBannerResponder, sl.MysqlResponder, sl.PostgresResponder, sl.MongoResponder,
-    sl.DnsTcpResolverResponder, MssqlResponder, LabSmbServer,
+TCP_RESPONDERS: tuple[Callable[[str], TcpResponder | LabSmbServer], ...] = (
+    SmbResponder, FtpResponder, TelnetResponder, RdpResponder, VncResponder, RedisResponder,
+    MemcachedResponder, SshBannerResponder, MysqlResponder, PostgresResponder, MongoResponder,
+    DnsTcpResolverResponder, MssqlResponder, LabSmbServer,
 )
 
 
@@ -427,14 +440,14 @@ async def test_garbage_ends_sessions_quietly(address: str) -> None:
 async def test_whole_lab_starts_on_free_ports_and_stops() -> None:
     lab = await sl.start_services_lab(port=0)
     try:
-        assert set(lab.ports) == {plan.address for plan in sl.HOSTS}
-        for plan in sl.HOSTS:
-            wanted = {proto for proto, _ in sl.PORTS[plan.plant]}
+        assert set(lab.ports) == {plan.address for plan in sp.HOSTS}
+        for plan in sp.HOSTS:
+            wanted = {proto for proto, _ in sp.PORTS[plan.plant]}
             assert set(lab.ports[plan.address]) == wanted
-        dns_host = next(p.address for p in sl.HOSTS if p.plant is sl.Plant.OPEN_RESOLVER)
+        dns_host = next(p.address for p in sp.HOSTS if p.plant is sp.Plant.OPEN_RESOLVER)
         assert lab.ports[dns_host]["tcp"] == lab.ports[dns_host]["udp"]
         assert lab.redis_kind in ("responder",) or lab.redis_kind.startswith("redis-server ")
-        control = next(p.address for p in sl.HOSTS if p.plant is sl.Plant.NOTHING)
+        control = next(p.address for p in sp.HOSTS if p.plant is sp.Plant.NOTHING)
         async with httpx.AsyncClient(verify=False) as client:
             page = await client.get(f"https://{control}:{lab.ports[control]['tcp'][0]}/")
         assert page.status_code == 200

@@ -15,7 +15,7 @@ from impacket import tds  # type: ignore[import-untyped, unused-ignore]
 from test_lab_services import running, talk
 
 from canhgac.engine.service_probes.mssql import parse_prelogin, prelogin_packet
-from canhgac.lab.service_responders import ClientProtocolError
+from canhgac.lab.responder_base import ClientProtocolError
 from canhgac.lab.tds_server import MssqlResponder, deobfuscate, parse_login7, prelogin_answer
 
 

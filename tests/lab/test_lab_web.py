@@ -10,26 +10,17 @@ import re
 import ssl
 import zipfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 import pytest
+from lab_support import running
 
 from canhgac.lab.mail_lab import ORG, lab_ca
-from canhgac.lab.web_lab import (
-    CONTROL_URL,
-    EXPECTED,
-    OUT_OF_SCOPE_URL,
-    PORTALS,
-    Hostile,
-    LabWebServer,
-    Plant,
-    dns_additions,
-    hostile_server,
-    portal_server,
-    start_web_lab,
-    webmail_server,
-)
+from canhgac.lab.web_hostile import OUT_OF_SCOPE_URL, Hostile, hostile_server
+from canhgac.lab.web_lab import portal_server, start_web_lab, webmail_server
+from canhgac.lab.web_plan import CONTROL_URL, EXPECTED, PORTALS, Plant, dns_additions
+from canhgac.lab.web_server import LabWebServer
 
 WEB_CHECKS = {
     "web.https.available", "web.https.redirect", "web.hsts", "web.caa", "web.tls.protocols",
@@ -94,15 +85,8 @@ async def fetch(server: LabWebServer, path: str = "/", *, method: str = "GET", s
         return await client.request(method, url, headers=sent, extensions={"sni_hostname": name})
 
 
-@asynccontextmanager
-async def portal(number: int) -> AsyncIterator[LabWebServer]:
-    server = portal_server(PLANS[number], https_port=0, http_port=0)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-        assert server.internal_errors == 0
+def portal(number: int) -> AbstractAsyncContextManager[LabWebServer]:
+    return running(portal_server(PLANS[number], https_port=0, http_port=0))
 
 
 def title(response: httpx.Response) -> str:

@@ -18,7 +18,6 @@ import os
 import struct
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from types import TracebackType
 from typing import Any
 
 import dns.exception
@@ -32,6 +31,7 @@ import dns.rdatatype
 import dns.rrset
 
 from canhgac.lab.dns_zones import ZoneSet, absolute
+from canhgac.lab.responder_base import Serving, cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Fault(enum.Enum):
 FaultKey = tuple[str, str]
 
 
-class LabDnsServer:
+class LabDnsServer(Serving):
     """An authoritative DNS server for the lab, started with ``async with``."""
 
     def __init__(
@@ -85,15 +85,6 @@ class LabDnsServer:
         self._udp_protocol: _UdpProtocol | None = None
         self._tcp: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-
-    async def __aenter__(self) -> LabDnsServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Bind UDP and TCP on the same port (a free one when ``port`` is 0)."""
@@ -122,10 +113,7 @@ class LabDnsServer:
         if self._tcp is not None:
             self._tcp.close()
             self._tcp = None
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_all(self._tasks)
 
     def holds(self, origin: str) -> bool:
         """Whether this server holds zone ``origin``."""
@@ -325,7 +313,7 @@ class ServerSpec:
     faults: Mapping[FaultKey, Fault] = field(default_factory=dict)
 
 
-class LabDnsCluster:
+class LabDnsCluster(Serving):
     """Several lab servers on different loopback addresses sharing one port.
 
     This is how the lab plays a zone's authoritative name servers: the engine asks each NS
@@ -338,15 +326,6 @@ class LabDnsCluster:
         self.port = port
         self.delay = delay
         self.servers: dict[str, LabDnsServer] = {}
-
-    async def __aenter__(self) -> LabDnsCluster:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Start every server on ``port``; with port 0, on a port free on every address."""

@@ -16,12 +16,12 @@ import logging
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import h11
 
 from canhgac.lab.pki import server_context
+from canhgac.lab.responder_base import Serving, cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class SeenRequest:
     user_agent: str
 
 
-class LabHttpsServer:
+class LabHttpsServer(Serving):
     """``async with LabHttpsServer(address=..., cert=(pem, key), routes={...}) as s:``.
 
     ``https_port``/``http_port``: 0 picks a free port; ``http_port=None`` serves no plain HTTP.
@@ -92,15 +92,6 @@ class LabHttpsServer:
     def port(self) -> int:
         return self.https_port
 
-    async def __aenter__(self) -> LabHttpsServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
-
     async def start(self) -> None:
         if self.cert is not None:
             context = server_context(self.cert)
@@ -119,10 +110,7 @@ class LabHttpsServer:
         for server in self._servers:
             server.close()
         self._servers.clear()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_all(self._tasks)
 
     def _note_sni(self, sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
         self.server_names.append(name)

@@ -10,7 +10,6 @@ zones and certificates agree. The CA and certificates are made once per process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.mailbox_server import LabImapServer, LabPop3Server, MailboxConfig
 from canhgac.lab.pki import KeyKind, LabCA, server_context
+from canhgac.lab.responder_base import ServerGroup
 from canhgac.lab.smtp_server import LabSmtpServer
 
 ORG = "kiengiang.gov.test"
@@ -240,14 +240,11 @@ def _policy_server(number: int, domain: str, mx: tuple[str, ...]) -> LabHttpsSer
 
 
 @dataclass
-class MailLab:
-    servers: list[Any]
-    ca_pem: str
+class MailLab(ServerGroup):
+    """The running mail servers. The SMTP servers count no internal errors: aiosmtpd puts every
+    session error in their ``errors``, and nearly all are clients' doing (refused handshakes)."""
 
-    async def stop(self) -> None:
-        for server in reversed(self.servers):
-            with contextlib.suppress(Exception):
-                await server.__aexit__(None, None, None)
+    ca_pem: str
 
 
 async def start_mail_lab() -> MailLab:
@@ -262,7 +259,7 @@ async def start_mail_lab() -> MailLab:
     started: list[Any] = []
     try:
         for server in wanted:
-            await server.__aenter__()
+            await server.start()
             started.append(server)
     except BaseException:
         await MailLab(started, "").stop()

@@ -11,18 +11,12 @@ sent credentials. Only the handful of commands a scanner or a STARTTLS probe use
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
-import logging
 import ssl
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
 
 from canhgac.lab.pki import server_context
-
-log = logging.getLogger(__name__)
+from canhgac.lab.responder_base import TcpResponder
 
 IDLE_TIMEOUT = 10.0
 MAX_COMMAND = 4096
@@ -64,8 +58,11 @@ class _Session:
         return line.decode(errors="replace").rstrip("\r\n")
 
 
-class _LabMailboxServer(ABC):
+class _LabMailboxServer(TcpResponder):
     protocol = ""
+    SESSION_SECONDS = None  # no limit on a session: each command waits IDLE_TIMEOUT at most
+    STREAM_LIMIT = MAX_COMMAND  # a longer line ends the session (ValueError)
+    CLIENT_ERRORS = (*TcpResponder.CLIENT_ERRORS, ssl.SSLError, ValueError)
 
     def __init__(
         self,
@@ -75,61 +72,22 @@ class _LabMailboxServer(ABC):
         config: MailboxConfig | None = None,
         cert: tuple[str, str] | None = None,
     ) -> None:
-        self.address, self.port = address, port
+        super().__init__(address, port)
         self.config = config or MailboxConfig()
         if self.config.starttls and cert is None:
             raise ValueError("a responder that offers STARTTLS needs a certificate")
         self._tls = server_context(cert) if cert is not None else None
         self.commands: list[str] = []  # verbs received, upper-case, in order
-        self.connections = 0
-        self.internal_errors = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
 
-    async def __aenter__(self) -> Self:
-        self._server = await asyncio.start_server(self._serve, self.address, self.port, limit=MAX_COMMAND)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.config.hostile is not None:
+            await _misbehave(writer, self.config.hostile)
+        else:
+            await self.converse(_Session(reader, writer))
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        self.connections += 1
-        session = _Session(reader, writer)
-        try:
-            if self.config.hostile is not None:
-                await _misbehave(writer, self.config.hostile)
-            else:
-                await self.converse(session)
-        except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
-            pass  # the client went away, stalled or overflowed the line limit
-        except asyncio.CancelledError:
-            pass  # only stop cancels: the connection just ends
-        except Exception:  # a bug must not take the lab down; it is counted and logged
-            self.internal_errors += 1
-            log.exception("lab %s responder %s failed", self.protocol, self.address)
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
-            session.writer.close()
-            with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.CancelledError):
-                await session.writer.wait_closed()
-
-    @abstractmethod
     async def converse(self, session: _Session) -> None:
         """The protocol conversation, from the greeting to LOGOUT/QUIT."""
+        raise NotImplementedError
 
     async def upgrade(self, session: _Session) -> None:
         assert self._tls is not None

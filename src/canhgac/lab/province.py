@@ -310,9 +310,9 @@ def _all_records(replanted: Mapping[str, Planter] | None = None) -> dict[str, Re
         (replanted or {}).get(domain, plant)(records, domain)
         zones[domain] = records
     zones.update(_vendor_zones())
-    from canhgac.lab import mail_lab, web_lab  # the servers' PTR, TLSA, blocklist, portal names
+    from canhgac.lab import mail_lab, web_plan  # the servers' PTR, TLSA, blocklist, portal names
 
-    added = [mail_lab.dns_additions(_zone_head), web_lab.dns_additions(_zone_head)]
+    added = [mail_lab.dns_additions(_zone_head), web_plan.dns_additions(_zone_head)]
     for origin, additions in ((o, a) for part in added for o, a in part.items()):
         zone = zones.setdefault(origin, {})
         for key, values in additions.items():

@@ -16,10 +16,10 @@ from canhgac.lab.dns_server import LabDnsCluster
 from canhgac.lab.mail_lab import DNSBL_ZONE, MailLab, lab_ca, start_mail_lab
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import build_province
-from canhgac.lab.services_lab import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.services_lab import ServicesLab, start_services_lab
-from canhgac.lab.web_lab import EXPECTED as WEB_EXPECTED
+from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.web_lab import WebLab, start_web_lab
+from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
 
 STANDARD_PORT = 53
 
@@ -61,8 +61,13 @@ class Lab:
 
     @property
     def internal_errors(self) -> int:
-        """Unexpected exceptions inside the lab servers since start (zero when healthy)."""
-        return self.cluster.internal_errors
+        """Unexpected exceptions inside the lab's servers since start (zero when healthy).
+
+        Every server the lab started counts: the DNS cluster (read it before :meth:`stop`, which
+        forgets the name servers) and the mail, web and exposed-services labs when they run.
+        """
+        labs = (self.mail, self.web, self.services)
+        return self.cluster.internal_errors + sum(lab.internal_errors for lab in labs if lab is not None)
 
 
 async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -> Lab:

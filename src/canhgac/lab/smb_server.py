@@ -39,7 +39,7 @@ from typing import Any
 from impacket import smb, smb3structs, smbserver  # type: ignore[import-untyped]
 from impacket.nt_errors import STATUS_ACCESS_DENIED  # type: ignore[import-untyped]
 
-from canhgac.lab.service_responders import SESSION_SECONDS, ClientProtocolError
+from canhgac.lab.responder_base import SESSION_SECONDS, ClientProtocolError
 
 log = logging.getLogger(__name__)
 

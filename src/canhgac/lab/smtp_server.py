@@ -15,12 +15,12 @@ import asyncio
 import enum
 import ssl
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from canhgac.lab.pki import server_context
+from canhgac.lab.responder_base import Serving
 
 IDLE_TIMEOUT = 30.0
 
@@ -86,7 +86,7 @@ class _LabSmtp(SMTP):
         super().connection_made(transport)
 
 
-class LabSmtpServer:
+class LabSmtpServer(Serving):
     """An ESMTP server on a loopback address, started with ``async with``."""
 
     def __init__(
@@ -145,18 +145,15 @@ class LabSmtpServer:
             loop=asyncio.get_running_loop(),
         )
 
-    async def __aenter__(self) -> LabSmtpServer:
+    async def start(self) -> None:
         loop = asyncio.get_running_loop()
         ssl_context = self.tls_context if self.implicit_tls else None
         self._server = await loop.create_server(
             self._protocol, host=self.address, port=self.port, ssl=ssl_context
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             for transport in self.connections:
@@ -180,7 +177,7 @@ class Hostile(enum.Enum):
 _CHUNK = b"x" * 4096
 
 
-class HostileSmtpServer:
+class HostileSmtpServer(Serving):
     """A misbehaving server on a loopback address, started with ``async with``."""
 
     def __init__(
@@ -195,14 +192,11 @@ class HostileSmtpServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
 
-    async def __aenter__(self) -> HostileSmtpServer:
+    async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.address, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):

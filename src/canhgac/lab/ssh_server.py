@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from canhgac.engine.context import NetworkLimits
 from canhgac.engine.service_probes.base import Conn, ProbeError
 from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, name_list, string
-from canhgac.lab.service_responders import TcpResponder
+from canhgac.lab.responder_base import TcpResponder
 
 _ALGORITHMS = (
     ("curve25519-sha256", "curve25519-sha256@libssh.org"),

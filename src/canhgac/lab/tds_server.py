@@ -17,7 +17,7 @@ import asyncio
 import struct
 from dataclasses import dataclass
 
-from canhgac.lab.service_responders import ClientProtocolError, TcpResponder, send
+from canhgac.lab.responder_base import ClientProtocolError, TcpResponder, send
 
 PRELOGIN, LOGIN7, SQL_BATCH, RPC, ATTENTION, TABULAR = 0x12, 0x10, 0x01, 0x03, 0x06, 0x04
 ENCRYPT_NOT_SUP = 0x02
