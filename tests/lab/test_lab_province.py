@@ -7,7 +7,6 @@ import asyncio
 import base64
 import ipaddress
 import socket
-import time
 
 import dns.asyncquery
 import dns.dnssec
@@ -82,10 +81,9 @@ def _inventory_domains(lab: Lab) -> list[str]:
     return [d["name"] for agency in inventory["agencies"] for d in agency["domains"]]
 
 
-async def test_lab_starts_quickly_and_releases_its_ports():
-    started = time.monotonic()
-    lab = await start_lab(0)
-    assert time.monotonic() - started < 2.0
+async def test_lab_starts_and_releases_its_ports():
+    # a hang guard, not a speed test (start-up time is measured by the benchmarks)
+    lab = await asyncio.wait_for(start_lab(0), 60)
     port = lab.nameserver_port
     assert lab.resolver == ServerAddress("127.53.0.1", port)
     await lab.stop()
