@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 NETWORK = "127.88.1"
 RANGE = f"{NETWORK}.0/24"
 
-# The lab's kinds: (canhgac.lab.services_lab.Plant value, the service both tools should name,
+# The lab's kinds: (canhgac.lab.services_plan.Plant value, the service both tools should name,
 # (its usual port, other ports it is also put on))
 KINDS: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     ("openssh-7.4", "ssh", (22, 2222)),

@@ -2,7 +2,7 @@
 
 Usage: python -m bench.ports_lab_proc PLAN.json
 PLAN.json is the list of services written by bench/ports.py: ``{"address", "kind", "port"}``
-each, ``kind`` one of the lab's planted cases (:class:`canhgac.lab.services_lab.Plant`). Each is
+each, ``kind`` one of the lab's planted cases (:class:`canhgac.lab.services_plan.Plant`). Each is
 started with the demo lab's own server for that case (:func:`canhgac.lab.services_lab._server`:
 the protocol responders, the web sites, the SSH server, a real ``redis-server`` when installed),
 on the plan's port instead of the standard one; only the TCP side of a case is started (nmap's

@@ -13,7 +13,7 @@ Two things the lab's ``portal_server()`` does not offer, added here without touc
 - TLS profiles (TLS 1.0+, 1.1+, 1.2 only, 1.3 only): :class:`BenchPortalServer` starts its
   HTTPS listener with a context built for the profile, where ``LabHttpsServer.start`` always
   uses the modern default.
-- A few more header and cookie cases than :class:`~canhgac.lab.web_lab.Plant` has (a short
+- A few more header and cookie cases than :class:`~canhgac.lab.web_plan.Plant` has (a short
   HSTS max-age, a CSP with 'unsafe-inline', X-Frame-Options without CSP frame-ancestors, no
   Referrer-Policy, a session cookie without HttpOnly): :class:`BenchPortalSite` edits the
   faultless portal's headers.

@@ -60,7 +60,7 @@ TLS_FAMILIES = ("web.tls",)
 
 COOKIES = ("PHPSESSID", "JSESSIONID", "ASP.NET_SessionId", "")  # "": a Joomla-style 32-hex name
 # The planted cases, (case, every, at): portal N has the case when N % every == at
-LAB_PLANTS = (  # canhgac.lab.web_lab.Plant values
+LAB_PLANTS = (  # canhgac.lab.web_plan.Plant values
     ("no-hsts", 9, 1),
     ("no-security-headers", 11, 2),
     ("weak-cookie", 10, 8),
@@ -83,7 +83,7 @@ EXTRAS = (  # the benchmark's own (bench/web_lab_proc.py's Extra)
 def build_plan(n: int) -> list[dict[str, Any]]:
     """N portals with a deterministic mix of planted cases (independent cycles, so they combine).
 
-    Lab plants (canhgac.lab.web_lab.Plant): no HSTS 1 in 9, no CSP/X-Frame-Options/nosniff
+    Lab plants (canhgac.lab.web_plan.Plant): no HSTS 1 in 9, no CSP/X-Frame-Options/nosniff
     1 in 11, weak session cookie (no Secure, HttpOnly, SameSite) 1 in 10, http:// not redirected
     1 in 15, expired certificate 1 in 10. The benchmark's own (bench/web_lab_proc.py): HSTS
     max-age of one day 1 in 9, CSP with 'unsafe-inline' 1 in 11, X-Frame-Options without CSP
