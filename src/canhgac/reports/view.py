@@ -7,6 +7,7 @@ export reads the same per-result rows.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -285,11 +286,21 @@ def service_rows(results: tuple[CheckResult, ...] | list[CheckResult]) -> tuple[
                 continue
             found = details.get(port, {})
             service = _text(found.get("service") or names.get(str(port), ""), 40)
-            product = " ".join(t for t in (_text(found.get("product")), _text(found.get("version"))) if t)
+            name = _text(found.get("product"))
+            name = "" if name == service else name  # "smb" for SMB says nothing more
+            product = " ".join(t for t in (name, _text(found.get("version"))) if t)
             shown = "" if service == "unknown" else service
             address = _text(ev.get("address"), 64)
             rows.append(ServiceRow(address, port, shown, product, _text(found.get("tls"), 16)))
-    return tuple(sorted(rows, key=lambda r: (r.address, r.port)))
+    return tuple(sorted(rows, key=lambda r: (_address_order(r.address), r.port)))
+
+
+def _address_order(address: str) -> tuple[int, int, str]:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return (9, 0, address)
+    return (parsed.version, int(parsed), "")
 
 
 def _by_severity(rows: list[ResultRow], catalog: Catalog) -> tuple[ResultRow, ...]:
