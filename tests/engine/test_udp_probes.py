@@ -27,6 +27,10 @@ from canhgac.engine import udp_probes as u
 from canhgac.engine.context import CollectContext, NetworkLimits
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.scope import Scope
+from canhgac.engine.udp_probes.dns_recursion import _dns_reply
+from canhgac.engine.udp_probes.memcached import _memcached_parts
+from canhgac.engine.udp_probes.ntp import NTP_EPOCH_OFFSET, _ntp_reply
+from canhgac.engine.udp_probes.snmp import _parse_snmp, snmp_get_request
 
 READ_TIMEOUT = 0.5
 Answer = Callable[[bytes], list[bytes]]
@@ -125,7 +129,7 @@ def _len(content: bytes) -> bytes:
 
 
 def test_snmp_request_is_the_documented_43_bytes() -> None:
-    wire = u.snmp_get_request(0x01020304)
+    wire = snmp_get_request(0x01020304)
     assert wire == bytes.fromhex(
         "3029"  # SEQUENCE, 41 bytes
         "020101"  # version: 1 (v2c)
@@ -136,7 +140,7 @@ def test_snmp_request_is_the_documented_43_bytes() -> None:
         "300e300c06082b060102010101000500"  # varbind list: sysDescr.0 = NULL
     )
     assert len(wire) == 43
-    assert len(u.snmp_get_request(1)) == 40  # the smallest request id: the classic 40-byte probe
+    assert len(snmp_get_request(1)) == 40  # the smallest request id: the classic 40-byte probe
 
 
 async def test_snmp_agent_answering_public() -> None:
@@ -181,7 +185,7 @@ async def test_closed_udp_port_is_unreachable_at_once() -> None:
 def ntp_server(stratum: int = 2, echo_origin: bool = True) -> Answer:
     def answer(data: bytes) -> list[bytes]:
         assert len(data) == 48 and data[0] & 0x07 == 3  # mode 3 only: never 6 (control) or 7 (monlist)
-        now = time.time() + u.NTP_EPOCH_OFFSET
+        now = time.time() + NTP_EPOCH_OFFSET
         stamp = struct.pack("!II", int(now), int((now % 1) * 2**32))
         origin = data[40:48] if echo_origin else bytes(8)
         header = bytes((0x24, stratum, 6, 0xEC)) + bytes(8) + bytes((192, 0, 2, 1))
@@ -371,10 +375,10 @@ def test_parsers_are_total_on_random_bytes() -> None:
         blob = rng.randbytes(rng.randint(0, 120))
         if rng.random() < 0.5:  # plausible starts: a BER sequence, an NTP server header, a frame
             blob = rng.choice([b"\x30", b"\x30\x82", b"\x24\x02", b"\x00\x01\x00\x00\x00\x02\x00\x00"]) + blob
-        u._parse_snmp(blob, 1)
-        u._ntp_reply(blob, bytes(8), "127.0.0.1", 123)
-        u._memcached_parts([blob], 1)
-        u._dns_reply(blob, query)
+        _parse_snmp(blob, 1)
+        _ntp_reply(blob, bytes(8), "127.0.0.1", 123)
+        _memcached_parts([blob], 1)
+        _dns_reply(blob, query)
 
 
 def _ipv6_loopback() -> bool:

@@ -1,0 +1,36 @@
+"""Read-only UDP probes of one address: SNMP, NTP, memcached and DNS recursion, one question each.
+
+Every probe goes through :mod:`~canhgac.engine.udp_probes.exchange` (scope guard first, exactly
+one datagram from a connected socket, a bounded wait, bounded replies), and every parser is
+total — whatever the server sends becomes a fact, never an exception. One module per protocol:
+
+* :mod:`~canhgac.engine.udp_probes.snmp`: a v2c GetRequest for sysDescr.0, community ``public``.
+* :mod:`~canhgac.engine.udp_probes.ntp`: a mode-3 client request (never monlist or control).
+* :mod:`~canhgac.engine.udp_probes.memcached`: ``stats`` over UDP, and its amplification.
+* :mod:`~canhgac.engine.udp_probes.dns_recursion`: does the server recurse for anyone?
+
+:func:`probe_udp_services` (in :mod:`~canhgac.engine.udp_probes.services`) asks all four.
+"""
+
+from canhgac.engine.udp_probes.dns_recursion import DnsRecursionFact, probe_dns_recursion
+from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome
+from canhgac.engine.udp_probes.memcached import MemcachedFact, probe_memcached_udp
+from canhgac.engine.udp_probes.ntp import NtpFact, probe_ntp
+from canhgac.engine.udp_probes.services import UdpPorts, UdpServiceFacts, probe_udp_services
+from canhgac.engine.udp_probes.snmp import SnmpFact, probe_snmp
+
+__all__ = [
+    "DnsRecursionFact",
+    "MemcachedFact",
+    "NtpFact",
+    "SnmpFact",
+    "UdpFact",
+    "UdpOutcome",
+    "UdpPorts",
+    "UdpServiceFacts",
+    "probe_dns_recursion",
+    "probe_memcached_udp",
+    "probe_ntp",
+    "probe_snmp",
+    "probe_udp_services",
+]

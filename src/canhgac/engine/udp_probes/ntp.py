@@ -1,0 +1,57 @@
+"""The NTP probe: one mode-3 client request, read back as version, stratum, reference and time.
+
+The request is 48 bytes (version 4) with a random transmit timestamp that the server must echo
+as origin; a reply that does not echo it is not ours. Mode 7 (monlist) and mode 6 (control)
+are never sent.
+"""
+
+from __future__ import annotations
+
+import secrets
+import struct
+from dataclasses import dataclass
+
+from canhgac.engine.context import CollectContext
+from canhgac.engine.udp_probes.exchange import ask
+from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome, server_text
+
+NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900-01-01 (NTP era 0) to 1970-01-01
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NtpFact(UdpFact):
+    version: int | None = None
+    stratum: int | None = None
+    leap: int | None = None
+    reference_id: str = ""  # a source or kiss code at stratum 0/1, else an address
+    server_time: float | None = None  # UNIX seconds, from the transmit timestamp
+
+    @property
+    def summary(self) -> str:
+        if not self.answered:
+            return self.outcome.value
+        return f"NTPv{self.version} stratum {self.stratum} refid {self.reference_id or '-'}"
+
+
+def _ntp_reply(datagram: bytes, origin: bytes, address: str, port: int) -> NtpFact | None:
+    if len(datagram) < 48 or datagram[0] & 0x07 != 4 or datagram[24:32] != origin:  # mode 4: server
+        return None
+    stratum, refid = datagram[1], datagram[12:16]
+    seconds, fraction = struct.unpack("!II", datagram[40:48])
+    return NtpFact(
+        address=address,
+        port=port,
+        outcome=UdpOutcome.ANSWERED,
+        version=(datagram[0] >> 3) & 0x07,
+        stratum=stratum,
+        leap=datagram[0] >> 6,
+        reference_id=server_text(refid) if stratum <= 1 else ".".join(str(b) for b in refid),
+        server_time=seconds - NTP_EPOCH_OFFSET + fraction / 2**32 if seconds else None,
+    )
+
+
+async def probe_ntp(ctx: CollectContext, address: str, port: int = 123) -> NtpFact:
+    transmit = secrets.token_bytes(8)
+    payload = bytes((0x23,)) + bytes(39) + transmit  # LI 0, version 4, mode 3 (client)
+    exchange, reply = await ask(ctx, address, port, payload, lambda d: _ntp_reply(d, transmit, address, port))
+    return reply or NtpFact(address=address, port=port, outcome=exchange.outcome, detail=exchange.detail)

@@ -1,0 +1,45 @@
+"""All four UDP probes of one address, asked concurrently: where (:class:`UdpPorts`) and what came back."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from canhgac.engine.context import CollectContext
+from canhgac.engine.udp_probes.dns_recursion import DnsRecursionFact, probe_dns_recursion
+from canhgac.engine.udp_probes.memcached import MemcachedFact, probe_memcached_udp
+from canhgac.engine.udp_probes.ntp import NtpFact, probe_ntp
+from canhgac.engine.udp_probes.snmp import SnmpFact, probe_snmp
+
+
+@dataclass(frozen=True, slots=True)
+class UdpPorts:
+    """Where the UDP services are asked (standard ports unless a lab or test says)."""
+
+    dns: int = 53
+    ntp: int = 123
+    snmp: int = 161
+    memcached: int = 11211
+
+
+@dataclass(frozen=True, slots=True)
+class UdpServiceFacts:
+    address: str
+    dns: DnsRecursionFact
+    ntp: NtpFact
+    snmp: SnmpFact
+    memcached: MemcachedFact
+
+
+async def probe_udp_services(
+    ctx: CollectContext, address: str, ports: UdpPorts | None = None
+) -> UdpServiceFacts:
+    """The four probes of one address, concurrently (one datagram each)."""
+    p = ports or UdpPorts()
+    dns_fact, ntp, snmp, memcached = await asyncio.gather(
+        probe_dns_recursion(ctx, address, p.dns),
+        probe_ntp(ctx, address, p.ntp),
+        probe_snmp(ctx, address, p.snmp),
+        probe_memcached_udp(ctx, address, p.memcached),
+    )
+    return UdpServiceFacts(address, dns_fact, ntp, snmp, memcached)
