@@ -10,6 +10,7 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import mail_smtp as m
+from canhgac.engine.checks.tlsa_match import tlsa_matches
 from canhgac.engine.collectors.host_addresses import HostAddresses
 from canhgac.engine.collectors.mail_domain import Lookup
 from canhgac.engine.collectors.smtp import SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
@@ -207,11 +208,11 @@ def test_tlsa_matching_selectors_and_types() -> None:
     import hashlib
 
     der = b"certificate"
-    assert m.tlsa_matches(TlsaRecord(3, 0, 0, der), der)
-    assert m.tlsa_matches(TlsaRecord(3, 0, 1, hashlib.sha256(der).digest()), der)
-    assert m.tlsa_matches(TlsaRecord(3, 0, 2, hashlib.sha512(der).digest()), der)
-    assert not m.tlsa_matches(TlsaRecord(3, 0, 1, b"\0" * 32), der)
-    assert not m.tlsa_matches(TlsaRecord(3, 1, 1, hashlib.sha256(der).digest()), der)  # not a parsable cert
+    assert tlsa_matches(TlsaRecord(3, 0, 0, der), der)
+    assert tlsa_matches(TlsaRecord(3, 0, 1, hashlib.sha256(der).digest()), der)
+    assert tlsa_matches(TlsaRecord(3, 0, 2, hashlib.sha512(der).digest()), der)
+    assert not tlsa_matches(TlsaRecord(3, 0, 1, b"\0" * 32), der)
+    assert not tlsa_matches(TlsaRecord(3, 1, 1, hashlib.sha256(der).digest()), der)  # not a parsable cert
 
 
 def test_dane_lookup_failure_is_an_error() -> None:

@@ -1,36 +1,32 @@
 """mail.smtp.* checks: what a mail host's SMTP service shows a peer MTA and an attacker.
 
-Each check judges every endpoint (address:port) of the host and gives one result: a fault on
-any endpoint fails (evidence per endpoint); otherwise an endpoint that could not be tested
-makes it an error; only when every endpoint was seen and is fine does it pass. Closed
-submission ports (587, 465) are facts with nothing to judge; port 25 must answer.
+Each check judges every endpoint (address:port) of the host and gives one result, combined as
+:mod:`canhgac.engine.checks.smtp_endpoints` says (any fault fails, else any endpoint not tested
+errors). Closed submission ports (587, 465) are facts with nothing to judge; port 25 must
+answer. DANE's record matching is :mod:`canhgac.engine.checks.tlsa_match`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from canhgac.engine.checks.lookups import lookup_error
-from canhgac.engine.collectors.host_addresses import HostAddresses
-from canhgac.engine.collectors.smtp import (
-    RdnsFacts,
-    SmtpFacts,
-    StartTlsResult,
-    TlsaFacts,
-    TlsaRecord,
+from canhgac.engine.checks.smtp_endpoints import (
+    Verdict,
+    combine,
+    host_precheck,
+    judged,
+    session_where,
+    stopped,
 )
+from canhgac.engine.checks.tlsa_match import tlsa_matches, usable_for_smtp
+from canhgac.engine.collectors.smtp import RdnsFacts, SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
 from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import ErrorReason, Outcome, failed, not_applicable
 from canhgac.engine.smtp_client import SmtpSession, StopReason
 from canhgac.engine.targets import TargetKind
 
@@ -40,102 +36,11 @@ _VERSION = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One endpoint's answer to one check."""
-
-    state: str  # "ok", "fault" or "unknown"
-    where: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    key: str = ""  # the fault's message key
-    reason: ErrorReason = ErrorReason.CONNECTION  # for "unknown"
-    detail: str = ""
-
-
-def _where(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def _session_where(session: SmtpSession) -> str:
-    return _where(session.address, session.port)
-
-
-def _stopped(session: SmtpSession, **evidence: Any) -> Verdict:
-    """The exchange ended before the step a check needs."""
-    reason = (
-        ErrorReason.TIMEOUT
-        if session.stop in (StopReason.TIMEOUT, StopReason.DEADLINE)
-        else (
-            ErrorReason.PROTOCOL
-            if session.stop in (StopReason.GARBAGE, StopReason.LINE_TOO_LONG, StopReason.REPLY_TOO_LARGE)
-            else ErrorReason.CONNECTION
-        )
-    )
-    stop = session.stop.value if session.stop else "refused by the server"
-    detail = f"{_session_where(session)}: {stop} {session.stop_detail}".strip()
-    ev = {"endpoint": _session_where(session), "stop": stop, "transcript": list(session.transcript[-12:])}
-    return Verdict("unknown", _session_where(session), {**ev, **evidence}, reason=reason, detail=detail)
-
-
-def _combine(verdicts: Iterable[Verdict], keys: tuple[str, ...]) -> Outcome:
-    """Any fault fails (the first key of ``keys`` present names it); else unknowns error."""
-    seen = list(verdicts)
-    evidence: dict[str, Any] = {"endpoints": [{"state": v.state, **v.evidence} for v in seen]}
-    faults = [v for v in seen if v.state == "fault"]
-    if faults:
-        key = next(k for k in keys if any(v.key == k for v in faults))
-        where = ", ".join(dict.fromkeys(v.where for v in faults if v.key == key))
-        detail = next(v.detail for v in faults if v.key == key)
-        return failed(key, evidence, endpoints=where, detail=detail)
-    unknown = [v for v in seen if v.state == "unknown"]
-    if unknown:
-        return errored(unknown[0].reason, "; ".join(v.detail for v in unknown)[:500], evidence)
-    if not seen:
-        return errored(ErrorReason.INTERNAL, "no endpoint to judge", evidence)
-    return passed("pass", evidence, endpoints=", ".join(v.where for v in seen))
-
-
-def _host_precheck(resolution: HostAddresses) -> Outcome | None:
-    lookup = resolution.failed_lookup
-    if lookup is not None:
-        return lookup_error(lookup, resolution.as_evidence())
-    if not resolution.addresses:
-        return not_applicable("no-address", resolution.as_evidence(), host=resolution.host)
-    return None
-
-
-def _refused(facts: SmtpFacts) -> list[Verdict]:
-    return [
-        Verdict(
-            "unknown",
-            _where(a, facts.smtp_port),
-            {"endpoint": _where(a, facts.smtp_port), "scope": why},
-            reason=ErrorReason.OUT_OF_SCOPE,
-            detail=why,
-        )
-        for a, why in facts.refused
-    ]
-
-
-def _judged(
-    facts: SmtpFacts,
-    sessions: Iterable[SmtpSession],
-    judge: Callable[[SmtpSession], Verdict | None],
-    keys: tuple[str, ...],
-) -> Outcome:
-    """Judge each session (None: nothing to judge there), after the host-level preconditions."""
-    early = _host_precheck(facts.resolution)
-    if early is not None:
-        return early
-    judged = [v for v in (judge(s) for s in sessions) if v is not None]
-    return _combine([*_refused(facts), *judged], keys)
-
-
 # --- reachable ---------------------------------------------------------------------------------
 
 
 def _reachable(session: SmtpSession) -> Verdict:
-    where = _session_where(session)
+    where = session_where(session)
     ev: dict[str, Any] = {"endpoint": where}
     if session.greeting is not None:
         ev["greeting"] = f"{session.greeting.code} {session.greeting.text}"
@@ -150,7 +55,7 @@ def _reachable(session: SmtpSession) -> Verdict:
 @check("mail.smtp.reachable", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_reachable(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """Port 25 of every address greets with 220 (RFC 5321 3.1)."""
-    return _judged(facts, facts.mta_sessions, _reachable, ("unreachable",))
+    return judged(facts, facts.mta_sessions, _reachable, ("unreachable",))
 
 
 # --- banner ------------------------------------------------------------------------------------
@@ -168,7 +73,7 @@ def disclosed_software(text: str) -> str | None:
 
 
 def _banner(session: SmtpSession) -> Verdict | None:
-    where = _session_where(session)
+    where = session_where(session)
     if session.port != 25 and session.stop is StopReason.REFUSED:
         return None  # a closed submission port
     texts = [
@@ -182,23 +87,23 @@ def _banner(session: SmtpSession) -> Verdict | None:
                 "fault", where, {"endpoint": where, "line": text[:200]}, key="disclosed", detail=software
             )
     if session.greeting is None or session.hello is None:
-        return _stopped(session)
+        return stopped(session)
     return Verdict("ok", where, {"endpoint": where, "greeting": session.greeting.text})
 
 
 @check("mail.smtp.banner", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_banner(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """No software version in the greeting or the EHLO reply."""
-    return _judged(facts, facts.sessions, _banner, ("disclosed",))
+    return judged(facts, facts.sessions, _banner, ("disclosed",))
 
 
 # --- STARTTLS ----------------------------------------------------------------------------------
 
 
 def _starttls(session: SmtpSession, tls: StartTlsResult | None) -> Verdict:
-    where = _session_where(session)
+    where = session_where(session)
     if session.hello is None:
-        return _stopped(session)
+        return stopped(session)
     if session.extension("STARTTLS") is None:
         ev = {"endpoint": where, "extensions": [k for k, _ in session.extensions]}
         return Verdict("fault", where, ev, key="not-offered", detail="STARTTLS not in the EHLO reply")
@@ -217,7 +122,7 @@ def _starttls(session: SmtpSession, tls: StartTlsResult | None) -> Verdict:
 @check("mail.smtp.starttls", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_starttls(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """Port 25 offers STARTTLS (RFC 3207) and the TLS handshake after it succeeds."""
-    return _judged(
+    return judged(
         facts,
         facts.mta_sessions,
         lambda s: _starttls(s, facts.starttls_for(s.address)),
@@ -229,13 +134,13 @@ def smtp_starttls(facts: SmtpFacts, params: CheckParams) -> Outcome:
 
 
 def _auth_plaintext(session: SmtpSession) -> Verdict | None:
-    where = _session_where(session)
+    where = session_where(session)
     if session.implicit_tls or (
         session.port != 25 and session.stop is StopReason.REFUSED and not session.greeting
     ):
         return None
     if session.hello is None:
-        return _stopped(session)
+        return stopped(session)
     mechanisms = session.extension("AUTH")
     if mechanisms is None:
         return Verdict("ok", where, {"endpoint": where})
@@ -246,14 +151,14 @@ def _auth_plaintext(session: SmtpSession) -> Verdict | None:
 @check("mail.smtp.auth-plaintext", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_auth_plaintext(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """No AUTH offered before STARTTLS (ports 25 and 587): passwords would cross in clear."""
-    return _judged(facts, facts.sessions, _auth_plaintext, ("advertised",))
+    return judged(facts, facts.sessions, _auth_plaintext, ("advertised",))
 
 
 # --- VRFY / EXPN -------------------------------------------------------------------------------
 
 
 def _vrfy(session: SmtpSession) -> Verdict:
-    where = _session_where(session)
+    where = session_where(session)
     known, unknown, expn = session.vrfy_known, session.vrfy_unknown, session.expn_known
     replies = {
         name: f"{r.code} {r.text}"
@@ -268,21 +173,21 @@ def _vrfy(session: SmtpSession) -> Verdict:
             "fault", where, ev, key="expn", detail=f"EXPN postmaster: {expn.code} {expn.text}"[:200]
         )
     if known is None or unknown is None or expn is None:
-        return _stopped(session, **replies)
+        return stopped(session, **replies)
     return Verdict("ok", where, ev)
 
 
 @check("mail.smtp.vrfy", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_vrfy(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """VRFY/EXPN must not tell an existing mailbox (postmaster) from a random one."""
-    return _judged(facts, facts.mta_sessions, _vrfy, ("vrfy", "expn"))
+    return judged(facts, facts.mta_sessions, _vrfy, ("vrfy", "expn"))
 
 
 # --- open relay --------------------------------------------------------------------------------
 
 
 def _relay(session: SmtpSession) -> Verdict:
-    where = _session_where(session)
+    where = session_where(session)
     mail, rcpt = session.relay_mail, session.relay_rcpt
     ev: dict[str, Any] = {"endpoint": where}
     if mail is not None:
@@ -292,7 +197,7 @@ def _relay(session: SmtpSession) -> Verdict:
     if mail is not None and not mail.positive:
         return Verdict("ok", where, ev)
     if rcpt is None:
-        return _stopped(session, **ev)
+        return stopped(session, **ev)
     if rcpt.code in (250, 251):
         return Verdict("fault", where, ev, key="open", detail=f"RCPT TO: {rcpt.code} {rcpt.text}"[:200])
     if 400 <= rcpt.code < 500:
@@ -311,7 +216,7 @@ def smtp_open_relay(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """RCPT TO an outside recipient from an outside sender is refused (never DATA)."""
     if not facts.intrusive:
         return not_applicable("opt-out", {"host": facts.host})
-    return _judged(facts, facts.mta_sessions, _relay, ("open",))
+    return judged(facts, facts.mta_sessions, _relay, ("open",))
 
 
 # --- reverse DNS -------------------------------------------------------------------------------
@@ -320,7 +225,7 @@ def smtp_open_relay(facts: SmtpFacts, params: CheckParams) -> Outcome:
 @check("mail.smtp.rdns", target=MAIL_HOST, needs=RdnsFacts)
 def smtp_rdns(facts: RdnsFacts, params: CheckParams) -> Outcome:
     """Every address has a PTR whose name resolves back to it (forward-confirmed reverse DNS)."""
-    early = _host_precheck(facts.resolution)
+    early = host_precheck(facts.resolution)
     if early is not None:
         return early
     verdicts = []
@@ -344,35 +249,16 @@ def smtp_rdns(facts: RdnsFacts, params: CheckParams) -> Outcome:
             verdicts.append(
                 Verdict("fault", entry.address, ev, key=state, detail=", ".join(entry.ptr.records))
             )
-    return _combine(verdicts, ("missing", "mismatch"))
+    return combine(verdicts, ("missing", "mismatch"))
 
 
 # --- DANE --------------------------------------------------------------------------------------
 
 
-def _usable(record: TlsaRecord) -> bool:
-    """DANE-TA(2) and DANE-EE(3) are what SMTP uses (RFC 7672 3.1.3); PKIX usages are not."""
-    return record.usage in (2, 3) and record.selector in (0, 1) and record.mtype in (0, 1, 2)
-
-
-def tlsa_matches(record: TlsaRecord, der: bytes) -> bool:
-    """Does ``record``'s association data match this certificate (RFC 6698 2.1)?"""
-    if record.selector == 0:
-        content = der
-    else:
-        try:
-            key = x509.load_der_x509_certificate(der).public_key()
-        except ValueError:
-            return False
-        content = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    digest = {0: content, 1: hashlib.sha256(content).digest(), 2: hashlib.sha512(content).digest()}
-    return digest.get(record.mtype) == record.data
-
-
 def _dane(session: SmtpSession, tls: StartTlsResult | None, records: list[TlsaRecord]) -> Verdict:
-    where = _session_where(session)
+    where = session_where(session)
     if session.hello is None:
-        return _stopped(session)
+        return stopped(session)
     if session.extension("STARTTLS") is None or (tls is not None and tls.ok is False):
         return Verdict("fault", where, {"endpoint": where}, key="no-tls", detail="no TLS on port 25")
     if tls is None or tls.ok is None or not tls.certificates:
@@ -405,10 +291,10 @@ def smtp_dane(tlsa: TlsaFacts, facts: SmtpFacts, params: CheckParams) -> Outcome
     if lookup.status is not DnsStatus.OK or not tlsa.records:
         return not_applicable("none", {"lookup": lookup.as_evidence()}, name=lookup.name)
     base = {"tlsa": [r.text for r in tlsa.records], "dnssec_validated": tlsa.authenticated}
-    usable = [r for r in tlsa.records if _usable(r)]
+    usable = [r for r in tlsa.records if usable_for_smtp(r)]
     if not usable:
         return failed("unusable", base, name=lookup.name, records="; ".join(r.text for r in tlsa.records))
-    outcome = _judged(
+    outcome = judged(
         facts,
         facts.mta_sessions,
         lambda s: _dane(s, facts.starttls_for(s.address), usable),
