@@ -72,7 +72,7 @@ NMAP_NAMES = {
     "ssh": "ssh", "ftp": "ftp", "telnet": "telnet", "microsoft-ds": "smb", "netbios-ssn": "smb",
     "ms-wbt-server": "rdp", "mysql": "mysql", "postgresql": "postgresql", "mongodb": "mongodb",
     "mongod": "mongodb", "redis": "redis", "memcached": "memcached", "vnc": "vnc", "http": "http",
-    "https": "https", "domain": "dns", "docker": "docker",
+    "https": "https", "https-alt": "https", "domain": "dns", "docker": "docker",
 }
 
 
