@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -35,6 +38,26 @@ class CliState:
             return load_catalog(self.catalog_dir)
         except CatalogError as exc:
             raise fail(str(exc)) from None
+
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, with the result carried outside the main task.
+
+    On leaving, ``asyncio.run`` asks ``signal.getsignal`` for its SIGINT handler, a partial
+    holding the main task; CPython's Enum lookup formats ``repr(task)`` for its error, and a
+    task's repr includes its result: for a province-wide scan, the repr of every result, about
+    a second of CPU for nothing. A main task that returns None costs nothing to print.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
+    asyncio.run(main())
+    return box[0]
 
 
 def state(ctx: typer.Context) -> CliState:

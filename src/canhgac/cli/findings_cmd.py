@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
@@ -92,7 +91,7 @@ def retest(
         target = retest_target(finding, inv, tuple(resolver or ()))
     except LookupError as exc:
         raise fail(str(exc)) from None
-    outcome = asyncio.run(run_retest(target, builtin_registry(), st.catalog()))
+    outcome = run_async(run_retest(target, builtin_registry(), st.catalog()))
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)
     if result is None:
         raise fail(_("the finding's target is no longer in the inventory"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from canhgac.catalog import Catalog
-from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event
@@ -51,9 +50,7 @@ def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog) -> 
                 bar.update(task, total=event.targets_total, completed=event.targets_done,
                            last=event.target.name)
 
-        return asyncio.run(
-            execute_scan(request, registry, catalog, persist=persist, on_event=on_event)
-        )
+        return run_async(execute_scan(request, registry, catalog, persist=persist, on_event=on_event))
 
 
 def render_summary(outcome: ScanOutcome) -> None:
