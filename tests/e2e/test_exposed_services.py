@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e_lab_files import lab_files
 from e2e_support import CliRun, RunningLab, read_results, run_cli, run_guarded, running_lab, stored_findings
 
 from canhgac.engine.port_sets import TOP_RISKY
@@ -131,15 +132,9 @@ class Listener:
 
 
 def _lab_files(workspace: Path, running: RunningLab) -> tuple[Path, tuple[str, ...]]:
-    lab = running.lab
-    inventory = workspace / "inventory.yaml"
-    inventory.write_text(lab.inventory_yaml, encoding="utf-8")
-    ca_file = workspace / "ca.pem"
-    ca_file.write_text(lab.ca_pem, encoding="ascii")
-    target = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port),
-              "--ca-file", str(ca_file), *(a for z in lab.dnsbl_zones for a in ("--dnsbl-zone", z)))
-    assert lab.services is not None, lab.mail_error
-    return inventory, target
+    inventory, flags = lab_files(workspace, running.lab)
+    assert running.lab.services is not None, running.lab.mail_error
+    return inventory, flags
 
 
 def _of(results: list[CheckResult], check_id: str) -> dict[str, CheckResult]:

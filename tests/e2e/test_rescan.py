@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e_lab_files import lab_files
 from e2e_support import CliRun, read_results, run_cli, running_lab, stored_findings
 
 from canhgac.engine.results import CheckResult, Status
@@ -98,12 +99,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
     with running_lab() as running:
         lab = running.lab
-        inventory = workspace / "inventory.yaml"
-        inventory.write_text(lab.inventory_yaml, encoding="utf-8")
-        ca_file = workspace / "ca.pem"
-        ca_file.write_text(lab.ca_pem, encoding="ascii")
-        target = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port),
-                  "--ca-file", str(ca_file), *(a for z in lab.dnsbl_zones for a in ("--dnsbl-zone", z)))
+        inventory, target = lab_files(workspace, lab)
         assert lab.mail is not None, lab.mail_error
 
         story.steps["scan1"] = _ok(cli("scan", inventory, *target, "--json-out", workspace / "scan1.jsonl"))

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Mapping
-from typing import Any
+
+from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.collectors.mail_domain import DkimFacts
-from canhgac.engine.context import CollectContext, TargetOptions
-from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.params import CheckParams
-from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.context import TargetOptions
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.scope import Scope
-from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab import keys
-from canhgac.lab.dns_server import Fault, LabDnsServer
+from canhgac.lab.dns_server import Fault
 
 
 def txt(value: str) -> str:
@@ -25,10 +19,7 @@ def txt(value: str) -> str:
     return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
 
 
-GOV = f"""$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
+GOV = zone_file("gov.test", f"""
 strong IN MX 10 mail.strong
 mail.strong IN A 127.0.0.25
 s2025._domainkey.strong IN TXT {txt("v=DKIM1; k=rsa; p=" + keys.dkim_public_key_b64(2048))}
@@ -44,35 +35,16 @@ wild IN MX 10 mail.strong
 *._domainkey.wild IN TXT "v=spf1 -all"
 nomail IN MX 0 .
 none IN MX 10 mail.strong
-"""
+""")
 
 
 async def scan(
     domain: str, *, selectors: tuple[str, ...] = (), faults: Mapping[tuple[str, str], Fault] | None = None
 ) -> tuple[DkimFacts, dict[str, Outcome]]:
     registry = builtin_registry().select(families=["mail.dkim"])
-    address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-    target = Target(kind=TargetKind.DOMAIN, name=domain, agency="so-tttt")
-    async with LabDnsServer(zones={"gov.test": GOV}, address=address, faults=faults) as server:
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
-            public_suffixes=PublicSuffixes(extra=("gov.test",)),
-            target_options={target.key: TargetOptions(dkim_selectors=selectors)},
-        )
-        needed = {t for spec in registry.checks.values() for t in spec.needs}
-        collected: dict[type[Any], Any] = dict(
-            zip(
-                needed,
-                await asyncio.gather(*(registry.collectors[t].func(target, ctx) for t in needed)),
-                strict=True,
-            )
-        )
-        assert server.internal_errors == 0
-    outcomes = {
-        cid: spec.evaluate(tuple(collected[t] for t in spec.needs), CheckParams())
-        for cid, spec in registry.checks.items()
-    }
+    collected, outcomes = await scan_domain(
+        registry, domain, {"gov.test": GOV}, faults=faults, options=TargetOptions(dkim_selectors=selectors)
+    )
     return collected[DkimFacts], outcomes
 
 

@@ -6,26 +6,16 @@ The server holds ``gov.test`` (agency domains; ``gov.test`` plays ``gov.vn``) an
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Mapping
-from typing import Any
+
+from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.collectors.mail_domain import DmarcFacts
-from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.params import CheckParams
-from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.scope import Scope
-from canhgac.engine.targets import Target, TargetKind
-from canhgac.lab.dns_server import Fault, LabDnsServer
+from canhgac.lab.dns_server import Fault
 
-GOV = """$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
+GOV = zone_file("gov.test", """
 agency IN MX 10 mail.agency
 mail.agency IN A 127.0.0.25
 _dmarc.agency IN TXT "v=DMARC1; p=reject; sp=quarantine; " (
@@ -38,16 +28,13 @@ _dmarc.twice IN TXT "v=DMARC1; p=none"
 _dmarc.split IN TXT "v=DMARC1; " "p=quarantine; " "rua=mailto:d@split.gov.test"
 split IN MX 10 mail.agency.gov.test.
 _dmarc.broken IN TXT "v=DMARC1; p=reject"
-"""
-VN = """$TTL 300
-@ IN SOA ns.vn. hostmaster.vn. 1 3600 600 86400 300
-@ IN NS ns.vn.
-ns IN A 127.0.0.54
+""")
+VN = zone_file("vn", ns="127.0.0.54", records="""
 soc.example IN MX 10 mx.soc.example
 mx.soc.example IN A 127.0.0.26
 agency.gov.test._report._dmarc.soc.example IN TXT "v=DMARC1"
 unauth.example IN MX 10 mx.soc.example
-"""
+""")
 ZONES = {"gov.test": GOV, "vn": VN}
 
 
@@ -55,28 +42,7 @@ async def scan(
     domain: str, faults: Mapping[tuple[str, str], Fault] | None = None
 ) -> tuple[DmarcFacts, dict[str, Outcome]]:
     registry = builtin_registry().select(families=["mail.dmarc"])
-    address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-    async with LabDnsServer(zones=ZONES, address=address, faults=faults) as server:
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
-            public_suffixes=PublicSuffixes(extra=("gov.test",)),
-        )
-        target = Target(kind=TargetKind.DOMAIN, name=domain, agency="so-tttt")
-        needed = {t for spec in registry.checks.values() for t in spec.needs}
-        collected: dict[type[Any], Any] = dict(
-            zip(
-                needed,
-                await asyncio.gather(*(registry.collectors[t].func(target, ctx) for t in needed)),
-                strict=True,
-            )
-        )
-        assert server.internal_errors == 0
-    params = CheckParams()
-    outcomes = {
-        cid: spec.evaluate(tuple(collected[t] for t in spec.needs), params)
-        for cid, spec in registry.checks.items()
-    }
+    collected, outcomes = await scan_domain(registry, domain, ZONES, faults=faults)
     return collected[DmarcFacts], outcomes
 
 

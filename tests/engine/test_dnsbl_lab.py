@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lab_dns_support import lab_context
+
 from canhgac.engine.checks.mail_dnsbl import dnsbl_listed
 from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneVerdict, collect_dnsbl, query_name
-from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import Fault, LabDnsServer
 
@@ -43,11 +42,7 @@ PARAMS = CheckParams()
 async def collect(host: str, zones: tuple[str, ...], faults: Mapping[tuple[str, str], Fault] | None = None
                   ) -> DnsblFacts:
     async with LabDnsServer(zones=ZONES, address="127.0.7.53", faults=faults) as server:
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.3, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
-            dnsbl_zones=zones,
-        )
+        ctx = lab_context(server, dns_timeout=0.3, dnsbl_zones=zones)
         facts = await collect_dnsbl(Target(kind=TargetKind.MAIL_HOST, name=host, agency="x"), ctx)
         assert server.internal_errors == 0
         return facts

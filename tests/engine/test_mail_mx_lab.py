@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 
-from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.collectors.mail_domain import MxFacts, collect_mx
-from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.params import CheckParams
-from canhgac.engine.psl import PublicSuffixes
-from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.scope import Scope
-from canhgac.engine.targets import Target, TargetKind
-from canhgac.lab.dns_server import Fault, LabDnsServer
+from lab_dns_support import scan_domain, zone_file
 
-GOV = """$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
+from canhgac.engine.builtin import builtin_registry
+from canhgac.engine.collectors.mail_domain import MxFacts
+from canhgac.engine.results import ErrorReason, Status
+from canhgac.lab.dns_server import Fault
+
+GOV = zone_file("gov.test", """
 good IN MX 10 mx1.good
 good IN MX 20 mx2.good
 mx1.good IN A 127.0.0.25
@@ -34,24 +26,16 @@ nomail IN MX 0 .
 mixed IN MX 0 .
 mixed IN MX 10 mx1.good
 nomx IN A 127.0.0.80
-"""
+""")
 
 
 async def scan(
     domain: str, faults: Mapping[tuple[str, str], Fault] | None = None
 ) -> tuple[MxFacts, dict[str, tuple[Status, str]]]:
-    address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-    async with LabDnsServer(zones={"gov.test": GOV}, address=address, faults=faults) as server:
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
-            public_suffixes=PublicSuffixes(extra=("gov.test",)),
-        )
-        facts = await collect_mx(Target(kind=TargetKind.DOMAIN, name=domain, agency="so-tttt"), ctx)
-        assert server.internal_errors == 0
     registry = builtin_registry().select(families=["mail.mx"])
-    outcomes = {cid: spec.evaluate((facts,), CheckParams()) for cid, spec in registry.checks.items()}
-    return facts, {cid.removeprefix("mail.mx."): (o.status, o.message.key) for cid, o in outcomes.items()}
+    collected, outcomes = await scan_domain(registry, domain, {"gov.test": GOV}, faults=faults)
+    verdicts = {cid.removeprefix("mail.mx."): (o.status, o.message.key) for cid, o in outcomes.items()}
+    return collected[MxFacts], verdicts
 
 
 async def test_good_mx_set() -> None:

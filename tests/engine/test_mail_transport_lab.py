@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Mapping
-from typing import Any
+
+from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.params import CheckParams
-from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.scope import Scope
-from canhgac.engine.targets import Target, TargetKind
-from canhgac.lab.dns_server import Fault, LabDnsServer
+from canhgac.lab.dns_server import Fault
 
-GOV = """$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
+GOV = zone_file("gov.test", """
 good IN MX 10 mail.good
 mail.good IN A 127.0.0.25
 _mta-sts.good IN TXT "v=STSv1; id=20250101T000000"
@@ -33,12 +23,8 @@ _smtp._tls.stale IN TXT "v=TLSRPTv1; rua=tlsrpt@stale.gov.test"
 bare IN MX 10 mail.good
 _mta-sts.bare IN TXT "v=STSv1; id=1"
 nomail IN MX 0 .
-"""
-VN = """$TTL 300
-@ IN SOA ns.vn. hostmaster.vn. 1 3600 600 86400 300
-@ IN NS ns.vn.
-ns IN A 127.0.0.54
-"""
+""")
+VN = zone_file("vn", "", ns="127.0.0.54")
 
 
 async def scan(domain: str, faults: Mapping[tuple[str, str], Fault] | None = None) -> dict[str, Outcome]:
@@ -46,27 +32,8 @@ async def scan(domain: str, faults: Mapping[tuple[str, str], Fault] | None = Non
     registry = builtin_registry().select(
         ids=["mail.mta-sts.record", "mail.mta-sts.dangling", "mail.tlsrpt.record"]
     )
-    address = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-    async with LabDnsServer(zones={"gov.test": GOV, "vn": VN}, address=address, faults=faults) as server:
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["gov.test"], loopback_only=True),
-            public_suffixes=PublicSuffixes(extra=("gov.test",)),
-        )
-        target = Target(kind=TargetKind.DOMAIN, name=domain, agency="so-tttt")
-        needed = {t for spec in registry.checks.values() for t in spec.needs}
-        collected: dict[type[Any], Any] = dict(
-            zip(
-                needed,
-                await asyncio.gather(*(registry.collectors[t].func(target, ctx) for t in needed)),
-                strict=True,
-            )
-        )
-        assert server.internal_errors == 0
-    return {
-        cid: spec.evaluate(tuple(collected[t] for t in spec.needs), CheckParams())
-        for cid, spec in registry.checks.items()
-    }
+    _, outcomes = await scan_domain(registry, domain, {"gov.test": GOV, "vn": VN}, faults=faults)
+    return outcomes
 
 
 def verdicts(outcomes: dict[str, Outcome]) -> dict[str, tuple[Status, str]]:

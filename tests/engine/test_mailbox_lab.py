@@ -6,11 +6,12 @@ The responders listen on high ports the inventory declares (recognised by their 
 
 from __future__ import annotations
 
-import random
 import time
 from contextlib import AsyncExitStack
 
 import pytest
+from lab_dns_support import lab_context, zone_file
+from loopback_support import random_loopback
 
 from canhgac.engine.checks.mail_access import imap_plaintext_login, pop3_plaintext_login
 from canhgac.engine.collectors.mail_domain import Lookup
@@ -40,25 +41,15 @@ OPEN_DOOR = MailboxConfig(starttls=False, login_disabled=False, plaintext_mechan
                           user_command=True)
 
 
-def address() -> str:
-    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-
-
 def zone(mail_address: str) -> str:
-    return f"""$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
-agency IN MX 10 mail.agency
-mail.agency IN A {mail_address}
-"""
+    return zone_file("gov.test", f"agency IN MX 10 mail.agency\nmail.agency IN A {mail_address}\n")
 
 
 async def collect(
     imap: MailboxConfig | None, pop3: MailboxConfig | None, *, loopback_scope: bool = True,
     net: NetworkLimits | None = None,
 ) -> tuple[MailboxFacts, list[list[str]]]:
-    mail = address()
+    mail = random_loopback()
     async with AsyncExitStack() as stack:
         servers: list[LabImapServer | LabPop3Server] = []
         if imap is not None:
@@ -67,12 +58,12 @@ async def collect(
         if pop3 is not None:
             servers.append(await stack.enter_async_context(
                 LabPop3Server(address=mail, config=pop3, cert=CERT)))
-        dns = await stack.enter_async_context(LabDnsServer(zones={"gov.test": zone(mail)}, address=address()))
+        dns = await stack.enter_async_context(
+            LabDnsServer(zones={"gov.test": zone(mail)}, address=random_loopback()))
         target = Target(kind=TargetKind.MAIL_HOST, name=HOST, agency="so-tttt")
-        scope = Scope.build(domains=["gov.test"] if loopback_scope else ["other.test"], loopback_only=True)
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-            scope=scope,
+        ctx = lab_context(
+            dns,
+            domains=["gov.test"] if loopback_scope else ["other.test"],
             target_options={target.key: TargetOptions(served_domains=("agency.gov.test",),
                                                       ports=tuple(s.port for s in servers))},
             net=net or NetworkLimits(connect_timeout=1.0, read_timeout=1.0),
@@ -130,7 +121,7 @@ async def test_out_of_scope_address_is_never_contacted() -> None:
 @pytest.mark.parametrize("hostile", [Hostile.STALL, Hostile.ENDLESS_LINE])
 async def test_hostile_imap_on_143_gives_an_error_in_time(hostile: Hostile) -> None:
     """Hostile servers on the standard port: the collector knows it must be IMAP there."""
-    mail = address()
+    mail = random_loopback()
     net = NetworkLimits(connect_timeout=0.5, read_timeout=0.5, max_line_bytes=4096)
     async with LabImapServer(address=mail, config=MailboxConfig(starttls=False, hostile=hostile)) as server:
         ctx = CollectContext(dns=DnsClient((ServerAddress("127.0.0.1", 9),)),

@@ -6,16 +6,16 @@ outside a network namespace); the lab CA is the trust anchor.
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
 import pytest
+from lab_dns_support import lab_context, zone_file
+from loopback_support import random_loopback
 
 from canhgac.engine.checks.mail_mta_sts_policy import mta_sts_policy
 from canhgac.engine.collectors.mta_sts_policy import POLICY_PATH, collect_mta_sts_policy
-from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
-from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.context import NetworkLimits, TargetOptions
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.scope import Scope
@@ -30,17 +30,8 @@ POLICY_HOST = f"mta-sts.{DOMAIN}"
 GOOD = "version: STSv1\nmode: enforce\nmx: mail.agency.gov.test\nmax_age: 604800\n"
 
 
-def address() -> str:
-    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-
-
 def zone(policy_address: str | None, mx: str, record: bool) -> str:
-    text = """$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
-"""
-    text += f"agency IN MX 10 {mx}.\n"
+    text = zone_file("gov.test", f"agency IN MX 10 {mx}.\n")
     if record:
         text += '_mta-sts.agency IN TXT "v=STSv1; id=20240601"\n'
     if policy_address:
@@ -59,15 +50,15 @@ async def scan(
     tmp_path: Path,
 ) -> tuple[Outcome, LabHttpsServer]:
     ca_file = CA.write_ca(tmp_path)
-    web = address()
+    web = random_loopback()
     routes = {POLICY_PATH: route or Route.text(GOOD), "/elsewhere": Route.text(GOOD)}
     zones = {"gov.test": zone(web if host else None, mx, record)}
     async with LabHttpsServer(address=web, cert=cert or CA.issue([POLICY_HOST]), routes=routes) as server, \
-            LabDnsServer(zones=zones, address=address()) as dns:
+            LabDnsServer(zones=zones, address=random_loopback()) as dns:
         target = Target(kind=TargetKind.DOMAIN, name=DOMAIN, agency="so-tttt")
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-            scope=scope or Scope.build(domains=["gov.test"], loopback_only=True),
+        ctx = lab_context(
+            dns,
+            scope=scope,
             target_options={target.key: TargetOptions(ports=(server.port,))},
             net=NetworkLimits(connect_timeout=1.0, read_timeout=1.0),
             ca_file=str(ca_file),

@@ -17,18 +17,18 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
+from loopback_support import needs_ipv6_loopback, network_context
 
 from canhgac.engine.context import CollectContext, NetworkLimits
-from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.portscan import (
     ConnectionLog,
     PortScanConfigError,
     PortScanOptions,
+    PortScanResult,
     PortState,
     RangeTooLargeError,
     scan_ranges,
 )
-from canhgac.engine.scope import Scope
 
 TIMEOUT = 0.3
 
@@ -39,11 +39,7 @@ def random_net() -> str:
 
 
 def context(*networks: str, timeout: float = TIMEOUT) -> CollectContext:
-    return CollectContext(
-        dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
-        scope=Scope.build(networks=list(networks), loopback_only=True),
-        net=NetworkLimits(connect_timeout=timeout, read_timeout=0.5),
-    )
+    return network_context(*networks, net=NetworkLimits(connect_timeout=timeout, read_timeout=0.5))
 
 
 @asynccontextmanager
@@ -148,22 +144,21 @@ async def test_rate_limit_counts_every_attempt() -> None:
     assert max_overlap(log, window) <= rate * window + 5 + 1
 
 
+async def scan_pair(base: str, ports: list[int], log: ConnectionLog, **limits: int) -> PortScanResult:
+    """Scan ``base``.20 and .21 for ``ports`` at three lanes a host."""
+    return await scan_ranges(
+        [f"{base}.20/31"], context(f"{base}.0/24"), ports,
+        rate=10_000, per_host=3, retries=0, max_addresses=8, log=log, **limits,
+    )
+
+
 async def test_per_host_and_global_concurrency() -> None:
     base = random_net()
     first, second = f"{base}.20", f"{base}.21"
     log = ConnectionLog()
     with filtered_ports(first, 6) as ports_a, filtered_ports(second, 6) as ports_b:
         # both hosts get the union of ports; the other host's ports are closed there (fast)
-        result = await scan_ranges(
-            [f"{base}.20/31"],
-            context(f"{base}.0/24"),
-            ports_a + ports_b,
-            rate=10_000,
-            per_host=3,
-            retries=0,
-            max_addresses=8,
-            log=log,
-        )
+        result = await scan_pair(base, ports_a + ports_b, log)
     assert result.counts[PortState.FILTERED] == 12 and result.counts[PortState.CLOSED] == 12
     # filtered attempts last TIMEOUT each: at most per_host start within less than TIMEOUT at one host
     slow_a = ConnectionLog([a for a in log.attempts if a.address == first and a.port in ports_a])
@@ -175,17 +170,7 @@ async def test_per_host_and_global_concurrency() -> None:
 
     log = ConnectionLog()
     with filtered_ports(first, 4) as ports_a, filtered_ports(second, 4) as ports_b:
-        result = await scan_ranges(
-            [f"{base}.20/31"],
-            context(f"{base}.0/24"),
-            ports_a + ports_b,
-            rate=10_000,
-            per_host=3,
-            retries=0,
-            max_addresses=8,
-            max_in_flight=2,
-            log=log,
-        )
+        result = await scan_pair(base, ports_a + ports_b, log, max_in_flight=2)
     slow = ConnectionLog(
         [
             a
@@ -237,16 +222,7 @@ async def test_out_of_scope_addresses_are_never_contacted(monkeypatch: pytest.Mo
     assert result.counts[PortState.ERROR] == 0
 
 
-def _ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@needs_ipv6_loopback(socket.SOCK_STREAM)
 async def test_ipv6_loopback() -> None:
     log = ConnectionLog()
     async with open_ports("::1", 1) as (port,):

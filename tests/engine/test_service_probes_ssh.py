@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import shutil
 
 import pytest
@@ -20,26 +19,11 @@ from canhgac.engine.context import NetworkLimits
 from canhgac.engine.service_probes import ProbeOptions, Service, identify
 from canhgac.engine.service_probes.base import Conn
 from canhgac.engine.service_probes.ssh import parse_identification
-from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, name_list, string
+from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, string
+from canhgac.lab.ssh_server import _kexinit as server_kexinit
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0)
 HOST_KEY = ed25519.Ed25519PrivateKey.generate()
-
-
-def _server_kexinit() -> bytes:
-    lists = (
-        ("curve25519-sha256", "curve25519-sha256@libssh.org"),
-        ("ssh-ed25519",),
-        ("aes128-ctr",),
-        ("aes128-ctr",),
-        ("hmac-sha2-256",),
-        ("hmac-sha2-256",),
-        ("none",),
-        ("none",),
-        (),
-        (),
-    )
-    return bytes((20,)) + os.urandom(16) + b"".join(name_list(n) for n in lists) + b"\x00" + b"\x00" * 4
 
 
 def ssh_server(banner: bytes, methods: bytes, *, accept_none: bool = False):  # type: ignore[no-untyped-def]
@@ -48,7 +32,7 @@ def ssh_server(banner: bytes, methods: bytes, *, accept_none: bool = False):  # 
         await conn.send(banner + b"\r\n")
         client_id = (await conn.read_until(b"\n", 255)).rstrip(b"\r\n")
         transport = Transport(conn)
-        ours = _server_kexinit()
+        ours = server_kexinit()  # the lab SSH server's KEXINIT: the same algorithms
         await transport.send(ours)
         theirs = await transport.receive()
         init = await transport.receive()

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import random
+from typing import Any
 
 import dns.reversename
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from lab_dns_support import lab_context
 
 from canhgac.engine.checks import mail_smtp as m
 from canhgac.engine.collectors.smtp import SmtpPorts, collect_rdns, collect_tlsa, probe_host
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
-from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import Fault, LabDnsServer
 from canhgac.lab.pki import LabCA
@@ -69,11 +69,9 @@ broken IN A {net}.7
     return {"lab.test": lab, "127.in-addr.arpa": reverse}
 
 
-def context(server: LabDnsServer) -> CollectContext:
-    return CollectContext(
-        dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.5, attempts=1),
-        scope=Scope.build(domains=["lab.test"], loopback_only=True),
-        net=NetworkLimits(connect_timeout=1.0, read_timeout=1.0),
+def context(server: LabDnsServer, **overrides: Any) -> CollectContext:
+    return lab_context(
+        server, domains=["lab.test"], net=NetworkLimits(connect_timeout=1.0, read_timeout=1.0), **overrides
     )
 
 
@@ -109,15 +107,8 @@ async def dane_verdict(name: str, net: str, tls: bool = True) -> tuple[Status, s
         LabDnsServer(zones=zones(net, cert[0]), address=f"{net}.53") as dns_server,
         LabSmtpServer(address=address, banner=f"{host} ESMTP", tls=cert if tls else None) as smtp,
     ):
-        ctx = context(dns_server)
-        ctx = CollectContext(
-            dns=ctx.dns,
-            scope=ctx.scope,
-            net=ctx.net,
-            target_options={
-                target(name).key: TargetOptions(served_domains=("lab.test",), intrusive_probes=False)
-            },
-        )
+        options = TargetOptions(served_domains=("lab.test",), intrusive_probes=False)
+        ctx = context(dns_server, target_options={target(name).key: options})
         tlsa = await collect_tlsa(target(name), ctx)
         facts = await probe_host(target(name), ctx, SmtpPorts(smtp=smtp.port))
     outcome = m.smtp_dane(tlsa, facts, PARAMS)

@@ -7,21 +7,20 @@ judges the facts with the registered mail.smtp.* checks.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from lab_dns_support import lab_context, zone_file
+from loopback_support import random_loopback
 
 from canhgac.engine.checks import mail_smtp as m
 from canhgac.engine.collectors.smtp import SmtpFacts, SmtpPorts, probe_host
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
-from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.scope import Scope
 from canhgac.engine.smtp_client import StopReason
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
@@ -44,17 +43,11 @@ CERT = CA.issue([HOST])
 
 
 def random_address() -> str:
-    return f"127.{random.randint(100, 199)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
+    return random_loopback((100, 199), (2, 250))
 
 
 def zone(address: str) -> str:
-    return f"""$TTL 300
-@ IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 300
-@ IN NS ns.lab.test.
-ns IN A 127.0.0.53
-@ IN MX 10 mail
-mail IN A {address}
-"""
+    return zone_file("lab.test", f"@ IN MX 10 mail\nmail IN A {address}\n")
 
 
 @asynccontextmanager
@@ -67,9 +60,9 @@ async def context(
     ports: tuple[int, ...] = (),
 ) -> AsyncIterator[CollectContext]:
     async with LabDnsServer(zones={"lab.test": zone(address)}, address=random_address()) as dns_server:
-        yield CollectContext(
-            dns=DnsClient((ServerAddress(dns_server.address, dns_server.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=[scope], loopback_only=True),
+        yield lab_context(
+            dns_server,
+            domains=[scope],
             net=LIMITS,
             ca_file=str(CA.write_ca(tmp_path)),
             ehlo_name="scanner.csirt.test",

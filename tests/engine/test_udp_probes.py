@@ -22,11 +22,10 @@ import dns.message
 import dns.rcode
 import dns.rrset
 import pytest
+from loopback_support import needs_ipv6_loopback, network_context, random_loopback
 
 from canhgac.engine import udp_probes as u
 from canhgac.engine.context import CollectContext, NetworkLimits
-from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.scope import Scope
 from canhgac.engine.udp_probes.dns_recursion import _dns_reply
 from canhgac.engine.udp_probes.memcached import _memcached_parts
 from canhgac.engine.udp_probes.ntp import NTP_EPOCH_OFFSET, _ntp_reply
@@ -37,15 +36,12 @@ Answer = Callable[[bytes], list[bytes]]
 
 
 def random_address() -> str:
-    return f"127.{random.randint(100, 199)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
+    return random_loopback((100, 199), (2, 250))
 
 
 def context(address: str, max_reply_bytes: int = 65536) -> CollectContext:
-    return CollectContext(
-        dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
-        scope=Scope.build(networks=[f"{address}/32"], loopback_only=True),
-        net=NetworkLimits(connect_timeout=0.5, read_timeout=READ_TIMEOUT, max_reply_bytes=max_reply_bytes),
-    )
+    limits = NetworkLimits(connect_timeout=0.5, read_timeout=READ_TIMEOUT, max_reply_bytes=max_reply_bytes)
+    return network_context(f"{address}/32", net=limits)
 
 
 class Responder(asyncio.DatagramProtocol):
@@ -381,22 +377,9 @@ def test_parsers_are_total_on_random_bytes() -> None:
         _dns_reply(blob, query)
 
 
-def _ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@needs_ipv6_loopback(socket.SOCK_DGRAM)
 async def test_ipv6_loopback() -> None:
-    ctx = CollectContext(
-        dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
-        scope=Scope.build(networks=["::1/128"], loopback_only=True),
-        net=NetworkLimits(read_timeout=READ_TIMEOUT),
-    )
+    ctx = network_context("::1/128", net=NetworkLimits(read_timeout=READ_TIMEOUT))
     async with responder("::1", dns_server("refused")) as (port, _):
         fact = await u.probe_dns_recursion(ctx, "::1", port)
     assert fact.answered and fact.open_recursion is False and fact.summary == "REFUSED [no RA] 0 answer(s)"

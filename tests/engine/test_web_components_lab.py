@@ -5,17 +5,17 @@ hostile servers (stalls, huge bodies, a redirect out of scope)."""
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from pathlib import Path
 
+from lab_dns_support import lab_context, zone_file
+from loopback_support import random_loopback
+
 from canhgac.engine.checks.web_components import components_vulnerable
 from canhgac.engine.collectors.web_components import WebComponentFacts, collect_web_components
-from canhgac.engine.context import CollectContext, NetworkLimits
-from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.context import NetworkLimits
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
@@ -28,7 +28,7 @@ MANIFEST = "/administrator/manifests/files/joomla.xml"
 
 
 def address() -> str:
-    return f"127.{random.randint(121, 250)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
+    return random_loopback((121, 250), (2, 250))
 
 
 def joomla_page(server: str) -> Route:
@@ -49,23 +49,15 @@ def manifest(version: str) -> Route:
 async def scan(tmp_path: Path, routes: dict[str, Route], *, url_path: str = "/", vuln_db: str | None = None,
                catch_all: bool = False) -> tuple[WebComponentFacts, Outcome, LabHttpsServer, float]:
     web = address()
-    zone = f"""$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
-portal.agency IN A {web}
-"""
+    zone = zone_file("gov.test", f"portal.agency IN A {web}\n")
     async with LabHttpsServer(address=web, cert=CA.issue([HOST]), routes=routes) as server, \
             LabDnsServer(zones={"gov.test": zone}, address=address()) as dns:
         if catch_all:
             server.routes = _Always200(routes["/"])
         url = f"https://{HOST}:{server.https_port}{url_path}"
         target = Target(kind=TargetKind.URL, name=url, agency="stttt")
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["agency.gov.test"], loopback_only=True),
-            net=NET, ca_file=str(CA.write_ca(tmp_path)), vuln_db_path=vuln_db,
-        )
+        ctx = lab_context(dns, domains=["agency.gov.test"], net=NET, ca_file=str(CA.write_ca(tmp_path)),
+                          vuln_db_path=vuln_db)
         started = time.monotonic()
         facts = await asyncio.wait_for(collect_web_components(target, ctx), 15)
         elapsed = time.monotonic() - started

@@ -7,17 +7,17 @@ options (the lab outside a network namespace cannot use 80/443).
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
+from lab_dns_support import lab_context, zone_file
+from loopback_support import random_loopback
+
 from canhgac.engine.checks.mail_webmail import webmail_https
 from canhgac.engine.collectors.webmail import WebmailFacts, collect_webmail
-from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
-from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.context import NetworkLimits, TargetOptions
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
@@ -28,18 +28,8 @@ HOST = "webmail.agency.gov.test"
 PAGE = Route.text("<html>login</html>", content_type="text/html")
 
 
-def address() -> str:
-    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
-
-
 def zone(web: str) -> str:
-    return f"""$TTL 300
-@ IN SOA ns.gov.test. hostmaster.gov.test. 1 3600 600 86400 300
-@ IN NS ns.gov.test.
-ns IN A 127.0.0.53
-webmail.agency IN A {web}
-old.agency IN A {web}
-"""
+    return zone_file("gov.test", f"webmail.agency IN A {web}\nold.agency IN A {web}\n")
 
 
 async def scan(
@@ -51,14 +41,14 @@ async def scan(
     role: str = "webmail",
     serve_http: bool = True,
 ) -> tuple[WebmailFacts, Outcome, LabHttpsServer]:
-    web = address()
+    web = random_loopback()
     async with LabHttpsServer(address=web, cert=cert or CA.issue([HOST]), routes={"/": https_route},
                               http_port=0 if serve_http else None, http_routes=http_routes or {}) as server, \
-            LabDnsServer(zones={"gov.test": zone(web)}, address=address()) as dns:
+            LabDnsServer(zones={"gov.test": zone(web)}, address=random_loopback()) as dns:
         target = Target(kind=TargetKind.URL, name=f"https://{HOST}:{server.https_port}/", agency="so-tttt")
-        ctx = CollectContext(
-            dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-            scope=Scope.build(domains=["agency.gov.test"], loopback_only=True),
+        ctx = lab_context(
+            dns,
+            domains=["agency.gov.test"],
             target_options={target.key: TargetOptions(role=role, ports=(server.http_port or 9,))},
             net=NetworkLimits(connect_timeout=1.0, read_timeout=1.0),
             ca_file=str(CA.write_ca(tmp_path)),
@@ -73,15 +63,15 @@ def key(outcome: Outcome) -> tuple[Status, str]:
 
 
 async def test_redirect_and_valid_certificate_pass(tmp_path: Path) -> None:
-    web = address()
+    web = random_loopback()
     async with LabHttpsServer(address=web, cert=CA.issue([HOST]), routes={"/": PAGE}, http_port=0) as server:
         server.http_routes = {"/": Route.redirect(f"http://old.agency.gov.test:{server.http_port}/mail"),
                               "/mail": Route.redirect(f"https://{HOST}:{server.https_port}/", 308)}
-        async with LabDnsServer(zones={"gov.test": zone(web)}, address=address()) as dns:
+        async with LabDnsServer(zones={"gov.test": zone(web)}, address=random_loopback()) as dns:
             target = Target(kind=TargetKind.URL, name=f"https://{HOST}:{server.https_port}/", agency="x")
-            ctx = CollectContext(
-                dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
-                scope=Scope.build(domains=["agency.gov.test"], loopback_only=True),
+            ctx = lab_context(
+                dns,
+                domains=["agency.gov.test"],
                 target_options={target.key: TargetOptions(role="webmail", ports=(server.http_port or 0,))},
                 ca_file=str(CA.write_ca(tmp_path)),
             )
