@@ -61,12 +61,14 @@ CONTACT_MARK = "E2E-SOCKET-CONTACT"
 # Under the reporting guard, also print every socket address the process uses (connect,
 # sendto, getaddrinfo all go through ``netguard._check``), then run the CLI.
 _RECORDING_CLI = f"""
+import os
 _refusing_check = netguard._check
 
 def _recording_check(address):
     if isinstance(address, tuple) and address:
         port = address[1] if len(address) > 1 else ""
-        print("{CONTACT_MARK}", address[0], port, file=sys.stderr, flush=True)
+        # one write(2) per line: threads printing piece by piece could interleave their fields
+        os.write(2, f"\\n{CONTACT_MARK} {{address[0]}} {{port}}\\n".encode())
     _refusing_check(address)
 
 netguard._check = _recording_check
