@@ -14,11 +14,10 @@ import asyncio
 import contextlib
 import ssl
 import struct
-import warnings
 from enum import StrEnum
-from functools import cache
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.tls.handshake import lenient_context
 
 READ_CHUNK = 4096
 BANNER_WAIT_CAP = 2.0  # seconds a passive read waits for a server that speaks first
@@ -51,24 +50,6 @@ def probe_deadline(limits: NetworkLimits, reads: int) -> float:
 
 def banner_wait(limits: NetworkLimits) -> float:
     return min(limits.read_timeout, BANNER_WAIT_CAP)
-
-
-@cache
-def _identification_tls() -> ssl.SSLContext:
-    """TLS for identification only: no verification, every version and suite this OpenSSL has.
-
-    The TLS analysis proper (versions, suites, certificate) is :mod:`canhgac.engine.tls`'s job;
-    here a completed handshake only says "this port speaks TLS" and opens the way to what is inside.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with contextlib.suppress(ssl.SSLError, ValueError):  # an OpenSSL that cannot go lower keeps its floor
-            context.minimum_version = ssl.TLSVersion.TLSv1
-            context.set_ciphers("ALL:@SECLEVEL=0")
-    return context
 
 
 class Conn:
@@ -107,7 +88,7 @@ class Conn:
         try:
             async with asyncio.timeout(budget):
                 reader, writer = await asyncio.open_connection(
-                    address, port, ssl=_identification_tls(), server_hostname="",
+                    address, port, ssl=lenient_context(), server_hostname="",
                     ssl_handshake_timeout=budget, limit=READ_CHUNK * 4)
         except TimeoutError as exc:
             raise ProbeError(ProbeFailure.TIMEOUT, f"no TLS handshake within {budget:g}s") from exc

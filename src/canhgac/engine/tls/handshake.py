@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import warnings
 from dataclasses import dataclass
+from functools import cache
 
 from canhgac.engine.tls.facts import TlsFailure
 from canhgac.engine.tls.starttls import Endpoint, PreambleError, prepared_socket
@@ -70,6 +72,22 @@ def client_context(
         context.maximum_version = maximum
     if not tls13:
         context.maximum_version = min(context.maximum_version, ssl.TLSVersion.TLSv1_2)
+    return context
+
+
+@cache
+def lenient_context() -> ssl.SSLContext:
+    """No verification, every version and suite this OpenSSL still has, for talking to a server
+    whatever its TLS: reading a portal's headers, finding what a port serves inside TLS. Judging
+    the TLS itself is :func:`~canhgac.engine.tls.analyze_tls`'s job. Built once, shared."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with contextlib.suppress(ssl.SSLError, ValueError):  # an OpenSSL that cannot go lower keeps its floor
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("ALL" + _SECLEVEL0)
     return context
 
 

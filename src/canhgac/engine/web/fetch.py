@@ -23,16 +23,15 @@ import asyncio
 import ipaddress
 import ssl
 import time
-import warnings
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 import httpx
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.tls.handshake import lenient_context
 from canhgac.engine.web.pool import ClientPool
 from canhgac.engine.web.response import FetchError, WebResponse, failure
 
@@ -74,22 +73,6 @@ def _classify(exc: BaseException) -> tuple[FetchError, str]:
     if isinstance(exc, httpx.ReadError | httpx.WriteError | OSError):
         return FetchError.CONNECTION, text
     return FetchError.PROTOCOL, text
-
-
-@cache
-def _lenient_context() -> ssl.SSLContext:
-    """No verification, every protocol and suite this OpenSSL still has: to read the headers."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            context.minimum_version = ssl.TLSVersion.TLSv1
-            context.set_ciphers("ALL:@SECLEVEL=0")
-        except (ssl.SSLError, ValueError):
-            pass  # this OpenSSL cannot go lower: keep its defaults
-    return context
 
 
 class _Body:
@@ -278,7 +261,7 @@ class WebClient:
                     self._tls_notes[origin] = problem
             if strict and problem is not None:
                 return stamped(failure(str(url), FetchError.TLS, problem[0], method, address))
-            verify: ssl.SSLContext | bool = _lenient_context() if url.scheme == "https" else False
+            verify: ssl.SSLContext | bool = lenient_context() if url.scheme == "https" else False
             return stamped(await self._paced(url.host, lambda: self._attempt(
                 method, url, address, headers, cap, verify)))
         except Exception as exc:  # httpx/ssl/OS failures are facts about the server, never a crash
