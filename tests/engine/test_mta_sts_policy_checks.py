@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from canhgac.catalog import load_catalog
-from canhgac.engine.checks.mail_mta_sts_policy import mta_sts_policy
+from canhgac.engine.checks.mail_transport import mta_sts_policy
 from canhgac.engine.collectors.mail_domain import Lookup
 from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts, parse_policy
 from canhgac.engine.dns import DnsStatus

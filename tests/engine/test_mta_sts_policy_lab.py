@@ -13,7 +13,7 @@ import pytest
 from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
-from canhgac.engine.checks.mail_mta_sts_policy import mta_sts_policy
+from canhgac.engine.checks.mail_transport import mta_sts_policy
 from canhgac.engine.collectors.mta_sts_policy import POLICY_PATH, collect_mta_sts_policy
 from canhgac.engine.context import NetworkLimits, TargetOptions
 from canhgac.engine.params import CheckParams

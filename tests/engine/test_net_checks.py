@@ -11,8 +11,10 @@ import pytest
 
 from canhgac.catalog.loader import load_catalog
 from canhgac.engine.checks import net_database as db
+from canhgac.engine.checks import net_drift as drift
 from canhgac.engine.checks import net_services as ns
 from canhgac.engine.checks import net_ssh as ssh
+from canhgac.engine.checks import net_vulns as vulns
 from canhgac.engine.collectors.services import HostServiceFacts, ServiceVuln
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
@@ -60,7 +62,9 @@ def run(check_id: str, facts: HostServiceFacts, params: CheckParams = PARAMS) ->
     return outcome
 
 
-REGISTRY = build_registry([ns, db, ssh, __import__("canhgac.engine.collectors.services", fromlist=["x"])])
+REGISTRY = build_registry(
+    [ns, db, ssh, vulns, drift, __import__("canhgac.engine.collectors.services", fromlist=["x"])]
+)
 
 
 def expect(outcome: Outcome, status: Status, key: str) -> None:

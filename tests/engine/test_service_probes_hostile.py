@@ -10,7 +10,7 @@ import time
 
 from test_service_probes_responders import random_address, redis_like, serve
 
-from canhgac.engine.checks import net_database, net_services
+from canhgac.engine.checks import net_database, net_drift, net_services
 from canhgac.engine.collectors.services import probe_services
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
 from canhgac.engine.dns import DnsClient, ServerAddress
@@ -114,7 +114,7 @@ async def test_out_of_scope_host_is_never_contacted() -> None:
         scope = Scope.build(networks=["127.250.0.0/16"], loopback_only=True)
         facts = await probe_services(target, _ctx(scope, target, (port,)))
     assert contacted == [] and facts.refused and facts.readings == () and facts.udp is None
-    outcome = net_services.redis_noauth(facts, None)  # type: ignore[arg-type]
+    outcome = net_database.redis_noauth(facts, None)  # type: ignore[arg-type]
     assert outcome.status is Status.ERROR and outcome.error_reason is ErrorReason.OUT_OF_SCOPE
 
 
@@ -128,8 +128,8 @@ async def test_collector_tcp_and_udp_and_policy() -> None:
     assert [r.service for r in facts.readings] == [Service.REDIS]
     assert facts.readings[0].access is Access.OPEN and facts.empty_passwords is False
     assert facts.udp is not None and not facts.udp.snmp.answered
-    assert net_services.redis_noauth(facts, None).status is Status.FAIL  # type: ignore[arg-type]
+    assert net_database.redis_noauth(facts, None).status is Status.FAIL  # type: ignore[arg-type]
     assert net_services.snmp_public(facts, None).status is Status.PASS  # type: ignore[arg-type]
-    assert net_services.ports_new(facts, None).message.key == "new"  # type: ignore[arg-type]
+    assert net_drift.ports_new(facts, None).message.key == "new"  # type: ignore[arg-type]
     assert net_database.database_exposed(facts, None).status is Status.FAIL  # type: ignore[arg-type]
     assert net_database.database_empty_password(facts, None).status is Status.NOT_APPLICABLE  # type: ignore[arg-type]

@@ -1,4 +1,9 @@
-"""The built-in checks and collectors: one explicit list of modules, no discovery magic."""
+"""The built-in checks and collectors: one explicit list of modules, no discovery magic.
+
+Each check module is named after the family of its checks (``mail_tls`` holds ``mail.tls``);
+the registry takes a check's family from its module, the contract test holds the catalog's
+``family`` field to it.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +38,6 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.mail_smtp",
     "canhgac.engine.checks.mail_access",
     "canhgac.engine.checks.mail_dnsbl",
-    "canhgac.engine.checks.mail_mta_sts_policy",
     "canhgac.engine.checks.mail_webmail",
     "canhgac.engine.checks.web_transport",
     "canhgac.engine.checks.web_headers",
@@ -43,6 +47,8 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.net_services",
     "canhgac.engine.checks.net_database",
     "canhgac.engine.checks.net_ssh",
+    "canhgac.engine.checks.net_vulns",
+    "canhgac.engine.checks.net_drift",
 )
 
 

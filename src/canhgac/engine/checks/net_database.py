@@ -1,14 +1,18 @@
-"""net.database.* checks: database servers reachable from outside, and administrator accounts
-without a password (MySQL/MariaDB ``root``, PostgreSQL ``postgres``, MSSQL ``sa``).
+"""Family net.database: database servers reachable from outside, administrator accounts without
+a password (MySQL/MariaDB ``root``, PostgreSQL ``postgres``, MSSQL ``sa``), and the stores that
+answer without credentials (Redis, MongoDB, Elasticsearch, memcached over TCP or UDP).
 """
 
 from __future__ import annotations
 
 from canhgac.engine.checks.net_services import (
     HOST,
+    SILENT_UDP,
     could_not_tell,
     evidence,
+    judge_access,
     judge_exposed,
+    judge_udp,
     ports_text,
     precheck,
     unidentified,
@@ -60,3 +64,40 @@ def database_empty_password(facts: HostServiceFacts, params: CheckParams) -> Out
     if unsure:
         return could_not_tell(facts, unsure, "login not completed")
     return passed("pass", evidence(facts, readings), ports=ports_text(readings))
+
+
+# --- stores without credentials -------------------------------------------------------------------
+
+
+@check("net.redis.noauth", target=HOST, needs=HostServiceFacts)
+def redis_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    return judge_access(facts, Service.REDIS)
+
+
+@check("net.mongodb.noauth", target=HOST, needs=HostServiceFacts)
+def mongodb_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    return judge_access(facts, Service.MONGODB)
+
+
+@check("net.elasticsearch.noauth", target=HOST, needs=HostServiceFacts)
+def elasticsearch_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    return judge_access(facts, Service.ELASTICSEARCH)
+
+
+@check("net.memcached.exposed", target=HOST, needs=HostServiceFacts)
+def memcached_exposed(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    early = precheck(facts)
+    if early is not None:
+        return early
+    tcp = list(facts.of(Service.MEMCACHED))
+    udp = facts.udp.memcached if facts.udp else None
+    if tcp or (udp is not None and udp.answered):
+        where = [f"{r.port}/tcp" for r in tcp] + (
+            [f"{udp.port}/udp"] if udp is not None and udp.answered else []
+        )
+        ev = evidence(facts, tcp, udp=udp.summary if udp is not None else "")
+        return failed("exposed", ev, ports=", ".join(where))
+    unknown = unidentified(facts, (Service.MEMCACHED,))
+    if unknown:
+        return could_not_tell(facts, unknown, "unidentified")
+    return judge_udp(facts, udp, False if udp is not None and udp.outcome in SILENT_UDP else None, "exposed")

@@ -1,6 +1,5 @@
-"""net.* checks on exposed services: SMB, RDP, Telnet, FTP, and the stores that answer without
-credentials (Redis, MongoDB, Elasticsearch, Docker, VNC, memcached), SNMP ``public``, open DNS
-recursion and ports newly open since the previous scan.
+"""Family net.services: exposed SMB, RDP, Telnet, FTP, VNC and Docker without credentials, SNMP
+``public`` and open DNS recursion; and the judging helpers the other net.* families share.
 
 Each check gives one result per host with evidence per port. A fault on any port fails; a port
 whose probe could not tell (timeout, garbage) errors; not applicable only when the service is
@@ -25,7 +24,7 @@ from canhgac.engine.udp_probes import UdpFact, UdpOutcome
 HOST = TargetKind.HOST
 _TIMEOUTS = frozenset({ProbeFailure.TIMEOUT, ProbeFailure.DEADLINE, ProbeFailure.CONNECT_TIMEOUT})
 _PROTOCOL = frozenset({ProbeFailure.GARBAGE, ProbeFailure.TOO_LARGE, ProbeFailure.UNSUPPORTED})
-_SILENT = frozenset({UdpOutcome.NO_ANSWER, UdpOutcome.UNREACHABLE})
+SILENT_UDP = frozenset({UdpOutcome.NO_ANSWER, UdpOutcome.UNREACHABLE})
 
 
 def reason_of(reading: ServiceReading) -> ErrorReason:
@@ -142,7 +141,7 @@ def judge_udp(facts: HostServiceFacts, fact: UdpFact | None, verdict: bool | Non
     where = f"{facts.address}:{fact.port}/udp"
     if verdict is True:
         return failed(fault_key, ev, endpoint=where, detail=str(getattr(fact, "summary", ""))[:300])
-    if fact.outcome in _SILENT or verdict is False:
+    if fact.outcome in SILENT_UDP or verdict is False:
         return passed("pass", ev, endpoint=where)
     reason = (
         ErrorReason.OUT_OF_SCOPE
@@ -228,46 +227,12 @@ def vnc_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
     return judge_access(facts, Service.VNC)
 
 
-# --- stores and APIs without credentials ----------------------------------------------------------
-
-
-@check("net.redis.noauth", target=HOST, needs=HostServiceFacts)
-def redis_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    return judge_access(facts, Service.REDIS)
-
-
-@check("net.mongodb.noauth", target=HOST, needs=HostServiceFacts)
-def mongodb_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    return judge_access(facts, Service.MONGODB)
-
-
-@check("net.elasticsearch.noauth", target=HOST, needs=HostServiceFacts)
-def elasticsearch_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    return judge_access(facts, Service.ELASTICSEARCH)
+# --- APIs without credentials ----------------------------------------------------------------------
 
 
 @check("net.docker.noauth", target=HOST, needs=HostServiceFacts)
 def docker_noauth(facts: HostServiceFacts, params: CheckParams) -> Outcome:
     return judge_access(facts, Service.DOCKER)
-
-
-@check("net.memcached.exposed", target=HOST, needs=HostServiceFacts)
-def memcached_exposed(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    early = precheck(facts)
-    if early is not None:
-        return early
-    tcp = list(facts.of(Service.MEMCACHED))
-    udp = facts.udp.memcached if facts.udp else None
-    if tcp or (udp is not None and udp.answered):
-        where = [f"{r.port}/tcp" for r in tcp] + (
-            [f"{udp.port}/udp"] if udp is not None and udp.answered else []
-        )
-        ev = evidence(facts, tcp, udp=udp.summary if udp is not None else "")
-        return failed("exposed", ev, ports=", ".join(where))
-    unknown = unidentified(facts, (Service.MEMCACHED,))
-    if unknown:
-        return could_not_tell(facts, unknown, "unidentified")
-    return judge_udp(facts, udp, False if udp is not None and udp.outcome in _SILENT else None, "exposed")
 
 
 # --- UDP: SNMP and DNS ---------------------------------------------------------------------------
@@ -284,35 +249,3 @@ def snmp_public(facts: HostServiceFacts, params: CheckParams) -> Outcome:
 def dns_open_resolver(facts: HostServiceFacts, params: CheckParams) -> Outcome:
     fact = facts.udp.dns if facts.udp else None
     return judge_udp(facts, fact, fact.open_recursion if fact is not None else None, "open")
-
-
-# --- drift ----------------------------------------------------------------------------------------
-
-
-def _listening(reading: ServiceReading) -> dict[str, Any]:
-    """What answers on one open port, as the report's services table shows it."""
-    out: dict[str, Any] = {"port": reading.port, "service": reading.service.value}
-    out.update({k: v for k in ("product", "version", "tls") if (v := getattr(reading, k))})
-    return out
-
-
-@check("net.ports.new", target=HOST, needs=HostServiceFacts)
-def ports_new(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    # every open port with what answers there: the host's inventory, and the next scan's baseline
-    services = {str(p): r.service.value for p in facts.open_ports if (r := facts.on(p)) is not None}
-    listening = [_listening(r) for p in facts.open_ports if (r := facts.on(p)) is not None]
-    base = {"address": facts.address, "open_ports": list(facts.open_ports), "services": services,
-            "listening": listening}
-    if facts.known_ports is None:
-        return not_applicable("no-baseline", base)
-    new = sorted(set(facts.open_ports) - set(facts.known_ports))
-    ev = {
-        **base,
-        "previous": list(facts.known_ports),
-        "new": new,
-        "new_services": {str(p): services[str(p)] for p in new if str(p) in services},
-    }
-    if new:
-        names = ", ".join(f"{p} ({r.service.value})" if (r := facts.on(p)) else str(p) for p in new)
-        return failed("new", ev, ports=names)
-    return passed("pass", ev, count=len(facts.open_ports))

@@ -1,5 +1,4 @@
-"""net.ssh.* checks (password authentication offered, outdated OpenSSH) and net.service.vulnerable
-(versions from banners matched against the offline vulnerability data).
+"""Family net.ssh: password authentication offered, outdated OpenSSH.
 
 The OpenSSH minimum is a check parameter (``CheckParams.net_ssh_min_openssh`` when the run sets
 one, else :data:`DEFAULT_MIN_OPENSSH`: 9.8, the first release without CVE-2024-6387
@@ -13,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canhgac.engine.checks.net_services import HOST, evidence, judge_per_port, precheck
-from canhgac.engine.collectors.services import HostServiceFacts, ServiceVuln
+from canhgac.engine.checks.net_services import HOST, judge_per_port
+from canhgac.engine.collectors.services import HostServiceFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import Outcome, failed
 from canhgac.engine.service_probes import Service, ServiceReading
 from canhgac.engine.vulns.version import VersionError, parse_version
 
@@ -91,27 +90,3 @@ def ssh_outdated(facts: HostServiceFacts, params: CheckParams) -> Outcome:
         minimum=minimum,
         advisories=", ".join(advisories[:MAX_LISTED]) or "-",
     )
-
-
-def _listing(vulns: tuple[ServiceVuln, ...]) -> str:
-    parts = [f"{v.port} {v.product} {v.version}: {v.advisory} ({v.severity})" for v in vulns[:MAX_LISTED]]
-    more = len(vulns) - MAX_LISTED
-    return "; ".join(parts) + (f"; +{more}" if more > 0 else "")
-
-
-@check("net.service.vulnerable", target=HOST, needs=HostServiceFacts)
-def service_vulnerable(facts: HostServiceFacts, params: CheckParams) -> Outcome:
-    early = precheck(facts)
-    if early is not None:
-        return early
-    versioned = [r for r in facts.readings if r.product and r.version]
-    ev = evidence(facts, versioned, data_source=facts.vuln_source)
-    if facts.vulns:
-        ev["vulnerabilities"] = [v.as_evidence() for v in facts.vulns]
-        return failed("vulnerable", ev, detail=_listing(facts.vulns), count=len(facts.vulns))
-    if facts.vuln_error:
-        return errored(ErrorReason.INTERNAL, f"vulnerability data: {facts.vuln_error}", ev)
-    if not versioned:
-        return not_applicable("no-version", {"address": facts.address})
-    products = ", ".join(f"{r.port} {r.product} {r.version}" for r in versioned)
-    return passed("pass", ev, products=products[:300], source=facts.vuln_source)

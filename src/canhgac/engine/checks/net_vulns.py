@@ -1,0 +1,37 @@
+"""Family net.vulns: the versions services announce (SSH/FTP greetings, the MySQL handshake,
+Redis INFO, HTTP Server headers...) matched against the offline vulnerability data.
+"""
+
+from __future__ import annotations
+
+from canhgac.engine.checks.net_services import HOST, evidence, precheck
+from canhgac.engine.collectors.services import HostServiceFacts, ServiceVuln
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import check
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+
+MAX_LISTED = 10
+
+
+def _listing(vulns: tuple[ServiceVuln, ...]) -> str:
+    parts = [f"{v.port} {v.product} {v.version}: {v.advisory} ({v.severity})" for v in vulns[:MAX_LISTED]]
+    more = len(vulns) - MAX_LISTED
+    return "; ".join(parts) + (f"; +{more}" if more > 0 else "")
+
+
+@check("net.service.vulnerable", target=HOST, needs=HostServiceFacts)
+def service_vulnerable(facts: HostServiceFacts, params: CheckParams) -> Outcome:
+    early = precheck(facts)
+    if early is not None:
+        return early
+    versioned = [r for r in facts.readings if r.product and r.version]
+    ev = evidence(facts, versioned, data_source=facts.vuln_source)
+    if facts.vulns:
+        ev["vulnerabilities"] = [v.as_evidence() for v in facts.vulns]
+        return failed("vulnerable", ev, detail=_listing(facts.vulns), count=len(facts.vulns))
+    if facts.vuln_error:
+        return errored(ErrorReason.INTERNAL, f"vulnerability data: {facts.vuln_error}", ev)
+    if not versioned:
+        return not_applicable("no-version", {"address": facts.address})
+    products = ", ".join(f"{r.port} {r.product} {r.version}" for r in versioned)
+    return passed("pass", ev, products=products[:300], source=facts.vuln_source)
