@@ -54,11 +54,42 @@ def test_list_in_english(english: None) -> None:
     assert "Tên miền có bản ghi SPF" not in out
 
 
-def test_list_by_family(english: None) -> None:
-    out = _run("list", "--family", "demo-dmarc")
+@pytest.mark.parametrize("name", ["demo.dmarc", "demo-dmarc"])
+def test_list_by_family_in_either_spelling(english: None, name: str) -> None:
+    """Regression: `--family` took `mail-spf` and `scan -f` `mail.spf`; the hyphen is an alias."""
+    out = _run("list", "--family", name)
     assert "demo.dmarc.policy" in out
     assert "demo.spf.present" not in out
     assert "1 checks." in out
+
+
+def test_list_by_family_group(english: None) -> None:
+    out = _run("list", "--family", "demo")
+    assert "3 checks." in out
+
+
+def test_list_refuses_an_unknown_family_with_suggestions(english: None) -> None:
+    """Regression: an unknown family listed nothing and exited 0."""
+    out = _fails("list", "--family", "demo.dmarcc")
+    assert "unknown check family: demo.dmarcc" in out
+    assert "did you mean: demo.dmarc?" in out
+
+
+def test_list_refuses_an_unknown_family_in_vietnamese() -> None:
+    out = _fails("list", "--family", "demo.dmarcc")
+    assert "họ kiểm tra" in out
+    assert "demo.dmarc" in out
+
+
+def test_show_suggests_close_names(english: None) -> None:
+    out = _fails("show", "demo.spf.presnt")
+    assert "did you mean: demo.spf.present?" in out
+
+
+def test_show_check_lists_the_clauses_derived_from_the_frameworks(english: None) -> None:
+    out = _run("show", "mail.dnsbl.listed", catalog=None)
+    assert "CV430:1" in out
+    assert "CV430:5" not in out
 
 
 def test_list_by_mode(english: None) -> None:
@@ -172,7 +203,7 @@ def build_catalog_with_extra(tmp_path: Path) -> Path:
     (root / "checks" / "extra.yaml").write_text(
         "checks:\n"
         "  - id: demo.outside\n"
-        "    family: demo-extra\n"
+        "    family: demo.extra\n"
         "    severity: low\n"
         "    title: {vi: 'Kiểm tra ngoài', en: Outside check}\n"
         "    rationale: {vi: 'Lý do', en: Why}\n"

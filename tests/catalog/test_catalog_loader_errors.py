@@ -138,3 +138,32 @@ def test_duplicate_framework_id(build_catalog: CatalogBuilder) -> None:
 def test_empty_catalog(build_catalog: CatalogBuilder) -> None:
     message = _error({}, build_catalog)
     assert "no check entries found" in message
+
+
+def test_check_entry_citing_a_framework_clause_is_refused(build_catalog: CatalogBuilder) -> None:
+    """Regression: references and clause lists held the check → clause mapping twice, and 18
+    pairs drifted apart. The clause lists are the one mapping; a citation is refused."""
+    message = _error({
+        "checks/a.yaml": {"checks": [entry("x.one", references=[{"doc": "FW", "clause": "1"}])]},
+        "frameworks/FW.yaml": framework("FW", [clause("1", ["x.one"])]),
+    }, build_catalog)
+    assert "a.yaml" in message
+    assert "x.one cites FW:1" in message
+    assert "frameworks/FW.yaml" in message
+
+
+def test_references_to_standards_are_kept(build_catalog: CatalogBuilder) -> None:
+    root = build_catalog({
+        "checks/a.yaml": {"checks": [entry("x.one", references=[{"doc": "RFC7208", "clause": "5"}])]},
+        "frameworks/FW.yaml": framework("FW", [clause("1", ["x.one"]), clause("2", ["x.one"])]),
+    })
+    catalog = load_catalog(root)
+    assert [r.doc for r in catalog.checks["x.one"].references] == ["RFC7208"]
+    assert [ref.key for ref in catalog.clauses_of("x.one")] == ["FW:1", "FW:2"]
+
+
+@pytest.mark.parametrize("family", ["mail-spf", "Mail.spf", "mail..spf", "mail_spf", ""])
+def test_family_must_be_spelled_with_dots(build_catalog: CatalogBuilder, family: str) -> None:
+    message = _error({"checks/a.yaml": {"checks": [entry("x.one", family=family)]}}, build_catalog)
+    assert "a.yaml" in message
+    assert "family" in message

@@ -140,7 +140,7 @@ async def test_progress_events_count_targets() -> None:
 
 def test_plan_shards_and_selection() -> None:
     reg = build_registry([make_module({})])
-    plan = ScanPlan.build(reg.select(families=["demo.word"]), targets(*(f"d{i}.gov.test" for i in range(5))))
+    plan = ScanPlan.build(reg.select(ids=["demo.word.short"]), targets(*(f"d{i}.gov.test" for i in range(5))))
     assert plan.check_count == 5
     assert [len(p.items) for p in plan.shards(2)] == [2, 2, 1]
     assert set(reg.select(ids=["demo.other.even"]).checks) == {"demo.other.even"}

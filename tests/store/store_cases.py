@@ -166,17 +166,17 @@ def _catalog() -> Catalog:
             remediation=text,
         )
 
-    checks = {SPF: entry(SPF, "mail-spf"), DMARC: entry(DMARC, "mail-dmarc")}
+    checks = {SPF: entry(SPF, "mail.spf"), DMARC: entry(DMARC, "mail.dmarc")}
     return Catalog(checks=checks, frameworks={}, version="test")
 
 
 def test_results_filter_by_family_through_the_catalog() -> None:
     a = domain("a.gov.vn")
     run = scan(fail(a), fail(a, DMARC))
-    only_spf = queries.results_of_run(run, family="mail-spf", catalog=_catalog())
+    only_spf = queries.results_of_run(run, family="mail.spf", catalog=_catalog())
     assert [r.check_id for r in only_spf] == [SPF]
     with pytest.raises(ValueError, match="catalog"):
-        queries.results_of_run(run, family="mail-spf")
+        queries.results_of_run(run, family="mail.spf")
 
 
 def test_lifecycle_new_open_fixed_reopened() -> None:

@@ -1,6 +1,7 @@
 """The catalog: every check and every framework clause, as validated data (not code)."""
 
-from canhgac.catalog.loader import Catalog, CatalogError, load_catalog
+from canhgac.catalog.families import UnknownNameError
+from canhgac.catalog.loader import Catalog, CatalogError, ClauseRef, load_catalog
 from canhgac.catalog.schema import CheckEntry, Clause, Coverage, Framework, Mode, Severity
 
 __all__ = [
@@ -8,9 +9,11 @@ __all__ = [
     "CatalogError",
     "CheckEntry",
     "Clause",
+    "ClauseRef",
     "Coverage",
     "Framework",
     "Mode",
     "Severity",
+    "UnknownNameError",
     "load_catalog",
 ]

@@ -2,13 +2,16 @@
 
 A CSIRT holding the official texts can point ``CANHGAC_CATALOG_DIR``/``--catalog`` at its own
 copy of the data folder and confirm, reword or drop inferred clauses without touching code.
+The check → clause mapping is held once, in the frameworks' clause lists; each check's
+clauses are derived from them here, and a check entry citing a framework clause is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from canhgac.catalog.families import resolve_families, resolve_ids
 from canhgac.catalog.schema import CatalogFile, CheckEntry, Coverage, Framework, Mode, Text
 from canhgac.yamlio import safe_load
 
@@ -30,10 +34,24 @@ class CatalogError(Exception):
 
 
 @dataclass(frozen=True)
+class ClauseRef:
+    """A framework clause that a check evidences (derived from the clause's check list)."""
+
+    framework: Framework
+    clause: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework.id}:{self.clause}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     checks: dict[str, CheckEntry]
     frameworks: dict[str, Framework]
     version: str  # content hash: what exactly judged a result
+    # check id -> the clauses naming it, in framework-file and clause order (derived at load)
+    clause_index: Mapping[str, tuple[ClauseRef, ...]] = field(default_factory=dict)
 
     def check(self, check_id: str) -> CheckEntry:
         try:
@@ -54,11 +72,30 @@ class Catalog:
         except (KeyError, IndexError) as exc:
             raise CatalogError(f"check {check_id}: message {key!r} lacks value {exc}") from None
 
+    def clauses_of(self, check_id: str) -> tuple[ClauseRef, ...]:
+        """The framework clauses whose check lists name ``check_id``."""
+        return self.clause_index.get(check_id, ())
+
     def clauses_for_check(self, check_id: str) -> Iterator[tuple[Framework, str]]:
-        for fw in self.frameworks.values():
-            for clause in fw.clauses:
-                if check_id in clause.checks:
-                    yield fw, clause.id
+        for ref in self.clauses_of(check_id):
+            yield ref.framework, ref.clause
+
+    def families(self) -> set[str]:
+        return {entry.family for entry in self.checks.values()}
+
+    def select(self, *, families: Iterable[str] = (), ids: Iterable[str] = ()) -> list[CheckEntry]:
+        """Entries of the named families (``net`` takes every ``net.*`` family) and/or ids.
+
+        Raises ``UnknownNameError`` (with suggestions) for a family or id the catalog lacks.
+        """
+        names = tuple(families)
+        chosen = resolve_families(names, {e.id: e.family for e in self.checks.values()}) if names else None
+        wanted = resolve_ids(ids, self.checks)
+        return [
+            entry
+            for entry in self.checks.values()
+            if (chosen is None or entry.family in chosen) and (not wanted or entry.id in wanted)
+        ]
 
 
 def _data_root() -> Path:
@@ -85,6 +122,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     base = root or _data_root()
     digest = hashlib.sha256()
     checks: dict[str, CheckEntry] = {}
+    check_files: dict[str, Path] = {}
     for path in sorted((base / "checks").glob("*.yaml")):
         raw = path.read_bytes()
         digest.update(path.name.encode() + raw)
@@ -98,6 +136,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
             if entry.mode is not Mode.AUTOMATED and entry.question is None:
                 raise CatalogError(f"{path}: {entry.id} is {entry.mode.value} but has no question")
             checks[entry.id] = entry
+            check_files[entry.id] = path
     frameworks: dict[str, Framework] = {}
     for path in sorted((base / "frameworks").glob("*.yaml")):
         raw = path.read_bytes()
@@ -112,7 +151,32 @@ def load_catalog(root: Path | None = None) -> Catalog:
         frameworks[fw.id] = fw
     if not checks:
         raise CatalogError(f"{base}: no check entries found")
-    return Catalog(checks, frameworks, "sha256:" + digest.hexdigest()[:16])
+    _refuse_clause_references(checks, check_files, frameworks)
+    return Catalog(checks, frameworks, "sha256:" + digest.hexdigest()[:16], _clause_index(frameworks))
+
+
+def _refuse_clause_references(
+    checks: dict[str, CheckEntry], files: dict[str, Path], frameworks: dict[str, Framework]
+) -> None:
+    """A check entry may not cite a framework: the clause lists are the one mapping."""
+    for entry in checks.values():
+        for ref in entry.references:
+            if ref.doc in frameworks:
+                where = f"{ref.doc}:{ref.clause}" if ref.clause else ref.doc
+                raise CatalogError(
+                    f"{files[entry.id]}: check {entry.id} cites {where} in its references; "
+                    f"framework clauses list their checks instead: name {entry.id} in the clause's "
+                    f"`checks` in frameworks/{ref.doc}.yaml and drop the reference"
+                )
+
+
+def _clause_index(frameworks: dict[str, Framework]) -> dict[str, tuple[ClauseRef, ...]]:
+    index: defaultdict[str, list[ClauseRef]] = defaultdict(list)
+    for fw in frameworks.values():
+        for clause in fw.clauses:
+            for check_id in dict.fromkeys(clause.checks):
+                index[check_id].append(ClauseRef(fw, clause.id))
+    return {check_id: tuple(refs) for check_id, refs in index.items()}
 
 
 def _validate_clauses(path: Path, fw: Framework, checks: dict[str, CheckEntry]) -> None:

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from canhgac.catalog.families import FAMILY_PATTERN
+
 
 class Severity(StrEnum):
     INFO = "info"
@@ -47,11 +49,15 @@ class Text(BaseModel):
 
 
 class Reference(BaseModel):
-    """Where a requirement comes from: a framework clause, an RFC section, a standard."""
+    """A standard behind a check: an RFC section, an OWASP test, a vendor bulletin.
+
+    Framework clauses are not references: a framework's clause lists the checks that evidence
+    it, and the loader derives each check's clauses from those lists (one source of truth).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    doc: str  # framework id (KG20, CV430, CV2132, ...) or a standard (RFC7208, ...)
+    doc: str  # a standard (RFC7208, OWASP-WSTG, ...), never a framework of the catalog
     clause: str = ""
     url: str = ""
 
@@ -60,7 +66,7 @@ class CheckEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9-]+)+$")
-    family: str
+    family: str = Field(pattern=FAMILY_PATTERN)  # see catalog/families.py
     severity: Severity
     mode: Mode = Mode.AUTOMATED
     target: str = "domain"

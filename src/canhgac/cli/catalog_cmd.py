@@ -21,8 +21,10 @@ from canhgac.catalog import (
     Framework,
     Mode,
     Severity,
+    UnknownNameError,
     load_catalog,
 )
+from canhgac.catalog.families import suggest
 from canhgac.cli.common import console, fail
 from canhgac.i18n import current_language
 from canhgac.i18n import gettext as _
@@ -78,7 +80,7 @@ def _severity_label(severity: Severity) -> str:
 
 
 def _clause_refs(catalog: Catalog, check_id: str) -> str:
-    return ", ".join(f"{fw.id}:{clause}" for fw, clause in catalog.clauses_for_check(check_id))
+    return ", ".join(ref.key for ref in catalog.clauses_of(check_id))
 
 
 def _checks_table(catalog: Catalog, entries: list[CheckEntry], title: str) -> Table:
@@ -104,7 +106,7 @@ def _framework_checks(catalog: Catalog, framework_id: str) -> set[str]:
 
 @app.command("list")
 def list_checks(
-    family: Annotated[str | None, typer.Option(help="Only checks of this family (e.g. mail-spf)")] = None,
+    family: Annotated[str | None, typer.Option(help="Only checks of this family, or group of families (e.g. mail.spf, net)")] = None,
     framework: Annotated[str | None, typer.Option(help="Only checks named by a clause of this framework (e.g. CV430)")] = None,
     mode: Annotated[Mode | None, typer.Option(help="Only checks of this mode")] = None,
     catalog_dir: CatalogDirOpt = None,
@@ -112,12 +114,14 @@ def list_checks(
     """List the catalog's checks, optionally filtered."""
     catalog = _load(catalog_dir)
     wanted = _framework_checks(catalog, framework) if framework else None
+    try:
+        of_family = catalog.select(families=(family,) if family else ())
+    except UnknownNameError as exc:
+        raise fail(exc.message()) from None
     entries = [
         entry
-        for entry in sorted(catalog.checks.values(), key=lambda e: e.id)
-        if (family is None or entry.family == family)
-        and (mode is None or entry.mode is mode)
-        and (wanted is None or entry.id in wanted)
+        for entry in sorted(of_family, key=lambda e: e.id)
+        if (mode is None or entry.mode is mode) and (wanted is None or entry.id in wanted)
     ]
     console.print(_checks_table(catalog, entries, _("Checks")))
     console.print(_("{n} checks.").format(n=len(entries)))
@@ -166,7 +170,11 @@ def show(
             raise fail(_("{framework} has no clause {clause}").format(framework=fw_id, clause=clause_id))
         _show_clause(catalog, framework, clause)
     else:
-        raise fail(_("no check, framework or clause named {id}").format(id=item))
+        message = _("no check, framework or clause named {id}").format(id=item)
+        close = suggest(item, [*catalog.checks, *catalog.frameworks])
+        if close:
+            message += " — " + _("did you mean: {names}?").format(names=", ".join(close))
+        raise fail(message)
 
 
 def _field(label: str, value: str) -> None:
@@ -187,8 +195,7 @@ def _show_check(catalog: Catalog, entry: CheckEntry) -> None:
     if entry.evidence_expected is not None:
         _field(_("Evidence expected"), entry.evidence_expected.get(lang))
     for ref in entry.references:
-        sep = ":" if ref.doc in catalog.frameworks else " "
-        where = f"{ref.doc}{sep}{ref.clause}" if ref.clause else ref.doc
+        where = f"{ref.doc} {ref.clause}" if ref.clause else ref.doc
         _field(_("Reference"), f"{where} {ref.url}".strip())
     clauses = _clause_refs(catalog, entry.id)
     if clauses:
