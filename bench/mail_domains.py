@@ -117,7 +117,7 @@ def inventory_yaml(domains: list[str]) -> str:
 
 
 def domain_families() -> list[str]:
-    """The check families that run on a domain target (``mail.spf``, ``dns.ns``...).
+    """The check families that run on a domain target (``mail.spf``, ``dns.zone``...).
 
     ``canhgac scan`` also scans the MX hosts themselves (SMTP, IMAP/POP3, TLS, blocklists);
     that is not what checkdmarc does nor what this benchmark is about, so the scan is
@@ -127,8 +127,7 @@ def domain_families() -> list[str]:
     from canhgac.engine.builtin import builtin_registry
     from canhgac.engine.targets import TargetKind
 
-    ids = (spec.id for spec in builtin_registry().for_kind(TargetKind.DOMAIN))
-    return sorted({".".join(cid.split(".")[:2]) for cid in ids})
+    return sorted({spec.family for spec in builtin_registry().for_kind(TargetKind.DOMAIN)})
 
 
 def udp_drops(port: int) -> int | None:
