@@ -95,3 +95,19 @@ def test_catalog_selects_self_assessment_families_too(real_catalog: Catalog) -> 
     assert {e.id for e in accounts} == {"mail.auth.lockout", "mail.auth.mfa", "mail.auth.password-policy"}
     with pytest.raises(UnknownNameError):
         real_catalog.select(families=["mail.acounts"])
+
+
+def test_registry_takes_the_family_from_the_module_and_refuses_a_check_in_two() -> None:
+    """A check re-exported by a module of another family would have two families: refused."""
+    import types
+
+    from canhgac.engine.checks import mail_dnsbl
+    from canhgac.engine.collectors import dnsbl
+    from canhgac.engine.registry import RegistryError, build_registry
+
+    registry = build_registry([mail_dnsbl, dnsbl])
+    assert registry.checks["mail.dnsbl.listed"].family == "mail.dnsbl"
+    elsewhere = types.ModuleType("canhgac.engine.checks.mail_smtp")
+    elsewhere.listed = mail_dnsbl.dnsbl_listed  # type: ignore[attr-defined]
+    with pytest.raises(RegistryError, match=r"families mail\.dnsbl and mail\.smtp"):
+        build_registry([mail_dnsbl, dnsbl, elsewhere])
