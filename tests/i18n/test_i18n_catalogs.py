@@ -7,11 +7,12 @@ import io
 import re
 from pathlib import Path
 
+import babel.messages.catalog
 import pytest
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from canhgac import i18n
@@ -29,14 +30,48 @@ def _ids(catalog: PoCatalog) -> set[str]:
     return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
 
 
+def _content(mo: bytes) -> dict[str, object]:
+    """What gettext serves from a .mo: plural rule, charset and every message with its translation.
+
+    Not the bytes: the header names the Babel version that compiled the file, and a new
+    machine installs a newer Babel than the one the committed files were compiled with.
+    """
+    catalog = read_mo(io.BytesIO(mo))
+    messages = {
+        (m.context, m.id if isinstance(m.id, str) else tuple(m.id)):
+            m.string if isinstance(m.string, str) else tuple(m.string)
+        for m in catalog if m.id
+    }
+    return {"plural_forms": catalog.plural_forms, "charset": catalog.charset, "messages": messages}
+
+
+def _compiled(catalog: PoCatalog) -> bytes:
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # what `pybabel compile` writes
+    return compiled.getvalue()
+
+
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_mo_is_compiled_from_current_po(lang: str) -> None:
-    compiled = io.BytesIO()
-    write_mo(compiled, _po(lang))  # what `pybabel compile` writes
     committed = (LOCALE / lang / "LC_MESSAGES" / "canhgac.mo").read_bytes()
-    assert committed == compiled.getvalue(), (
+    assert _content(committed) == _content(_compiled(_po(lang))), (
         f"{lang} .mo is stale: run `pybabel compile -D canhgac -d src/canhgac/locale`"
     )
+
+
+def test_fresh_machine_mo_check_ignores_the_babel_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .mo compiled by another Babel release passes; a changed or missing translation does not."""
+    catalog = _po("vi")
+    current = _compiled(catalog)
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "2.14.0")
+    older_babel = _compiled(catalog)
+    assert b"Generated-By: Babel 2.14.0" in older_babel
+    assert older_babel != current
+    assert _content(older_babel) == _content(current)
+    catalog["Summary"].string = "Tổng hợp"
+    assert _content(_compiled(catalog)) != _content(current)
+    del catalog["Summary"]
+    assert _content(_compiled(catalog)) != _content(current)
 
 
 def test_vietnamese_is_complete_and_not_fuzzy() -> None:
