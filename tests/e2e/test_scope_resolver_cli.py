@@ -106,3 +106,16 @@ def test_scan_warns_about_declared_range_addresses_the_scope_refused(tmp_path: P
     contacted = {m[1] for m in re.finditer(rf"{CONTACT_MARK} (\S+) (\S*)", run.stderr)}
     assert contacted and all(a.startswith("127.61.0.") for a in contacted), contacted
     assert run.guard_refusals == []
+
+
+def test_the_refusal_is_in_vietnamese_by_default(tmp_path: Path) -> None:
+    inventory = tmp_path / "good.yaml"
+    inventory.write_text(GOOD, encoding="utf-8")
+    run = run_guarded(_RECORDING_CLI, "--workspace", tmp_path / "ws", "scan", inventory,
+                      "--resolver", "192.0.2.53", columns=250)
+    assert run.code == 2, run.describe()
+    expected = ("máy chủ phân giải 192.0.2.53:53 (--resolver) nằm ngoài phạm vi: "
+                "scope.loopback_only đang bật: chỉ được hỏi 127.0.0.0/8 và ::1; "
+                "hãy đổi --resolver hoặc scope.resolvers trong danh mục")
+    assert expected in run.stderr
+    assert CONTACT_MARK not in run.stderr

@@ -23,7 +23,7 @@ from canhgac.engine.resolvers import ResolverOutOfScopeError, choose_resolvers, 
 from canhgac.engine.scope import OutOfScopeError, Scope
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.i18n import set_language
+from canhgac.i18n import DEFAULT_LANGUAGE, set_language
 from canhgac.inventory.model import Inventory
 from canhgac.inventory.targets import build_scope, scan_resolvers
 from canhgac.lab.dns_server import LabDnsServer
@@ -41,6 +41,14 @@ def inventory(**scope: Any) -> Inventory:
     })
 
 
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages asserted in English; the default language comes back after each test."""
+    set_language("en")
+    yield
+    set_language(DEFAULT_LANGUAGE)
+
+
 @pytest.fixture
 def contacts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
     """Every address a socket of this process connects or sends to (the guard's check, recorded)."""
@@ -53,7 +61,6 @@ def contacts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]
         refusing(address)
 
     monkeypatch.setattr(netguard, "_check", recording)
-    set_language("en")
     yield seen
 
 
@@ -90,7 +97,6 @@ def test_scan_resolvers_choose_option_then_inventory_then_system() -> None:
     assert scan_resolvers(inv, ["127.53.0.9:53"]) == ("127.53.0.9:53",)
     assert scan_resolvers(inv, None) == ("127.53.0.9:5353",)
     assert scan_resolvers(inventory(), ["127.0.0.2"]) == ("127.0.0.2:53",)
-    set_language("en")
     with pytest.raises(ResolverOutOfScopeError) as refused:
         scan_resolvers(inv, ["127.0.0.2"])
     assert str(refused.value).startswith(
@@ -100,7 +106,6 @@ def test_scan_resolvers_choose_option_then_inventory_then_system() -> None:
 
 
 def test_system_resolver_off_loopback_is_refused_naming_the_settings() -> None:
-    set_language("en")
     with pytest.raises(ResolverOutOfScopeError) as refused:
         scan_resolvers(inventory(), None, system=lambda: ("10.0.0.2",))
     assert str(refused.value) == (
@@ -120,7 +125,6 @@ def test_system_resolvers_are_read_by_dnspython(tmp_path: Path) -> None:
 
 
 def test_declared_resolvers_are_the_only_ones_outside_loopback_mode() -> None:
-    set_language("en")
     scope = Scope.build(domains=["a.gov.vn"], resolvers=["203.0.113.53"])
     assert choose_resolvers((), ("203.0.113.53",), scope) == ("203.0.113.53:53",)
     with pytest.raises(ResolverOutOfScopeError, match=r"resolver 198\.51\.100\.1:53 \(--resolver\) .* "
@@ -139,7 +143,6 @@ def test_declared_resolvers_are_the_only_ones_outside_loopback_mode() -> None:
              "like 127.0.0.1, 127.0.0.1:5353 or [::1]:53 (not a name)"),
 ])
 def test_malformed_resolvers_are_one_line_errors(text: str, message: str) -> None:
-    set_language("en")
     with pytest.raises(ResolverError) as bad:
         ServerAddress.parse(text)
     assert str(bad.value) == message

@@ -74,7 +74,7 @@ def render_summary(outcome: ScanOutcome) -> None:
     for code, why in outcome.skipped_agencies.items():
         console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
     for warning in outcome.warnings:
-        console.print(f"[yellow]{_('Warning')}:[/] {warning}", soft_wrap=True)
+        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
             results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
