@@ -187,3 +187,13 @@ async def test_name_servers_found_by_delegation_pass_the_guard(contacts: list[tu
 def test_declared_resolver_off_loopback_is_an_inventory_error() -> None:
     with pytest.raises(ValueError, match="resolver_not_loopback"):
         inventory(resolvers=[OUTSIDE])
+
+
+def test_check_resolvers_refuses_what_a_retest_would_ask_without_sending() -> None:
+    """``retest --resolver`` (and stored settings) go through the same check before any packet."""
+    with pytest.raises(ResolverError, match="not a server address"):
+        ScanSettings(resolvers=("dns.google",)).check_resolvers()
+    with pytest.raises(ResolverOutOfScopeError):
+        ScanSettings(resolvers=(OUTSIDE,), scope=ScopeSettings(loopback_only=True)).check_resolvers()
+    allowed = ScanSettings(resolvers=("127.0.0.1:5353",)).check_resolvers()
+    assert allowed == (ServerAddress("127.0.0.1", 5353),)

@@ -86,15 +86,21 @@ class ScanSettings(BaseModel):
         ``ADDRESS[:PORT]``."""
         return parse_resolvers(self.resolvers)
 
+    def check_resolvers(self) -> tuple[ServerAddress, ...]:
+        """The resolvers, parsed and allowed by the scope; :class:`ResolverError` (one line
+        naming the setting to change) otherwise. Sends nothing."""
+        resolvers = self.resolver_addresses()
+        require_resolvers(resolvers, self.scope.build())
+        return resolvers
+
     def build_context(self) -> CollectContext:
         """A fresh context (and DNS cache) for one run or one shard.
 
         Raises :class:`ResolverError` before any packet when a resolver is malformed or outside
         the scope (whatever built these settings: the CLI, a library caller, a stored run).
         """
+        resolvers = self.check_resolvers()
         scope = self.scope.build()
-        resolvers = self.resolver_addresses()
-        require_resolvers(resolvers, scope)
         dns = DnsClient(
             resolvers,
             timeout=self.dns_timeout,
