@@ -111,10 +111,6 @@ class Scope:
             return False
         return not self.resolvers or ip in self.resolvers
 
-    def require_resolver(self, address: str, source: str = "") -> None:
-        if not self.allows_resolver(address):
-            raise OutOfScopeError(self.resolver_refusal(address, source=source))
-
     def resolver_refusal(self, address: str, *, shown: str = "", source: str = "") -> str:
         """Why the resolver at ``address`` (written ``shown``, e.g. with its port; ``source``:
         the setting that chose it) is refused, and which settings to change."""

@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from canhgac.engine.dns import ServerAddress
+
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a msgid for extraction (Babel's default keywords include ``N_``); translated later."""
@@ -194,8 +196,6 @@ def _normalise_url(value: str) -> str:
 
 
 def _normalise_resolver(value: Any) -> str:
-    from canhgac.engine.dns import ServerAddress
-
     try:
         return str(ServerAddress.parse(str(value)))
     except ValueError:
