@@ -101,3 +101,27 @@ async def test_ipv6_literal_portal_is_checked_without_dns(
     assert url.startswith("https://[::1]:")
     _assert_real_results(results)
     assert resolver not in {host for host, _ in contacts}
+
+
+async def test_ip_literal_portal_outside_the_ranges_is_neither_contacted_nor_looked_up(
+    tmp_path: Path, contacts: list[tuple[str, Any]]
+) -> None:
+    """The address is judged by the scope as an address: outside the declared range, nothing is
+    sent to it, and no DNS query asks about it either (the issue saw queries for the literal)."""
+    address = random_loopback(second=(47, 47))
+    async with LabDnsServer(zones={"gov.test": zone_file("gov.test", "")}, address=random_loopback()) as dns:
+        target = Target(kind=TargetKind.URL, name=f"https://{address}/", agency="STTTT")
+        settings = ScanSettings(resolvers=(f"{dns.address}:{dns.port}",), net=FAST,
+                                scope=ScopeSettings(networks=("127.46.0.0/16",), loopback_only=True))
+        outcome = await execute_scan(ScanRequest(None, settings, targets=(target,)), builtin_registry(),
+                                     load_catalog(), persist=False)
+    assert outcome.results
+    results = {r.check_id: r for r in outcome.results}
+    available, protocols = results["web.https.available"], results["web.tls.protocols"]
+    assert (available.status, available.message.values["detail"]) == (
+        Status.ERROR, f"https://{address}/: out-of-scope {address} is not in the declared scope")
+    assert (protocols.status, protocols.message.values["detail"]) == (
+        Status.ERROR, f"addresses outside the scope: {address}")
+    assert results["web.caa"].status is Status.NOT_APPLICABLE
+    assert not [r.check_id for r in outcome.results if r.status is Status.PASS]
+    assert {host for host, _ in contacts}.isdisjoint({address, dns.address})
