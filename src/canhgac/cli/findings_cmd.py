@@ -89,7 +89,8 @@ def retest(
             raise fail(str(exc)) from None
     try:
         target = retest_target(finding, inv, tuple(resolver or ()))
-    except LookupError as exc:
+        target.settings.check_resolvers()  # a malformed or out-of-scope resolver: refused here
+    except (LookupError, ValueError) as exc:
         raise fail(str(exc)) from None
     outcome = run_async(run_retest(target, builtin_registry(), st.catalog()))
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)

@@ -15,6 +15,7 @@ from canhgac.i18n import gettext as _
 from canhgac.inventory.csv_import import import_csv
 from canhgac.inventory.loader import InventoryError, dump_inventory, load_inventory
 from canhgac.inventory.model import AgencyKind, Inventory
+from canhgac.inventory.targets import loopback_only_outside
 
 app = typer.Typer(
     name="inventory",
@@ -78,6 +79,10 @@ def check(
     console.print(summary_table(inv))
     if inv.scope.loopback_only:
         console.print(_("Loopback-only mode: only 127.0.0.0/8 and ::1 will be contacted."))
+    for line in loopback_only_outside(inv):
+        console.print(Text(_("Warning: {problem}").format(problem=line), style="yellow"), soft_wrap=True)
+    if inv.scope.resolvers:
+        console.print(_("Resolvers: {resolvers}").format(resolvers=", ".join(inv.scope.resolvers)))
     console.print(Text(_("{file} is a valid inventory.").format(file=file), style="green"))
 
 

@@ -16,10 +16,10 @@ from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event
 from canhgac.engine.runner import Progress as ProgressEvent
-from canhgac.engine.settings import system_resolvers
 from canhgac.findings.reconcile import ChangeKind
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
+from canhgac.inventory.targets import scan_resolvers
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
 
 ResolverOpt = Annotated[
@@ -73,6 +73,8 @@ def render_summary(outcome: ScanOutcome) -> None:
     console.print(table)
     for code, why in outcome.skipped_agencies.items():
         console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
+    for warning in outcome.warnings:
+        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
             results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
@@ -120,8 +122,12 @@ def scan(
     if unknown:
         raise fail(_("unknown agency code(s): {codes}").format(codes=", ".join(unknown)))
     try:
+        resolvers = scan_resolvers(inv, resolver)  # refused here, before any packet
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    try:
         settings = settings_for(
-            inv, resolvers=resolver or list(system_resolvers()), nameserver_port=nameserver_port,
+            inv, resolvers=resolvers, nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
             dns_max_in_flight=dns_in_flight,
             ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from canhgac.engine.context import CollectContext, TargetOptions
 from canhgac.engine.portscan import PortScanOptions
+from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.i18n import gettext as _
 
 MAX_MX_PER_DOMAIN = 32
 
@@ -119,9 +121,15 @@ async def discover_hosts(
     """Port-scan the declared ranges (CIDR -> agency); each address with open ports is a target.
 
     ``known`` maps a host target key to the ports open at the previous scan (drift baseline).
-    Returns the targets, their options and the scan's summary for the run's record.
+    Returns the targets, their options and the scan's summary for the run's record, whose
+    ``refused`` lists the ranges with addresses the scope guard refused (never contacted).
     """
     result = await scan.run(sorted(ranges), ctx)
+    refused: dict[str, int] = {}
+    for address in result.out_of_scope:
+        ip = ipaddress.ip_address(address)
+        cidr = next(c for c in sorted(ranges) if ip in ipaddress.ip_network(c))
+        refused[cidr] = refused.get(cidr, 0) + 1
     targets: list[Target] = []
     options: dict[str, TargetOptions] = {}
     for address in sorted(result.open_ports, key=ipaddress.ip_address):
@@ -129,4 +137,17 @@ async def discover_hosts(
         targets.append(target)
         baseline = (known or {}).get(target.key)
         options[target.key] = TargetOptions(ports=tuple(result.open_ports[address]), known_ports=baseline)
-    return targets, options, result.as_evidence()
+    refusals = [{"range": c, "agency": ranges[c], "addresses": n} for c, n in sorted(refused.items())]
+    return targets, options, {**result.as_evidence(), "refused": refusals}
+
+
+def refused_range_warnings(summary: Mapping[str, object], scope: Scope) -> tuple[str, ...]:
+    """One line per declared range whose addresses the scope refused (from a discovery summary)."""
+    refusals = summary.get("refused")
+    mode = _(" (loopback-only mode)") if scope.loopback_only else ""
+    lines = []
+    for item in refusals if isinstance(refusals, list) else []:
+        lines.append(_("{agency}: {count} address(es) of range {range} are outside the declared scope{mode} "
+                       "and were not scanned").format(agency=item["agency"], count=item["addresses"],
+                                                      range=item["range"], mode=mode))
+    return tuple(lines)

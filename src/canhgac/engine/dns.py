@@ -26,6 +26,7 @@ import dns.rrset
 
 from canhgac.engine.dns_transport import Question, Reply, UdpPool, query_message
 from canhgac.engine.results import ErrorReason
+from canhgac.i18n import gettext
 
 
 class DnsStatus(StrEnum):
@@ -58,6 +59,10 @@ class DnsStatus(StrEnum):
         }.get(self, ErrorReason.INTERNAL)
 
 
+class ResolverError(ValueError):
+    """A resolver or server given as text that is not ``ADDRESS[:PORT]`` (one translated line)."""
+
+
 @dataclass(frozen=True)
 class ServerAddress:
     host: str
@@ -65,20 +70,34 @@ class ServerAddress:
 
     @classmethod
     def parse(cls, text: str, default_port: int = 53) -> ServerAddress:
-        """Parse ``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address."""
+        """Parse ``ADDRESS``, ``ADDRESS:PORT``, ``[V6]:PORT`` or a bare IPv6 address.
+
+        Raises :class:`ResolverError` naming what is wrong: servers are given by address (a
+        name would need a resolver to find the resolver), ports are 1-65535.
+        """
         value = text.strip()
+        port_text: str | None = None
         if value.startswith("["):
-            host, _, rest = value[1:].partition("]")
-            port = int(rest[1:]) if rest.startswith(":") else default_port
+            host, closed, rest = value[1:].partition("]")
+            if not closed or (rest and not rest.startswith(":")):
+                raise ResolverError(_bad_server(text))
+            port_text = rest[1:] if rest else None
         elif value.count(":") == 1:
-            host, _, port_text = value.partition(":")
-            port = int(port_text)
+            host, _colon, port_text = value.partition(":")
         else:
-            host, port = value, default_port
-        ipaddress.ip_address(host)  # resolvers are given by address; raises ValueError otherwise
-        if not 0 < port < 65536:
-            raise ValueError(f"port out of range: {port}")
-        return cls(host, port)
+            host = value
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise ResolverError(_bad_server(text)) from None
+        port = default_port
+        if port_text is not None:
+            if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise ResolverError(
+                    gettext("'{value}': the port must be a number from 1 to 65535").format(value=text)
+                )
+            port = int(port_text)
+        return cls(str(address), port)
 
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
@@ -270,6 +289,13 @@ class DnsClient:
                     base, status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}"
                 )
         return _interpret(response, question.name, question.rdtype, True, base)
+
+
+def _bad_server(text: str) -> str:
+    return gettext(
+        "'{value}' is not a server address; give an IP address with an optional port, "
+        "like 127.0.0.1, 127.0.0.1:5353 or [::1]:53 (not a name)"
+    ).format(value=text)
 
 
 def _failed_rcode(rcode: dns.rcode.Rcode, base: DnsAnswer) -> DnsAnswer | None:

@@ -17,11 +17,14 @@ from canhgac.engine.context import (
     NetworkLimits,
     TargetOptions,
 )
-from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.dns import DnsClient, ResolverError, ServerAddress
 from canhgac.engine.params import CheckParams
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.resolvers import parse_resolvers, require_resolvers, system_resolvers
 from canhgac.engine.scope import Scope
+
+__all__ = ["ResolverError", "ScanSettings", "ScopeSettings", "system_resolvers"]
 
 
 class ScopeSettings(BaseModel):
@@ -31,6 +34,7 @@ class ScopeSettings(BaseModel):
     networks: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     loopback_only: bool = False
+    resolvers: tuple[str, ...] = ()  # addresses of the resolvers the inventory names
 
     @classmethod
     def from_scope(cls, scope: Scope) -> ScopeSettings:
@@ -39,6 +43,7 @@ class ScopeSettings(BaseModel):
             networks=tuple(str(n) for n in scope.networks),
             hosts=tuple(sorted(scope.hosts)),
             loopback_only=scope.loopback_only,
+            resolvers=tuple(sorted(str(r) for r in scope.resolvers)),
         )
 
     def build(self) -> Scope:
@@ -47,6 +52,7 @@ class ScopeSettings(BaseModel):
             networks=self.networks,
             hosts=self.hosts,
             loopback_only=self.loopback_only,
+            resolvers=self.resolvers,
         )
 
 
@@ -76,19 +82,34 @@ class ScanSettings(BaseModel):
     defacement_keywords: tuple[str, ...] = DEFAULT_DEFACEMENT_KEYWORDS
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
-        return tuple(ServerAddress.parse(r) for r in self.resolvers)
+        """The resolvers parsed; :class:`ResolverError` (a ValueError) for one that is not
+        ``ADDRESS[:PORT]``."""
+        return parse_resolvers(self.resolvers)
+
+    def check_resolvers(self) -> tuple[ServerAddress, ...]:
+        """The resolvers, parsed and allowed by the scope; :class:`ResolverError` (one line
+        naming the setting to change) otherwise. Sends nothing."""
+        resolvers = self.resolver_addresses()
+        require_resolvers(resolvers, self.scope.build())
+        return resolvers
 
     def build_context(self) -> CollectContext:
-        """A fresh context (and DNS cache) for one run or one shard."""
+        """A fresh context (and DNS cache) for one run or one shard.
+
+        Raises :class:`ResolverError` before any packet when a resolver is malformed or outside
+        the scope (whatever built these settings: the CLI, a library caller, a stored run).
+        """
+        resolvers = self.check_resolvers()
+        scope = self.scope.build()
         dns = DnsClient(
-            self.resolver_addresses(),
+            resolvers,
             timeout=self.dns_timeout,
             attempts=self.dns_attempts,
             max_in_flight=self.dns_max_in_flight,
         )
         return CollectContext(
             dns=dns,
-            scope=self.scope.build(),
+            scope=scope,
             params=self.params,
             public_suffixes=PublicSuffixes(extra=self.public_suffixes),
             nameserver_port=self.nameserver_port,
@@ -104,17 +125,3 @@ class ScanSettings(BaseModel):
             vuln_db_path=self.vuln_db_path,
             defacement_keywords=self.defacement_keywords,
         )
-
-
-def system_resolvers(path: str = "/etc/resolv.conf") -> tuple[str, ...]:
-    """The host's configured resolvers, used when no ``--resolver`` is given."""
-    found: list[str] = []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 2 and parts[0] == "nameserver":
-                    found.append(parts[1].split("%")[0])
-    except OSError:
-        pass
-    return tuple(found) or ("127.0.0.1",)

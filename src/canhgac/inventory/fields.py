@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from canhgac.engine.dns import ServerAddress
+
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a msgid for extraction (Babel's default keywords include ``N_``); translated later."""
@@ -71,6 +73,14 @@ MESSAGES: dict[str, str] = {
         "in scope; declare the agency's own domain"
     ),
     "duplicate_item": N_("'{value}' is listed twice; list it once"),
+    "resolver": N_(
+        "'{value}' is not a resolver address; write an IP address with an optional port, like "
+        "'203.0.113.53' or '203.0.113.53:5353' (not a name)"
+    ),
+    "resolver_not_loopback": N_(
+        "resolver '{value}' is not a loopback address; with scope.loopback_only only 127.0.0.0/8 "
+        "and ::1 may be asked"
+    ),
 }
 
 # The widest range an agency may declare: a typo such as /8 would put millions of hosts in scope.
@@ -185,6 +195,13 @@ def _normalise_url(value: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 
+def _normalise_resolver(value: Any) -> str:
+    try:
+        return str(ServerAddress.parse(str(value)))
+    except ValueError:
+        raise fail("resolver", value=value) from None
+
+
 def _check_code(value: str) -> str:
     if not _CODE.fullmatch(value):
         raise fail("code", value=value)
@@ -246,6 +263,7 @@ Phone = Annotated[str, AfterValidator(_normalise_phone)]
 Cidr = Annotated[str, BeforeValidator(_normalise_cidr)]
 PortalUrl = Annotated[str, AfterValidator(_normalise_url)]
 Code = Annotated[str, AfterValidator(_check_code)]
+Resolver = Annotated[str, BeforeValidator(_normalise_resolver)]
 Selector = Annotated[str, AfterValidator(_check_selector)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Clock = Annotated[

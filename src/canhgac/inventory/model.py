@@ -7,6 +7,7 @@ no public suffix declared as a domain) and the scan-window logic.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
+from canhgac.engine.dns import ServerAddress
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.inventory.fields import (
     DAYS,
@@ -36,6 +38,7 @@ from canhgac.inventory.fields import (
     Phone,
     Port,
     PortalUrl,
+    Resolver,
     Selectors,
     SuffixName,
     Tag,
@@ -65,10 +68,22 @@ class Province(_Model):
 
 
 class ScopeSettings(_Model):
-    """Scope switches: extra public suffixes (lab zones) and the lab's loopback-only guard."""
+    """Scope switches: extra public suffixes (lab zones), the resolvers scans may ask (the
+    province's own; none: the operator's choice) and the lab's loopback-only guard."""
 
     public_suffixes: Annotated[tuple[SuffixName, ...], AfterValidator(unique)] = ()
+    resolvers: Annotated[tuple[Resolver, ...], AfterValidator(unique)] = ()
     loopback_only: bool = False
+
+    @model_validator(mode="after")
+    def _loopback_resolvers(self) -> ScopeSettings:
+        if self.loopback_only:
+            for i, text in enumerate(self.resolvers):
+                if not ipaddress.ip_address(ServerAddress.parse(text).host).is_loopback:
+                    raise ValidationError.from_exception_data(
+                        "ScopeSettings", [_problem(("resolvers", i), "resolver_not_loopback", text)]
+                    )
+        return self
 
 
 class Window(_Model):

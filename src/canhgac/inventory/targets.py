@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from canhgac.engine.context import TargetOptions
 from canhgac.engine.discovery import DeclaredHost
+from canhgac.engine.dns import ServerAddress
 from canhgac.engine.psl import PublicSuffixes
-from canhgac.engine.scope import Scope
+from canhgac.engine.resolvers import choose_resolvers, system_resolvers
+from canhgac.engine.scope import Scope, ip_literal
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
 from canhgac.inventory.model import Agency, Inventory
@@ -41,7 +43,42 @@ def build_scope(inv: Inventory) -> Scope:
                 networks.append(str(ipaddress.ip_network(host)))
             except ValueError:
                 hosts.append(host)
-    return Scope.build(domains=domains, networks=networks, hosts=hosts, loopback_only=inv.scope.loopback_only)
+    resolvers = [ServerAddress.parse(r).host for r in inv.scope.resolvers]
+    return Scope.build(domains=domains, networks=networks, hosts=hosts,
+                       loopback_only=inv.scope.loopback_only, resolvers=resolvers)
+
+
+def scan_resolvers(
+    inv: Inventory, given: Sequence[str] | None = None,
+    system: Callable[[], tuple[str, ...]] = system_resolvers,
+) -> tuple[str, ...]:
+    """The resolvers a scan of ``inv`` asks: ``given`` (``--resolver``), else the inventory's,
+    else the system's; :class:`~canhgac.engine.dns.ResolverError` (one line naming the setting
+    to change) for a malformed one or one outside the scope, before any packet."""
+    return choose_resolvers(given or (), inv.scope.resolvers, build_scope(inv), system=system)
+
+
+def loopback_only_outside(inv: Inventory) -> list[str]:
+    """Declared assets that a loopback-only inventory will never contact (one line each):
+    ranges with addresses off loopback, URLs whose host is an address off loopback. Host
+    names are judged only when resolved, during a scan."""
+    if not inv.scope.loopback_only:
+        return []
+    loopback = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    found: list[str] = []
+    for agency in inv.agencies:
+        for cidr in agency.ranges:
+            net = ipaddress.ip_network(cidr)
+            if not any(net.version == lo.version and net.subnet_of(lo) for lo in loopback):  # type: ignore[arg-type]
+                found.append(_("{agency}: range {range} is outside loopback-only mode; "
+                               "its addresses off 127.0.0.0/8 and ::1 will not be scanned")
+                             .format(agency=agency.code, range=cidr))
+        for url in (*agency.portals, *agency.webmail):
+            literal = ip_literal(urlsplit(url).hostname or "")
+            if literal is not None and not literal.is_loopback:
+                found.append(_("{agency}: {url} is outside loopback-only mode and will not be scanned")
+                             .format(agency=agency.code, url=url))
+    return found
 
 
 def select_agencies(inv: Inventory, codes: Iterable[str] | None = None) -> list[Agency]:

@@ -16,6 +16,7 @@ at OpenSSL security level 0 accept it, as an old server's chain would be.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import ssl
 import tempfile
 import warnings
@@ -176,7 +177,7 @@ class LabCA:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         )
         if host_names:
-            sans = x509.SubjectAlternativeName([x509.DNSName(n) for n in host_names])
+            sans = x509.SubjectAlternativeName([_san(n) for n in host_names])
             builder = builder.add_extension(sans, critical=False)
         cert = builder.sign(issuer_key, hashes.SHA256())
         if signature_hash == "sha1":
@@ -190,6 +191,14 @@ class LabCA:
         if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise TypeError("the lab CA key must be RSA or EC")
         return key
+
+
+def _san(name: str) -> x509.GeneralName:
+    """An iPAddress entry for an address (an IP-literal portal), else a dNSName."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def server_context(

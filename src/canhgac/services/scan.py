@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from canhgac.catalog import Catalog
-from canhgac.engine.discovery import discover_hosts, discover_mail_hosts
+from canhgac.engine.discovery import discover_hosts, discover_mail_hosts, refused_range_warnings
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult
@@ -61,6 +61,7 @@ class ScanOutcome:
     results: tuple[CheckResult, ...]
     skipped_agencies: dict[str, str]
     changes: Reconciliation | None = None  # when persisted
+    warnings: tuple[str, ...] = ()  # e.g. declared ranges whose addresses the scope refused
 
 
 def settings_for(
@@ -125,12 +126,13 @@ def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
 
 
 async def plan_scan(
-    request: ScanRequest, registry: Registry
+    request: ScanRequest, registry: Registry, warnings: list[str] | None = None
 ) -> tuple[ScanPlan, Registry, dict[str, str], ScanSettings]:
     """Choose targets and checks; agencies outside their scan window are skipped, with why.
 
     Mail hosts are discovered from the chosen domains' MX (and the inventory's declarations)
     when a chosen check looks at mail hosts; the settings returned carry their options.
+    What the operator should know (ranges the scope refused) is appended to ``warnings``.
     """
     chosen = registry.select(families=request.families, ids=request.check_ids)
     skipped: dict[str, str] = {}
@@ -153,9 +155,11 @@ async def plan_scan(
         if chosen.for_kind(TargetKind.HOST):
             ranges = {str(r): a.code for a in inv.agencies if a.code in allowed for r in a.ranges}
             if ranges:
-                hosts, host_options, _summary = await discover_hosts(
+                hosts, host_options, summary = await discover_hosts(
                     ranges, discovery, settings.port_scan, request.known_ports
                 )
+                (warnings if warnings is not None else []).extend(
+                    refused_range_warnings(summary, discovery.scope))
                 targets += hosts
                 settings = settings.model_copy(
                     update={"target_options": {**settings.target_options, **host_options}}
@@ -205,7 +209,8 @@ async def execute_scan(
     if writer is not None and not request.known_ports:
         known = await loop.run_in_executor(writer, previous_open_ports)
         request = replace(request, known_ports=known)
-    plan, chosen, skipped, settings = await plan_scan(request, registry)
+    warnings: list[str] = []
+    plan, chosen, skipped, settings = await plan_scan(request, registry, warnings)
     runner = executor or InProcessExecutor()
     results: list[CheckResult] = []
     if writer is None:
@@ -214,7 +219,7 @@ async def execute_scan(
                 results.append(event)
             if on_event is not None:
                 on_event(event)
-        return ScanOutcome(None, tuple(results), skipped)
+        return ScanOutcome(None, tuple(results), skipped, warnings=tuple(warnings))
 
     from canhgac.console.store import services as store  # the store is optional for library use
 
@@ -262,4 +267,4 @@ async def execute_scan(
     finally:
         changes = await loop.run_in_executor(writer, store.finish_run, run, status)
         writer.shutdown(wait=True)
-    return ScanOutcome(run.pk, tuple(results), skipped, changes)
+    return ScanOutcome(run.pk, tuple(results), skipped, changes, tuple(warnings))

@@ -8,6 +8,7 @@ whose HTTPS port is closed everywhere is not applicable (web.https.available fai
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import httpx
@@ -121,8 +122,18 @@ def hsts(facts: WebTransportFacts, params: CheckParams) -> Outcome:
 @check("web.caa", target=TargetKind.URL, needs=WebTransportFacts)
 def caa(facts: WebTransportFacts, params: CheckParams) -> Outcome:
     """A CAA set (found climbing from the host, RFC 8659) names who may issue its certificates."""
+    if _is_address(facts.host):  # a portal declared by IP address: no name for CAA to govern
+        return not_applicable("ip-address", {"host": facts.host}, host=facts.host)
     evidence = {"host": facts.host, **caa_evidence(facts.caa)}
     return judge_caa(facts.caa, evidence, missing={"host": facts.host}, present={"host": facts.host})
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def over_endpoints(facts: WebTransportFacts, judge: j.Judge, params: CheckParams) -> Outcome:

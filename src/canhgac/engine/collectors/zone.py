@@ -25,7 +25,7 @@ from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsAnswer, DnsStatus, ServerAddress
 from canhgac.engine.facts import CollectError
 from canhgac.engine.registry import collector
-from canhgac.engine.scope import OutOfScopeError
+from canhgac.engine.scope import OutOfScopeError, ip_literal
 from canhgac.engine.targets import Target, TargetKind
 
 AXFR_EVIDENCE_RECORDS = 5  # how many records of an open transfer's first message are kept
@@ -278,8 +278,11 @@ async def relevant_caa(domain: str, ctx: CollectContext) -> CaaFacts:
 
     A failure at or below the registrable domain stops the climb: the relevant set is then
     unknown. A failure on a public-suffix name above it is recorded and the climb goes on:
-    the agency controls only its own names, and those are what the check judges.
+    the agency controls only its own names, and those are what the check judges. An address
+    (an IP-literal portal) has no CAA: nothing is asked.
     """
+    if ip_literal(domain) is not None:
+        return CaaFacts()
     registrable = ctx.public_suffixes.organizational_domain(domain)
     own = set(_climb(domain)) - set(_climb(registrable)[1:])
     lookups: list[CaaLookup] = []

@@ -20,7 +20,6 @@ Nothing here raises for what a server does.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import time
 import zlib
@@ -30,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.tls.handshake import lenient_context
 from canhgac.engine.web.pool import ClientPool
@@ -201,16 +201,11 @@ class WebClient:
         return None
 
     async def _addresses(self, host: str) -> tuple[list[str], str]:
-        try:
-            ipaddress.ip_address(host)
-            return [host], ""
-        except ValueError:
-            pass
-        answers = await asyncio.gather(self._ctx.dns.query(host, "A"), self._ctx.dns.query(host, "AAAA"))
-        found = list(dict.fromkeys(r for a in answers if a.ok for r in a.records))
-        failed = next((a for a in answers if a.status.is_failure), None)
+        """The host's addresses (an IP literal is its own: no lookup), or why there are none."""
+        found = await resolve_host(self._ctx, host)
+        failed = found.failed_lookup
         why = f"{host}: {failed.status.value if failed else 'no address'}"
-        return found, "" if found else why
+        return list(found.addresses), "" if found.addresses else why
 
     async def _request(
         self, method: str, url: str, headers: dict[str, str], cap: int, strict: bool, served: tuple[str, ...]
