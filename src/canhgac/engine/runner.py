@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -135,12 +135,22 @@ async def scan_target(
     return results
 
 
+def _crashed(item: WorkItem, exc: Exception, started: float) -> list[CheckResult]:
+    """One ``error`` result per check of a target whose scan crashed: the other targets go on."""
+    outcome = errored(ErrorReason.INTERNAL, f"{type(exc).__name__}: {exc}")
+    return [_result(item.target, spec, outcome, started) for spec in item.checks]
+
+
 class Executor(Protocol):
-    """Runs a plan and streams results and progress events."""
+    """Runs a plan and streams results and progress events.
+
+    An async generator, so that a caller stopping early (a signal, a failing store) can close
+    it and the executor stops its work at once.
+    """
 
     def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
-    ) -> AsyncIterator[Event]: ...
+    ) -> AsyncGenerator[Event, None]: ...
 
 
 class InProcessExecutor:
@@ -151,7 +161,7 @@ class InProcessExecutor:
 
     async def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         ctx = settings.build_context()
         self.context = ctx
         sem = asyncio.Semaphore(settings.concurrency)
@@ -159,7 +169,12 @@ class InProcessExecutor:
 
         async def guarded(item: WorkItem) -> tuple[WorkItem, list[CheckResult]]:
             async with sem:
-                return item, await scan_target(item, ctx, registry, settings.target_timeout)
+                started = time.perf_counter()
+                try:
+                    return item, await scan_target(item, ctx, registry, settings.target_timeout)
+                except Exception as exc:  # a bug outside one check (e.g. a result that cannot be built)
+                    log.exception("target %s failed", item.target.key)
+                    return item, _crashed(item, exc, started)
 
         tasks = [asyncio.create_task(guarded(item)) for item in plan.items]
         done = 0
