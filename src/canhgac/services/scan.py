@@ -351,5 +351,5 @@ def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation |
         try:
             store.record_results(run, unsaved)
         except DatabaseError:
-            log.warning("run %s: %d results could not be stored", run.pk, len(unsaved), exc_info=True)
+            log.info("run %s: %d results could not be stored", run.pk, len(unsaved), exc_info=True)
     return store.interrupt_run(run)

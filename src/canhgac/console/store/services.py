@@ -254,7 +254,7 @@ def interrupt_run(run: ScanRun) -> Reconciliation | None:
     except RunNotRunningError:
         raise
     except DatabaseError:
-        log.warning("run %s: closing without reconciliation", run.pk, exc_info=True)
+        log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
     ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.INTERRUPTED, finished_at=timezone.now()
     )
