@@ -144,13 +144,17 @@ def _crashed(item: WorkItem, exc: Exception, started: float) -> list[CheckResult
 class Executor(Protocol):
     """Runs a plan and streams results and progress events.
 
-    An async generator, so that a caller stopping early (a signal, a failing store) can close
-    it and the executor stops its work at once.
+    Stopping early keeps what is done: after :meth:`stop` (or when the task consuming the stream
+    is cancelled), no new target starts, targets in progress are abandoned, and the stream still
+    delivers the results of every target that had finished; a cancelled stream then raises
+    ``CancelledError``.
     """
 
     def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
     ) -> AsyncGenerator[Event, None]: ...
+
+    def stop(self) -> None: ...
 
 
 class InProcessExecutor:
@@ -158,6 +162,13 @@ class InProcessExecutor:
 
     def __init__(self) -> None:
         self.context: CollectContext | None = None
+        self._tasks: list[asyncio.Task[tuple[WorkItem, list[CheckResult]]]] = []
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()  # no effect on a finished target: its results are still delivered
 
     async def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
@@ -177,16 +188,26 @@ class InProcessExecutor:
                     return item, _crashed(item, exc, started)
 
         tasks = [asyncio.create_task(guarded(item)) for item in plan.items]
+        self._tasks = tasks
         done = 0
         count = 0
+        cancelled = False
         try:
             for next_done in asyncio.as_completed(tasks):
-                item, results = await next_done
+                try:
+                    item, results = await next_done
+                except asyncio.CancelledError:
+                    if not self._stopping:  # the consumer was cancelled: stop, deliver what finished
+                        cancelled = True
+                        self.stop()
+                    continue  # a target abandoned by stop()
                 done += 1
                 for result in results:
                     count += 1
                     yield result
                 yield Progress(done, total, item.target, count)
+            if cancelled:
+                raise asyncio.CancelledError
         finally:
             for task in tasks:
                 task.cancel()

@@ -252,8 +252,9 @@ class _StoreWrites:
     """The store writes of one run: on one thread, in order, and none abandoned half-way.
 
     A cancellation that arrives during a write waits for the write to end (the thread would
-    finish it anyway; a batch of results must not be lost because the signal came mid-batch)
-    and is then raised by :meth:`raise_if_cancelled`.
+    finish it anyway; a batch of results must not be lost because the signal came mid-batch);
+    the scan then stops its executor, takes the results of the targets that had finished, and
+    raises it (:meth:`raise_if_cancelled`).
     """
 
     def __init__(self, pool: ThreadPoolExecutor) -> None:
@@ -324,7 +325,8 @@ async def _persisted_scan(
                     if len(batch) >= BATCH:  # cleared once stored: a failed batch is retried below
                         await writes.do(store.record_results, run, batch)
                         batch = []
-                        writes.raise_if_cancelled()
+                        if writes.cancelled:  # during the write: take what finished, then stop
+                            runner.stop()
                 if on_event is not None and isinstance(event, CheckResult | Progress):
                     on_event(event)
         await writes.do(store.record_results, run, batch)
