@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from enum import IntEnum
@@ -113,10 +114,16 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
             for signum in installed:
                 loop.remove_signal_handler(signum)
 
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     try:
         asyncio.run(main())
     except asyncio.CancelledError:
         raise StoppedError from None
+    finally:  # asyncio resets what it handled to the defaults: put back the CLI's own
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in previous.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
     return box[0]
 
 

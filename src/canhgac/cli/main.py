@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,10 +20,18 @@ from canhgac.i18n import gettext as _
 from canhgac.i18n import set_language
 
 
+def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM outside async work (start-up, opening the store) ends as Ctrl-C does, exit 130;
+    during a scan ``run_async`` handles both signals itself."""
+    raise KeyboardInterrupt
+
+
 class CanhgacApp(typer.Typer):
     """The Typer app, with known failures (``cli.failures``) turned into one line and an exit code."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
