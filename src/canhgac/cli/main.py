@@ -38,6 +38,7 @@ class CanhgacApp(typer.Typer):
             failure = describe(exc)
             if failure is None:
                 raise
+            logging.getLogger("canhgac.cli").info("%s", failure.message, exc_info=exc)  # details: -v
             if failure.code is ExitCode.INTERRUPTED:
                 err_console.print(f"[yellow]{escape(failure.message)}[/]", soft_wrap=True)
             else:
