@@ -397,3 +397,71 @@ def test_sync_agencies_refuses_inconsistent_inventories(
     with pytest.raises(ValueError, match=message):
         services.sync_agencies(inventory)
     assert not models.Agency.objects.exists()
+
+
+def _dead_process() -> tuple[int, str]:
+    """The pid and identity of a process that has ended."""
+    import subprocess
+    import sys
+
+    from canhgac.console.store.ownership import started_token
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    token = started_token(child.pid)
+    child.communicate(b"")
+    return child.pid, token
+
+
+def test_ctrl_c_and_sigterm_lose_results_abandoned_runs_are_closed_as_interrupted() -> None:
+    """A run whose process died (SIGKILL, power loss) is closed with what it stored, reconciled;
+    a live process's run, another host's, are left alone."""
+    import socket
+
+    here = socket.gethostname()
+    killed = services.start_run(provenance=PROVENANCE)
+    assert (killed.owner_host, killed.owner_pid) == (here, os.getpid())
+    services.record_results(killed, [fail(domain("a.gov.vn"))])
+    pid, token = _dead_process()
+    models.ScanRun.objects.filter(pk=killed.pk).update(owner_pid=pid, owner_started=token)
+    live = services.start_run(provenance=PROVENANCE)
+    elsewhere = services.start_run(provenance=PROVENANCE)
+    models.ScanRun.objects.filter(pk=elsewhere.pk).update(owner_host=f"not-{here}", owner_pid=pid)
+    legacy = services.start_run(provenance=PROVENANCE)  # from before owners were recorded
+    models.ScanRun.objects.filter(pk=legacy.pk).update(owner_host="", owner_pid=None, owner_started="")
+
+    closed = services.close_abandoned_runs()
+
+    assert [(c.run_id, c.result_count) for c in closed] == [(killed.pk, 1), (legacy.pk, 0)]
+    statuses = dict(models.ScanRun.objects.values_list("pk", "status"))
+    assert statuses == {killed.pk: RunStatus.INTERRUPTED, live.pk: RunStatus.RUNNING,
+                        elsewhere.pk: RunStatus.RUNNING, legacy.pk: RunStatus.INTERRUPTED}
+    assert state(domain("a.gov.vn")).lifecycle == Lifecycle.NEW  # its result was reconciled
+    assert services.close_abandoned_runs() == []
+
+
+def test_ctrl_c_and_sigterm_lose_results_a_reused_pid_is_not_the_owner() -> None:
+    """The same pid with another start time (reused since, or a reboot) does not own the run."""
+    run = services.start_run(provenance=PROVENANCE)
+    models.ScanRun.objects.filter(pk=run.pk).update(owner_started="another-boot:123")
+    if not run.owner_started:
+        pytest.skip("this platform does not tell when a process started")
+    assert [c.run_id for c in services.close_abandoned_runs()] == [run.pk]
+
+
+def test_ctrl_c_and_sigterm_lose_results_a_full_disk_still_closes_the_run() -> None:
+    """When the reconciliation cannot be written, the run is closed as interrupted without it."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the disk is made full with SQLite's max_page_count")
+    run = services.start_run(provenance=PROVENANCE)
+    services.record_results(run, [fail(domain(f"d{i}.gov.vn")) for i in range(400)])
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_count")
+        cursor.execute(f"PRAGMA max_page_count = {cursor.fetchone()[0]}")  # not one page more
+    try:
+        assert services.interrupt_run(run) is None
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA max_page_count = 1073741823")
+    run.refresh_from_db()
+    assert run.status == RunStatus.INTERRUPTED and run.finished_at is not None
+    assert run.results.count() == 400 and not Finding.objects.exists()

@@ -1,11 +1,15 @@
-"""Options and helpers shared by the CLI's commands: workspace, store set-up, console output."""
+"""Options and helpers shared by the CLI's commands: exit codes, workspace, store set-up,
+signals during async work, console output."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +22,29 @@ from canhgac.i18n import gettext as _
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+class ExitCode(IntEnum):
+    """What ``canhgac``'s exit status means (docs/cli.md); scripts and CI rely on these."""
+
+    OK = 0  # done, every target tested
+    FINDINGS = 1  # the command checked for findings and found some (retest: still failing; demo: a planted case missed)
+    REFUSED = 2  # bad input or usage, refused before anything was contacted or stored
+    INCOMPLETE = 3  # done and stored, but some targets could not be tested (error results)
+    UNAVAILABLE = 4  # the workspace, database or disk could not be used; what was stored is kept
+    INTERRUPTED = 130  # SIGINT or SIGTERM: completed results stored, the run closed as interrupted
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be used as given; the message says what to change."""
+
+    def __init__(self, message: str, code: ExitCode) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class StoppedError(Exception):
+    """SIGINT or SIGTERM stopped async work that had stored nothing (else: ScanInterruptedError)."""
 
 
 @dataclass
@@ -43,20 +70,60 @@ class CliState:
 T = TypeVar("T")
 
 
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coro)``, with the result carried outside the main task.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    On leaving, ``asyncio.run`` asks ``signal.getsignal`` for its SIGINT handler, a partial
-    holding the main task; CPython's Enum lookup formats ``repr(task)`` for its error, and a
-    task's repr includes its result: for a province-wide scan, the repr of every result, about
-    a second of CPU for nothing. A main task that returns None costs nothing to print.
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, where SIGINT and SIGTERM take the same orderly way out.
+
+    The first signal cancels the work, which then stores what it completed (a scan closes its
+    run as interrupted and raises ``ScanInterruptedError``); later signals only say that it is
+    stopping, so a second Ctrl-C cannot cut a write short. Work that stored nothing ends in
+    :class:`StoppedError`.
+
+    The result is carried outside the main task: on leaving, ``asyncio.run`` may format
+    ``repr(task)``, which includes its result (for a province-wide scan, every result: about
+    a second of CPU for nothing).
     """
     box: list[T] = []
 
     async def main() -> None:
-        box.append(await coro)
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        stopping: list[int] = []
 
-    asyncio.run(main())
+        def stop(signum: int) -> None:
+            if stopping:
+                err_console.print(_("Already stopping: completed results are being saved, please wait."))
+                return
+            stopping.append(signum)
+            err_console.print(_("Stopping: saving completed results..."))
+            task.cancel()
+
+        installed = []
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, stop, signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                continue
+            installed.append(signum)
+        try:
+            box.append(await coro)
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:
+        raise StoppedError from None
+    finally:  # asyncio resets what it handled to the defaults: put back the CLI's own
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in previous.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
     return box[0]
 
 
@@ -67,19 +134,46 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def workspace_default() -> Path:
-    return Path(os.environ.get("CANHGAC_WORKSPACE", "canhgac-workspace"))
+    """``CANHGAC_WORKSPACE`` (an empty value counts as unset, as in the settings), else ./canhgac-workspace."""
+    return Path(os.environ.get("CANHGAC_WORKSPACE") or "canhgac-workspace")
 
 
-def open_store(st: CliState) -> None:
-    """Configure Django for the store (SQLite in the workspace unless a database URL is given)."""
+def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
+    """The workspace folder, created if missing; refused if it is a file (or, with
+    ``writable``, if it cannot be written: a scan must know before its first packet)."""
+    if path.exists() and not path.is_dir():
+        raise WorkspaceError(
+            _("the workspace {path} is a file, not a folder: give --workspace a folder").format(path=path),
+            ExitCode.REFUSED,
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    database = path / "canhgac.sqlite3"
+    if writable and not (os.access(path, os.W_OK) and (not database.exists() or os.access(database, os.W_OK))):
+        raise WorkspaceError(
+            _("the workspace {path} is read-only: make it writable or choose another --workspace").format(path=path),
+            ExitCode.UNAVAILABLE,
+        )
+    return path.resolve()
+
+
+def open_store(st: CliState, *, writable: bool = False) -> None:
+    """Configure Django for the store (SQLite in the workspace unless a database URL is given),
+    and close as interrupted the runs whose process died without closing them."""
     from canhgac.console.bootstrap import migrate, setup_django
 
-    st.workspace.mkdir(parents=True, exist_ok=True)
-    setup_django(database_url=st.database_url, workspace=st.workspace.resolve())
+    workspace = prepare_workspace(st.workspace, writable=writable)
+    setup_django(database_url=st.database_url, workspace=workspace)
     migrate()
+    from canhgac.console.store.services import close_abandoned_runs
+
+    for closed in close_abandoned_runs():
+        owner = f"{closed.owner.pid}@{closed.owner.host}" if closed.owner else "?"
+        err_console.print(_("Run #{run} was left running by process {owner}, which has ended: closed as "
+                            "interrupted with its {n} stored results.").format(
+                                run=closed.run_id, owner=owner, n=closed.result_count), soft_wrap=True)
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = ExitCode.REFUSED) -> typer.Exit:
     """Print an error (never folded: ``file:line:col`` stays on one line) and the exit to raise."""
     err_console.print(f"[bold red]{_('Error')}:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)

@@ -4,16 +4,49 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from canhgac import __version__
-from canhgac.cli.common import CliState, workspace_default
+from canhgac.cli.common import CliState, ExitCode, err_console, fail, workspace_default
+from canhgac.cli.failures import describe
+from canhgac.i18n import gettext as _
 from canhgac.i18n import set_language
 
-app = typer.Typer(
+
+def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM outside async work (start-up, opening the store) ends as Ctrl-C does, exit 130;
+    during a scan ``run_async`` handles both signals itself."""
+    raise KeyboardInterrupt
+
+
+class CanhgacApp(typer.Typer):
+    """The Typer app, with known failures (``cli.failures``) turned into one line and an exit code."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            failure = describe(exc)
+            if failure is None:
+                raise
+            logging.getLogger("canhgac.cli").info("%s", failure.message, exc_info=exc)  # details: -v
+            if failure.code is ExitCode.INTERRUPTED:
+                err_console.print(f"[yellow]{escape(failure.message)}[/]", soft_wrap=True)
+            else:
+                fail(failure.message)  # prints the one line
+            sys.exit(int(failure.code))
+
+
+app = CanhgacApp(
     name="canhgac",
     help="canhgac: scan and watch the security of a province's state agencies.",
     no_args_is_help=True,
@@ -31,7 +64,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    workspace: Annotated[Path | None, typer.Option(help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
+    workspace: Annotated[str | None, typer.Option(metavar="PATH", help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
     database_url: Annotated[str | None, typer.Option(help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL")] = None,
     catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help="Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR")] = None,
     lang: Annotated[str, typer.Option(help="Language of messages and reports: vi or en. Env: CANHGAC_LANG")] = "",
@@ -44,8 +77,10 @@ def main(
     set_language(language)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if workspace is not None and not workspace.strip():
+        raise fail(_("--workspace is empty: name a folder (default: ./canhgac-workspace)"), ExitCode.REFUSED)
     ctx.obj = CliState(
-        workspace=workspace or workspace_default(),
+        workspace=Path(workspace) if workspace is not None else workspace_default(),
         database_url=database_url or os.environ.get("CANHGAC_DATABASE_URL"),
         lang=language,
         catalog_dir=catalog,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from canhgac.catalog import Catalog
-from canhgac.cli.common import console, fail, open_store, run_async, state
+from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event
@@ -31,8 +32,9 @@ NsPortOpt = Annotated[
 ]
 
 
-def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog) -> ScanOutcome:
-    """Execute a scan showing a progress bar (targets done / total)."""
+def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
+                      on_result: Callable[[CheckResult], None] | None = None) -> ScanOutcome:
+    """Execute a scan showing a progress bar (targets done / total); ``on_result`` sees each result."""
     registry = builtin_registry()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -49,6 +51,8 @@ def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog) -> 
             if isinstance(event, ProgressEvent):
                 bar.update(task, total=event.targets_total, completed=event.targets_done,
                            last=event.target.name)
+            elif on_result is not None:
+                on_result(event)
 
         return run_async(execute_scan(request, registry, catalog, persist=persist, on_event=on_event))
 
@@ -135,13 +139,38 @@ def scan(
         )
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None
-    if not no_store:
-        open_store(st)
-    request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
-                          ignore_windows=ignore_windows)
-    outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog())
-    if json_out is not None:
-        with json_out.open("w", encoding="utf-8") as fh:
-            for r in outcome.results:
-                fh.write(r.model_dump_json() + "\n")
+    sink = _open_json_out(json_out)  # before the store and the first packet
+    try:
+        if not no_store:
+            open_store(st, writable=True)
+        request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
+                              ignore_windows=ignore_windows)
+        outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog(),
+                                    on_result=_json_lines(sink) if sink else None)
+    finally:
+        if sink is not None:
+            sink.close()
     render_summary(outcome)
+    if outcome.untestable:
+        raise typer.Exit(ExitCode.INCOMPLETE)
+
+
+def _open_json_out(path: Path | None) -> TextIO | None:
+    """Open ``--json-out`` now, so a wrong path is refused before anything is scanned or stored."""
+    if path is None:
+        return None
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise fail(_("cannot write --json-out {path}: {error}; choose a file in an existing, writable "
+                     "folder").format(path=path, error=exc.strerror or exc)) from None
+
+
+def _json_lines(sink: TextIO) -> Callable[[CheckResult], None]:
+    """Write each result as one JSON line as it arrives (an interrupted scan keeps its lines too)."""
+
+    def write(result: CheckResult) -> None:
+        sink.write(result.model_dump_json() + "\n")
+        sink.flush()
+
+    return write

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -135,12 +135,26 @@ async def scan_target(
     return results
 
 
+def _crashed(item: WorkItem, exc: Exception, started: float) -> list[CheckResult]:
+    """One ``error`` result per check of a target whose scan crashed: the other targets go on."""
+    outcome = errored(ErrorReason.INTERNAL, f"{type(exc).__name__}: {exc}")
+    return [_result(item.target, spec, outcome, started) for spec in item.checks]
+
+
 class Executor(Protocol):
-    """Runs a plan and streams results and progress events."""
+    """Runs a plan and streams results and progress events.
+
+    Stopping early keeps what is done: after :meth:`stop` (or when the task consuming the stream
+    is cancelled), no new target starts, targets in progress are abandoned, and the stream still
+    delivers the results of every target that had finished; a cancelled stream then raises
+    ``CancelledError``.
+    """
 
     def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
-    ) -> AsyncIterator[Event]: ...
+    ) -> AsyncGenerator[Event, None]: ...
+
+    def stop(self) -> None: ...
 
 
 class InProcessExecutor:
@@ -148,10 +162,17 @@ class InProcessExecutor:
 
     def __init__(self) -> None:
         self.context: CollectContext | None = None
+        self._tasks: list[asyncio.Task[tuple[WorkItem, list[CheckResult]]]] = []
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()  # no effect on a finished target: its results are still delivered
 
     async def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         ctx = settings.build_context()
         self.context = ctx
         sem = asyncio.Semaphore(settings.concurrency)
@@ -159,19 +180,34 @@ class InProcessExecutor:
 
         async def guarded(item: WorkItem) -> tuple[WorkItem, list[CheckResult]]:
             async with sem:
-                return item, await scan_target(item, ctx, registry, settings.target_timeout)
+                started = time.perf_counter()
+                try:
+                    return item, await scan_target(item, ctx, registry, settings.target_timeout)
+                except Exception as exc:  # a bug outside one check (e.g. a result that cannot be built)
+                    log.exception("target %s failed", item.target.key)
+                    return item, _crashed(item, exc, started)
 
         tasks = [asyncio.create_task(guarded(item)) for item in plan.items]
+        self._tasks = tasks
         done = 0
         count = 0
+        cancelled = False
         try:
             for next_done in asyncio.as_completed(tasks):
-                item, results = await next_done
+                try:
+                    item, results = await next_done
+                except asyncio.CancelledError:
+                    if not self._stopping:  # the consumer was cancelled: stop, deliver what finished
+                        cancelled = True
+                        self.stop()
+                    continue  # a target abandoned by stop()
                 done += 1
                 for result in results:
                     count += 1
                     yield result
                 yield Progress(done, total, item.target, count)
+            if cancelled:
+                raise asyncio.CancelledError
         finally:
             for task in tasks:
                 task.cancel()

@@ -1,24 +1,27 @@
 """Run a scan of the inventory: plan, execute, persist results as they stream, reconcile.
 
 Results are written to the store in batches while the scan runs (one writer thread, since the
-ORM is synchronous), so an interrupted scan keeps what it found; findings are reconciled only
-when a run finishes.
+ORM is synchronous). However the scan ends — finished, cancelled by a signal, stopped by a
+failing store — every result it produced is stored if the database takes it, and the run is
+closed (finished or interrupted) and reconciled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from canhgac.catalog import Catalog
 from canhgac.engine.discovery import discover_hosts, discover_mail_hosts, refused_range_warnings
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
-from canhgac.engine.results import CheckResult
+from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target, TargetKind
@@ -36,6 +39,8 @@ from canhgac.services.provenance import current_provenance
 
 BATCH = 500
 DRIFT_CHECK = "net.ports.new"  # its evidence records each host's open ports
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,15 @@ class ScanOutcome:
     run_id: int | None
     results: tuple[CheckResult, ...]
     skipped_agencies: dict[str, str]
-    changes: Reconciliation | None = None  # when persisted
+    changes: Reconciliation | None = None  # when persisted (None also: interrupted, not reconciled)
+    interrupted: bool = False  # the run was closed as interrupted
+    stored: int = 0  # results in the store for this run
     warnings: tuple[str, ...] = ()  # e.g. declared ranges whose addresses the scope refused
+
+    @property
+    def untestable(self) -> int:
+        """Results that could not be tested (``error``): the run is incomplete."""
+        return sum(1 for r in self.results if r.status is Status.ERROR)
 
 
 def settings_for(
@@ -204,29 +216,90 @@ async def execute_scan(
     executor: Executor | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> ScanOutcome:
-    loop = asyncio.get_running_loop()
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store") if persist else None
-    if writer is not None and not request.known_ports:
-        known = await loop.run_in_executor(writer, previous_open_ports)
-        request = replace(request, known_ports=known)
+    """Plan and run a scan; with ``persist``, store results as they stream and reconcile.
+
+    A persisted scan that does not finish — cancelled (Ctrl-C, SIGTERM through the CLI), or
+    stopped by a failure such as a full disk — stores every result it has, closes its run as
+    interrupted and raises :class:`ScanInterruptedError` carrying what was kept.
+    """
+    if not persist:
+        warnings: list[str] = []
+        plan, chosen, skipped, settings = await plan_scan(request, registry, warnings)
+        results: list[CheckResult] = []
+        async with aclosing((executor or InProcessExecutor()).run(plan, settings, chosen)) as events:
+            async for event in events:
+                if isinstance(event, CheckResult):
+                    results.append(event)
+                if on_event is not None:
+                    on_event(event)
+        return ScanOutcome(None, tuple(results), skipped, warnings=tuple(warnings))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
+    try:
+        return await _persisted_scan(request, registry, catalog, _StoreWrites(pool),
+                                     executor or InProcessExecutor(), on_event)
+    finally:
+        pool.shutdown(wait=False)  # every write was awaited; nothing is left to wait for
+
+
+class ScanInterruptedError(Exception):
+    """A persisted scan stopped before its end; its run is closed as interrupted.
+
+    ``cause`` is the failure that stopped it, or None when it was cancelled (a signal).
+    """
+
+    def __init__(self, outcome: ScanOutcome, cause: BaseException | None) -> None:
+        super().__init__(f"scan interrupted: run {outcome.run_id}, {outcome.stored} results stored")
+        self.outcome = outcome
+        self.cause = cause
+
+
+class _StoreWrites:
+    """The store writes of one run: on one thread, in order, and none abandoned half-way.
+
+    A cancellation that arrives during a write waits for the write to end (the thread would
+    finish it anyway; a batch of results must not be lost because the signal came mid-batch);
+    the scan then stops its executor, takes the results of the targets that had finished, and
+    raises it (:meth:`raise_if_cancelled`).
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
+        self.cancelled = False
+
+    async def do(self, func: Callable[..., T], *args: Any) -> T:
+        written = asyncio.wrap_future(self._pool.submit(func, *args))
+        while True:
+            try:
+                return await asyncio.shield(written)
+            except asyncio.CancelledError:
+                if written.cancelled():
+                    raise
+                self.cancelled = True
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise asyncio.CancelledError
+
+
+async def _persisted_scan(
+    request: ScanRequest,
+    registry: Registry,
+    catalog: Catalog,
+    writes: _StoreWrites,
+    runner: Executor,
+    on_event: Callable[[Event], None] | None,
+) -> ScanOutcome:
+    from canhgac.console.store import services as store  # the store is optional for library use
+    from canhgac.console.store.models import RunStatus
+
+    if not request.known_ports:
+        request = replace(request, known_ports=await writes.do(previous_open_ports))
+        writes.raise_if_cancelled()
     warnings: list[str] = []
     plan, chosen, skipped, settings = await plan_scan(request, registry, warnings)
-    runner = executor or InProcessExecutor()
-    results: list[CheckResult] = []
-    if writer is None:
-        async for event in runner.run(plan, settings, chosen):
-            if isinstance(event, CheckResult):
-                results.append(event)
-            if on_event is not None:
-                on_event(event)
-        return ScanOutcome(None, tuple(results), skipped, warnings=tuple(warnings))
-
-    from canhgac.console.store import services as store  # the store is optional for library use
-
-    provenance = current_provenance(catalog)
     inv = request.inventory
     if inv is not None:
-        await loop.run_in_executor(writer, store.sync_agencies, agency_records(inv))
+        await writes.do(store.sync_agencies, agency_records(inv))
     filters = store.RunFilters(
         agencies=request.agencies,
         families=request.families,
@@ -237,34 +310,55 @@ async def execute_scan(
             "skipped_agencies": skipped,
         },
     )
-    run = await loop.run_in_executor(
-        writer,
+    run = await writes.do(
         lambda: store.start_run(
-            provenance=provenance,
+            provenance=current_provenance(catalog),
             parameters=settings.model_dump(mode="json"),
             filters=filters,
             target_count=len(plan.items),
             resolver=", ".join(settings.resolvers),
-        ),
+        )
     )
+    results: list[CheckResult] = []
     batch: list[CheckResult] = []
+    try:
+        writes.raise_if_cancelled()
+        async with aclosing(runner.run(plan, settings, chosen)) as events:
+            async for event in events:
+                if isinstance(event, CheckResult):
+                    results.append(event)
+                    batch.append(event)
+                    if len(batch) >= BATCH:  # cleared once stored: a failed batch is retried below
+                        await writes.do(store.record_results, run, batch)
+                        batch = []
+                        if writes.cancelled:  # during the write: take what finished, then stop
+                            runner.stop()
+                if on_event is not None and isinstance(event, CheckResult | Progress):
+                    on_event(event)
+        await writes.do(store.record_results, run, batch)
+        batch = []
+        writes.raise_if_cancelled()
+    except (Exception, asyncio.CancelledError, KeyboardInterrupt) as exc:
+        changes = await writes.do(_close_interrupted, run, batch)
+        outcome = ScanOutcome(run.pk, tuple(results), skipped, changes,
+                              interrupted=True, stored=run.result_count, warnings=tuple(warnings))
+        cause = exc if isinstance(exc, Exception) else None
+        raise ScanInterruptedError(outcome, cause) from cause
+    changes = await writes.do(store.finish_run, run, RunStatus.FINISHED)
+    return ScanOutcome(run.pk, tuple(results), skipped, changes, stored=run.result_count,
+                       warnings=tuple(warnings))
+
+
+def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation | None:
+    """Store what was not yet stored (if the database still takes it), close the run as interrupted."""
+    from django.db import DatabaseError
+
+    from canhgac.console.store import services as store
     from canhgac.console.store.models import RunStatus
 
-    status = RunStatus.INTERRUPTED
-    try:
-        async for event in runner.run(plan, settings, chosen):
-            if isinstance(event, CheckResult):
-                results.append(event)
-                batch.append(event)
-                if len(batch) >= BATCH:
-                    pending, batch = batch, []
-                    await loop.run_in_executor(writer, store.record_results, run, pending)
-            if on_event is not None and isinstance(event, CheckResult | Progress):
-                on_event(event)
-        if batch:
-            await loop.run_in_executor(writer, store.record_results, run, batch)
-        status = RunStatus.FINISHED
-    finally:
-        changes = await loop.run_in_executor(writer, store.finish_run, run, status)
-        writer.shutdown(wait=True)
-    return ScanOutcome(run.pk, tuple(results), skipped, changes, tuple(warnings))
+    if unsaved and run.status == RunStatus.RUNNING:
+        try:
+            store.record_results(run, unsaved)
+        except DatabaseError:
+            log.info("run %s: %d results could not be stored", run.pk, len(unsaved), exc_info=True)
+    return store.interrupt_run(run)

@@ -104,6 +104,10 @@ class ScanRun(models.Model):
     target_count = models.PositiveIntegerField(default=0)
     result_count = models.PositiveIntegerField(default=0)
     resolver = models.CharField(max_length=300, blank=True)
+    # who runs it: a run left ``running`` by a process that is gone is closed as interrupted
+    owner_host = models.CharField(max_length=255, blank=True)
+    owner_pid = models.PositiveIntegerField(null=True, blank=True)
+    owner_started = models.CharField(max_length=80, blank=True)  # boot id and start tick of the process
 
     class Meta:
         indexes = (models.Index(fields=["status", "finished_at"], name="store_run_status_fin_idx"),)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from canhgac.catalog.loader import Catalog
+from canhgac.console.store.errors import RunNotFinishedError
 from canhgac.console.store.models import (
     Finding,
     FindingChange,
@@ -135,11 +136,11 @@ def change_summary(since: ScanRun | None, until: ScanRun, agency: str | None = N
     summarised by its first and last state (``canhgac.findings.reconcile.compose``).
     """
     if until.finished_at is None:
-        raise ValueError(f"run {until.pk} has not finished")
+        raise RunNotFinishedError(until.pk, until.status)
     runs = ScanRun.objects.filter(finished_at__isnull=False, finished_at__lte=until.finished_at)
     if since is not None:
         if since.finished_at is None:
-            raise ValueError(f"run {since.pk} has not finished")
+            raise RunNotFinishedError(since.pk, since.status)
         runs = runs.filter(finished_at__gt=since.finished_at)
     rows = FindingChange.objects.filter(run__in=runs).select_related("finding")
     if agency is not None:

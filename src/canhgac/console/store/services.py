@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from canhgac.console.store import queries
+from canhgac.console.store.errors import RunNotRunningError
 from canhgac.console.store.models import (
     Agency,
     Asset,
@@ -28,6 +29,7 @@ from canhgac.console.store.models import (
     TargetKind,
     Triage,
 )
+from canhgac.console.store.ownership import ProcessIdentity, current_process, owner_is_gone
 from canhgac.engine.results import CheckResult, Provenance, Status
 from canhgac.findings.reconcile import Change, ChangeKind, Lifecycle, Observation, Reconciliation
 from canhgac.findings.reconcile import reconcile as reconcile_states
@@ -35,6 +37,7 @@ from canhgac.findings.reconcile import reconcile as reconcile_states
 BATCH_SIZE = 500
 RECONCILE_LOCK = 0x63616E68  # PostgreSQL advisory lock key: one reconciliation at a time
 audit_log = logging.getLogger("canhgac.audit")
+log = logging.getLogger(__name__)
 
 # inventory field -> asset kind
 _ASSET_FIELDS: dict[str, TargetKind] = {
@@ -44,10 +47,6 @@ _ASSET_FIELDS: dict[str, TargetKind] = {
     "ranges": TargetKind.RANGE,
     "services": TargetKind.SERVICE,
 }
-
-
-class RunNotRunningError(ValueError):
-    """Results or a finish were sent to a run that has already ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +166,12 @@ def start_run(
 ) -> ScanRun:
     """Open a run; ``target_count`` is how many targets the runner plans to scan."""
     chosen = filters or RunFilters()
+    owner = current_process()
     return ScanRun.objects.create(
         started_at=timezone.now(),
+        owner_host=owner.host,
+        owner_pid=owner.pid,
+        owner_started=owner.started,
         status=RunStatus.RUNNING,
         provenance=provenance.model_dump(mode="json"),
         parameters=dict(parameters or {}),
@@ -238,6 +241,57 @@ def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconcil
         locked.save(update_fields=["status", "finished_at"])
     run.refresh_from_db()
     return outcome
+
+
+def interrupt_run(run: ScanRun) -> Reconciliation | None:
+    """Close a run as interrupted, reconciling what it stored.
+
+    When the database cannot take the reconciliation's writes (a full disk), the run is still
+    closed, without reconciliation (None): its results stay, its findings wait for the next run.
+    """
+    try:
+        return finish_run(run, RunStatus.INTERRUPTED)
+    except RunNotRunningError:
+        raise
+    except DatabaseError:
+        log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
+    ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.INTERRUPTED, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedRun:
+    """A run whose process died without closing it, now closed as interrupted."""
+
+    run_id: int
+    owner: ProcessIdentity | None
+    result_count: int
+
+
+def close_abandoned_runs() -> list[AbandonedRun]:
+    """Close as interrupted every run left ``running`` by a process of this host that is gone.
+
+    Runs owned by a live process, or by another host (which this one cannot inspect), are left
+    alone; a run from before owners were recorded counts as abandoned.
+    """
+    closed = []
+    for run in ScanRun.objects.filter(status=RunStatus.RUNNING).order_by("pk"):
+        owner = (
+            ProcessIdentity(run.owner_host, run.owner_pid, run.owner_started)
+            if run.owner_pid is not None
+            else None
+        )
+        if owner_is_gone(owner) is not True:
+            continue
+        try:
+            interrupt_run(run)
+        except RunNotRunningError:  # another process closed it first
+            continue
+        closed.append(AbandonedRun(run.pk, owner, run.result_count))
+    return closed
 
 
 def _reconcile_run(run: ScanRun) -> Reconciliation:
