@@ -208,3 +208,14 @@ def test_the_guard_report_catches_refusals_the_caller_swallows() -> None:
     assert [line.split(GUARD_MARK)[1].strip() for line in run.guard_refusals] == [
         f"loopback guard: refusing to contact {OFF_MACHINE_NS}"
     ]
+
+
+def test_an_unknown_family_is_refused_with_suggestions_before_anything_is_sent(tmp_path: Path) -> None:
+    """`-f mail.spff` used to scan nothing and exit 0; now it is refused, naming the close family."""
+    path = _write(tmp_path, VALID)
+    run = run_cli("--workspace", tmp_path / "ws", "--lang", "en", "scan", path,
+                  "--resolver", UNREACHABLE_RESOLVER, "--family", "mail.spff")
+    assert run.code == 2, run.describe()
+    assert "Traceback" not in run.stderr
+    assert "mail.spff" in run.stderr and "mail.spf" in run.stderr.replace("mail.spff", ""), run.describe()
+    assert not (tmp_path / "ws").exists()  # refused before the store was opened

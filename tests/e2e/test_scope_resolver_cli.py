@@ -98,7 +98,7 @@ def test_scan_warns_about_declared_range_addresses_the_scope_refused(tmp_path: P
     inventory = tmp_path / "mixed.yaml"
     inventory.write_text(mixed, encoding="utf-8")
     run = run_guarded(_RECORDING_CLI, "--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory,
-                      "--resolver", "127.0.0.1:9", "--family", "net.ports", "--ports", "9", "--no-store",
+                      "--resolver", "127.0.0.1:9", "--family", "net.drift", "--ports", "9", "--no-store",
                       columns=250)
     assert run.code == 0, run.describe()
     assert ("Warning: STTTT: 2 address(es) of range 203.0.113.0/30 are outside the declared scope "

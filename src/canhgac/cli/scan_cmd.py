@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from canhgac.catalog import Catalog
+from canhgac.catalog.families import UnknownNameError
 from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
@@ -100,7 +101,7 @@ def scan(
     ctx: typer.Context,
     inventory: Annotated[Path, typer.Argument(help="Inventory YAML file")],
     agency: Annotated[list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")] = None,
-    family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only checks whose id starts with this (e.g. mail.spf)")] = None,
+    family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only this check family and the families under it (e.g. mail.spf, net); see catalog list")] = None,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: Annotated[float, typer.Option(help="DNS timeout in seconds")] = 2.0,
@@ -125,6 +126,10 @@ def scan(
     unknown = [a for a in agency or [] if a not in known]
     if unknown:
         raise fail(_("unknown agency code(s): {codes}").format(codes=", ".join(unknown)))
+    try:  # unknown family names are refused with suggestions, before anything is sent
+        builtin_registry().select(families=tuple(family or ()))
+    except UnknownNameError as exc:
+        raise fail(str(exc)) from None
     try:
         resolvers = scan_resolvers(inv, resolver)  # refused here, before any packet
     except ValueError as exc:
