@@ -28,6 +28,11 @@ def families(names: Iterable[str]) -> list[str]:
     return [arg for name in names for arg in ("--family", name)]
 
 
+def checks(ids: Iterable[str]) -> list[str]:
+    """``--check ID`` for each check id."""
+    return [arg for check_id in ids for arg in ("--check", check_id)]
+
+
 def sslyze_scan(ca: Path, json_out: Path, targets: Iterable[str], *, starttls: str | None = None) -> list[str]:
     """sslyze's CLI under the loopback guard: every protocol version, the certificate checked
     against the lab CA ``ca``, no Mozilla configuration check, JSON to ``json_out``."""

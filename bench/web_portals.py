@@ -4,8 +4,8 @@ The lab portals (bench/web_lab_proc.py: the lab's PortalSite with planted cases,
 and 80 of a loopback address each) and the lab DNS (bench/dns_server_proc.py) run in processes
 of their own. In the same run, one after the other, each in its own child process:
 
-- canhgac: ``canhgac scan`` with the web.headers, web.cookies, web.hsts, web.https and web.tls
-  families (under the loopback guard);
+- canhgac: ``canhgac scan`` with the checks whose ids start web.headers, web.cookies, web.hsts,
+  web.https and web.tls (``--check`` each; under the loopback guard);
 - the HTTP Observatory (npm ``@mdn/mdn-http-observatory``, installed with ``--ignore-scripts``
   into bench/out/observatory, an empty HSTS preload list): its ``scan()`` for every portal,
   several at a time, in one Node process (bench/run_observatory.mjs, with a loopback guard that
@@ -50,13 +50,23 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 SUFFIX = "webbench.gov.test"
 RESOLVER = "127.96.0.1"
+# Check-id prefixes (the catalog families are wider: web.headers also holds CORS and risky
+# methods, web.transport also CAA; the workload stays the one measured since session 1)
 FAMILIES = ("web.headers", "web.cookies", "web.hsts", "web.https", "web.tls")
-# The families whose collector makes no TLS analysis (web.hsts and web.https share theirs with
+# The checks whose collector makes no TLS analysis (web.hsts and web.https share theirs with
 # web.tls, which analyses TLS on every address): the nearest canhgac gets to the Observatory's work
 HTTP_FAMILIES = ("web.headers", "web.cookies")
 # sslyze's side: the TLS checks alone (their collector also fetches the http:// and https:// entry
 # and looks up CAA, which sslyze does not do)
 TLS_FAMILIES = ("web.tls",)
+
+
+def check_ids(prefixes: tuple[str, ...]) -> list[str]:
+    """The registered check ids under these dotted prefixes (``web.tls`` → ``web.tls.*``)."""
+    from canhgac.engine.builtin import builtin_registry
+
+    ids = builtin_registry().checks
+    return sorted(i for i in ids if any(i == p or i.startswith(p + ".") for p in prefixes))
 
 COOKIES = ("PHPSESSID", "JSESSIONID", "ASP.NET_SessionId", "")  # "": a Joomla-style 32-hex name
 # The planted cases, (case, every, at): portal N has the case when N % every == at
@@ -193,10 +203,10 @@ def scan_and_report(args: argparse.Namespace, work: Path, plan: list[dict[str, A
     print(f"lab: {started[0]} portals; DNS on {RESOLVER}:{dns_port}", flush=True)
     procs = [psutil.Process(lab.pid), psutil.Process(dns.pid)]
 
-    def canhgac(label: str, families: tuple[str, ...], json_out: str) -> ToolRun:
+    def canhgac(label: str, prefixes: tuple[str, ...], json_out: str) -> ToolRun:
         return run_tool(procs, label, tools.canhgac_scan(
             work / "inventory.yaml",
-            "--resolver", f"{RESOLVER}:{dns_port}", "--nameserver-port", str(dns_port), *tools.families(families),
+            "--resolver", f"{RESOLVER}:{dns_port}", "--nameserver-port", str(dns_port), *tools.checks(check_ids(prefixes)),
             "--ca-file", str(ca), "--no-store", "--json-out", str(work / json_out),
         ), len(plan), env=env, timeout=args.timeout)
 

@@ -169,10 +169,10 @@ def render(run: WebRun) -> str:
         "",
         "Tools and commands (the work directory's paths shortened):",
         "",
-        "- canhgac: `canhgac scan inventory.yaml --family web.headers --family web.cookies --family web.hsts "
-        "--family web.https --family web.tls --resolver 127.96.0.1:PORT --nameserver-port PORT "
-        "--ca-file ca.pem --no-store --json-out canhgac.jsonl`; then again with `--family web.headers "
-        "--family web.cookies` only (the Observatory's side), and with `--family web.tls` only (sslyze's side)",
+        "- canhgac: `canhgac scan inventory.yaml --check ID ...` with every check whose id starts "
+        "web.headers, web.cookies, web.hsts, web.https or web.tls, `--resolver 127.96.0.1:PORT --nameserver-port PORT "
+        "--ca-file ca.pem --no-store --json-out canhgac.jsonl`; then again with the web.headers and web.cookies "
+        "checks only (the Observatory's side), and with the web.tls checks only (sslyze's side)",
         "- HTTP Observatory: `NODE_EXTRA_CA_CERTS=ca.pem node bench/run_observatory.mjs PACKAGE hosts.json "
         f"observatory.json {args.observatory_concurrency}`: the package's `scan()` (what its CLI calls) "
         f"for every portal, {args.observatory_concurrency} at a time, in one Node process",

@@ -219,3 +219,22 @@ def test_an_unknown_family_is_refused_with_suggestions_before_anything_is_sent(t
     assert "Traceback" not in run.stderr
     assert "mail.spff" in run.stderr and "mail.spf" in run.stderr.replace("mail.spff", ""), run.describe()
     assert not (tmp_path / "ws").exists()  # refused before the store was opened
+
+
+def test_an_unknown_check_id_is_refused_with_suggestions(tmp_path: Path) -> None:
+    path = _write(tmp_path, VALID)
+    run = run_cli("--workspace", tmp_path / "ws", "--lang", "en", "scan", path,
+                  "--resolver", UNREACHABLE_RESOLVER, "--check", "mail.spf.polcy")
+    assert run.code == 2, run.describe()
+    assert "Traceback" not in run.stderr
+    assert "mail.spf.policy" in run.stderr, run.describe()
+
+
+def test_check_narrows_a_scan_to_those_ids(tmp_path: Path) -> None:
+    path = _write(tmp_path, VALID)
+    out = tmp_path / "results.jsonl"
+    run = run_cli("--workspace", tmp_path / "ws", "--lang", "en", "scan", path, "--no-store",
+                  "--resolver", UNREACHABLE_RESOLVER, "--timeout", "0.2",
+                  "--check", "mail.spf.present", "--check", "mail.mx.present", "--json-out", out)
+    assert run.code in (0, 1, 3), run.describe()
+    assert {r.check_id for r in read_results(out)} == {"mail.spf.present", "mail.mx.present"}

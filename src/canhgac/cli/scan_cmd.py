@@ -102,6 +102,7 @@ def scan(
     inventory: Annotated[Path, typer.Argument(help="Inventory YAML file")],
     agency: Annotated[list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")] = None,
     family: Annotated[list[str] | None, typer.Option("--family", "-f", help="Only this check family and the families under it (e.g. mail.spf, net); see catalog list")] = None,
+    check: Annotated[list[str] | None, typer.Option("--check", "-c", help="Only these check ids (e.g. web.tls.protocols); repeat for several")] = None,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: Annotated[float, typer.Option(help="DNS timeout in seconds")] = 2.0,
@@ -126,8 +127,8 @@ def scan(
     unknown = [a for a in agency or [] if a not in known]
     if unknown:
         raise fail(_("unknown agency code(s): {codes}").format(codes=", ".join(unknown)))
-    try:  # unknown family names are refused with suggestions, before anything is sent
-        builtin_registry().select(families=tuple(family or ()))
+    try:  # unknown family names and check ids are refused with suggestions, before anything is sent
+        builtin_registry().select(families=tuple(family or ()), ids=tuple(check or ()))
     except UnknownNameError as exc:
         raise fail(str(exc)) from None
     try:
@@ -149,7 +150,7 @@ def scan(
         if not no_store:
             open_store(st, writable=True)
         request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
-                              ignore_windows=ignore_windows)
+                              check_ids=tuple(check or ()), ignore_windows=ignore_windows)
         outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog(),
                                     on_result=_json_lines(sink) if sink else None)
     finally:
