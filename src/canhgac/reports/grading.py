@@ -138,6 +138,7 @@ class AgencyGrade(BaseModel):
     deductions: tuple[Deduction, ...]  # what the score subtracts, worst first
     excluded: tuple[Deduction, ...]  # accepted risk / false positive: listed, not counted
     clauses: tuple[ClauseVerdict, ...]
+    missing: tuple[str, ...] = ()  # declared targets with no result: the grade is incomplete
 
 
 class ClauseSummary(BaseModel):
@@ -174,7 +175,9 @@ def grade_report(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -
     codes = [a.code for a in report.agencies]
     codes += sorted(set(by_agency) - set(codes))
     grades = tuple(
-        _grade_agency(code, by_agency[code], report.triage, catalog, policy) for code in codes
+        _grade_agency(code, by_agency[code], report.triage, catalog, policy,
+                      report.missing.get(code, ()))
+        for code in codes
     )
     clauses = tuple(
         ClauseSummary(
@@ -205,7 +208,10 @@ def _grade_agency(
     triage: Mapping[str, Triage],
     catalog: Catalog,
     policy: ScoringPolicy,
+    missing: Sequence[str] = (),
 ) -> AgencyGrade:
+    """Score and grade one agency; declared targets without results make the grade incomplete
+    (a missing result can only hide a deduction, so the score is then an upper bound)."""
     counts = _count(results)
     deductions: list[Deduction] = []
     excluded: list[Deduction] = []
@@ -226,7 +232,7 @@ def _grade_agency(
     worst_first = sorted(deductions, key=lambda d: (-d.points, d.check_id, d.target))
     score = max(0, 100 - sum(d.points for d in deductions))
     coverage = counts.coverage
-    complete = coverage is not None and coverage >= policy.min_coverage
+    complete = coverage is not None and coverage >= policy.min_coverage and not missing
     return AgencyGrade(
         agency=code,
         score=score,
@@ -240,6 +246,7 @@ def _grade_agency(
             for fw_id, fw in catalog.frameworks.items()
             for clause in fw.clauses
         ),
+        missing=tuple(missing),
     )
 
 
