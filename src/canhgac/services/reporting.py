@@ -10,6 +10,7 @@ from typing import Any
 from canhgac.catalog import Catalog, load_catalog
 from canhgac.engine.results import CheckResult, ErrorReason, Message, Provenance, Status
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
 from canhgac.reports.html import render_html
@@ -110,11 +111,11 @@ def _reportable_run(run_id: int) -> Any:
 
     run = models.ScanRun.objects.filter(pk=run_id).first()
     if run is None:
-        raise NoRunError(f"there is no run {run_id} in the store")
+        raise NoRunError(_("there is no run {run} in the store").format(run=run_id))
     if run.status not in ("finished", "interrupted") or run.finished_at is None:
-        raise NoRunError(
-            f"run {run_id} is {run.status}: only finished or interrupted runs can be reported"
-        )
+        raise NoRunError(_(
+            "run {run} is {status}: only finished or interrupted runs can be reported"
+        ).format(run=run_id, status=run.status))
     return run
 
 
@@ -147,7 +148,7 @@ def report_input(
     if state:
         latest = queries.latest_reportable_run()
         if latest is None:
-            raise NoRunError("no finished scan run in the store: run `canhgac scan` first")
+            raise NoRunError(_("no finished scan run in the store: run `canhgac scan` first"))
         active = list(models.Agency.objects.filter(active=True).values_list("code", flat=True))
         rows = queries.current_results(agencies=active or None)
         until = latest
@@ -244,13 +245,14 @@ class ReportOutputError(OSError):
 
 def _output_folder(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
-        raise ReportOutputError(
-            f"--out {out_dir} is a file; --out names the folder the report files go to: give a folder"
-        )
+        raise ReportOutputError(_(
+            "--out {path} is a file; --out names the folder the report files go to: give a folder"
+        ).format(path=out_dir))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportOutputError(f"cannot create the report folder {out_dir}: {exc.strerror or exc}") from None
+        raise ReportOutputError(_("cannot create the report folder {path}: {error}").format(
+            path=out_dir, error=exc.strerror or exc)) from None
 
 
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
@@ -282,6 +284,7 @@ def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
             else:
                 path.write_text(content, encoding="utf-8")
         except OSError as exc:
-            raise ReportOutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise ReportOutputError(_("cannot write {path}: {error}").format(
+                path=path, error=exc.strerror or exc)) from None
         written.append(path)
     return written
