@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from report_builders import report, result
 
-from canhgac.catalog import Catalog, Severity
+from canhgac.catalog import Catalog, Mode, Severity
 from canhgac.engine.results import Status
 from canhgac.engine.targets import TargetKind
 from canhgac.reports.grading import (
@@ -274,3 +274,9 @@ def test_interrupted_run_missing_targets_never_improve_a_grade(
     graded = grade_report(partial, catalog, policy).agency("a")
     assert (graded.grade, graded.missing) == (policy.incomplete_grade, ("domain:two.a.gov.vn",))
     assert graded.score == 100  # printed, an upper bound: the missing target may still fail
+    # every automated domain check of the missing domain counts as untested, not as covered
+    domain_checks = sum(
+        1 for c in catalog.checks.values() if c.target == "domain" and c.mode is Mode.AUTOMATED)
+    assert domain_checks > 0
+    assert graded.counts.untested == domain_checks
+    assert graded.coverage == pytest.approx(1 / (1 + domain_checks))

@@ -86,12 +86,13 @@ class StatusCounts(BaseModel):
     failed: int = 0
     errored: int = 0
     not_applicable: int = 0
+    untested: int = 0  # checks never run: every automated check of each declared target without results
 
     @property
     def coverage(self) -> float | None:
-        """Share of applicable results that could be tested; None when nothing applied."""
+        """Share of applicable checks that could be tested; None when nothing applied."""
         tested = self.passed + self.failed
-        total = tested + self.errored
+        total = tested + self.errored + self.untested
         return tested / total if total else None
 
 
@@ -211,8 +212,9 @@ def _grade_agency(
     missing: Sequence[str] = (),
 ) -> AgencyGrade:
     """Score and grade one agency; declared targets without results make the grade incomplete
-    (a missing result can only hide a deduction, so the score is then an upper bound)."""
-    counts = _count(results)
+    (a missing result can only hide a deduction, so the score is then an upper bound) and count
+    every automated check of their kind as untested in the coverage."""
+    counts = _count(results).model_copy(update={"untested": _untested(missing, catalog)})
     deductions: list[Deduction] = []
     excluded: list[Deduction] = []
     for r in results:
@@ -248,6 +250,15 @@ def _grade_agency(
         ),
         missing=tuple(missing),
     )
+
+
+def _untested(missing: Sequence[str], catalog: Catalog) -> int:
+    """How many automated checks the declared targets without results would have run."""
+    per_kind: dict[str, int] = defaultdict(int)
+    for entry in catalog.checks.values():
+        if entry.mode is Mode.AUTOMATED:
+            per_kind[entry.target] += 1
+    return sum(per_kind.get(key.partition(":")[0], 0) for key in missing)
 
 
 def _count(results: Iterable[CheckResult]) -> StatusCounts:
