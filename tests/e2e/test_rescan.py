@@ -245,6 +245,7 @@ def test_report_after_retest_shows_the_current_state_of_the_whole_province(story
     expected[story.fp(FIXED_BY_RETEST)] = Status.PASS  # what the retest changed, and only that
     assert {r.fingerprint: r.status for r in latest.results} == expected
     assert {a.code for a in latest.agencies} >= {r.agency for r in story.second_scan}
+    assert latest.missing == {}  # every declared domain and portal has its results
     retests = [_retest_run(story.steps["retest_fixed"]), _retest_run(story.steps["retest_failing"])]
     assert [(r.id, r.kind) for r in latest.runs] == [
         (retests[0], "retest"), (retests[1], "retest"), (story.rescan_run, "scan")]
