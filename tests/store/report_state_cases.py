@@ -127,7 +127,7 @@ def test_report_after_retest_current_state_keeps_every_target() -> None:
         (DMARC, a.key, ""): ("pass", first.pk),
         (SPF, b.key, ""): ("pass", first.pk),
     }
-    runs = queries.state_runs(queries.current_results())
+    runs = queries.state_runs(queries.current_results().values_list("run_id", "target_key"))
     assert [(s.run.pk, s.results, s.targets) for s in runs] == [(retest.pk, 1, 1), (first.pk, 2, 2)]
 
 

@@ -157,6 +157,7 @@ def report_input(
         until = _reportable_run(run_id)
         rows = models.Result.objects.filter(run=until).order_by("agency_code", "target_key", "check_id")
     results = [_result(row) for row in rows]
+    run_of = {row.fingerprint: row.run_id for row in rows}  # rows were fetched once, above
     if provider is not None:  # task 4 of the directive: what a provider's hosted ranges expose
         ranges = provider_ranges(provider)
         results = [r for r in results if _hosted(r, ranges)]
@@ -181,7 +182,7 @@ def report_input(
     missing: dict[str, tuple[str, ...]] = {}
     if provider is None and (state or until.status == "interrupted"):
         missing = _missing_targets(codes, results)
-    contributing = _runs(results, until, state, rows)
+    contributing = _runs(results, until, state, run_of)
     given = filters.get("province")
     province: Mapping[str, str] = queries.latest_province()
     if not state and isinstance(given, dict) and given.get("name"):
@@ -204,13 +205,15 @@ def report_input(
     )
 
 
-def _runs(results: Sequence[CheckResult], until: Any, state: bool, rows: Any) -> tuple[RunInfo, ...]:
-    """The runs behind the results, latest first (the state's share of each, or the one run)."""
+def _runs(results: Sequence[CheckResult], until: Any, state: bool,
+          run_of: Mapping[str, int]) -> tuple[RunInfo, ...]:
+    """The runs behind the results, latest first (their share of the report, or the one run)."""
     from canhgac.console.store import queries
 
     if not state:
         return (run_info(until, len(results), len({r.target.key for r in results})),)
-    return tuple(run_info(s.run, s.results, s.targets) for s in queries.state_runs(rows))
+    observed = ((run_of[r.fingerprint], r.target.key) for r in results)
+    return tuple(run_info(s.run, s.results, s.targets) for s in queries.state_runs(observed))
 
 
 def _baseline(latest: Any) -> Any:

@@ -7,7 +7,7 @@ agency officer sees one agency) is the caller's ``agency`` argument.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet, Window
@@ -91,11 +91,12 @@ class StateRun:
     targets: int
 
 
-def state_runs(state: QuerySet[Result]) -> tuple[StateRun, ...]:
-    """The runs a set of results (``current_results``) comes from, latest first, with their share."""
+def state_runs(observed: Iterable[tuple[int, str]]) -> tuple[StateRun, ...]:
+    """The runs of (run id, target key) pairs (``current_results`` rows), latest first, with
+    how many results and targets each gives."""
     results: dict[int, int] = {}
     targets: dict[int, set[str]] = {}
-    for run_id, target_key in state.values_list("run_id", "target_key"):
+    for run_id, target_key in observed:
         results[run_id] = results.get(run_id, 0) + 1
         targets.setdefault(run_id, set()).add(target_key)
     runs = ScanRun.objects.filter(pk__in=list(results)).order_by("-finished_at", "-pk")
