@@ -181,7 +181,9 @@ def test_tracebacks_instead_of_messages_read_only_workspace(tmp_path: Path, inve
                       prefix=prefix)
         scan = _run(_CLI, (*base, "scan", inventory, *FAST), prefix=prefix)
     assert report.code == 4, report.describe()
-    assert one_error_line(report).startswith(f"Error: cannot use {workspace / 'reports'}: ")
+    folder = workspace / "reports"
+    assert one_error_line(report).startswith(f"Error: cannot create the report folder {folder}: ")
+    assert one_error_line(report).endswith("make it writable or choose another --out")
     assert triage.code == 4, triage.describe()
     assert one_error_line(triage) == ("Error: the database cannot be used: attempt to write a readonly "
                                       "database; make the workspace writable, or choose another --workspace")

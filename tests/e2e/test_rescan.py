@@ -2,6 +2,10 @@
 finding fixed and every other one still open, triage survives, a retest says "fixed" or
 "still failing" through its exit code, and the report lists what was fixed.
 
+Regression tests of issue 9: after a retest, ``report`` shows the current state of the whole
+province (defect 3); a retest of a fixed finding uses the settings of the latest run that
+evaluated it and says it is confirming a fix (defect 4).
+
 The whole story runs once (module fixture, CLI subprocesses sharing one workspace, the lab in
 this process changed between scans); each test then checks one part of it.
 """
@@ -25,6 +29,9 @@ from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
 
+# the story runs about 15 CLI subprocesses in its fixture (counted in the first test's time)
+pytestmark = pytest.mark.timeout(360)
+
 # every planted case: the domains' DNS, the mail servers', the portals', the exposed services'
 EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED
 
@@ -38,6 +45,8 @@ TRIAGED = ("mail.spf.ptr", SNV)
 WEAK_KEY = ("mail.dkim.key-strength", "rachgia.kiengiang.gov.test")  # RACHGIA's 1024-bit key
 TRIAGE_NOTE = "Nhà cung cấp thư cũ cần ptr đến hết quý 3; accepted until the migration"
 TRIAGE_ASSIGNEE = "hung"
+PROVIDER = "VNPTKG"  # hosts agencies' systems in 127.60.0.0/27
+CERT_TRUST = ("web.tls.cert-trusted", "https://www.snv.kiengiang.gov.test/")
 
 
 def syt_spf_fixed(records: Records, domain: str) -> None:
@@ -62,7 +71,10 @@ class Story:
     after_rescan: dict[str, dict[str, str]] = field(default_factory=dict)
     after_retests: dict[str, dict[str, str]] = field(default_factory=dict)
     after_outage: dict[str, dict[str, str]] = field(default_factory=dict)
+    after_ca_retests: dict[str, dict[str, str]] = field(default_factory=dict)
     rescan_run: str = ""
+    no_ca_run: str = ""
+    untrusted: str = ""  # fingerprint of SNV's portal certificate, untrusted without the lab CA
 
     def fp(self, case: tuple[str, str]) -> str:
         return self.fingerprints[case]
@@ -81,6 +93,12 @@ def _ok(run: CliRun) -> CliRun:
 def _run_number(scan: CliRun) -> str:
     match = re.search(r"Saved as run #(\d+)\.", scan.stdout)
     assert match is not None, scan.describe()
+    return match.group(1)
+
+
+def _retest_run(retest: CliRun) -> str:
+    match = re.search(r"\(run #(\d+)\)", retest.stdout)
+    assert match is not None, retest.describe()
     return match.group(1)
 
 
@@ -125,8 +143,26 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         story.steps["retest_failing"] = cli("retest", story.fp(STILL_FAILING))
         story.steps["retest_fixed"] = cli("retest", story.fp(FIXED_BY_RETEST))
         story.after_retests = stored_findings(workspace)
+        story.steps["no_family"] = cli("scan", inventory, *target, "--family", "no.such.family")
         latest = workspace / "report-latest"
         story.steps["report_latest"] = _ok(cli("report", "--format", "json", "--out", latest))
+        story.steps["report_latest_html"] = _ok(
+            cli("report", "--format", "html", "--out", workspace / "latest-html"))
+        story.steps["report_provider"] = _ok(cli("report", "--provider", PROVIDER, "--format", "json",
+                                                 "--out", workspace / "report-provider"))
+
+        # Defect 4: SNV's portal is scanned without the lab CA (its certificate is then untrusted),
+        # retested with --ca-file (fixed), and retested again with no option at all.
+        no_ca = tuple(a for a in target if a not in ("--ca-file", str(workspace / "ca.pem")))
+        story.steps["scan_no_ca"] = _ok(cli("scan", inventory, *no_ca, "-a", "SNV", "-f", CERT_TRUST[0]))
+        story.no_ca_run = _run_number(story.steps["scan_no_ca"])
+        untrusted = stored_findings(workspace)
+        story.untrusted = next(
+            fp for fp, row in untrusted.items()
+            if row["check_id"] == CERT_TRUST[0] and row["agency"] == "SNV")
+        story.steps["retest_ca"] = cli("retest", story.untrusted, "--ca-file", workspace / "ca.pem")
+        story.steps["retest_again"] = cli("retest", story.untrusted[:8])
+        story.after_ca_retests = stored_findings(workspace)
     # Last, the resolver goes away (the lab is stopped): nothing can be tested, nothing is fixed.
     story.steps["outage"] = cli("scan", inventory, "--agency", "RACHGIA", "--resolver", "127.0.0.9:9",
                                 "--timeout", "0.2")
@@ -199,9 +235,62 @@ def test_a_retest_exits_0_once_the_case_is_fixed(story: Story) -> None:
     before = {fp: row["lifecycle"] for fp, row in story.after_rescan.items()}
     after = {fp: row["lifecycle"] for fp, row in story.after_retests.items()}
     assert {fp for fp in after if after[fp] != before[fp]} == {story.fp(FIXED_BY_RETEST)}
-    latest = story.report("report-latest")
-    assert latest.report.changes.fixed == (story.fp(FIXED_BY_RETEST),)
-    assert [r.check_id for r in latest.report.results] == [FIXED_BY_RETEST[0]]
+
+
+def test_report_after_retest_shows_the_current_state_of_the_whole_province(story: Story) -> None:
+    """Defect 3: ``retest; report`` wrote one agency, one check and no province title."""
+    latest = story.report("report-latest").report
+    assert latest.scope == "state"
+    assert latest.province.name == "Tỉnh Kiên Giang (phòng lab)"
+    expected = {r.fingerprint: r.status for r in story.second_scan}
+    expected[story.fp(FIXED_BY_RETEST)] = Status.PASS  # what the retest changed, and only that
+    assert {r.fingerprint: r.status for r in latest.results} == expected
+    assert {a.code for a in latest.agencies} >= {r.agency for r in story.second_scan}
+    assert latest.missing == {}  # every declared domain and portal has its results
+    retests = [_retest_run(story.steps["retest_fixed"]), _retest_run(story.steps["retest_failing"])]
+    assert [(r.id, r.kind) for r in latest.runs] == [
+        (retests[0], "retest"), (retests[1], "retest"), (story.rescan_run, "scan")]
+    # the changes since the whole-inventory scan before the latest one: the rescan's fix and the retest's
+    assert set(latest.changes.fixed) == {story.fp(FIXED_BY_RESCAN), story.fp(FIXED_BY_RETEST)}
+    html = next((story.workspace / "latest-html").glob("*.html")).read_text(encoding="utf-8")
+    assert "<h1>Tỉnh Kiên Giang (phòng lab)</h1>" in html
+    assert "Scans behind this report" in html
+
+
+def test_report_provider_after_retest_shows_every_hosted_service(story: Story) -> None:
+    """Defect 3: ``report --provider`` after a retest showed the retested check only."""
+    provider = story.report("report-provider").report
+    hosted = {r.fingerprint for r in story.second_scan if r.target.name.startswith("127.60.0.")}
+    assert hosted and {r.fingerprint for r in provider.results} == hosted
+    assert provider.province.name.endswith(f"({PROVIDER})")
+
+
+def test_report_after_scan_with_family_matching_nothing_saves_no_run(story: Story) -> None:
+    """Defect 3: ``scan -f NOMATCH`` saved a 0-result "finished" run that became the report."""
+    refused = story.steps["no_family"]
+    assert refused.code == 2, refused.describe()
+    assert refused.stderr.strip().splitlines() == [
+        "Error: --family no.such.family matches no check: see `canhgac catalog` for check ids"]
+    assert "Saved as run" not in refused.stdout
+    latest = story.report("report-latest").report
+    assert latest.run.id == _retest_run(story.steps["retest_fixed"])
+
+
+def test_retest_reopens_fixed_finding_no_more(story: Story) -> None:
+    """Defect 4: a retest used the settings of the run where the finding last failed (here
+    without the lab CA) and reported a fixed finding reopened."""
+    override = story.steps["retest_ca"]
+    assert override.code == 0, override.describe()
+    assert f"Using the settings of run #{story.no_ca_run}, overridden: ca_file." in override.stdout
+    assert f"{CERT_TRUST[0]} url:{CERT_TRUST[1]}: fixed" in override.stdout
+    again = story.steps["retest_again"]
+    assert again.code == 0, again.describe()
+    fixed_in = _retest_run(override)
+    fp = story.untrusted[:10]
+    assert f"Finding {fp} is fixed since run #{fixed_in}; retesting to confirm." in again.stdout
+    assert f"Using the settings of run #{fixed_in}." in again.stdout
+    assert f"{CERT_TRUST[0]} url:{CERT_TRUST[1]}: still fixed" in again.stdout
+    assert story.after_ca_retests[story.untrusted]["lifecycle"] == "fixed"
 
 
 def test_an_unreachable_resolver_fixes_nothing(story: Story) -> None:
@@ -209,4 +298,4 @@ def test_an_unreachable_resolver_fixes_nothing(story: Story) -> None:
     once answered not_applicable (which fixes a finding) when every selector lookup failed."""
     assert "0 failed" in story.steps["outage"].stdout
     assert story.after_outage[story.fp(WEAK_KEY)]["lifecycle"] == "open"
-    assert story.after_outage == story.after_retests
+    assert story.after_outage == story.after_ca_retests

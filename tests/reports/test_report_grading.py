@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from report_builders import report, result
 
-from canhgac.catalog import Catalog, Severity
+from canhgac.catalog import Catalog, Mode, Severity
 from canhgac.engine.results import Status
 from canhgac.engine.targets import TargetKind
 from canhgac.reports.grading import (
@@ -256,3 +256,27 @@ def test_policy_needs_every_severity() -> None:
                 "excluded_triage": [],
             }
         )
+
+
+def test_interrupted_run_missing_targets_never_improve_a_grade(
+    catalog: Catalog, policy: ScoringPolicy
+) -> None:
+    """Issue 9, defect 2 (report side): a declared target without a result is not covered.
+
+    Agency "a" passes on the one domain that was scanned; its second domain has no result (an
+    interrupted run). Without the missing target it would be an A; with it, it is incomplete,
+    and never better than the same agency with every target scanned and one failing.
+    """
+    scanned = [result("t.mail.spf", "a", P, key="pass", record="v=spf1 -all")]
+    base = report(scanned)
+    partial = base.model_copy(update={"missing": {"a": ("domain:two.a.gov.vn",)}})
+    assert grade_report(base, catalog, policy).agency("a").grade == "A"
+    graded = grade_report(partial, catalog, policy).agency("a")
+    assert (graded.grade, graded.missing) == (policy.incomplete_grade, ("domain:two.a.gov.vn",))
+    assert graded.score == 100  # printed, an upper bound: the missing target may still fail
+    # every automated domain check of the missing domain counts as untested, not as covered
+    domain_checks = sum(
+        1 for c in catalog.checks.values() if c.target == "domain" and c.mode is Mode.AUTOMATED)
+    assert domain_checks > 0
+    assert graded.counts.untested == domain_checks
+    assert graded.coverage == pytest.approx(1 / (1 + domain_checks))

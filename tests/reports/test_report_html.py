@@ -15,7 +15,14 @@ from canhgac.engine.results import Message, Status
 from canhgac.engine.targets import TargetKind
 from canhgac.reports.grading import ScoringPolicy
 from canhgac.reports.html import render_html
-from canhgac.reports.model import ChangeSummary, Lifecycle, ReportInput, Triage, TriageState
+from canhgac.reports.model import (
+    ChangeSummary,
+    Lifecycle,
+    ReportInput,
+    RunStatus,
+    Triage,
+    TriageState,
+)
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -189,3 +196,21 @@ def test_open_services_table_lists_every_open_port_of_the_agency(policy: Scoring
     assert "chưa nhận diện được" in cells[2][1]
     english = render_html(report([ports], lang="en"), catalog, policy)
     assert "Services open to the Internet" in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [("en", "Scan 7 was interrupted"), ("vi", "Lượt quét 7 đã bị ngắt")],
+)
+def test_interrupted_run_says_so_on_the_first_page(
+    catalog: Catalog, policy: ScoringPolicy, lang: str, notice: str
+) -> None:
+    """Issue 9, defect 2 (report side): the leaders' summary says the scan was interrupted."""
+    base = report([result("t.mail.spf", "a", Status.FAIL)], lang=lang)
+    cut = base.run.model_copy(update={
+        "id": "7", "status": RunStatus.INTERRUPTED, "planned_targets": 16, "scanned_targets": 15})
+    html = render_html(base.model_copy(update={"run": cut}), catalog, policy)
+    summary = html.split('<section id="method">')[0]
+    assert notice in summary
+    assert ("15 of 16 planned targets" if lang == "en" else "15 trên 16 mục tiêu dự kiến") in summary
+    assert notice not in render_html(base, catalog, policy)

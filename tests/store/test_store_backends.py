@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("CANHGAC_TEST_DATABASE_URL", "")
 
 
-def run_cases(database_url: str, workspace: Path) -> None:
+def run_cases(database_url: str, workspace: Path, cases: Path = CASES) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -30,7 +30,7 @@ def run_cases(database_url: str, workspace: Path) -> None:
     }
     env |= {"CANHGAC_STORE_CASES_DATABASE_URL": database_url, "CANHGAC_WORKSPACE": str(workspace)}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(CASES)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(cases)],
         cwd=ROOT,
         env=env,
         capture_output=True,

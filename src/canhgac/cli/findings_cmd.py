@@ -10,6 +10,15 @@ import typer
 from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
+from canhgac.cli.scan_options import (
+    CaFileOpt,
+    DnsblZoneOpt,
+    DnsInFlightOpt,
+    EhloNameOpt,
+    NsPortOpt,
+    ResolverOpt,
+    TimeoutOpt,
+)
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
@@ -69,13 +78,29 @@ def triage(
     console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10], status=finding.triage))
 
 
+def _overrides(ctx: typer.Context, given: dict[str, tuple[str, object]]) -> dict[str, object]:
+    """The settings named on the command line (an option left at its default overrides nothing)."""
+    def named(param: str) -> bool:
+        source = ctx.get_parameter_source(param)
+        return source is not None and source.name != "DEFAULT"
+
+    return {field: value for param, (field, value) in given.items() if named(param)}
+
+
 def retest(
     ctx: typer.Context,
     finding: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    inventory: Annotated[Path | None, typer.Option(help="Inventory to take scope and options from (default: as stored with the finding's last run)")] = None,
-    resolver: Annotated[list[str] | None, typer.Option("--resolver", "-r")] = None,
+    inventory: Annotated[Path | None, typer.Option(help="Inventory to take scope and options from (default: as stored with the latest run that evaluated the finding)")] = None,
+    resolver: ResolverOpt = None,
+    nameserver_port: NsPortOpt = 53,
+    timeout: TimeoutOpt = 2.0,
+    dns_in_flight: DnsInFlightOpt = 256,
+    ca_file: CaFileOpt = None,
+    dnsbl_zone: DnsblZoneOpt = None,
+    ehlo_name: EhloNameOpt = None,
 ) -> None:
-    """Re-run only the check and target of one finding (for an agency that says it is fixed)."""
+    """Re-run only the check and target of one finding (for an agency that says it is fixed),
+    with the settings of the latest run that evaluated it; options given here override them."""
     st = state(ctx)
     open_store(st)
     from canhgac.services.retest import retest as run_retest
@@ -87,18 +112,37 @@ def retest(
             inv = load_inventory(inventory)
         except InventoryError as exc:
             raise fail(str(exc)) from None
+    overrides = _overrides(ctx, {
+        "resolver": ("resolvers", tuple(resolver or ())), "nameserver_port": ("nameserver_port", nameserver_port),
+        "timeout": ("dns_timeout", timeout), "dns_in_flight": ("dns_max_in_flight", dns_in_flight),
+        "ca_file": ("ca_file", str(ca_file) if ca_file else None),
+        "dnsbl_zone": ("dnsbl_zones", tuple(dnsbl_zone or ())), "ehlo_name": ("ehlo_name", ehlo_name),
+    })
     try:
-        target = retest_target(finding, inv, tuple(resolver or ()))
+        target = retest_target(finding, inv, overrides)
         target.settings.check_resolvers()  # a malformed or out-of-scope resolver: refused here
-    except (LookupError, ValueError) as exc:
+    except LookupError as exc:
         raise fail(str(exc)) from None
+    except ValueError as exc:
+        raise fail(_("invalid option: {error}").format(error=str(exc).splitlines()[0])) from None
+    short = target.fingerprint[:10]
+    if target.lifecycle == "fixed":
+        console.print(_("Finding {fp} is fixed since run #{run}; retesting to confirm.").format(
+            fp=short, run=target.fixed_in_run))
+    console.print(_("Using the settings of run #{run}{overridden}.").format(
+        run=target.settings_run,
+        overridden=_(", overridden: {names}").format(names=", ".join(sorted(overrides))) if overrides else ""))
     outcome = run_async(run_retest(target, builtin_registry(), st.catalog()))
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)
     if result is None:
         raise fail(_("the finding's target is no longer in the inventory"))
-    verdict = {Status.PASS: _("fixed"), Status.NOT_APPLICABLE: _("fixed"), Status.FAIL: _("still failing"),
-               Status.ERROR: _("could not be tested")}[result.status]
+    was_fixed = target.lifecycle == "fixed"
+    verdict = {
+        Status.PASS: _("still fixed") if was_fixed else _("fixed"),
+        Status.NOT_APPLICABLE: _("still fixed") if was_fixed else _("fixed"),
+        Status.FAIL: _("failing again: reopened") if was_fixed else _("still failing"),
+        Status.ERROR: _("could not be tested"),
+    }[result.status]
     console.print(f"{target.check_id} {target.target_key}: [bold]{verdict}[/] (run #{outcome.run_id})")
     if result.status is Status.FAIL:
         raise typer.Exit(1)
-

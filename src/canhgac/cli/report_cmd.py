@@ -9,21 +9,29 @@ from typing import Annotated, cast
 import typer
 from pydantic import BaseModel
 
-from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.common import ExitCode, console, fail, open_store, state
 from canhgac.engine.results import CheckResult
 from canhgac.i18n import gettext as _
 from canhgac.reports.model import Language, ReportInput
-from canhgac.services.reporting import FORMATS, NoRunError, UnknownProviderError, write_reports
+from canhgac.services.reporting import (
+    FORMATS,
+    NoRunError,
+    ReportFolderUnusableError,
+    ReportOutputError,
+    UnknownProviderError,
+    write_reports,
+)
 
 
 def report(
     ctx: typer.Context,
-    run: Annotated[int | None, typer.Option(help="Run number (default: the latest finished run)")] = None,
+    run: Annotated[int | None, typer.Option(help="Report this run alone (default: the current state of every target, across runs)")] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", help="html, json or csv; repeat for several (default: all)")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the files (default: WORKSPACE/reports)")] = None,
     provider: Annotated[str | None, typer.Option(help="Only what this provider's declared ranges expose (directive task 4)")] = None,
 ) -> None:
-    """Write the report of a scan run: grades per agency and clause, findings, changes."""
+    """Write the province report: the current state of every target (latest result per target and
+    check across runs, with the runs it comes from), or one run with --run."""
     st = state(ctx)
     formats = tuple(fmt or FORMATS)
     bad = [f for f in formats if f not in FORMATS]
@@ -33,7 +41,9 @@ def report(
     try:
         paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats,
                               catalog=st.catalog(), provider=provider)
-    except (NoRunError, UnknownProviderError) as exc:
+    except ReportFolderUnusableError as exc:
+        raise fail(str(exc), ExitCode.UNAVAILABLE) from None
+    except (NoRunError, UnknownProviderError, ReportOutputError) as exc:
         raise fail(str(exc)) from None
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))

@@ -20,6 +20,7 @@ from canhgac.reports.model import (
     Province,
     ReportInput,
     RunInfo,
+    RunStatus,
     Triage,
     TriageState,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ReportExport",
     "ReportInput",
     "RunInfo",
+    "RunStatus",
     "ScoringPolicy",
     "Triage",
     "TriageState",

@@ -86,12 +86,13 @@ class StatusCounts(BaseModel):
     failed: int = 0
     errored: int = 0
     not_applicable: int = 0
+    untested: int = 0  # checks never run: every automated check of each declared target without results
 
     @property
     def coverage(self) -> float | None:
-        """Share of applicable results that could be tested; None when nothing applied."""
+        """Share of applicable checks that could be tested; None when nothing applied."""
         tested = self.passed + self.failed
-        total = tested + self.errored
+        total = tested + self.errored + self.untested
         return tested / total if total else None
 
 
@@ -138,6 +139,7 @@ class AgencyGrade(BaseModel):
     deductions: tuple[Deduction, ...]  # what the score subtracts, worst first
     excluded: tuple[Deduction, ...]  # accepted risk / false positive: listed, not counted
     clauses: tuple[ClauseVerdict, ...]
+    missing: tuple[str, ...] = ()  # declared targets with no result: the grade is incomplete
 
 
 class ClauseSummary(BaseModel):
@@ -174,7 +176,9 @@ def grade_report(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -
     codes = [a.code for a in report.agencies]
     codes += sorted(set(by_agency) - set(codes))
     grades = tuple(
-        _grade_agency(code, by_agency[code], report.triage, catalog, policy) for code in codes
+        _grade_agency(code, by_agency[code], report.triage, catalog, policy,
+                      report.missing.get(code, ()))
+        for code in codes
     )
     clauses = tuple(
         ClauseSummary(
@@ -205,8 +209,12 @@ def _grade_agency(
     triage: Mapping[str, Triage],
     catalog: Catalog,
     policy: ScoringPolicy,
+    missing: Sequence[str] = (),
 ) -> AgencyGrade:
-    counts = _count(results)
+    """Score and grade one agency; declared targets without results make the grade incomplete
+    (a missing result can only hide a deduction, so the score is then an upper bound) and count
+    every automated check of their kind as untested in the coverage."""
+    counts = _count(results).model_copy(update={"untested": _untested(missing, catalog)})
     deductions: list[Deduction] = []
     excluded: list[Deduction] = []
     for r in results:
@@ -226,7 +234,7 @@ def _grade_agency(
     worst_first = sorted(deductions, key=lambda d: (-d.points, d.check_id, d.target))
     score = max(0, 100 - sum(d.points for d in deductions))
     coverage = counts.coverage
-    complete = coverage is not None and coverage >= policy.min_coverage
+    complete = coverage is not None and coverage >= policy.min_coverage and not missing
     return AgencyGrade(
         agency=code,
         score=score,
@@ -240,7 +248,17 @@ def _grade_agency(
             for fw_id, fw in catalog.frameworks.items()
             for clause in fw.clauses
         ),
+        missing=tuple(missing),
     )
+
+
+def _untested(missing: Sequence[str], catalog: Catalog) -> int:
+    """How many automated checks the declared targets without results would have run."""
+    per_kind: dict[str, int] = defaultdict(int)
+    for entry in catalog.checks.values():
+        if entry.mode is Mode.AUTOMATED:
+            per_kind[entry.target] += 1
+    return sum(per_kind.get(key.partition(":")[0], 0) for key in missing)
 
 
 def _count(results: Iterable[CheckResult]) -> StatusCounts:

@@ -24,6 +24,7 @@ from canhgac.reports.view import (
     format_time,
     framework_views,
     policy_view,
+    run_rows,
 )
 
 
@@ -89,5 +90,9 @@ def render_html(
         "frameworks": framework_views(grades, catalog, lang),
         "weakest": tuple(clause_summary_row(s, catalog, lang) for s in grades.weakest),
         "agencies": agency_views(report, grades, catalog),
+        "runs": run_rows(report),
+        "interrupted": run_rows(report.model_copy(update={"runs": report.interrupted_runs}))
+        if report.interrupted_runs else (),
+        "missing_total": sum(len(keys) for keys in report.missing.values()),
     }
     return _environment(lang).get_template("report.html").render(context)

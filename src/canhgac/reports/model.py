@@ -49,8 +49,15 @@ class Agency(BaseModel):
     parent: str | None = None  # code of the parent agency
 
 
+class RunStatus(StrEnum):
+    """How a run ended; an interrupted run's results are real but do not cover its plan."""
+
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"
+
+
 class RunInfo(BaseModel):
-    """The scan run the results come from, and what produced them."""
+    """A scan run results come from, what produced them, and how much of its plan it covered."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -59,6 +66,15 @@ class RunInfo(BaseModel):
     finished_at: datetime | None = None
     provenance: Provenance
     resolver: str = ""  # the DNS resolver(s) used, as given to the run
+    status: RunStatus = RunStatus.FINISHED
+    kind: str = "scan"  # scan (whole inventory), narrow (-a/-f), retest
+    planned_targets: int = 0  # targets the run set out to scan
+    scanned_targets: int = 0  # targets with at least one stored result
+    results: int = 0  # results this run contributes to the report
+
+    @property
+    def interrupted(self) -> bool:
+        return self.status is RunStatus.INTERRUPTED
 
 
 class Triage(BaseModel):
@@ -96,6 +112,15 @@ class ReportInput(BaseModel):
     triage: dict[str, Triage] = Field(default_factory=dict)  # by fingerprint
     changes: ChangeSummary = Field(default_factory=ChangeSummary)
     lang: Language = "vi"
+    # "state": the latest result per target and check across ``runs``; "run": ``run`` alone
+    scope: Literal["state", "run"] = "run"
+    runs: tuple[RunInfo, ...] = ()  # the runs the results come from, latest first
+    # declared targets (by agency) with no result: never counted as covered or passed
+    missing: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @property
+    def interrupted_runs(self) -> tuple[RunInfo, ...]:
+        return tuple(r for r in (self.runs or (self.run,)) if r.interrupted)
 
     def triage_of(self, fingerprint: str) -> Triage:
         return self.triage.get(fingerprint, Triage())

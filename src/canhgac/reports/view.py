@@ -118,6 +118,33 @@ class AgencyView:
 
 
 @dataclass(frozen=True, slots=True)
+class RunRow:
+    """One run behind the report: when, how it ended, how much of the report it gave."""
+
+    id: str
+    kind: str  # scan, narrow, retest
+    status: str  # finished, interrupted
+    started: str
+    finished: str
+    planned_targets: int
+    scanned_targets: int
+    results: int
+
+
+def run_rows(report: ReportInput) -> tuple[RunRow, ...]:
+    """The report's runs, latest first, times in the report's language."""
+    return tuple(
+        RunRow(
+            id=r.id, kind=r.kind, status=r.status.value,
+            started=format_time(r.started_at, report.lang),
+            finished=format_time(r.finished_at, report.lang),
+            planned_targets=r.planned_targets, scanned_targets=r.scanned_targets, results=r.results,
+        )
+        for r in (report.runs or (report.run,))
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeRow:
     agency_name: str
     target: str

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from canhgac.catalog import Catalog, load_catalog
 from canhgac.engine.results import CheckResult, ErrorReason, Message, Provenance, Status
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
 from canhgac.reports.html import render_html
@@ -19,6 +22,7 @@ from canhgac.reports.model import (
     Province,
     ReportInput,
     RunInfo,
+    RunStatus,
     Triage,
     TriageState,
 )
@@ -66,28 +70,94 @@ def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.
     return any(address in net for net in ranges)
 
 
+def _result(row: Any) -> CheckResult:
+    return CheckResult(
+        check_id=row.check_id,
+        target=target_from_key(row.target_key, row.agency_code),
+        status=Status(row.status),
+        message=Message(key=row.message_key, values=row.message_values),
+        evidence=row.evidence,
+        error_reason=ErrorReason(row.error_reason) if row.error_reason else None,
+        discriminator=row.discriminator,
+        observed_at=row.observed_at,
+        duration_ms=row.duration_ms,
+    )
+
+
+def run_kind(filters: Mapping[str, Any]) -> str:
+    """``scan`` (the whole inventory), ``narrow`` (``-a``, ``-f``) or ``retest`` (explicit targets)."""
+    if not filters.get("province"):
+        return "retest"
+    if any(filters.get(k) for k in ("agencies", "families", "checks", "targets")):
+        return "narrow"
+    return "scan"
+
+
+def run_info(run: Any, results: int | None = None, scanned: int | None = None) -> RunInfo:
+    """A stored run as the report describes it."""
+    status = RunStatus.INTERRUPTED if run.status == "interrupted" else RunStatus.FINISHED
+    filters = run.filters if isinstance(run.filters, dict) else {}
+    return RunInfo(
+        id=str(run.pk), started_at=run.started_at, finished_at=run.finished_at,
+        provenance=Provenance.model_validate(run.provenance), resolver=run.resolver,
+        status=status, kind=run_kind(filters), planned_targets=run.target_count,
+        scanned_targets=scanned if scanned is not None else 0,
+        results=results if results is not None else run.result_count,
+    )
+
+
+def _reportable_run(run_id: int) -> Any:
+    from canhgac.console.store import models
+
+    run = models.ScanRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NoRunError(_("there is no run {run} in the store").format(run=run_id))
+    if run.status not in ("finished", "interrupted") or run.finished_at is None:
+        raise NoRunError(_(
+            "run {run} is {status}: only finished or interrupted runs can be reported"
+        ).format(run=run_id, status=run.status))
+    return run
+
+
+def _missing_targets(codes: Iterable[str], results: Sequence[CheckResult]) -> dict[str, tuple[str, ...]]:
+    """Declared domains and portals of these agencies that have no result at all."""
+    from canhgac.console.store import models
+
+    seen = {r.target.key for r in results}
+    missing: dict[str, list[str]] = {}
+    assets = models.Asset.objects.filter(agency__code__in=list(codes), kind__in=("domain", "url"))
+    rows = assets.values_list("agency__code", "kind", "value").order_by("agency__code", "kind", "value")
+    for code, kind, value in rows:
+        key = f"{kind}:{value}"
+        if key not in seen:
+            missing.setdefault(code, []).append(key)
+    return {code: tuple(keys) for code, keys in missing.items()}
+
+
 def report_input(
     run_id: int | None = None, lang: Language = "vi", provider: str | None = None
 ) -> ReportInput:
+    """The report's input: one run (``run_id``), or the current state of every target.
+
+    The current state is the latest result per target and check across finished and
+    interrupted runs (``queries.current_results``), so a retest or a narrow scan updates it.
+    """
     from canhgac.console.store import models, queries
 
-    run = (models.ScanRun.objects.filter(pk=run_id).first() if run_id is not None
-           else queries.latest_finished_run())
-    if run is None:
-        raise NoRunError("no finished scan run in the store: run `canhgac scan` first")
-    results = []
-    for row in models.Result.objects.filter(run=run).order_by("agency_code", "target_key", "check_id"):
-        results.append(CheckResult(
-            check_id=row.check_id,
-            target=target_from_key(row.target_key, row.agency_code),
-            status=Status(row.status),
-            message=Message(key=row.message_key, values=row.message_values),
-            evidence=row.evidence,
-            error_reason=ErrorReason(row.error_reason) if row.error_reason else None,
-            discriminator=row.discriminator,
-            observed_at=row.observed_at,
-            duration_ms=row.duration_ms,
-        ))
+    state = run_id is None
+    if state:
+        latest = queries.latest_reportable_run()
+        if latest is None:
+            raise NoRunError(_("no finished scan run in the store: run `canhgac scan` first"))
+        active = list(models.Agency.objects.filter(active=True).values_list("code", flat=True))
+        rows = queries.current_results(agencies=active or None)
+        until = latest
+    else:
+        assert run_id is not None
+        until = _reportable_run(run_id)
+        rows = models.Result.objects.filter(run=until).order_by("agency_code", "target_key", "check_id")
+    results = [_result(row) for row in rows]
+    run_of = {row.fingerprint: row.run_id for row in rows}  # rows were fetched once, above
     if provider is not None:  # task 4 of the directive: what a provider's hosted ranges expose
         ranges = provider_ranges(provider)
         results = [r for r in results if _hosted(r, ranges)]
@@ -97,59 +167,135 @@ def report_input(
     for f in models.Finding.objects.filter(fingerprint__in=fingerprints):
         lifecycle[f.fingerprint] = Lifecycle(f.lifecycle)
         triage[f.fingerprint] = Triage(state=TriageState(f.triage), assignee=f.assignee, note=f.note)
-    previous = queries.previous_finished_run(run)
-    summary = queries.change_summary(previous, run)
-    from canhgac.findings.reconcile import ChangeKind
-
-    changes = ChangeSummary(
-        previous_run_id=str(previous.pk) if previous else None,
-        previous_run_at=previous.finished_at if previous else None,
-        new=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.NEW)),
-        fixed=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.FIXED)),
-        reopened=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.REOPENED)),
-    )
+    previous = _baseline(until) if state else queries.previous_finished_run(until)
+    changes = _changes(previous, until)
     codes = {r.agency for r in results}
+    filters = until.filters if isinstance(until.filters, dict) else {}
+    if provider is None and (state or run_kind(filters) != "retest"):
+        # every agency the report covers is listed, graded incomplete when it has no result
+        chosen = filters.get("agencies") if not state else None
+        codes |= set(chosen or models.Agency.objects.filter(active=True).values_list("code", flat=True))
     agencies = tuple(
         Agency(code=a.code, name=a.name, kind=a.kind, parent=a.parent.code if a.parent else None)
         for a in models.Agency.objects.filter(code__in=codes).select_related("parent").order_by("code")
     )
-    province = run.filters.get("province") or {"code": "", "name": ""}
+    missing: dict[str, tuple[str, ...]] = {}
+    if provider is None and (state or until.status == "interrupted"):
+        missing = _missing_targets(codes, results)
+    contributing = _runs(results, until, state, run_of)
+    given = filters.get("province")
+    province: Mapping[str, str] = queries.latest_province()
+    if not state and isinstance(given, dict) and given.get("name"):
+        province = {"code": str(given.get("code", "")), "name": str(given["name"])}
     if provider is not None:
         owner = models.Agency.objects.get(code=provider)
         province = {"code": province["code"], "name": f"{province['name']} — {owner.name} ({provider})"}
     return ReportInput(
         province=Province(code=province["code"], name=province["name"]),
         agencies=agencies,
-        run=RunInfo(id=str(run.pk), started_at=run.started_at, finished_at=run.finished_at,
-                    provenance=Provenance.model_validate(run.provenance), resolver=run.resolver),
+        run=contributing[0] if contributing else run_info(until, len(results), 0),
         results=tuple(results),
         lifecycle=lifecycle,
         triage=triage,
         changes=changes,
         lang=lang,
+        scope="state" if state else "run",
+        runs=contributing,
+        missing=missing,
     )
+
+
+def _runs(results: Sequence[CheckResult], until: Any, state: bool,
+          run_of: Mapping[str, int]) -> tuple[RunInfo, ...]:
+    """The runs behind the results, latest first (their share of the report, or the one run)."""
+    from canhgac.console.store import queries
+
+    if not state:
+        return (run_info(until, len(results), len({r.target.key for r in results})),)
+    observed = ((run_of[r.fingerprint], r.target.key) for r in results)
+    return tuple(run_info(s.run, s.results, s.targets) for s in queries.state_runs(observed))
+
+
+def _baseline(latest: Any) -> Any:
+    """What the state is compared with: the whole-inventory scan before the latest one.
+
+    So the changes cover the latest full scan and every retest or narrow scan after it.
+    """
+    from canhgac.console.store import queries
+
+    ended = queries.reportable_runs("finished").filter(finished_at__lte=latest.finished_at)
+    full = [r for r in ended.only("pk", "filters", "finished_at") if run_kind(r.filters or {}) == "scan"]
+    return full[1] if len(full) > 1 else None
+
+
+def _changes(previous: Any, until: Any) -> ChangeSummary:
+    from canhgac.console.store import queries
+    from canhgac.findings.reconcile import ChangeKind
+
+    summary = queries.change_summary(previous, until)
+    return ChangeSummary(
+        previous_run_id=str(previous.pk) if previous else None,
+        previous_run_at=previous.finished_at if previous else None,
+        new=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.NEW)),
+        fixed=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.FIXED)),
+        reopened=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.REOPENED)),
+    )
+
+
+class ReportOutputError(OSError):
+    """The report folder cannot be used; the message names the folder and what to change."""
+
+
+class ReportFolderUnusableError(ReportOutputError):
+    """The report folder could not be created or written (read-only, full, no permission)."""
+
+
+def _output_folder(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportOutputError(_(
+            "--out {path} is a file; --out names the folder the report files go to: give a folder"
+        ).format(path=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportFolderUnusableError(_(
+            "cannot create the report folder {path}: {error}; make it writable or choose another --out"
+        ).format(
+            path=out_dir, error=exc.strerror or exc)) from None
 
 
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
                   formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None,
                   provider: str | None = None) -> list[Path]:
-    """Write the chosen formats for a run (the latest finished one by default)."""
+    """Write the chosen formats: of one run, or of the current state (``run_id`` None).
+
+    File names say which: ``canhgac-runN-LANG`` for run N, ``canhgac-state-runN-LANG`` for the
+    state as of run N; writing the same report again replaces its files.
+    """
     catalog = catalog or load_catalog()
     policy = load_scoring()
     report = report_input(run_id, lang, provider)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"canhgac-run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")
-    written = []
+    _output_folder(out_dir)
+    kind = "state-" if report.scope == "state" else ""
+    stem = f"canhgac-{kind}run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")
+    outputs: list[tuple[Path, str | bytes]] = []
     if "html" in formats:
-        path = out_dir / f"{stem}.html"
-        path.write_text(render_html(report, catalog, policy), encoding="utf-8")
-        written.append(path)
+        outputs.append((out_dir / f"{stem}.html", render_html(report, catalog, policy)))
     if "json" in formats:
-        path = out_dir / f"{stem}.json"
-        path.write_text(to_json(report, catalog, policy), encoding="utf-8")
-        written.append(path)
+        outputs.append((out_dir / f"{stem}.json", to_json(report, catalog, policy)))
     if "csv" in formats:
-        path = out_dir / f"{stem}.csv"
-        path.write_bytes(to_csv(report, catalog))
+        outputs.append((out_dir / f"{stem}.csv", to_csv(report, catalog)))
+    written = []
+    for path, content in outputs:
+        try:
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            raise ReportFolderUnusableError(_(
+                "cannot write {path}: {error}; make the folder writable, free space, or choose another --out"
+            ).format(
+                path=path, error=exc.strerror or exc)) from None
         written.append(path)
     return written

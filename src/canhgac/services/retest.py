@@ -1,18 +1,30 @@
-"""Retest one finding: re-run only its check on its target, with the settings of its last run.
+"""Retest one finding: re-run only its check on its target, with the settings of the latest run
+that evaluated it.
 
 For an agency that says it has fixed something. The retest is a run of its own, so the
-finding's lifecycle moves (fixed, or still open) through the same reconciliation as any scan.
+finding's lifecycle moves (fixed, still open, reopened) through the same reconciliation as any
+scan. The settings come from the latest run that looked at the finding, whatever it saw: a
+finding fixed by a scan with ``--ca-file`` is retested with that CA file, not with the settings
+of the older run where it last failed. Options given on the command line override them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from canhgac.catalog import Catalog
 from canhgac.engine.registry import Registry
 from canhgac.engine.settings import ScanSettings
 from canhgac.inventory.model import Inventory
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
+
+# the ScanSettings fields a retest may override, as ``canhgac scan`` names them
+OVERRIDABLE = frozenset({
+    "resolvers", "nameserver_port", "dns_timeout", "dns_max_in_flight", "ca_file", "dnsbl_zones",
+    "ehlo_name",
+})
 
 
 @dataclass(frozen=True)
@@ -22,15 +34,27 @@ class RetestTarget:
     target_key: str
     agency: str
     settings: ScanSettings
+    lifecycle: str = "open"  # the finding's lifecycle before the retest
+    settings_run: int | None = None  # the run whose settings the retest reuses
+    fixed_in_run: int | None = None  # the run that found it fixed, when it is
 
 
 def retest_target(fingerprint: str, inventory: Inventory | None = None,
-                  resolvers: tuple[str, ...] = ()) -> RetestTarget:
-    """Find what a finding needs: its check, its target, the settings that produced it."""
-    from canhgac.console.store.queries import finding_by_fingerprint
+                  overrides: Mapping[str, Any] | None = None) -> RetestTarget:
+    """Find what a finding needs: its check, its target, the settings of the latest run that
+    evaluated it (pass or fail), with ``overrides`` (``OVERRIDABLE`` fields) applied.
 
+    Raises LookupError for an unknown finding, ValueError for an invalid override.
+    """
+    from canhgac.console.store.queries import finding_by_fingerprint, latest_run_of
+
+    changes = dict(overrides or {})
+    unknown = set(changes) - OVERRIDABLE
+    if unknown:
+        raise ValueError(f"a retest cannot override {', '.join(sorted(unknown))}")
     finding = finding_by_fingerprint(fingerprint)
-    stored = ScanSettings.model_validate(finding.last_seen_run.parameters)
+    source = latest_run_of(finding.fingerprint) or finding.last_seen_run
+    stored = ScanSettings.model_validate(source.parameters)
     if inventory is not None:  # the inventory may have changed: its scope and options, the rest as stored
         fresh = settings_for(inventory, resolvers=stored.resolvers)
         stored = stored.model_copy(update={
@@ -38,10 +62,12 @@ def retest_target(fingerprint: str, inventory: Inventory | None = None,
             "public_suffixes": fresh.public_suffixes,
             "target_options": {**stored.target_options, **fresh.target_options},
         })
-    if resolvers:
-        stored = stored.model_copy(update={"resolvers": resolvers})
-    return RetestTarget(finding.fingerprint, finding.check_id, finding.target_key,
-                        finding.agency_code, stored)
+    if changes:
+        stored = ScanSettings.model_validate({**stored.model_dump(), **changes})
+    return RetestTarget(
+        finding.fingerprint, finding.check_id, finding.target_key, finding.agency_code, stored,
+        lifecycle=finding.lifecycle, settings_run=source.pk, fixed_in_run=finding.fixed_in_run_id,
+    )
 
 
 async def retest(target: RetestTarget, registry: Registry, catalog: Catalog) -> ScanOutcome:

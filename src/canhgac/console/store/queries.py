@@ -7,9 +7,11 @@ agency officer sees one agency) is the caller's ``agency`` argument.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import Rank
 
 from canhgac.catalog.loader import Catalog
 from canhgac.console.store.errors import RunNotFinishedError
@@ -38,8 +40,98 @@ class AmbiguousFingerprintError(LookupError):
     """A prefix matches several findings; the message lists them."""
 
 
+REPORTABLE = (RunStatus.FINISHED, RunStatus.INTERRUPTED)  # runs whose results are observations
+
+
 def _finished() -> QuerySet[ScanRun]:
     return ScanRun.objects.filter(status=RunStatus.FINISHED, finished_at__isnull=False)
+
+
+def _reportable() -> QuerySet[ScanRun]:
+    return ScanRun.objects.filter(status__in=REPORTABLE, finished_at__isnull=False)
+
+
+def latest_reportable_run() -> ScanRun | None:
+    """The run that ended last, finished or interrupted (its stored results are real)."""
+    return _reportable().order_by("-finished_at", "-pk").first()
+
+
+def reportable_runs(status: str | None = None) -> QuerySet[ScanRun]:
+    """Ended runs whose results count (finished, interrupted), latest first."""
+    runs = _reportable() if status is None else _reportable().filter(status=status)
+    return runs.order_by("-finished_at", "-pk")
+
+
+def current_results(*, agencies: Sequence[str] | None = None) -> QuerySet[Result]:
+    """The current state: for every (target, check), the results of the latest run that ran it.
+
+    Across finished and interrupted runs, so a retest or a narrow scan (``-a``, ``-f``) updates
+    the state instead of replacing it, and a target an interrupted run did not reach keeps what
+    the run before observed. One query: a window rank per (target, check) by the run's end,
+    ties kept, so a check that yields several results (discriminators) keeps them all.
+    """
+    ranked = Result.objects.filter(run__in=_reportable())
+    if agencies is not None:
+        ranked = ranked.filter(agency_code__in=list(agencies))
+    ranked = ranked.annotate(
+        state_rank=Window(
+            Rank(),
+            partition_by=[F("target_key"), F("check_id")],
+            order_by=[F("run__finished_at").desc(), F("run_id").desc()],
+        )
+    )
+    return ranked.filter(state_rank=1).order_by("agency_code", "target_key", "check_id", "pk")
+
+
+@dataclass(frozen=True, slots=True)
+class StateRun:
+    """A run that contributes results to the current state, and how many."""
+
+    run: ScanRun
+    results: int
+    targets: int
+
+
+def state_runs(observed: Iterable[tuple[int, str]]) -> tuple[StateRun, ...]:
+    """The runs of (run id, target key) pairs (``current_results`` rows), latest first, with
+    how many results and targets each gives."""
+    results: dict[int, int] = {}
+    targets: dict[int, set[str]] = {}
+    for run_id, target_key in observed:
+        results[run_id] = results.get(run_id, 0) + 1
+        targets.setdefault(run_id, set()).add(target_key)
+    runs = ScanRun.objects.filter(pk__in=list(results)).order_by("-finished_at", "-pk")
+    return tuple(StateRun(run, results[run.pk], len(targets[run.pk])) for run in runs)
+
+
+def run_target_counts(run: ScanRun) -> dict[str, int]:
+    """How many distinct targets of each agency have results in ``run``."""
+    rows = (
+        Result.objects.filter(run=run)
+        .values("agency_code")
+        .annotate(targets=Count("target_key", distinct=True))
+    )
+    return {row["agency_code"]: row["targets"] for row in rows}
+
+
+def latest_province(default: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    """The province named by the latest run that scanned an inventory (a retest names none)."""
+    for filters in _reportable().order_by("-finished_at", "-pk").values_list("filters", flat=True)[:200]:
+        province = filters.get("province") if isinstance(filters, dict) else None
+        if isinstance(province, dict) and province.get("name"):
+            return {"code": str(province.get("code", "")), "name": str(province["name"])}
+    return default or {"code": "", "name": ""}
+
+
+def latest_run_of(fingerprint: str) -> ScanRun | None:
+    """The latest ended run that evaluated a fingerprint, whatever the outcome."""
+    row = (
+        Result.objects.filter(fingerprint=fingerprint, run__in=_reportable())
+        .order_by("-run__finished_at", "-run_id")
+        .select_related("run")
+        .first()
+    )
+    return row.run if row is not None else None
 
 
 def latest_finished_run() -> ScanRun | None:

@@ -1,0 +1,92 @@
+"""Options shared by ``canhgac scan`` and ``canhgac retest``: one definition, so a retest accepts
+every override a scan does (resolver, CA file, EHLO name, timeouts) under the same names.
+
+Each alias carries the flag and its help; the default stays in the command's signature.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from canhgac.cli.common import fail
+from canhgac.i18n import gettext as _
+
+
+def known_families(families: list[str] | None) -> list[str] | None:
+    """Refuse, before anything is scanned or stored, a ``--family`` that is unknown (the closest
+    names suggested) or selects no check."""
+    if not families:
+        return families
+    from canhgac.catalog.families import UnknownNameError
+    from canhgac.engine.builtin import builtin_registry
+
+    try:
+        registry = builtin_registry().select(families=tuple(families))
+    except UnknownNameError as exc:
+        raise fail(str(exc)) from None
+    if not registry.checks:
+        raise fail(_("--family {families} matches no check: see `canhgac catalog` for check ids").format(
+            families=", ".join(families)))
+    return families
+
+
+def known_checks(check_ids: list[str] | None) -> list[str] | None:
+    """Refuse an unknown ``--check`` id before anything is scanned, suggesting the closest ids."""
+    if not check_ids:
+        return check_ids
+    from canhgac.catalog.families import UnknownNameError
+    from canhgac.engine.builtin import builtin_registry
+
+    try:
+        builtin_registry().select(ids=tuple(check_ids))
+    except UnknownNameError as exc:
+        raise fail(str(exc)) from None
+    return check_ids
+
+
+AgencyOpt = Annotated[
+    list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")
+]
+FamilyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--family", "-f", callback=known_families,
+                 help="Only this check family and the families under it (e.g. mail.spf, net); see catalog list"),
+]
+CheckOpt = Annotated[
+    list[str] | None,
+    typer.Option("--check", "-c", callback=known_checks,
+                 help="Only these check ids (e.g. web.tls.protocols); repeat for several"),
+]
+ResolverOpt = Annotated[
+    list[str] | None,
+    typer.Option("--resolver", "-r", help="Resolver HOST[:PORT]; repeat for several. Default: the system's."),
+]
+NsPortOpt = Annotated[
+    int, typer.Option("--nameserver-port", help="Port on which authoritative servers are queried.")
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="DNS timeout in seconds")]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help="Targets scanned at once")]
+DnsInFlightOpt = Annotated[
+    int, typer.Option("--dns-in-flight", help="DNS questions in flight at once (1-4096)")
+]
+CaFileOpt = Annotated[
+    Path | None,
+    typer.Option("--ca-file", help="PEM bundle of trusted CAs for certificate checks (default: the system's)"),
+]
+DnsblZoneOpt = Annotated[
+    list[str] | None,
+    typer.Option("--dnsbl-zone", help="DNS blocklist zone to query; repeat for several (default: well-known zones)"),
+]
+EhloNameOpt = Annotated[
+    str | None, typer.Option("--ehlo-name", help="Name canhgac gives in SMTP EHLO (say who is scanning)")
+]
+PortsOpt = Annotated[
+    str | None,
+    typer.Option("--ports", help="Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100"),
+]
+ScanRateOpt = Annotated[
+    float | None, typer.Option("--scan-rate", help="Port-scan connection attempts per second (default 300)")
+]
