@@ -60,6 +60,7 @@ def _demo_passed(run: CliRun) -> None:
     assert "Task was destroyed" not in run.stderr and "Traceback" not in run.stderr, run.describe()
 
 
+@pytest.mark.timeout(DEMO_TIMEOUT + 30)
 def test_concurrent_runs_collide_two_demos_at_once_find_every_planted_case(tmp_path: Path) -> None:
     shared, own = tmp_path / "shared", tmp_path / "own"
     starts = {name: start_cli("--workspace", workspace, "--lang", "en", "demo", output=tmp_path / name)
@@ -75,6 +76,7 @@ def test_concurrent_runs_collide_two_demos_at_once_find_every_planted_case(tmp_p
     assert sorted(p.name for p in (own / "demo" / "reports").glob("*.json")) == ["canhgac-run1-en.json"]
 
 
+@pytest.mark.timeout(DEMO_TIMEOUT + 30)
 def test_concurrent_runs_collide_a_lab_test_passes_while_a_demo_runs(tmp_path: Path) -> None:
     demo = start_cli("--workspace", tmp_path / "demo-ws", "--lang", "en", "demo", output=tmp_path / "demo")
     try:
@@ -88,7 +90,7 @@ def test_concurrent_runs_collide_a_lab_test_passes_while_a_demo_runs(tmp_path: P
             expected = {(c, d) for c, d in running.lab.expected_findings if c.startswith("mail.")}
         assert demo.poll() is None, "the demo ended before the test's scan did: they did not overlap"
         results = read_results(out)
-        assert scan.code == 1, scan.describe()  # findings present
+        assert results, scan.describe()
         assert [(r.check_id, r.target.name) for r in results if r.status is Status.ERROR] == []
         assert {(r.check_id, r.target.name) for r in results if r.status is Status.FAIL} == expected
     finally:
@@ -145,7 +147,8 @@ def test_concurrent_runs_collide_second_lab_up_in_one_workspace_is_refused(tmp_p
         second = run_cli("--workspace", tmp_path / "ws", "--lang", "en", "lab", "up")
         assert second.code == 2, second.describe()
         folder = tmp_path / "ws" / "lab"
-        assert f"Another `canhgac lab up` is using {folder}; give this one another --workspace." in second.stderr
+        refusal = f"Another `canhgac lab up` is using {folder}; give this one another --workspace."
+        assert refusal in second.stderr, second.describe()
     finally:
         first.send_signal(signal.SIGTERM)
         assert _finish(first, tmp_path / "ws", timeout=60).code == 0
@@ -159,7 +162,8 @@ def test_concurrent_runs_collide_busy_port_names_the_address(tmp_path: Path) -> 
         holder.listen()
         run = run_cli("--workspace", tmp_path, "--lang", "en", "demo", "--no-netns", columns=400)
     assert run.code == 2, run.describe()
-    assert ("Error: Cannot start the lab: 127.25.1.1:25 is already in use, probably by another canhgac "
-            "lab or demo in this network namespace (the lab is not in a private one: --no-netns).") in run.stderr
+    cause = ("Error: Cannot start the lab: 127.25.1.1:25 is already in use, probably by another canhgac "
+             "lab or demo in this network namespace (the lab is not in a private one: --no-netns).")
+    assert cause in run.stderr, run.describe()
     assert "run as root" not in run.stdout + run.stderr
     assert "Traceback" not in run.stderr and "Task was destroyed" not in run.stderr
