@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
 from canhgac.lab import Lab, start_lab
-from canhgac.lab.runtime import LabAddressInUseError
 from canhgac.lab.province import EXPECTED_FINDINGS, build_province
+from canhgac.lab.runtime import LabAddressInUseError
 
 CONTROL = "stttt.kiengiang.gov.test"
 CHECK_IDS = {
