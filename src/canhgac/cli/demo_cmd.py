@@ -61,7 +61,7 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
         # Timeouts shorter than a real scan's (nothing here is far away), yet long enough for
         # demos and test runs sharing a busy machine: a late answer must not become an error.
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
-                                dns_timeout=5.0, dns_max_in_flight=32, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
+                                dns_timeout=10.0, dns_max_in_flight=32, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
                                 scan_rate=5000)  # loopback: the port scan need not be gentle
         settings = settings.model_copy(update={"net": NetworkLimits(connect_timeout=5.0, read_timeout=8.0)})
         outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
