@@ -32,6 +32,7 @@ PLANTED = len(DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED)
 ALL_FOUND = f"{PLANTED} of {PLANTED} planted cases found; 0 unexpected findings; 0 errors."
 DEMO_TIMEOUT = 400.0  # three demos on two busy cores; one alone takes 15-30 s
 MAIL_ADDRESS = ("127.25.1.1", 25)  # the first mail host's SMTP server
+ROOT_FOR_MAIL_PORTS = "the test's own lab binds port 25 in the test's namespace: root (or a user netns) only"
 
 
 def _finish(process: subprocess.Popen[bytes], output: Path, timeout: float = DEMO_TIMEOUT) -> CliRun:
@@ -76,6 +77,7 @@ def test_concurrent_runs_collide_two_demos_at_once_find_every_planted_case(tmp_p
     assert sorted(p.name for p in (own / "demo" / "reports").glob("*.json")) == ["canhgac-run1-en.json"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_FOR_MAIL_PORTS)
 @pytest.mark.timeout(DEMO_TIMEOUT + 30)
 def test_concurrent_runs_collide_a_lab_test_passes_while_a_demo_runs(tmp_path: Path) -> None:
     demo = start_cli("--workspace", tmp_path / "demo-ws", "--lang", "en", "demo", output=tmp_path / "demo")
@@ -154,7 +156,7 @@ def test_concurrent_runs_collide_second_lab_up_in_one_workspace_is_refused(tmp_p
         assert _finish(first, tmp_path / "ws", timeout=60).code == 0
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root binds port 25 in the test's own namespace")
+@pytest.mark.skipif(os.geteuid() != 0, reason=ROOT_FOR_MAIL_PORTS)
 def test_concurrent_runs_collide_busy_port_names_the_address(tmp_path: Path) -> None:
     with socket.socket() as holder:  # what another lab sharing this namespace would hold
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
