@@ -113,6 +113,15 @@ def run_guarded(code: str, *args: str | Path, columns: int | None = None) -> Cli
     return CliRun(text_args, done.returncode, done.stdout, done.stderr)
 
 
+def start_cli(*args: str | Path, output: Path) -> subprocess.Popen[bytes]:
+    """Start ``canhgac ARGS`` under the reporting guard, stdout and stderr to ``output``.out/.err."""
+    env = _env()
+    env["COLUMNS"] = "200"
+    with output.with_suffix(".out").open("wb") as out, output.with_suffix(".err").open("wb") as err:
+        return subprocess.Popen([sys.executable, "-c", GUARD_PRELUDE + _CLI, *map(str, args)],
+                                stdout=out, stderr=err, env=env)
+
+
 def run_cli(*args: str | Path, columns: int | None = None) -> CliRun:
     """Run ``canhgac ARGS`` in a fresh interpreter; fail if the loopback guard refused anything.
 

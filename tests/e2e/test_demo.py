@@ -144,3 +144,9 @@ def test_vietnamese_is_the_default(vietnamese_demo: DemoRun) -> None:
     assert REPORT_TITLE not in html
     assert "Báo cáo" in html
     assert vietnamese_demo.export().report.lang == "vi"
+
+
+def test_concurrent_runs_collide_demo_exits_without_pending_task_noise(english_demo: DemoRun) -> None:
+    # the lab's loop ends its open sessions before it closes: none is destroyed while pending
+    assert "Task was destroyed but it is pending" not in english_demo.cli.stderr
+    assert "Traceback" not in english_demo.cli.stderr

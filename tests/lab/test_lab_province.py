@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
 from canhgac.lab import Lab, start_lab
 from canhgac.lab.province import EXPECTED_FINDINGS, build_province
+from canhgac.lab.runtime import LabAddressInUseError
 
 CONTROL = "stttt.kiengiang.gov.test"
 CHECK_IDS = {
@@ -289,7 +290,11 @@ def test_expected_findings_name_known_checks_and_inventory_domains():
 
 async def test_two_labs_can_run_at_once():
     first = await start_lab(0)
-    second = await start_lab(0)
+    try:
+        second = await start_lab(0, mail=False)  # the mail servers' standard ports are the first's
+    except BaseException:
+        await first.stop()
+        raise
     try:
         assert first.nameserver_port != second.nameserver_port
         answers = await asyncio.gather(
@@ -299,3 +304,19 @@ async def test_two_labs_can_run_at_once():
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_concurrent_runs_collide_a_taken_address_is_named_not_a_privilege_problem():
+    first = await start_lab(0)
+    try:
+        if first.mail is None:
+            pytest.skip(f"the mail servers need their standard ports: {first.mail_error}")
+        with pytest.raises(LabAddressInUseError) as caught:
+            await start_lab(0)  # a second lab in the same network namespace
+        assert caught.value.address == "127.25.1.1:25"  # the first mail host's SMTP server
+        assert "address already in use" in caught.value.detail
+    finally:
+        await first.stop()
+    second = await start_lab(0)  # every server of the failed start was stopped: all free again
+    await second.stop()
+    assert second.mail is not None

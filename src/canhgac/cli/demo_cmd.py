@@ -1,4 +1,9 @@
-"""``canhgac demo``: start the lab, scan its province, check the planted cases, write the report."""
+"""``canhgac demo``: start the lab, scan its province, check the planted cases, write the report.
+
+The demo runs in a private network namespace of its own (lab and scan together), so demos and
+test runs never meet on loopback; demos sharing a workspace take turns (a lock on the folder),
+so each scan is reconciled against a finished run, never against one still being written.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.common import CliState, console, fail, open_store, state
+from canhgac.cli.lab_session import NETNS_HELP, enter_lab_namespace, folder_lock, running_lab
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
 from canhgac.engine.context import NetworkLimits
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
 from canhgac.inventory.loader import InventoryError, load_inventory
-from canhgac.lab.netns import needs_private_netns, reexec_in_private_netns
+from canhgac.lab.netns import Namespace
 from canhgac.netguard import install_loopback_guard
 from canhgac.reports.model import Language
-from canhgac.services.lab_thread import LabThread
 from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 
@@ -25,17 +30,22 @@ from canhgac.services.scan import ScanRequest, settings_for
 def demo(
     ctx: typer.Context,
     port: Annotated[int | None, typer.Option(help="Port for the lab servers (default: 53 if allowed, else a free port)")] = None,
+    netns: Annotated[bool, typer.Option(help=NETNS_HELP)] = True,
 ) -> None:
     """Start the built-in lab, scan its sample province, verify the planted cases, write the report."""
     st = state(ctx)
-    if needs_private_netns() and reexec_in_private_netns():  # pragma: no cover - replaces the process
-        return
+    namespace = enter_lab_namespace(netns)  # first: no thread may run yet
     install_loopback_guard()  # the demo talks to loopback only, whatever happens
     st.workspace = st.workspace / "demo"
+    with folder_lock(st.workspace, wait=True):
+        _demo(st, port, namespace)
+
+
+def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
     open_store(st)
     lab_dir = st.workspace / "lab"
     lab_dir.mkdir(parents=True, exist_ok=True)
-    with LabThread(port) as lab:
+    with running_lab(port, namespace) as lab:
         inventory_path = lab_dir / "inventory.yaml"
         inventory_path.write_text(lab.inventory_yaml, encoding="utf-8")
         try:
@@ -48,11 +58,12 @@ def demo(
             console.print(f"[yellow]{escape(lab.mail_error)}[/]")
         ca_file = lab_dir / "ca.pem"
         ca_file.write_text(lab.ca_pem, encoding="ascii")
+        # Timeouts shorter than a real scan's (nothing here is far away), yet long enough for
+        # demos and test runs sharing a busy machine: a late answer must not become an error.
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
-                                dns_timeout=1.0, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
+                                dns_timeout=10.0, dns_max_in_flight=32, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
                                 scan_rate=5000)  # loopback: the port scan need not be gentle
-        # loopback answers at once: a silent UDP service need not be waited for 10 s
-        settings = settings.model_copy(update={"net": NetworkLimits(connect_timeout=2.0, read_timeout=2.0)})
+        settings = settings.model_copy(update={"net": NetworkLimits(connect_timeout=5.0, read_timeout=8.0)})
         outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
                                     catalog=st.catalog())
         expected = {(c, d) for c, d in lab.expected_findings}

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import shutil
 import socket
 import subprocess
 import tempfile
 from typing import TYPE_CHECKING
 
+from canhgac.lab.child_process import die_with_parent
 from canhgac.lab.responder_base import LINE_LIMIT, ClientProtocolError, TcpResponder, read_line, send
 
 if TYPE_CHECKING:
@@ -45,12 +48,16 @@ class RedisServerProcess:
             return
         if self.port == 0:
             self.port = _free_port(self.address)
+        else:
+            _must_be_free(self.address, self.port)  # else the lab would talk to someone else's Redis
         self.folder = tempfile.mkdtemp(prefix="canhgac-lab-redis-")
         self.process = await asyncio.create_subprocess_exec(
             self.binary, "--bind", self.address, "--port", str(self.port), "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--daemonize", "no", "--dir", self.folder, "--logfile", "",
             "--user", *self.ACL,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C on the terminal reaches the lab, which stops it in order
+            preexec_fn=functools.partial(die_with_parent, os.getpid()))
         version = await self._wait_ready()
         self._kind(f"redis-server {version}")
 
@@ -87,6 +94,17 @@ class RedisServerProcess:
                 await self.process.wait()
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _must_be_free(address: str, port: int) -> None:
+    """Raise ``EADDRINUSE`` naming the address when another server listens there."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise OSError(exc.errno, f"error while attempting to bind on address {(address, port)!r}: "
+                                     f"{(exc.strerror or '').lower()}") from exc
 
 
 def _free_port(address: str) -> int:

@@ -5,10 +5,14 @@ process may bind it (root, or inside a private network namespace), else a free h
 which the engine is then told through ``CollectContext.nameserver_port``. The mail servers
 (SMTP, IMAP, POP3, MTA-STS policy and webmail hosts) need their standard ports: without root
 or a private network namespace they are not started, and their planted cases are not expected.
+An address another server already holds (another lab sharing this network namespace) is not a
+lack of privilege: :class:`LabAddressInUseError` names it, and the lab does not start.
 """
 
 from __future__ import annotations
 
+import errno
+import re
 from dataclasses import dataclass
 
 from canhgac.engine.dns import ServerAddress
@@ -22,6 +26,25 @@ from canhgac.lab.web_lab import WebLab, start_web_lab
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
 
 STANDARD_PORT = 53
+_BIND_ADDRESS = re.compile(r"\('([0-9a-fA-F.:]+)', (\d+)\)")  # how asyncio's bind errors name the address
+
+
+class LabAddressInUseError(Exception):
+    """A lab server's address and port are taken, most likely by another lab in this namespace."""
+
+    def __init__(self, address: str, detail: str) -> None:
+        super().__init__(f"{address}: {detail}")
+        self.address = address  # "127.25.1.1:25", or the system's whole message when it names none
+        self.detail = detail
+
+
+def address_in_use(exc: OSError) -> LabAddressInUseError | None:
+    """The :class:`LabAddressInUseError` an ``EADDRINUSE`` bind error means, else None."""
+    if exc.errno != errno.EADDRINUSE:
+        return None
+    text = str(exc)
+    found = _BIND_ADDRESS.search(text)
+    return LabAddressInUseError(f"{found[1]}:{found[2]}" if found else text, text)
 
 
 @dataclass
@@ -80,9 +103,9 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
     cluster = LabDnsCluster(province.servers, port=STANDARD_PORT if base_port is None else base_port)
     try:
         await cluster.start()
-    except OSError:
+    except OSError as exc:
         if base_port is not None:
-            raise
+            raise address_in_use(exc) or exc from None
         cluster = LabDnsCluster(province.servers, port=0)  # 53 is taken or not ours to bind
         await cluster.start()
     mail_lab: MailLab | None = None
@@ -100,9 +123,10 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
                 if started is not None:
                     await started.stop()
             mail_lab = web = None
-            if mail:
+            busy = address_in_use(exc)
+            if mail or busy is not None:
                 await cluster.stop()
-                raise
+                raise busy or exc from None
             mail_error = (f"mail servers not started ({exc.strerror or exc}): "
                           "run as root or in a private network namespace")
     served = MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED

@@ -13,6 +13,7 @@ remote access, SMB, databases, SNMP, DNS) and HTTP sites (:mod:`canhgac.lab.serv
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,14 @@ async def _start_host(lab: ServicesLab, plan: ServiceHostPlan, port: int | None,
     for proto, standard in PORTS[plan.plant]:
         wanted = standard if port is None else (shared if proto == "udp" and shared else port)
         server = _server(plan, proto, standard, wanted, lab, redis_binary)
-        await server.start()
+        try:
+            await server.start()
+        except OSError as exc:  # name the address, as asyncio's own bind errors do
+            if exc.errno != errno.EADDRINUSE or plan.address in str(exc):
+                raise
+            where = (plan.address, wanted)
+            raise OSError(exc.errno, f"error while attempting to bind on address {where!r}: "
+                                     f"{exc.strerror}") from exc
         lab.servers.append(server)
         bound = server.port if proto == "udp" else _tcp_port(server)
         shared = bound if proto == "tcp" else shared
