@@ -111,3 +111,9 @@ def test_registry_takes_the_family_from_the_module_and_refuses_a_check_in_two() 
     elsewhere.listed = mail_dnsbl.dnsbl_listed  # type: ignore[attr-defined]
     with pytest.raises(RegistryError, match=r"families mail\.dnsbl and mail\.smtp"):
         build_registry([mail_dnsbl, dnsbl, elsewhere])
+
+
+def test_a_check_id_given_as_a_family_points_to_check() -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        resolve_families(["web.tls.cert-trusted"], {"web.tls.cert-trusted": "web.transport"})
+    assert "--check web.tls.cert-trusted" in str(caught.value)

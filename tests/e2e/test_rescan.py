@@ -154,7 +154,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         # Defect 4: SNV's portal is scanned without the lab CA (its certificate is then untrusted),
         # retested with --ca-file (fixed), and retested again with no option at all.
         no_ca = tuple(a for a in target if a not in ("--ca-file", str(workspace / "ca.pem")))
-        story.steps["scan_no_ca"] = _ok(cli("scan", inventory, *no_ca, "-a", "SNV", "-f", CERT_TRUST[0]))
+        story.steps["scan_no_ca"] = _ok(cli("scan", inventory, *no_ca, "-a", "SNV", "-c", CERT_TRUST[0]))
         story.no_ca_run = _run_number(story.steps["scan_no_ca"])
         untrusted = stored_findings(workspace)
         story.untrusted = next(

@@ -38,12 +38,15 @@ class UnknownNameError(ValueError):
     """A family name or check id nobody knows; the message names the closest known ones."""
 
     def __init__(self, kind: str, name: str, suggestions: Iterable[str]) -> None:
-        self.kind = kind  # "family" or "check"
+        self.kind = kind  # "family", "check", or "check-as-family" (a check id given as a family)
         self.name = name
         self.suggestions = tuple(suggestions)
         super().__init__(self.message())
 
     def message(self) -> str:
+        if self.kind == "check-as-family":
+            text = _("{name} is a check id, not a family: select it with --check {name}")
+            return text.format(name=self.name)
         if self.kind == "family":
             text = _("unknown check family: {name}").format(name=self.name)
         else:
@@ -75,6 +78,8 @@ def resolve_families(names: Iterable[str], family_of: Mapping[str, str]) -> froz
         hits = {f for f in families if f == name or f.startswith(name + ".")}
         if not hits:
             typed = raw.strip().lower()
+            if typed in family_of:
+                raise UnknownNameError("check-as-family", typed, ())
             by_id = sorted({
                 f for cid, f in family_of.items()
                 if any(cid == n or cid.startswith(n + ".") for n in (typed, name))
