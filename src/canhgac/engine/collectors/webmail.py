@@ -10,32 +10,15 @@ fetched on its own, redirects not followed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web import FetchError, WebmailFacts, WebResponse
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web import FetchError, WebClient, WebResponse
+from canhgac.engine.web.fetch import WebClient
 
 _STOPS = {FetchError.OUT_OF_SCOPE_REDIRECT: "left-scope", FetchError.TOO_MANY_REDIRECTS: "too-many-hops"}
-
-
-@dataclass(frozen=True, slots=True)
-class WebmailFacts:
-    url: str
-    role: str
-    http_chain: tuple[WebResponse, ...] = ()  # plain-HTTP hops from http://HOST/, in order
-    https: WebResponse | None = None  # the HTTPS page (declared URL, else where HTTP sent us)
-    stopped: str = ""  # why redirects stopped being followed: "left-scope", "too-many-hops"
-
-    @property
-    def https_redirect(self) -> str | None:
-        """The https:// URL the plain-HTTP chain ends at, if it does."""
-        last = self.http_chain[-1] if self.http_chain else None
-        target = last.redirect_target() if last is not None else None
-        return target if target is not None and target.startswith("https://") else None
 
 
 def _http_entry(url: httpx.URL, declared_ports: tuple[int, ...]) -> str:

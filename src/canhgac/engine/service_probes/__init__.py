@@ -6,26 +6,3 @@ or guest access (FTP anonymous, an SMB null session, VNC "None", Redis/MongoDB/E
 memcached/Docker without credentials) and the empty-password administrator accounts (MySQL
 ``root``, PostgreSQL ``postgres``, MSSQL ``sa``); nothing is written or executed.
 """
-
-from canhgac.engine.service_probes.facts import (
-    DATABASES,
-    Access,
-    RdpInfo,
-    Service,
-    ServiceReading,
-    SmbInfo,
-    SshInfo,
-)
-from canhgac.engine.service_probes.identify import ProbeOptions, identify
-
-__all__ = [
-    "DATABASES",
-    "Access",
-    "ProbeOptions",
-    "RdpInfo",
-    "Service",
-    "ServiceReading",
-    "SmbInfo",
-    "SshInfo",
-    "identify",
-]

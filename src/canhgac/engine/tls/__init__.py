@@ -4,25 +4,3 @@ Public API: :func:`analyze_tls` gives :class:`TlsFacts` for one (address, port, 
 host name); :mod:`canhgac.engine.tls.judge` holds the per-endpoint verdicts that the mail and
 web checks share.
 """
-
-from canhgac.engine.tls.analysis import analyze_tls
-from canhgac.engine.tls.certificate import CertificateFacts
-from canhgac.engine.tls.facts import (
-    CipherFamily,
-    StartTls,
-    TlsFacts,
-    TlsFailure,
-    TlsProtocol,
-    TrustVerdict,
-)
-
-__all__ = [
-    "CertificateFacts",
-    "CipherFamily",
-    "StartTls",
-    "TlsFacts",
-    "TlsFailure",
-    "TlsProtocol",
-    "TrustVerdict",
-    "analyze_tls",
-]

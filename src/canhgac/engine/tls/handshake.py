@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
-from canhgac.engine.tls.facts import TlsFailure
+from canhgac.engine.facts.tls import TlsFailure
 from canhgac.engine.tls.starttls import Endpoint, PreambleError, prepared_socket
 
 # OpenSSL's X509_V_FLAG_NO_CHECK_TIME: validity dates are judged by their own checks

@@ -11,26 +11,3 @@ total — whatever the server sends becomes a fact, never an exception. One modu
 
 :func:`probe_udp_services` (in :mod:`~canhgac.engine.udp_probes.services`) asks all four.
 """
-
-from canhgac.engine.udp_probes.dns_recursion import DnsRecursionFact, probe_dns_recursion
-from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome
-from canhgac.engine.udp_probes.memcached import MemcachedFact, probe_memcached_udp
-from canhgac.engine.udp_probes.ntp import NtpFact, probe_ntp
-from canhgac.engine.udp_probes.services import UdpPorts, UdpServiceFacts, probe_udp_services
-from canhgac.engine.udp_probes.snmp import SnmpFact, probe_snmp
-
-__all__ = [
-    "DnsRecursionFact",
-    "MemcachedFact",
-    "NtpFact",
-    "SnmpFact",
-    "UdpFact",
-    "UdpOutcome",
-    "UdpPorts",
-    "UdpServiceFacts",
-    "probe_dns_recursion",
-    "probe_memcached_udp",
-    "probe_ntp",
-    "probe_snmp",
-    "probe_udp_services",
-]
