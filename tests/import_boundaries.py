@@ -5,7 +5,8 @@ Two views of one rule "package P must not reach modules F":
   module, the forbidden modules it brought into ``sys.modules`` (what really happens, through
   every indirection: a package ``__init__`` that re-exports an I/O client, say);
 - :func:`static_violations` reads P's source with :mod:`ast` and reports every ``import``
-  (at any depth, deferred imports included) of a module that the rule does not allow.
+  (at any depth, deferred imports included) of a module outside an allowed list;
+  :func:`forbidden_imports` is its deny-list twin.
 
 A module matches a name when it is that module or inside it (``dns`` matches ``dns.name``,
 not ``dnspython``). Both functions take the package and the lists, so a new boundary (reports →
@@ -24,6 +25,35 @@ from pathlib import Path
 # Standard-library modules that do I/O: a pure layer has no business importing them.
 IO_STDLIB = ("asyncio", "socket", "ssl", "selectors", "http", "urllib.request", "smtplib", "imaplib",
              "poplib", "ftplib", "subprocess", "sqlite3")
+
+# What a pure layer (checks, reports) must never load: collectors, the engine's network code
+# and the libraries behind it.
+ENGINE_IO = (
+    "canhgac.engine.collectors",
+    "canhgac.engine.runner",
+    "canhgac.engine.discovery",
+    "canhgac.engine.dns",
+    "canhgac.engine.dns_transport",
+    "canhgac.engine.portscan",
+    "canhgac.engine.smtp_client",
+    "canhgac.engine.service_probes",
+    "canhgac.engine.udp_probes",
+    "canhgac.engine.web.fetch",
+    "canhgac.engine.web.pool",
+    "canhgac.engine.tls.analysis",
+    "canhgac.engine.tls.families",
+    "canhgac.engine.tls.handshake",
+    "canhgac.engine.tls.legacy",
+    "canhgac.engine.tls.starttls",
+    "httpx",
+    "httpcore",
+    "dns.asyncquery",
+    "dns.query",
+    "dns.resolver",
+    "nassl",
+    "impacket",
+    "ssl",
+)
 
 _PROBE = """
 import importlib, json, pkgutil, sys
@@ -109,5 +139,15 @@ def static_violations(
             candidates = (module, parent) if parent else (module,)
             ok = any(matches(c, allowed) or c.split(".")[0] in std for c in candidates)
             if not ok or any(matches(c, forbidden) for c in candidates):
+                out.append(f"{source.relative_to(package_dir.parent)}:{line}: {module}")
+    return out
+
+
+def forbidden_imports(package_dir: Path, forbidden: Sequence[str]) -> list[str]:
+    """``file:line: module`` for every import under ``package_dir`` of a ``forbidden`` module (deny list)."""
+    out = []
+    for source in sorted(package_dir.rglob("*.py")):
+        for line, module, parent in imports_in(source):
+            if any(matches(c, forbidden) for c in ((module, parent) if parent else (module,))):
                 out.append(f"{source.relative_to(package_dir.parent)}:{line}: {module}")
     return out

@@ -12,37 +12,9 @@ from pathlib import Path
 import pytest
 
 import canhgac.engine.checks
-from import_boundaries import loaded_violations, static_violations
+from import_boundaries import ENGINE_IO, forbidden_imports, loaded_violations, static_violations
 
 CHECKS_DIR = Path(canhgac.engine.checks.__file__).parent
-
-# What a check must never load: collectors, the engine's network code and the libraries behind it.
-ENGINE_IO = (
-    "canhgac.engine.collectors",
-    "canhgac.engine.runner",
-    "canhgac.engine.discovery",
-    "canhgac.engine.dns",
-    "canhgac.engine.dns_transport",
-    "canhgac.engine.portscan",
-    "canhgac.engine.smtp_client",
-    "canhgac.engine.service_probes",
-    "canhgac.engine.udp_probes",
-    "canhgac.engine.web.fetch",
-    "canhgac.engine.web.pool",
-    "canhgac.engine.tls.analysis",
-    "canhgac.engine.tls.families",
-    "canhgac.engine.tls.handshake",
-    "canhgac.engine.tls.legacy",
-    "canhgac.engine.tls.starttls",
-    "httpx",
-    "httpcore",
-    "dns.asyncquery",
-    "dns.query",
-    "dns.resolver",
-    "nassl",
-    "impacket",
-    "ssl",
-)
 
 # What a check may import (besides the standard library's pure modules).
 CHECK_IMPORTS = (
@@ -136,3 +108,13 @@ def test_static_rule_catches_a_planted_import(tmp_path: Path, source: str, viola
     )})
     line = source.count("\n", 0, source.index("import")) + 1
     assert static_violations(pkg, CHECK_IMPORTS) == [f"planted/bad.py:{line}: {violation}"]
+
+
+def test_forbidden_imports_lists_only_the_forbidden(tmp_path: Path) -> None:
+    """The deny-list form, for boundaries such as "reports never import engine I/O"."""
+    pkg = _package(tmp_path, "planted_reports", {
+        "view": "import json\nfrom canhgac.engine.results import CheckResult\n",
+        "leak": "import json\n\n\ndef f():\n    from canhgac.engine.web.fetch import WebClient\n",
+    })
+    found = forbidden_imports(pkg, ENGINE_IO)
+    assert found == ["planted_reports/leak.py:5: canhgac.engine.web.fetch.WebClient"]
