@@ -2,12 +2,13 @@
 
 When ``_mta-sts.DOMAIN`` holds exactly one valid STSv1 record, the policy is fetched from
 ``https://mta-sts.DOMAIN/.well-known/mta-sts.txt`` through the run's
-:class:`~canhgac.engine.web.WebClient` (run's resolver, real server name in Host and SNI,
+:class:`~canhgac.engine.web.fetch.WebClient` (run's resolver, real server name in Host and SNI,
 scope as for a host the domain names), strictly: the certificate must validate against the
 trust anchors (no unverified retry), redirects are never followed, the body is capped at
-64 KiB. A complete 200 answer is parsed with the total parser below and set beside the
-domain's MX names. The HTTPS port is 443; a domain target may declare another in
-the inventory (the lab outside a network namespace serves its policy hosts on a high port).
+64 KiB. A complete 200 answer is parsed with the total parser
+(:func:`canhgac.engine.facts.mta_sts.parse_policy`) and set beside the domain's MX names. The
+HTTPS port is 443; a domain target may declare another in the inventory (the lab outside a
+network namespace serves its policy hosts on a high port).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ each open TCP port, the UDP services every scanned address is asked about, and w
 vulnerability data says about the versions seen.
 
 The open ports come from the port scan (``ctx.options_for(target.key).ports``); each is
-identified by :func:`canhgac.engine.service_probes.identify`, a few ports at once, within a
+identified by :func:`canhgac.engine.service_probes.identify.identify`, a few ports at once, within a
 per-port deadline. The UDP probes (SNMP ``public``, NTP, memcached, DNS recursion) are
 :mod:`canhgac.engine.udp_probes`. An address outside the scope is never contacted: the facts
 say why. The empty-password administrator logins follow the agency's intrusive-probe policy.

@@ -5,7 +5,7 @@ The page is the declared URL with redirects followed; when an https:// URL gives
 http:// twin is fetched instead, so that headers are judged on what visitors get. The CORS probe
 sends ``Origin: https://canhgac-cors-probe.invalid`` (a name that cannot exist); the TRACE
 request carries a random marker header, so an echo is recognised without doubt. Every request
-goes through the run's :class:`~canhgac.engine.web.WebClient` (shared cache with the transport
+goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (shared cache with the transport
 collector: the page costs no second request).
 """
 

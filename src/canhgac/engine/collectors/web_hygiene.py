@@ -5,7 +5,8 @@ parsed with the standard library's ``html.parser``: the subresources it loads (s
 sheet, image, frame, object, form targets, with their ``integrity`` attributes), its title and
 visible text (for defacement keywords), its generator meta tags. Then RFC 9116's
 ``/.well-known/security.txt`` on the page's origin (and the legacy ``/security.txt`` only when
-the former is missing), parsed, PGP cleartext signature stripped. Parsers are total: hostile
+the former is missing), parsed, PGP cleartext signature stripped. The parsers (pure, in
+:mod:`canhgac.engine.facts.web_page`) are total: hostile
 markup yields less data, never an exception.
 """
 

@@ -5,7 +5,7 @@ The http:// twin of a https:// URL is port 80, or the first port the inventory d
 URL besides the HTTPS one (the lab outside a network namespace serves plain HTTP on a high
 port); its path is the URL's. The HTTPS URL judged is the declared one when it is https://,
 else the https:// URL the http:// chain reaches inside the scope, else ``https://host/``.
-Every request goes through the run's :class:`~canhgac.engine.web.WebClient` (cached, so the
+Every request goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (cached, so the
 header checks reuse the same answers); TLS goes through the shared :func:`analyze_tls`.
 """
 

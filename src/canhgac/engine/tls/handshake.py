@@ -79,7 +79,7 @@ def client_context(
 def lenient_context() -> ssl.SSLContext:
     """No verification, every version and suite this OpenSSL still has, for talking to a server
     whatever its TLS: reading a portal's headers, finding what a port serves inside TLS. Judging
-    the TLS itself is :func:`~canhgac.engine.tls.analyze_tls`'s job. Built once, shared."""
+    the TLS itself is :func:`~canhgac.engine.tls.analysis.analyze_tls`'s job. Built once, shared."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
