@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_dkim import dkim_key_strength, dkim_present, dkim_syntax
-from canhgac.engine.collectors.mail_domain import DkimFacts, DkimSelector, Lookup, MxFacts, MxHost
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mail_domain import DkimFacts, DkimSelector, MxFacts, MxHost
 from canhgac.engine.mailauth.dkim import parse_dkim_key
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status

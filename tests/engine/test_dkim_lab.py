@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.collectors.mail_domain import DkimFacts
 from canhgac.engine.context import TargetOptions
+from canhgac.engine.facts.mail_domain import DkimFacts
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.lab import keys
 from canhgac.lab.dns_server import Fault

@@ -8,8 +8,8 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import mail_dmarc as m
-from canhgac.engine.collectors.mail_domain import DmarcFacts, Lookup, ReportDestination, discover_dmarc
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mail_domain import DmarcFacts, ReportDestination, discover_dmarc
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 

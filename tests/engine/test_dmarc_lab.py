@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.collectors.mail_domain import DmarcFacts
+from canhgac.engine.facts.mail_domain import DmarcFacts
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.lab.dns_server import Fault
 

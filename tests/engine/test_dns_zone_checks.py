@@ -21,7 +21,8 @@ from canhgac.catalog import load_catalog
 from canhgac.catalog.schema import CatalogFile, CheckEntry
 from canhgac.engine.checks import dns_zone
 from canhgac.engine.collectors import zone
-from canhgac.engine.collectors.zone import (
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.zone import (
     AxfrState,
     CaaFacts,
     CaaLookup,
@@ -31,7 +32,6 @@ from canhgac.engine.collectors.zone import (
     ServerProbe,
     ZoneFacts,
 )
-from canhgac.engine.dns import DnsStatus
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Outcome, Status

@@ -19,10 +19,11 @@ from dns.dnssectypes import Algorithm
 
 from canhgac.engine.checks import dns_zone
 from canhgac.engine.collectors import zone
-from canhgac.engine.collectors.zone import AxfrState, ProbeState, ZoneFacts, collect_zone
+from canhgac.engine.collectors.errors import CollectError
+from canhgac.engine.collectors.zone import collect_zone
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsClient, ServerAddress
-from canhgac.engine.facts import CollectError
+from canhgac.engine.facts.zone import AxfrState, ProbeState, ZoneFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.registry import build_registry

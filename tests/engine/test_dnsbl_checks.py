@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_dnsbl import dnsbl_listed
-from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneAnswer, ZoneHealth, ZoneVerdict, classify
-from canhgac.engine.collectors.host_addresses import HostAddresses
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, HostAddresses, Lookup
+from canhgac.engine.facts.dnsbl import DnsblFacts, ZoneAnswer, ZoneHealth, ZoneVerdict, classify
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 

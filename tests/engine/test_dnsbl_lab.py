@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from lab_dns_support import lab_context
 
 from canhgac.engine.checks.mail_dnsbl import dnsbl_listed
-from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneVerdict, collect_dnsbl, query_name
+from canhgac.engine.collectors.dnsbl import collect_dnsbl, query_name
+from canhgac.engine.facts.dnsbl import DnsblFacts, ZoneVerdict
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.targets import Target, TargetKind

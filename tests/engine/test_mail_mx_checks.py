@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_mx import mx_hostname, mx_present, mx_resolvable
-from canhgac.engine.collectors.mail_domain import Lookup, MxFacts, MxHost
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mail_domain import MxFacts, MxHost
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from lab_dns_support import scan_domain, zone_file
 
 from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.collectors.mail_domain import MxFacts
+from canhgac.engine.facts.mail_domain import MxFacts
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.lab.dns_server import Fault
 

@@ -11,8 +11,8 @@ import yaml
 from canhgac.catalog.schema import CatalogFile
 from canhgac.engine.checks import mail_spf
 from canhgac.engine.collectors import spf as spf_collector
-from canhgac.engine.collectors.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
 from canhgac.engine.mailauth.spf import parse_spf
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry

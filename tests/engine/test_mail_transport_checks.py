@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_transport import mta_sts_dangling, mta_sts_record, tlsrpt_record
-from canhgac.engine.collectors.mail_domain import Lookup, MtaStsFacts, MxFacts, MxHost, TlsRptFacts
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mail_domain import MtaStsFacts, MxFacts, MxHost, TlsRptFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_access import imap_plaintext_login, pop3_plaintext_login
-from canhgac.engine.collectors.host_addresses import HostAddresses
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mailbox import EndpointState, MailboxEndpoint, MailboxFacts
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, HostAddresses, Lookup
+from canhgac.engine.facts.mailbox import EndpointState, MailboxEndpoint, MailboxFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 

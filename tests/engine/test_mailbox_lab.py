@@ -14,16 +14,11 @@ from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
 from canhgac.engine.checks.mail_access import imap_plaintext_login, pop3_plaintext_login
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mailbox import (
-    EndpointState,
-    HostAddresses,
-    MailboxFacts,
-    collect_mailbox,
-    probe_endpoint,
-)
+from canhgac.engine.collectors.mailbox import collect_mailbox, probe_endpoint
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus, HostAddresses, Lookup
+from canhgac.engine.facts.mailbox import EndpointState, MailboxFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope

@@ -6,12 +6,11 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_transport import mta_sts_policy
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts, parse_policy
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mta_sts import MtaStsPolicyFacts, parse_policy
+from canhgac.engine.facts.web import FetchError, WebResponse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.web import FetchError, WebResponse
 
 CATALOG = load_catalog()
 DOMAIN = "agency.gov.test"

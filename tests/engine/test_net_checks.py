@@ -15,13 +15,18 @@ from canhgac.engine.checks import net_drift as drift
 from canhgac.engine.checks import net_services as ns
 from canhgac.engine.checks import net_ssh as ssh
 from canhgac.engine.checks import net_vulns as vulns
-from canhgac.engine.collectors.services import HostServiceFacts, ServiceVuln
-from canhgac.engine.params import CheckParams
-from canhgac.engine.registry import build_registry
-from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.service_probes import Access, RdpInfo, Service, ServiceReading, SmbInfo, SshInfo
-from canhgac.engine.service_probes.base import ProbeFailure
-from canhgac.engine.udp_probes import (
+from canhgac.engine.facts.services import (
+    Access,
+    HostServiceFacts,
+    ProbeFailure,
+    RdpInfo,
+    Service,
+    ServiceReading,
+    ServiceVuln,
+    SmbInfo,
+    SshInfo,
+)
+from canhgac.engine.facts.udp import (
     DnsRecursionFact,
     MemcachedFact,
     NtpFact,
@@ -29,6 +34,9 @@ from canhgac.engine.udp_probes import (
     UdpOutcome,
     UdpServiceFacts,
 )
+from canhgac.engine.params import CheckParams
+from canhgac.engine.registry import build_registry
+from canhgac.engine.results import ErrorReason, Outcome, Status
 
 ADDRESS = "127.60.0.5"
 CATALOG = load_catalog()

@@ -16,9 +16,10 @@ from loopback_support import random_loopback
 from canhgac import netguard
 from canhgac.catalog import load_catalog
 from canhgac.engine.builtin import builtin_registry
-from canhgac.engine.collectors.zone import ProbeState, collect_zone
+from canhgac.engine.collectors.zone import collect_zone
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsClient, ResolverError, ServerAddress
+from canhgac.engine.facts.zone import ProbeState
 from canhgac.engine.resolvers import ResolverOutOfScopeError, choose_resolvers, system_resolvers
 from canhgac.engine.scope import OutOfScopeError, Scope
 from canhgac.engine.settings import ScanSettings, ScopeSettings

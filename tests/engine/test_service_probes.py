@@ -31,7 +31,8 @@ from test_service_probes_responders import (
 )
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
+from canhgac.engine.facts.services import Access, Service
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.rdp import connection_request
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=0.5, max_reply_bytes=65536)

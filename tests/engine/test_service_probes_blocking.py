@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
+from canhgac.engine.facts.services import ProbeError, ProbeFailure
 from canhgac.engine.service_probes.blocking import run_blocking
 
 

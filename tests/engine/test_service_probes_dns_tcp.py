@@ -6,7 +6,8 @@ import random
 import time
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import ProbeOptions, Service, identify
+from canhgac.engine.facts.services import Service
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.lab.dns_resolver import DnsTcpResolverResponder
 
 

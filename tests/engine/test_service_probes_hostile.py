@@ -14,12 +14,12 @@ from canhgac.engine.checks import net_database, net_drift, net_services
 from canhgac.engine.collectors.services import probe_services
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
 from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.services import Access, ProbeFailure, Service
+from canhgac.engine.facts.udp import UdpPorts
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
-from canhgac.engine.service_probes.base import ProbeFailure
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.udp_probes import UdpPorts
 
 LIMITS = NetworkLimits(connect_timeout=0.5, read_timeout=0.3, max_reply_bytes=32768)
 OPTS = ProbeOptions(LIMITS)

@@ -14,8 +14,8 @@ import pytest
 from test_service_probes_responders import Handler, random_address, serve
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
-from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.mssql import mssql_empty_sa
 from canhgac.lab.tds_server import LOGIN7, PRELOGIN, MssqlResponder, prelogin_answer, read_message
 

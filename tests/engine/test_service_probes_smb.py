@@ -10,7 +10,8 @@ import struct
 from test_service_probes_responders import serve
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
+from canhgac.engine.facts.services import Access, Service
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.smb import smb1_negotiate, smb2_negotiate
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0)

@@ -11,9 +11,8 @@ import time
 from test_service_probes_responders import random_address, serve
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
-from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
-from canhgac.engine.service_probes.facts import SmbInfo
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, SmbInfo
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.smb_shares import anonymous_shares
 from canhgac.lab.smb_responder import SmbResponder
 from canhgac.lab.smb_server import LabSmbServer

@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from test_service_probes_responders import serve
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import ProbeOptions, Service, identify
+from canhgac.engine.facts.services import Service
 from canhgac.engine.service_probes.base import Conn
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.ssh import parse_identification
 from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, string
 from canhgac.lab.ssh_server import _kexinit as server_kexinit

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from test_service_probes_responders import random_address
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes import ProbeOptions, Service, identify
+from canhgac.engine.facts.services import Service
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.lab.pki import LabCA, server_context
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=0.5, max_reply_bytes=65536)

@@ -11,13 +11,18 @@ import pytest
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import mail_smtp as m
 from canhgac.engine.checks.tlsa_match import tlsa_matches
-from canhgac.engine.collectors.host_addresses import HostAddresses
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.smtp import SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, HostAddresses, Lookup
+from canhgac.engine.facts.smtp import (
+    Reply,
+    SmtpFacts,
+    SmtpSession,
+    StartTlsResult,
+    StopReason,
+    TlsaFacts,
+    TlsaRecord,
+)
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.smtp_client import Reply, SmtpSession, StopReason
 
 CATALOG = load_catalog()
 PARAMS = CheckParams()

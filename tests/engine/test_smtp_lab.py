@@ -17,11 +17,11 @@ from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
 from canhgac.engine.checks import mail_smtp as m
-from canhgac.engine.collectors.smtp import SmtpFacts, SmtpPorts, probe_host
+from canhgac.engine.collectors.smtp import SmtpPorts, probe_host
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
+from canhgac.engine.facts.smtp import SmtpFacts, StopReason
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.smtp_client import StopReason
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.pki import LabCA

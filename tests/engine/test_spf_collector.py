@@ -15,10 +15,12 @@ import pytest
 
 from canhgac.engine.checks import mail_spf
 from canhgac.engine.collectors import spf as spf_collector
-from canhgac.engine.collectors.spf import MAX_RECORDS, SpfFacts, Stop, collect_spf
+from canhgac.engine.collectors.errors import CollectError
+from canhgac.engine.collectors.spf import MAX_RECORDS, collect_spf
 from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
-from canhgac.engine.facts import CollectError
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.spf import SpfFacts, Stop
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Status

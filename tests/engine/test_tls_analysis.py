@@ -15,18 +15,18 @@ from cryptography.hazmat.primitives.asymmetric import dh
 from test_tls_support import Behaviour, TlsTestServer, context
 
 from canhgac.engine.checks import mail_tls as checks
-from canhgac.engine.collectors.mail_tls import MailTlsFacts
-from canhgac.engine.params import CheckParams
-from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.tls import (
+from canhgac.engine.facts.tls import (
     CipherFamily,
+    MailTlsFacts,
     StartTls,
     TlsFacts,
     TlsFailure,
     TlsProtocol,
     TrustVerdict,
-    analyze_tls,
 )
+from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Status
+from canhgac.engine.tls.analysis import analyze_tls
 from canhgac.engine.tls.legacy import NASSL_ERROR
 from canhgac.lab.pki import LabCA, server_context
 

@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from canhgac.engine.tls.certificate import CertificateFacts, name_matches, parse_certificate
+from canhgac.engine.facts.certificate import CertificateFacts, name_matches, parse_certificate
 from canhgac.lab.pki import LabCA
 
 CA = LabCA()

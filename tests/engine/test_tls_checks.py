@@ -9,18 +9,18 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import mail_tls as m
-from canhgac.engine.collectors.mail_tls import MailTlsFacts
-from canhgac.engine.params import CheckParams
-from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.tls import (
-    CertificateFacts,
+from canhgac.engine.facts.certificate import CertificateFacts
+from canhgac.engine.facts.tls import (
     CipherFamily,
+    MailTlsFacts,
     StartTls,
     TlsFacts,
     TlsFailure,
     TlsProtocol,
     TrustVerdict,
 )
+from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Outcome, Status
 
 CATALOG = load_catalog()
 PARAMS = CheckParams()

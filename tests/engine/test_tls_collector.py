@@ -9,9 +9,10 @@ from test_tls_support import FAST, Behaviour, TlsTestServer, loopback
 
 from canhgac.engine.checks import mail_tls
 from canhgac.engine.collectors import mail_tls as collector
-from canhgac.engine.collectors.mail_tls import MailTlsFacts, collect_mail_tls
+from canhgac.engine.collectors.mail_tls import collect_mail_tls
 from canhgac.engine.context import CollectContext, TargetOptions
 from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.tls import MailTlsFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Status

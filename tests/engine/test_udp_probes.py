@@ -24,12 +24,13 @@ import dns.rrset
 import pytest
 from loopback_support import needs_ipv6_loopback, network_context, random_loopback
 
-from canhgac.engine import udp_probes as u
 from canhgac.engine.context import CollectContext, NetworkLimits
-from canhgac.engine.udp_probes.dns_recursion import _dns_reply
-from canhgac.engine.udp_probes.memcached import _memcached_parts
-from canhgac.engine.udp_probes.ntp import NTP_EPOCH_OFFSET, _ntp_reply
-from canhgac.engine.udp_probes.snmp import _parse_snmp, snmp_get_request
+from canhgac.engine.facts.udp import UdpOutcome, UdpPorts
+from canhgac.engine.udp_probes.dns_recursion import _dns_reply, probe_dns_recursion
+from canhgac.engine.udp_probes.memcached import _memcached_parts, probe_memcached_udp
+from canhgac.engine.udp_probes.ntp import NTP_EPOCH_OFFSET, _ntp_reply, probe_ntp
+from canhgac.engine.udp_probes.services import probe_udp_services
+from canhgac.engine.udp_probes.snmp import _parse_snmp, probe_snmp, snmp_get_request
 
 READ_TIMEOUT = 0.5
 Answer = Callable[[bytes], list[bytes]]
@@ -143,8 +144,8 @@ async def test_snmp_agent_answering_public() -> None:
     address = random_address()
     descr = b"RouterOS CCR1036-8G-2S+ " + b"x" * 150  # long enough for a long-form BER length
     async with responder(address, snmp_agent(b"public", descr)) as (port, agent):
-        fact = await u.probe_snmp(context(address), address, port)
-    assert fact.outcome is u.UdpOutcome.ANSWERED and fact.community_accepted
+        fact = await probe_snmp(context(address), address, port)
+    assert fact.outcome is UdpOutcome.ANSWERED and fact.community_accepted
     assert fact.error_status == 0 and fact.sys_descr.startswith("RouterOS CCR1036")
     assert len(agent.requests) == 1 and "sysDescr: RouterOS" in fact.summary
 
@@ -152,7 +153,7 @@ async def test_snmp_agent_answering_public() -> None:
 async def test_snmp_agent_without_the_object_still_accepts_the_community() -> None:
     address = random_address()
     async with responder(address, snmp_agent(b"public", None)) as (port, _):
-        fact = await u.probe_snmp(context(address), address, port)
+        fact = await probe_snmp(context(address), address, port)
     assert fact.community_accepted and fact.sys_descr == ""
 
 
@@ -160,8 +161,8 @@ async def test_snmp_agent_with_another_community_stays_silent() -> None:
     address = random_address()
     async with responder(address, snmp_agent(b"s3cr3t-community", b"never")) as (port, agent):
         started = time.monotonic()
-        fact = await u.probe_snmp(context(address), address, port)
-    assert fact.outcome is u.UdpOutcome.NO_ANSWER and not fact.community_accepted
+        fact = await probe_snmp(context(address), address, port)
+    assert fact.outcome is UdpOutcome.NO_ANSWER and not fact.community_accepted
     assert READ_TIMEOUT * 0.9 <= time.monotonic() - started < READ_TIMEOUT + 0.5
     assert len(agent.requests) == 1
 
@@ -170,8 +171,8 @@ async def test_closed_udp_port_is_unreachable_at_once() -> None:
     address = random_address()
     port = free_udp_port(address)
     started = time.monotonic()
-    fact = await u.probe_snmp(context(address), address, port)
-    assert fact.outcome is u.UdpOutcome.UNREACHABLE
+    fact = await probe_snmp(context(address), address, port)
+    assert fact.outcome is UdpOutcome.UNREACHABLE
     assert time.monotonic() - started < READ_TIMEOUT
 
 
@@ -193,7 +194,7 @@ def ntp_server(stratum: int = 2, echo_origin: bool = True) -> Answer:
 async def test_ntp_server_answers_a_client_request() -> None:
     address = random_address()
     async with responder(address, ntp_server()) as (port, server):
-        fact = await u.probe_ntp(context(address), address, port)
+        fact = await probe_ntp(context(address), address, port)
     assert fact.answered and fact.version == 4 and fact.stratum == 2 and fact.leap == 0
     assert fact.reference_id == "192.0.2.1"
     assert fact.server_time is not None and abs(fact.server_time - time.time()) < 5
@@ -203,8 +204,8 @@ async def test_ntp_server_answers_a_client_request() -> None:
 async def test_ntp_reply_that_does_not_echo_our_timestamp_is_malformed() -> None:
     address = random_address()
     async with responder(address, ntp_server(echo_origin=False)) as (port, _):
-        fact = await u.probe_ntp(context(address), address, port)
-    assert fact.outcome is u.UdpOutcome.MALFORMED and not fact.answered
+        fact = await probe_ntp(context(address), address, port)
+    assert fact.outcome is UdpOutcome.MALFORMED and not fact.answered
 
 
 # --- memcached ----------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def memcached(same_id: bool = True) -> Answer:
 async def test_memcached_stats_over_udp_are_reassembled() -> None:
     address = random_address()
     async with responder(address, memcached()) as (port, _):
-        fact = await u.probe_memcached_udp(context(address), address, port)
+        fact = await probe_memcached_udp(context(address), address, port)
     assert fact.answered and fact.version == "1.6.21" and fact.stats["pid"] == "4242"
     assert len(fact.stats) == 44
     assert fact.bytes_sent == 15 and fact.amplification > 100
@@ -250,8 +251,8 @@ async def test_memcached_stats_over_udp_are_reassembled() -> None:
 async def test_memcached_reply_to_another_request_is_malformed() -> None:
     address = random_address()
     async with responder(address, memcached(same_id=False)) as (port, _):
-        fact = await u.probe_memcached_udp(context(address), address, port)
-    assert fact.outcome is u.UdpOutcome.MALFORMED and fact.stats == {}
+        fact = await probe_memcached_udp(context(address), address, port)
+    assert fact.outcome is UdpOutcome.MALFORMED and fact.stats == {}
 
 
 # --- DNS recursion ------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def dns_server(kind: str) -> Answer:
 async def test_dns_recursion(kind: str, expected: bool | None, rcode: str) -> None:
     address = random_address()
     async with responder(address, dns_server(kind)) as (port, _):
-        fact = await u.probe_dns_recursion(context(address), address, port)
+        fact = await probe_dns_recursion(context(address), address, port)
     assert fact.answered and fact.rcode == rcode
     assert fact.open_recursion is expected
     if kind == "recursive":
@@ -308,8 +309,8 @@ async def test_flood_of_garbage_is_bounded() -> None:
     address = random_address()
     async with responder(address, lambda data: [os.urandom(1200) for _ in range(200)]) as (port, _):
         started = time.monotonic()
-        fact = await u.probe_dns_recursion(context(address, max_reply_bytes=20_000), address, port)
-    assert fact.outcome is u.UdpOutcome.MALFORMED and fact.open_recursion is None
+        fact = await probe_dns_recursion(context(address, max_reply_bytes=20_000), address, port)
+    assert fact.outcome is UdpOutcome.MALFORMED and fact.open_recursion is None
     assert "size bound" in fact.detail
     assert time.monotonic() - started < READ_TIMEOUT
 
@@ -318,11 +319,11 @@ async def test_silent_server_gives_no_answer_within_the_read_timeout() -> None:
     address = random_address()
     async with responder(address, lambda data: []) as (port, server):
         started = time.monotonic()
-        facts = await u.probe_udp_services(context(address), address, u.UdpPorts(port, port, port, port))
+        facts = await probe_udp_services(context(address), address, UdpPorts(port, port, port, port))
     assert time.monotonic() - started < READ_TIMEOUT + 0.5
     assert len(server.requests) == 4
     for fact in (facts.dns, facts.ntp, facts.snmp, facts.memcached):
-        assert fact.outcome is u.UdpOutcome.NO_ANSWER and fact.summary == "no_answer"
+        assert fact.outcome is UdpOutcome.NO_ANSWER and fact.summary == "no_answer"
 
 
 async def test_out_of_scope_addresses_get_no_datagram(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -341,9 +342,9 @@ async def test_out_of_scope_addresses_get_no_datagram(monkeypatch: pytest.Monkey
     monkeypatch.setattr(socket.socket, "sendto", spy_sendto)
     ctx = context(random_address())
     for address in (random_address(), "192.0.2.53", "::1"):
-        facts = await u.probe_udp_services(ctx, address)
+        facts = await probe_udp_services(ctx, address)
         for fact in (facts.dns, facts.ntp, facts.snmp, facts.memcached):
-            assert fact.outcome is u.UdpOutcome.OUT_OF_SCOPE and "outside the declared scope" in fact.detail
+            assert fact.outcome is UdpOutcome.OUT_OF_SCOPE and "outside the declared scope" in fact.detail
     assert contacted == []
 
 
@@ -355,8 +356,8 @@ async def test_all_four_services_on_one_address() -> None:
         responder(address, snmp_agent(b"public", b"Linux printer")) as (snmp_port, _),
         responder(address, memcached()) as (mc_port, _),
     ):
-        facts = await u.probe_udp_services(
-            context(address), address, u.UdpPorts(dns_port, ntp_port, snmp_port, mc_port)
+        facts = await probe_udp_services(
+            context(address), address, UdpPorts(dns_port, ntp_port, snmp_port, mc_port)
         )
     assert facts.dns.open_recursion is True
     assert facts.ntp.stratum == 3
@@ -381,5 +382,5 @@ def test_parsers_are_total_on_random_bytes() -> None:
 async def test_ipv6_loopback() -> None:
     ctx = network_context("::1/128", net=NetworkLimits(read_timeout=READ_TIMEOUT))
     async with responder("::1", dns_server("refused")) as (port, _):
-        fact = await u.probe_dns_recursion(ctx, "::1", port)
+        fact = await probe_dns_recursion(ctx, "::1", port)
     assert fact.answered and fact.open_recursion is False and fact.summary == "REFUSED [no RA] 0 answer(s)"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.web_components import components_vulnerable
-from canhgac.engine.collectors.web_components import ComponentVuln, WebComponentFacts, match_components
+from canhgac.engine.collectors.web_components import match_components
+from canhgac.engine.facts.web import FetchError
+from canhgac.engine.facts.web_components import ComponentVuln, WebComponentFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.vulns import open_scan_index
 from canhgac.engine.vulns.identify import Component, Confidence
-from canhgac.engine.web import FetchError
 
 CATALOG = load_catalog()
 URL = "https://portal.agency.gov.test/"

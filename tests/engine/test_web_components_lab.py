@@ -12,8 +12,9 @@ from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
 from canhgac.engine.checks.web_components import components_vulnerable
-from canhgac.engine.collectors.web_components import WebComponentFacts, collect_web_components
+from canhgac.engine.collectors.web_components import collect_web_components
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.facts.web_components import WebComponentFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.targets import Target, TargetKind

@@ -6,11 +6,12 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_exposure as checks
-from canhgac.engine.collectors.web_exposure import NOT_TRIED, ProbeResult, WebExposureFacts, judge, resembles
-from canhgac.engine.collectors.web_hygiene import PageParse
+from canhgac.engine.collectors.web_exposure import judge
+from canhgac.engine.facts.web import FetchError, WebResponse
+from canhgac.engine.facts.web_exposure import NOT_TRIED, ProbeResult, WebExposureFacts, resembles
+from canhgac.engine.facts.web_page import PageParse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.web import FetchError, WebResponse
 from canhgac.engine.web.signatures import ProbeKind, ProbeSpec, Sample, git_head
 
 CATALOG = load_catalog()

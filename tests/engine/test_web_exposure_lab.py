@@ -12,12 +12,13 @@ from pathlib import Path
 from test_web_fetch_support import FAST, HOST, RawHttpServer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.checks import web_exposure as checks
-from canhgac.engine.collectors.web_exposure import WebExposureFacts, collect_web_exposure
+from canhgac.engine.collectors.web_exposure import collect_web_exposure
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web_exposure import WebExposureFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web import WebClient
+from canhgac.engine.web.fetch import WebClient
 from canhgac.engine.web.signatures import Cms
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.pki import LabCA

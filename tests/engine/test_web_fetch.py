@@ -10,8 +10,9 @@ from pathlib import Path
 from test_web_fetch_support import FAST, HOST, RawHttpServer, answer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.facts.web import FetchError
 from canhgac.engine.scope import Scope
-from canhgac.engine.web import FetchError, WebClient
+from canhgac.engine.web.fetch import WebClient
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.pki import LabCA
 

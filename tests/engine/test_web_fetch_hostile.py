@@ -8,7 +8,8 @@ import time
 from test_web_fetch_support import HOST, RawHttpServer, answer, context, lab_dns, path_of
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.web import FetchError, WebClient
+from canhgac.engine.facts.web import FetchError
+from canhgac.engine.web.fetch import WebClient
 
 NET = NetworkLimits(connect_timeout=1.0, read_timeout=0.5, http_min_interval=0.0, http_max_body_bytes=300_000,
                     http_max_redirects=4)

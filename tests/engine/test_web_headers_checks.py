@@ -6,10 +6,9 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_headers as w
-from canhgac.engine.collectors.web_headers import CORS_PROBE_ORIGIN, WebHeaderFacts
+from canhgac.engine.facts.web import CORS_PROBE_ORIGIN, FetchError, WebHeaderFacts, WebResponse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import Outcome, Status
-from canhgac.engine.web import FetchError, WebResponse
 
 CATALOG = load_catalog()
 PASS, FAIL = Status.PASS, Status.FAIL

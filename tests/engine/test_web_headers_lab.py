@@ -10,8 +10,9 @@ from test_web_fetch_support import FAST, HOST, RawHttpServer, answer, context, l
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_headers as checks
 from canhgac.engine.collectors import web_headers as collector
-from canhgac.engine.collectors.web_headers import CORS_PROBE_ORIGIN, TRACE_MARKER_HEADER, collect_web_headers
+from canhgac.engine.collectors.web_headers import TRACE_MARKER_HEADER, collect_web_headers
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web import CORS_PROBE_ORIGIN
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import Status

@@ -9,7 +9,9 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_hygiene as checks
-from canhgac.engine.collectors.web_hygiene import (
+from canhgac.engine.context import DEFAULT_DEFACEMENT_KEYWORDS
+from canhgac.engine.facts.web import FetchError
+from canhgac.engine.facts.web_page import (
     PageParse,
     SecurityTxt,
     Subresource,
@@ -17,10 +19,8 @@ from canhgac.engine.collectors.web_hygiene import (
     parse_page,
     parse_security_txt,
 )
-from canhgac.engine.context import DEFAULT_DEFACEMENT_KEYWORDS
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.web import FetchError
 
 CATALOG = load_catalog()
 P = CheckParams()

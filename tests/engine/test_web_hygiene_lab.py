@@ -11,7 +11,8 @@ from pathlib import Path
 from test_web_fetch_support import HOST, RawHttpServer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.checks import web_hygiene as checks
-from canhgac.engine.collectors.web_hygiene import WebHygieneFacts, collect_web_hygiene
+from canhgac.engine.collectors.web_hygiene import collect_web_hygiene
+from canhgac.engine.facts.web_page import WebHygieneFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import Outcome, Status
 from canhgac.engine.targets import Target, TargetKind

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_transport as t
-from canhgac.engine.collectors.web_transport import WebTransportFacts, http_twin
-from canhgac.engine.collectors.zone import CaaFacts, CaaLookup
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.tls import StartTls, TlsFacts, TlsFailure
+from canhgac.engine.facts.web import FetchError, WebResponse, WebTransportFacts
+from canhgac.engine.facts.zone import CaaFacts, CaaLookup
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
-from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure
-from canhgac.engine.web import FetchError, WebResponse
+from canhgac.engine.web.urls import http_twin
 
 CATALOG = load_catalog()
 HOST = "portal.agency.gov.test"

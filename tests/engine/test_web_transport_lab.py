@@ -13,8 +13,9 @@ from test_web_fetch_support import FAST, HOST, context, loopback, zone
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_transport as checks
 from canhgac.engine.collectors import web_transport as collector
-from canhgac.engine.collectors.web_transport import WebTransportFacts, collect_web_transport
+from canhgac.engine.collectors.web_transport import collect_web_transport
 from canhgac.engine.context import TargetOptions
+from canhgac.engine.facts.web import WebTransportFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import Status

@@ -8,10 +8,9 @@ import pytest
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.checks.mail_webmail import webmail_https
-from canhgac.engine.collectors.webmail import WebmailFacts
+from canhgac.engine.facts.web import FetchError, WebmailFacts, WebResponse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
-from canhgac.engine.web import FetchError, WebResponse
 
 CATALOG = load_catalog()
 URL = "https://webmail.agency.gov.test/"

@@ -14,8 +14,9 @@ from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
 from canhgac.engine.checks.mail_webmail import webmail_https
-from canhgac.engine.collectors.webmail import WebmailFacts, collect_webmail
+from canhgac.engine.collectors.webmail import collect_webmail
 from canhgac.engine.context import NetworkLimits, TargetOptions
+from canhgac.engine.facts.web import WebmailFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.targets import Target, TargetKind

@@ -14,7 +14,8 @@ import dns.message
 import dns.rcode
 import pytest
 
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab.dns_server import Fault, LabDnsCluster, LabDnsServer, ServerSpec
 
 NAME = "example.gov.test"

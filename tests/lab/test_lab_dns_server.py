@@ -16,7 +16,8 @@ import dns.xfr
 import dns.zone
 import pytest
 
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab.dns_server import LabDnsServer
 
 

@@ -21,7 +21,8 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab import Lab, start_lab
 from canhgac.lab.province import EXPECTED_FINDINGS, build_province
 from canhgac.lab.runtime import LabAddressInUseError

@@ -12,7 +12,8 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
-from canhgac.engine.dns import DnsClient, DnsStatus, ServerAddress
+from canhgac.engine.dns import DnsClient, ServerAddress
+from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab import start_lab
 from canhgac.lab.dns_server import LabDnsCluster, LabDnsServer, ServerSpec
 from canhgac.lab.province import Records, build_province, keep_baseline, render_zone

@@ -11,7 +11,6 @@ import functools
 import ipaddress
 import secrets
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
 import dns.asyncquery
 import dns.exception
@@ -25,38 +24,8 @@ import dns.rdatatype
 import dns.rrset
 
 from canhgac.engine.dns_transport import Question, Reply, UdpPool, query_message
-from canhgac.engine.results import ErrorReason
+from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
 from canhgac.i18n import gettext
-
-
-class DnsStatus(StrEnum):
-    OK = "ok"
-    NXDOMAIN = "nxdomain"
-    NODATA = "nodata"
-    SERVFAIL = "servfail"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    MALFORMED = "malformed"
-
-    @property
-    def is_failure(self) -> bool:
-        """True when nothing can be concluded about the name (not even that it is absent)."""
-        return self in (
-            DnsStatus.SERVFAIL,
-            DnsStatus.REFUSED,
-            DnsStatus.TIMEOUT,
-            DnsStatus.MALFORMED,
-        )
-
-    @property
-    def error_reason(self) -> ErrorReason:
-        """The result error reason for a failed lookup."""
-        return {
-            DnsStatus.SERVFAIL: ErrorReason.DNS_SERVFAIL,
-            DnsStatus.REFUSED: ErrorReason.DNS_REFUSED,
-            DnsStatus.TIMEOUT: ErrorReason.TIMEOUT,
-            DnsStatus.MALFORMED: ErrorReason.DNS_MALFORMED,
-        }.get(self, ErrorReason.INTERNAL)
 
 
 class ResolverError(ValueError):
@@ -103,43 +72,11 @@ class ServerAddress:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-@dataclass(frozen=True)
-class DnsAnswer:
-    """The outcome of one question."""
-
-    name: str
-    rdtype: str
-    status: DnsStatus
-    rdata: tuple[dns.rdata.Rdata, ...] = ()
-    ttl: int = 0
-    cnames: tuple[str, ...] = ()  # CNAME chain followed from ``name``, in order
-    authenticated: bool = False  # AD flag from a validating resolver
-    authoritative: bool = False  # AA flag (meaningful for direct server queries)
-    signatures: tuple[dns.rdata.Rdata, ...] = ()  # RRSIGs covering the answer, when asked
-    server: str = ""
-    used_tcp: bool = False
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is DnsStatus.OK
-
-    @property
-    def records(self) -> tuple[str, ...]:
-        return tuple(r.to_text() for r in self.rdata)
-
-    def txt_strings(self) -> tuple[str, ...]:
-        """TXT/SPF records with their character-strings joined (RFC 7208 3.3).
-
-        Bytes that are not UTF-8 are replaced rather than raising.
-        """
-        out = []
-        for r in self.rdata:
-            strings = getattr(r, "strings", None)
-            if strings is None:
-                continue
-            out.append(b"".join(strings).decode("utf-8", errors="replace"))
-        return tuple(out)
+def _bad_server(text: str) -> str:
+    return gettext(
+        "'{value}' is not a server address; give an IP address with an optional port, "
+        "like 127.0.0.1, 127.0.0.1:5353 or [::1]:53 (not a name)"
+    ).format(value=text)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -289,13 +226,6 @@ class DnsClient:
                     base, status=DnsStatus.MALFORMED, detail=f"{type(exc).__name__}: {exc}"
                 )
         return _interpret(response, question.name, question.rdtype, True, base)
-
-
-def _bad_server(text: str) -> str:
-    return gettext(
-        "'{value}' is not a server address; give an IP address with an optional port, "
-        "like 127.0.0.1, 127.0.0.1:5353 or [::1]:53 (not a name)"
-    ).format(value=text)
 
 
 def _failed_rcode(rcode: dns.rcode.Rcode, base: DnsAnswer) -> DnsAnswer | None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
-from canhgac.engine.facts import CollectError
 from canhgac.engine.registry import CheckSpec, Registry
 from canhgac.engine.results import CheckResult, ErrorReason, Outcome, Status, errored
 from canhgac.engine.scope import OutOfScopeError

@@ -14,30 +14,15 @@ import asyncio
 import re
 import ssl
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.facts.smtp import MAX_REPLY_TEXT_CHARS, Reply, SmtpSession, StopReason
 
 MAX_TRANSCRIPT_LINES = 80
 MAX_TRANSCRIPT_CHARS = 200
-MAX_REPLY_TEXT_CHARS = 512
 _REPLY_LINE = re.compile(r"^([2-5]\d\d)(?:([ -])(.*))?$", re.DOTALL)
 _FORBIDDEN_VERBS = frozenset({"DATA", "BDAT"})
-
-
-class StopReason(StrEnum):
-    """Why an SMTP exchange ended before the probe was done."""
-
-    REFUSED = "refused"  # the TCP connection was refused or reset while connecting
-    CONNECT_TIMEOUT = "connect_timeout"
-    TIMEOUT = "timeout"  # no complete reply within read_timeout
-    DEADLINE = "deadline"  # the whole exchange overran its budget
-    CLOSED = "closed"  # the server closed the connection
-    LINE_TOO_LONG = "line_too_long"  # no CRLF within max_line_bytes
-    REPLY_TOO_LARGE = "reply_too_large"  # a multi-line reply over max_reply_bytes
-    GARBAGE = "garbage"  # something that is not an SMTP reply
-    TLS_FAILED = "tls_failed"  # the implicit-TLS handshake (port 465) failed
 
 
 class SmtpProbeError(Exception):
@@ -47,31 +32,6 @@ class SmtpProbeError(Exception):
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One SMTP reply: its code and the text of each line (after ``NNN-``/``NNN ``)."""
-
-    code: int
-    lines: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return " / ".join(self.lines)[:MAX_REPLY_TEXT_CHARS]
-
-    @property
-    def positive(self) -> bool:
-        return 200 <= self.code < 400
-
-    def ehlo_keywords(self) -> dict[str, str]:
-        """EHLO extensions (RFC 5321 4.1.1.1): keyword (upper case) -> parameters."""
-        out: dict[str, str] = {}
-        for line in self.lines[1:]:
-            keyword, _, params = line.strip().partition(" ")
-            if keyword:
-                out[keyword.upper()] = params.strip()
-        return out
 
 
 @dataclass
@@ -241,36 +201,6 @@ class SessionPlan:
     implicit_tls: bool = False
     vrfy_unknown: str = ""  # a random local part; empty: no VRFY/EXPN at all
     relay: RelayProbe | None = None  # None: no MAIL FROM is ever sent
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSession:
-    """What one SMTP server (address:port) answered, step by step, and where it stopped."""
-
-    address: str
-    port: int
-    implicit_tls: bool
-    greeting: Reply | None = None
-    hello: Reply | None = None  # the EHLO reply, or the HELO reply when EHLO was refused
-    esmtp: bool = False
-    extensions: tuple[tuple[str, str], ...] = ()
-    vrfy_known: Reply | None = None  # VRFY postmaster
-    vrfy_unknown: Reply | None = None  # VRFY <random local part>
-    expn_known: Reply | None = None  # EXPN postmaster
-    relay_probed: bool = False
-    relay_mail: Reply | None = None
-    relay_rcpt: Reply | None = None
-    relay_reset: Reply | None = None
-    stop: StopReason | None = None
-    stop_detail: str = ""
-    transcript: tuple[str, ...] = ()
-
-    @property
-    def greeted(self) -> bool:
-        return self.greeting is not None and self.greeting.code == 220
-
-    def extension(self, keyword: str) -> str | None:
-        return next((params for k, params in self.extensions if k == keyword), None)
 
 
 class _Draft:

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes.base import Conn, ProbeError
+from canhgac.engine.facts.services import ProbeError
+from canhgac.engine.service_probes.base import Conn
 from canhgac.engine.service_probes.ssh_wire import Reader, Transport, derive, mpint, name_list, string
 from canhgac.lab.responder_base import TcpResponder
 

@@ -18,7 +18,7 @@ import dns.rdataset
 import dns.rrset
 
 from canhgac.engine.checks.lookups import caa_evidence, judge_caa
-from canhgac.engine.collectors.zone import AxfrState, ProbeState, ServerProbe, ZoneFacts
+from canhgac.engine.facts.zone import AxfrState, ProbeState, ServerProbe, ZoneFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from canhgac.engine.collectors.mail_domain import Lookup
-from canhgac.engine.collectors.zone import CaaFacts
+from canhgac.engine.facts.dns import Lookup
+from canhgac.engine.facts.zone import CaaFacts
 from canhgac.engine.results import Outcome, errored, failed, passed
 
 _ISSUE_TAGS = ("issue", "issuewild")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from canhgac.engine.checks.mail_mx import confirm_failure, null_mx_guard
-from canhgac.engine.collectors.mail_domain import DkimFacts, MxFacts
+from canhgac.engine.facts.mail_domain import DkimFacts, MxFacts
 from canhgac.engine.mailauth.dkim import DkimKey
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check

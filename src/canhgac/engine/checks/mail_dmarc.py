@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from canhgac.engine.checks.lookups import lookup_error
-from canhgac.engine.collectors.mail_domain import DmarcDiscovery, DmarcFacts, Lookup
+from canhgac.engine.facts.dns import Lookup
+from canhgac.engine.facts.mail_domain import DmarcDiscovery, DmarcFacts
 from canhgac.engine.mailauth.dmarc import POLICIES, DmarcRecord
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from canhgac.engine.checks.lookups import lookup_error
-from canhgac.engine.collectors.dnsbl import DnsblFacts, ZoneVerdict
+from canhgac.engine.facts.dnsbl import DnsblFacts, ZoneVerdict
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed

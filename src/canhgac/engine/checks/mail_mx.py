@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from canhgac.engine.checks.lookups import lookup_error
-from canhgac.engine.collectors.mail_domain import MxFacts, MxHost
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.mail_domain import MxFacts, MxHost
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import (

@@ -22,12 +22,19 @@ from canhgac.engine.checks.smtp_endpoints import (
     stopped,
 )
 from canhgac.engine.checks.tlsa_match import tlsa_matches, usable_for_smtp
-from canhgac.engine.collectors.smtp import RdnsFacts, SmtpFacts, StartTlsResult, TlsaFacts, TlsaRecord
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.smtp import (
+    RdnsFacts,
+    SmtpFacts,
+    SmtpSession,
+    StartTlsResult,
+    StopReason,
+    TlsaFacts,
+    TlsaRecord,
+)
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, failed, not_applicable
-from canhgac.engine.smtp_client import SmtpSession, StopReason
 from canhgac.engine.targets import TargetKind
 
 MAIL_HOST = TargetKind.MAIL_HOST

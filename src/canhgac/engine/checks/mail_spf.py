@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from canhgac.engine.collectors.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
 from canhgac.engine.mailauth.spf import DNS_TERMS, Mechanism, Qualifier, Term
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check

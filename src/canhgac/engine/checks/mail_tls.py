@@ -9,7 +9,7 @@ mailbox checks speak about missing STARTTLS).
 
 from __future__ import annotations
 
-from canhgac.engine.collectors.mail_tls import MailTlsFacts
+from canhgac.engine.facts.tls import MailTlsFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import Outcome, not_applicable

@@ -13,16 +13,16 @@ from typing import Any, Protocol, TypeVar
 
 from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.checks.mail_mx import confirm_failure, null_mx_guard
-from canhgac.engine.collectors.mail_domain import Lookup, MtaStsFacts, MxFacts, TlsRptFacts, has_address
-from canhgac.engine.collectors.mta_sts_policy import MtaStsPolicyFacts
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup, has_address
+from canhgac.engine.facts.mail_domain import MtaStsFacts, MxFacts, TlsRptFacts
+from canhgac.engine.facts.mta_sts import MtaStsPolicyFacts
+from canhgac.engine.facts.web import REDIRECT_STATUSES, FetchError
 from canhgac.engine.mailauth.dkim import Problem
 from canhgac.engine.mailauth.mtasts import parse_mta_sts, parse_tlsrpt
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web import REDIRECT_STATUSES, FetchError
 
 
 class _Parsed(Protocol):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from canhgac.engine.collectors.webmail import WebmailFacts
+from canhgac.engine.facts.web import FetchError, WebmailFacts, WebResponse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web import FetchError, WebResponse
 
 # OpenSSL X509 verify codes: 9 not yet valid, 10 expired, 62 host name mismatch; any other
 # certificate failure (self-signed, unknown issuer, broken chain) is "untrusted"

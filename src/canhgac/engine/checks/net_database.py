@@ -17,11 +17,10 @@ from canhgac.engine.checks.net_services import (
     precheck,
     unidentified,
 )
-from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.facts.services import Access, HostServiceFacts, Service
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
-from canhgac.engine.service_probes import Access, Service
 
 DATABASE_ORDER = (
     Service.MYSQL,

@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from canhgac.engine.checks.net_services import HOST
-from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.facts.services import HostServiceFacts, ServiceReading
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import Outcome, failed, not_applicable, passed
-from canhgac.engine.service_probes import ServiceReading
 
 
 def _listening(reading: ServiceReading) -> dict[str, Any]:

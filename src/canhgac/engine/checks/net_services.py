@@ -11,15 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.facts.services import (
+    USUAL,
+    Access,
+    HostServiceFacts,
+    ProbeFailure,
+    Service,
+    ServiceReading,
+)
+from canhgac.engine.facts.udp import UdpFact, UdpOutcome
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
-from canhgac.engine.service_probes import Access, Service, ServiceReading
-from canhgac.engine.service_probes.base import ProbeFailure
-from canhgac.engine.service_probes.identify import USUAL
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.udp_probes import UdpFact, UdpOutcome
 
 HOST = TargetKind.HOST
 _TIMEOUTS = frozenset({ProbeFailure.TIMEOUT, ProbeFailure.DEADLINE, ProbeFailure.CONNECT_TIMEOUT})

@@ -13,11 +13,10 @@ import re
 from typing import Any
 
 from canhgac.engine.checks.net_services import HOST, judge_per_port
-from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.facts.services import HostServiceFacts, Service, ServiceReading
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import Outcome, failed
-from canhgac.engine.service_probes import Service, ServiceReading
 from canhgac.engine.vulns.version import VersionError, parse_version
 
 DEFAULT_MIN_OPENSSH = "9.8"

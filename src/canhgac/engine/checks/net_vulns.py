@@ -5,7 +5,7 @@ Redis INFO, HTTP Server headers...) matched against the offline vulnerability da
 from __future__ import annotations
 
 from canhgac.engine.checks.net_services import HOST, evidence, precheck
-from canhgac.engine.collectors.services import HostServiceFacts, ServiceVuln
+from canhgac.engine.facts.services import HostServiceFacts, ServiceVuln
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed

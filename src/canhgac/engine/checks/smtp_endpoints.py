@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from canhgac.engine.checks.lookups import lookup_error
-from canhgac.engine.collectors.host_addresses import HostAddresses
-from canhgac.engine.collectors.smtp import SmtpFacts
+from canhgac.engine.facts.dns import HostAddresses
+from canhgac.engine.facts.smtp import SmtpFacts, SmtpSession, StopReason
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
-from canhgac.engine.smtp_client import SmtpSession, StopReason
 
 
 @dataclass(frozen=True, slots=True)

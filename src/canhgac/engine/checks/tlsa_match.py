@@ -7,7 +7,7 @@ import hashlib
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from canhgac.engine.collectors.smtp import TlsaRecord
+from canhgac.engine.facts.smtp import TlsaRecord
 
 
 def usable_for_smtp(record: TlsaRecord) -> bool:

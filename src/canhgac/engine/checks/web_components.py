@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from canhgac.engine.collectors.web_components import ComponentVuln, WebComponentFacts
+from canhgac.engine.facts.web_components import ComponentVuln, WebComponentFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, passed

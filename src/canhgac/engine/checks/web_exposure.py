@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canhgac.engine.collectors.web_exposure import NOT_TRIED, ProbeResult, WebExposureFacts
+from canhgac.engine.facts.web import FetchError
+from canhgac.engine.facts.web_exposure import NOT_TRIED, ProbeResult, WebExposureFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web import FetchError
 from canhgac.engine.web.signatures import ProbeKind, Sample
 
 # Headers that name software; a version number in them tells an attacker which CVEs to try.

@@ -11,12 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from canhgac.engine.collectors.web_headers import CORS_PROBE_ORIGIN, WebHeaderFacts
+from canhgac.engine.facts.web import CORS_PROBE_ORIGIN, FetchError, WebHeaderFacts, WebResponse
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
-from canhgac.engine.web import FetchError, WebResponse
 
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from canhgac.engine.collectors.web_hygiene import SecurityTxt, Subresource, WebHygieneFacts
+from canhgac.engine.facts.web_page import SecurityTxt, Subresource, WebHygieneFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed

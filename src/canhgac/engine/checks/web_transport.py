@@ -11,16 +11,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import httpx
-
 from canhgac.engine.checks.lookups import caa_evidence, judge_caa
-from canhgac.engine.collectors.web_transport import WebTransportFacts
+from canhgac.engine.facts.web import FetchError, WebResponse, WebTransportFacts, parse_url
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
 from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
 from canhgac.engine.tls import judge as j
-from canhgac.engine.web import FetchError, WebResponse
 
 HSTS_MIN_MAX_AGE = 15_552_000  # 180 days: the usual floor (and what preload lists require at least)
 
@@ -49,7 +46,7 @@ def https_available(facts: WebTransportFacts, params: CheckParams) -> Outcome:
 
 
 def _schemes(facts: WebTransportFacts) -> list[str]:
-    return [httpx.URL(facts.http_url).scheme] + [httpx.URL(loc).scheme for _, loc in facts.http.redirects]
+    return [parse_url(facts.http_url).scheme] + [parse_url(loc).scheme for _, loc in facts.http.redirects]
 
 
 @check("web.https.redirect", target=TargetKind.URL, needs=WebTransportFacts)
@@ -101,7 +98,7 @@ def hsts(facts: WebTransportFacts, params: CheckParams) -> Outcome:
         if first.error in (FetchError.REFUSED, FetchError.TLS):
             return not_applicable("no-https", {"https": first.as_evidence()}, url=facts.https_url)
         return _unanswered(facts, first)
-    same_host = httpx.URL(final.final_url).host == facts.host
+    same_host = parse_url(final.final_url).host == facts.host
     values = first.headers_all("strict-transport-security") or (
         final.headers_all("strict-transport-security") if same_host and final.status is not None else [])
     evidence: dict[str, Any] = {"url": facts.https_url, "status": first.status, "headers": values[:3],

@@ -8,38 +8,11 @@ address: nothing is looked up. Each family keeps its own cap on how many address
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any
 
-from canhgac.engine.collectors.mail_domain import Lookup
+from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsStatus
-from canhgac.engine.facts import CollectError
+from canhgac.engine.facts.dns import HostAddresses, Lookup
 from canhgac.engine.scope import ip_literal
-
-
-@dataclass(frozen=True, slots=True)
-class HostAddresses:
-    """The host's A and AAAA lookups and the addresses they gave (deduplicated, bounded)."""
-
-    host: str
-    lookups: tuple[Lookup, ...]
-    addresses: tuple[str, ...]
-
-    @classmethod
-    def of(cls, host: str, *lookups: Lookup, limit: int = 16) -> HostAddresses:
-        found = dict.fromkeys(r for lk in lookups if lk.status is DnsStatus.OK for r in lk.records)
-        return cls(host, lookups, tuple(found)[:limit])
-
-    @property
-    def failed_lookup(self) -> Lookup | None:
-        """A lookup that failed while nothing was found (the host's addresses are unknown)."""
-        if self.addresses:
-            return None
-        return next((lk for lk in self.lookups if lk.failed), None)
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {"host": self.host, "lookups": [lk.as_evidence() for lk in self.lookups]}
 
 
 async def resolve_host(ctx: CollectContext, host: str, limit: int = 16) -> HostAddresses:

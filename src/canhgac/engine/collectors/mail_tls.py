@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from typing import Any
 
 from canhgac.engine.collectors.host_addresses import addresses_or_error
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.tls import MailTlsFacts, StartTls, TlsFailure
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure, analyze_tls
+from canhgac.engine.tls.analysis import analyze_tls
 from canhgac.engine.tls.starttls import Endpoint, LineReader, PreambleError, open_socket
 
 STANDARD_PORTS: dict[int, StartTls] = {
@@ -32,24 +31,6 @@ STANDARD_PORTS: dict[int, StartTls] = {
     995: StartTls.NONE,
 }
 MAX_ADDRESSES = 8
-
-
-@dataclass(frozen=True, slots=True)
-class MailTlsFacts:
-    host: str
-    addresses: tuple[str, ...]
-    endpoints: tuple[TlsFacts, ...]  # endpoints where TLS was (or should have been) spoken
-    closed: tuple[str, ...] = ()  # address:port refusing connections
-    no_starttls: tuple[str, ...] = ()  # address:port whose server does not offer STARTTLS
-    unrecognised: tuple[str, ...] = ()  # declared ports answering with no mail greeting
-    out_of_scope: tuple[str, ...] = ()
-
-    def as_evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"host": self.host, "addresses": list(self.addresses)}
-        for name in ("closed", "no_starttls", "unrecognised", "out_of_scope"):
-            if getattr(self, name):
-                out[name] = list(getattr(self, name))
-        return out
 
 
 def _where(address: str, port: int) -> str:

@@ -3,7 +3,7 @@ each open TCP port, the UDP services every scanned address is asked about, and w
 vulnerability data says about the versions seen.
 
 The open ports come from the port scan (``ctx.options_for(target.key).ports``); each is
-identified by :func:`canhgac.engine.service_probes.identify`, a few ports at once, within a
+identified by :func:`canhgac.engine.service_probes.identify.identify`, a few ports at once, within a
 per-port deadline. The UDP probes (SNMP ``public``, NTP, memcached, DNS recursion) are
 :mod:`canhgac.engine.udp_probes`. An address outside the scope is never contacted: the facts
 say why. The empty-password administrator logins follow the agency's intrusive-probe policy.
@@ -12,17 +12,16 @@ say why. The empty-password administrator logins follow the agency's intrusive-p
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any
 
-from canhgac.engine.collectors.web_components import scan_index
+from canhgac.engine.collectors.vuln_index import scan_index
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.services import USUAL, HostServiceFacts, ServiceReading, ServiceVuln
+from canhgac.engine.facts.udp import UdpPorts
 from canhgac.engine.registry import collector
 from canhgac.engine.scope import OutOfScopeError
-from canhgac.engine.service_probes import ProbeOptions, Service, ServiceReading, identify
-from canhgac.engine.service_probes.identify import USUAL
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.udp_probes import UdpPorts, UdpServiceFacts, probe_udp_services
+from canhgac.engine.udp_probes.services import probe_udp_services
 from canhgac.engine.vulns import VulnIndex
 from canhgac.engine.vulns import components as names
 from canhgac.engine.vulns.version import VersionError, parse_version
@@ -54,53 +53,6 @@ def component_name(product: str) -> str:
     if product in _CPE:
         return names.from_cpe(*_CPE[product])
     return product
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceVuln:
-    port: int
-    product: str
-    version: str
-    advisory: str
-    cves: tuple[str, ...]
-    severity: str
-    score: float | None
-    fixed: str
-    summary: str
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {
-            "port": self.port,
-            "product": self.product,
-            "version": self.version,
-            "advisory": self.advisory,
-            "cves": list(self.cves),
-            "severity": self.severity,
-            "score": self.score,
-            "fixed": self.fixed,
-            "summary": self.summary[:300],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class HostServiceFacts:
-    address: str
-    refused: str  # why the address was not contacted ("" when it was)
-    open_ports: tuple[int, ...]  # TCP ports the scan found open
-    readings: tuple[ServiceReading, ...]  # one per probed port
-    skipped: tuple[int, ...]  # open ports over MAX_PORTS, not probed
-    udp: UdpServiceFacts | None
-    known_ports: tuple[int, ...] | None  # open in the previous scan; None: no baseline
-    empty_passwords: bool  # the empty-password administrator logins were tried
-    vulns: tuple[ServiceVuln, ...] = ()
-    vuln_source: str = ""
-    vuln_error: str = ""
-
-    def of(self, *services: Service) -> tuple[ServiceReading, ...]:
-        return tuple(r for r in self.readings if r.service in services)
-
-    def on(self, port: int) -> ServiceReading | None:
-        return next((r for r in self.readings if r.port == port), None)
 
 
 def _chosen(ports: tuple[int, ...]) -> tuple[list[int], list[int]]:

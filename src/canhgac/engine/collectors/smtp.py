@@ -15,20 +15,27 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 import dns.reversename
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from canhgac.engine.collectors.host_addresses import HostAddresses, resolve_host
-from canhgac.engine.collectors.mail_domain import Lookup
+from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.smtp import (
+    PtrName,
+    RdnsFacts,
+    ReverseDns,
+    SmtpFacts,
+    SmtpSession,
+    StartTlsResult,
+    TlsaFacts,
+    TlsaRecord,
+)
+from canhgac.engine.facts.tls import StartTls
 from canhgac.engine.registry import collector
-from canhgac.engine.smtp_client import RelayProbe, SessionPlan, SmtpSession, probe_session
+from canhgac.engine.smtp_client import RelayProbe, SessionPlan, probe_session
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure, analyze_tls
+from canhgac.engine.tls.analysis import analyze_tls
 
 MAX_ADDRESSES = 16
 MAX_PTR_NAMES = 4
@@ -57,68 +64,6 @@ def scope_refusal(ctx: CollectContext, target: Target, address: str) -> str | No
 
 
 # --- SMTP sessions and STARTTLS ---------------------------------------------------------------
-
-
-# The server's doing: it offered STARTTLS, then refused or broke the upgrade. Timeouts and
-# connection trouble leave the question open.
-_TLS_FAULTS = frozenset({TlsFailure.HANDSHAKE, TlsFailure.PROTOCOL, TlsFailure.NO_STARTTLS})
-
-
-@dataclass(frozen=True, slots=True)
-class StartTlsResult:
-    """Whether STARTTLS on port 25 of one address led to a TLS session, and its certificates."""
-
-    address: str
-    port: int
-    ok: bool | None  # None: the TLS analysis could not tell (timeout, connection trouble)
-    failure: str = ""
-    detail: str = ""
-    certificates: tuple[bytes, ...] = ()  # DER, the leaf first, then the chain as presented
-
-    @classmethod
-    def of(cls, facts: TlsFacts) -> StartTlsResult:
-        failure = facts.failure
-        ok = True if failure is None else (False if failure in _TLS_FAULTS else None)
-        return cls(
-            facts.address,
-            facts.port,
-            ok,
-            failure.value if failure else "",
-            facts.detail[:300],
-            _certificates(facts),
-        )
-
-
-def _certificates(facts: TlsFacts) -> tuple[bytes, ...]:
-    """The presented certificates as DER (the shared TLS facts keep the leaf only, for now)."""
-    if facts.certificate is None:
-        return ()
-    try:
-        leaf = x509.load_pem_x509_certificate(facts.certificate.pem.encode())
-    except ValueError:
-        return ()
-    return (leaf.public_bytes(Encoding.DER),)
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpFacts:
-    host: str
-    resolution: HostAddresses
-    refused: tuple[tuple[str, str], ...]  # (address, why): outside the scope, never contacted
-    sessions: tuple[SmtpSession, ...]
-    starttls: tuple[StartTlsResult, ...]
-    intrusive: bool  # False: the agency opted out, no MAIL FROM was sent
-    smtp_port: int = 25
-
-    def on_port(self, port: int) -> tuple[SmtpSession, ...]:
-        return tuple(s for s in self.sessions if s.port == port)
-
-    @property
-    def mta_sessions(self) -> tuple[SmtpSession, ...]:
-        return self.on_port(self.smtp_port)
-
-    def starttls_for(self, address: str) -> StartTlsResult | None:
-        return next((r for r in self.starttls if r.address == address), None)
 
 
 def _plans(ctx: CollectContext, target: Target, ports: SmtpPorts) -> list[tuple[int, SessionPlan]]:
@@ -169,46 +114,6 @@ async def collect_smtp(target: Target, ctx: CollectContext) -> SmtpFacts:
 # --- reverse DNS ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PtrName:
-    name: str
-    forward: tuple[Lookup, ...]  # A and AAAA of the PTR name
-
-    def resolves_to(self, address: str) -> bool | None:
-        if any(lk.status is DnsStatus.OK and address in lk.records for lk in self.forward):
-            return True
-        return None if any(lk.failed for lk in self.forward) else False
-
-
-@dataclass(frozen=True, slots=True)
-class ReverseDns:
-    address: str
-    ptr: Lookup
-    names: tuple[PtrName, ...]
-
-    @property
-    def state(self) -> str:
-        """ "confirmed" (FCrDNS), "missing" (no PTR), "mismatch" (no PTR name leads back), "unknown"."""
-        if self.ptr.failed:
-            return "unknown"
-        if not self.names:
-            return "missing"
-        verdicts = [n.resolves_to(self.address) for n in self.names]
-        if True in verdicts:
-            return "confirmed"
-        return "unknown" if None in verdicts else "mismatch"
-
-    def as_evidence(self) -> dict[str, Any]:
-        return {"address": self.address, "ptr": list(self.ptr.records), "state": self.state}
-
-
-@dataclass(frozen=True, slots=True)
-class RdnsFacts:
-    host: str
-    resolution: HostAddresses
-    entries: tuple[ReverseDns, ...]
-
-
 async def _ptr_name(ctx: CollectContext, name: str) -> PtrName:
     answers = await asyncio.gather(ctx.dns.query(name, "A"), ctx.dns.query(name, "AAAA"))
     return PtrName(name, tuple(Lookup.of(a) for a in answers))
@@ -231,26 +136,6 @@ async def collect_rdns(target: Target, ctx: CollectContext) -> RdnsFacts:
 
 
 # --- DANE TLSA ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TlsaRecord:
-    usage: int
-    selector: int
-    mtype: int
-    data: bytes
-
-    @property
-    def text(self) -> str:
-        return f"{self.usage} {self.selector} {self.mtype} {self.data.hex()[:64]}"
-
-
-@dataclass(frozen=True, slots=True)
-class TlsaFacts:
-    host: str
-    lookup: Lookup  # TLSA _25._tcp.HOST
-    records: tuple[TlsaRecord, ...]
-    authenticated: bool  # the resolver set AD: the answer was DNSSEC-validated
 
 
 @collector(TlsaFacts, target=TargetKind.MAIL_HOST)

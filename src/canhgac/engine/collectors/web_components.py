@@ -18,25 +18,25 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from canhgac.engine.collectors.web_exposure import resembles
+from canhgac.engine.collectors.vuln_index import scan_index
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web import FetchError, WebResponse
+from canhgac.engine.facts.web_components import ComponentVuln, WebComponentFacts
+from canhgac.engine.facts.web_exposure import resembles
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.vulns import VulnIndex, VulnIndexError, open_scan_index
+from canhgac.engine.vulns import VulnIndex
 from canhgac.engine.vulns import components as names
 from canhgac.engine.vulns import identify as ident
 from canhgac.engine.vulns.identify import Component, Confidence
 from canhgac.engine.vulns.version import VersionError, parse_version
-from canhgac.engine.web import FetchError, WebClient, WebResponse
+from canhgac.engine.web.fetch import WebClient
 from canhgac.engine.web.signatures import Sample
 
 PROBE_CAP = 65536
 JQUERY_CAP = 4096  # the banner is the file's first line
-_INDEX_KEY = "vuln-index"
 Reader = Callable[[str, str], Component | None]
 VERSION_FILES: dict[str, tuple[tuple[str, Reader], ...]] = {
     names.JOOMLA: (("administrator/manifests/files/joomla.xml", ident.joomla_manifest),),
@@ -47,74 +47,6 @@ VERSION_FILES: dict[str, tuple[tuple[str, Reader], ...]] = {
     names.WORDPRESS: (("readme.html", ident.wordpress_readme),),
     names.DNN: (("Documentation/License.txt", ident.dnn_license),),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentVuln:
-    """One advisory that the data says affects an identified component's version."""
-
-    component: str
-    version: str
-    confidence: Confidence
-    advisory: str
-    cves: tuple[str, ...]
-    severity: str  # level: low, medium, high, critical, unknown
-    score: float | None
-    fixed: str  # the first fixed version after this one, "" when none is published
-    summary: str
-    source: str
-
-    def as_evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "component": self.component, "version": self.version, "confidence": self.confidence.value,
-            "advisory": self.advisory, "cves": list(self.cves), "severity": self.severity,
-            "fixed": self.fixed or None, "summary": self.summary[:300], "source": self.source,
-        }
-        if self.score is not None:
-            out["cvss"] = self.score
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class WebComponentFacts:
-    url: str
-    final_url: str = ""
-    status: int | None = None
-    components: tuple[Component, ...] = ()
-    vulnerabilities: tuple[ComponentVuln, ...] = ()
-    probes: tuple[str, ...] = ()  # "path: status, verdict" of each version file asked for
-    data_source: str = ""  # which vulnerability data was used
-    data_error: str = ""  # the vulnerability data could not be read
-    error: FetchError | None = None  # the page could not be read
-    detail: str = ""
-
-    def as_evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "status": self.status,
-                               "components": [c.as_evidence() for c in self.components]}
-        if self.final_url and self.final_url != self.url:
-            out["final_url"] = self.final_url
-        if self.vulnerabilities:
-            out["vulnerabilities"] = [v.as_evidence() for v in self.vulnerabilities]
-        for key in ("probes", "data_source", "data_error", "detail"):
-            value = getattr(self, key)
-            if value:
-                out[key] = list(value) if isinstance(value, tuple) else value
-        if self.error is not None:
-            out["error"] = self.error.value
-        return out
-
-
-def scan_index(ctx: CollectContext) -> VulnIndex | str:
-    """The run's vulnerability index (opened once), or why it could not be opened."""
-    key = (_INDEX_KEY, ctx.vuln_db_path)
-    found = ctx.run_cache.get(key)
-    if found is None:
-        try:
-            found = open_scan_index(ctx.vuln_db_path)
-        except VulnIndexError as exc:
-            found = str(exc)
-        ctx.run_cache[key] = found
-    return found if isinstance(found, VulnIndex | str) else "vulnerability index cache damaged"
 
 
 def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[ComponentVuln, ...]:

@@ -5,7 +5,7 @@ The page is the declared URL with redirects followed; when an https:// URL gives
 http:// twin is fetched instead, so that headers are judged on what visitors get. The CORS probe
 sends ``Origin: https://canhgac-cors-probe.invalid`` (a name that cannot exist); the TRACE
 request carries a random marker header, so an echo is recognised without doubt. Every request
-goes through the run's :class:`~canhgac.engine.web.WebClient` (shared cache with the transport
+goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (shared cache with the transport
 collector: the page costs no second request).
 """
 
@@ -13,37 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
 
 import httpx
 
-from canhgac.engine.collectors.web_transport import http_twin
+from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
-from canhgac.engine.facts import CollectError
+from canhgac.engine.facts.web import CORS_PROBE_ORIGIN, WebHeaderFacts
 from canhgac.engine.registry import collector
 from canhgac.engine.results import ErrorReason
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web import FetchError, WebClient, WebResponse
+from canhgac.engine.web.fetch import WebClient
+from canhgac.engine.web.urls import http_twin
 
-CORS_PROBE_ORIGIN = "https://canhgac-cors-probe.invalid"
 TRACE_MARKER_HEADER = "X-Canhgac-Trace"
 PROBE_BODY_CAP = 16_384
-
-
-@dataclass(frozen=True, slots=True)
-class WebHeaderFacts:
-    url: str
-    page: WebResponse  # the page judged, redirects followed
-    hops: tuple[WebResponse, ...] = ()  # every answer of the page's redirect chain, in order
-    https_failure: FetchError | None = None  # why the https:// URL gave nothing, when http:// was used
-    cors: WebResponse | None = None
-    options: WebResponse | None = None
-    trace: WebResponse | None = None
-    trace_marker: str = ""
-
-    @property
-    def https_hops(self) -> tuple[WebResponse, ...]:
-        return tuple(h for h in self.hops if h.final_url.startswith("https://") and h.status is not None)
 
 
 @collector(WebHeaderFacts, target=TargetKind.URL)

@@ -5,65 +5,30 @@ The http:// twin of a https:// URL is port 80, or the first port the inventory d
 URL besides the HTTPS one (the lab outside a network namespace serves plain HTTP on a high
 port); its path is the URL's. The HTTPS URL judged is the declared one when it is https://,
 else the https:// URL the http:// chain reaches inside the scope, else ``https://host/``.
-Every request goes through the run's :class:`~canhgac.engine.web.WebClient` (cached, so the
+Every request goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (cached, so the
 header checks reuse the same answers); TLS goes through the shared :func:`analyze_tls`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
+from canhgac.engine.collectors.caa import relevant_caa
+from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.collectors.host_addresses import addresses_or_error
-from canhgac.engine.collectors.zone import CaaFacts, relevant_caa
 from canhgac.engine.context import CollectContext
-from canhgac.engine.facts import CollectError
+from canhgac.engine.facts.tls import StartTls, TlsFacts, TlsFailure
+from canhgac.engine.facts.web import WebResponse, WebTransportFacts
 from canhgac.engine.registry import collector
 from canhgac.engine.results import ErrorReason
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.tls import StartTls, TlsFacts, TlsFailure, analyze_tls
-from canhgac.engine.web import WebClient, WebResponse
+from canhgac.engine.tls.analysis import analyze_tls
+from canhgac.engine.web.fetch import WebClient
+from canhgac.engine.web.urls import http_twin
 
 MAX_ADDRESSES = 4
-
-
-@dataclass(frozen=True, slots=True)
-class WebTransportFacts:
-    url: str  # the declared URL
-    host: str  # the host of the HTTPS URL judged
-    http_url: str  # the plain-HTTP entry tried
-    https_url: str  # the HTTPS URL judged
-    http: WebResponse  # the http:// entry, redirects followed within the scope
-    https: WebResponse  # the HTTPS URL, redirects followed
-    https_first: WebResponse  # the HTTPS URL's own answer (redirects not followed): HSTS lives here
-    caa: CaaFacts
-    addresses: tuple[str, ...] = ()  # of ``host``
-    tls: tuple[TlsFacts, ...] = ()  # one per in-scope address on the HTTPS port, except closed ones
-    closed: tuple[str, ...] = ()  # address:port refusing TCP on the HTTPS port
-    out_of_scope: tuple[str, ...] = ()
-
-    @property
-    def https_port(self) -> int:
-        return httpx.URL(self.https_url).port or 443
-
-    def as_evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "https_url": self.https_url}
-        out["addresses"] = list(self.addresses)
-        for name in ("closed", "out_of_scope"):
-            if getattr(self, name):
-                out[name] = list(getattr(self, name))
-        return out
-
-
-def http_twin(url: httpx.URL, declared_ports: tuple[int, ...]) -> str:
-    """The plain-HTTP entry of a URL: itself when http://, else port 80 or the declared other port."""
-    if url.scheme == "http":
-        return str(url)
-    port = next((p for p in declared_ports if p != (url.port or 443)), None)
-    return str(url.copy_with(scheme="http", port=None if port in (None, 80) else port))
 
 
 def https_choice(ctx: CollectContext, url: httpx.URL, http: WebResponse) -> str:

@@ -1,7 +1,7 @@
 """Webmail front ends (URL targets whose role is "webmail"): where plain HTTP sends users, and
 the HTTPS page with its certificate.
 
-Every request goes through the run's :class:`~canhgac.engine.web.WebClient` (run's resolver,
+Every request goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (run's resolver,
 scope guard, real name in Host and SNI, certificate checked against ``ctx.ca_file``, per-host
 pacing, request cache shared with the web checks). The http:// entry is followed while it
 redirects inside the scope and stops at the first redirect to https://; the HTTPS URL is then
@@ -10,32 +10,15 @@ fetched on its own, redirects not followed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web import FetchError, WebmailFacts, WebResponse
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
-from canhgac.engine.web import FetchError, WebClient, WebResponse
+from canhgac.engine.web.fetch import WebClient
 
 _STOPS = {FetchError.OUT_OF_SCOPE_REDIRECT: "left-scope", FetchError.TOO_MANY_REDIRECTS: "too-many-hops"}
-
-
-@dataclass(frozen=True, slots=True)
-class WebmailFacts:
-    url: str
-    role: str
-    http_chain: tuple[WebResponse, ...] = ()  # plain-HTTP hops from http://HOST/, in order
-    https: WebResponse | None = None  # the HTTPS page (declared URL, else where HTTP sent us)
-    stopped: str = ""  # why redirects stopped being followed: "left-scope", "too-many-hops"
-
-    @property
-    def https_redirect(self) -> str | None:
-        """The https:// URL the plain-HTTP chain ends at, if it does."""
-        last = self.http_chain[-1] if self.http_chain else None
-        target = last.redirect_target() if last is not None else None
-        return target if target is not None and target.startswith("https://") else None
 
 
 def _http_entry(url: httpx.URL, declared_ports: tuple[int, ...]) -> str:

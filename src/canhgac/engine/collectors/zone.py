@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from enum import StrEnum
 
 import dns.asyncquery
 import dns.exception
@@ -21,131 +19,24 @@ import dns.name
 import dns.rcode
 import dns.rdatatype
 
+from canhgac.engine.collectors.caa import relevant_caa
+from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsAnswer, DnsStatus, ServerAddress
-from canhgac.engine.facts import CollectError
+from canhgac.engine.dns import ServerAddress
+from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
+from canhgac.engine.facts.zone import (
+    AxfrState,
+    DnssecFacts,
+    NsHost,
+    ProbeState,
+    ServerProbe,
+    ZoneFacts,
+)
 from canhgac.engine.registry import collector
-from canhgac.engine.scope import OutOfScopeError, ip_literal
+from canhgac.engine.scope import OutOfScopeError
 from canhgac.engine.targets import Target, TargetKind
 
 AXFR_EVIDENCE_RECORDS = 5  # how many records of an open transfer's first message are kept
-
-
-class ProbeState(StrEnum):
-    """How one name server address answered a direct SOA question for the zone."""
-
-    AUTHORITATIVE = "authoritative"
-    NOT_AUTHORITATIVE = "not_authoritative"  # answered with AA clear
-    NO_ZONE = "no_zone"  # AA set but NXDOMAIN/NODATA for the apex SOA
-    REFUSED = "refused"
-    SERVFAIL = "servfail"
-    TIMEOUT = "timeout"
-    MALFORMED = "malformed"
-    OUT_OF_SCOPE = "out_of_scope"  # never contacted
-
-
-class AxfrState(StrEnum):
-    OPEN = "open"  # the first message starts with the zone's SOA
-    REFUSED = "refused"  # an error rcode (REFUSED, NOTAUTH...)
-    DENIED = "denied"  # NOERROR but no SOA first: no transfer
-    CLOSED = "closed"  # connection refused or closed without an answer
-    TIMEOUT = "timeout"
-    MALFORMED = "malformed"
-    NOT_TRIED = "not_tried"  # out of scope
-
-
-@dataclass(frozen=True, slots=True)
-class NsHost:
-    """One NS host name and what the resolver said about its addresses."""
-
-    name: str
-    addresses: tuple[str, ...]
-    a_status: DnsStatus
-    aaaa_status: DnsStatus
-    registrable: str = ""
-    # Looked up only for a host with no address: NXDOMAIN means anyone may register it.
-    registrable_status: DnsStatus | None = None
-
-    @property
-    def unresolvable(self) -> bool:
-        """The resolver said, without failing, that the host has no address."""
-        absent = (DnsStatus.NXDOMAIN, DnsStatus.NODATA)
-        return not self.addresses and self.a_status in absent and self.aaaa_status in absent
-
-    @property
-    def lookup_failed(self) -> bool:
-        return not self.addresses and not self.unresolvable
-
-    @property
-    def failure(self) -> DnsStatus:
-        """The status that left the addresses unknown (for an error reason)."""
-        failing = [s for s in (self.a_status, self.aaaa_status) if s.is_failure]
-        return failing[0] if failing else self.a_status
-
-    @property
-    def registrable_missing(self) -> bool:
-        return self.registrable_status is DnsStatus.NXDOMAIN
-
-
-@dataclass(frozen=True, slots=True)
-class ServerProbe:
-    """One address of one NS host, asked directly."""
-
-    host: str
-    address: str
-    state: ProbeState
-    serial: int | None = None
-    ns_names: tuple[str, ...] = ()  # the server's own NS answer, sorted
-    ns_status: DnsStatus | None = None
-    axfr: AxfrState = AxfrState.NOT_TRIED
-    axfr_records: tuple[str, ...] = ()
-    detail: str = ""
-
-    @property
-    def contacted(self) -> bool:
-        return self.state is not ProbeState.OUT_OF_SCOPE
-
-
-@dataclass(frozen=True, slots=True)
-class DnssecFacts:
-    """DNSKEY at the apex (with its RRSIGs) and DS at the parent, as presentation text."""
-
-    dnskey_status: DnsStatus
-    dnskeys: tuple[str, ...] = ()
-    dnskey_signatures: tuple[str, ...] = ()
-    ds_status: DnsStatus = DnsStatus.NODATA
-    ds: tuple[str, ...] = ()
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CaaLookup:
-    name: str
-    status: DnsStatus
-
-
-@dataclass(frozen=True, slots=True)
-class CaaFacts:
-    """The relevant CAA set (RFC 8659 section 3): the first non-empty one climbing the tree."""
-
-    owner: str = ""  # where the set was found; empty when none was
-    records: tuple[str, ...] = ()
-    lookups: tuple[CaaLookup, ...] = ()  # every name asked, in order
-    failed_at: str = ""  # a failed lookup at or below the registrable domain stops the climb
-    failure: DnsStatus | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ZoneFacts:
-    domain: str
-    apex: bool
-    observed_at: float  # epoch seconds; signatures are judged against this instant
-    ns_names: tuple[str, ...] = ()  # the resolver's NS answer (the delegation as seen)
-    resolver_soa: DnsStatus = DnsStatus.NODATA
-    hosts: tuple[NsHost, ...] = ()
-    probes: tuple[ServerProbe, ...] = ()
-    dnssec: DnssecFacts = DnssecFacts(DnsStatus.NODATA)
-    caa: CaaFacts = CaaFacts()
 
 
 def _host(name: str) -> str:
@@ -268,29 +159,3 @@ async def _dnssec(domain: str, ctx: CollectContext) -> DnssecFacts:
     )
 
 
-def _climb(domain: str) -> list[str]:
-    labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels))]
-
-
-async def relevant_caa(domain: str, ctx: CollectContext) -> CaaFacts:
-    """Climb from the domain towards the TLD until a CAA set is found (RFC 8659 section 3).
-
-    A failure at or below the registrable domain stops the climb: the relevant set is then
-    unknown. A failure on a public-suffix name above it is recorded and the climb goes on:
-    the agency controls only its own names, and those are what the check judges. An address
-    (an IP-literal portal) has no CAA: nothing is asked.
-    """
-    if ip_literal(domain) is not None:
-        return CaaFacts()
-    registrable = ctx.public_suffixes.organizational_domain(domain)
-    own = set(_climb(domain)) - set(_climb(registrable)[1:])
-    lookups: list[CaaLookup] = []
-    for name in _climb(domain):
-        answer = await ctx.dns.query(name, "CAA")
-        lookups.append(CaaLookup(name, answer.status))
-        if answer.ok:
-            return CaaFacts(owner=name, records=answer.records, lookups=tuple(lookups))
-        if answer.status.is_failure and name in own:
-            return CaaFacts(lookups=tuple(lookups), failed_at=name, failure=answer.status)
-    return CaaFacts(lookups=tuple(lookups))

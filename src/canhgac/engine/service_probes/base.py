@@ -14,33 +14,13 @@ import asyncio
 import contextlib
 import ssl
 import struct
-from enum import StrEnum
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.facts.services import ProbeError, ProbeFailure
 from canhgac.engine.tls.handshake import lenient_context
 
 READ_CHUNK = 4096
 BANNER_WAIT_CAP = 2.0  # seconds a passive read waits for a server that speaks first
-
-
-class ProbeFailure(StrEnum):
-    """Why a probe could not finish (a fact about the service, not a bug)."""
-
-    REFUSED = "refused"  # connection refused or reset while connecting
-    CONNECT_TIMEOUT = "connect_timeout"
-    TIMEOUT = "timeout"  # a reply did not arrive within read_timeout
-    DEADLINE = "deadline"  # the whole probe overran its budget
-    CLOSED = "closed"  # the server closed the connection
-    TOO_LARGE = "too_large"  # more than max_reply_bytes
-    GARBAGE = "garbage"  # bytes that are not the protocol
-    UNSUPPORTED = "unsupported"  # the server wants something the probe does not speak
-
-
-class ProbeError(Exception):
-    def __init__(self, failure: ProbeFailure, detail: str) -> None:
-        super().__init__(f"{failure.value}: {detail}")
-        self.failure = failure
-        self.detail = detail
 
 
 def probe_deadline(limits: NetworkLimits, reads: int) -> float:

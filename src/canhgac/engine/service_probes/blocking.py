@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
+from canhgac.engine.facts.services import ProbeError, ProbeFailure
 
 T = TypeVar("T")
 # impacket logs what it meets in a server's answers (unknown tokens, failed parses) at error

@@ -14,8 +14,8 @@ import dns.flags
 import dns.message
 import dns.rcode
 
+from canhgac.engine.facts.services import Service, ServiceReading
 from canhgac.engine.service_probes.base import Conn
-from canhgac.engine.service_probes.facts import Service, ServiceReading
 
 MAX_MESSAGE = 65535
 

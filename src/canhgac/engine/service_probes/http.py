@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 from canhgac.engine.vulns.identify import from_headers
 
 MAX_HEAD = 16384

@@ -19,11 +19,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from canhgac.engine.context import NetworkLimits
+from canhgac.engine.facts.services import (
+    USUAL,
+    Access,
+    ProbeError,
+    ProbeFailure,
+    Service,
+    ServiceReading,
+    SmbInfo,
+)
 from canhgac.engine.service_probes import http, mssql, smb, smb_shares
 from canhgac.engine.service_probes import text_protocols as text
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, banner_wait, text_of
+from canhgac.engine.service_probes.base import Conn, banner_wait, text_of
 from canhgac.engine.service_probes.dns_tcp import probe_dns_tcp
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading, SmbInfo
 from canhgac.engine.service_probes.memcached import probe_memcached
 from canhgac.engine.service_probes.mongodb import probe_mongodb
 from canhgac.engine.service_probes.mysql import looks_like_handshake, probe_mysql
@@ -35,31 +43,6 @@ from canhgac.engine.service_probes.vnc import looks_like_rfb, probe_vnc
 
 MAX_TIMEOUTS = 2
 PORT_READS = 10  # the per-port budget: a connection and this many read timeouts
-USUAL: dict[int, Service] = {
-    21: Service.FTP,
-    22: Service.SSH,
-    23: Service.TELNET,
-    25: Service.SMTP,
-    53: Service.DNS,
-    80: Service.HTTP,
-    139: Service.SMB,
-    445: Service.SMB,
-    587: Service.SMTP,
-    1433: Service.MSSQL,
-    2375: Service.DOCKER,
-    3306: Service.MYSQL,
-    3389: Service.RDP,
-    5432: Service.POSTGRESQL,
-    5900: Service.VNC,
-    5901: Service.VNC,
-    6379: Service.REDIS,
-    8000: Service.HTTP,
-    8080: Service.HTTP,
-    9200: Service.ELASTICSEARCH,
-    11211: Service.MEMCACHED,
-    27017: Service.MONGODB,
-    27018: Service.MONGODB,
-}
 # services that wait for the client, in the order tried after the port's usual one
 ACTIVE = (
     Service.HTTP,

@@ -4,8 +4,8 @@ in the text protocol; SASL servers answer the text commands with an error).
 
 from __future__ import annotations
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 MAX_STATS_LINES = 200
 

@@ -13,9 +13,9 @@ import itertools
 import struct
 from typing import Any
 
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
 from canhgac.engine.service_probes import bson_lite
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
 MAX_MESSAGE = 1_000_000

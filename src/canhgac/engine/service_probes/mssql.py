@@ -10,9 +10,9 @@ import struct
 from typing import Any
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn
 from canhgac.engine.service_probes.blocking import run_blocking
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
 
 PRELOGIN = 0x12
 _ENCRYPTION = {0: "off", 1: "on", 2: "not supported", 3: "required"}

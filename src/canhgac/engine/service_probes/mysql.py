@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import struct
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 # CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH
 _CAPABILITIES = 0x00000001 | 0x00000200 | 0x00008000 | 0x00080000

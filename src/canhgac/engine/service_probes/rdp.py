@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import struct
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure
-from canhgac.engine.service_probes.facts import RdpInfo, Service, ServiceReading
+from canhgac.engine.facts.services import ProbeError, ProbeFailure, RdpInfo, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn
 
 PROTOCOL_RDP, PROTOCOL_SSL, PROTOCOL_HYBRID, PROTOCOL_RDSTLS, PROTOCOL_HYBRID_EX = 0, 1, 2, 4, 8
 _NAMES = {

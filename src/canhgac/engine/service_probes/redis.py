@@ -7,8 +7,8 @@ Only these two read-only commands are sent.
 
 from __future__ import annotations
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 MAX_INFO = 32768
 

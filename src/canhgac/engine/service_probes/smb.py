@@ -15,7 +15,8 @@ import os
 import struct
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure
+from canhgac.engine.facts.services import ProbeError, ProbeFailure
+from canhgac.engine.service_probes.base import Conn
 
 SMB1_MAGIC, SMB2_MAGIC = b"\xffSMB", b"\xfeSMB"
 SMB1_DIALECT = "NT LM 0.12"

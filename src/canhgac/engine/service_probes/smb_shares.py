@@ -9,9 +9,8 @@ import socket
 from typing import Any
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.service_probes.base import ProbeError
+from canhgac.engine.facts.services import Access, ProbeError
 from canhgac.engine.service_probes.blocking import run_blocking
-from canhgac.engine.service_probes.facts import Access
 
 MAX_SHARES = 50
 _DENIED = ("ACCESS_DENIED", "LOGON_FAILURE", "ACCOUNT_DISABLED", "ACCOUNT_RESTRICTION", "NOT_SUPPORTED")

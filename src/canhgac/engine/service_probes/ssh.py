@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Service, ServiceReading, SshInfo
+from canhgac.engine.facts.services import ProbeError, ProbeFailure, Service, ServiceReading, SshInfo
+from canhgac.engine.service_probes.base import Conn, text_of
 from canhgac.engine.service_probes.ssh_wire import Reader, Transport, key_exchange, string
 
 CLIENT_ID = b"SSH-2.0-canhgac_probe"

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure
+from canhgac.engine.facts.services import ProbeError, ProbeFailure
+from canhgac.engine.service_probes.base import Conn
 
 MAX_PACKET = 35000
 KEX = ("curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import re
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, ProbeFailure, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 MAX_LINE = 1024
 MAX_LINES = 32

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from canhgac.engine.service_probes.base import Conn, ProbeError, text_of
-from canhgac.engine.service_probes.facts import Access, Service, ServiceReading
+from canhgac.engine.facts.services import Access, ProbeError, Service, ServiceReading
+from canhgac.engine.service_probes.base import Conn, text_of
 
 _VERSION = re.compile(rb"^RFB (\d{3})\.(\d{3})\n")
 _TYPES = {1: "None", 2: "VNC Authentication", 5: "RA2", 16: "Tight", 18: "TLS", 19: "VeNCrypt", 30: "Apple"}

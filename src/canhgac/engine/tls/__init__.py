@@ -1,28 +1,10 @@
-"""Shared TLS analysis for mail servers and web portals: facts, one analysis per endpoint, judges.
+"""Shared TLS analysis for mail servers and web portals: one analysis per endpoint, judges.
 
-Public API: :func:`analyze_tls` gives :class:`TlsFacts` for one (address, port, STARTTLS mode,
-host name); :mod:`canhgac.engine.tls.judge` holds the per-endpoint verdicts that the mail and
-web checks share.
+:func:`~canhgac.engine.tls.analysis.analyze_tls` gives
+:class:`~canhgac.engine.facts.tls.TlsFacts` for one (address, port, STARTTLS mode, host name);
+:mod:`canhgac.engine.tls.judge` (pure) holds the per-endpoint verdicts that the mail and web
+checks share.
+
+Nothing is re-exported here: importing a fact or a pure module must not load this package's
+I/O modules (``tests/engine/test_import_boundaries.py``).
 """
-
-from canhgac.engine.tls.analysis import analyze_tls
-from canhgac.engine.tls.certificate import CertificateFacts
-from canhgac.engine.tls.facts import (
-    CipherFamily,
-    StartTls,
-    TlsFacts,
-    TlsFailure,
-    TlsProtocol,
-    TrustVerdict,
-)
-
-__all__ = [
-    "CertificateFacts",
-    "CipherFamily",
-    "StartTls",
-    "TlsFacts",
-    "TlsFailure",
-    "TlsProtocol",
-    "TrustVerdict",
-    "analyze_tls",
-]

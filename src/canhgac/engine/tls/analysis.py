@@ -29,10 +29,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from canhgac.engine.context import CollectContext
-from canhgac.engine.tls import families as fam
-from canhgac.engine.tls import legacy
-from canhgac.engine.tls.certificate import name_matches, parse_certificate
-from canhgac.engine.tls.facts import (
+from canhgac.engine.facts.certificate import name_matches, parse_certificate
+from canhgac.engine.facts.tls import (
     CipherFamily,
     StartTls,
     TlsFacts,
@@ -40,6 +38,8 @@ from canhgac.engine.tls.facts import (
     TlsProtocol,
     TrustVerdict,
 )
+from canhgac.engine.tls import families as fam
+from canhgac.engine.tls import legacy
 from canhgac.engine.tls.handshake import Handshake, client_context, handshake
 from canhgac.engine.tls.starttls import Endpoint
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from canhgac.engine.tls.facts import CipherFamily
+from canhgac.engine.facts.tls import CipherFamily
 from canhgac.engine.tls.legacy import legacy_cipher_names
 
 FAMILY_STRINGS: Mapping[CipherFamily, str] = {

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
-from canhgac.engine.tls.facts import TlsFailure
+from canhgac.engine.facts.tls import TlsFailure
 from canhgac.engine.tls.starttls import Endpoint, PreambleError, prepared_socket
 
 # OpenSSL's X509_V_FLAG_NO_CHECK_TIME: validity dates are judged by their own checks
@@ -79,7 +79,7 @@ def client_context(
 def lenient_context() -> ssl.SSLContext:
     """No verification, every version and suite this OpenSSL still has, for talking to a server
     whatever its TLS: reading a portal's headers, finding what a port serves inside TLS. Judging
-    the TLS itself is :func:`~canhgac.engine.tls.analyze_tls`'s job. Built once, shared."""
+    the TLS itself is :func:`~canhgac.engine.tls.analysis.analyze_tls`'s job. Built once, shared."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

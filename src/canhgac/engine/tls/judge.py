@@ -18,16 +18,16 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from canhgac.engine.params import CheckParams
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
-from canhgac.engine.tls.certificate import CertificateFacts
-from canhgac.engine.tls.facts import (
+from canhgac.engine.facts.certificate import CertificateFacts
+from canhgac.engine.facts.tls import (
     MODERN_PROTOCOLS,
     OBSOLETE_PROTOCOLS,
     CipherFamily,
     TlsFacts,
     TrustVerdict,
 )
+from canhgac.engine.params import CheckParams
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 
 _WEAK_HASHES = ("md5", "md2", "sha1")
 

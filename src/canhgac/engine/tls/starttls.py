@@ -19,7 +19,7 @@ import socket
 from dataclasses import dataclass
 
 from canhgac.engine.context import NetworkLimits
-from canhgac.engine.tls.facts import StartTls, TlsFailure
+from canhgac.engine.facts.tls import StartTls, TlsFailure
 
 _CHUNK = 4096
 

@@ -9,28 +9,9 @@ total — whatever the server sends becomes a fact, never an exception. One modu
 * :mod:`~canhgac.engine.udp_probes.memcached`: ``stats`` over UDP, and its amplification.
 * :mod:`~canhgac.engine.udp_probes.dns_recursion`: does the server recurse for anyone?
 
-:func:`probe_udp_services` (in :mod:`~canhgac.engine.udp_probes.services`) asks all four.
+:func:`probe_udp_services` (in :mod:`~canhgac.engine.udp_probes.services`) asks all four; the
+facts they give are :mod:`canhgac.engine.facts.udp`.
+
+Nothing is re-exported here: importing a fact or a pure module must not load this package's
+I/O modules (``tests/engine/test_import_boundaries.py``).
 """
-
-from canhgac.engine.udp_probes.dns_recursion import DnsRecursionFact, probe_dns_recursion
-from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome
-from canhgac.engine.udp_probes.memcached import MemcachedFact, probe_memcached_udp
-from canhgac.engine.udp_probes.ntp import NtpFact, probe_ntp
-from canhgac.engine.udp_probes.services import UdpPorts, UdpServiceFacts, probe_udp_services
-from canhgac.engine.udp_probes.snmp import SnmpFact, probe_snmp
-
-__all__ = [
-    "DnsRecursionFact",
-    "MemcachedFact",
-    "NtpFact",
-    "SnmpFact",
-    "UdpFact",
-    "UdpOutcome",
-    "UdpPorts",
-    "UdpServiceFacts",
-    "probe_dns_recursion",
-    "probe_memcached_udp",
-    "probe_ntp",
-    "probe_snmp",
-    "probe_udp_services",
-]

@@ -7,49 +7,14 @@ authority means it recurses for anyone; REFUSED or RA clear means it does not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import dns.exception
 import dns.flags
 import dns.message
 import dns.rcode
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.udp import DNS_PROBE_NAME, MAX_TEXT, DnsRecursionFact, UdpOutcome
 from canhgac.engine.udp_probes.exchange import ask
-from canhgac.engine.udp_probes.facts import MAX_TEXT, UdpFact, UdpOutcome
-
-DNS_PROBE_NAME = "www.example.com"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsRecursionFact(UdpFact):
-    name: str = DNS_PROBE_NAME
-    rcode: str = ""
-    recursion_available: bool = False  # RA
-    authoritative: bool = False  # AA
-    answers: tuple[str, ...] = ()  # answer-section records as text
-
-    @property
-    def open_recursion(self) -> bool | None:
-        """True: it recursed for us; False: it declined; None: the reply does not tell."""
-        if not self.answered:
-            return None
-        if self.rcode == "REFUSED":
-            return False
-        if self.authoritative:  # an answer from its own zone data proves nothing about recursion
-            return None
-        if self.rcode == "NOERROR" and self.answers:
-            return True
-        if self.rcode == "NXDOMAIN" and self.recursion_available:
-            return True
-        return False if not self.recursion_available else None
-
-    @property
-    def summary(self) -> str:
-        if not self.answered:
-            return self.outcome.value
-        flags = " ".join(f for f, on in (("RA", self.recursion_available), ("AA", self.authoritative)) if on)
-        return f"{self.rcode} [{flags or 'no RA'}] {len(self.answers)} answer(s)"
 
 
 def _dns_reply(datagram: bytes, query: dns.message.Message) -> dns.message.Message | None:

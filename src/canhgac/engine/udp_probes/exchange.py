@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.udp import MAX_TEXT, UdpOutcome
 from canhgac.engine.scope import OutOfScopeError
-from canhgac.engine.udp_probes.facts import MAX_TEXT, UdpOutcome
 
 MAX_DATAGRAMS = 32
 

@@ -9,39 +9,15 @@ from __future__ import annotations
 
 import secrets
 import struct
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.udp import MemcachedFact, UdpOutcome, server_text
 from canhgac.engine.udp_probes.exchange import udp_exchange
-from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome, server_text
 
 MAX_MEMCACHED_STATS = 128
 
 _FRAME = struct.Struct("!HHHH")
 _MEMCACHED_REPLIES = (b"STAT ", b"END", b"ERROR", b"SERVER_ERROR", b"CLIENT_ERROR")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MemcachedFact(UdpFact):
-    stats: Mapping[str, str] = field(default_factory=dict)
-    bytes_sent: int = 0
-    bytes_received: int = 0
-
-    @property
-    def version(self) -> str:
-        return self.stats.get("version", "")
-
-    @property
-    def amplification(self) -> float:
-        """Bytes received per byte sent (what an attacker spoofing a victim's address would get)."""
-        return self.bytes_received / self.bytes_sent if self.bytes_sent else 0.0
-
-    @property
-    def summary(self) -> str:
-        if not self.answered:
-            return self.outcome.value
-        return f"memcached {self.version or '?'}, {len(self.stats)} stats, x{self.amplification:.1f}"
 
 
 def _memcached_parts(datagrams: list[bytes], request_id: int) -> dict[int, bytes] | None:

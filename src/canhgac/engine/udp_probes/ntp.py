@@ -9,28 +9,12 @@ from __future__ import annotations
 
 import secrets
 import struct
-from dataclasses import dataclass
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.udp import NtpFact, UdpOutcome, server_text
 from canhgac.engine.udp_probes.exchange import ask
-from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome, server_text
 
 NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900-01-01 (NTP era 0) to 1970-01-01
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NtpFact(UdpFact):
-    version: int | None = None
-    stratum: int | None = None
-    leap: int | None = None
-    reference_id: str = ""  # a source or kiss code at stratum 0/1, else an address
-    server_time: float | None = None  # UNIX seconds, from the transmit timestamp
-
-    @property
-    def summary(self) -> str:
-        if not self.answered:
-            return self.outcome.value
-        return f"NTPv{self.version} stratum {self.stratum} refid {self.reference_id or '-'}"
 
 
 def _ntp_reply(datagram: bytes, origin: bytes, address: str, port: int) -> NtpFact | None:

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from canhgac.engine.context import CollectContext
-from canhgac.engine.udp_probes.dns_recursion import DnsRecursionFact, probe_dns_recursion
-from canhgac.engine.udp_probes.memcached import MemcachedFact, probe_memcached_udp
-from canhgac.engine.udp_probes.ntp import NtpFact, probe_ntp
-from canhgac.engine.udp_probes.snmp import SnmpFact, probe_snmp
-
-
-@dataclass(frozen=True, slots=True)
-class UdpPorts:
-    """Where the UDP services are asked (standard ports unless a lab or test says)."""
-
-    dns: int = 53
-    ntp: int = 123
-    snmp: int = 161
-    memcached: int = 11211
-
-
-@dataclass(frozen=True, slots=True)
-class UdpServiceFacts:
-    address: str
-    dns: DnsRecursionFact
-    ntp: NtpFact
-    snmp: SnmpFact
-    memcached: MemcachedFact
+from canhgac.engine.facts.udp import (
+    UdpPorts,
+    UdpServiceFacts,
+)
+from canhgac.engine.udp_probes.dns_recursion import probe_dns_recursion
+from canhgac.engine.udp_probes.memcached import probe_memcached_udp
+from canhgac.engine.udp_probes.ntp import probe_ntp
+from canhgac.engine.udp_probes.snmp import probe_snmp
 
 
 async def probe_udp_services(

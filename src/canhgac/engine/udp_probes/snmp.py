@@ -12,10 +12,9 @@ import secrets
 from dataclasses import dataclass
 
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.udp import SNMP_COMMUNITY, SnmpFact, UdpOutcome, server_text
 from canhgac.engine.udp_probes.exchange import ask
-from canhgac.engine.udp_probes.facts import UdpFact, UdpOutcome, server_text
 
-SNMP_COMMUNITY = "public"
 SYS_DESCR_OID = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 
 
@@ -111,24 +110,6 @@ def _parse_snmp(datagram: bytes, request_id: int) -> _SnmpReply | None:
         return _SnmpReply(version, int.from_bytes(pdu[1][1], "big", signed=True), value_tag, value)
     except _BerError:
         return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SnmpFact(UdpFact):
-    community: str = SNMP_COMMUNITY
-    error_status: int | None = None  # 0: noError
-    sys_descr: str = ""  # empty when the agent gave no OCTET STRING (e.g. noSuchObject)
-
-    @property
-    def community_accepted(self) -> bool:
-        """The agent answered the GetRequest (16 would be authorizationError)."""
-        return self.answered and self.error_status != 16
-
-    @property
-    def summary(self) -> str:
-        if not self.answered:
-            return self.outcome.value
-        return f"error-status {self.error_status}; sysDescr: {self.sys_descr or '(none)'}"
 
 
 async def probe_snmp(ctx: CollectContext, address: str, port: int = 161) -> SnmpFact:

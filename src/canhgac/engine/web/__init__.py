@@ -1,6 +1,8 @@
-"""The web layer shared by the portal checks: one bounded, polite, scope-guarded HTTP client per run."""
+"""The web layer of the portal collectors: one bounded, polite, scope-guarded HTTP client per run.
 
-from canhgac.engine.web.fetch import WebClient
-from canhgac.engine.web.response import REDIRECT_STATUSES, FetchError, WebResponse
+The client is :mod:`canhgac.engine.web.fetch`, its answers :mod:`canhgac.engine.facts.web`;
+:mod:`canhgac.engine.web.signatures` (pure) tells what a probed file is.
 
-__all__ = ["REDIRECT_STATUSES", "FetchError", "WebClient", "WebResponse"]
+Nothing is re-exported here: importing a fact or a pure module must not load this package's
+I/O modules (``tests/engine/test_import_boundaries.py``).
+"""

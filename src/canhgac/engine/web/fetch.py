@@ -31,9 +31,9 @@ import httpx
 
 from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
+from canhgac.engine.facts.web import FetchError, WebResponse, failure
 from canhgac.engine.tls.handshake import lenient_context
 from canhgac.engine.web.pool import ClientPool
-from canhgac.engine.web.response import FetchError, WebResponse, failure
 
 MAX_ADDRESSES = 4
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

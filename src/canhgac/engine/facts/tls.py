@@ -1,5 +1,8 @@
 """What one TLS endpoint showed: typed, frozen facts shared by the mail and web checks.
 
+:class:`MailTlsFacts` holds them for every mail port of a host (the analysis itself is
+:mod:`canhgac.engine.tls.analysis`).
+
 ``None`` in a protocol or cipher-family map means "could not be tested" (the local TLS
 libraries cannot offer it, or the probe timed out); checks turn it into ``error``, never a pass.
 """
@@ -12,8 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from canhgac.engine.facts.certificate import CertificateFacts
 from canhgac.engine.results import ErrorReason
-from canhgac.engine.tls.certificate import CertificateFacts
 
 
 class StartTls(StrEnum):
@@ -127,3 +130,22 @@ class TlsFacts:
         if self.negotiated_version:
             out["negotiated"] = f"{self.negotiated_version} {self.negotiated_cipher}"
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class MailTlsFacts:
+    host: str
+    addresses: tuple[str, ...]
+    endpoints: tuple[TlsFacts, ...]  # endpoints where TLS was (or should have been) spoken
+    closed: tuple[str, ...] = ()  # address:port refusing connections
+    no_starttls: tuple[str, ...] = ()  # address:port whose server does not offer STARTTLS
+    unrecognised: tuple[str, ...] = ()  # declared ports answering with no mail greeting
+    out_of_scope: tuple[str, ...] = ()
+
+    def as_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"host": self.host, "addresses": list(self.addresses)}
+        for name in ("closed", "no_starttls", "unrecognised", "out_of_scope"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        return out
+

@@ -1,4 +1,7 @@
-"""One HTTP answer as the web checks see it, and why a request gave none.
+"""One HTTP answer as the web checks see it, why a request gave none, and the portal facts built on it.
+
+:class:`WebHeaderFacts`, :class:`WebmailFacts` and :class:`WebTransportFacts` are what the
+portal collectors of the same names gathered.
 
 :class:`WebResponse` is a plain, frozen value (headers lower-cased and in order, the body
 already capped and inflated) so that checks and their tests never touch httpx; the client that
@@ -12,16 +15,29 @@ import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from canhgac.engine.facts.tls import TlsFacts
+from canhgac.engine.facts.zone import CaaFacts
 from canhgac.engine.results import ErrorReason
+
+if TYPE_CHECKING:
+    import httpx
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def parse_url(text: str) -> httpx.URL:
+    """``text`` read by httpx's URL parser, the one the web client fetched it with.
+
+    httpx is imported on first use, so importing the facts (and the checks) loads no HTTP stack.
+    """
+    import httpx
+
+    return httpx.URL(text)
 
 
 class FetchError(StrEnum):
@@ -88,6 +104,8 @@ class WebResponse:
         location = self.header("location")
         if self.status not in REDIRECT_STATUSES or not location:
             return None
+        import httpx
+
         try:
             return str(httpx.URL(self.final_url).join(location.strip()))
         except (httpx.InvalidURL, ValueError):
@@ -137,3 +155,67 @@ def decode(data: bytes, charset: str) -> str:
 
 def failure(url: str, error: FetchError, detail: str, method: str, address: str = "") -> WebResponse:
     return WebResponse(url, url, error=error, detail=detail[:300], method=method, address=address)
+
+
+CORS_PROBE_ORIGIN = "https://canhgac-cors-probe.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class WebHeaderFacts:
+    url: str
+    page: WebResponse  # the page judged, redirects followed
+    hops: tuple[WebResponse, ...] = ()  # every answer of the page's redirect chain, in order
+    https_failure: FetchError | None = None  # why the https:// URL gave nothing, when http:// was used
+    cors: WebResponse | None = None
+    options: WebResponse | None = None
+    trace: WebResponse | None = None
+    trace_marker: str = ""
+
+    @property
+    def https_hops(self) -> tuple[WebResponse, ...]:
+        return tuple(h for h in self.hops if h.final_url.startswith("https://") and h.status is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class WebmailFacts:
+    url: str
+    role: str
+    http_chain: tuple[WebResponse, ...] = ()  # plain-HTTP hops from http://HOST/, in order
+    https: WebResponse | None = None  # the HTTPS page (declared URL, else where HTTP sent us)
+    stopped: str = ""  # why redirects stopped being followed: "left-scope", "too-many-hops"
+
+    @property
+    def https_redirect(self) -> str | None:
+        """The https:// URL the plain-HTTP chain ends at, if it does."""
+        last = self.http_chain[-1] if self.http_chain else None
+        target = last.redirect_target() if last is not None else None
+        return target if target is not None and target.startswith("https://") else None
+
+
+@dataclass(frozen=True, slots=True)
+class WebTransportFacts:
+    url: str  # the declared URL
+    host: str  # the host of the HTTPS URL judged
+    http_url: str  # the plain-HTTP entry tried
+    https_url: str  # the HTTPS URL judged
+    http: WebResponse  # the http:// entry, redirects followed within the scope
+    https: WebResponse  # the HTTPS URL, redirects followed
+    https_first: WebResponse  # the HTTPS URL's own answer (redirects not followed): HSTS lives here
+    caa: CaaFacts
+    addresses: tuple[str, ...] = ()  # of ``host``
+    tls: tuple[TlsFacts, ...] = ()  # one per in-scope address on the HTTPS port, except closed ones
+    closed: tuple[str, ...] = ()  # address:port refusing TCP on the HTTPS port
+    out_of_scope: tuple[str, ...] = ()
+
+    @property
+    def https_port(self) -> int:
+        return parse_url(self.https_url).port or 443
+
+    def as_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "https_url": self.https_url}
+        out["addresses"] = list(self.addresses)
+        for name in ("closed", "out_of_scope"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        return out
+

@@ -1,20 +1,8 @@
-"""Facts: what collectors observed, immutable and typed.
-
-A fact is a frozen dataclass. Collectors produce facts; checks read them and never do I/O.
-"""
+"""The error a collector raises when it could not gather its facts at all."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
 from canhgac.engine.results import ErrorReason
-
-
-@runtime_checkable
-class Fact(Protocol):
-    """Marker protocol: every fact type is a frozen dataclass."""
-
-    __dataclass_fields__: dict[str, object]
 
 
 class CollectError(Exception):

@@ -4,7 +4,8 @@ One :class:`ServiceReading` per open TCP port: which service answered (whatever 
 number), product and version when the service says, whether it gave access without
 credentials, and the protocol specifics the net.* checks judge (SMB dialects and signing, the
 RDP security protocol, the SSH authentication methods). A probe that could not finish keeps
-what it saw and says why (``failure``).
+what it saw and says why (``failure``). :class:`HostServiceFacts` gathers a host's readings,
+its UDP answers and the known vulnerabilities of the versions seen.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from canhgac.engine.service_probes.base import ProbeError, ProbeFailure
+from canhgac.engine.facts.udp import UdpServiceFacts
 
 
 class Service(StrEnum):
@@ -122,3 +123,98 @@ def _fields(obj: Any) -> dict[str, Any]:
         for name in obj.__slots__
         if (value := getattr(obj, name)) not in (None, "", ())
     }
+
+
+class ProbeFailure(StrEnum):
+    """Why a probe could not finish (a fact about the service, not a bug)."""
+
+    REFUSED = "refused"  # connection refused or reset while connecting
+    CONNECT_TIMEOUT = "connect_timeout"
+    TIMEOUT = "timeout"  # a reply did not arrive within read_timeout
+    DEADLINE = "deadline"  # the whole probe overran its budget
+    CLOSED = "closed"  # the server closed the connection
+    TOO_LARGE = "too_large"  # more than max_reply_bytes
+    GARBAGE = "garbage"  # bytes that are not the protocol
+    UNSUPPORTED = "unsupported"  # the server wants something the probe does not speak
+
+
+class ProbeError(Exception):
+    def __init__(self, failure: ProbeFailure, detail: str) -> None:
+        super().__init__(f"{failure.value}: {detail}")
+        self.failure = failure
+        self.detail = detail
+
+
+USUAL: dict[int, Service] = {
+    21: Service.FTP,
+    22: Service.SSH,
+    23: Service.TELNET,
+    25: Service.SMTP,
+    53: Service.DNS,
+    80: Service.HTTP,
+    139: Service.SMB,
+    445: Service.SMB,
+    587: Service.SMTP,
+    1433: Service.MSSQL,
+    2375: Service.DOCKER,
+    3306: Service.MYSQL,
+    3389: Service.RDP,
+    5432: Service.POSTGRESQL,
+    5900: Service.VNC,
+    5901: Service.VNC,
+    6379: Service.REDIS,
+    8000: Service.HTTP,
+    8080: Service.HTTP,
+    9200: Service.ELASTICSEARCH,
+    11211: Service.MEMCACHED,
+    27017: Service.MONGODB,
+    27018: Service.MONGODB,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceVuln:
+    port: int
+    product: str
+    version: str
+    advisory: str
+    cves: tuple[str, ...]
+    severity: str
+    score: float | None
+    fixed: str
+    summary: str
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {
+            "port": self.port,
+            "product": self.product,
+            "version": self.version,
+            "advisory": self.advisory,
+            "cves": list(self.cves),
+            "severity": self.severity,
+            "score": self.score,
+            "fixed": self.fixed,
+            "summary": self.summary[:300],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HostServiceFacts:
+    address: str
+    refused: str  # why the address was not contacted ("" when it was)
+    open_ports: tuple[int, ...]  # TCP ports the scan found open
+    readings: tuple[ServiceReading, ...]  # one per probed port
+    skipped: tuple[int, ...]  # open ports over MAX_PORTS, not probed
+    udp: UdpServiceFacts | None
+    known_ports: tuple[int, ...] | None  # open in the previous scan; None: no baseline
+    empty_passwords: bool  # the empty-password administrator logins were tried
+    vulns: tuple[ServiceVuln, ...] = ()
+    vuln_source: str = ""
+    vuln_error: str = ""
+
+    def of(self, *services: Service) -> tuple[ServiceReading, ...]:
+        return tuple(r for r in self.readings if r.service in services)
+
+    def on(self, port: int) -> ServiceReading | None:
+        return next((r for r in self.readings if r.port == port), None)
+
