@@ -17,6 +17,8 @@ def lab_files(workspace: Path, lab: Lab) -> tuple[Path, tuple[str, ...]]:
     inventory.write_text(lab.inventory_yaml, encoding="utf-8")
     ca_file = workspace / "ca.pem"
     ca_file.write_text(lab.ca_pem, encoding="ascii")
+    # the demo's DNS patience: the lab answers from this test process, which a loaded machine slows
     flags = ("--resolver", str(lab.resolver), "--nameserver-port", str(lab.nameserver_port),
+             "--timeout", "10", "--dns-in-flight", "32",
              "--ca-file", str(ca_file), *(a for z in lab.dnsbl_zones for a in ("--dnsbl-zone", z)))
     return inventory, flags

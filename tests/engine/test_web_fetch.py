@@ -74,7 +74,9 @@ async def test_per_host_concurrency_and_pacing(tmp_path: Path) -> None:
     assert all(a.status == 200 for a in answers)
     assert server.connections == 8 and server.most_open <= 2
     gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
-    assert min(gaps) >= 0.04
+    # paced 0.05 s apart at the client; the server sees its accepts with some scheduling jitter on
+    # a loaded machine, but never two at once (unpaced, each pair would start together)
+    assert min(gaps) >= 0.025, gaps
 
 
 async def test_untrusted_certificate_is_recorded_and_headers_still_read(tmp_path: Path) -> None:

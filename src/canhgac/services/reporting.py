@@ -113,9 +113,9 @@ def _reportable_run(run_id: int) -> Any:
     if run is None:
         raise NoRunError(_("there is no run {run} in the store").format(run=run_id))
     if run.status not in ("finished", "interrupted") or run.finished_at is None:
-        raise NoRunError(_(
-            "run {run} is {status}: only finished or interrupted runs can be reported"
-        ).format(run=run_id, status=run.status))
+        from canhgac.console.store.errors import RunNotFinishedError
+
+        raise RunNotFinishedError(run_id, run.status)  # one message for it, in cli/failures.py
     return run
 
 
