@@ -124,12 +124,36 @@ def test_hostile_inventory_names_are_escaped(catalog: Catalog, policy: ScoringPo
 def test_grade_explanation_matches_deductions(catalog: Catalog, policy: ScoringPolicy) -> None:
     page = render_html(_sample("en"), catalog, policy)
     # agency a: SPF (high) counts; DMARC is accepted risk (listed, not counted)
-    assert "100 − 15 = <strong>85</strong>" in page
+    assert "E-mail: 15<br>Risk points: <strong>15</strong>." in page
+    assert "Score = 100 × 100 / (100 + 15) = <strong>87</strong>." in page
     assert "Listed but not counted" in page
-    floored = report([result("t.mail.dkim", "z", Status.FAIL, target=f"{i}.z.gov.vn")
-                      for i in range(3)], lang="en")
-    page = render_html(floored, catalog, policy)
-    assert "100 − 40 − 40 − 40 (floored at 0) = <strong>0</strong>" in page
+    many = report([result("t.mail.dkim", "z", Status.FAIL, target=f"{i}.z.gov.vn") for i in range(3)]
+                  + [result("t.web.header", "z", Status.FAIL, target=f"https://{i}.z.gov.vn/",
+                            kind=TargetKind.URL, header="CSP") for i in range(2)], lang="en")
+    page = render_html(many, catalog, policy)
+    assert "E-mail: 40 + 40 + 40 = 120<br>Web portals: 2 + 2 = 4<br>" in page
+    assert "Risk points: 120 + 4 = <strong>124</strong>." in page
+    assert "Score = 100 × 100 / (100 + 124) = <strong>44.6</strong>." in page
+
+
+def test_deduction_reads_as_a_failure_with_human_target_names(
+    catalog: Catalog, policy: ScoringPolicy
+) -> None:
+    """Issue 12 item 7: a deduction line names the requirement as not met, targets as people
+    say them (no ``domain:``/``mail_host:``/``url:`` keys)."""
+    rs = [result("t.mail.spf", "a", Status.FAIL),
+          result("t.mail.dkim", "a", Status.FAIL, target="mx.a.gov.vn", kind=TargetKind.MAIL_HOST),
+          result("t.web.header", "a", Status.FAIL, target="https://a.gov.vn/", kind=TargetKind.URL,
+                 header="CSP"),
+          result("t.info.banner", "a", Status.FAIL, key="shown", target="203.0.113.5",
+                 kind=TargetKind.HOST, banner="x")]
+    page = render_html(report(rs), catalog, policy)
+    assert "Chưa đạt: Tên miền có bản ghi SPF" in page
+    for shown in ("máy chủ thư mx.a.gov.vn", "https://a.gov.vn/", "máy chủ 203.0.113.5"):
+        assert shown in page, shown
+    body = page[page.index("<body>"):]
+    for key in ("domain:", "mail_host:", "url:", "host:"):
+        assert key not in body, key
 
 
 def test_provenance_footer(catalog: Catalog, policy: ScoringPolicy) -> None:
