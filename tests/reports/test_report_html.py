@@ -23,6 +23,7 @@ from canhgac.reports.model import (
     Triage,
     TriageState,
 )
+from canhgac.reports.wording import render_markdown
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -238,3 +239,36 @@ def test_interrupted_run_says_so_on_the_first_page(
     assert notice in summary
     assert ("15 of 16 planned targets" if lang == "en" else "15 trên 16 mục tiêu dự kiến") in summary
     assert notice not in render_html(base, catalog, policy)
+
+
+def test_remediation_markdown_is_rendered_and_everything_else_escaped() -> None:
+    """Issue 12 item 8: no raw backticks; raw HTML in the source stays text; no links out."""
+    html = str(render_markdown(
+        "Set `p=reject` in *DNS*:\n\n- one `<script>`\n- two <img src=x onerror=alert(1)>\n\n"
+        "[see](https://example.org/) <https://example.org/>"))
+    assert "<code>p=reject</code>" in html and "<em>DNS</em>" in html
+    assert "<li>one <code>&lt;script&gt;</code></li>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html and "<a " not in html and "`" not in html
+
+
+def test_real_catalog_remediation_has_no_raw_backticks(policy: ScoringPolicy) -> None:
+    catalog = load_catalog()
+    with_code = [e for e in catalog.checks.values() if e.mode is Mode.AUTOMATED and "`" in e.remediation.vi]
+    assert with_code, "no remediation uses code spans any more: this test needs another example"
+    results = [result(e.id, "a", Status.FAIL, key=sorted(e.messages)[0], target=f"t{i}.gov.vn",
+                      **_values_for(e.messages[sorted(e.messages)[0]].vi))
+               for i, e in enumerate(with_code[:20])]
+    page = render_html(report(results), catalog, policy)
+    fixes = re.findall(r'<dd class="fix">(.*?)</dd>', page, re.S)
+    assert len(fixes) == len(results)
+    assert all("`" not in fix and "<code>" in fix for fix in fixes)
+
+
+def test_each_finding_shows_its_fingerprint(catalog: Catalog, policy: ScoringPolicy) -> None:
+    """Issue 12 item 8: the short form to type, the full one in a tooltip, for `findings`."""
+    spf = result("t.mail.spf", "a", Status.FAIL)
+    page = render_html(report([spf]), catalog, policy)
+    fp = spf.fingerprint
+    shown = f'<span class="fp" title="{fp}">{fp[:10]}</span>'
+    assert page.count(shown) == 2  # in the deduction table and on the finding
