@@ -148,8 +148,10 @@ def test_deduction_reads_as_a_failure_with_human_target_names(
                  header="CSP"),
           result("t.info.banner", "a", Status.FAIL, key="shown", target="203.0.113.5",
                  kind=TargetKind.HOST, banner="x")]
-    page = render_html(report(rs), catalog, policy)
+    missing = {"a": ("domain:two.a.gov.vn", "url:https://two.a.gov.vn/")}
+    page = render_html(report(rs).model_copy(update={"missing": missing}), catalog, policy)
     assert "Chưa đạt: Tên miền có bản ghi SPF" in page
+    assert "(không tính là đã kiểm tra): two.a.gov.vn, https://two.a.gov.vn/." in page
     for shown in ("máy chủ thư mx.a.gov.vn", "https://a.gov.vn/", "máy chủ 203.0.113.5"):
         assert shown in page, shown
     body = page[page.index("<body>"):]

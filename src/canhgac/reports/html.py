@@ -26,7 +26,7 @@ from canhgac.reports.view import (
     policy_view,
     run_rows,
 )
-from canhgac.reports.wording import SHORT_FINGERPRINT, format_score, render_markdown
+from canhgac.reports.wording import SHORT_FINGERPRINT, format_score, render_markdown, target_label
 
 
 def css_string(value: object) -> Markup:
@@ -67,6 +67,7 @@ def _environment(lang: Language) -> Environment:
     env.filters["score"] = score
     env.filters["markdown"] = render_markdown
     env.filters["short_fp"] = lambda fp: str(fp)[:SHORT_FINGERPRINT]
+    env.filters["target"] = lambda key: target_label(str(key), lang)
     return env
 
 
