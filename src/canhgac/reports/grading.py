@@ -1,7 +1,9 @@
 """Grading: the scoring policy (data, ``catalog/data/scoring.yaml``) and one pure function.
 
 ``grade_report`` turns a ``ReportInput`` into agency scores with the deductions that explain
-them, clause verdicts per framework, and the province summary. Nothing here does I/O except
+them, clause verdicts per framework, and the province summary. Failed results add risk points by
+severity; the score, 100 × H / (H + risk), never reaches 0, so agencies stay ordered and fixing
+any finding raises the score (docs/reports.md says why this model). Nothing here does I/O except
 ``load_scoring``, which reads the policy file once at the edge.
 """
 
