@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
-from report_builders import report, result
+from report_builders import WHEN, report, result
 
 from canhgac.catalog import Catalog
 from canhgac.engine.results import Status
 from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
 from canhgac.reports.grading import ScoringPolicy
-from canhgac.reports.model import Lifecycle, Triage, TriageState
+from canhgac.reports.model import FindingSeen, Lifecycle, Triage, TriageState
 
 
 def _sample(lang: str = "vi"):  # type: ignore[no-untyped-def]
@@ -24,10 +25,12 @@ def _sample(lang: str = "vi"):  # type: ignore[no-untyped-def]
             result("t.mail.spf", "b", Status.PASS, key="pass", record="v=spf1 -all"),
             result("t.info.banner", "b", Status.FAIL, key="shown", banner="=HYPERLINK(\"x\")"),
         ],
-        triage={spf.fingerprint: Triage(state=TriageState.ACCEPTED_RISK, note="tạm chấp nhận")},
+        triage={spf.fingerprint: Triage(state=TriageState.ACCEPTED_RISK, note="tạm chấp nhận",
+                                        assignee="Trần Bình")},
         lifecycle={spf.fingerprint: Lifecycle.REOPENED},
         lang=lang,
-    )
+    ).model_copy(update={"seen": {spf.fingerprint: FindingSeen(
+        first_seen=WHEN - timedelta(days=7), last_seen=WHEN)}})
 
 
 def test_json_round_trips(catalog: Catalog, policy: ScoringPolicy) -> None:
@@ -52,21 +55,32 @@ def test_csv_has_bom_and_columns(catalog: Catalog) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert tuple(header) == CSV_COLUMNS == (
-        "agency", "target", "check", "severity", "status", "lifecycle", "message", "remediation"
+        "agency", "agency_name", "target", "check", "clause", "severity", "status", "lifecycle",
+        "triage", "assignee", "first_seen", "last_seen", "fingerprint", "message", "remediation",
     )
     rows = _rows(raw)
     assert len(rows) == 4
+    spf = _sample().results[0]
     assert rows[0] == {
         "agency": "a",
+        "agency_name": "Sở A",
         "target": "domain:a.gov.vn",
         "check": "t.mail.spf",
+        "clause": "FW 1",
         "severity": "high",
         "status": "fail",
         "lifecycle": "reopened",
+        "triage": "accepted_risk",
+        "assignee": "Trần Bình",
+        "first_seen": "2025-01-13T08:30:00+00:00",
+        "last_seen": "2025-01-20T08:30:00+00:00",
+        "fingerprint": spf.fingerprint,
         "message": "Không có bản ghi SPF",
         "remediation": "Công bố bản ghi SPF.",
     }
+    assert len(spf.fingerprint) == 32
     assert rows[1]["message"] == "Không kiểm tra được: no answer after 2 s"
+    assert (rows[1]["triage"], rows[1]["first_seen"]) == ("", "")  # an error is no finding
     assert rows[2]["lifecycle"] == ""
 
 

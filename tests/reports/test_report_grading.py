@@ -27,8 +27,9 @@ def _clause(catalog: Catalog, clause_id: str):  # type: ignore[no-untyped-def]
 def test_packaged_policy_values(policy: ScoringPolicy) -> None:
     assert policy.penalties == {
         Severity.CRITICAL: 40, Severity.HIGH: 15, Severity.MEDIUM: 6, Severity.LOW: 2,
-        Severity.INFO: 0,
+        Severity.INFO: 1,
     }
+    assert policy.half_score_points == 100
     assert [(b.grade, b.min_score) for b in policy.bands] == [
         ("A", 90), ("B", 75), ("C", 60), ("D", 40), ("F", 0)
     ]
@@ -44,7 +45,7 @@ def test_band_edges(policy: ScoringPolicy, score: int, grade: str) -> None:
     assert policy.grade_for(score) == grade
 
 
-def test_score_is_100_minus_the_deductions_shown(catalog: Catalog, policy: ScoringPolicy) -> None:
+def test_score_comes_from_the_risk_points_shown(catalog: Catalog, policy: ScoringPolicy) -> None:
     results = [
         result("t.mail.spf", "a", F),
         result("t.mail.dmarc", "a", F),
@@ -54,23 +55,29 @@ def test_score_is_100_minus_the_deductions_shown(catalog: Catalog, policy: Scori
     ]
     grade = grade_report(report(results), catalog, policy).agency("a")
     assert [(d.check_id, d.points) for d in grade.deductions] == [
-        ("t.mail.spf", 15), ("t.mail.dmarc", 6), ("t.web.header", 2), ("t.info.banner", 0)
+        ("t.mail.spf", 15), ("t.mail.dmarc", 6), ("t.web.header", 2), ("t.info.banner", 1)
     ]
+    assert [d.area for d in grade.deductions] == ["mail", "mail", "web", "info"]
     assert grade.deductions[2].target == "url:https://a.gov.vn/"
-    assert grade.score == 100 - 15 - 6 - 2 == 77
+    assert grade.risk_points == 15 + 6 + 2 + 1 == 24
+    assert grade.score == pytest.approx(100 * 100 / (100 + 24))  # 80.6
     assert grade.grade == "B"
     assert (grade.counts.passed, grade.counts.failed, grade.counts.errored) == (1, 4, 0)
     assert grade.coverage == 1.0
 
 
-def test_each_failed_target_costs_and_score_stops_at_zero(
+def test_each_failed_target_costs_and_score_never_reaches_zero(
     catalog: Catalog, policy: ScoringPolicy
 ) -> None:
     results = [result("t.mail.dkim", "b", F, target=f"d{i}.b.gov.vn") for i in range(3)]
     grade = grade_report(report(results), catalog, policy).agency("b")
     assert [d.points for d in grade.deductions] == [40, 40, 40]
-    assert grade.score == 0
-    assert grade.grade == "F"
+    assert grade.risk_points == 120
+    assert grade.score == pytest.approx(100 * 100 / 220)  # 45.5
+    assert grade.grade == "D"
+    worse = [result("t.mail.dkim", "b", F, target=f"d{i}.b.gov.vn") for i in range(30)]
+    worst = grade_report(report(worse), catalog, policy).agency("b")
+    assert 0 < worst.score < grade.score and worst.grade == "F"
 
 
 def test_accepted_risk_and_false_positive_are_listed_not_counted(
@@ -91,7 +98,8 @@ def test_accepted_risk_and_false_positive_are_listed_not_counted(
         ("t.mail.spf", TriageState.ACCEPTED_RISK),
         ("t.mail.dmarc", TriageState.FALSE_POSITIVE),
     }
-    assert grade.score == 60
+    assert grade.score == pytest.approx(100 * 100 / 140)  # 71.4
+    assert grade.grade == "C"
     assert grades.excluded_findings == 2
     assert grades.findings_by_severity[Severity.CRITICAL] == 1
     assert grades.findings_by_severity[Severity.HIGH] == 0
@@ -193,10 +201,10 @@ def test_province_distribution_and_weakest_clauses(
     catalog: Catalog, policy: ScoringPolicy
 ) -> None:
     results = [
-        # a: fails clause 1 and 2 -> 100 - 15 - 40 = 45 (D)
+        # a: fails clause 1 and 2 -> 15 + 40 = 55 risk points, 100 × 100 / 155 = 64.5 (C)
         result("t.mail.spf", "a", F), result("t.mail.dmarc", "a", P, key="pass"),
         result("t.mail.dkim", "a", F),
-        # b: fails clause 1 only -> 94 (A)
+        # b: fails clause 1 only -> 6 risk points, 100 × 100 / 106 = 94.3 (A)
         result("t.mail.spf", "b", P, key="pass", record="v=spf1 -all"),
         result("t.mail.dmarc", "b", F), result("t.mail.dkim", "b", P, key="pass"),
         # c: passes everything it was tested on -> 100 (A)
@@ -204,10 +212,11 @@ def test_province_distribution_and_weakest_clauses(
         result("t.mail.dmarc", "c", P, key="pass"), result("t.mail.dkim", "c", E),
     ]
     grades = grade_report(report(results), catalog, policy)
-    assert [(g.agency, g.score, g.grade) for g in grades.agencies] == [
-        ("a", 45, "D"), ("b", 94, "A"), ("c", 100, "A")
+    assert [(g.agency, round(g.score, 1), g.grade) for g in grades.agencies] == [
+        ("a", 64.5, "C"), ("b", 94.3, "A"), ("c", 100, "A")
     ]
-    assert grades.distribution == {"A": 2, "B": 0, "C": 0, "D": 1, "F": 0, "?": 0}
+    assert [g.agency for g in grades.ranked] == ["a", "b", "c"]
+    assert grades.distribution == {"A": 2, "B": 0, "C": 1, "D": 0, "F": 0, "?": 0}
     assert [(w.verdict.clause, w.count(ClauseStatus.NOT_MET)) for w in grades.weakest] == [
         ("1", 2), ("2", 1)
     ]
@@ -237,6 +246,7 @@ def test_policy_rejects_bad_bands(bands: list[dict[str, object]]) -> None:
         ScoringPolicy.model_validate(
             {
                 "penalties": {s.value: 1 for s in Severity},
+                "half_score_points": 100,
                 "bands": bands,
                 "min_coverage": 0.5,
                 "incomplete_grade": "?",
@@ -250,6 +260,7 @@ def test_policy_needs_every_severity() -> None:
         ScoringPolicy.model_validate(
             {
                 "penalties": {"high": 15},
+                "half_score_points": 100,
                 "bands": [{"grade": "A", "min_score": 0}],
                 "min_coverage": 0.5,
                 "incomplete_grade": "?",
@@ -280,3 +291,20 @@ def test_interrupted_run_missing_targets_never_improve_a_grade(
     assert domain_checks > 0
     assert graded.counts.untested == domain_checks
     assert graded.coverage == pytest.approx(1 / (1 + domain_checks))
+
+
+@pytest.mark.parametrize("points", [{"info": 0}, {"half_score_points": 0}])
+def test_policy_refuses_a_finding_that_costs_nothing(points: dict[str, int]) -> None:
+    """Issue 12 item 7: fixing any finding must raise the score, so nothing may cost 0."""
+    penalties = {s.value: 1 for s in Severity} | {k: v for k, v in points.items() if k != "half_score_points"}
+    with pytest.raises(ValidationError, match="at least 1"):
+        ScoringPolicy.model_validate(
+            {
+                "penalties": penalties,
+                "half_score_points": points.get("half_score_points", 100),
+                "bands": [{"grade": "A", "min_score": 0}],
+                "min_coverage": 0.5,
+                "incomplete_grade": "?",
+                "excluded_triage": [],
+            }
+        )

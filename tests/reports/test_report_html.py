@@ -23,6 +23,7 @@ from canhgac.reports.model import (
     Triage,
     TriageState,
 )
+from canhgac.reports.wording import render_markdown
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -124,12 +125,38 @@ def test_hostile_inventory_names_are_escaped(catalog: Catalog, policy: ScoringPo
 def test_grade_explanation_matches_deductions(catalog: Catalog, policy: ScoringPolicy) -> None:
     page = render_html(_sample("en"), catalog, policy)
     # agency a: SPF (high) counts; DMARC is accepted risk (listed, not counted)
-    assert "100 − 15 = <strong>85</strong>" in page
+    assert "E-mail: 15<br>Risk points: <strong>15</strong>." in page
+    assert "Score = 100 × 100 / (100 + 15) = <strong>87</strong>." in page
     assert "Listed but not counted" in page
-    floored = report([result("t.mail.dkim", "z", Status.FAIL, target=f"{i}.z.gov.vn")
-                      for i in range(3)], lang="en")
-    page = render_html(floored, catalog, policy)
-    assert "100 − 40 − 40 − 40 (floored at 0) = <strong>0</strong>" in page
+    many = report([result("t.mail.dkim", "z", Status.FAIL, target=f"{i}.z.gov.vn") for i in range(3)]
+                  + [result("t.web.header", "z", Status.FAIL, target=f"https://{i}.z.gov.vn/",
+                            kind=TargetKind.URL, header="CSP") for i in range(2)], lang="en")
+    page = render_html(many, catalog, policy)
+    assert "E-mail: 40 + 40 + 40 = 120<br>Web portals: 2 + 2 = 4<br>" in page
+    assert "Risk points: 120 + 4 = <strong>124</strong>." in page
+    assert "Score = 100 × 100 / (100 + 124) = <strong>44.6</strong>." in page
+
+
+def test_deduction_reads_as_a_failure_with_human_target_names(
+    catalog: Catalog, policy: ScoringPolicy
+) -> None:
+    """Issue 12 item 7: a deduction line names the requirement as not met, targets as people
+    say them (no ``domain:``/``mail_host:``/``url:`` keys)."""
+    rs = [result("t.mail.spf", "a", Status.FAIL),
+          result("t.mail.dkim", "a", Status.FAIL, target="mx.a.gov.vn", kind=TargetKind.MAIL_HOST),
+          result("t.web.header", "a", Status.FAIL, target="https://a.gov.vn/", kind=TargetKind.URL,
+                 header="CSP"),
+          result("t.info.banner", "a", Status.FAIL, key="shown", target="203.0.113.5",
+                 kind=TargetKind.HOST, banner="x")]
+    missing = {"a": ("domain:two.a.gov.vn", "url:https://two.a.gov.vn/")}
+    page = render_html(report(rs).model_copy(update={"missing": missing}), catalog, policy)
+    assert "Chưa đạt: Tên miền có bản ghi SPF" in page
+    assert "(không tính là đã kiểm tra): two.a.gov.vn, https://two.a.gov.vn/." in page
+    for shown in ("máy chủ thư mx.a.gov.vn", "https://a.gov.vn/", "máy chủ 203.0.113.5"):
+        assert shown in page, shown
+    body = page[page.index("<body>"):]
+    for key in ("domain:", "mail_host:", "url:", "host:"):
+        assert key not in body, key
 
 
 def test_provenance_footer(catalog: Catalog, policy: ScoringPolicy) -> None:
@@ -214,3 +241,36 @@ def test_interrupted_run_says_so_on_the_first_page(
     assert notice in summary
     assert ("15 of 16 planned targets" if lang == "en" else "15 trên 16 mục tiêu dự kiến") in summary
     assert notice not in render_html(base, catalog, policy)
+
+
+def test_remediation_markdown_is_rendered_and_everything_else_escaped() -> None:
+    """Issue 12 item 8: no raw backticks; raw HTML in the source stays text; no links out."""
+    html = str(render_markdown(
+        "Set `p=reject` in *DNS*:\n\n- one `<script>`\n- two <img src=x onerror=alert(1)>\n\n"
+        "[see](https://example.org/) <https://example.org/>"))
+    assert "<code>p=reject</code>" in html and "<em>DNS</em>" in html
+    assert "<li>one <code>&lt;script&gt;</code></li>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html and "<a " not in html and "`" not in html
+
+
+def test_real_catalog_remediation_has_no_raw_backticks(policy: ScoringPolicy) -> None:
+    catalog = load_catalog()
+    with_code = [e for e in catalog.checks.values() if e.mode is Mode.AUTOMATED and "`" in e.remediation.vi]
+    assert with_code, "no remediation uses code spans any more: this test needs another example"
+    results = [result(e.id, "a", Status.FAIL, key=sorted(e.messages)[0], target=f"t{i}.gov.vn",
+                      **_values_for(e.messages[sorted(e.messages)[0]].vi))
+               for i, e in enumerate(with_code[:20])]
+    page = render_html(report(results), catalog, policy)
+    fixes = re.findall(r'<dd class="fix">(.*?)</dd>', page, re.S)
+    assert len(fixes) == len(results)
+    assert all("`" not in fix and "<code>" in fix for fix in fixes)
+
+
+def test_each_finding_shows_its_fingerprint(catalog: Catalog, policy: ScoringPolicy) -> None:
+    """Issue 12 item 8: the short form to type, the full one in a tooltip, for `findings`."""
+    spf = result("t.mail.spf", "a", Status.FAIL)
+    page = render_html(report([spf]), catalog, policy)
+    fp = spf.fingerprint
+    shown = f'<span class="fp" title="{fp}">{fp[:10]}</span>'
+    assert page.count(shown) == 2  # in the deduction table and on the finding

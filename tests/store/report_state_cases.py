@@ -31,9 +31,19 @@ from canhgac import i18n  # noqa: E402
 from canhgac.catalog import load_catalog  # noqa: E402
 from canhgac.console.store import models, queries, services  # noqa: E402
 from canhgac.console.store.models import RunStatus  # noqa: E402
-from canhgac.engine.results import CheckResult, Outcome, Provenance, Status, failed, passed  # noqa: E402
+from canhgac.engine.results import (  # noqa: E402
+    CheckResult,
+    ErrorReason,
+    Outcome,
+    Provenance,
+    Status,
+    errored,
+    failed,
+    passed,
+)
 from canhgac.engine.settings import ScanSettings  # noqa: E402
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
+from canhgac.reports.exports import to_csv, to_json  # noqa: E402
 from canhgac.reports.grading import grade_report, load_scoring  # noqa: E402
 from canhgac.reports.html import render_html  # noqa: E402
 from canhgac.services import reporting  # noqa: E402
@@ -247,3 +257,41 @@ def test_retest_reopens_fixed_finding_no_more_it_uses_the_latest_run_that_evalua
 def test_status_names_match_the_report_model() -> None:
     assert set(queries.REPORTABLE) == {RunStatus.FINISHED, RunStatus.INTERRUPTED}
     assert Status.PASS.value == "pass"
+
+
+def test_new_since_last_scan_tells_new_problems_from_targets_first_tested() -> None:
+    """Issue 12 item 7: a finding is new only where the previous scan tested that target and
+    check and it passed; where it errored or had no result, it is tested for the first time."""
+    province((A, ("a.gov.vn", "b.gov.vn")), (B, ("c.gov.vn",)))
+    run(spf_ok(a), result(SPF, b, errored(ErrorReason.TIMEOUT, "no answer")), whole=True)
+    latest = run(spf_fail(a), spf_fail(b), spf_fail(c), whole=True)
+    changes = reporting.report_input(latest.pk, lang="en").changes
+    fp = {t: spf_fail(t).fingerprint for t in (a, b, c)}
+    assert set(changes.new) == set(fp.values())
+    assert set(changes.first_tested) == {fp[b], fp[c]}
+    summary = render_html(reporting.report_input(latest.pk, lang="en"), load_catalog(), load_scoring())
+    assert "2 findings are on targets or checks that scan could not test" in summary
+    assert summary.count('<span class="chg chg-first_tested">First tested now</span>') == 2
+    assert summary.count('<span class="chg chg-new">New</span>') == 1
+
+
+def test_agency_report_holds_that_agency_alone() -> None:
+    """Issue 12 item 8: ``report --agency CODE`` can be sent to the agency's head: no other
+    agency's code, name, grade or finding anywhere in it (HTML, JSON, CSV)."""
+    province((A, ("a.gov.vn", "b.gov.vn")), (B, ("c.gov.vn",)))
+    run(spf_fail(a), dmarc_ok(a), spf_fail(c), whole=True)
+    latest = run(spf_fail(a), spf_ok(b), spf_fail(c), dmarc_ok(c), whole=True)
+    report = reporting.report_input(lang="vi", agency=B)
+    assert [x.code for x in report.agencies] == [B]
+    assert {r.agency for r in report.results} == {B}
+    assert report.province.name == f"{PROVINCE['name']} — Sở {B}"
+    catalog, policy = load_catalog(), load_scoring()
+    for text in (render_html(report, catalog, policy), to_json(report, catalog, policy),
+                 to_csv(report, catalog).decode("utf-8-sig")):
+        assert A not in text and f"Sở {A}" not in text and "a.gov.vn" not in text
+        assert spf_fail(a).fingerprint not in text
+        assert B in text and "c.gov.vn" in text
+    seen = report.seen[spf_fail(c).fingerprint]
+    assert seen.first_seen < seen.last_seen == latest.started_at
+    with pytest.raises(reporting.UnknownAgencyError, match="NOPE"):
+        reporting.report_input(agency="NOPE")

@@ -18,6 +18,7 @@ from canhgac.services.reporting import (
     NoRunError,
     ReportFolderUnusableError,
     ReportOutputError,
+    UnknownAgencyError,
     UnknownProviderError,
     write_reports,
 )
@@ -29,6 +30,7 @@ def report(
     fmt: Annotated[list[str] | None, typer.Option("--format", help="html, json or csv; repeat for several (default: all)")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the files (default: WORKSPACE/reports)")] = None,
     provider: Annotated[str | None, typer.Option(help="Only what this provider's declared ranges expose (directive task 4)")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only this agency's results: a report its head can be sent")] = None,
 ) -> None:
     """Write the province report: the current state of every target (latest result per target and
     check across runs, with the runs it comes from), or one run with --run."""
@@ -37,13 +39,15 @@ def report(
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise fail(_("unknown format(s): {formats}").format(formats=", ".join(bad)))
+    if agency and provider:
+        raise fail(_("--agency and --provider select different reports: give one of them"))
     open_store(st)
     try:
         paths = write_reports(run, out or st.workspace / "reports", lang=cast(Language, st.lang), formats=formats,
-                              catalog=st.catalog(), provider=provider)
+                              catalog=st.catalog(), provider=provider, agency=agency)
     except ReportFolderUnusableError as exc:
         raise fail(str(exc), ExitCode.UNAVAILABLE) from None
-    except (NoRunError, UnknownProviderError, ReportOutputError) as exc:
+    except (NoRunError, UnknownProviderError, UnknownAgencyError, ReportOutputError) as exc:
         raise fail(str(exc)) from None
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))

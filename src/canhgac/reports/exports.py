@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from canhgac.catalog import Catalog
+from canhgac.engine.results import Status
 from canhgac.reports.grading import ProvinceGrades, ScoringPolicy, grade_report
 from canhgac.reports.model import ReportInput
 from canhgac.reports.view import result_row
 
 CSV_COLUMNS: tuple[str, ...] = (
     "agency",
+    "agency_name",
     "target",
     "check",
+    "clause",  # framework clauses the check evidences: "CV430 3.2; KG20 1"
     "severity",
     "status",
     "lifecycle",
+    "triage",
+    "assignee",
+    "first_seen",  # ISO 8601, UTC; empty for results that are not findings
+    "last_seen",
+    "fingerprint",  # for `canhgac findings show|triage` and `retest`
     "message",
     "remediation",
 )
@@ -58,18 +67,31 @@ def to_csv(report: ReportInput, catalog: Catalog) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for result in report.results:
         row = result_row(result, report, catalog)
+        seen = report.seen.get(result.fingerprint)
+        finding = result.status is Status.FAIL
         cells = (
             row.agency,
+            row.agency_name,
             row.target,
             row.check_id,
+            row.clauses,
             row.severity,
             row.status,
             row.lifecycle,
+            row.triage if finding else "",
+            row.assignee,
+            _iso(seen.first_seen) if seen else "",
+            _iso(seen.last_seen) if seen else "",
+            row.fingerprint,
             row.message,
             row.remediation,
         )
         writer.writerow([_inert(cell) for cell in cells])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value.tzinfo else value.isoformat()
 
 
 def _inert(cell: str) -> str:

@@ -1,7 +1,9 @@
 """Grading: the scoring policy (data, ``catalog/data/scoring.yaml``) and one pure function.
 
 ``grade_report`` turns a ``ReportInput`` into agency scores with the deductions that explain
-them, clause verdicts per framework, and the province summary. Nothing here does I/O except
+them, clause verdicts per framework, and the province summary. Failed results add risk points by
+severity; the score, 100 × H / (H + risk), never reaches 0, so agencies stay ordered and fixing
+any finding raises the score (docs/reports.md says why this model). Nothing here does I/O except
 ``load_scoring``, which reads the policy file once at the edge.
 """
 
@@ -29,11 +31,12 @@ class Band(BaseModel):
 
 
 class ScoringPolicy(BaseModel):
-    """How findings become points and points become grades (see scoring.yaml)."""
+    """How findings become risk points, risk points a score, and a score a grade (scoring.yaml)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     penalties: dict[Severity, int]
+    half_score_points: int  # the risk points at which the score is 50
     bands: tuple[Band, ...]
     min_coverage: float
     incomplete_grade: str
@@ -45,6 +48,9 @@ class ScoringPolicy(BaseModel):
         missing = set(Severity) - set(self.penalties)
         if missing:
             raise ValueError(f"penalties lack severities {sorted(missing)}")
+        if min(self.penalties.values()) < 1 or self.half_score_points < 1:
+            # every finding must cost something, so that fixing any one raises the score
+            raise ValueError("every penalty and half_score_points must be at least 1")
         mins = [b.min_score for b in self.bands]
         if not mins or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
             raise ValueError("bands must be listed best first with strictly falling min_score")
@@ -52,8 +58,13 @@ class ScoringPolicy(BaseModel):
             raise ValueError("the last band must start at 0 so that every score gets a grade")
         return self
 
-    def grade_for(self, score: int) -> str:
+    def grade_for(self, score: float) -> str:
         return next(b.grade for b in self.bands if score >= b.min_score)
+
+    def score_for(self, risk_points: int) -> float:
+        """100 with no risk, 50 at ``half_score_points``, ever closer to 0 and never reaching it:
+        so more risk always means a lower score, however many findings an agency has."""
+        return 100 * self.half_score_points / (self.half_score_points + risk_points)
 
     @property
     def grade_labels(self) -> tuple[str, ...]:
@@ -77,6 +88,7 @@ class Deduction(BaseModel):
     severity: Severity
     points: int
     triage: TriageState = TriageState.UNTRIAGED
+    area: str = ""  # the first part of the check's family: mail, web, net, dns...
 
 
 class StatusCounts(BaseModel):
@@ -132,7 +144,8 @@ class AgencyGrade(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     agency: str
-    score: int
+    risk_points: int  # the sum of the counted deductions' points
+    score: float  # policy.score_for(risk_points), unrounded so that every point shows
     grade: str
     coverage: float | None
     counts: StatusCounts
@@ -166,6 +179,12 @@ class ProvinceGrades(BaseModel):
 
     def agency(self, code: str) -> AgencyGrade:
         return next(a for a in self.agencies if a.agency == code)
+
+    @property
+    def ranked(self) -> tuple[AgencyGrade, ...]:
+        """Worst first (lowest score; incomplete before complete at equal score): the order a
+        leader reads to decide whom to call first."""
+        return tuple(sorted(self.agencies, key=lambda a: (a.score, not a.missing, a.agency)))
 
 
 def grade_report(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -> ProvinceGrades:
@@ -229,14 +248,17 @@ def _grade_agency(
             severity=severity,
             points=policy.penalties[severity],
             triage=state,
+            area=catalog.check(r.check_id).family.split(".")[0],
         )
         (excluded if state in policy.excluded_triage else deductions).append(item)
     worst_first = sorted(deductions, key=lambda d: (-d.points, d.check_id, d.target))
-    score = max(0, 100 - sum(d.points for d in deductions))
+    risk = sum(d.points for d in deductions)
+    score = policy.score_for(risk)
     coverage = counts.coverage
     complete = coverage is not None and coverage >= policy.min_coverage and not missing
     return AgencyGrade(
         agency=code,
+        risk_points=risk,
         score=score,
         grade=policy.grade_for(score) if complete else policy.incomplete_grade,
         coverage=coverage,

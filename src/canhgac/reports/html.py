@@ -26,6 +26,7 @@ from canhgac.reports.view import (
     policy_view,
     run_rows,
 )
+from canhgac.reports.wording import SHORT_FINGERPRINT, format_score, render_markdown, target_label
 
 
 def css_string(value: object) -> Markup:
@@ -58,8 +59,15 @@ def _environment(lang: Language) -> Environment:
     def percent(value: float | None) -> str:
         return "—" if value is None else format_percent(value, locale=lang)
 
+    def score(value: float) -> str:
+        return format_score(value, lang)
+
     env.filters["percent"] = percent
     env.filters["css_string"] = css_string
+    env.filters["score"] = score
+    env.filters["markdown"] = render_markdown
+    env.filters["short_fp"] = lambda fp: str(fp)[:SHORT_FINGERPRINT]
+    env.filters["target"] = lambda key: target_label(str(key), lang)
     return env
 
 
@@ -82,7 +90,10 @@ def render_html(
         "finished": format_time(report.run.finished_at, lang),
         "previous_at": format_time(changes.previous_run_at, lang),
         "changes": {
-            "new": change_rows(changes.new, report, catalog),
+            "new": change_rows(
+                tuple(fp for fp in changes.new if fp not in set(changes.first_tested)), report, catalog
+            ),
+            "first_tested": change_rows(changes.first_tested, report, catalog),
             "reopened": change_rows(changes.reopened, report, catalog),
             "fixed": change_rows(changes.fixed, report, catalog),
         },

@@ -97,6 +97,18 @@ class ChangeSummary(BaseModel):
     new: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     reopened: tuple[str, ...] = ()
+    # of ``new``: findings whose target and check the previous run did not test (it errored or
+    # had no result), so they may be old problems seen for the first time, not new ones
+    first_tested: tuple[str, ...] = ()
+
+
+class FindingSeen(BaseModel):
+    """When a finding was first and last observed (from the store's finding history)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    first_seen: datetime
+    last_seen: datetime
 
 
 class ReportInput(BaseModel):
@@ -110,6 +122,7 @@ class ReportInput(BaseModel):
     results: tuple[CheckResult, ...]
     lifecycle: dict[str, Lifecycle] = Field(default_factory=dict)  # by fingerprint
     triage: dict[str, Triage] = Field(default_factory=dict)  # by fingerprint
+    seen: dict[str, FindingSeen] = Field(default_factory=dict)  # by fingerprint
     changes: ChangeSummary = Field(default_factory=ChangeSummary)
     lang: Language = "vi"
     # "state": the latest result per target and check across ``runs``; "run": ``run`` alone

@@ -28,6 +28,7 @@ from canhgac.reports.grading import (
     ScoringPolicy,
 )
 from canhgac.reports.model import Agency, Language, ReportInput
+from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_row, target_label
 
 _DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
 
@@ -53,7 +54,8 @@ class ResultRow:
 
     agency: str
     agency_name: str
-    target: str
+    target: str  # the key (``mail_host:mx.a.gov.vn``): what scripts and `findings` commands use
+    target_label: str  # as people name it (``mail server mx.a.gov.vn``)
     check_id: str
     title: str
     severity: str
@@ -66,11 +68,16 @@ class ResultRow:
     assignee: str
     note: str
     error_reason: str
+    fingerprint: str = ""
+    clauses: str = ""  # the framework clauses the check evidences, e.g. "CV430 3.2; KG20 1"
+    first_seen: str = ""
+    last_seen: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ClauseRow:
     framework: str
+    framework_title: str
     clause: str
     title: str
     text: str
@@ -108,8 +115,9 @@ class AgencyView:
     agency: Agency
     parent_name: str
     grade: AgencyGrade
-    deductions: tuple[tuple[str, str, str, int], ...]  # (title, target, severity, points)
-    excluded: tuple[tuple[str, str, str, int, str], ...]  # ... plus triage state
+    deductions: tuple[DeductionRow, ...]  # worst first
+    excluded: tuple[DeductionRow, ...]  # accepted risk / false positive: listed, not counted
+    areas: tuple[AreaRow, ...]  # risk points by area: the score's arithmetic
     findings: tuple[ResultRow, ...]
     errors: tuple[ResultRow, ...]
     clauses: tuple[ClauseRow, ...]  # the clauses this agency does not fully meet
@@ -149,6 +157,7 @@ class ChangeRow:
     agency_name: str
     target: str
     title: str
+    fingerprint: str = ""
 
 
 def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> ResultRow:
@@ -156,10 +165,12 @@ def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> Re
     entry = catalog.check(result.check_id)
     triage = report.triage_of(result.fingerprint)
     lifecycle = report.lifecycle.get(result.fingerprint)
+    seen = report.seen.get(result.fingerprint)
     return ResultRow(
         agency=result.agency,
         agency_name=report.agency_name(result.agency),
         target=result.target.key,
+        target_label=target_label(result.target.key, lang),
         check_id=result.check_id,
         title=entry.title.get(lang),
         severity=entry.severity.value,
@@ -176,6 +187,10 @@ def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> Re
         assignee=triage.assignee,
         note=triage.note,
         error_reason=result.error_reason.value if result.error_reason else "",
+        fingerprint=result.fingerprint,
+        clauses="; ".join(f"{ref.framework.id} {ref.clause}" for ref in catalog.clauses_of(result.check_id)),
+        first_seen=format_time(seen.first_seen, lang) if seen else "",
+        last_seen=format_time(seen.last_seen, lang) if seen else "",
     )
 
 
@@ -191,13 +206,16 @@ def _clause_row(
     )
     return ClauseRow(
         framework=verdict.framework,
+        framework_title=catalog.frameworks[verdict.framework].title.get(lang),
         clause=clause.id,
         title=clause.title.get(lang),
         text=clause.text.get(lang),
         inferred=clause.inferred and not clause.confirmed_by,
         status=verdict.status.value,
-        failed=tuple((title(f.check_id), ", ".join(f.targets)) for f in verdict.failed),
-        errored=tuple((title(e.check_id), ", ".join(e.targets)) for e in verdict.errored),
+        failed=tuple((title(f.check_id), ", ".join(target_label(t, lang) for t in f.targets))
+                     for f in verdict.failed),
+        errored=tuple((title(e.check_id), ", ".join(target_label(t, lang) for t in e.targets))
+                      for e in verdict.errored),
         untested=tuple(title(c) for c in verdict.untested),
         questions=questions,
         counts=counts,
@@ -250,7 +268,7 @@ def agency_views(
                          report, catalog),
             services=service_rows(results[g.agency]),
         )
-        for g in grades.agencies
+        for g in grades.ranked  # worst first, like the agency table
     )
 
 
@@ -259,21 +277,14 @@ def _agency_view(
     catalog: Catalog,
 ) -> AgencyView:
     lang = report.lang
-
-    def title(check_id: str) -> str:
-        return catalog.check(check_id).title.get(lang)
-
+    by_fp = {r.fingerprint: r for r in report.results if r.agency == agency.code}
     return AgencyView(
         agency=agency,
         parent_name=report.agency_name(agency.parent) if agency.parent else "",
         grade=grade,
-        deductions=tuple(
-            (title(d.check_id), d.target, d.severity.value, d.points) for d in grade.deductions
-        ),
-        excluded=tuple(
-            (title(d.check_id), d.target, d.severity.value, d.points, d.triage.value)
-            for d in grade.excluded
-        ),
+        deductions=tuple(deduction_row(d, by_fp, report, catalog) for d in grade.deductions),
+        excluded=tuple(deduction_row(d, by_fp, report, catalog) for d in grade.excluded),
+        areas=area_rows(grade),
         findings=_by_severity([r for r in rows if r.status == Status.FAIL], catalog),
         errors=tuple(r for r in rows if r.status == Status.ERROR),
         clauses=tuple(
@@ -345,13 +356,14 @@ def change_rows(
     for fp in fingerprints:
         found = index.get(fp)
         if found is None:
-            rows.append(ChangeRow(agency_name="", target=fp, title=""))
+            rows.append(ChangeRow(agency_name="", target=fp, title="", fingerprint=fp))
             continue
         rows.append(
             ChangeRow(
                 agency_name=report.agency_name(found.agency),
-                target=found.target.key,
+                target=target_label(found.target.key, report.lang),
                 title=catalog.check(found.check_id).title.get(report.lang),
+                fingerprint=fp,
             )
         )
     return tuple(rows)
@@ -360,6 +372,7 @@ def change_rows(
 def policy_view(policy: ScoringPolicy) -> dict[str, object]:
     return {
         "penalties": {sev.value: pts for sev, pts in policy.penalties.items()},
+        "half": policy.half_score_points,
         "bands": [(b.grade, b.min_score) for b in policy.bands],
         "min_coverage": policy.min_coverage,
         "incomplete": policy.incomplete_grade,

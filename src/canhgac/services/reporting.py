@@ -17,6 +17,7 @@ from canhgac.reports.html import render_html
 from canhgac.reports.model import (
     Agency,
     ChangeSummary,
+    FindingSeen,
     Language,
     Lifecycle,
     Province,
@@ -47,6 +48,35 @@ def target_from_key(key: str, agency: str) -> Target:
 
 class UnknownProviderError(LookupError):
     """``--provider`` named no provider agency with declared ranges."""
+
+
+class UnknownAgencyError(LookupError):
+    """``--agency`` named no agency of the inventory."""
+
+
+def _only_agency(report: ReportInput, code: str) -> ReportInput:
+    """The report an agency head can be sent: that agency's results, findings and changes only.
+
+    The parent agency is dropped too (its name is another agency's), as are change entries and
+    missing targets of other agencies; the grades are then computed from this input alone.
+    """
+    keep = {r.fingerprint for r in report.results if r.agency == code}
+    changes = report.changes
+
+    def own(fps: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(fp for fp in fps if fp in keep)
+
+    return report.model_copy(update={
+        "agencies": tuple(a.model_copy(update={"parent": None}) for a in report.agencies if a.code == code),
+        "results": tuple(r for r in report.results if r.agency == code),
+        "lifecycle": {fp: v for fp, v in report.lifecycle.items() if fp in keep},
+        "triage": {fp: v for fp, v in report.triage.items() if fp in keep},
+        "seen": {fp: v for fp, v in report.seen.items() if fp in keep},
+        "changes": changes.model_copy(update={
+            "new": own(changes.new), "fixed": own(changes.fixed), "reopened": own(changes.reopened),
+            "first_tested": own(changes.first_tested)}),
+        "missing": {c: keys for c, keys in report.missing.items() if c == code},
+    })
 
 
 def provider_ranges(code: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -135,7 +165,8 @@ def _missing_targets(codes: Iterable[str], results: Sequence[CheckResult]) -> di
 
 
 def report_input(
-    run_id: int | None = None, lang: Language = "vi", provider: str | None = None
+    run_id: int | None = None, lang: Language = "vi", provider: str | None = None,
+    agency: str | None = None,
 ) -> ReportInput:
     """The report's input: one run (``run_id``), or the current state of every target.
 
@@ -144,6 +175,11 @@ def report_input(
     """
     from canhgac.console.store import models, queries
 
+    if agency is not None and not models.Agency.objects.filter(code=agency).exists():
+        known = models.Agency.objects.order_by("code").values_list("code", flat=True)
+        raise UnknownAgencyError(_(
+            "there is no agency {code} in the inventory; its agencies: {codes}"
+        ).format(code=agency, codes=", ".join(known)))
     state = run_id is None
     if state:
         latest = queries.latest_reportable_run()
@@ -164,9 +200,13 @@ def report_input(
     fingerprints = {r.fingerprint for r in results}
     lifecycle: dict[str, Lifecycle] = {}
     triage: dict[str, Triage] = {}
-    for f in models.Finding.objects.filter(fingerprint__in=fingerprints):
+    seen: dict[str, FindingSeen] = {}
+    found = models.Finding.objects.filter(fingerprint__in=fingerprints)
+    for f in found.select_related("first_seen_run", "last_seen_run"):
         lifecycle[f.fingerprint] = Lifecycle(f.lifecycle)
         triage[f.fingerprint] = Triage(state=TriageState(f.triage), assignee=f.assignee, note=f.note)
+        seen[f.fingerprint] = FindingSeen(first_seen=f.first_seen_run.started_at,
+                                          last_seen=f.last_seen_run.started_at)
     previous = _baseline(until) if state else queries.previous_finished_run(until)
     changes = _changes(previous, until)
     codes = {r.agency for r in results}
@@ -190,19 +230,24 @@ def report_input(
     if provider is not None:
         owner = models.Agency.objects.get(code=provider)
         province = {"code": province["code"], "name": f"{province['name']} — {owner.name} ({provider})"}
-    return ReportInput(
+    if agency is not None:
+        owner = models.Agency.objects.get(code=agency)
+        province = {"code": province["code"], "name": f"{province['name']} — {owner.name}"}
+    built = ReportInput(
         province=Province(code=province["code"], name=province["name"]),
         agencies=agencies,
         run=contributing[0] if contributing else run_info(until, len(results), 0),
         results=tuple(results),
         lifecycle=lifecycle,
         triage=triage,
+        seen=seen,
         changes=changes,
         lang=lang,
         scope="state" if state else "run",
         runs=contributing,
         missing=missing,
     )
+    return built if agency is None else _only_agency(built, agency)
 
 
 def _runs(results: Sequence[CheckResult], until: Any, state: bool,
@@ -233,13 +278,28 @@ def _changes(previous: Any, until: Any) -> ChangeSummary:
     from canhgac.findings.reconcile import ChangeKind
 
     summary = queries.change_summary(previous, until)
+    new = summary.of_kind(ChangeKind.NEW)
     return ChangeSummary(
         previous_run_id=str(previous.pk) if previous else None,
         previous_run_at=previous.finished_at if previous else None,
-        new=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.NEW)),
+        new=tuple(c.finding.fingerprint for c in new),
+        first_tested=_first_tested(previous, [c.finding for c in new]),
         fixed=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.FIXED)),
         reopened=tuple(c.finding.fingerprint for c in summary.of_kind(ChangeKind.REOPENED)),
     )
+
+
+def _first_tested(previous: Any, new: Sequence[Any]) -> tuple[str, ...]:
+    """New findings whose target and check ``previous`` did not test and pass (it errored, or
+    had no result): problems seen for the first time, not necessarily problems that are new."""
+    from canhgac.console.store import models
+
+    if previous is None or not new:
+        return ()
+    passed = set(models.Result.objects.filter(
+        run=previous, status="pass", check_id__in={f.check_id for f in new},
+    ).values_list("check_id", "target_key"))
+    return tuple(f.fingerprint for f in new if (f.check_id, f.target_key) not in passed)
 
 
 class ReportOutputError(OSError):
@@ -266,7 +326,7 @@ def _output_folder(out_dir: Path) -> None:
 
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
                   formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None,
-                  provider: str | None = None) -> list[Path]:
+                  provider: str | None = None, agency: str | None = None) -> list[Path]:
     """Write the chosen formats: of one run, or of the current state (``run_id`` None).
 
     File names say which: ``canhgac-runN-LANG`` for run N, ``canhgac-state-runN-LANG`` for the
@@ -274,10 +334,11 @@ def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
     """
     catalog = catalog or load_catalog()
     policy = load_scoring()
-    report = report_input(run_id, lang, provider)
+    report = report_input(run_id, lang, provider, agency)
     _output_folder(out_dir)
     kind = "state-" if report.scope == "state" else ""
     stem = f"canhgac-{kind}run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")
+    stem += f"-agency-{agency}" if agency else ""
     outputs: list[tuple[Path, str | bytes]] = []
     if "html" in formats:
         outputs.append((out_dir / f"{stem}.html", render_html(report, catalog, policy)))
