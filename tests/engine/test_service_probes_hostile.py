@@ -18,6 +18,7 @@ from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
 from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
 from canhgac.engine.service_probes.base import ProbeFailure
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.udp_probes import UdpPorts
 
@@ -98,7 +99,7 @@ def _ctx(scope: Scope, target: Target, ports: tuple[int, ...], **options: object
     return CollectContext(
         dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
         scope=scope,
-        net=LIMITS,
+        settings=ScanSettings(net=LIMITS),
         target_options={target.key: TargetOptions(ports=ports, **options)},  # type: ignore[arg-type]
     )
 

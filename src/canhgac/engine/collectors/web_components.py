@@ -10,7 +10,7 @@ version: a few small GETs (six at most, plus one random path), relative to the p
 redirects not followed. Each is judged by its content, and only when it resembles neither the
 site's answer to a random path (the soft-404 baseline) nor the main page (a catch-all route).
 Versions are then matched against the vulnerability index, opened once per run:
-``ctx.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
+``ctx.settings.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from canhgac.engine.web.signatures import Sample
 
 PROBE_CAP = 65536
 JQUERY_CAP = 4096  # the banner is the file's first line
-_INDEX_KEY = "vuln-index"
 Reader = Callable[[str, str], Component | None]
 VERSION_FILES: dict[str, tuple[tuple[str, Reader], ...]] = {
     names.JOOMLA: (("administrator/manifests/files/joomla.xml", ident.joomla_manifest),),
@@ -106,15 +105,19 @@ class WebComponentFacts:
 
 def scan_index(ctx: CollectContext) -> VulnIndex | str:
     """The run's vulnerability index (opened once), or why it could not be opened."""
-    key = (_INDEX_KEY, ctx.vuln_db_path)
-    found = ctx.run_cache.get(key)
-    if found is None:
+    return ctx.resources.get(_RunIndex, lambda: _RunIndex.open(ctx.settings.vuln_db_path)).index
+
+
+@dataclass(frozen=True)
+class _RunIndex:
+    index: VulnIndex | str  # the index, or why it could not be opened
+
+    @classmethod
+    def open(cls, path: str | None) -> _RunIndex:
         try:
-            found = open_scan_index(ctx.vuln_db_path)
+            return cls(open_scan_index(path))
         except VulnIndexError as exc:
-            found = str(exc)
-        ctx.run_cache[key] = found
-    return found if isinstance(found, VulnIndex | str) else "vulnerability index cache damaged"
+            return cls(str(exc))
 
 
 def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[ComponentVuln, ...]:
