@@ -19,6 +19,7 @@ from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import Outcome
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import Fault, LabDnsServer
 
@@ -40,11 +41,14 @@ def lab_context(
     **overrides: Any,
 ) -> CollectContext:
     """A context resolving through ``server`` (one attempt), scoped to ``domains`` on loopback
-    unless ``scope`` is given; ``overrides`` set any other field."""
+    unless ``scope`` is given; ``overrides`` set ``target_options``, ``public_suffixes`` or any
+    field of :class:`ScanSettings` (flat names such as ``ehlo_name`` go to their group)."""
+    own = {k: overrides.pop(k) for k in ("target_options", "public_suffixes") if k in overrides}
     return CollectContext(
         dns=DnsClient((ServerAddress(server.address, server.port),), timeout=dns_timeout, attempts=1),
         scope=scope or Scope.build(domains=list(domains), loopback_only=True),
-        **overrides,
+        settings=ScanSettings.model_validate(overrides),
+        **own,
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 from canhgac.engine.context import CollectContext, NetworkLimits
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings
 
 
 def random_loopback(second: tuple[int, int] = (1, 254), last: tuple[int, int] = (1, 254)) -> str:
@@ -26,7 +27,7 @@ def network_context(*networks: str, net: NetworkLimits) -> CollectContext:
     return CollectContext(
         dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
         scope=Scope.build(networks=list(networks), loopback_only=True),
-        net=net,
+        settings=ScanSettings(net=net),
     )
 
 

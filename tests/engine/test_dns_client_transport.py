@@ -28,7 +28,8 @@ from typer.testing import CliRunner
 import canhgac.lab
 from canhgac import i18n
 from canhgac.cli.main import app
-from canhgac.engine.dns import DnsClient, ServerAddress, _interpret, _interpret_reply
+from canhgac.engine.context import CollectContext
+from canhgac.engine.dns import DnsAnswer, DnsClient, DnsStatus, ServerAddress, _interpret, _interpret_reply
 from canhgac.engine.dns_transport import MAX_USES, Question, build_query, read_reply
 from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
 from canhgac.inventory.loader import load_inventory
@@ -354,7 +355,8 @@ def test_dns_in_flight_reaches_the_scan_settings() -> None:
     inventory = load_inventory(Path(canhgac.lab.__file__).parent / "data" / "inventory.yaml")
     assert settings_for(inventory, resolvers=["127.0.0.1"], dns_max_in_flight=1024).dns_max_in_flight == 1024
     assert settings_for(inventory, resolvers=["127.0.0.1"]).dns_max_in_flight == 256
-    assert settings_for(inventory, resolvers=["127.0.0.1"]).build_context().dns.max_in_flight == 256
+    defaults = settings_for(inventory, resolvers=["127.0.0.1"])
+    assert CollectContext.from_settings(defaults).dns.max_in_flight == 256
 
 
 def test_dns_in_flight_option_is_validated(tmp_path: Path) -> None:

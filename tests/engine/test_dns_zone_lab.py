@@ -29,6 +29,7 @@ from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab import keys
 from canhgac.lab.dns_server import Fault, LabDnsCluster, ServerSpec
@@ -88,8 +89,7 @@ async def collect(lab: LabDnsCluster, net: Net, name: str = ZONE, *, wait: float
         dns=client,
         scope=Scope.build(domains=["gov.test"], loopback_only=True),
         public_suffixes=PublicSuffixes(extra=("gov.test",)),
-        nameserver_port=lab.port,
-        timeout=wait,
+        settings=ScanSettings(nameserver_port=lab.port, dns_timeout=wait),
     )
     facts = await collect_zone(Target(kind=TargetKind.DOMAIN, name=name, agency="so-tttt"), ctx)
     assert lab.internal_errors == 0

@@ -22,6 +22,7 @@ from canhgac.engine.facts.mailbox import EndpointState, MailboxFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.mailbox_server import Hostile, LabImapServer, LabPop3Server, MailboxConfig
@@ -120,7 +121,8 @@ async def test_hostile_imap_on_143_gives_an_error_in_time(hostile: Hostile) -> N
     net = NetworkLimits(connect_timeout=0.5, read_timeout=0.5, max_line_bytes=4096)
     async with LabImapServer(address=mail, config=MailboxConfig(starttls=False, hostile=hostile)) as server:
         ctx = CollectContext(dns=DnsClient((ServerAddress("127.0.0.1", 9),)),
-                             scope=Scope.build(domains=["gov.test"], loopback_only=True), net=net)
+                             scope=Scope.build(domains=["gov.test"], loopback_only=True),
+                             settings=ScanSettings(net=net))
         started = time.monotonic()
         endpoint = await probe_endpoint(ctx, HOST, (), mail, server.port, "imap")
         assert time.monotonic() - started < 3

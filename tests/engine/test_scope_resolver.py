@@ -153,10 +153,10 @@ def test_settings_refuse_to_build_a_context_with_an_out_of_scope_resolver() -> N
     """Stored or hand-made settings are checked too: the DNS client is never created."""
     settings = ScanSettings(resolvers=(OUTSIDE,), scope=ScopeSettings(loopback_only=True))
     with pytest.raises(ResolverOutOfScopeError):
-        settings.build_context()
+        CollectContext.from_settings(settings)
     listed = ScanSettings(resolvers=("127.0.0.2",), scope=ScopeSettings(resolvers=("127.0.0.1",)))
     with pytest.raises(ResolverOutOfScopeError):
-        listed.build_context()
+        CollectContext.from_settings(listed)
     declared = build_scope(inventory(resolvers=["127.0.0.1:5353"]))
     assert declared.resolvers == {ipaddress.ip_address("127.0.0.1")}
 
@@ -172,7 +172,7 @@ async def test_name_servers_found_by_delegation_pass_the_guard(contacts: list[tu
         ctx = CollectContext(
             dns=DnsClient((ServerAddress(server.address, server.port),), timeout=0.3, attempts=1),
             scope=Scope.build(domains=["stttt.gov.test"], loopback_only=True),
-            nameserver_port=server.port, timeout=0.3,
+            settings=ScanSettings(nameserver_port=server.port, dns_timeout=0.3),
         )
         try:
             facts = await collect_zone(Target(kind=TargetKind.DOMAIN, name="stttt.gov.test", agency="X"), ctx)

@@ -18,7 +18,9 @@ from canhgac.engine.facts.services import Access, ProbeFailure, Service
 from canhgac.engine.facts.udp import UdpPorts
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
-from canhgac.engine.service_probes.identify import ProbeOptions, identify
+from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
+from canhgac.engine.service_probes.base import ProbeFailure
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 
 LIMITS = NetworkLimits(connect_timeout=0.5, read_timeout=0.3, max_reply_bytes=32768)
@@ -98,7 +100,7 @@ def _ctx(scope: Scope, target: Target, ports: tuple[int, ...], **options: object
     return CollectContext(
         dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.2, attempts=1),
         scope=scope,
-        net=LIMITS,
+        settings=ScanSettings(net=LIMITS),
         target_options={target.key: TargetOptions(ports=ports, **options)},  # type: ignore[arg-type]
     )
 

@@ -22,6 +22,8 @@ from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
 from canhgac.engine.facts.smtp import SmtpFacts, StopReason
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
+from canhgac.engine.settings import ScanSettings
+from canhgac.engine.smtp_client import StopReason
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.pki import LabCA
@@ -190,7 +192,8 @@ async def test_address_outside_the_scope_is_never_contacted(tmp_path: Path) -> N
         context(address, tmp_path, scope="elsewhere.test") as ctx,
         LabSmtpServer(address=address, tls=CERT) as server,
     ):
-        ctx = CollectContext(dns=ctx.dns, scope=ctx.scope, net=LIMITS)  # no served domains either
+        # no served domains either
+        ctx = CollectContext(dns=ctx.dns, scope=ctx.scope, settings=ScanSettings(net=LIMITS))
         facts = await probe(server.port, ctx)
     assert facts.sessions == () and facts.refused[0][0] == address
     assert server.commands == [] and not server.connections
@@ -254,7 +257,7 @@ async def test_full_scan_on_port_25_completes_despite_a_hostile_host(tmp_path: P
     from canhgac.engine.collectors import smtp as smtp_collectors
     from canhgac.engine.registry import build_registry
     from canhgac.engine.runner import ScanPlan, run_scan
-    from canhgac.engine.settings import ScanSettings, ScopeSettings
+    from canhgac.engine.settings import ScopeSettings
 
     good, silent = random_address(), random_address()
     records = f"mail IN A {good}\nsilent IN A {silent}\n"
@@ -280,7 +283,8 @@ async def test_full_scan_on_port_25_completes_despite_a_hostile_host(tmp_path: P
             )
             registry = build_registry([smtp_collectors, m])
             started = time.perf_counter()
-            results = await run_scan(ScanPlan.build(registry, targets), settings, registry)
+            plan = ScanPlan.build(registry, targets, settings.target_options)
+            results = await run_scan(plan, settings, registry)
     except PermissionError:
         pytest.skip("port 25 cannot be bound here")
     assert time.perf_counter() - started < 10

@@ -17,6 +17,7 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.pki import LabCA, server_context
@@ -48,8 +49,7 @@ async def collect(dns: LabDnsServer, host: str, ports: tuple[int, ...], ca_file:
         dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
         scope=Scope.build(domains=["agency.gov.test"], loopback_only=True),
         target_options={target.key: TargetOptions(served_domains=("agency.gov.test",), ports=ports)},
-        ca_file=ca_file,
-        net=FAST,
+        settings=ScanSettings(ca_file=ca_file, net=FAST),
     )
     return await collect_mail_tls(target, ctx)
 
@@ -116,7 +116,7 @@ async def test_out_of_scope_address_is_never_contacted(tmp_path: Path) -> None:
         ctx = CollectContext(
             dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
             scope=Scope.build(domains=["other.gov.test"], loopback_only=True),
-            net=FAST,
+            settings=ScanSettings(net=FAST),
         )
         facts = await collect_mail_tls(target, ctx)
     assert facts.out_of_scope == ("127.0.0.25",) and facts.endpoints == ()

@@ -16,6 +16,7 @@ from types import TracebackType
 from canhgac.engine.context import CollectContext, NetworkLimits
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import MailOptions, ScanSettings
 from canhgac.lab.pki import LabCA
 
 FAST = NetworkLimits(connect_timeout=1.0, read_timeout=0.6, max_line_bytes=1024, max_reply_bytes=8192)
@@ -34,9 +35,7 @@ def context(ca_file: str | None, net: NetworkLimits = FAST) -> CollectContext:
     return CollectContext(
         dns=DnsClient((ServerAddress("127.0.0.1", 53),), timeout=0.5, attempts=1),
         scope=Scope.build(loopback_only=True),
-        ca_file=ca_file,
-        net=net,
-        ehlo_name="scanner.lab.test",
+        settings=ScanSettings(ca_file=ca_file, net=net, mail=MailOptions(ehlo_name="scanner.lab.test")),
     )
 
 

@@ -17,6 +17,7 @@ from types import TracebackType
 from canhgac.engine.context import CollectContext, NetworkLimits, TargetOptions
 from canhgac.engine.dns import DnsClient, ServerAddress
 from canhgac.engine.scope import Scope
+from canhgac.engine.settings import ScanSettings, WebOptions
 from canhgac.lab.dns_server import LabDnsServer
 
 FAST = NetworkLimits(connect_timeout=1.0, read_timeout=0.5, http_min_interval=0.0)
@@ -52,10 +53,8 @@ def context(
     return CollectContext(
         dns=DnsClient((ServerAddress(dns.address, dns.port),), timeout=0.5, attempts=1),
         scope=Scope.build(domains=["agency.gov.test"], loopback_only=True),
-        net=net,
-        ca_file=ca_file,
+        settings=ScanSettings(net=net, ca_file=ca_file, web=WebOptions(user_agent="canhgac-test")),
         target_options=options or {},
-        user_agent="canhgac-test",
     )
 
 

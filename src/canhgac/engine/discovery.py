@@ -1,9 +1,11 @@
-"""Discovery: derive mail-host targets from the agencies' domains before the scan plan is made.
+"""Discovery, the executor stage before the scan: declared targets in, a :class:`ScanPlan` out.
 
-A mail host is whatever a declared domain's MX names, plus hosts the inventory declares (with
-their ports). One host often serves several agencies (a province-wide mail system), so hosts
-are deduplicated and remember every domain they serve; the owner is the agency under whose
-domain the host's name falls, else the first agency (by domain) that uses it.
+It port-scans the declared ranges (each address with open ports is a host target) and derives
+mail-host targets from the domains' MX. A mail host is whatever a declared domain's MX names,
+plus hosts the inventory declares (with their ports). One host often serves several agencies
+(a province-wide mail system), so hosts are deduplicated and remember every domain they serve;
+the owner is the agency under whose domain the host's name falls, else the first agency (by
+domain) that uses it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from canhgac.engine.context import CollectContext, TargetOptions
+from pydantic import BaseModel, ConfigDict
+
+from canhgac.engine.context import CollectContext
+from canhgac.engine.options import TargetOptions
+from canhgac.engine.plan import ScanPlan
 from canhgac.engine.portscan import PortScanOptions
+from canhgac.engine.registry import Registry
 from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
@@ -151,3 +158,55 @@ def refused_range_warnings(summary: Mapping[str, object], scope: Scope) -> tuple
                        "and were not scanned").format(agency=item["agency"], count=item["addresses"],
                                                       range=item["range"], mode=mode))
     return tuple(lines)
+
+
+class DiscoveryRequest(BaseModel):
+    """What discovery starts from: the declared targets and what the inventory says about hosts.
+
+    A value (JSON in, JSON out) like the plan it produces, built by the services layer.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    targets: tuple[Target, ...] = ()  # declared (domains, URLs); their options are the settings'
+    ranges: Mapping[str, str] = {}  # CIDR -> agency: port-scanned when a chosen check looks at hosts
+    declared_mail_hosts: Mapping[str, tuple[DeclaredHost, ...]] = {}  # domain -> declared hosts
+    intrusive: Mapping[str, bool] = {}  # agency -> intrusive probes allowed
+    known_ports: Mapping[str, tuple[int, ...]] = {}  # host key -> ports open at the previous scan
+    target_keys: tuple[str, ...] = ()  # only these targets in the plan (all when empty)
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """Discovery's output: the plan, and what the operator should know (refused ranges)."""
+
+    plan: ScanPlan
+    warnings: tuple[str, ...] = ()
+
+
+async def discover(request: DiscoveryRequest, ctx: CollectContext, registry: Registry) -> Discovered:
+    """Targets found from the declared ones, planned with ``registry``'s checks.
+
+    Ranges are port-scanned only when a check looks at hosts, MX only when one looks at mail
+    hosts. Options: the settings' declared ones (``ctx.settings.target_options``), then the
+    discovered ones.
+    """
+    targets = list(request.targets)
+    options = dict(ctx.settings.target_options)
+    warnings: tuple[str, ...] = ()
+    if registry.for_kind(TargetKind.HOST) and request.ranges:
+        hosts, host_options, summary = await discover_hosts(
+            request.ranges, ctx, ctx.settings.ports, request.known_ports)
+        warnings = refused_range_warnings(summary, ctx.scope)
+        targets += hosts
+        options.update(host_options)
+    if registry.for_kind(TargetKind.MAIL_HOST):
+        domains = [t for t in request.targets if t.kind is TargetKind.DOMAIN]
+        mail_hosts, mail_options = await discover_mail_hosts(
+            domains, ctx, request.declared_mail_hosts, request.intrusive)
+        targets += mail_hosts
+        options.update(mail_options)
+    plan = ScanPlan.build(registry, targets, options)
+    if request.target_keys:
+        plan = plan.only(request.target_keys)
+    return Discovered(plan, warnings)

@@ -34,12 +34,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from canhgac.engine.context import CollectContext
 from canhgac.engine.port_sets import MAX_PORT, MIN_PORT, parse_ports
 from canhgac.engine.scope import OutOfScopeError
+
+if TYPE_CHECKING:  # the context holds the settings, which hold these options
+    from canhgac.engine.context import CollectContext
 
 BURST_SECONDS = 0.05  # the token bucket holds this many seconds of attempts (at least one)
 DEFAULT_MAX_IN_FLIGHT = 256

@@ -1,9 +1,12 @@
-"""The runner: plans work, collects facts once per target, evaluates checks, streams results.
+"""The runner: resolves a plan's check ids, collects facts once per target, evaluates checks,
+streams results.
 
 Concurrency is explicit: ``ScanSettings.concurrency`` targets at once, the DNS client's own
 in-flight limit below that, and a per-target timeout that turns whatever did not finish into
-``error`` results rather than a hang. The executor is an interface: in-process here; a
-distributed executor runs the same :func:`scan_target` on shards elsewhere.
+``error`` results rather than a hang. The executor is an interface with two stages: discovery
+(MX hosts, range port scan) whose output is a :class:`ScanPlan`, and the run of a plan. A plan
+is a plain value (target, options, check ids), so a distributed executor can send shards of it
+to workers that run the same :func:`scan_target`.
 """
 
 from __future__ import annotations
@@ -11,48 +14,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
+from canhgac.engine.discovery import Discovered, DiscoveryRequest, discover
+from canhgac.engine.plan import PlanItem, ScanPlan
 from canhgac.engine.registry import CheckSpec, Registry
-from canhgac.engine.results import CheckResult, ErrorReason, Outcome, Status, errored
+from canhgac.engine.results import CheckResult, ErrorReason, Outcome, errored
 from canhgac.engine.scope import OutOfScopeError
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target
 
+__all__ = ["Event", "Executor", "InProcessExecutor", "PlanItem", "Progress", "ScanPlan", "run_scan",
+           "scan_target"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    target: Target
-    checks: tuple[CheckSpec, ...]
-
-
-@dataclass(frozen=True)
-class ScanPlan:
-    items: tuple[WorkItem, ...]
-
-    @classmethod
-    def build(cls, registry: Registry, targets: Iterable[Target]) -> ScanPlan:
-        items = []
-        for target in targets:
-            specs = tuple(registry.for_kind(target.kind))
-            if specs:
-                items.append(WorkItem(target, specs))
-        return cls(tuple(items))
-
-    @property
-    def check_count(self) -> int:
-        return sum(len(i.checks) for i in self.items)
-
-    def shards(self, size: int) -> list[ScanPlan]:
-        """Split into plans of at most ``size`` targets (for distributed executors)."""
-        return [ScanPlan(self.items[i : i + size]) for i in range(0, len(self.items), size)]
 
 
 @dataclass(frozen=True)
@@ -68,9 +48,9 @@ class Progress:
 Event = CheckResult | Progress
 
 
-def _result(target: Target, spec: CheckSpec, outcome: Outcome, started: float) -> CheckResult:
+def _result(target: Target, check_id: str, outcome: Outcome, started: float) -> CheckResult:
     return CheckResult(
-        check_id=spec.id,
+        check_id=check_id,
         target=target,
         status=outcome.status,
         message=outcome.message,
@@ -83,10 +63,10 @@ def _result(target: Target, spec: CheckSpec, outcome: Outcome, started: float) -
 
 
 async def _collect(
-    item: WorkItem, ctx: CollectContext, registry: Registry
+    target: Target, specs: tuple[CheckSpec, ...], ctx: CollectContext, registry: Registry
 ) -> tuple[dict[type[Any], Any], dict[type[Any], Outcome]]:
     needed: dict[type[Any], None] = {}
-    for spec in item.checks:
+    for spec in specs:
         needed.update(dict.fromkeys(spec.needs))
     facts: dict[type[Any], Any] = {}
     failures: dict[type[Any], Outcome] = {}
@@ -94,7 +74,7 @@ async def _collect(
     async def one(fact_type: type[Any]) -> None:
         collector = registry.collectors[fact_type]
         try:
-            facts[fact_type] = await collector.func(item.target, ctx)
+            facts[fact_type] = await collector.func(target, ctx)
         except CollectError as exc:
             failures[fact_type] = errored(exc.reason, exc.detail)
         except OutOfScopeError as exc:
@@ -102,7 +82,7 @@ async def _collect(
         except TimeoutError:
             raise
         except Exception as exc:  # a collector bug must not sink the run; it is logged and reported
-            log.exception("collector %s failed on %s", fact_type.__name__, item.target.key)
+            log.exception("collector %s failed on %s", fact_type.__name__, target.key)
             failures[fact_type] = errored(ErrorReason.INTERNAL, f"{type(exc).__name__}: {exc}")
 
     await asyncio.gather(*(one(ft) for ft in needed))
@@ -110,18 +90,23 @@ async def _collect(
 
 
 async def scan_target(
-    item: WorkItem, ctx: CollectContext, registry: Registry, timeout: float  # noqa: ASYNC109
+    item: PlanItem, ctx: CollectContext, registry: Registry, timeout: float  # noqa: ASYNC109
 ) -> list[CheckResult]:
-    """Every check of one target: one result each, whatever happens."""
+    """Every check of one target: one result each, whatever happens.
+
+    The item's check ids are resolved through ``registry`` here (:class:`PlanError` for an id
+    it does not know); its options are read from ``ctx`` (``ctx.options_for``).
+    """
+    specs = item.specs(registry)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
-            facts, failures = await _collect(item, ctx, registry)
+            facts, failures = await _collect(item.target, specs, ctx, registry)
     except TimeoutError:
         outcome = errored(ErrorReason.TIMEOUT, f"target not finished within {timeout:g}s")
-        return [_result(item.target, spec, outcome, started) for spec in item.checks]
+        return [_result(item.target, spec.id, outcome, started) for spec in specs]
     results = []
-    for spec in item.checks:
+    for spec in specs:
         failure = next((failures[n] for n in spec.needs if n in failures), None)
         if failure is not None:
             outcome = failure
@@ -131,24 +116,28 @@ async def scan_target(
             except Exception as exc:  # a check bug is an error result, never a pass
                 log.exception("check %s failed on %s", spec.id, item.target.key)
                 outcome = errored(ErrorReason.INTERNAL, f"{type(exc).__name__}: {exc}")
-        results.append(_result(item.target, spec, outcome, started))
+        results.append(_result(item.target, spec.id, outcome, started))
     return results
 
 
-def _crashed(item: WorkItem, exc: Exception, started: float) -> list[CheckResult]:
+def _crashed(item: PlanItem, exc: Exception, started: float) -> list[CheckResult]:
     """One ``error`` result per check of a target whose scan crashed: the other targets go on."""
     outcome = errored(ErrorReason.INTERNAL, f"{type(exc).__name__}: {exc}")
-    return [_result(item.target, spec, outcome, started) for spec in item.checks]
+    return [_result(item.target, check_id, outcome, started) for check_id in item.checks]
 
 
 class Executor(Protocol):
-    """Runs a plan and streams results and progress events.
+    """Discovers targets into a plan, runs a plan and streams results and progress events.
 
     Stopping early keeps what is done: after :meth:`stop` (or when the task consuming the stream
     is cancelled), no new target starts, targets in progress are abandoned, and the stream still
     delivers the results of every target that had finished; a cancelled stream then raises
-    ``CancelledError``.
+    ``CancelledError``. :meth:`aclose` releases what discovery opened if no run followed.
     """
+
+    async def discover(
+        self, request: DiscoveryRequest, settings: ScanSettings, registry: Registry
+    ) -> Discovered: ...
 
     def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
@@ -156,29 +145,53 @@ class Executor(Protocol):
 
     def stop(self) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 class InProcessExecutor:
-    """The embedded default: every target in this process, bounded by ``settings.concurrency``."""
+    """The embedded default: every target in this process, bounded by ``settings.concurrency``.
+
+    Discovery opens the run's context (DNS client and cache); the run that follows with the same
+    settings reuses it, so the scan starts with the answers discovery already has, and closes it.
+    """
 
     def __init__(self) -> None:
-        self.context: CollectContext | None = None
-        self._tasks: list[asyncio.Task[tuple[WorkItem, list[CheckResult]]]] = []
+        self._tasks: list[asyncio.Task[tuple[PlanItem, list[CheckResult]]]] = []
         self._stopping = False
+        self._kept: CollectContext | None = None  # opened by discovery, for the run
 
     def stop(self) -> None:
         self._stopping = True
         for task in self._tasks:
             task.cancel()  # no effect on a finished target: its results are still delivered
 
+    async def aclose(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            await kept.aclose()
+
+    async def _context(self, settings: ScanSettings) -> CollectContext:
+        if self._kept is not None and self._kept.settings != settings:
+            await self.aclose()
+        if self._kept is None:
+            self._kept = CollectContext.from_settings(settings)
+        return self._kept
+
+    async def discover(
+        self, request: DiscoveryRequest, settings: ScanSettings, registry: Registry
+    ) -> Discovered:
+        return await discover(request, await self._context(settings), registry)
+
     async def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry
     ) -> AsyncGenerator[Event, None]:
-        ctx = settings.build_context()
-        self.context = ctx
+        opened = await self._context(settings)
+        self._kept = None  # the run owns it now and closes it
+        ctx = opened.with_options(plan.target_options())
         sem = asyncio.Semaphore(settings.concurrency)
         total = len(plan.items)
 
-        async def guarded(item: WorkItem) -> tuple[WorkItem, list[CheckResult]]:
+        async def guarded(item: PlanItem) -> tuple[PlanItem, list[CheckResult]]:
             async with sem:
                 started = time.perf_counter()
                 try:
@@ -224,10 +237,3 @@ async def run_scan(
     """Convenience for library users and tests: run a plan, return every result."""
     runner = executor or InProcessExecutor()
     return [e async for e in runner.run(plan, settings, registry) if isinstance(e, CheckResult)]
-
-
-def summarize(results: Sequence[CheckResult]) -> dict[str, int]:
-    counts = {s.value: 0 for s in Status}
-    for r in results:
-        counts[r.status.value] += 1
-    return counts

@@ -1,30 +1,45 @@
 """Scan settings: one typed, serialisable value built at the edge (CLI, console, worker).
 
 Everything a worker needs to rebuild the collect context travels in it, so that a shard can
-run in-process or on another machine unchanged.
+run in-process or on another machine unchanged. Collector options are grouped by family
+(``mail``, ``web``, ``net``, ``ports``): a new option is one field of its group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from canhgac.engine.context import (
-    DEFAULT_DEFACEMENT_KEYWORDS,
-    DEFAULT_DNSBL_ZONES,
-    CollectContext,
-    NetworkLimits,
-    TargetOptions,
-)
-from canhgac.engine.dns import DnsClient, ResolverError, ServerAddress
+from canhgac.engine.dns import ResolverError, ServerAddress
+from canhgac.engine.options import MailOptions, NetworkLimits, TargetOptions, WebOptions
 from canhgac.engine.params import CheckParams
 from canhgac.engine.portscan import PortScanOptions
-from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.resolvers import parse_resolvers, require_resolvers, system_resolvers
 from canhgac.engine.scope import Scope
 
-__all__ = ["ResolverError", "ScanSettings", "ScopeSettings", "system_resolvers"]
+__all__ = [
+    "MailOptions",
+    "NetworkLimits",
+    "ResolverError",
+    "ScanSettings",
+    "ScopeSettings",
+    "TargetOptions",
+    "WebOptions",
+    "system_resolvers",
+]
+
+# Where the flat fields of settings stored before the option groups now live (old runs stay
+# readable by ``retest``): old key -> (group, field).
+_MOVED: dict[str, tuple[str, str]] = {
+    "ehlo_name": ("mail", "ehlo_name"),
+    "dnsbl_zones": ("mail", "dnsbl_zones"),
+    "relay_probe_sender": ("mail", "relay_probe_sender"),
+    "relay_probe_recipient": ("mail", "relay_probe_recipient"),
+    "user_agent": ("web", "user_agent"),
+    "defacement_keywords": ("web", "defacement_keywords"),
+}
 
 
 class ScopeSettings(BaseModel):
@@ -63,23 +78,43 @@ class ScanSettings(BaseModel):
     dns_timeout: float = Field(default=2.0, gt=0, le=30)
     dns_attempts: int = Field(default=2, ge=1, le=5)
     dns_max_in_flight: int = Field(default=256, ge=1, le=4096)
+    # Port on which authoritative name servers are queried directly (53 in the field; the
+    # lab outside a network namespace serves its zones on a high port).
     nameserver_port: int = Field(default=53, ge=1, le=65535)
     target_timeout: float = Field(default=60.0, gt=0)
     concurrency: int = Field(default=100, ge=1, le=5000)
     params: CheckParams = Field(default_factory=CheckParams)
     scope: ScopeSettings = Field(default_factory=ScopeSettings)
     public_suffixes: tuple[str, ...] = ()
+    # Options the inventory declares per target (key -> options); the plan carries the
+    # options of each planned target, discovered ones included.
     target_options: Mapping[str, TargetOptions] = Field(default_factory=dict)
-    net: NetworkLimits = Field(default_factory=NetworkLimits)
+    # Trust anchors for certificate validation: a PEM bundle (e.g. the lab CA), else the system's
     ca_file: str | None = None
-    ehlo_name: str = Field(default="canhgac.invalid", pattern=r"^[A-Za-z0-9.-]{1,253}$")
-    user_agent: str = "canhgac (security posture scan by the provincial CSIRT)"
-    dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
-    relay_probe_sender: str = "canhgac-relay-probe@example.org"
-    relay_probe_recipient: str = "canhgac-relay-probe@example.net"
+    # Offline vulnerability data (SQLite index built by ``canhgac vulns import``); None: only
+    # the data set bundled with canhgac
     vuln_db_path: str | None = None
-    port_scan: PortScanOptions = Field(default_factory=PortScanOptions)
-    defacement_keywords: tuple[str, ...] = DEFAULT_DEFACEMENT_KEYWORDS
+    net: NetworkLimits = Field(default_factory=NetworkLimits)
+    mail: MailOptions = Field(default_factory=MailOptions)
+    web: WebOptions = Field(default_factory=WebOptions)
+    ports: PortScanOptions = Field(default_factory=PortScanOptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_flat_fields(cls, data: Any) -> Any:
+        """Settings stored before the option groups (flat ``ehlo_name``, ``port_scan``...)."""
+        if not isinstance(data, dict) or not (set(data) & {*_MOVED, "port_scan"}):
+            return data
+        data = dict(data)
+        if "port_scan" in data and "ports" not in data:
+            data["ports"] = data.pop("port_scan")
+        for old, (group, name) in _MOVED.items():
+            if old in data:
+                value = data.pop(old)
+                current = data.get(group) or {}
+                if isinstance(current, dict):
+                    data[group] = {name: value, **current}
+        return data
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
         """The resolvers parsed; :class:`ResolverError` (a ValueError) for one that is not
@@ -92,36 +127,3 @@ class ScanSettings(BaseModel):
         resolvers = self.resolver_addresses()
         require_resolvers(resolvers, self.scope.build())
         return resolvers
-
-    def build_context(self) -> CollectContext:
-        """A fresh context (and DNS cache) for one run or one shard.
-
-        Raises :class:`ResolverError` before any packet when a resolver is malformed or outside
-        the scope (whatever built these settings: the CLI, a library caller, a stored run).
-        """
-        resolvers = self.check_resolvers()
-        scope = self.scope.build()
-        dns = DnsClient(
-            resolvers,
-            timeout=self.dns_timeout,
-            attempts=self.dns_attempts,
-            max_in_flight=self.dns_max_in_flight,
-        )
-        return CollectContext(
-            dns=dns,
-            scope=scope,
-            params=self.params,
-            public_suffixes=PublicSuffixes(extra=self.public_suffixes),
-            nameserver_port=self.nameserver_port,
-            timeout=self.dns_timeout,
-            target_options=dict(self.target_options),
-            net=self.net,
-            ca_file=self.ca_file,
-            ehlo_name=self.ehlo_name,
-            user_agent=self.user_agent,
-            dnsbl_zones=self.dnsbl_zones,
-            relay_probe_sender=self.relay_probe_sender,
-            relay_probe_recipient=self.relay_probe_recipient,
-            vuln_db_path=self.vuln_db_path,
-            defacement_keywords=self.defacement_keywords,
-        )

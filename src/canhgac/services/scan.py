@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from canhgac.catalog import Catalog
-from canhgac.engine.discovery import discover_hosts, discover_mail_hosts, refused_range_warnings
+from canhgac.engine.discovery import DiscoveryRequest
+from canhgac.engine.options import MailOptions
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
 from canhgac.engine.settings import ScanSettings, ScopeSettings
-from canhgac.engine.targets import Target, TargetKind
+from canhgac.engine.targets import Target
 from canhgac.findings.reconcile import Reconciliation
 from canhgac.inventory.model import Inventory
 from canhgac.inventory.targets import (
@@ -94,17 +95,20 @@ def settings_for(
 ) -> ScanSettings:
     """Scan settings for an inventory: its scope, suffixes and per-target options."""
     extra: dict[str, Any] = {}
+    mail: dict[str, Any] = {}
     if dnsbl_zones:
-        extra["dnsbl_zones"] = tuple(dnsbl_zones)
+        mail["dnsbl_zones"] = tuple(dnsbl_zones)
     if ehlo_name:
-        extra["ehlo_name"] = ehlo_name
+        mail["ehlo_name"] = ehlo_name
+    if mail:
+        extra["mail"] = MailOptions(**mail)
     scan_options: dict[str, Any] = {}
     if ports:
         scan_options["ports"] = ports
     if scan_rate:
         scan_options["rate"] = scan_rate
     if scan_options:
-        extra["port_scan"] = PortScanOptions(**scan_options)
+        extra["ports"] = PortScanOptions(**scan_options)
     return ScanSettings(
         ca_file=ca_file,
         vuln_db_path=vuln_db_path,
@@ -137,57 +141,64 @@ def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
     ]
 
 
-async def plan_scan(
-    request: ScanRequest, registry: Registry, warnings: list[str] | None = None
-) -> tuple[ScanPlan, Registry, dict[str, str], ScanSettings]:
-    """Choose targets and checks; agencies outside their scan window are skipped, with why.
+@dataclass(frozen=True)
+class PlannedScan:
+    """What the scan will do: the plan, the chosen checks, skipped agencies (with why) and what
+    the operator should know (ranges the scope refused)."""
 
-    Mail hosts are discovered from the chosen domains' MX (and the inventory's declarations)
-    when a chosen check looks at mail hosts; the settings returned carry their options.
-    What the operator should know (ranges the scope refused) is appended to ``warnings``.
-    """
-    chosen = registry.select(families=request.families, ids=request.check_ids)
-    skipped: dict[str, str] = {}
-    settings = request.settings
+    plan: ScanPlan
+    checks: Registry
+    skipped: dict[str, str]
+    warnings: tuple[str, ...] = ()
+
+
+def discovery_request(request: ScanRequest) -> tuple[DiscoveryRequest, dict[str, str]]:
+    """What discovery starts from for the request's inventory, and the agencies skipped (outside
+    their scan window or in a blackout period). Pure: reads the inventory only."""
     inv = request.inventory
-    if request.targets or inv is None:
-        return ScanPlan.build(chosen, request.targets), chosen, skipped, settings
-    codes = list(request.agencies) or [a.code for a in inv.agencies]
+    assert inv is not None
+    skipped: dict[str, str] = {}
     allowed: list[str] = []
-    for code in codes:
+    for code in list(request.agencies) or [a.code for a in inv.agencies]:
         if not request.ignore_windows and not inv.in_window(inv.agency(code), request.now):
             skipped[code] = "outside the agency's scan window or in a blackout period"
             continue
         allowed.append(code)
-    targets: list[Target] = []
-    if allowed:
-        domains = domain_targets(inv, agencies=allowed)
-        targets = [*domains, *url_targets(inv, agencies=allowed)]
-        discovery = settings.build_context()  # one DNS cache for every discovery step
-        if chosen.for_kind(TargetKind.HOST):
-            ranges = {str(r): a.code for a in inv.agencies if a.code in allowed for r in a.ranges}
-            if ranges:
-                hosts, host_options, summary = await discover_hosts(
-                    ranges, discovery, settings.port_scan, request.known_ports
-                )
-                (warnings if warnings is not None else []).extend(
-                    refused_range_warnings(summary, discovery.scope))
-                targets += hosts
-                settings = settings.model_copy(
-                    update={"target_options": {**settings.target_options, **host_options}}
-                )
-        if chosen.for_kind(TargetKind.MAIL_HOST):
-            hosts, options = await discover_mail_hosts(
-                domains, discovery, declared_mail_hosts(inv), intrusive_policy(inv)
-            )
-            targets += hosts
-            settings = settings.model_copy(
-                update={"target_options": {**settings.target_options, **options}}
-            )
-    if request.target_keys:
-        wanted = set(request.target_keys)
-        targets = [t for t in targets if t.key in wanted]
-    return ScanPlan.build(chosen, targets), chosen, skipped, settings
+    if not allowed:
+        return DiscoveryRequest(target_keys=request.target_keys), skipped
+    return DiscoveryRequest(
+        targets=(*domain_targets(inv, agencies=allowed), *url_targets(inv, agencies=allowed)),
+        ranges={str(r): a.code for a in inv.agencies if a.code in allowed for r in a.ranges},
+        declared_mail_hosts={d: tuple(h) for d, h in declared_mail_hosts(inv).items()},
+        intrusive=intrusive_policy(inv),
+        known_ports=request.known_ports,
+        target_keys=request.target_keys,
+    ), skipped
+
+
+async def plan_scan(
+    request: ScanRequest, registry: Registry, executor: Executor | None = None
+) -> PlannedScan:
+    """Choose checks and targets; agencies outside their scan window are skipped, with why.
+
+    Discovery (range port scan, MX hosts) is the executor's stage; with no ``executor`` given,
+    one is made here and closed (a given one keeps its context for the run that follows and
+    is closed by the caller). Explicit targets (``retest``) are planned as they are.
+    """
+    chosen = registry.select(families=request.families, ids=request.check_ids)
+    settings = request.settings
+    if request.targets or request.inventory is None:
+        return PlannedScan(ScanPlan.build(chosen, request.targets, settings.target_options), chosen, {})
+    discovery, skipped = discovery_request(request)
+    if not discovery.targets:
+        return PlannedScan(ScanPlan(), chosen, skipped)
+    runner = executor or InProcessExecutor()
+    try:
+        found = await runner.discover(discovery, settings, chosen)
+    finally:
+        if executor is None:
+            await runner.aclose()
+    return PlannedScan(found.plan, chosen, skipped, found.warnings)
 
 
 def previous_open_ports() -> dict[str, tuple[int, ...]]:
@@ -222,23 +233,31 @@ async def execute_scan(
     stopped by a failure such as a full disk — stores every result it has, closes its run as
     interrupted and raises :class:`ScanInterruptedError` carrying what was kept.
     """
-    if not persist:
-        warnings: list[str] = []
-        plan, chosen, skipped, settings = await plan_scan(request, registry, warnings)
-        results: list[CheckResult] = []
-        async with aclosing((executor or InProcessExecutor()).run(plan, settings, chosen)) as events:
-            async for event in events:
-                if isinstance(event, CheckResult):
-                    results.append(event)
-                if on_event is not None:
-                    on_event(event)
-        return ScanOutcome(None, tuple(results), skipped, warnings=tuple(warnings))
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
+    runner = executor or InProcessExecutor()
     try:
-        return await _persisted_scan(request, registry, catalog, _StoreWrites(pool),
-                                     executor or InProcessExecutor(), on_event)
+        if not persist:
+            return await _scan(request, registry, runner, on_event)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-store")
+        try:
+            return await _persisted_scan(request, registry, catalog, _StoreWrites(pool), runner, on_event)
+        finally:
+            pool.shutdown(wait=False)  # every write was awaited; nothing is left to wait for
     finally:
-        pool.shutdown(wait=False)  # every write was awaited; nothing is left to wait for
+        await runner.aclose()  # what discovery opened, if no run took it over
+
+
+async def _scan(
+    request: ScanRequest, registry: Registry, runner: Executor, on_event: Callable[[Event], None] | None
+) -> ScanOutcome:
+    planned = await plan_scan(request, registry, runner)
+    results: list[CheckResult] = []
+    async with aclosing(runner.run(planned.plan, request.settings, planned.checks)) as events:
+        async for event in events:
+            if isinstance(event, CheckResult):
+                results.append(event)
+            if on_event is not None:
+                on_event(event)
+    return ScanOutcome(None, tuple(results), planned.skipped, warnings=planned.warnings)
 
 
 class ScanInterruptedError(Exception):
@@ -295,8 +314,8 @@ async def _persisted_scan(
     if not request.known_ports:
         request = replace(request, known_ports=await writes.do(previous_open_ports))
         writes.raise_if_cancelled()
-    warnings: list[str] = []
-    plan, chosen, skipped, settings = await plan_scan(request, registry, warnings)
+    planned = await plan_scan(request, registry, runner)
+    plan, skipped, warnings, settings = planned.plan, planned.skipped, planned.warnings, request.settings
     inv = request.inventory
     if inv is not None:
         await writes.do(store.sync_agencies, agency_records(inv))
@@ -313,7 +332,9 @@ async def _persisted_scan(
     run = await writes.do(
         lambda: store.start_run(
             provenance=current_provenance(catalog),
-            parameters=settings.model_dump(mode="json"),
+            # the plan's options (discovered ones included): what ``retest`` needs of this run
+            parameters=settings.model_copy(update={"target_options": plan.target_options()}
+                                           ).model_dump(mode="json"),
             filters=filters,
             target_count=len(plan.items),
             resolver=", ".join(settings.resolvers),
@@ -323,7 +344,7 @@ async def _persisted_scan(
     batch: list[CheckResult] = []
     try:
         writes.raise_if_cancelled()
-        async with aclosing(runner.run(plan, settings, chosen)) as events:
+        async with aclosing(runner.run(plan, settings, planned.checks)) as events:
             async for event in events:
                 if isinstance(event, CheckResult):
                     results.append(event)
@@ -341,12 +362,12 @@ async def _persisted_scan(
     except (Exception, asyncio.CancelledError, KeyboardInterrupt) as exc:
         changes = await writes.do(_close_interrupted, run, batch)
         outcome = ScanOutcome(run.pk, tuple(results), skipped, changes,
-                              interrupted=True, stored=run.result_count, warnings=tuple(warnings))
+                              interrupted=True, stored=run.result_count, warnings=warnings)
         cause = exc if isinstance(exc, Exception) else None
         raise ScanInterruptedError(outcome, cause) from cause
     changes = await writes.do(store.finish_run, run, RunStatus.FINISHED)
     return ScanOutcome(run.pk, tuple(results), skipped, changes, stored=run.result_count,
-                       warnings=tuple(warnings))
+                       warnings=warnings)
 
 
 def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation | None:

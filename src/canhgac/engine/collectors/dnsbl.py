@@ -1,4 +1,4 @@
-"""DNS blocklists (MAIL_HOST): is an address of the host listed in one of ``ctx.dnsbl_zones``?
+"""DNS blocklists (MAIL_HOST): is an address of the host listed in one of ``ctx.mail.dnsbl_zones``?
 
 RFC 5782: the address's octets reversed (IPv6: nibbles reversed, only in zones that list IPv6)
 under the zone; an A answer in 127.0.0.2-127.0.0.255 is a listing, whose TXT record explains
@@ -77,7 +77,7 @@ async def _ask(ctx: CollectContext, address: str, zone: str, health: ZoneHealth)
 @collector(DnsblFacts, target=TargetKind.MAIL_HOST)
 async def collect_dnsbl(target: Target, ctx: CollectContext) -> DnsblFacts:
     host = target.name.strip().rstrip(".").lower()
-    zones = tuple(dict.fromkeys(z.strip().rstrip(".").lower() for z in ctx.dnsbl_zones if z.strip()))
+    zones = tuple(dict.fromkeys(z.strip().rstrip(".").lower() for z in ctx.mail.dnsbl_zones if z.strip()))
     addresses, health = await asyncio.gather(
         resolve_host(ctx, host), asyncio.gather(*(_health(ctx, z) for z in zones))
     )

@@ -51,7 +51,7 @@ async def detect_service(
     ctx: CollectContext, host: str, address: str, port: int
 ) -> StartTls | TlsFailure | None:
     """What a non-standard port speaks: a STARTTLS mode, NONE (silent: TLS), CLOSED, or None."""
-    endpoint = Endpoint(host, address, port, StartTls.NONE, ctx.ehlo_name, ctx.net)
+    endpoint = Endpoint(host, address, port, StartTls.NONE, ctx.mail.ehlo_name, ctx.net)
     try:
         sock = await open_socket(endpoint)
     except PreambleError as exc:

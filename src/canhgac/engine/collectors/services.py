@@ -99,7 +99,7 @@ async def probe_services(
         ctx.scope.require_address(address)
     except OutOfScopeError as exc:
         return HostServiceFacts(address, str(exc), tuple(sorted(options.ports)), (), (), None, known, False)
-    opts = ProbeOptions(ctx.net, ctx.user_agent, empty_passwords=options.intrusive_probes)
+    opts = ProbeOptions(ctx.net, ctx.web.user_agent, empty_passwords=options.intrusive_probes)
     gate = asyncio.Semaphore(PORTS_AT_ONCE)
 
     async def one(port: int) -> ServiceReading:

@@ -69,14 +69,15 @@ def scope_refusal(ctx: CollectContext, target: Target, address: str) -> str | No
 def _plans(ctx: CollectContext, target: Target, ports: SmtpPorts) -> list[tuple[int, SessionPlan]]:
     options = ctx.options_for(target.key)
     relay = (
-        RelayProbe(ctx.relay_probe_sender, ctx.relay_probe_recipient) if options.intrusive_probes else None
+        RelayProbe(ctx.mail.relay_probe_sender, ctx.mail.relay_probe_recipient)
+        if options.intrusive_probes else None
     )
     unknown = f"canhgac-{secrets.token_hex(5)}"
-    plans = [(ports.smtp, SessionPlan(ctx.ehlo_name, vrfy_unknown=unknown, relay=relay))]
+    plans = [(ports.smtp, SessionPlan(ctx.mail.ehlo_name, vrfy_unknown=unknown, relay=relay))]
     if ports.submission in options.ports or 587 in options.ports:
-        plans.append((ports.submission, SessionPlan(ctx.ehlo_name)))
+        plans.append((ports.submission, SessionPlan(ctx.mail.ehlo_name)))
     if ports.smtps in options.ports or 465 in options.ports:
-        plans.append((ports.smtps, SessionPlan(ctx.ehlo_name, implicit_tls=True)))
+        plans.append((ports.smtps, SessionPlan(ctx.mail.ehlo_name, implicit_tls=True)))
     return plans
 
 

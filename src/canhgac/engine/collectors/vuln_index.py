@@ -5,21 +5,24 @@ Both the portal components and the host services collectors read it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from canhgac.engine.context import CollectContext
 from canhgac.engine.vulns import VulnIndex, VulnIndexError, open_scan_index
-
-_INDEX_KEY = "vuln-index"
 
 
 def scan_index(ctx: CollectContext) -> VulnIndex | str:
     """The run's vulnerability index (opened once), or why it could not be opened."""
-    key = (_INDEX_KEY, ctx.vuln_db_path)
-    found = ctx.run_cache.get(key)
-    if found is None:
-        try:
-            found = open_scan_index(ctx.vuln_db_path)
-        except VulnIndexError as exc:
-            found = str(exc)
-        ctx.run_cache[key] = found
-    return found if isinstance(found, VulnIndex | str) else "vulnerability index cache damaged"
+    return ctx.resources.get(_RunIndex, lambda: _RunIndex.open(ctx.settings.vuln_db_path)).index
 
+
+@dataclass(frozen=True)
+class _RunIndex:
+    index: VulnIndex | str  # the index, or why it could not be opened
+
+    @classmethod
+    def open(cls, path: str | None) -> _RunIndex:
+        try:
+            return cls(open_scan_index(path))
+        except VulnIndexError as exc:
+            return cls(str(exc))

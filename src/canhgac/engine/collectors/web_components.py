@@ -10,7 +10,7 @@ version: a few small GETs (six at most, plus one random path), relative to the p
 redirects not followed. Each is judged by its content, and only when it resembles neither the
 site's answer to a random path (the soft-404 baseline) nor the main page (a catch-all route).
 Versions are then matched against the vulnerability index, opened once per run:
-``ctx.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
+``ctx.settings.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
 """
 
 from __future__ import annotations

@@ -64,9 +64,9 @@ async def collect_web_hygiene(target: Target, ctx: CollectContext) -> WebHygiene
     if resp.status is None or resp.error is not None:
         error = resp.error or FetchError.PROTOCOL
         return WebHygieneFacts(target.name, resp.final_url or resp.url, None, error, resp.detail,
-                               keywords=ctx.defacement_keywords, observed_at=observed)
+                               keywords=ctx.web.defacement_keywords, observed_at=observed)
     page_url = resp.final_url or resp.url
     page = _mark_third_party(ctx, parse_page(resp.text(), page_url), page_url)
     security = await _fetch_security_txt(client, _origin(page_url))
     return WebHygieneFacts(target.name, page_url, resp.status, None, "", page, security,
-                           ctx.defacement_keywords, observed)
+                           ctx.web.defacement_keywords, observed)

@@ -107,11 +107,11 @@ async def _probe(domain: str, host: str, address: str, ctx: CollectContext) -> S
         ctx.scope.require_address(address, via=host, delegated_by=domain)
     except OutOfScopeError as exc:
         return ServerProbe(host, address, ProbeState.OUT_OF_SCOPE, detail=str(exc))
-    server = ServerAddress(address, ctx.nameserver_port)
+    server = ServerAddress(address, ctx.settings.nameserver_port)
     soa, ns, (axfr, records) = await asyncio.gather(
         ctx.dns.query_server(server, domain, "SOA"),
         ctx.dns.query_server(server, domain, "NS"),
-        _axfr(domain, server, ctx.timeout),
+        _axfr(domain, server, ctx.settings.dns_timeout),
     )
     state = _probe_state(soa)
     serial = getattr(soa.rdata[0], "serial", None) if soa.ok else None

@@ -12,7 +12,7 @@ Targeted handshakes instead of enumeration (about ten for a well-configured serv
 4. a DHE-only handshake for the DH group size, and the stapled OCSP response (nassl).
 
 Handshakes to one address:port run at most two at a time; the whole analysis is memoised in
-``ctx.run_cache`` so a second caller awaits the first. The caller checks scope beforehand.
+the run's :class:`TlsRunState` so a second caller awaits the first. The caller checks scope beforehand.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import ssl
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -115,18 +115,24 @@ def _anchors_stamp(path: str | None) -> tuple[int, int] | None:
     return (found.st_mtime_ns, found.st_size) if found else None
 
 
+@dataclass
+class TlsRunState:
+    """What TLS analysis shares across one run: a handshake limit per endpoint, one analysis
+    per (address, port, STARTTLS, host name)."""
+
+    limits: dict[tuple[str, int], asyncio.Semaphore] = field(default_factory=dict)
+    analyses: dict[tuple[str, str, int, str, str], asyncio.Future[TlsFacts]] = field(default_factory=dict)
+
+
 class _Session:
     """One analysis: the endpoint, the handshake limiter and counter, the notes so far."""
 
     def __init__(self, ctx: CollectContext, endpoint: Endpoint) -> None:
         self.ctx = ctx
         self.endpoint = endpoint
-        limit_key = ("tls-limit", endpoint.address, endpoint.port)
-        semaphore = ctx.run_cache.get(limit_key)
-        if not isinstance(semaphore, asyncio.Semaphore):
-            semaphore = asyncio.Semaphore(PER_ENDPOINT_HANDSHAKES)
-            ctx.run_cache[limit_key] = semaphore
-        self.limit: asyncio.Semaphore = semaphore
+        limits = ctx.resources.get(TlsRunState, TlsRunState).limits
+        self.limit = limits.setdefault((endpoint.address, endpoint.port),
+                                       asyncio.Semaphore(PER_ENDPOINT_HANDSHAKES))
         self.count = 0
         self.notes: dict[str, str] = {}
 
@@ -143,7 +149,7 @@ class _Session:
 
 
 async def _baseline(session: _Session) -> tuple[Handshake, TrustVerdict, str]:
-    ca_file = session.ctx.ca_file
+    ca_file = session.ctx.settings.ca_file
     lowest = _lowest()
     verifying = _context(minimum=lowest, ciphers=_BASE_CIPHERS, verify_with=ca_file,
                          verify_system=ca_file is None, anchors_stamp=_anchors_stamp(ca_file))
@@ -284,10 +290,11 @@ async def analyze_tls(
 ) -> TlsFacts:
     """Analyse one TLS endpoint; never raises for server behaviour; memoised per run."""
     key = ("tls", address, port, StartTls(starttls).value, host.lower().rstrip("."))
-    task = ctx.run_cache.get(key)
-    if not isinstance(task, asyncio.Future):
-        endpoint = Endpoint(key[4], address, port, StartTls(starttls), ctx.ehlo_name, ctx.net)
+    analyses = ctx.resources.get(TlsRunState, TlsRunState).analyses
+    task = analyses.get(key)
+    if task is None:
+        endpoint = Endpoint(key[4], address, port, StartTls(starttls), ctx.mail.ehlo_name, ctx.net)
         task = asyncio.ensure_future(_analyze(ctx, endpoint))
-        ctx.run_cache[key] = task
+        analyses[key] = task
     result: TlsFacts = await asyncio.shield(task)
     return result

@@ -1,9 +1,9 @@
 """The shared HTTP layer of the web checks: bounded, polite, scope-guarded requests, cached per run.
 
-``WebClient.for_run(ctx)`` gives the run's one client (kept in ``ctx.run_cache``). A request
+``WebClient.for_run(ctx)`` gives the run's one client (kept in ``ctx.resources``). A request
 resolves the host through ``ctx.dns``, connects only to an address the scope allows for that
 host, and sends the real name as Host header and TLS server name (httpx's ``sni_hostname``).
-The certificate is verified against ``ctx.ca_file`` (else the system store); a verification or
+The certificate is verified against ``ctx.settings.ca_file`` (else the system store); a verification or
 modern-handshake failure is recorded as ``tls_error`` and the request made again unverified
 (old protocols allowed) so the headers can still be judged; ``strict_tls`` asks for no such
 retry (a client that must trust the answer, such as an MTA-STS sender). ``served`` names the
@@ -37,7 +37,6 @@ from canhgac.engine.web.pool import ClientPool
 
 MAX_ADDRESSES = 4
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-_CLIENT_KEY = ("web-client",)
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
@@ -110,16 +109,17 @@ class WebClient:
         self._next_start: dict[str, float] = {}
         self._tls_notes: dict[tuple[str, int, str], tuple[str, int | None]] = {}
         self._pool = ClientPool(ctx.net.http_per_host)
+        self._verify: ssl.SSLContext | None = None
         self.requests_sent = 0
 
     @classmethod
     def for_run(cls, ctx: CollectContext) -> WebClient:
-        found = ctx.run_cache.get(_CLIENT_KEY)
-        if not isinstance(found, WebClient):
-            found = cls(ctx)
-            ctx.run_cache[_CLIENT_KEY] = found
-            ctx.on_close(found.aclose)
-        return found
+        def make() -> WebClient:
+            client = cls(ctx)
+            ctx.on_close(client.aclose)
+            return client
+
+        return ctx.resources.get(WebClient, make)
 
     async def get(
         self, url: str, *, follow_redirects: bool = True, method: str = "GET",
@@ -281,19 +281,16 @@ class WebClient:
         await self._pool.aclose()
 
     def _verified(self) -> ssl.SSLContext:
-        key = ("https-verify-context", self._ctx.ca_file)
-        found = self._ctx.run_cache.get(key)
-        if not isinstance(found, ssl.SSLContext):
-            found = ssl.create_default_context(cafile=self._ctx.ca_file)
-            self._ctx.run_cache[key] = found
-        return found
+        if self._verify is None:  # one per run: loading the trust store is not free
+            self._verify = ssl.create_default_context(cafile=self._ctx.settings.ca_file)
+        return self._verify
 
     async def _attempt(
         self, method: str, url: httpx.URL, address: str, headers: dict[str, str], cap: int,
         verify: ssl.SSLContext | bool
     ) -> WebResponse:
         net = self._ctx.net
-        sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.user_agent, "Accept": ACCEPT,
+        sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.web.user_agent, "Accept": ACCEPT,
                 "Accept-Encoding": "identity", **headers}
         timeout = httpx.Timeout(connect=net.connect_timeout, read=net.read_timeout, write=net.read_timeout,
                                 pool=net.connect_timeout)
