@@ -38,7 +38,6 @@ from canhgac.inventory.targets import (
 from canhgac.services.provenance import current_provenance
 
 BATCH = 500
-DRIFT_CHECK = "net.ports.new"  # its evidence records each host's open ports
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -192,19 +191,9 @@ async def plan_scan(
 
 def previous_open_ports() -> dict[str, tuple[int, ...]]:
     """Each host's open TCP ports at the latest scan that looked (the drift baseline)."""
-    from canhgac.console.store import models
+    from canhgac.console.store import queries
 
-    latest: dict[str, tuple[int, ...]] = {}
-    rows = (
-        models.Result.objects.filter(check_id=DRIFT_CHECK, run__finished_at__isnull=False)
-        .order_by("run__finished_at")
-        .values_list("target_key", "evidence")
-    )
-    for key, evidence in rows:  # later runs overwrite earlier ones
-        ports = evidence.get("open_ports") if isinstance(evidence, dict) else None
-        if isinstance(ports, list) and all(isinstance(p, int) for p in ports):
-            latest[key] = tuple(ports)
-    return latest
+    return queries.open_ports_baseline(queries.ViewerScope.everything())
 
 
 async def execute_scan(

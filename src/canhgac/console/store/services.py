@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from canhgac.console.store import queries
 from canhgac.console.store.errors import RunNotRunningError
+from canhgac.console.store.mapping import result_row
 from canhgac.console.store.models import (
     Agency,
     Asset,
@@ -187,25 +188,6 @@ def _batches(items: Iterable[CheckResult], size: int) -> Iterator[list[CheckResu
         yield batch
 
 
-def _row(run: ScanRun, result: CheckResult) -> Result:
-    return Result(
-        run=run,
-        check_id=result.check_id,
-        target_key=result.target.key,
-        target_kind=result.target.kind.value,
-        agency_code=result.agency,
-        status=result.status.value,
-        message_key=result.message.key,
-        message_values=dict(result.message.values),
-        evidence=dict(result.evidence),
-        error_reason=result.error_reason.value if result.error_reason else "",
-        discriminator=result.discriminator,
-        fingerprint=result.fingerprint,
-        observed_at=result.observed_at,
-        duration_ms=result.duration_ms,
-    )
-
-
 def _require_running(run: ScanRun) -> None:
     if run.status != RunStatus.RUNNING:
         raise RunNotRunningError(f"run {run.pk} is {run.status}, not running")
@@ -217,7 +199,7 @@ def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
     stored = 0
     for batch in _batches(results, BATCH_SIZE):
         with transaction.atomic():
-            Result.objects.bulk_create([_row(run, r) for r in batch])
+            Result.objects.bulk_create([result_row(run, r) for r in batch])
             ScanRun.objects.filter(pk=run.pk).update(result_count=F("result_count") + len(batch))
         stored += len(batch)
     run.refresh_from_db(fields=["result_count"])
@@ -391,15 +373,17 @@ def triage(
     actor: str,
     assignee: str | None = None,
     note: str | None = None,
+    scope: queries.ViewerScope | None = None,
 ) -> Finding:
     """Set a finding's triage (by fingerprint or unique prefix), logged as an audit event.
 
-    ``assignee`` and ``note`` left as None keep their current values.
+    ``assignee`` and ``note`` left as None keep their current values; ``scope`` limits which
+    findings the actor may triage (default: every agency).
     """
     if not actor.strip():
         raise ValueError("triage needs the actor who made the decision")
     with transaction.atomic():
-        pk = queries.finding_by_fingerprint(fingerprint).pk
+        pk = queries.finding_by_fingerprint(scope or queries.ViewerScope.everything(), fingerprint).pk
         finding = Finding.objects.select_for_update().get(pk=pk)
         before = finding.triage
         finding.triage = Triage(triage).value
