@@ -195,3 +195,59 @@ class FindingChange(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id}: {self.kind}"
+
+
+class EventKind(models.TextChoices):
+    """What happened, as the outbox's consumers (alerts, live pages) react to it.
+
+    Stored as plain text without database choices: a new kind needs no migration; the outbox
+    refuses an unknown kind when it writes (``outbox.write``).
+    """
+
+    FINDING_OPENED = "finding.opened", "finding opened"
+    FINDING_FIXED = "finding.fixed", "finding fixed"
+    FINDING_REOPENED = "finding.reopened", "finding reopened"
+    FINDING_SEVERITY_CHANGED = "finding.severity_changed", "finding severity changed"
+    SCAN_FINISHED = "scan.finished", "scan finished"
+    SCAN_FAILED = "scan.failed", "scan failed"
+    SCAN_INTERRUPTED = "scan.interrupted", "scan interrupted"
+    TARGET_UNREACHABLE = "target.unreachable", "target unreachable"
+
+
+class Event(models.Model):
+    """One state change others react to, written once in the transaction that made it (outbox).
+
+    ``subject`` names what the event is about within its run (a fingerprint, a target key, or
+    empty for the run itself); (kind, run, subject) is unique, so writing a run's events again
+    writes nothing twice.
+    """
+
+    kind = models.CharField(max_length=64)
+    run = models.ForeignKey(ScanRun, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    subject = models.CharField(max_length=600, blank=True)
+    agency_code = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["kind", "run", "subject"], name="store_event_once_uniq"),
+        )
+        indexes = (
+            models.Index(fields=["agency_code", "id"], name="store_event_agency_idx"),
+            models.Index(fields=["kind", "id"], name="store_event_kind_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"event {self.pk} {self.kind} {self.subject}"
+
+
+class EventCursor(models.Model):
+    """How far one consumer of the outbox has got: the id of the last event it handled."""
+
+    consumer = models.CharField(max_length=100, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.consumer} at event {self.last_event_id}"

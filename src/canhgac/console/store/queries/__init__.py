@@ -11,6 +11,7 @@ from canhgac.console.store.queries.agencies import (
     agency_by_code,
     declared_assets,
 )
+from canhgac.console.store.queries.events import events
 from canhgac.console.store.queries.findings import (
     MIN_PREFIX,
     OPEN_LIFECYCLES,
@@ -58,6 +59,7 @@ __all__ = [
     "change_summary",
     "current_results",
     "declared_assets",
+    "events",
     "finding_by_fingerprint",
     "findings",
     "findings_by_fingerprints",
