@@ -132,6 +132,8 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "state_runs": lambda v, s: _run_agencies(
         r.run for r in queries.state_runs(v, [(s.first.pk, "x"), (s.last.pk, "y")])),
     "latest_province": _province,
+    "host_services": lambda v, s: {h.agency for h in queries.host_services(v)}
+    | {h.agency for h in queries.host_services(v, run=s.first)},
     "events": lambda v, s: {e.agency_code or A for e in queries.events(v)},
 }
 

@@ -19,6 +19,7 @@ from canhgac.reports.model import (
     ChangeSummary,
     Language,
     Lifecycle,
+    OpenService,
     Province,
     ReportInput,
     RunInfo,
@@ -49,14 +50,24 @@ def provider_ranges(scope: Any, code: str) -> list[ipaddress.IPv4Network | ipadd
     return [ipaddress.ip_network(v, strict=False) for v in values]
 
 
-def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    if result.target.kind is not TargetKind.HOST:
-        return False
+def _in_ranges(text: str, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
-        address = ipaddress.ip_address(result.target.name)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return False
     return any(address in net for net in ranges)
+
+
+def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    return result.target.kind is TargetKind.HOST and _in_ranges(result.target.name, ranges)
+
+
+def _open_service(found: Any) -> OpenService:
+    return OpenService(
+        agency=found.agency, address=found.address, port=found.port, protocol=found.protocol,
+        service=found.service, product=found.product, version=found.version, tls=found.tls,
+        first_seen=found.first_seen, last_seen=found.last_seen,
+    )
 
 
 def run_kind(filters: Mapping[str, Any]) -> str:
@@ -136,9 +147,11 @@ def report_input(
         rows = list(queries.results_of_run(viewer, until))
     results = [check_result(row) for row in rows]
     run_of = {row.fingerprint: row.run_id for row in rows}  # rows were fetched once, above
+    services = [_open_service(s) for s in queries.host_services(viewer, run=None if state else until)]
     if provider is not None:  # task 4 of the directive: what a provider's hosted ranges expose
         ranges = provider_ranges(viewer, provider)
         results = [r for r in results if _hosted(r, ranges)]
+        services = [s for s in services if _in_ranges(s.address, ranges)]
     fingerprints = {r.fingerprint for r in results}
     lifecycle: dict[str, Lifecycle] = {}
     triage: dict[str, Triage] = {}
@@ -181,6 +194,7 @@ def report_input(
         scope="state" if state else "run",
         runs=contributing,
         missing=missing,
+        services=tuple(s for s in services if s.agency in codes),
     )
 
 

@@ -121,19 +121,26 @@ def settings_for(
 
 
 def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
-    """The inventory's agencies as plain records for the store."""
-    return [
-        {
+    """The inventory's agencies as plain records for the store: their domains, portals, ranges,
+    declared mail hosts and those hosts' declared ports as services (``host:port``). A mail host
+    several agencies declare is filed under the first (the store keeps one owner per asset)."""
+    claimed: set[str] = set()
+    records = []
+    for a in inventory.agencies:
+        hosts = [m for d in a.domains for m in d.mail_hosts if m.host not in claimed]
+        claimed.update(m.host for m in hosts)
+        records.append({
             "code": a.code,
             "name": a.name,
             "kind": str(a.kind),
             "parent": a.parent,
             "domains": tuple(d.name for d in a.domains),
+            "mail_hosts": tuple(dict.fromkeys(m.host for m in hosts)),
             "urls": tuple(str(u) for u in a.portals),
             "ranges": tuple(str(r) for r in a.ranges),
-        }
-        for a in inventory.agencies
-    ]
+            "services": tuple(dict.fromkeys(f"{m.host}:{p}" for m in hosts for p in m.ports)),
+        })
+    return records
 
 
 async def plan_scan(

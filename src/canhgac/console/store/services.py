@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -17,12 +18,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from canhgac.console.store import outbox, queries
+from canhgac.console.store import assets, outbox, queries
 from canhgac.console.store.errors import RunNotRunningError
 from canhgac.console.store.mapping import result_row
 from canhgac.console.store.models import (
     Agency,
     Asset,
+    AssetOrigin,
     Finding,
     Result,
     RunStatus,
@@ -32,6 +34,7 @@ from canhgac.console.store.models import (
 )
 from canhgac.console.store.ownership import ProcessIdentity, current_process, owner_is_gone
 from canhgac.console.store.reconciliation import reconcile_run
+from canhgac.engine.observations import HostObservation
 from canhgac.engine.results import CheckResult, Provenance
 from canhgac.findings.reconcile import Reconciliation
 
@@ -143,7 +146,7 @@ def sync_agencies(items: Iterable[AgencyRecord | Mapping[str, Any]]) -> SyncSumm
 def _sync_assets(records: Sequence[AgencyRecord], agencies: Mapping[str, Agency]) -> tuple[int, int]:
     wanted = {asset: agencies[r.code].pk for r in records for asset in r.assets()}
     stale, added = [], 0
-    for asset in Asset.objects.all():
+    for asset in Asset.objects.filter(origin=AssetOrigin.DECLARED):
         key = (TargetKind(asset.kind), asset.value)
         owner = wanted.pop(key, None)
         if owner is None:
@@ -192,13 +195,24 @@ def _require_running(run: ScanRun) -> None:
         raise RunNotRunningError(f"run {run.pk} is {run.status}, not running")
 
 
+def _observations(batch: Iterable[CheckResult]) -> Iterator[tuple[HostObservation, datetime]]:
+    for result in batch:
+        seen = HostObservation.from_result(result)
+        if seen is not None:
+            yield seen, result.observed_at
+
+
 def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
-    """Store results as they stream in, one transaction per batch; returns how many."""
+    """Store results as they stream in, one transaction per batch; returns how many.
+
+    The hosts the batch observed (open ports, services) are stored as assets in the same
+    transaction (``assets.record_hosts``)."""
     _require_running(run)
     stored = 0
     for batch in _batches(results, BATCH_SIZE):
         with transaction.atomic():
             Result.objects.bulk_create([result_row(run, r) for r in batch])
+            assets.record_hosts(run, _observations(batch))
             ScanRun.objects.filter(pk=run.pk).update(result_count=F("result_count") + len(batch))
         stored += len(batch)
     run.refresh_from_db(fields=["result_count"])

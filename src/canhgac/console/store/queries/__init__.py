@@ -11,6 +11,7 @@ from canhgac.console.store.queries.agencies import (
     agency_by_code,
     declared_assets,
 )
+from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
 from canhgac.console.store.queries.events import events
 from canhgac.console.store.queries.findings import (
     MIN_PREFIX,
@@ -26,7 +27,6 @@ from canhgac.console.store.queries.findings import (
     open_findings,
     open_findings_per_agency,
 )
-from canhgac.console.store.queries.ports import open_ports_baseline
 from canhgac.console.store.queries.results import current_results, results_of_run
 from canhgac.console.store.queries.runs import (
     REPORTABLE,
@@ -51,6 +51,7 @@ __all__ = [
     "ChangeSummary",
     "ChangedFinding",
     "FindingNotFoundError",
+    "HostService",
     "StateRun",
     "ViewerScope",
     "active_agency_codes",
@@ -63,6 +64,7 @@ __all__ = [
     "finding_by_fingerprint",
     "findings",
     "findings_by_fingerprints",
+    "host_services",
     "latest_finished_run",
     "latest_province",
     "latest_reportable_run",
