@@ -1,4 +1,4 @@
-"""Run the viewer-scope cases (``scope_cases.py``) on SQLite, and on PostgreSQL when
+"""Run the viewer-scope cases (``viewer_scope_cases.py``) on SQLite, and on PostgreSQL when
 ``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_store_backends import pg_schema_url, run_cases
 
-CASES = Path(__file__).with_name("scope_cases.py")
+CASES = Path(__file__).with_name("viewer_scope_cases.py")
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
 
