@@ -11,11 +11,10 @@ the other, each in its own child process: wall time, CPU time (user+sys) and pea
 ``wait4``. Open ports and identified services are compared per address:port, with each other and
 with what the lab planted. Writes a section of docs/benchmarks.md.
 
-canhgac's open ports and services are read from its results' evidence only: ``net.ports.new``
-holds every host's ``open_ports``; the service of a port is in the ``ports`` entries
-(``{"port", "service", ...}``) of the net.* checks that looked at it, and in ``net.ports.new``'s
-``services`` (new ports only, so not in a run without a baseline). A port no check's evidence
-names a service for is counted as "not in the evidence".
+canhgac's open ports and services are read from its store's discovered assets (each host's open
+ports with the service identified there, ``queries.host_services``), as the report and the drift
+baseline read them; result statuses come from its JSON lines. A port stored without a service
+name is counted as "not identified".
 """
 
 from __future__ import annotations
@@ -114,27 +113,24 @@ def inventory_yaml() -> str:
 Found = dict[str, str]
 
 
-def canhgac_found(path: Path) -> tuple[Found, set[str], Counter[str], Counter[str]]:
-    """(port -> service from the evidence, ports open without one, result statuses, errors by check)."""
-    services: Found = {}
-    opened: set[str] = set()
+def canhgac_found(path: Path, workspace: Path) -> tuple[Found, set[str], Counter[str], Counter[str]]:
+    """(port -> service from the stored assets, every open port, result statuses, errors by check)."""
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for r in canhgac_results(path):
         statuses[r["status"]] += 1
         if r["status"] == "error":
             errors[r["check_id"]] += 1
-        ev = r.get("evidence") or {}
-        address = ev.get("address") or str(r.get("target_key", r.get("target", ""))).split(":")[-1]
-        if r["check_id"] == "net.ports.new":
-            opened.update(f"{address}:{p}" for p in ev.get("open_ports", []))
-        for entry in [*ev.get("listening", []), *ev.get("ports", [])]:
-            if isinstance(entry, dict) and "port" in entry and entry.get("service") not in (None, "unknown"):
-                name = "https" if entry["service"] == "http" and entry.get("tls") else entry["service"]
-                services[f"{address}:{entry['port']}"] = name
-    for where in opened:
-        services.setdefault(where, "")
-    return services, opened, statuses, errors
+    from canhgac.console.bootstrap import setup_django
+
+    setup_django(workspace=workspace)
+    from canhgac.console.store import queries
+
+    services: Found = {}
+    for found in queries.host_services(queries.ViewerScope.everything()):
+        name = "" if found.service == "unknown" else found.service
+        services[f"{found.address}:{found.port}"] = "https" if name == "http" and found.tls else name
+    return services, set(services), statuses, errors
 
 
 def nmap_found(path: Path) -> tuple[Found, dict[str, str]]:
@@ -211,7 +207,7 @@ def scan_and_report(args: argparse.Namespace, work: Path, nmap: str) -> int:
     runs: dict[str, ToolRun] = {}
     try:
         runs["canhgac"] = run_tool(labp, "canhgac scan", tools.canhgac_scan(
-            work / "inventory.yaml", "--family", "net", "--ports", spec, "--scan-rate", rate, "--no-store",
+            work / "inventory.yaml", "--family", "net", "--ports", spec, "--scan-rate", rate,
             "--json-out", str(work / "canhgac.jsonl"),
         ), env=env, timeout=args.timeout)
         runs["nmap"] = run_tool(labp, f"nmap -sT -sV --max-rate {rate}", [
@@ -224,7 +220,7 @@ def scan_and_report(args: argparse.Namespace, work: Path, nmap: str) -> int:
     finally:
         rest = lab_procs.terminate(lab)
     lab_errors = next((json.loads(line[7:]) for line in rest.splitlines() if line.startswith("ERRORS ")), None)
-    ours, ours_open, statuses, errors = canhgac_found(work / "canhgac.jsonl")
+    ours, ours_open, statuses, errors = canhgac_found(work / "canhgac.jsonl", work / "ws")
     theirs, raw = nmap_found(work / "nmap.xml")
     default_theirs, _ = nmap_found(work / "nmap-default.xml")
     truth: Found = {f"{s['address']}:{s['port']}": s["service"] for s in plan}
@@ -336,10 +332,10 @@ def render(
         "### Identified services",
         "",
         f"On the {len(both_open)} ports both found open: same service {len(same)}, different {len(differ)}, "
-        f"canhgac's evidence names no service {len(missing)}. Against the lab plan ({len(truth)} services): "
+        f"canhgac identified no service {len(missing)}. Against the lab plan ({len(truth)} services): "
         f"canhgac names {vs_truth_ours} right, nmap {vs_truth_nmap}.",
         "",
-        "Mapping (what the lab planted, canhgac's name in the evidence, nmap's service name and product "
+        "Mapping (what the lab planted, canhgac's stored name, nmap's service name and product "
         "from the XML) with the ports per row:",
         "",
         *report_md.header("planted", "canhgac", "nmap", "ports", "agree"),
@@ -350,13 +346,13 @@ def render(
         nm_short = nm.split(" (")[0] + (" (" + nm.split(" (", 1)[1].split(" ")[0].rstrip(")") + ")"
                                         if " (" in nm else "")
         name = ours.get(w, "—") if w in ours_ports or w in ours else "—"
-        table[(truth.get(w, "—"), name or "(not in evidence)", nm_short, bool(ours.get(w)) and ours.get(w) == theirs.get(w))] += 1
+        table[(truth.get(w, "—"), name or "(not identified)", nm_short, bool(ours.get(w)) and ours.get(w) == theirs.get(w))] += 1
     for (t, name, n, ok), count in sorted(table.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(report_md.row(t, name, n, count, "yes" if ok else "no"))
     if differ:
         lines += ["", "Different names: " + _some([f"{w} canhgac {ours[w]}, nmap {raw.get(w, '')}" for w in differ])]
     if missing:
-        lines += ["", "Open, no service in canhgac's evidence: " + _some(missing)]
+        lines += ["", "Open, no service identified by canhgac: " + _some(missing)]
     lines += ["", *EXPLAINED]
     return "\n".join(lines)
 
@@ -370,6 +366,6 @@ EXPLAINED = (
     "reads the Elasticsearch document.",
     "- memcached: on some ports nmap's probes match its `achat` signature before the memcached one "
     "(the lab responder answers every unknown line with `ERROR`); canhgac asks `version`/`stats`.",
-    "- canhgac's names come from `net.ports.new`, which lists every open port with what answers "
-    "there (`listening`); HTTP inside TLS counts as https, as nmap's `ssl/http`.",
+    "- canhgac's names come from its store's discovered assets (every open port of each host with "
+    "what answers there); HTTP inside TLS counts as https, as nmap's `ssl/http`.",
 )

@@ -29,7 +29,7 @@ import canhgac.lab
 from canhgac import i18n
 from canhgac.cli.main import app
 from canhgac.engine.context import CollectContext
-from canhgac.engine.dns import DnsAnswer, DnsClient, DnsStatus, ServerAddress, _interpret, _interpret_reply
+from canhgac.engine.dns import DnsClient, ServerAddress, _interpret, _interpret_reply
 from canhgac.engine.dns_transport import MAX_USES, Question, build_query, read_reply
 from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
 from canhgac.inventory.loader import load_inventory

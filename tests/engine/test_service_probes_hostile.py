@@ -18,8 +18,7 @@ from canhgac.engine.facts.services import Access, ProbeFailure, Service
 from canhgac.engine.facts.udp import UdpPorts
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.scope import Scope
-from canhgac.engine.service_probes import Access, ProbeOptions, Service, identify
-from canhgac.engine.service_probes.base import ProbeFailure
+from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 

@@ -23,7 +23,6 @@ from canhgac.engine.facts.smtp import SmtpFacts, StopReason
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.settings import ScanSettings
-from canhgac.engine.smtp_client import StopReason
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.pki import LabCA

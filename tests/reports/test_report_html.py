@@ -18,6 +18,7 @@ from canhgac.reports.html import render_html
 from canhgac.reports.model import (
     ChangeSummary,
     Lifecycle,
+    OpenService,
     ReportInput,
     RunStatus,
     Triage,
@@ -200,19 +201,20 @@ def test_renders_with_the_real_catalog(policy: ScoringPolicy) -> None:
 
 
 def test_open_services_table_lists_every_open_port_of_the_agency(policy: ScoringPolicy) -> None:
-    """Task 4: what a host exposes, from net.ports.new's evidence, hostile values escaped."""
+    """Task 4: what a host exposes, from the store's assets (not a check's evidence), hostile
+    values escaped; another agency's services stay in its own section."""
     catalog = load_catalog()
-    evidence = {
-        "address": "127.60.0.9", "open_ports": [22, 443, 9999], "services": {"22": "ssh", "443": "http"},
-        "listening": [
-            {"port": 22, "service": "ssh", "product": "openssh", "version": "7.4"},
-            {"port": 443, "service": "http", "product": HOSTILE, "tls": "TLSv1.3"},
-            {"port": 9999, "service": "unknown"},
-        ],
-    }
+    services = (
+        OpenService(agency="vnpt", address="127.60.0.9", port=9999, service="unknown"),
+        OpenService(agency="vnpt", address="127.60.0.9", port=22, service="ssh", product="openssh",
+                    version="7.4"),
+        OpenService(agency="vnpt", address="127.60.0.9", port=443, service="http", product=HOSTILE,
+                    tls="TLSv1.3"),
+        OpenService(agency="other", address="127.60.0.10", port=3306, service="mysql"),
+    )
     ports = result("net.ports.new", "vnpt", Status.NOT_APPLICABLE, key="no-baseline", target="127.60.0.9",
-                   kind=TargetKind.HOST, evidence=evidence)
-    page = render_html(report([ports]), catalog, policy)
+                   kind=TargetKind.HOST)
+    page = render_html(report([ports]).model_copy(update={"services": services}), catalog, policy)
     section = page[page.index("Dịch vụ mở ra Internet"):]
     row = (r'<tr><td class="target">127\.60\.0\.9</td><td class="num">(\d+)</td>'
            r"<td>(.*?)</td><td>(.*?)</td></tr>")
@@ -221,7 +223,9 @@ def test_open_services_table_lists_every_open_port_of_the_agency(policy: Scoring
     assert cells[0][1:] == ("ssh", "openssh 7.4")
     assert "(TLSv1.3)" in cells[1][1] and cells[1][2] == str(escape(HOSTILE))
     assert "chưa nhận diện được" in cells[2][1]
-    english = render_html(report([ports], lang="en"), catalog, policy)
+    assert "127.60.0.10" not in page  # "other" is not an agency of this report
+    english = render_html(report([ports], lang="en").model_copy(update={"services": services}),
+                          catalog, policy)
     assert "Services open to the Internet" in english
 
 

@@ -49,6 +49,7 @@ from canhgac.reports.html import render_html  # noqa: E402
 from canhgac.services import reporting  # noqa: E402
 from canhgac.services.retest import retest_target  # noqa: E402
 
+ALL = queries.ViewerScope.everything()
 PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
 SPF, DMARC = "mail.spf.present", "mail.dmarc.policy"
 PROVINCE = {"code": "KG", "name": "Tỉnh Kiên Giang"}
@@ -116,7 +117,7 @@ def state() -> dict[tuple[str, str, str], tuple[str, int]]:
     """(check, target, discriminator) -> (status, run id) of the current state."""
     return {
         (r.check_id, r.target_key, r.discriminator): (r.status, r.run_id)
-        for r in queries.current_results()
+        for r in queries.current_results(ALL)
     }
 
 
@@ -137,7 +138,7 @@ def test_report_after_retest_current_state_keeps_every_target() -> None:
         (DMARC, a.key, ""): ("pass", first.pk),
         (SPF, b.key, ""): ("pass", first.pk),
     }
-    runs = queries.state_runs(queries.current_results().values_list("run_id", "target_key"))
+    runs = queries.state_runs(ALL, queries.current_results(ALL).values_list("run_id", "target_key"))
     assert [(s.run.pk, s.results, s.targets) for s in runs] == [(retest.pk, 1, 1), (first.pk, 2, 2)]
 
 
@@ -146,7 +147,7 @@ def test_report_after_narrow_scan_updates_only_what_it_scanned() -> None:
     first = run(spf_fail(a), spf_fail(c), whole=True)
     narrow = run(spf_ok(c), agencies=(B,))
     assert state() == {(SPF, a.key, ""): ("fail", first.pk), (SPF, c.key, ""): ("pass", narrow.pk)}
-    assert {r.agency_code for r in queries.current_results(agencies=[B])} == {B}
+    assert {r.agency_code for r in queries.current_results(queries.ViewerScope.agencies([B]))} == {B}
 
 
 def test_current_state_takes_every_result_of_the_latest_run_of_a_check() -> None:
@@ -169,7 +170,7 @@ def test_current_state_is_one_query() -> None:
     run(*(spf_fail(domain(f"d{i}.gov.vn")) for i in range(40)), whole=True)
     run(*(spf_ok(domain(f"d{i}.gov.vn")) for i in range(0, 40, 3)))
     with CaptureQueriesContext(connection) as captured:
-        rows = list(queries.current_results())
+        rows = list(queries.current_results(ALL))
     assert len(captured.captured_queries) == 1
     assert len(rows) == 40
     assert sum(1 for r in rows if r.status == "pass") == 14

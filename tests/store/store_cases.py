@@ -49,6 +49,7 @@ from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 from canhgac.findings.reconcile import ChangeKind  # noqa: E402
 from canhgac.findings.reconcile import Lifecycle as State  # noqa: E402
 
+ALL = queries.ViewerScope.everything()
 PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
 SPF, DMARC = "mail.spf.present", "mail.dmarc.policy"
 
@@ -139,14 +140,14 @@ def test_a_runs_results_are_stored_as_observed() -> None:
     )
     assert stored == 3
     assert run.result_count == 3
-    row = queries.results_of_run(run, status=models.ResultStatus.FAIL).get()
+    row = queries.results_of_run(ALL, run, status=models.ResultStatus.FAIL).get()
     assert (row.check_id, row.target_key, row.target_kind) == (SPF, "domain:a.gov.vn", "domain")
     assert row.message_key == "too_many_lookups"
     assert row.message_values == {"count": 12}
     assert row.evidence == {"record": "v=spf1 ~all"}
     assert row.fingerprint == fingerprint(SPF, "domain:a.gov.vn")
     assert row.observed_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
-    error = queries.results_of_run(run, agency="UBND-X").get()
+    error = queries.results_of_run(queries.ViewerScope.agencies({"UBND-X"}), run).get()
     assert (error.status, error.error_reason) == ("error", "dns_servfail")
     run.refresh_from_db()
     assert run.provenance["catalog_version"] == "sha256:test"
@@ -173,10 +174,10 @@ def _catalog() -> Catalog:
 def test_results_filter_by_family_through_the_catalog() -> None:
     a = domain("a.gov.vn")
     run = scan(fail(a), fail(a, DMARC))
-    only_spf = queries.results_of_run(run, family="mail.spf", catalog=_catalog())
+    only_spf = queries.results_of_run(ALL, run, family="mail.spf", catalog=_catalog())
     assert [r.check_id for r in only_spf] == [SPF]
     with pytest.raises(ValueError, match="catalog"):
-        queries.results_of_run(run, family="mail.spf")
+        queries.results_of_run(ALL, run, family="mail.spf")
 
 
 def test_lifecycle_new_open_fixed_reopened() -> None:
@@ -252,14 +253,14 @@ def test_finding_by_fingerprint_or_unique_prefix() -> None:
     a = domain("a.gov.vn")
     scan(fail(a), fail(domain("b.gov.vn")))
     fp = state(a).fingerprint
-    assert queries.finding_by_fingerprint(fp.upper()).fingerprint == fp
-    assert queries.finding_by_fingerprint(fp[:10]).fingerprint == fp
+    assert queries.finding_by_fingerprint(ALL, fp.upper()).fingerprint == fp
+    assert queries.finding_by_fingerprint(ALL, fp[:10]).fingerprint == fp
     with pytest.raises(queries.FindingNotFoundError, match="at least"):
-        queries.finding_by_fingerprint(fp[:3])
+        queries.finding_by_fingerprint(ALL, fp[:3])
     with pytest.raises(queries.FindingNotFoundError, match="hex"):
-        queries.finding_by_fingerprint("zz%%zz__")
+        queries.finding_by_fingerprint(ALL, "zz%%zz__")
     with pytest.raises(queries.FindingNotFoundError, match="no finding"):
-        queries.finding_by_fingerprint("0" * 32)
+        queries.finding_by_fingerprint(ALL, "0" * 32)
 
 
 def test_ambiguous_prefix_is_refused() -> None:
@@ -278,20 +279,21 @@ def test_ambiguous_prefix_is_refused() -> None:
         last_result=twin.last_result,
     )
     with pytest.raises(queries.AmbiguousFingerprintError, match="several"):
-        queries.finding_by_fingerprint(twin.fingerprint[:20])
+        queries.finding_by_fingerprint(ALL, twin.fingerprint[:20])
 
 
 def test_open_findings_per_agency_and_runs_in_order() -> None:
     a, b, c = domain("a.gov.vn"), domain("b.gov.vn"), domain("c.gov.vn", agency="UBND-X")
     first = scan(fail(a), fail(b), fail(c))
-    assert queries.previous_finished_run(first) is None
+    assert queries.previous_finished_run(ALL, first) is None
     second = scan(ok(a), fail(b), fail(c))
     scan(fail(a), status=RunStatus.FAILED)  # not a finished run
-    assert queries.latest_finished_run() == second
-    assert queries.previous_finished_run(second) == first
-    assert queries.open_findings_per_agency() == {"SO-TTTT": 2, "UBND-X": 1}
-    assert [f.target_key for f in queries.open_findings("UBND-X")] == ["domain:c.gov.vn"]
-    assert len(queries.open_findings()) == 3
+    assert queries.latest_finished_run(ALL) == second
+    assert queries.previous_finished_run(ALL, second) == first
+    assert queries.open_findings_per_agency(ALL) == {"SO-TTTT": 2, "UBND-X": 1}
+    only_x = queries.ViewerScope.agencies({"UBND-X"})
+    assert [f.target_key for f in queries.open_findings(only_x)] == ["domain:c.gov.vn"]
+    assert len(queries.open_findings(ALL)) == 3
 
 
 def test_change_summary_between_runs() -> None:
@@ -299,23 +301,23 @@ def test_change_summary_between_runs() -> None:
     first = scan(fail(a), fail(b), fail(c), ok(d))
     second = scan(ok(a), fail(b), fail(c), fail(d))
     third = scan(fail(a), ok(b), fail(c), fail(d))
-    kinds = {c.finding.target_key: c.kind for c in queries.change_summary(second, third).changes}
+    kinds = {c.finding.target_key: c.kind for c in queries.change_summary(ALL, second, third).changes}
     assert kinds == {
         "domain:a.gov.vn": ChangeKind.REOPENED,
         "domain:b.gov.vn": ChangeKind.FIXED,
         "domain:c.gov.vn": ChangeKind.STILL_OPEN,
         "domain:d.gov.vn": ChangeKind.STILL_OPEN,
     }
-    span = queries.change_summary(first, third)
+    span = queries.change_summary(ALL, first, third)
     assert {c.finding.target_key: c.kind for c in span.changes} == {
         "domain:a.gov.vn": ChangeKind.STILL_OPEN,  # fixed, then failing again
         "domain:b.gov.vn": ChangeKind.FIXED,
         "domain:c.gov.vn": ChangeKind.STILL_OPEN,
         "domain:d.gov.vn": ChangeKind.NEW,
     }
-    from_start = queries.change_summary(None, first)
+    from_start = queries.change_summary(ALL, None, first)
     assert from_start.counts()[ChangeKind.NEW] == 3
-    assert queries.change_summary(second, third, agency="UBND-X").changes == ()
+    assert queries.change_summary(queries.ViewerScope.agencies({"UBND-X"}), second, third).changes == ()
 
 
 def test_a_run_ends_once() -> None:

@@ -36,12 +36,10 @@ def list_findings(
     """Findings with their lifecycle and triage (open ones by default)."""
     st = state(ctx)
     open_store(st)
-    from canhgac.console.store import models, queries
+    from canhgac.console.store import queries
 
-    rows = (models.Finding.objects.all() if all_states else queries.open_findings(agency)).order_by(
-        "agency_code", "check_id", "target_key")
-    if agency:
-        rows = rows.filter(agency_code=agency)
+    scope = queries.ViewerScope.everything().narrowed([agency] if agency else None)
+    rows = queries.findings(scope, include_fixed=all_states)
     catalog = st.catalog()
     table = Table(title=_("Findings"))
     for col in (_("Fingerprint"), _("Agency"), _("Check"), _("Severity"), _("Target"), _("State"), _("Triage"), _("Assignee")):

@@ -91,6 +91,7 @@ def _mount() -> None:
     from canhgac.cli import (
         catalog_cmd,
         demo_cmd,
+        events_cmd,
         findings_cmd,
         inventory_cmd,
         lab_cmd,
@@ -108,6 +109,7 @@ def _mount() -> None:
     app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
     app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
     app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
+    app.add_typer(events_cmd.app, name="events", help="The event outbox (findings opened/fixed, scans ended).")
     app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
 
 

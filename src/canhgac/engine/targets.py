@@ -33,3 +33,17 @@ class Target(BaseModel):
         """Stable text key, used in fingerprints and reports (e.g. ``domain:a.gov.vn``)."""
         suffix = f":{self.port}" if self.port is not None else ""
         return f"{self.kind.value}:{self.name}{suffix}"
+
+    @classmethod
+    def from_key(cls, key: str, agency: str) -> Target:
+        """Inverse of :attr:`key` (``kind:name``, or ``kind:name:port`` for services).
+
+        Raises ValueError for a key of no known kind or a service key without a port.
+        """
+        kind_text, _, rest = key.partition(":")
+        kind = TargetKind(kind_text)
+        port: int | None = None
+        if kind is TargetKind.SERVICE:
+            host, _, port_text = rest.rpartition(":")
+            rest, port = host, int(port_text)
+        return cls(kind=kind, name=rest, agency=agency, port=port)

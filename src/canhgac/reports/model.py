@@ -111,6 +111,23 @@ class FindingSeen(BaseModel):
     last_seen: datetime
 
 
+class OpenService(BaseModel):
+    """An open port of a discovered host and what answers there (from the store's assets)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agency: str
+    address: str
+    port: int
+    protocol: str = "tcp"
+    service: str = ""  # "" when the port is open but nothing was identified
+    product: str = ""
+    version: str = ""
+    tls: str = ""  # the TLS version when the service answered inside TLS
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
 class ReportInput(BaseModel):
     """Everything one report needs."""
 
@@ -130,6 +147,8 @@ class ReportInput(BaseModel):
     runs: tuple[RunInfo, ...] = ()  # the runs the results come from, latest first
     # declared targets (by agency) with no result: never counted as covered or passed
     missing: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # open ports of the agencies' discovered hosts (the services table, the provider view)
+    services: tuple[OpenService, ...] = ()
 
     @property
     def interrupted_runs(self) -> tuple[RunInfo, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +27,7 @@ from canhgac.reports.grading import (
     ProvinceGrades,
     ScoringPolicy,
 )
-from canhgac.reports.model import Agency, Language, ReportInput
+from canhgac.reports.model import Agency, Language, OpenService, ReportInput
 from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_row, target_label
 
 _DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
@@ -257,16 +257,14 @@ def agency_views(
     report: ReportInput, grades: ProvinceGrades, catalog: Catalog
 ) -> tuple[AgencyView, ...]:
     rows: dict[str, list[ResultRow]] = defaultdict(list)
-    results: dict[str, list[CheckResult]] = defaultdict(list)
     for r in report.results:
         rows[r.agency].append(result_row(r, report, catalog))
-        results[r.agency].append(r)
     known = {a.code: a for a in report.agencies}
     return tuple(
         replace(
             _agency_view(known.get(g.agency, Agency(code=g.agency, name=g.agency)), g, rows[g.agency],
                          report, catalog),
-            services=service_rows(results[g.agency]),
+            services=service_rows(s for s in report.services if s.agency == g.agency),
         )
         for g in grades.ranked  # worst first, like the agency table
     )
@@ -303,33 +301,17 @@ def _text(value: object, size: int = 80) -> str:
     return str(value)[:size] if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def service_rows(results: tuple[CheckResult, ...] | list[CheckResult]) -> tuple[ServiceRow, ...]:
-    """Every open port of every scanned host, from ``net.ports.new`` (which lists them all,
-    whatever its verdict), with the identified service where there is one; by address and port."""
+def service_rows(services: Iterable[OpenService]) -> tuple[ServiceRow, ...]:
+    """Every open port of the given discovered hosts (the store's assets), with the identified
+    service where there is one; by address and port."""
     rows: list[ServiceRow] = []
-    for result in results:
-        if result.check_id != "net.ports.new":
-            continue
-        ev = result.evidence
-        names = ev.get("services")
-        names = names if isinstance(names, dict) else {}
-        listening = ev.get("listening")
-        entries = listening if isinstance(listening, list) else []
-        details: dict[object, Mapping[str, object]] = {
-            d.get("port"): d for d in entries if isinstance(d, dict)
-        }
-        opened = ev.get("open_ports")
-        for port in opened if isinstance(opened, list) else []:
-            if not isinstance(port, int) or isinstance(port, bool):
-                continue
-            found = details.get(port, {})
-            service = _text(found.get("service") or names.get(str(port), ""), 40)
-            name = _text(found.get("product"))
-            name = "" if name == service else name  # "smb" for SMB says nothing more
-            product = " ".join(t for t in (name, _text(found.get("version"))) if t)
-            shown = "" if service == "unknown" else service
-            address = _text(ev.get("address"), 64)
-            rows.append(ServiceRow(address, port, shown, product, _text(found.get("tls"), 16)))
+    for found in services:
+        service = _text(found.service, 40)
+        name = _text(found.product)
+        name = "" if name == service else name  # "smb" for SMB says nothing more
+        product = " ".join(t for t in (name, _text(found.version)) if t)
+        shown = "" if service == "unknown" else service
+        rows.append(ServiceRow(_text(found.address, 64), found.port, shown, product, _text(found.tls, 16)))
     return tuple(sorted(rows, key=lambda r: (_address_order(r.address), r.port)))
 
 

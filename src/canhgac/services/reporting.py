@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from canhgac.catalog import Catalog, load_catalog
-from canhgac.engine.results import CheckResult, ErrorReason, Message, Provenance, Status
-from canhgac.engine.targets import Target, TargetKind
+from canhgac.engine.results import CheckResult, Provenance
+from canhgac.engine.targets import TargetKind
 from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
@@ -20,6 +20,7 @@ from canhgac.reports.model import (
     FindingSeen,
     Language,
     Lifecycle,
+    OpenService,
     Province,
     ReportInput,
     RunInfo,
@@ -33,17 +34,6 @@ FORMATS = ("html", "json", "csv")
 
 class NoRunError(LookupError):
     """There is no finished run to report on."""
-
-
-def target_from_key(key: str, agency: str) -> Target:
-    """Inverse of ``Target.key`` (``kind:name`` or ``kind:name:port`` for services)."""
-    kind_text, _, rest = key.partition(":")
-    kind = TargetKind(kind_text)
-    port: int | None = None
-    if kind is TargetKind.SERVICE:
-        host, _, port_text = rest.rpartition(":")
-        rest, port = host, int(port_text)
-    return Target(kind=kind, name=rest, agency=agency, port=port)
 
 
 class UnknownProviderError(LookupError):
@@ -79,38 +69,34 @@ def _only_agency(report: ReportInput, code: str) -> ReportInput:
     })
 
 
-def provider_ranges(code: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def provider_ranges(scope: Any, code: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """The address ranges a provider agency declares as hosting agencies' systems."""
-    from canhgac.console.store import models
+    from canhgac.console.store import queries
 
-    agency = models.Agency.objects.filter(code=code).first()
+    agency = queries.agency_by_code(scope, code)
     if agency is None or agency.kind != "provider":
         raise UnknownProviderError(f"{code} is not a provider agency of the inventory")
-    values = models.Asset.objects.filter(agency=agency, kind="range").values_list("value", flat=True)
+    values = [value for _code, _kind, value in queries.declared_assets(scope, [code], ["range"])]
     return [ipaddress.ip_network(v, strict=False) for v in values]
 
 
-def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    if result.target.kind is not TargetKind.HOST:
-        return False
+def _in_ranges(text: str, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
-        address = ipaddress.ip_address(result.target.name)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return False
     return any(address in net for net in ranges)
 
 
-def _result(row: Any) -> CheckResult:
-    return CheckResult(
-        check_id=row.check_id,
-        target=target_from_key(row.target_key, row.agency_code),
-        status=Status(row.status),
-        message=Message(key=row.message_key, values=row.message_values),
-        evidence=row.evidence,
-        error_reason=ErrorReason(row.error_reason) if row.error_reason else None,
-        discriminator=row.discriminator,
-        observed_at=row.observed_at,
-        duration_ms=row.duration_ms,
+def _hosted(result: CheckResult, ranges: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    return result.target.kind is TargetKind.HOST and _in_ranges(result.target.name, ranges)
+
+
+def _open_service(found: Any) -> OpenService:
+    return OpenService(
+        agency=found.agency, address=found.address, port=found.port, protocol=found.protocol,
+        service=found.service, product=found.product, version=found.version, tls=found.tls,
+        first_seen=found.first_seen, last_seen=found.last_seen,
     )
 
 
@@ -136,10 +122,10 @@ def run_info(run: Any, results: int | None = None, scanned: int | None = None) -
     )
 
 
-def _reportable_run(run_id: int) -> Any:
-    from canhgac.console.store import models
+def _reportable_run(scope: Any, run_id: int) -> Any:
+    from canhgac.console.store import queries
 
-    run = models.ScanRun.objects.filter(pk=run_id).first()
+    run = queries.run_by_id(scope, run_id)
     if run is None:
         raise NoRunError(_("there is no run {run} in the store").format(run=run_id))
     if run.status not in ("finished", "interrupted") or run.finished_at is None:
@@ -149,15 +135,14 @@ def _reportable_run(run_id: int) -> Any:
     return run
 
 
-def _missing_targets(codes: Iterable[str], results: Sequence[CheckResult]) -> dict[str, tuple[str, ...]]:
+def _missing_targets(scope: Any, codes: Iterable[str],
+                     results: Sequence[CheckResult]) -> dict[str, tuple[str, ...]]:
     """Declared domains and portals of these agencies that have no result at all."""
-    from canhgac.console.store import models
+    from canhgac.console.store import queries
 
     seen = {r.target.key for r in results}
     missing: dict[str, list[str]] = {}
-    assets = models.Asset.objects.filter(agency__code__in=list(codes), kind__in=("domain", "url"))
-    rows = assets.values_list("agency__code", "kind", "value").order_by("agency__code", "kind", "value")
-    for code, kind, value in rows:
+    for code, kind, value in queries.declared_assets(scope, codes, ("domain", "url")):
         key = f"{kind}:{value}"
         if key not in seen:
             missing.setdefault(code, []).append(key)
@@ -166,73 +151,81 @@ def _missing_targets(codes: Iterable[str], results: Sequence[CheckResult]) -> di
 
 def report_input(
     run_id: int | None = None, lang: Language = "vi", provider: str | None = None,
-    agency: str | None = None,
+    agency: str | None = None, scope: Any = None,
 ) -> ReportInput:
     """The report's input: one run (``run_id``), or the current state of every target.
 
     The current state is the latest result per target and check across finished and
     interrupted runs (``queries.current_results``), so a retest or a narrow scan updates it.
+    ``scope`` (a ``queries.ViewerScope``, default every agency) limits what the report shows.
     """
-    from canhgac.console.store import models, queries
+    from canhgac.console.store import queries
+    from canhgac.console.store.mapping import check_result
 
-    if agency is not None and not models.Agency.objects.filter(code=agency).exists():
-        known = models.Agency.objects.order_by("code").values_list("code", flat=True)
-        raise UnknownAgencyError(_(
-            "there is no agency {code} in the inventory; its agencies: {codes}"
-        ).format(code=agency, codes=", ".join(known)))
+    viewer = scope if scope is not None else queries.ViewerScope.everything()
+    if agency is not None:
+        if queries.agency_by_code(viewer, agency) is None:
+            known = queries.active_agency_codes(viewer)
+            raise UnknownAgencyError(_(
+                "there is no agency {code} in the inventory; its agencies: {codes}"
+            ).format(code=agency, codes=", ".join(known)))
+        viewer = viewer.narrowed({agency})  # an agency's report reads that agency's rows alone
     state = run_id is None
     if state:
-        latest = queries.latest_reportable_run()
+        latest = queries.latest_reportable_run(viewer)
         if latest is None:
             raise NoRunError(_("no finished scan run in the store: run `canhgac scan` first"))
-        active = list(models.Agency.objects.filter(active=True).values_list("code", flat=True))
-        rows = queries.current_results(agencies=active or None)
+        active = queries.active_agency_codes(viewer)
+        rows = list(queries.current_results(viewer.narrowed(active) if active else viewer))
         until = latest
     else:
         assert run_id is not None
-        until = _reportable_run(run_id)
-        rows = models.Result.objects.filter(run=until).order_by("agency_code", "target_key", "check_id")
-    results = [_result(row) for row in rows]
+        until = _reportable_run(viewer, run_id)
+        rows = list(queries.results_of_run(viewer, until))
+    results = [check_result(row) for row in rows]
     run_of = {row.fingerprint: row.run_id for row in rows}  # rows were fetched once, above
+    services = [_open_service(s) for s in queries.host_services(viewer, run=None if state else until)]
     if provider is not None:  # task 4 of the directive: what a provider's hosted ranges expose
-        ranges = provider_ranges(provider)
+        ranges = provider_ranges(viewer, provider)
         results = [r for r in results if _hosted(r, ranges)]
+        services = [s for s in services if _in_ranges(s.address, ranges)]
     fingerprints = {r.fingerprint for r in results}
     lifecycle: dict[str, Lifecycle] = {}
     triage: dict[str, Triage] = {}
     seen: dict[str, FindingSeen] = {}
-    found = models.Finding.objects.filter(fingerprint__in=fingerprints)
+    found = queries.findings_by_fingerprints(viewer, fingerprints)
     for f in found.select_related("first_seen_run", "last_seen_run"):
         lifecycle[f.fingerprint] = Lifecycle(f.lifecycle)
         triage[f.fingerprint] = Triage(state=TriageState(f.triage), assignee=f.assignee, note=f.note)
         seen[f.fingerprint] = FindingSeen(first_seen=f.first_seen_run.started_at,
                                           last_seen=f.last_seen_run.started_at)
-    previous = _baseline(until) if state else queries.previous_finished_run(until)
-    changes = _changes(previous, until)
+    previous = _baseline(viewer, until) if state else queries.previous_finished_run(viewer, until)
+    changes = _changes(viewer, previous, until)
     codes = {r.agency for r in results}
     filters = until.filters if isinstance(until.filters, dict) else {}
     if provider is None and (state or run_kind(filters) != "retest"):
         # every agency the report covers is listed, graded incomplete when it has no result
         chosen = filters.get("agencies") if not state else None
-        codes |= set(chosen or models.Agency.objects.filter(active=True).values_list("code", flat=True))
+        codes |= {c for c in (chosen or queries.active_agency_codes(viewer)) if viewer.allows(c)}
     agencies = tuple(
         Agency(code=a.code, name=a.name, kind=a.kind, parent=a.parent.code if a.parent else None)
-        for a in models.Agency.objects.filter(code__in=codes).select_related("parent").order_by("code")
+        for a in queries.agencies(viewer, codes)
     )
     missing: dict[str, tuple[str, ...]] = {}
     if provider is None and (state or until.status == "interrupted"):
-        missing = _missing_targets(codes, results)
-    contributing = _runs(results, until, state, run_of)
+        missing = _missing_targets(viewer, codes, results)
+    contributing = _runs(viewer, results, until, state, run_of)
     given = filters.get("province")
-    province: Mapping[str, str] = queries.latest_province()
+    province: Mapping[str, str] = queries.latest_province(viewer)
     if not state and isinstance(given, dict) and given.get("name"):
         province = {"code": str(given.get("code", "")), "name": str(given["name"])}
     if provider is not None:
-        owner = models.Agency.objects.get(code=provider)
-        province = {"code": province["code"], "name": f"{province['name']} — {owner.name} ({provider})"}
+        owner = queries.agency_by_code(viewer, provider)
+        owner_name = owner.name if owner is not None else provider
+        province = {"code": province["code"], "name": f"{province['name']} — {owner_name} ({provider})"}
     if agency is not None:
-        owner = models.Agency.objects.get(code=agency)
-        province = {"code": province["code"], "name": f"{province['name']} — {owner.name}"}
+        head = queries.agency_by_code(viewer, agency)
+        province = {"code": province["code"], "name": f"{province['name']} — {head.name if head else agency}"}
     built = ReportInput(
         province=Province(code=province["code"], name=province["name"]),
         agencies=agencies,
@@ -246,11 +239,12 @@ def report_input(
         scope="state" if state else "run",
         runs=contributing,
         missing=missing,
+        services=tuple(s for s in services if s.agency in codes),
     )
     return built if agency is None else _only_agency(built, agency)
 
 
-def _runs(results: Sequence[CheckResult], until: Any, state: bool,
+def _runs(scope: Any, results: Sequence[CheckResult], until: Any, state: bool,
           run_of: Mapping[str, int]) -> tuple[RunInfo, ...]:
     """The runs behind the results, latest first (their share of the report, or the one run)."""
     from canhgac.console.store import queries
@@ -258,26 +252,26 @@ def _runs(results: Sequence[CheckResult], until: Any, state: bool,
     if not state:
         return (run_info(until, len(results), len({r.target.key for r in results})),)
     observed = ((run_of[r.fingerprint], r.target.key) for r in results)
-    return tuple(run_info(s.run, s.results, s.targets) for s in queries.state_runs(observed))
+    return tuple(run_info(s.run, s.results, s.targets) for s in queries.state_runs(scope, observed))
 
 
-def _baseline(latest: Any) -> Any:
+def _baseline(scope: Any, latest: Any) -> Any:
     """What the state is compared with: the whole-inventory scan before the latest one.
 
     So the changes cover the latest full scan and every retest or narrow scan after it.
     """
     from canhgac.console.store import queries
 
-    ended = queries.reportable_runs("finished").filter(finished_at__lte=latest.finished_at)
+    ended = queries.reportable_runs(scope, "finished").filter(finished_at__lte=latest.finished_at)
     full = [r for r in ended.only("pk", "filters", "finished_at") if run_kind(r.filters or {}) == "scan"]
     return full[1] if len(full) > 1 else None
 
 
-def _changes(previous: Any, until: Any) -> ChangeSummary:
+def _changes(scope: Any, previous: Any, until: Any) -> ChangeSummary:
     from canhgac.console.store import queries
     from canhgac.findings.reconcile import ChangeKind
 
-    summary = queries.change_summary(previous, until)
+    summary = queries.change_summary(scope, previous, until)
     new = summary.of_kind(ChangeKind.NEW)
     return ChangeSummary(
         previous_run_id=str(previous.pk) if previous else None,
@@ -326,7 +320,8 @@ def _output_folder(out_dir: Path) -> None:
 
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
                   formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None,
-                  provider: str | None = None, agency: str | None = None) -> list[Path]:
+                  provider: str | None = None, agency: str | None = None,
+                  scope: Any = None) -> list[Path]:
     """Write the chosen formats: of one run, or of the current state (``run_id`` None).
 
     File names say which: ``canhgac-runN-LANG`` for run N, ``canhgac-state-runN-LANG`` for the
@@ -334,7 +329,7 @@ def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
     """
     catalog = catalog or load_catalog()
     policy = load_scoring()
-    report = report_input(run_id, lang, provider, agency)
+    report = report_input(run_id, lang, provider, agency, scope)
     _output_folder(out_dir)
     kind = "state-" if report.scope == "state" else ""
     stem = f"canhgac-{kind}run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")

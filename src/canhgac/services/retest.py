@@ -17,6 +17,7 @@ from typing import Any
 from canhgac.catalog import Catalog
 from canhgac.engine.registry import Registry
 from canhgac.engine.settings import ScanSettings
+from canhgac.engine.targets import Target
 from canhgac.inventory.model import Inventory
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
 
@@ -40,20 +41,23 @@ class RetestTarget:
 
 
 def retest_target(fingerprint: str, inventory: Inventory | None = None,
-                  overrides: Mapping[str, Any] | None = None) -> RetestTarget:
+                  overrides: Mapping[str, Any] | None = None, scope: Any = None) -> RetestTarget:
     """Find what a finding needs: its check, its target, the settings of the latest run that
     evaluated it (pass or fail), with ``overrides`` (``OVERRIDABLE`` fields) applied.
 
-    Raises LookupError for an unknown finding, ValueError for an invalid override.
+    Raises LookupError for an unknown finding (or one outside ``scope``, a
+    ``queries.ViewerScope``, default every agency), ValueError for an invalid override.
     """
-    from canhgac.console.store.queries import finding_by_fingerprint, latest_run_of
+    from canhgac.console.store.queries import ViewerScope, finding_by_fingerprint, latest_run_of
+
+    viewer = scope if scope is not None else ViewerScope.everything()
 
     changes = dict(overrides or {})
     unknown = set(changes) - OVERRIDABLE
     if unknown:
         raise ValueError(f"a retest cannot override {', '.join(sorted(unknown))}")
-    finding = finding_by_fingerprint(fingerprint)
-    source = latest_run_of(finding.fingerprint) or finding.last_seen_run
+    finding = finding_by_fingerprint(viewer, fingerprint)
+    source = latest_run_of(viewer, finding.fingerprint) or finding.last_seen_run
     stored = ScanSettings.model_validate(source.parameters)
     if inventory is not None:  # the inventory may have changed: its scope and options, the rest as stored
         fresh = settings_for(inventory, resolvers=stored.resolvers)
@@ -71,10 +75,8 @@ def retest_target(fingerprint: str, inventory: Inventory | None = None,
 
 
 async def retest(target: RetestTarget, registry: Registry, catalog: Catalog) -> ScanOutcome:
-    from canhgac.services.reporting import target_from_key
-
     request = ScanRequest(
         None, target.settings, check_ids=(target.check_id,),
-        targets=(target_from_key(target.target_key, target.agency),),
+        targets=(Target.from_key(target.target_key, target.agency),),
     )
     return await execute_scan(request, registry, catalog, persist=True)

@@ -39,7 +39,6 @@ from canhgac.inventory.targets import (
 from canhgac.services.provenance import current_provenance
 
 BATCH = 500
-DRIFT_CHECK = "net.ports.new"  # its evidence records each host's open ports
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -126,19 +125,26 @@ def settings_for(
 
 
 def agency_records(inventory: Inventory) -> list[dict[str, Any]]:
-    """The inventory's agencies as plain records for the store."""
-    return [
-        {
+    """The inventory's agencies as plain records for the store: their domains, portals, ranges,
+    declared mail hosts and those hosts' declared ports as services (``host:port``). A mail host
+    several agencies declare is filed under the first (the store keeps one owner per asset)."""
+    claimed: set[str] = set()
+    records = []
+    for a in inventory.agencies:
+        hosts = [m for d in a.domains for m in d.mail_hosts if m.host not in claimed]
+        claimed.update(m.host for m in hosts)
+        records.append({
             "code": a.code,
             "name": a.name,
             "kind": str(a.kind),
             "parent": a.parent,
             "domains": tuple(d.name for d in a.domains),
+            "mail_hosts": tuple(dict.fromkeys(m.host for m in hosts)),
             "urls": tuple(str(u) for u in a.portals),
             "ranges": tuple(str(r) for r in a.ranges),
-        }
-        for a in inventory.agencies
-    ]
+            "services": tuple(dict.fromkeys(f"{m.host}:{p}" for m in hosts for p in m.ports)),
+        })
+    return records
 
 
 @dataclass(frozen=True)
@@ -203,19 +209,9 @@ async def plan_scan(
 
 def previous_open_ports() -> dict[str, tuple[int, ...]]:
     """Each host's open TCP ports at the latest scan that looked (the drift baseline)."""
-    from canhgac.console.store import models
+    from canhgac.console.store import queries
 
-    latest: dict[str, tuple[int, ...]] = {}
-    rows = (
-        models.Result.objects.filter(check_id=DRIFT_CHECK, run__finished_at__isnull=False)
-        .order_by("run__finished_at")
-        .values_list("target_key", "evidence")
-    )
-    for key, evidence in rows:  # later runs overwrite earlier ones
-        ports = evidence.get("open_ports") if isinstance(evidence, dict) else None
-        if isinstance(ports, list) and all(isinstance(p, int) for p in ports):
-            latest[key] = tuple(ports)
-    return latest
+    return queries.open_ports_baseline(queries.ViewerScope.everything())
 
 
 async def execute_scan(

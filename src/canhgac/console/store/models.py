@@ -12,7 +12,11 @@ from django.db import models
 
 
 class TargetKind(models.TextChoices):
-    """Mirror of ``canhgac.engine.targets.TargetKind`` (a test keeps them equal)."""
+    """Mirror of ``canhgac.engine.targets.TargetKind`` (a test keeps them equal).
+
+    Not used as database choices: target kinds are stored as text and validated in Python
+    (the engine's enum), so a new kind (a swept host, a log source) needs no migration.
+    """
 
     DOMAIN = "domain", "domain"
     MAIL_HOST = "mail_host", "mail host"
@@ -78,12 +82,24 @@ class Agency(models.Model):
         return f"{self.code} {self.name}"
 
 
+class AssetOrigin(models.TextChoices):
+    DECLARED = "declared", "declared in the inventory"
+    DISCOVERED = "discovered", "discovered by a scan"
+
+
 class Asset(models.Model):
-    """Something an agency declares for scanning; one owner per kind and value."""
+    """Something an agency declares for scanning, or a host a scan found in its declared ranges;
+    one owner per kind and value. Discovered hosts say when they were first and last seen."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="assets")
-    kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    kind = models.CharField(max_length=16)  # a TargetKind value, validated in Python
     value = models.CharField(max_length=512)
+    origin = models.CharField(max_length=16, choices=AssetOrigin.choices, default=AssetOrigin.DECLARED)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey(
+        "ScanRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the latest run that scanned this host: its services seen in that run are open now
 
     class Meta:
         constraints = (models.UniqueConstraint(fields=["kind", "value"], name="store_asset_kind_value_uniq"),)
@@ -122,7 +138,7 @@ class Result(models.Model):
     run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="results")
     check_id = models.CharField(max_length=128)
     target_key = models.CharField(max_length=600)
-    target_kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    target_kind = models.CharField(max_length=16)  # a TargetKind value, validated in Python
     agency_code = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=ResultStatus.choices)
     message_key = models.CharField(max_length=128)
@@ -195,3 +211,86 @@ class FindingChange(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id}: {self.kind}"
+
+
+class EventKind(models.TextChoices):
+    """What happened, as the outbox's consumers (alerts, live pages) react to it.
+
+    Stored as plain text without database choices: a new kind needs no migration; the outbox
+    refuses an unknown kind when it writes (``outbox.write``).
+    """
+
+    FINDING_OPENED = "finding.opened", "finding opened"
+    FINDING_FIXED = "finding.fixed", "finding fixed"
+    FINDING_REOPENED = "finding.reopened", "finding reopened"
+    FINDING_SEVERITY_CHANGED = "finding.severity_changed", "finding severity changed"
+    SCAN_FINISHED = "scan.finished", "scan finished"
+    SCAN_FAILED = "scan.failed", "scan failed"
+    SCAN_INTERRUPTED = "scan.interrupted", "scan interrupted"
+    TARGET_UNREACHABLE = "target.unreachable", "target unreachable"
+
+
+class Event(models.Model):
+    """One state change others react to, written once in the transaction that made it (outbox).
+
+    ``subject`` names what the event is about within its run (a fingerprint, a target key, or
+    empty for the run itself); (kind, run, subject) is unique, so writing a run's events again
+    writes nothing twice.
+    """
+
+    kind = models.CharField(max_length=64)
+    run = models.ForeignKey(ScanRun, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    subject = models.CharField(max_length=600, blank=True)
+    agency_code = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["kind", "run", "subject"], name="store_event_once_uniq"),
+        )
+        indexes = (
+            models.Index(fields=["agency_code", "id"], name="store_event_agency_idx"),
+            models.Index(fields=["kind", "id"], name="store_event_kind_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"event {self.pk} {self.kind} {self.subject}"
+
+
+class EventCursor(models.Model):
+    """How far one consumer of the outbox has got: the id of the last event it handled."""
+
+    consumer = models.CharField(max_length=100, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.consumer} at event {self.last_event_id}"
+
+
+class Service(models.Model):
+    """An open port of a discovered host and what answers there, with when it was seen.
+
+    Open now when ``last_run`` is its host's ``last_run``; otherwise it was open when last seen.
+    """
+
+    host = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="services")
+    protocol = models.CharField(max_length=8, default="tcp")
+    port = models.PositiveIntegerField()
+    service = models.CharField(max_length=40, blank=True)
+    product = models.CharField(max_length=120, blank=True)
+    version = models.CharField(max_length=120, blank=True)
+    tls = models.CharField(max_length=16, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    first_run = models.ForeignKey(ScanRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    last_run = models.ForeignKey(ScanRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["host", "protocol", "port"], name="store_service_host_port_uniq"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.host.value}:{self.port}/{self.protocol} {self.service}"

@@ -1,7 +1,8 @@
 """Writes to the findings store: inventory sync, runs and results, reconciliation, triage.
 
-A run's findings are written only by ``finish_run``, in one transaction, through the pure
-``canhgac.findings.reconcile``; triage is a separate, logged act that rescans never undo.
+A run's findings and its events are written only by ``finish_run``, in one transaction,
+through the pure ``canhgac.findings.reconcile`` (``reconciliation.py``) and the outbox
+(``outbox.py``); triage is a separate, logged act that rescans never undo.
 """
 
 from __future__ import annotations
@@ -9,20 +10,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from canhgac.console.store import queries
+from canhgac.console.store import assets, outbox, queries
 from canhgac.console.store.errors import RunNotRunningError
+from canhgac.console.store.mapping import result_row
 from canhgac.console.store.models import (
     Agency,
     Asset,
+    AssetOrigin,
     Finding,
-    FindingChange,
     Result,
     RunStatus,
     ScanRun,
@@ -30,12 +33,12 @@ from canhgac.console.store.models import (
     Triage,
 )
 from canhgac.console.store.ownership import ProcessIdentity, current_process, owner_is_gone
-from canhgac.engine.results import CheckResult, Provenance, Status
-from canhgac.findings.reconcile import Change, ChangeKind, Lifecycle, Observation, Reconciliation
-from canhgac.findings.reconcile import reconcile as reconcile_states
+from canhgac.console.store.reconciliation import reconcile_run
+from canhgac.engine.observations import HostObservation
+from canhgac.engine.results import CheckResult, Provenance
+from canhgac.findings.reconcile import Reconciliation
 
 BATCH_SIZE = 500
-RECONCILE_LOCK = 0x63616E68  # PostgreSQL advisory lock key: one reconciliation at a time
 audit_log = logging.getLogger("canhgac.audit")
 log = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ def sync_agencies(items: Iterable[AgencyRecord | Mapping[str, Any]]) -> SyncSumm
 def _sync_assets(records: Sequence[AgencyRecord], agencies: Mapping[str, Agency]) -> tuple[int, int]:
     wanted = {asset: agencies[r.code].pk for r in records for asset in r.assets()}
     stale, added = [], 0
-    for asset in Asset.objects.all():
+    for asset in Asset.objects.filter(origin=AssetOrigin.DECLARED):
         key = (TargetKind(asset.kind), asset.value)
         owner = wanted.pop(key, None)
         if owner is None:
@@ -187,37 +190,29 @@ def _batches(items: Iterable[CheckResult], size: int) -> Iterator[list[CheckResu
         yield batch
 
 
-def _row(run: ScanRun, result: CheckResult) -> Result:
-    return Result(
-        run=run,
-        check_id=result.check_id,
-        target_key=result.target.key,
-        target_kind=result.target.kind.value,
-        agency_code=result.agency,
-        status=result.status.value,
-        message_key=result.message.key,
-        message_values=dict(result.message.values),
-        evidence=dict(result.evidence),
-        error_reason=result.error_reason.value if result.error_reason else "",
-        discriminator=result.discriminator,
-        fingerprint=result.fingerprint,
-        observed_at=result.observed_at,
-        duration_ms=result.duration_ms,
-    )
-
-
 def _require_running(run: ScanRun) -> None:
     if run.status != RunStatus.RUNNING:
         raise RunNotRunningError(f"run {run.pk} is {run.status}, not running")
 
 
+def _observations(batch: Iterable[CheckResult]) -> Iterator[tuple[HostObservation, datetime]]:
+    for result in batch:
+        seen = HostObservation.from_result(result)
+        if seen is not None:
+            yield seen, result.observed_at
+
+
 def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
-    """Store results as they stream in, one transaction per batch; returns how many."""
+    """Store results as they stream in, one transaction per batch; returns how many.
+
+    The hosts the batch observed (open ports, services) are stored as assets in the same
+    transaction (``assets.record_hosts``)."""
     _require_running(run)
     stored = 0
     for batch in _batches(results, BATCH_SIZE):
         with transaction.atomic():
-            Result.objects.bulk_create([_row(run, r) for r in batch])
+            Result.objects.bulk_create([result_row(run, r) for r in batch])
+            assets.record_hosts(run, _observations(batch))
             ScanRun.objects.filter(pk=run.pk).update(result_count=F("result_count") + len(batch))
         stored += len(batch)
     run.refresh_from_db(fields=["result_count"])
@@ -228,17 +223,19 @@ def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconcil
     """End a run and reconcile findings with its results, in one transaction.
 
     Every ending reconciles: each stored result is a real observation, and what was not
-    scanned (an interrupted run's remainder) leaves its findings unchanged.
+    scanned (an interrupted run's remainder) leaves its findings unchanged. What moved is
+    written to the event outbox in the same transaction (``outbox.record_run``).
     """
     if status == RunStatus.RUNNING:
         raise ValueError("a run cannot finish as running")
     with transaction.atomic():
         locked = ScanRun.objects.select_for_update().get(pk=run.pk)
         _require_running(locked)
-        outcome = _reconcile_run(locked)
+        outcome, facts, severities = reconcile_run(locked)
         locked.status = status
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "finished_at"])
+        outbox.record_run(locked, status, outcome.moved(), facts, severities)
     run.refresh_from_db()
     return outcome
 
@@ -255,9 +252,16 @@ def interrupt_run(run: ScanRun) -> Reconciliation | None:
         raise
     except DatabaseError:
         log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
-    ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.INTERRUPTED, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        closed = ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.INTERRUPTED, finished_at=timezone.now()
+        )
+        if closed:
+            try:
+                with transaction.atomic():
+                    outbox.record_run_end(run, RunStatus.INTERRUPTED)
+            except DatabaseError:
+                log.info("run %s: its end could not be written to the outbox", run.pk, exc_info=True)
     run.refresh_from_db()
     return None
 
@@ -294,96 +298,6 @@ def close_abandoned_runs() -> list[AbandonedRun]:
     return closed
 
 
-def _reconcile_run(run: ScanRun) -> Reconciliation:
-    """Reconcile the run's results with every known finding and write what moved."""
-    _one_reconciliation_at_a_time()
-    states = Finding.objects.values_list("fingerprint", "lifecycle")
-    previous = {fp: Lifecycle(state) for fp, state in states}
-    observations = (
-        Observation(fp, Status(status))
-        for fp, status in _run_results(run).values_list("fingerprint", "status")
-    )
-    outcome = reconcile_states(previous, observations)
-    moved = outcome.moved()
-    if moved:
-        _apply(run, moved)
-    return outcome
-
-
-def _one_reconciliation_at_a_time() -> None:
-    """Serialise concurrent finishes until the transaction ends.
-
-    PostgreSQL: a transaction-level advisory lock. SQLite: the settings open every transaction
-    with BEGIN IMMEDIATE, which already admits one writer at a time.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECONCILE_LOCK])
-
-
-def _run_results(run: ScanRun) -> QuerySet[Result]:
-    return Result.objects.filter(run=run)
-
-
-def _apply(run: ScanRun, moved: tuple[Change, ...]) -> None:
-    """Create the new findings, move the others, and log every transition."""
-    in_run = _run_results(run).values("fingerprint")
-    results = {
-        r.fingerprint: r
-        for r in _run_results(run).only("id", "fingerprint", "check_id", "target_key", "agency_code")
-    }
-    existing = {f.fingerprint: f for f in Finding.objects.filter(fingerprint__in=in_run)}
-    created, updated = [], []
-    for change in moved:
-        result = results[change.fingerprint]
-        if change.kind is ChangeKind.NEW:
-            created.append(_new_finding(run, result))
-            continue
-        finding = existing[change.fingerprint]
-        finding.lifecycle = change.after.value
-        finding.last_result = result
-        if change.after is Lifecycle.FIXED:
-            finding.fixed_in_run = run
-        else:
-            finding.last_seen_run, finding.fixed_in_run = run, None
-        finding.updated_at = timezone.now()
-        updated.append(finding)
-    Finding.objects.bulk_create(created, batch_size=BATCH_SIZE)
-    Finding.objects.bulk_update(
-        updated,
-        ["lifecycle", "last_result", "last_seen_run", "fixed_in_run", "updated_at"],
-        batch_size=BATCH_SIZE,
-    )
-    ids = dict(Finding.objects.filter(fingerprint__in=in_run).values_list("fingerprint", "id"))
-    FindingChange.objects.bulk_create(
-        [
-            FindingChange(
-                run=run,
-                finding_id=ids[c.fingerprint],
-                kind=c.kind.value,
-                before=c.before.value if c.before else "",
-                after=c.after.value,
-            )
-            for c in moved
-        ],
-        batch_size=BATCH_SIZE,
-    )
-
-
-def _new_finding(run: ScanRun, result: Result) -> Finding:
-    return Finding(
-        fingerprint=result.fingerprint,
-        check_id=result.check_id,
-        target_key=result.target_key,
-        agency_code=result.agency_code,
-        lifecycle=Lifecycle.NEW.value,
-        first_seen_run=run,
-        last_seen_run=run,
-        last_result=result,
-        updated_at=timezone.now(),
-    )
-
-
 def triage(
     fingerprint: str,
     *,
@@ -391,15 +305,17 @@ def triage(
     actor: str,
     assignee: str | None = None,
     note: str | None = None,
+    scope: queries.ViewerScope | None = None,
 ) -> Finding:
     """Set a finding's triage (by fingerprint or unique prefix), logged as an audit event.
 
-    ``assignee`` and ``note`` left as None keep their current values.
+    ``assignee`` and ``note`` left as None keep their current values; ``scope`` limits which
+    findings the actor may triage (default: every agency).
     """
     if not actor.strip():
         raise ValueError("triage needs the actor who made the decision")
     with transaction.atomic():
-        pk = queries.finding_by_fingerprint(fingerprint).pk
+        pk = queries.finding_by_fingerprint(scope or queries.ViewerScope.everything(), fingerprint).pk
         finding = Finding.objects.select_for_update().get(pk=pk)
         before = finding.triage
         finding.triage = Triage(triage).value

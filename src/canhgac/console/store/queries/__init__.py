@@ -1,0 +1,81 @@
+"""Every read of stored data, each taking the viewer's scope (:class:`ViewerScope`).
+
+Pages, downloads, API calls, reports and the CLI read through these functions only, so what
+an agency officer may see is decided here, once. Import after
+``canhgac.console.bootstrap.setup_django``.
+"""
+
+from canhgac.console.store.queries.agencies import (
+    active_agency_codes,
+    agencies,
+    agency_by_code,
+    declared_assets,
+)
+from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
+from canhgac.console.store.queries.events import events
+from canhgac.console.store.queries.findings import (
+    MIN_PREFIX,
+    OPEN_LIFECYCLES,
+    AmbiguousFingerprintError,
+    ChangedFinding,
+    ChangeSummary,
+    FindingNotFoundError,
+    change_summary,
+    finding_by_fingerprint,
+    findings,
+    findings_by_fingerprints,
+    open_findings,
+    open_findings_per_agency,
+)
+from canhgac.console.store.queries.results import current_results, results_of_run
+from canhgac.console.store.queries.runs import (
+    REPORTABLE,
+    StateRun,
+    latest_finished_run,
+    latest_province,
+    latest_reportable_run,
+    latest_run_of,
+    previous_finished_run,
+    reportable_runs,
+    run_by_id,
+    run_target_counts,
+    state_runs,
+)
+from canhgac.console.store.queries.scope import ViewerScope
+
+__all__ = [
+    "MIN_PREFIX",
+    "OPEN_LIFECYCLES",
+    "REPORTABLE",
+    "AmbiguousFingerprintError",
+    "ChangeSummary",
+    "ChangedFinding",
+    "FindingNotFoundError",
+    "HostService",
+    "StateRun",
+    "ViewerScope",
+    "active_agency_codes",
+    "agencies",
+    "agency_by_code",
+    "change_summary",
+    "current_results",
+    "declared_assets",
+    "events",
+    "finding_by_fingerprint",
+    "findings",
+    "findings_by_fingerprints",
+    "host_services",
+    "latest_finished_run",
+    "latest_province",
+    "latest_reportable_run",
+    "latest_run_of",
+    "open_findings",
+    "open_findings_per_agency",
+    "open_ports_baseline",
+    "previous_finished_run",
+    "reportable_runs",
+    "results_of_run",
+    "run_by_id",
+    "run_target_counts",
+    "state_runs",
+]
