@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from canhgac.engine.checks import net_drift
-from canhgac.engine.collectors.services import HostServiceFacts
+from canhgac.engine.facts.services import HostServiceFacts, Service, ServiceReading
 from canhgac.engine.observations import HostObservation, ObservedService
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import CheckResult, Outcome
-from canhgac.engine.service_probes import Service, ServiceReading
 from canhgac.engine.targets import Target, TargetKind
 
 HOST = Target(kind=TargetKind.HOST, name="192.0.2.5", agency="SO-A")

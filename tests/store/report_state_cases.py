@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from canhgac.console.bootstrap import migrate, setup_django
+from canhgac.console.store.errors import RunNotFinishedError
 
 _WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-state-"))
 _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKSPACE / 'store.sqlite3'}"
@@ -221,8 +222,9 @@ def test_report_of_interrupted_run_says_so_and_counts_no_missing_target() -> Non
 @pytest.mark.usefixtures("english")
 def test_report_of_a_running_run_is_refused_with_a_message() -> None:
     running = services.start_run(provenance=PROVENANCE, target_count=1)
-    with pytest.raises(reporting.NoRunError, match=f"run {running.pk} is running"):
+    with pytest.raises(RunNotFinishedError) as refused:
         reporting.report_input(running.pk)
+    assert (refused.value.run_id, refused.value.status) == (running.pk, "running")
 
 
 @pytest.mark.usefixtures("english")
