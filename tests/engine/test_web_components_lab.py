@@ -8,6 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
@@ -20,7 +21,10 @@ from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.vulns.identify import Confidence
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
+from canhgac.lab.mail_lab import lab_ca
 from canhgac.lab.pki import LabCA
+from canhgac.lab.web_lab import portal_server
+from canhgac.lab.web_plan import PORTALS
 
 CA = LabCA()
 HOST = "portal.agency.gov.test"
@@ -271,3 +275,31 @@ async def test_issue11_site_without_any_version_is_not_a_pass(tmp_path: Path) ->
     bare = Route(200, b"<html><body>Trang chu</body></html>", {"Content-Type": "text/html"})
     _, outcome, _, _ = await scan(tmp_path, {"/": bare})
     assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "none-identified")
+
+
+@pytest.mark.parametrize(("number", "status", "key", "versions"), [
+    (8, Status.FAIL, "vulnerable", {"joomla": "1.5.26"}),  # generator 1.5, language file 1.5.26
+    (9, Status.FAIL, "vulnerable", {"wordpress": "4.7.1"}),  # core assets' ?ver=
+    (6, Status.NOT_APPLICABLE, "no-version", {"dotnetnuke": ""}),  # DNN shows no version
+    (2, Status.NOT_APPLICABLE, "none-identified", {}),  # the control: nothing to judge, no finding
+])
+async def test_issue11_demo_portals_planted_cms_cases(tmp_path: Path, number: int, status: Status, key: str,
+                                                     versions: dict[str, str]) -> None:
+    """The demo lab's planted CMS cases, as web.components.vulnerable judges them."""
+    plan = next(p for p in PORTALS if p.number == number)
+    server = portal_server(plan, https_port=0, http_port=0)
+    await server.start()
+    try:
+        zone = zone_file(plan.domain, f"{plan.host.split('.', 1)[0]} IN A {plan.address}\n")
+        async with LabDnsServer(zones={plan.domain: zone}, address=address()) as dns:
+            url = f"https://{plan.host}:{server.https_port}/"
+            ctx = lab_context(dns, domains=[plan.domain], net=NET,
+                              ca_file=str(LabCA.write_ca(lab_ca(), tmp_path)))
+            facts = await asyncio.wait_for(
+                collect_web_components(Target(kind=TargetKind.URL, name=url, agency="lab"), ctx), 15)
+    finally:
+        await server.stop()
+    outcome = components_vulnerable(facts, CheckParams())
+    assert (outcome.status, outcome.message.key) == (status, key)
+    assert {c.name: c.version for c in facts.components} == versions
+    assert len(server.requests) <= 4
