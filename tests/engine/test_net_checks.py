@@ -320,6 +320,20 @@ def test_service_vulnerable() -> None:
     expect(run("net.service.vulnerable", host(WEB)), Status.NOT_APPLICABLE, "no-version")
 
 
+def test_issue11_service_version_unknown_is_never_a_pass() -> None:
+    """Issue 11 item 3: a product whose version could not be read is not judged, so not a pass."""
+    redis = ServiceReading(6379, Service.REDIS, "redis", "6.0.9", access=Access.OPEN)
+    locked = ServiceReading(6380, Service.REDIS, "redis", "", access=Access.PROTECTED)
+    nginx = ServiceReading(443, Service.HTTP, "nginx", "", "nginx")
+    outcome = run("net.service.vulnerable", host(redis, locked, nginx, vuln_source="bundled"))
+    expect(outcome, Status.NOT_APPLICABLE, "version-unknown")
+    assert outcome.message.values == {"products": "6380 redis, 443 nginx", "judged": "6379 redis 6.0.9"}
+    assert [p["port"] for p in outcome.evidence["ports"]] == [6379, 6380, 443]  # type: ignore[index,union-attr]
+    alone = run("net.service.vulnerable", host(nginx, vuln_source="bundled"))
+    expect(alone, Status.NOT_APPLICABLE, "version-unknown")
+    assert alone.message.values["judged"] == "—"
+
+
 def test_ports_new() -> None:
     facts = host(WEB, ServiceReading(6379, Service.REDIS), known=(443,))
     outcome = run("net.ports.new", facts)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from canhgac.engine.vulns import VulnIndex, open_scan_index
 from canhgac.engine.vulns.cvss import cvss3_base_score, rating
 from canhgac.engine.vulns.models import Affected, VersionRange
-from canhgac.engine.vulns.version import ComponentVersion, VersionError, is_version, parse_version
+from canhgac.engine.vulns.version import (
+    ComponentVersion,
+    VersionError,
+    branch_bounds,
+    is_version,
+    parse_version,
+)
 
 
 def v(text: str) -> ComponentVersion:
@@ -103,3 +110,18 @@ def test_unreadable_vectors_give_none(vector: str) -> None:
 def test_rating() -> None:
     assert [rating(s) for s in (0.0, 3.9, 4.0, 6.9, 7.0, 8.9, 9.0, 10.0)] == [
         "none", "low", "medium", "medium", "high", "high", "critical", "critical"]
+
+
+def test_issue11_branch_bounds_and_branch_matching() -> None:
+    """Issue 11 item 2: a major.minor version matches a range when SOME version of the branch is in it."""
+    low, high = branch_bounds("1.5")
+    assert (str(low), str(high)) == ("1.5", "1.6")
+    assert parse_version("1.5.26") < high and not parse_version("1.6.0a1") < high
+    with pytest.raises(VersionError):
+        branch_bounds("1.5.26")
+    with open_scan_index(None) as index:
+        assert isinstance(index, VulnIndex)
+        assert [m.advisory.key for m in index.match_branch("joomla", "1.5")] == ["CVE-2015-8562"]
+        assert [m.advisory.key for m in index.match_branch("joomla", "3.7")] == ["CVE-2017-8917"]
+        assert index.match_branch("joomla", "4.4") == []
+        assert index.match_branch("joomla", "3.3") == index.match("joomla", "3.3.6") != []

@@ -63,7 +63,7 @@ def test_fixed_versions_pass() -> None:
 
 def test_low_confidence_banners_are_not_concluded() -> None:
     outcome = run(facts(UBUNTU, IIS6))
-    assert (outcome.status, outcome.message.key) == (Status.PASS, "unconfirmed")
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "unconfirmed")
     assert "CVE-2017-7269" in str(outcome.message.values["cves"])
 
 
@@ -73,10 +73,39 @@ def test_no_fix_published_is_shown() -> None:
     assert outcome.status is Status.FAIL and outcome.message.values["fixed"] == "microsoft-iis —"
 
 
-def test_components_without_versions_and_nothing_identified() -> None:
+def test_issue11_version_unknown_is_never_a_pass() -> None:
+    """Issue 11 item 3: 15 of 17 portals passed with key no-version and counted as covered."""
     outcome = run(facts(Component("wordpress", "", Confidence.MEDIUM, "/wp-content/")))
-    assert (outcome.status, outcome.message.key) == (Status.PASS, "no-version")
-    assert run(facts()).message.key == "none-identified"
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
+    assert outcome.message.values["judged"] == "—"
+    nothing = run(facts())
+    assert (nothing.status, nothing.message.key) == (Status.NOT_APPLICABLE, "none-identified")
+    # a clean, versioned server beside a CMS whose version is unknown: the portal is not judged
+    partly = run(facts(Component("dotnetnuke", "", Confidence.HIGH, "/js/dnn.js"),
+                       Component("apache-httpd", "2.4.62", Confidence.MEDIUM, "server")))
+    assert (partly.status, partly.message.key) == (Status.NOT_APPLICABLE, "no-version")
+    assert partly.message.values["components"] == "dotnetnuke"
+    assert partly.message.values["judged"] == "apache-httpd 2.4.62"
+
+
+def test_issue11_joomla_15_branch_is_possibly_vulnerable() -> None:
+    """Issue 11 item 2: "Joomla! 1.5" without a patch level matches CVE-2015-8562 (>=1.5.0 <3.4.6)."""
+    branch = Component("joomla", "1.5", Confidence.HIGH, '<meta name="generator" content="Joomla! 1.5">',
+                       branch=True)
+    outcome = run(facts(branch))
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "possibly-vulnerable")
+    assert outcome.message.values["components"] == "joomla 1.5.x"
+    assert outcome.message.values["cves"] == "CVE-2015-8562"
+    assert outcome.message.values["fixed"] == "joomla ≥ 3.4.6"
+    assert outcome.evidence["components"] == [{"component": "joomla", "confidence": "high", "version": "1.5",
+                                               "seen": branch.evidence, "patch_level": "unknown"}]
+    with_apache = run(facts(branch, APACHE))  # one exact match makes the finding certain
+    assert (with_apache.status, with_apache.message.key) == (Status.FAIL, "vulnerable")
+    assert "joomla 1.5.x" in str(with_apache.message.values["components"])
+    clean_branch = Component("joomla", "4.4", Confidence.HIGH, "generator", branch=True)
+    outcome = run(facts(clean_branch))
+    assert (outcome.status, outcome.message.key) == (Status.PASS, "pass")
+    assert outcome.message.values["components"] == "joomla 4.4.x"
 
 
 def test_unreadable_page_and_unreadable_data_are_errors() -> None:

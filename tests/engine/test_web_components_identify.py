@@ -88,27 +88,6 @@ def test_wordpress_version_from_core_assets_not_from_jquery() -> None:
     assert result["jquery"] == ("3.7.1", Confidence.MEDIUM)
 
 
-def test_version_files() -> None:
-    manifest = """<?xml version="1.0" encoding="utf-8"?>
-<extension type="file" method="upgrade">
-  <name>files_joomla</name><author>Joomla! Project</author>
-  <version>4.2.7</version><creationDate>2023-01</creationDate>
-</extension>"""
-    assert ident.joomla_manifest(manifest, "/x") == Component("joomla", "4.2.7", Confidence.HIGH, "/x")
-    assert ident.joomla_manifest("<html><body>Not found</body></html>", "/x") is None
-    changelog = "\nDrupal 7.57, 2018-02-21\n----------------\n- Fixed security issues.\n\nDrupal 7.56, 2017"
-    assert ident.drupal_changelog(changelog, "/CHANGELOG.txt", core=False).version == "7.57"  # type: ignore[union-attr]
-    core = ident.drupal_changelog("Drupal 8.5.0, 2018-03-07\n", "/core/CHANGELOG.txt", core=True)
-    assert core is not None and core.confidence is Confidence.LOW
-    readme = "<h1 id='logo'>WordPress</h1><br /> Version 4.7.1</h1>"
-    assert ident.wordpress_readme(readme, "/readme.html").version == "4.7.1"  # type: ignore[union-attr]
-    assert ident.wordpress_readme("<br /> Version 4.7.1", "/readme.html") is None  # not WordPress's
-    banner = "/*! jQuery v1.12.4 | (c) jQuery Foundation | jquery.org/license */\n!function(a,b){"
-    assert ident.jquery_banner(banner, "/js/jquery.min.js").version == "1.12.4"  # type: ignore[union-attr]
-    dnn = "DotNetNuke® - http://www.dotnetnuke.com\nCopyright (c) 2002-2018"
-    assert ident.dnn_license(dnn, "/l") is not None
-
-
 def test_merge_prefers_a_version_then_confidence() -> None:
     merged = found([
         Component("joomla", "", Confidence.HIGH, "meta"),
@@ -117,6 +96,34 @@ def test_merge_prefers_a_version_then_confidence() -> None:
         Component("wordpress", "6.4.2", Confidence.HIGH, "generator"),
     ])
     assert merged == {"joomla": ("4.2.7", Confidence.HIGH), "wordpress": ("6.4.2", Confidence.HIGH)}
+    # a full version read from a file beats the branch a generator tag gave
+    exact = ident.merge([Component("joomla", "1.5", Confidence.HIGH, "meta", branch=True),
+                         Component("joomla", "1.5.26", Confidence.MEDIUM, "en-GB.xml")])
+    assert exact == (Component("joomla", "1.5.26", Confidence.MEDIUM, "en-GB.xml"),)
+
+
+def test_issue11_generator_major_minor_is_a_branch() -> None:
+    meta = '<meta name="generator" content="Joomla! 1.5 - Open Source Content Management" />'
+    page = ident.from_html(meta)
+    assert page.components == (Component("joomla", "1.5", Confidence.HIGH, '<meta name="generator" content='
+                                         '"Joomla! 1.5 - Open Source Content Management">', branch=True),)
+    assert page.cms == ("joomla",)
+    full = ident.from_html(meta.replace("1.5", "1.5.26"))
+    assert [(c.version, c.branch) for c in full.components] == [("1.5.26", False)]
+
+
+def test_issue11_liferay_build_number_gives_the_patch_level() -> None:
+    header = ("liferay-portal",
+              "Liferay Portal Community Edition 6.2 CE GA6 (Newton / Build 6205 / January 6, 2016)")
+    assert [(c.version, c.branch) for c in ident.from_headers([header])] == [("6.2.5", False)]
+    bare = ("liferay-portal", "Liferay Portal Community Edition 6.2 CE GA6")
+    assert [(c.version, c.branch) for c in ident.from_headers([bare])] == [("6.2", True)]
+    html = ('<script>Liferay.ThemeDisplay.getUserId()</script><script src="/combo?browserId=other&amp;'
+            'minifierType=js&amp;languageId=vi_VN&amp;b=7004&amp;t=1500000000000"></script>')
+    assert found(ident.from_html(html).components) == {"liferay-portal": ("7.0.4", Confidence.MEDIUM)}
+    assert ident.liferay_build("7413") == ("7.4", True)  # 7.4 GA updates share one build number
+    # a b= parameter on a page that is not Liferay's says nothing
+    assert ident.from_html('<script src="/combo?browserId=x&b=6205"></script>').components == ()
 
 
 def test_hostile_html_is_bounded() -> None:

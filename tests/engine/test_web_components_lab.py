@@ -8,6 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from lab_dns_support import lab_context, zone_file
 from loopback_support import random_loopback
 
@@ -18,9 +19,13 @@ from canhgac.engine.facts.web_components import WebComponentFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.engine.vulns.identify import Confidence
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
+from canhgac.lab.mail_lab import lab_ca
 from canhgac.lab.pki import LabCA
+from canhgac.lab.web_lab import portal_server
+from canhgac.lab.web_plan import PORTALS
 
 CA = LabCA()
 HOST = "portal.agency.gov.test"
@@ -105,11 +110,11 @@ async def test_site_answering_200_to_everything_gives_no_false_finding(tmp_path:
     facts, outcome, server, _ = await scan(tmp_path, {"/": page}, catch_all=True)
     assert "/readme.html" in paths(server)
     assert any("like a missing page" in p for p in facts.probes)
-    assert (outcome.status, outcome.message.key) == (Status.PASS, "no-version")
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
     # the random path is a real 404, but /readme.html is routed to the main page
     facts, outcome, _, _ = await scan(tmp_path, {"/": page, "/readme.html": page})
     assert any("like the main page" in p for p in facts.probes)
-    assert (outcome.status, outcome.message.key) == (Status.PASS, "no-version")
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
 
 
 class _Always200(dict[str, Route]):
@@ -142,11 +147,12 @@ async def test_hostile_version_files_do_not_hang_or_crash(tmp_path: Path) -> Non
     routes = {"/": joomla_page("Apache/2.4.62"), MANIFEST: Route(body_size=20_000_000),
               "/canhgac-x": Route(stall=True)}
     facts, outcome, _, elapsed = await scan(tmp_path, routes)
-    assert outcome.status is Status.PASS  # nothing recognised in 64 KiB of "x"
+    # nothing recognised in 64 KiB of "x": Joomla's version stays unknown, so it is not judged
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
     assert elapsed < 8
     stalled = {"/": joomla_page("Apache/2.4.62"), MANIFEST: Route(stall=True)}
     facts, outcome, _, elapsed = await scan(tmp_path, stalled)
-    assert any("timeout" in p for p in facts.probes) and outcome.status is Status.PASS
+    assert any("timeout" in p for p in facts.probes) and outcome.status is Status.NOT_APPLICABLE
     assert elapsed < 8
 
 
@@ -163,3 +169,138 @@ async def test_unreadable_vulnerability_data_is_an_error(tmp_path: Path) -> None
     facts, outcome, _, _ = await scan(tmp_path, routes, vuln_db=str(junk))
     assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.INTERNAL)
     assert "vulns.sqlite3" in facts.data_error
+
+
+JOOMLA15_HOME = """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "">
+<html><head><meta name="generator" content="Joomla! 1.5 - Open Source Content Management" />
+<script type="text/javascript" src="/media/system/js/mootools.js"></script>
+<title>Sở Tư pháp</title></head><body><h1>Cổng thông tin điện tử</h1></body></html>"""
+JOOMLA15_LANGUAGE = """<?xml version="1.0" encoding="utf-8"?>
+<metafile version="1.5" client="site" >
+\t<tag>en-GB</tag>
+\t<name>English(United Kingdom)</name>
+\t<version>1.5.26</version>
+\t<creationDate>2008-03-15</creationDate>
+</metafile>"""
+LANGUAGE = "/language/en-GB/en-GB.xml"
+
+
+async def test_issue11_joomla_15_version_from_the_language_file_alone(tmp_path: Path) -> None:
+    """Issue 11 item 2: generator "Joomla! 1.5" and en-GB.xml with 1.5.26 was reported pass, no-version."""
+    home = Route(200, JOOMLA15_HOME.encode(), {"Content-Type": "text/html; charset=utf-8"})
+    language = Route.text(JOOMLA15_LANGUAGE, content_type="text/xml")
+    facts, outcome, server, _ = await scan(tmp_path, {"/": home, LANGUAGE: language})
+    joomla = next(c for c in facts.components if c.name == "joomla")
+    assert (joomla.version, joomla.branch) == ("1.5.26", False)
+    assert joomla.evidence == f"{LANGUAGE}: <version>1.5.26"
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "vulnerable")
+    assert outcome.message.values["cves"] == "CVE-2015-8562"
+    assert outcome.message.values["fixed"] == "joomla ≥ 3.4.6"
+    assert f"{LANGUAGE}: 200, recognised" in facts.probes and f"{MANIFEST}: 404" in facts.probes
+    assert sorted(p for p in paths(server) if not p.startswith("/canhgac-")) == ["/", MANIFEST, LANGUAGE]
+    # without the language file, the generator's branch alone: possibly vulnerable, patch level unknown
+    facts, outcome, _, _ = await scan(tmp_path, {"/": home})
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "possibly-vulnerable")
+    assert outcome.message.values["components"] == "joomla 1.5.x"
+    assert {"component": "joomla", "confidence": "high", "version": "1.5", "patch_level": "unknown",
+            "seen": '<meta name="generator" content="Joomla! 1.5 - Open Source Content Management">'} \
+        in outcome.evidence["components"]  # type: ignore[operator]
+
+
+def wordpress_home(version: str) -> Route:
+    html = f"""<!DOCTYPE html><html lang="vi"><head><title>Sở Y tế</title>
+<link rel='stylesheet' href='/wp-includes/css/dist/block-library/style.min.css?ver={version}' media='all' />
+<link rel='stylesheet' href='/wp-content/themes/tintuc/style.css?ver=2.3' media='all' />
+<script src='/wp-includes/js/jquery/jquery.min.js?ver=3.6.0'></script>
+<script src='/wp-includes/js/wp-embed.min.js?ver={version}'></script></head><body></body></html>"""
+    return Route(200, html.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+
+async def test_issue11_wordpress_version_from_asset_query_strings(tmp_path: Path) -> None:
+    """No generator tag (removed, as hardening plugins do): the core assets' ?ver= tells the version."""
+    facts, outcome, server, _ = await scan(tmp_path, {"/": wordpress_home("4.7.1")})
+    assert {c.name: c.version for c in facts.components} == {"wordpress": "4.7.1", "jquery": "3.6.0"}
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "vulnerable")
+    assert "CVE-2017-1001000" in str(outcome.message.values["cves"])
+    assert {"/readme.html", "/feed/"} <= set(paths(server))
+    facts, outcome, _, _ = await scan(tmp_path, {"/": wordpress_home("5.8.1")})
+    assert (outcome.status, outcome.message.key) == (Status.PASS, "pass")
+    assert outcome.message.values["components"] == "jquery 3.6.0, wordpress 5.8.1"
+
+
+async def test_issue11_wordpress_version_from_the_feed(tmp_path: Path) -> None:
+    html = b"<html><head><link rel='stylesheet' href='/wp-content/themes/x/style.css'></head></html>"
+    page = Route(200, html, {"Content-Type": "text/html"})
+    feed = Route.text('<?xml version="1.0"?><rss version="2.0"><channel><title>Tin</title>'
+                      "<generator>https://wordpress.org/?v=4.7.1</generator></channel></rss>",
+                      content_type="application/rss+xml")
+    facts, outcome, _, _ = await scan(tmp_path, {"/": page, "/feed/": feed})
+    assert [(c.name, c.version, c.confidence) for c in facts.components] == [
+        ("wordpress", "4.7.1", Confidence.HIGH)]
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "vulnerable")
+
+
+DNN_HOME = """<!DOCTYPE html><html lang="vi-VN"><head id="Head">
+<!--**********************************************************************************-->
+<!-- DNN Platform - http://www.dnnsoftware.com                                        -->
+<!-- Copyright (c) 2002-2018, by DNN Corporation                                      -->
+<!--**********************************************************************************-->
+<meta id="MetaGenerator" name="GENERATOR" content="DotNetNuke " /><title>Sở Tài chính</title>
+<script src="/js/dnn.js?cdv=120" type="text/javascript"></script></head>
+<body><div id="dnn_ContentPane"></div></body></html>"""
+
+
+async def test_issue11_dnn_site_is_identified_and_not_judged_without_a_version(tmp_path: Path) -> None:
+    home = Route(200, DNN_HOME.encode(), {"Content-Type": "text/html; charset=utf-8",
+                                          "Server": "Microsoft-IIS/10.0", "X-Powered-By": "ASP.NET"})
+    api = "var __dnn_m_aNamespaces = new Array();\nvar dnn = {apiversion: new Number('04.02')};"
+    script = Route.text(api, content_type="application/javascript")
+    licence = Route.text("DotNetNuke® - http://www.dotnetnuke.com\nCopyright (c) 2002-2018 DNN Corp.")
+    facts, outcome, server, _ = await scan(tmp_path, {"/": home, "/js/dnn.js": script,
+                                                      "/Documentation/License.txt": licence})
+    assert {c.name: c.version for c in facts.components} == {
+        "aspnet": "", "dotnetnuke": "", "microsoft-iis": "10.0"}
+    assert "/js/dnn.js: 200, recognised" in facts.probes
+    assert "/Documentation/License.txt: 200, recognised" in facts.probes
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
+    assert outcome.message.values["components"] == "aspnet, dotnetnuke"
+    assert len(paths(server)) <= 4
+
+
+async def test_issue11_site_without_any_version_is_not_a_pass(tmp_path: Path) -> None:
+    plain = Route(200, "<html><head><title>Sở Nội vụ</title></head><body>Tin tức</body></html>".encode(),
+                  {"Content-Type": "text/html; charset=utf-8", "Server": "nginx"})
+    _, outcome, server, _ = await scan(tmp_path, {"/": plain})
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "no-version")
+    assert paths(server) == ["/"]  # no CMS suspected: no extra request
+    bare = Route(200, b"<html><body>Trang chu</body></html>", {"Content-Type": "text/html"})
+    _, outcome, _, _ = await scan(tmp_path, {"/": bare})
+    assert (outcome.status, outcome.message.key) == (Status.NOT_APPLICABLE, "none-identified")
+
+
+@pytest.mark.parametrize(("number", "status", "key", "versions"), [
+    (8, Status.FAIL, "vulnerable", {"joomla": "1.5.26"}),  # generator 1.5, language file 1.5.26
+    (9, Status.FAIL, "vulnerable", {"wordpress": "4.7.1"}),  # core assets' ?ver=
+    (6, Status.NOT_APPLICABLE, "no-version", {"dotnetnuke": ""}),  # DNN shows no version
+    (2, Status.NOT_APPLICABLE, "none-identified", {}),  # the control: nothing to judge, no finding
+])
+async def test_issue11_demo_portals_planted_cms_cases(tmp_path: Path, number: int, status: Status, key: str,
+                                                     versions: dict[str, str]) -> None:
+    """The demo lab's planted CMS cases, as web.components.vulnerable judges them."""
+    plan = next(p for p in PORTALS if p.number == number)
+    server = portal_server(plan, https_port=0, http_port=0)
+    await server.start()
+    try:
+        zone = zone_file(plan.domain, f"{plan.host.split('.', 1)[0]} IN A {plan.address}\n")
+        async with LabDnsServer(zones={plan.domain: zone}, address=address()) as dns:
+            url = f"https://{plan.host}:{server.https_port}/"
+            ctx = lab_context(dns, domains=[plan.domain], net=NET,
+                              ca_file=str(LabCA.write_ca(lab_ca(), tmp_path)))
+            facts = await asyncio.wait_for(
+                collect_web_components(Target(kind=TargetKind.URL, name=url, agency="lab"), ctx), 15)
+    finally:
+        await server.stop()
+    outcome = components_vulnerable(facts, CheckParams())
+    assert (outcome.status, outcome.message.key) == (status, key)
+    assert {c.name: c.version for c in facts.components} == versions
+    assert len(server.requests) <= 4

@@ -38,6 +38,9 @@ WEB_CHECKS = {
 PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.SOFT_404: (),
     Plant.JOOMLA: ("web.components.vulnerable", "web.exposure.admin"),  # generator without a version
+    Plant.JOOMLA_15: ("web.components.vulnerable", "web.disclosure.version"),  # 1.5.26; generator 1.5
+    Plant.WORDPRESS_ASSETS: ("web.components.vulnerable",),  # 4.7.1 from ?ver=
+    Plant.DNN: (),  # identified without a version: not applicable, never a finding nor a pass
     Plant.GIT: ("web.exposure.vcs",),
     Plant.LISTING: ("web.exposure.directory-listing",),
     Plant.DEFACED: ("web.defacement",),

@@ -2,7 +2,8 @@
 
 :func:`site_pages` lists every path a :class:`~canhgac.lab.web_plan.PortalPlan`'s site serves
 (the home page, styles, scripts, robots.txt, security.txt, and the planted files: a Joomla
-administrator page and manifest, a Git folder, an Apache listing, phpinfo, server-status, a
+administrator page and manifest, a Joomla 1.5 language file, WordPress core assets, DNN's client
+script and licence, a Git folder, an Apache listing, phpinfo, server-status, a
 backup archive, an .env file); anything else is :data:`NOT_FOUND`. Pages are data: how they
 are answered (headers, cookies, methods) is :class:`~canhgac.lab.web_lab.PortalSite`.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from canhgac.lab.web_plan import Plant, PortalPlan
 
-HTML, TEXT = "text/html; charset=utf-8", "text/plain; charset=utf-8"
+HTML, TEXT, JS = "text/html; charset=utf-8", "text/plain; charset=utf-8", "text/javascript"
 WIDGET_JS = b"/* Cong Dich vu cong: widget tra cuu ho so, phien ban 2.1 */\n"
 WIDGET_SRI = "sha384-" + base64.b64encode(hashlib.sha384(WIDGET_JS).digest()).decode()
 
@@ -56,6 +57,31 @@ JOOMLA_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
 \t<description>FILES_JOOMLA_XML_DESCRIPTION</description>
 </extension>
 """
+# Joomla 1.5 ships no files_joomla manifest; its site language file carries the release.
+JOOMLA15_LANGUAGE = b"""<?xml version="1.0" encoding="utf-8"?>
+<metafile version="1.5" client="site" >
+\t<tag>en-GB</tag>
+\t<name>English(United Kingdom)</name>
+\t<version>1.5.26</version>
+\t<creationDate>2012-03-27</creationDate>
+\t<author>Joomla! Project</author>
+\t<copyright>Copyright (C) 2005 - 2012 Open Source Matters. All rights reserved.</copyright>
+</metafile>
+"""
+MOOTOOLS = b"var MooTools = {version: '1.12'};\n"
+WORDPRESS_VERSION = "4.7.1"
+WORDPRESS_ASSETS = ("/wp-includes/css/dashicons.min.css", "/wp-includes/js/wp-embed.min.js",
+                    "/wp-includes/js/wp-emoji-release.min.js")
+DNN_COMMENT = ("<!--**********************************************************************************-->\n"
+               "<!-- DNN Platform - http://www.dnnsoftware.com                                        -->\n"
+               "<!-- Copyright (c) 2002-2018, by DNN Corporation                                      -->\n"
+               "<!--**********************************************************************************-->\n")
+DNN_SCRIPT = (b"var DNN_COL_DELIMITER = String.fromCharCode(16);\nvar __dnn_m_aNamespaces = new Array();\n"
+              b"var dnn = {apiversion: new Number('04.02'), pns: '', ns: 'dnn'};\n")
+DNN_LICENSE = ("DotNetNuke\u00ae - http://www.dnnsoftware.com\nCopyright (c) 2002-2018\n"
+               "by DNN Corporation\n\n"
+               "Permission is hereby granted, free of charge, to any person obtaining a copy of this software"
+               "\n").encode()
 GIT_CONFIG = (b'[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n[remote "origin"]\n'
               b"\turl = https://git.nha-thau.test/cong-thong-tin/soyte.git\n"
               b'\tfetch = +refs/heads/*:refs/remotes/origin/*\n[branch "main"]\n\tremote = origin\n'
@@ -84,9 +110,26 @@ def _main(plan: PortalPlan) -> str:
             f" vụ công trực tuyến toàn trình.</p></article><h2>Thông báo</h2><ul><li>{notice}</li></ul>")
 
 
+def _head_extras(plan: PortalPlan) -> str:
+    """What a planted CMS puts in the page head: its generator tag, comments and assets."""
+    has = plan.plants.__contains__
+    if has(Plant.JOOMLA):
+        return '<meta name="generator" content="Joomla! - Open Source Content Management">\n'
+    if has(Plant.JOOMLA_15):
+        return ('<meta name="generator" content="Joomla! 1.5 - Open Source Content Management" />\n'
+                '<script type="text/javascript" src="/media/system/js/mootools.js"></script>\n')
+    if has(Plant.WORDPRESS_ASSETS):  # a hardened WordPress: generator removed, ?ver= left on core assets
+        return "".join(f"<link rel='stylesheet' href='{a}?ver={WORDPRESS_VERSION}' media='all' />\n"
+                       if a.endswith(".css") else f"<script src='{a}?ver={WORDPRESS_VERSION}'></script>\n"
+                       for a in WORDPRESS_ASSETS)
+    if has(Plant.DNN):
+        return (DNN_COMMENT + '<meta id="MetaGenerator" name="GENERATOR" content="DotNetNuke " />\n'
+                '<script src="/js/dnn.js?cdv=120" type="text/javascript"></script>\n')
+    return ""
+
+
 def _home(plan: PortalPlan) -> bytes:
-    generator = ('<meta name="generator" content="Joomla! - Open Source Content Management">\n'
-                 if Plant.JOOMLA in plan.plants else "")
+    generator = _head_extras(plan)
     title = plan.name if plan.webmail else f"Cổng thông tin điện tử - {plan.name}"
     return (f'<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n{generator}<meta '
             f'name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n<link '
@@ -173,6 +216,10 @@ def site_pages(plan: PortalPlan) -> dict[str, Page]:
         (Plant.JOOMLA, "/administrator/", lambda: Page(JOOMLA_ADMIN, html=True)),
         (Plant.JOOMLA, "/administrator/manifests/files/joomla.xml",
          lambda: Page(JOOMLA_MANIFEST, "application/xml")),
+        (Plant.JOOMLA_15, "/language/en-GB/en-GB.xml", lambda: Page(JOOMLA15_LANGUAGE, "text/xml")),
+        (Plant.JOOMLA_15, "/media/system/js/mootools.js", lambda: Page(MOOTOOLS, JS)),
+        (Plant.DNN, "/js/dnn.js", lambda: Page(DNN_SCRIPT, JS)),
+        (Plant.DNN, "/Documentation/License.txt", lambda: Page(DNN_LICENSE, TEXT)),
         (Plant.GIT, "/.git/HEAD", lambda: Page(b"ref: refs/heads/main\n", TEXT)),
         (Plant.GIT, "/.git/config", lambda: Page(GIT_CONFIG, TEXT)),
         (Plant.LISTING, "/uploads/", lambda: Page(_listing())),
@@ -182,4 +229,7 @@ def site_pages(plan: PortalPlan) -> dict[str, Page]:
         (Plant.ENV, "/.env", lambda: Page(_env(plan), TEXT)),
     ]
     found.update({path: make() for plant, path, make in planted if has(plant)})
+    if has(Plant.WORDPRESS_ASSETS):
+        found.update({a: Page(b"/* WordPress core asset */\n", "text/css" if a.endswith(".css") else JS)
+                      for a in WORDPRESS_ASSETS})
     return found

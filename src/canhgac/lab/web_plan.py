@@ -23,6 +23,9 @@ class Plant(StrEnum):
 
     SOFT_404 = "soft-404"  # 200 with the home page for every unknown path: must yield nothing
     JOOMLA = "joomla-4.2.7"  # generator meta, the manifest with 4.2.7, /administrator/ login
+    JOOMLA_15 = "joomla-1.5"  # generator "Joomla! 1.5"; only /language/en-GB/en-GB.xml says 1.5.26
+    WORDPRESS_ASSETS = "wordpress-4.7.1-assets"  # no generator: core assets' ?ver=4.7.1 tell it
+    DNN = "dnn"  # a DNN site that shows no version: identified, never judged (not applicable)
     GIT = "git"  # /.git/HEAD and /.git/config served
     LISTING = "directory-listing"  # /uploads/ is an Apache "Index of" page
     DEFACED = "defaced"  # the home page carries a defacer's page
@@ -79,11 +82,13 @@ PORTALS: tuple[PortalPlan, ...] = (
     _portal(3, _d("soyte"), "Sở Y tế", Plant.GIT, Plant.LISTING),
     _portal(4, _d("sogddt"), "Sở Giáo dục và Đào tạo", Plant.DEFACED, Plant.SECTXT_EXPIRED),
     _portal(5, _d("snv"), "Sở Nội vụ", Plant.NO_REDIRECT, Plant.NO_HSTS, Plant.NO_SRI),
-    _portal(6, _d("stc"), "Sở Tài chính", Plant.NO_HEADERS, Plant.WEAK_COOKIE, cookie="ASP.NET_SessionId"),
+    _portal(6, _d("stc"), "Sở Tài chính", Plant.NO_HEADERS, Plant.WEAK_COOKIE, Plant.DNN,
+            cookie="ASP.NET_SessionId"),
     _portal(7, _d("phuquoc"), "Ủy ban nhân dân thành phố Phú Quốc", Plant.CORS, Plant.TRACE,
             cookie="JSESSIONID"),
-    _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS),
-    _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV),
+    _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS,
+            Plant.JOOMLA_15),
+    _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV, Plant.WORDPRESS_ASSETS),
     _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED),
     _portal(11, _d("vinhthuan"), "Ủy ban nhân dân xã Vĩnh Thuận", Plant.SOFT_404),
     _portal(12, "baokiengiang.test", "Báo Kiên Giang", Plant.CERT_EXPIRED),
@@ -113,8 +118,11 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("web.methods.risky", f"https://www.{_d('phuquoc')}/"),
     ("web.exposure.phpinfo", f"https://www.{_d('rachgia')}/"),
     ("web.exposure.server-status", f"https://www.{_d('rachgia')}/"),
+    ("web.components.vulnerable", f"https://www.{_d('rachgia')}/"),  # Joomla 1.5.26: CVE-2015-8562
+    ("web.disclosure.version", f"https://www.{_d('rachgia')}/"),  # generator "Joomla! 1.5"
     ("web.exposure.backup", f"https://www.{_d('bqlkkt')}/"),
     ("web.exposure.config", f"https://www.{_d('bqlkkt')}/"),
+    ("web.components.vulnerable", f"https://www.{_d('bqlkkt')}/"),  # WordPress 4.7.1: CVE-2017-1001000
     ("web.components.vulnerable", f"https://www.{_d('congbao')}/"),  # Apache 2.4.49: CVE-2021-41773
     ("web.disclosure.version", f"https://www.{_d('congbao')}/"),
     ("web.mixed-content", f"https://www.{_d('congbao')}/"),

@@ -1,5 +1,9 @@
 """Family net.vulns: the versions services announce (SSH/FTP greetings, the MySQL handshake,
 Redis INFO, HTTP Server headers...) matched against the offline vulnerability data.
+
+Only what was judged passes: a host where a named product's version could not be read (a Redis
+asking for a password before INFO, ``Server: nginx`` without a number) is not applicable with
+those products named, even when its other versions match nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ def service_vulnerable(facts: HostServiceFacts, params: CheckParams) -> Outcome:
         return failed("vulnerable", ev, detail=_listing(facts.vulns), count=len(facts.vulns))
     if facts.vuln_error:
         return errored(ErrorReason.INTERNAL, f"vulnerability data: {facts.vuln_error}", ev)
+    unknown = [r for r in facts.readings if r.product and not r.version]
+    products = ", ".join(f"{r.port} {r.product} {r.version}" for r in versioned)
+    if unknown:
+        ev = evidence(facts, [*versioned, *unknown], data_source=facts.vuln_source)
+        shown = ", ".join(f"{r.port} {r.product}" for r in unknown)
+        return not_applicable("version-unknown", ev, products=shown[:300], judged=products[:300] or "—")
     if not versioned:
         return not_applicable("no-version", {"address": facts.address})
-    products = ", ".join(f"{r.port} {r.product} {r.version}" for r in versioned)
     return passed("pass", ev, products=products[:300], source=facts.vuln_source)

@@ -4,8 +4,12 @@ is affected (CV2132 clause 2: security misconfiguration and known-vulnerable com
 Only identifications of high or medium confidence make a finding; a low-confidence one (a
 distribution's banner, which backports fixes without changing the number; an IIS banner, which
 Windows Update patches silently) is listed in the evidence and the message, never failed. A
-page that could not be read, or vulnerability data that could not be opened while a version was
-identified, is an error.
+branch whose patch level is unknown ("Joomla! 1.5") that some affected version belongs to is
+"possibly vulnerable", a finding that says the patch level is unknown. Nothing is passed that
+was not judged: a component identified without a version, nothing identified at all, or only
+unconfirmable banner matches are not applicable (not covered), never a pass. A page that could
+not be read, or vulnerability data that could not be opened while a version was identified, is
+an error.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from canhgac.engine.facts.web_components import ComponentVuln, WebComponentFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, passed
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
 from canhgac.engine.targets import TargetKind
 from canhgac.engine.vulns.identify import Confidence
 from canhgac.engine.vulns.models import Level
@@ -57,8 +61,8 @@ def _highest(versions: Iterable[str]) -> str:
     return max(versions, key=key)
 
 
-def _named(vulns: tuple[ComponentVuln, ...]) -> str:
-    return _listed(f"{v.component} {v.version}" for v in vulns)
+def _named(vulns: tuple[ComponentVuln, ...], branches: frozenset[str] = frozenset()) -> str:
+    return _listed(f"{v.component} {v.version}" + (".x" if v.component in branches else "") for v in vulns)
 
 
 def _cves(vulns: tuple[ComponentVuln, ...]) -> str:
@@ -77,19 +81,24 @@ def components_vulnerable(facts: WebComponentFacts, params: CheckParams) -> Outc
         return errored(facts.error.error_reason, detail, evidence)
     if facts.data_error:
         return errored(ErrorReason.INTERNAL, f"vulnerability data: {facts.data_error}", evidence)
+    branches = frozenset(c.name for c in facts.components if c.branch and c.version)
     confirmed = tuple(v for v in facts.vulnerabilities if v.confidence is not Confidence.LOW)
     if confirmed:
+        key = "possibly-vulnerable" if all(v.component in branches for v in confirmed) else "vulnerable"
         worst = _worst(confirmed)
-        return failed("vulnerable", evidence, components=_named(confirmed), cves=_cves(confirmed),
+        return failed(key, evidence, components=_named(confirmed, branches), cves=_cves(confirmed),
                       count=len({v.advisory for v in confirmed}), severity=worst.severity,
                       fixed=_fixed_in(confirmed))
     if facts.vulnerabilities:
         unconfirmed = facts.vulnerabilities
-        return passed("unconfirmed", evidence, components=_named(unconfirmed), cves=_cves(unconfirmed))
+        return not_applicable("unconfirmed", evidence, components=_named(unconfirmed, branches),
+                              cves=_cves(unconfirmed))
+    unknown = [c.name for c in facts.components if not c.version]
     versioned = [c for c in facts.components if c.version]
-    if versioned:
-        shown = _listed(f"{c.name} {c.version}" for c in versioned)
-        return passed("pass", evidence, components=shown, data=facts.data_source)
-    if facts.components:
-        return passed("no-version", evidence, components=_listed(c.name for c in facts.components))
-    return passed("none-identified", evidence, url=facts.url)
+    judged = _listed(f"{c.name} {c.version}" + (".x" if c.branch else "") for c in versioned)
+    if unknown:
+        return not_applicable("no-version", evidence, components=_listed(unknown), judged=judged or "—",
+                              data=facts.data_source or "—")
+    if judged:
+        return passed("pass", evidence, components=judged, data=facts.data_source)
+    return not_applicable("none-identified", evidence, url=facts.url)

@@ -2,22 +2,24 @@
 
 The main page (shared with the other web collectors through the run's WebClient cache) gives
 the headers, the generator meta, asset paths and script names
-(:mod:`canhgac.engine.vulns.identify`). Only for a CMS the page points to, its version file is
-read (Joomla ``administrator/manifests/files/joomla.xml``, Drupal ``CHANGELOG.txt`` and
-``core/CHANGELOG.txt``, WordPress ``readme.html`` when the page gave no version, DNN
-``Documentation/License.txt``), plus the banner of one local jQuery file whose name carries no
-version: a few small GETs (six at most, plus one random path), relative to the page's folder,
-redirects not followed. Each is judged by its content, and only when it resembles neither the
-site's answer to a random path (the soft-404 baseline) nor the main page (a catch-all route).
-Versions are then matched against the vulnerability index, opened once per run:
-``ctx.settings.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data.
+(:mod:`canhgac.engine.vulns.identify`). Only for a CMS the page shows, the files it ships that
+tell its version are read (:data:`canhgac.engine.vulns.version_files.VERSION_FILES`: Joomla's
+manifest and en-GB language file, Drupal's changelogs, WordPress's readme and feed, DNN's
+licence and client script, Liferay's JSON web services page) unless the page already gave an
+exact version, plus the banner of one local jQuery file whose name carries no version: at most
+:data:`MAX_FILES` small GETs and one random path, relative to the page's folder, redirects not
+followed, under the WebClient's per-host limits. Each is judged by its content, and only when
+it resembles neither the site's answer to a random path (the soft-404 baseline) nor the main
+page (a catch-all route). Versions are then matched against the vulnerability index, opened
+once per run: ``ctx.settings.vuln_db_path`` (built by ``canhgac vulns import``), else the bundled data;
+a branch whose patch level is unknown ("Joomla! 1.5") matches every advisory affecting some
+version of it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from canhgac.engine.collectors.vuln_index import scan_index
@@ -32,21 +34,13 @@ from canhgac.engine.vulns import components as names
 from canhgac.engine.vulns import identify as ident
 from canhgac.engine.vulns.identify import Component, Confidence
 from canhgac.engine.vulns.version import VersionError, parse_version
+from canhgac.engine.vulns.version_files import VERSION_FILES, Reader, jquery_banner
 from canhgac.engine.web.fetch import WebClient
 from canhgac.engine.web.signatures import Sample
 
 PROBE_CAP = 65536
 JQUERY_CAP = 4096  # the banner is the file's first line
-Reader = Callable[[str, str], Component | None]
-VERSION_FILES: dict[str, tuple[tuple[str, Reader], ...]] = {
-    names.JOOMLA: (("administrator/manifests/files/joomla.xml", ident.joomla_manifest),),
-    names.DRUPAL: (
-        ("CHANGELOG.txt", lambda text, where: ident.drupal_changelog(text, where, core=False)),
-        ("core/CHANGELOG.txt", lambda text, where: ident.drupal_changelog(text, where, core=True)),
-    ),
-    names.WORDPRESS: (("readme.html", ident.wordpress_readme),),
-    names.DNN: (("Documentation/License.txt", ident.dnn_license),),
-}
+MAX_FILES = 6  # version files asked for per page (a page rarely shows more than one CMS)
 
 
 def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[ComponentVuln, ...]:
@@ -56,7 +50,8 @@ def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[Co
         if not comp.version:
             continue
         try:
-            matches = index.match(comp.name, comp.version)
+            matches = (index.match_branch(comp.name, comp.version) if comp.branch
+                       else index.match(comp.name, comp.version))
         except VersionError:
             continue
         for m in matches:
@@ -69,14 +64,14 @@ def match_components(index: VulnIndex, found: tuple[Component, ...]) -> tuple[Co
 
 
 def plan_files(reading: ident.PageReading, page: tuple[Component, ...]) -> list[tuple[str, Reader]]:
-    """The version files worth reading, given what the page showed."""
-    versioned = {c.name for c in page if c.version and c.confidence is Confidence.HIGH}
+    """The version files worth reading, given what the page showed: none for a CMS whose exact
+    version the page gave with high confidence, at most MAX_FILES in all."""
+    versioned = {c.name for c in page if c.version and not c.branch and c.confidence is Confidence.HIGH}
     plan: list[tuple[str, Reader]] = []
     for cms in reading.cms:
-        if cms == names.WORDPRESS and cms in versioned:
-            continue
-        plan.extend(VERSION_FILES.get(cms, ()))
-    return plan
+        if cms not in versioned:
+            plan.extend(VERSION_FILES.get(cms, ()))
+    return plan[:MAX_FILES]
 
 
 def _same_origin(base: str, url: str) -> bool:
@@ -117,7 +112,7 @@ async def _probe_files(client: WebClient, root: WebResponse, plan: list[tuple[st
     base = root.final_url
     asks = [(urljoin(base, path), reader, PROBE_CAP) for path, reader in plan]
     if jquery is not None:
-        asks.append((jquery, ident.jquery_banner, JQUERY_CAP))
+        asks.append((jquery, jquery_banner, JQUERY_CAP))
     if not asks:
         return [], []
     random_path = urljoin(base, f"canhgac-{secrets.token_hex(6)}.txt")

@@ -1,19 +1,19 @@
-"""Which components a portal runs, and which versions, from what it already shows (pure).
+"""Which components a portal runs, and which versions, from what its main page shows (pure).
 
 Sources and the confidence they give (a version is what advisories are matched against):
-- version files the CMS ships — Joomla ``administrator/manifests/files/joomla.xml``, Drupal 7
-  ``CHANGELOG.txt``, WordPress ``readme.html``, a local jQuery file's banner: **high**, each
-  recognised by its content, never by status alone;
-- the page's ``generator`` meta (WordPress writes its exact version): **high**; Joomla and
-  Drupal write only a branch or a major version, which identifies without a version;
+- the page's ``generator`` meta: WordPress writes its exact version, Joomla 1.5 its branch
+  ("Joomla! 1.5": a version whose patch level is unknown), later Joomla and Drupal nothing or
+  a major version only, which identifies without a version: **high**;
 - response headers (``Server``, ``X-Powered-By``, ``X-AspNet-Version``, ``X-Generator``,
-  ``Liferay-Portal``, ``MicrosoftSharePointTeamServices``) and versioned asset names
-  (``jquery-1.12.4.min.js``, WordPress ``?ver=``): **medium**;
+  ``Liferay-Portal`` with its build number, ``MicrosoftSharePointTeamServices``), versioned
+  asset names (``jquery-1.12.4.min.js``), WordPress core assets' ``?ver=`` and Liferay's
+  ``b=<build>`` asset parameter: **medium**;
 - a banner naming a distribution (``Apache/2.4.41 (Ubuntu)``, ``PHP/7.4.3-4ubuntu2``) and any
   IIS banner: **low** — distributions and Windows Update patch without changing the number, so
-  the banner cannot prove a flaw; Drupal 8+ ``core/CHANGELOG.txt`` (only minor releases): low.
+  the banner cannot prove a flaw.
 Asset paths (``/wp-content/``, ``/media/jui/``, ``/sites/default/files/``, ``/DesktopModules/``,
-Liferay's ``/o/``...) identify a CMS without a version, and say which version file to read.
+Liferay's globals...) identify a CMS without a version, and say which version files to read
+(:mod:`canhgac.engine.vulns.version_files`).
 """
 
 from __future__ import annotations
@@ -46,16 +46,20 @@ class Component:
     version: str  # "" when unknown
     confidence: Confidence
     evidence: str  # what was seen, where
+    branch: bool = False  # ``version`` is a major.minor branch, its patch level unknown
 
     def as_evidence(self) -> dict[str, str]:
         out = {"component": self.name, "confidence": self.confidence.value, "seen": self.evidence}
         if self.version:
             out["version"] = self.version
+        if self.branch:
+            out["patch_level"] = "unknown"
         return out
 
 
-def _component(name: str, version: str, confidence: Confidence, evidence: str) -> Component:
-    return Component(name, version, confidence, evidence[:MAX_EVIDENCE])
+def make_component(name: str, version: str, confidence: Confidence, evidence: str, *,
+               branch: bool = False) -> Component:
+    return Component(name, version, confidence, evidence[:MAX_EVIDENCE], branch)
 
 
 _VERSION = r"(\d+\.\d+(?:\.\d+){0,3})"
@@ -78,15 +82,40 @@ def _banner(name: str, header: str, value: str) -> list[Component]:
         if match is not None:
             qualified = bool(_DISTRO.search(value)) or component == c.IIS
             confidence = Confidence.LOW if qualified else Confidence.MEDIUM
-            found.append(_component(component, match.group(1), confidence, seen))
+            found.append(make_component(component, match.group(1), confidence, seen))
         elif bare is not None and bare.search(value):
-            found.append(_component(component, "", Confidence.MEDIUM, seen))
+            found.append(make_component(component, "", Confidence.MEDIUM, seen))
     if name == "x-powered-by" and value.strip().upper().startswith("ASP.NET"):
-        found.append(_component(c.ASPNET, "", Confidence.MEDIUM, seen))
+        found.append(make_component(c.ASPNET, "", Confidence.MEDIUM, seen))
     return found
 
 
 _LIFERAY_CE = re.compile(r"Liferay (?:Community Edition Portal|Portal Community Edition) " + _VERSION, re.I)
+_LIFERAY_BUILD = re.compile(r"\bBuild (\d{4})\b")
+
+
+def liferay_build(build: str) -> tuple[str, bool]:
+    """(version, branch) of a Liferay CE build number: 6205 is 6.2.5 (6.2 CE GA6), 7004 is 7.0.4.
+    From 7.4 on, GA updates share one build number: only the branch is known."""
+    major, minor, patch = int(build[0]), int(build[1]), int(build[2:])
+    if (major, minor) >= (7, 4):
+        return f"{major}.{minor}", True
+    return f"{major}.{minor}.{patch}", False
+
+
+def _liferay_header(value: str, seen: str) -> Component:
+    """``Liferay Portal Community Edition 6.2 CE GA6 (Newton / Build 6205 / ...)``: the build number
+    gives the patch level the name leaves out; DXP numbers differ from CE's and give no version."""
+    ce = _LIFERAY_CE.search(value)
+    if ce is None:
+        return make_component(c.LIFERAY, "", Confidence.HIGH, seen)
+    build = _LIFERAY_BUILD.search(value)
+    if build is not None and build.group(1)[:2] == "".join(ce.group(1).split(".")[:2]):
+        version, branch = liferay_build(build.group(1))
+        return make_component(c.LIFERAY, version, Confidence.HIGH, seen, branch=branch)
+    return make_component(c.LIFERAY, ce.group(1), Confidence.HIGH, seen, branch=ce.group(1).count(".") == 1)
+
+
 _DRUPAL_HEADERS = ("x-drupal-cache", "x-drupal-dynamic-cache")
 _DNN_COOKIES = ("dnnpersonalization", ".dotnetnuke", "dnn_ismobile")
 
@@ -100,16 +129,15 @@ def from_headers(headers: Sequence[tuple[str, str]]) -> list[Component]:
         if lowered in ("server", "x-powered-by"):
             found += _banner(lowered, name, value)
         elif lowered == "x-aspnet-version" and re.match(_VERSION, value.strip()):
-            found.append(_component(c.ASPNET, value.strip(), Confidence.MEDIUM, seen))
+            found.append(make_component(c.ASPNET, value.strip(), Confidence.MEDIUM, seen))
         elif (lowered == "x-generator" and "drupal" in value.lower()) or lowered in _DRUPAL_HEADERS:
-            found.append(_component(c.DRUPAL, "", Confidence.MEDIUM, seen))
+            found.append(make_component(c.DRUPAL, "", Confidence.MEDIUM, seen))
         elif lowered == "liferay-portal":
-            ce = _LIFERAY_CE.search(value)
-            found.append(_component(c.LIFERAY, ce.group(1) if ce else "", Confidence.HIGH, seen))
+            found.append(_liferay_header(value, seen))
         elif lowered == "microsoftsharepointteamservices":
-            found.append(_component(c.SHAREPOINT, value.strip()[:40], Confidence.MEDIUM, seen))
+            found.append(make_component(c.SHAREPOINT, value.strip()[:40], Confidence.MEDIUM, seen))
         elif lowered == "set-cookie" and value.split("=", 1)[0].strip().lower() in _DNN_COOKIES:
-            found.append(_component(c.DNN, "", Confidence.MEDIUM, f"{name}: {value.split('=', 1)[0]}"))
+            found.append(make_component(c.DNN, "", Confidence.MEDIUM, f"{name}: {value.split('=', 1)[0]}"))
     return found
 
 
@@ -136,7 +164,7 @@ _JQUERY_NAME = re.compile(r"(?:^|/)jquery[-.]?" + r"(\d+\.\d+(?:\.\d+)?)" + r"(?
 _JQUERY_CDN = re.compile(r"/jquery/(\d+\.\d+(?:\.\d+)?)/jquery(?:\.slim)?(?:\.min)?\.js", re.IGNORECASE)
 _JQUERY_PLAIN = re.compile(r"(?:^|/)jquery(?:\.slim)?(?:\.min)?\.js(?:\?(?:ver|v)=(\d+\.\d+(?:\.\d+)?))?$",
                            re.IGNORECASE)
-_WP_ASSET_VER = re.compile(r"/wp-includes/[^?#]+\?ver=(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
+_WP_ASSET_VER = re.compile(r"/wp-(?:includes|admin)/[^?#]+\?ver=(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +174,34 @@ class PageReading:
     jquery_files: tuple[str, ...]  # script URLs of jQuery without a version in the name
 
 
+_JOOMLA_GENERATOR = re.compile(r"Joomla!?\s+(\d+\.\d+(?:\.\d+)?)\b", re.IGNORECASE)
+# Liferay's own script and style URLs carry its build number: /combo?browserId=other&...&b=6205&t=...
+_LIFERAY_ASSET_BUILD = re.compile(r"(?:/combo\?|/html/js/|browserId=)[^#]*?(?:[?&]|&amp;)b=(\d{4})(?:&|$)")
+
+
+def _liferay_assets(sources: Sequence[str]) -> Component | None:
+    builds = Counter(m.group(1) for s in sources for m in [_LIFERAY_ASSET_BUILD.search(s)] if m is not None)
+    if not builds:
+        return None
+    build, count = builds.most_common(1)[0]
+    version, branch = liferay_build(build)
+    return make_component(c.LIFERAY, version, Confidence.MEDIUM, f"Liferay assets b={build} (x{count})",
+                      branch=branch)
+
+
 def _generator(content: str) -> Component | None:
     seen = f'<meta name="generator" content="{content}">'
     lowered = content.lower()
     if lowered.startswith("wordpress"):
         match = re.search(_VERSION, content)
-        return _component(c.WORDPRESS, match.group(1) if match else "", Confidence.HIGH, seen)
+        return make_component(c.WORDPRESS, match.group(1) if match else "", Confidence.HIGH, seen)
+    joomla = _JOOMLA_GENERATOR.match(content)
+    if joomla is not None:  # Joomla 1.5 wrote its branch ("Joomla! 1.5"), later releases nothing
+        version = joomla.group(1)
+        return make_component(c.JOOMLA, version, Confidence.HIGH, seen, branch=version.count(".") == 1)
     for name, word in ((c.JOOMLA, "joomla"), (c.DRUPAL, "drupal"), (c.DNN, "dotnetnuke"), (c.DNN, "dnn")):
         if lowered.startswith(word):
-            return _component(name, "", Confidence.HIGH, seen)  # branch/major only: no version
+            return make_component(name, "", Confidence.HIGH, seen)  # a major version only: no version
     return None
 
 
@@ -175,13 +222,13 @@ def _jquery(sources: Iterable[str]) -> tuple[list[Component], list[str]]:
         path = src.split("#", 1)[0]
         name_match = _JQUERY_NAME.search(path.split("?", 1)[0]) or _JQUERY_CDN.search(path)
         if name_match is not None:
-            found.append(_component(c.JQUERY, name_match.group(1), Confidence.MEDIUM, f"script {src}"))
+            found.append(make_component(c.JQUERY, name_match.group(1), Confidence.MEDIUM, f"script {src}"))
             continue
         plain_match = _JQUERY_PLAIN.search(path)
         if plain_match is None:
             continue
         if plain_match.group(1):
-            found.append(_component(c.JQUERY, plain_match.group(1), Confidence.MEDIUM, f"script {src}"))
+            found.append(make_component(c.JQUERY, plain_match.group(1), Confidence.MEDIUM, f"script {src}"))
         else:
             plain.append(src)
     return found, plain
@@ -193,8 +240,8 @@ def _wordpress_assets(sources: Sequence[str]) -> Component | None:
     if not versions:
         return None
     version, count = versions.most_common(1)[0]
-    seen = f"/wp-includes/ assets ?ver={version} (x{count})"
-    return _component(c.WORDPRESS, version, Confidence.MEDIUM, seen)
+    seen = f"WordPress core assets ?ver={version} (x{count})"
+    return make_component(c.WORDPRESS, version, Confidence.MEDIUM, seen)
 
 
 def from_html(html: str) -> PageReading:
@@ -203,66 +250,18 @@ def from_html(html: str) -> PageReading:
     found = [g for g in (_generator(v) for v in generators(text)) if g is not None]
     sources = _SRC.findall(text)
     cms = [name for name, marker in _CMS_MARKERS if marker.search(text)]
-    found += [_component(name, "", Confidence.MEDIUM, f"page markers of {name}") for name in cms]
+    found += [make_component(name, "", Confidence.MEDIUM, f"page markers of {name}") for name in cms]
     jquery, plain = _jquery(sources)
     wordpress = _wordpress_assets(sources)
-    found += jquery + ([wordpress] if wordpress is not None else [])
+    liferay = _liferay_assets(sources) if c.LIFERAY in cms else None
+    found += jquery + [comp for comp in (wordpress, liferay) if comp is not None]
     cms += [comp.name for comp in found if comp.name in (c.WORDPRESS, c.JOOMLA, c.DRUPAL, c.DNN, c.LIFERAY)]
     return PageReading(tuple(found), tuple(dict.fromkeys(cms)), tuple(dict.fromkeys(plain)))
 
 
-# --- version files ------------------------------------------------------------------------
-
-_JOOMLA_VERSION = re.compile(r"<version>\s*" + _VERSION + r"[^<]{0,40}</version>", re.IGNORECASE)
-_DRUPAL_LINE = re.compile(r"^Drupal (\d+\.\d+(?:\.\d+)?)(?:-[a-z0-9.]+)?, \d{4}-\d{2}-\d{2}", re.MULTILINE)
-_WP_README = re.compile(r"<br\s*/?>\s*version\s+(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
-_JQUERY_BANNER = re.compile(r"/\*!?\s*jQuery (?:JavaScript Library )?v(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
-
-
-def joomla_manifest(text: str, where: str) -> Component | None:
-    """``joomla.xml``: an <extension> named files_joomla, with its <version>."""
-    lowered = text[:20000].lower()
-    if "<extension" not in lowered or "files_joomla" not in lowered:
-        return None
-    match = _JOOMLA_VERSION.search(text[:20000])
-    return _component(c.JOOMLA, match.group(1) if match else "", Confidence.HIGH, f"{where}")
-
-
-def drupal_changelog(text: str, where: str, *, core: bool) -> Component | None:
-    """``CHANGELOG.txt``: the newest "Drupal X.Y, YYYY-MM-DD" line (first in the file)."""
-    match = _DRUPAL_LINE.search(text[:20000])
-    if match is None:
-        return None
-    confidence = Confidence.LOW if core else Confidence.HIGH
-    return _component(c.DRUPAL, match.group(1), confidence, f"{where}: {match.group(0)}")
-
-
-def wordpress_readme(text: str, where: str) -> Component | None:
-    head = text[:20000]
-    if "wordpress" not in head.lower():
-        return None
-    match = _WP_README.search(head)
-    if match is None:
-        return None
-    return _component(c.WORDPRESS, match.group(1), Confidence.HIGH, f"{where}: {match.group(0)}")
-
-
-def jquery_banner(text: str, where: str) -> Component | None:
-    match = _JQUERY_BANNER.search(text[:2000])
-    if match is None:
-        return None
-    return _component(c.JQUERY, match.group(1), Confidence.HIGH, f"{where}: {match.group(0)}")
-
-
-def dnn_license(text: str, where: str) -> Component | None:
-    head = text[:5000].lower()
-    if ("dotnetnuke" in head or "dnn corp" in head) and "copyright" in head:
-        return _component(c.DNN, "", Confidence.HIGH, where)
-    return None
-
-
 def merge(found: Iterable[Component]) -> tuple[Component, ...]:
-    """One component per name: a version beats none, then the higher confidence, then first seen."""
+    """One component per name: a version beats none, a full version a branch, then the higher
+    confidence, then first seen."""
     best: dict[str, Component] = {}
     for comp in found:
         known = best.get(comp.name)
@@ -271,5 +270,5 @@ def merge(found: Iterable[Component]) -> tuple[Component, ...]:
     return tuple(sorted(best.values(), key=lambda x: x.name))
 
 
-def _weight(comp: Component) -> tuple[bool, int]:
-    return bool(comp.version), comp.confidence.rank
+def _weight(comp: Component) -> tuple[bool, bool, int]:
+    return bool(comp.version), not comp.branch, comp.confidence.rank

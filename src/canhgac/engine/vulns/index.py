@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from canhgac.engine.vulns.models import Advisory, AdvisoryError, Affected, advisory_from_dict
-from canhgac.engine.vulns.version import ComponentVersion, parse_version
+from canhgac.engine.vulns.version import ComponentVersion, branch_bounds, parse_version
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -147,9 +147,18 @@ class VulnIndex:
     def match(self, component: str, version: str | ComponentVersion) -> list[VulnMatch]:
         """Advisories whose ranges contain ``version`` (VersionError when it is no version)."""
         wanted = version if isinstance(version, ComponentVersion) else parse_version(version)
+        return self._best(component, lambda adv: adv.affecting(component, wanted))
+
+    def match_branch(self, component: str, branch: str) -> list[VulnMatch]:
+        """Advisories affecting SOME version of a ``major.minor`` branch whose patch level is unknown
+        (VersionError when ``branch`` is not two numbers): "possibly vulnerable"."""
+        low, high = branch_bounds(branch)
+        return self._best(component, lambda adv: adv.affecting_branch(component, low, high))
+
+    def _best(self, component: str, hit_of: Callable[[Advisory], Affected | None]) -> list[VulnMatch]:
         best: dict[str, VulnMatch] = {}
         for adv in self.advisories_for(component):
-            hit = adv.affecting(component, wanted)
+            hit = hit_of(adv)
             if hit is None:
                 continue
             known = best.get(adv.key)

@@ -85,6 +85,16 @@ class VersionRange:
         end = f"<{self.fixed}" if self.fixed else f"<={self.last_affected}" if self.last_affected else ""
         return " ".join(p for p in (start, end) if p) or "all versions"
 
+    def overlaps(self, low: ComponentVersion, high: ComponentVersion) -> bool:
+        """Whether some version in [low, high) lies in this range (a branch whose patch is unknown)."""
+        if self.introduced != "0" and not parse_version(self.introduced) < high:
+            return False
+        if self.fixed is not None:
+            return parse_version(self.fixed) > low
+        if self.last_affected is not None:
+            return parse_version(self.last_affected) >= low
+        return True
+
 
 @dataclass(frozen=True, slots=True)
 class Affected:
@@ -96,6 +106,12 @@ class Affected:
         if any(_same(v, version) for v in self.versions):
             return True
         return any(r.contains(version) for r in self.ranges)
+
+    def overlaps(self, low: ComponentVersion, high: ComponentVersion) -> bool:
+        """Whether some version in [low, high) is affected (see :meth:`VersionRange.overlaps`)."""
+        if any(low <= v < high for v in _versions(self.versions)):
+            return True
+        return any(r.overlaps(low, high) for r in self.ranges)
 
     def fix_for(self, version: ComponentVersion) -> str | None:
         """The first fixed version after ``version``: its own range's, else the lowest later one."""
@@ -112,6 +128,16 @@ class Affected:
     def describe(self) -> str:
         parts = [r.describe() for r in self.ranges] + list(self.versions)
         return "; ".join(parts)
+
+
+def _versions(texts: tuple[str, ...]) -> list[ComponentVersion]:
+    found: list[ComponentVersion] = []
+    for text in texts:
+        try:
+            found.append(parse_version(text))
+        except VersionError:
+            continue
+    return found
 
 
 def _is_after(text: str, version: ComponentVersion) -> bool:
@@ -152,6 +178,10 @@ class Advisory:
 
     def affecting(self, component: str, version: ComponentVersion) -> Affected | None:
         return next((a for a in self.affected if a.component == component and a.contains(version)), None)
+
+    def affecting_branch(self, component: str, low: ComponentVersion,
+                         high: ComponentVersion) -> Affected | None:
+        return next((a for a in self.affected if a.component == component and a.overlaps(low, high)), None)
 
     def components(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a.component for a in self.affected))

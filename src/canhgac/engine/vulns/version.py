@@ -18,6 +18,9 @@ sources (bundled data, OSV, NVD, what a server announces). Rules, in order:
      alone. Distributions backport fixes without changing the upstream number, which is why
      the identification gives such versions a low confidence.
 4. Text without a leading number is not a version: :class:`VersionError`.
+
+A branch whose patch level is unknown (a generator tag saying "Joomla! 1.5") is no single
+version: :func:`branch_bounds` gives the interval of versions it may be.
 """
 
 from __future__ import annotations
@@ -107,6 +110,21 @@ def parse_version(text: str) -> ComponentVersion:
         return ComponentVersion(text.strip(), Version(release.group(1) + suffix), labelled)
     except InvalidVersion as exc:  # pragma: no cover - the pieces above are always valid
         raise VersionError(f"not a version: {text.strip()[:40]!r}") from exc
+
+
+_BRANCH = re.compile(r"(\d+)\.(\d+)")
+
+
+def branch_bounds(text: str) -> tuple[ComponentVersion, ComponentVersion]:
+    """A release branch ``major.minor`` whose patch level is unknown, as the half-open interval
+    [major.minor, major.(minor+1)) of every version it may be (pre-releases of the next branch
+    excluded); :class:`VersionError` unless ``text`` is exactly two numbers."""
+    match = _BRANCH.fullmatch(text.strip())
+    if match is None:
+        raise VersionError(f"not a major.minor branch: {text.strip()[:40]!r}")
+    major, minor = int(match.group(1)), int(match.group(2))
+    return (ComponentVersion(f"{major}.{minor}", Version(f"{major}.{minor}")),
+            ComponentVersion(f"{major}.{minor + 1}", Version(f"{major}.{minor + 1}.dev0")))
 
 
 def is_version(text: str) -> bool:
