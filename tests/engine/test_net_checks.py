@@ -248,10 +248,21 @@ def test_databases() -> None:
     assert outcome.message.values["accounts"] == "3306 (mariadb: root)"
     expect(run("net.database.empty-password", host(pg)), Status.PASS, "pass")
     polite = run("net.database.empty-password", host(replace(pg, access=None), empty_passwords=False))
-    expect(polite, Status.ERROR, "error")
-    assert polite.error_reason is ErrorReason.POLICY
+    expect(polite, Status.NOT_APPLICABLE, "opt-out")
     redis = ServiceReading(6379, Service.REDIS, "redis", access=Access.OPEN)
     expect(run("net.database.empty-password", host(redis)), Status.NOT_APPLICABLE, "no-service")
+
+
+def test_empty_password_opt_out_is_not_applicable_not_an_error() -> None:
+    """Issue 11 item 9: an agency that opted out of intrusive probes chose not to be tested; that
+    was an error ("could not be tested"), as if the probe had failed. Like mail.smtp.open-relay's
+    opt-out it is not applicable, and an administrator login that nobody tried is no pass either."""
+    untried = ServiceReading(3306, Service.MYSQL, "mysql", "8.0.36")
+    outcome = run("net.database.empty-password", host(untried, empty_passwords=False))
+    expect(outcome, Status.NOT_APPLICABLE, "opt-out")
+    assert outcome.evidence["ports"] == [untried.as_evidence()]
+    # the port is still reported as reachable without credentials shown to be needed
+    expect(run("net.database.exposed", host(untried, empty_passwords=False)), Status.FAIL, "exposed")
 
 
 def test_ssh_password_auth() -> None:

@@ -25,7 +25,7 @@ from canhgac.engine.checks.net_services import (
 from canhgac.engine.collectors.services import HostServiceFacts
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import Outcome, failed, not_applicable, passed
 from canhgac.engine.service_probes import Access, Service, ServiceReading
 
 DATABASE_ORDER = (
@@ -96,12 +96,8 @@ def database_empty_password(facts: HostServiceFacts, params: CheckParams) -> Out
     unknown = unidentified(facts, ADMIN_LOGINS)
     if not readings and not unknown:
         return not_applicable("no-service", {"address": facts.address}, service="mysql/postgresql/mssql")
-    if not facts.empty_passwords:
-        return errored(
-            ErrorReason.POLICY,
-            "the agency opted out of intrusive probes: no empty-password login was tried",
-            evidence(facts, readings),
-        )
+    if not facts.empty_passwords:  # the agency's choice, not a failure to test (as open relay)
+        return not_applicable("opt-out", evidence(facts, readings))
     unsure = [r for r in readings if r.access is not Access.PROTECTED] + unknown
     if unsure:
         return could_not_tell(facts, unsure, "login not completed")
