@@ -120,7 +120,7 @@ def _lab_up(tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
 def test_concurrent_runs_collide_lab_up_sigterm_leaves_no_child(tmp_path: Path) -> None:
     first, second = _lab_up(tmp_path, "first"), _lab_up(tmp_path, "second")
     children = _lab_children(first)
-    assert [child.name() for child in children] == ["redis-server"]
+    assert [child.name() for child in children] == ["redis-server"] * 2  # without and with a password
     for process in (first, second):
         process.send_signal(signal.SIGTERM)
     for process, name in ((first, "first"), (second, "second")):
@@ -136,7 +136,7 @@ def test_concurrent_runs_collide_lab_up_sigterm_leaves_no_child(tmp_path: Path) 
 def test_concurrent_runs_collide_lab_up_sigkill_takes_its_redis_server_along(tmp_path: Path) -> None:
     lab = _lab_up(tmp_path, "killed")
     children = _lab_children(lab)
-    assert [child.name() for child in children] == ["redis-server"]
+    assert [child.name() for child in children] == ["redis-server"] * 2  # without and with a password
     lab.kill()
     lab.wait(30)
     psutil.wait_procs(children, timeout=10)

@@ -228,6 +228,19 @@ def test_axfr_without_any_address_is_an_error() -> None:
     expect("dns.axfr.open", dns_zone.axfr_open(with_probes(), PARAMS), Status.ERROR, "error")
 
 
+def test_axfr_when_no_name_server_exists_is_not_applicable_not_an_error() -> None:
+    """Issue 11 item 9: NS names that do not resolve at all leave no server to ask for a transfer;
+    that is dns.ns.lame's finding, not an error of this check. A lookup that failed still is."""
+    gone = tuple(NsHost(n, (), DnsStatus.NXDOMAIN, DnsStatus.NXDOMAIN) for n in NS_NAMES)
+    nowhere = replace(GOOD, hosts=gone, probes=())
+    out = expect("dns.axfr.open", dns_zone.axfr_open(nowhere, PARAMS), Status.NOT_APPLICABLE, "no-ns-address")
+    assert out.message.values == {"hosts": ", ".join(NS_NAMES)}
+    assert dns_zone.ns_lame(nowhere, PARAMS).status is Status.FAIL
+    failing = replace(nowhere, hosts=(gone[0], NsHost(NS_NAMES[1], (), DnsStatus.TIMEOUT, DnsStatus.TIMEOUT)))
+    out = dns_zone.axfr_open(failing, PARAMS)
+    assert (out.status, out.error_reason) == (Status.ERROR, ErrorReason.CONNECTION)
+
+
 # --- consistency ------------------------------------------------------------------------------
 
 

@@ -10,15 +10,17 @@ import yaml
 
 from canhgac.catalog.schema import CatalogFile
 from canhgac.engine.checks import mail_spf
+from canhgac.engine.collectors import mail_domain
 from canhgac.engine.collectors import spf as spf_collector
-from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.dns import DnsStatus, Lookup
+from canhgac.engine.facts.mail_domain import DmarcFacts, discover_dmarc
 from canhgac.engine.facts.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
 from canhgac.engine.mailauth.spf import parse_spf
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import build_registry
 from canhgac.engine.results import ErrorReason, Outcome, Status
 
-REGISTRY = build_registry([mail_spf, spf_collector])
+REGISTRY = build_registry([mail_spf, spf_collector, mail_domain])
 CATALOG = CatalogFile.model_validate(
     yaml.safe_load(
         Path(str(resources.files("canhgac.catalog") / "data" / "checks" / "mail-spf.yaml")).read_text(
@@ -80,8 +82,25 @@ def facts(
     return SpfFacts(ORG, root, truncated=truncated)
 
 
-def run(check_id: str, f: SpfFacts, params: CheckParams | None = None) -> Outcome:
-    outcome = REGISTRY.checks[check_id].evaluate((f,), params or CheckParams())
+def dmarc_facts(*own: str, org: tuple[str, ...] | None = None, domain: str = ORG,
+                own_status: DnsStatus | None = None) -> DmarcFacts:
+    """DMARC facts of ``domain``; ``org`` is the organisational domain's records (a subdomain)."""
+    status = own_status or (DnsStatus.OK if own else DnsStatus.NXDOMAIN)
+    own_lk = Lookup(f"_dmarc.{domain}", "TXT", status, own)
+    org_lk = None
+    if org is not None:
+        org_lk = Lookup(f"_dmarc.{ORG}", "TXT", DnsStatus.OK if org else DnsStatus.NXDOMAIN, org)
+    return DmarcFacts(domain, ORG, own_lk, org_lk, discover_dmarc(own_lk, org_lk), ())
+
+
+ENFORCING = dmarc_facts("v=DMARC1; p=reject")
+
+
+def run(check_id: str, f: SpfFacts, params: CheckParams | None = None,
+        dmarc: DmarcFacts = ENFORCING) -> Outcome:
+    spec = REGISTRY.checks[check_id]
+    given = tuple(dmarc if need is DmarcFacts else f for need in spec.needs)
+    outcome = spec.evaluate(given, params or CheckParams())
     if outcome.status is not Status.ERROR:
         text = ENTRIES[check_id].messages[outcome.message.key]  # every key is in the catalog
         for lang in ("vi", "en"):
@@ -99,7 +118,7 @@ def expect(
 
 def test_registry_has_all_checks_and_catalog_matches() -> None:
     assert set(REGISTRY.checks) == set(ENTRIES)
-    assert len(ENTRIES) == 11
+    assert len(ENTRIES) == 12
     assert REGISTRY.collectors[SpfFacts].func is spf_collector.collect_spf
 
 
@@ -449,3 +468,73 @@ def test_evidence_is_bounded_for_hostile_trees() -> None:
     out = expect("mail.spf.ptr", facts(root), Status.FAIL, "used")
     terms = out.evidence["terms"]
     assert isinstance(terms, list) and len(terms) == mail_spf.MAX_LISTED
+
+
+# -- softfail-unenforced (issue 11 item 5) -----------------------------------------------------
+
+SOFTFAIL = "mail.spf.softfail-unenforced"
+SUB = f"portal.{ORG}"
+
+
+def softfail(f: SpfFacts, dmarc: DmarcFacts, status: Status, key: str) -> Outcome:
+    outcome = run(SOFTFAIL, f, dmarc=dmarc)
+    assert (outcome.status, outcome.message.key) == (status, key), outcome
+    return outcome
+
+
+@pytest.mark.parametrize("policy", ["quarantine", "reject"])
+def test_softfail_with_enforcing_dmarc_passes(policy: str) -> None:
+    out = softfail(facts("v=spf1 mx ~all"), dmarc_facts(f"v=DMARC1; p={policy}"), Status.PASS, "pass")
+    assert out.message.values == {"dmarc_policy": policy, "source": ORG}
+
+
+def test_softfail_with_p_none_is_reported_with_both_records() -> None:
+    out = softfail(facts("v=spf1 mx ~all"), dmarc_facts("v=DMARC1; p=none; rua=mailto:d@example.gov.test"),
+                   Status.FAIL, "dmarc-none")
+    assert out.evidence["records"] == ["v=spf1 mx ~all"]
+    assert out.evidence["dmarc_record"] == "v=DMARC1; p=none; rua=mailto:d@example.gov.test"
+    assert (out.evidence["policy"], out.evidence["dmarc_policy"]) == ("~all", "none")
+
+
+def test_softfail_without_any_dmarc_is_reported() -> None:
+    out = softfail(facts("v=spf1 mx ~all"), dmarc_facts(), Status.FAIL, "no-dmarc")
+    assert out.evidence["dmarc_record"] is None
+    assert out.message.values == {"domain": ORG}
+
+
+def test_softfail_with_dmarc_receivers_ignore_is_reported() -> None:
+    two = dmarc_facts("v=DMARC1; p=reject", "v=DMARC1; p=quarantine")
+    softfail(facts("v=spf1 mx ~all"), two, Status.FAIL, "dmarc-ignored")
+    broken = dmarc_facts("v=DMARC1; p=bogus")  # invalid p and no rua: DMARC not applied at all
+    softfail(facts("v=spf1 mx ~all"), broken, Status.FAIL, "dmarc-ignored")
+
+
+def test_softfail_judges_the_dmarc_policy_inherited_from_the_org_domain() -> None:
+    """A subdomain without a record of its own gets the org record's sp, else its p (RFC 7489 6.6.3)."""
+    spf = SpfFacts(SUB, node(SUB, "v=spf1 mx ~all", reach=Reach.ROOT, registrable=ORG))
+    inherited_none = dmarc_facts(domain=SUB, org=("v=DMARC1; p=reject; sp=none",))
+    out = softfail(spf, inherited_none, Status.FAIL, "dmarc-none")
+    assert (out.evidence["dmarc_source"], out.evidence["dmarc_inherited"]) == (ORG, True)
+    softfail(spf, dmarc_facts(domain=SUB, org=("v=DMARC1; p=none; sp=quarantine",)), Status.PASS, "pass")
+    softfail(spf, dmarc_facts(domain=SUB, org=("v=DMARC1; p=reject",)), Status.PASS, "pass")
+    softfail(spf, dmarc_facts(domain=SUB, org=()), Status.FAIL, "no-dmarc")
+
+
+def test_softfail_follows_the_redirect_chain() -> None:
+    root = "v=spf1 redirect=b.test"
+    last = child(root, "redirect=b.test", "b.test", "v=spf1 ~all")
+    softfail(facts(root, children=(last,)), dmarc_facts("v=DMARC1; p=none"), Status.FAIL, "dmarc-none")
+
+
+@pytest.mark.parametrize("record", ["v=spf1 mx -all", "v=spf1 mx ?all", "v=spf1 mx", "v=spf1 +all"])
+def test_other_endings_are_not_applicable(record: str) -> None:
+    softfail(facts(record), dmarc_facts("v=DMARC1; p=none"), Status.NOT_APPLICABLE, "not-softfail")
+
+
+def test_softfail_errors_when_dmarc_or_the_spf_ending_cannot_be_read() -> None:
+    out = run(SOFTFAIL, facts("v=spf1 mx ~all"), dmarc=dmarc_facts(own_status=DnsStatus.SERVFAIL))
+    assert (out.status, out.error_reason) == (Status.ERROR, ErrorReason.DNS_SERVFAIL)
+    root = "v=spf1 redirect=b.test"
+    slow = child(root, "redirect=b.test", "b.test", status=DnsStatus.TIMEOUT)
+    out = run(SOFTFAIL, facts(root, children=(slow,)), dmarc=dmarc_facts("v=DMARC1; p=none"))
+    assert (out.status, out.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT)

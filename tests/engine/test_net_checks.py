@@ -81,7 +81,7 @@ def expect(outcome: Outcome, status: Status, key: str) -> None:
 
 def test_every_net_check_is_in_the_catalog() -> None:
     ids = set(REGISTRY.checks)
-    assert len(ids) == 22
+    assert len(ids) == 23
     assert ids <= set(CATALOG.checks)
     for check_id in ids:
         assert CATALOG.checks[check_id].target == "host"
@@ -243,7 +243,8 @@ def test_dns_open_resolver() -> None:
 def test_databases() -> None:
     mysql = ServiceReading(3306, Service.MYSQL, "mariadb", "10.3.39", access=Access.OPEN)
     pg = ServiceReading(5432, Service.POSTGRESQL, "postgresql", access=Access.PROTECTED)
-    expect(run("net.database.exposed", host(pg)), Status.FAIL, "exposed")
+    expect(run("net.database.exposed", host(mysql)), Status.FAIL, "exposed")
+    expect(run("net.database.exposed", host(pg)), Status.PASS, "authenticated-only")
     expect(run("net.database.exposed", host(WEB)), Status.PASS, "pass")
     expect(
         run("net.database.exposed", host(ServiceReading(27017, failure=ProbeFailure.TIMEOUT))),
@@ -255,10 +256,21 @@ def test_databases() -> None:
     assert outcome.message.values["accounts"] == "3306 (mariadb: root)"
     expect(run("net.database.empty-password", host(pg)), Status.PASS, "pass")
     polite = run("net.database.empty-password", host(replace(pg, access=None), empty_passwords=False))
-    expect(polite, Status.ERROR, "error")
-    assert polite.error_reason is ErrorReason.POLICY
+    expect(polite, Status.NOT_APPLICABLE, "opt-out")
     redis = ServiceReading(6379, Service.REDIS, "redis", access=Access.OPEN)
     expect(run("net.database.empty-password", host(redis)), Status.NOT_APPLICABLE, "no-service")
+
+
+def test_empty_password_opt_out_is_not_applicable_not_an_error() -> None:
+    """Issue 11 item 9: an agency that opted out of intrusive probes chose not to be tested; that
+    was an error ("could not be tested"), as if the probe had failed. Like mail.smtp.open-relay's
+    opt-out it is not applicable, and an administrator login that nobody tried is no pass either."""
+    untried = ServiceReading(3306, Service.MYSQL, "mysql", "8.0.36")
+    outcome = run("net.database.empty-password", host(untried, empty_passwords=False))
+    expect(outcome, Status.NOT_APPLICABLE, "opt-out")
+    assert outcome.evidence["ports"] == [untried.as_evidence()]
+    # the port is still reported as reachable without credentials shown to be needed
+    expect(run("net.database.exposed", host(untried, empty_passwords=False)), Status.FAIL, "exposed")
 
 
 def test_ssh_password_auth() -> None:
@@ -351,3 +363,81 @@ def test_ports_new_lists_every_open_port_with_what_answers_there() -> None:
         {"port": 443, "service": "http", "product": "nginx", "version": "1.18.0", "tls": "TLSv1.3"},
         {"port": 6379, "service": "redis"},
     ]
+
+
+# -- issue 11 item 7: an authenticated database is not an unauthenticated one ----------------------
+
+NOAUTH = ServiceReading(6379, Service.REDIS, "redis", access=Access.PROTECTED,
+                        access_detail="-NOAUTH Authentication required.")
+OPEN_REDIS = ServiceReading(6379, Service.REDIS, "redis", "7.0.15", access=Access.OPEN,
+                            access_detail="PING and INFO answered without credentials")
+AUTH_REFUSALS = (
+    NOAUTH,
+    ServiceReading(6380, Service.REDIS, "redis", access=Access.PROTECTED,
+                   access_detail="-NOPERM this user has no permissions to run the 'ping' command"),
+    ServiceReading(3306, Service.MYSQL, "mysql", "8.0.36", access=Access.PROTECTED,
+                   access_detail="ERR 1045: Access denied for user 'root'@'192.0.2.7' (using password: NO)"),
+    ServiceReading(5432, Service.POSTGRESQL, "postgresql", access=Access.PROTECTED,
+                   access_detail="the server asks for sasl (scram)"),
+    ServiceReading(5433, Service.POSTGRESQL, "postgresql", access=Access.PROTECTED,
+                   access_detail='28000 no pg_hba.conf entry for host "192.0.2.7", user "postgres"'),
+    ServiceReading(27017, Service.MONGODB, "mongodb", "4.4.6", access=Access.PROTECTED,
+                   access_detail="listDatabases refused: command listDatabases requires authentication"),
+    ServiceReading(1433, Service.MSSQL, "mssql", "15.0.2000", access=Access.PROTECTED,
+                   access_detail="login for sa refused: error 18456: Login failed for user 'sa'."),
+)
+
+
+@pytest.mark.parametrize("refusal", AUTH_REFUSALS, ids=lambda r: f"{r.service.value}-{r.port}")
+def test_authenticated_database_is_reachable_authenticated_not_exposed(refusal: ServiceReading) -> None:
+    """A database that refused the probe for want of credentials: the medium finding, with the
+    refusal as evidence; the high "exposed" finding and its no-auth check pass."""
+    outcome = run("net.database.reachable-authenticated", host(refusal))
+    expect(outcome, Status.FAIL, "reachable")
+    assert outcome.message.values == {"ports": f"{refusal.port} ({refusal.service.value})",
+                                      "detail": f"{refusal.port}: {refusal.access_detail}"}
+    assert outcome.evidence["ports"] == [refusal.as_evidence()]
+    assert outcome.evidence["ports"][0]["access"] == "protected"  # type: ignore[index]
+    expect(run("net.database.exposed", host(refusal)), Status.PASS, "authenticated-only")
+    if refusal.service is Service.REDIS:
+        expect(run("net.redis.noauth", host(refusal)), Status.PASS, "pass")
+
+
+def test_unauthenticated_database_stays_exposed_high_and_not_reachable_authenticated() -> None:
+    expect(run("net.database.exposed", host(OPEN_REDIS)), Status.FAIL, "exposed")
+    expect(run("net.redis.noauth", host(OPEN_REDIS)), Status.FAIL, "open")
+    expect(run("net.database.reachable-authenticated", host(OPEN_REDIS)), Status.NOT_APPLICABLE,
+           "unauthenticated")
+    severities = {c: CATALOG.checks[c].severity for c in
+                  ("net.redis.noauth", "net.database.exposed", "net.database.reachable-authenticated")}
+    assert severities == {"net.redis.noauth": "critical", "net.database.exposed": "high",
+                          "net.database.reachable-authenticated": "medium"}
+
+
+def test_database_whose_authentication_is_not_established_stays_exposed() -> None:
+    """No login tried (the agency opted out), or the probe could not tell: exposed, not authenticated."""
+    untried = ServiceReading(3306, Service.MYSQL, "mysql", "8.0.36")
+    unknown = ServiceReading(5432, Service.POSTGRESQL, "postgresql", access=Access.UNKNOWN,
+                             access_detail="53300 sorry, too many clients already")
+    for reading in (untried, unknown):
+        expect(run("net.database.exposed", host(reading)), Status.FAIL, "exposed")
+        expect(run("net.database.reachable-authenticated", host(reading)), Status.NOT_APPLICABLE,
+               "unauthenticated")
+
+
+def test_mixed_host_reports_each_port_under_its_own_check() -> None:
+    facts = host(OPEN_REDIS, replace(NOAUTH, port=6380))
+    exposed = run("net.database.exposed", facts)
+    expect(exposed, Status.FAIL, "exposed")
+    assert exposed.message.values["ports"] == "6379 (redis)"
+    reachable = run("net.database.reachable-authenticated", facts)
+    expect(reachable, Status.FAIL, "reachable")
+    assert reachable.message.values["ports"] == "6380 (redis)"
+
+
+def test_reachable_authenticated_without_databases_or_with_unreadable_ports() -> None:
+    expect(run("net.database.reachable-authenticated", host(WEB)), Status.PASS, "pass")
+    timeout = host(ServiceReading(27017, failure=ProbeFailure.TIMEOUT))
+    expect(run("net.database.reachable-authenticated", timeout), Status.ERROR, "error")
+    out_of_scope = host(NOAUTH, refused="address 127.60.0.5 is outside the declared scope")
+    assert run("net.database.reachable-authenticated", out_of_scope).error_reason is ErrorReason.OUT_OF_SCOPE

@@ -17,7 +17,17 @@ from canhgac.engine.context import NetworkLimits
 from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Service
 from canhgac.engine.service_probes.identify import ProbeOptions, identify
 from canhgac.engine.service_probes.mssql import mssql_empty_sa
-from canhgac.lab.tds_server import LOGIN7, PRELOGIN, MssqlResponder, prelogin_answer, read_message
+from canhgac.lab.tds_server import (
+    DONE_ERROR,
+    LOGIN7,
+    PRELOGIN,
+    SPID,
+    MssqlResponder,
+    _packets,
+    _Tokens,
+    prelogin_answer,
+    read_message,
+)
 
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0)
 DEADLINE = 4.0
@@ -116,3 +126,31 @@ async def test_silence_ends_within_the_deadline(handler: Handler) -> None:
         else:
             assert access is Access.UNKNOWN, detail
         assert time.monotonic() - started < DEADLINE + 0.5
+
+
+# --- issue 11 item 7: which login errors refuse the credentials ------------------------------------
+def _login_error(number: int, text: str) -> Handler:
+    async def then(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tokens = _Tokens(0x74, "SQL-TEST")
+        tokens.error(number, 1, text)
+        writer.write(_packets(tokens.done(DONE_ERROR), SPID))
+        await writer.drain()
+        await asyncio.sleep(0.2)
+
+    return _after_prelogin(then)
+
+
+@pytest.mark.parametrize(
+    ("number", "text", "access"),
+    [
+        (18456, "Login failed for user 'sa'.", Access.PROTECTED),
+        (18470, "Login failed for user 'sa'. Reason: The account is disabled.", Access.PROTECTED),
+        # the empty password was right, only its change is demanded: no refusal of credentials
+        (18488, "Login failed for user 'sa'. Reason: The password of the account must be changed.",
+         Access.UNKNOWN),
+    ],
+)
+async def test_only_credential_refusals_are_protected(number: int, text: str, access: Access) -> None:
+    async with serve(_login_error(number, text)) as (host, port):
+        got, detail = await mssql_empty_sa(host, port, LIMITS, DEADLINE)
+    assert got is access and f"error {number}: {text}" in detail, detail

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 import pytest
 
 from canhgac.engine.checks import mail_spf
+from canhgac.engine.collectors import mail_domain
 from canhgac.engine.collectors import spf as spf_collector
 from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.collectors.spf import MAX_RECORDS, collect_spf
@@ -29,7 +30,7 @@ from canhgac.engine.scope import Scope
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import Fault, LabDnsServer
 
-REGISTRY = build_registry([mail_spf, spf_collector])
+REGISTRY = build_registry([mail_spf, spf_collector, mail_domain])  # softfail-unenforced needs DMARC
 AGENCY = "example.gov.test"
 SOA = "@ IN SOA ns.{z}. hostmaster.{z}. 1 3600 600 86400 300\n@ IN NS ns.{z}.\nns IN A 127.0.0.1\n"
 
@@ -132,9 +133,10 @@ PASS = (Status.PASS, "pass")
 
 async def test_real_world_shape_all_pass_and_nested_lookups_counted(server: LabDnsServer) -> None:
     verdicts = await _verdicts(server, AGENCY)
-    assert verdicts == dict.fromkeys(
+    assert verdicts == {**dict.fromkeys(
         ["present", "single", "syntax", "policy", "pass-all", "lookup-limit", "void-lookups",
-         "ptr", "loop", "broad-range", "dangling"], PASS)
+         "ptr", "loop", "broad-range", "dangling"], PASS),
+        "softfail-unenforced": (Status.NOT_APPLICABLE, "not-softfail")}  # it ends in -all
     facts, _ = await _collect(server, AGENCY)
     outcome = REGISTRY.checks["mail.spf.lookup-limit"].evaluate((facts,), _ctx(server).params)
     # mx, include:_spf.provider.test (+ its 2 includes), include:_spf.example (+ its a:) = 6
@@ -147,6 +149,7 @@ async def test_real_world_shape_all_pass_and_nested_lookups_counted(server: LabD
 
 async def test_null_mx_domain_still_judged_by_spf(server: LabDnsServer) -> None:
     verdicts = await _verdicts(server, f"nomail.{AGENCY}")
+    assert verdicts.pop("softfail-unenforced") == (Status.NOT_APPLICABLE, "not-softfail")  # -all
     assert set(verdicts.values()) == {PASS}
 
 
@@ -227,7 +230,7 @@ async def test_servfail_on_the_domain_makes_every_check_error(server: LabDnsServ
     ctx = _ctx(server)
     (item,) = ScanPlan.build(REGISTRY, [_target(f"servfail.{AGENCY}")]).items
     results = await scan_target(item, ctx, REGISTRY, timeout=10)
-    assert len(results) == 11
+    assert len(results) == 12
     assert {(r.status, r.error_reason) for r in results} == {(Status.ERROR,
                                                              ErrorReason.DNS_SERVFAIL)}
 

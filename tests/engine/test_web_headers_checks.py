@@ -8,7 +8,7 @@ from canhgac.catalog import load_catalog
 from canhgac.engine.checks import web_headers as w
 from canhgac.engine.facts.web import CORS_PROBE_ORIGIN, FetchError, WebHeaderFacts, WebResponse
 from canhgac.engine.params import CheckParams
-from canhgac.engine.results import Outcome, Status
+from canhgac.engine.results import ErrorReason, Outcome, Status
 
 CATALOG = load_catalog()
 PASS, FAIL = Status.PASS, Status.FAIL
@@ -92,6 +92,23 @@ def test_cookies() -> None:
     refused = facts(plain, https_failure=FetchError.REFUSED)
     assert run(w.cookie_flags, refused) == (Status.NOT_APPLICABLE, "no-https")
     assert run(w.cookie_flags, facts(plain, https_failure=FetchError.TIMEOUT))[0] is Status.ERROR
+
+
+def test_cookies_on_an_http_only_portal_are_not_applicable_not_an_error() -> None:
+    """Issue 11 item 9: an http:// portal that never moves to HTTPS was an error ("no HTTPS answer
+    to judge cookies on"); its missing HTTPS is web.https.redirect's finding, the cookie check has
+    nothing to judge."""
+    plain_url = "http://portal.agency.gov.test/"
+    plain = page([("Set-Cookie", "PHPSESSID=1")], url=plain_url)
+    http_only = WebHeaderFacts(plain_url, plain, (plain,))
+    assert run(w.cookie_flags, http_only) == (Status.NOT_APPLICABLE, "plain-http")
+    # HTTPS that could not be read stays an error, with the reason of the failure
+    outcome = w.cookie_flags(facts(plain, https_failure=FetchError.TIMEOUT), CheckParams())
+    assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT)
+    # an https:// page whose redirect chain could not be read again: an error, not a pass
+    secure = page([("Set-Cookie", "PHPSESSID=1")])
+    outcome = w.cookie_flags(WebHeaderFacts(URL, secure, ()), CheckParams())
+    assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.PROTOCOL)
 
 
 def test_cors() -> None:

@@ -43,6 +43,7 @@ CHECK_IDS = {
     "mail.spf.loop",
     "mail.spf.broad-range",
     "mail.spf.dangling",
+    "mail.spf.softfail-unenforced",
     "mail.dmarc.present",
     "mail.dmarc.syntax",
     "mail.dmarc.policy",
@@ -198,7 +199,8 @@ async def test_the_control_has_the_whole_baseline(lab):
     [
         ("kiengiang.gov.test", "_dmarc", "v=DMARC1; p=reject; sp=none; rua=mailto:reports@dmarc-vendor.test"),
         ("soyte.kiengiang.gov.test", "@", "v=spf1 +all"),
-        ("snv.kiengiang.gov.test", "@", "v=spf1 mx ptr include:_spf.spf-vendor.test -all"),
+        ("snv.kiengiang.gov.test", "@", "v=spf1 mx ptr include:_spf.spf-vendor.test ~all"),
+        ("snv.kiengiang.gov.test", "_dmarc", "v=DMARC1; p=none; rua=mailto:dmarc@snv.kiengiang.gov.test"),
         ("stc.kiengiang.gov.test", "_dmarc", "v=DMARC1; p=rejectt; rua=mailto:dmarc@stc.kiengiang.gov.test"),
         ("rachgia.kiengiang.gov.test", "@", "v=spf1 ip4:300.1.1.1 -all"),
         ("rachgia.kiengiang.gov.test", "old._domainkey", "v=DKIM1; k=rsa; p="),

@@ -50,8 +50,9 @@ NET_CHECKS = {
     "net.smb.exposed", "net.smb.v1", "net.smb.signing", "net.smb.anonymous-shares", "net.rdp.exposed",
     "net.rdp.nla", "net.telnet.exposed", "net.ftp.anonymous", "net.redis.noauth", "net.mongodb.noauth",
     "net.elasticsearch.noauth", "net.memcached.exposed", "net.docker.noauth", "net.database.exposed",
-    "net.database.empty-password", "net.vnc.noauth", "net.snmp.public", "net.dns.open-resolver",
-    "net.ssh.password-auth", "net.ssh.outdated", "net.service.vulnerable", "net.ports.new",
+    "net.database.empty-password", "net.database.reachable-authenticated", "net.vnc.noauth",
+    "net.snmp.public", "net.dns.open-resolver", "net.ssh.password-auth", "net.ssh.outdated",
+    "net.service.vulnerable", "net.ports.new",
 }
 
 

@@ -43,9 +43,12 @@ EXPECTED_FINDINGS: tuple[tuple[str, str], ...] = (
     ("mail.spf.single", "sogddt.kiengiang.gov.test"),
     ("mail.dmarc.policy", "sogddt.kiengiang.gov.test"),
     ("mail.dmarc.reporting", "sogddt.kiengiang.gov.test"),
-    # SNV: 15 DNS-querying terms through nested includes; a ptr mechanism.
+    # SNV: 15 DNS-querying terms through nested includes; a ptr mechanism; ~all beside a
+    # p=none DMARC record (with rua), so forged mail that fails SPF is still delivered.
     ("mail.spf.lookup-limit", "snv.kiengiang.gov.test"),
     ("mail.spf.ptr", "snv.kiengiang.gov.test"),
+    ("mail.spf.softfail-unenforced", "snv.kiengiang.gov.test"),
+    ("mail.dmarc.policy", "snv.kiengiang.gov.test"),
     # STC: include loop (cuts the lookup count); DMARC syntax error (p=rejectt).
     ("mail.spf.loop", "stc.kiengiang.gov.test"),
     ("mail.dmarc.syntax", "stc.kiengiang.gov.test"),
@@ -162,7 +165,8 @@ def _sogddt(r: Records, d: str) -> None:
 
 
 def _snv(r: Records, d: str) -> None:
-    r[("@", "TXT")] = [_txt("v=spf1 mx ptr include:_spf.spf-vendor.test -all")]
+    r[("@", "TXT")] = [_txt("v=spf1 mx ptr include:_spf.spf-vendor.test ~all")]
+    r[("_dmarc", "TXT")] = [_txt(f"v=DMARC1; p=none; rua=mailto:dmarc@{d}")]
 
 
 def _stc(r: Records, d: str) -> None:

@@ -1,10 +1,12 @@
-"""The lab's Redis without a password: a real ``redis-server``, or a RESP responder when it is missing.
+"""The lab's Redis servers: a real ``redis-server``, or a RESP responder when it is missing.
 
 :class:`RedisServerProcess` starts ``redis-server`` on one address with no password, its default
 user held to read commands by an ACL so that it can never be written to, nothing saved to disk,
 and reports its version; without the binary it starts :class:`RedisResponder` instead, which
 answers read commands in RESP and refuses every write with ``-READONLY``. Which of the two runs is
-noted in :attr:`~canhgac.lab.services_lab.ServicesLab.redis_kind`.
+noted in :attr:`~canhgac.lab.services_lab.ServicesLab.redis_kind`. With ``requirepass=True`` the
+server asks for a password (``--requirepass``, a random one nobody is told): every command before
+``AUTH`` gets ``-NOAUTH Authentication required.``, as an agency's Redis with a password does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -27,12 +30,15 @@ if TYPE_CHECKING:
 
 
 class RedisServerProcess:
-    """A real ``redis-server`` on one address, no password, its default user held to reads by an ACL."""
+    """A real ``redis-server`` on one address, its default user held to reads by an ACL; no password
+    unless ``requirepass``."""
 
     ACL = ("default", "on", "nopass", "~*", "&*", "-@all", "+@read", "+@connection", "+info", "+command")
 
-    def __init__(self, address: str, port: int, binary: str | None, lab: ServicesLab | None = None) -> None:
+    def __init__(self, address: str, port: int, binary: str | None, lab: ServicesLab | None = None,
+                 *, requirepass: bool = False) -> None:
         self.address, self.port, self.lab = address, port, lab
+        self.password = secrets.token_urlsafe(24) if requirepass else ""
         self.binary = shutil.which(binary) if binary else None
         self.process: asyncio.subprocess.Process | None = None
         self.fallback: RedisResponder | None = None
@@ -41,7 +47,7 @@ class RedisServerProcess:
 
     async def start(self) -> None:
         if self.binary is None:
-            self.fallback = RedisResponder(self.address, self.port)
+            self.fallback = RedisResponder(self.address, self.port, password=self.password)
             await self.fallback.start()
             self.port = self.fallback.port
             self._kind("responder")
@@ -54,12 +60,20 @@ class RedisServerProcess:
         self.process = await asyncio.create_subprocess_exec(
             self.binary, "--bind", self.address, "--port", str(self.port), "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--daemonize", "no", "--dir", self.folder, "--logfile", "",
-            "--user", *self.ACL,
+            *self._access(),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C on the terminal reaches the lab, which stops it in order
             preexec_fn=functools.partial(die_with_parent, os.getpid()))
         version = await self._wait_ready()
         self._kind(f"redis-server {version}")
+
+    def _access(self) -> tuple[str, ...]:
+        """The ACL (reads only); with a password, ``requirepass`` and the same password in the ACL
+        (a ``user default`` line after ``requirepass`` would otherwise drop the password)."""
+        if not self.password:
+            return ("--user", *self.ACL)
+        default, on, _nopass, *rules = self.ACL
+        return ("--requirepass", self.password, "--user", default, on, f">{self.password}", *rules)
 
     def _kind(self, kind: str) -> None:
         if self.lab is not None:
@@ -70,6 +84,10 @@ class RedisServerProcess:
             with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
                 reader, writer = await asyncio.open_connection(self.address, self.port)
                 try:
+                    if self.password:
+                        writer.write(b"AUTH %s\r\n" % self.password.encode())
+                        if not (await reader.readline()).startswith(b"+OK"):
+                            raise ValueError("AUTH refused")
                     writer.write(b"INFO server\r\n")
                     head = await reader.readline()
                     info = (await reader.readexactly(int(head[1:]) + 2)).decode()
@@ -117,11 +135,14 @@ REDIS_READS = {"ping", "info", "echo", "dbsize", "time", "lastsave", "type", "ex
 
 
 class RedisResponder(TcpResponder):
-    """A Redis without a password, speaking RESP: read commands answer, writes get ``-READONLY``."""
+    """A Redis speaking RESP: read commands answer, writes get ``-READONLY``. With a ``password``,
+    every command but ``AUTH`` first gets ``-NOAUTH`` (a connection is never let in: the lab's
+    password is never given)."""
 
-    def __init__(self, address: str, port: int = 0, *, version: str = "7.0.15") -> None:
+    def __init__(self, address: str, port: int = 0, *, version: str = "7.0.15", password: str = "") -> None:
         super().__init__(address, port)
         self.version = version
+        self.password = password
         self.refused_writes = 0
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -133,6 +154,9 @@ class RedisResponder(TcpResponder):
             if verb == "quit":
                 await send(writer, b"+OK\r\n")
                 return
+            if self.password:
+                await send(writer, _WRONGPASS if verb == "auth" else _NOAUTH)
+                continue
             await send(writer, self._answer(verb, command[1:]))
 
     def _answer(self, verb: str, args: list[str]) -> bytes:
@@ -157,6 +181,10 @@ class RedisResponder(TcpResponder):
                  "os:Linux 5.4.0 x86_64", "tcp_port:6379", "", "# Clients", "connected_clients:1", "",
                  "# Keyspace", "db0:keys=3,expires=0"]
         return "\r\n".join(lines) + "\r\n"
+
+
+_NOAUTH = b"-NOAUTH Authentication required.\r\n"
+_WRONGPASS = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
 
 
 def _bulk(text: str) -> bytes:

@@ -105,8 +105,8 @@ def _server(plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: Se
                           content_type="text/html; charset=utf-8")
         return LabHttpsServer(address=address, https_port=port, cert=certificate(name, CertSpec()),
                               routes={"/": page})
-    if plant is Plant.REDIS:
-        return RedisServerProcess(address, port, redis_binary, lab)
+    if plant in (Plant.REDIS, Plant.REDIS_AUTH):
+        return RedisServerProcess(address, port, redis_binary, lab, requirepass=plant is Plant.REDIS_AUTH)
     if plant in SITES:
         return LabWebServer(SITES[plant], address=address, cert=None, http_port=port)
     if plant is Plant.SMB_SHARES:

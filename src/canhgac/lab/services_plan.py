@@ -35,10 +35,13 @@ class Plant(StrEnum):
     OLD_APACHE = "apache-2.4.49-8080"  # an admin page on 8080 with Server: Apache/2.4.49
     SMB_SHARES = "smb-null-session-shares"  # 445: impacket's SMB server, shares listed to anyone
     MSSQL = "mssql-sa-empty-password"  # 1433: SQL Server 2019, sa without a password, no TLS
+    REDIS_AUTH = "redis-requirepass"  # 6379: a password set, so every command gets -NOAUTH
 
 
 # Findings a scan of each host must report, and no others. Assumptions for the checks' authors:
-# Redis and MongoDB count as databases exposed; memcached and Elasticsearch do not; an empty
+# Redis and MongoDB count as databases exposed; memcached and Elasticsearch do not; a database
+# that refuses the probe for want of credentials (Redis -NOAUTH) is reachable-authenticated
+# instead of exposed, and passes its no-auth check; an empty
 # password is tried only on MySQL root, PostgreSQL postgres and MSSQL sa; OpenSSH 7.4 is older
 # than the configured minimum and the bundled data has no OpenSSH, Redis, MySQL, PostgreSQL,
 # MongoDB, Elasticsearch, Docker, vsftpd, memcached or SQL Server advisories; Apache 2.4.49 matches
@@ -65,6 +68,7 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.OLD_APACHE: ("net.service.vulnerable",),
     Plant.SMB_SHARES: ("net.smb.exposed", "net.smb.v1", "net.smb.signing", "net.smb.anonymous-shares"),
     Plant.MSSQL: ("net.database.exposed", "net.database.empty-password"),
+    Plant.REDIS_AUTH: ("net.database.reachable-authenticated",),
 }
 # The (protocol, standard port) pairs each case listens on.
 PORTS: dict[Plant, tuple[tuple[str, int], ...]] = {
@@ -75,6 +79,7 @@ PORTS: dict[Plant, tuple[tuple[str, int], ...]] = {
     Plant.SNMP: (("udp", 161), ("tcp", 443)), Plant.OPEN_RESOLVER: (("tcp", 53), ("udp", 53)),
     Plant.MEMCACHED: (("tcp", 11211), ("udp", 11211)), Plant.SSH_OLD: (("tcp", 22),),
     Plant.OLD_APACHE: (("tcp", 8080),), Plant.SMB_SHARES: (("tcp", 445),), Plant.MSSQL: (("tcp", 1433),),
+    Plant.REDIS_AUTH: (("tcp", 6379),),
 }
 
 
@@ -104,6 +109,7 @@ HOSTS: tuple[ServiceHostPlan, ...] = (
     ServiceHostPlan("127.60.0.14", "VNPTKG", Plant.MEMCACHED, "bộ đệm cổng thông tin"),
     ServiceHostPlan("127.60.0.15", "VNPTKG", Plant.SMB_SHARES, "máy chủ lưu trữ công văn"),
     ServiceHostPlan("127.60.0.16", "VNPTKG", Plant.MSSQL, "CSDL phần mềm quản lý bệnh viện"),
+    ServiceHostPlan("127.60.0.17", "VNPTKG", Plant.REDIS_AUTH, "bộ đệm hàng đợi hồ sơ một cửa"),
     ServiceHostPlan("127.61.2.1", "STTTT", Plant.NOTHING, "cổng kết nối liên thông"),  # the control
     ServiceHostPlan("127.61.3.1", "SYT", Plant.SSH_OLD, "máy chủ quản lý khám chữa bệnh"),
     ServiceHostPlan("127.61.6.1", "STC", Plant.OLD_APACHE, "trang quản trị phần mềm kế toán"),

@@ -144,6 +144,9 @@ def axfr_open(facts: ZoneFacts, params: CheckParams) -> Outcome:
     if opened:
         return failed("open", evidence, servers=", ".join(_where(p) for p in opened))
     if not facts.probes:
+        if facts.hosts and all(h.unresolvable for h in facts.hosts):  # dns.ns.lame's finding
+            hosts = ", ".join(h.name for h in facts.hosts)
+            return not_applicable("no-ns-address", {**evidence, "hosts": hosts}, hosts=hosts)
         return errored(ErrorReason.CONNECTION, "no name server address to test", evidence)
     untested = [p for p in facts.probes if p.axfr in _UNTESTED_AXFR]
     if untested:

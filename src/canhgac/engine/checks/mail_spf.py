@@ -1,4 +1,5 @@
-"""SPF checks (RFC 7208, guidance 430/BTTTT-CATTT clause 3): pure functions of SpfFacts.
+"""SPF checks (RFC 7208, guidance 430/BTTTT-CATTT clause 3): pure functions of SpfFacts
+(and, for mail.spf.softfail-unenforced, of the DMARC policy that decides what ``~all`` is worth).
 
 Only mail.spf.present judges a domain without a record, only mail.spf.single judges several
 records and only mail.spf.syntax judges a record that does not parse; the other checks are
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.facts.dns import DnsStatus
+from canhgac.engine.facts.mail_domain import DmarcFacts
 from canhgac.engine.facts.spf import Reach, SpfFacts, SpfNode, Stop, TermLookup
 from canhgac.engine.mailauth.spf import DNS_TERMS, Mechanism, Qualifier, Term
 from canhgac.engine.params import CheckParams
@@ -139,6 +142,55 @@ def spf_policy(facts: SpfFacts, params: CheckParams) -> Outcome:
         return not_applicable("covered-by-pass-all", evidence, **values)
     key = {"?all": "neutral", "none": "no-all"}.get(policy, "redirect-broken")
     return failed(key, evidence, target=last.domain, **values)
+
+
+def _enforced_by(dmarc: DmarcFacts) -> tuple[str, dict[str, Any]]:
+    """(what DMARC makes of mail that fails SPF, its evidence): the effective policy ("none",
+    "quarantine", "reject"; an inherited record gives its sp, else its p, RFC 7489 6.6.3), or
+    "no-dmarc" (no record) or "ignored" (several records, or one receivers ignore)."""
+    discovery = dmarc.discovery
+    record = discovery.record
+    evidence: dict[str, Any] = {
+        "dmarc_record": record.text if record else None,
+        "dmarc_source": discovery.record_domain if record else None,
+        "dmarc_inherited": discovery.inherited,
+        "dmarc_lookups": [lk.as_evidence() for lk in (dmarc.own, dmarc.org) if lk is not None],
+    }
+    if discovery.state == "multiple" or (record is not None and not record.usable):
+        return "ignored", evidence
+    if record is None:
+        return "no-dmarc", evidence
+    policy = record.applied_subdomain_policy if discovery.inherited else record.applied_policy
+    return policy or "none", evidence
+
+
+@check("mail.spf.softfail-unenforced", target=TargetKind.DOMAIN, needs=(SpfFacts, DmarcFacts))
+def spf_softfail_unenforced(spf: SpfFacts, dmarc: DmarcFacts, params: CheckParams) -> Outcome:
+    """``~all`` only marks forged mail; only an enforcing DMARC policy turns that into rejection
+    or quarantine. ``~all`` beside ``p=none`` or no DMARC at all leaves forged mail delivered."""
+    if (gate := _gate(spf)) is not None:
+        return gate
+    policy, chain, last = _effective_policy(spf.root)
+    if policy == "error":
+        return errored(last.status.error_reason, f"TXT {last.domain}: {last.status.value}",
+                       _evidence(spf, policy=policy, chain=chain))
+    if policy == "unknown":
+        return errored(ErrorReason.PROTOCOL, f"redirect {last.term} uses sender macros",
+                       _evidence(spf, policy=policy, chain=chain))
+    if policy != "~all":  # -all rejects by itself; the weaker endings are mail.spf.policy's
+        return not_applicable("not-softfail", _evidence(spf, policy=policy, chain=chain), policy=policy)
+    if dmarc.discovery.state == "error":
+        return lookup_error(dmarc.discovery.lookup, _evidence(spf, policy=policy, chain=chain))
+    enforced, dmarc_evidence = _enforced_by(dmarc)
+    evidence = _evidence(spf, policy=policy, chain=chain, dmarc_policy=enforced, **dmarc_evidence)
+    source = dmarc.discovery.record_domain
+    if enforced in ("quarantine", "reject"):
+        return passed("pass", evidence, dmarc_policy=enforced, source=source)
+    if enforced == "none":
+        return failed("dmarc-none", evidence, source=source, record=str(evidence["dmarc_record"])[:200])
+    if enforced == "ignored":
+        return failed("dmarc-ignored", evidence, source=source)
+    return failed("no-dmarc", evidence, domain=spf.domain)
 
 
 def _passes_everyone(term: Mechanism) -> bool:

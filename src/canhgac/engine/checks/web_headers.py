@@ -194,6 +194,23 @@ def cookie_problems(name: str, attributes: dict[str, str]) -> list[str]:
     return problems
 
 
+def _no_https_hop(facts: WebHeaderFacts) -> Outcome:
+    """Cookies set over HTTPS cannot be judged: not applicable when the portal has no HTTPS (the
+    web.https.* checks report that) or serves the page over plain HTTP without sending visitors to
+    HTTPS (web.https.redirect reports that); an error only when HTTPS could not be read."""
+    page = facts.page
+    context = {"page": page.as_evidence()}
+    if facts.https_failure in (FetchError.REFUSED, FetchError.TLS):
+        return not_applicable("no-https", context, url=facts.url)
+    if facts.https_failure is None and page.final_url.startswith("http://"):
+        return not_applicable("plain-http", context, url=page.final_url)
+    if facts.https_failure is not None:
+        why = f"no HTTPS answer to judge cookies on: {facts.https_failure.value} on {facts.url}"
+        return errored(facts.https_failure.error_reason, why, context)
+    why = f"{page.final_url}: the redirect chain could not be read again"
+    return errored(ErrorReason.PROTOCOL, why, context)
+
+
 @check("web.cookies.flags", target=TargetKind.URL, needs=WebHeaderFacts)
 def cookie_flags(facts: WebHeaderFacts, params: CheckParams) -> Outcome:
     """Cookies set over HTTPS need Secure; session cookies also HttpOnly and SameSite."""
@@ -201,11 +218,7 @@ def cookie_flags(facts: WebHeaderFacts, params: CheckParams) -> Outcome:
         return missing
     hops = facts.https_hops
     if not hops:
-        context = {"page": facts.page.as_evidence()}
-        if facts.https_failure in (FetchError.REFUSED, FetchError.TLS):
-            return not_applicable("no-https", context, url=facts.url)
-        why = facts.https_failure.value if facts.https_failure else "the page was not served over HTTPS"
-        return errored(ErrorReason.CONNECTION, f"no HTTPS answer to judge cookies on: {why}", context)
+        return _no_https_hop(facts)
     cookies: dict[str, dict[str, str]] = {}
     for hop in hops:
         for text in hop.headers_all("set-cookie"):

@@ -15,6 +15,9 @@ from canhgac.engine.service_probes.base import Conn
 from canhgac.engine.service_probes.blocking import run_blocking
 
 PRELOGIN = 0x12
+# login errors that refuse the credentials: login failed (18456), Windows authentication only
+# (18452), account disabled (18470), locked out (18486)
+LOGIN_REFUSALS = frozenset({"18456", "18452", "18470", "18486"})
 _ENCRYPTION = {0: "off", 1: "on", 2: "not supported", 3: "required"}
 
 
@@ -100,4 +103,6 @@ async def mssql_empty_sa(
         return Access.OPEN, "sa logged in with an empty password"
     if not message:  # neither LOGINACK nor an error: the reply was not a login answer
         return Access.UNKNOWN, "login not completed: the reply held neither LOGINACK nor an error"
+    if message.split(":", 1)[0] not in LOGIN_REFUSALS:  # e.g. 18488: right password, to be changed
+        return Access.UNKNOWN, f"login for sa not completed: error {message}"
     return Access.PROTECTED, f"login for sa refused: error {message}"

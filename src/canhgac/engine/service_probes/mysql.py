@@ -21,6 +21,10 @@ _CAPABILITIES = 0x00000001 | 0x00000200 | 0x00008000 | 0x00080000
 _MARIADB = re.compile(r"(?:5\.5\.5-)?(\d+\.\d+\.\d+)-MariaDB", re.I)
 _VERSION = re.compile(r"(\d+\.\d+\.\d+)")
 MAX_PACKET = 16384
+# ERR codes that refuse a client for its credentials or its host: access denied (1044, 1045),
+# host not allowed (1130), no password for a socket-authenticated account (1698), account locked
+# (MySQL 3118, MariaDB 4151)
+AUTH_REFUSALS = frozenset({1044, 1045, 1130, 1698, 3118, 4151})
 
 
 def looks_like_handshake(first: bytes) -> bool:
@@ -64,6 +68,8 @@ def login_packet(plugin: str) -> bytes:
 
 
 def _verdict(payload: bytes) -> tuple[Access | None, str]:
+    """OK: in. ERR: refused for want of credentials (``AUTH_REFUSALS``) or for another reason
+    (too many connections, host blocked after errors...), which tells nothing about them."""
     if not payload:
         return Access.UNKNOWN, "empty packet"
     if payload[0] == 0x00:
@@ -71,15 +77,18 @@ def _verdict(payload: bytes) -> tuple[Access | None, str]:
     if payload[0] == 0xFF:
         code = struct.unpack_from("<H", payload, 1)[0] if len(payload) >= 3 else 0
         message = text_of(payload[9:] if payload[3:4] == b"#" else payload[3:], 160)
-        return Access.PROTECTED, f"ERR {code}: {message}"
+        access = Access.PROTECTED if code in AUTH_REFUSALS else Access.UNKNOWN
+        return access, f"ERR {code}: {message}"
+    if payload[:2] == b"\x01\x04":  # caching_sha2_password: "perform full authentication"
+        return Access.PROTECTED, "the server asks for the password (caching_sha2_password full auth)"
     return None, ""
 
 
 async def probe_mysql(conn: Conn, port: int, *, login: bool = True) -> ServiceReading:
     _, handshake = await _packet(conn)
     if handshake[:1] == b"\xff":
-        _, detail = _verdict(handshake)
-        return ServiceReading(port, Service.MYSQL, "mysql", access=Access.PROTECTED, access_detail=detail)
+        access, detail = _verdict(handshake)
+        return ServiceReading(port, Service.MYSQL, "mysql", access=access, access_detail=detail)
     if handshake[:1] != b"\x0a" or b"\x00" not in handshake[1:80]:
         raise ProbeError(ProbeFailure.GARBAGE, "not a MySQL protocol-10 handshake")
     end = handshake.index(b"\x00", 1)

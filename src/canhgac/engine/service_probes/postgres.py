@@ -2,8 +2,10 @@
 
 The server answers with an authentication request: ``AuthenticationOk`` (code 0) means it let
 the administrator in without any password (``trust`` in pg_hba.conf); a password, MD5 or SCRAM
-request means credentials are needed, and an ErrorResponse (e.g. "no pg_hba.conf entry") that
-the connection is refused. No password is ever sent; after AuthenticationOk the parameter
+request means credentials are needed, and an ErrorResponse of SQLSTATE class 28 (invalid
+authorization, e.g. "no pg_hba.conf entry") that the connection is refused for its credentials
+or its host; another error before authentication (too many clients, starting up) tells nothing
+about them. No password is ever sent; after AuthenticationOk the parameter
 messages give ``server_version`` and the probe sends Terminate.
 """
 
@@ -54,8 +56,12 @@ async def _message(conn: Conn) -> tuple[bytes, bytes]:
     return head[:1], await conn.read_exact(length - 4)
 
 
+def _error_fields(body: bytes) -> dict[bytes, bytes]:
+    return {part[:1]: part[1:] for part in body.split(b"\x00") if part}
+
+
 def _error_text(body: bytes) -> str:
-    fields = {part[:1]: part[1:] for part in body.split(b"\x00") if part}
+    fields = _error_fields(body)
     return text_of(fields.get(b"C", b"") + b" " + fields.get(b"M", b""), 200)
 
 
@@ -63,9 +69,10 @@ async def probe_postgres(conn: Conn, port: int) -> ServiceReading | None:
     await conn.send(startup_message())
     kind, body = await _message(conn)
     if kind == b"E":
-        return ServiceReading(
-            port, Service.POSTGRESQL, "postgresql", access=Access.PROTECTED, access_detail=_error_text(body)
-        )
+        refused = _error_fields(body).get(b"C", b"").startswith(b"28")  # invalid authorization
+        access = Access.PROTECTED if refused else Access.UNKNOWN
+        detail = _error_text(body)
+        return ServiceReading(port, Service.POSTGRESQL, "postgresql", access=access, access_detail=detail)
     if kind != b"R" or len(body) < 4:
         return None
     code = struct.unpack_from(">I", body)[0]

@@ -1,8 +1,10 @@
 """Redis: ``PING`` then ``INFO server`` without credentials (RESP, the Redis protocol).
 
 ``+PONG`` and an ``INFO`` reply mean anyone who reaches the port can read and write the data;
-``-NOAUTH`` (a password is set) and ``-DENIED`` (protected mode) mean the commands are refused.
-Only these two read-only commands are sent.
+``-NOAUTH`` (a password is set), ``-NOPERM`` (an ACL denies the unauthenticated default user)
+and ``-DENIED`` (protected mode) mean the commands are refused: the reading is ``PROTECTED`` and
+keeps the server's refusal, word for word, as the evidence. Only these two read-only commands are
+sent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from canhgac.engine.facts.services import Access, ProbeError, ProbeFailure, Serv
 from canhgac.engine.service_probes.base import Conn, text_of
 
 MAX_INFO = 32768
+_REFUSALS = (b"-NOAUTH", b"-NOPERM", b"-DENIED", b"-WRONGPASS")
 
 
 async def _line(conn: Conn) -> bytes:
@@ -28,7 +31,7 @@ def _info_field(info: str, name: str) -> str:
 async def probe_redis(conn: Conn, port: int) -> ServiceReading | None:
     await conn.send(b"PING\r\n")
     first = await _line(conn)
-    if first.startswith(b"-NOAUTH") or first.startswith(b"-DENIED") or first.startswith(b"-WRONGPASS"):
+    if first.startswith(_REFUSALS):
         return ServiceReading(
             port, Service.REDIS, "redis", access=Access.PROTECTED, access_detail=text_of(first)
         )
