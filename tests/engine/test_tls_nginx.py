@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import shutil
 import socket
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -80,10 +79,11 @@ def _free_port(address: str) -> int:
         return port
 
 
-async def _listening(address: str, port: int, process: subprocess.Popen[bytes]) -> None:
+async def _listening(address: str, port: int, process: asyncio.subprocess.Process) -> None:
     for _ in range(100):
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx exited: {process.stderr.read().decode() if process.stderr else ''}")
+        if process.returncode is not None:
+            errors = await process.stderr.read() if process.stderr else b""
+            raise RuntimeError(f"nginx exited: {errors.decode(errors='replace')}")
         with contextlib.suppress(OSError):
             _, writer = await asyncio.open_connection(address, port)
             writer.close()
@@ -104,17 +104,19 @@ async def nginx(prefix: Path, ciphers: str) -> AsyncIterator[tuple[str, int, int
     conf.write_text(CONF.format(prefix=prefix, address=address, https=https, http=http, host=HOST,
                                 ciphers=ciphers))
     assert NGINX is not None
-    process = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(prefix), "-e", str(prefix / "error.log"),
-         "-g", f"daemon off; pid {prefix}/nginx.pid;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    process = await asyncio.create_subprocess_exec(
+        NGINX, "-c", str(conf), "-p", str(prefix), "-e", str(prefix / "error.log"),
+        "-g", f"daemon off; pid {prefix}/nginx.pid;",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
     try:
         await _listening(address, https, process)
         yield address, https, http
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        async with asyncio.timeout(10):
+            await process.wait()
 
 
 async def scan(tmp_path: Path, ciphers: str) -> dict[str, Outcome]:
