@@ -41,6 +41,11 @@ class Plant(StrEnum):
     NO_SRI = "third-party-without-sri"  # an external script without integrity=
     SECTXT_EXPIRED = "security-txt-expired"
     CERT_EXPIRED = "cert-expired"
+    # TLS 1.3 and ECDHE-AEAD by default, plus static-RSA AES128-SHA under TLS 1.2 (issue 11)
+    STATIC_RSA = "static-rsa-extra-suite"
+
+
+STATIC_RSA_EXTRA_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:AES128-SHA"
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,8 @@ PORTALS: tuple[PortalPlan, ...] = (
     _portal(6, _d("stc"), "Sở Tài chính", Plant.NO_HEADERS, Plant.WEAK_COOKIE, cookie="ASP.NET_SessionId"),
     _portal(7, _d("phuquoc"), "Ủy ban nhân dân thành phố Phú Quốc", Plant.CORS, Plant.TRACE,
             cookie="JSESSIONID"),
-    _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS),
+    _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS,
+            Plant.STATIC_RSA),
     _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV),
     _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED),
     _portal(11, _d("vinhthuan"), "Ủy ban nhân dân xã Vĩnh Thuận", Plant.SOFT_404),
@@ -113,6 +119,9 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("web.methods.risky", f"https://www.{_d('phuquoc')}/"),
     ("web.exposure.phpinfo", f"https://www.{_d('rachgia')}/"),
     ("web.exposure.server-status", f"https://www.{_d('rachgia')}/"),
+    # every accepted suite is judged: AES128-SHA is static RSA (no forward secrecy) and CBC-SHA1
+    ("web.tls.forward-secrecy", f"https://www.{_d('rachgia')}/"),
+    ("web.tls.ciphers", f"https://www.{_d('rachgia')}/"),
     ("web.exposure.backup", f"https://www.{_d('bqlkkt')}/"),
     ("web.exposure.config", f"https://www.{_d('bqlkkt')}/"),
     ("web.components.vulnerable", f"https://www.{_d('congbao')}/"),  # Apache 2.4.49: CVE-2021-41773
