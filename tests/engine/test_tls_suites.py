@@ -13,9 +13,14 @@ MODERN = {
     CipherFamily.CBC_SHA1: frozenset({"AES128-SHA", "ECDHE-RSA-AES128-SHA"}),
     CipherFamily.NULL: frozenset({"NULL-SHA"}),
 }
-LEGACY = {**MODERN, CipherFamily.RC4: frozenset({"RC4-SHA"}),
-          CipherFamily.TRIPLE_DES: frozenset({"DES-CBC3-SHA"}), CipherFamily.DES: frozenset({"DES-CBC-SHA"}), CipherFamily.EXPORT: frozenset({"EXP-RC4-MD5"}),
-          CipherFamily.ANON: frozenset({"ADH-AES128-SHA"})}
+LEGACY = {
+    **MODERN,
+    CipherFamily.RC4: frozenset({"RC4-SHA"}),
+    CipherFamily.TRIPLE_DES: frozenset({"DES-CBC3-SHA"}),
+    CipherFamily.DES: frozenset({"DES-CBC-SHA"}),
+    CipherFamily.EXPORT: frozenset({"EXP-RC4-MD5"}),
+    CipherFamily.ANON: frozenset({"ADH-AES128-SHA"}),
+}
 LEGACY_ONLY = frozenset({"RC4-SHA", "DES-CBC3-SHA", "DES-CBC-SHA", "EXP-RC4-MD5", "ADH-AES128-SHA"})
 
 
