@@ -226,8 +226,9 @@ def _stdlib_versions() -> frozenset[TlsProtocol]:
 
 
 async def _accepted_suites(session: _Session, protocols: dict[TlsProtocol, bool | None]) -> suites.SuiteScan:
-    """The class suites accepted at each version not refused; a version that is unknown and
-    that no local library can pin is left to the protocol check (noted here)."""
+    """The class suites accepted at each version not refused (an accepted version no local
+    library can pin leaves the classes untestable). A version whose acceptance is unknown and
+    that no library can pin is left to the protocol check, which errors on it."""
     stdlib = suites.Library(fam.stdlib_families(), _stdlib_versions(),
                             lambda p, s: _stdlib_offer(session, p, s))
     nassl_versions = frozenset() if legacy.NASSL_ERROR else frozenset(suites.ENUMERATED_VERSIONS)
