@@ -123,6 +123,19 @@ async def test_old_protocols_found_or_untestable(ca_file: str) -> None:
     assert facts.protocols[TlsProtocol.SSL3] is (None if NASSL_ERROR else False)
 
 
+@pytest.mark.skipif(bool(NASSL_ERROR), reason="nassl pins TLS 1.0/1.1 when this OpenSSL cannot")
+async def test_static_rsa_suite_is_reported_at_every_version_that_accepts_it(ca_file: str) -> None:
+    """Issue 11 item 1: the suites are enumerated per protocol version, old ones included."""
+    old = tls(minimum_version=ssl.TLSVersion.TLSv1,
+              ciphers="ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0")
+    async with TlsTestServer(old) as server:
+        facts = await analyse(server, ca_file)
+    expected = {p: ("AES128-SHA",) for p in (TlsProtocol.TLS10, TlsProtocol.TLS11, TlsProtocol.TLS12)}
+    assert facts.accepted_suites == {CipherFamily.STATIC_KX: expected, CipherFamily.CBC_SHA1: expected}
+    assert facts.weak_ciphers == {**dict.fromkeys(CipherFamily, False),
+                                  CipherFamily.STATIC_KX: True, CipherFamily.CBC_SHA1: True}
+
+
 async def test_cbc_sha1_suite_is_a_weak_cipher(ca_file: str) -> None:
     weak = tls(
         maximum_version=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA"
