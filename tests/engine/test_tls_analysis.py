@@ -123,6 +123,19 @@ async def test_old_protocols_found_or_untestable(ca_file: str) -> None:
     assert facts.protocols[TlsProtocol.SSL3] is (None if NASSL_ERROR else False)
 
 
+@pytest.mark.skipif(bool(NASSL_ERROR), reason="nassl pins TLS 1.0/1.1 when this OpenSSL cannot")
+async def test_static_rsa_suite_is_reported_at_every_version_that_accepts_it(ca_file: str) -> None:
+    """Issue 11 item 1: the suites are enumerated per protocol version, old ones included."""
+    old = tls(minimum_version=ssl.TLSVersion.TLSv1,
+              ciphers="ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0")
+    async with TlsTestServer(old) as server:
+        facts = await analyse(server, ca_file)
+    expected = {p: ("AES128-SHA",) for p in (TlsProtocol.TLS10, TlsProtocol.TLS11, TlsProtocol.TLS12)}
+    assert facts.accepted_suites == {CipherFamily.STATIC_KX: expected, CipherFamily.CBC_SHA1: expected}
+    assert facts.weak_ciphers == {**dict.fromkeys(CipherFamily, False),
+                                  CipherFamily.STATIC_KX: True, CipherFamily.CBC_SHA1: True}
+
+
 async def test_cbc_sha1_suite_is_a_weak_cipher(ca_file: str) -> None:
     weak = tls(
         maximum_version=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA"
@@ -130,7 +143,7 @@ async def test_cbc_sha1_suite_is_a_weak_cipher(ca_file: str) -> None:
     async with TlsTestServer(weak) as server:
         facts = await analyse(server, ca_file)
     assert facts.weak_ciphers[CipherFamily.CBC_SHA1] is True
-    assert facts.weak_suites == ("ECDHE-RSA-AES128-SHA",)
+    assert facts.accepted_suites == {CipherFamily.CBC_SHA1: {TlsProtocol.TLS12: ("ECDHE-RSA-AES128-SHA",)}}
     assert failing(facts) == {"mail.tls.ciphers": "weak"}
 
 
@@ -140,6 +153,27 @@ async def test_static_rsa_key_exchange_has_no_forward_secrecy(ca_file: str) -> N
         facts = await analyse(server, ca_file)
     assert facts.negotiated_cipher == "AES256-GCM-SHA384" and facts.forward_secrecy is False
     assert failing(facts) == {"mail.tls.forward-secrecy": "no-fs"}
+
+
+
+@pytest.mark.parametrize("mode", [StartTls.NONE, StartTls.SMTP])
+async def test_static_rsa_suites_beside_a_forward_secret_default_are_each_reported(
+    ca_file: str, mode: StartTls
+) -> None:
+    """Issue 11 item 1: the default handshake is TLS 1.3, yet static-RSA suites are accepted."""
+    server_tls = tls(minimum_version=ssl.TLSVersion.TLSv1_2,
+                     ciphers="ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:AES256-GCM-SHA384")
+    behaviour = Behaviour(starttls=mode.value) if mode is not StartTls.NONE else Behaviour()
+    async with TlsTestServer(server_tls, behaviour) as server:
+        facts = await analyse(server, ca_file, mode)
+    assert facts.negotiated_version == "TLSv1.3" and facts.forward_secrecy is True
+    static = facts.accepted_suites[CipherFamily.STATIC_KX]
+    assert set(static) == {TlsProtocol.TLS12}
+    assert sorted(static[TlsProtocol.TLS12]) == ["AES128-SHA", "AES256-GCM-SHA384"]
+    assert facts.accepted_suites[CipherFamily.CBC_SHA1] == {TlsProtocol.TLS12: ("AES128-SHA",)}
+    assert failing(facts) == {"mail.tls.forward-secrecy": "static-kx", "mail.tls.ciphers": "weak"}
+    # baseline, four protocol probes, two refused class offers, two accepted suites, DHE, OCSP
+    assert facts.handshakes <= 12, facts.handshakes
 
 
 @pytest.mark.skipif(bool(NASSL_ERROR), reason="nassl is needed to read the DH group size")
@@ -185,7 +219,7 @@ def _cert_cases() -> Iterator[tuple[str, tuple[str, str], dict[str, str]]]:
 async def test_certificate_faults(
     ca_file: str, name: str, cert: tuple[str, str], expected: dict[str, str]
 ) -> None:
-    async with TlsTestServer(tls(cert, ciphers="ALL:@SECLEVEL=0")) as server:
+    async with TlsTestServer(tls(cert, ciphers="ECDHE:@SECLEVEL=0")) as server:
         facts = await analyse(server, ca_file)
     assert facts.failure is None, facts.detail
     got = failing(facts)

@@ -148,9 +148,10 @@ def test_protocols() -> None:
 
 
 def test_ciphers_and_key_exchange() -> None:
-    rc4 = replace(GOOD, weak_ciphers={**GOOD.weak_ciphers, CipherFamily.RC4: True}, weak_suites=("RC4-SHA",))
+    rc4 = replace(GOOD, weak_ciphers={**GOOD.weak_ciphers, CipherFamily.RC4: True},
+                  accepted_suites={CipherFamily.RC4: {TlsProtocol.TLS12: ("RC4-SHA",)}})
     outcome = run("mail.tls.ciphers", host(rc4))
-    assert (outcome.status, outcome.message.values["suites"]) == (Status.FAIL, "RC4-SHA")
+    assert (outcome.status, outcome.message.values["suites"]) == (Status.FAIL, "TLSv1.2: RC4-SHA")
     unknown = replace(GOOD, weak_ciphers={**GOOD.weak_ciphers, CipherFamily.EXPORT: None})
     assert verdict("mail.tls.ciphers", unknown)[0] is Status.ERROR
     rsa = replace(
@@ -167,6 +168,50 @@ def test_ciphers_and_key_exchange() -> None:
     )
     assert verdict("mail.tls.dh-params", replace(GOOD, dhe_accepted=True))[0] is Status.ERROR
     assert verdict("mail.tls.dh-params", replace(GOOD, dhe_accepted=None))[0] is Status.ERROR
+
+
+# issue 11 item 1: a forward-secret default suite hid static-RSA suites accepted beside it
+STATIC_EXTRA = replace(
+    GOOD,
+    weak_ciphers={**GOOD.weak_ciphers, CipherFamily.STATIC_KX: True, CipherFamily.CBC_SHA1: True},
+    accepted_suites={
+        CipherFamily.STATIC_KX: {TlsProtocol.TLS12: ("AES128-SHA",), TlsProtocol.TLS10: ("AES128-SHA",)},
+        CipherFamily.CBC_SHA1: {TlsProtocol.TLS12: ("ECDHE-RSA-AES128-SHA", "AES128-SHA")},
+    },
+)
+
+
+def test_static_rsa_beside_forward_secret_default_fails_forward_secrecy() -> None:
+    outcome = run("mail.tls.forward-secrecy", host(STATIC_EXTRA))
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "static-kx")
+    assert outcome.message.values["suites"] == "TLSv1.2: AES128-SHA; TLSv1.0: AES128-SHA"
+    endpoint = outcome.evidence["endpoints"][0]
+    assert endpoint["static_kx_suites"] == {"TLSv1.0": ["AES128-SHA"], "TLSv1.2": ["AES128-SHA"]}
+    for lang in ("vi", "en"):
+        text = CATALOG.message("mail.tls.forward-secrecy", "static-kx", outcome.message.values, lang)
+        assert "TLSv1.2: AES128-SHA" in text
+
+
+def test_weak_cipher_evidence_lists_every_suite_per_family_and_version() -> None:
+    outcome = run("mail.tls.ciphers", host(STATIC_EXTRA))
+    assert (outcome.status, outcome.message.values["families"]) == (Status.FAIL, "CBC_SHA1")
+    assert outcome.message.values["suites"] == "TLSv1.2: AES128-SHA, ECDHE-RSA-AES128-SHA"
+    assert outcome.evidence["endpoints"][0]["accepted_suites"] == {
+        "CBC_SHA1": {"TLSv1.2": ["AES128-SHA", "ECDHE-RSA-AES128-SHA"]}
+    }
+
+
+def test_static_kx_untestable_is_an_error_not_a_pass() -> None:
+    unknown = replace(GOOD, weak_ciphers={**GOOD.weak_ciphers, CipherFamily.STATIC_KX: None})
+    assert verdict("mail.tls.forward-secrecy", unknown)[0] is Status.ERROR
+    assert verdict("mail.tls.ciphers", unknown) == (Status.PASS, "pass")  # judged by forward secrecy
+
+
+def test_small_dh_group_names_the_dhe_suite() -> None:
+    small = replace(GOOD, dhe_accepted=True, dh_bits=1024, dhe_suite="DHE-RSA-AES128-GCM-SHA256")
+    outcome = run("mail.tls.dh-params", host(small))
+    assert outcome.message.values["suite"] == "DHE-RSA-AES128-GCM-SHA256"
+    assert outcome.evidence["endpoints"][0]["dhe_suites"] == {"TLSv1.2": ["DHE-RSA-AES128-GCM-SHA256"]}
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,7 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.NO_SRI: ("web.third-party-scripts",),
     Plant.SECTXT_EXPIRED: ("web.security-txt",),
     Plant.CERT_EXPIRED: ("web.tls.cert-expired",),
+    Plant.STATIC_RSA: ("web.tls.forward-secrecy", "web.tls.ciphers"),
 }
 PROBES = ("/.git/HEAD", "/.git/config", "/.svn/entries", "/.env", "/web.config", "/backup.zip", "/db.sql",
           "/phpinfo.php", "/info.php", "/server-status", "/nginx_status", "/elmah.axd", "/administrator/",
@@ -274,6 +275,31 @@ async def test_phpinfo_and_server_status() -> None:
         status = await fetch(server, "/server-status")
         assert title(status) == "Apache Status" and "Apache Server Status for" in status.text
         assert (await fetch(server, "/info.php")).status_code == 404
+
+
+async def _tls_answer(server: LabWebServer, ciphers: str | None = None) -> tuple[str | None, str | None]:
+    """(version, suite) a client gets: a default one, or a TLS 1.2 one offering only ``ciphers``."""
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
+    if ciphers is not None:
+        client.maximum_version = ssl.TLSVersion.TLSv1_2
+        client.set_ciphers(ciphers)
+    _, writer = await asyncio.open_connection(server.address, server.https_port, ssl=client)
+    try:
+        sslobj = writer.get_extra_info("ssl_object")
+        return sslobj.version(), (sslobj.cipher() or (None,))[0]
+    finally:
+        writer.close()
+
+
+async def test_static_rsa_suite_beside_a_forward_secret_default() -> None:
+    """Issue 11 item 1: TLS 1.3 by default, yet static-RSA AES128-SHA under TLS 1.2."""
+    async with portal(8) as server:
+        assert await _tls_answer(server) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
+        assert await _tls_answer(server, "kRSA") == ("TLSv1.2", "AES128-SHA")
+    async with portal(2) as control:
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            await _tls_answer(control, "kRSA")
 
 
 async def test_backup_archive_and_env_file() -> None:

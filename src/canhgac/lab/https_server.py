@@ -63,7 +63,8 @@ class LabHttpsServer(Serving):
 
     ``https_port``/``http_port``: 0 picks a free port; ``http_port=None`` serves no plain HTTP.
     ``http_routes`` answer plain HTTP (typically a redirect to HTTPS); unknown paths get 404.
-    ``cert=None`` serves no HTTPS at all.
+    ``cert=None`` serves no HTTPS at all; ``ciphers`` (an OpenSSL cipher string) replaces the
+    modern suites of :func:`~canhgac.lab.pki.server_context` to plant weak ones.
     """
 
     def __init__(
@@ -75,11 +76,13 @@ class LabHttpsServer(Serving):
         cert: tuple[str, str] | None = None,
         routes: Mapping[str, Route] | None = None,
         http_routes: Mapping[str, Route] | None = None,
+        ciphers: str | None = None,
     ) -> None:
         self.address = address
         self.https_port = https_port
         self.http_port = http_port
         self.cert = cert
+        self.ciphers = ciphers
         self.routes = dict(routes or {})
         self.http_routes = dict(http_routes or {})
         self.requests: list[SeenRequest] = []
@@ -94,7 +97,7 @@ class LabHttpsServer(Serving):
 
     async def start(self) -> None:
         if self.cert is not None:
-            context = server_context(self.cert)
+            context = server_context(self.cert, ciphers=self.ciphers)
             context.sni_callback = self._note_sni
             server = await asyncio.start_server(
                 self._https, self.address, self.https_port, ssl=context, ssl_handshake_timeout=IDLE_TIMEOUT

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from canhgac.lab.mail_lab import CertSpec, certificate, lab_ca
 from canhgac.lab.web_pages import NOT_FOUND, Page, site_pages
-from canhgac.lab.web_plan import PORTALS, PORTS, Plant, PortalPlan
+from canhgac.lab.web_plan import PORTALS, PORTS, STATIC_RSA_EXTRA_CIPHERS, Plant, PortalPlan
 from canhgac.lab.web_server import LabWebServer, WebAnswer, WebRequest
 
 CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "
@@ -87,8 +87,9 @@ def portal_server(plan: PortalPlan, *, https_port: int = PORTS["https"],
                   http_port: int = PORTS["http"]) -> LabWebServer:
     """The server of one planned site (lab-CA certificate for its host; expired if planted)."""
     cert = certificate(plan.host, CertSpec(expired=Plant.CERT_EXPIRED in plan.plants))
+    ciphers = STATIC_RSA_EXTRA_CIPHERS if Plant.STATIC_RSA in plan.plants else None
     return LabWebServer(PortalSite(plan), address=plan.address or "127.0.0.1", cert=cert,
-                        https_port=https_port, http_port=http_port, plan=plan)
+                        https_port=https_port, http_port=http_port, plan=plan, ciphers=ciphers)
 
 
 def webmail_server(number: int, host: str, *, redirects: bool, https_port: int = PORTS["https"],

@@ -44,6 +44,11 @@ class Plant(StrEnum):
     NO_SRI = "third-party-without-sri"  # an external script without integrity=
     SECTXT_EXPIRED = "security-txt-expired"
     CERT_EXPIRED = "cert-expired"
+    # TLS 1.3 and ECDHE-AEAD by default, plus static-RSA AES128-SHA under TLS 1.2 (issue 11)
+    STATIC_RSA = "static-rsa-extra-suite"
+
+
+STATIC_RSA_EXTRA_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:AES128-SHA"
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ PORTALS: tuple[PortalPlan, ...] = (
     _portal(7, _d("phuquoc"), "Ủy ban nhân dân thành phố Phú Quốc", Plant.CORS, Plant.TRACE,
             cookie="JSESSIONID"),
     _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS,
-            Plant.JOOMLA_15),
+            Plant.JOOMLA_15, Plant.STATIC_RSA),
     _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV, Plant.WORDPRESS_ASSETS),
     _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED),
     _portal(11, _d("vinhthuan"), "Ủy ban nhân dân xã Vĩnh Thuận", Plant.SOFT_404),
@@ -120,6 +125,9 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("web.exposure.server-status", f"https://www.{_d('rachgia')}/"),
     ("web.components.vulnerable", f"https://www.{_d('rachgia')}/"),  # Joomla 1.5.26: CVE-2015-8562
     ("web.disclosure.version", f"https://www.{_d('rachgia')}/"),  # generator "Joomla! 1.5"
+    # every accepted suite is judged: AES128-SHA is static RSA (no forward secrecy) and CBC-SHA1
+    ("web.tls.forward-secrecy", f"https://www.{_d('rachgia')}/"),
+    ("web.tls.ciphers", f"https://www.{_d('rachgia')}/"),
     ("web.exposure.backup", f"https://www.{_d('bqlkkt')}/"),
     ("web.exposure.config", f"https://www.{_d('bqlkkt')}/"),
     ("web.components.vulnerable", f"https://www.{_d('bqlkkt')}/"),  # WordPress 4.7.1: CVE-2017-1001000

@@ -57,8 +57,10 @@ class LabWebServer(LabHttpsServer):
     """A :class:`LabHttpsServer` whose every answer is ``site(request)``, on HTTPS and HTTP."""
 
     def __init__(self, site: Site, *, address: str, cert: tuple[str, str] | None,
-                 https_port: int = 0, http_port: int | None = 0, plan: PortalPlan | None = None) -> None:
-        super().__init__(address=address, https_port=https_port, http_port=http_port, cert=cert)
+                 https_port: int = 0, http_port: int | None = 0, plan: PortalPlan | None = None,
+                 ciphers: str | None = None) -> None:
+        super().__init__(address=address, https_port=https_port, http_port=http_port, cert=cert,
+                         ciphers=ciphers)
         self.site = site
         self.plan = plan
 

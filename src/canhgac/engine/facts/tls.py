@@ -42,8 +42,12 @@ MODERN_PROTOCOLS = (TlsProtocol.TLS12, TlsProtocol.TLS13)
 
 
 class CipherFamily(StrEnum):
-    """Weak cipher-suite families (TLS 1.2 and below), as OpenSSL cipher strings name them."""
+    """Cipher-suite classes judged on every accepted suite (TLS 1.2 and below), as OpenSSL
+    cipher strings name them. A suite can belong to several (``AES128-SHA`` is STATIC_KX and
+    CBC_SHA1). STATIC_KX (RSA, DH or ECDH key exchange without an ephemeral key) is judged by
+    the forward-secrecy checks, the others by the cipher checks (:data:`WEAK_CIPHER_FAMILIES`)."""
 
+    STATIC_KX = "STATIC_KX"
     NULL = "NULL"
     EXPORT = "EXPORT"
     ANON = "ANON"
@@ -51,6 +55,10 @@ class CipherFamily(StrEnum):
     DES = "DES"
     TRIPLE_DES = "3DES"
     CBC_SHA1 = "CBC_SHA1"
+
+
+WEAK_CIPHER_FAMILIES = tuple(f for f in CipherFamily if f is not CipherFamily.STATIC_KX)
+SuitesByVersion = Mapping[TlsProtocol, tuple[str, ...]]
 
 
 class TlsFailure(StrEnum):
@@ -97,13 +105,15 @@ class TlsFacts:
     detail: str = ""
     protocols: Mapping[TlsProtocol, bool | None] = field(default_factory=dict)
     weak_ciphers: Mapping[CipherFamily, bool | None] = field(default_factory=dict)
-    weak_suites: tuple[str, ...] = ()  # the weak suites the server actually chose
+    # every accepted suite of each class, per protocol version (classes with none are absent)
+    accepted_suites: Mapping[CipherFamily, SuitesByVersion] = field(default_factory=dict)
     untested: Mapping[str, str] = field(default_factory=dict)  # what is None, and why
     negotiated_version: str | None = None
     negotiated_cipher: str | None = None
     forward_secrecy: bool | None = None
     dhe_accepted: bool | None = None
     dh_bits: int | None = None
+    dhe_suite: str | None = None  # the DHE suite of the group-size probe (TLS 1.2)
     certificate: CertificateFacts | None = None
     trust: TrustVerdict = TrustVerdict.UNKNOWN
     trust_detail: str = ""
@@ -111,6 +121,15 @@ class TlsFacts:
     ocsp_stapled: bool | None = None
     handshakes: int = 0
     elapsed_ms: float = 0.0
+
+    def suites_of(self, families: tuple[CipherFamily, ...]) -> dict[str, list[str]]:
+        """Accepted suites of ``families`` per protocol version, each suite once per version."""
+        out: dict[str, list[str]] = {}
+        for protocol in TlsProtocol:
+            names = [s for f in families for s in self.accepted_suites.get(f, {}).get(protocol, ())]
+            if names:
+                out[protocol.value] = sorted(set(names))
+        return out
 
     @property
     def handshake_ok(self) -> bool:

@@ -1,6 +1,7 @@
 """``analyze_tls``: one endpoint's protocols, weak ciphers, key exchange and certificate.
 
-Targeted handshakes instead of enumeration (about ten for a well-configured server):
+Targeted handshakes and grouped offers instead of one handshake per suite (about ten for a
+well-configured server):
 
 1. a verifying handshake (trust anchors, no time check, no name check) with a broad client
    offer: the negotiated version and suite, forward secrecy, the leaf, the trust verdict; a
@@ -8,7 +9,10 @@ Targeted handshakes instead of enumeration (about ten for a well-configured serv
 2. one handshake per protocol version the first one does not settle (a server picks the
    highest version both sides have, so versions above the negotiated one are refused);
    SSLv2/SSLv3 (and TLS 1.0/1.1 when this OpenSSL lacks them) through nassl's legacy client;
-3. weak cipher families by elimination (:mod:`canhgac.engine.tls.families`);
+3. every accepted suite of the judged classes (static key exchange, NULL, EXPORT, anonymous,
+   RC4, DES, 3DES, CBC with SHA-1), per version the server did not refuse, by grouped probes
+   (:mod:`canhgac.engine.tls.suites`): one refused offer per library and version when none is
+   accepted, one handshake more per accepted suite;
 4. a DHE-only handshake for the DH group size, and the stapled OCSP response (nassl).
 
 Handshakes to one address:port run at most two at a time; the whole analysis is memoised in
@@ -31,7 +35,6 @@ from typing import Any, TypeVar
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.certificate import name_matches, parse_certificate
 from canhgac.engine.facts.tls import (
-    CipherFamily,
     StartTls,
     TlsFacts,
     TlsFailure,
@@ -39,7 +42,7 @@ from canhgac.engine.facts.tls import (
     TrustVerdict,
 )
 from canhgac.engine.tls import families as fam
-from canhgac.engine.tls import legacy
+from canhgac.engine.tls import legacy, suites
 from canhgac.engine.tls.handshake import Handshake, client_context, handshake
 from canhgac.engine.tls.starttls import Endpoint
 
@@ -135,6 +138,7 @@ class _Session:
                                        asyncio.Semaphore(PER_ENDPOINT_HANDSHAKES))
         self.count = 0
         self.notes: dict[str, str] = {}
+        self.dhe_suite: str | None = None
 
     async def limited(self, call: Callable[[], Awaitable[T]]) -> T:
         async with self.limit:
@@ -204,8 +208,9 @@ async def _protocols(session: _Session, negotiated: str | None) -> dict[TlsProto
     return {p: found[p] for p in TlsProtocol}
 
 
-async def _stdlib_offer(session: _Session, cipher_string: str) -> fam.Offer:
-    context = _context(minimum=_lowest(), maximum=ssl.TLSVersion.TLSv1_2, ciphers=cipher_string)
+async def _stdlib_offer(session: _Session, protocol: TlsProtocol, cipher_string: str) -> fam.Offer:
+    version = _STDLIB_VERSION[protocol]
+    context = _context(minimum=version, maximum=version, ciphers=cipher_string)
     if context is None:
         return fam.Offer(False, detail="this OpenSSL cannot offer these suites")
     result = await session.stdlib(context)
@@ -214,28 +219,31 @@ async def _stdlib_offer(session: _Session, cipher_string: str) -> fam.Offer:
     return fam.Offer(result.rejected, detail=result.detail or str(result.failure))
 
 
-async def _legacy_offer(session: _Session, cipher_string: str) -> fam.Offer:
-    outcome = await session.nassl(lambda ep: legacy.legacy_ciphers(ep, cipher_string))
+async def _legacy_offer(session: _Session, protocol: TlsProtocol, cipher_string: str) -> fam.Offer:
+    outcome = await session.nassl(lambda ep: legacy.legacy_ciphers(ep, cipher_string, protocol.value))
     chosen = outcome.cipher if outcome.accepted else None
     return fam.Offer(outcome.accepted is not None, chosen, outcome.detail)
 
 
-async def _weak_ciphers(session: _Session, pre_tls13: bool) -> fam.Elimination:
-    result = fam.Elimination({f: None for f in CipherFamily}, [], {})
-    if not pre_tls13:  # TLS 1.0-1.2 all refused: no weak suite can be negotiated
-        result.accepted = dict.fromkeys(CipherFamily, False)
-        return result
-    stdlib_table, legacy_table = fam.stdlib_families(), fam.legacy_families()
-    by_stdlib = [f for f in CipherFamily if stdlib_table[f]]
-    by_legacy = [f for f in CipherFamily if not stdlib_table[f] and legacy_table.get(f)]
-    for family in CipherFamily:
-        if family not in by_stdlib and family not in by_legacy:
-            result.notes[f"cipher:{family.value}"] = legacy.NASSL_ERROR or "no local TLS library offers it"
-    await asyncio.gather(
-        fam.eliminate(by_stdlib, stdlib_table, lambda s: _stdlib_offer(session, s), result),
-        fam.eliminate(by_legacy, legacy_table, lambda s: _legacy_offer(session, s), result),
-    )
-    return result
+@cache
+def _stdlib_versions() -> frozenset[TlsProtocol]:
+    return frozenset(p for p, v in _STDLIB_VERSION.items()
+                     if p is not TlsProtocol.TLS13 and _context(minimum=v, maximum=v) is not None)
+
+
+async def _accepted_suites(session: _Session, protocols: dict[TlsProtocol, bool | None]) -> suites.SuiteScan:
+    """The class suites accepted at each version not refused (an accepted version no local
+    library can pin leaves the classes untestable). A version whose acceptance is unknown and
+    that no library can pin is left to the protocol check, which errors on it."""
+    stdlib = suites.Library(fam.stdlib_families(), _stdlib_versions(),
+                            lambda p, s: _stdlib_offer(session, p, s))
+    nassl_versions = frozenset() if legacy.NASSL_ERROR else frozenset(suites.ENUMERATED_VERSIONS)
+    nassl = suites.Library(fam.legacy_families(), nassl_versions,
+                           lambda p, s: _legacy_offer(session, p, s), legacy.NASSL_ERROR)
+    pinnable = stdlib.versions | nassl.versions
+    versions = [p for p in suites.ENUMERATED_VERSIONS
+                if protocols.get(p) is True or (protocols.get(p) is None and p in pinnable)]
+    return await suites.scan_suites(versions, stdlib, nassl)
 
 
 async def _key_exchange(session: _Session, pre_tls13: bool) -> tuple[bool | None, int | None, bool | None]:
@@ -247,6 +255,7 @@ async def _key_exchange(session: _Session, pre_tls13: bool) -> tuple[bool | None
     if dhe.accepted is None:
         session.notes["dhe"] = dhe.detail
     if dhe.accepted:
+        session.dhe_suite = dhe.cipher
         return True, dhe.dh_bits, dhe.ocsp_stapled
     ocsp = await session.nassl(legacy.ocsp_probe)
     if ocsp.accepted is None:
@@ -268,14 +277,15 @@ async def _analyze(ctx: CollectContext, endpoint: Endpoint) -> TlsFacts:
                         untested=session.notes, handshakes=session.count, elapsed_ms=_ms(started))
     pre_tls13 = any(protocols[p] is not False for p in _ORDER[:3])  # TLS 1.0-1.2 not all refused
     weak, (dhe, dh_bits, ocsp) = await asyncio.gather(
-        _weak_ciphers(session, pre_tls13), _key_exchange(session, pre_tls13)
+        _accepted_suites(session, protocols), _key_exchange(session, pre_tls13)
     )
     certificate = parse_certificate(first.leaf_der) if first.leaf_der else None
     return replace(
-        base, protocols=protocols, weak_ciphers=weak.accepted, weak_suites=tuple(weak.suites),
+        base, protocols=protocols, weak_ciphers=weak.accepted, accepted_suites=weak.suites,
         untested={**session.notes, **weak.notes}, negotiated_version=first.version,
         negotiated_cipher=first.cipher, forward_secrecy=_forward_secret(first.version, first.cipher),
-        dhe_accepted=dhe, dh_bits=dh_bits, certificate=certificate, trust=trust, trust_detail=trust_detail,
+        dhe_accepted=dhe, dh_bits=dh_bits, dhe_suite=session.dhe_suite,
+        certificate=certificate, trust=trust, trust_detail=trust_detail,
         name_match=name_matches(certificate, endpoint.host) if certificate else None,
         ocsp_stapled=ocsp, handshakes=session.count, elapsed_ms=_ms(started),
     )

@@ -1,14 +1,16 @@
-"""Weak cipher families: which suites each means, who can offer them, and the elimination probe.
+"""Cipher-suite classes: which suites each means, who can offer them, and the grouped probe.
 
-Rather than one handshake per suite (hundreds), we offer every suite of every family still
-in question; the server picks one, its families are marked accepted and dropped from the
-offer, and we ask again until the server refuses. A server that accepts no weak suite costs
-one handshake per TLS library; each accepted family costs one more.
+Rather than one handshake per suite (hundreds per version, as a naive scan does), we offer
+every suite of every class at once, pinned to one protocol version; the server picks one, we
+record it, drop it from the offer and ask again until the server refuses. A server that
+accepts no suite of any class costs one handshake per TLS library and version; each accepted
+suite costs one more, so the evidence lists every accepted suite, not just the preferred one.
 
-Families are defined by OpenSSL cipher strings and expanded to explicit suite names by the
+Classes are defined by OpenSSL cipher strings and expanded to explicit suite names by the
 library that offers them: the standard library for what this machine's OpenSSL still has
-(NULL, anonymous, CBC with SHA-1 here), nassl's OpenSSL 1.0.2 for the rest (EXPORT, RC4, DES,
-3DES). PSK and SRP suites are left out: a client without credentials cannot use them.
+(static RSA, NULL, anonymous, CBC with SHA-1 here), nassl's OpenSSL 1.0.2 for the rest (EXPORT,
+RC4, DES, 3DES, static DH/ECDH). PSK and SRP suites are left out: a client without credentials
+cannot use them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from canhgac.engine.facts.tls import CipherFamily
 from canhgac.engine.tls.legacy import legacy_cipher_names
 
 FAMILY_STRINGS: Mapping[CipherFamily, str] = {
+    CipherFamily.STATIC_KX: "kRSA:kDHr:kDHd:kECDHr:kECDHe",
     CipherFamily.NULL: "eNULL",
     CipherFamily.EXPORT: "EXP",
     CipherFamily.ANON: "aNULL",
@@ -47,7 +50,7 @@ def _stdlib_names(cipher_string: str) -> frozenset[str]:
 
 def _expand(names_of: Callable[[str], frozenset[str]]) -> dict[CipherFamily, frozenset[str]]:
     out = {family: _usable(names_of(text)) for family, text in FAMILY_STRINGS.items()}
-    others = frozenset().union(*out.values())
+    others = frozenset().union(*(out[f] for f in out if f is not CipherFamily.STATIC_KX))
     out[CipherFamily.CBC_SHA1] = _usable(names_of(_CBC_SHA1_STRING)) - others
     return out
 
@@ -78,46 +81,33 @@ class Offer:
 
 
 Prober = Callable[[str], Awaitable[Offer]]
+MAX_ROUNDS = 64  # accepted suites per library and version before we stop asking
 
 
-@dataclass
-class Elimination:
-    """Accumulated answers per family across the elimination rounds."""
+@dataclass(frozen=True, slots=True)
+class Enumeration:
+    """The suites a server accepted from one offer, in the order it chose them; ``complete``
+    when it finally refused, else ``detail`` says why the answer is partial."""
 
-    accepted: dict[CipherFamily, bool | None]
-    suites: list[str]
-    notes: dict[str, str]
+    chosen: tuple[str, ...]
+    complete: bool
+    detail: str = ""
 
 
-async def eliminate(
-    families: list[CipherFamily],
-    table: Mapping[CipherFamily, frozenset[str]],
-    probe: Prober,
-    result: Elimination,
-) -> None:
-    """Offer the remaining families' suites until the server refuses; record who won each round."""
-    remaining = [f for f in families if table.get(f)]
-    for _ in range(len(remaining) + 1):
-        if not remaining:
-            return
-        offer = ":".join(sorted(frozenset().union(*(table[f] for f in remaining))))
-        answer = await probe(offer)
+async def enumerate_accepted(suites: frozenset[str], probe: Prober) -> Enumeration:
+    """Offer ``suites``, drop the one the server chose, re-offer, until it refuses them all."""
+    remaining: set[str] = set(suites)
+    chosen: list[str] = []
+    while remaining:
+        if len(chosen) >= MAX_ROUNDS:
+            return Enumeration(tuple(chosen), False, f"stopped after {MAX_ROUNDS} accepted suites")
+        answer = await probe(":".join(sorted(remaining)))
         if not answer.answered:
-            for family in remaining:
-                result.accepted[family] = None
-                result.notes[f"cipher:{family.value}"] = answer.detail
-            return
+            return Enumeration(tuple(chosen), False, answer.detail)
         if answer.cipher is None:
-            for family in remaining:
-                result.accepted[family] = False
-            return
-        won = [f for f in families_of(answer.cipher, table) if f in remaining]
-        if not won:  # the server chose a suite we did not offer: stop rather than loop
-            for family in remaining:
-                result.accepted[family] = None
-                result.notes[f"cipher:{family.value}"] = f"server chose unoffered suite {answer.cipher}"
-            return
-        result.suites.append(answer.cipher)
-        for family in won:
-            result.accepted[family] = True
-            remaining.remove(family)
+            break
+        if answer.cipher not in remaining:  # a suite we did not offer: stop rather than loop
+            return Enumeration(tuple(chosen), False, f"server chose unoffered suite {answer.cipher}")
+        chosen.append(answer.cipher)
+        remaining.remove(answer.cipher)
+    return Enumeration(tuple(chosen), True)

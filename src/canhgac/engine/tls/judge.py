@@ -22,6 +22,7 @@ from canhgac.engine.facts.certificate import CertificateFacts
 from canhgac.engine.facts.tls import (
     MODERN_PROTOCOLS,
     OBSOLETE_PROTOCOLS,
+    WEAK_CIPHER_FAMILIES,
     CipherFamily,
     TlsFacts,
     TrustVerdict,
@@ -114,29 +115,45 @@ def judge_protocols(facts: TlsFacts, params: CheckParams) -> Verdict:
     return ok("pass", evidence, protocols=", ".join(modern))
 
 
+def _suites_text(found: dict[str, list[str]]) -> str:
+    """``TLSv1.2: AES128-SHA, RC4-SHA; TLSv1.0: ...`` (newest version first), for messages."""
+    return "; ".join(f"{v}: {', '.join(names)}" for v, names in reversed(found.items()))
+
+
 @on_session
 def judge_ciphers(facts: TlsFacts, params: CheckParams) -> Verdict:
-    """NULL, EXPORT, anonymous, RC4, DES, 3DES or CBC-with-SHA-1 suites accepted."""
-    evidence = {"weak_suites": list(facts.weak_suites),
-                "families": {f.value: v for f, v in facts.weak_ciphers.items()}}
-    accepted = [f.value for f in CipherFamily if facts.weak_ciphers.get(f) is True]
+    """NULL, EXPORT, anonymous, RC4, DES, 3DES or CBC-with-SHA-1 suites accepted at any version;
+    the evidence lists every accepted suite per family and version."""
+    accepted = [f for f in WEAK_CIPHER_FAMILIES if facts.weak_ciphers.get(f) is True]
+    evidence = {"families": {f.value: facts.weak_ciphers.get(f) for f in WEAK_CIPHER_FAMILIES},
+                "accepted_suites": {f.value: facts.suites_of((f,)) for f in accepted}}
     if accepted:
-        return fault("weak", evidence, families=", ".join(accepted), suites=", ".join(facts.weak_suites))
-    unknown = [f.value for f in CipherFamily if facts.weak_ciphers.get(f) is None]
+        return fault("weak", evidence, families=", ".join(f.value for f in accepted),
+                     suites=_suites_text(facts.suites_of(tuple(accepted))))
+    unknown = [f.value for f in WEAK_CIPHER_FAMILIES if facts.weak_ciphers.get(f) is None]
     if unknown:
-        return untested(f"{facts.label}: untestable cipher families {', '.join(unknown)}", evidence)
+        notes = "; ".join(facts.untested.get(f"cipher:{f}", "") for f in unknown[:2])
+        return untested(f"{facts.label}: untestable cipher families {', '.join(unknown)} ({notes})", evidence)
     return ok("pass", evidence)
 
 
 @on_session
 def judge_forward_secrecy(facts: TlsFacts, params: CheckParams) -> Verdict:
-    """The suite a normal client negotiates has an ephemeral key exchange."""
-    evidence = {"negotiated": f"{facts.negotiated_version} {facts.negotiated_cipher}"}
+    """Both the suite a normal client negotiates and every suite the server accepts at any
+    version have an ephemeral key exchange (no static RSA/DH/ECDH)."""
+    static = facts.suites_of((CipherFamily.STATIC_KX,))
+    evidence = {"negotiated": f"{facts.negotiated_version} {facts.negotiated_cipher}",
+                "static_kx_suites": static}
     cipher = facts.negotiated_cipher or "?"
     if facts.forward_secrecy is None:
         return untested(f"{facts.label}: key exchange of {cipher} unknown", evidence)
     if not facts.forward_secrecy:
         return fault("no-fs", evidence, cipher=cipher)
+    if facts.weak_ciphers.get(CipherFamily.STATIC_KX) is True:
+        return fault("static-kx", evidence, cipher=cipher, suites=_suites_text(static))
+    if facts.weak_ciphers.get(CipherFamily.STATIC_KX) is None:
+        note = facts.untested.get(f"cipher:{CipherFamily.STATIC_KX}", "no answer")
+        return untested(f"{facts.label}: static key-exchange suites untestable ({note})", evidence)
     return ok("pass", evidence, cipher=cipher)
 
 
@@ -144,7 +161,8 @@ def judge_forward_secrecy(facts: TlsFacts, params: CheckParams) -> Verdict:
 def judge_dh_params(facts: TlsFacts, params: CheckParams) -> Verdict:
     """Finite-field DHE accepted with a group smaller than ``params.tls_min_dh_bits``."""
     evidence = {"dhe_accepted": facts.dhe_accepted, "dh_bits": facts.dh_bits,
-                "minimum": params.tls_min_dh_bits}
+                "minimum": params.tls_min_dh_bits,
+                "dhe_suites": {"TLSv1.2": [facts.dhe_suite]} if facts.dhe_suite else {}}
     if facts.dhe_accepted is None:
         return untested(f"{facts.label}: DHE probe: {facts.untested.get('dhe', 'no answer')}", evidence)
     if not facts.dhe_accepted:
@@ -152,7 +170,8 @@ def judge_dh_params(facts: TlsFacts, params: CheckParams) -> Verdict:
     if facts.dh_bits is None:
         return untested(f"{facts.label}: DHE accepted but the group size was not reported", evidence)
     if facts.dh_bits < params.tls_min_dh_bits:
-        return fault("small", evidence, bits=facts.dh_bits, minimum=params.tls_min_dh_bits)
+        return fault("small", evidence, bits=facts.dh_bits, minimum=params.tls_min_dh_bits,
+                     suite=facts.dhe_suite or "?")
     return ok("pass", evidence, bits=facts.dh_bits)
 
 

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     NASSL_ERROR = f"nassl unavailable: {exc}"
 
 LEGACY_VERSIONS = {"SSLv2": "SSLV2", "SSLv3": "SSLV3", "TLSv1.0": "TLSV1", "TLSv1.1": "TLSV1_1"}
+CIPHER_VERSIONS = {"SSLv3": "SSLV3", "TLSv1.0": "TLSV1", "TLSv1.1": "TLSV1_1", "TLSv1.2": "TLSV1_2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +130,12 @@ async def legacy_protocol(endpoint: Endpoint, protocol: str) -> NasslOutcome:
     return await _probe(endpoint, _legacy(LEGACY_VERSIONS[protocol], "ALL:COMPLEMENTOFALL"))
 
 
-async def legacy_ciphers(endpoint: Endpoint, cipher_string: str) -> NasslOutcome:
-    """Does the server accept any suite of ``cipher_string`` (up to TLS 1.2) from OpenSSL 1.0.2?"""
+async def legacy_ciphers(endpoint: Endpoint, cipher_string: str, protocol: str) -> NasslOutcome:
+    """Does the server accept any suite of ``cipher_string`` at ``protocol`` (a key of
+    :data:`CIPHER_VERSIONS`) from OpenSSL 1.0.2, and which one does it choose?"""
     if NASSL_ERROR:
         return NasslOutcome(None, NASSL_ERROR)
-    return await _probe(endpoint, _legacy("SSLV23", cipher_string))
+    return await _probe(endpoint, _legacy(CIPHER_VERSIONS[protocol], cipher_string))
 
 
 def legacy_cipher_names(cipher_string: str) -> frozenset[str]:
@@ -160,7 +162,8 @@ def _modern(ciphers: str, host: str) -> Callable[[socket.socket], BaseSslClient]
 
 
 async def dhe_probe(endpoint: Endpoint) -> NasslOutcome:
-    """A TLS 1.2 handshake offering only finite-field DHE suites: accepted? group size? OCSP?"""
+    """A TLS 1.2 handshake offering only finite-field DHE suites: accepted? which suite? group
+    size? OCSP?"""
     if NASSL_ERROR:
         return NasslOutcome(None, NASSL_ERROR)
     return await _probe(endpoint, _modern("kDHE:@SECLEVEL=0", endpoint.host), _ephemeral)
