@@ -1,7 +1,7 @@
 """What the engine's lab tests share: a zone file's head, a collect context that resolves through
 a lab DNS server, and running then judging the collectors a registry's checks need.
 
-Not a test module: imported by name (pytest puts this folder on ``sys.path``).
+Not a test module: imported by name (pyproject's pytest ``pythonpath`` puts this folder on ``sys.path``).
 """
 
 from __future__ import annotations

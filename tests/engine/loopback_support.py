@@ -1,7 +1,7 @@
 """Loopback helpers for the engine's network tests: random 127.x addresses, a context for probes
 of addresses (no DNS lookups), and a skip for machines without an IPv6 loopback.
 
-Not a test module: imported by name (pytest puts this folder on ``sys.path``).
+Not a test module: imported by name (pyproject's pytest ``pythonpath`` puts this folder on ``sys.path``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from canhgac.engine.vulns import (
 from canhgac.engine.vulns import feeds as feeds_module
 from canhgac.engine.vulns.models import Level
 
-DATA = Path(__file__).parent.parent / "data" / "vulns"
+DATA = Path(__file__).parents[2] / "data" / "vulns"
 OSV = DATA / "osv-sample.json"
 NVD = DATA / "nvd-sample.json"
 

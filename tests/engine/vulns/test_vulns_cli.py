@@ -15,7 +15,7 @@ from canhgac.cli.common import CliState
 from canhgac.engine.vulns import open_scan_index
 from canhgac.i18n import set_language
 
-DATA = Path(__file__).parent.parent / "data" / "vulns"
+DATA = Path(__file__).parents[2] / "data" / "vulns"
 RUNNER = CliRunner()
 
 
