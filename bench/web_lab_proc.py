@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.lab_procs import serve_plan
 from bench.lab_tls import tls_context
-from canhgac.lab.mail_lab import CertSpec, certificate, lab_ca
+from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.pki import KeyKind
 from canhgac.lab.web_lab import PortalSite
 from canhgac.lab.web_plan import Plant, PortalPlan

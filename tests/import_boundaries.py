@@ -16,6 +16,7 @@ no engine I/O, cli → services only) is one more test of a few lines.
 from __future__ import annotations
 
 import ast
+import graphlib
 import json
 import subprocess
 import sys
@@ -151,3 +152,31 @@ def forbidden_imports(package_dir: Path, forbidden: Sequence[str]) -> list[str]:
             if any(matches(c, forbidden) for c in ((module, parent) if parent else (module,))):
                 out.append(f"{source.relative_to(package_dir.parent)}:{line}: {module}")
     return out
+
+
+def module_graph(package_dir: Path, package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports (at any depth, deferred and
+    type-checking imports included: a loop hidden in a function is still a loop)."""
+    files = {
+        ".".join([package, *f.relative_to(package_dir).with_suffix("").parts]).removesuffix(".__init__"): f
+        for f in sorted(package_dir.rglob("*.py"))
+    }
+    graph: dict[str, set[str]] = {}
+    for name, source in files.items():
+        targets = set()
+        for _, module, parent in imports_in(source):
+            target = module if module in files else parent if parent in files else None
+            if target is not None and target != name:
+                targets.add(target)
+        graph[name] = targets
+    return graph
+
+
+def import_cycle(package_dir: Path, package: str) -> list[str]:
+    """One import cycle among the package's modules (``[a, b, a]``), or ``[]`` if it has none."""
+    try:
+        graphlib.TopologicalSorter(module_graph(package_dir, package)).prepare()
+    except graphlib.CycleError as error:
+        cycle: list[str] = error.args[1]
+        return cycle
+    return []

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from lab_support import running
 
-from canhgac.lab.mail_lab import ORG, lab_ca
+from canhgac.lab.certificates import lab_ca
+from canhgac.lab.names import ORG
 from canhgac.lab.web_hostile import OUT_OF_SCOPE_URL, Hostile, hostile_server
 from canhgac.lab.web_lab import portal_server, start_web_lab, webmail_server
 from canhgac.lab.web_plan import CONTROL_URL, EXPECTED, PORTALS, Plant, dns_additions

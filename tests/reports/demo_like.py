@@ -22,7 +22,7 @@ from canhgac.lab.province import inventory_yaml
 from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.services_plan import HOSTS as SERVICE_HOSTS
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
-from canhgac.reports.model import Agency, ReportInput
+from canhgac.reports.model import ReportAgency, ReportInput
 
 PLANTED = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED
 
@@ -70,6 +70,6 @@ def demo_like(lang: str = "vi") -> ReportInput:
                 key, values = _message(catalog, check_id, fail=False)
                 results.append(result(check_id, code, Status.PASS, key=key, target=domain, **values))
     base = report(results, lang=lang)
-    agencies = tuple(Agency(code=a.code, name=a.name, kind=a.kind.value, parent=a.parent)
+    agencies = tuple(ReportAgency(code=a.code, name=a.name, kind=a.kind.value, parent=a.parent)
                      for a in inventory.agencies)
     return base.model_copy(update={"agencies": agencies})

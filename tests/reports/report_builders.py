@@ -14,11 +14,11 @@ from canhgac.engine.results import (
     Status,
 )
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.model import (
-    Agency,
     ChangeSummary,
-    Lifecycle,
     Province,
+    ReportAgency,
     ReportInput,
     RunInfo,
     Triage,
@@ -66,7 +66,7 @@ def report(
         {
             "province": Province(code="91", name="Kiên Giang"),
             "agencies": tuple(
-                Agency(code=c, name=f"Sở {c.upper()}", kind="department") for c in codes
+                ReportAgency(code=c, name=f"Sở {c.upper()}", kind="department") for c in codes
             ),
             "run": RunInfo(
                 id="run-2",

@@ -11,9 +11,10 @@ from report_builders import WHEN, report, result
 
 from canhgac.catalog import Catalog
 from canhgac.engine.results import Status
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
 from canhgac.reports.grading import ScoringPolicy
-from canhgac.reports.model import FindingSeen, Lifecycle, Triage, TriageState
+from canhgac.reports.model import FindingSeen, Triage, TriageState
 
 
 def _sample(lang: str = "vi"):  # type: ignore[no-untyped-def]

@@ -13,11 +13,11 @@ from report_builders import WHEN, report, result
 from canhgac.catalog import Catalog, Mode, load_catalog
 from canhgac.engine.results import Message, Status
 from canhgac.engine.targets import TargetKind
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.grading import ScoringPolicy
 from canhgac.reports.html import render_html
 from canhgac.reports.model import (
     ChangeSummary,
-    Lifecycle,
     OpenService,
     ReportInput,
     RunStatus,

@@ -32,7 +32,7 @@ from django.db import connection, transaction  # noqa: E402
 from canhgac.catalog.loader import Catalog  # noqa: E402
 from canhgac.catalog.schema import CheckEntry, Severity, Text  # noqa: E402
 from canhgac.console.store import models, queries, services  # noqa: E402
-from canhgac.console.store.models import Finding, Lifecycle, RunStatus, Triage  # noqa: E402
+from canhgac.console.store.models import Finding, RunStatus, Triage  # noqa: E402
 from canhgac.engine.results import (  # noqa: E402
     CheckResult,
     ErrorReason,
@@ -46,8 +46,7 @@ from canhgac.engine.results import (  # noqa: E402
     passed,
 )
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
-from canhgac.findings.reconcile import ChangeKind  # noqa: E402
-from canhgac.findings.reconcile import Lifecycle as State  # noqa: E402
+from canhgac.findings.reconcile import ChangeKind, Lifecycle  # noqa: E402
 
 ALL = queries.ViewerScope.everything()
 PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
@@ -109,7 +108,6 @@ def test_migrations_apply_and_match_the_models() -> None:
 def test_enums_mirror_the_engine_and_reconciliation() -> None:
     assert set(models.TargetKind.values) == {k.value for k in TargetKind}
     assert set(models.ResultStatus.values) == {s.value for s in Status}
-    assert set(Lifecycle.values) == {s.value for s in State}
     stored = {k.value for k in ChangeKind} - {ChangeKind.UNCHANGED.value}
     assert set(models.ChangeKind.values) == stored
 

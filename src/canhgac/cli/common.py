@@ -159,14 +159,10 @@ def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
 def open_store(st: CliState, *, writable: bool = False) -> None:
     """Configure Django for the store (SQLite in the workspace unless a database URL is given),
     and close as interrupted the runs whose process died without closing them."""
-    from canhgac.console.bootstrap import migrate, setup_django
+    from canhgac.services import store
 
     workspace = prepare_workspace(st.workspace, writable=writable)
-    setup_django(database_url=st.database_url, workspace=workspace)
-    migrate()
-    from canhgac.console.store.services import close_abandoned_runs
-
-    for closed in close_abandoned_runs():
+    for closed in store.open_store(st.database_url, workspace):
         owner = f"{closed.owner.pid}@{closed.owner.host}" if closed.owner else "?"
         err_console.print(_("Run #{run} was left running by process {owner}, which has ended: closed as "
                             "interrupted with its {n} stored results.").format(

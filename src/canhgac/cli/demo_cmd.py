@@ -16,13 +16,13 @@ from rich.table import Table
 from canhgac.cli.common import CliState, console, fail, open_store, state
 from canhgac.cli.lab_session import NETNS_HELP, enter_lab_namespace, folder_lock, running_lab
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
-from canhgac.engine.context import NetworkLimits
+from canhgac.engine.options import NetworkLimits
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
-from canhgac.inventory.loader import InventoryError, load_inventory
 from canhgac.lab.netns import Namespace
 from canhgac.netguard import install_loopback_guard
 from canhgac.reports.model import Language
+from canhgac.services.inventory import InventoryError, load_inventory
 from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 

@@ -27,14 +27,12 @@ def list_events(
         raise fail(_("unknown format {fmt}: use table or json").format(fmt=fmt))
     st = state(ctx)
     open_store(st)
-    from canhgac.console.store import queries
-    from canhgac.console.store.models import EventKind
+    from canhgac.services import store
 
-    if kind is not None and kind not in EventKind.values:
+    if kind is not None and kind not in store.event_kinds():
         raise fail(_("unknown event kind {kind}; known kinds: {kinds}").format(
-            kind=kind, kinds=", ".join(EventKind.values)))
-    scope = queries.ViewerScope.everything().narrowed([agency] if agency else None)
-    rows = list(queries.events(scope, since=since, kind=kind))
+            kind=kind, kinds=", ".join(store.event_kinds())))
+    rows = store.events(agency, since=since, kind=kind)
     if fmt == "json":
         typer.echo(json.dumps([
             {"id": e.pk, "kind": e.kind, "run": e.run_id, "agency": e.agency_code, "subject": e.subject,

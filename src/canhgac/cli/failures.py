@@ -28,9 +28,9 @@ def _database_failure(exc: Exception) -> Failure | None:
     """django.db errors: SQLite's full or read-only store, an unreachable server."""
     if "django.db" not in sys.modules:
         return None
-    from django.db import Error as DatabaseError
+    from canhgac.services.store import is_database_error
 
-    if not isinstance(exc, DatabaseError):
+    if not is_database_error(exc):
         return None
     detail = _first_line(str(exc))
     if "database or disk is full" in detail:

@@ -19,10 +19,10 @@ from canhgac.cli.scan_options import (
     ResolverOpt,
     TimeoutOpt,
 )
-from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
-from canhgac.inventory.loader import InventoryError, load_inventory
+from canhgac.services.catalog import builtin_registry
+from canhgac.services.inventory import InventoryError, load_inventory
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -36,10 +36,9 @@ def list_findings(
     """Findings with their lifecycle and triage (open ones by default)."""
     st = state(ctx)
     open_store(st)
-    from canhgac.console.store import queries
+    from canhgac.services import store
 
-    scope = queries.ViewerScope.everything().narrowed([agency] if agency else None)
-    rows = queries.findings(scope, include_fixed=all_states)
+    rows = store.findings(agency, include_fixed=all_states)
     catalog = st.catalog()
     table = Table(title=_("Findings"))
     for col in (_("Fingerprint"), _("Agency"), _("Check"), _("Severity"), _("Target"), _("State"), _("Triage"), _("Assignee")):
@@ -62,15 +61,12 @@ def triage(
     """Record a triage decision; it survives rescans and is logged as a security event."""
     st = state(ctx)
     open_store(st)
-    from canhgac.console.store import services
-    from canhgac.console.store.models import Triage
+    from canhgac.services import store
 
+    if status not in store.triage_states():
+        raise fail(_("unknown triage status: {status}").format(status=status))
     try:
-        choice = Triage(status)
-    except ValueError:
-        raise fail(_("unknown triage status: {status}").format(status=status)) from None
-    try:
-        finding = services.triage(fingerprint, triage=choice, actor=getpass.getuser(), assignee=assignee, note=note)
+        finding = store.triage(fingerprint, state=status, actor=getpass.getuser(), assignee=assignee, note=note)
     except LookupError as exc:  # not found, or an ambiguous prefix
         raise fail(str(exc)) from None
     console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10], status=finding.triage))

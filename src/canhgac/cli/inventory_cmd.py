@@ -12,10 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from canhgac.i18n import gettext as _
-from canhgac.inventory.csv_import import import_csv
-from canhgac.inventory.loader import InventoryError, dump_inventory, load_inventory
 from canhgac.inventory.model import AgencyKind, Inventory
-from canhgac.inventory.targets import loopback_only_outside
+from canhgac.services.inventory import (
+    InventoryError,
+    dump_inventory,
+    import_csv,
+    load_inventory,
+    loopback_only_outside,
+)
 
 app = typer.Typer(
     name="inventory",

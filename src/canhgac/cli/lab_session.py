@@ -15,9 +15,9 @@ from rich.markup import escape
 
 from canhgac.cli.common import console, fail
 from canhgac.i18n import gettext as _
+from canhgac.lab.lab_thread import LabThread
 from canhgac.lab.netns import Namespace, enter_private_netns
 from canhgac.lab.runtime import Lab, LabAddressInUseError
-from canhgac.services.lab_thread import LabThread
 
 NETNS_HELP = "Run the lab in a private network namespace (the default, where the kernel allows it)"
 

@@ -28,15 +28,14 @@ from canhgac.cli.scan_options import (
     ScanRateOpt,
     TimeoutOpt,
 )
-from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.results import CheckResult, Status
-from canhgac.engine.runner import Event
-from canhgac.engine.runner import Progress as ProgressEvent
 from canhgac.findings.reconcile import ChangeKind
 from canhgac.i18n import gettext as _
-from canhgac.inventory.loader import InventoryError, load_inventory
-from canhgac.inventory.targets import scan_resolvers
+from canhgac.services.catalog import builtin_registry
+from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
+from canhgac.services.scan_events import Event
+from canhgac.services.scan_events import Progress as ProgressEvent
 
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,

@@ -21,7 +21,7 @@ def known_families(families: list[str] | None) -> list[str] | None:
     if not families:
         return families
     from canhgac.catalog.families import UnknownNameError
-    from canhgac.engine.builtin import builtin_registry
+    from canhgac.services.catalog import builtin_registry
 
     try:
         registry = builtin_registry().select(families=tuple(families))
@@ -38,7 +38,7 @@ def known_checks(check_ids: list[str] | None) -> list[str] | None:
     if not check_ids:
         return check_ids
     from canhgac.catalog.families import UnknownNameError
-    from canhgac.engine.builtin import builtin_registry
+    from canhgac.services.catalog import builtin_registry
 
     try:
         builtin_registry().select(ids=tuple(check_ids))

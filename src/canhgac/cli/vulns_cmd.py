@@ -16,7 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from canhgac.cli.common import CliState, console, err_console, fail, state
-from canhgac.engine.vulns import (
+from canhgac.i18n import gettext as _
+from canhgac.services.vulns import (
     FeedError,
     FeedResult,
     VersionError,
@@ -24,11 +25,10 @@ from canhgac.engine.vulns import (
     VulnIndexError,
     create_index,
     load_feed,
+    normalise,
     open_scan_index,
     parse_version,
 )
-from canhgac.engine.vulns.components import normalise
-from canhgac.i18n import gettext as _
 
 INDEX_FILE = "vulns.sqlite3"
 

@@ -67,21 +67,22 @@ class Province(_Model):
     name: Text
 
 
-class ScopeSettings(_Model):
-    """Scope switches: extra public suffixes (lab zones), the resolvers scans may ask (the
-    province's own; none: the operator's choice) and the lab's loopback-only guard."""
+class InventoryScope(_Model):
+    """The inventory file's ``scope:`` section: extra public suffixes (lab zones), the resolvers
+    scans may ask (the province's own; none: the operator's choice) and the lab's loopback-only
+    guard. A scan's built scope is ``canhgac.engine.settings.ScopeSettings``."""
 
     public_suffixes: Annotated[tuple[SuffixName, ...], AfterValidator(unique)] = ()
     resolvers: Annotated[tuple[Resolver, ...], AfterValidator(unique)] = ()
     loopback_only: bool = False
 
     @model_validator(mode="after")
-    def _loopback_resolvers(self) -> ScopeSettings:
+    def _loopback_resolvers(self) -> InventoryScope:
         if self.loopback_only:
             for i, text in enumerate(self.resolvers):
                 if not ipaddress.ip_address(ServerAddress.parse(text).host).is_loopback:
                     raise ValidationError.from_exception_data(
-                        "ScopeSettings", [_problem(("resolvers", i), "resolver_not_loopback", text)]
+                        "InventoryScope", [_problem(("resolvers", i), "resolver_not_loopback", text)]
                     )
         return self
 
@@ -187,7 +188,7 @@ class Agency(_Model):
 class Inventory(_Model):
     version: Literal[1]
     province: Province
-    scope: ScopeSettings = ScopeSettings()
+    scope: InventoryScope = InventoryScope()
     defaults: Defaults = Defaults()
     agencies: tuple[Agency, ...] = ()
 

@@ -10,35 +10,24 @@ zones and certificates agree. The CA and certificates are made once per process.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.mailbox_server import LabImapServer, LabPop3Server, MailboxConfig
-from canhgac.lab.pki import KeyKind, LabCA, server_context
+from canhgac.lab.names import DNSBL_ZONE, ORG
+from canhgac.lab.pki import KeyKind, server_context
 from canhgac.lab.responder_base import ServerGroup
 from canhgac.lab.smtp_server import LabSmtpServer
+from canhgac.lab.web_lab import webmail_server
 
-ORG = "kiengiang.gov.test"
-DNSBL_ZONE = "dnsbl.test"
 PORTS = {"smtp": 25, "imap": 143, "pop3": 110, "https": 443, "http": 80}
-
-
-@dataclass(frozen=True)
-class CertSpec:
-    expired: bool = False
-    self_signed: bool = False
-    wrong_name: bool = False
-    expiring: bool = False
-    key: KeyKind = KeyKind.RSA2048
-    sha1: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +38,7 @@ class MailHostPlan:
     domain: str
     host: str
     aliases: tuple[str, ...] = ()  # further names the certificate must cover
-    cert: CertSpec = CertSpec()
+    cert: CertSpec = field(default_factory=CertSpec)
     banner: str = ""
     starttls: bool = True
     auth_before_tls: bool = False
@@ -132,26 +121,6 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     # its legacy "ALL" cipher list also accepts static-RSA suites (every accepted suite is judged)
     ("mail.tls.forward-secrecy", "mail.baokiengiang.test"),
 )
-
-
-@cache
-def lab_ca() -> LabCA:
-    return LabCA("canhgac lab CA (Kiên Giang demo)")
-
-
-@cache
-def certificate(host: str, spec: CertSpec, aliases: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(chain PEM, key PEM) for a host, made once per process."""
-    now = dt.datetime.now(dt.UTC)
-    names = [f"other-host.{ORG}"] if spec.wrong_name else [host, *aliases]
-    return lab_ca().issue(
-        names,
-        expired=spec.expired,
-        not_after=now + dt.timedelta(days=10) if spec.expiring else None,
-        key_type=spec.key,
-        self_signed=spec.self_signed,
-        signature_hash="sha1" if spec.sha1 else "sha256",
-    )
 
 
 def _cert_for(plan: MailHostPlan) -> tuple[str, str]:
@@ -255,8 +224,6 @@ async def start_mail_lab() -> MailLab:
     for plan in HOSTS:
         wanted += _servers(plan)
     wanted += [_policy_server(n, d, mx) for n, d, mx in EXTRA_POLICIES]
-    from canhgac.lab.web_lab import webmail_server  # web_lab builds on this module
-
     wanted += [webmail_server(n, h, redirects=r) for n, h, r in WEBMAIL]
     started: list[Any] = []
     try:

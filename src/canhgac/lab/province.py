@@ -18,9 +18,10 @@ from importlib import resources
 
 from canhgac.lab import keys
 from canhgac.lab.dns_server import ServerSpec
+from canhgac.lab.names import ORG
 
 RESOLVER_ADDRESS = "127.53.0.1"
-ORG_DOMAIN = "kiengiang.gov.test"
+ORG_DOMAIN = ORG  # the one province name the servers and plans share
 SERIAL = 2024060101
 STALE_SERIAL = 2024050101
 DKIM_SELECTOR = "mail2024"

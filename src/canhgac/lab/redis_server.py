@@ -20,13 +20,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from canhgac.lab.child_process import die_with_parent
 from canhgac.lab.responder_base import LINE_LIMIT, ClientProtocolError, TcpResponder, read_line, send
 
-if TYPE_CHECKING:
-    from canhgac.lab.services_lab import ServicesLab
+
+class _KindNote(Protocol):
+    """What the Redis server tells its lab (the services lab; no import of it, no cycle)."""
+
+    redis_kind: str
 
 
 class RedisServerProcess:
@@ -35,7 +38,7 @@ class RedisServerProcess:
 
     ACL = ("default", "on", "nopass", "~*", "&*", "-@all", "+@read", "+@connection", "+info", "+command")
 
-    def __init__(self, address: str, port: int, binary: str | None, lab: ServicesLab | None = None,
+    def __init__(self, address: str, port: int, binary: str | None, lab: _KindNote | None = None,
                  *, requirepass: bool = False) -> None:
         self.address, self.port, self.lab = address, port, lab
         self.password = secrets.token_urlsafe(24) if requirepass else ""

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass
 
 from canhgac.engine.dns import ServerAddress
+from canhgac.lab.certificates import lab_ca
 from canhgac.lab.dns_server import LabDnsCluster
-from canhgac.lab.mail_lab import DNSBL_ZONE, MailLab, lab_ca, start_mail_lab
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
+from canhgac.lab.mail_lab import MailLab, start_mail_lab
+from canhgac.lab.names import DNSBL_ZONE
 from canhgac.lab.province import build_province
 from canhgac.lab.services_lab import ServicesLab, start_services_lab
 from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED

@@ -17,10 +17,11 @@ import errno
 from dataclasses import dataclass, field
 from typing import Any
 
+from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.database_responders import MongoResponder, MysqlResponder, PostgresResponder
 from canhgac.lab.dns_resolver import DnsResolverResponder, DnsTcpResolverResponder
 from canhgac.lab.https_server import LabHttpsServer, Route
-from canhgac.lab.mail_lab import ORG, CertSpec, certificate, lab_ca
+from canhgac.lab.names import ORG
 from canhgac.lab.redis_server import RedisServerProcess
 from canhgac.lab.remote_access_responders import PROTOCOL_RDP, PROTOCOL_SSL, RdpResponder, VncResponder
 from canhgac.lab.responder_base import ServerGroup, TcpResponder, UdpResponder

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from canhgac.lab.mail_lab import CertSpec, certificate
+from canhgac.lab.certificates import CertSpec, certificate
 from canhgac.lab.web_server import LabWebServer, WebAnswer, WebRequest
 
 OUT_OF_SCOPE_URL = "https://portal.outside-province.invalid/"

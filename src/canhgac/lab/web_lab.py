@@ -13,7 +13,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 
-from canhgac.lab.mail_lab import CertSpec, certificate, lab_ca
+from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.web_pages import NOT_FOUND, Page, site_pages
 from canhgac.lab.web_plan import PORTALS, PORTS, STATIC_RSA_EXTRA_CIPHERS, Plant, PortalPlan
 from canhgac.lab.web_server import LabWebServer, WebAnswer, WebRequest

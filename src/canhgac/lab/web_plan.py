@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from canhgac.lab.mail_lab import ORG
+from canhgac.lab.names import ORG
 
 PORTS = {"https": 443, "http": 80}
 

@@ -1,5 +1,6 @@
 """Reports: grading and the HTML, JSON and CSV outputs, built from a ``ReportInput``."""
 
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
 from canhgac.reports.grading import (
     AgencyGrade,
@@ -14,10 +15,9 @@ from canhgac.reports.grading import (
 )
 from canhgac.reports.html import render_html
 from canhgac.reports.model import (
-    Agency,
     ChangeSummary,
-    Lifecycle,
     Province,
+    ReportAgency,
     ReportInput,
     RunInfo,
     RunStatus,
@@ -27,7 +27,6 @@ from canhgac.reports.model import (
 
 __all__ = [
     "CSV_COLUMNS",
-    "Agency",
     "AgencyGrade",
     "ChangeSummary",
     "ClauseStatus",
@@ -36,6 +35,7 @@ __all__ = [
     "Lifecycle",
     "Province",
     "ProvinceGrades",
+    "ReportAgency",
     "ReportExport",
     "ReportInput",
     "RunInfo",

@@ -13,17 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from canhgac.engine.results import CheckResult, Provenance
+from canhgac.findings.reconcile import Lifecycle
 
 Language = Literal["vi", "en"]
-
-
-class Lifecycle(StrEnum):
-    """Where a finding stands against the previous run."""
-
-    NEW = "new"
-    OPEN = "open"
-    FIXED = "fixed"
-    REOPENED = "reopened"
 
 
 class TriageState(StrEnum):
@@ -40,7 +32,10 @@ class Province(BaseModel):
     name: str
 
 
-class Agency(BaseModel):
+class ReportAgency(BaseModel):
+    """An agency as a report names it (from the store, also for agencies that left the
+    inventory); not ``canhgac.inventory.model.Agency``, the validated inventory entry."""
+
     model_config = ConfigDict(frozen=True)
 
     code: str
@@ -134,7 +129,7 @@ class ReportInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     province: Province
-    agencies: tuple[Agency, ...]
+    agencies: tuple[ReportAgency, ...]
     run: RunInfo
     results: tuple[CheckResult, ...]
     lifecycle: dict[str, Lifecycle] = Field(default_factory=dict)  # by fingerprint

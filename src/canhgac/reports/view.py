@@ -27,7 +27,7 @@ from canhgac.reports.grading import (
     ProvinceGrades,
     ScoringPolicy,
 )
-from canhgac.reports.model import Agency, Language, OpenService, ReportInput
+from canhgac.reports.model import Language, OpenService, ReportAgency, ReportInput
 from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_row, target_label
 
 _DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
@@ -112,7 +112,7 @@ class ServiceRow:
 
 @dataclass(frozen=True, slots=True)
 class AgencyView:
-    agency: Agency
+    agency: ReportAgency
     parent_name: str
     grade: AgencyGrade
     deductions: tuple[DeductionRow, ...]  # worst first
@@ -262,7 +262,7 @@ def agency_views(
     known = {a.code: a for a in report.agencies}
     return tuple(
         replace(
-            _agency_view(known.get(g.agency, Agency(code=g.agency, name=g.agency)), g, rows[g.agency],
+            _agency_view(known.get(g.agency, ReportAgency(code=g.agency, name=g.agency)), g, rows[g.agency],
                          report, catalog),
             services=service_rows(s for s in report.services if s.agency == g.agency),
         )
@@ -271,7 +271,7 @@ def agency_views(
 
 
 def _agency_view(
-    agency: Agency, grade: AgencyGrade, rows: list[ResultRow], report: ReportInput,
+    agency: ReportAgency, grade: AgencyGrade, rows: list[ResultRow], report: ReportInput,
     catalog: Catalog,
 ) -> AgencyView:
     lang = report.lang

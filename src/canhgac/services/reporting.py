@@ -10,18 +10,18 @@ from typing import Any
 from canhgac.catalog import Catalog, load_catalog
 from canhgac.engine.results import CheckResult, Provenance
 from canhgac.engine.targets import TargetKind
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
 from canhgac.reports.html import render_html
 from canhgac.reports.model import (
-    Agency,
     ChangeSummary,
     FindingSeen,
     Language,
-    Lifecycle,
     OpenService,
     Province,
+    ReportAgency,
     ReportInput,
     RunInfo,
     RunStatus,
@@ -208,7 +208,7 @@ def report_input(
         chosen = filters.get("agencies") if not state else None
         codes |= {c for c in (chosen or queries.active_agency_codes(viewer)) if viewer.allows(c)}
     agencies = tuple(
-        Agency(code=a.code, name=a.name, kind=a.kind, parent=a.parent.code if a.parent else None)
+        ReportAgency(code=a.code, name=a.name, kind=a.kind, parent=a.parent.code if a.parent else None)
         for a in queries.agencies(viewer, codes)
     )
     missing: dict[str, tuple[str, ...]] = {}

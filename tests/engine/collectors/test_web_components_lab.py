@@ -20,9 +20,9 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.results import ErrorReason, Outcome, Status
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.vulns.identify import Confidence
+from canhgac.lab.certificates import lab_ca
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
-from canhgac.lab.mail_lab import lab_ca
 from canhgac.lab.pki import LabCA
 from canhgac.lab.web_lab import portal_server
 from canhgac.lab.web_plan import PORTALS

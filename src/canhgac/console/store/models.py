@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from canhgac.findings.reconcile import Lifecycle
+
 
 class TargetKind(models.TextChoices):
     """Mirror of ``canhgac.engine.targets.TargetKind`` (a test keeps them equal).
@@ -42,13 +44,8 @@ class ResultStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "not applicable"
 
 
-class Lifecycle(models.TextChoices):
-    """Mirror of ``canhgac.findings.reconcile.Lifecycle``."""
-
-    NEW = "new", "new"
-    OPEN = "open", "open"
-    FIXED = "fixed", "fixed"
-    REOPENED = "reopened", "reopened"
+# The findings lifecycle's own enum, not a copy: its values are the stored choices.
+LIFECYCLE_CHOICES = [(state.value, state.value) for state in Lifecycle]
 
 
 class ChangeKind(models.TextChoices):
@@ -171,7 +168,7 @@ class Finding(models.Model):
     check_id = models.CharField(max_length=128)
     target_key = models.CharField(max_length=600)
     agency_code = models.CharField(max_length=64)
-    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices)
+    lifecycle = models.CharField(max_length=16, choices=LIFECYCLE_CHOICES)
     first_seen_run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="+")
     last_seen_run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="+")
     fixed_in_run = models.ForeignKey(
@@ -201,8 +198,8 @@ class FindingChange(models.Model):
     run = models.ForeignKey(ScanRun, on_delete=models.PROTECT, related_name="changes")
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=16, choices=ChangeKind.choices)
-    before = models.CharField(max_length=16, choices=Lifecycle.choices, blank=True)
-    after = models.CharField(max_length=16, choices=Lifecycle.choices)
+    before = models.CharField(max_length=16, choices=LIFECYCLE_CHOICES, blank=True)
+    after = models.CharField(max_length=16, choices=LIFECYCLE_CHOICES)
 
     class Meta:
         constraints = (

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from canhgac.console.store.errors import RunNotFinishedError
-from canhgac.console.store.models import Finding, FindingChange, Lifecycle, ScanRun
+from canhgac.console.store.models import Finding, FindingChange, ScanRun
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.findings.reconcile import ChangeKind, compose
 from canhgac.findings.reconcile import Lifecycle as State
 
 MIN_PREFIX = 6
 _HEX = re.compile(r"^[0-9a-f]+$")
-OPEN_LIFECYCLES = (Lifecycle.NEW, Lifecycle.OPEN, Lifecycle.REOPENED)
+OPEN_LIFECYCLES = (State.NEW, State.OPEN, State.REOPENED)
 ORDER = ("agency_code", "check_id", "target_key")
 
 
@@ -79,8 +79,9 @@ class ChangedFinding:
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeSummary:
-    """What changed between two runs, by kind (findings with no change are left out)."""
+class FindingChanges:
+    """What changed between two runs, finding row by finding row (unchanged ones left out);
+    the report's ``ChangeSummary`` is its fingerprint-only digest."""
 
     changes: tuple[ChangedFinding, ...]
 
@@ -94,7 +95,7 @@ class ChangeSummary:
         return totals
 
 
-def change_summary(scope: ViewerScope, since: ScanRun | None, until: ScanRun) -> ChangeSummary:
+def change_summary(scope: ViewerScope, since: ScanRun | None, until: ScanRun) -> FindingChanges:
     """What the runs after ``since`` up to and including ``until`` changed, finding by finding.
 
     ``since`` None means from the beginning. Several transitions of one finding in between are
@@ -120,4 +121,4 @@ def change_summary(scope: ViewerScope, since: ScanRun | None, until: ScanRun) ->
         if kind is not None:
             changed.append(ChangedFinding(finding, kind, before, after))
     changed.sort(key=lambda c: (c.finding.agency_code, c.finding.check_id, c.finding.target_key))
-    return ChangeSummary(tuple(changed))
+    return FindingChanges(tuple(changed))

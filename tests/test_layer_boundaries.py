@@ -1,0 +1,78 @@
+"""Layering of the front ends: reports stay pure, the CLI goes through services.
+
+Like ``tests/engine/test_import_boundaries.py``: the runtime rule imports in a fresh interpreter,
+and each rule is shown to fail on a violation planted in a synthetic package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import canhgac.cli
+from import_boundaries import ENGINE_IO, loaded_violations, static_violations
+
+CLI_DIR = Path(canhgac.cli.__file__).parent
+
+# What a CLI module may import: services (every action), its own modules, translations and the
+# catalog's data; the value types it renders or parses (a result's status, a change's kind, a
+# report's language and schema, an inventory's agency kinds, network limits, the store's typed
+# errors, all pure modules); the lab and the loopback guard, which the ``lab`` and ``demo``
+# commands start at the edge of the process; and the libraries of a command line.
+CLI_IMPORTS = (
+    "canhgac.cli",
+    "canhgac.services",
+    "canhgac.i18n",
+    "canhgac.catalog",
+    "canhgac.__version__",
+    "canhgac.engine.results",
+    "canhgac.engine.options",
+    "canhgac.findings.reconcile",
+    "canhgac.reports.model",
+    "canhgac.inventory.model",
+    "canhgac.console.store.errors",
+    "canhgac.lab",
+    "canhgac.netguard",
+    "typer",
+    "rich",
+    "pydantic",
+)
+
+
+def _package(root: Path, name: str, modules: dict[str, str]) -> Path:
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('"""Planted."""\n')
+    for module, source in modules.items():
+        (pkg / f"{module}.py").write_text(source)
+    return pkg
+
+
+def test_reports_load_no_engine_io() -> None:
+    assert loaded_violations("canhgac.reports", ENGINE_IO) == {}
+
+
+def test_reports_rule_fails_on_a_planted_io_import(tmp_path: Path) -> None:
+    _package(tmp_path, "planted_reports", {
+        "html": "import canhgac.engine.results\n",
+        "fetch": "from canhgac.engine.web import fetch\n",
+    })
+    found = loaded_violations("planted_reports", ENGINE_IO, path=[tmp_path])
+    assert "planted_reports.fetch" in found and "canhgac.engine.web.fetch" in found["planted_reports.fetch"]
+    assert "planted_reports.html" not in found
+
+
+def test_cli_imports_only_services_and_rendered_values() -> None:
+    assert static_violations(CLI_DIR, CLI_IMPORTS, forbidden=()) == []
+
+
+def test_cli_rule_fails_on_planted_engine_store_and_inventory_imports(tmp_path: Path) -> None:
+    pkg = _package(tmp_path, "planted_cli", {
+        "scan_cmd": "from canhgac.engine.builtin import builtin_registry\nimport canhgac.services.scan\n",
+        "findings_cmd": "def run() -> None:\n    from canhgac.console.store import queries\n",
+        "inventory_cmd": "import canhgac.inventory.loader\nfrom canhgac.inventory.model import Inventory\n",
+    })
+    assert static_violations(pkg, CLI_IMPORTS, forbidden=()) == [
+        "planted_cli/findings_cmd.py:2: canhgac.console.store.queries",
+        "planted_cli/inventory_cmd.py:1: canhgac.inventory.loader",
+        "planted_cli/scan_cmd.py:1: canhgac.engine.builtin.builtin_registry",
+    ]
