@@ -180,3 +180,13 @@ def import_cycle(package_dir: Path, package: str) -> list[str]:
         cycle: list[str] = error.args[1]
         return cycle
     return []
+
+
+def planted_package(root: Path, name: str, modules: dict[str, str]) -> Path:
+    """A synthetic package ``name`` under ``root`` with the given module sources (to plant a violation)."""
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('"""Planted."""\n')
+    for module, source in modules.items():
+        (pkg / f"{module}.py").write_text(source)
+    return pkg

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import canhgac.cli
-from import_boundaries import ENGINE_IO, loaded_violations, static_violations
+from import_boundaries import ENGINE_IO, loaded_violations, planted_package, static_violations
 
 CLI_DIR = Path(canhgac.cli.__file__).parent
 
@@ -38,21 +38,12 @@ CLI_IMPORTS = (
 )
 
 
-def _package(root: Path, name: str, modules: dict[str, str]) -> Path:
-    pkg = root / name
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text('"""Planted."""\n')
-    for module, source in modules.items():
-        (pkg / f"{module}.py").write_text(source)
-    return pkg
-
-
 def test_reports_load_no_engine_io() -> None:
     assert loaded_violations("canhgac.reports", ENGINE_IO) == {}
 
 
 def test_reports_rule_fails_on_a_planted_io_import(tmp_path: Path) -> None:
-    _package(tmp_path, "planted_reports", {
+    planted_package(tmp_path, "planted_reports", {
         "html": "import canhgac.engine.results\n",
         "fetch": "from canhgac.engine.web import fetch\n",
     })
@@ -66,7 +57,7 @@ def test_cli_imports_only_services_and_rendered_values() -> None:
 
 
 def test_cli_rule_fails_on_planted_engine_store_and_inventory_imports(tmp_path: Path) -> None:
-    pkg = _package(tmp_path, "planted_cli", {
+    pkg = planted_package(tmp_path, "planted_cli", {
         "scan_cmd": "from canhgac.engine.builtin import builtin_registry\nimport canhgac.services.scan\n",
         "findings_cmd": "def run() -> None:\n    from canhgac.console.store import queries\n",
         "inventory_cmd": "import canhgac.inventory.loader\nfrom canhgac.inventory.model import Inventory\n",

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 import canhgac.engine.checks
-from import_boundaries import ENGINE_IO, forbidden_imports, loaded_violations, static_violations
+from import_boundaries import (
+    ENGINE_IO,
+    forbidden_imports,
+    loaded_violations,
+    planted_package,
+    static_violations,
+)
 
 CHECKS_DIR = Path(canhgac.engine.checks.__file__).parent
 
@@ -40,16 +46,6 @@ CHECK_IMPORTS = (
 )
 
 
-def _package(root: Path, name: str, modules: dict[str, str]) -> Path:
-    """A synthetic package ``name`` under ``root`` with the given module sources."""
-    pkg = root / name
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text('"""Planted."""\n')
-    for module, source in modules.items():
-        (pkg / f"{module}.py").write_text(source)
-    return pkg
-
-
 def test_checks_load_no_io_modules() -> None:
     assert loaded_violations("canhgac.engine.checks", ENGINE_IO) == {}
 
@@ -63,7 +59,7 @@ def test_engine_never_imports_django() -> None:
 
 
 def test_a_check_importing_a_collector_is_caught_at_runtime(tmp_path: Path) -> None:
-    _package(tmp_path, "planted_checks", {
+    planted_package(tmp_path, "planted_checks", {
         "fine": "from canhgac.engine.facts.smtp import SmtpFacts\n",
         "leaky": "from canhgac.engine.collectors.smtp import collect_smtp\n",
     })
@@ -74,17 +70,17 @@ def test_a_check_importing_a_collector_is_caught_at_runtime(tmp_path: Path) -> N
 
 
 def test_an_engine_module_importing_django_is_caught(tmp_path: Path) -> None:
-    _package(tmp_path, "planted_engine", {"views": "import django.conf\n", "pure": "import json\n"})
+    planted_package(tmp_path, "planted_engine", {"views": "import django.conf\n", "pure": "import json\n"})
     found = loaded_violations("planted_engine", ("django",), path=[tmp_path])
     assert list(found) == ["planted_engine.views"]
     assert "django.conf" in found["planted_engine.views"]
 
 
-def test_a_reexporting_init_is_caught_through_the_package(tmp_path: Path) -> None:
+def test_a_reexporting_init_is_caught_through_theplanted_package(tmp_path: Path) -> None:
     """The trap the facts layer removed: ``from pkg.pure import x`` runs ``pkg/__init__``."""
-    pkg = _package(tmp_path, "planted_tls", {"judge": "X = 1\n"})
+    pkg = planted_package(tmp_path, "planted_tls", {"judge": "X = 1\n"})
     (pkg / "__init__.py").write_text("import ssl\n")
-    _package(tmp_path, "planted_checks2", {"uses_judge": "from planted_tls.judge import X\n"})
+    planted_package(tmp_path, "planted_checks2", {"uses_judge": "from planted_tls.judge import X\n"})
     assert loaded_violations("planted_checks2", ("ssl",), path=[tmp_path]) == {
         "planted_checks2.uses_judge": ["ssl"],
     }
@@ -102,7 +98,7 @@ def test_a_reexporting_init_is_caught_through_the_package(tmp_path: Path) -> Non
     ],
 )
 def test_static_rule_catches_a_planted_import(tmp_path: Path, source: str, violation: str) -> None:
-    pkg = _package(tmp_path, "planted", {"bad": source, "good": (
+    pkg = planted_package(tmp_path, "planted", {"bad": source, "good": (
         "import re\nfrom urllib.parse import urlsplit\nfrom canhgac.engine.tls import judge\n"
         "from canhgac.engine.facts.smtp import SmtpFacts\n"
     )})
@@ -112,7 +108,7 @@ def test_static_rule_catches_a_planted_import(tmp_path: Path, source: str, viola
 
 def test_forbidden_imports_lists_only_the_forbidden(tmp_path: Path) -> None:
     """The deny-list form, for boundaries such as "reports never import engine I/O"."""
-    pkg = _package(tmp_path, "planted_reports", {
+    pkg = planted_package(tmp_path, "planted_reports", {
         "view": "import json\nfrom canhgac.engine.results import CheckResult\n",
         "leak": "import json\n\n\ndef f():\n    from canhgac.engine.web.fetch import WebClient\n",
     })
