@@ -50,6 +50,27 @@ sys.argv[0] = "canhgac"
 app()
 """
 
+CONTACT_MARK = "E2E-SOCKET-CONTACT"
+# Under the reporting guard, also print every socket address the CLI process uses (connect,
+# sendto, getaddrinfo all go through ``netguard._check``), one line marked ``CONTACT_MARK`` each,
+# then run the CLI.
+RECORDING_CLI = f"""
+import os
+_refusing_check = netguard._check
+
+def _recording_check(address):
+    if isinstance(address, tuple) and address:
+        port = address[1] if len(address) > 1 else ""
+        # one write(2) per line: threads printing piece by piece could interleave their fields
+        os.write(2, f"\\n{CONTACT_MARK} {{address[0]}} {{port}}\\n".encode())
+    _refusing_check(address)
+
+netguard._check = _recording_check
+from canhgac.cli.main import app
+sys.argv[0] = "canhgac"
+app()
+"""
+
 _DUMP_FINDINGS = """
 import json, sys
 from pathlib import Path

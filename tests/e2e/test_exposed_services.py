@@ -26,7 +26,17 @@ from pathlib import Path
 
 import pytest
 from e2e_lab_files import lab_files
-from e2e_support import CliRun, RunningLab, read_results, run_cli, run_guarded, running_lab, stored_findings
+from e2e_support import (
+    CONTACT_MARK,
+    RECORDING_CLI,
+    CliRun,
+    RunningLab,
+    read_results,
+    run_cli,
+    run_guarded,
+    running_lab,
+    stored_findings,
+)
 
 from canhgac.engine.port_sets import TOP_RISKY
 from canhgac.engine.results import CheckResult, Status
@@ -56,26 +66,6 @@ QUICK_HOSTS = frozenset(
 NETS = [ipaddress.ip_network(r) for ranges in declared_ranges().values() for r in ranges]
 # Just outside the declared ranges, listening on a scanned port: a scan that strays finds them.
 DECOYS = ("127.60.0.32", "127.59.255.255", "127.61.3.4", "127.61.2.5")
-CONTACT_MARK = "E2E-SOCKET-CONTACT"
-
-# Under the reporting guard, also print every socket address the process uses (connect,
-# sendto, getaddrinfo all go through ``netguard._check``), then run the CLI.
-_RECORDING_CLI = f"""
-import os
-_refusing_check = netguard._check
-
-def _recording_check(address):
-    if isinstance(address, tuple) and address:
-        port = address[1] if len(address) > 1 else ""
-        # one write(2) per line: threads printing piece by piece could interleave their fields
-        os.write(2, f"\\n{CONTACT_MARK} {{address[0]}} {{port}}\\n".encode())
-    _refusing_check(address)
-
-netguard._check = _recording_check
-from canhgac.cli.main import app
-sys.argv[0] = "canhgac"
-app()
-"""
 
 
 def _ok(run: CliRun) -> CliRun:
@@ -336,7 +326,7 @@ def scope(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scope]:
             assert all(decoy.answers() for decoy in decoys)
             # every agency; the ports include the decoys' and those the lab's mail and web servers
             # listen on (25, 80, 443, 993...) at addresses outside the ranges
-            run = run_guarded(_RECORDING_CLI, "--workspace", workspace, "--lang", "en", "scan", inventory,
+            run = run_guarded(RECORDING_CLI, "--workspace", workspace, "--lang", "en", "scan", inventory,
                               *target, *FAST, "--json-out", workspace / "scan.jsonl", columns=250)
         finally:
             for decoy in decoys:

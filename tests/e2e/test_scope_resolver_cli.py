@@ -8,25 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRun, run_guarded
-
-CONTACT_MARK = "E2E-SOCKET-CONTACT"
-# Every socket address the CLI process connects or sends to, recorded (the guard's check).
-_RECORDING_CLI = f"""
-import os
-_refusing_check = netguard._check
-
-def _recording_check(address):
-    if isinstance(address, tuple) and address:
-        port = address[1] if len(address) > 1 else ""
-        os.write(2, f"\\n{CONTACT_MARK} {{address[0]}} {{port}}\\n".encode())
-    _refusing_check(address)
-
-netguard._check = _recording_check
-from canhgac.cli.main import app
-sys.argv[0] = "canhgac"
-app()
-"""
+from e2e_support import CONTACT_MARK, RECORDING_CLI, CliRun, run_guarded
 
 GOOD = """version: 1
 province: {code: LAB, name: "Tỉnh thử nghiệm"}
@@ -40,7 +22,7 @@ agencies:
 def scan(tmp_path: Path, *args: str) -> tuple[CliRun, list[tuple[str, str]]]:
     inventory = tmp_path / "good.yaml"
     inventory.write_text(GOOD, encoding="utf-8")
-    run = run_guarded(_RECORDING_CLI, "--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory,
+    run = run_guarded(RECORDING_CLI, "--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory,
                       *args)
     contacts = [(m[1], m[2]) for m in re.finditer(rf"{CONTACT_MARK} (\S+) (\S*)", run.stderr)]
     return run, contacts
@@ -81,7 +63,7 @@ def test_inventory_check_says_which_declared_assets_loopback_only_refuses(tmp_pa
                                       'ranges: ["127.61.0.0/30", "203.0.113.0/30"], '
                                       'portals: ["https://198.51.100.7/", "https://127.46.2.1/"]'),
                          encoding="utf-8")
-    run = run_guarded(_RECORDING_CLI, "--lang", "en", "inventory", "check", inventory, columns=250)
+    run = run_guarded(RECORDING_CLI, "--lang", "en", "inventory", "check", inventory, columns=250)
     assert run.code == 0, run.describe()
     warnings = [line for line in run.stdout.splitlines() if line.startswith("Warning:")]
     assert warnings == [
@@ -97,7 +79,7 @@ def test_scan_warns_about_declared_range_addresses_the_scope_refused(tmp_path: P
     mixed = GOOD.replace('ranges: ["127.61.0.0/30"]', 'ranges: ["127.61.0.0/30", "203.0.113.0/30"]')
     inventory = tmp_path / "mixed.yaml"
     inventory.write_text(mixed, encoding="utf-8")
-    run = run_guarded(_RECORDING_CLI, "--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory,
+    run = run_guarded(RECORDING_CLI, "--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory,
                       "--resolver", "127.0.0.1:9", "--family", "net.drift", "--ports", "9", "--no-store",
                       columns=250)
     assert run.code == 0, run.describe()
@@ -111,7 +93,7 @@ def test_scan_warns_about_declared_range_addresses_the_scope_refused(tmp_path: P
 def test_the_refusal_is_in_vietnamese_by_default(tmp_path: Path) -> None:
     inventory = tmp_path / "good.yaml"
     inventory.write_text(GOOD, encoding="utf-8")
-    run = run_guarded(_RECORDING_CLI, "--workspace", tmp_path / "ws", "scan", inventory,
+    run = run_guarded(RECORDING_CLI, "--workspace", tmp_path / "ws", "scan", inventory,
                       "--resolver", "192.0.2.53", columns=250)
     assert run.code == 2, run.describe()
     expected = ("máy chủ phân giải 192.0.2.53:53 (--resolver) nằm ngoài phạm vi: "
