@@ -13,7 +13,6 @@ import pytest
 from lab_dns_support import zone_file
 from loopback_support import random_loopback
 
-from canhgac import netguard
 from canhgac.catalog import load_catalog
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.collectors.zone import collect_zone
@@ -48,21 +47,6 @@ def english() -> Iterator[None]:
     set_language("en")
     yield
     set_language(DEFAULT_LANGUAGE)
-
-
-@pytest.fixture
-def contacts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
-    """Every address a socket of this process connects or sends to (the guard's check, recorded)."""
-    seen: list[tuple[str, Any]] = []
-    refusing = netguard._check
-
-    def recording(address: Any) -> None:
-        if isinstance(address, tuple) and address:
-            seen.append((str(address[0]), address[1] if len(address) > 1 else None))
-        refusing(address)
-
-    monkeypatch.setattr(netguard, "_check", recording)
-    yield seen
 
 
 async def test_out_of_scope_resolver_is_refused_before_any_packet(contacts: list[tuple[str, Any]]) -> None:

@@ -5,16 +5,13 @@ runs against it with real results (they all errored with ``A/AAAA 127.46.2.1: RE
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lab_dns_support import zone_file
 from loopback_support import needs_ipv6_loopback, random_loopback
 from test_web_fetch_support import FAST
 
-from canhgac import netguard
 from canhgac.catalog import load_catalog
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.context import TargetOptions
@@ -28,21 +25,6 @@ from canhgac.services.scan import ScanRequest, execute_scan
 
 CA = LabCA()
 HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains", "Content-Type": "text/html"}
-
-
-@pytest.fixture
-def contacts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Any]]]:
-    """Every address a socket of this process connects or sends to (the guard's check, recorded)."""
-    seen: list[tuple[str, Any]] = []
-    refusing = netguard._check
-
-    def recording(address: Any) -> None:
-        if isinstance(address, tuple) and address:
-            seen.append((str(address[0]), address[1] if len(address) > 1 else None))
-        refusing(address)
-
-    monkeypatch.setattr(netguard, "_check", recording)
-    yield seen
 
 
 async def scan_portal(tmp_path: Path, address: str, network: str) -> tuple[dict[str, CheckResult], str, str]:
