@@ -196,7 +196,7 @@ async def plan_scan(
     if request.targets or request.inventory is None:
         return PlannedScan(ScanPlan.build(chosen, request.targets, settings.target_options), chosen, {})
     discovery, skipped = discovery_request(request)
-    if not discovery.targets:
+    if not discovery.targets and not discovery.ranges:  # a ranges-only inventory still scans
         return PlannedScan(ScanPlan(), chosen, skipped)
     runner = executor or InProcessExecutor()
     try:
