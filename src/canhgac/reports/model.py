@@ -45,10 +45,12 @@ class ReportAgency(BaseModel):
 
 
 class RunStatus(StrEnum):
-    """How a run ended; an interrupted run's results are real but do not cover its plan."""
+    """How a run ended; the results of a run stopped early (by a signal: interrupted, by an
+    error: failed) are real but do not cover its plan."""
 
     FINISHED = "finished"
     INTERRUPTED = "interrupted"
+    FAILED = "failed"
 
 
 class RunInfo(BaseModel):
@@ -69,7 +71,7 @@ class RunInfo(BaseModel):
 
     @property
     def interrupted(self) -> bool:
-        return self.status is RunStatus.INTERRUPTED
+        return self.status is not RunStatus.FINISHED
 
 
 class Triage(BaseModel):

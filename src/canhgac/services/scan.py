@@ -66,7 +66,7 @@ class ScanOutcome:
     results: tuple[CheckResult, ...]
     skipped_agencies: dict[str, str]
     changes: Reconciliation | None = None  # when persisted (None also: interrupted, not reconciled)
-    interrupted: bool = False  # the run was closed as interrupted
+    interrupted: bool = False  # the run did not reach its end (closed as interrupted or failed)
     stored: int = 0  # results in the store for this run
     warnings: tuple[str, ...] = ()  # e.g. declared ranges whose addresses the scope refused
 
@@ -257,7 +257,8 @@ async def _scan(
 
 
 class ScanInterruptedError(Exception):
-    """A persisted scan stopped before its end; its run is closed as interrupted.
+    """A persisted scan stopped before its end; its run is closed as interrupted (a signal) or
+    failed (an error).
 
     ``cause`` is the failure that stopped it, or None when it was cancelled (a signal).
     """
@@ -356,18 +357,20 @@ async def _persisted_scan(
         batch = []
         writes.raise_if_cancelled()
     except (Exception, asyncio.CancelledError, KeyboardInterrupt) as exc:
-        changes = await writes.do(_close_interrupted, run, batch)
+        cause = exc if isinstance(exc, Exception) else None  # None: a signal, not a failure
+        ending = RunStatus.INTERRUPTED if cause is None else RunStatus.FAILED
+        changes = await writes.do(_close_unfinished, run, batch, ending)
         outcome = ScanOutcome(run.pk, tuple(results), skipped, changes,
                               interrupted=True, stored=run.result_count, warnings=warnings)
-        cause = exc if isinstance(exc, Exception) else None
         raise ScanInterruptedError(outcome, cause) from cause
     changes = await writes.do(store.finish_run, run, RunStatus.FINISHED)
     return ScanOutcome(run.pk, tuple(results), skipped, changes, stored=run.result_count,
                        warnings=warnings)
 
 
-def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation | None:
-    """Store what was not yet stored (if the database still takes it), close the run as interrupted."""
+def _close_unfinished(run: Any, unsaved: list[CheckResult], ending: Any) -> Reconciliation | None:
+    """Store what was not yet stored (if the database still takes it), close the run as ``ending``
+    (interrupted or failed)."""
     from django.db import DatabaseError
 
     from canhgac.console.store import services as store
@@ -378,4 +381,4 @@ def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation |
             store.record_results(run, unsaved)
         except DatabaseError:
             log.info("run %s: %d results could not be stored", run.pk, len(unsaved), exc_info=True)
-    return store.interrupt_run(run)
+    return store.interrupt_run(run, ending)

@@ -240,26 +240,29 @@ def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconcil
     return outcome
 
 
-def interrupt_run(run: ScanRun) -> Reconciliation | None:
-    """Close a run as interrupted, reconciling what it stored.
+def interrupt_run(run: ScanRun, status: RunStatus = RunStatus.INTERRUPTED) -> Reconciliation | None:
+    """Close a run that did not reach its end, reconciling what it stored: ``interrupted`` when a
+    signal stopped it, ``failed`` when an error did (the outbox then says ``scan.failed``).
 
     When the database cannot take the reconciliation's writes (a full disk), the run is still
     closed, without reconciliation (None): its results stay, its findings wait for the next run.
     """
+    if status not in (RunStatus.INTERRUPTED, RunStatus.FAILED):
+        raise ValueError(f"an unfinished run closes as interrupted or failed, not {status}")
     try:
-        return finish_run(run, RunStatus.INTERRUPTED)
+        return finish_run(run, status)
     except RunNotRunningError:
         raise
     except DatabaseError:
         log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
     with transaction.atomic():
         closed = ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.INTERRUPTED, finished_at=timezone.now()
+            status=status, finished_at=timezone.now()
         )
         if closed:
             try:
                 with transaction.atomic():
-                    outbox.record_run_end(run, RunStatus.INTERRUPTED)
+                    outbox.record_run_end(run, status)
             except DatabaseError:
                 log.info("run %s: its end could not be written to the outbox", run.pk, exc_info=True)
     run.refresh_from_db()
