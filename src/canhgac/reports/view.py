@@ -160,6 +160,11 @@ class ChangeRow:
     fingerprint: str = ""
 
 
+def clause_labels(catalog: Catalog, check_id: str) -> str:
+    """The framework clauses a check evidences, as reports print them: "CV430 3.2; KG20 1"."""
+    return "; ".join(f"{ref.framework.id} {ref.clause}" for ref in catalog.clauses_of(check_id))
+
+
 def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> ResultRow:
     lang = report.lang
     entry = catalog.check(result.check_id)
@@ -188,7 +193,7 @@ def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> Re
         note=triage.note,
         error_reason=result.error_reason.value if result.error_reason else "",
         fingerprint=result.fingerprint,
-        clauses="; ".join(f"{ref.framework.id} {ref.clause}" for ref in catalog.clauses_of(result.check_id)),
+        clauses=clause_labels(catalog, result.check_id),
         first_seen=format_time(seen.first_seen, lang) if seen else "",
         last_seen=format_time(seen.last_seen, lang) if seen else "",
     )

@@ -2,7 +2,8 @@
 
 A run's findings and its events are written only by ``finish_run``, in one transaction,
 through the pure ``canhgac.findings.reconcile`` (``reconciliation.py``) and the outbox
-(``outbox.py``); triage is a separate, logged act that rescans never undo.
+(``outbox.py``); triage is a separate act, written to its audit log (``TriageChange``) in the
+same transaction, that rescans never undo.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from canhgac.console.store.models import (
     ScanRun,
     TargetKind,
     Triage,
+    TriageChange,
+    TriageField,
 )
 from canhgac.console.store.ownership import ProcessIdentity, current_process, owner_is_gone
 from canhgac.console.store.reconciliation import reconcile_run
@@ -310,39 +313,53 @@ def triage(
     note: str | None = None,
     scope: queries.ViewerScope | None = None,
 ) -> Finding:
-    """Set a finding's triage (by fingerprint or unique prefix), logged as an audit event.
+    """Set a finding's triage (by fingerprint or unique prefix), recorded in the audit log.
 
     ``assignee`` and ``note`` left as None keep their current values; ``scope`` limits which
-    findings the actor may triage (default: every agency).
+    findings the actor may triage (default: every agency). Each field the decision changes is
+    one ``TriageChange`` row written in the same transaction (a decision that changes nothing
+    is one ``triage`` row with equal values), and the decision goes to the ``canhgac.audit``
+    logger too.
     """
     if not actor.strip():
         raise ValueError("triage needs the actor who made the decision")
     with transaction.atomic():
         pk = queries.finding_by_fingerprint(scope or queries.ViewerScope.everything(), fingerprint).pk
         finding = Finding.objects.select_for_update().get(pk=pk)
-        before = finding.triage
+        before = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
+                  TriageField.NOTE: finding.note}
         finding.triage = Triage(triage).value
         if assignee is not None:
             finding.assignee = assignee
         if note is not None:
             finding.note = note
-        finding.triaged_at = timezone.now()
+        now = timezone.now()
+        finding.triaged_at = now
         finding.triaged_by = actor
         finding.save()
+        after = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
+                 TriageField.NOTE: finding.note}
+        changed = [name for name in before if before[name] != after[name]] or [TriageField.TRIAGE]
+        TriageChange.objects.bulk_create([
+            TriageChange(finding=finding, actor=actor, at=now, field=name.value,
+                         before=before[name], after=after[name])
+            for name in changed
+        ])
     audit_log.info(
         "finding %s triaged by %s: %s -> %s, assignee %r",
         finding.fingerprint,
         actor,
-        before,
+        before[TriageField.TRIAGE],
         finding.triage,
         finding.assignee,
         extra={
             "event": "finding.triage",
             "actor": actor,
             "fingerprint": finding.fingerprint,
-            "triage_before": before,
+            "triage_before": before[TriageField.TRIAGE],
             "triage_after": finding.triage,
             "assignee": finding.assignee,
+            "changed": [name.value for name in changed],
         },
     )
     return finding
