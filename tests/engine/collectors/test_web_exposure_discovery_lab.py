@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from lab_dns_support import lab_context, zone_file
 from test_web_fetch_support import FAST, HOST, RawHttpServer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.checks import web_exposure as checks
@@ -20,8 +22,12 @@ from canhgac.engine.params import CheckParams
 from canhgac.engine.results import Outcome, Status
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.web.path_discovery import MAX_LINKED_PAGES, MAX_SITEMAPS
+from canhgac.lab.certificates import lab_ca
+from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
 from canhgac.lab.pki import LabCA
+from canhgac.lab.web_lab import portal_server
+from canhgac.lab.web_plan import PORTALS
 
 CA = LabCA()
 HTML = "text/html; charset=utf-8"
@@ -253,3 +259,41 @@ async def test_hostile_robots_loops_and_stalls_end_within_the_budget() -> None:
     assert not any(b"evil" in h or b"script" in h or b"etc" in h for h in server.heads)
     # the stalled pages were still probed as folders: they are links of the home page
     assert sorted(p.path for p in facts.probes if p.found_via == "link on /") == ["/cham-1/", "/cham-2/"]
+
+
+EXPOSURE_CHECKS = {
+    "web.exposure.vcs": checks.exposure_vcs, "web.exposure.config": checks.exposure_config,
+    "web.exposure.backup": checks.exposure_backup, "web.exposure.phpinfo": checks.exposure_phpinfo,
+    "web.exposure.server-status": checks.exposure_server_status, "web.exposure.admin": checks.exposure_admin,
+    "web.exposure.directory-listing": checks.exposure_directory_listing,
+}
+
+
+@pytest.mark.parametrize(("number", "failing"), [
+    (10, {"web.exposure.directory-listing": ("/ho-so-luu-tru/", "sitemap /sitemaps/cong-bao.xml.gz")}),
+    (7, {"web.exposure.directory-listing": ("/vanban/", "common folder name")}),
+    (5, {"web.exposure.backup": ("/sao-luu/csdl-congthongtin-2023.sql", "robots.txt")}),
+    (2, {}),  # the control
+    (11, {}),  # the soft-404 portal
+])
+async def test_issue11_demo_portals_exposures_reached_by_discovery(
+    tmp_path: Path, number: int, failing: dict[str, tuple[str, str]]
+) -> None:
+    """The demo lab's planted cases that only path discovery reaches, and the clean control."""
+    plan = next(p for p in PORTALS if p.number == number)
+    server = portal_server(plan, https_port=0, http_port=0)
+    await server.start()
+    try:
+        zone = zone_file(plan.domain, f"{plan.host.split('.', 1)[0]} IN A {plan.address}\n")
+        async with LabDnsServer(zones={plan.domain: zone}, address=loopback()) as dns:
+            ca_file = str(LabCA.write_ca(lab_ca(), tmp_path))
+            ctx = lab_context(dns, domains=[plan.domain], net=FAST, ca_file=ca_file)
+            url = f"https://{plan.host}:{server.https_port}/"
+            facts = await collect_web_exposure(Target(kind=TargetKind.URL, name=url, agency="lab"), ctx)
+    finally:
+        await server.stop()
+    outcomes = {cid: check(facts, CheckParams()) for cid, check in EXPOSURE_CHECKS.items()}
+    assert {cid for cid, o in outcomes.items() if o.status is not Status.PASS} == set(failing)
+    for cid, (path, via) in failing.items():
+        assert outcomes[cid].message.values["paths"] == path
+        assert probe(outcomes[cid], path)["found_via"] == via
