@@ -261,6 +261,34 @@ async def test_hostile_robots_loops_and_stalls_end_within_the_budget() -> None:
     assert sorted(p.path for p in facts.probes if p.found_via == "link on /") == ["/cham-1/", "/cham-2/"]
 
 
+async def test_trickling_discovery_documents_hit_the_time_budget() -> None:
+    """robots.txt and every sitemap trickle a byte at a time: discovery gives up at its budget
+    (a connect and two read timeouts), keeps what it read, and probing goes on."""
+    async def handle(head: bytes, writer: asyncio.StreamWriter) -> None:
+        path = path_of(head)
+        if path in ("/robots.txt", "/sitemap.xml", "/cham.xml"):
+            first = b"Disallow: /noi-bo/\nSitemap: /cham.xml\n" if path == "/robots.txt" else b"<urlset>"
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + first)
+            for _ in range(100):
+                await writer.drain()
+                await asyncio.sleep(0.2)
+                writer.write(b" ")
+            return
+        reply(writer, b"<html><title>x</title></html>" if path == "/" else b"")
+
+    server = RawHttpServer(handle, loopback())
+    async with server, lab_dns({"portal.agency": server.address}) as dns:
+        started = time.monotonic()
+        target = Target(kind=TargetKind.URL, name=f"http://{HOST}:{server.port}/", agency="so-yt")
+        slow = FAST.model_copy(update={"http_per_host": 1})
+        facts = await collect_web_exposure(target, context(dns, net=slow))
+        elapsed = time.monotonic() - started
+    assert facts.discovery.stopped == "time budget spent"
+    assert elapsed < 8  # the budget (2 s here), then the probes
+    assert any(p.path == "/noi-bo/" and p.found_via == "robots.txt" for p in facts.probes)
+    assert checks.exposure_vcs(facts, CheckParams()).status is Status.PASS
+
+
 EXPOSURE_CHECKS = {
     "web.exposure.vcs": checks.exposure_vcs, "web.exposure.config": checks.exposure_config,
     "web.exposure.backup": checks.exposure_backup, "web.exposure.phpinfo": checks.exposure_phpinfo,
