@@ -135,6 +135,23 @@ def test_a_run_an_error_stopped_is_closed_as_failed_writes_scan_failed_once_and_
         services.interrupt_run(services.start_run(provenance=PROVENANCE), RunStatus.FINISHED)
 
 
+def test_a_runs_warnings_are_kept_with_it_and_in_its_ending_event() -> None:
+    zone = "DNS blocklist zen.spamhaus.org failed its liveness test and is not used in this run: …"
+    run = services.start_run(provenance=PROVENANCE)
+    services.record_results(run, [result(SPF, X, passed("spf.ok"))])
+    services.finish_run(run, RunStatus.FINISHED, warnings=[zone])
+    run.refresh_from_db()
+    assert run.warnings == [zone]
+    assert queries.events(ALL, kind=FINISHED).get(run=run).payload["warnings"] == [zone]
+    quiet = scan(result(SPF, X, passed("spf.ok")))
+    assert quiet.warnings == []
+    assert queries.events(ALL, kind=FINISHED).get(run=quiet).payload["warnings"] == []
+    cut = services.start_run(provenance=PROVENANCE)
+    services.interrupt_run(cut, warnings=["range refused"])
+    cut.refresh_from_db()
+    assert (cut.status, cut.warnings) == (RunStatus.INTERRUPTED, ["range refused"])
+
+
 def test_a_reopened_finding_is_an_event_and_a_still_open_one_is_not() -> None:
     scan(result(SPF, X, failed("spf.missing")))
     scan(result(SPF, X, passed("spf.ok")))

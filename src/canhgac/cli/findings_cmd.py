@@ -11,14 +11,17 @@ import typer
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.cli.finding_view import findings_table, print_detail
+from canhgac.cli.scan_cmd import print_warnings
 from canhgac.cli.scan_options import (
     CaFileOpt,
     DnsblZoneOpt,
     DnsInFlightOpt,
     EhloNameOpt,
+    NoDnsblOpt,
     NsPortOpt,
     ResolverOpt,
     TimeoutOpt,
+    chosen_zones,
 )
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
@@ -174,11 +177,13 @@ def retest(
     dns_in_flight: DnsInFlightOpt = 256,
     ca_file: CaFileOpt = None,
     dnsbl_zone: DnsblZoneOpt = None,
+    no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
 ) -> None:
     """Re-run only the check and target of one finding (for an agency that says it is fixed),
     with the settings of the latest run that evaluated it; options given here override them."""
     st = state(ctx)
+    zones = chosen_zones(dnsbl_zone, no_dnsbl)
     open_store(st)
     from canhgac.services.retest import retest as run_retest
     from canhgac.services.retest import retest_target
@@ -193,7 +198,7 @@ def retest(
         "resolver": ("resolvers", tuple(resolver or ())), "nameserver_port": ("nameserver_port", nameserver_port),
         "timeout": ("dns_timeout", timeout), "dns_in_flight": ("dns_max_in_flight", dns_in_flight),
         "ca_file": ("ca_file", str(ca_file) if ca_file else None),
-        "dnsbl_zone": ("dnsbl_zones", tuple(dnsbl_zone or ())), "ehlo_name": ("ehlo_name", ehlo_name),
+        "dnsbl_zone": ("dnsbl_zones", zones), "no_dnsbl": ("dnsbl_zones", zones), "ehlo_name": ("ehlo_name", ehlo_name),
     })
     try:
         target = retest_target(finding, inv, overrides)
@@ -210,6 +215,7 @@ def retest(
         run=target.settings_run,
         overridden=_(", overridden: {names}").format(names=", ".join(sorted(overrides))) if overrides else ""))
     outcome = run_async(run_retest(target, builtin_registry(), st.catalog()))
+    print_warnings(outcome)
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)
     if result is None:
         raise fail(_("the finding's target is no longer in the inventory"))

@@ -68,6 +68,8 @@ class RunInfo(BaseModel):
     planned_targets: int = 0  # targets the run set out to scan
     scanned_targets: int = 0  # targets with at least one stored result
     results: int = 0  # results this run contributes to the report
+    # what the run said about its own set-up (e.g. a blocklist zone left out), in its language
+    warnings: tuple[str, ...] = ()
 
     @property
     def interrupted(self) -> bool:

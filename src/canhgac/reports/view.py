@@ -137,6 +137,7 @@ class RunRow:
     planned_targets: int
     scanned_targets: int
     results: int
+    warnings: tuple[str, ...] = ()
 
 
 def run_rows(report: ReportInput) -> tuple[RunRow, ...]:
@@ -147,6 +148,7 @@ def run_rows(report: ReportInput) -> tuple[RunRow, ...]:
             started=format_time(r.started_at, report.lang),
             finished=format_time(r.finished_at, report.lang),
             planned_targets=r.planned_targets, scanned_targets=r.scanned_targets, results=r.results,
+            warnings=r.warnings,
         )
         for r in (report.runs or (report.run,))
     )

@@ -122,6 +122,7 @@ def run_info(run: Any, results: int | None = None, scanned: int | None = None) -
         status=status, kind=run_kind(filters), planned_targets=run.target_count,
         scanned_targets=scanned if scanned is not None else 0,
         results=results if results is not None else run.result_count,
+        warnings=tuple(str(w) for w in run.warnings or () if isinstance(w, str)),
     )
 
 

@@ -119,6 +119,9 @@ class ScanRun(models.Model):
     target_count = models.PositiveIntegerField(default=0)
     result_count = models.PositiveIntegerField(default=0)
     resolver = models.CharField(max_length=300, blank=True)
+    # what the operator should know about the run's own set-up, one line each (e.g. a DNS
+    # blocklist that failed its liveness test and was left out), in the scan's language
+    warnings = models.JSONField(default=list)
     # who runs it: a run left ``running`` by a process that is gone is closed as interrupted
     owner_host = models.CharField(max_length=255, blank=True)
     owner_pid = models.PositiveIntegerField(null=True, blank=True)

@@ -222,12 +222,15 @@ def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
     return stored
 
 
-def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconciliation:
+def finish_run(
+    run: ScanRun, status: RunStatus = RunStatus.FINISHED, warnings: Sequence[str] = ()
+) -> Reconciliation:
     """End a run and reconcile findings with its results, in one transaction.
 
     Every ending reconciles: each stored result is a real observation, and what was not
     scanned (an interrupted run's remainder) leaves its findings unchanged. What moved is
-    written to the event outbox in the same transaction (``outbox.record_run``).
+    written to the event outbox in the same transaction (``outbox.record_run``). ``warnings``
+    (about the run's own set-up, one line each) are kept with the run.
     """
     if status == RunStatus.RUNNING:
         raise ValueError("a run cannot finish as running")
@@ -237,15 +240,19 @@ def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconcil
         outcome, facts, severities = reconcile_run(locked)
         locked.status = status
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "finished_at"])
+        locked.warnings = list(warnings)
+        locked.save(update_fields=["status", "finished_at", "warnings"])
         outbox.record_run(locked, status, outcome.moved(), facts, severities)
     run.refresh_from_db()
     return outcome
 
 
-def interrupt_run(run: ScanRun, status: RunStatus = RunStatus.INTERRUPTED) -> Reconciliation | None:
+def interrupt_run(
+    run: ScanRun, status: RunStatus = RunStatus.INTERRUPTED, warnings: Sequence[str] = ()
+) -> Reconciliation | None:
     """Close a run that did not reach its end, reconciling what it stored: ``interrupted`` when a
-    signal stopped it, ``failed`` when an error did (the outbox then says ``scan.failed``).
+    signal stopped it, ``failed`` when an error did (the outbox then says ``scan.failed``);
+    ``warnings`` as for ``finish_run``.
 
     When the database cannot take the reconciliation's writes (a full disk), the run is still
     closed, without reconciliation (None): its results stay, its findings wait for the next run.
@@ -253,14 +260,14 @@ def interrupt_run(run: ScanRun, status: RunStatus = RunStatus.INTERRUPTED) -> Re
     if status not in (RunStatus.INTERRUPTED, RunStatus.FAILED):
         raise ValueError(f"an unfinished run closes as interrupted or failed, not {status}")
     try:
-        return finish_run(run, status)
+        return finish_run(run, status, warnings)
     except RunNotRunningError:
         raise
     except DatabaseError:
         log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
     with transaction.atomic():
         closed = ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=status, finished_at=timezone.now()
+            status=status, finished_at=timezone.now(), warnings=list(warnings)
         )
         if closed:
             try:
