@@ -229,6 +229,26 @@ async def test_an_open_relay_on_the_submission_port_alone_is_found(tmp_path: Pat
     assert vrfy[0]["state"] == "ok" and vrfy[0]["vrfy_random"].startswith("252 2.0.0")
 
 
+async def test_a_submission_port_that_drops_mid_starttls_is_untested_not_passed(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT, local_domains=["lab.test"]) as mta,
+        HostileSmtpServer(address=address, behaviour=Hostile.DROP_AFTER_STARTTLS) as submission,
+        context(address, tmp_path) as ctx,
+    ):
+        started = time.perf_counter()
+        facts = await probe(mta.port, ctx, submission=submission.port)
+        elapsed = time.perf_counter() - started
+    assert elapsed < LIMITS.connect_timeout + 3 * LIMITS.read_timeout + 1
+    dropped = facts.sessions[1]
+    assert dropped.starttls is not None and dropped.starttls.code == 220
+    assert dropped.stop in (StopReason.CLOSED, StopReason.TLS_FAILED) and dropped.relay_mail is None
+    verdicts = judge(facts)
+    for name in ("vrfy", "vrfy-enabled", "open-relay"):
+        assert verdicts[name] == (Status.ERROR, "error"), name
+    assert verdicts["auth-plaintext"] == (Status.PASS, "pass")  # the offer before TLS was seen
+
+
 async def test_declared_odd_ports_are_recognised_by_their_greeting(tmp_path: Path) -> None:
     address = random_address()
     async with (

@@ -8,9 +8,9 @@ name, and — unless the agency opted out of intrusive probes — the relay prob
 RCPT TO, RSET; never DATA). An open relay or user enumeration is as bad on a submission port as
 on 25. 587 and 465 are probed even when undeclared (marked speculative: silence there is a
 filtered port, not a fault). When port 25 offers STARTTLS it asks the shared TLS analysis (one
-handshake per endpoint per run) whether the upgrade works and which certificates it presents. Reverse DNS (PTR
-and forward confirmation) and the TLSA record of ``_25._tcp.HOST`` are separate facts: they
-need no connection to the host.
+handshake per endpoint per run) whether the upgrade works and which certificates it presents.
+Reverse DNS (PTR and forward confirmation) and the TLSA record of ``_25._tcp.HOST`` are
+separate facts: they need no connection to the host.
 """
 
 from __future__ import annotations
@@ -97,9 +97,9 @@ def _probes(ctx: CollectContext, target: Target, ports: SmtpPorts) -> list[_Prob
     probes = [
         _Probe(ports.smtp, base),
         _Probe(ports.submission, replace(base, starttls=True),
-               speculative=not declared & {ports.submission, 587}),
+               speculative=not (declared & {ports.submission, 587})),
         _Probe(ports.smtps, replace(base, implicit_tls=True),
-               speculative=not declared & {ports.smtps, 465}),
+               speculative=not (declared & {ports.smtps, 465})),
     ]
     known = {p.port for p in probes} | STANDARD_SMTP_PORTS | NEVER_SMTP_PORTS
     probes += [_Probe(p, replace(base, starttls=True), detect=True) for p in sorted(declared - known)]
