@@ -89,8 +89,10 @@ class ScanSettings(BaseModel):
     # Options the inventory declares per target (key -> options); the plan carries the
     # options of each planned target, discovered ones included.
     target_options: Mapping[str, TargetOptions] = Field(default_factory=dict)
-    # Trust anchors for certificate validation: a PEM bundle (e.g. the lab CA), else the system's
+    # Trust anchors for certificate validation: the system's, plus a PEM bundle when given (a
+    # province's private CA beside the public ones); with ``ca_only``, the bundle alone (the lab)
     ca_file: str | None = None
+    ca_only: bool = False
     # Offline vulnerability data (SQLite index built by ``canhgac vulns import``); None: only
     # the data set bundled with canhgac
     vuln_db_path: str | None = None
@@ -102,7 +104,8 @@ class ScanSettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _read_flat_fields(cls, data: Any) -> Any:
-        """Settings stored before the option groups (flat ``ehlo_name``, ``port_scan``...)."""
+        """Settings stored before the option groups (flat ``ehlo_name``, ``port_scan``...). A
+        flat field beside its group (a retest's override on the stored settings) wins."""
         if not isinstance(data, dict) or not (set(data) & {*_MOVED, "port_scan"}):
             return data
         data = dict(data)
@@ -113,8 +116,14 @@ class ScanSettings(BaseModel):
                 value = data.pop(old)
                 current = data.get(group) or {}
                 if isinstance(current, dict):
-                    data[group] = {name: value, **current}
+                    data[group] = {**current, name: value}
         return data
+
+    @property
+    def trusts_system(self) -> bool:
+        """Certificates chaining to the system's trust store count as trusted (always, unless
+        ``ca_only`` restricts trust to ``ca_file``)."""
+        return self.ca_file is None or not self.ca_only
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
         """The resolvers parsed; :class:`ResolverError` (a ValueError) for one that is not
