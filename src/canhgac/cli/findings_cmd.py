@@ -12,12 +12,14 @@ from rich.table import Table
 from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.cli.scan_options import (
     CaFileOpt,
+    CaOnlyOpt,
     DnsblZoneOpt,
     DnsInFlightOpt,
     EhloNameOpt,
     NsPortOpt,
     ResolverOpt,
     TimeoutOpt,
+    UserAgentOpt,
 )
 from canhgac.engine.results import Status
 from canhgac.i18n import gettext as _
@@ -90,8 +92,10 @@ def retest(
     timeout: TimeoutOpt = 2.0,
     dns_in_flight: DnsInFlightOpt = 256,
     ca_file: CaFileOpt = None,
+    ca_only: CaOnlyOpt = False,
     dnsbl_zone: DnsblZoneOpt = None,
     ehlo_name: EhloNameOpt = None,
+    user_agent: UserAgentOpt = None,
 ) -> None:
     """Re-run only the check and target of one finding (for an agency that says it is fixed),
     with the settings of the latest run that evaluated it; options given here override them."""
@@ -109,8 +113,9 @@ def retest(
     overrides = _overrides(ctx, {
         "resolver": ("resolvers", tuple(resolver or ())), "nameserver_port": ("nameserver_port", nameserver_port),
         "timeout": ("dns_timeout", timeout), "dns_in_flight": ("dns_max_in_flight", dns_in_flight),
-        "ca_file": ("ca_file", str(ca_file) if ca_file else None),
+        "ca_file": ("ca_file", str(ca_file) if ca_file else None), "ca_only": ("ca_only", ca_only),
         "dnsbl_zone": ("dnsbl_zones", tuple(dnsbl_zone or ())), "ehlo_name": ("ehlo_name", ehlo_name),
+        "user_agent": ("user_agent", user_agent),
     })
     try:
         target = retest_target(finding, inv, overrides)
