@@ -102,5 +102,6 @@ _mount()
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (and ``python -m canhgac``: named canhgac in usage lines and
+    shell completion either way)."""
+    app(prog_name="canhgac")
