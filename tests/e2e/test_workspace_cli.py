@@ -49,7 +49,9 @@ def only_error(run: CliRun) -> str:
 
 
 @pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:2]))
-def test_a_read_command_refuses_a_workspace_that_does_not_exist(tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_a_read_command_refuses_a_workspace_that_does_not_exist(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
     typo = tmp_path / "canhgac-workspce"
     run = run_cli(*command, "--workspace", typo, "--lang", "en", columns=300)
     assert only_error(run) == (f"Error: workspace {typo} does not exist; run `canhgac demo` or "
