@@ -102,6 +102,6 @@ _mount()
 
 
 def run() -> None:
-    """Console-script entry point (and ``python -m canhgac``: named canhgac in usage lines and
-    shell completion either way)."""
+    """Console-script entry point; the program is named canhgac in usage lines and shell completion
+    however it was started."""
     app(prog_name="canhgac")
