@@ -70,7 +70,11 @@ def test_verbose_after_the_command_turns_on_details() -> None:
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_an_unknown_language_is_refused_where_it_is_given(where: str) -> None:
-    args = ["--lang", "fr", "config", "show"] if where == "before" else ["config", "show", "--lang", "fr"]
+    # The error is in the language in force when the value is read: the process's before the
+    # command's name (made English here), the one --lang en gave after it.
+    set_language("en")
+    args = ["--lang", "fr", "config", "show"] if where == "before" else [
+        "--lang", "en", "config", "show", "--lang", "fr"]
     result = invoke(*args)
     assert result.exit_code == 2 and "fr is not a language canhgac speaks: use vi or en" in result.output
 

@@ -128,3 +128,10 @@ def test_ca_only_without_a_ca_file_is_refused(tmp_path: Path) -> None:
     run = run_cli("--workspace", tmp_path / "ws", "--lang", "en", "scan", inventory, "--ca-only")
     assert only_error(run) == "Error: --ca-only trusts the --ca-file bundle alone: give --ca-file too"
     assert not (tmp_path / "ws").exists()
+
+
+def test_retest_does_not_read_the_settings_file(tmp_path: Path) -> None:
+    # a broken file that a scan would refuse while parsing its options: retest never looks at it
+    (tmp_path / "canhgac.toml").write_text("[scan]\ntimeout = 'soon'\n", encoding="utf-8")
+    run = run_cli("--workspace", tmp_path, "--lang", "en", "retest", "3f2a9c", "--timeout", "1", columns=300)
+    assert only_error(run).startswith(f"Error: workspace {tmp_path} holds no store yet; "), run.describe()

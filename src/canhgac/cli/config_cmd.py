@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from canhgac.cli.common import CliState, console, fail, state, store_label
-from canhgac.cli.config_file import READ_BY, SECTION, file_settings, key_of, setting_params
+from canhgac.cli.config_file import COMMAND, SECTION, file_settings, key_of, setting_params
 from canhgac.cli.global_options import Source
 from canhgac.i18n import gettext as _
 
@@ -31,7 +31,7 @@ def _global_rows(st: CliState) -> list[tuple[str, Any, str]]:
 
 def _setting_rows(ctx: typer.Context, st: CliState) -> list[tuple[str, Any, str]]:
     """Every scan setting: the file's value, else the option's default."""
-    command = getattr(ctx.find_root().command, "commands", {}).get(next(iter(READ_BY)))
+    command = getattr(ctx.find_root().command, "commands", {}).get(COMMAND)
     if command is None:
         return []
     params = setting_params(command)

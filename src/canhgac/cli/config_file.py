@@ -29,7 +29,7 @@ from canhgac.cli.common import CliState, err_console, fail
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
-READ_BY = frozenset({"scan"})  # the commands whose setting options take their defaults from the file
+COMMAND = "scan"  # the command whose setting options are the file's keys, and the one that reads it
 SETTINGS_PANEL = "Scan settings"  # the help panel that marks an option as a setting (scan_options.setting)
 _LOADED = "canhgac.settings-file"  # ctx.meta: the file's values, read once per command
 _FROM_FILE = "canhgac.from-settings-file"  # ctx.meta: the keys the command took from the file
@@ -121,7 +121,7 @@ def from_settings_file(ctx: typer.Context, param: typer.CallbackParam, value: An
     """A setting left off the command line takes the file's value (flags win over the file)."""
     source = ctx.get_parameter_source(param.name or "")
     st = ctx.find_root().obj
-    if (ctx.resilient_parsing or source is None or source.name != "DEFAULT" or ctx.info_name not in READ_BY
+    if (ctx.resilient_parsing or source is None or source.name != "DEFAULT" or ctx.info_name != COMMAND
             or not isinstance(st, CliState)):
         return value
     if _LOADED not in ctx.meta:  # once: every global option (the workspace, --config) is known by now
