@@ -149,11 +149,6 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
-def workspace_default() -> Path:
-    """``CANHGAC_WORKSPACE`` (an empty value counts as unset, as in the settings), else ./canhgac-workspace."""
-    return Path(os.environ.get("CANHGAC_WORKSPACE") or DEFAULT_WORKSPACE)
-
-
 def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
     """The workspace folder, created if missing; refused if it is a file (or, with
     ``writable``, if it cannot be written: a scan must know before its first packet)."""

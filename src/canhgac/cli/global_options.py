@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from canhgac.cli.common import CliState, ExitCode, fail, workspace_default
+from canhgac.cli.common import DEFAULT_WORKSPACE, CliState, ExitCode, fail
 from canhgac.i18n import gettext as _
 from canhgac.i18n import set_language
 
@@ -132,7 +132,7 @@ def resolve(given: Mapping[str, Any], env: Mapping[str, str], *, catalog_dir: Pa
         raise fail(_("--config is empty: name a file, or leave it out to use WORKSPACE/canhgac.toml"))
     sources["create"] = Source.FLAG if given.get("create") else Source.DEFAULT
     return CliState(
-        workspace=Path(workspace) if workspace is not None else workspace_default(),
+        workspace=Path(workspace if workspace is not None else DEFAULT_WORKSPACE),
         database_url=values["database_url"],
         lang=language,
         catalog_dir=catalog_dir,
