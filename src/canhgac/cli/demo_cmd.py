@@ -90,5 +90,15 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
                           catalog=st.catalog())
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))
+    _console_hint(st)
     if missed or unexpected or errors:
         raise typer.Exit(1)
+
+
+def _console_hint(st: CliState) -> None:
+    """How to open these results in the web console (docs/console.md)."""
+    workspace = st.workspace.resolve()
+    console.print(_("Open these results in the web console: create its first user once with "
+                    "`canhgac --workspace {workspace} users add admin --role csirt-admin`, then run "
+                    "`canhgac --workspace {workspace} serve` and open http://127.0.0.1:8000/ in a browser."
+                    ).format(workspace=workspace), soft_wrap=True)
