@@ -44,7 +44,9 @@ DEFENCES = ("web.headers.", "web.cookies.", "web.cors.", "web.methods.", "web.di
 PLAIN_HTTP_FAILURES = {"web.https.available", "web.https.redirect"}
 
 
-async def scan(url: str, *, ca_file: Path | None = None, http_port: int | None = None) -> dict[str, CheckResult]:
+async def scan(
+    url: str, *, ca_file: Path | None = None, http_port: int | None = None
+) -> dict[str, CheckResult]:
     """Every URL check of the built-in registry on ``url``, as ``canhgac scan`` runs them."""
     target = Target(kind=TargetKind.URL, name=url, agency="STTTT")
     options = {target.key: TargetOptions(role="portal", ports=(http_port,))} if http_port else {}
@@ -72,7 +74,8 @@ async def test_the_console_served_directly_fails_no_header_or_cookie_check(tmp_p
     with served_console(tmp_path) as base:
         results = await scan(f"{base}/login/")
     defences = _defences(results)
-    assert {"web.headers.csp", "web.headers.frame", "web.cookies.flags", "web.disclosure.version"} <= set(defences)
+    judged = {"web.headers.csp", "web.headers.frame", "web.cookies.flags", "web.disclosure.version"}
+    assert judged <= set(defences)
     assert _failed(defences) == {}
     assert {cid for cid, r in defences.items() if r.status is Status.ERROR} == set()
     for check in ("web.headers.csp", "web.headers.frame", "web.headers.content-type-options",
@@ -110,10 +113,12 @@ def nginx(folder: Path, site: str) -> Iterator[None]:
         (folder / temp).mkdir()
     (folder / "site.conf").write_text(site, encoding="utf-8")
     user = "user root;\n" if os.geteuid() == 0 else ""
-    temps = "".join(f"{kind}_temp_path {folder / name};\n" for kind, name in (
-        ("client_body", "body"), ("proxy", "proxy"), ("fastcgi", "fastcgi"), ("uwsgi", "uwsgi"), ("scgi", "scgi")))
+    kinds = (("client_body", "body"), ("proxy", "proxy"), ("fastcgi", "fastcgi"), ("uwsgi", "uwsgi"),
+             ("scgi", "scgi"))
+    temps = "".join(f"{kind}_temp_path {folder / name};\n" for kind, name in kinds)
     (folder / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\ndaemon off;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+        f"{user}worker_processes 1;\ndaemon off;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'error.log'};\n"
         f"events {{ worker_connections 64; }}\nhttp {{\naccess_log {folder / 'access.log'};\n{temps}"
         f"include {folder / 'site.conf'};\n}}\n", encoding="utf-8")
     process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e",
