@@ -72,7 +72,7 @@ def world() -> Iterator[World]:
     with transaction.atomic():
         services.sync_agencies([
             {"code": A, "name": A_NAME, "domains": ["alpha.gov.vn"]},
-            {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"]},
+            {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"], "parent": A},  # A is B's parent
         ])
         domain = {code: Target(kind=TargetKind.DOMAIN, name=f"{name}.gov.vn", agency=code)
                   for code, name in ((A, "alpha"), (B, "beta"))}

@@ -9,7 +9,7 @@ Everything is read with the viewer's scope.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,14 @@ def open_urgent_findings(scope: Any, catalog: Catalog) -> dict[str, dict[Severit
     return counts
 
 
+def _own(view: AgencyView, scope: Any) -> AgencyView:
+    """The parent agency is named only to a viewer who may see it (as in an agency's report)."""
+    parent = view.agency.parent
+    if parent is None or scope.allows(parent):
+        return view
+    return replace(view, agency=view.agency.model_copy(update={"parent": None}), parent_name="")
+
+
 def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
     """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan."""
     catalog, policy = console_catalog(), console_scoring()
@@ -78,7 +86,7 @@ def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
     grades = grade_report(report, catalog, policy)
     urgent = open_urgent_findings(scope, catalog)
     rows = tuple(
-        AgencyRow(view, urgent.get(view.agency.code, {}).get(Severity.CRITICAL, 0),
+        AgencyRow(_own(view, scope), urgent.get(view.agency.code, {}).get(Severity.CRITICAL, 0),
                   urgent.get(view.agency.code, {}).get(Severity.HIGH, 0))
         for view in agency_views(report, grades, catalog)
     )

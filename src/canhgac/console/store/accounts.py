@@ -55,7 +55,9 @@ def _agencies(role: Role, codes: Iterable[str]) -> list[Agency]:
     found = list(Agency.objects.filter(code__in=wanted).order_by("code"))
     unknown = sorted(set(wanted) - {a.code for a in found})
     if unknown:
-        raise AccountError(_("no agency {codes} in the inventory: import the inventory first").format(
+        raise AccountError(_(
+            "no agency {codes} in the store: agencies are stored by the first `canhgac scan` of the inventory"
+        ).format(
             codes=", ".join(unknown)))
     return found
 
