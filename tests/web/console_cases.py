@@ -79,7 +79,8 @@ def world() -> Iterator[World]:
         run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
             extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
         services.record_results(run, [
-            _result("mail.spf.present", domain[A], failed("missing")),
+            _result("mail.spf.present", domain[A],
+                    failed("missing", {"txt": ["google-site-verification=a1"]})),
             _result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
             _result("mail.spf.present", domain[B], failed("missing")),
         ])
@@ -148,13 +149,16 @@ def _console_urls(world: World) -> list[str]:
     """Every page the console has, with A's identifiers wherever a page takes one: a new URL
     pattern fails ``test_every_console_url_is_enumerated`` until it is listed here."""
     return ["/", "/dashboard/", f"/dashboard/?agency={A}", f"/dashboard/#agency-{A}", "/security-log/",
+            f"/agencies/{A}/", f"/agencies/{A.lower()}/", f"/agencies/{B}/?agency={A}", f"/agencies/{A}%00/",
+            "/agencies/../dashboard/", f"/agencies/{B}/../{A}/",
             "/security-log/?user=admin&kind=login", "/login/", "/login/totp/", "/account/totp/",
             "/account/totp/qr.svg", f"/static/console/console.css?agency={A}"]
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:
     patterns = {str(p.pattern) for p in get_resolver().url_patterns}
-    listed = {re.sub(r"[?#].*", "", u).lstrip("/") for u in _console_urls(world)}
+    listed = {re.sub(r"^agencies/[^/]+/$", "agencies/<str:code>/", re.sub(r"[?#].*", "", u).lstrip("/"))
+              for u in _console_urls(world)}
     assert patterns - {"logout/", "account/language/"} <= listed  # those two take POST only
 
 
@@ -166,6 +170,10 @@ def test_an_officer_never_sees_another_agency_by_url_or_id(world: World) -> None
         assert A not in page and A_NAME not in page and "alpha.gov.vn" not in page, url
     board = _text(officer.get("/dashboard/"))
     assert B_NAME in board and 'id="agency-SO-B"' in board  # the test can fail: B's data is shown
+    assert officer.get(f"/agencies/{A}/").status_code == 404  # as if it did not exist
+    assert officer.get("/agencies/SO-NONE/").status_code == 404
+    own = _text(officer.get(f"/agencies/{B}/"))
+    assert "beta.gov.vn" in own and "Tên miền có bản ghi SPF" in own
 
 
 def test_pages_need_a_login(world: World) -> None:
@@ -206,6 +214,28 @@ def test_a_role_change_is_logged_with_before_and_after(world: World) -> None:
     assert A_NAME in _text(_client("officer_b").get("/dashboard/"))  # now bound to A too
 
 
+def test_an_officer_of_one_agency_lands_on_its_page(world: World) -> None:
+    officer = _client()
+    login = officer.post("/login/", {"username": "officer_b", "password": PASSWORD})
+    assert login["Location"] == "/"
+    assert officer.get("/")["Location"] == f"/agencies/{B}/"
+    assert _client("analyst").get("/")["Location"] == "/dashboard/"
+
+
+def test_the_agency_page_groups_findings_by_clause_with_evidence_and_remediation(world: World) -> None:
+    page = _text(_client("analyst").get(f"/agencies/{A}/"))
+    assert A_NAME in page and B_NAME not in page
+    clauses = re.findall(r'<section class="clause" id="clause-([A-Z0-9]+)-', page)
+    assert "CV430" in clauses  # 430/BTTTT-CATTT's mail clauses hold both findings
+    first = page[page.index('<section class="clause"'):]
+    first = first[:first.index("</section>")]
+    assert "Tên miền có bản ghi SPF" in first  # the finding is listed under its clause
+    assert "v=spf1" in page  # the remediation, rendered from the catalog's Markdown
+    assert "google-site-verification=a1" in page  # the evidence: the TXT records seen
+    assert "alpha.gov.vn" in page  # the declared domain, under assets
+    assert 'href="/agencies/SO-A/"' in _text(_client("analyst").get("/dashboard/"))
+
+
 # --- login, lockout, passwords, sessions ----------------------------------------------------
 
 def test_login_and_failure_are_logged_with_the_address(world: World) -> None:
@@ -221,7 +251,7 @@ def test_login_and_failure_are_logged_with_the_address(world: World) -> None:
 def test_a_foreign_next_url_is_ignored(world: World) -> None:
     answer = _client().post("/login/", {"username": "analyst", "password": PASSWORD,
                                         "next": "https://evil.example/steal"})
-    assert answer["Location"] == "/dashboard/"
+    assert answer["Location"] == "/"
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(world: World) -> None:
@@ -306,7 +336,7 @@ def _enrol(client: Client, username: str) -> TOTPDevice:
                        ).status_code == 400
     device.refresh_from_db()
     device.throttle_reset()  # the refusal above slowed further attempts down, as it should
-    assert client.post("/account/totp/", {"token": _code(device)})["Location"] == "/dashboard/"
+    assert client.post("/account/totp/", {"token": _code(device)})["Location"] == "/"
     device.refresh_from_db()
     assert device.confirmed
     return device

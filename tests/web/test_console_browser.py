@@ -89,12 +89,12 @@ class Session:
         if response.status >= 400 and request.resource_type != "document":  # type: ignore[attr-defined]
             self.errors.append(f"{response.status} {request.url}")  # type: ignore[attr-defined]
 
-    def login(self, name: str) -> None:
+    def login(self, name: str, lands: str = "**/dashboard/") -> None:
         self.page.goto(f"{self.base}/login/")
         self.page.fill("#id_username", name)
         self.page.fill("#id_password", PASSWORD)
         self.page.click("button.primary")
-        self.page.wait_for_url("**/dashboard/")
+        self.page.wait_for_url(lands)
 
     def shot(self, folder: Path, name: str) -> Path:
         path = folder / f"{name}.png"
@@ -142,10 +142,31 @@ def test_the_csirt_and_leaders_see_every_agency(session: Session, shots: Path, n
         session.page.locator("#agency-BQLKKT details summary").click()
         assert session.page.locator("#agency-BQLKKT ul.deductions li").count() > 0
         session.shot(shots, "dashboard-admin-vi")
+        session.page.locator("#agency-VNPTKG a").click()
+        session.page.wait_for_url("**/agencies/VNPTKG/")
+        assert session.page.locator("table.services tbody tr").count() > 0  # its open services
+        session.shot(shots, "agency-VNPTKG-admin-vi")
+
+
+def test_an_officer_lands_on_their_agency_page(session: Session, shots: Path) -> None:
+    session.login("officer", lands=f"**/agencies/{OFFICER_AGENCY}/")
+    assert session.page.locator("h1").inner_text() == "SYT · Sở Y tế"
+    clauses = session.page.locator("section.clause")
+    assert clauses.count() >= 3  # findings grouped under 430, 2132 and the directive's clauses
+    first_clause = session.page.locator("section.clause h3").first.inner_text()
+    assert first_clause.startswith(("CV430", "CV2132", "KG20"))
+    finding = session.page.locator("details.finding").first
+    finding.locator("summary").click()
+    assert finding.locator("dd.fix").inner_text().strip() != ""  # remediation
+    assert session.page.locator("h2", has_text="Tài sản").count() == 1
+    session.shot(shots, "agency-SYT-officer-vi")
+    session.page.goto(f"{session.base}/agencies/UBND/")
+    assert session.page.locator("h1").inner_text() == "Không tìm thấy trang"  # another agency's page
 
 
 def test_an_officer_sees_their_agency_alone(session: Session, shots: Path) -> None:
-    session.login("officer")
+    session.login("officer", lands=f"**/agencies/{OFFICER_AGENCY}/")
+    session.page.goto(f"{session.base}/dashboard/")
     rows = session.page.locator("table.agencies tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("id") == f"agency-{OFFICER_AGENCY}"
     assert "Sở Y tế" in rows.first.inner_text()

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from canhgac.i18n import translation as catalogue
 from canhgac.reports.view import format_time
-from canhgac.reports.wording import format_score
+from canhgac.reports.wording import format_score, render_markdown
 
 
 def current_language() -> str:
@@ -62,5 +62,5 @@ def environment(**options: Any) -> Environment:
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES)
-    env.filters.update(score=_score, percent=_percent, when=_when)
+    env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown)
     return env

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canhgac.web.views import auth, dashboard, security_log, totp
+from canhgac.web.views import agency, auth, dashboard, security_log, totp
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/totp/", totp.enrol, name="totp-enrol"),
     path("account/totp/qr.svg", totp.enrol_qr, name="totp-qr"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("agencies/<str:code>/", agency.agency, name="agency"),
     path("security-log/", security_log.security_log, name="security-log"),
 ]

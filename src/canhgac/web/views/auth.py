@@ -35,7 +35,7 @@ def _next(request: HttpRequest) -> str:
     if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return wanted
-    return reverse("dashboard")
+    return reverse("home")
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +63,7 @@ def _quoted(path: str) -> str:
 def totp_verify(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """The second step of a login: a code from the user's authenticator app."""
     if not user_has_device(request.user):
-        return HttpResponseRedirect(reverse("dashboard"))
+        return HttpResponseRedirect(reverse("home"))
     error = ""
     if request.method == "POST":
         device = match_token(request.user, request.POST.get("token", "").strip())

@@ -37,7 +37,7 @@ def _already_enrolled(request: HttpRequest) -> HttpResponse | None:
     if not user_has_device(request.user):
         return None
     verified = request.user.is_verified()  # type: ignore[union-attr]
-    return HttpResponseRedirect(reverse("dashboard" if verified else "totp-verify"))
+    return HttpResponseRedirect(reverse("home" if verified else "totp-verify"))
 
 
 @console_page(totp_step=True)
@@ -54,7 +54,7 @@ def enrol(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             otp_login(request, device)
             record_event(SecurityEventKind.TOTP_ENROLLED, username=viewer.username, actor=viewer.username,
                          address=client_address(request))
-            return HttpResponseRedirect(reverse("dashboard"))
+            return HttpResponseRedirect(reverse("home"))
         error = "refused"
     key = base64.b32encode(device.bin_key).decode("ascii")
     grouped = " ".join(key[i:i + 4] for i in range(0, len(key), 4))
