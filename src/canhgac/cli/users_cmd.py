@@ -67,7 +67,7 @@ def list_users(ctx: typer.Context) -> None:
     """Every user with role, agencies, state and TOTP."""
     open_store(state(ctx))
     table = Table(title=_("Console users"))
-    for column in (_("User"), _("Role"), _("Agencies"), _("Active"), _("TOTP"), _("Last login")):
+    for column in (_("User"), _("Role"), _("Agencies"), _("Active"), _("TOTP"), _("Last login") + " (UTC)"):
         table.add_column(column)
     for row in accounts.users():
         totp = _("enrolled") if row.totp_enrolled else (_("required") if row.totp_required else "")
@@ -122,7 +122,7 @@ def security_log(
     """The security log: logins and failures, lockouts, account changes (newest first)."""
     open_store(state(ctx))
     table = Table(title=_("Security log"))
-    for column in (_("Time"), _("Event"), _("User"), _("By"), _("Address"), _("Detail")):
+    for column in (_("Time") + " (UTC)", _("Event"), _("User"), _("By"), _("Address"), _("Detail")):
         table.add_column(column)
     for event in accounts.security_log(kind=kind, username=user, limit=limit):
         detail = ", ".join(f"{k}={v}" for k, v in sorted(event.detail.items()))
