@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,17 @@ def test_a_taken_name_is_refused_before_the_password(workspace: Path) -> None:
     assert users(workspace, "add", "lan", "--role", "leader", STDIN, stdin=GOOD + "\n").returncode == 0
     again = users(workspace, "add", "lan", "--role", "leader")  # no password typed: refused first
     assert again.returncode == 2 and "người dùng lan đã tồn tại" in again.stderr
+
+
+def test_serve_says_in_one_line_that_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli("--workspace", tmp_path, "--lang", "en", "serve", "--port", str(port))
+    assert done.code == 4, done.describe()
+    assert f"cannot listen on 127.0.0.1 port {port}" in done.stderr and "Traceback" not in done.stderr
+    assert "canhgac console:" not in done.stdout  # nothing announced that is not listening
 
 
 def test_serve_refuses_plain_http_on_a_reachable_address(tmp_path: Path) -> None:

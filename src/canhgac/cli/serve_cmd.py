@@ -6,9 +6,15 @@ from typing import Annotated
 
 import typer
 
-from canhgac.cli.common import console, err_console, fail, open_store, state
+from canhgac.cli.common import ExitCode, console, err_console, fail, open_store, state
 from canhgac.i18n import gettext as _
-from canhgac.services.console_server import ServeOptions, ServeRefusedError, check_options, serve
+from canhgac.services.console_server import (
+    ServeOptions,
+    ServeRefusedError,
+    ServeUnavailableError,
+    check_options,
+    serve,
+)
 
 
 def serve_command(
@@ -34,4 +40,7 @@ def serve_command(
             err_console.print(_("No administrator yet: create one with `canhgac users add NAME --role "
                                 "csirt-admin`."), soft_wrap=True)
 
-    serve(options, ready, lambda: open_store(st, writable=True))
+    try:
+        serve(options, ready, lambda: open_store(st, writable=True))
+    except ServeUnavailableError as exc:
+        raise fail(str(exc), ExitCode.UNAVAILABLE) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 class ServeRefusedError(ValueError):
     """The console would be served in a way that exposes it; the message says what to change."""
+
+
+class ServeUnavailableError(OSError):
+    """The address cannot be listened on (taken, not this machine's); the message says so."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,24 @@ def configure_environment(options: ServeOptions) -> None:
     os.environ["CANHGAC_CONSOLE_TLS"] = "1" if options.behind_tls else ""
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The console's socket, bound and listening before anything is announced, so a taken port
+    is one clear error rather than a server that says it started and then exits."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ServeUnavailableError(_("cannot listen on {host} port {port}: {error}; choose another --port "
+                                      "or stop what uses it").format(
+            host=host, port=port, error=exc.strerror or exc)) from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def has_administrator() -> bool:
     from canhgac.console.store.account_models import ConsoleAccount
     from canhgac.console.store.roles import Role
@@ -80,6 +103,7 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
     # on every static file. The files are small and few: the warning is noise, not advice.
     warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
     check_options(options)
+    sock = listening_socket(options.host, options.port)
     configure_environment(options)
     open_store()
     application = get_asgi_application()
@@ -91,5 +115,5 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
         server_header=False,  # no "Server: uvicorn": the console discloses no software version
         log_level="info", access_log=True,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
