@@ -62,12 +62,14 @@ def agency_page(scope: Any, code: str, lang: Language) -> AgencyPage | None:
     grades = grade_report(report, catalog, console_scoring())
     view = agency_views(report, grades, catalog)[0]  # the agency's report names no parent
     by_check: dict[str, list[ResultRow]] = {}
+    worst_first = {row.fingerprint: rank for rank, row in enumerate(view.findings)}  # by severity
     for row in view.findings:
         by_check.setdefault(row.check_id, []).append(row)
     groups = []
     for clause in view.clauses:
         checks = next(c.checks for c in catalog.frameworks[clause.framework].clauses if c.id == clause.clause)
-        found = tuple(row for check in checks for row in by_check.get(check, ()))
+        found = tuple(sorted((row for check in checks for row in by_check.get(check, ())),
+                             key=lambda row: worst_first[row.fingerprint]))
         if found:
             groups.append(ClauseGroup(clause, found))
     return AgencyPage(agency.code, agency.name, view, tuple(groups), assets,
