@@ -31,7 +31,11 @@ OFFICER_AGENCY = "SYT"
 USERS = {"admin": ("csirt-admin", ()), "analyst": ("csirt-analyst", ()), "leader": ("leader", ()),
          "officer": ("agency-officer", (OFFICER_AGENCY,))}
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)")
+# the module's first test also waits for the demo (about 35 s alone, minutes on a loaded machine)
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
+    pytest.mark.timeout(400),
+]
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ import pytest
 from console_server_support import free_port, served_console, wait_for_port
 from lab_dns_support import zone_file
 from loopback_support import random_loopback
-from test_web_fetch_support import FAST
 
 from canhgac.catalog import load_catalog
 from canhgac.engine.builtin import builtin_registry
 from canhgac.engine.context import TargetOptions
+from canhgac.engine.options import NetworkLimits
 from canhgac.engine.results import CheckResult, Status
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target, TargetKind
@@ -42,6 +42,10 @@ DEFENCES = ("web.headers.", "web.cookies.", "web.cors.", "web.methods.", "web.di
 # Over plain HTTP the transport checks cannot pass: that is what the TLS proxy is for. The console
 # publishes no security.txt (web.security-txt): the province's contact belongs on its public portal.
 PLAIN_HTTP_FAILURES = {"web.https.available", "web.https.redirect"}
+# A real server, in a subprocess, on a machine the whole suite shares: the engine's own default
+# timeouts, not the lab's sub-second ones (a late answer must not become an error here).
+PATIENT = NetworkLimits(http_min_interval=0.0)
+pytestmark = pytest.mark.timeout(300)
 
 
 async def scan(
@@ -54,7 +58,8 @@ async def scan(
         settings = ScanSettings(
             resolvers=(f"{dns.address}:{dns.port}",), scope=ScopeSettings(networks=("127.0.0.1/32",),
                                                                            loopback_only=True),
-            ca_file=str(ca_file) if ca_file else None, net=FAST, target_timeout=60, target_options=options)
+            ca_file=str(ca_file) if ca_file else None, net=PATIENT, target_timeout=150,
+            target_options=options)
         registry = builtin_registry()
         outcome = await execute_scan(ScanRequest(None, settings, targets=(target,)), registry, load_catalog(),
                                      persist=False)
