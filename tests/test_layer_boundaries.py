@@ -1,4 +1,4 @@
-"""Layering of the front ends: reports stay pure, the CLI goes through services.
+"""Layering of the front ends: reports stay pure, the CLI and the web console go through services.
 
 Like ``tests/engine/test_import_boundaries.py``: the runtime rule imports in a fresh interpreter,
 and each rule is shown to fail on a violation planted in a synthetic package.
@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import canhgac.cli
+import canhgac.web
 from import_boundaries import ENGINE_IO, loaded_violations, planted_package, static_violations
 
 CLI_DIR = Path(canhgac.cli.__file__).parent
+WEB_DIR = Path(canhgac.web.__file__).parent
 
 # What a CLI module may import: services (every action), its own modules, translations and the
 # catalog's data; the value types it renders or parses (a result's status, a change's kind, a
@@ -35,6 +37,29 @@ CLI_IMPORTS = (
     "typer",
     "rich",
     "pydantic",
+)
+
+
+# What a console view may import: services, the viewer's scope and the account rules and writes
+# (roles, the security log), translations, the report's graded views it renders, and the web
+# libraries (django-otp's own device model included). Not the store's models nor its other
+# writes: a page reads agencies' data through ``services`` and the scoped queries only.
+WEB_IMPORTS = (
+    "canhgac.web",
+    "canhgac.services",
+    "canhgac.i18n",
+    "canhgac.console.store.queries",
+    "canhgac.console.store.roles",
+    "canhgac.console.store.accounts",
+    "canhgac.console.store.account_models.SecurityEventKind",
+    "canhgac.reports.view",
+    "canhgac.reports.wording",
+    "django",
+    "django_otp",
+    "axes.signals",
+    "jinja2",
+    "babel.numbers",
+    "segno",
 )
 
 
@@ -66,4 +91,21 @@ def test_cli_rule_fails_on_planted_engine_store_and_inventory_imports(tmp_path: 
         "planted_cli/findings_cmd.py:2: canhgac.console.store.queries",
         "planted_cli/inventory_cmd.py:1: canhgac.inventory.loader",
         "planted_cli/scan_cmd.py:1: canhgac.engine.builtin.builtin_registry",
+    ]
+
+
+def test_web_imports_only_services_scoped_reads_and_rendered_views() -> None:
+    assert static_violations(WEB_DIR, WEB_IMPORTS, forbidden=()) == []
+
+
+def test_web_rule_fails_on_planted_store_and_engine_imports(tmp_path: Path) -> None:
+    pkg = planted_package(tmp_path, "planted_web", {
+        "views": "from canhgac.console.store.models import Finding\nfrom canhgac.services import dashboard\n",
+        "agency": "def page() -> None:\n    from canhgac.console.store import queries, services\n",
+        "scan": "from canhgac.engine.runner import InProcessExecutor\n",
+    })
+    assert static_violations(pkg, WEB_IMPORTS, forbidden=()) == [
+        "planted_web/agency.py:2: canhgac.console.store.services",
+        "planted_web/scan.py:1: canhgac.engine.runner.InProcessExecutor",
+        "planted_web/views.py:1: canhgac.console.store.models.Finding",
     ]

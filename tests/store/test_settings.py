@@ -19,7 +19,8 @@ SETTINGS = "canhgac.console.settings"
 
 
 def load(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
-    for name in ("CANHGAC_DATABASE_URL", "CANHGAC_SECRET_KEY", "CANHGAC_WORKSPACE"):
+    for name in ("CANHGAC_DATABASE_URL", "CANHGAC_SECRET_KEY", "CANHGAC_WORKSPACE", "CANHGAC_ALLOWED_HOSTS",
+                 "CANHGAC_CONSOLE_TLS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -78,8 +79,34 @@ def test_locale_time_zone_and_apps(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert settings["INSTALLED_APPS"] == [
         "django.contrib.contenttypes",
         "django.contrib.auth",
+        "django.contrib.sessions",
+        "django.contrib.staticfiles",
+        "axes",
+        "django_otp",
+        "django_otp.plugins.otp_totp",
         "canhgac.console.store",
+        "canhgac.web",
     ]
+
+
+def test_the_console_on_loopback_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = load(monkeypatch, CANHGAC_WORKSPACE=str(tmp_path))
+    assert settings["DEBUG"] is False
+    assert settings["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
+    assert settings["SESSION_COOKIE_NAME"] == "canhgac_session"
+    assert not settings["SESSION_COOKIE_SECURE"] and settings["SECURE_HSTS_SECONDS"] == 0
+    assert settings["SESSION_COOKIE_HTTPONLY"] and settings["CSRF_COOKIE_HTTPONLY"]
+
+
+def test_the_console_behind_tls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = load(monkeypatch, CANHGAC_WORKSPACE=str(tmp_path), CANHGAC_CONSOLE_TLS="1",
+                    CANHGAC_ALLOWED_HOSTS="console.example.gov.vn, ")
+    assert settings["ALLOWED_HOSTS"] == ["console.example.gov.vn"]
+    assert settings["SESSION_COOKIE_NAME"] == "__Host-canhgac_session"
+    assert settings["CSRF_COOKIE_NAME"] == "__Host-canhgac_csrftoken"
+    assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
+    assert settings["LANGUAGE_COOKIE_SECURE"] and settings["SECURE_SSL_REDIRECT"]
+    assert settings["SECURE_HSTS_SECONDS"] >= 180 * 24 * 3600  # what web.hsts asks of portals
 
 
 def test_importing_the_console_and_findings_packages_has_no_side_effects(tmp_path: Path) -> None:

@@ -29,9 +29,8 @@ from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 
 # What the demo suggests next, in this order (the README's "After the demo" block is the same);
-# the console's command joins them once it exists.
+# the console's commands follow as a sentence (``_console_hint``): ``users add`` asks a password.
 EXPLORE = ("findings list", "events list", "report")
-CONSOLE = ("serve",)
 
 
 def demo(
@@ -49,6 +48,7 @@ def demo(
     console.print(_("Explore the results:"))
     for line in next_commands(st, ctx.find_root().command):
         console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    _console_hint(st)
     if failed:
         raise typer.Exit(1)
 
@@ -60,7 +60,7 @@ def next_commands(st: CliState, root: object) -> list[str]:
     if st.sources.get("lang") == Source.FLAG:
         where += f" --lang {st.lang}"
     commands = getattr(root, "commands", {})
-    return [f"canhgac {name}{where}" for name in (*EXPLORE, *CONSOLE) if name.split()[0] in commands]
+    return [f"canhgac {name}{where}" for name in EXPLORE if name.split()[0] in commands]
 
 
 def _demo(st: CliState, port: int | None, namespace: Namespace) -> bool:
@@ -115,3 +115,12 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> bool:
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))
     return bool(missed or unexpected or errors)
+
+
+def _console_hint(st: CliState) -> None:
+    """How to open these results in the web console (docs/console.md)."""
+    workspace = shlex.quote(str(st.workspace.resolve()))
+    console.print(_("Open these results in the web console: create its first user once with "
+                    "`canhgac --workspace {workspace} users add admin --role csirt-admin`, then run "
+                    "`canhgac --workspace {workspace} serve` and open http://127.0.0.1:8000/ in a browser."
+                    ).format(workspace=workspace), soft_wrap=True)

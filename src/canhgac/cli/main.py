@@ -81,6 +81,8 @@ def _mount() -> None:
         lab_cmd,
         report_cmd,
         scan_cmd,
+        serve_cmd,
+        users_cmd,
         vulns_cmd,
     )
 
@@ -89,11 +91,13 @@ def _mount() -> None:
     app.command("report")(report_cmd.report)
     app.command("demo")(demo_cmd.demo)
     app.command("schema")(report_cmd.schema)
+    app.command("serve")(serve_cmd.serve_command)
     app.add_typer(inventory_cmd.app, name="inventory", help="Check and import inventories.")
     app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
     app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
     app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
     app.add_typer(events_cmd.app, name="events", help="The event outbox (findings opened/fixed, scans ended).")
+    app.add_typer(users_cmd.app, name="users", help="Console users, roles and the security log.")
     app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
     app.add_typer(config_cmd.app, name="config", help="The effective settings (flags, environment, canhgac.toml).")
 

@@ -5,18 +5,25 @@
 workspace, mode 0600). ``CANHGAC_WORKSPACE`` is the workspace folder
 (default ``./canhgac-workspace``). Loading settings is Django's explicit act, so creating the
 workspace and its key file here is the intended effect, not an import-time surprise.
+
+The web console (``canhgac serve``, docs/console.md) reads two more: ``CANHGAC_ALLOWED_HOSTS``
+(comma-separated host names the console answers to; default the loopback names) and
+``CANHGAC_CONSOLE_TLS`` (``1`` when a TLS proxy fronts it: cookies Secure and ``__Host-``,
+HSTS). The CLI loads the same settings, so one ``migrate`` creates every table.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 
 KEY_FILE_NAME = "secret_key"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def workspace_dir() -> Path:
@@ -52,20 +59,107 @@ def _database(workspace: Path) -> dict[str, Any]:
     return config
 
 
+def _allowed_hosts() -> list[str]:
+    given = [h.strip() for h in os.environ.get("CANHGAC_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    return given or list(LOOPBACK_HOSTS)
+
+
 _WORKSPACE = workspace_dir()
+_TLS = os.environ.get("CANHGAC_CONSOLE_TLS", "") == "1"
 
 SECRET_KEY = _secret_key(_WORKSPACE)
 DEBUG = False
-ALLOWED_HOSTS: list[str] = []
+ALLOWED_HOSTS: list[str] = _allowed_hosts()
 DATABASES = {"default": _database(_WORKSPACE)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "canhgac.console.store",
+    "canhgac.web",
 ]
 USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 USE_I18N = True
+
+# --- the web console (canhgac serve); docs/console.md says why each setting ---
+ROOT_URLCONF = "canhgac.web.urls"
+MIDDLEWARE = [
+    "canhgac.web.middleware.SecurityHeadersMiddleware",  # outermost: static files and errors too
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "canhgac.web.middleware.UserLanguageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.jinja2.Jinja2",  # one template engine: Jinja2, as reports
+    "DIRS": [],
+    "APP_DIRS": False,
+    "OPTIONS": {"environment": "canhgac.web.jinja.environment"},
+}]
+STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True  # served from the package's static folder: no collectstatic step
+WHITENOISE_AUTOREFRESH = False
+WHITENOISE_ALLOW_ALL_ORIGINS = False  # the console's files are for its own pages
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Django's validators, worded in canhgac's catalogue (console/store/passwords.py)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "canhgac.console.store.passwords.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ["username"]}},
+    {"NAME": "canhgac.console.store.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "canhgac.console.store.passwords.CommonPasswordValidator"},
+    {"NAME": "canhgac.console.store.passwords.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "canhgac.web.views.errors.csrf_failure"
+# sessions: in the database, 8 hours, gone with the browser; cookies out of scripts' reach
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+_COOKIE_PREFIX = "__Host-" if _TLS else ""  # __Host-: Secure, whole site, this host only
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}canhgac_session"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}canhgac_csrftoken"
+LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}canhgac_language"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = _TLS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if _TLS else 0  # sent only on HTTPS requests
+SECURE_SSL_REDIRECT = _TLS  # behind the proxy, a request that did not come over TLS is sent there
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# login throttling (django-axes): 5 failures lock the username, and the address, for 15 minutes
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "canhgac.web.client.client_address"
+AXES_LOCKOUT_CALLABLE = "canhgac.web.views.auth.locked_out"
+AXES_VERBOSE = False
+# TOTP (django-otp): the issuer an authenticator app shows beside the account
+OTP_TOTP_ISSUER = "canhgac"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"axes": {"level": "WARNING"}},
+}

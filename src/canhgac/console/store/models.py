@@ -12,6 +12,13 @@ from typing import Any
 
 from django.db import models
 
+# the console's accounts live in their own module; imported here so that Django registers them
+from canhgac.console.store.account_models import (  # noqa: F401
+    ConsoleAccount,
+    SecurityEvent,
+    SecurityEventKind,
+    UserAgency,
+)
 from canhgac.findings.reconcile import Lifecycle
 
 

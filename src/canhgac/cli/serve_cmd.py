@@ -1,0 +1,46 @@
+"""``canhgac serve``: the web console (uvicorn; docs/console.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from canhgac.cli.common import ExitCode, console, err_console, fail, open_store, state
+from canhgac.i18n import gettext as _
+from canhgac.services.console_server import (
+    ServeOptions,
+    ServeRefusedError,
+    ServeUnavailableError,
+    check_options,
+    serve,
+)
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback unless --behind-tls)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="A host name the console answers to, e.g. the TLS proxy's name (repeatable; default: the loopback names). Env: CANHGAC_ALLOWED_HOSTS")] = None,
+    behind_tls: Annotated[bool, typer.Option("--behind-tls", help="A TLS proxy on this machine fronts the console: Secure cookies, HSTS, its X-Forwarded-For/-Proto trusted")] = False,
+) -> None:
+    """Serve the web console (log in with a user from `canhgac users add`)."""
+    st = state(ctx)
+    hosts = tuple(dict.fromkeys(h.strip() for h in allowed_host or () if h.strip()))
+    options = ServeOptions(workspace=st.workspace, database_url=st.database_url, host=host, port=port,
+                           allowed_hosts=hosts, behind_tls=behind_tls)
+    try:
+        check_options(options)
+    except ServeRefusedError as exc:
+        raise fail(str(exc)) from None
+
+    def ready(url: str, has_admin: bool) -> None:
+        console.print(_("canhgac console: {url} (Ctrl-C to stop)").format(url=url), soft_wrap=True)
+        if not has_admin:
+            err_console.print(_("No administrator yet: create one with `canhgac users add NAME --role "
+                                "csirt-admin`."), soft_wrap=True)
+
+    try:
+        serve(options, ready, lambda: open_store(st, writable=True))
+    except ServeUnavailableError as exc:
+        raise fail(str(exc), ExitCode.UNAVAILABLE) from None

@@ -1,0 +1,31 @@
+"""The console's roles and what each may see and do: data and pure rules, no I/O.
+
+A role decides the viewer's scope (``queries.viewers.scope_for``): the CSIRT and the province's
+leaders see every agency; an agency officer sees the agencies bound to their account and
+nothing else, so an officer bound to none sees nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CSIRT_ADMIN = "csirt-admin"  # the CSIRT's administrators: users, roles, the security log
+    CSIRT_ANALYST = "csirt-analyst"  # the CSIRT's analysts: every agency's findings
+    AGENCY_OFFICER = "agency-officer"  # an agency's IT officer: their own agencies only
+    LEADER = "leader"  # the province's leaders: the province summary, read-only
+
+
+def sees_every_agency(role: Role) -> bool:
+    return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.LEADER)
+
+
+def needs_agencies(role: Role) -> bool:
+    """An officer's account is bound to at least one agency; the others are bound to none."""
+    return role is Role.AGENCY_OFFICER
+
+
+def may_administer(role: Role) -> bool:
+    """Manage users and roles, read the security log."""
+    return role is Role.CSIRT_ADMIN

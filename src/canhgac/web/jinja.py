@@ -1,0 +1,66 @@
+"""The Jinja2 environment of the console's templates (Django's Jinja2 backend calls it).
+
+One template engine for reports and pages, and one message catalogue: templates translate
+with canhgac's gettext domain (``canhgac.i18n``) in the request's language, which
+``UserLanguageMiddleware`` activated; Babel extracts them with the reports' templates
+(``babel.cfg``). Autoescape is on: agency names and evidence come from outside.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from babel.numbers import format_percent
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from canhgac.i18n import translation as catalogue
+from canhgac.reports.view import format_time
+from canhgac.reports.wording import format_score, render_markdown
+
+
+def current_language() -> str:
+    language = translation.get_language() or DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _gettext(message: str) -> str:
+    return catalogue(current_language()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return catalogue(current_language()).ngettext(singular, plural, n)
+
+
+def _score(value: float) -> str:
+    return format_score(value, current_language())  # type: ignore[arg-type]
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else format_percent(value, locale=current_language())
+
+
+def _when(value: datetime | None) -> str:
+    """A time in Vietnam's clock and the viewer's language, as the reports print it."""
+    return format_time(value, current_language())  # type: ignore[arg-type]
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options: Any) -> Environment:
+    options["loader"] = PackageLoader("canhgac.web", "templates")
+    options["undefined"] = StrictUndefined
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                      **options)
+    # install_gettext_callables is added by the i18n extension at run time
+    cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES)
+    env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown)
+    return env

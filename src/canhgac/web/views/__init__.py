@@ -1,0 +1,1 @@
+"""The console's views: thin, each reading through services and scoped queries."""
