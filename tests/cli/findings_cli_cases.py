@@ -85,6 +85,14 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
+@pytest.fixture(autouse=True)
+def _this_store(cli_defaults: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After ``cli_defaults`` cleared every CANHGAC_* variable: this process's store is the one
+    ``setup_django`` configured above (Django cannot be set up again with another)."""
+    monkeypatch.setenv("CANHGAC_DATABASE_URL", _URL)
+    monkeypatch.setenv("CANHGAC_WORKSPACE", str(_WORKSPACE))
+
+
 def cli(*args: str, env: dict[str, str] | None = None) -> Result:
     return RUNNER.invoke(app, ["--workspace", str(_WORKSPACE), "--database-url", _URL, "--lang", "en", *args],
                          env=env)
@@ -102,9 +110,9 @@ def ids(*found: CheckResult) -> set[str]:
 
 
 def refused(done: Result) -> str:
-    """The one error line of a refused command (exit 2)."""
+    """The one error line of a refused command (exit 2), after the note naming the workspace."""
     assert done.exit_code == 2, done.output
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("Workspace: ")]
     assert len(lines) == 1, done.stderr
     return lines[0]
 

@@ -62,7 +62,7 @@ def scan_command() -> Any:
 def test_the_keys_are_scans_setting_options_by_their_long_names() -> None:
     keys = {key_of(p) for p in setting_params(scan_command())}
     assert keys == {"resolver", "nameserver-port", "timeout", "concurrency", "dns-in-flight", "ca-file",
-                    "ca-only", "dnsbl-zone", "ehlo-name", "user-agent", "ports", "scan-rate"}
+                    "ca-only", "dnsbl-zone", "no-dnsbl", "ehlo-name", "user-agent", "ports", "scan-rate"}
     selection = {"agency", "family", "check", "ignore-windows", "no-store", "json-out"}
     assert not keys & selection  # what to scan is chosen per run, not configured
 
