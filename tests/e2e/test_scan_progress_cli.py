@@ -7,7 +7,6 @@ that port and 19 closed ones, at 40 probes a second, so the port scan lasts abou
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -52,14 +51,12 @@ def _ok(run: CliRun) -> CliRun:
     return run
 
 
-def test_in_a_pipe_the_scan_writes_its_summary_and_no_progress_drawing(scan_args: list[str]) -> None:
+def test_in_a_pipe_the_scan_writes_its_summary_and_no_progress(scan_args: list[str]) -> None:
     run = _ok(run_cli(*scan_args))
     assert run.stdout.splitlines()[0].strip() == "Scan results", run.describe()  # no line left by a bar
     assert "\x1b" not in run.stdout + run.stderr and "\r" not in run.stdout + run.stderr
     assert "1 results: 0 failed, 0 could not be tested." in run.stdout
-    # a scan longer than 10 s writes a plain line now and then, never a drawing
-    line = re.compile(r"[\w ()]+: \d+/\d+( — .+)?")
-    assert all(line.fullmatch(text) for text in run.stderr.splitlines()), run.stderr
+    assert run.stderr == ""  # stderr is left to errors
 
 
 def test_on_a_terminal_the_port_scan_is_a_phase_before_the_checks(scan_args: list[str]) -> None:

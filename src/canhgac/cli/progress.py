@@ -1,45 +1,24 @@
-"""How long commands show how far they are: one transient bar per phase on a terminal; in logs
-and pipes, where a bar would leave control characters, a plain line on stderr now and then.
+"""How long commands show how far they are: one transient bar per phase, on a terminal only.
 
-The phases come from the layers below as plain events (the engine's discovery stages, the
-scan's targets, the inventory reader's bytes and agencies); this module only renders them.
+In logs, pipes and cron mail nothing is drawn and nothing is written: a bar would leave control
+characters there, and stderr stays what docs/cli.md promises, the one line of a failure. The
+phases come from the layers below as plain events (the engine's discovery stages, the scan's
+targets, the inventory reader's bytes and agencies); this module only renders them.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from canhgac.cli.common import err_console
-
-LINE_INTERVAL = 10.0  # seconds between two progress lines when there is no terminal
-
 
 class PhaseProgress:
-    """Phases of one command, each with a label, a count and an optional note.
+    """Phases of one command, each a line of a transient bar with a label, a count and a note,
+    drawn on ``console`` when it is a terminal (else every call does nothing)."""
 
-    On a terminal (``console.is_terminal``) each phase is a line of a transient bar, removed
-    when the command ends. Elsewhere nothing is drawn: a line ``label: count — note`` is written
-    to ``lines`` (stderr) when ``interval`` seconds have passed since the start or the last line,
-    so a short command prints nothing and a long one leaves a few readable lines in its log.
-    """
-
-    def __init__(
-        self,
-        console: Console,
-        *,
-        lines: Console | None = None,
-        interval: float = LINE_INTERVAL,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._lines = lines if lines is not None else err_console
-        self._interval = interval
-        self._clock = clock
-        self._next_line = clock() + interval
+    def __init__(self, console: Console) -> None:
         self._tasks: dict[str, TaskID] = {}
         self._bar: Progress | None = None
         if console.is_terminal:
@@ -69,21 +48,16 @@ class PhaseProgress:
     ) -> None:
         """Phase ``phase`` (shown as ``label``) has ``done`` of ``total`` (None: not yet known)
         units done; ``percent`` shows the share instead of the counts (e.g. bytes of a file)."""
-        if self._bar is not None:
-            task = self._tasks.get(phase)
-            if task is None:
-                task = self._tasks[phase] = self._bar.add_task(label, total=total, count="", note="")
-            count = _count(done, total, percent)
-            self._bar.update(task, description=label, total=total, completed=done, count=count, note=note)
+        if self._bar is None:
             return
-        now = self._clock()
-        if now >= self._next_line:
-            self._next_line = now + self._interval
-            line = f"{label}: {_count(done, total, percent)}" + (f" — {note}" if note else "")
-            self._lines.print(line, markup=False, highlight=False, soft_wrap=True)
+        task = self._tasks.get(phase)
+        if task is None:
+            task = self._tasks[phase] = self._bar.add_task(label, total=total, count="", note="")
+        self._bar.update(task, description=label, total=total, completed=done,
+                         count=_count(done, total, percent), note=note)
 
     def end(self, phase: str) -> None:
-        """The phase is over: its line leaves the bar (nothing to do without a terminal)."""
+        """The phase is over: its line leaves the bar."""
         task = self._tasks.pop(phase, None)
         if self._bar is not None and task is not None:
             self._bar.remove_task(task)
