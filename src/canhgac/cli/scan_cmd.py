@@ -22,11 +22,13 @@ from canhgac.cli.scan_options import (
     DnsInFlightOpt,
     EhloNameOpt,
     FamilyOpt,
+    NoDnsblOpt,
     NsPortOpt,
     PortsOpt,
     ResolverOpt,
     ScanRateOpt,
     TimeoutOpt,
+    chosen_zones,
 )
 from canhgac.engine.results import CheckResult, Status
 from canhgac.findings.reconcile import ChangeKind
@@ -73,6 +75,12 @@ def show_stage(progress: PhaseProgress, event: DiscoveryProgress) -> None:
         progress.update(event.stage, _("Mail hosts (MX lookups)"), event.done, event.total)
 
 
+def print_warnings(outcome: ScanOutcome) -> None:
+    """The run's warnings (declared addresses the scope refused, blocklist zones left out)."""
+    for warning in outcome.warnings:
+        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
+
+
 def render_summary(outcome: ScanOutcome) -> None:
     by_status = Counter(r.status for r in outcome.results)
     table = Table(title=_("Scan results"))
@@ -93,8 +101,7 @@ def render_summary(outcome: ScanOutcome) -> None:
     console.print(table)
     for code, why in outcome.skipped_agencies.items():
         console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
-    for warning in outcome.warnings:
-        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
+    print_warnings(outcome)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
             results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
@@ -126,6 +133,7 @@ def scan(
     ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
     ca_file: CaFileOpt = None,
     dnsbl_zone: DnsblZoneOpt = None,
+    no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
     ports: PortsOpt = None,
     scan_rate: ScanRateOpt = None,
@@ -134,6 +142,7 @@ def scan(
 ) -> None:
     """Scan the agencies of an inventory and save the results."""
     st = state(ctx)
+    zones = chosen_zones(dnsbl_zone, no_dnsbl)
     try:
         inv = load_inventory(inventory)
     except InventoryError as exc:
@@ -151,7 +160,7 @@ def scan(
             inv, resolvers=resolvers, nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
             dns_max_in_flight=dns_in_flight,
-            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
+            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=zones, ehlo_name=ehlo_name,
             vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
     except ValueError as exc:

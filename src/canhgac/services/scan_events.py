@@ -1,5 +1,6 @@
-"""What a running scan streams to its front end: discovery's stages, the plan's size, each
-check's result and progress ticks, in that order."""
+"""What a running scan streams to its front end: discovery's stages, the plan's size, then each
+check's result and progress ticks, in that order (the run's warnings arrive with the outcome,
+``ScanOutcome.warnings``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 from canhgac.engine.discovery import DiscoveryProgress, DiscoveryStage
 from canhgac.engine.results import CheckResult
-from canhgac.engine.runner import Event, Progress
+from canhgac.engine.runner import Progress
 
 __all__ = ["DiscoveryProgress", "DiscoveryStage", "Event", "Planned", "Progress", "ScanEvent"]
 
@@ -19,4 +20,5 @@ class Planned:
     targets: int
 
 
+Event = CheckResult | Progress  # what the run streams to the front end
 ScanEvent = DiscoveryProgress | Planned | CheckResult | Progress
