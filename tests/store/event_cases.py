@@ -33,6 +33,7 @@ from canhgac.engine.results import (  # noqa: E402
     Provenance,
     errored,
     failed,
+    not_judged,
     passed,
 )
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
@@ -150,6 +151,14 @@ def test_a_runs_warnings_are_kept_with_it_and_in_its_ending_event() -> None:
     services.interrupt_run(cut, warnings=["range refused"])
     cut.refresh_from_db()
     assert (cut.status, cut.warnings) == (RunStatus.INTERRUPTED, ["range refused"])
+
+
+def test_a_result_that_could_not_judge_leaves_an_open_finding_open_and_writes_no_event() -> None:
+    scan(result(SPF, X, failed("spf.missing")))
+    mark = Event.objects.latest("pk").pk
+    blind = scan(result(SPF, X, not_judged(ErrorReason.POLICY, "no-live-zone")))
+    assert written(mark) == [(FINISHED, blind.pk, "")]
+    assert models.Finding.objects.get(fingerprint=fp(SPF, X)).lifecycle == "new"  # as it was
 
 
 def test_a_reopened_finding_is_an_event_and_a_still_open_one_is_not() -> None:

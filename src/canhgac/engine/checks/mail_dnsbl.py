@@ -15,7 +15,7 @@ from canhgac.engine.checks.lookups import lookup_error
 from canhgac.engine.facts.dnsbl import DnsblFacts, ZoneVerdict
 from canhgac.engine.params import CheckParams
 from canhgac.engine.registry import check
-from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, passed
+from canhgac.engine.results import ErrorReason, Outcome, errored, failed, not_applicable, not_judged, passed
 from canhgac.engine.targets import TargetKind
 
 
@@ -32,7 +32,8 @@ def dnsbl_listed(facts: DnsblFacts, params: CheckParams) -> Outcome:
     if not facts.zones:
         return not_applicable("no-zones", evidence)
     if not facts.live_zones:
-        return not_applicable("no-live-zone", evidence, zones=", ".join(facts.zones))
+        # the run's warning says why; an open listing stays open (it was not looked at)
+        return not_judged(ErrorReason.POLICY, "no-live-zone", evidence, zones=", ".join(facts.zones))
     if not facts.addresses.addresses:
         lookup = facts.addresses.failed_lookup
         if lookup is not None:
