@@ -4,12 +4,20 @@ problems placed in agencies whose nodes are long gone, bad bytes deep in a large
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
-from canhgac.inventory.loader import InventoryError, check_inventory, load_inventory, loads_inventory
+from canhgac.inventory.loader import (
+    InventoryError,
+    LoadProgress,
+    check_inventory,
+    load_inventory,
+    loads_inventory,
+)
 from canhgac.inventory.yaml_stream import CHUNK
 
 HEAD = """\
@@ -116,3 +124,20 @@ def test_a_bad_byte_far_into_the_file_names_its_line(tmp_path: Path) -> None:
 def test_a_folder_is_not_an_inventory(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match=r"cannot read the file \(Is a directory\)"):
         load_inventory(tmp_path)
+
+
+def test_an_inventory_can_come_through_a_pipe(tmp_path: Path) -> None:
+    """``canhgac inventory check <(zcat inventory.yaml.gz)``: no size to show, read all the same."""
+    fifo = tmp_path / "inventory.fifo"
+    os.mkfifo(fifo)
+    text = HEAD + "".join(f"  - {{code: A{i}, name: A, kind: other}}\n" for i in range(2000))
+    writer = threading.Thread(target=fifo.write_text, args=(text,), kwargs={"encoding": "utf-8"})
+    writer.start()
+    heard: list[LoadProgress] = []
+    try:
+        summary = check_inventory(fifo, progress=heard.append)
+    finally:
+        writer.join(timeout=10)
+    assert summary.agencies == 2000
+    assert heard[-1] == LoadProgress(2000, len(text.encode()), None)
+    assert all(p.bytes_total is None for p in heard)

@@ -94,9 +94,14 @@ def check(
 
 
 def _show_reading(progress: PhaseProgress, read: LoadProgress) -> None:
-    """The check's bar (on a terminal, on stderr): the share of the file read, agencies validated."""
-    progress.update("inventory", _("Checking the inventory"), read.bytes_read, read.bytes_total,
-                    note=_("{count} agencies").format(count=read.agencies), percent=True)
+    """The check's bar (on a terminal, on stderr): the share of the file read, agencies validated
+    (from a pipe, whose size is not known: the agencies only)."""
+    label = _("Checking the inventory")
+    if read.bytes_total is None:
+        progress.update("inventory", label, read.agencies, None, note=_("agencies"))
+    else:
+        progress.update("inventory", label, read.bytes_read, read.bytes_total,
+                        note=_("{count} agencies").format(count=read.agencies), percent=True)
 
 
 @app.command("import-csv")

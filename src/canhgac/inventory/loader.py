@@ -48,11 +48,11 @@ __all__ = ["MAX_SHOWN", "InventoryError", "LoadProgress", "Problem", "check_inve
 @dataclass(frozen=True, slots=True)
 class LoadProgress:
     """How far the reading of an inventory is: agencies read and validated, bytes of the file
-    read (the parser reads ahead by at most one chunk) of ``bytes_total``."""
+    read (the parser reads ahead by at most one chunk) of ``bytes_total`` (None: a pipe)."""
 
     agencies: int
     bytes_read: int
-    bytes_total: int
+    bytes_total: int | None
 
 
 ProgressCallback = Callable[[LoadProgress], None]
@@ -101,13 +101,14 @@ def _read_file(
             return _Reader(Utf8Source(raw, name), name, sink, size, progress).read()
     except FileNotFoundError:
         raise error(name, _("file not found; check the path")) from None
-    except IsADirectoryError:
-        raise error(name, _("cannot read the file ({reason})").format(reason="Is a directory")) from None
     except OSError as exc:
         raise error(name, _("cannot read the file ({reason})").format(reason=exc.strerror)) from None
 
 
-def _size(raw: io.BufferedReader) -> int:
+def _size(raw: io.BufferedReader) -> int | None:
+    """The file's size; None for a pipe (``<(zcat inventory.yaml.gz)``), read all the same."""
+    if not raw.seekable():
+        return None
     try:
         return max(0, raw.seek(0, io.SEEK_END))
     finally:
@@ -162,7 +163,7 @@ class _Reader:
     """One read of one inventory: the top-level sections, each agency validated as it streams
     by, then the file-wide rules; raises :class:`InventoryError` with every problem found."""
 
-    def __init__(self, source: Utf8Source, name: str, sink: Callable[[Agency], None], size: int,
+    def __init__(self, source: Utf8Source, name: str, sink: Callable[[Agency], None], size: int | None,
                  progress: ProgressCallback | None) -> None:
         self._source = source
         self._name = name
@@ -210,9 +211,11 @@ class _Reader:
         self._report(index + 1)
 
     def _report(self, agencies: int) -> None:
-        if self._progress is not None and self._source.consumed != self._reported:
-            self._reported = self._source.consumed
-            self._progress(LoadProgress(agencies, min(self._source.consumed, self._size), self._size))
+        read = self._source.consumed
+        if self._progress is not None and read != self._reported:
+            self._reported = read
+            shown = read if self._size is None else min(read, self._size)
+            self._progress(LoadProgress(agencies, shown, self._size))
 
     def _validate(self, root: Node, data: Any) -> Inventory:
         name = self._name
@@ -237,7 +240,8 @@ class _Reader:
             raise InventoryError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
         assert top is not None
         if self._progress is not None:
-            self._progress(LoadProgress(len(self._refs), self._size, self._size))
+            read = self._source.consumed if self._size is None else self._size
+            self._progress(LoadProgress(len(self._refs), read, self._size))
         return top
 
     def _file_wide(self, top: Inventory) -> list[Problem]:
