@@ -163,7 +163,7 @@ def test_json_objects_have_the_documented_keys() -> None:
     assert [list(obj) for obj in data] == [list(ROW_FIELDS)] * 2
     relay = next(obj for obj in data if obj["check"] == "mail.smtp.open-relay")
     assert (relay["severity"], relay["agency_name"], relay["lifecycle"]) == ("critical", "Sở B", "open")
-    assert relay["title"] == "Mail server does not relay for outsiders (no open relay)"
+    assert relay["title"] == "Mail server does not relay for outsiders on any SMTP port (no open relay)"
 
 
 def test_csv_has_the_reports_columns() -> None:

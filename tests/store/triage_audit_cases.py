@@ -119,14 +119,14 @@ def test_a_scoped_triage_refuses_another_agencys_finding(finding: Finding) -> No
 
 
 def test_the_migration_applies_to_a_store_that_predates_the_log() -> None:
-    """Last: back to 0005 (no audit table), a finding stored there, then forward again."""
-    call_command("migrate", "store", "0005_assets", verbosity=0, interactive=False)
+    """Last: back to 0006 (no audit table), a finding stored there, then forward again."""
+    call_command("migrate", "store", "0006_run_warnings", verbosity=0, interactive=False)
     assert "store_triagechange" not in connection.introspection.table_names()
     services.sync_agencies([{"code": "SO-A", "name": "Sở A", "domains": ("old.gov.vn",)}])
     scan(spf_fail("old.gov.vn"))
     migrate()
     applied = MigrationRecorder(connection).applied_migrations()
-    assert ("store", "0006_triage_changes") in applied
+    assert ("store", "0007_triage_changes") in applied
     old = Finding.objects.get(target_key="domain:old.gov.vn")
     assert list(TriageChange.objects.filter(finding=old)) == []  # no history invented for the past
     services.triage(old.fingerprint, triage=Triage.CONFIRMED, actor="lan")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
@@ -14,10 +13,9 @@ import typer
 from rich.markup import escape
 
 from canhgac import __version__
-from canhgac.cli.common import CliState, ExitCode, err_console, fail, workspace_default
+from canhgac.cli.common import ExitCode, err_console, fail
 from canhgac.cli.failures import describe
-from canhgac.i18n import gettext as _
-from canhgac.i18n import set_language
+from canhgac.cli.global_options import GlobalOptionsGroup, settle
 
 
 def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
@@ -49,8 +47,9 @@ class CanhgacApp(typer.Typer):
 app = CanhgacApp(
     name="canhgac",
     help="canhgac: scan and watch the security of a province's state agencies.",
+    cls=GlobalOptionsGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (docs/cli.md)
     pretty_exceptions_enable=False,
 )
 
@@ -64,32 +63,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    workspace: Annotated[str | None, typer.Option(metavar="PATH", help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
-    database_url: Annotated[str | None, typer.Option(help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL")] = None,
     catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help="Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR")] = None,
-    lang: Annotated[str, typer.Option(help="Language of messages and reports: vi or en. Env: CANHGAC_LANG")] = "",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
 ) -> None:
-    language = lang or os.environ.get("CANHGAC_LANG", "vi")
-    if language not in ("vi", "en"):
-        raise typer.BadParameter("--lang must be vi or en")
-    set_language(language)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if workspace is not None and not workspace.strip():
-        raise fail(_("--workspace is empty: name a folder (default: ./canhgac-workspace)"), ExitCode.REFUSED)
-    ctx.obj = CliState(
-        workspace=Path(workspace) if workspace is not None else workspace_default(),
-        database_url=database_url or os.environ.get("CANHGAC_DATABASE_URL"),
-        lang=language,
-        catalog_dir=catalog,
-    )
+    """canhgac: scan and watch the security of a province's state agencies."""
+    settle(ctx, catalog_dir=catalog)  # the global options (cli/global_options.py), before the command's own
 
 
 def _mount() -> None:
     from canhgac.cli import (
         catalog_cmd,
+        config_cmd,
         demo_cmd,
         events_cmd,
         findings_cmd,
@@ -111,11 +95,13 @@ def _mount() -> None:
     app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
     app.add_typer(events_cmd.app, name="events", help="The event outbox (findings opened/fixed, scans ended).")
     app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
+    app.add_typer(config_cmd.app, name="config", help="The effective settings (flags, environment, canhgac.toml).")
 
 
 _mount()
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; the program is named canhgac in usage lines and shell completion
+    however it was started."""
+    app(prog_name="canhgac")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0006_triage_changes'),
+        ('store', '0005_assets'),
     ]
 
     operations = [

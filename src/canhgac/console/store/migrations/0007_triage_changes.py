@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0005_assets'),
+        ('store', '0006_run_warnings'),
     ]
 
     operations = [
