@@ -1,16 +1,17 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import mail_domains, mail_servers, ports, web_portals
+from bench import inventory, mail_domains, mail_servers, ports, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
     "mail-servers": mail_servers.main,
     "web-portals": web_portals.main,
     "ports": ports.main,
+    "inventory": inventory.main,
 }
 
 if __name__ == "__main__":

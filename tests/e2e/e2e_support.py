@@ -123,11 +123,13 @@ class CliRun:
         return f"{command} -> {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
-def run_guarded(code: str, *args: str | Path, columns: int | None = None, cwd: Path | None = None) -> CliRun:
+def run_guarded(code: str, *args: str | Path, columns: int | None = None, cwd: Path | None = None,
+                env_extra: dict[str, str] | None = None) -> CliRun:
     """Run Python ``code`` with ``args`` in a fresh interpreter under the reporting guard (in the
-    folder ``cwd``, where a relative ``--workspace`` and the default one are)."""
+    folder ``cwd``, where a relative ``--workspace`` and the default one are; ``env_extra`` added
+    to its environment, e.g. ``TTY_COMPATIBLE=1`` to draw as on a terminal)."""
     text_args = tuple(str(a) for a in args)
-    env = _env()
+    env = _env() | (env_extra or {})
     if columns is not None:
         env["COLUMNS"] = str(columns)
     done = subprocess.run(
@@ -152,13 +154,14 @@ def start_cli(*args: str | Path, output: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=err, env=env)
 
 
-def run_cli(*args: str | Path, columns: int | None = None, cwd: Path | None = None) -> CliRun:
+def run_cli(*args: str | Path, columns: int | None = None, cwd: Path | None = None,
+            env_extra: dict[str, str] | None = None) -> CliRun:
     """Run ``canhgac ARGS`` in a fresh interpreter (in ``cwd``); fail if the loopback guard
     refused anything.
 
     ``columns`` sets the terminal width Rich assumes (it wraps at 80 when not on a terminal).
     """
-    run = run_guarded(_CLI, *args, columns=columns, cwd=cwd)
+    run = run_guarded(_CLI, *args, columns=columns, cwd=cwd, env_extra=env_extra)
     assert not run.guard_refusals, run.describe()
     return run
 

@@ -22,6 +22,19 @@ def random_loopback(second: tuple[int, int] = (1, 254), last: tuple[int, int] = 
     return f"127.{random.randint(*second)}.{random.randint(0, 255)}.{random.randint(*last)}"
 
 
+def free_port(*addresses: str) -> int:
+    """A TCP port nobody listens on at any of ``addresses`` (nor on the wildcard address)."""
+    while True:
+        port = random.randint(20_000, 60_000)
+        try:
+            for address in addresses:
+                with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+                    probe.bind((address, port))
+        except OSError:
+            continue
+        return port
+
+
 def network_context(*networks: str, net: NetworkLimits) -> CollectContext:
     """A context scoped to ``networks`` on loopback, for probes that never resolve a name."""
     return CollectContext(

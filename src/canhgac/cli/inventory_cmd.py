@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +10,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from canhgac.cli.common import err_console
+from canhgac.cli.progress import PhaseProgress
 from canhgac.i18n import gettext as _
-from canhgac.inventory.model import AgencyKind, Inventory
+from canhgac.inventory.model import AgencyKind
 from canhgac.services.inventory import (
     InventoryError,
+    InventorySummary,
+    LoadProgress,
+    check_inventory,
     dump_inventory,
     import_csv,
-    load_inventory,
-    loopback_only_outside,
 )
 
 app = typer.Typer(
@@ -42,12 +44,12 @@ def _show_errors(exc: InventoryError) -> typer.Exit:
     return typer.Exit(EXIT_INVALID)
 
 
-def summary_table(inv: Inventory) -> Table:
+def summary_table(summary: InventorySummary) -> Table:
     """Counts an officer checks at a glance: agencies by kind, domains, ranges, portals, contacts."""
-    table = Table(title=f"{inv.province.name} ({inv.province.code})")
+    table = Table(title=f"{summary.province_name} ({summary.province_code})")
     table.add_column(_("Item"))
     table.add_column(_("Count"), justify="right")
-    kinds = Counter(a.kind for a in inv.agencies)
+    kinds = summary.kinds
     labels = {
         AgencyKind.DEPARTMENT: _("Agencies: departments"),
         AgencyKind.DISTRICT: _("Agencies: districts"),
@@ -57,13 +59,13 @@ def summary_table(inv: Inventory) -> Table:
     }
     for kind, label in labels.items():
         table.add_row(label, str(kinds[kind]))
-    table.add_row(_("Agencies: total"), str(len(inv.agencies)), style="bold")
+    table.add_row(_("Agencies: total"), str(summary.agencies), style="bold")
     rows = (
-        (_("Domains"), sum(len(a.domains) for a in inv.agencies)),
-        (_("Mail hosts"), sum(len(d.mail_hosts) for a in inv.agencies for d in a.domains)),
-        (_("Address ranges"), sum(len(a.ranges) for a in inv.agencies)),
-        (_("Portals"), sum(len(a.portals) for a in inv.agencies)),
-        (_("Contacts"), sum(len(a.contacts) for a in inv.agencies)),
+        (_("Domains"), summary.domains),
+        (_("Mail hosts"), summary.mail_hosts),
+        (_("Address ranges"), summary.ranges),
+        (_("Portals"), summary.portals),
+        (_("Contacts"), summary.contacts),
     )
     for label, count in rows:
         table.add_row(label, str(count))
@@ -76,18 +78,30 @@ def check(
 ) -> None:
     """Validate an inventory file and summarise it; exit 2 listing every problem."""
     try:
-        inv = load_inventory(file)
+        with PhaseProgress(err_console) as progress:
+            summary = check_inventory(file, progress=lambda read: _show_reading(progress, read))
     except InventoryError as exc:
         raise _show_errors(exc) from None
     console = Console(highlight=False)
-    console.print(summary_table(inv))
-    if inv.scope.loopback_only:
+    console.print(summary_table(summary))
+    if summary.loopback_only:
         console.print(_("Loopback-only mode: only 127.0.0.0/8 and ::1 will be contacted."))
-    for line in loopback_only_outside(inv):
+    for line in summary.outside_loopback:
         console.print(Text(_("Warning: {problem}").format(problem=line), style="yellow"), soft_wrap=True)
-    if inv.scope.resolvers:
-        console.print(_("Resolvers: {resolvers}").format(resolvers=", ".join(inv.scope.resolvers)))
+    if summary.resolvers:
+        console.print(_("Resolvers: {resolvers}").format(resolvers=", ".join(summary.resolvers)))
     console.print(Text(_("{file} is a valid inventory.").format(file=file), style="green"))
+
+
+def _show_reading(progress: PhaseProgress, read: LoadProgress) -> None:
+    """The check's bar (on a terminal, on stderr): the share of the file read, agencies validated
+    (from a pipe, whose size is not known: the agencies only)."""
+    label = _("Checking the inventory")
+    if read.bytes_total is None:
+        progress.update("inventory", label, read.agencies, None, note=_("agencies"))
+    else:
+        progress.update("inventory", label, read.bytes_read, read.bytes_total,
+                        note=_("{count} agencies").format(count=read.agencies), percent=True)
 
 
 @app.command("import-csv")
@@ -109,6 +123,6 @@ def import_csv_command(
         raise _show_errors(exc) from None
     out.write_text(dump_inventory(inv, source=csv_file.name), encoding="utf-8")
     console = Console(highlight=False)
-    console.print(summary_table(inv))
+    console.print(summary_table(InventorySummary.of(inv)))
     message = _("Wrote {file}: {count} agencies.").format(file=out, count=len(inv.agencies))
     console.print(Text(message, style="green"))

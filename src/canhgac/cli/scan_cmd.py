@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from canhgac.catalog import Catalog
 from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
 from canhgac.cli.config_file import say_settings_file
+from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.scan_options import (
     AgencyOpt,
     CaFileOpt,
@@ -39,33 +39,43 @@ from canhgac.i18n import gettext as _
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
-from canhgac.services.scan_events import Event
+from canhgac.services.scan_events import DiscoveryProgress, DiscoveryStage, Planned, ScanEvent
 from canhgac.services.scan_events import Progress as ProgressEvent
+
+TARGETS = "targets"  # the progress phase of the checks, after discovery's stages
 
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
                       on_result: Callable[[CheckResult], None] | None = None) -> ScanOutcome:
-    """Execute a scan showing a progress bar (targets done / total); ``on_result`` sees each result."""
+    """Execute a scan showing its progress: discovery's stages (the range port scan, the MX
+    lookups), then the targets done of the plan's; ``on_result`` sees each result."""
     registry = builtin_registry()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(_("Scanning"), total=None, last="")
+    with PhaseProgress(console) as progress:
 
-        def on_event(event: Event) -> None:
-            if isinstance(event, ProgressEvent):
-                bar.update(task, total=event.targets_total, completed=event.targets_done,
-                           last=event.target.name)
+        def on_event(event: ScanEvent) -> None:
+            if isinstance(event, DiscoveryProgress):
+                show_stage(progress, event)
+            elif isinstance(event, Planned):
+                for stage in DiscoveryStage:
+                    progress.end(stage)
+                progress.update(TARGETS, _("Scanning"), 0, event.targets)
+            elif isinstance(event, ProgressEvent):
+                progress.update(TARGETS, _("Scanning"), event.targets_done, event.targets_total,
+                                note=event.target.name)
             elif on_result is not None:
                 on_result(event)
 
         return run_async(execute_scan(request, registry, catalog, persist=persist, on_event=on_event))
+
+
+def show_stage(progress: PhaseProgress, event: DiscoveryProgress) -> None:
+    """One discovery stage's line: the port scan counts (address, port) probes, the MX stage domains."""
+    if event.stage is DiscoveryStage.PORT_SCAN:
+        note = _("{addresses} addresses × {ports} ports").format(
+            addresses=event.addresses, ports=event.total // event.addresses) if event.addresses else ""
+        progress.update(event.stage, _("Port scan of the declared ranges"), event.done, event.total, note=note)
+    else:
+        progress.update(event.stage, _("Mail hosts (MX lookups)"), event.done, event.total)
 
 
 def print_warnings(outcome: ScanOutcome) -> None:

@@ -6,14 +6,20 @@ plus hosts the inventory declares (with their ports). One host often serves seve
 (a province-wide mail system), so hosts are deduplicated and remember every domain they serve;
 the owner is the agency under whose domain the host's name falls, else the first agency (by
 domain) that uses it.
+
+Each stage reports how far it is through an optional callback (:class:`DiscoveryProgress`), so a
+front end can show the port scan, which may take minutes, before the first target runs; the
+engine knows nothing of how it is shown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,6 +33,28 @@ from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
 
 MAX_MX_PER_DOMAIN = 32
+T = TypeVar("T")
+
+
+class DiscoveryStage(StrEnum):
+    """A stage of discovery, and what its progress counts."""
+
+    PORT_SCAN = "port_scan"  # (address, port) pairs of the declared ranges' in-scope addresses
+    MAIL_HOSTS = "mail_hosts"  # declared domains whose MX were looked up
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryProgress:
+    """``done`` of ``total`` units of a stage; sent with ``done == 0`` when the stage starts (its
+    total known) and after each unit. A port scan's total is addresses × ports (``addresses``)."""
+
+    stage: DiscoveryStage
+    done: int
+    total: int
+    addresses: int = 0
+
+
+ProgressCallback = Callable[[DiscoveryProgress], None]
 
 
 @dataclass(frozen=True)
@@ -69,20 +97,42 @@ def _owner(host: str, seen: _Seen) -> str:
     return seen.agencies[min(seen.agencies)]
 
 
+async def _counted(
+    steps: Sequence[Awaitable[T]], stage: DiscoveryStage, progress: ProgressCallback | None
+) -> list[T]:
+    """``asyncio.gather(*steps)``, reporting each step done to ``progress``."""
+    if progress is None:
+        return list(await asyncio.gather(*steps))
+    total = len(steps)
+    done = 0
+    progress(DiscoveryProgress(stage, 0, total))
+
+    async def one(step: Awaitable[T]) -> T:
+        nonlocal done
+        value = await step
+        done += 1
+        progress(DiscoveryProgress(stage, done, total))
+        return value
+
+    return list(await asyncio.gather(*(one(s) for s in steps)))
+
+
 async def discover_mail_hosts(
     domains: Sequence[Target],
     ctx: CollectContext,
     declared: Mapping[str, Sequence[DeclaredHost]] | None = None,
     intrusive: Mapping[str, bool] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[list[Target], dict[str, TargetOptions]]:
     """Mail-host targets for the given domain targets, with their options (keyed by target key).
 
     ``declared`` maps a domain to the hosts the inventory names for it (used in addition to
-    MX); ``intrusive`` maps an agency code to its intrusive-probe policy (default allowed).
+    MX); ``intrusive`` maps an agency code to its intrusive-probe policy (default allowed);
+    ``progress`` hears of each domain's MX lookup (:attr:`DiscoveryStage.MAIL_HOSTS`).
     """
     declared = declared or {}
     seen: dict[str, _Seen] = {}
-    found = await asyncio.gather(*(_mx_hosts(ctx, t.name) for t in domains))
+    found = await _counted([_mx_hosts(ctx, t.name) for t in domains], DiscoveryStage.MAIL_HOSTS, progress)
     for target, hosts in zip(domains, found, strict=True):
         entries = [DeclaredHost(h, ()) for h in hosts] + list(declared.get(target.name, ()))
         for entry in entries:
@@ -124,14 +174,22 @@ async def discover_hosts(
     ctx: CollectContext,
     scan: PortScanOptions,
     known: Mapping[str, tuple[int, ...]] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[list[Target], dict[str, TargetOptions], dict[str, object]]:
     """Port-scan the declared ranges (CIDR -> agency); each address with open ports is a target.
 
-    ``known`` maps a host target key to the ports open at the previous scan (drift baseline).
+    ``known`` maps a host target key to the ports open at the previous scan (drift baseline);
+    ``progress`` hears of each (address, port) settled (:attr:`DiscoveryStage.PORT_SCAN`).
     Returns the targets, their options and the scan's summary for the run's record, whose
     ``refused`` lists the ranges with addresses the scope guard refused (never contacted).
     """
-    result = await scan.run(sorted(ranges), ctx)
+    ports = len(set(scan.port_list())) or 1
+
+    def pairs(done: int, total: int) -> None:
+        if progress is not None:
+            progress(DiscoveryProgress(DiscoveryStage.PORT_SCAN, done, total, addresses=total // ports))
+
+    result = await scan.run(sorted(ranges), ctx, progress=pairs)
     refused: dict[str, int] = {}
     for address in result.out_of_scope:
         ip = ipaddress.ip_address(address)
@@ -184,26 +242,31 @@ class Discovered:
     warnings: tuple[str, ...] = ()
 
 
-async def discover(request: DiscoveryRequest, ctx: CollectContext, registry: Registry) -> Discovered:
+async def discover(
+    request: DiscoveryRequest,
+    ctx: CollectContext,
+    registry: Registry,
+    progress: ProgressCallback | None = None,
+) -> Discovered:
     """Targets found from the declared ones, planned with ``registry``'s checks.
 
     Ranges are port-scanned only when a check looks at hosts, MX only when one looks at mail
-    hosts. Options: the settings' declared ones (``ctx.settings.target_options``), then the
-    discovered ones.
+    hosts; ``progress`` hears how far each stage is. Options: the settings' declared ones
+    (``ctx.settings.target_options``), then the discovered ones.
     """
     targets = list(request.targets)
     options = dict(ctx.settings.target_options)
     warnings: tuple[str, ...] = ()
     if registry.for_kind(TargetKind.HOST) and request.ranges:
         hosts, host_options, summary = await discover_hosts(
-            request.ranges, ctx, ctx.settings.ports, request.known_ports)
+            request.ranges, ctx, ctx.settings.ports, request.known_ports, progress)
         warnings = refused_range_warnings(summary, ctx.scope)
         targets += hosts
         options.update(host_options)
     if registry.for_kind(TargetKind.MAIL_HOST):
         domains = [t for t in request.targets if t.kind is TargetKind.DOMAIN]
         mail_hosts, mail_options = await discover_mail_hosts(
-            domains, ctx, request.declared_mail_hosts, request.intrusive)
+            domains, ctx, request.declared_mail_hosts, request.intrusive, progress)
         targets += mail_hosts
         options.update(mail_options)
     plan = ScanPlan.build(registry, targets, options)

@@ -307,6 +307,7 @@ async def scan_ranges(
 
     Raises :class:`PortScanConfigError` (before any packet) for unusable arguments, including a
     range wider than ``max_addresses``; server behaviour never raises. ``progress`` is called
+    with (0, pairs in all) once the in-scope addresses are known, before the first probe, then
     with (pairs done, pairs in all) after each (address, port) is settled.
     """
     port_list = tuple(sorted(set(ports)))
@@ -315,6 +316,9 @@ async def scan_ranges(
     for cidr in ranges:
         expanded.update(dict.fromkeys(expand_range(cidr, max_addresses)))
     inside, outside = partition_scope(ctx, list(expanded))
+    total = len(inside) * len(port_list)
+    if progress is not None:
+        progress(0, total)
     started = time.monotonic()
     scanner = _Scanner(
         ctx,
@@ -325,7 +329,7 @@ async def scan_ranges(
         max_in_flight=_fd_cap(max(1, max_in_flight)),
         log=log,
         progress=progress,
-        total=len(inside) * len(port_list),
+        total=total,
     )
     await scanner.run(inside)
     tally = scanner.tally
@@ -369,8 +373,13 @@ class PortScanOptions(BaseModel):
         return parse_ports(self.ports)
 
     async def run(
-        self, ranges: Sequence[str], ctx: CollectContext, log: ConnectionLog | None = None
+        self,
+        ranges: Sequence[str],
+        ctx: CollectContext,
+        log: ConnectionLog | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> PortScanResult:
+        """Scan ``ranges`` with these options (``log`` and ``progress`` as :func:`scan_ranges`'s)."""
         return await scan_ranges(
             ranges,
             ctx,
@@ -381,4 +390,5 @@ class PortScanOptions(BaseModel):
             max_addresses=self.max_addresses,
             max_in_flight=self.max_in_flight,
             log=log,
+            progress=progress,
         )

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from canhgac.engine.collectors.errors import CollectError
 from canhgac.engine.context import CollectContext
-from canhgac.engine.discovery import Discovered, DiscoveryRequest, discover
+from canhgac.engine.discovery import Discovered, DiscoveryRequest, ProgressCallback, discover
 from canhgac.engine.plan import PlanItem, ScanPlan
 from canhgac.engine.registry import CheckSpec, Registry
 from canhgac.engine.results import CheckResult, ErrorReason, Outcome, errored
@@ -133,6 +133,9 @@ class Executor(Protocol):
     """Discovers targets into a plan, runs a plan and streams results, progress events and the
     run's warnings (each key once).
 
+    Discovery reports its stages' progress through the ``progress`` callback (a port scan of
+    the declared ranges can take minutes before the plan exists).
+
     Stopping early keeps what is done: after :meth:`stop` (or when the task consuming the stream
     is cancelled), no new target starts, targets in progress are abandoned, and the stream still
     delivers the results of every target that had finished; a cancelled stream then raises
@@ -140,7 +143,11 @@ class Executor(Protocol):
     """
 
     async def discover(
-        self, request: DiscoveryRequest, settings: ScanSettings, registry: Registry
+        self,
+        request: DiscoveryRequest,
+        settings: ScanSettings,
+        registry: Registry,
+        progress: ProgressCallback | None = None,
     ) -> Discovered: ...
 
     def run(
@@ -182,9 +189,13 @@ class InProcessExecutor:
         return self._kept
 
     async def discover(
-        self, request: DiscoveryRequest, settings: ScanSettings, registry: Registry
+        self,
+        request: DiscoveryRequest,
+        settings: ScanSettings,
+        registry: Registry,
+        progress: ProgressCallback | None = None,
     ) -> Discovered:
-        return await discover(request, await self._context(settings), registry)
+        return await discover(request, await self._context(settings), registry, progress)
 
     async def run(
         self, plan: ScanPlan, settings: ScanSettings, registry: Registry

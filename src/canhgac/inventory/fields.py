@@ -95,6 +95,10 @@ _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?")
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# A label of letters, digits and inner hyphens, not "xx--" (A-labels and reserved forms go to idna)
+_PLAIN_LABEL = re.compile(r"(?!..--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_MAX_NAME = 253
+_SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
 
 
 def fail(error: str, **ctx: Any) -> PydanticCustomError:
@@ -107,7 +111,7 @@ def _domain_problem(text: str) -> str | None:
     checks = (
         ("://" in text or "/" in text, N_("it looks like a URL; write only the host name")),
         ("@" in text, N_("it looks like an e-mail address")),
-        (any(c.isspace() for c in text), N_("it contains a space")),
+        (_SPACE.search(text) is not None, N_("it contains a space")),
         (".." in text, N_("two dots in a row")),
         (text.startswith("."), N_("it starts with a dot")),
         ("." not in text, N_("it needs at least two labels")),
@@ -115,26 +119,46 @@ def _domain_problem(text: str) -> str | None:
     return next((reason for bad, reason in checks if bad), None)
 
 
+def may_be_address(text: str) -> bool:
+    """False when ``text`` cannot be an IP address (IPv4 is digits and dots, IPv6 has a colon):
+    ``ipaddress`` then need not be asked, which costs a raised exception per name."""
+    return ":" in text or text.replace(".", "").isdigit()
+
+
+def plain_ascii_name(text: str) -> str | None:
+    """``text`` lower-cased when it is plain ASCII letters, digits and inner hyphens in labels
+    of at most 63, 253 in all: IDNA (UTS 46, STD3 rules) would return exactly that, so the
+    common name needs no IDNA processing. None for anything else, which IDNA then judges."""
+    name = text.lower()
+    if not name.isascii() or len(name) > _MAX_NAME:
+        return None
+    return name if all(_PLAIN_LABEL.fullmatch(label) for label in name.split(".")) else None
+
+
 def normalise_domain(value: str, *, min_labels: int = 2) -> str:
     """Lower-case A-label form of a host or domain name; Vietnamese U-labels are accepted."""
     text = value.strip()
     text = text[:-1] if text.endswith(".") else text
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
-        raise fail("address_not_name", value=value)
+    if may_be_address(text):
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            pass
+        else:
+            raise fail("address_not_name", value=value)
     reason = N_("it is empty") if not text else _domain_problem(text)
     if reason == "it needs at least two labels" and min_labels < 2:
         reason = None
+    plain = plain_ascii_name(text) if reason is None else None
+    if plain is not None:
+        return plain
     if reason is None:
         try:
             ascii_name = idna.encode(text, uts46=True, std3_rules=True).decode("ascii")
         except idna.IDNAError as exc:
             reason = f"IDNA: {exc}"
         else:
-            if len(ascii_name) <= 253:
+            if len(ascii_name) <= _MAX_NAME:
                 return ascii_name.lower()
             reason = "longer than 253 characters"
     raise fail("domain", value=value, reason=reason, example="stttt.kiengiang.gov.vn")
@@ -186,6 +210,8 @@ def _normalise_url(value: str) -> str:
     except ValueError:
         raise bad(N_("the port is not a number from 1 to 65535")) from None
     try:
+        if not may_be_address(host):
+            raise ValueError(host)
         host = str(ipaddress.ip_address(host))
         netloc_host = f"[{host}]" if ":" in host else host
     except ValueError:

@@ -2,100 +2,83 @@
 
 Also writes an inventory back as YAML (:func:`dump_inventory`), e.g. after a CSV import.
 
-The YAML is composed into nodes first (each node keeps its position), so that pydantic's error
-locations can be mapped back to the line an officer has to fix. Duplicate keys, which PyYAML
-would silently resolve to the last one, are reported too.
+The file is read as a stream (:mod:`canhgac.inventory.yaml_stream`): each agency is composed
+into YAML nodes (which keep their positions), validated alone and its nodes dropped, so a
+national inventory of hundreds of thousands of agencies needs no whole-file tree in memory.
+Field problems are placed through the agency's nodes; the rules that span the file (unique
+codes, parents, providers, domains) are checked once every field is valid, over a few facts
+kept per agency, and placed through positions kept for the fields they name.
+:func:`check_inventory` validates exactly as :func:`load_inventory` but keeps counts only.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator, Sequence
+import io
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from canhgac.i18n import gettext as _
-from canhgac.inventory.fields import MESSAGES
-from canhgac.inventory.model import Inventory
-from canhgac.yamlio import SafeLoader
+from canhgac.inventory.model import Agency, AgencyRef, Inventory, cross_problems
+from canhgac.inventory.problems import (
+    MAX_SHOWN,
+    InventoryError,
+    Loc,
+    Problem,
+    at,
+    describe_error,
+    error,
+    from_pydantic,
+    locate,
+    path_of,
+)
+from canhgac.inventory.summary import InventorySummary
+from canhgac.inventory.yaml_stream import Utf8Source, YamlDocument
 
-MAX_SHOWN = 20
-_STR_TAG = "tag:yaml.org,2002:str"
-_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
+__all__ = ["MAX_SHOWN", "InventoryError", "LoadProgress", "Problem", "check_inventory", "describe_error",
+           "dump_inventory", "load_inventory", "loads_inventory"]
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with an inventory, placed in its file (line and column are 1-based)."""
+class LoadProgress:
+    """How far the reading of an inventory is: agencies read and validated, bytes of the file
+    read (the parser reads ahead by at most one chunk) of ``bytes_total`` (None: a pipe)."""
 
-    file: str
-    line: int | None
-    column: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+    agencies: int
+    bytes_read: int
+    bytes_total: int | None
 
 
-class InventoryError(Exception):
-    """The inventory cannot be used; ``problems`` lists every error found (all of them)."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        lines = [str(p) for p in self.problems[:MAX_SHOWN]]
-        if len(self.problems) > MAX_SHOWN:
-            lines.append(_("... and {count} more problems").format(count=len(self.problems) - MAX_SHOWN))
-        super().__init__("\n".join(lines))
+ProgressCallback = Callable[[LoadProgress], None]
 
 
-def load_inventory(path: str | Path) -> Inventory:
-    """Load and validate an inventory file; raise :class:`InventoryError` explaining all errors."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise _error(name, _("file not found; check the path")) from None
-    except OSError as exc:
-        raise _error(name, _("cannot read the file ({reason})").format(reason=exc.strerror)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        msg = _("the file is not UTF-8 text; save it with the UTF-8 encoding")
-        raise InventoryError([Problem(name, line, None, "", msg)]) from None
-    return loads_inventory(text, name)
+def load_inventory(path: str | Path, progress: ProgressCallback | None = None) -> Inventory:
+    """Load and validate an inventory file; raise :class:`InventoryError` explaining all errors.
+    ``progress`` hears how far the reading is, after each agency that took the reading further."""
+    agencies: list[Agency] = []
+    top = _read_file(path, agencies.append, progress)
+    return top.model_copy(update={"agencies": tuple(agencies)})
+
+
+def check_inventory(path: str | Path, progress: ProgressCallback | None = None) -> InventorySummary:
+    """Validate an inventory file as :func:`load_inventory` does, keeping only what its summary
+    counts (no agency stays in memory); :class:`InventoryError` explains all errors."""
+    summary = InventorySummary()
+    return summary.finish(_read_file(path, summary.add, progress))
 
 
 def loads_inventory(text: str, name: str = "<inventory>") -> Inventory:
     """Validate inventory YAML text; ``name`` is used in the error messages."""
-    root, data = _parse(text, name)
-    problems = list(_duplicate_keys(root, name))
-    if not isinstance(data, dict):
-        msg = _("the top level must be a mapping of fields, starting with 'version: 1'")
-        raise InventoryError([*problems, _at(name, root, "", msg)])
-    version = data.get("version")
-    if version != 1:
-        node = _locate(root, ("version",))[0]
-        msg = _("unsupported inventory version {version}; this canhgac reads 'version: 1'")
-        raise InventoryError([*problems, _at(name, node, "version", msg.format(version=version))])
-    try:
-        inventory = Inventory.model_validate(data)
-    except ValidationError as exc:
-        problems += [_from_pydantic(err, root, name) for err in exc.errors()]
-    if problems:
-        raise InventoryError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
-    return inventory
+    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is then "not UTF-8", not a crash
+    agencies: list[Agency] = []
+    top = _Reader(Utf8Source(io.BytesIO(raw), name), name, agencies.append, len(raw), None).read()
+    return top.model_copy(update={"agencies": tuple(agencies)})
 
 
 def dump_inventory(inv: Inventory, *, source: str | None = None) -> str:
@@ -107,165 +90,169 @@ def dump_inventory(inv: Inventory, *, source: str | None = None) -> str:
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _error(name: str, message: str) -> InventoryError:
-    return InventoryError([Problem(name, None, None, "", message)])
-
-
-def _at(name: str, node: Node, path: str, message: str) -> Problem:
-    mark = node.start_mark
-    return Problem(name, mark.line + 1, mark.column + 1, path, message)
-
-
-class _Loader(SafeLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader whose node tree we keep, to place errors."""
-
-
-def _parse(text: str, name: str) -> tuple[Node, Any]:
-    loader = _Loader(text)
+def _read_file(
+    path: str | Path, sink: Callable[[Agency], None], progress: ProgressCallback | None
+) -> Inventory:
+    """The file's top-level sections, validated (with no agencies); each valid agency goes to ``sink``."""
+    name = str(path)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            raise _error(name, _("the file is empty; an inventory starts with 'version: 1'"))
-        _keep_clock_text(root)
-        return root, loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = exc.problem or exc.context or "syntax error"
-        msg = _("not valid YAML: {detail}; check indentation, colons and quotes")
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        raise InventoryError([Problem(name, line, col, "", msg.format(detail=detail))]) from None
-    except yaml.YAMLError as exc:
-        raise _error(name, _("not valid YAML: {detail}").format(detail=exc)) from None
+        with Path(path).open("rb") as raw:
+            size = _size(raw)
+            return _Reader(Utf8Source(raw, name), name, sink, size, progress).read()
+    except FileNotFoundError:
+        raise error(name, _("file not found; check the path")) from None
+    except OSError as exc:
+        raise error(name, _("cannot read the file ({reason})").format(reason=exc.strerror)) from None
+
+
+def _size(raw: io.BufferedReader) -> int | None:
+    """The file's size; None for a pipe (``<(zcat inventory.yaml.gz)``), read all the same."""
+    if not raw.seekable():
+        return None
+    try:
+        return max(0, raw.seek(0, io.SEEK_END))
     finally:
-        loader.dispose()
+        raw.seek(0)
 
 
-def _walk(root: Node) -> Iterator[Node]:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, MappingNode):
-            stack += [n for pair in node.value for n in pair]
-        elif isinstance(node, SequenceNode):
-            stack += node.value
+class _Positions:
+    """Where each agency's code, parent, hosted_by and domain names are written (line, column),
+    packed in one array: the rules that span the file report at those places, long after the
+    agency's nodes are gone."""
+
+    FIELDS = ("code", "parent", "hosted_by")
+
+    def __init__(self) -> None:
+        self._at = array("q")  # per agency: its offset in _marks
+        self._marks = array("l")  # line, column for each field, then each domain name
+
+    def add(self, node: Node, domains: int) -> None:
+        """Keep the places of a valid agency's fields (``node``: its mapping, ``domains`` of them)."""
+        self._at.append(len(self._marks))
+        pairs = node.value if isinstance(node, MappingNode) else []
+        # as locate() finds them, in one pass: the last of a duplicated key; the agency itself
+        # for a field it does not write (absent, or brought in by a merge key)
+        by_key = {key.value: value for key, value in pairs if isinstance(key, ScalarNode)}
+        for field in self.FIELDS:
+            self._mark(by_key.get(field, node))
+        listed = by_key.get("domains")
+        items = listed.value if isinstance(listed, SequenceNode) else []
+        for j in range(domains):
+            self._mark(locate(items[j], ("name",))[0] if j < len(items) else locate(node, ("domains", j))[0])
+
+    def _mark(self, node: Node) -> None:
+        mark = node.start_mark
+        self._marks.extend((mark.line + 1, mark.column + 1))
+
+    def clear(self) -> None:
+        del self._at[:], self._marks[:]
+
+    def of(self, index: int, loc: Loc) -> tuple[int | None, int | None]:
+        """(line, column) of ``loc`` (a location inside agency ``index``)."""
+        if loc[:1] == ("domains",) and len(loc) == 3 and isinstance(loc[1], int):
+            slot = len(self.FIELDS) + loc[1]
+        elif len(loc) == 1 and loc[0] in self.FIELDS:
+            slot = self.FIELDS.index(str(loc[0]))
+        else:  # pragma: no cover - the file-wide rules name only these fields
+            return None, None
+        offset = self._at[index] + 2 * slot
+        return self._marks[offset], self._marks[offset + 1]
 
 
-def _keep_clock_text(root: Node) -> None:
-    """YAML 1.1 reads ``19:00`` as the number 1140 (base 60); keep such scalars as text."""
-    for node in _walk(root):
-        if isinstance(node, ScalarNode) and node.tag in _NUMBER_TAGS and ":" in node.value:
-            node.tag = _STR_TAG
+class _Reader:
+    """One read of one inventory: the top-level sections, each agency validated as it streams
+    by, then the file-wide rules; raises :class:`InventoryError` with every problem found."""
 
+    def __init__(self, source: Utf8Source, name: str, sink: Callable[[Agency], None], size: int | None,
+                 progress: ProgressCallback | None) -> None:
+        self._source = source
+        self._name = name
+        self._sink = sink
+        self._size = size
+        self._progress = progress
+        self._document = YamlDocument(source, name)
+        self._problems: list[Problem] = []  # the agencies' field problems
+        self._refs: list[AgencyRef] = []
+        self._positions = _Positions()
+        self._reported = -1
 
-def _duplicate_keys(root: Node, name: str) -> Iterator[Problem]:
-    for node in _walk(root):
-        if not isinstance(node, MappingNode):
-            continue
-        first: dict[str, Node] = {}
-        for key, _value in node.value:
-            if not isinstance(key, ScalarNode) or key.value == "<<":
-                continue
-            if key.value in first:
-                line = first[key.value].start_mark.line + 1
-                msg = _(
-                    "key '{key}' appears twice in this mapping (first on line {line}); "
-                    "YAML keeps only the last one, remove or merge the duplicate"
-                )
-                yield _at(name, key, "", msg.format(key=key.value, line=line))
-            first.setdefault(key.value, key)
+    def read(self) -> Inventory:
+        try:
+            root = self._document.read(self._agency)
+            if root is None:
+                raise error(self._name, _("the file is empty; an inventory starts with 'version: 1'"))
+            data = SafeConstructor().construct_document(root)  # the top level: a few small sections
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            detail = exc.problem or exc.context or "syntax error"
+            msg = _("not valid YAML: {detail}; check indentation, colons and quotes")
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+            raise InventoryError([Problem(self._name, line, col, "", msg.format(detail=detail))]) from None
+        except yaml.YAMLError as exc:
+            raise error(self._name, _("not valid YAML: {detail}").format(detail=exc)) from None
+        return self._validate(root, data)
 
-
-def _locate(root: Node, loc: Sequence[str | int], *, key: bool = False) -> tuple[Node, bool]:
-    """The node at ``loc`` (the key node for the last part if ``key``); False if not reached."""
-    node = root
-    for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        if isinstance(node, MappingNode):
-            # the last occurrence: that is the one YAML keeps when a key is duplicated
-            found = next(((k, v) for k, v in reversed(node.value) if k.value == part), None)
-            if found is None:
-                return node, False
-            node = found[0] if key and last else found[1]
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
+    def _agency(self, index: int, node: Node) -> None:
+        if index == 0 and (self._refs or self._problems):  # a second 'agencies' key: YAML keeps this one
+            self._problems.clear()
+            self._refs.clear()
+            self._positions.clear()
+        data = self._document.construct(node)
+        try:
+            agency = Agency.model_validate(data)
+        except ValidationError as exc:
+            where = ("agencies", index)
+            self._problems += [from_pydantic(err, node, self._name, where) for err in exc.errors()]
         else:
-            return node, False
-    return node, True
+            if not self._problems:  # past the first problem, only more problems are of use
+                self._refs.append(AgencyRef.of(agency))
+                self._positions.add(node, len(agency.domains))
+                self._sink(agency)
+        self._report(index + 1)
 
+    def _report(self, agencies: int) -> None:
+        read = self._source.consumed
+        if self._progress is not None and read != self._reported:
+            self._reported = read
+            shown = read if self._size is None else min(read, self._size)
+            self._progress(LoadProgress(agencies, shown, self._size))
 
-def _path(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    def _validate(self, root: Node, data: Any) -> Inventory:
+        name = self._name
+        problems = list(self._document.duplicates)
+        if not isinstance(data, dict):
+            msg = _("the top level must be a mapping of fields, starting with 'version: 1'")
+            raise InventoryError([*problems, at(name, root, "", msg)])
+        version = data.get("version")
+        if version != 1:
+            node = locate(root, ("version",))[0]
+            msg = _("unsupported inventory version {version}; this canhgac reads 'version: 1'")
+            raise InventoryError([*problems, at(name, node, "version", msg.format(version=version))])
+        top: Inventory | None = None
+        try:
+            top = Inventory.model_validate(data)  # its agencies were validated one by one
+        except ValidationError as exc:
+            problems += [from_pydantic(err, root, name) for err in exc.errors()]
+        problems += self._problems
+        if top is not None and not self._problems:
+            problems += self._file_wide(top)
+        if problems:
+            raise InventoryError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+        assert top is not None
+        if self._progress is not None:
+            read = self._source.consumed if self._size is None else self._size
+            self._progress(LoadProgress(len(self._refs), read, self._size))
+        return top
 
-
-def _from_pydantic(err: ErrorDetails, root: Node, name: str) -> Problem:
-    loc = err["loc"]
-    node, reached = _locate(root, loc, key=err["type"] == "extra_forbidden")
-    raw = node.value if isinstance(node, ScalarNode) and reached else None
-    return _at(name, node, _path(loc), describe_error(err, raw))
-
-
-def describe_error(err: ErrorDetails, raw: str | None = None) -> str:
-    """A plain-language, translated message for one pydantic error (``raw``: the text as written)."""
-    kind, ctx, loc = err["type"], dict(err.get("ctx") or {}), err["loc"]
-    if kind in MESSAGES:
-        if "reason" in ctx:
-            ctx["reason"] = _(str(ctx["reason"]))
-        return _(MESSAGES[kind]).format(**ctx)
-    field = str(loc[-1]) if loc else ""
-    if kind == "missing":
-        return _("required field '{field}' is missing; add it").format(field=field)
-    if kind == "extra_forbidden":
-        return _unknown_field(loc)
-    if kind in ("literal_error", "enum"):
-        msg = _("'{value}' is not allowed here; use one of {expected}")
-        return msg.format(value=raw if raw is not None else err["input"], expected=ctx["expected"])
-    if kind in ("greater_than_equal", "less_than_equal") and loc and isinstance(loc[-1], int):
-        return _("'{value}' is not a port number; use 1 to 65535").format(value=err["input"])
-    if kind in ("tuple_type", "list_type"):
-        return _("expected a list, written [a, b] or as '- ' lines")
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return _("expected a mapping of fields (key: value)")
-    if kind == "string_too_short":
-        return _("must not be empty")
-    if raw is not None and raw.lower() in ("yes", "no", "on", "off", "true", "false", "null", "~"):
-        msg = _("{detail} (found {value}); if you meant the text '{value}', put it in quotes")
-        return msg.format(detail=err["msg"], value=raw)
-    return err["msg"]
-
-
-def _unknown_field(loc: Sequence[str | int]) -> str:
-    field = str(loc[-1])
-    model = _model_at(loc[:-1])
-    allowed = sorted(model.model_fields) if model is not None else []
-    close = difflib.get_close_matches(field, allowed, n=1)
-    if close:
-        return _("unknown field '{field}'; did you mean '{close}'?").format(field=field, close=close[0])
-    return _("unknown field '{field}'; allowed fields: {allowed}").format(
-        field=field, allowed=", ".join(allowed)
-    )
-
-
-def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Inventory
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        info = model.model_fields.get(part)
-        model = _inner_model(info.annotation) if info is not None else None
-    return model
-
-
-def _inner_model(tp: Any) -> type[BaseModel] | None:
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp
-    if get_origin(tp) in (tuple, list, Union, UnionType):
-        return next((m for m in map(_inner_model, get_args(tp)) if m is not None), None)
-    return None
+    def _file_wide(self, top: Inventory) -> list[Problem]:
+        found = cross_problems(self._refs, top.scope.public_suffixes)
+        if not found:
+            return []
+        problems = []
+        for err in ValidationError.from_exception_data("Inventory", found).errors():
+            loc = err["loc"]
+            index = loc[1]
+            assert isinstance(index, int)
+            line, column = self._positions.of(index, loc[2:])
+            problems.append(Problem(self._name, line, column, path_of(loc), describe_error(err)))
+        return problems

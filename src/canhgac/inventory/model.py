@@ -8,6 +8,9 @@ no public suffix declared as a domain) and the scan-window logic.
 from __future__ import annotations
 
 import ipaddress
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -206,7 +209,7 @@ class Inventory(_Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Inventory:
-        problems = _cross_problems(self)
+        problems = cross_problems([AgencyRef.of(a) for a in self.agencies], self.scope.public_suffixes)
         if problems:
             raise ValidationError.from_exception_data("Inventory", problems)
         return self
@@ -232,23 +235,43 @@ def _problem(loc: tuple[str | int, ...], error: str, value: Any, **ctx: Any) -> 
     return InitErrorDetails(type=fail(error, value=value, **ctx), loc=loc, input=value)
 
 
-def _cross_problems(inv: Inventory) -> list[InitErrorDetails]:
+@dataclass(frozen=True, slots=True)
+class AgencyRef:
+    """What the rules that span the file need of one agency: a loader that does not keep the
+    agencies (``inventory check``) keeps only these."""
+
+    code: str
+    kind: AgencyKind
+    parent: str | None
+    hosted_by: str | None
+    domains: tuple[str, ...]
+
+    @classmethod
+    def of(cls, agency: Agency) -> AgencyRef:
+        intern = sys.intern  # a parent's code is one string, however many children name it
+        return cls(intern(agency.code), agency.kind, agency.parent and intern(agency.parent),
+                   agency.hosted_by and intern(agency.hosted_by), tuple(d.name for d in agency.domains))
+
+
+def cross_problems(agencies: Sequence[AgencyRef], public_suffixes: Sequence[str]) -> list[InitErrorDetails]:
+    """The rules that span the file (unique codes, parents that exist without cycles, providers,
+    one owner per domain, no public suffix declared), located at ``("agencies", i, ...)``."""
     problems: list[InitErrorDetails] = []
     index: dict[str, int] = {}
-    for i, agency in enumerate(inv.agencies):
+    for i, agency in enumerate(agencies):
         if agency.code in index:
             problems.append(
                 _problem(("agencies", i, "code"), "duplicate_code", agency.code, first=index[agency.code])
             )
         index.setdefault(agency.code, i)
-    for i, agency in enumerate(inv.agencies):
-        problems += _reference_problems(inv, i, agency, index)
-    problems += _domain_problems(inv)
+    for i, agency in enumerate(agencies):
+        problems += _reference_problems(agencies, i, agency, index)
+    problems += _domain_problems(agencies, public_suffixes)
     return problems
 
 
 def _reference_problems(
-    inv: Inventory, i: int, agency: Agency, index: dict[str, int]
+    agencies: Sequence[AgencyRef], i: int, agency: AgencyRef, index: dict[str, int]
 ) -> list[InitErrorDetails]:
     problems: list[InitErrorDetails] = []
     if agency.parent is not None and agency.parent not in index:
@@ -258,7 +281,7 @@ def _reference_problems(
         current: str | None = agency.parent
         while current is not None and current not in chain and current in index:
             chain.append(current)
-            current = inv.agencies[index[current]].parent
+            current = agencies[index[current]].parent
         if current == agency.code:
             loop = " -> ".join([*chain, current])
             problems.append(_problem(("agencies", i, "parent"), "cycle", agency.parent, chain=loop))
@@ -266,24 +289,24 @@ def _reference_problems(
         host = index.get(agency.hosted_by)
         if host is None:
             problems.append(_problem(("agencies", i, "hosted_by"), "unknown_host", agency.hosted_by))
-        elif inv.agencies[host].kind is not AgencyKind.PROVIDER:
-            kind = inv.agencies[host].kind.value
+        elif agencies[host].kind is not AgencyKind.PROVIDER:
+            kind = agencies[host].kind.value
             problems.append(
                 _problem(("agencies", i, "hosted_by"), "not_provider", agency.hosted_by, agency_kind=kind)
             )
     return problems
 
 
-def _domain_problems(inv: Inventory) -> list[InitErrorDetails]:
-    suffixes = PublicSuffixes(extra=inv.scope.public_suffixes)
+def _domain_problems(agencies: Sequence[AgencyRef], public_suffixes: Sequence[str]) -> list[InitErrorDetails]:
+    suffixes = PublicSuffixes(extra=tuple(public_suffixes))
     owners: dict[str, str] = {}
     problems: list[InitErrorDetails] = []
-    for i, agency in enumerate(inv.agencies):
+    for i, agency in enumerate(agencies):
         for j, domain in enumerate(agency.domains):
             loc: tuple[str | int, ...] = ("agencies", i, "domains", j, "name")
-            if domain.name in owners:
-                problems.append(_problem(loc, "duplicate_domain", domain.name, owner=owners[domain.name]))
-            elif suffixes.is_public_suffix(domain.name):
-                problems.append(_problem(loc, "public_suffix", domain.name))
-            owners.setdefault(domain.name, agency.code)
+            if domain in owners:
+                problems.append(_problem(loc, "duplicate_domain", domain, owner=owners[domain]))
+            elif suffixes.is_public_suffix(domain):
+                problems.append(_problem(loc, "public_suffix", domain))
+            owners.setdefault(domain, agency.code)
     return problems

@@ -15,6 +15,7 @@ from canhgac.engine.resolvers import choose_resolvers, system_resolvers
 from canhgac.engine.scope import Scope, ip_literal
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
+from canhgac.inventory.fields import may_be_address
 from canhgac.inventory.model import Agency, Inventory
 
 
@@ -64,20 +65,27 @@ def loopback_only_outside(inv: Inventory) -> list[str]:
     names are judged only when resolved, during a scan."""
     if not inv.scope.loopback_only:
         return []
-    loopback = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    return [line for agency in inv.agencies for line in off_loopback(agency)]
+
+
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def off_loopback(agency: Agency) -> list[str]:
+    """One line per range or URL address of ``agency`` that loopback-only mode will not contact."""
     found: list[str] = []
-    for agency in inv.agencies:
-        for cidr in agency.ranges:
-            net = ipaddress.ip_network(cidr)
-            if not any(net.version == lo.version and net.subnet_of(lo) for lo in loopback):  # type: ignore[arg-type]
-                found.append(_("{agency}: range {range} is outside loopback-only mode; "
-                               "its addresses off 127.0.0.0/8 and ::1 will not be scanned")
-                             .format(agency=agency.code, range=cidr))
-        for url in (*agency.portals, *agency.webmail):
-            literal = ip_literal(urlsplit(url).hostname or "")
-            if literal is not None and not literal.is_loopback:
-                found.append(_("{agency}: {url} is outside loopback-only mode and will not be scanned")
-                             .format(agency=agency.code, url=url))
+    for cidr in agency.ranges:
+        net = ipaddress.ip_network(cidr)
+        if not any(net.version == lo.version and net.subnet_of(lo) for lo in _LOOPBACK):  # type: ignore[arg-type]
+            found.append(_("{agency}: range {range} is outside loopback-only mode; "
+                           "its addresses off 127.0.0.0/8 and ::1 will not be scanned")
+                         .format(agency=agency.code, range=cidr))
+    for url in (*agency.portals, *agency.webmail):
+        host = urlsplit(url).hostname or ""
+        literal = ip_literal(host) if may_be_address(host) else None  # a name is judged when resolved
+        if literal is not None and not literal.is_loopback:
+            found.append(_("{agency}: {url} is outside loopback-only mode and will not be scanned")
+                         .format(agency=agency.code, url=url))
     return found
 
 

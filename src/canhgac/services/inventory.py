@@ -1,4 +1,4 @@
-"""Inventory files for the CLI and the console: load, import from a spreadsheet, write, vet.
+"""Inventory files for the CLI and the console: load, check, import from a spreadsheet, write, vet.
 
 A facade, so that front ends depend on services only; the rules live in ``canhgac.inventory``.
 """
@@ -6,11 +6,21 @@ A facade, so that front ends depend on services only; the rules live in ``canhga
 from __future__ import annotations
 
 from canhgac.inventory.csv_import import import_csv
-from canhgac.inventory.loader import InventoryError, dump_inventory, load_inventory
+from canhgac.inventory.loader import (
+    InventoryError,
+    LoadProgress,
+    check_inventory,
+    dump_inventory,
+    load_inventory,
+)
+from canhgac.inventory.summary import InventorySummary
 from canhgac.inventory.targets import loopback_only_outside, scan_resolvers
 
 __all__ = [
     "InventoryError",
+    "InventorySummary",
+    "LoadProgress",
+    "check_inventory",
     "dump_inventory",
     "import_csv",
     "load_inventory",

@@ -37,7 +37,7 @@ from canhgac.inventory.targets import (
     url_targets,
 )
 from canhgac.services.provenance import current_provenance
-from canhgac.services.scan_events import Event
+from canhgac.services.scan_events import Planned, ScanEvent
 
 BATCH = 500
 T = TypeVar("T")
@@ -197,14 +197,30 @@ def discovery_request(request: ScanRequest) -> tuple[DiscoveryRequest, dict[str,
 
 
 async def plan_scan(
-    request: ScanRequest, registry: Registry, executor: Executor | None = None
+    request: ScanRequest,
+    registry: Registry,
+    executor: Executor | None = None,
+    on_event: Callable[[ScanEvent], None] | None = None,
 ) -> PlannedScan:
     """Choose checks and targets; agencies outside their scan window are skipped, with why.
 
     Discovery (range port scan, MX hosts) is the executor's stage; with no ``executor`` given,
     one is made here and closed (a given one keeps its context for the run that follows and
     is closed by the caller). Explicit targets (``retest``) are planned as they are.
+    ``on_event`` hears discovery's progress, then :class:`Planned` with the plan's size.
     """
+    planned = await _plan(request, registry, executor, on_event)
+    if on_event is not None:
+        on_event(Planned(len(planned.plan.items)))
+    return planned
+
+
+async def _plan(
+    request: ScanRequest,
+    registry: Registry,
+    executor: Executor | None,
+    on_event: Callable[[ScanEvent], None] | None,
+) -> PlannedScan:
     chosen = registry.select(families=request.families, ids=request.check_ids)
     settings = request.settings
     if request.targets or request.inventory is None:
@@ -214,7 +230,7 @@ async def plan_scan(
         return PlannedScan(ScanPlan(), chosen, skipped)
     runner = executor or InProcessExecutor()
     try:
-        found = await runner.discover(discovery, settings, chosen)
+        found = await runner.discover(discovery, settings, chosen, on_event)
     finally:
         if executor is None:
             await runner.aclose()
@@ -235,9 +251,12 @@ async def execute_scan(
     *,
     persist: bool = True,
     executor: Executor | None = None,
-    on_event: Callable[[Event], None] | None = None,
+    on_event: Callable[[ScanEvent], None] | None = None,
 ) -> ScanOutcome:
     """Plan and run a scan; with ``persist``, store results as they stream and reconcile.
+
+    ``on_event`` hears how far the scan is (:data:`~canhgac.services.scan_events.ScanEvent`):
+    discovery's stages, the plan's size, then each result and each target done.
 
     A persisted scan that does not finish — cancelled (Ctrl-C, SIGTERM through the CLI), or
     stopped by a failure such as a full disk — stores every result it has, closes its run as
@@ -257,9 +276,9 @@ async def execute_scan(
 
 
 async def _scan(
-    request: ScanRequest, registry: Registry, runner: Executor, on_event: Callable[[Event], None] | None
+    request: ScanRequest, registry: Registry, runner: Executor, on_event: Callable[[ScanEvent], None] | None
 ) -> ScanOutcome:
-    planned = await plan_scan(request, registry, runner)
+    planned = await plan_scan(request, registry, runner, on_event)
     results: list[CheckResult] = []
     warnings = list(planned.warnings)
     async with aclosing(runner.run(planned.plan, request.settings, planned.checks)) as events:
@@ -321,7 +340,7 @@ async def _persisted_scan(
     catalog: Catalog,
     writes: _StoreWrites,
     runner: Executor,
-    on_event: Callable[[Event], None] | None,
+    on_event: Callable[[ScanEvent], None] | None,
 ) -> ScanOutcome:
     from canhgac.console.store import services as store  # the store is optional for library use
     from canhgac.console.store.models import RunStatus
@@ -329,7 +348,7 @@ async def _persisted_scan(
     if not request.known_ports:
         request = replace(request, known_ports=await writes.do(previous_open_ports))
         writes.raise_if_cancelled()
-    planned = await plan_scan(request, registry, runner)
+    planned = await plan_scan(request, registry, runner, on_event)
     plan, skipped, settings = planned.plan, planned.skipped, request.settings
     warnings = list(planned.warnings)
     inv = request.inventory
