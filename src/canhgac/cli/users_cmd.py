@@ -10,11 +10,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from canhgac.cli import token_cmd
 from canhgac.cli.common import console, err_console, open_store, state
 from canhgac.i18n import gettext as _
 from canhgac.services import accounts
 
 app = typer.Typer(no_args_is_help=True)
+app.add_typer(token_cmd.app, name="token", help="API tokens: add, list, revoke.")
 
 RoleOpt = Annotated[str, typer.Option("--role", help="csirt-admin, csirt-analyst, agency-officer or leader")]
 AgencyOpt = Annotated[list[str] | None, typer.Option("--agency", "-a", help="An agency officer's agency (repeatable)")]

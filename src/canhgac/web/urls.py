@@ -1,6 +1,6 @@
 """The console's URLs. Error pages are the templates 400/403/404/500.html (Django's handlers)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from canhgac.web.views import agency, auth, dashboard, security_log, totp
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
     path("security-log/", security_log.security_log, name="security-log"),
+    path("api/v1/", include("canhgac.web.api.urls")),  # the REST API (docs/console.md, API)
 ]

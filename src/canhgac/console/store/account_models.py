@@ -55,6 +55,9 @@ class SecurityEventKind(models.TextChoices):
     USER_ENABLED = "user.enabled", "user enabled"
     TOTP_REQUIRED = "user.totp_required", "TOTP requirement changed"
     EXPORT = "export", "export"
+    TOKEN_CREATED = "token.created", "API token created"
+    TOKEN_REVOKED = "token.revoked", "API token revoked"
+    API_TRIAGE = "api.triage", "finding triaged through the API"
 
 
 class SecurityEvent(models.Model):

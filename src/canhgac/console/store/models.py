@@ -19,6 +19,7 @@ from canhgac.console.store.account_models import (  # noqa: F401
     SecurityEventKind,
     UserAgency,
 )
+from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
 from canhgac.findings.reconcile import Lifecycle
 
 

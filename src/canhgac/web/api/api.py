@@ -1,0 +1,36 @@
+"""The ``NinjaAPI`` of ``/api/v1/``: every operation needs a bearer token or a console session.
+
+The OpenAPI schema is served at ``/api/v1/openapi.json`` (it holds no agency's data); the
+interactive docs page is off, because django-ninja's Swagger page loads its script from a CDN,
+which the console's Content Security Policy refuses and the project does not use.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from canhgac.web.api import errors, findings_api, inventory_api, reports_api
+from canhgac.web.api.auth import BearerToken, ConsoleSession
+
+API_VERSION = "1"
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="canhgac API",
+        version=API_VERSION,
+        description="The console's data for scripts: agencies, findings and triage, scan runs, reports "
+                    "(docs/console.md, section API).",
+        auth=[BearerToken(), ConsoleSession()],
+        urls_namespace="api-v1",
+        docs_url=None,
+        openapi_url="/openapi.json",
+    )
+    errors.install(api)
+    api.add_router("", inventory_api.router)
+    api.add_router("", findings_api.router)
+    api.add_router("", reports_api.router)
+    return api
+
+
+api = build_api()

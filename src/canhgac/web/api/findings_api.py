@@ -1,0 +1,117 @@
+"""``/findings``: the filtered, paginated list, one finding with its history, and triage.
+
+Filters are checked and resolved by ``services.finding_filters`` (an unknown agency, family or
+clause is a 422 naming the closest known values); the list is filtered, sorted, counted and
+sliced in the database by ``queries.filtered_findings`` with the caller's scope. A finding of
+an agency the caller may not see answers 404, exactly as one that does not exist. Triage goes
+through ``console.store.services.triage`` (its ``TriageChange`` audit rows) and the security log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Path, Query, Router
+
+from canhgac.console.store import queries, services
+from canhgac.console.store.account_models import SecurityEventKind
+from canhgac.console.store.accounts import record_event
+from canhgac.console.store.models import Triage
+from canhgac.console.store.roles import Role
+from canhgac.i18n import gettext as _
+from canhgac.services.dashboard import console_catalog
+from canhgac.services.finding_filters import FilterError, FindingQuery, resolve, split_values
+from canhgac.services.findings import finding_detail
+from canhgac.services.findings import _agency_names, _row  # noqa: PLC2701 - one row shape for CLI and API
+from canhgac.web.api.auth import actor_detail, viewer
+from canhgac.web.api.errors import COMMON_ERRORS, ApiError
+from canhgac.web.api.schemas import FindingDetailOut, FindingPage, FindingParams, TriageIn
+from canhgac.web.client import client_address
+
+router = Router(tags=["findings"])
+FINGERPRINT = r"^[0-9a-f]{32}$"
+# who may record a triage decision: the CSIRT, and officers on their own agencies' findings
+TRIAGERS = frozenset({Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER})
+
+
+def _query(params: FindingParams) -> FindingQuery:
+    return FindingQuery(
+        agencies=split_values(params.agency),
+        severities=tuple(s.value for s in params.severity),
+        min_severity=params.min_severity.value if params.min_severity else None,
+        lifecycles=tuple(state.value for state in params.lifecycle),
+        include_fixed=params.all,
+        triage=tuple(state.value for state in params.triage),
+        families=split_values(params.family),
+        clauses=split_values(params.clause),
+        text=params.text,
+        sort=params.sort.value,
+        reverse=params.reverse,
+    )
+
+
+@router.get("/findings", response={200: FindingPage, **COMMON_ERRORS}, summary="List findings")
+def list_findings(request: HttpRequest, params: Query[FindingParams]) -> dict[str, Any]:
+    """Findings of the agencies the caller may see (open ones unless ``lifecycle`` or ``all``)."""
+    who = viewer(request)
+    catalog = console_catalog()
+    try:
+        scope, wanted = resolve(_query(params), catalog, who.scope)
+    except FilterError as exc:
+        raise ApiError(422, str(exc)) from None
+    rows = queries.filtered_findings(scope, wanted)
+    total = rows.count()
+    page = list(rows[params.offset:params.offset + params.limit])
+    names = _agency_names(scope)
+    items = [asdict(_row(f, catalog, who.language, names)) for f in page]
+    end = params.offset + len(page)
+    return {"items": items, "total": total, "limit": params.limit, "offset": params.offset,
+            "next_offset": end if end < total else None}
+
+
+def _detail(fingerprint: str, request: HttpRequest) -> dict[str, Any]:
+    who = viewer(request)
+    try:
+        detail = finding_detail(fingerprint, console_catalog(), who.language, who.scope)
+    except LookupError:
+        raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=fingerprint)) from None
+    return {**asdict(detail.row), "evidence": dict(detail.evidence),
+            "history": [asdict(entry) for entry in detail.history]}
+
+
+@router.get("/findings/{fingerprint}", response={200: FindingDetailOut, **COMMON_ERRORS},
+            summary="One finding with its history")
+def get_finding(request: HttpRequest, fingerprint: Path[str]) -> dict[str, Any]:
+    """A finding by its full fingerprint (32 hex digits), with evidence and history."""
+    return _detail(_fingerprint(fingerprint), request)
+
+
+def _fingerprint(value: str) -> str:
+    """A full fingerprint; anything else names no finding (404, as one of another agency)."""
+    if not re.fullmatch(FINGERPRINT, value):
+        raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=value[:64]))
+    return value
+
+
+@router.post("/findings/{fingerprint}/triage", response={200: FindingDetailOut, **COMMON_ERRORS},
+             summary="Record a triage decision")
+def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: TriageIn) -> dict[str, Any]:
+    """Set triage status, and optionally assignee and note; written to the triage audit log."""
+    who = viewer(request)
+    wanted = _fingerprint(fingerprint)
+    if who.role not in TRIAGERS:
+        raise ApiError(403, _("your role may not triage findings"))
+    try:
+        with transaction.atomic():
+            services.triage(wanted, triage=Triage(decision.status.value), actor=who.username,
+                            assignee=decision.assignee, note=decision.note, scope=who.scope)
+            record_event(SecurityEventKind.API_TRIAGE, username=who.username, actor=who.username,
+                         address=client_address(request),
+                         detail={"fingerprint": wanted, "triage": decision.status.value, **actor_detail(request)})
+    except LookupError:
+        raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=wanted)) from None
+    return _detail(wanted, request)

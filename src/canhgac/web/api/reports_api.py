@@ -1,0 +1,65 @@
+"""``/reports/province.json`` and ``/reports/agency/{code}.json``: the reports' JSON export
+(``reports.exports.to_json``, the document ``canhgac report --format json`` writes) built from
+the store with the caller's scope. The province report is the CSIRT's and leaders'; an agency
+officer reads their own agencies' reports only (another code answers 404, as an unknown one)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Path, Query, Router, Schema
+
+from canhgac.console.store.errors import RunNotFinishedError
+from canhgac.console.store.roles import sees_every_agency
+from canhgac.i18n import gettext as _
+from canhgac.reports.exports import to_json
+from canhgac.services.dashboard import console_catalog, console_scoring
+from canhgac.services.reporting import NoRunError, UnknownAgencyError, report_input
+from canhgac.web.api.auth import viewer
+from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
+
+router = Router(tags=["reports"])
+ERRORS = {**COMMON_ERRORS, 409: ErrorBody}
+
+
+class ReportLanguage(StrEnum):
+    VI = "vi"
+    EN = "en"
+
+
+class ReportParams(Schema):
+    lang: ReportLanguage | None = None  # default: the caller's language
+    run: int | None = Field(None, ge=1, le=2**62)  # one run's report; default: the current state
+
+
+def _report(request: HttpRequest, params: ReportParams, agency: str | None) -> HttpResponse:
+    who = viewer(request)
+    lang = params.lang.value if params.lang else ("en" if who.language == "en" else "vi")
+    try:
+        report = report_input(params.run, lang, agency=agency, scope=who.scope)
+    except (NoRunError, UnknownAgencyError) as exc:
+        raise ApiError(404, str(exc)) from None
+    except RunNotFinishedError as exc:
+        raise ApiError(409, _("run #{run} is still {status}: its report comes once it has ended").format(
+            run=exc.run_id, status=exc.status)) from None
+    body = to_json(report, console_catalog(), console_scoring())
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+@router.get("/reports/province.json", response={200: dict[str, Any], **ERRORS},
+            summary="The province report (JSON)")
+def province_report(request: HttpRequest, params: Query[ReportParams]) -> HttpResponse:
+    """Every agency's grades, findings and changes, as ``canhgac report --format json``."""
+    if not sees_every_agency(viewer(request).role):
+        raise ApiError(403, _("the province report is for the CSIRT and the province's leaders; "
+                              "read your agency's report instead"))
+    return _report(request, params, None)
+
+
+@router.get("/reports/agency/{code}.json", response={200: dict[str, Any], **ERRORS},
+            summary="One agency's report (JSON)")
+def agency_report(request: HttpRequest, code: Path[str], params: Query[ReportParams]) -> HttpResponse:
+    """One agency's report, as ``canhgac report --agency CODE --format json``."""
+    return _report(request, params, code)

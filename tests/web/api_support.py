@@ -1,0 +1,95 @@
+"""A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``): two agencies, A
+(two findings) and B (one, B's parent is A), one run over both, a user of each role and a token
+for each. Imported after ``setup_django``; the fixture rolls everything back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+
+from canhgac.console.store import accounts, api_tokens, services
+from canhgac.console.store.models import Finding, RunStatus
+from canhgac.console.store.roles import Role
+from canhgac.engine.results import CheckResult, Outcome, Provenance, failed
+from canhgac.engine.targets import Target, TargetKind
+
+# Hashing at Django's production cost for every login would take minutes here.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
+A, B = "SO-A", "SO-B"
+A_NAME, B_NAME = "Sở Alpha", "Sở Beta"
+PASSWORD = "lúa chín vàng đồng 2025"
+USERS = {"admin": Role.CSIRT_ADMIN, "analyst": Role.CSIRT_ANALYST, "leader": Role.LEADER,
+         "officer_b": Role.AGENCY_OFFICER}
+
+
+@dataclass(frozen=True)
+class World:
+    run_id: int
+    tokens: dict[str, str]  # user -> plaintext token
+    fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
+
+
+def _result(check_id: str, target: Target, outcome: Outcome) -> CheckResult:
+    return CheckResult(check_id=check_id, target=target, status=outcome.status, message=outcome.message,
+                       evidence=outcome.evidence, observed_at=datetime(2025, 1, 2, tzinfo=UTC))
+
+
+def build_world() -> Iterator[World]:
+    with transaction.atomic():
+        services.sync_agencies([
+            {"code": A, "name": A_NAME, "domains": ["alpha.gov.vn"]},
+            {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"], "parent": A},
+        ])
+        domain = {code: Target(kind=TargetKind.DOMAIN, name=f"{name}.gov.vn", agency=code)
+                  for code, name in ((A, "alpha"), (B, "beta"))}
+        run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
+            extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
+        services.record_results(run, [
+            _result("mail.spf.present", domain[A], failed("missing", {"txt": ["google-site-verification=a1"]})),
+            _result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
+            _result("mail.spf.present", domain[B], failed("missing")),
+        ])
+        services.finish_run(run, RunStatus.FINISHED)
+        tokens = {}
+        for name, role in USERS.items():
+            accounts.create_account(name, PASSWORD, role, [B] if role is Role.AGENCY_OFFICER else [],
+                                    actor="test")
+            tokens[name] = api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
+        prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
+                  for code in (A, B)}
+        yield World(run.pk, tokens, prints)
+        transaction.set_rollback(True)
+
+
+class Api:
+    """The test client calling ``/api/v1`` as one caller (a token, or none)."""
+
+    def __init__(self, token: str | None = None, client: Client | None = None) -> None:
+        self.client = client or Client(REMOTE_ADDR="192.0.2.20")
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
+
+    def post(self, path: str, body: Any) -> Any:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return self.client.post(f"/api/v1{path}", data, content_type="application/json", headers=self.headers)
+
+
+def error_of(answer: Any, status: int) -> dict[str, Any]:
+    """The error body of ``answer``, asserting its status and the one error shape."""
+    assert answer.status_code == status, (answer.status_code, answer.content[:500])
+    assert answer["Content-Type"].startswith("application/json")
+    body = json.loads(answer.content)
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
+    assert isinstance(body["error"]["code"], str) and body["error"]["message"], body
+    return dict(body["error"])
