@@ -28,7 +28,7 @@ from canhgac.services.finding_filters import FilterError, FindingQuery, resolve,
 from canhgac.services.findings import finding_detail
 from canhgac.services.findings import _agency_names, _row  # noqa: PLC2701 - one row shape for CLI and API
 from canhgac.web.api.auth import actor_detail, viewer
-from canhgac.web.api.errors import COMMON_ERRORS, ApiError
+from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.api.schemas import FindingDetailOut, FindingPage, FindingParams, TriageIn
 from canhgac.web.client import client_address
 
@@ -97,7 +97,7 @@ def _fingerprint(value: str) -> str:
     return value
 
 
-@router.post("/findings/{fingerprint}/triage", response={200: FindingDetailOut, **COMMON_ERRORS},
+@router.post("/findings/{fingerprint}/triage", response={200: FindingDetailOut, 400: ErrorBody, **COMMON_ERRORS},
              summary="Record a triage decision")
 def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: TriageIn) -> dict[str, Any]:
     """Set triage status, and optionally assignee and note; written to the triage audit log."""

@@ -22,10 +22,12 @@ router = Router(tags=["inventory and runs"])
 
 @router.get("/agencies", response={200: AgencyList, **COMMON_ERRORS}, summary="List agencies")
 def list_agencies(request: HttpRequest) -> dict[str, Any]:
-    """The agencies the caller may see, by code (inactive ones have left the inventory)."""
-    rows = queries.agencies(viewer(request).scope)
+    """The agencies the caller may see, by code (inactive ones have left the inventory); the
+    parent is named only when the caller may see it too."""
+    scope = viewer(request).scope
     items = [{"code": a.code, "name": a.name, "kind": a.kind, "active": a.active,
-              "parent": a.parent.code if a.parent is not None else None} for a in rows]
+              "parent": a.parent.code if a.parent is not None and scope.allows(a.parent.code) else None}
+             for a in queries.agencies(scope)]  # a parent the caller may not see is not named
     return {"items": items, "total": len(items)}
 
 
