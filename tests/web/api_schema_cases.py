@@ -30,7 +30,7 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
-from api_support import A, B, Api, World, build_world  # noqa: E402
+from api_support import A, Api, B, World, build_world  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 

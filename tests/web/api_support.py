@@ -54,7 +54,8 @@ def build_world() -> Iterator[World]:
         run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
             extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
         services.record_results(run, [
-            _result("mail.spf.present", domain[A], failed("missing", {"txt": ["google-site-verification=a1"]})),
+            _result("mail.spf.present", domain[A],
+                    failed("missing", {"txt": ["google-site-verification=a1"]})),
             _result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
             _result("mail.spf.present", domain[B], failed("missing")),
         ])

@@ -153,7 +153,7 @@ def _console_urls(world: World) -> list[str]:
             "/agencies/../dashboard/", f"/agencies/{B}/../{A}/",
             "/security-log/?user=admin&kind=login", "/login/", "/login/totp/", "/account/totp/",
             "/account/totp/qr.svg", f"/static/console/console.css?agency={A}",
-            "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # the API's own: tests/web/api_cases.py
+            "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # more in tests/web/api_cases.py
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:

@@ -20,7 +20,7 @@ from canhgac.console.store.accounts import AccountError, record_event
 from canhgac.console.store.api_token_models import ApiToken
 from canhgac.i18n import gettext as _
 
-TOKEN_PREFIX = "cg_"
+TOKEN_PREFIX = "cg_"  # noqa: S105 - the tokens' visible prefix, not a secret
 NAME_LENGTH = 100
 USE_RESOLUTION = timedelta(minutes=1)  # last use is written at most this often per token
 

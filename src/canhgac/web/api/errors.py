@@ -64,25 +64,25 @@ def _plain(error: dict[str, Any]) -> dict[str, Any]:
             "type": str(error.get("type", ""))}
 
 
-def _validation(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _validation(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely
     assert isinstance(exc, ValidationError)
     detail = [_plain(e) for e in exc.errors]
     where = ", ".join(".".join(d["loc"]) for d in detail)
     return error_response(422, _("invalid request: {fields}").format(fields=where), detail=detail)
 
 
-def _http(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _http(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely
     assert isinstance(exc, HttpError)
     messages = {403: _("forbidden"), 404: _("not found"), 400: _("the request cannot be read")}
     return error_response(exc.status_code, messages.get(exc.status_code, str(exc.message)))
 
 
-def _api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _api_error(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.message, exc.code)
 
 
-def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _unexpected(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely
     log.error("API %s %s failed", request.method, request.path, exc_info=exc)
     return error_response(500, _("internal error: the failure is logged on the server"))
 

@@ -25,8 +25,7 @@ from canhgac.console.store.roles import Role
 from canhgac.i18n import gettext as _
 from canhgac.services.dashboard import console_catalog
 from canhgac.services.finding_filters import FilterError, FindingQuery, resolve, split_values
-from canhgac.services.findings import finding_detail
-from canhgac.services.findings import _agency_names, _row  # noqa: PLC2701 - one row shape for CLI and API
+from canhgac.services.findings import _agency_names, _row, finding_detail
 from canhgac.web.api.auth import actor_detail, viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.api.schemas import FindingDetailOut, FindingPage, FindingParams, TriageIn
@@ -97,8 +96,8 @@ def _fingerprint(value: str) -> str:
     return value
 
 
-@router.post("/findings/{fingerprint}/triage", response={200: FindingDetailOut, 400: ErrorBody, **COMMON_ERRORS},
-             summary="Record a triage decision")
+@router.post("/findings/{fingerprint}/triage", summary="Record a triage decision",
+             response={200: FindingDetailOut, 400: ErrorBody, **COMMON_ERRORS})
 def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: TriageIn) -> dict[str, Any]:
     """Set triage status, and optionally assignee and note; written to the triage audit log."""
     who = viewer(request)
@@ -111,7 +110,8 @@ def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: Triag
                             assignee=decision.assignee, note=decision.note, scope=who.scope)
             record_event(SecurityEventKind.API_TRIAGE, username=who.username, actor=who.username,
                          address=client_address(request),
-                         detail={"fingerprint": wanted, "triage": decision.status.value, **actor_detail(request)})
+                         detail={"fingerprint": wanted, "triage": decision.status.value,
+                                 **actor_detail(request)})
     except LookupError:
         raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=wanted)) from None
     return _detail(wanted, request)

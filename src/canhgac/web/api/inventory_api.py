@@ -38,7 +38,8 @@ class RunParams(Schema):
 
 
 def _run(run: ScanRun) -> dict[str, Any]:
-    return {"id": run.pk, "status": run.status, "kind": run_kind(run.filters if isinstance(run.filters, dict) else {}),
+    filters = run.filters if isinstance(run.filters, dict) else {}
+    return {"id": run.pk, "status": run.status, "kind": run_kind(filters),
             "started_at": run.started_at, "finished_at": run.finished_at, "planned_targets": run.target_count}
 
 

@@ -15,6 +15,7 @@ from canhgac.console.store.errors import RunNotFinishedError
 from canhgac.console.store.roles import sees_every_agency
 from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_json
+from canhgac.reports.model import Language
 from canhgac.services.dashboard import console_catalog, console_scoring
 from canhgac.services.reporting import NoRunError, UnknownAgencyError, report_input
 from canhgac.web.api.auth import viewer
@@ -36,7 +37,8 @@ class ReportParams(Schema):
 
 def _report(request: HttpRequest, params: ReportParams, agency: str | None) -> HttpResponse:
     who = viewer(request)
-    lang = params.lang.value if params.lang else ("en" if who.language == "en" else "vi")
+    chosen = params.lang.value if params.lang else who.language
+    lang: Language = "en" if chosen == "en" else "vi"
     try:
         report = report_input(params.run, lang, agency=agency, scope=who.scope)
     except (NoRunError, UnknownAgencyError) as exc:
