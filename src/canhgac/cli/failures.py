@@ -11,7 +11,13 @@ import sys
 from dataclasses import dataclass
 
 from canhgac.cli.common import ExitCode, StoppedError, WorkspaceError
+from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
+
+# a stored run's status (console.store.models.RunStatus) as a reader says it
+_RUN_STATUS = {"running": N_("running"), "finished": N_("finished"), "failed": N_("failed"),
+               "interrupted": N_("interrupted")}
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,8 @@ def _store_failure(exc: Exception) -> Failure | None:
 
     if isinstance(exc, RunNotFinishedError):
         return Failure(_("run #{run} is still {status}: report it once it has ended, or choose another "
-                         "--run").format(run=exc.run_id, status=exc.status), ExitCode.REFUSED)
+                         "--run").format(run=exc.run_id, status=translate(_RUN_STATUS.get(exc.status, exc.status))),
+                       ExitCode.REFUSED)
     if isinstance(exc, StoreError):
         return Failure(str(exc), ExitCode.REFUSED)
     return None
@@ -71,7 +78,7 @@ def _interrupted_scan(exc: Exception) -> Failure | None:
     if not isinstance(exc, ScanInterruptedError):
         return None
     kept = _("{n} results stored, run #{run} closed as interrupted.").format(
-        n=exc.outcome.stored, run=exc.outcome.run_id)
+        n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
     if exc.cause is None:
         return Failure(_("Interrupted: {kept}").format(kept=kept), ExitCode.INTERRUPTED)
     cause = describe(exc.cause) or Failure(f"{type(exc.cause).__name__}: {exc.cause}", ExitCode.UNAVAILABLE)

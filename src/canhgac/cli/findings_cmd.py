@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
@@ -19,19 +21,27 @@ from canhgac.cli.scan_options import (
     ResolverOpt,
     TimeoutOpt,
 )
+from canhgac.cli.translated import TranslatedTyper
 from canhgac.engine.results import Status
+from canhgac.findings.reconcile import Lifecycle
+from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
+from canhgac.reports.model import TriageState
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.inventory import InventoryError, load_inventory
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
+
+FINGERPRINT_HELP = N_("Fingerprint or a unique prefix (6+ hex digits)")
+RETEST_HELP = N_("Re-run only the check and target of one finding (for an agency that says it is fixed), "
+                 "with the settings of the latest run that evaluated it; options given here override them.")
 
 
-@app.command("list")
+@app.command("list", help=N_("Findings with their lifecycle and triage (open ones by default)."))
 def list_findings(
     ctx: typer.Context,
-    agency: Annotated[str | None, typer.Option("--agency", "-a")] = None,
-    all_states: Annotated[bool, typer.Option("--all", help="Include fixed findings")] = False,
+    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("Only this agency's findings"))] = None,
+    all_states: Annotated[bool, typer.Option("--all", help=N_("Include fixed findings"))] = False,
 ) -> None:
     """Findings with their lifecycle and triage (open ones by default)."""
     st = state(ctx)
@@ -44,19 +54,19 @@ def list_findings(
     for col in (_("Fingerprint"), _("Agency"), _("Check"), _("Severity"), _("Target"), _("State"), _("Triage"), _("Assignee")):
         table.add_column(col)
     for f in rows:
-        severity = catalog.checks[f.check_id].severity.value if f.check_id in catalog.checks else "?"
+        severity = catalog.checks[f.check_id].severity.label() if f.check_id in catalog.checks else "?"
         table.add_row(f.fingerprint[:10], f.agency_code, f.check_id, severity, f.target_key,
-                      f.lifecycle, f.triage, f.assignee)
+                      Lifecycle(f.lifecycle).label(), TriageState(f.triage).label(), f.assignee)
     console.print(table)
 
 
-@app.command("triage")
+@app.command("triage", help=N_("Record a triage decision; it survives rescans and is logged as a security event."))
 def triage(
     ctx: typer.Context,
-    fingerprint: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    status: Annotated[str, typer.Option(help="untriaged, confirmed, accepted_risk or false_positive")],
-    assignee: Annotated[str | None, typer.Option()] = None,
-    note: Annotated[str | None, typer.Option()] = None,
+    fingerprint: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    status: Annotated[str, typer.Option(help=N_("untriaged, confirmed, accepted_risk or false_positive"))],
+    assignee: Annotated[str | None, typer.Option(help=N_("Who handles the finding"))] = None,
+    note: Annotated[str | None, typer.Option(help=N_("Why this decision (kept with the finding)"))] = None,
 ) -> None:
     """Record a triage decision; it survives rescans and is logged as a security event."""
     st = state(ctx)
@@ -69,7 +79,8 @@ def triage(
         finding = store.triage(fingerprint, state=status, actor=getpass.getuser(), assignee=assignee, note=note)
     except LookupError as exc:  # not found, or an ambiguous prefix
         raise fail(str(exc)) from None
-    console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10], status=finding.triage))
+    console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10],
+                                                           status=TriageState(finding.triage).label()))
 
 
 def _overrides(ctx: typer.Context, given: dict[str, tuple[str, object]]) -> dict[str, object]:
@@ -83,8 +94,8 @@ def _overrides(ctx: typer.Context, given: dict[str, tuple[str, object]]) -> dict
 
 def retest(
     ctx: typer.Context,
-    finding: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    inventory: Annotated[Path | None, typer.Option(help="Inventory to take scope and options from (default: as stored with the latest run that evaluated the finding)")] = None,
+    finding: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    inventory: Annotated[Path | None, typer.Option(help=N_("Inventory to take scope and options from (default: as stored with the latest run that evaluated the finding)"))] = None,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: TimeoutOpt = 2.0,
@@ -117,6 +128,8 @@ def retest(
         target.settings.check_resolvers()  # a malformed or out-of-scope resolver: refused here
     except LookupError as exc:
         raise fail(str(exc)) from None
+    except ValidationError as exc:
+        raise fail(_("invalid option: {error}").format(error=validation.summary(exc))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=str(exc).splitlines()[0])) from None
     short = target.fingerprint[:10]
@@ -137,6 +150,7 @@ def retest(
         Status.FAIL: _("failing again: reopened") if was_fixed else _("still failing"),
         Status.ERROR: _("could not be tested"),
     }[result.status]
-    console.print(f"{target.check_id} {target.target_key}: [bold]{verdict}[/] (run #{outcome.run_id})")
+    console.print(_("{check} {target}: [bold]{verdict}[/] (run #{run})").format(
+        check=escape(target.check_id), target=escape(target.target_key), verdict=verdict, run=outcome.run_id))
     if result.status is Status.FAIL:
         raise typer.Exit(1)

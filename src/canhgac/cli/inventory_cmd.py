@@ -11,7 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.inventory.model import AgencyKind, Inventory
 from canhgac.services.inventory import (
     InventoryError,
@@ -21,9 +24,9 @@ from canhgac.services.inventory import (
     loopback_only_outside,
 )
 
-app = typer.Typer(
+app = TranslatedTyper(
     name="inventory",
-    help="Check and import inventories.",
+    help=N_("Check and import inventories."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -36,7 +39,7 @@ def _show_errors(exc: InventoryError) -> typer.Exit:
     """Print every problem on stderr, one per line (not wrapped, so editors can jump to it)."""
     console = Console(stderr=True, soft_wrap=True, highlight=False)
     count = len(exc.problems)
-    console.print(Text(_("{count} problem(s) found:").format(count=count), style="bold red"))
+    console.print(Text(_("{count} problem(s) found:").format(count=format_number(count)), style="bold red"))
     for line in str(exc).splitlines():
         console.print(Text(line))
     return typer.Exit(EXIT_INVALID)
@@ -56,8 +59,8 @@ def summary_table(inv: Inventory) -> Table:
         AgencyKind.OTHER: _("Agencies: other"),
     }
     for kind, label in labels.items():
-        table.add_row(label, str(kinds[kind]))
-    table.add_row(_("Agencies: total"), str(len(inv.agencies)), style="bold")
+        table.add_row(label, format_number(kinds[kind]))
+    table.add_row(_("Agencies: total"), format_number(len(inv.agencies)), style="bold")
     rows = (
         (_("Domains"), sum(len(a.domains) for a in inv.agencies)),
         (_("Mail hosts"), sum(len(d.mail_hosts) for a in inv.agencies for d in a.domains)),
@@ -66,13 +69,13 @@ def summary_table(inv: Inventory) -> Table:
         (_("Contacts"), sum(len(a.contacts) for a in inv.agencies)),
     )
     for label, count in rows:
-        table.add_row(label, str(count))
+        table.add_row(label, format_number(count))
     return table
 
 
-@app.command("check")
+@app.command("check", help=N_("Validate an inventory file and summarise it; exit 2 listing every problem."))
 def check(
-    file: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+    file: Annotated[Path, typer.Argument(help=N_("Inventory YAML file"))],
 ) -> None:
     """Validate an inventory file and summarise it; exit 2 listing every problem."""
     try:
@@ -90,13 +93,13 @@ def check(
     console.print(Text(_("{file} is a valid inventory.").format(file=file), style="green"))
 
 
-@app.command("import-csv")
+@app.command("import-csv", help=N_("Turn an agency CSV into a validated inventory file; exit 2 naming each bad CSV line."))
 def import_csv_command(
-    csv_file: Annotated[Path, typer.Argument(help="Agency list exported from Excel (CSV UTF-8)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Inventory YAML file to write")],
-    province_code: Annotated[str, typer.Option(help="Province code, e.g. KG")],
-    province_name: Annotated[str, typer.Option(help="Province name, e.g. 'Tỉnh Kiên Giang'")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+    csv_file: Annotated[Path, typer.Argument(help=N_("Agency list exported from Excel (CSV UTF-8)"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Inventory YAML file to write"))],
+    province_code: Annotated[str, typer.Option(help=N_("Province code, e.g. KG"))],
+    province_name: Annotated[str, typer.Option(help=N_("Province name, e.g. 'Tỉnh Kiên Giang'"))],
+    force: Annotated[bool, typer.Option("--force", help=N_("Overwrite --out if it exists"))] = False,
 ) -> None:
     """Turn an agency CSV into a validated inventory file; exit 2 naming each bad CSV line."""
     if out.exists() and not force:
@@ -110,5 +113,5 @@ def import_csv_command(
     out.write_text(dump_inventory(inv, source=csv_file.name), encoding="utf-8")
     console = Console(highlight=False)
     console.print(summary_table(inv))
-    message = _("Wrote {file}: {count} agencies.").format(file=out, count=len(inv.agencies))
+    message = _("Wrote {file}: {count} agencies.").format(file=out, count=format_number(len(inv.agencies)))
     console.print(Text(message, style="green"))

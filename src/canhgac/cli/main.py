@@ -16,8 +16,9 @@ from rich.markup import escape
 from canhgac import __version__
 from canhgac.cli.common import CliState, ExitCode, err_console, fail, workspace_default
 from canhgac.cli.failures import describe
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import LANGUAGES, N_, set_language
 from canhgac.i18n import gettext as _
-from canhgac.i18n import set_language
 
 
 def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
@@ -26,12 +27,14 @@ def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-class CanhgacApp(typer.Typer):
+class CanhgacApp(TranslatedTyper):
     """The Typer app, with known failures (``cli.failures``) turned into one line and an exit code."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
+        if os.environ.get("CANHGAC_LANG") in LANGUAGES:  # a help screen may come before --lang is read
+            set_language(os.environ["CANHGAC_LANG"])
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
@@ -48,11 +51,20 @@ class CanhgacApp(typer.Typer):
 
 app = CanhgacApp(
     name="canhgac",
-    help="canhgac: scan and watch the security of a province's state agencies.",
+    help=N_("canhgac: scan and watch the security of a province's state agencies."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _language(value: str) -> str:
+    """``--lang`` is read first (eager), so that even ``canhgac --lang en --help`` is in English."""
+    if value and value not in LANGUAGES:
+        raise typer.BadParameter(_("choose vi or en"))
+    if value:
+        set_language(value)
+    return value
 
 
 def _version(value: bool) -> None:
@@ -64,16 +76,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    workspace: Annotated[str | None, typer.Option(metavar="PATH", help="Workspace folder (database, reports). Env: CANHGAC_WORKSPACE")] = None,
-    database_url: Annotated[str | None, typer.Option(help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL")] = None,
-    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help="Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR")] = None,
-    lang: Annotated[str, typer.Option(help="Language of messages and reports: vi or en. Env: CANHGAC_LANG")] = "",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+    workspace: Annotated[str | None, typer.Option(metavar="PATH", help=N_("Workspace folder (database, reports). Env: CANHGAC_WORKSPACE"))] = None,
+    database_url: Annotated[str | None, typer.Option(help=N_("Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL"))] = None,
+    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help=N_("Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR"))] = None,
+    lang: Annotated[str, typer.Option(callback=_language, is_eager=True, help=N_("Language of messages and reports: vi or en. Env: CANHGAC_LANG"))] = "",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=N_("Log details to stderr"))] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version"))] = False,
 ) -> None:
     language = lang or os.environ.get("CANHGAC_LANG", "vi")
     if language not in ("vi", "en"):
-        raise typer.BadParameter("--lang must be vi or en")
+        raise typer.BadParameter(_("CANHGAC_LANG must be vi or en"))
     set_language(language)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -100,17 +112,17 @@ def _mount() -> None:
         vulns_cmd,
     )
 
-    app.command("scan")(scan_cmd.scan)
-    app.command("retest")(findings_cmd.retest)
-    app.command("report")(report_cmd.report)
-    app.command("demo")(demo_cmd.demo)
-    app.command("schema")(report_cmd.schema)
-    app.add_typer(inventory_cmd.app, name="inventory", help="Check and import inventories.")
-    app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
-    app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
-    app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
-    app.add_typer(events_cmd.app, name="events", help="The event outbox (findings opened/fixed, scans ended).")
-    app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
+    app.command("scan", help=scan_cmd.HELP)(scan_cmd.scan)
+    app.command("retest", help=findings_cmd.RETEST_HELP)(findings_cmd.retest)
+    app.command("report", help=report_cmd.REPORT_HELP)(report_cmd.report)
+    app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
+    app.command("schema", help=report_cmd.SCHEMA_HELP)(report_cmd.schema)
+    app.add_typer(inventory_cmd.app, name="inventory", help=N_("Check and import inventories."))
+    app.add_typer(catalog_cmd.app, name="catalog", help=N_("Browse checks and frameworks."))
+    app.add_typer(lab_cmd.app, name="lab", help=N_("The built-in demo lab (loopback only)."))
+    app.add_typer(findings_cmd.app, name="findings", help=N_("List and triage findings."))
+    app.add_typer(events_cmd.app, name="events", help=N_("The event outbox (findings opened/fixed, scans ended)."))
+    app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
 
 
 _mount()

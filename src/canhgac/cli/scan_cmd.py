@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,12 +31,16 @@ from canhgac.cli.scan_options import (
 )
 from canhgac.engine.results import CheckResult, Status
 from canhgac.findings.reconcile import ChangeKind
+from canhgac.i18n import N_, translate, validation
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
 from canhgac.services.scan_events import Event
 from canhgac.services.scan_events import Progress as ProgressEvent
+
+HELP = N_("Scan the agencies of an inventory and save the results.")
 
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
@@ -78,16 +83,19 @@ def render_summary(outcome: ScanOutcome) -> None:
     for code in sorted(per):
         rs = per[code]
         c = Counter(r.status for r in rs)
-        table.add_row(code, str(len({r.target.key for r in rs})), str(c[Status.PASS]),
-                      str(c[Status.FAIL]), str(c[Status.ERROR]), str(c[Status.NOT_APPLICABLE]))
+        table.add_row(code, format_number(len({r.target.key for r in rs})), format_number(c[Status.PASS]),
+                      format_number(c[Status.FAIL]), format_number(c[Status.ERROR]),
+                      format_number(c[Status.NOT_APPLICABLE]))
     console.print(table)
-    for code, why in outcome.skipped_agencies.items():
-        console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
+    for code, why in outcome.skipped_agencies.items():  # why: a msgid (services.scan marks it)
+        console.print(_("Skipped {agency}: {reason}").format(agency=code, reason=translate(why)),
+                      style="yellow", soft_wrap=True, markup=False)
     for warning in outcome.warnings:
         console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
-            results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
+            results=format_number(len(outcome.results)), fail=format_number(by_status[Status.FAIL]),
+            error=format_number(by_status[Status.ERROR]),
         )
     )
     if outcome.run_id is not None:
@@ -96,15 +104,15 @@ def render_summary(outcome: ScanOutcome) -> None:
         counts = outcome.changes.counts()
         console.print(
             _("Findings: {new} new, {open} still open, {fixed} fixed, {reopened} reopened.").format(
-                new=counts[ChangeKind.NEW], open=counts[ChangeKind.STILL_OPEN],
-                fixed=counts[ChangeKind.FIXED], reopened=counts[ChangeKind.REOPENED],
+                new=format_number(counts[ChangeKind.NEW]), open=format_number(counts[ChangeKind.STILL_OPEN]),
+                fixed=format_number(counts[ChangeKind.FIXED]), reopened=format_number(counts[ChangeKind.REOPENED]),
             )
         )
 
 
 def scan(
     ctx: typer.Context,
-    inventory: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+    inventory: Annotated[Path, typer.Argument(help=N_("Inventory YAML file"))],
     agency: AgencyOpt = None,
     family: FamilyOpt = None,
     check: CheckOpt = None,
@@ -113,14 +121,14 @@ def scan(
     timeout: TimeoutOpt = 2.0,
     concurrency: ConcurrencyOpt = 100,
     dns_in_flight: DnsInFlightOpt = 256,
-    ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
+    ignore_windows: Annotated[bool, typer.Option(help=N_("Scan even outside agencies' scan windows"))] = False,
     ca_file: CaFileOpt = None,
     dnsbl_zone: DnsblZoneOpt = None,
     ehlo_name: EhloNameOpt = None,
     ports: PortsOpt = None,
     scan_rate: ScanRateOpt = None,
-    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save results to the store")] = False,
-    json_out: Annotated[Path | None, typer.Option(help="Also write every result as JSON lines here")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help=N_("Do not save results to the store"))] = False,
+    json_out: Annotated[Path | None, typer.Option(help=N_("Also write every result as JSON lines here"))] = None,
 ) -> None:
     """Scan the agencies of an inventory and save the results."""
     st = state(ctx)
@@ -144,6 +152,8 @@ def scan(
             ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
             vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
+    except ValidationError as exc:
+        raise fail(_("invalid option: {error}").format(error=validation.summary(exc))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None
     sink = _open_json_out(json_out)  # before the store and the first packet

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from canhgac.cli.common import fail
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 
 
@@ -48,45 +49,45 @@ def known_checks(check_ids: list[str] | None) -> list[str] | None:
 
 
 AgencyOpt = Annotated[
-    list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")
+    list[str] | None, typer.Option("--agency", "-a", help=N_("Only these agency codes"))
 ]
 FamilyOpt = Annotated[
     list[str] | None,
     typer.Option("--family", "-f", callback=known_families,
-                 help="Only this check family and the families under it (e.g. mail.spf, net); see catalog list"),
+                 help=N_("Only this check family and the families under it (e.g. mail.spf, net); see catalog list")),
 ]
 CheckOpt = Annotated[
     list[str] | None,
     typer.Option("--check", "-c", callback=known_checks,
-                 help="Only these check ids (e.g. web.tls.protocols); repeat for several"),
+                 help=N_("Only these check ids (e.g. web.tls.protocols); repeat for several")),
 ]
 ResolverOpt = Annotated[
     list[str] | None,
-    typer.Option("--resolver", "-r", help="Resolver HOST[:PORT]; repeat for several. Default: the system's."),
+    typer.Option("--resolver", "-r", help=N_("Resolver HOST[:PORT]; repeat for several. Default: the system's.")),
 ]
 NsPortOpt = Annotated[
-    int, typer.Option("--nameserver-port", help="Port on which authoritative servers are queried.")
+    int, typer.Option("--nameserver-port", help=N_("Port on which authoritative servers are queried."))
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="DNS timeout in seconds")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help="Targets scanned at once")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help=N_("DNS timeout in seconds"))]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help=N_("Targets scanned at once"))]
 DnsInFlightOpt = Annotated[
-    int, typer.Option("--dns-in-flight", help="DNS questions in flight at once (1-4096)")
+    int, typer.Option("--dns-in-flight", help=N_("DNS questions in flight at once (1-4096)"))
 ]
 CaFileOpt = Annotated[
     Path | None,
-    typer.Option("--ca-file", help="PEM bundle of trusted CAs for certificate checks (default: the system's)"),
+    typer.Option("--ca-file", help=N_("PEM bundle of trusted CAs for certificate checks (default: the system's)")),
 ]
 DnsblZoneOpt = Annotated[
     list[str] | None,
-    typer.Option("--dnsbl-zone", help="DNS blocklist zone to query; repeat for several (default: well-known zones)"),
+    typer.Option("--dnsbl-zone", help=N_("DNS blocklist zone to query; repeat for several (default: well-known zones)")),
 ]
 EhloNameOpt = Annotated[
-    str | None, typer.Option("--ehlo-name", help="Name canhgac gives in SMTP EHLO (say who is scanning)")
+    str | None, typer.Option("--ehlo-name", help=N_("Name canhgac gives in SMTP EHLO (say who is scanning)"))
 ]
 PortsOpt = Annotated[
     str | None,
-    typer.Option("--ports", help="Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100"),
+    typer.Option("--ports", help=N_("Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100")),
 ]
 ScanRateOpt = Annotated[
-    float | None, typer.Option("--scan-rate", help="Port-scan connection attempts per second (default 300)")
+    float | None, typer.Option("--scan-rate", help=N_("Port-scan connection attempts per second (default 300)"))
 ]
