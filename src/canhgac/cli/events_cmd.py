@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.labels import run_status_label
 from canhgac.cli.translated import TranslatedTyper
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
@@ -47,7 +48,8 @@ def list_events(
     for col in (_("Id"), _("Time"), _("Kind"), _("Agency"), _("Run"), _("About")):
         table.add_column(col)
     for e in rows:
-        about = str(e.payload.get("target") or e.payload.get("status") or e.subject)
+        status = e.payload.get("status")
+        about = str(e.payload.get("target") or (run_status_label(str(status)) if status else e.subject))
         table.add_row(str(e.pk), format_datetime(e.created_at, seconds=True), e.kind, e.agency_code,
                       str(e.run_id or ""), about)
     console.print(table)

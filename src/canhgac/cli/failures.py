@@ -11,13 +11,9 @@ import sys
 from dataclasses import dataclass
 
 from canhgac.cli.common import ExitCode, StoppedError, WorkspaceError
-from canhgac.i18n import N_, translate
+from canhgac.cli.labels import run_status_label
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_number
-
-# a stored run's status (console.store.models.RunStatus) as a reader says it
-_RUN_STATUS = {"running": N_("running"), "finished": N_("finished"), "failed": N_("failed"),
-               "interrupted": N_("interrupted")}
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ def _store_failure(exc: Exception) -> Failure | None:
 
     if isinstance(exc, RunNotFinishedError):
         return Failure(_("run #{run} is still {status}: report it once it has ended, or choose another "
-                         "--run").format(run=exc.run_id, status=translate(_RUN_STATUS.get(exc.status, exc.status))),
+                         "--run").format(run=exc.run_id, status=run_status_label(exc.status)),
                        ExitCode.REFUSED)
     if isinstance(exc, StoreError):
         return Failure(str(exc), ExitCode.REFUSED)

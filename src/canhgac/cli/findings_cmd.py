@@ -13,6 +13,7 @@ from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.cli.scan_options import (
+    OPTION_OF_SETTING,
     CaFileOpt,
     DnsblZoneOpt,
     DnsInFlightOpt,
@@ -129,7 +130,8 @@ def retest(
     except LookupError as exc:
         raise fail(str(exc)) from None
     except ValidationError as exc:
-        raise fail(_("invalid option: {error}").format(error=validation.summary(exc))) from None
+        raise fail(_("invalid option: {error}").format(
+            error=validation.summary(exc, names=OPTION_OF_SETTING))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=str(exc).splitlines()[0])) from None
     short = target.fingerprint[:10]

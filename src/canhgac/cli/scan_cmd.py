@@ -15,6 +15,7 @@ from rich.table import Table
 from canhgac.catalog import Catalog
 from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
 from canhgac.cli.scan_options import (
+    OPTION_OF_SETTING,
     AgencyOpt,
     CaFileOpt,
     CheckOpt,
@@ -153,7 +154,8 @@ def scan(
             vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
     except ValidationError as exc:
-        raise fail(_("invalid option: {error}").format(error=validation.summary(exc))) from None
+        raise fail(_("invalid option: {error}").format(
+            error=validation.summary(exc, names=OPTION_OF_SETTING))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None
     sink = _open_json_out(json_out)  # before the store and the first packet

@@ -48,6 +48,13 @@ def known_checks(check_ids: list[str] | None) -> list[str] | None:
     return check_ids
 
 
+# A scan setting (as pydantic names it in an error) → the option that sets it.
+OPTION_OF_SETTING = {
+    "resolvers": "--resolver", "nameserver_port": "--nameserver-port", "dns_timeout": "--timeout",
+    "concurrency": "--concurrency", "dns_max_in_flight": "--dns-in-flight", "ca_file": "--ca-file",
+    "dnsbl_zones": "--dnsbl-zone", "ehlo_name": "--ehlo-name", "ports": "--ports", "rate": "--scan-rate",
+}
+
 AgencyOpt = Annotated[
     list[str] | None, typer.Option("--agency", "-a", help=N_("Only these agency codes"))
 ]

@@ -96,8 +96,9 @@ def _open(st: CliState) -> VulnIndex:
 @app.command("show", help=N_("The advisories that affect one version of a component."))
 def show(
     ctx: typer.Context,
-    component: Annotated[str, typer.Argument(help=N_("joomla, wordpress, drupal, dotnetnuke, liferay-portal, "
-                                                     "apache-httpd, nginx, microsoft-iis, php, jquery..."))],
+    component: Annotated[str, typer.Argument(help=N_("Component: joomla, wordpress, drupal, dotnetnuke, "
+                                                     "liferay-portal, apache-httpd, nginx, microsoft-iis, php, "
+                                                     "jquery..."))],
     version: Annotated[str, typer.Argument(help=N_("e.g. 4.2.7"))],
 ) -> None:
     """The advisories that affect one version of a component."""

@@ -100,17 +100,23 @@ def location(loc: Sequence[str | int]) -> str:
     return out
 
 
-def summary(exc: ValidationError, *, limit: int = 3) -> str:
+def summary(exc: ValidationError, *, limit: int = 3, names: Mapping[str, str] | None = None) -> str:
     """Every error of ``exc`` on one line: ``field: message; field: message`` (the first
-    ``limit``, then how many more)."""
+    ``limit``, then how many more). ``names`` says a field as the reader knows it (a setting by
+    its command-line option: ``dns_max_in_flight`` → ``--dns-in-flight``)."""
     errors = exc.errors()
     parts = [
-        f"{location(err['loc'])}: {describe(err)}" if err["loc"] else describe(err)
+        f"{_named(err['loc'], names or {})}: {describe(err)}" if err["loc"] else describe(err)
         for err in errors[:limit]
     ]
     if len(errors) > limit:
         parts.append(gettext("and {count} more").format(count=format_number(len(errors) - limit)))
     return "; ".join(parts)
+
+
+def _named(loc: Sequence[str | int], names: Mapping[str, str]) -> str:
+    field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    return names.get(field) or location(loc)
 
 
 def _value(key: str, value: object) -> object:
