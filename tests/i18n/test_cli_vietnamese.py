@@ -186,6 +186,17 @@ def test_scan_summary_and_demo_cases_are_vietnamese(monkeypatch: pytest.MonkeyPa
     assert english_leaks(text) == [], text
 
 
+def test_vulnerability_refusals_are_vietnamese(tmp_path: Path) -> None:
+    broken = tmp_path / "feed.json"
+    broken.write_text("{not json", encoding="utf-8")
+    code, refused = _cli("--workspace", str(tmp_path), "vulns", "import", str(broken))
+    assert code == 2 and f"{broken}: không phải JSON (dòng 1, cột 2)" in " ".join(refused.split()), refused
+    code, version = _cli("vulns", "show", "jquery", "một.hai")
+    assert code == 2 and "'một.hai' không phải số phiên bản mà canhgac so sánh được" in version, version
+    for output in (refused, version):
+        assert english_leaks(output) == [], output
+
+
 def test_catalog_and_vulnerability_tables_are_vietnamese() -> None:
     code, listing = _cli("catalog", "list", "--family", "mail.spf")
     assert code == 0 and "Cao" in listing and "Nghiêm trọng" in listing

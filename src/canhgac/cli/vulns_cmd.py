@@ -106,8 +106,8 @@ def show(
     name = normalise(component)
     try:
         wanted = parse_version(version)
-    except VersionError as exc:
-        raise fail(f"{version!r}: {exc}") from None
+    except VersionError:
+        raise fail(_("'{version}' is not a version canhgac can compare").format(version=version)) from None
     with _open(st) as index:
         try:
             matches = index.match(name, wanted)
