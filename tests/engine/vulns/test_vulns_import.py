@@ -4,8 +4,8 @@ data set, and hostile or malformed feed files (clear errors naming file and entr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
