@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,6 +214,7 @@ def test_catalog_and_vulnerability_tables_are_vietnamese() -> None:
 _FLOW = """
 import json, sys
 from datetime import UTC, datetime
+from pathlib import Path
 from pathlib import Path
 from canhgac import netguard
 netguard.install_loopback_guard()
