@@ -107,6 +107,14 @@ def test_every_command_declares_translated_help() -> None:
     assert HELP_OPTION_HELP in msgids and set(TYPER_TEXT.values()) <= msgids | {"(deprecated) "}
 
 
+def test_typer_constants_are_still_the_msgids_we_translate() -> None:
+    """Typer computes these in English at import; after a Typer upgrade that rewords one, its
+    msgid in cli/translated.py must follow (else it would stay English)."""
+    from typer import rich_utils
+
+    assert {name: getattr(rich_utils, name) for name in TYPER_TEXT} == TYPER_TEXT
+
+
 def test_help_of_every_command_is_vietnamese() -> None:
     leaks = {}
     paths = [path for path, _cmd in _command_paths(typer.main.get_command(app))]
