@@ -17,7 +17,7 @@ from canhgac.engine.results import Status
 from canhgac.engine.vulns.models import Level
 from canhgac.engine.vulns.models import Severity as CvssSeverity
 from canhgac.findings.reconcile import Lifecycle
-from canhgac.i18n.formats import format_date, format_datetime, format_number
+from canhgac.i18n.formats import format_date, format_datetime, format_number, format_percent
 from canhgac.i18n.validation import describe, summary
 from canhgac.reports.model import TriageState
 
@@ -29,6 +29,7 @@ def test_numbers_group_thousands_the_readers_way() -> None:
     assert format_number(100.0, "vi", decimals=1) == "100"
     assert format_number(7, "vi", decimals=1, fixed=True) == "7,0"
     assert format_number(Decimal("1234.5"), "en", decimals=1) == "1,234.5"
+    assert format_percent(0.875, "vi") == "88%"
     with i18n.language("vi"):
         assert format_number(1627) == "1.627"  # the current language by default
     with i18n.language("en"):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as _babel_percent
 
 from canhgac.i18n import current_language
 
@@ -50,6 +51,11 @@ def format_number(
     them when ``fixed`` (a CVSS score: ``7,0``)."""
     pattern = "#,##0" + ("." + ("0" if fixed else "#") * decimals if decimals > 0 else "")
     return format_decimal(value, format=pattern, locale=_lang(lang))  # Babel rounds half to even
+
+
+def format_percent(ratio: float, lang: str | None = None) -> str:
+    """``0.875`` → ``88%`` in either language (Babel's rounding and sign placement)."""
+    return _babel_percent(ratio, locale=_lang(lang))
 
 
 def format_date(value: date, lang: str | None = None) -> str:
