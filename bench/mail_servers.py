@@ -265,9 +265,7 @@ def render(
         elif c.neither:
             why.append(f"{len(c.neither)} where neither tool has one: " + ", ".join(c.neither[:5]))
         for port, k in sorted(c.only_theirs.items()):
-            why.append(f"{k} on port {port} where only {c.other} has one"
-                       + (" (canhgac sends its relay probe on port 25 only; nmap's smtp-open-relay "
-                          "also runs on 587)" if c.aspect == "open_relay" and port != 25 else ""))
+            why.append(f"{k} on port {port} where only {c.other} has one")
         if c.only_ours:
             why.append(f"{len(c.only_ours)} where only canhgac has one: " + ", ".join(c.only_ours[:5]))
         lines.append(f"- {c.aspect.replace('_', ' ')} vs {c.other}: " + "; ".join(why) + ".")

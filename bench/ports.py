@@ -207,7 +207,9 @@ def scan_and_report(args: argparse.Namespace, work: Path, nmap: str) -> int:
     runs: dict[str, ToolRun] = {}
     try:
         runs["canhgac"] = run_tool(labp, "canhgac scan", tools.canhgac_scan(
-            work / "inventory.yaml", "--family", "net", "--ports", spec, "--scan-rate", rate,
+            # a ranges-only scan resolves no name, but loopback_only refuses the system's resolver
+            work / "inventory.yaml", "--resolver", "127.0.0.1", "--family", "net", "--ports", spec,
+            "--scan-rate", rate,
             "--json-out", str(work / "canhgac.jsonl"),
         ), env=env, timeout=args.timeout)
         runs["nmap"] = run_tool(labp, f"nmap -sT -sV --max-rate {rate}", [
@@ -291,7 +293,7 @@ def render(
         "",
         "Commands (the work directory's paths shortened; LIST is the 100 ports):",
         "",
-        f"- canhgac: `canhgac scan inventory.yaml --family net --ports LIST --scan-rate {rate} --no-store "
+        f"- canhgac: `canhgac scan inventory.yaml --resolver 127.0.0.1 --family net --ports LIST --scan-rate {rate} --no-store "
         "--json-out canhgac.jsonl`",
         f"- nmap: `nmap -sT -sV -Pn -n -p LIST --max-rate {rate} -oX nmap.xml {RANGE}`",
         f"- nmap, default timing: `nmap -sT -sV -Pn -n -p LIST -oX nmap-default.xml {RANGE}`",

@@ -194,7 +194,7 @@ def test_tracebacks_instead_of_messages_read_only_workspace(tmp_path: Path, inve
 
 
 def test_tracebacks_instead_of_messages_full_disk(tmp_path: Path, inventory: Path) -> None:
-    """The disk fills up mid-scan: what was stored stays, the run is closed as interrupted."""
+    """The disk fills up mid-scan: what was stored stays, the run is closed as failed."""
     workspace = tmp_path / "ws"
     empty = store(workspace)
     assert isinstance(empty["pages"], int)
@@ -207,11 +207,11 @@ def test_tracebacks_instead_of_messages_full_disk(tmp_path: Path, inventory: Pat
     runs = after["runs"]
     assert isinstance(runs, dict) and list(runs) == ["1"]
     stored = runs["1"]["rows"]
-    assert runs["1"]["status"] == "interrupted"
+    assert runs["1"]["status"] == "failed"
     assert stored % BATCH == 0 and BATCH <= stored < len(read_results(seen)), (stored, scan.describe())
     assert one_error_line(scan) == (
         "Error: the database cannot be used: database or disk is full; free space on the workspace's disk, "
-        f"or choose another --workspace — {stored} results stored, run #1 closed as interrupted.")
+        f"or choose another --workspace — {stored} results stored, run #1 closed as failed.")
 
 
 def test_tracebacks_instead_of_messages_unreachable_postgresql(tmp_path: Path) -> None:

@@ -66,6 +66,16 @@ def test_error_never_fixes_and_absence_never_fixes() -> None:
     assert outcome.moved() == ()
 
 
+def test_not_applicable_that_could_not_judge_never_fixes() -> None:
+    """``not_judged`` (e.g. no blocklist zone answered this run): an open finding stays open, a
+    fixed one stays fixed, and nothing is created."""
+    previous = {"a": OP, "b": N, "c": R, "d": F}
+    unjudged = [Observation(fp, Status.NOT_APPLICABLE, judged=False) for fp in [*previous, "e"]]
+    outcome = reconcile(previous, unjudged)
+    assert {c.fingerprint: c.after for c in outcome.changes} == previous
+    assert outcome.moved() == ()
+
+
 def test_mixed_run_reports_each_kind_and_counts() -> None:
     previous = {"open": OP, "fixed": F, "gone": OP, "err": N, "still-fixed": F}
     observations = [

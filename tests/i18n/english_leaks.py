@@ -51,20 +51,29 @@ class Msgid:
     pattern: re.Pattern[str]
 
 
+def _literal_regex(part: str) -> str:
+    """One stretch of a msgid between placeholders, spaces kept as "some whitespace"."""
+    words = r"\s+".join(map(re.escape, part.split()))
+    lead = r"\s+" if part[:1].isspace() else ""
+    trail = r"\s+" if part[-1:].isspace() else ""
+    return lead + words + trail if words else r"\s*"
+
+
 def _pattern(msgid: str) -> re.Pattern[str] | None:
-    """A regex matching ``msgid`` as printed (placeholders filled), or None if it has too
-    little literal text to be told apart from data (``{a}: {b}``, ``Id``)."""
+    """A regex matching ``msgid`` as printed (placeholders filled), or None when the msgid is
+    too little text to tell from data: no word of three letters (``{a}: {b}``, ``Id``), or a
+    single lower-case word (``triage``, ``fixed``, ``{n} findings``), which the CLI also prints
+    as a command name or a value one types; those are caught as whole table cells instead."""
     text = _MARKUP.sub("", msgid)
-    parts = [p for p in _PLACEHOLDER.split(text)]
+    parts = _PLACEHOLDER.split(text)
     while parts and not parts[0].strip():
         parts.pop(0)
     while parts and not parts[-1].strip():
         parts.pop()
-    literal = "".join(parts)
-    if sum(c.isalpha() for c in literal) < 3:
+    words = re.findall(r"[^\W\d_]+", "".join(parts))
+    if sum(len(w) for w in words) < 3 or (len(words) == 1 and words[0].islower()):
         return None
-    body = r".+?".join(r"\s+".join(map(re.escape, part.split())) if part.strip() else r"\s*"
-                       for part in parts)
+    body = r".{1,80}?".join(_literal_regex(part) for part in parts)
     start = _NOT_AFTER if parts[0][:1].isalnum() else ""
     end = _NOT_BEFORE if parts[-1][-1:].isalnum() else ""
     return re.compile(start + body + end)
@@ -94,14 +103,23 @@ def unfolded(text: str) -> str:
     return " ".join(_BOX.sub(" ", text).split())
 
 
-def raw_enum_cells(text: str) -> list[str]:
-    """Table cells holding a raw enum value (``high``, ``accepted_risk``) instead of its label."""
+def _cells(text: str) -> list[str]:
     cells = []
     for line in text.splitlines():
-        if not _TABLE_CELL_SEPARATORS.search(line):
-            continue
-        cells += [c.strip() for c in _TABLE_CELL_SEPARATORS.split(line) if c.strip() in RAW_VALUES]
+        if _TABLE_CELL_SEPARATORS.search(line):
+            cells += [c.strip() for c in _TABLE_CELL_SEPARATORS.split(line) if c.strip()]
     return cells
+
+
+def raw_enum_cells(text: str) -> list[str]:
+    """Table cells holding a raw enum value (``high``, ``accepted_risk``) instead of its label."""
+    return [cell for cell in _cells(text) if cell in RAW_VALUES]
+
+
+def msgid_cells(text: str) -> list[str]:
+    """Table cells that are a whole msgid left in English (``missed``, ``error``)."""
+    translated = {msgid for msgid, vi in vietnamese().items() if vi != msgid}
+    return [cell for cell in _cells(text) if cell in translated]
 
 
 def english_leaks(text: str) -> list[str]:
@@ -110,6 +128,7 @@ def english_leaks(text: str) -> list[str]:
     leaks = [f"msgid {m.text!r}" for m in translated_msgids() if m.pattern.search(flat)]
     leaks += [f"English {phrase!r}" for phrase in KNOWN_ENGLISH if phrase in flat]
     leaks += [f"raw value {cell!r} in a table" for cell in raw_enum_cells(text)]
+    leaks += [f"msgid {cell!r} as a table cell" for cell in msgid_cells(text)]
     return leaks
 
 

@@ -84,8 +84,10 @@ def test_the_detector_finds_each_kind_of_leak() -> None:
     assert "msgid 'Options'" in found
     assert "msgid '{results} results: {fail} failed, {error} could not be tested.'" in found
     assert "English 'Input should be'" in found
-    # data is not English to translate: ids, paths and keys that contain a msgid's word
-    assert english_leaks("web.error.page /tmp/error/x mail_host:error.gov.test") == []
+    # data is not English to translate: ids, paths and keys that contain a msgid's word, or a
+    # command name that is also a msgid (``triage``); such words are leaks as whole table cells
+    assert english_leaks("web.error.page /tmp/error/x mail_host:error.gov.test canhgac findings triage") == []
+    assert english_leaks("│ missed │ mail.spf.present │ a.gov.test │") == ["msgid 'missed' as a table cell"]
     assert len(translated_msgids()) > 400
 
 

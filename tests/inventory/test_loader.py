@@ -173,3 +173,26 @@ def test_documented_example_is_valid() -> None:
     example = doc.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     inv = loads_inventory(example, "docs/inventory.md")
     assert inv.agency("STTTT").domains[1].name == "xn--stttt-5c2b.kiengiang.gov.vn"
+
+
+def test_mail_section_declares_the_blocklist_zones(tmp_path: Path) -> None:
+    head = HEAD.replace("agencies:\n", "")
+    inv = loads_inventory(head + "mail: {dnsbl_zones: [BL.SpamCop.net., psbl.surriel.com]}\n")
+    assert inv.mail.dnsbl_zones == ("bl.spamcop.net", "psbl.surriel.com")
+    assert loads_inventory(head + "mail: {dnsbl_zones: []}\n").mail.dnsbl_zones == ()  # the check off
+    assert loads_inventory(head).mail.dnsbl_zones is None  # canhgac's defaults
+    off = loads_inventory(head + "mail: {dnsbl_zones: []}\n")
+    assert loads_inventory(dump_inventory(off)) == off
+    bad = head + dedent("""\
+        mail:
+          dnsbl_zones: [bl.spamcop.net, "zen spamhaus.org", 127.0.0.2, bl.spamcop.net.]
+        """)
+    assert problems(bad, tmp_path) == [
+        "inventory.yaml:4:33: mail.dnsbl_zones[1]: 'zen spamhaus.org' is not a DNS blocklist zone "
+        "(it contains a space); write it like 'bl.spamcop.net'",
+        "inventory.yaml:4:53: mail.dnsbl_zones[2]: '127.0.0.2' is not a DNS blocklist zone "
+        "(it is an IP address, not a zone name); write it like 'bl.spamcop.net'",
+    ]
+    assert problems(head + "mail: {dnsbl_zones: [a.example, A.example.]}\n", tmp_path) == [
+        "inventory.yaml:3:21: mail.dnsbl_zones: 'a.example' is listed twice; list it once",
+    ]

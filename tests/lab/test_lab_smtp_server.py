@@ -8,7 +8,7 @@ import ssl
 import pytest
 
 from canhgac.lab.pki import LabCA
-from canhgac.lab.smtp_server import Hostile, HostileSmtpServer, LabSmtpServer
+from canhgac.lab.smtp_server import Hostile, HostileSmtpServer, LabSmtpServer, Vrfy
 
 CA = LabCA()
 CERT = CA.issue(["mail.lab.test"])
@@ -60,7 +60,7 @@ async def test_banner_relay_policy_and_command_record(address: str) -> None:
 
 async def test_open_relay_vrfy_expn_and_auth_before_tls(address: str) -> None:
     async with LabSmtpServer(
-        address=address, open_relay=True, vrfy=True, auth_before_tls=True, tls=CERT
+        address=address, open_relay=True, vrfy=Vrfy.VERIFY, auth_before_tls=True, tls=CERT
     ) as s:
         c = await Client.connect(address, s.port)
         await c.reply()
@@ -87,6 +87,17 @@ async def test_vrfy_disabled_and_auth_only_after_starttls(address: str) -> None:
         await c.writer.start_tls(context, server_hostname="mail.lab.test")
         after = await c.send("EHLO probe.test")
         assert any(line[4:].startswith("AUTH") for line in after)
+        c.close()
+
+
+async def test_vrfy_answered_252_for_every_name(address: str) -> None:
+    async with LabSmtpServer(address=address, vrfy=Vrfy.CANNOT) as s:
+        c = await Client.connect(address, s.port)
+        await c.reply()
+        await c.send("EHLO probe.test")
+        assert (await c.send("VRFY postmaster"))[0].startswith("252 2.0.0")
+        assert (await c.send("VRFY nobody-here"))[0].startswith("252 2.0.0")
+        assert (await c.send("EXPN postmaster"))[0].startswith("252 2.0.0")
         c.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import io
 import re
 import ssl
@@ -61,6 +62,9 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
     Plant.SECTXT_EXPIRED: ("web.security-txt",),
     Plant.CERT_EXPIRED: ("web.tls.cert-expired",),
     Plant.STATIC_RSA: ("web.tls.forward-secrecy", "web.tls.ciphers"),
+    Plant.SITEMAP_LISTING: ("web.exposure.directory-listing",),
+    Plant.VANBAN_LISTING: ("web.exposure.directory-listing",),
+    Plant.ROBOTS_BACKUP: ("web.exposure.backup",),
 }
 PROBES = ("/.git/HEAD", "/.git/config", "/.svn/entries", "/.env", "/web.config", "/backup.zip", "/db.sql",
           "/phpinfo.php", "/info.php", "/server-status", "/nginx_status", "/elmah.axd", "/administrator/",
@@ -310,6 +314,34 @@ async def test_backup_archive_and_env_file() -> None:
         assert "db/portal.sql" in zipfile.ZipFile(io.BytesIO(backup.content)).namelist()
         env = (await fetch(server, "/.env")).text
         assert "DB_PASSWORD=" in env and "APP_KEY=" in env
+
+
+async def test_exposures_no_page_links_to_are_named_by_robots_or_a_sitemap_or_nothing() -> None:
+    """Issue 11: a listing named only in a gzip sitemap behind robots.txt's sitemap index, a
+    listing at the common folder name /vanban/, a dump named only by robots.txt."""
+    async with portal(10) as server:
+        home = (await fetch(server)).text
+        robots = (await fetch(server, "/robots.txt")).text
+        assert f"Sitemap: https://www.congbao.{ORG}/sitemap_index.xml" in robots
+        index = (await fetch(server, "/sitemap_index.xml")).text
+        assert "<sitemapindex" in index and "/sitemaps/cong-bao.xml.gz</loc>" in index
+        packed = (await fetch(server, "/sitemaps/cong-bao.xml.gz")).content
+        assert "/ho-so-luu-tru/cong-bao-so-12-2024.pdf</loc>" in gzip.decompress(packed).decode()
+        assert title(await fetch(server, "/ho-so-luu-tru/")) == "Index of /ho-so-luu-tru"
+        assert "ho-so-luu-tru" not in home and (await fetch(server, "/sitemap.xml")).status_code == 404
+    async with portal(7) as server:
+        assert title(await fetch(server, "/vanban/")) == "Directory Listing For [/vanban/]"
+        assert "/vanban/" not in (await fetch(server)).text + (await fetch(server, "/robots.txt")).text
+    async with portal(5) as server:
+        robots = (await fetch(server, "/robots.txt")).text
+        assert "Disallow: /sao-luu/csdl-congthongtin-2023.sql" in robots
+        dump = (await fetch(server, "/sao-luu/csdl-congthongtin-2023.sql")).text
+        assert dump.startswith("-- MySQL dump") and "sao-luu" not in (await fetch(server)).text
+    async with portal(2) as control:
+        assert (await fetch(control, "/robots.txt")).text == "User-agent: *\nAllow: /\n"
+        for path in ("/vanban/", "/ho-so-luu-tru/", "/sitemap.xml", "/sitemap_index.xml",
+                     "/sao-luu/csdl-congthongtin-2023.sql"):
+            assert (await fetch(control, path)).status_code == 404, path
 
 
 async def test_old_apache_banner_and_mixed_content() -> None:

@@ -247,6 +247,24 @@ def test_interrupted_run_says_so_on_the_first_page(
     assert notice not in render_html(base, catalog, policy)
 
 
+@pytest.mark.parametrize(
+    ("lang", "heading", "line"),
+    [("en", "Warnings about the scans themselves", "Scan 8: DNS blocklist zen.spamhaus.org &lt;refused&gt;"),
+     ("vi", "Cảnh báo về chính các lần quét", "Lần quét 8: DNS blocklist zen.spamhaus.org &lt;refused&gt;")],
+)
+def test_run_warnings_are_in_the_summary(
+    catalog: Catalog, policy: ScoringPolicy, lang: str, heading: str, line: str
+) -> None:
+    """A blocklist zone left out of the run (issue 11 item 8) is said where the summary is read."""
+    base = report([result("t.mail.spf", "a", Status.FAIL)], lang=lang)
+    warning = "DNS blocklist zen.spamhaus.org <refused>"
+    warned = base.run.model_copy(update={"id": "8", "warnings": (warning,)})
+    html = render_html(base.model_copy(update={"run": warned}), catalog, policy)
+    summary = html.split('<section id="method">')[0]
+    assert heading in summary and line in summary
+    assert heading not in render_html(base, catalog, policy)
+
+
 def test_remediation_markdown_is_rendered_and_everything_else_escaped() -> None:
     """Issue 12 item 8: no raw backticks; raw HTML in the source stays text; no links out."""
     html = str(render_markdown(

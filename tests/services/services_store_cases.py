@@ -175,3 +175,29 @@ def test_retest_with_an_inventory_takes_its_scope_and_keeps_the_stored_options()
     assert target.settings.public_suffixes == ("example.vn",)
     assert target.settings.target_options[a.key].dkim_selectors == ("s2025",)
     assert target.settings.scope.build().allows_name("mail.a.example.vn")
+
+
+def test_retest_zones_come_from_the_command_line_then_a_given_inventory_then_the_stored_run() -> None:
+    """``retest --dnsbl-zone`` used to be ignored (the stored group won over the flat override)."""
+    stored = ScanSettings.model_validate(
+        {"mail": {"dnsbl_zones": ["bl.stored.example"], "ehlo_name": "old.example"}})
+    run(spf_fail(a), settings=stored)
+    finding = spf_fail(a).fingerprint
+    assert retest_target(finding).settings.mail.dnsbl_zones == ("bl.stored.example",)
+    given = {"dnsbl_zones": ("bl.given.example",), "ehlo_name": "new.example"}
+    overridden = retest_target(finding, overrides=given)
+    assert (overridden.settings.mail.dnsbl_zones, overridden.settings.mail.ehlo_name) == (
+        ("bl.given.example",), "new.example")
+    assert retest_target(finding, overrides={"dnsbl_zones": ()}).settings.mail.dnsbl_zones == ()
+    declaring = Inventory.model_validate({
+        "version": 1, "province": PROVINCE, "mail": {"dnsbl_zones": ["bl.inventory.example"]},
+        "agencies": [{"code": A, "name": "Sở A", "kind": "department", "domains": ["a.example.vn"]}],
+    })
+    assert retest_target(finding, declaring).settings.mail.dnsbl_zones == ("bl.inventory.example",)
+    both = retest_target(finding, declaring, {"dnsbl_zones": ("bl.given.example",)})
+    assert both.settings.mail.dnsbl_zones == ("bl.given.example",)
+    silent = declaring.model_copy(update={"mail": type(declaring.mail)()})  # declares no zones
+    kept = retest_target(finding, silent).settings.mail
+    assert (kept.dnsbl_zones, kept.ehlo_name) == (("bl.stored.example",), "old.example")
+    with pytest.raises(ValueError, match="is not a DNS blocklist zone"):
+        retest_target(finding, overrides={"dnsbl_zones": ("not a zone",)})

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from canhgac.engine.builtin import builtin_registry
+from canhgac.engine.dnsbl_zones import DEFAULT_DNSBL_ZONES
 from canhgac.engine.options import TargetOptions
 from canhgac.engine.plan import ScanPlan
 from canhgac.engine.targets import Target, TargetKind
@@ -149,3 +150,25 @@ def test_settings_for_without_options_keeps_the_defaults() -> None:
     settings = settings_for(inventory(), resolvers=())
     assert settings.mail.dnsbl_zones == type(settings.mail)().dnsbl_zones
     assert settings.ports == type(settings.ports)()
+
+
+@pytest.mark.parametrize(("declared", "given", "expected"), [
+    (None, None, DEFAULT_DNSBL_ZONES),  # neither: the defaults
+    (["bl.tinh.example.vn"], None, ("bl.tinh.example.vn",)),  # the inventory's
+    (["bl.tinh.example.vn"], ("psbl.surriel.com",), ("psbl.surriel.com",)),  # --dnsbl-zone wins
+    (["bl.tinh.example.vn"], (), ()),  # --no-dnsbl wins
+    ([], None, ()),  # the inventory turns the check off
+    ([], ("bl.spamcop.net",), ("bl.spamcop.net",)),  # ... and the command line on again
+])
+def test_blocklist_zones_come_from_the_command_line_then_the_inventory_then_the_defaults(
+        declared: list[str] | None, given: tuple[str, ...] | None, expected: tuple[str, ...]) -> None:
+    data = inventory().model_dump(mode="json", exclude_defaults=True)
+    if declared is not None:
+        data["mail"] = {"dnsbl_zones": declared}
+    settings = settings_for(Inventory.model_validate(data), resolvers=(), dnsbl_zones=given)
+    assert settings.mail.dnsbl_zones == expected
+
+
+def test_a_bad_blocklist_zone_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"'bl spamcop\.net' is not a DNS blocklist zone"):
+        settings_for(inventory(), resolvers=(), dnsbl_zones=("bl spamcop.net",))

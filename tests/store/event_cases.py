@@ -33,6 +33,7 @@ from canhgac.engine.results import (  # noqa: E402
     Provenance,
     errored,
     failed,
+    not_judged,
     passed,
 )
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
@@ -43,6 +44,7 @@ SPF, DMARC, DKIM = "mail.spf.present", "mail.dmarc.policy", "mail.dkim.strength"
 A, B = "SO-A", "SO-B"
 ALL = queries.ViewerScope.everything()
 FINISHED, INTERRUPTED = EventKind.SCAN_FINISHED.value, EventKind.SCAN_INTERRUPTED.value
+FAILED = EventKind.SCAN_FAILED.value
 OPENED, FIXED = EventKind.FINDING_OPENED.value, EventKind.FINDING_FIXED.value
 REOPENED = EventKind.FINDING_REOPENED.value
 
@@ -118,6 +120,45 @@ def test_an_interrupted_run_and_the_run_that_completes_it_write_each_event_once(
     facts = {change.fingerprint: outbox.FindingFacts(SPF, Y.key, B)}
     outbox.record_run(done, RunStatus.FINISHED, [change], facts)
     assert Event.objects.count() == before
+
+
+def test_a_run_an_error_stopped_is_closed_as_failed_writes_scan_failed_once_and_is_reportable() -> None:
+    scan(result(SPF, X, failed("spf.missing")), result(SPF, Z, failed("spf.missing")))
+    mark = Event.objects.latest("pk").pk
+    run = services.start_run(provenance=PROVENANCE)
+    services.record_results(run, [result(SPF, X, passed("spf.ok"))])
+    services.interrupt_run(run, RunStatus.FAILED)  # e.g. the disk filled up after one batch
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.finished_at is not None
+    assert written(mark) == sorted([(FIXED, run.pk, fp(SPF, X)), (FAILED, run.pk, "")])
+    assert run.pk in {r.pk for r in queries.reportable_runs(ALL)}
+    with pytest.raises(ValueError, match="interrupted or failed"):
+        services.interrupt_run(services.start_run(provenance=PROVENANCE), RunStatus.FINISHED)
+
+
+def test_a_runs_warnings_are_kept_with_it_and_in_its_ending_event() -> None:
+    zone = "DNS blocklist zen.spamhaus.org failed its liveness test and is not used in this run: …"
+    run = services.start_run(provenance=PROVENANCE)
+    services.record_results(run, [result(SPF, X, passed("spf.ok"))])
+    services.finish_run(run, RunStatus.FINISHED, warnings=[zone])
+    run.refresh_from_db()
+    assert run.warnings == [zone]
+    assert queries.events(ALL, kind=FINISHED).get(run=run).payload["warnings"] == [zone]
+    quiet = scan(result(SPF, X, passed("spf.ok")))
+    assert quiet.warnings == []
+    assert queries.events(ALL, kind=FINISHED).get(run=quiet).payload["warnings"] == []
+    cut = services.start_run(provenance=PROVENANCE)
+    services.interrupt_run(cut, warnings=["range refused"])
+    cut.refresh_from_db()
+    assert (cut.status, cut.warnings) == (RunStatus.INTERRUPTED, ["range refused"])
+
+
+def test_a_result_that_could_not_judge_leaves_an_open_finding_open_and_writes_no_event() -> None:
+    scan(result(SPF, X, failed("spf.missing")))
+    mark = Event.objects.latest("pk").pk
+    blind = scan(result(SPF, X, not_judged(ErrorReason.POLICY, "no-live-zone")))
+    assert written(mark) == [(FINISHED, blind.pk, "")]
+    assert models.Finding.objects.get(fingerprint=fp(SPF, X)).lifecycle == "new"  # as it was
 
 
 def test_a_reopened_finding_is_an_event_and_a_still_open_one_is_not() -> None:

@@ -98,6 +98,13 @@ def _finding(scope: ViewerScope, fingerprint: str) -> set[str]:
         return set()
 
 
+def _history(scope: ViewerScope, fingerprint: str) -> set[str]:
+    try:
+        return {queries.finding_history(scope, fingerprint).finding.agency_code}
+    except queries.FindingNotFoundError:
+        return set()
+
+
 def _province(scope: ViewerScope, s: Store) -> set[str]:
     return {A} if queries.latest_province(scope)["name"] == "Tỉnh A" else {B}
 
@@ -116,6 +123,10 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "open_findings_per_agency": lambda v, s: set(queries.open_findings_per_agency(v)),
     "finding_by_fingerprint": lambda v, s: _finding(v, s.fingerprint_of[A])
     | _finding(v, s.fingerprint_of[B]),
+    "filtered_findings": lambda v, s: {
+        f.agency_code for f in queries.filtered_findings(v, queries.FindingFilter(
+            lifecycles=frozenset({"new", "open", "fixed", "reopened"})))},
+    "finding_history": lambda v, s: _history(v, s.fingerprint_of[A]) | _history(v, s.fingerprint_of[B]),
     "change_summary": lambda v, s: {
         c.finding.agency_code for c in queries.change_summary(v, None, s.last).changes},
     "current_results": lambda v, s: {r.agency_code for r in queries.current_results(v)},

@@ -73,10 +73,12 @@ def _interrupted_scan(exc: Exception) -> Failure | None:
 
     if not isinstance(exc, ScanInterruptedError):
         return None
-    kept = _("{n} results stored, run #{run} closed as interrupted.").format(
-        n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
     if exc.cause is None:
+        kept = _("{n} results stored, run #{run} closed as interrupted.").format(
+            n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
         return Failure(_("Interrupted: {kept}").format(kept=kept), ExitCode.INTERRUPTED)
+    kept = _("{n} results stored, run #{run} closed as failed.").format(
+        n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
     cause = describe(exc.cause) or Failure(f"{type(exc.cause).__name__}: {exc.cause}", ExitCode.UNAVAILABLE)
     return Failure(f"{cause.message} — {kept}", cause.code)
 

@@ -1,34 +1,38 @@
-"""``canhgac findings list|triage`` and ``canhgac retest``."""
+"""``canhgac findings list|show|triage`` and ``canhgac retest``."""
 
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
+from canhgac.cli.finding_view import findings_table, print_detail
+from canhgac.cli.scan_cmd import print_warnings
 from canhgac.cli.scan_options import (
     OPTION_OF_SETTING,
     CaFileOpt,
     DnsblZoneOpt,
     DnsInFlightOpt,
     EhloNameOpt,
+    NoDnsblOpt,
     NsPortOpt,
     ResolverOpt,
     TimeoutOpt,
+    chosen_zones,
 )
 from canhgac.cli.translated import TranslatedTyper
 from canhgac.engine.results import Status
-from canhgac.findings.reconcile import Lifecycle
 from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
 from canhgac.reports.model import TriageState
 from canhgac.services.catalog import builtin_registry
+from canhgac.services.finding_filters import FilterError, FindingQuery, split_values
 from canhgac.services.inventory import InventoryError, load_inventory
 
 app = TranslatedTyper(no_args_is_help=True)
@@ -38,27 +42,104 @@ RETEST_HELP = N_("Re-run only the check and target of one finding (for an agency
                  "with the settings of the latest run that evaluated it; options given here override them.")
 
 
-@app.command("list", help=N_("Findings with their lifecycle and triage (open ones by default)."))
+FORMATS = ("table", "json", "csv")
+
+AgencyListOpt = Annotated[list[str] | None, typer.Option(
+    "--agency", "-a", help=N_("Only these agency codes (repeat, or separate with commas)"))]
+SeverityOpt = Annotated[list[str] | None, typer.Option(
+    "--severity", "-s", help=N_("Only these severities: info, low, medium, high, critical"))]
+MinSeverityOpt = Annotated[str | None, typer.Option(
+    "--min-severity", help=N_("Only this severity and worse (e.g. high: high and critical)"))]
+LifecycleOpt = Annotated[list[str] | None, typer.Option(
+    "--lifecycle", "-l", help=N_("Only these states: new, open, fixed, reopened (default: new, open, reopened)"))]
+AllOpt = Annotated[bool, typer.Option("--all", help=N_("Every lifecycle state, fixed findings too"))]
+TriageOpt = Annotated[list[str] | None, typer.Option(
+    "--triage", "-t", help=N_("Only these triage states: untriaged, confirmed, accepted_risk, false_positive"))]
+FamilyListOpt = Annotated[list[str] | None, typer.Option(
+    "--family", "-f", help=N_("Only checks of these families and the families under them (e.g. mail.spf, net)"))]
+ClauseOpt = Annotated[list[str] | None, typer.Option(
+    "--clause", help=N_("Only checks evidencing these framework clauses (CV430:3) or frameworks (KG20)"))]
+TextOpt = Annotated[str | None, typer.Option(
+    "--text", help=N_("Only findings whose target, check id or title, or evidence contains this text (any case)"))]
+SortOpt = Annotated[str, typer.Option(
+    "--sort", help=N_("severity (worst first), first-seen, last-seen (oldest first), agency or check"))]
+ReverseOpt = Annotated[bool, typer.Option("--reverse", help=N_("Reverse the order"))]
+FormatOpt = Annotated[str, typer.Option("--format", help=N_("table, json or csv (the report's CSV columns)"))]
+
+
+@app.command("list", help=N_("Findings with their lifecycle and triage (open ones by default), filtered and sorted."))
 def list_findings(
     ctx: typer.Context,
-    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("Only this agency's findings"))] = None,
-    all_states: Annotated[bool, typer.Option("--all", help=N_("Include fixed findings"))] = False,
+    agency: AgencyListOpt = None,
+    severity: SeverityOpt = None,
+    min_severity: MinSeverityOpt = None,
+    lifecycle: LifecycleOpt = None,
+    all_states: AllOpt = False,
+    triage_state: TriageOpt = None,
+    family: FamilyListOpt = None,
+    clause: ClauseOpt = None,
+    text: TextOpt = None,
+    sort: SortOpt = "agency",
+    reverse: ReverseOpt = False,
+    fmt: FormatOpt = "table",
 ) -> None:
-    """Findings with their lifecycle and triage (open ones by default)."""
+    """Findings with their lifecycle and triage (open ones by default), filtered and sorted."""
+    if fmt not in FORMATS:
+        raise fail(_("unknown format {fmt}: use table, json or csv").format(fmt=fmt))
     st = state(ctx)
-    open_store(st)
-    from canhgac.services import store
-
-    rows = store.findings(agency, include_fixed=all_states)
+    query = FindingQuery(
+        agencies=split_values(agency), severities=split_values(severity), min_severity=min_severity,
+        lifecycles=split_values(lifecycle), include_fixed=all_states, triage=split_values(triage_state),
+        families=split_values(family), clauses=split_values(clause), text=text or "", sort=sort,
+        reverse=reverse,
+    )
     catalog = st.catalog()
-    table = Table(title=_("Findings"))
-    for col in (_("Fingerprint"), _("Agency"), _("Check"), _("Severity"), _("Target"), _("State"), _("Triage"), _("Assignee")):
-        table.add_column(col)
-    for f in rows:
-        severity = catalog.checks[f.check_id].severity.label() if f.check_id in catalog.checks else "?"
-        table.add_row(f.fingerprint[:10], f.agency_code, f.check_id, severity, f.target_key,
-                      Lifecycle(f.lifecycle).label(), TriageState(f.triage).label(), f.assignee)
-    console.print(table)
+    open_store(st)
+    from canhgac.services.findings import finding_rows, rows_csv, rows_json
+
+    try:
+        rows = finding_rows(query, catalog, st.lang)
+    except FilterError as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        typer.echo(rows_json(rows))
+    elif fmt == "csv":
+        typer.echo(rows_csv(rows, catalog), nl=False)
+    else:
+        console.print(findings_table(rows))
+
+
+@app.command("show", help=N_("One finding: what was observed, its triage, and its history (first and last seen, lifecycle changes, triage changes with who made them)."))
+def show(
+    ctx: typer.Context,
+    fingerprint: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
+) -> None:
+    """One finding: what was observed, its triage, and its history (first and last seen,
+    lifecycle changes, triage changes with who made them)."""
+    if fmt not in ("table", "json"):
+        raise fail(_("unknown format {fmt}: use table or json").format(fmt=fmt))
+    st = state(ctx)
+    catalog = st.catalog()
+    open_store(st)
+    from canhgac.services.findings import detail_json, finding_detail
+
+    try:
+        detail = finding_detail(fingerprint, catalog, st.lang)
+    except LookupError as exc:  # not found, or an ambiguous prefix
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        typer.echo(detail_json(detail))
+    else:
+        print_detail(detail)
+
+
+def default_actor() -> str:
+    """Who triages when ``--actor`` and ``CANHGAC_ACTOR`` are not given: the OS user."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name for this uid (a container without passwd entry)
+        return f"uid {os.getuid()}"
 
 
 @app.command("triage", help=N_("Record a triage decision; it survives rescans and is logged as a security event."))
@@ -68,16 +149,21 @@ def triage(
     status: Annotated[str, typer.Option(help=N_("untriaged, confirmed, accepted_risk or false_positive"))],
     assignee: Annotated[str | None, typer.Option(help=N_("Who handles the finding"))] = None,
     note: Annotated[str | None, typer.Option(help=N_("Why this decision (kept with the finding)"))] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--actor", envvar="CANHGAC_ACTOR",
+        help=N_("Who decides, for the audit log (default: the OS user). Env: CANHGAC_ACTOR"))] = None,
 ) -> None:
-    """Record a triage decision; it survives rescans and is logged as a security event."""
+    """Record a triage decision; it survives rescans and is written to the finding's audit log
+    (see `findings show`)."""
     st = state(ctx)
     open_store(st)
     from canhgac.services import store
 
     if status not in store.triage_states():
         raise fail(_("unknown triage status: {status}").format(status=status))
+    who = (actor or "").strip() or default_actor()
     try:
-        finding = store.triage(fingerprint, state=status, actor=getpass.getuser(), assignee=assignee, note=note)
+        finding = store.triage(fingerprint, state=status, actor=who, assignee=assignee, note=note)
     except LookupError as exc:  # not found, or an ambiguous prefix
         raise fail(str(exc)) from None
     console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10],
@@ -103,11 +189,13 @@ def retest(
     dns_in_flight: DnsInFlightOpt = 256,
     ca_file: CaFileOpt = None,
     dnsbl_zone: DnsblZoneOpt = None,
+    no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
 ) -> None:
     """Re-run only the check and target of one finding (for an agency that says it is fixed),
     with the settings of the latest run that evaluated it; options given here override them."""
     st = state(ctx)
+    zones = chosen_zones(dnsbl_zone, no_dnsbl)
     open_store(st)
     from canhgac.services.retest import retest as run_retest
     from canhgac.services.retest import retest_target
@@ -122,7 +210,7 @@ def retest(
         "resolver": ("resolvers", tuple(resolver or ())), "nameserver_port": ("nameserver_port", nameserver_port),
         "timeout": ("dns_timeout", timeout), "dns_in_flight": ("dns_max_in_flight", dns_in_flight),
         "ca_file": ("ca_file", str(ca_file) if ca_file else None),
-        "dnsbl_zone": ("dnsbl_zones", tuple(dnsbl_zone or ())), "ehlo_name": ("ehlo_name", ehlo_name),
+        "dnsbl_zone": ("dnsbl_zones", zones), "no_dnsbl": ("dnsbl_zones", zones), "ehlo_name": ("ehlo_name", ehlo_name),
     })
     try:
         target = retest_target(finding, inv, overrides)
@@ -142,6 +230,7 @@ def retest(
         run=target.settings_run,
         overridden=_(", overridden: {names}").format(names=", ".join(sorted(overrides))) if overrides else ""))
     outcome = run_async(run_retest(target, builtin_registry(), st.catalog()))
+    print_warnings(outcome)
     result = next((r for r in outcome.results if r.fingerprint == target.fingerprint), None)
     if result is None:
         raise fail(_("the finding's target is no longer in the inventory"))

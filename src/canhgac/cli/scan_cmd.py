@@ -24,11 +24,13 @@ from canhgac.cli.scan_options import (
     DnsInFlightOpt,
     EhloNameOpt,
     FamilyOpt,
+    NoDnsblOpt,
     NsPortOpt,
     PortsOpt,
     ResolverOpt,
     ScanRateOpt,
     TimeoutOpt,
+    chosen_zones,
 )
 from canhgac.engine.results import CheckResult, Status
 from canhgac.findings.reconcile import ChangeKind
@@ -69,6 +71,12 @@ def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
         return run_async(execute_scan(request, registry, catalog, persist=persist, on_event=on_event))
 
 
+def print_warnings(outcome: ScanOutcome) -> None:
+    """The run's warnings (declared addresses the scope refused, blocklist zones left out)."""
+    for warning in outcome.warnings:
+        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
+
+
 def render_summary(outcome: ScanOutcome) -> None:
     by_status = Counter(r.status for r in outcome.results)
     table = Table(title=_("Scan results"))
@@ -91,8 +99,7 @@ def render_summary(outcome: ScanOutcome) -> None:
     for code, why in outcome.skipped_agencies.items():  # why: a msgid (services.scan marks it)
         console.print(_("Skipped {agency}: {reason}").format(agency=code, reason=translate(why)),
                       style="yellow", soft_wrap=True, markup=False)
-    for warning in outcome.warnings:
-        console.print(_("Warning: {problem}").format(problem=warning), style="yellow", soft_wrap=True, markup=False)
+    print_warnings(outcome)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
             results=format_number(len(outcome.results)), fail=format_number(by_status[Status.FAIL]),
@@ -125,6 +132,7 @@ def scan(
     ignore_windows: Annotated[bool, typer.Option(help=N_("Scan even outside agencies' scan windows"))] = False,
     ca_file: CaFileOpt = None,
     dnsbl_zone: DnsblZoneOpt = None,
+    no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
     ports: PortsOpt = None,
     scan_rate: ScanRateOpt = None,
@@ -133,6 +141,7 @@ def scan(
 ) -> None:
     """Scan the agencies of an inventory and save the results."""
     st = state(ctx)
+    zones = chosen_zones(dnsbl_zone, no_dnsbl)
     try:
         inv = load_inventory(inventory)
     except InventoryError as exc:
@@ -150,7 +159,7 @@ def scan(
             inv, resolvers=resolvers, nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
             dns_max_in_flight=dns_in_flight,
-            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=tuple(dnsbl_zone or ()), ehlo_name=ehlo_name,
+            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=zones, ehlo_name=ehlo_name,
             vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
     except ValidationError as exc:

@@ -1,5 +1,6 @@
 """Options shared by ``canhgac scan`` and ``canhgac retest``: one definition, so a retest accepts
-every override a scan does (resolver, CA file, EHLO name, timeouts) under the same names.
+every override a scan does (resolver, CA file, EHLO name, blocklist zones, timeouts) under the
+same names.
 
 Each alias carries the flag and its help; the default stays in the command's signature.
 """
@@ -12,7 +13,8 @@ from typing import Annotated
 import typer
 
 from canhgac.cli.common import fail
-from canhgac.i18n import N_
+from canhgac.engine.options import DnsblZoneError, normalise_zones
+from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
 
 
@@ -55,6 +57,28 @@ OPTION_OF_SETTING = {
     "dnsbl_zones": "--dnsbl-zone", "ehlo_name": "--ehlo-name", "ports": "--ports", "rate": "--scan-rate",
 }
 
+
+def known_zones(zones: list[str] | None) -> list[str] | None:
+    """Refuse, before anything is read or contacted, a ``--dnsbl-zone`` that is not a DNS name."""
+    if not zones:
+        return zones
+    try:
+        return list(normalise_zones(zones))
+    except DnsblZoneError as exc:
+        raise fail(_("--dnsbl-zone '{zone}' is not a DNS blocklist zone ({reason}); write it like "
+                     "bl.spamcop.net").format(zone=exc.zone, reason=translate(exc.reason))) from None
+
+
+def chosen_zones(zones: list[str] | None, off: bool) -> tuple[str, ...] | None:
+    """The blocklist zones the command line sets: those of ``--dnsbl-zone``, none with
+    ``--no-dnsbl``, or None (the inventory's, else the defaults)."""
+    if off and zones:
+        raise fail(_("--dnsbl-zone and --no-dnsbl exclude each other; give one of them"))
+    if off:
+        return ()
+    return tuple(zones) if zones else None
+
+
 AgencyOpt = Annotated[
     list[str] | None, typer.Option("--agency", "-a", help=N_("Only these agency codes"))
 ]
@@ -86,7 +110,13 @@ CaFileOpt = Annotated[
 ]
 DnsblZoneOpt = Annotated[
     list[str] | None,
-    typer.Option("--dnsbl-zone", help=N_("DNS blocklist zone to query; repeat for several (default: well-known zones)")),
+    typer.Option("--dnsbl-zone", callback=known_zones,
+                 help=N_("DNS blocklist zone to query; repeat for several (default: the inventory's "
+                         "mail.dnsbl_zones, else well-known zones; see docs/mail-servers.md)")),
+]
+NoDnsblOpt = Annotated[
+    bool,
+    typer.Option("--no-dnsbl", help=N_("Query no DNS blocklist (mail.dnsbl.listed is then not applicable)")),
 ]
 EhloNameOpt = Annotated[
     str | None, typer.Option("--ehlo-name", help=N_("Name canhgac gives in SMTP EHLO (say who is scanning)"))

@@ -3,7 +3,9 @@
 ``import`` reads OSV or NVD CVE API 2.0 files the CSIRT downloaded and writes them into
 ``WORKSPACE/vulns.sqlite3`` (created on first use, seeded with the bundled advisories); a
 malformed file is refused with its name, a malformed entry is skipped and named (``--strict``
-makes that an error). ``show`` asks the index (else the bundled data) about one version.
+makes that an error). ``show`` asks the index (else the bundled data) about one version; a
+product the data does not name is refused (exit 2, with the closest names), because "no known
+vulnerability" would then be a claim nobody made.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from canhgac.services.vulns import (
     normalise,
     open_scan_index,
     parse_version,
+    similar,
 )
 
 INDEX_FILE = "vulns.sqlite3"
@@ -93,6 +96,18 @@ def _open(st: CliState) -> VulnIndex:
         raise fail(str(exc)) from None
 
 
+def _unknown(name: str, index: VulnIndex) -> str:
+    """Why nothing can be said of a product the data set does not name (not: "no vulnerability")."""
+    text = _("{name} is not in the vulnerability data ({data}): nothing is known of it, which does "
+             "not mean it is safe").format(name=name, data=index.label)
+    close = similar(name, (component for component, _count in index.components()))
+    if close:
+        text += " — " + _("did you mean: {names}?").format(names=", ".join(close))
+    else:
+        text += " — " + _("import advisories that name it with `canhgac vulns import`")
+    return text
+
+
 @app.command("show", help=N_("The advisories that affect one version of a component."))
 def show(
     ctx: typer.Context,
@@ -110,13 +125,17 @@ def show(
         raise fail(_("'{version}' is not a version canhgac can compare").format(version=version)) from None
     with _open(st) as index:
         try:
+            if not index.knows(name):
+                raise fail(_unknown(name, index))
             matches = index.match(name, wanted)
+            advisories = len(index.advisories_for(name))
         except VulnIndexError as exc:
             raise fail(str(exc)) from None
         label = index.label
     if not matches:
-        console.print(_("No known vulnerability for {name} {version} (data: {data}).").format(
-            name=name, version=version, data=label))
+        console.print(_("No known vulnerability for {name} {version}: the data ({data}) holds {count} "
+                        "advisories for {name}, none affects this version.").format(
+            name=name, version=version, data=label, count=advisories))
         return
     table = Table(title=f"{name} {version} — {label}")
     for col in (_("Advisory"), _("CVE"), _("Severity"), _("Affected"), _("Fixed in"), _("Source")):

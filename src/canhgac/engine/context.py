@@ -1,6 +1,7 @@
 """What collectors receive: the run's settings, its DNS client and scope, per-target options,
-and the typed resources collectors share across targets (one web client, one TLS analysis per
-endpoint...), all released by :meth:`CollectContext.aclose` when the run ends."""
+the typed resources collectors share across targets (one web client, one TLS analysis per
+endpoint...), all released by :meth:`CollectContext.aclose` when the run ends, and the run's
+warnings (:meth:`CollectContext.warn`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from canhgac.engine.options import (
 )
 from canhgac.engine.params import CheckParams
 from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.run_warnings import RunWarnings
 from canhgac.engine.scope import Scope
 from canhgac.engine.settings import ScanSettings
 
@@ -71,6 +73,7 @@ class CollectContext:
     public_suffixes: PublicSuffixes = field(default_factory=PublicSuffixes)
     target_options: Mapping[str, TargetOptions] = field(default_factory=dict)
     resources: RunResources = field(default_factory=RunResources, compare=False, repr=False)
+    warnings: RunWarnings = field(default_factory=RunWarnings, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: ScanSettings) -> CollectContext:
@@ -106,6 +109,11 @@ class CollectContext:
     @property
     def web(self) -> WebOptions:
         return self.settings.web
+
+    def warn(self, key: str, text: str) -> None:
+        """A warning about the run's set-up, reported once per run whatever the number of
+        targets that meet it (``key`` says what it is about)."""
+        self.warnings.add(key, text)
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Have ``aclose`` await ``closer`` when the run ends (e.g. a shared HTTP client)."""

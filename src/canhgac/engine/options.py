@@ -7,18 +7,21 @@ the run's parameters. Pure values: nothing here touches the network.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from canhgac.engine.dnsbl_zones import DEFAULT_DNSBL_ZONES, DnsblZoneError, normalise_zones
 from canhgac.engine.params import DEFAULT_DKIM_SELECTORS
 
-# DNS blocklists queried for mail-server addresses (a listing is a finding). Some operators
-# refuse queries from public resolvers and answer with error codes: see the DNSBL collector.
-DEFAULT_DNSBL_ZONES: tuple[str, ...] = (
-    "zen.spamhaus.org",
-    "bl.spamcop.net",
-    "b.barracudacentral.org",
-    "psbl.surriel.com",
-)
+__all__ = [
+    "DEFAULT_DEFACEMENT_KEYWORDS",
+    "DEFAULT_DNSBL_ZONES",
+    "DnsblZoneError",
+    "MailOptions",
+    "NetworkLimits",
+    "TargetOptions",
+    "WebOptions",
+    "normalise_zones",
+]
 
 DEFAULT_DEFACEMENT_KEYWORDS: tuple[str, ...] = (
     "hacked by",
@@ -73,12 +76,20 @@ class MailOptions(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     ehlo_name: str = Field(default="canhgac.invalid", pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    # DNS blocklists asked for mail-server addresses (empty: the check is not applicable);
+    # each passes a liveness test once per run before any host is judged with it
     dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
     # The open-relay probe: MAIL FROM and RCPT TO outside every agency domain; never DATA
     relay_probe_sender: str = "canhgac-relay-probe@example.org"
     relay_probe_recipient: str = "canhgac-relay-probe@example.net"
     # DKIM selectors tried on every domain after the ones the inventory declares
     dkim_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
+
+    @field_validator("dnsbl_zones", mode="after")
+    @classmethod
+    def _zone_names(cls, zones: tuple[str, ...]) -> tuple[str, ...]:
+        """Zone names normalised (lower case, no final dot, each once); a bad one is refused."""
+        return normalise_zones(zones)
 
 
 class WebOptions(BaseModel):

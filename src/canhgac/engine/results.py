@@ -110,6 +110,18 @@ def not_applicable(
     return _outcome(Status.NOT_APPLICABLE, key, evidence, values)
 
 
+def not_judged(
+    reason: ErrorReason, key: str, evidence: Mapping[str, Any] | None = None, **values: str | int | float
+) -> Outcome:
+    """Not applicable because the check could not judge this run (e.g. no blocklist zone
+    answered its liveness test), said once for the run rather than as an error per target.
+
+    Unlike a plain not-applicable result it carries ``reason``, and reconciliation leaves an
+    open finding open: nothing was observed that could fix it.
+    """
+    return _outcome(Status.NOT_APPLICABLE, key, evidence, values, reason)
+
+
 def errored(
     reason: ErrorReason,
     detail: str,

@@ -25,12 +25,13 @@ from canhgac.engine.discovery import Discovered, DiscoveryRequest, discover
 from canhgac.engine.plan import PlanItem, ScanPlan
 from canhgac.engine.registry import CheckSpec, Registry
 from canhgac.engine.results import CheckResult, ErrorReason, Outcome, errored
+from canhgac.engine.run_warnings import RunWarning
 from canhgac.engine.scope import OutOfScopeError
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target
 
-__all__ = ["Event", "Executor", "InProcessExecutor", "PlanItem", "Progress", "ScanPlan", "run_scan",
-           "scan_target"]
+__all__ = ["Event", "Executor", "InProcessExecutor", "PlanItem", "Progress", "RunWarning", "ScanPlan",
+           "run_scan", "scan_target"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ class Progress:
     results: int
 
 
-Event = CheckResult | Progress
+# A run streams results, a progress tick after each target, and each warning about the run
+# itself (once per key) after the target that raised it.
+Event = CheckResult | Progress | RunWarning
 
 
 def _result(target: Target, check_id: str, outcome: Outcome, started: float) -> CheckResult:
@@ -127,7 +130,8 @@ def _crashed(item: PlanItem, exc: Exception, started: float) -> list[CheckResult
 
 
 class Executor(Protocol):
-    """Discovers targets into a plan, runs a plan and streams results and progress events.
+    """Discovers targets into a plan, runs a plan and streams results, progress events and the
+    run's warnings (each key once).
 
     Stopping early keeps what is done: after :meth:`stop` (or when the task consuming the stream
     is cancelled), no new target starts, targets in progress are abandoned, and the stream still
@@ -218,7 +222,11 @@ class InProcessExecutor:
                 for result in results:
                     count += 1
                     yield result
+                for warning in ctx.warnings.drain():
+                    yield warning
                 yield Progress(done, total, item.target, count)
+            for warning in ctx.warnings.drain():  # raised by a target abandoned by stop()
+                yield warning
             if cancelled:
                 raise asyncio.CancelledError
         finally:

@@ -102,7 +102,8 @@ class ScanSettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _read_flat_fields(cls, data: Any) -> Any:
-        """Settings stored before the option groups (flat ``ehlo_name``, ``port_scan``...)."""
+        """Settings stored before the option groups (flat ``ehlo_name``, ``port_scan``...); a
+        flat field given beside its group (a retest's override) wins over the group's value."""
         if not isinstance(data, dict) or not (set(data) & {*_MOVED, "port_scan"}):
             return data
         data = dict(data)
@@ -113,7 +114,7 @@ class ScanSettings(BaseModel):
                 value = data.pop(old)
                 current = data.get(group) or {}
                 if isinstance(current, dict):
-                    data[group] = {name: value, **current}
+                    data[group] = {**current, name: value}
         return data
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:

@@ -176,6 +176,20 @@ class SmtpConnection:
             pass
         self.abort()
 
+    async def upgrade(self, tls: ssl.SSLContext) -> None:
+        """The TLS handshake after the server's ``220`` to STARTTLS, bounded by ``read_timeout``."""
+        try:
+            async with asyncio.timeout(self._limits.read_timeout):
+                await self._writer.start_tls(tls)
+        except TimeoutError as exc:
+            raise SmtpProbeError(
+                StopReason.TIMEOUT, f"no TLS handshake within {self._limits.read_timeout:g}s"
+            ) from exc
+        except ssl.SSLError as exc:
+            raise SmtpProbeError(StopReason.TLS_FAILED, f"{type(exc).__name__}: {exc}") from exc
+        except (ConnectionError, OSError) as exc:
+            raise SmtpProbeError(StopReason.CLOSED, f"{type(exc).__name__}: {exc}") from exc
+
     def abort(self) -> None:
         transport = self._writer.transport
         if not transport.is_closing():
@@ -195,10 +209,15 @@ class RelayProbe:
 
 @dataclass(frozen=True, slots=True)
 class SessionPlan:
-    """What to do on one connection: every step optional but the greeting and EHLO."""
+    """What to do on one connection: every step optional but the greeting and EHLO.
+
+    ``starttls``: upgrade when the server offers STARTTLS, then probe inside TLS (a submission
+    port that wants TLS first refuses MAIL FROM in clear, which would hide an open relay).
+    """
 
     ehlo_name: str
     implicit_tls: bool = False
+    starttls: bool = False
     vrfy_unknown: str = ""  # a random local part; empty: no VRFY/EXPN at all
     relay: RelayProbe | None = None  # None: no MAIL FROM is ever sent
 
@@ -214,7 +233,7 @@ class _Draft:
 
 
 def _probe_tls_context() -> ssl.SSLContext:
-    """For implicit TLS (465): accept any certificate; certificates are judged by mail.tls.*."""
+    """Implicit TLS and STARTTLS: accept any certificate; certificates are judged by mail.tls.*."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -233,15 +252,28 @@ async def _hello(conn: SmtpConnection, draft: _Draft, ehlo_name: str) -> bool:
     return helo.code == 250
 
 
+async def _upgrade(conn: SmtpConnection, draft: _Draft, ehlo_name: str) -> None:
+    """STARTTLS, the handshake and a new EHLO (RFC 3207 4.2: the session starts afresh)."""
+    reply = await conn.command("STARTTLS")
+    draft.set("starttls", reply)
+    if reply.code != 220:
+        return  # declined: still in clear and in command state, the probe goes on there
+    await conn.upgrade(_probe_tls_context())
+    draft.set("tls_hello", await conn.command(f"EHLO {ehlo_name}"))
+
+
 async def _exchange(conn: SmtpConnection, draft: _Draft, plan: SessionPlan) -> None:
     greeting = await conn.reply()
     draft.set("greeting", greeting)
     if greeting.code != 220 or not await _hello(conn, draft, plan.ehlo_name):
         return
+    if plan.starttls and draft.session.extension("STARTTLS") is not None:
+        await _upgrade(conn, draft, plan.ehlo_name)
     if plan.vrfy_unknown:
         draft.set("vrfy_known", await conn.command("VRFY postmaster"))
         draft.set("vrfy_unknown", await conn.command(f"VRFY {plan.vrfy_unknown}"))
         draft.set("expn_known", await conn.command("EXPN postmaster"))
+        draft.set("expn_unknown", await conn.command(f"EXPN {plan.vrfy_unknown}"))
     if plan.relay is not None:
         draft.set("relay_probed", True)
         mail = await conn.command(f"MAIL FROM:<{plan.relay.sender}>")

@@ -56,6 +56,7 @@ class Observation:
 
     fingerprint: str
     status: Status
+    judged: bool = True  # False: not applicable because the check could not judge (``not_judged``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ class Reconciliation:
         return tuple(c for c in self.changes if c.kind is not ChangeKind.UNCHANGED)
 
 
-def _step(before: Lifecycle | None, status: Status | None) -> Change | None:
+def _step(before: Lifecycle | None, status: Status | None, judged: bool = True) -> Change | None:
     """One fingerprint's transition; None when there is no finding to speak of."""
     if status is Status.FAIL:
         if before is None:
@@ -99,18 +100,18 @@ def _step(before: Lifecycle | None, status: Status | None) -> Change | None:
         return Change("", ChangeKind.STILL_OPEN, before, Lifecycle.OPEN)
     if before is None:
         return None  # passed, not applicable or errored, and never failed: no finding
-    if status in (Status.PASS, Status.NOT_APPLICABLE) and before in OPEN_STATES:
+    if status in (Status.PASS, Status.NOT_APPLICABLE) and before in OPEN_STATES and judged:
         return Change("", ChangeKind.FIXED, before, Lifecycle.FIXED)
     return Change("", ChangeKind.UNCHANGED, before, before)
 
 
-def _by_fingerprint(observations: Iterable[Observation]) -> dict[str, Status]:
-    statuses: dict[str, Status] = {}
+def _by_fingerprint(observations: Iterable[Observation]) -> dict[str, Observation]:
+    seen: dict[str, Observation] = {}
     for obs in observations:
-        if obs.fingerprint in statuses:
+        if obs.fingerprint in seen:
             raise ValueError(f"two results in one run for fingerprint {obs.fingerprint}")
-        statuses[obs.fingerprint] = obs.status
-    return statuses
+        seen[obs.fingerprint] = obs
+    return seen
 
 
 def reconcile(previous: Mapping[str, Lifecycle], observations: Iterable[Observation]) -> Reconciliation:
@@ -119,10 +120,11 @@ def reconcile(previous: Mapping[str, Lifecycle], observations: Iterable[Observat
     ``previous`` maps each known fingerprint to its stored lifecycle; ``observations`` are the
     new run's results. A run with two results for one fingerprint is a bug: ``ValueError``.
     """
-    statuses = _by_fingerprint(observations)
+    observed = _by_fingerprint(observations)
     changes: list[Change] = []
-    for fp in sorted(set(previous) | set(statuses)):
-        step = _step(previous.get(fp), statuses.get(fp))
+    for fp in sorted(set(previous) | set(observed)):
+        obs = observed.get(fp)
+        step = _step(previous.get(fp), obs.status if obs else None, obs.judged if obs else True)
         if step is not None:
             changes.append(Change(fp, step.kind, step.before, step.after))
     return Reconciliation(tuple(changes))

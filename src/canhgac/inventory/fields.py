@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from canhgac.engine.dns import ServerAddress
+from canhgac.engine.dnsbl_zones import DnsblZoneError, normalise_zone
 from canhgac.i18n import N_
 
 MESSAGES: dict[str, str] = {
@@ -76,6 +77,7 @@ MESSAGES: dict[str, str] = {
         "'{value}' is not a resolver address; write an IP address with an optional port, like "
         "'203.0.113.53' or '203.0.113.53:5353' (not a name)"
     ),
+    "dnsbl_zone": N_("'{value}' is not a DNS blocklist zone ({reason}); write it like 'bl.spamcop.net'"),
     "resolver_not_loopback": N_(
         "resolver '{value}' is not a loopback address; with scope.loopback_only only 127.0.0.0/8 "
         "and ::1 may be asked"
@@ -201,6 +203,13 @@ def _normalise_resolver(value: Any) -> str:
         raise fail("resolver", value=value) from None
 
 
+def _normalise_dnsbl_zone(value: Any) -> str:
+    try:
+        return normalise_zone(str(value))
+    except DnsblZoneError as exc:
+        raise fail("dnsbl_zone", value=value, reason=exc.reason) from None
+
+
 def _check_code(value: str) -> str:
     if not _CODE.fullmatch(value):
         raise fail("code", value=value)
@@ -263,6 +272,7 @@ Cidr = Annotated[str, BeforeValidator(_normalise_cidr)]
 PortalUrl = Annotated[str, AfterValidator(_normalise_url)]
 Code = Annotated[str, AfterValidator(_check_code)]
 Resolver = Annotated[str, BeforeValidator(_normalise_resolver)]
+DnsblZone = Annotated[str, BeforeValidator(_normalise_dnsbl_zone)]
 Selector = Annotated[str, AfterValidator(_check_selector)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Clock = Annotated[

@@ -33,6 +33,7 @@ from canhgac.inventory.fields import (
     Clock,
     Code,
     Day,
+    DnsblZone,
     DomainName,
     Email,
     Phone,
@@ -85,6 +86,16 @@ class InventoryScope(_Model):
                         "InventoryScope", [_problem(("resolvers", i), "resolver_not_loopback", text)]
                     )
         return self
+
+
+class InventoryMail(_Model):
+    """The inventory file's ``mail:`` section: how the province's mail servers are judged.
+
+    ``dnsbl_zones``: the DNS blocklists asked (absent: canhgac's defaults; an empty list turns
+    the blocklist check off); ``--dnsbl-zone`` and ``--no-dnsbl`` override it.
+    """
+
+    dnsbl_zones: Annotated[tuple[DnsblZone, ...], AfterValidator(unique)] | None = None
 
 
 class Window(_Model):
@@ -189,6 +200,7 @@ class Inventory(_Model):
     version: Literal[1]
     province: Province
     scope: InventoryScope = InventoryScope()
+    mail: InventoryMail = InventoryMail()
     defaults: Defaults = Defaults()
     agencies: tuple[Agency, ...] = ()
 

@@ -24,10 +24,18 @@ from canhgac.lab.mailbox_server import LabImapServer, LabPop3Server, MailboxConf
 from canhgac.lab.names import DNSBL_ZONE, ORG
 from canhgac.lab.pki import KeyKind, server_context
 from canhgac.lab.responder_base import ServerGroup
-from canhgac.lab.smtp_server import LabSmtpServer
+from canhgac.lab.smtp_server import LabSmtpServer, Vrfy
 from canhgac.lab.web_lab import webmail_server
 
-PORTS = {"smtp": 25, "imap": 143, "pop3": 110, "https": 443, "http": 80}
+PORTS = {"smtp": 25, "submission": 587, "imap": 143, "pop3": 110, "https": 443, "http": 80}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A mail host's submission port (587, STARTTLS) and what it plants."""
+
+    open_relay: bool = False  # relays for anyone without AUTH
+    vrfy: Vrfy = Vrfy.OFF
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,9 @@ class MailHostPlan:
     banner: str = ""
     starttls: bool = True
     auth_before_tls: bool = False
-    vrfy: bool = False
+    vrfy: Vrfy = Vrfy.OFF
     open_relay: bool = False
+    submission: Submission | None = None  # a submission server on 587 (STARTTLS), if any
     legacy_tls: bool = False  # TLS 1.0 and 3DES accepted
     imap: MailboxConfig = field(default_factory=MailboxConfig)
     pop3: MailboxConfig = field(default_factory=MailboxConfig)
@@ -69,18 +78,24 @@ def _d(label: str) -> str:
 # The planted cases of the mail servers, one agency each (see EXPECTED below).
 HOSTS: tuple[MailHostPlan, ...] = (
     MailHostPlan(1, _d(""), f"mail.{ORG}", banner=f"mail.{ORG} ESMTP Exim 4.94.2", tlsa="mismatch"),
-    MailHostPlan(2, _d("stttt"), f"mail.{_d('stttt')}", tlsa="match"),  # the control
+    # the control: VRFY answers 252 for every name (RFC 5321 3.5.3), which tells nothing
+    MailHostPlan(2, _d("stttt"), f"mail.{_d('stttt')}", tlsa="match", vrfy=Vrfy.CANNOT,
+                 submission=Submission(vrfy=Vrfy.CANNOT)),
     MailHostPlan(3, _d("soyte"), f"mail.{_d('soyte')}", starttls=False,
                  policy_mx=("mail.old-provider.test",)),
-    MailHostPlan(4, _d("sogddt"), f"mail.{_d('sogddt')}", cert=CertSpec(expired=True)),
+    # port 25 refuses to relay; the submission port relays for anyone (found inside STARTTLS)
+    MailHostPlan(4, _d("sogddt"), f"mail.{_d('sogddt')}", cert=CertSpec(expired=True),
+                 submission=Submission(open_relay=True)),
     MailHostPlan(5, _d("snv"), f"mail.{_d('snv')}", cert=CertSpec(self_signed=True)),
-    MailHostPlan(6, _d("stc"), f"mail.{_d('stc')}", cert=CertSpec(wrong_name=True)),
+    # VRFY off on port 25, but the submission port tells real mailboxes from unknown ones
+    MailHostPlan(6, _d("stc"), f"mail.{_d('stc')}", cert=CertSpec(wrong_name=True),
+                 submission=Submission(vrfy=Vrfy.VERIFY)),
     MailHostPlan(7, _d("phuquoc"), f"mail.{_d('phuquoc')}", aliases=(f"relay.{_d('phuquoc')}",),
                  cert=CertSpec(expiring=True, key=KeyKind.RSA1024),
                  policy_mx=(f"mail.{_d('phuquoc')}", f"mail2.{_d('phuquoc')}")),
     MailHostPlan(8, _d("rachgia"), f"mail.{_d('rachgia')}", open_relay=True, cert=CertSpec(sha1=True),
                  serve_policy=False),
-    MailHostPlan(9, _d("bqlkkt"), f"mail.{_d('bqlkkt')}", vrfy=True, auth_before_tls=True,
+    MailHostPlan(9, _d("bqlkkt"), f"mail.{_d('bqlkkt')}", vrfy=Vrfy.VERIFY, auth_before_tls=True,
                  imap=MailboxConfig(login_disabled=False),
                  pop3=MailboxConfig(user_command=True)),
     MailHostPlan(12, "baokiengiang.test", "mail.baokiengiang.test", ptr=False, listed=True, legacy_tls=True,
@@ -102,15 +117,19 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("mail.smtp.starttls", f"mail.{_d('soyte')}"),
     ("mail.mta-sts.policy", _d("soyte")),
     ("mail.tls.cert-expired", f"mail.{_d('sogddt')}"),
+    ("mail.smtp.open-relay", f"mail.{_d('sogddt')}"),  # on the submission port
     ("mail.tls.cert-trusted", f"mail.{_d('snv')}"),
     ("mail.webmail.https", f"https://webmail.{_d('snv')}/"),
     ("web.https.redirect", f"https://webmail.{_d('snv')}/"),
     ("mail.tls.cert-name", f"mail.{_d('stc')}"),
+    ("mail.smtp.vrfy", f"mail.{_d('stc')}"),  # on the submission port
+    ("mail.smtp.vrfy-enabled", f"mail.{_d('stc')}"),
     ("mail.tls.cert-expiring", f"mail.{_d('phuquoc')}"),
     ("mail.tls.cert-key", f"mail.{_d('phuquoc')}"),
     ("mail.smtp.open-relay", f"mail.{_d('rachgia')}"),
     ("mail.tls.cert-signature", f"mail.{_d('rachgia')}"),
     ("mail.smtp.vrfy", f"mail.{_d('bqlkkt')}"),
+    ("mail.smtp.vrfy-enabled", f"mail.{_d('bqlkkt')}"),
     ("mail.smtp.auth-plaintext", f"mail.{_d('bqlkkt')}"),
     ("mail.imap.plaintext-login", f"mail.{_d('bqlkkt')}"),
     ("mail.pop3.plaintext-login", f"mail.{_d('bqlkkt')}"),
@@ -196,6 +215,11 @@ def _servers(plan: MailHostPlan) -> list[Any]:
         LabImapServer(address=plan.address, port=PORTS["imap"], config=plan.imap, cert=cert),
         LabPop3Server(address=plan.address, port=PORTS["pop3"], config=plan.pop3, cert=cert),
     ]
+    if plan.submission is not None:
+        servers.append(LabSmtpServer(
+            address=plan.address, port=PORTS["submission"], banner=f"{plan.host} ESMTP", tls=cert,
+            vrfy=plan.submission.vrfy, open_relay=plan.submission.open_relay, local_domains=local,
+        ))
     if plan.serve_policy:
         servers.append(_policy_server(plan.number, plan.domain, plan.policy_mx or (plan.host,)))
     return servers

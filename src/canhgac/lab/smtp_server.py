@@ -2,7 +2,8 @@
 
 :class:`LabSmtpServer` is a real ESMTP server (aiosmtpd) whose every planted case is a
 constructor argument: the greeting text (with or without a software version), STARTTLS with a
-given certificate, AUTH offered before TLS, VRFY/EXPN answering for real, an open relay. It
+given certificate, AUTH offered before TLS, VRFY/EXPN refused, answering for real or ``252``
+for every name, an open relay. It
 records the verb of every command it receives (``commands``) so tests can prove the relay
 probe never sent DATA, and it never delivers anything. :class:`HostileSmtpServer` is a plain
 asyncio server that misbehaves on purpose (stalls, endless lines, reply floods, drops the
@@ -86,6 +87,14 @@ class _LabSmtp(SMTP):
         super().connection_made(transport)
 
 
+class Vrfy(enum.Enum):
+    """How a :class:`LabSmtpServer` answers VRFY and EXPN."""
+
+    OFF = "off"  # 502: disabled
+    VERIFY = "verify"  # 250 for a known user, 550 otherwise: names can be told apart
+    CANNOT = "cannot"  # 252 for every name (RFC 5321 3.5.3): nothing told
+
+
 class LabSmtpServer(Serving):
     """An ESMTP server on a loopback address, started with ``async with``."""
 
@@ -99,7 +108,7 @@ class LabSmtpServer(Serving):
         tls_context: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         auth_before_tls: bool = False,
-        vrfy: bool = False,
+        vrfy: Vrfy = Vrfy.OFF,
         open_relay: bool = False,
         local_domains: Iterable[str] = (),
         users: Iterable[str] = ("postmaster",),
@@ -125,9 +134,11 @@ class LabSmtpServer(Serving):
         self._server: asyncio.Server | None = None
 
     def verify(self, argument: str, verb: str) -> str:
-        """The answer to VRFY/EXPN: real when enabled (250/550), refused otherwise (502)."""
-        if not self.vrfy:
+        """The answer to VRFY/EXPN as ``vrfy`` says: 502, 252 for all, or real (250/550)."""
+        if self.vrfy is Vrfy.OFF:
             return f"502 5.5.1 {verb} command is disabled"
+        if self.vrfy is Vrfy.CANNOT:
+            return f"252 2.0.0 Cannot {verb} user, but will accept message"
         local = argument.strip().strip("<>").partition("@")[0].lower()
         if local in self.users:
             return f"250 2.1.5 <{local}@{self.hostname}>"

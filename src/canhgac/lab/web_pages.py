@@ -3,8 +3,9 @@
 :func:`site_pages` lists every path a :class:`~canhgac.lab.web_plan.PortalPlan`'s site serves
 (the home page, styles, scripts, robots.txt, security.txt, and the planted files: a Joomla
 administrator page and manifest, a Joomla 1.5 language file, WordPress core assets, DNN's client
-script and licence, a Git folder, an Apache listing, phpinfo, server-status, a
-backup archive, an .env file); anything else is :data:`NOT_FOUND`. Pages are data: how they
+script and licence, a Git folder, Apache and Tomcat listings, phpinfo, server-status, a
+backup archive, an .env file, a SQL dump, and the robots.txt and sitemaps that alone name the
+last three); anything else is :data:`NOT_FOUND`. Pages are data: how they
 are answered (headers, cookies, methods) is :class:`~canhgac.lab.web_lab.PortalSite`.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import hashlib
 import io
 import zipfile
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from canhgac.lab.web_plan import Plant, PortalPlan
 
 HTML, TEXT, JS = "text/html; charset=utf-8", "text/plain; charset=utf-8", "text/javascript"
+XML = "application/xml"
 WIDGET_JS = b"/* Cong Dich vu cong: widget tra cuu ho so, phien ban 2.1 */\n"
 WIDGET_SRI = "sha384-" + base64.b64encode(hashlib.sha384(WIDGET_JS).digest()).decode()
 
@@ -148,18 +151,75 @@ def _security_txt(plan: PortalPlan) -> bytes:
             f"Canonical: https://{plan.host}/.well-known/security.txt\n").encode()
 
 
-def _listing() -> bytes:
+Files = tuple[tuple[str, str, str], ...]  # (name, last modified, size)
+UPLOADS: Files = (("bao-cao-tai-chinh-2023.xlsx", "2024-03-02 09:21", "1.2M"),
+                  ("danh-sach-can-bo.docx", "2024-04-18 14:05", " 88K"),
+                  ("quyet-dinh-123-2024.pdf", "2024-05-12 08:14", "245K"))
+ARCHIVE_FOLDER = "/ho-so-luu-tru/"  # named only in the sitemap of a SITEMAP_LISTING portal
+ARCHIVE: Files = (("cong-bao-so-12-2024.pdf", "2024-06-03 10:02", "1.8M"),
+                  ("du-thao-nghi-quyet-chua-cong-bo.docx", "2024-06-10 16:40", "212K"))
+VANBAN: Files = (("qd-01-2024-ubnd.pdf", "2024-01-08 07:55", "310K"),
+                 ("cv-noi-bo-ho-so-nhan-su.xlsx", "2024-02-21 14:30", "95K"))
+DUMP_PATH = "/sao-luu/csdl-congthongtin-2023.sql"  # named only by the robots.txt of a ROBOTS_BACKUP portal
+
+
+def _listing(folder: str = "/uploads/", files: Files = UPLOADS) -> bytes:
+    """An Apache mod_autoindex page."""
     rows = "".join(f'<tr><td valign="top"><img src="/icons/layout.gif" alt="[   ]"></td><td><a href="{n}">{n}'
                    f'</a></td><td align="right">{when}  </td><td align="right">{size}</td></tr>\n'
-                   for n, when, size in (("bao-cao-tai-chinh-2023.xlsx", "2024-03-02 09:21", "1.2M"),
-                                         ("danh-sach-can-bo.docx", "2024-04-18 14:05", " 88K"),
-                                         ("quyet-dinh-123-2024.pdf", "2024-05-12 08:14", "245K")))
+                   for n, when, size in files)
+    name = folder.rstrip("/")
     return ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<html>\n <head>\n  <title>Index of '
-            '/uploads</title>\n </head>\n <body>\n<h1>Index of /uploads</h1>\n  <table>\n   <tr><th><a '
+            f'{name}</title>\n </head>\n <body>\n<h1>Index of {name}</h1>\n  <table>\n   <tr><th><a '
             'href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th><th><a '
             'href="?C=S;O=A">Size</a></th></tr>\n<tr><td valign="top"><img src="/icons/back.gif" '
             'alt="[PARENTDIR]"></td><td>'
             f'<a href="/">Parent Directory</a></td></tr>\n{rows}</table>\n</body></html>\n').encode()
+
+
+def _tomcat_listing(folder: str, files: Files) -> bytes:
+    """Tomcat's DefaultServlet listing (``listings`` set to true in conf/web.xml)."""
+    rows = "".join(f'<tr><td align="left">&nbsp;&nbsp;<a href="{folder}{n}"><tt>{n}</tt></a></td><td '
+                   f'align="right"><tt>{size.strip().lower()}b</tt></td><td align="right"><tt>{when}</tt>'
+                   "</td></tr>" for n, when, size in files)
+    return (f'<!doctype html><html lang="vi"><head><title>Directory Listing For [{folder}]</title></head>'
+            f'<body><h1>Directory Listing For [{folder}]</h1><hr class="line"><table width="100%">'
+            '<tr><td align="left"><strong>Filename</strong></td><td align="center"><strong>Size</strong></td>'
+            f'<td align="right"><strong>Last Modified</strong></td></tr>{rows}</table><hr class="line">'
+            "</body></html>").encode()
+
+
+def _robots(plan: PortalPlan) -> bytes:
+    has = plan.plants.__contains__
+    lines = ["User-agent: *"]
+    lines += ["Disallow: /quan-tri/", f"Disallow: {DUMP_PATH}"] if has(Plant.ROBOTS_BACKUP) else ["Allow: /"]
+    if has(Plant.SITEMAP_LISTING):
+        lines.append(f"Sitemap: https://{plan.host}/sitemap_index.xml")
+    return ("\n".join(lines) + "\n").encode()
+
+
+_SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+def _sitemap_index(plan: PortalPlan) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n  <sitemap><loc>https://'
+            f"{plan.host}/sitemaps/cong-bao.xml.gz</loc><lastmod>2024-06-10</lastmod></sitemap>\n"
+            "</sitemapindex>\n").encode()
+
+
+def _sitemap_gz(plan: PortalPlan) -> bytes:
+    urls = ("/", "/gioi-thieu/", f"{ARCHIVE_FOLDER}{ARCHIVE[0][0]}")
+    entries = "".join(f"  <url><loc>https://{plan.host}{u}</loc></url>\n" for u in urls)
+    xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS}>\n{entries}</urlset>\n'
+    return gzip.compress(xml.encode(), mtime=0)
+
+
+def _dump() -> bytes:
+    return (b"-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\n--\n-- Host: localhost    "
+            b"Database: congthongtin\n-- ------------------------------------------------------\n\n"
+            b"DROP TABLE IF EXISTS `nguoi_dung`;\n"
+            b"CREATE TABLE `nguoi_dung` (`id` int NOT NULL, `ten_dang_nhap` varchar(64));\n"
+            b"INSERT INTO `nguoi_dung` VALUES (1,'quantri');\n")
 
 
 def _phpinfo(plan: PortalPlan) -> bytes:
@@ -209,7 +269,7 @@ def site_pages(plan: PortalPlan) -> dict[str, Page]:
         "/": Page(DEFACED if has(Plant.DEFACED) else _home(plan), html=True),
         "/css/site.css": Page(b"body{font-family:sans-serif;margin:0}\n", "text/css; charset=utf-8"),
         "/js/site.js": Page(b"document.documentElement.classList.add('js');\n", "text/javascript"),
-        "/robots.txt": Page(b"User-agent: *\nAllow: /\n", TEXT),
+        "/robots.txt": Page(_robots(plan), TEXT),
         "/.well-known/security.txt": Page(_security_txt(plan), TEXT),
     }
     planted: list[tuple[Plant, str, Callable[[], Page]]] = [
@@ -227,6 +287,12 @@ def site_pages(plan: PortalPlan) -> dict[str, Page]:
         (Plant.SERVER_STATUS, "/server-status", lambda: Page(_server_status(plan))),
         (Plant.BACKUP, "/backup.zip", lambda: Page(_backup_zip(plan), "application/zip")),
         (Plant.ENV, "/.env", lambda: Page(_env(plan), TEXT)),
+        (Plant.SITEMAP_LISTING, "/sitemap_index.xml", lambda: Page(_sitemap_index(plan), XML)),
+        (Plant.SITEMAP_LISTING, "/sitemaps/cong-bao.xml.gz",
+         lambda: Page(_sitemap_gz(plan), "application/gzip")),
+        (Plant.SITEMAP_LISTING, ARCHIVE_FOLDER, lambda: Page(_listing(ARCHIVE_FOLDER, ARCHIVE))),
+        (Plant.VANBAN_LISTING, "/vanban/", lambda: Page(_tomcat_listing("/vanban/", VANBAN))),
+        (Plant.ROBOTS_BACKUP, DUMP_PATH, lambda: Page(_dump(), "application/sql")),
     ]
     found.update({path: make() for plant, path, make in planted if has(plant)})
     if has(Plant.WORDPRESS_ASSETS):

@@ -46,6 +46,11 @@ class Plant(StrEnum):
     CERT_EXPIRED = "cert-expired"
     # TLS 1.3 and ECDHE-AEAD by default, plus static-RSA AES128-SHA under TLS 1.2 (issue 11)
     STATIC_RSA = "static-rsa-extra-suite"
+    # Exposures no page links to, reached only by path discovery (issue 11):
+    # robots.txt names a sitemap index, whose gzip sitemap names a file in /ho-so-luu-tru/, a listing
+    SITEMAP_LISTING = "sitemap-listing"
+    VANBAN_LISTING = "vanban-listing"  # /vanban/ is a Tomcat listing: its common name is all that leads there
+    ROBOTS_BACKUP = "robots-backup"  # robots.txt disallows /sao-luu/csdl-congthongtin-2023.sql, a MySQL dump
 
 
 STATIC_RSA_EXTRA_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:AES128-SHA"
@@ -86,15 +91,16 @@ PORTALS: tuple[PortalPlan, ...] = (
     _portal(2, _d("stttt"), "Sở Thông tin và Truyền thông"),  # the control
     _portal(3, _d("soyte"), "Sở Y tế", Plant.GIT, Plant.LISTING),
     _portal(4, _d("sogddt"), "Sở Giáo dục và Đào tạo", Plant.DEFACED, Plant.SECTXT_EXPIRED),
-    _portal(5, _d("snv"), "Sở Nội vụ", Plant.NO_REDIRECT, Plant.NO_HSTS, Plant.NO_SRI),
+    _portal(5, _d("snv"), "Sở Nội vụ", Plant.NO_REDIRECT, Plant.NO_HSTS, Plant.NO_SRI, Plant.ROBOTS_BACKUP),
     _portal(6, _d("stc"), "Sở Tài chính", Plant.NO_HEADERS, Plant.WEAK_COOKIE, Plant.DNN,
             cookie="ASP.NET_SessionId"),
     _portal(7, _d("phuquoc"), "Ủy ban nhân dân thành phố Phú Quốc", Plant.CORS, Plant.TRACE,
-            cookie="JSESSIONID"),
+            Plant.VANBAN_LISTING, cookie="JSESSIONID"),
     _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS,
             Plant.JOOMLA_15, Plant.STATIC_RSA),
     _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV, Plant.WORDPRESS_ASSETS),
-    _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED),
+    _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED,
+            Plant.SITEMAP_LISTING),
     _portal(11, _d("vinhthuan"), "Ủy ban nhân dân xã Vĩnh Thuận", Plant.SOFT_404),
     _portal(12, "baokiengiang.test", "Báo Kiên Giang", Plant.CERT_EXPIRED),
 )
@@ -115,12 +121,14 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("web.https.redirect", f"https://www.{_d('snv')}/"),
     ("web.hsts", f"https://www.{_d('snv')}/"),
     ("web.third-party-scripts", f"https://www.{_d('snv')}/"),
+    ("web.exposure.backup", f"https://www.{_d('snv')}/"),  # named only by robots.txt
     ("web.headers.csp", f"https://www.{_d('stc')}/"),
     ("web.headers.frame", f"https://www.{_d('stc')}/"),
     ("web.headers.content-type-options", f"https://www.{_d('stc')}/"),
     ("web.cookies.flags", f"https://www.{_d('stc')}/"),
     ("web.cors.credentials", f"https://www.{_d('phuquoc')}/"),
     ("web.methods.risky", f"https://www.{_d('phuquoc')}/"),
+    ("web.exposure.directory-listing", f"https://www.{_d('phuquoc')}/"),  # /vanban/, by its common name
     ("web.exposure.phpinfo", f"https://www.{_d('rachgia')}/"),
     ("web.exposure.server-status", f"https://www.{_d('rachgia')}/"),
     ("web.components.vulnerable", f"https://www.{_d('rachgia')}/"),  # Joomla 1.5.26: CVE-2015-8562
@@ -134,6 +142,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("web.components.vulnerable", f"https://www.{_d('congbao')}/"),  # Apache 2.4.49: CVE-2021-41773
     ("web.disclosure.version", f"https://www.{_d('congbao')}/"),
     ("web.mixed-content", f"https://www.{_d('congbao')}/"),
+    ("web.exposure.directory-listing", f"https://www.{_d('congbao')}/"),  # named only in a sitemap
     ("web.tls.cert-expired", "https://www.baokiengiang.test/"),
     # Not planted on the server: baokiengiang.test has no CAA anywhere up its tree (province.py).
     ("web.caa", "https://www.baokiengiang.test/"),

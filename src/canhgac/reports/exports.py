@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -62,14 +63,12 @@ def to_json(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -> str
 
 def to_csv(report: ReportInput, catalog: Catalog) -> bytes:
     """One row per result, texts in ``report.lang``, encoded as UTF-8 with BOM."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for result in report.results:
         row = result_row(result, report, catalog)
         seen = report.seen.get(result.fingerprint)
         finding = result.status is Status.FAIL
-        cells = (
+        rows.append((
             row.agency,
             row.agency_name,
             row.target,
@@ -80,17 +79,30 @@ def to_csv(report: ReportInput, catalog: Catalog) -> bytes:
             row.lifecycle,
             row.triage if finding else "",
             row.assignee,
-            _iso(seen.first_seen) if seen else "",
-            _iso(seen.last_seen) if seen else "",
+            iso_time(seen.first_seen) if seen else "",
+            iso_time(seen.last_seen) if seen else "",
             row.fingerprint,
             row.message,
             row.remediation,
-        )
+        ))
+    return csv_document(rows)
+
+
+def csv_document(rows: Iterable[Sequence[str]]) -> bytes:
+    """The ``CSV_COLUMNS`` header, then ``rows`` (one cell per column, each made inert), as
+    UTF-8 with BOM: the one CSV writer of reports and finding lists."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for cells in rows:
+        if len(cells) != len(CSV_COLUMNS):
+            raise ValueError(f"a CSV row has {len(cells)} cells for {len(CSV_COLUMNS)} columns")
         writer.writerow([_inert(cell) for cell in cells])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _iso(value: datetime) -> str:
+def iso_time(value: datetime) -> str:
+    """ISO 8601 in UTC, to the second (naive values as they are)."""
     return value.astimezone(UTC).isoformat(timespec="seconds") if value.tzinfo else value.isoformat()
 
 

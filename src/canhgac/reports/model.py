@@ -59,10 +59,12 @@ class ReportAgency(BaseModel):
 
 
 class RunStatus(StrEnum):
-    """How a run ended; an interrupted run's results are real but do not cover its plan."""
+    """How a run ended; the results of a run stopped early (by a signal: interrupted, by an
+    error: failed) are real but do not cover its plan."""
 
     FINISHED = "finished"
     INTERRUPTED = "interrupted"
+    FAILED = "failed"
 
 
 class RunInfo(BaseModel):
@@ -80,10 +82,12 @@ class RunInfo(BaseModel):
     planned_targets: int = 0  # targets the run set out to scan
     scanned_targets: int = 0  # targets with at least one stored result
     results: int = 0  # results this run contributes to the report
+    # what the run said about its own set-up (e.g. a blocklist zone left out), in its language
+    warnings: tuple[str, ...] = ()
 
     @property
     def interrupted(self) -> bool:
-        return self.status is RunStatus.INTERRUPTED
+        return self.status is not RunStatus.FINISHED
 
 
 class Triage(BaseModel):

@@ -123,6 +123,7 @@ class RunRow:
     planned_targets: int
     scanned_targets: int
     results: int
+    warnings: tuple[str, ...] = ()
 
 
 def run_rows(report: ReportInput) -> tuple[RunRow, ...]:
@@ -133,6 +134,7 @@ def run_rows(report: ReportInput) -> tuple[RunRow, ...]:
             started=format_time(r.started_at, report.lang),
             finished=format_time(r.finished_at, report.lang),
             planned_targets=r.planned_targets, scanned_targets=r.scanned_targets, results=r.results,
+            warnings=r.warnings,
         )
         for r in (report.runs or (report.run,))
     )
@@ -144,6 +146,11 @@ class ChangeRow:
     target: str
     title: str
     fingerprint: str = ""
+
+
+def clause_labels(catalog: Catalog, check_id: str) -> str:
+    """The framework clauses a check evidences, as reports print them: "CV430 3.2; KG20 1"."""
+    return "; ".join(f"{ref.framework.id} {ref.clause}" for ref in catalog.clauses_of(check_id))
 
 
 def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> ResultRow:
@@ -174,7 +181,7 @@ def result_row(result: CheckResult, report: ReportInput, catalog: Catalog) -> Re
         note=triage.note,
         error_reason=result.error_reason.value if result.error_reason else "",
         fingerprint=result.fingerprint,
-        clauses="; ".join(f"{ref.framework.id} {ref.clause}" for ref in catalog.clauses_of(result.check_id)),
+        clauses=clause_labels(catalog, result.check_id),
         first_seen=format_time(seen.first_seen, lang) if seen else "",
         last_seen=format_time(seen.last_seen, lang) if seen else "",
     )

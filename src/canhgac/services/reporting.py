@@ -109,9 +109,12 @@ def run_kind(filters: Mapping[str, Any]) -> str:
     return "scan"
 
 
+_ENDED = frozenset(s.value for s in RunStatus)  # the store's run statuses a report can show
+
+
 def run_info(run: Any, results: int | None = None, scanned: int | None = None) -> RunInfo:
     """A stored run as the report describes it."""
-    status = RunStatus.INTERRUPTED if run.status == "interrupted" else RunStatus.FINISHED
+    status = RunStatus(run.status) if run.status in _ENDED else RunStatus.FINISHED  # reported runs have ended
     filters = run.filters if isinstance(run.filters, dict) else {}
     return RunInfo(
         id=str(run.pk), started_at=run.started_at, finished_at=run.finished_at,
@@ -119,6 +122,7 @@ def run_info(run: Any, results: int | None = None, scanned: int | None = None) -
         status=status, kind=run_kind(filters), planned_targets=run.target_count,
         scanned_targets=scanned if scanned is not None else 0,
         results=results if results is not None else run.result_count,
+        warnings=tuple(str(w) for w in run.warnings or () if isinstance(w, str)),
     )
 
 
@@ -128,7 +132,7 @@ def _reportable_run(scope: Any, run_id: int) -> Any:
     run = queries.run_by_id(scope, run_id)
     if run is None:
         raise NoRunError(_("there is no run {run} in the store").format(run=run_id))
-    if run.status not in ("finished", "interrupted") or run.finished_at is None:
+    if run.status not in _ENDED or run.finished_at is None:
         from canhgac.console.store.errors import RunNotFinishedError
 
         raise RunNotFinishedError(run_id, run.status)  # one message for it, in cli/failures.py

@@ -5,7 +5,8 @@ For an agency that says it has fixed something. The retest is a run of its own, 
 finding's lifecycle moves (fixed, still open, reopened) through the same reconciliation as any
 scan. The settings come from the latest run that looked at the finding, whatever it saw: a
 finding fixed by a scan with ``--ca-file`` is retested with that CA file, not with the settings
-of the older run where it last failed. Options given on the command line override them.
+of the older run where it last failed. A given inventory replaces the scope, the per-target
+options and the blocklist zones it declares; options given on the command line override all.
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ def retest_target(fingerprint: str, inventory: Inventory | None = None,
     stored = ScanSettings.model_validate(source.parameters)
     if inventory is not None:  # the inventory may have changed: its scope and options, the rest as stored
         fresh = settings_for(inventory, resolvers=stored.resolvers)
-        stored = stored.model_copy(update={
+        update: dict[str, Any] = {
             "scope": fresh.scope,
             "public_suffixes": fresh.public_suffixes,
             "target_options": {**stored.target_options, **fresh.target_options},
-        })
+        }
+        if inventory.mail.dnsbl_zones is not None:  # zones it declares; else as stored
+            update["mail"] = stored.mail.model_copy(update={"dnsbl_zones": fresh.mail.dnsbl_zones})
+        stored = stored.model_copy(update=update)
     if changes:
         stored = ScanSettings.model_validate({**stored.model_dump(), **changes})
     return RetestTarget(

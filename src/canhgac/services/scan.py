@@ -23,7 +23,7 @@ from canhgac.engine.options import MailOptions
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult, Status
-from canhgac.engine.runner import Event, Executor, InProcessExecutor, Progress, ScanPlan
+from canhgac.engine.runner import Executor, InProcessExecutor, RunWarning, ScanPlan
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target
 from canhgac.findings.reconcile import Reconciliation
@@ -38,6 +38,7 @@ from canhgac.inventory.targets import (
     url_targets,
 )
 from canhgac.services.provenance import current_provenance
+from canhgac.services.scan_events import Event
 
 BATCH = 500
 # Why an agency was skipped: a msgid, stored with the run as written and translated where shown.
@@ -69,9 +70,11 @@ class ScanOutcome:
     results: tuple[CheckResult, ...]
     skipped_agencies: dict[str, str]
     changes: Reconciliation | None = None  # when persisted (None also: interrupted, not reconciled)
-    interrupted: bool = False  # the run was closed as interrupted
+    interrupted: bool = False  # the run did not reach its end (closed as interrupted or failed)
     stored: int = 0  # results in the store for this run
-    warnings: tuple[str, ...] = ()  # e.g. declared ranges whose addresses the scope refused
+    # what the operator should know about the run itself, also kept with the stored run:
+    # declared ranges whose addresses the scope refused, blocklist zones left out of the run
+    warnings: tuple[str, ...] = ()
 
     @property
     def untestable(self) -> int:
@@ -89,17 +92,23 @@ def settings_for(
     concurrency: int = 100,
     target_timeout: float = 60.0,
     ca_file: str | None = None,
-    dnsbl_zones: Sequence[str] = (),
+    dnsbl_zones: Sequence[str] | None = None,
     ehlo_name: str | None = None,
     vuln_db_path: str | None = None,
     ports: str | None = None,
     scan_rate: float | None = None,
 ) -> ScanSettings:
-    """Scan settings for an inventory: its scope, suffixes and per-target options."""
+    """Scan settings for an inventory: its scope, suffixes and per-target options.
+
+    ``dnsbl_zones`` (``--dnsbl-zone``; empty: ``--no-dnsbl``) wins over the inventory's
+    ``mail.dnsbl_zones``; with neither, the defaults. A zone that is not a DNS name is a
+    ValueError (pydantic's).
+    """
     extra: dict[str, Any] = {}
     mail: dict[str, Any] = {}
-    if dnsbl_zones:
-        mail["dnsbl_zones"] = tuple(dnsbl_zones)
+    zones = dnsbl_zones if dnsbl_zones is not None else inventory.mail.dnsbl_zones
+    if zones is not None:
+        mail["dnsbl_zones"] = tuple(zones)
     if ehlo_name:
         mail["ehlo_name"] = ehlo_name
     if mail:
@@ -199,7 +208,7 @@ async def plan_scan(
     if request.targets or request.inventory is None:
         return PlannedScan(ScanPlan.build(chosen, request.targets, settings.target_options), chosen, {})
     discovery, skipped = discovery_request(request)
-    if not discovery.targets:
+    if not discovery.targets and not discovery.ranges:  # a ranges-only inventory still scans
         return PlannedScan(ScanPlan(), chosen, skipped)
     runner = executor or InProcessExecutor()
     try:
@@ -250,17 +259,22 @@ async def _scan(
 ) -> ScanOutcome:
     planned = await plan_scan(request, registry, runner)
     results: list[CheckResult] = []
+    warnings = list(planned.warnings)
     async with aclosing(runner.run(planned.plan, request.settings, planned.checks)) as events:
         async for event in events:
+            if isinstance(event, RunWarning):
+                warnings.append(event.text)
+                continue
             if isinstance(event, CheckResult):
                 results.append(event)
             if on_event is not None:
                 on_event(event)
-    return ScanOutcome(None, tuple(results), planned.skipped, warnings=planned.warnings)
+    return ScanOutcome(None, tuple(results), planned.skipped, warnings=tuple(warnings))
 
 
 class ScanInterruptedError(Exception):
-    """A persisted scan stopped before its end; its run is closed as interrupted.
+    """A persisted scan stopped before its end; its run is closed as interrupted (a signal) or
+    failed (an error).
 
     ``cause`` is the failure that stopped it, or None when it was cancelled (a signal).
     """
@@ -314,7 +328,8 @@ async def _persisted_scan(
         request = replace(request, known_ports=await writes.do(previous_open_ports))
         writes.raise_if_cancelled()
     planned = await plan_scan(request, registry, runner)
-    plan, skipped, warnings, settings = planned.plan, planned.skipped, planned.warnings, request.settings
+    plan, skipped, settings = planned.plan, planned.skipped, request.settings
+    warnings = list(planned.warnings)
     inv = request.inventory
     if inv is not None:
         await writes.do(store.sync_agencies, agency_records(inv))
@@ -345,7 +360,9 @@ async def _persisted_scan(
         writes.raise_if_cancelled()
         async with aclosing(runner.run(plan, settings, planned.checks)) as events:
             async for event in events:
-                if isinstance(event, CheckResult):
+                if isinstance(event, RunWarning):
+                    warnings.append(event.text)
+                elif isinstance(event, CheckResult):
                     results.append(event)
                     batch.append(event)
                     if len(batch) >= BATCH:  # cleared once stored: a failed batch is retried below
@@ -353,24 +370,28 @@ async def _persisted_scan(
                         batch = []
                         if writes.cancelled:  # during the write: take what finished, then stop
                             runner.stop()
-                if on_event is not None and isinstance(event, CheckResult | Progress):
+                if on_event is not None and not isinstance(event, RunWarning):
                     on_event(event)
         await writes.do(store.record_results, run, batch)
         batch = []
         writes.raise_if_cancelled()
     except (Exception, asyncio.CancelledError, KeyboardInterrupt) as exc:
-        changes = await writes.do(_close_interrupted, run, batch)
+        cause = exc if isinstance(exc, Exception) else None  # None: a signal, not a failure
+        ending = RunStatus.INTERRUPTED if cause is None else RunStatus.FAILED
+        changes = await writes.do(_close_unfinished, run, batch, ending, warnings)
         outcome = ScanOutcome(run.pk, tuple(results), skipped, changes,
-                              interrupted=True, stored=run.result_count, warnings=warnings)
-        cause = exc if isinstance(exc, Exception) else None
+                              interrupted=True, stored=run.result_count, warnings=tuple(warnings))
         raise ScanInterruptedError(outcome, cause) from cause
-    changes = await writes.do(store.finish_run, run, RunStatus.FINISHED)
+    changes = await writes.do(store.finish_run, run, RunStatus.FINISHED, warnings)
     return ScanOutcome(run.pk, tuple(results), skipped, changes, stored=run.result_count,
-                       warnings=warnings)
+                       warnings=tuple(warnings))
 
 
-def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation | None:
-    """Store what was not yet stored (if the database still takes it), close the run as interrupted."""
+def _close_unfinished(
+    run: Any, unsaved: list[CheckResult], ending: Any, warnings: Sequence[str]
+) -> Reconciliation | None:
+    """Store what was not yet stored (if the database still takes it), close the run as ``ending``
+    (interrupted or failed)."""
     from django.db import DatabaseError
 
     from canhgac.console.store import services as store
@@ -381,4 +402,4 @@ def _close_interrupted(run: Any, unsaved: list[CheckResult]) -> Reconciliation |
             store.record_results(run, unsaved)
         except DatabaseError:
             log.info("run %s: %d results could not be stored", run.pk, len(unsaved), exc_info=True)
-    return store.interrupt_run(run)
+    return store.interrupt_run(run, ending, warnings)

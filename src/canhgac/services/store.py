@@ -1,4 +1,5 @@
-"""The findings store as the CLI uses it: open it, list findings and events, record triage.
+"""The findings store as the CLI uses it: open it, list events, record triage (findings are
+listed and shown through ``services.findings``).
 
 Reads go through ``canhgac.console.store.queries`` with the operator's scope (every agency, or
 one); Django is configured only by :func:`open_store`, so import this module freely.
@@ -47,14 +48,6 @@ def events(agency: str | None, *, since: int, kind: str | None) -> list[Event]:
     return list(queries.events(scope, since=since, kind=kind))
 
 
-def findings(agency: str | None, *, include_fixed: bool) -> list[Finding]:
-    """Findings of every agency or one (open ones unless ``include_fixed``)."""
-    from canhgac.console.store import queries
-
-    scope = queries.ViewerScope.everything().narrowed([agency] if agency else None)
-    return list(queries.findings(scope, include_fixed=include_fixed))
-
-
 def triage_states() -> list[str]:
     from canhgac.console.store.models import Triage
 
@@ -70,4 +63,4 @@ def triage(fingerprint: str, *, state: str, actor: str, assignee: str | None, no
     return services.triage(fingerprint, triage=Triage(state), actor=actor, assignee=assignee, note=note)
 
 
-__all__ = ["event_kinds", "events", "findings", "is_database_error", "open_store", "triage", "triage_states"]
+__all__ = ["event_kinds", "events", "is_database_error", "open_store", "triage", "triage_states"]

@@ -16,7 +16,7 @@ from canhgac.engine.vulns import (
     open_scan_index,
     parse_version,
 )
-from canhgac.engine.vulns.components import normalise
+from canhgac.engine.vulns.components import normalise, similar
 
 __all__ = [
     "FeedError",
@@ -29,4 +29,5 @@ __all__ = [
     "normalise",
     "open_scan_index",
     "parse_version",
+    "similar",
 ]

@@ -43,6 +43,7 @@ def session(address: str = A1, port: int = 25, **changes: Any) -> SmtpSession:
         vrfy_known=Reply(252, ("2.0.0 send some mail",)),
         vrfy_unknown=Reply(252, ("2.0.0 send some mail",)),
         expn_known=Reply(502, ("5.5.1 no",)),
+        expn_unknown=Reply(502, ("5.5.1 no",)),
         relay_probed=True,
         relay_mail=Reply(250, ("2.1.0 Ok",)),
         relay_rcpt=Reply(554, ("5.7.1 Relay access denied",)),
@@ -83,6 +84,7 @@ ALL: dict[str, Check] = {
     "mail.smtp.starttls": m.smtp_starttls,
     "mail.smtp.auth-plaintext": m.smtp_auth_plaintext,
     "mail.smtp.vrfy": m.smtp_vrfy,
+    "mail.smtp.vrfy-enabled": m.smtp_vrfy_enabled,
     "mail.smtp.open-relay": m.smtp_open_relay,
 }
 
@@ -126,18 +128,7 @@ def test_a_good_host_passes_everything() -> None:
             (Status.FAIL, "not-offered"),
         ),
         ("mail.smtp.auth-plaintext", {"extensions": (("AUTH", "PLAIN LOGIN"),)}, (Status.FAIL, "advertised")),
-        (
-            "mail.smtp.vrfy",
-            {"vrfy_known": Reply(250, ("<postmaster@x>",)), "vrfy_unknown": Reply(550, ("unknown",))},
-            (Status.FAIL, "vrfy"),
-        ),
-        (
-            "mail.smtp.vrfy",
-            {"vrfy_known": Reply(250, ("ok",)), "vrfy_unknown": Reply(250, ("ok",))},
-            (Status.PASS, "pass"),
-        ),
-        ("mail.smtp.vrfy", {"expn_known": Reply(250, ("<root@x>",))}, (Status.FAIL, "expn")),
-        ("mail.smtp.vrfy", {"expn_known": None, "stop": StopReason.CLOSED}, (Status.ERROR, "error")),
+        ("mail.smtp.vrfy", {"expn_unknown": None, "stop": StopReason.CLOSED}, (Status.ERROR, "error")),
         ("mail.smtp.open-relay", {"relay_rcpt": Reply(250, ("2.1.5 Ok",))}, (Status.FAIL, "open")),
         ("mail.smtp.open-relay", {"relay_rcpt": Reply(251, ("will forward",))}, (Status.FAIL, "open")),
         (
@@ -147,6 +138,35 @@ def test_a_good_host_passes_everything() -> None:
         ),
         ("mail.smtp.open-relay", {"relay_rcpt": Reply(451, ("greylisted",))}, (Status.ERROR, "error")),
         ("mail.smtp.open-relay", {"relay_rcpt": None, "stop": StopReason.DEADLINE}, (Status.ERROR, "error")),
+        # Postfix's default smtpd_relay_restrictions end in defer_unauth_destination: a refusal
+        (
+            "mail.smtp.open-relay",
+            {"relay_rcpt": Reply(454, ("4.7.1 <x@example.net>: Relay access denied",))},
+            (Status.PASS, "pass"),
+        ),
+        # a temporary refusal of the sender is no verdict on relaying
+        (
+            "mail.smtp.open-relay",
+            {"relay_mail": Reply(451, ("4.3.0 try later",)), "relay_rcpt": None},
+            (Status.ERROR, "error"),
+        ),
+        # in clear, "STARTTLS first" means the relay question was never asked
+        (
+            "mail.smtp.open-relay",
+            {"relay_mail": Reply(530, ("5.7.0 Must issue a STARTTLS command first",)), "relay_rcpt": None},
+            (Status.ERROR, "error"),
+        ),
+        # an EHLO and a HELO both refused: what the server offers is unknown, not "no STARTTLS"
+        (
+            "mail.smtp.starttls",
+            {"hello": Reply(550, ("5.7.1 go away",)), "esmtp": False, "extensions": ()},
+            (Status.ERROR, "error"),
+        ),
+        (
+            "mail.smtp.auth-plaintext",
+            {"hello": Reply(550, ("5.7.1 go away",)), "esmtp": False, "extensions": ()},
+            (Status.ERROR, "error"),
+        ),
     ],
 )
 def test_planted_faults_on_one_address(
@@ -224,3 +244,101 @@ def test_dane_lookup_failure_is_an_error() -> None:
     lookup = Lookup(f"_25._tcp.{HOST}", "TLSA", DnsStatus.TIMEOUT, detail="no answer")
     outcome = m.smtp_dane(TlsaFacts(HOST, lookup, (), False), facts(), PARAMS)
     assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT)
+
+
+# (VRFY postmaster, VRFY random) -> (mail.smtp.vrfy, mail.smtp.vrfy-enabled), as servers answer
+VRFY_CASES = [
+    # Exchange, qmail, RFC 5321 3.5.3: "cannot VRFY user, but will accept message" for every name
+    ((252, "2.0.0 Cannot VRFY user"), (252, "2.0.0 Cannot VRFY user"), ("pass", "pass")),
+    # Postfix with disable_vrfy_command = yes
+    ((502, "5.5.1 VRFY command is disabled"), (502, "5.5.1 VRFY command is disabled"), ("pass", "pass")),
+    # Postfix with VRFY on: 252 for a real name, 550 for an unknown one (the test against the real
+    # Postfix in tests/engine/collectors/test_smtp_postfix.py shows it)
+    ((252, "2.0.0 postmaster"), (550, "5.1.1 <x>: Recipient address rejected"), ("vrfy", "vrfy")),
+    # Sendmail, Exim with verification: 250 for a real name, 550 for an unknown one
+    ((250, "2.1.5 <postmaster@x>"), (550, "5.1.1 <x>... User unknown"), ("vrfy", "vrfy")),
+    ((250, "2.1.5 <postmaster@x>"), (551, "5.1.6 user not local"), ("vrfy", "vrfy")),
+    # a catch-all verifies every name: enabled, but nothing told apart
+    ((250, "2.1.5 ok"), (250, "2.1.5 ok"), ("pass", "vrfy")),
+    # refused for every name alike
+    ((550, "5.7.1 not allowed"), (550, "5.7.1 not allowed"), ("pass", "pass")),
+    # a temporary answer tells nothing either way (but a 250 already shows VRFY is on)
+    ((250, "2.1.5 ok"), (450, "4.1.1 try later"), ("error", "vrfy")),
+    ((252, "2.0.0 hm"), (450, "4.1.1 try later"), ("error", "error")),
+]
+
+
+@pytest.mark.parametrize(("known", "unknown", "expected"), VRFY_CASES)
+def test_vrfy_tells_enumeration_from_merely_enabled(
+    known: tuple[int, str], unknown: tuple[int, str], expected: tuple[str, str]
+) -> None:
+    changes = {"vrfy_known": Reply(known[0], (known[1],)), "vrfy_unknown": Reply(unknown[0], (unknown[1],))}
+    f = facts(session(**changes))
+    got = tuple(verdict(cid, ALL[cid], f)[1] for cid in ("mail.smtp.vrfy", "mail.smtp.vrfy-enabled"))
+    assert got == expected
+    outcome = m.smtp_vrfy(f, PARAMS)
+    endpoint = outcome.evidence["endpoints"][0]
+    assert endpoint["vrfy_postmaster"] == f"{known[0]} {known[1]}"
+    assert endpoint["vrfy_random"] == f"{unknown[0]} {unknown[1]}"
+
+
+def test_expn_is_judged_like_vrfy() -> None:
+    told = facts(session(expn_known=Reply(250, ("2.1.5 <root@x>",)), expn_unknown=Reply(550, ("5.1.1 no",))))
+    assert verdict("mail.smtp.vrfy", m.smtp_vrfy, told) == (Status.FAIL, "expn")
+    assert verdict("mail.smtp.vrfy-enabled", m.smtp_vrfy_enabled, told) == (Status.FAIL, "expn")
+    listed = facts(session(expn_known=Reply(250, ("2.1.5 <a@x>",)), expn_unknown=Reply(250, ("<b@x>",))))
+    assert verdict("mail.smtp.vrfy", m.smtp_vrfy, listed) == (Status.PASS, "pass")
+    assert verdict("mail.smtp.vrfy-enabled", m.smtp_vrfy_enabled, listed) == (Status.FAIL, "expn")
+    outcome = m.smtp_vrfy_enabled(listed, PARAMS)
+    assert outcome.message.values["detail"] == "EXPN postmaster: 250 2.1.5 <a@x>"
+
+
+CLOSED_25 = {"greeting": None, "hello": None, "esmtp": False, "extensions": (), "vrfy_known": None,
+             "vrfy_unknown": None, "expn_known": None, "expn_unknown": None, "relay_probed": False,
+             "relay_mail": None, "relay_rcpt": None, "relay_reset": None, "stop": StopReason.REFUSED}
+
+
+def test_a_closed_port_25_is_not_applicable_except_for_reachability() -> None:
+    f = facts(session(**CLOSED_25))
+    got = {cid: verdict(cid, func, f) for cid, func in ALL.items()}
+    assert got.pop("mail.smtp.reachable") == (Status.FAIL, "unreachable")
+    assert set(got.values()) == {(Status.NOT_APPLICABLE, "not-listening")}
+    outcome = m.smtp_open_relay(f, PARAMS)
+    assert outcome.message.values["endpoints"] == f"{A1}:25 refused"
+    tlsa = TlsaFacts(HOST, Lookup(f"_25._tcp.{HOST}", "TLSA", DnsStatus.OK, ("3 1 1 aa",)),
+                     (TlsaRecord(3, 1, 1, b"\xaa" * 32),), True)
+    dane = m.smtp_dane(tlsa, f, PARAMS)
+    assert (dane.status, dane.message.key) == (Status.NOT_APPLICABLE, "not-listening")
+
+
+def test_every_port_is_judged_and_the_evidence_names_it() -> None:
+    relay_587 = session(port=587, starttls=Reply(220, ("2.0.0 Ready",)), tls_hello=GOOD_EHLO,
+                        relay_rcpt=Reply(250, ("2.1.5 Ok",)))
+    f = facts(session(), relay_587)
+    outcome = m.smtp_open_relay(f, PARAMS)
+    assert (outcome.status, outcome.message.key) == (Status.FAIL, "open")
+    assert outcome.message.values["endpoints"] == f"{A1}:587"
+    by_port = {e["endpoint"]: e for e in outcome.evidence["endpoints"]}
+    assert by_port[f"{A1}:587"]["tls"] == "starttls" and by_port[f"{A1}:587"]["rcpt_to"] == "250 2.1.5 Ok"
+    assert by_port[f"{A1}:25"] == {
+        "state": "ok", "endpoint": f"{A1}:25", "tls": "none",
+        "mail_from": "250 2.1.0 Ok", "rcpt_to": "554 5.7.1 Relay access denied",
+    }
+    # after STARTTLS, "530" is "authenticate first": a refusal, not an open question
+    auth_first = session(port=587, starttls=Reply(220, ("2.0.0 Ready",)), tls_hello=GOOD_EHLO,
+                         relay_mail=Reply(530, ("5.7.0 Authentication required",)), relay_rcpt=None)
+    relayed = verdict("mail.smtp.open-relay", m.smtp_open_relay, facts(session(), auth_first))
+    assert relayed == (Status.PASS, "pass")
+
+
+def test_silence_is_filtered_only_where_smtp_was_a_guess() -> None:
+    timeout = {**CLOSED_25, "stop": StopReason.CONNECT_TIMEOUT}
+    guessed = session(port=465, implicit_tls=True, speculative=True, **timeout)
+    declared = session(port=465, implicit_tls=True, **timeout)
+    passing = verdict("mail.smtp.vrfy", m.smtp_vrfy, facts(session(), guessed))
+    assert passing == (Status.PASS, "pass")
+    assert m.smtp_vrfy(facts(session(), guessed), PARAMS).evidence["not_listening"] == [f"{A1}:465 filtered"]
+    assert verdict("mail.smtp.vrfy", m.smtp_vrfy, facts(session(), declared)) == (Status.ERROR, "error")
+    # port 25 silent: the host may be down, so nothing is judged either way
+    silent_25 = facts(session(**timeout))
+    assert verdict("mail.smtp.open-relay", m.smtp_open_relay, silent_25) == (Status.ERROR, "error")

@@ -7,6 +7,7 @@ judges the facts with the registered mail.smtp.* checks.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,8 +26,9 @@ from canhgac.engine.results import ErrorReason, Status
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.lab.dns_server import LabDnsServer
+from canhgac.lab.mailbox_server import LabImapServer, MailboxConfig
 from canhgac.lab.pki import LabCA
-from canhgac.lab.smtp_server import Hostile, HostileSmtpServer, LabSmtpServer
+from canhgac.lab.smtp_server import Hostile, HostileSmtpServer, LabSmtpServer, Vrfy
 
 HOST = "mail.lab.test"
 LIMITS = NetworkLimits(connect_timeout=1.0, read_timeout=1.0, max_line_bytes=2048, max_reply_bytes=8192)
@@ -36,6 +38,7 @@ CHECKS = {
     "starttls": m.smtp_starttls,
     "auth-plaintext": m.smtp_auth_plaintext,
     "vrfy": m.smtp_vrfy,
+    "vrfy-enabled": m.smtp_vrfy_enabled,
     "open-relay": m.smtp_open_relay,
 }
 TARGET = Target(kind=TargetKind.MAIL_HOST, name=HOST, agency="so-tttt")
@@ -45,6 +48,13 @@ CERT = CA.issue([HOST])
 
 def random_address() -> str:
     return random_loopback((100, 199), (2, 250))
+
+
+def free_port(address: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def zone(address: str) -> str:
@@ -106,7 +116,7 @@ async def test_every_planted_fault_is_found_and_the_relay_probe_is_harmless(tmp_
         address=address,
         banner=f"{HOST} ESMTP Exim 4.94.2",
         auth_before_tls=True,
-        vrfy=True,
+        vrfy=Vrfy.VERIFY,
         open_relay=True,
     )
     async with context(address, tmp_path) as ctx, planted as server:
@@ -117,6 +127,7 @@ async def test_every_planted_fault_is_found_and_the_relay_probe_is_harmless(tmp_
         "starttls": (Status.FAIL, "not-offered"),
         "auth-plaintext": (Status.FAIL, "advertised"),
         "vrfy": (Status.FAIL, "vrfy"),
+        "vrfy-enabled": (Status.FAIL, "vrfy"),
         "open-relay": (Status.FAIL, "open"),
     }
     assert m.smtp_banner(facts, CheckParams()).message.values["detail"] == "Exim 4.94.2"
@@ -133,9 +144,11 @@ async def test_expn_disclosure_is_its_own_finding(tmp_path: Path) -> None:
         def verify(self, argument: str, verb: str) -> str:
             return "252 2.0.0 try it" if verb == "VRFY" else super().verify(argument, verb)
 
-    async with context(address, tmp_path) as ctx, ExpnOnly(address=address, tls=CERT, vrfy=True) as server:
+    expn_only = ExpnOnly(address=address, tls=CERT, vrfy=Vrfy.VERIFY)
+    async with context(address, tmp_path) as ctx, expn_only as server:
         facts = await probe(server.port, ctx)
     assert judge(facts)["vrfy"] == (Status.FAIL, "expn")
+    assert judge(facts)["vrfy-enabled"] == (Status.FAIL, "expn")
 
 
 async def test_opt_out_sends_no_mail_from_at_all(tmp_path: Path) -> None:
@@ -170,7 +183,13 @@ async def test_submission_and_implicit_tls_ports_when_declared(tmp_path: Path) -
         == f"{address}:{submission.port}"
     )
     assert verdicts["banner"] == (Status.FAIL, "disclosed")
-    assert "submission" not in submission.commands and "MAIL" not in submission.commands
+    # VRFY/EXPN and the relay probe on every port, 587 inside STARTTLS; never DATA anywhere
+    assert submission.commands == [
+        "EHLO", "STARTTLS", "EHLO", "VRFY", "VRFY", "EXPN", "EXPN", "MAIL", "RCPT", "RSET", "QUIT"]
+    assert facts.sessions[1].tls == "starttls" and facts.sessions[2].tls == "implicit"
+    for server in (mta, submission, smtps):
+        assert {"MAIL", "RCPT", "RSET"} <= set(server.commands)
+        assert not {"DATA", "BDAT"} & set(server.commands)
 
 
 async def test_closed_declared_submission_port_is_a_fact_not_an_error(tmp_path: Path) -> None:
@@ -183,6 +202,82 @@ async def test_closed_declared_submission_port_is_a_fact_not_an_error(tmp_path: 
     assert facts.sessions[1].stop is StopReason.REFUSED
     assert judge(facts)["auth-plaintext"] == (Status.PASS, "pass")
     assert judge(facts)["banner"] == (Status.PASS, "pass")
+
+
+async def test_an_open_relay_on_the_submission_port_alone_is_found(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT, vrfy=Vrfy.CANNOT, local_domains=["lab.test"]) as mta,
+        LabSmtpServer(address=address, tls=CERT, open_relay=True, vrfy=Vrfy.VERIFY) as submission,
+        context(address, tmp_path) as ctx,  # 587 not declared: probed all the same
+    ):
+        facts = await probe(mta.port, ctx, submission=submission.port)
+    where = f"{address}:{submission.port}"
+    verdicts = judge(facts)
+    assert verdicts["open-relay"] == (Status.FAIL, "open")
+    assert verdicts["vrfy"] == (Status.FAIL, "vrfy") and verdicts["vrfy-enabled"] == (Status.FAIL, "vrfy")
+    for check in (m.smtp_open_relay, m.smtp_vrfy, m.smtp_vrfy_enabled):
+        assert check(facts, CheckParams()).message.values["endpoints"] == where
+    relay = m.smtp_open_relay(facts, CheckParams()).evidence["endpoints"]
+    assert [(e["endpoint"], e["state"], e["tls"]) for e in relay] == [
+        (f"{address}:{mta.port}", "ok", "none"), (where, "fault", "starttls")]
+    assert relay[1]["rcpt_to"] == "250 2.1.5 OK"
+    assert submission.commands[:3] == ["EHLO", "STARTTLS", "EHLO"]
+    assert not {"DATA", "BDAT"} & set(submission.commands)
+    # port 25 answers 252 to every name: neither enumeration nor VRFY "enabled" there
+    vrfy = m.smtp_vrfy_enabled(facts, CheckParams()).evidence["endpoints"]
+    assert vrfy[0]["state"] == "ok" and vrfy[0]["vrfy_random"].startswith("252 2.0.0")
+
+
+async def test_a_submission_port_that_drops_mid_starttls_is_untested_not_passed(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT, local_domains=["lab.test"]) as mta,
+        HostileSmtpServer(address=address, behaviour=Hostile.DROP_AFTER_STARTTLS) as submission,
+        context(address, tmp_path) as ctx,
+    ):
+        started = time.perf_counter()
+        facts = await probe(mta.port, ctx, submission=submission.port)
+        elapsed = time.perf_counter() - started
+    assert elapsed < LIMITS.connect_timeout + 3 * LIMITS.read_timeout + 1
+    dropped = facts.sessions[1]
+    assert dropped.starttls is not None and dropped.starttls.code == 220
+    assert dropped.stop in (StopReason.CLOSED, StopReason.TLS_FAILED) and dropped.relay_mail is None
+    verdicts = judge(facts)
+    for name in ("vrfy", "vrfy-enabled", "open-relay"):
+        assert verdicts[name] == (Status.ERROR, "error"), name
+    assert verdicts["auth-plaintext"] == (Status.PASS, "pass")  # the offer before TLS was seen
+
+
+async def test_declared_odd_ports_are_recognised_by_their_greeting(tmp_path: Path) -> None:
+    address = random_address()
+    async with (
+        LabSmtpServer(address=address, tls=CERT) as mta,
+        LabSmtpServer(address=address, tls=CERT, open_relay=True) as alt_plain,
+        LabSmtpServer(address=address, tls=CERT, implicit_tls=True) as alt_tls,
+        LabImapServer(address=address, port=0, config=MailboxConfig(), cert=CERT) as imap,
+        context(address, tmp_path, ports=(alt_plain.port, alt_tls.port, imap.port)) as ctx,
+    ):
+        facts = await probe(mta.port, ctx)
+    by_port = {s.port: s for s in facts.sessions}
+    assert imap.port not in by_port  # speaks IMAP: not an SMTP port of the host
+    assert by_port[alt_plain.port].tls == "starttls"
+    assert by_port[alt_tls.port].tls == "implicit" and by_port[alt_tls.port].greeted
+    outcome = m.smtp_open_relay(facts, CheckParams())
+    assert outcome.status is Status.FAIL
+    assert outcome.message.values["endpoints"] == f"{address}:{alt_plain.port}"
+
+
+async def test_a_closed_port_25_is_not_applicable_but_unreachable(tmp_path: Path) -> None:
+    address = random_address()
+    async with context(address, tmp_path) as ctx:
+        facts = await probe(free_port(address), ctx)
+    verdicts = judge(facts)
+    assert verdicts.pop("reachable") == (Status.FAIL, "unreachable")
+    assert set(verdicts.values()) == {(Status.NOT_APPLICABLE, "not-listening")}
+    outcome = m.smtp_banner(facts, CheckParams())
+    assert outcome.evidence["not_listening"] == [f"{address}:{facts.sessions[0].port} refused",
+                                                 f"{address}:587 refused", f"{address}:465 refused"]
 
 
 async def test_address_outside_the_scope_is_never_contacted(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from test_web_fetch_support import FAST, HOST, RawHttpServer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.checks import web_exposure as checks
-from canhgac.engine.collectors.web_exposure import collect_web_exposure
+from canhgac.engine.collectors.web_exposure import MAX_DISCOVERED_PROBES, collect_web_exposure
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.web_exposure import WebExposureFacts
 from canhgac.engine.params import CheckParams
@@ -100,9 +100,10 @@ async def test_planted_portal_fails_every_check(tmp_path: Path) -> None:
     assert listing.message.values["paths"] == "/static/img/"
     disclosed = checks.disclosure_version(facts, CheckParams()).message.values
     assert "server: Apache/2.4.41 (Ubuntu)" in str(disclosed)
-    # polite: GETs only, the planned paths only, at most 40 requests for the whole site
+    # polite: GETs only, the planned paths only, at most 40 requests for the whole site plus path
+    # discovery's (robots.txt, /sitemap.xml, the common folder names)
     assert {r.method for r in server.requests} == {"GET"}
-    assert len(server.requests) == WebClient.for_run(ctx).requests_sent <= 40
+    assert len(server.requests) == WebClient.for_run(ctx).requests_sent <= 40 + 2 + MAX_DISCOVERED_PROBES
     assert "/.git/" not in [r.target for r in server.requests]
 
 
@@ -111,7 +112,7 @@ async def test_faultless_control_passes(tmp_path: Path) -> None:
                                                                                      "Server": "nginx"})})
     assert judge_all(facts) == {cid: (Status.PASS, "pass") for cid in ALL}
     assert facts.cms is None and not facts.stopped
-    assert len(server.requests) <= 40
+    assert len(server.requests) <= 40 + 2 + MAX_DISCOVERED_PROBES
 
 
 async def test_recognised_cms_narrows_the_probes(tmp_path: Path) -> None:
@@ -191,7 +192,11 @@ async def test_dying_site_stops_early_and_errors() -> None:
     facts, elapsed = await scan_raw(server)
     assert facts.stopped == "the site stopped answering"
     assert elapsed < 8
-    assert server.connections == 3 + 2 * FAST.http_per_host  # home, baselines, two silent batches
+    # home, baselines, robots.txt and /sitemap.xml (silent too), two silent batches
+    assert server.connections == 5 + 2 * FAST.http_per_host
+    assert sorted(r.as_evidence() for r in facts.discovery.reads) == [
+        "/robots.txt: no answer, 0 paths, timeout: no answer in time",
+        "/sitemap.xml: no answer, 0 paths, timeout: no answer in time"]
     for cid in ALL[1:]:
         outcome = FUNCS[cid](facts, CheckParams())
         assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.TIMEOUT), cid

@@ -8,14 +8,12 @@ loopback address and free high ports, with a certificate of the lab CA. CI insta
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from nginx_support import TEMP_PATHS, free_port, requires_nginx, running_nginx
 from test_web_fetch_support import FAST, HOST, context, loopback, zone
 
 from canhgac.catalog import load_catalog
@@ -32,12 +30,7 @@ from canhgac.engine.tls.legacy import NASSL_ERROR
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.pki import LabCA
 
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).is_file()), None
-)
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed (Debian: apt-get install -y nginx-light)"
-)
+pytestmark = requires_nginx
 CA = LabCA()
 CATALOG = load_catalog()
 REGISTRY = build_registry([collector, checks])
@@ -48,8 +41,7 @@ error_log {prefix}/error.log warn;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
-    client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+    {temp_paths}
     server {{
         listen {address}:{https} ssl;
         server_name {host};
@@ -72,51 +64,18 @@ http {{
 """
 
 
-def _free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def _listening(address: str, port: int, process: asyncio.subprocess.Process) -> None:
-    for _ in range(100):
-        if process.returncode is not None:
-            errors = await process.stderr.read() if process.stderr else b""
-            raise RuntimeError(f"nginx exited: {errors.decode(errors='replace')}")
-        with contextlib.suppress(OSError):
-            _, writer = await asyncio.open_connection(address, port)
-            writer.close()
-            return
-        await asyncio.sleep(0.05)
-    raise RuntimeError("nginx did not start listening")
-
-
 @contextlib.asynccontextmanager
 async def nginx(prefix: Path, ciphers: str) -> AsyncIterator[tuple[str, int, int]]:
     """A foreground nginx on a loopback address: (address, https port, http port)."""
     address = loopback()
-    https, http = _free_port(address), _free_port(address)
+    https, http = free_port(address), free_port(address)
     cert, key = CA.issue([HOST])
     (prefix / "cert.pem").write_text(cert)
     (prefix / "key.pem").write_text(key)
-    conf = prefix / "nginx.conf"
-    conf.write_text(CONF.format(prefix=prefix, address=address, https=https, http=http, host=HOST,
-                                ciphers=ciphers))
-    assert NGINX is not None
-    process = await asyncio.create_subprocess_exec(
-        NGINX, "-c", str(conf), "-p", str(prefix), "-e", str(prefix / "error.log"),
-        "-g", f"daemon off; pid {prefix}/nginx.pid;",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await _listening(address, https, process)
+    conf = CONF.format(prefix=prefix, address=address, https=https, http=http, host=HOST, ciphers=ciphers,
+                       temp_paths=TEMP_PATHS.format(prefix=prefix))
+    async with running_nginx(prefix, conf, address, https):
         yield address, https, http
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        async with asyncio.timeout(10):
-            await process.wait()
 
 
 async def scan(tmp_path: Path, ciphers: str) -> dict[str, Outcome]:

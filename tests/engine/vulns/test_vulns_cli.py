@@ -58,6 +58,25 @@ def test_import_then_show(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and "CVE-2023-23752" in shown.output and "4.2.8" in shown.output
     fixed = RUNNER.invoke(app, ["vulns", "show", "apache", "2.4.62"])
     assert fixed.exit_code == 0 and "No known vulnerability" in fixed.output
+    assert "none affects this version" in fixed.output
+    plugin = RUNNER.invoke(app, ["vulns", "show", "social-warfare", "3.5.2"])
+    assert plugin.exit_code == 2 and "cpe:warfareplugins:social_warfare" in plugin.stderr
+    found = RUNNER.invoke(app, ["vulns", "show", "cpe:warfareplugins:social_warfare", "3.5.2"])
+    assert found.exit_code == 0 and "CVE-2019-9978" in found.output
+
+
+def test_a_product_outside_the_data_is_unknown_not_safe(tmp_path: Path) -> None:
+    unknown = RUNNER.invoke(cli(tmp_path), ["vulns", "show", "nosuch", "1.0"])
+    assert unknown.exit_code == 2
+    assert "No known vulnerability" not in unknown.output
+    lines = unknown.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: nosuch is not in the vulnerability data (bundled ")
+    assert "nothing is known of it, which does not mean it is safe" in lines[0]
+    assert "canhgac vulns import" in lines[0]
+    typo = RUNNER.invoke(cli(tmp_path), ["vulns", "show", "jquerry", "1.0"])
+    assert typo.exit_code == 2 and "did you mean: jquery?" in typo.stderr
+    safe = RUNNER.invoke(cli(tmp_path), ["vulns", "show", "jquery", "99.0"])
+    assert safe.exit_code == 0 and "No known vulnerability for jquery 99.0" in safe.output
 
 
 def test_show_without_an_index_uses_the_bundled_data(tmp_path: Path) -> None:

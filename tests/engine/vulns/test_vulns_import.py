@@ -20,6 +20,7 @@ from canhgac.engine.vulns import (
     open_scan_index,
 )
 from canhgac.engine.vulns import feeds as feeds_module
+from canhgac.engine.vulns.components import similar
 from canhgac.engine.vulns.models import Level
 from canhgac.i18n import language
 
@@ -99,6 +100,26 @@ def test_index_persists_replaces_and_reopens_read_only(tmp_path: Path) -> None:
         assert "CVE-2023-23752" in ids(index, "joomla", "4.2.7")
         with pytest.raises(sqlite3.OperationalError):
             index.add(load_feed(OSV).advisories, "x")  # scans open it read-only
+
+
+def test_the_index_knows_which_products_it_names() -> None:
+    with open_scan_index(None) as index:
+        assert index.knows("joomla") and index.knows("apache-httpd")
+        assert not index.knows("nosuch") and not index.knows("")
+        known = [name for name, _count in index.components()]
+    assert similar("jooomla", known)[0] == "joomla"
+    assert similar("apache-http", known)[0] == "apache-httpd"
+    assert similar("nosuch", known) == []
+
+
+def test_similar_finds_a_product_under_its_prefixed_name() -> None:
+    known = ["cpe:warfareplugins:social_warfare", "joomla", "osv:npm:lodash", "php"]
+    assert similar("social-warfare", known) == ["cpe:warfareplugins:social_warfare"]
+    assert similar("Social_Warfare", known) == ["cpe:warfareplugins:social_warfare"]
+    assert similar("lodahs", known) == ["osv:npm:lodash"]
+    assert similar("php", known) == ["php"]
+    assert similar("warfare", known) == ["cpe:warfareplugins:social_warfare"]  # part of the product
+    assert similar("xq", known) == []
 
 
 def test_bad_index_files_are_clear_errors(tmp_path: Path) -> None:

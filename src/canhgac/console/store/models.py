@@ -3,10 +3,12 @@
 Results are an append-only log of what each run observed; a finding is the lifecycle of one
 fingerprint across runs (one state field, ``lifecycle``) plus its triage, which rescans never
 touch. ``FindingChange`` records every lifecycle transition so that "what changed between two
-runs" is a query, not a replay.
+runs" is a query, not a replay; ``TriageChange`` is the append-only audit log of triage.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import models
 
@@ -117,6 +119,9 @@ class ScanRun(models.Model):
     target_count = models.PositiveIntegerField(default=0)
     result_count = models.PositiveIntegerField(default=0)
     resolver = models.CharField(max_length=300, blank=True)
+    # what the operator should know about the run's own set-up, one line each (e.g. a DNS
+    # blocklist that failed its liveness test and was left out), in the scan's language
+    warnings = models.JSONField(default=list)
     # who runs it: a run left ``running`` by a process that is gone is closed as interrupted
     owner_host = models.CharField(max_length=255, blank=True)
     owner_pid = models.PositiveIntegerField(null=True, blank=True)
@@ -208,6 +213,61 @@ class FindingChange(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id}: {self.kind}"
+
+
+class TriageField(models.TextChoices):
+    """What a triage decision can change on a finding."""
+
+    TRIAGE = "triage", "triage"
+    ASSIGNEE = "assignee", "assignee"
+    NOTE = "note", "note"
+
+
+class AppendOnlyError(Exception):
+    """An audit row was to be edited or deleted: the log only grows."""
+
+
+class AppendOnlyQuerySet(models.QuerySet["TriageChange"]):
+    """Rows are inserted and read; a bulk update or delete is refused like a single one."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the audit log is append-only: its rows cannot be updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the audit log is append-only: its rows cannot be deleted")
+
+
+class TriageChange(models.Model):
+    """One field of one finding changed by one triage decision: who, when, old and new value.
+
+    Written in the transaction of the decision (``services.triage``); a decision that changes
+    nothing is one ``triage`` row with equal values (the re-confirmation is itself recorded).
+    Rows are never edited or deleted (``save`` of a stored row and ``delete`` refuse), and the
+    finding they describe cannot be deleted while they exist (PROTECT).
+    """
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="triage_changes")
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField()
+    field = models.CharField(max_length=16, choices=TriageField.choices)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = (models.Index(fields=["finding", "at"], name="store_triagechange_fd_at_idx"),)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"triage change {self.pk} is stored: the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"triage change {self.pk}: the audit log is append-only")
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} {self.field}: {self.before!r} -> {self.after!r} by {self.actor}"
 
 
 class EventKind(models.TextChoices):

@@ -116,7 +116,7 @@ def record_run(
             counts[change.kind.value] += 1
     rows.append(event(_RUN_KINDS[status], run, "", "", {
         "run": run.pk, "status": status.value, "results": run.result_count,
-        "planned_targets": run.target_count, "changes": counts,
+        "planned_targets": run.target_count, "changes": counts, "warnings": list(run.warnings or ()),
     }))
     return write(rows)
 

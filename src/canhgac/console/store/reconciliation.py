@@ -32,9 +32,9 @@ def reconcile_run(
     _one_reconciliation_at_a_time()
     states = Finding.objects.values_list("fingerprint", "lifecycle")
     previous = {fp: Lifecycle(state) for fp, state in states}
-    observations = (
-        Observation(fp, Status(status))
-        for fp, status in _run_results(run).values_list("fingerprint", "status")
+    observations = (  # a not-applicable result with a reason was not judged (``not_judged``)
+        Observation(fp, Status(status), judged=not (status == Status.NOT_APPLICABLE and reason))
+        for fp, status, reason in _run_results(run).values_list("fingerprint", "status", "error_reason")
     )
     outcome = reconcile_states(previous, observations)
     moved = outcome.moved()

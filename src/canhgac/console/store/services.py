@@ -2,7 +2,8 @@
 
 A run's findings and its events are written only by ``finish_run``, in one transaction,
 through the pure ``canhgac.findings.reconcile`` (``reconciliation.py``) and the outbox
-(``outbox.py``); triage is a separate, logged act that rescans never undo.
+(``outbox.py``); triage is a separate act, written to its audit log (``TriageChange``) in the
+same transaction, that rescans never undo.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from canhgac.console.store.models import (
     ScanRun,
     TargetKind,
     Triage,
+    TriageChange,
+    TriageField,
 )
 from canhgac.console.store.ownership import ProcessIdentity, current_process, owner_is_gone
 from canhgac.console.store.reconciliation import reconcile_run
@@ -219,12 +222,15 @@ def record_results(run: ScanRun, results: Iterable[CheckResult]) -> int:
     return stored
 
 
-def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconciliation:
+def finish_run(
+    run: ScanRun, status: RunStatus = RunStatus.FINISHED, warnings: Sequence[str] = ()
+) -> Reconciliation:
     """End a run and reconcile findings with its results, in one transaction.
 
     Every ending reconciles: each stored result is a real observation, and what was not
     scanned (an interrupted run's remainder) leaves its findings unchanged. What moved is
-    written to the event outbox in the same transaction (``outbox.record_run``).
+    written to the event outbox in the same transaction (``outbox.record_run``). ``warnings``
+    (about the run's own set-up, one line each) are kept with the run.
     """
     if status == RunStatus.RUNNING:
         raise ValueError("a run cannot finish as running")
@@ -234,32 +240,39 @@ def finish_run(run: ScanRun, status: RunStatus = RunStatus.FINISHED) -> Reconcil
         outcome, facts, severities = reconcile_run(locked)
         locked.status = status
         locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "finished_at"])
+        locked.warnings = list(warnings)
+        locked.save(update_fields=["status", "finished_at", "warnings"])
         outbox.record_run(locked, status, outcome.moved(), facts, severities)
     run.refresh_from_db()
     return outcome
 
 
-def interrupt_run(run: ScanRun) -> Reconciliation | None:
-    """Close a run as interrupted, reconciling what it stored.
+def interrupt_run(
+    run: ScanRun, status: RunStatus = RunStatus.INTERRUPTED, warnings: Sequence[str] = ()
+) -> Reconciliation | None:
+    """Close a run that did not reach its end, reconciling what it stored: ``interrupted`` when a
+    signal stopped it, ``failed`` when an error did (the outbox then says ``scan.failed``);
+    ``warnings`` as for ``finish_run``.
 
     When the database cannot take the reconciliation's writes (a full disk), the run is still
     closed, without reconciliation (None): its results stay, its findings wait for the next run.
     """
+    if status not in (RunStatus.INTERRUPTED, RunStatus.FAILED):
+        raise ValueError(f"an unfinished run closes as interrupted or failed, not {status}")
     try:
-        return finish_run(run, RunStatus.INTERRUPTED)
+        return finish_run(run, status, warnings)
     except RunNotRunningError:
         raise
     except DatabaseError:
         log.info("run %s: closing without reconciliation", run.pk, exc_info=True)
     with transaction.atomic():
         closed = ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.INTERRUPTED, finished_at=timezone.now()
+            status=status, finished_at=timezone.now(), warnings=list(warnings)
         )
         if closed:
             try:
                 with transaction.atomic():
-                    outbox.record_run_end(run, RunStatus.INTERRUPTED)
+                    outbox.record_run_end(run, status)
             except DatabaseError:
                 log.info("run %s: its end could not be written to the outbox", run.pk, exc_info=True)
     run.refresh_from_db()
@@ -307,39 +320,53 @@ def triage(
     note: str | None = None,
     scope: queries.ViewerScope | None = None,
 ) -> Finding:
-    """Set a finding's triage (by fingerprint or unique prefix), logged as an audit event.
+    """Set a finding's triage (by fingerprint or unique prefix), recorded in the audit log.
 
     ``assignee`` and ``note`` left as None keep their current values; ``scope`` limits which
-    findings the actor may triage (default: every agency).
+    findings the actor may triage (default: every agency). Each field the decision changes is
+    one ``TriageChange`` row written in the same transaction (a decision that changes nothing
+    is one ``triage`` row with equal values), and the decision goes to the ``canhgac.audit``
+    logger too.
     """
     if not actor.strip():
         raise ValueError("triage needs the actor who made the decision")
     with transaction.atomic():
         pk = queries.finding_by_fingerprint(scope or queries.ViewerScope.everything(), fingerprint).pk
         finding = Finding.objects.select_for_update().get(pk=pk)
-        before = finding.triage
+        before = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
+                  TriageField.NOTE: finding.note}
         finding.triage = Triage(triage).value
         if assignee is not None:
             finding.assignee = assignee
         if note is not None:
             finding.note = note
-        finding.triaged_at = timezone.now()
+        now = timezone.now()
+        finding.triaged_at = now
         finding.triaged_by = actor
         finding.save()
+        after = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
+                 TriageField.NOTE: finding.note}
+        changed = [name for name in before if before[name] != after[name]] or [TriageField.TRIAGE]
+        TriageChange.objects.bulk_create([
+            TriageChange(finding=finding, actor=actor, at=now, field=name.value,
+                         before=before[name], after=after[name])
+            for name in changed
+        ])
     audit_log.info(
         "finding %s triaged by %s: %s -> %s, assignee %r",
         finding.fingerprint,
         actor,
-        before,
+        before[TriageField.TRIAGE],
         finding.triage,
         finding.assignee,
         extra={
             "event": "finding.triage",
             "actor": actor,
             "fingerprint": finding.fingerprint,
-            "triage_before": before,
+            "triage_before": before[TriageField.TRIAGE],
             "triage_after": finding.triage,
             "assignee": finding.assignee,
+            "changed": [name.value for name in changed],
         },
     )
     return finding

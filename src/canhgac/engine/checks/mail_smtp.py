@@ -2,8 +2,10 @@
 
 Each check judges every endpoint (address:port) of the host and gives one result, combined as
 :mod:`canhgac.engine.checks.smtp_endpoints` says (any fault fails, else any endpoint not tested
-errors). Closed submission ports (587, 465) are facts with nothing to judge; port 25 must
-answer. DANE's record matching is :mod:`canhgac.engine.checks.tlsa_match`.
+errors). A port that is not listening is a fact with nothing to judge (a host with none left
+is not applicable); only ``reachable`` requires port 25 to answer. The VRFY/EXPN and relay
+judgements of one session are :mod:`canhgac.engine.checks.smtp_probes`; DANE's record matching
+is :mod:`canhgac.engine.checks.tlsa_match`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from canhgac.engine.checks.smtp_endpoints import (
     session_where,
     stopped,
 )
+from canhgac.engine.checks.smtp_probes import enumeration, relay, vrfy_enabled
 from canhgac.engine.checks.tlsa_match import tlsa_matches, usable_for_smtp
 from canhgac.engine.facts.dns import DnsStatus
 from canhgac.engine.facts.smtp import (
@@ -28,7 +31,6 @@ from canhgac.engine.facts.smtp import (
     SmtpFacts,
     SmtpSession,
     StartTlsResult,
-    StopReason,
     TlsaFacts,
     TlsaRecord,
 )
@@ -62,7 +64,7 @@ def _reachable(session: SmtpSession) -> Verdict:
 @check("mail.smtp.reachable", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_reachable(facts: SmtpFacts, params: CheckParams) -> Outcome:
     """Port 25 of every address greets with 220 (RFC 5321 3.1)."""
-    return judged(facts, facts.mta_sessions, _reachable, ("unreachable",))
+    return judged(facts, facts.mta_sessions, _reachable, ("unreachable",), listening_only=False)
 
 
 # --- banner ------------------------------------------------------------------------------------
@@ -79,10 +81,8 @@ def disclosed_software(text: str) -> str | None:
     return None
 
 
-def _banner(session: SmtpSession) -> Verdict | None:
+def _banner(session: SmtpSession) -> Verdict:
     where = session_where(session)
-    if session.port != 25 and session.stop is StopReason.REFUSED:
-        return None  # a closed submission port
     texts = [
         *(session.greeting.lines if session.greeting else ()),
         *(session.hello.lines[:1] if session.hello else ()),
@@ -109,7 +109,7 @@ def smtp_banner(facts: SmtpFacts, params: CheckParams) -> Outcome:
 
 def _starttls(session: SmtpSession, tls: StartTlsResult | None) -> Verdict:
     where = session_where(session)
-    if session.hello is None:
+    if not session.helloed:
         return stopped(session)
     if session.extension("STARTTLS") is None:
         ev = {"endpoint": where, "extensions": [k for k, _ in session.extensions]}
@@ -142,11 +142,9 @@ def smtp_starttls(facts: SmtpFacts, params: CheckParams) -> Outcome:
 
 def _auth_plaintext(session: SmtpSession) -> Verdict | None:
     where = session_where(session)
-    if session.implicit_tls or (
-        session.port != 25 and session.stop is StopReason.REFUSED and not session.greeting
-    ):
-        return None
-    if session.hello is None:
+    if session.implicit_tls:
+        return None  # TLS from the first byte: nothing crosses in clear
+    if not session.helloed:
         return stopped(session)
     mechanisms = session.extension("AUTH")
     if mechanisms is None:
@@ -161,69 +159,27 @@ def smtp_auth_plaintext(facts: SmtpFacts, params: CheckParams) -> Outcome:
     return judged(facts, facts.sessions, _auth_plaintext, ("advertised",))
 
 
-# --- VRFY / EXPN -------------------------------------------------------------------------------
-
-
-def _vrfy(session: SmtpSession) -> Verdict:
-    where = session_where(session)
-    known, unknown, expn = session.vrfy_known, session.vrfy_unknown, session.expn_known
-    replies = {
-        name: f"{r.code} {r.text}"
-        for name, r in (("vrfy_postmaster", known), ("vrfy_random", unknown), ("expn_postmaster", expn))
-        if r is not None
-    }
-    ev = {"endpoint": where, **replies}
-    if known is not None and unknown is not None and known.code in (250, 251) and unknown.code >= 500:
-        return Verdict("fault", where, ev, key="vrfy", detail=f"{known.code} vs {unknown.code}")
-    if expn is not None and expn.code == 250:
-        return Verdict(
-            "fault", where, ev, key="expn", detail=f"EXPN postmaster: {expn.code} {expn.text}"[:200]
-        )
-    if known is None or unknown is None or expn is None:
-        return stopped(session, **replies)
-    return Verdict("ok", where, ev)
+# --- VRFY / EXPN and open relay: every SMTP port -------------------------------------------------
 
 
 @check("mail.smtp.vrfy", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_vrfy(facts: SmtpFacts, params: CheckParams) -> Outcome:
-    """VRFY/EXPN must not tell an existing mailbox (postmaster) from a random one."""
-    return judged(facts, facts.mta_sessions, _vrfy, ("vrfy", "expn"))
+    """VRFY/EXPN must not tell an existing mailbox (postmaster) from a random one, on any port."""
+    return judged(facts, facts.sessions, enumeration, ("vrfy", "expn"))
 
 
-# --- open relay --------------------------------------------------------------------------------
-
-
-def _relay(session: SmtpSession) -> Verdict:
-    where = session_where(session)
-    mail, rcpt = session.relay_mail, session.relay_rcpt
-    ev: dict[str, Any] = {"endpoint": where}
-    if mail is not None:
-        ev["mail_from"] = f"{mail.code} {mail.text}"
-    if rcpt is not None:
-        ev["rcpt_to"] = f"{rcpt.code} {rcpt.text}"
-    if mail is not None and not mail.positive:
-        return Verdict("ok", where, ev)
-    if rcpt is None:
-        return stopped(session, **ev)
-    if rcpt.code in (250, 251):
-        return Verdict("fault", where, ev, key="open", detail=f"RCPT TO: {rcpt.code} {rcpt.text}"[:200])
-    if 400 <= rcpt.code < 500:
-        return Verdict(
-            "unknown",
-            where,
-            ev,
-            reason=ErrorReason.PROTOCOL,
-            detail=f"{where}: temporary answer to RCPT TO ({rcpt.code} {rcpt.text})"[:200],
-        )
-    return Verdict("ok", where, ev)
+@check("mail.smtp.vrfy-enabled", target=MAIL_HOST, needs=SmtpFacts)
+def smtp_vrfy_enabled(facts: SmtpFacts, params: CheckParams) -> Outcome:
+    """VRFY/EXPN are refused (502) or answered 252 for every name (RFC 5321 3.5.3), on any port."""
+    return judged(facts, facts.sessions, vrfy_enabled, ("vrfy", "expn"))
 
 
 @check("mail.smtp.open-relay", target=MAIL_HOST, needs=SmtpFacts)
 def smtp_open_relay(facts: SmtpFacts, params: CheckParams) -> Outcome:
-    """RCPT TO an outside recipient from an outside sender is refused (never DATA)."""
+    """RCPT TO an outside recipient from an outside sender is refused on every port (never DATA)."""
     if not facts.intrusive:
         return not_applicable("opt-out", {"host": facts.host})
-    return judged(facts, facts.mta_sessions, _relay, ("open",))
+    return judged(facts, facts.sessions, relay, ("open",))
 
 
 # --- reverse DNS -------------------------------------------------------------------------------
@@ -264,7 +220,7 @@ def smtp_rdns(facts: RdnsFacts, params: CheckParams) -> Outcome:
 
 def _dane(session: SmtpSession, tls: StartTlsResult | None, records: list[TlsaRecord]) -> Verdict:
     where = session_where(session)
-    if session.hello is None:
+    if not session.helloed:
         return stopped(session)
     if session.extension("STARTTLS") is None or (tls is not None and tls.ok is False):
         return Verdict("fault", where, {"endpoint": where}, key="no-tls", detail="no TLS on port 25")

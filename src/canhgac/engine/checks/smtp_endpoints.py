@@ -3,7 +3,8 @@
 A check judges every endpoint (address:port) of the host as ``ok``, ``fault`` or ``unknown``:
 a fault on any endpoint fails (evidence per endpoint); otherwise an endpoint that could not be
 tested makes it an error; only when every endpoint was seen and is fine does it pass. Addresses
-the scope refused count as endpoints that could not be tested.
+the scope refused count as endpoints that could not be tested; ports that are not listening
+(closed, or silent where SMTP was only a guess) count as nothing to judge.
 """
 
 from __future__ import annotations
@@ -96,15 +97,35 @@ def _refused(facts: SmtpFacts) -> list[Verdict]:
     ]
 
 
+def _quiet(session: SmtpSession) -> str:
+    state = "refused" if session.stop is StopReason.REFUSED else "filtered"
+    return f"{session_where(session)} {state}"
+
+
 def judged(
     facts: SmtpFacts,
     sessions: Iterable[SmtpSession],
     judge: Callable[[SmtpSession], Verdict | None],
     keys: tuple[str, ...],
+    *,
+    listening_only: bool = True,
 ) -> Outcome:
-    """Judge each session (None: nothing to judge there), after the host-level preconditions."""
+    """Judge each session (None: nothing to judge there), after the host-level preconditions.
+
+    A port that is not listening (:attr:`SmtpSession.not_listening`) is a fact, not something
+    the check failed to test: it is left out (and listed in the evidence), and a host where no
+    port is left to judge is not applicable, never an error nor a pass. ``reachable`` passes
+    ``listening_only=False``: a closed port 25 is its finding.
+    """
     early = host_precheck(facts.resolution)
     if early is not None:
         return early
-    verdicts = [v for v in (judge(s) for s in sessions) if v is not None]
-    return combine([*_refused(facts), *verdicts], keys)
+    chosen = list(sessions)
+    quiet = [s for s in chosen if listening_only and s.not_listening]
+    verdicts = [v for v in map(judge, (s for s in chosen if s not in quiet)) if v is not None]
+    refused = _refused(facts)
+    noted = {"not_listening": [_quiet(s) for s in quiet]} if quiet else {}
+    if quiet and not verdicts and not refused:
+        return not_applicable("not-listening", noted, endpoints=", ".join(_quiet(s) for s in quiet))
+    outcome = combine([*refused, *verdicts], keys)
+    return outcome.model_copy(update={"evidence": {**outcome.evidence, **noted}}) if noted else outcome

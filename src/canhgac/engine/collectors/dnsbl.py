@@ -4,10 +4,13 @@ RFC 5782: the address's octets reversed (IPv6: nibbles reversed, only in zones t
 under the zone; an A answer in 127.0.0.2-127.0.0.255 is a listing, whose TXT record explains
 it, NXDOMAIN is "not listed". Operators answer some queries with documented error codes
 instead (Spamhaus: 127.255.255.x when the query came through a public resolver, was
-misspelt, or exceeded the free quota): those make the zone untested, never listed. Each zone
-is first asked for its RFC 5782 test entry (127.0.0.2 must be listed), so a dead or
-unreachable zone that answers NXDOMAIN for everything is an error, not a clean bill. Only DNS
-traffic through the run's resolvers: the host itself is never contacted.
+misspelt, or exceeded the free quota): those make the answer untested, never listed.
+
+Each zone passes a liveness test once per run, before any host is asked in it: its RFC 5782
+test entries (127.0.0.2 listed, 127.0.0.1 not). A zone that fails (dead, refusing the resolver,
+silent, or answering everything as listed) is left out of the run with one run warning, and the
+hosts are judged with the zones that passed. Only DNS traffic through the run's resolvers: the
+host itself is never contacted.
 """
 
 from __future__ import annotations
@@ -20,20 +23,23 @@ from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.dns import DnsStatus, Lookup
 from canhgac.engine.facts.dnsbl import (
     DnsblFacts,
-    Verdict,
     ZoneAnswer,
     ZoneHealth,
     ZoneVerdict,
     classify,
+    liveness,
 )
 from canhgac.engine.registry import collector
-from canhgac.engine.results import ErrorReason
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.i18n import gettext as _
 
 # Zones known to list IPv6 addresses (nibble format); others are asked about IPv4 only.
-IPV6_ZONES = frozenset({"zen.spamhaus.org", "sbl.spamhaus.org", "xbl.spamhaus.org", "pbl.spamhaus.org",
-                        "sbl-xbl.spamhaus.org"})
-RFC5782_TEST_ADDRESS = "127.0.0.2"
+# Spamhaus' Data Query Service zones are <key>.<list>.dq.spamhaus.net for the same lists.
+IPV6_LISTS = ("zen", "sbl", "xbl", "pbl", "sbl-xbl")
+IPV6_ZONES = frozenset(f"{name}.spamhaus.org" for name in IPV6_LISTS)
+IPV6_DQS_SUFFIXES = tuple(f".{name}.dq.spamhaus.net" for name in IPV6_LISTS)
+RFC5782_TEST_ADDRESS = "127.0.0.2"  # every IPv4 zone lists it
+RFC5782_NEVER_LISTED = "127.0.0.1"  # no zone may list it
 MAX_TXT_CHARS = 300
 
 
@@ -46,24 +52,54 @@ def query_name(address: str, zone: str) -> str:
     return ".".join(reversed(labels)) + "." + zone
 
 
+def lists_ipv6(zone: str) -> bool:
+    return zone in IPV6_ZONES or zone.endswith(IPV6_DQS_SUFFIXES)
+
+
+class _Liveness:
+    """The run's liveness test of each zone, started by the first host that needs it."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, asyncio.Task[ZoneHealth]] = {}
+
+    async def aclose(self) -> None:
+        for task in self.tests.values():
+            task.cancel()
+        await asyncio.gather(*self.tests.values(), return_exceptions=True)
+
+
+async def _test_zone(ctx: CollectContext, zone: str) -> ZoneHealth:
+    listed, unlisted = await asyncio.gather(
+        ctx.dns.query(query_name(RFC5782_TEST_ADDRESS, zone), "A"),
+        ctx.dns.query(query_name(RFC5782_NEVER_LISTED, zone), "A"),
+    )
+    health = liveness(zone, Lookup.of(listed), Lookup.of(unlisted))
+    if health.problem is not None:
+        ctx.warn(f"dnsbl:{zone}", _(
+            "DNS blocklist {zone} failed its liveness test and is not used in this run: {problem}. "
+            "Mail servers are judged with the other zones; choose the zones with --dnsbl-zone or "
+            "mail.dnsbl_zones in the inventory (docs/mail-servers.md)").format(
+                zone=zone, problem=health.problem.detail))
+    return health
+
+
 async def _health(ctx: CollectContext, zone: str) -> ZoneHealth:
-    lookup = Lookup.of(await ctx.dns.query(query_name(RFC5782_TEST_ADDRESS, zone), "A"))
-    found = classify(zone, lookup)
-    if found.verdict is ZoneVerdict.LISTED:
-        return ZoneHealth(zone, None)
-    if found.verdict is ZoneVerdict.NOT_LISTED:
-        found = Verdict(ZoneVerdict.ERROR, "the zone does not list its RFC 5782 test address 127.0.0.2",
-                        ErrorReason.PROTOCOL)
-    return ZoneHealth(zone, found)
+    """The zone's liveness, tested once per run (a host cancelled mid-wait leaves it running)."""
+    def made() -> _Liveness:
+        state = _Liveness()
+        ctx.on_close(state.aclose)
+        return state
+
+    state = ctx.resources.get(_Liveness, made)
+    task = state.tests.get(zone)
+    if task is None:
+        task = state.tests[zone] = asyncio.ensure_future(_test_zone(ctx, zone))
+    return await asyncio.shield(task)
 
 
-async def _ask(ctx: CollectContext, address: str, zone: str, health: ZoneHealth) -> ZoneAnswer:
-    if ipaddress.ip_address(address).version == 6 and zone not in IPV6_ZONES:
+async def _ask(ctx: CollectContext, address: str, zone: str) -> ZoneAnswer:
+    if ipaddress.ip_address(address).version == 6 and not lists_ipv6(zone):
         return ZoneAnswer(address, zone, ZoneVerdict.SKIPPED, detail="the zone lists IPv4 only")
-    problem = health.problem
-    if problem is not None:
-        return ZoneAnswer(address, zone, ZoneVerdict.ERROR, detail=problem.detail,
-                          error_reason=problem.reason)
     name = query_name(address, zone)
     lookup = Lookup.of(await ctx.dns.query(name, "A"))
     found = classify(zone, lookup)
@@ -77,12 +113,10 @@ async def _ask(ctx: CollectContext, address: str, zone: str, health: ZoneHealth)
 @collector(DnsblFacts, target=TargetKind.MAIL_HOST)
 async def collect_dnsbl(target: Target, ctx: CollectContext) -> DnsblFacts:
     host = target.name.strip().rstrip(".").lower()
-    zones = tuple(dict.fromkeys(z.strip().rstrip(".").lower() for z in ctx.mail.dnsbl_zones if z.strip()))
+    zones = ctx.mail.dnsbl_zones  # normalised by the settings
     addresses, health = await asyncio.gather(
         resolve_host(ctx, host), asyncio.gather(*(_health(ctx, z) for z in zones))
     )
-    by_zone = dict(zip(zones, health, strict=True))
-    answers = await asyncio.gather(
-        *(_ask(ctx, a, z, by_zone[z]) for a in addresses.addresses for z in zones)
-    )
+    live = [h.zone for h in health if h.live]
+    answers = await asyncio.gather(*(_ask(ctx, a, z) for a in addresses.addresses for z in live))
     return DnsblFacts(host, addresses, zones, tuple(health), tuple(answers))

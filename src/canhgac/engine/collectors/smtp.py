@@ -1,20 +1,23 @@
 """Collectors for one mail host as a peer MTA sees it: SMTP sessions, reverse DNS, TLSA.
 
 :func:`collect_smtp` resolves the host, refuses (as a fact) every address outside the scope,
-and runs one bounded probe session per address and port (25, plus 587 and 465 when the
-inventory declares them): greeting, EHLO (HELO as fallback), VRFY/EXPN, and — unless the
-agency opted out of intrusive probes — the relay probe (MAIL FROM, RCPT TO, RSET; never DATA).
-When port 25 offers STARTTLS it asks the shared TLS analysis (one handshake per endpoint per
-run) whether the upgrade works and which certificates the server presents. Reverse DNS (PTR
-and forward confirmation) and the TLSA record of ``_25._tcp.HOST`` are separate facts: they
-need no connection to the host.
+and runs one bounded probe session per address and SMTP port — 25 in clear, 587 upgraded with
+STARTTLS when offered, 465 in implicit TLS, and any other declared port that answers SMTP —
+concurrently: greeting, EHLO (HELO as fallback), VRFY/EXPN of ``postmaster`` and of a random
+name, and — unless the agency opted out of intrusive probes — the relay probe (MAIL FROM,
+RCPT TO, RSET; never DATA). An open relay or user enumeration is as bad on a submission port as
+on 25. 587 and 465 are probed even when undeclared (marked speculative: silence there is a
+filtered port, not a fault). When port 25 offers STARTTLS it asks the shared TLS analysis (one
+handshake per endpoint per run) whether the upgrade works and which certificates it presents.
+Reverse DNS (PTR and forward confirmation) and the TLSA record of ``_25._tcp.HOST`` are
+separate facts: they need no connection to the host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dns.reversename
 
@@ -28,6 +31,7 @@ from canhgac.engine.facts.smtp import (
     SmtpFacts,
     SmtpSession,
     StartTlsResult,
+    StopReason,
     TlsaFacts,
     TlsaRecord,
 )
@@ -40,6 +44,9 @@ from canhgac.engine.tls.analysis import analyze_tls
 MAX_ADDRESSES = 16
 MAX_PTR_NAMES = 4
 SESSION_READS_BUDGET = 3  # the whole exchange may last connect_timeout + this many read_timeouts
+STANDARD_SMTP_PORTS = frozenset({25, 465, 587})
+# Declared mail-host ports that are never SMTP (IMAP, POP3, their TLS ports, web, ManageSieve)
+NEVER_SMTP_PORTS = frozenset({80, 110, 143, 443, 993, 995, 4190})
 
 
 def _norm(name: str) -> str:
@@ -66,26 +73,55 @@ def scope_refusal(ctx: CollectContext, target: Target, address: str) -> str | No
 # --- SMTP sessions and STARTTLS ---------------------------------------------------------------
 
 
-def _plans(ctx: CollectContext, target: Target, ports: SmtpPorts) -> list[tuple[int, SessionPlan]]:
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """One port to probe and how: ``detect`` for a declared port of unknown kind (plain SMTP
+    first, implicit TLS when it stays silent; dropped when it speaks something else)."""
+
+    port: int
+    plan: SessionPlan
+    speculative: bool = False
+    detect: bool = False
+
+
+def _probes(ctx: CollectContext, target: Target, ports: SmtpPorts) -> list[_Probe]:
+    """Every SMTP port of the host: 25 in clear, 587 (STARTTLS when offered), 465 (implicit
+    TLS), then the declared ports that may be SMTP; VRFY/EXPN and the relay probe on each."""
     options = ctx.options_for(target.key)
+    declared = set(options.ports)
     relay = (
         RelayProbe(ctx.mail.relay_probe_sender, ctx.mail.relay_probe_recipient)
         if options.intrusive_probes else None
     )
-    unknown = f"canhgac-{secrets.token_hex(5)}"
-    plans = [(ports.smtp, SessionPlan(ctx.mail.ehlo_name, vrfy_unknown=unknown, relay=relay))]
-    if ports.submission in options.ports or 587 in options.ports:
-        plans.append((ports.submission, SessionPlan(ctx.mail.ehlo_name)))
-    if ports.smtps in options.ports or 465 in options.ports:
-        plans.append((ports.smtps, SessionPlan(ctx.mail.ehlo_name, implicit_tls=True)))
-    return plans
+    base = SessionPlan(ctx.mail.ehlo_name, vrfy_unknown=f"canhgac-{secrets.token_hex(5)}", relay=relay)
+    probes = [
+        _Probe(ports.smtp, base),
+        _Probe(ports.submission, replace(base, starttls=True),
+               speculative=not (declared & {ports.submission, 587})),
+        _Probe(ports.smtps, replace(base, implicit_tls=True),
+               speculative=not (declared & {ports.smtps, 465})),
+    ]
+    known = {p.port for p in probes} | STANDARD_SMTP_PORTS | NEVER_SMTP_PORTS
+    probes += [_Probe(p, replace(base, starttls=True), detect=True) for p in sorted(declared - known)]
+    return probes
+
+
+async def _session(address: str, probe: _Probe, ctx: CollectContext) -> SmtpSession | None:
+    deadline = ctx.net.connect_timeout + SESSION_READS_BUDGET * ctx.net.read_timeout
+    session = await probe_session(address, probe.port, probe.plan, ctx.net, deadline)
+    if probe.detect and session.greeting is None and session.stop is StopReason.TIMEOUT:
+        tls = replace(probe.plan, implicit_tls=True, starttls=False)
+        session = await probe_session(address, probe.port, tls, ctx.net, deadline)
+    if probe.detect and session.greeting is None and not session.not_listening:
+        return None  # a declared port that speaks something else (IMAP, HTTP...) is not ours
+    return replace(session, speculative=probe.speculative)
 
 
 async def _probe_address(
-    ctx: CollectContext, host: str, address: str, plans: list[tuple[int, SessionPlan]], smtp_port: int
+    ctx: CollectContext, host: str, address: str, probes: list[_Probe], smtp_port: int
 ) -> tuple[list[SmtpSession], StartTlsResult | None]:
-    deadline = ctx.net.connect_timeout + SESSION_READS_BUDGET * ctx.net.read_timeout
-    sessions = [await probe_session(address, port, plan, ctx.net, deadline) for port, plan in plans]
+    found = await asyncio.gather(*(_session(address, probe, ctx) for probe in probes))
+    sessions = [s for s in found if s is not None]
     mta = sessions[0]
     if mta.extension("STARTTLS") is None:
         return sessions, None
@@ -94,13 +130,13 @@ async def _probe_address(
 
 
 async def probe_host(target: Target, ctx: CollectContext, ports: SmtpPorts = SmtpPorts()) -> SmtpFacts:
-    """The SMTP facts of one mail host; addresses are probed concurrently, ports in turn."""
+    """The SMTP facts of one mail host; addresses and their ports are probed concurrently."""
     host = _norm(target.name)
     resolution = await resolve_host(ctx, host, MAX_ADDRESSES)
     refused = [(a, why) for a in resolution.addresses if (why := scope_refusal(ctx, target, a)) is not None]
     allowed = [a for a in resolution.addresses if a not in dict(refused)]
-    plans = _plans(ctx, target, ports)
-    found = await asyncio.gather(*(_probe_address(ctx, host, a, plans, ports.smtp) for a in allowed))
+    probes = _probes(ctx, target, ports)
+    found = await asyncio.gather(*(_probe_address(ctx, host, a, probes, ports.smtp) for a in allowed))
     sessions = tuple(s for per_address, _ in found for s in per_address)
     starttls = tuple(tls for _, tls in found if tls is not None)
     intrusive = ctx.options_for(target.key).intrusive_probes

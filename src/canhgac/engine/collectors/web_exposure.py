@@ -20,11 +20,13 @@ from urllib.parse import urlsplit
 
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.web import FetchError, WebResponse
+from canhgac.engine.facts.web_discovery import probe_spec
 from canhgac.engine.facts.web_exposure import NOT_TRIED, ProbeResult, WebExposureFacts, resembles
 from canhgac.engine.facts.web_page import PageParse, parse_page
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.web.fetch import WebClient
+from canhgac.engine.web.path_discovery import discover_paths
 from canhgac.engine.web.signatures import (
     Cms,
     ProbeKind,
@@ -38,6 +40,7 @@ PROBE_BODY_CAP = 65536  # enough for a login form or a listing; archives are jud
 HEAD_BYTES = 1024
 CONTENT_STATUSES = frozenset({200, 203, 206})
 MAX_PAGE_DIRS = 2
+MAX_DISCOVERED_PROBES = 12  # paths from discovery probed beyond the fixed list, per portal
 # Failures that mean the site stopped answering (as opposed to one odd path)
 _SILENT = frozenset({FetchError.TIMEOUT, FetchError.CONNECTION, FetchError.REFUSED, FetchError.TLS})
 # A path that redirects away (in a loop, or out of the scope) has answered: it is not the file.
@@ -80,13 +83,14 @@ def judge(spec: ProbeSpec, resp: WebResponse, baselines: tuple[Sample, ...]) -> 
     path = spec.path
     if resp.status is None or (resp.error is not None and resp.error not in _REDIRECT_ERRORS):
         return ProbeResult(path, spec.kind, error=resp.error, detail=resp.detail[:200],
-                           final_url=resp.final_url)
+                           final_url=resp.final_url, found_via=spec.source)
     sample = _sample(resp)
     judged = resp.status in CONTENT_STATUSES or (spec.kind is ProbeKind.ADMIN and resp.status == 401)
     verdict = (spec.signature(sample) or "") if judged and resp.error is None else ""
     like = bool(verdict) and any(resembles(sample, b) or spec.signature(b) for b in baselines)
     return ProbeResult(path, spec.kind, resp.status, resp.header("content-type") or "", len(resp.body),
-                       resp.body[:HEAD_BYTES], verdict, like, resp.error, resp.detail[:200], resp.final_url)
+                       resp.body[:HEAD_BYTES], verdict, like, resp.error, resp.detail[:200], resp.final_url,
+                       spec.source)
 
 
 def _origin(url: str) -> str:
@@ -138,7 +142,7 @@ async def run_probes(
         done.extend(results)
         silent = all(r.error in _SILENT and not r.answered for r in results)
         silent_batches = silent_batches + 1 if silent else 0
-    untried = [ProbeResult(s.path, s.kind, detail=NOT_TRIED) for s in plan[len(done):]]
+    untried = [ProbeResult(s.path, s.kind, detail=NOT_TRIED, found_via=s.source) for s in plan[len(done):]]
     return (*done, *untried), stopped
 
 
@@ -167,16 +171,20 @@ async def collect_web_exposure(target: Target, ctx: CollectContext) -> WebExposu
     origin = _origin(root.final_url or target.name)
     page = parse_page(root.text(), root.final_url)
     cms = recognise_cms(_sample(root))
-    baselines, samples = await _baselines(client, origin)
+    (baselines, samples), discovery = await asyncio.gather(_baselines(client, origin),
+                                                           discover_paths(ctx, client, origin, root))
     if not samples:
         first = baselines[0]
         return WebExposureFacts(target.name, origin, root, page, cms, baselines,
-                                error=first.error or FetchError.PROTOCOL, detail=first.detail)
+                                error=first.error or FetchError.PROTOCOL, detail=first.detail,
+                                discovery=discovery)
     host = urlsplit(origin).hostname or ""
     plan = plan_probes(cms, host, page_dirs(page, origin))
+    found = discovery.choose({p.path for p in plan}, MAX_DISCOVERED_PROBES)
+    plan = (*plan, *(probe_spec(c) for c in found))
     # the home page is a baseline too: sites that send unknown paths (or redirect them) home
     probes, stopped = await run_probes(ctx, client, origin, plan, (*samples, _sample(root)))
     # the main page itself may be a listing (a portal whose index file is missing)
     root_listing = judge(ProbeSpec("/", ProbeKind.LISTING, directory_listing), root, ())
     return WebExposureFacts(target.name, origin, root, page, cms, baselines, samples,
-                            (root_listing, *probes), stopped=stopped)
+                            (root_listing, *probes), stopped=stopped, discovery=discovery)

@@ -1,4 +1,5 @@
-"""DNS blocklist answers as facts, and the pure reading of a zone's return codes (RFC 5782)."""
+"""DNS blocklist answers as facts, and the pure readings of a zone's return codes and of its
+liveness test (RFC 5782 section 5: 127.0.0.2 listed, 127.0.0.1 not)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from typing import Any
 from canhgac.engine.facts.dns import DnsStatus, HostAddresses, Lookup
 from canhgac.engine.results import ErrorReason
 
-# Return codes that mean "your query was not answered", per operator (zone suffix -> codes).
-ERROR_CODES: dict[str, dict[str, str]] = {
-    "spamhaus.org": {
-        "127.255.255.252": "typing error in the DNSBL name",
-        "127.255.255.254": "query via a public/open resolver refused",
-        "127.255.255.255": "excessive number of queries",
-    },
+# Return codes that mean "your query was not answered", per operator (zone suffix -> codes);
+# spamhaus.net holds the Data Query Service zones (<key>.zen.dq.spamhaus.net).
+_SPAMHAUS_ERRORS = {
+    "127.255.255.252": "typing error in the DNSBL name",
+    "127.255.255.254": "query via a public/open resolver refused",
+    "127.255.255.255": "excessive number of queries",
 }
+ERROR_CODES: dict[str, dict[str, str]] = {"spamhaus.org": _SPAMHAUS_ERRORS, "spamhaus.net": _SPAMHAUS_ERRORS}
 
 
 # What a listing code means, where the operator documents it (for evidence only).
@@ -101,17 +102,62 @@ class ZoneAnswer:
 
 @dataclass(frozen=True, slots=True)
 class ZoneHealth:
-    """The zone's answer for its RFC 5782 test entry: ``problem`` None when it lists it."""
+    """The zone's liveness test: ``problem`` None when it lists 127.0.0.2 and not 127.0.0.1."""
 
     zone: str
     problem: Verdict | None
 
+    @property
+    def live(self) -> bool:
+        return self.problem is None
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {"zone": self.zone, "problem": self.problem.detail} if self.problem else {"zone": self.zone}
+
+
+def liveness(zone: str, test_entry: Lookup, never_listed: Lookup) -> ZoneHealth:
+    """Judge a zone by its answers for 127.0.0.2 (must be listed) and 127.0.0.1 (must not be).
+
+    A dead or misspelt zone, or a resolver that hides it, lists nothing; a zone that refuses
+    the resolver answers with error codes or not at all; one shut down "listing the world"
+    (or a wildcard) lists 127.0.0.1 too. Any of these makes every answer of the zone
+    meaningless, so the zone is not used.
+    """
+    listed = classify(zone, test_entry)
+    if listed.verdict is ZoneVerdict.ERROR:
+        return ZoneHealth(zone, listed)
+    if listed.verdict is ZoneVerdict.NOT_LISTED:
+        return ZoneHealth(zone, Verdict(
+            ZoneVerdict.ERROR, "the zone does not list its RFC 5782 test entry 127.0.0.2 "
+            f"({test_entry.status.value}): it is dead, misspelt, or hidden by the resolver",
+            ErrorReason.PROTOCOL))
+    if never_listed.status in (DnsStatus.NXDOMAIN, DnsStatus.NODATA):
+        return ZoneHealth(zone, None)
+    unlisted = classify(zone, never_listed)
+    if unlisted.verdict is ZoneVerdict.ERROR and unlisted.reason is not ErrorReason.PROTOCOL:
+        return ZoneHealth(zone, unlisted)
+    answer = ", ".join(never_listed.records) or never_listed.status.value
+    return ZoneHealth(zone, Verdict(
+        ZoneVerdict.ERROR, f"the zone lists 127.0.0.1 ({answer}), which RFC 5782 forbids: "
+        "it answers every query as listed", ErrorReason.PROTOCOL))
+
 
 @dataclass(frozen=True, slots=True)
 class DnsblFacts:
+    """One host's addresses asked in every live zone; ``health`` holds every configured zone's
+    liveness test (the same for every host of a run), ``answers`` only the live zones'."""
+
     host: str
     addresses: HostAddresses
     zones: tuple[str, ...]
     health: tuple[ZoneHealth, ...]
     answers: tuple[ZoneAnswer, ...]
+
+    @property
+    def live_zones(self) -> tuple[str, ...]:
+        return tuple(h.zone for h in self.health if h.live)
+
+    @property
+    def unavailable(self) -> tuple[ZoneHealth, ...]:
+        return tuple(h for h in self.health if not h.live)
 

@@ -26,7 +26,7 @@ class StopReason(StrEnum):
     LINE_TOO_LONG = "line_too_long"  # no CRLF within max_line_bytes
     REPLY_TOO_LARGE = "reply_too_large"  # a multi-line reply over max_reply_bytes
     GARBAGE = "garbage"  # something that is not an SMTP reply
-    TLS_FAILED = "tls_failed"  # the implicit-TLS handshake (port 465) failed
+    TLS_FAILED = "tls_failed"  # the TLS handshake (implicit on 465, or after STARTTLS) failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +56,27 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class SmtpSession:
-    """What one SMTP server (address:port) answered, step by step, and where it stopped."""
+    """What one SMTP server (address:port) answered, step by step, and where it stopped.
+
+    ``hello`` and ``extensions`` are what the server offered before any TLS; when the probe
+    upgraded with STARTTLS (``starttls`` is the server's reply to it), the VRFY/EXPN and relay
+    steps ran inside TLS and ``tls_hello`` is the EHLO reply there.
+    """
 
     address: str
     port: int
     implicit_tls: bool
+    speculative: bool = False  # probed because SMTP often listens there, not declared
     greeting: Reply | None = None
     hello: Reply | None = None  # the EHLO reply, or the HELO reply when EHLO was refused
     esmtp: bool = False
     extensions: tuple[tuple[str, str], ...] = ()
+    starttls: Reply | None = None  # the reply to STARTTLS; None: not sent
+    tls_hello: Reply | None = None  # the EHLO reply inside TLS after STARTTLS
     vrfy_known: Reply | None = None  # VRFY postmaster
     vrfy_unknown: Reply | None = None  # VRFY <random local part>
     expn_known: Reply | None = None  # EXPN postmaster
+    expn_unknown: Reply | None = None  # EXPN <random local part>
     relay_probed: bool = False
     relay_mail: Reply | None = None
     relay_rcpt: Reply | None = None
@@ -79,6 +88,29 @@ class SmtpSession:
     @property
     def greeted(self) -> bool:
         return self.greeting is not None and self.greeting.code == 220
+
+    @property
+    def helloed(self) -> bool:
+        """EHLO (or HELO, when EHLO was refused) was accepted: the session's offer is known."""
+        return self.hello is not None and self.hello.code == 250
+
+    @property
+    def not_listening(self) -> bool:
+        """Nothing to judge here: the port refused the connection (closed), or stayed silent
+        to it on a port probed on speculation (filtered). Port 25 and declared ports that time
+        out are not this: the host may be down, so their checks cannot tell."""
+        if self.greeting is not None:
+            return False
+        return self.stop is StopReason.REFUSED or (
+            self.speculative and self.stop is StopReason.CONNECT_TIMEOUT
+        )
+
+    @property
+    def tls(self) -> str:
+        """How the probe's later steps travelled: "implicit", "starttls" or "none"."""
+        if self.implicit_tls:
+            return "implicit"
+        return "starttls" if self.tls_hello is not None else "none"
 
     def extension(self, keyword: str) -> str | None:
         return next((params for k, params in self.extensions if k == keyword), None)

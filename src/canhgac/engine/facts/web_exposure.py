@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from canhgac.engine.facts.web import FetchError, WebResponse
+from canhgac.engine.facts.web_discovery import PathDiscovery
 from canhgac.engine.facts.web_page import PageParse
 from canhgac.engine.web.signatures import (
     Cms,
@@ -34,6 +35,7 @@ class ProbeResult:
     error: FetchError | None = None
     detail: str = ""  # the fetch failure's text, or NOT_TRIED
     final_url: str = ""
+    found_via: str = ""  # where path discovery found the path ("" the fixed probe list)
 
     @property
     def answered(self) -> bool:
@@ -45,6 +47,8 @@ class ProbeResult:
 
     def as_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "status": self.status}
+        if self.found_via:
+            out["found_via"] = self.found_via
         if self.exposed:
             out["found"] = self.verdict
             out["length"] = self.length
@@ -72,6 +76,7 @@ class WebExposureFacts:
     error: FetchError | None = None  # the main page or both baselines could not be read
     detail: str = ""
     stopped: str = ""  # why probing ended before the list did
+    discovery: PathDiscovery = field(default_factory=PathDiscovery)  # where the extra paths came from
 
     def of_kind(self, kind: ProbeKind) -> tuple[ProbeResult, ...]:
         return tuple(p for p in self.probes if p.kind is kind)
@@ -85,6 +90,8 @@ class WebExposureFacts:
             out["error"] = f"{self.error.value}: {self.detail}"
         if self.stopped:
             out["stopped"] = self.stopped
+        if self.discovery.reads:
+            out["discovery"] = self.discovery.as_evidence()
         return out
 
 

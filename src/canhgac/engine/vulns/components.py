@@ -8,6 +8,9 @@ A product canhgac does not know keeps a prefixed name (``cpe:vendor:product``,
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 JOOMLA = "joomla"
 WORDPRESS = "wordpress"
 DRUPAL = "drupal"
@@ -86,3 +89,23 @@ def normalise(name: str) -> str:
     if cleaned in CANONICAL:
         return cleaned
     return _NAMES.get(cleaned, name.strip().lower())
+
+
+def _product(stored: str) -> str:
+    """The product part of a stored name: ``cpe:vendor:some_product`` → ``some-product``."""
+    return stored.rsplit(":", 1)[-1].replace("_", "-")
+
+
+def similar(name: str, known: Iterable[str], limit: int = 5) -> list[str]:
+    """Known component names close to ``name``, best first: the same product under a prefixed
+    name (``social-warfare`` → ``cpe:warfareplugins:social_warfare``), then names spelled alike."""
+    names = sorted(set(known))
+    wanted = name.strip().lower()
+    key = wanted.replace("_", "-").replace(" ", "-")
+    same = [n for n in names if _product(n) == key or (len(key) >= 4 and key in _product(n))]
+    products: dict[str, str] = {}
+    for n in names:
+        products.setdefault(_product(n), n)
+    alike = [products[p] for p in difflib.get_close_matches(key, list(products), n=limit, cutoff=0.7)]
+    alike += difflib.get_close_matches(wanted, names, n=limit, cutoff=0.7)
+    return list(dict.fromkeys([*same, *alike]))[:limit]

@@ -133,6 +133,12 @@ class VulnIndex:
             "SELECT component, COUNT(*) FROM affects GROUP BY component ORDER BY component")
         return [(str(c), int(n)) for c, n in rows]
 
+    def knows(self, component: str) -> bool:
+        """Whether any advisory names ``component``: a product outside the data set has no
+        advisories because nothing is known of it, not because it is safe."""
+        row = self._db.execute("SELECT 1 FROM affects WHERE component = ? LIMIT 1", (component,))
+        return row.fetchone() is not None
+
     def advisories_for(self, component: str) -> list[Advisory]:
         """Every advisory naming ``component`` (cached for the life of this index object)."""
         if component not in self._cache:

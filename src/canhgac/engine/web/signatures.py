@@ -360,6 +360,7 @@ class ProbeSpec:
 
     ``cms``: probed only when the main page shows that CMS, or no CMS was recognised.
     ``follow``: follow in-scope redirects (login pages move around; files do not).
+    ``source``: where path discovery found it (``sitemap /sitemap.xml``); "" for the fixed list.
     """
 
     path: str
@@ -367,6 +368,7 @@ class ProbeSpec:
     signature: Signature
     cms: Cms | None = None
     follow: bool = False
+    source: str = ""
 
 
 # Ordered cheapest evidence first: tiny metadata files, then configuration files, diagnostics

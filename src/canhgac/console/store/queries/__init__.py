@@ -13,6 +13,13 @@ from canhgac.console.store.queries.agencies import (
 )
 from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
 from canhgac.console.store.queries.events import events
+from canhgac.console.store.queries.finding_filter import FindingFilter, FindingSort, filtered_findings
+from canhgac.console.store.queries.finding_history import (
+    FindingHistory,
+    LifecycleStep,
+    TriageStep,
+    finding_history,
+)
 from canhgac.console.store.queries.findings import (
     MIN_PREFIX,
     OPEN_LIFECYCLES,
@@ -50,9 +57,14 @@ __all__ = [
     "AmbiguousFingerprintError",
     "ChangedFinding",
     "FindingChanges",
+    "FindingFilter",
+    "FindingHistory",
     "FindingNotFoundError",
+    "FindingSort",
     "HostService",
+    "LifecycleStep",
     "StateRun",
+    "TriageStep",
     "ViewerScope",
     "active_agency_codes",
     "agencies",
@@ -61,7 +73,9 @@ __all__ = [
     "current_results",
     "declared_assets",
     "events",
+    "filtered_findings",
     "finding_by_fingerprint",
+    "finding_history",
     "findings",
     "findings_by_fingerprints",
     "host_services",

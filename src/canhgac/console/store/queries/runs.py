@@ -14,7 +14,8 @@ from django.db.models import Count, QuerySet
 from canhgac.console.store.models import Result, RunStatus, ScanRun
 from canhgac.console.store.queries.scope import ViewerScope
 
-REPORTABLE = (RunStatus.FINISHED, RunStatus.INTERRUPTED)  # runs whose results are observations
+# runs whose results are observations: finished, or stopped early by a signal or an error
+REPORTABLE = (RunStatus.FINISHED, RunStatus.INTERRUPTED, RunStatus.FAILED)
 
 
 def finished_runs(scope: ViewerScope) -> QuerySet[ScanRun]:
@@ -22,7 +23,7 @@ def finished_runs(scope: ViewerScope) -> QuerySet[ScanRun]:
 
 
 def ended_runs(scope: ViewerScope) -> QuerySet[ScanRun]:
-    """Finished and interrupted runs (their results are real observations)."""
+    """Finished, interrupted and failed runs (their results are real observations)."""
     return scope.filter_runs(ScanRun.objects.filter(status__in=REPORTABLE, finished_at__isnull=False))
 
 
@@ -32,12 +33,12 @@ def run_by_id(scope: ViewerScope, run_id: int) -> ScanRun | None:
 
 
 def latest_reportable_run(scope: ViewerScope) -> ScanRun | None:
-    """The run that ended last, finished or interrupted (its stored results are real)."""
+    """The run that ended last, finished or stopped early (its stored results are real)."""
     return ended_runs(scope).order_by("-finished_at", "-pk").first()
 
 
 def reportable_runs(scope: ViewerScope, status: str | None = None) -> QuerySet[ScanRun]:
-    """Ended runs whose results count (finished, interrupted), latest first."""
+    """Ended runs whose results count (finished, interrupted, failed), latest first."""
     runs = ended_runs(scope) if status is None else ended_runs(scope).filter(status=status)
     return runs.order_by("-finished_at", "-pk")
 

@@ -1,0 +1,106 @@
+"""Findings as a list asks for them: filtered by lifecycle, triage, check and text, then sorted,
+all in the database.
+
+The filter arrives resolved: names a user typed (a family, a clause, a severity) are turned into
+check ids by the caller, which knows the catalog (the packaged one or the CSIRT's own copy); the
+severity order for sorting comes the same way, as a rank per check id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
+
+from canhgac.console.store.models import Finding
+from canhgac.console.store.queries.findings import OPEN_LIFECYCLES
+from canhgac.console.store.queries.scope import ViewerScope
+
+
+class FindingSort(StrEnum):
+    """List orders; each has tie-breakers down to the fingerprint, so the order is total."""
+
+    SEVERITY = "severity"  # worst first
+    FIRST_SEEN = "first-seen"  # oldest first
+    LAST_SEEN = "last-seen"  # longest unseen first
+    AGENCY = "agency"  # agency, check, target
+    CHECK = "check"  # check, agency, target
+
+
+_TIES = ("agency_code", "check_id", "target_key", "fingerprint")
+_KEYS: dict[FindingSort, tuple[str, ...]] = {
+    FindingSort.SEVERITY: ("-severity_rank", *_TIES),
+    FindingSort.FIRST_SEEN: ("first_seen_run__started_at", "first_seen_run_id", *_TIES),
+    FindingSort.LAST_SEEN: ("last_seen_run__started_at", "last_seen_run_id", *_TIES),
+    FindingSort.AGENCY: _TIES,
+    FindingSort.CHECK: ("check_id", "agency_code", "target_key", "fingerprint"),
+}
+UNRANKED = -1  # a stored check the catalog no longer has: after every known severity
+
+
+@dataclass(frozen=True, slots=True)
+class FindingFilter:
+    """What to list. ``None`` means "any"; the default lists open findings by agency.
+
+    ``text`` matches, ignoring case, the target key, the check id, the last result's evidence,
+    and the checks in ``titled`` (those whose catalog title contains it, found by the caller).
+    """
+
+    lifecycles: frozenset[str] = frozenset(state.value for state in OPEN_LIFECYCLES)
+    triage: frozenset[str] | None = None
+    check_ids: frozenset[str] | None = None
+    text: str = ""
+    titled: frozenset[str] = frozenset()
+    sort: FindingSort = FindingSort.AGENCY
+    reverse: bool = False
+    severity_rank: Mapping[str, int] = field(default_factory=dict)  # check id -> rank, worse higher
+
+
+def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Finding]:
+    """The findings ``wanted`` describes, of the agencies ``scope`` allows, in its order."""
+    rows = scope.filter(Finding.objects.filter(lifecycle__in=sorted(wanted.lifecycles)))
+    if wanted.triage is not None:
+        rows = rows.filter(triage__in=sorted(wanted.triage))
+    if wanted.check_ids is not None:
+        rows = rows.filter(check_id__in=sorted(wanted.check_ids))
+    text = wanted.text.strip()
+    if text:
+        rows = rows.filter(_text_matches(text, wanted.titled))
+    if wanted.sort is FindingSort.SEVERITY:
+        rows = rows.annotate(severity_rank=_rank(wanted.severity_rank))
+    order = [_order(key, wanted.reverse) for key in _KEYS[wanted.sort]]
+    return rows.select_related("last_result", "first_seen_run", "last_seen_run").order_by(*order)
+
+
+def _text_matches(text: str, titled: frozenset[str]) -> Q:
+    """Case-insensitive substring of the target, check id, catalog title or evidence.
+
+    Evidence is stored as JSON: SQLite keeps non-ASCII letters as ``\\uXXXX`` escapes, so the
+    escaped spelling of ``text`` is looked for too.
+    """
+    escaped = json.dumps(text)[1:-1]
+    found = (Q(target_key__icontains=text) | Q(check_id__icontains=text)
+             | Q(last_result__evidence__icontains=text))
+    if escaped != text:
+        found |= Q(last_result__evidence__icontains=escaped)
+    if titled:
+        found |= Q(check_id__in=sorted(titled))
+    return found
+
+
+def _rank(ranks: Mapping[str, int]) -> Case:
+    by_rank: dict[int, list[str]] = {}
+    for check_id, rank in ranks.items():
+        by_rank.setdefault(rank, []).append(check_id)
+    whens = [When(check_id__in=sorted(ids), then=Value(rank)) for rank, ids in sorted(by_rank.items())]
+    return Case(*whens, default=Value(UNRANKED), output_field=IntegerField())
+
+
+def _order(key: str, reverse: bool) -> OrderBy:
+    descending = key.startswith("-")
+    expression = F(key.lstrip("-"))
+    return expression.asc() if descending == reverse else expression.desc()
