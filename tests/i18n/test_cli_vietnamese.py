@@ -266,6 +266,8 @@ flows = {
     "findings": ["findings", "list", "--all"],
     "triage": ["findings", "triage", fingerprint[:10], "--status", "accepted_risk", "--note", "đã biết"],
     "findings_after": ["findings", "list", "--all"],
+    "show": ["findings", "show", fingerprint[:10]],
+    "findings_json": ["findings", "list", "--all", "--format", "json"],
     "short_prefix": ["findings", "triage", "abc", "--status", "confirmed"],
     "no_such_finding": ["findings", "triage", "ffffffffff", "--status", "confirmed"],
     "bad_status": ["findings", "triage", fingerprint, "--status", "maybe"],
@@ -329,7 +331,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]
 
 
 @pytest.mark.parametrize("flow", [
-    "findings", "triage", "findings_after", "short_prefix", "no_such_finding", "bad_status", "report",
+    "findings", "triage", "findings_after", "show", "short_prefix", "no_such_finding", "bad_status", "report",
     "report_provider", "report_run", "events", "inventory_bad", "scan_skipped", "scan_options",
 ])
 def test_stored_flows_have_no_english(stored: dict[str, dict[str, Any]], flow: str) -> None:
@@ -352,6 +354,15 @@ def test_findings_show_labels_not_raw_values(stored: dict[str, dict[str, Any]]) 
     assert stored["triage"]["code"] == 0
     assert "đã chuyển sang Chấp nhận rủi ro" in " ".join(stored["triage"]["output"].split())
     assert "Chấp nhận rủi ro" in stored["findings_after"]["output"]
+    shown = " ".join(stored["show"]["output"].split())
+    assert stored["show"]["code"] == 0, shown
+    for expected in ("(Nghiêm trọng)", "Tình trạng: Mới", "Phân loại: Chấp nhận rủi ro", "Lịch sử",
+                     "Chưa phân loại → Chấp nhận rủi ro"):
+        assert expected in shown, shown
+    assert re.search(r"\d{2}:\d{2}:\d{2} \d{2}/\d{2}/\d{4} \(\+07:00\)", shown), shown
+    machine = json.loads(stored["findings_json"]["output"])  # machine formats keep raw values
+    assert {row["severity"] for row in machine} == {"critical", "high", "medium", "low"}
+    assert {row["triage"] for row in machine} == {"untriaged", "accepted_risk"}
     english = stored["findings_en"]["output"]
     assert "High" in english and "Accepted risk" in english and raw_enum_cells(english) == []
     assert english_leaks(english), "the detector must see the English listing"
