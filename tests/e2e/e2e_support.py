@@ -50,6 +50,7 @@ sys.argv[0] = "canhgac"
 app()
 """
 
+WORKSPACE_NOTE = "Workspace: "  # on stderr, from every command that opens a store (English)
 CONTACT_MARK = "E2E-SOCKET-CONTACT"
 # Under the reporting guard, also print every socket address the CLI process uses (connect,
 # sendto, getaddrinfo all go through ``netguard._check``), one line marked ``CONTACT_MARK`` each,
@@ -108,6 +109,12 @@ class CliRun:
     stderr: str
 
     @property
+    def stderr_lines(self) -> list[str]:
+        """The non-blank lines on stderr but the note naming the workspace a command opened."""
+        lines = self.stderr.splitlines()
+        return [line for line in lines if line.strip() and not line.startswith(WORKSPACE_NOTE)]
+
+    @property
     def guard_refusals(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if GUARD_MARK in line]
 
@@ -116,8 +123,9 @@ class CliRun:
         return f"{command} -> {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
-def run_guarded(code: str, *args: str | Path, columns: int | None = None) -> CliRun:
-    """Run Python ``code`` with ``args`` in a fresh interpreter under the reporting guard."""
+def run_guarded(code: str, *args: str | Path, columns: int | None = None, cwd: Path | None = None) -> CliRun:
+    """Run Python ``code`` with ``args`` in a fresh interpreter under the reporting guard (in the
+    folder ``cwd``, where a relative ``--workspace`` and the default one are)."""
     text_args = tuple(str(a) for a in args)
     env = _env()
     if columns is not None:
@@ -128,6 +136,7 @@ def run_guarded(code: str, *args: str | Path, columns: int | None = None) -> Cli
         text=True,
         encoding="utf-8",
         env=env,
+        cwd=cwd,
         timeout=CLI_TIMEOUT,
         check=False,
     )
@@ -143,12 +152,13 @@ def start_cli(*args: str | Path, output: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=err, env=env)
 
 
-def run_cli(*args: str | Path, columns: int | None = None) -> CliRun:
-    """Run ``canhgac ARGS`` in a fresh interpreter; fail if the loopback guard refused anything.
+def run_cli(*args: str | Path, columns: int | None = None, cwd: Path | None = None) -> CliRun:
+    """Run ``canhgac ARGS`` in a fresh interpreter (in ``cwd``); fail if the loopback guard
+    refused anything.
 
     ``columns`` sets the terminal width Rich assumes (it wraps at 80 when not on a terminal).
     """
-    run = run_guarded(_CLI, *args, columns=columns)
+    run = run_guarded(_CLI, *args, columns=columns, cwd=cwd)
     assert not run.guard_refusals, run.describe()
     return run
 

@@ -108,8 +108,8 @@ def store(workspace: Path, action: str = "read") -> dict[str, object]:
 
 
 def one_error_line(run: CliRun) -> str:
-    """The command's only line on stderr: an error, never a traceback."""
-    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    """The command's only line on stderr (besides the workspace it opened): an error, never a traceback."""
+    lines = run.stderr_lines
     assert len(lines) == 1 and lines[0].startswith("Error: "), run.describe()
     return lines[0]
 

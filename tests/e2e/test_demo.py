@@ -4,7 +4,10 @@ Vietnamese by default."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 from e2e_support import CliRun, run_cli
 
+from canhgac.cli.common import DEFAULT_WORKSPACE
 from canhgac.engine.results import Status
 from canhgac.engine.targets import TargetKind
 from canhgac.inventory.loader import loads_inventory
@@ -30,6 +34,7 @@ EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPEC
 
 CONTROL_AGENCY = "STTTT"
 PO_FILE = Path(__file__).parents[2] / "src/canhgac/locale/vi/LC_MESSAGES/canhgac.po"
+README = Path(__file__).parents[2] / "README.md"
 REPORT_TITLE = "Security posture report"
 
 # Anything that would make the browser fetch from another host: a CDN script, a stylesheet,
@@ -63,10 +68,11 @@ def english_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
 
 @pytest.fixture(scope="module")
 def vietnamese_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
-    # No --lang: Vietnamese is the default. A free port rather than 53, the other start-up path.
-    workspace = tmp_path_factory.mktemp("demo-vi")
-    cli = run_cli("--workspace", workspace, "demo", "--port", "0", columns=200)
-    yield DemoRun(cli, workspace / "demo" / "reports")
+    # As a new user runs it: no --lang (Vietnamese is the default), no --workspace (the default
+    # one, in the current folder). A free port rather than 53, the other start-up path.
+    folder = tmp_path_factory.mktemp("demo-vi")
+    cli = run_cli("demo", "--port", "0", columns=200, cwd=folder)
+    yield DemoRun(cli, folder / DEFAULT_WORKSPACE / "demo" / "reports")
 
 
 def _msgstr(msgid: str) -> str:
@@ -150,3 +156,57 @@ def test_concurrent_runs_collide_demo_exits_without_pending_task_noise(english_d
     # the lab's loop ends its open sessions before it closes: none is destroyed while pending
     assert "Task was destroyed but it is pending" not in english_demo.cli.stderr
     assert "Traceback" not in english_demo.cli.stderr
+
+
+def readme_after_the_demo() -> list[str]:
+    """The commands of the README's "After the demo" block, in order, without their comments."""
+    section = README.read_text(encoding="utf-8").split("### After the demo\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.startswith("canhgac ")]
+
+
+def test_the_demo_ends_with_the_readme_commands_that_read_its_store(vietnamese_demo: DemoRun) -> None:
+    out = vietnamese_demo.cli.stdout.splitlines()
+    printed = [line.strip() for line in out if line.startswith("  canhgac ")]
+    assert printed == readme_after_the_demo()
+    assert [shlex.split(c)[1:3] for c in printed] == [
+        ["findings", "list"], ["events", "list"], ["report", "--workspace"]]
+
+
+def test_the_readme_commands_after_the_demo_read_the_demos_findings(
+    vietnamese_demo: DemoRun, tmp_path: Path
+) -> None:
+    here = tmp_path / "after-the-demo"  # a copy: the README's report must not add files to the fixture's
+    shutil.copytree(vietnamese_demo.reports.parents[2], here)
+    runs = [run_cli(*shlex.split(command)[1:], columns=300, cwd=here) for command in readme_after_the_demo()]
+    for run in runs:
+        assert run.code == 0, run.describe()
+        opened = f"{here / DEFAULT_WORKSPACE / 'demo'}"
+        assert [line for line in run.stderr.splitlines() if opened in line], run.describe()  # named on stderr
+    listing, events, report = runs
+    rows = [line for line in listing.stdout.splitlines() if re.match(r"│ [0-9a-f]{10} ", line)]
+    assert len(rows) == len(EXPECTED_FINDINGS), listing.describe()
+    for check_id, name in EXPECTED_FINDINGS:
+        assert any(check_id in row and name in row for row in rows), (check_id, name)
+    assert events.stdout.count("finding.opened") == len(EXPECTED_FINDINGS), events.describe()
+    written = sorted((here / DEFAULT_WORKSPACE / "demo" / "reports").glob("canhgac-state-*.json"))
+    assert len(written) == 1 and str(written[0].relative_to(here)) in report.stdout, report.describe()
+    export = ReportExport.model_validate_json(written[0].read_text(encoding="utf-8"))
+    failures = sorted((r.check_id, r.target.name) for r in export.report.results if r.status is Status.FAIL)
+    assert failures == sorted(EXPECTED_FINDINGS)
+
+
+def test_the_default_workspace_after_the_demo_is_refused_pointing_at_the_demos(
+    vietnamese_demo: DemoRun, tmp_path: Path
+) -> None:
+    here = tmp_path / "after-the-demo"
+    shutil.copytree(vietnamese_demo.reports.parents[2], here)
+    for command in (("findings", "list"), ("report",), ("events", "list", "--format", "json")):
+        run = run_cli(*command, "--lang", "en", cwd=here)
+        assert run.code == 2, run.describe()
+        assert run.stdout == "" and run.stderr.splitlines() == [
+            f"Error: workspace {DEFAULT_WORKSPACE} holds no store yet; the demo's results are in "
+            f"{DEFAULT_WORKSPACE}/demo: add --workspace {DEFAULT_WORKSPACE}/demo"], run.describe()
+    assert sorted(p.name for p in (here / DEFAULT_WORKSPACE).iterdir()) == ["demo"]  # nothing created
+    json.loads(run_cli("events", "list", "--format", "json", "--workspace", f"{DEFAULT_WORKSPACE}/demo",
+                       cwd=here).stdout)  # stdout stays JSON: the workspace is named on stderr

@@ -43,7 +43,7 @@ def _seeded(workspace: Path) -> None:
 def _one_line_error(run: CliRun) -> str:
     assert run.code == 2, run.describe()
     assert "Traceback" not in run.stderr, run.describe()
-    lines = run.stderr.strip().splitlines()
+    lines = run.stderr_lines  # besides the workspace it opened
     assert len(lines) == 1, run.describe()
     return lines[0]
 

@@ -159,5 +159,6 @@ def test_ctrl_c_and_sigterm_lose_no_results_report_of_a_live_run_is_one_line(
             proc.communicate()
     assert report.code == 2, report.describe()
     errors = [line for line in report.stderr.splitlines() if line.strip()]
-    assert errors == ["Error: run #1 is still running: report it once it has ended, or choose another --run"]
+    assert errors == [f"Workspace: {tmp_path.resolve()}",  # which store was opened, then the one error line
+                      "Error: run #1 is still running: report it once it has ended, or choose another --run"]
     assert proc.returncode == 130

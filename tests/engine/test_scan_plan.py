@@ -66,6 +66,15 @@ def test_settings_stored_before_the_option_groups_are_read_into_their_groups() -
     assert ScanSettings().mail == MailOptions() and ScanSettings().mail.dnsbl_zones == DEFAULT_DNSBL_ZONES
 
 
+def test_a_flat_field_beside_its_group_overrides_it() -> None:
+    # what ``retest --ehlo-name`` does to the stored settings: the override must win
+    stored = ScanSettings(mail=MailOptions(ehlo_name="old.csirt.test")).model_dump()
+    read = ScanSettings.model_validate({**stored, "ehlo_name": "new.csirt.test", "user_agent": "new-agent",
+                                        "dnsbl_zones": ["bl.lab.test"]})
+    assert read.mail.ehlo_name == "new.csirt.test" and read.mail.dnsbl_zones == ("bl.lab.test",)
+    assert read.web.user_agent == "new-agent"
+
+
 async def test_the_context_holds_the_settings_and_typed_run_resources() -> None:
     chosen = ScanSettings(resolvers=("127.0.0.1:1",), mail=MailOptions(ehlo_name="scanner.test"))
     ctx = CollectContext.from_settings(chosen)

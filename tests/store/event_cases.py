@@ -225,7 +225,8 @@ def _cli(*args: str) -> tuple[int, str]:
     from canhgac.cli.main import app
 
     done = CliRunner().invoke(app, ["--workspace", str(_WORKSPACE), "--lang", "en", "events", "list", *args])
-    return done.exit_code, done.output
+    # stdout holds the listing alone (the workspace opened is named on stderr); errors are on stderr
+    return done.exit_code, done.stdout if done.exit_code == 0 else done.stderr
 
 
 def test_events_list_shows_the_outbox_filtered_as_asked() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import threading
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -22,6 +24,10 @@ from canhgac.i18n import gettext as _
 
 console = Console()
 err_console = Console(stderr=True)
+
+DEFAULT_WORKSPACE = "canhgac-workspace"
+STORE_FILE = "canhgac.sqlite3"  # the store, when no database URL is given
+CONFIG_FILE = "canhgac.toml"
 
 
 class ExitCode(IntEnum):
@@ -49,10 +55,20 @@ class StoppedError(Exception):
 
 @dataclass
 class CliState:
+    """What the global options, the environment and the defaults chose (``global_options.resolve``)."""
+
     workspace: Path
     database_url: str | None
     lang: str
     catalog_dir: Path | None = None
+    create: bool = False  # --create: a command that reads the store may create it
+    config_file: Path | None = None  # --config / CANHGAC_CONFIG; None: WORKSPACE/canhgac.toml if present
+    verbose: bool = False
+    sources: dict[str, str] = field(default_factory=dict)  # global setting -> flag, environment or default
+
+    def config_path(self) -> Path:
+        """The settings file: the one named, else the workspace's (which may not exist)."""
+        return self.config_file if self.config_file is not None else self.workspace / CONFIG_FILE
 
     def vuln_db(self) -> str | None:
         """The workspace's imported vulnerability index, when there is one (else: bundled data)."""
@@ -133,11 +149,6 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
-def workspace_default() -> Path:
-    """``CANHGAC_WORKSPACE`` (an empty value counts as unset, as in the settings), else ./canhgac-workspace."""
-    return Path(os.environ.get("CANHGAC_WORKSPACE") or "canhgac-workspace")
-
-
 def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
     """The workspace folder, created if missing; refused if it is a file (or, with
     ``writable``, if it cannot be written: a scan must know before its first packet)."""
@@ -147,7 +158,7 @@ def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
             ExitCode.REFUSED,
         )
     path.mkdir(parents=True, exist_ok=True)
-    database = path / "canhgac.sqlite3"
+    database = path / STORE_FILE
     if writable and not (os.access(path, os.W_OK) and (not database.exists() or os.access(database, os.W_OK))):
         raise WorkspaceError(
             _("the workspace {path} is read-only: make it writable or choose another --workspace").format(path=path),
@@ -156,13 +167,47 @@ def prepare_workspace(path: Path, *, writable: bool = False) -> Path:
     return path.resolve()
 
 
-def open_store(st: CliState, *, writable: bool = False) -> None:
+def require_store(st: CliState) -> None:
+    """Refuse a workspace without a store (a typo, or the demo's results looked for one level up),
+    rather than creating an empty one; a database URL names a store that exists elsewhere."""
+    if st.database_url or (st.workspace / STORE_FILE).is_file() or (st.workspace.exists() and not st.workspace.is_dir()):
+        return  # (a file instead of a folder: prepare_workspace says so)
+    advice = _("run `canhgac demo` or `canhgac scan INVENTORY` first, or pass --create")
+    demo = st.workspace / "demo"
+    if (demo / STORE_FILE).is_file():
+        advice = _("the demo's results are in {demo}: add --workspace {demo}").format(demo=shlex.quote(str(demo)))
+    if st.workspace.is_dir():
+        message = _("workspace {path} holds no store yet; {advice}")
+    else:
+        message = _("workspace {path} does not exist; {advice}")
+    raise WorkspaceError(message.format(path=st.workspace, advice=advice), ExitCode.REFUSED)
+
+
+def store_label(st: CliState, workspace: Path) -> str:
+    """The store as the operator names it: the workspace, and the database server if any
+    (without its user name or password)."""
+    if not st.database_url:
+        return str(workspace)
+    url = urlsplit(st.database_url)
+    server = f"{url.scheme}://{url.hostname or ''}{f':{url.port}' if url.port else ''}{url.path}"
+    return _("{workspace} (database {server})").format(workspace=workspace, server=server)
+
+
+def open_store(st: CliState, *, writable: bool = False, create: bool = False) -> None:
     """Configure Django for the store (SQLite in the workspace unless a database URL is given),
-    and close as interrupted the runs whose process died without closing them."""
+    and close as interrupted the runs whose process died without closing them.
+
+    A workspace without a store is refused unless ``create`` (``scan``, ``demo``) or ``--create``;
+    the workspace opened is named on stderr, so stdout stays a clean CSV or JSON."""
     from canhgac.services import store
 
+    if not (create or st.create):
+        require_store(st)
     workspace = prepare_workspace(st.workspace, writable=writable)
-    for closed in store.open_store(st.database_url, workspace):
+    abandoned = store.open_store(st.database_url, workspace)
+    err_console.print(_("Workspace: {store}").format(store=store_label(st, workspace)), style="dim",
+                      markup=False, highlight=False, soft_wrap=True)
+    for closed in abandoned:
         owner = f"{closed.owner.pid}@{closed.owner.host}" if closed.owner else "?"
         err_console.print(_("Run #{run} was left running by process {owner}, which has ended: closed as "
                             "interrupted with its {n} stored results.").format(

@@ -7,6 +7,7 @@ so each scan is reconciled against a finished run, never against one still being
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated, cast
 
 import typer
@@ -15,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from canhgac.cli.common import CliState, console, fail, open_store, state
+from canhgac.cli.global_options import Source
 from canhgac.cli.lab_session import NETNS_HELP, enter_lab_namespace, folder_lock, running_lab
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
 from canhgac.engine.options import NetworkLimits
@@ -30,6 +32,10 @@ from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 
 HELP = N_("Start the built-in lab, scan its sample province, verify the planted cases, write the report.")
+# What the demo suggests next, in this order (the README's "After the demo" block is the same);
+# the console's command joins them once it exists.
+EXPLORE = ("findings list", "events list", "report")
+CONSOLE = ("serve",)
 
 
 def demo(
@@ -43,11 +49,27 @@ def demo(
     install_loopback_guard()  # the demo talks to loopback only, whatever happens
     st.workspace = st.workspace / "demo"
     with folder_lock(st.workspace, wait=True):
-        _demo(st, port, namespace)
+        failed = _demo(st, port, namespace)
+    console.print(_("Explore the results:"))
+    for line in next_commands(st, ctx.find_root().command):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
 
 
-def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
-    open_store(st)
+def next_commands(st: CliState, root: object) -> list[str]:
+    """The commands that read what the demo stored, exactly as they are to be typed: its store is
+    in WORKSPACE/demo, apart from a real province's (README, "After the demo")."""
+    where = f" --workspace {shlex.quote(str(st.workspace))}"
+    if st.sources.get("lang") == Source.FLAG:
+        where += f" --lang {st.lang}"
+    commands = getattr(root, "commands", {})
+    return [f"canhgac {name}{where}" for name in (*EXPLORE, *CONSOLE) if name.split()[0] in commands]
+
+
+def _demo(st: CliState, port: int | None, namespace: Namespace) -> bool:
+    """Run the demo; whether a planted case was missed or something else found."""
+    open_store(st, create=True)
     lab_dir = st.workspace / "lab"
     lab_dir.mkdir(parents=True, exist_ok=True)
     with running_lab(port, namespace) as lab:
@@ -65,9 +87,10 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
         ca_file.write_text(lab.ca_pem, encoding="ascii")
         # Timeouts shorter than a real scan's (nothing here is far away), yet long enough for
         # demos and test runs sharing a busy machine: a late answer must not become an error.
+        # The lab's CA alone is trusted (ca_only): the machine's own CAs change nothing in the lab.
         settings = settings_for(inv, resolvers=[str(lab.resolver)], nameserver_port=lab.nameserver_port,
-                                dns_timeout=10.0, dns_max_in_flight=32, ca_file=str(ca_file), dnsbl_zones=lab.dnsbl_zones,
-                                scan_rate=5000)  # loopback: the port scan need not be gentle
+                                dns_timeout=10.0, dns_max_in_flight=32, ca_file=str(ca_file), ca_only=True,
+                                dnsbl_zones=lab.dnsbl_zones, scan_rate=5000)  # loopback: the port scan need not be gentle
         settings = settings.model_copy(update={"net": NetworkLimits(connect_timeout=5.0, read_timeout=8.0)})
         outcome = run_with_progress(ScanRequest(inv, settings, ignore_windows=True), persist=True,
                                     catalog=st.catalog())
@@ -86,8 +109,7 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> None:
                           catalog=st.catalog())
     for path in paths:
         console.print(_("Report written: {path}").format(path=path))
-    if missed or unexpected or errors:
-        raise typer.Exit(1)
+    return bool(missed or unexpected or errors)
 
 
 def planted_table(missed: set[tuple[str, str]], unexpected: set[tuple[str, str]],

@@ -17,6 +17,7 @@ from canhgac.cli.scan_cmd import print_warnings
 from canhgac.cli.scan_options import (
     OPTION_OF_SETTING,
     CaFileOpt,
+    CaOnlyOpt,
     DnsblZoneOpt,
     DnsInFlightOpt,
     EhloNameOpt,
@@ -24,6 +25,7 @@ from canhgac.cli.scan_options import (
     NsPortOpt,
     ResolverOpt,
     TimeoutOpt,
+    UserAgentOpt,
     chosen_zones,
 )
 from canhgac.cli.translated import TranslatedTyper
@@ -188,9 +190,11 @@ def retest(
     timeout: TimeoutOpt = 2.0,
     dns_in_flight: DnsInFlightOpt = 256,
     ca_file: CaFileOpt = None,
+    ca_only: CaOnlyOpt = False,
     dnsbl_zone: DnsblZoneOpt = None,
     no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
+    user_agent: UserAgentOpt = None,
 ) -> None:
     """Re-run only the check and target of one finding (for an agency that says it is fixed),
     with the settings of the latest run that evaluated it; options given here override them."""
@@ -209,8 +213,9 @@ def retest(
     overrides = _overrides(ctx, {
         "resolver": ("resolvers", tuple(resolver or ())), "nameserver_port": ("nameserver_port", nameserver_port),
         "timeout": ("dns_timeout", timeout), "dns_in_flight": ("dns_max_in_flight", dns_in_flight),
-        "ca_file": ("ca_file", str(ca_file) if ca_file else None),
+        "ca_file": ("ca_file", str(ca_file) if ca_file else None), "ca_only": ("ca_only", ca_only),
         "dnsbl_zone": ("dnsbl_zones", zones), "no_dnsbl": ("dnsbl_zones", zones), "ehlo_name": ("ehlo_name", ehlo_name),
+        "user_agent": ("user_agent", user_agent),
     })
     try:
         target = retest_target(finding, inv, overrides)

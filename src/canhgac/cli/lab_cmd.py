@@ -58,7 +58,7 @@ def up(
             join = f"{namespace.join_command(os.getpid())} " if namespace.private else ""
             zones = " --dnsbl-zone ".join(lab.dnsbl_zones)
             console.print(f"  {join}canhgac scan {inventory} --resolver {lab.resolver} "
-                          f"--nameserver-port {lab.nameserver_port} --ca-file {ca_file} --dnsbl-zone {zones}",
+                          f"--nameserver-port {lab.nameserver_port} --ca-file {ca_file} --ca-only --dnsbl-zone {zones}",
                           soft_wrap=True)
             if namespace.private:
                 console.print(_("(the lab runs in its own network namespace: nsenter joins it)"))

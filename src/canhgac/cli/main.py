@@ -14,11 +14,11 @@ import typer
 from rich.markup import escape
 
 from canhgac import __version__
-from canhgac.cli.common import CliState, ExitCode, err_console, fail, workspace_default
+from canhgac.cli.common import ExitCode, err_console, fail
 from canhgac.cli.failures import describe
+from canhgac.cli.global_options import LANGUAGES, GlobalOptionsGroup, settle
 from canhgac.cli.translated import TranslatedTyper
-from canhgac.i18n import LANGUAGES, N_, set_language
-from canhgac.i18n import gettext as _
+from canhgac.i18n import N_, set_language
 
 
 def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
@@ -52,19 +52,11 @@ class CanhgacApp(TranslatedTyper):
 app = CanhgacApp(
     name="canhgac",
     help=N_("canhgac: scan and watch the security of a province's state agencies."),
+    cls=GlobalOptionsGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (docs/cli.md)
     pretty_exceptions_enable=False,
 )
-
-
-def _language(value: str) -> str:
-    """``--lang`` is read first (eager), so that even ``canhgac --lang en --help`` is in English."""
-    if value and value not in LANGUAGES:
-        raise typer.BadParameter(_("choose vi or en"))
-    if value:
-        set_language(value)
-    return value
 
 
 def _version(value: bool) -> None:
@@ -76,32 +68,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    workspace: Annotated[str | None, typer.Option(metavar="PATH", help=N_("Workspace folder (database, reports). Env: CANHGAC_WORKSPACE"))] = None,
-    database_url: Annotated[str | None, typer.Option(help=N_("Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL"))] = None,
     catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help=N_("Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR"))] = None,
-    lang: Annotated[str, typer.Option(callback=_language, is_eager=True, help=N_("Language of messages and reports: vi or en. Env: CANHGAC_LANG"))] = "",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=N_("Log details to stderr"))] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version"))] = False,
 ) -> None:
-    language = lang or os.environ.get("CANHGAC_LANG", "vi")
-    if language not in ("vi", "en"):
-        raise typer.BadParameter(_("CANHGAC_LANG must be vi or en"))
-    set_language(language)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if workspace is not None and not workspace.strip():
-        raise fail(_("--workspace is empty: name a folder (default: ./canhgac-workspace)"), ExitCode.REFUSED)
-    ctx.obj = CliState(
-        workspace=Path(workspace) if workspace is not None else workspace_default(),
-        database_url=database_url or os.environ.get("CANHGAC_DATABASE_URL"),
-        lang=language,
-        catalog_dir=catalog,
-    )
+    """canhgac: scan and watch the security of a province's state agencies."""
+    settle(ctx, catalog_dir=catalog)  # the global options (cli/global_options.py), before the command's own
 
 
 def _mount() -> None:
     from canhgac.cli import (
         catalog_cmd,
+        config_cmd,
         demo_cmd,
         events_cmd,
         findings_cmd,
@@ -123,11 +100,13 @@ def _mount() -> None:
     app.add_typer(findings_cmd.app, name="findings", help=N_("List and triage findings."))
     app.add_typer(events_cmd.app, name="events", help=N_("The event outbox (findings opened/fixed, scans ended)."))
     app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
+    app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 
 
 _mount()
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; the program is named canhgac in usage lines and shell completion
+    however it was started."""
+    app(prog_name="canhgac")

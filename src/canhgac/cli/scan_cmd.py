@@ -14,10 +14,12 @@ from rich.table import Table
 
 from canhgac.catalog import Catalog
 from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
+from canhgac.cli.config_file import say_settings_file
 from canhgac.cli.scan_options import (
     OPTION_OF_SETTING,
     AgencyOpt,
     CaFileOpt,
+    CaOnlyOpt,
     CheckOpt,
     ConcurrencyOpt,
     DnsblZoneOpt,
@@ -30,6 +32,7 @@ from canhgac.cli.scan_options import (
     ResolverOpt,
     ScanRateOpt,
     TimeoutOpt,
+    UserAgentOpt,
     chosen_zones,
 )
 from canhgac.engine.results import CheckResult, Status
@@ -131,17 +134,23 @@ def scan(
     dns_in_flight: DnsInFlightOpt = 256,
     ignore_windows: Annotated[bool, typer.Option(help=N_("Scan even outside agencies' scan windows"))] = False,
     ca_file: CaFileOpt = None,
+    ca_only: CaOnlyOpt = False,
     dnsbl_zone: DnsblZoneOpt = None,
     no_dnsbl: NoDnsblOpt = False,
     ehlo_name: EhloNameOpt = None,
+    user_agent: UserAgentOpt = None,
     ports: PortsOpt = None,
     scan_rate: ScanRateOpt = None,
     no_store: Annotated[bool, typer.Option("--no-store", help=N_("Do not save results to the store"))] = False,
     json_out: Annotated[Path | None, typer.Option(help=N_("Also write every result as JSON lines here"))] = None,
 ) -> None:
-    """Scan the agencies of an inventory and save the results."""
+    """Scan the agencies of an inventory and save the results. Scan settings not given here come
+    from WORKSPACE/canhgac.toml when it exists (`canhgac config show`)."""
     st = state(ctx)
     zones = chosen_zones(dnsbl_zone, no_dnsbl)
+    say_settings_file(ctx)
+    if ca_only and ca_file is None:
+        raise fail(_("--ca-only trusts the --ca-file bundle alone: give --ca-file too"))
     try:
         inv = load_inventory(inventory)
     except InventoryError as exc:
@@ -159,8 +168,8 @@ def scan(
             inv, resolvers=resolvers, nameserver_port=nameserver_port,
             dns_timeout=timeout, concurrency=concurrency,
             dns_max_in_flight=dns_in_flight,
-            ca_file=str(ca_file) if ca_file else None, dnsbl_zones=zones, ehlo_name=ehlo_name,
-            vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
+            ca_file=str(ca_file) if ca_file else None, ca_only=ca_only, dnsbl_zones=zones,
+            ehlo_name=ehlo_name, user_agent=user_agent, vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
     except ValidationError as exc:
         raise fail(_("invalid option: {error}").format(
@@ -170,7 +179,7 @@ def scan(
     sink = _open_json_out(json_out)  # before the store and the first packet
     try:
         if not no_store:
-            open_store(st, writable=True)
+            open_store(st, writable=True, create=True)
         request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
                               check_ids=tuple(check or ()), ignore_windows=ignore_windows)
         outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog(),

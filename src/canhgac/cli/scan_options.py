@@ -2,17 +2,21 @@
 every override a scan does (resolver, CA file, EHLO name, blocklist zones, timeouts) under the
 same names.
 
-Each alias carries the flag and its help; the default stays in the command's signature.
+Each alias carries the flag and its help; the default stays in the command's signature. The
+settings among them (:func:`setting`) are also the keys of the settings file, ``canhgac.toml``
+(``cli/config_file.py``): declaring one here makes it configurable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from canhgac.cli.common import fail
+from canhgac.cli.config_file import SETTINGS_PANEL, from_settings_file
 from canhgac.engine.options import DnsblZoneError, normalise_zones
 from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
@@ -92,39 +96,60 @@ CheckOpt = Annotated[
     typer.Option("--check", "-c", callback=known_checks,
                  help=N_("Only these check ids (e.g. web.tls.protocols); repeat for several")),
 ]
+
+
+def setting(*names: str, help: str, validate: Callable[[Any], Any] | None = None, **options: Any) -> Any:
+    """An option that is a scan setting: shown under "Scan settings", and a key of the settings
+    file's ``[scan]`` (its long name without the dashes), which gives its default. ``validate``
+    checks the value wherever it came from (flag or file)."""
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        value = from_settings_file(ctx, param, value)
+        return validate(value) if validate is not None else value
+
+    return typer.Option(*names, help=help, rich_help_panel=SETTINGS_PANEL, callback=callback, **options)
+
+
 ResolverOpt = Annotated[
     list[str] | None,
-    typer.Option("--resolver", "-r", help=N_("Resolver HOST[:PORT]; repeat for several. Default: the system's.")),
+    setting("--resolver", "-r", help=N_("Resolver HOST[:PORT]; repeat for several. Default: the inventory's, else the system's.")),
 ]
 NsPortOpt = Annotated[
-    int, typer.Option("--nameserver-port", help=N_("Port on which authoritative servers are queried."))
+    int, setting("--nameserver-port", help=N_("Port on which authoritative servers are queried."))
 ]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help=N_("DNS timeout in seconds"))]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help=N_("Targets scanned at once"))]
+TimeoutOpt = Annotated[float, setting("--timeout", help=N_("DNS timeout in seconds"))]
+ConcurrencyOpt = Annotated[int, setting("--concurrency", help=N_("Targets scanned at once"))]
 DnsInFlightOpt = Annotated[
-    int, typer.Option("--dns-in-flight", help=N_("DNS questions in flight at once (1-4096)"))
+    int, setting("--dns-in-flight", help=N_("DNS questions in flight at once (1-4096)"))
 ]
 CaFileOpt = Annotated[
     Path | None,
-    typer.Option("--ca-file", help=N_("PEM bundle of trusted CAs for certificate checks (default: the system's)")),
+    setting("--ca-file", exists=True, dir_okay=False,
+            help=N_("PEM bundle of CAs to trust for certificate checks, beside the system's (see --ca-only)")),
+]
+CaOnlyOpt = Annotated[
+    bool,
+    setting("--ca-only/--no-ca-only", help=N_("Trust the --ca-file bundle alone, not the system's CAs too")),
 ]
 DnsblZoneOpt = Annotated[
     list[str] | None,
-    typer.Option("--dnsbl-zone", callback=known_zones,
-                 help=N_("DNS blocklist zone to query; repeat for several (default: the inventory's "
-                         "mail.dnsbl_zones, else well-known zones; see docs/mail-servers.md)")),
+    setting("--dnsbl-zone", validate=known_zones,
+            help=N_("DNS blocklist zone to query; repeat for several (default: the inventory's "
+                    "mail.dnsbl_zones, else well-known zones; see docs/mail-servers.md)")),
 ]
 NoDnsblOpt = Annotated[
     bool,
-    typer.Option("--no-dnsbl", help=N_("Query no DNS blocklist (mail.dnsbl.listed is then not applicable)")),
+    setting("--no-dnsbl", help=N_("Query no DNS blocklist (mail.dnsbl.listed is then not applicable)")),
 ]
 EhloNameOpt = Annotated[
-    str | None, typer.Option("--ehlo-name", help=N_("Name canhgac gives in SMTP EHLO (say who is scanning)"))
+    str | None, setting("--ehlo-name", help=N_("Name canhgac gives in SMTP EHLO (say who is scanning)"))
+]
+UserAgentOpt = Annotated[
+    str | None, setting("--user-agent", help=N_("User-Agent of canhgac's HTTP requests (say who is scanning)"))
 ]
 PortsOpt = Annotated[
     str | None,
-    typer.Option("--ports", help=N_("Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100")),
+    setting("--ports", help=N_("Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100")),
 ]
 ScanRateOpt = Annotated[
-    float | None, typer.Option("--scan-rate", help=N_("Port-scan connection attempts per second (default 300)"))
+    float | None, setting("--scan-rate", help=N_("Port-scan connection attempts per second (default 300)"))
 ]

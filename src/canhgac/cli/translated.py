@@ -61,6 +61,11 @@ TYPER_TEXT: dict[str, str] = {
     "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 HELP_OPTION_HELP = N_("Show this message and exit.")  # Click's own; translated like ours
+# Typer's own help texts of the options it adds (shell completion).
+TYPER_HELP = (
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)
 _EXTRA_ARGUMENTS = "Got unexpected extra argument(s) ("  # Click's message, rebuilt below
 
 C = TypeVar("C", bound=Command)
@@ -163,11 +168,15 @@ def translated_error(exc: UsageError) -> UsageError:
 
 
 def _translated_param(param: Parameter) -> Parameter:
-    help_text = getattr(param, "help", None)
-    if not help_text:
+    """The parameter with its help and its help panel's title in the current language."""
+    help_text, panel = getattr(param, "help", None), getattr(param, "rich_help_panel", None)
+    if not help_text and not panel:
         return param
     twin = copy.copy(param)
-    twin.help = translate(help_text)  # type: ignore[attr-defined]
+    if help_text:
+        twin.help = translate(help_text)  # type: ignore[attr-defined]
+    if panel:
+        twin.rich_help_panel = translate(panel)  # type: ignore[attr-defined]
     return twin
 
 

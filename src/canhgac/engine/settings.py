@@ -89,8 +89,10 @@ class ScanSettings(BaseModel):
     # Options the inventory declares per target (key -> options); the plan carries the
     # options of each planned target, discovered ones included.
     target_options: Mapping[str, TargetOptions] = Field(default_factory=dict)
-    # Trust anchors for certificate validation: a PEM bundle (e.g. the lab CA), else the system's
+    # Trust anchors for certificate validation: the system's, plus a PEM bundle when given (a
+    # province's private CA beside the public ones); with ``ca_only``, the bundle alone (the lab)
     ca_file: str | None = None
+    ca_only: bool = False
     # Offline vulnerability data (SQLite index built by ``canhgac vulns import``); None: only
     # the data set bundled with canhgac
     vuln_db_path: str | None = None
@@ -116,6 +118,12 @@ class ScanSettings(BaseModel):
                 if isinstance(current, dict):
                     data[group] = {**current, name: value}
         return data
+
+    @property
+    def trusts_system(self) -> bool:
+        """Certificates chaining to the system's trust store count as trusted (always, unless
+        ``ca_only`` restricts trust to ``ca_file``)."""
+        return self.ca_file is None or not self.ca_only
 
     def resolver_addresses(self) -> tuple[ServerAddress, ...]:
         """The resolvers parsed; :class:`ResolverError` (a ValueError) for one that is not

@@ -24,8 +24,8 @@ from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settin
 
 # the ScanSettings fields a retest may override, as ``canhgac scan`` names them
 OVERRIDABLE = frozenset({
-    "resolvers", "nameserver_port", "dns_timeout", "dns_max_in_flight", "ca_file", "dnsbl_zones",
-    "ehlo_name",
+    "resolvers", "nameserver_port", "dns_timeout", "dns_max_in_flight", "ca_file", "ca_only", "dnsbl_zones",
+    "ehlo_name", "user_agent",
 })
 
 

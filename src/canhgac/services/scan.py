@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from canhgac.catalog import Catalog
 from canhgac.engine.discovery import DiscoveryRequest
-from canhgac.engine.options import MailOptions
+from canhgac.engine.options import MailOptions, WebOptions
 from canhgac.engine.portscan import PortScanOptions
 from canhgac.engine.registry import Registry
 from canhgac.engine.results import CheckResult, Status
@@ -92,8 +92,10 @@ def settings_for(
     concurrency: int = 100,
     target_timeout: float = 60.0,
     ca_file: str | None = None,
+    ca_only: bool = False,
     dnsbl_zones: Sequence[str] | None = None,
     ehlo_name: str | None = None,
+    user_agent: str | None = None,
     vuln_db_path: str | None = None,
     ports: str | None = None,
     scan_rate: float | None = None,
@@ -113,6 +115,8 @@ def settings_for(
         mail["ehlo_name"] = ehlo_name
     if mail:
         extra["mail"] = MailOptions(**mail)
+    if user_agent:
+        extra["web"] = WebOptions(user_agent=user_agent)
     scan_options: dict[str, Any] = {}
     if ports:
         scan_options["ports"] = ports
@@ -122,6 +126,7 @@ def settings_for(
         extra["ports"] = PortScanOptions(**scan_options)
     return ScanSettings(
         ca_file=ca_file,
+        ca_only=ca_only,
         vuln_db_path=vuln_db_path,
         **extra,
         resolvers=tuple(resolvers),

@@ -2,7 +2,7 @@
 the HTTPS page with its certificate.
 
 Every request goes through the run's :class:`~canhgac.engine.web.fetch.WebClient` (run's resolver,
-scope guard, real name in Host and SNI, certificate checked against ``ctx.settings.ca_file``, per-host
+scope guard, real name in Host and SNI, certificate checked against the run's trust anchors, per-host
 pacing, request cache shared with the web checks). The http:// entry is followed while it
 redirects inside the scope and stops at the first redirect to https://; the HTTPS URL is then
 fetched on its own, redirects not followed.

@@ -153,10 +153,11 @@ class _Session:
 
 
 async def _baseline(session: _Session) -> tuple[Handshake, TrustVerdict, str]:
-    ca_file = session.ctx.settings.ca_file
+    settings = session.ctx.settings
+    ca_file = settings.ca_file
     lowest = _lowest()
     verifying = _context(minimum=lowest, ciphers=_BASE_CIPHERS, verify_with=ca_file,
-                         verify_system=ca_file is None, anchors_stamp=_anchors_stamp(ca_file))
+                         verify_system=settings.trusts_system, anchors_stamp=_anchors_stamp(ca_file))
     plain = _context(minimum=lowest, ciphers=_BASE_CIPHERS)
     if verifying is None or plain is None:
         raise RuntimeError("this OpenSSL cannot build a basic TLS client context")

@@ -53,15 +53,17 @@ def client_context(
     verify_with: str | None = None,
     verify_system: bool = False,
 ) -> ssl.SSLContext:
-    """A client context; raises ``ssl.SSLError``/``ValueError`` if this OpenSSL cannot offer it."""
+    """A client context; raises ``ssl.SSLError``/``ValueError`` if this OpenSSL cannot offer it.
+    It verifies against the system's trust store (``verify_system``), a PEM bundle
+    (``verify_with``), or both; with neither, it verifies nothing."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     if verify_with is not None or verify_system:
         context.verify_mode = ssl.CERT_REQUIRED
+        if verify_system:
+            context.load_default_certs()
         if verify_with is not None:
             context.load_verify_locations(cafile=verify_with)
-        else:
-            context.load_default_certs()
         context.verify_flags |= _NO_CHECK_TIME  # type: ignore[assignment]
     else:
         context.verify_mode = ssl.CERT_NONE

@@ -3,9 +3,10 @@
 ``WebClient.for_run(ctx)`` gives the run's one client (kept in ``ctx.resources``). A request
 resolves the host through ``ctx.dns``, connects only to an address the scope allows for that
 host, and sends the real name as Host header and TLS server name (httpx's ``sni_hostname``).
-The certificate is verified against ``ctx.settings.ca_file`` (else the system store); a verification or
-modern-handshake failure is recorded as ``tls_error`` and the request made again unverified
-(old protocols allowed) so the headers can still be judged; ``strict_tls`` asks for no such
+The certificate is verified against the system's trust store plus ``ctx.settings.ca_file`` (that
+file alone with ``ca_only``); a verification or modern-handshake failure is recorded as
+``tls_error`` and the request made again unverified (old protocols allowed) so the headers can
+still be judged; ``strict_tls`` asks for no such
 retry (a client that must trust the answer, such as an MTA-STS sender). ``served`` names the
 in-scope zones that point at a host (an MTA-STS record at ``mta-sts.DOMAIN``) and lets the
 scope allow the host as :meth:`Scope.allows_host_address` does. Redirects are followed hop by hop,
@@ -282,7 +283,10 @@ class WebClient:
 
     def _verified(self) -> ssl.SSLContext:
         if self._verify is None:  # one per run: loading the trust store is not free
-            self._verify = ssl.create_default_context(cafile=self._ctx.settings.ca_file)
+            settings = self._ctx.settings
+            self._verify = ssl.create_default_context(cafile=settings.ca_file)  # the system's when no file
+            if settings.ca_file is not None and settings.trusts_system:
+                self._verify.load_default_certs()  # the file adds to the system's (unless ca_only)
         return self._verify
 
     async def _attempt(
