@@ -208,6 +208,13 @@ def test_vulnerability_refusals_are_vietnamese(tmp_path: Path) -> None:
         assert english_leaks(output) == [], output
 
 
+def test_config_show_says_where_settings_come_from_in_vietnamese(tmp_path: Path) -> None:
+    code, shown = _cli("--workspace", str(tmp_path), "config", "show")
+    assert code == 0, shown
+    assert "Nguồn" in shown and "tham số dòng lệnh" in shown and "mặc định" in shown
+    assert english_leaks(shown) == [], shown
+
+
 def test_catalog_and_vulnerability_tables_are_vietnamese() -> None:
     code, listing = _cli("catalog", "list", "--family", "mail.spf")
     assert code == 0 and "Cao" in listing and "Nghiêm trọng" in listing
