@@ -56,6 +56,8 @@ WEB_IMPORTS = (
     "canhgac.reports.wording",
     "django",
     "django_otp",
+    "ninja",  # the REST API (web/api/), with pydantic for its schemas
+    "pydantic",
     "axes.signals",
     "jinja2",
     "babel.numbers",

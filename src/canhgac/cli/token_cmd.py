@@ -9,10 +9,12 @@ import typer
 from rich.table import Table
 
 from canhgac.cli.common import console, open_store, state
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.services import api_tokens
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
 
 def _actor() -> str:
@@ -23,11 +25,11 @@ def _time(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
 
 
-@app.command("add")
+@app.command("add", help=N_("Create an API token for a user; it is printed once and never stored in clear."))
 def add(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="The user the token acts as (same role and agencies)")],
-    name: Annotated[str, typer.Option("--name", help="What the token is for (shown in lists)")] = "",
+    username: Annotated[str, typer.Argument(help=N_("The user the token acts as (same role and agencies)"))],
+    name: Annotated[str, typer.Option("--name", help=N_("What the token is for (shown in lists)"))] = "",
 ) -> None:
     """Create an API token for a user; it is printed once and never stored in clear."""
     open_store(state(ctx), writable=True)
@@ -37,10 +39,10 @@ def add(
     print(issued.plaintext)  # plain, alone on its line: scripts take the last line
 
 
-@app.command("list")
+@app.command("list", help=N_("Every API token (or one user's): id, user, name, created, last used, revoked."))
 def list_tokens(
     ctx: typer.Context,
-    username: Annotated[str | None, typer.Argument(help="Only this user's tokens")] = None,
+    username: Annotated[str | None, typer.Argument(help=N_("Only this user's tokens"))] = None,
 ) -> None:
     """Every API token (or one user's): id, user, name, created, last used, revoked."""
     open_store(state(ctx))
@@ -54,8 +56,8 @@ def list_tokens(
     console.print(table)
 
 
-@app.command("revoke")
-def revoke(ctx: typer.Context, token: Annotated[str, typer.Argument(help="The token's id (see `token list`)")]) -> None:
+@app.command("revoke", help=N_("Revoke an API token: every request with it is refused from now on."))
+def revoke(ctx: typer.Context, token: Annotated[str, typer.Argument(help=N_("The token's id (see `token list`)"))]) -> None:
     """Revoke an API token: every request with it is refused from now on."""
     open_store(state(ctx), writable=True)
     username = api_tokens.revoke_token(token, actor=_actor())

@@ -15,10 +15,9 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 
-from canhgac.console.store.api_tokens import note_use
-from canhgac.console.store.queries.api_tokens import token_of
 from canhgac.console.store.queries.viewers import Viewer, viewer_of
 from canhgac.i18n import set_language
+from canhgac.services.api_views import token_viewer
 from canhgac.web.access import second_factor_step
 
 
@@ -31,14 +30,11 @@ class BearerToken(HttpBearer):
     """A per-user API token; its use is noted (``last_used_at``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
-        found = token_of(token.strip())
+        found = token_viewer(token.strip())
         if found is None:
             return None
-        viewer = viewer_of(found.user_id)
-        if viewer is None:
-            return None
-        note_use(found)
-        request.api_token = found.key_id  # type: ignore[attr-defined]
+        viewer, key_id = found
+        request.api_token = key_id  # type: ignore[attr-defined]
         _speak(viewer)
         return viewer
 
@@ -69,7 +65,7 @@ def viewer(request: HttpRequest) -> Viewer:
     return found
 
 
-def actor_detail(request: HttpRequest) -> dict[str, str]:
-    """How the caller authenticated, for the security log."""
+def via(request: HttpRequest) -> str:
+    """How the caller authenticated, for the security log: ``token:<id>`` or ``session``."""
     token = getattr(request, "api_token", None)
-    return {"via": f"token:{token}"} if token else {"via": "session"}
+    return f"token:{token}" if token else "session"

@@ -17,6 +17,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from canhgac.i18n import gettext as _
+from canhgac.i18n.validation import describe, location
 
 log = logging.getLogger("canhgac.api")
 
@@ -59,16 +60,18 @@ def error_response(status: int, message: str, code: str | None = None,
 
 
 def _plain(error: dict[str, Any]) -> dict[str, Any]:
-    """A validation error as JSON: where and what (the input itself is not echoed)."""
-    return {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+    """A validation error as JSON: where, what (a sentence in the caller's language, not
+    pydantic's English) and pydantic's stable type; the input itself is not echoed."""
+    said = describe(error) if "type" in error else str(error.get("msg", ""))
+    return {"loc": [p if isinstance(p, int) else str(p) for p in error.get("loc", ())], "msg": said,
             "type": str(error.get("type", ""))}
 
 
 def _validation(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely
     assert isinstance(exc, ValidationError)
     detail = [_plain(e) for e in exc.errors]
-    where = ", ".join(".".join(d["loc"]) for d in detail)
-    return error_response(422, _("invalid request: {fields}").format(fields=where), detail=detail)
+    said = "; ".join(f"{location(d['loc'])}: {d['msg']}" for d in detail[:3])
+    return error_response(422, _("invalid request: {fields}").format(fields=said), detail=detail)
 
 
 def _http(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja types it loosely

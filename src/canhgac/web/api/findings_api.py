@@ -4,7 +4,8 @@ Filters are checked and resolved by ``services.finding_filters`` (an unknown age
 clause is a 422 naming the closest known values); the list is filtered, sorted, counted and
 sliced in the database by ``queries.filtered_findings`` with the caller's scope. A finding of
 an agency the caller may not see answers 404, exactly as one that does not exist. Triage goes
-through ``console.store.services.triage`` (its ``TriageChange`` audit rows) and the security log.
+through ``services.api_views.triage_as`` (the store's ``TriageChange`` audit rows and the
+security log).
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 
-from canhgac.console.store import queries, services
-from canhgac.console.store.account_models import SecurityEventKind
-from canhgac.console.store.accounts import record_event
-from canhgac.console.store.models import Triage
 from canhgac.console.store.roles import Role
 from canhgac.i18n import gettext as _
+from canhgac.services.api_views import finding_page, triage_as
 from canhgac.services.dashboard import console_catalog
-from canhgac.services.finding_filters import FilterError, FindingQuery, resolve, split_values
-from canhgac.services.findings import _agency_names, _row, finding_detail
-from canhgac.web.api.auth import actor_detail, viewer
+from canhgac.services.finding_filters import FilterError, FindingQuery, split_values
+from canhgac.services.findings import finding_detail
+from canhgac.web.api.auth import via, viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.api.schemas import FindingDetailOut, FindingPage, FindingParams, TriageIn
 from canhgac.web.client import client_address
@@ -59,15 +56,12 @@ def list_findings(request: HttpRequest, params: Query[FindingParams]) -> dict[st
     who = viewer(request)
     catalog = console_catalog()
     try:
-        scope, wanted = resolve(_query(params), catalog, who.scope)
+        total, rows = finding_page(_query(params), catalog, who.language, who.scope,
+                                   params.offset, params.limit)
     except FilterError as exc:
         raise ApiError(422, str(exc)) from None
-    rows = queries.filtered_findings(scope, wanted)
-    total = rows.count()
-    page = list(rows[params.offset:params.offset + params.limit])
-    names = _agency_names(scope)
-    items = [asdict(_row(f, catalog, who.language, names)) for f in page]
-    end = params.offset + len(page)
+    items = [asdict(row) for row in rows]
+    end = params.offset + len(rows)
     return {"items": items, "total": total, "limit": params.limit, "offset": params.offset,
             "next_offset": end if end < total else None}
 
@@ -105,13 +99,8 @@ def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: Triag
     if who.role not in TRIAGERS:
         raise ApiError(403, _("your role may not triage findings"))
     try:
-        with transaction.atomic():
-            services.triage(wanted, triage=Triage(decision.status.value), actor=who.username,
-                            assignee=decision.assignee, note=decision.note, scope=who.scope)
-            record_event(SecurityEventKind.API_TRIAGE, username=who.username, actor=who.username,
-                         address=client_address(request),
-                         detail={"fingerprint": wanted, "triage": decision.status.value,
-                                 **actor_detail(request)})
+        triage_as(who, wanted, status=decision.status.value, assignee=decision.assignee, note=decision.note,
+                  address=client_address(request), via=via(request))
     except LookupError:
         raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=wanted)) from None
     return _detail(wanted, request)

@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
 from canhgac.console.store import queries
-from canhgac.console.store.models import ScanRun
 from canhgac.i18n import gettext as _
 from canhgac.services.reporting import run_kind
 from canhgac.web.api.auth import viewer
@@ -37,7 +36,7 @@ class RunParams(Schema):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-def _run(run: ScanRun) -> dict[str, Any]:
+def _run(run: Any) -> dict[str, Any]:  # a ScanRun the scoped query returned
     filters = run.filters if isinstance(run.filters, dict) else {}
     return {"id": run.pk, "status": run.status, "kind": run_kind(filters),
             "started_at": run.started_at, "finished_at": run.finished_at, "planned_targets": run.target_count}

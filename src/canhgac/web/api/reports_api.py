@@ -1,5 +1,5 @@
 """``/reports/province.json`` and ``/reports/agency/{code}.json``: the reports' JSON export
-(``reports.exports.to_json``, the document ``canhgac report --format json`` writes) built from
+(``services.api_views.report_json``, the document ``canhgac report --format json`` writes) built from
 the store with the caller's scope. The province report is the CSIRT's and leaders'; an agency
 officer reads their own agencies' reports only (another code answers 404, as an unknown one)."""
 
@@ -11,13 +11,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
-from canhgac.console.store.errors import RunNotFinishedError
 from canhgac.console.store.roles import sees_every_agency
 from canhgac.i18n import gettext as _
-from canhgac.reports.exports import to_json
-from canhgac.reports.model import Language
-from canhgac.services.dashboard import console_catalog, console_scoring
-from canhgac.services.reporting import NoRunError, UnknownAgencyError, report_input
+from canhgac.services.api_views import ReportNotReadyError, report_json
+from canhgac.services.reporting import NoRunError, UnknownAgencyError
 from canhgac.web.api.auth import viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 
@@ -37,16 +34,13 @@ class ReportParams(Schema):
 
 def _report(request: HttpRequest, params: ReportParams, agency: str | None) -> HttpResponse:
     who = viewer(request)
-    chosen = params.lang.value if params.lang else who.language
-    lang: Language = "en" if chosen == "en" else "vi"
+    lang = params.lang.value if params.lang else who.language
     try:
-        report = report_input(params.run, lang, agency=agency, scope=who.scope)
+        body = report_json(who.scope, agency=agency, run=params.run, lang=lang)
     except (NoRunError, UnknownAgencyError) as exc:
         raise ApiError(404, str(exc)) from None
-    except RunNotFinishedError as exc:
-        raise ApiError(409, _("run #{run} is still {status}: its report comes once it has ended").format(
-            run=exc.run_id, status=exc.status)) from None
-    body = to_json(report, console_catalog(), console_scoring())
+    except ReportNotReadyError as exc:
+        raise ApiError(409, str(exc)) from None
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

@@ -10,9 +10,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from canhgac.catalog import Severity
-from canhgac.findings.reconcile import Lifecycle
-from canhgac.reports.model import TriageState
+from canhgac.services.api_views import Lifecycle, Severity, TriageState
 
 MAX_LIMIT = 500
 
