@@ -241,7 +241,10 @@ def test_findings_filters_narrow_the_list(world: World) -> None:
 ])
 def test_an_unknown_filter_value_is_a_422_with_the_error_body(world: World, name: str, value: str) -> None:
     error = error_of(Api(world.tokens["analyst"]).get("/findings", **{name: value}), 422)
-    assert error["code"] == "invalid"
+    assert error["code"] == "invalid", error
+    assert name in error["message"] and f"--{name}" not in error["message"], error  # the API's names
+    if "detail" in error:
+        assert error["detail"][0]["loc"][:2] == ["query", name], error
 
 
 def test_one_finding_has_its_evidence_and_history(world: World) -> None:

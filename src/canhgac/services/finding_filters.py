@@ -115,8 +115,9 @@ def _family_checks(families: Sequence[str], catalog: Catalog) -> frozenset[str] 
         return None
     try:
         return frozenset(e.id for e in catalog.select(families=families))
-    except UnknownNameError as exc:
-        raise UnknownValueError("--family", exc.name, exc.suggestions) from None
+    except UnknownNameError as exc:  # none close: point to where the families are listed
+        known = exc.suggestions or sorted({e.family for e in catalog.checks.values()})
+        raise UnknownValueError("--family", exc.name, known, _("see `canhgac catalog list`")) from None
 
 
 def clause_checks(names: Sequence[str], catalog: Catalog) -> frozenset[str] | None:

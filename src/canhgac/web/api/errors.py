@@ -25,6 +25,9 @@ CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not
          405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "throttled", 500: "server_error"}
 
 
+QUERY_SCHEMA_ARGUMENT = "params"  # the name every route gives its ``Query[...]`` schema argument
+
+
 class ErrorContent(Schema):
     code: str
     message: str
@@ -63,7 +66,10 @@ def _plain(error: dict[str, Any]) -> dict[str, Any]:
     """A validation error as JSON: where, what (a sentence in the caller's language, not
     pydantic's English) and pydantic's stable type; the input itself is not echoed."""
     said = describe(error) if "type" in error else str(error.get("msg", ""))
-    return {"loc": [p if isinstance(p, int) else str(p) for p in error.get("loc", ())], "msg": said,
+    loc = [p if isinstance(p, int) else str(p) for p in error.get("loc", ())]
+    if len(loc) > 2 and loc[1] == QUERY_SCHEMA_ARGUMENT:  # ninja names the routes' argument too
+        del loc[1]
+    return {"loc": loc, "msg": said,
             "type": str(error.get("type", ""))}
 
 

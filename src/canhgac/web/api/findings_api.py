@@ -21,7 +21,7 @@ from canhgac.console.store.roles import Role
 from canhgac.i18n import gettext as _
 from canhgac.services.api_views import finding_page, triage_as
 from canhgac.services.dashboard import console_catalog
-from canhgac.services.finding_filters import FilterError, FindingQuery, split_values
+from canhgac.services.finding_filters import FilterError, FindingQuery, UnknownValueError, split_values
 from canhgac.services.findings import finding_detail
 from canhgac.web.api.auth import via, viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
@@ -58,6 +58,9 @@ def list_findings(request: HttpRequest, params: Query[FindingParams]) -> dict[st
     try:
         total, rows = finding_page(_query(params), catalog, who.language, who.scope,
                                    params.offset, params.limit)
+    except UnknownValueError as exc:  # worded for the CLI's option: name the API's parameter
+        named = exc.option.lstrip("-").replace("-", "_")
+        raise ApiError(422, str(exc).replace(exc.option, named, 1)) from None
     except FilterError as exc:
         raise ApiError(422, str(exc)) from None
     items = [asdict(row) for row in rows]
