@@ -268,6 +268,8 @@ def test_runs_are_listed_and_counted_over_the_callers_agencies(world: World) -> 
     assert full["results"] == 3 and full["targets_per_agency"] == {A: 1, B: 1}
     own = _json(officer.get(f"/runs/{world.run_id}"))
     assert own["results"] == 1 and own["targets_per_agency"] == {B: 1} and own["warnings"] == []
+    assert own["planned_targets"] is None and full["planned_targets"] is not None  # the whole run's plan
+    assert _json(officer.get("/runs"))["items"][0]["planned_targets"] is None
     assert _json(admin.get("/runs", status="failed"))["total"] == 0
     for missing in ("999999", "0", "-1", str(2**70)):
         assert error_of(admin.get(f"/runs/{missing}"), 404)

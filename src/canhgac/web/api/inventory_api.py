@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
 from canhgac.console.store import queries
+from canhgac.console.store.queries import ViewerScope
 from canhgac.i18n import gettext as _
 from canhgac.services.reporting import run_kind
 from canhgac.web.api.auth import viewer
@@ -36,18 +37,20 @@ class RunParams(Schema):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-def _run(run: Any) -> dict[str, Any]:  # a ScanRun the scoped query returned
+def _run(run: Any, scope: ViewerScope) -> dict[str, Any]:  # a ScanRun the scoped query returned
     filters = run.filters if isinstance(run.filters, dict) else {}
+    planned = run.target_count if scope.is_everything else None  # counts other agencies' targets
     return {"id": run.pk, "status": run.status, "kind": run_kind(filters),
-            "started_at": run.started_at, "finished_at": run.finished_at, "planned_targets": run.target_count}
+            "started_at": run.started_at, "finished_at": run.finished_at, "planned_targets": planned}
 
 
 @router.get("/runs", response={200: RunPage, **COMMON_ERRORS}, summary="List ended scan runs")
 def list_runs(request: HttpRequest, params: Query[RunParams]) -> dict[str, Any]:
     """Ended runs (finished, interrupted, failed) that observed an agency the caller may see, latest first."""
-    runs = queries.reportable_runs(viewer(request).scope, params.status.value if params.status else None)
+    scope = viewer(request).scope
+    runs = queries.reportable_runs(scope, params.status.value if params.status else None)
     total = runs.count()
-    page = [_run(r) for r in runs[params.offset:params.offset + params.limit]]
+    page = [_run(r, scope) for r in runs[params.offset:params.offset + params.limit]]
     end = params.offset + len(page)
     return {"items": page, "total": total, "limit": params.limit, "offset": params.offset,
             "next_offset": end if end < total else None}
@@ -61,5 +64,5 @@ def get_run(request: HttpRequest, run_id: Path[int]) -> dict[str, Any]:
     if run is None:
         raise ApiError(404, _("there is no run {run} in the store").format(run=run_id))
     warnings = [str(w) for w in run.warnings or () if isinstance(w, str)] if scope.is_everything else []
-    return {**_run(run), "results": queries.results_of_run(scope, run).count(),
+    return {**_run(run, scope), "results": queries.results_of_run(scope, run).count(),
             "targets_per_agency": queries.run_target_counts(scope, run), "warnings": warnings}

@@ -125,7 +125,7 @@ class RunOut(Schema):
     kind: str  # scan, narrow or retest
     started_at: datetime
     finished_at: datetime | None
-    planned_targets: int
+    planned_targets: int | None  # the whole run's plan: only to callers who see every agency
 
 
 class RunPage(Schema):
