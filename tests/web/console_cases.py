@@ -154,14 +154,16 @@ def _console_urls(world: World) -> list[str]:
             "/security-log/?user=admin&kind=login", "/login/", "/login/totp/", "/account/totp/",
             "/account/totp/qr.svg", f"/static/console/console.css?agency={A}",
             "/reports/", "/reports/province/html/", f"/reports/agencies/{A}/html/",
-            f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}"]
+            f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}",
+            "/users/", "/users/admin/", f"/users/officer_b/?agency={A}"]
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:
     patterns = {str(p.pattern) for p in get_resolver().url_patterns}
     shapes = ((r"^agencies/[^/]+/$", "agencies/<str:code>/"),
               (r"^reports/province/[^/]+/$", "reports/province/<str:fmt>/"),
-              (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"))
+              (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"),
+              (r"^users/[^/]+/$", "users/<str:username>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canhgac.web.views import agency, auth, dashboard, reports, security_log, totp
+from canhgac.web.views import agency, auth, dashboard, reports, security_log, totp, users
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
     path("security-log/", security_log.security_log, name="security-log"),
+    path("users/", users.users, name="users"),
+    path("users/<str:username>/", users.user, name="user"),
     path("reports/", reports.reports, name="reports"),
     path("reports/province/<str:fmt>/", reports.province_report, name="report-province"),
     path("reports/agencies/<str:code>/<str:fmt>/", reports.agency_report, name="report-agency"),
