@@ -155,7 +155,7 @@ def _console_urls(world: World) -> list[str]:
             "/account/totp/qr.svg", f"/static/console/console.css?agency={A}",
             "/reports/", "/reports/province/html/", f"/reports/agencies/{A}/html/",
             f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}",
-            "/users/", "/users/admin/", f"/users/officer_b/?agency={A}"]
+            "/users/", "/users/admin/", f"/users/officer_b/?agency={A}", "/inventory/"]
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canhgac.web.views import agency, auth, dashboard, reports, security_log, totp, users
+from canhgac.web.views import agency, auth, dashboard, inventory, reports, security_log, totp, users
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("security-log/", security_log.security_log, name="security-log"),
     path("users/", users.users, name="users"),
     path("users/<str:username>/", users.user, name="user"),
+    path("inventory/", inventory.inventory, name="inventory"),
     path("reports/", reports.reports, name="reports"),
     path("reports/province/<str:fmt>/", reports.province_report, name="report-province"),
     path("reports/agencies/<str:code>/<str:fmt>/", reports.agency_report, name="report-agency"),
