@@ -153,13 +153,24 @@ def _console_urls(world: World) -> list[str]:
             "/agencies/../dashboard/", f"/agencies/{B}/../{A}/",
             "/security-log/?user=admin&kind=login", "/login/", "/login/totp/", "/account/totp/",
             "/account/totp/qr.svg", f"/static/console/console.css?agency={A}",
+            "/reports/", "/reports/province/html/", f"/reports/agencies/{A}/html/",
+            f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}",
+            "/users/", "/users/admin/", f"/users/officer_b/?agency={A}", "/inventory/",
             "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # more in tests/web/api_cases.py
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:
     patterns = {str(p.pattern) for p in get_resolver().url_patterns}
-    listed = {re.sub(r"^agencies/[^/]+/$", "agencies/<str:code>/", re.sub(r"[?#].*", "", u).lstrip("/"))
-              for u in _console_urls(world)}
+    shapes = ((r"^agencies/[^/]+/$", "agencies/<str:code>/"),
+              (r"^reports/province/[^/]+/$", "reports/province/<str:fmt>/"),
+              (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"),
+              (r"^users/[^/]+/$", "users/<str:username>/"))
+    listed = set()
+    for u in _console_urls(world):
+        u = re.sub(r"[?#].*", "", u).lstrip("/")
+        for shape, pattern in shapes:
+            u = re.sub(shape, pattern, u)
+        listed.add(u)
     assert patterns - {"logout/", "account/language/"} <= listed  # those two take POST only
 
 

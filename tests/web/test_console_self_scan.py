@@ -76,7 +76,7 @@ def _defences(results: dict[str, CheckResult]) -> dict[str, CheckResult]:
 
 
 async def test_the_console_served_directly_fails_no_header_or_cookie_check(tmp_path: Path) -> None:
-    with served_console(tmp_path) as base:
+    with served_console(tmp_path, "--create") as base:  # an empty workspace: no scan yet
         results = await scan(f"{base}/login/")
     defences = _defences(results)
     judged = {"web.headers.csp", "web.headers.frame", "web.cookies.flags", "web.disclosure.version"}
@@ -146,7 +146,7 @@ async def test_the_console_behind_the_documented_nginx_tls_fails_nothing_of_its_
     http, https = free_port(), free_port()
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    with served_console(workspace, "--behind-tls") as base:
+    with served_console(workspace, "--behind-tls", "--create") as base:
         console = urlsplit(base).port
         assert console is not None
         site = _configure(nginx_sample(), console=console, http=http, https=https, cert=cert, key=key)

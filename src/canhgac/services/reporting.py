@@ -322,31 +322,47 @@ def _output_folder(out_dir: Path) -> None:
             path=out_dir, error=exc.strerror or exc)) from None
 
 
+def report_stem(report: ReportInput, *, provider: str | None = None, agency: str | None = None) -> str:
+    """``canhgac-runN-LANG`` for run N, ``canhgac-state-runN-LANG`` for the state as of run N,
+    followed by ``-provider-CODE`` or ``-agency-CODE``."""
+    kind = "state-" if report.scope == "state" else ""
+    stem = f"canhgac-{kind}run{report.run.id}-{report.lang}" + (f"-provider-{provider}" if provider else "")
+    return stem + (f"-agency-{agency}" if agency else "")
+
+
+def render_reports(run_id: int | None, *, lang: Language = "vi", formats: tuple[str, ...] = FORMATS,
+                   catalog: Catalog | None = None, provider: str | None = None,
+                   agency: str | None = None, scope: Any = None) -> list[tuple[str, str | bytes]]:
+    """The chosen formats as (file name, content), in ``FORMATS`` order: the one report generator
+    behind ``canhgac report`` (which writes them) and the console's downloads (which send one)."""
+    catalog = catalog or load_catalog()
+    policy = load_scoring()
+    report = report_input(run_id, lang, provider, agency, scope)
+    stem = report_stem(report, provider=provider, agency=agency)
+    outputs: list[tuple[str, str | bytes]] = []
+    if "html" in formats:
+        outputs.append((f"{stem}.html", render_html(report, catalog, policy)))
+    if "json" in formats:
+        outputs.append((f"{stem}.json", to_json(report, catalog, policy)))
+    if "csv" in formats:
+        outputs.append((f"{stem}.csv", to_csv(report, catalog)))
+    return outputs
+
+
 def write_reports(run_id: int | None, out_dir: Path, *, lang: Language = "vi",
                   formats: tuple[str, ...] = FORMATS, catalog: Catalog | None = None,
                   provider: str | None = None, agency: str | None = None,
                   scope: Any = None) -> list[Path]:
     """Write the chosen formats: of one run, or of the current state (``run_id`` None).
 
-    File names say which: ``canhgac-runN-LANG`` for run N, ``canhgac-state-runN-LANG`` for the
-    state as of run N; writing the same report again replaces its files.
+    File names are ``report_stem``'s; writing the same report again replaces its files.
     """
-    catalog = catalog or load_catalog()
-    policy = load_scoring()
-    report = report_input(run_id, lang, provider, agency, scope)
+    outputs = render_reports(run_id, lang=lang, formats=formats, catalog=catalog, provider=provider,
+                             agency=agency, scope=scope)
     _output_folder(out_dir)
-    kind = "state-" if report.scope == "state" else ""
-    stem = f"canhgac-{kind}run{report.run.id}-{lang}" + (f"-provider-{provider}" if provider else "")
-    stem += f"-agency-{agency}" if agency else ""
-    outputs: list[tuple[Path, str | bytes]] = []
-    if "html" in formats:
-        outputs.append((out_dir / f"{stem}.html", render_html(report, catalog, policy)))
-    if "json" in formats:
-        outputs.append((out_dir / f"{stem}.json", to_json(report, catalog, policy)))
-    if "csv" in formats:
-        outputs.append((out_dir / f"{stem}.csv", to_csv(report, catalog)))
     written = []
-    for path, content in outputs:
+    for name, content in outputs:
+        path = out_dir / name
         try:
             if isinstance(content, bytes):
                 path.write_bytes(content)

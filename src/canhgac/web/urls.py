@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from canhgac.web.views import agency, auth, dashboard, security_log, totp
+from canhgac.web.views import agency, auth, dashboard, inventory, reports, security_log, totp, users
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -15,5 +15,11 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
     path("security-log/", security_log.security_log, name="security-log"),
+    path("users/", users.users, name="users"),
+    path("users/<str:username>/", users.user, name="user"),
+    path("inventory/", inventory.inventory, name="inventory"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/province/<str:fmt>/", reports.province_report, name="report-province"),
+    path("reports/agencies/<str:code>/<str:fmt>/", reports.agency_report, name="report-agency"),
     path("api/v1/", include("canhgac.web.api.urls")),  # the REST API (docs/console.md, API)
 ]

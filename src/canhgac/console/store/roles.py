@@ -29,3 +29,8 @@ def needs_agencies(role: Role) -> bool:
 def may_administer(role: Role) -> bool:
     """Manage users and roles, read the security log."""
     return role is Role.CSIRT_ADMIN
+
+
+def works_for_csirt(role: Role) -> bool:
+    """The CSIRT's own work: the inventory, scans."""
+    return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST)
