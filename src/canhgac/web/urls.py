@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from canhgac.web.views import agency, auth, dashboard, security_log, totp
+from canhgac.web.views import agency, auth, dashboard, findings, security_log, totp
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -14,5 +14,9 @@ urlpatterns = [
     path("account/totp/qr.svg", totp.enrol_qr, name="totp-qr"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
+    path("findings/", findings.findings, name="findings"),
+    path("findings/triage/", findings.triage_many, name="findings-triage"),
+    path("findings/<str:fingerprint>/", findings.finding, name="finding"),
+    path("findings/<str:fingerprint>/triage/", findings.triage_one, name="finding-triage"),
     path("security-log/", security_log.security_log, name="security-log"),
 ]

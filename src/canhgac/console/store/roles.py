@@ -29,3 +29,8 @@ def needs_agencies(role: Role) -> bool:
 def may_administer(role: Role) -> bool:
     """Manage users and roles, read the security log."""
     return role is Role.CSIRT_ADMIN
+
+
+def may_triage(role: Role) -> bool:
+    """Record triage decisions (within the role's scope); leaders only read."""
+    return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER)
