@@ -4,7 +4,8 @@ page of rows, and the choices the form offers.
 The form's values are checked by the same resolver as ``findings list`` (``finding_filters``),
 so a tampered value is a one-line refusal, never a silent match of nothing. Pagination is
 LIMIT/OFFSET over the query's total order (every sort ends at the unique fingerprint) with one
-COUNT: the database sorts the filtered rows, the page builds ``PER_PAGE`` rows only. The agency
+COUNT: the database sorts the filtered rows' keys alone (not their joined evidence), then the
+page loads and builds its ``PER_PAGE`` rows only. The agency
 choices are the viewer's own (``queries.agencies(scope)``): another agency's code is refused
 like one that does not exist, without echoing it.
 """
@@ -173,7 +174,11 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     pages = max(1, -(-total // PER_PAGE))
     page = min(request.page, pages)
     start = (page - 1) * PER_PAGE
-    rows = tuple(_row(f, catalog, lang, names) for f in found[start:start + PER_PAGE])
+    # the page's keys first, sorted without the joined evidence; then those 50 rows in full
+    keys = list(found.values_list("fingerprint", flat=True)[start:start + PER_PAGE])
+    loaded = {f.fingerprint: f for f in queries.findings_by_fingerprints(narrowed, keys)
+              .select_related("last_result", "first_seen_run", "last_seen_run")}
+    rows = tuple(_row(loaded[fp], catalog, lang, names) for fp in keys if fp in loaded)
     return FindingsPage(request, rows, total, page, pages, "", choices)
 
 
