@@ -42,6 +42,8 @@ def _list(request: HttpRequest, viewer: Viewer, wanted: ListRequest, *, error: s
     response = render(request, template, page_context(
         request, viewer, page=page, wanted=wanted, may_triage=may_triage(viewer.role), here=here,
         triage_error=error, saved=request.GET.get("saved", "")), status=status)
+    if _partial(request):
+        response["HX-Push-Url"] = here  # the address without the form's empty fields
     patch_vary_headers(response, ["HX-Request"])
     return response
 
