@@ -40,7 +40,8 @@ from canhgac.console.store.models import RunStatus
 from canhgac.engine.results import CheckResult, Provenance, failed
 from canhgac.engine.targets import Target, TargetKind
 
-hosts = {"SO-A": [f"h{i:02d}.alpha.gov.vn" for i in range(55)], "SO-B": [f"h{i}.beta.gov.vn" for i in range(4)]}
+hosts = {"SO-A": [f"h{i:02d}.alpha.gov.vn" for i in range(55)],
+         "SO-B": [f"h{i}.beta.gov.vn" for i in range(4)]}
 services.sync_agencies([{"code": "SO-A", "name": "Sở Alpha", "domains": ["alpha.gov.vn", *hosts["SO-A"]]},
                         {"code": "SO-B", "name": "Sở Beta", "domains": hosts["SO-B"]}])
 run = services.start_run(provenance=Provenance(canhgac_version="0.1.0", catalog_version="sha256:test"))
