@@ -29,6 +29,13 @@ from canhgac.web.jinja import current_language
 FINGERPRINT = re.compile(r"[0-9a-f]{6,32}")
 
 
+def _saved(request: HttpRequest) -> str:
+    """How many findings the last triage saved (the redirect says it), digits only: the notice
+    must not carry text of a link's choosing."""
+    saved = request.GET.get("saved", "")
+    return saved if saved.isdigit() and len(saved) <= 4 else ""
+
+
 def _partial(request: HttpRequest) -> bool:
     """An htmx swap of the results (not a history restore, which needs the whole page)."""
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
@@ -41,7 +48,7 @@ def _list(request: HttpRequest, viewer: Viewer, wanted: ListRequest, *, error: s
     here = f"{reverse('findings')}{wanted.link(page=page.page)}"
     response = render(request, template, page_context(
         request, viewer, page=page, wanted=wanted, may_triage=may_triage(viewer.role), here=here,
-        triage_error=error, saved=request.GET.get("saved", "")), status=status)
+        triage_error=error, saved=_saved(request)), status=status)
     if _partial(request):
         response["HX-Push-Url"] = here  # the address without the form's empty fields
     patch_vary_headers(response, ["HX-Request"])
@@ -70,7 +77,7 @@ def _finding_page(request: HttpRequest, viewer: Viewer, fingerprint: str, *, err
         request, viewer, detail=detail, may_triage=may_triage(viewer.role), triage_error=error,
         evidence_text=json.dumps(dict(detail.evidence), ensure_ascii=False, indent=2, sort_keys=True,
                                  default=str) if detail.evidence else "",
-        saved=request.GET.get("saved", "")), status=status)
+        saved=_saved(request)), status=status)
 
 
 @console_page()
