@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,11 +31,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from canhgac.console.store import accounts, services  # noqa: E402
-from canhgac.console.store.models import Finding, RunStatus, TriageChange  # noqa: E402
+from canhgac.console.store.models import Finding, RiskAcceptance, RunStatus, TriageChange  # noqa: E402
 from canhgac.console.store.roles import Role  # noqa: E402
 from canhgac.engine.results import CheckResult, Outcome, Provenance, failed, passed  # noqa: E402
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 from canhgac.services.finding_pages import PER_PAGE  # noqa: E402
+from canhgac.services.reporting import report_input  # noqa: E402
 
 setup_test_environment()
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -46,6 +47,7 @@ A_NAME, B_NAME = "Sở Alpha", "Sở Beta"
 PASSWORD = "lúa chín vàng đồng 2025"
 USERS = {"admin": Role.CSIRT_ADMIN, "analyst": Role.CSIRT_ANALYST, "leader": Role.LEADER,
          "officer_b": Role.AGENCY_OFFICER}
+UNTIL = "2099-12-31"
 EVIDENCE = {"txt": ["google-site-verification=a1"]}
 ROW = re.compile(r'<tr id="finding-([0-9a-f]{32})">')
 
@@ -259,16 +261,44 @@ def test_a_false_positive_needs_its_reason(world: World) -> None:
     assert done.status_code == 302 and Finding.objects.get(fingerprint=spf_a).triage == "false_positive"
 
 
+def test_an_accepted_risk_needs_its_last_day_and_lapses_after_it(world: World) -> None:
+    client = _client("analyst")
+    spf_a, dmarc_a, _fixed = world.a
+    url = f"/findings/{spf_a}/triage/"
+    for until, refusal in (("", "cần ngày cuối"), ("31/12/2099", "YYYY-MM-DD"), ("2001-01-01", "quá khứ")):
+        answer = client.post(url, {"status": "accepted_risk", "accepted_until": until})
+        assert answer.status_code == 400 and refusal in _text(answer), until
+    assert client.post(url, {"status": "accepted_risk", "accepted_until": UNTIL}).status_code == 302
+    finding = Finding.objects.get(fingerprint=spf_a)
+    assert (finding.triage, finding.accepted_until) == ("accepted_risk", date(2099, 12, 31))
+    audit = TriageChange.objects.get(finding=finding, field="accepted_until")
+    assert (audit.before, audit.after) == ("", UNTIL)
+    assert "chấp nhận đến hết 31/12/2099" in _text(client.get(f"/findings/{spf_a}/"))
+    assert set(_rows(client.get("/findings/?triage=accepted_risk"))) == {spf_a}
+    # the last day passed (set directly: the form refuses a past day)
+    RiskAcceptance.objects.filter(finding=finding).update(until=date.today() - timedelta(days=2))
+    assert _rows(client.get("/findings/?triage=accepted_risk")) == []
+    assert spf_a in _rows(client.get("/findings/?triage=untriaged"))
+    page = _text(client.get(f"/findings/{spf_a}/"))
+    assert "Chưa phân loại" in page and "việc chấp nhận đã hết hạn" in page
+    report = report_input(None, "vi")  # the reports and the dashboard grade it as untriaged
+    assert report.triage[spf_a].state.value == "untriaged"
+    assert client.post(url, {"status": "confirmed"}).status_code == 302  # another state clears the day
+    assert Finding.objects.get(pk=finding.pk).accepted_until is None and not RiskAcceptance.objects.exists()
+    assert dmarc_a not in _rows(client.get("/findings/?triage=accepted_risk"))
+
+
 def test_triage_many_from_the_list(world: World) -> None:
     client = _client("admin")
     spf_a, dmarc_a, _fixed = world.a
     Finding.objects.filter(fingerprint=dmarc_a).update(assignee="hung")
     answer = client.post("/findings/triage/", {
         "fingerprint": [spf_a, dmarc_a], "status": "accepted_risk", "assignee": "", "note": "",
-        "next": f"/findings/?agency={A}&sort=check"})
+        "accepted_until": UNTIL, "next": f"/findings/?agency={A}&sort=check"})
     assert answer.status_code == 302 and answer["Location"] == f"/findings/?agency={A}&sort=check&saved=2"
     rows = {f.fingerprint: f for f in Finding.objects.filter(fingerprint__in=[spf_a, dmarc_a])}
-    assert {f.triage for f in rows.values()} == {"accepted_risk"}
+    accepted = {(f.triage, f.accepted_until) for f in rows.values()}
+    assert accepted == {("accepted_risk", date(2099, 12, 31))}
     assert rows[dmarc_a].assignee == "hung"  # blank in the bulk form: each keeps its own
     assert TriageChange.objects.filter(finding__fingerprint__in=[spf_a, dmarc_a], field="triage").count() == 2
     assert "Đã lưu phân loại cho 2 phát hiện" in _text(client.get(answer["Location"]))

@@ -128,6 +128,7 @@ def test_filter_page_and_triage_many_from_the_list(session: Session, shots: Path
     boxes.nth(0).check()
     boxes.nth(1).check()
     page.select_option("fieldset.bulk select[name=status]", "accepted_risk")
+    page.fill("fieldset.bulk input[name=accepted_until]", "2099-12-31")
     page.fill("fieldset.bulk input[name=assignee]", "lan")
     page.fill("fieldset.bulk input[name=note]", "máy chủ sắp ngừng hoạt động")
     session.shot(shots, "findings-list-selected-vi")

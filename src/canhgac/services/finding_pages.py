@@ -177,7 +177,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     # the page's keys first, sorted without the joined evidence; then those 50 rows in full
     keys = list(found.values_list("fingerprint", flat=True)[start:start + PER_PAGE])
     loaded = {f.fingerprint: f for f in queries.findings_by_fingerprints(narrowed, keys)
-              .select_related("last_result", "first_seen_run", "last_seen_run")}
+              .select_related("last_result", "first_seen_run", "last_seen_run", "acceptance")}
     rows = tuple(_row(loaded[fp], catalog, lang, names) for fp in keys if fp in loaded)
     return FindingsPage(request, rows, total, page, pages, "", choices)
 

@@ -2,16 +2,18 @@
 scope.
 
 The decision is validated here (a known state; a false positive needs its reason in the note;
-lengths the store holds) so the page shows a one-line refusal rather than a traceback. Each
-finding goes through the store's ``triage`` write, which looks it up with the viewer's scope
-(another agency's fingerprint is "not found", as one that does not exist) and writes the
-``TriageChange`` audit rows; a batch is all or nothing.
+an accepted risk its last day, not in the past; lengths the store holds) so the page shows a
+one-line refusal rather than a traceback. Each finding goes through the store's ``triage``
+write, which looks it up with the viewer's scope (another agency's fingerprint is "not
+found", as one that does not exist) and writes the ``TriageChange`` audit rows; a batch is all
+or nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from canhgac.i18n import gettext as _
@@ -36,11 +38,13 @@ class TriageDecision:
     state: TriageState
     assignee: str | None
     note: str | None
+    accepted_until: date | None = None  # an accepted risk's last day
 
 
-def triage_decision(form: Mapping[str, str], *, blank_keeps: bool) -> TriageDecision:
-    """The decision a form sends (``status``, ``assignee``, ``note``). With ``blank_keeps`` (the
-    list's form for many findings) an empty assignee or note leaves each finding's own."""
+def triage_decision(form: Mapping[str, str], *, blank_keeps: bool, today: date) -> TriageDecision:
+    """The decision a form sends (``status``, ``assignee``, ``note``, ``accepted_until`` for an
+    accepted risk). With ``blank_keeps`` (the list's form for many findings) an empty assignee
+    or note leaves each finding's own."""
     status = str(form.get("status", "")).strip()
     if status not in {s.value for s in TriageState}:
         raise TriageRefusedError(_("Choose a triage status."))
@@ -54,8 +58,23 @@ def triage_decision(form: Mapping[str, str], *, blank_keeps: bool) -> TriageDeci
     state = TriageState(status)
     if state is TriageState.FALSE_POSITIVE and not note:
         raise TriageRefusedError(_("A false positive needs its reason in the note."))
+    until = _accepted_until(str(form.get("accepted_until", "")).strip(), today) \
+        if state is TriageState.ACCEPTED_RISK else None
     return TriageDecision(state, None if blank_keeps and not assignee else assignee,
-                          None if blank_keeps and not note else note)
+                          None if blank_keeps and not note else note, until)
+
+
+def _accepted_until(value: str, today: date) -> date:
+    """An accepted risk's last day: required, a date (YYYY-MM-DD), today or later."""
+    if not value:
+        raise TriageRefusedError(_("An accepted risk needs the last day it is accepted."))
+    try:
+        until = date.fromisoformat(value)
+    except ValueError:
+        raise TriageRefusedError(_("The last day must be a date (YYYY-MM-DD).")) from None
+    if until < today:
+        raise TriageRefusedError(_("The last day of an accepted risk cannot be in the past."))
+    return until
 
 
 def triage_findings(scope: ViewerScope, fingerprints: Iterable[str], decision: TriageDecision,
@@ -75,7 +94,8 @@ def triage_findings(scope: ViewerScope, fingerprints: Iterable[str], decision: T
     with transaction.atomic():
         for fingerprint in wanted:
             services.triage(fingerprint, triage=Triage(decision.state.value), actor=actor,
-                            assignee=decision.assignee, note=decision.note, scope=scope)
+                            assignee=decision.assignee, note=decision.note, scope=scope,
+                            accepted_until=decision.accepted_until)
     return len(wanted)
 
 

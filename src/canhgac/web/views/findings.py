@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.timezone import localdate
 from django.views.decorators.http import require_GET, require_POST
 
 from canhgac.console.store.queries.viewers import Viewer
@@ -98,8 +99,8 @@ def triage_one(request: HttpRequest, viewer: Viewer, fingerprint: str) -> HttpRe
     detail = _detail_or_404(viewer, fingerprint)  # scoped: another agency's is not found
     full = detail.row.fingerprint
     try:
-        triage_findings(viewer.scope, [full], triage_decision(request.POST, blank_keeps=False),
-                        viewer.username)
+        decision = triage_decision(request.POST, blank_keeps=False, today=localdate())
+        triage_findings(viewer.scope, [full], decision, viewer.username)
     except TriageRefusedError as exc:
         return _finding_page(request, viewer, full, error=str(exc), status=400)
     return HttpResponseRedirect(f"{reverse('finding', args=[full])}?saved=1")
@@ -123,8 +124,8 @@ def triage_many(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     if len(chosen) != len(request.POST.getlist("fingerprint")):
         raise Http404  # not a fingerprint: names no finding
     try:
-        done = triage_findings(viewer.scope, chosen, triage_decision(request.POST, blank_keeps=True),
-                               viewer.username)
+        decision = triage_decision(request.POST, blank_keeps=True, today=localdate())
+        done = triage_findings(viewer.scope, chosen, decision, viewer.username)
     except TriageRefusedError as exc:
         return _list(request, viewer, back, error=str(exc), status=400)
     except LookupError:  # one is not the viewer's, or does not exist: nothing was changed
