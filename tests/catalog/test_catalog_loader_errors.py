@@ -8,6 +8,11 @@ from catalog_builders import CatalogBuilder, clause, entry, framework
 from canhgac.catalog import CatalogError, load_catalog
 
 
+@pytest.fixture(autouse=True)
+def _in_english(english: None) -> None:
+    """The messages are checked in English (their Vietnamese is checked by tests/i18n)."""
+
+
 def _error(root_files: dict[str, object], build_catalog: CatalogBuilder) -> str:
     root = build_catalog(root_files)
     with pytest.raises(CatalogError) as caught:

@@ -222,16 +222,16 @@ def test_triage_twice_then_show_the_history() -> None:
     shown = cli("findings", "show", fp[:10])
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    assert fp in out and "State: fixed" in out and "Triage: confirmed" in out and "Note: Máy chủ cũ" in out
-    assert " UTC by minh" in out.split("Last triaged:")[1].splitlines()[0]
+    assert fp in out and "State: Fixed" in out and "Triage: Confirmed" in out and "Note: Máy chủ cũ" in out
+    assert " (+07:00) by minh" in out.split("Last triaged:")[1].splitlines()[0]  # Vietnam's clock
     assert "First seen:" in out and "Last seen:" in out and "Fixed in: run #" in out
     history = out[out.index("History"):]
-    lines = [line for line in history.splitlines() if " UTC " in line and "│" in line]
+    lines = [line for line in history.splitlines() if " (+07:00) " in line and "│" in line]
     changes = [line.split("│")[2].strip() + " by " + line.split("│")[3].strip() for line in lines]
-    assert changes[0].startswith("opened: new by run #")
-    assert changes[1].startswith("lifecycle: new → fixed by run #")
-    assert changes[2:] == ["triage: untriaged → accepted_risk by lan", "assignee: — → an.nv by lan",
-                           "note: — → “Máy chủ cũ” by lan", "triage: accepted_risk → confirmed by minh"]
+    assert changes[0].startswith("opened: New by run #")
+    assert changes[1].startswith("lifecycle: New → Fixed by run #")
+    assert changes[2:] == ["triage: Not triaged → Accepted risk by lan", "assignee: — → an.nv by lan",
+                           "note: — → “Máy chủ cũ” by lan", "triage: Accepted risk → Confirmed by minh"]
 
 
 def test_show_json_and_a_default_actor() -> None:

@@ -224,7 +224,7 @@ def test_closing_the_port_fixes_the_drift_finding(drift: Drift) -> None:
     assert len(fixed) == 1 and drift.after_close[fixed[0]]["check_id"] == DRIFT
     listing = drift.steps["list"].stdout
     line = next(line for line in listing.splitlines() if fixed[0][:10] in line)
-    assert DRIFT in line and f"host:{DRIFT_HOST}" in line and "fixed" in line
+    assert DRIFT in line and f"host:{DRIFT_HOST}" in line and "Fixed" in line
 
 
 # --- provider view --------------------------------------------------------------------------------

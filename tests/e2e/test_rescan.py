@@ -181,7 +181,7 @@ def test_the_first_scan_finds_the_planted_cases(story: Story) -> None:
     assert f"Findings: {total} new, 0 still open, 0 fixed, 0 reopened." in story.steps["scan1"].stdout
     # The list shows each open finding by a fingerprint prefix.
     assert story.fp(FIXED_BY_RESCAN)[:10] in story.steps["list1"].stdout
-    assert "Finding " + story.fp(TRIAGED)[:10] + " is now accepted_risk." in story.steps["triage"].stdout
+    assert "Finding " + story.fp(TRIAGED)[:10] + " is now Accepted risk." in story.steps["triage"].stdout
 
 
 def test_the_rescan_marks_the_fixed_case_fixed_and_the_rest_still_open(story: Story) -> None:
@@ -207,7 +207,7 @@ def test_triage_survives_the_rescan(story: Story) -> None:
     assert story.after_retests[story.fp(TRIAGED)] == triaged
     listing = story.steps["list2"].stdout
     triaged_line = next(line for line in listing.splitlines() if story.fp(TRIAGED)[:10] in line)
-    assert "accepted_risk" in triaged_line and TRIAGE_ASSIGNEE in triaged_line
+    assert "Accepted risk" in triaged_line and TRIAGE_ASSIGNEE in triaged_line
 
 
 def test_the_report_of_the_rescan_lists_the_fixed_finding(story: Story) -> None:

@@ -367,4 +367,4 @@ def test_dns_in_flight_option_is_validated(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, args)
     finally:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)  # the CLI sets the process's language
-    assert result.exit_code == 2 and "dns_max_in_flight" in result.output
+    assert result.exit_code == 2 and "--dns-in-flight: phải từ 1 trở lên" in result.output

@@ -106,7 +106,7 @@ def test_every_extracted_message_is_in_the_catalogs() -> None:
     }
     for lang in i18n.LANGUAGES:
         missing = sorted(extracted - _ids(_po(lang)))
-        assert not missing, f"{lang}: not in the .po (see docs/reports.md): {missing}"
+        assert not missing, f"{lang}: not in the .po (see docs/i18n.md): {missing}"
 
 
 def test_gettext_follows_the_language() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
-def _english_msgids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Messages are asserted verbatim, so show the msgids themselves."""
+def _english_msgids(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Messages are asserted verbatim, so show the msgids themselves (numbers in English form)."""
     monkeypatch.setattr(canhgac.i18n, "translation", lambda lang: gettext.NullTranslations())
+    with canhgac.i18n.language("en"):
+        yield
 
 
 @pytest.fixture

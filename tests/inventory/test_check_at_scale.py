@@ -63,6 +63,6 @@ def test_a_problem_deep_in_the_file_is_placed_and_the_reading_goes_on(tmp_path: 
 def test_the_command_prints_the_summary_and_no_progress_without_a_terminal(national: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(national)])
     assert result.exit_code == 0, result.output
-    assert "Agencies: total" in result.output and f"{AGENCIES}" in result.output
+    assert "Agencies: total" in result.output and f"{AGENCIES:,}" in result.output  # English digits
     assert "\x1b" not in result.output and "Checking the inventory" not in result.output
     assert result.output.rstrip().endswith("is a valid inventory.")

@@ -87,7 +87,7 @@ def test_bad_rows_name_their_csv_line_and_column(tmp_path: Path) -> None:
         "agencies.csv:3:7: Email: 'a@' is not a valid e-mail address; write it like "
         "'ten@stttt.kiengiang.gov.vn'",
         "agencies.csv:4:3: Loại: 'bộ' is not allowed here; use one of 'department', 'district', "
-        "'commune', 'provider' or 'other'",
+        "'commune', 'provider', 'other'",
         "agencies.csv:4:9: Dải IP: '10.0.0.0/8' is too broad (16,777,216 addresses); declare only "
         "the agency's own block",
     ]  # cross-references (the unknown parent NOPE) are checked once the fields are valid

@@ -73,7 +73,7 @@ def test_all_errors_are_collected_in_line_order(tmp_path: Path) -> None:
         "inventory.yaml:4:9: agencies[0].code: 'stttt' is not a valid code; use 2 to 32 capital "
         "letters, digits, '_' or '-', like 'STTTT'",
         "inventory.yaml:6:9: agencies[0].kind: 'ministry' is not allowed here; use one of "
-        "'department', 'district', 'commune', 'provider' or 'other'",
+        "'department', 'district', 'commune', 'provider', 'other'",
         "inventory.yaml:7:12: agencies[0].ranges[0]: '203.0.113.0/33' is not a valid address "
         "range; write it like '203.0.113.0/28' or '2001:db8::/48'",
         "inventory.yaml:8:13: agencies[0].portals[0]: 'ftp://stttt.gov.vn/' is not a valid portal "
@@ -146,7 +146,7 @@ def test_wrong_version_and_wrong_top_level(tmp_path: Path) -> None:
 def test_yaml_boolean_where_text_was_meant(tmp_path: Path) -> None:
     text = HEAD + "  - {code: UBND, name: no, kind: other}\n"
     assert problems(text, tmp_path) == [
-        "inventory.yaml:4:24: agencies[0].name: Input should be a valid string (found no); "
+        "inventory.yaml:4:24: agencies[0].name: expected text (found no); "
         "if you meant the text 'no', put it in quotes"
     ]
 

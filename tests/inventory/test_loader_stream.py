@@ -67,7 +67,7 @@ def test_a_second_agencies_key_wins_as_in_yaml_and_is_reported() -> None:
         "inv.yaml:5:1: key 'agencies' appears twice in this mapping (first on line 3); "
         "YAML keeps only the last one, remove or merge the duplicate",
         "inv.yaml:6:31: agencies[0].kind: 'nope' is not allowed here; use one of 'department', "
-        "'district', 'commune', 'provider' or 'other'",
+        "'district', 'commune', 'provider', 'other'",
     ]
 
 

@@ -91,7 +91,7 @@ def test_address_instead_of_domain() -> None:
         ("portals", ["https://user:pw@stttt.gov.vn/"], "url"),
         ("portals", ["https://stttt.gov.vn:99999/"], "url"),
         ("contacts", [{"name": "A", "email": "not-an-address"}], "email"),
-        ("contacts", [{"name": "A", "phone": "12 34"}], "phone"),
+        ("contacts", [{"name": "A", "phone": "12 34"}], "phone_digits"),
         ("contacts", [{"name": "A", "phone": "call 0911886868"}], "phone"),
         ("tags", ["a", "a"], "duplicate_item"),
     ],

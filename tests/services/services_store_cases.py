@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from canhgac import i18n
 from canhgac.console.bootstrap import migrate, setup_django
 
 _WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-services-"))
@@ -135,7 +136,7 @@ def test_report_limited_to_a_viewer_scope_shows_that_agency_alone() -> None:
 
 def test_provider_ranges_are_read_for_a_provider_only() -> None:
     assert [str(r) for r in reporting.provider_ranges(ALL, "VNPT")] == ["192.0.2.0/28"]
-    with pytest.raises(reporting.UnknownProviderError, match="SO-A is not a provider"):
+    with i18n.language("en"), pytest.raises(reporting.UnknownProviderError, match="SO-A is not a provider"):
         reporting.provider_ranges(ALL, A)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from canhgac import i18n
 from canhgac.console.bootstrap import migrate, setup_django
 
 _WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-store-"))
@@ -253,12 +254,14 @@ def test_finding_by_fingerprint_or_unique_prefix() -> None:
     fp = state(a).fingerprint
     assert queries.finding_by_fingerprint(ALL, fp.upper()).fingerprint == fp
     assert queries.finding_by_fingerprint(ALL, fp[:10]).fingerprint == fp
-    with pytest.raises(queries.FindingNotFoundError, match="at least"):
+    with i18n.language("en"), pytest.raises(queries.FindingNotFoundError, match="at least"):
         queries.finding_by_fingerprint(ALL, fp[:3])
-    with pytest.raises(queries.FindingNotFoundError, match="hex"):
+    with i18n.language("en"), pytest.raises(queries.FindingNotFoundError, match="hex"):
         queries.finding_by_fingerprint(ALL, "zz%%zz__")
-    with pytest.raises(queries.FindingNotFoundError, match="no finding"):
+    with i18n.language("en"), pytest.raises(queries.FindingNotFoundError, match="no finding"):
         queries.finding_by_fingerprint(ALL, "0" * 32)
+    with pytest.raises(queries.FindingNotFoundError, match="ít nhất 6 chữ số thập lục phân"):
+        queries.finding_by_fingerprint(ALL, fp[:3])  # Vietnamese by default
 
 
 def test_ambiguous_prefix_is_refused() -> None:
@@ -276,7 +279,7 @@ def test_ambiguous_prefix_is_refused() -> None:
         last_seen_run=run,
         last_result=twin.last_result,
     )
-    with pytest.raises(queries.AmbiguousFingerprintError, match="several"):
+    with i18n.language("en"), pytest.raises(queries.AmbiguousFingerprintError, match="several"):
         queries.finding_by_fingerprint(ALL, twin.fingerprint[:20])
 
 

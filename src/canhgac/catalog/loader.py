@@ -21,6 +21,8 @@ from pydantic import ValidationError
 
 from canhgac.catalog.families import resolve_families, resolve_ids
 from canhgac.catalog.schema import CatalogFile, CheckEntry, Coverage, Framework, Mode, Text
+from canhgac.i18n import gettext as _
+from canhgac.i18n import validation
 from canhgac.yamlio import safe_load
 
 ERROR_MESSAGE = Text(
@@ -106,14 +108,13 @@ def _read_yaml(path: Path) -> Any:
     try:
         return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from None
+        raise CatalogError(_("{path}: not valid YAML: {detail}").format(path=path, detail=exc)) from None
 
 
 def _fmt(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid catalog data"]
+    lines = [_("{path}: invalid catalog data").format(path=path)]
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {loc}: {err['msg']}")
+        lines.append(f"  {validation.location(err['loc'])}: {validation.describe(err)}")
     return "\n".join(lines)
 
 
@@ -132,9 +133,10 @@ def load_catalog(root: Path | None = None) -> Catalog:
             raise CatalogError(_fmt(path, exc)) from None
         for entry in parsed.checks:
             if entry.id in checks:
-                raise CatalogError(f"{path}: check {entry.id} is defined twice")
+                raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
             if entry.mode is not Mode.AUTOMATED and entry.question is None:
-                raise CatalogError(f"{path}: {entry.id} is {entry.mode.value} but has no question")
+                raise CatalogError(_("{path}: {id} is {mode} but has no question").format(
+                    path=path, id=entry.id, mode=entry.mode.value))
             checks[entry.id] = entry
             check_files[entry.id] = path
     frameworks: dict[str, Framework] = {}
@@ -146,11 +148,11 @@ def load_catalog(root: Path | None = None) -> Catalog:
         except ValidationError as exc:
             raise CatalogError(_fmt(path, exc)) from None
         if fw.id in frameworks:
-            raise CatalogError(f"{path}: framework {fw.id} is defined twice")
+            raise CatalogError(_("{path}: framework {id} is defined twice").format(path=path, id=fw.id))
         _validate_clauses(path, fw, checks)
         frameworks[fw.id] = fw
     if not checks:
-        raise CatalogError(f"{base}: no check entries found")
+        raise CatalogError(_("{path}: no check entries found").format(path=base))
     _refuse_clause_references(checks, check_files, frameworks)
     return Catalog(checks, frameworks, "sha256:" + digest.hexdigest()[:16], _clause_index(frameworks))
 
@@ -163,11 +165,10 @@ def _refuse_clause_references(
         for ref in entry.references:
             if ref.doc in frameworks:
                 where = f"{ref.doc}:{ref.clause}" if ref.clause else ref.doc
-                raise CatalogError(
-                    f"{files[entry.id]}: check {entry.id} cites {where} in its references; "
-                    f"framework clauses list their checks instead: name {entry.id} in the clause's "
-                    f"`checks` in frameworks/{ref.doc}.yaml and drop the reference"
-                )
+                raise CatalogError(_(
+                    "{path}: check {id} cites {where} in its references; framework clauses list their "
+                    "checks instead: name {id} in the clause's `checks` in frameworks/{doc}.yaml and drop "
+                    "the reference").format(path=files[entry.id], id=entry.id, where=where, doc=ref.doc))
 
 
 def _clause_index(frameworks: dict[str, Framework]) -> dict[str, tuple[ClauseRef, ...]]:
@@ -183,16 +184,16 @@ def _validate_clauses(path: Path, fw: Framework, checks: dict[str, CheckEntry]) 
     seen: set[str] = set()
     for clause in fw.clauses:
         if clause.id in seen:
-            raise CatalogError(f"{path}: clause {clause.id} appears twice")
+            raise CatalogError(_("{path}: clause {id} appears twice").format(path=path, id=clause.id))
         seen.add(clause.id)
         unknown = [c for c in clause.checks if c not in checks]
         if unknown:
-            raise CatalogError(f"{path}: clause {clause.id} names unknown checks {unknown}")
+            raise CatalogError(_("{path}: clause {id} names unknown checks: {checks}").format(
+                path=path, id=clause.id, checks=", ".join(unknown)))
         modes = {checks[c].mode for c in clause.checks}
         if clause.coverage is Coverage.AUTOMATED and Mode.AUTOMATED not in modes:
-            raise CatalogError(
-                f"{path}: clause {clause.id} says automated but names no automated check"
-            )
+            raise CatalogError(_("{path}: clause {id} says automated but names no automated check").format(
+                path=path, id=clause.id))
 
 
 def missing_entries(catalog: Catalog, check_ids: Iterable[str]) -> list[str]:

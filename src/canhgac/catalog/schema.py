@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from canhgac.catalog.families import FAMILY_PATTERN
+from canhgac.i18n import N_, translate
 
 
 class Severity(StrEnum):
@@ -22,6 +23,20 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return list(Severity).index(self)
+
+    def label(self, lang: str | None = None) -> str:
+        """The severity as a reader says it (``Cao``/``High``), in ``lang`` or the current
+        language; JSON and CSV keep the raw value."""
+        return translate(_SEVERITY_LABELS[self], lang)
+
+
+_SEVERITY_LABELS = {
+    Severity.INFO: N_("Info"),
+    Severity.LOW: N_("Low"),
+    Severity.MEDIUM: N_("Medium"),
+    Severity.HIGH: N_("High"),
+    Severity.CRITICAL: N_("Critical"),
+}
 
 
 class Mode(StrEnum):

@@ -20,16 +20,17 @@ from canhgac.catalog import (
     Coverage,
     Framework,
     Mode,
-    Severity,
     UnknownNameError,
     load_catalog,
 )
 from canhgac.catalog.families import suggest
 from canhgac.cli.common import console, fail
-from canhgac.i18n import current_language
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_, current_language
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
 CatalogDirOpt = Annotated[
     Path | None,
@@ -38,7 +39,7 @@ CatalogDirOpt = Annotated[
         envvar="CANHGAC_CATALOG_DIR",
         exists=True,
         file_okay=False,
-        help="Catalog data folder (with checks/ and frameworks/) instead of the built-in one.",
+        help=N_("Catalog data folder (with checks/ and frameworks/) instead of the built-in one."),
     ),
 ]
 
@@ -68,17 +69,6 @@ def _coverage_label(coverage: Coverage) -> str:
     return labels[coverage]
 
 
-def _severity_label(severity: Severity) -> str:
-    labels = {
-        Severity.INFO: _("Info"),
-        Severity.LOW: _("Low"),
-        Severity.MEDIUM: _("Medium"),
-        Severity.HIGH: _("High"),
-        Severity.CRITICAL: _("Critical"),
-    }
-    return labels[severity]
-
-
 def _clause_refs(catalog: Catalog, check_id: str) -> str:
     return ", ".join(ref.key for ref in catalog.clauses_of(check_id))
 
@@ -92,7 +82,7 @@ def _checks_table(catalog: Catalog, entries: list[CheckEntry], title: str) -> Ta
     table.add_column(_("Title"), overflow="fold")
     table.add_column(_("Clauses"), overflow="fold")
     for entry in entries:
-        table.add_row(entry.id, _mode_label(entry.mode), _severity_label(entry.severity),
+        table.add_row(entry.id, _mode_label(entry.mode), entry.severity.label(),
                       entry.title.get(lang), _clause_refs(catalog, entry.id))
     return table
 
@@ -104,11 +94,11 @@ def _framework_checks(catalog: Catalog, framework_id: str) -> set[str]:
     return {check_id for clause in framework.clauses for check_id in clause.checks}
 
 
-@app.command("list")
+@app.command("list", help=N_("List the catalog's checks, optionally filtered."))
 def list_checks(
-    family: Annotated[str | None, typer.Option(help="Only checks of this family, or group of families (e.g. mail.spf, net)")] = None,
-    framework: Annotated[str | None, typer.Option(help="Only checks named by a clause of this framework (e.g. CV430)")] = None,
-    mode: Annotated[Mode | None, typer.Option(help="Only checks of this mode")] = None,
+    family: Annotated[str | None, typer.Option(help=N_("Only checks of this family, or group of families (e.g. mail.spf, net)"))] = None,
+    framework: Annotated[str | None, typer.Option(help=N_("Only checks named by a clause of this framework (e.g. CV430)"))] = None,
+    mode: Annotated[Mode | None, typer.Option(help=N_("Only checks of this mode"))] = None,
     catalog_dir: CatalogDirOpt = None,
 ) -> None:
     """List the catalog's checks, optionally filtered."""
@@ -124,10 +114,10 @@ def list_checks(
         if (mode is None or entry.mode is mode) and (wanted is None or entry.id in wanted)
     ]
     console.print(_checks_table(catalog, entries, _("Checks")))
-    console.print(_("{n} checks.").format(n=len(entries)))
+    console.print(_("{n} checks.").format(n=format_number(len(entries))))
 
 
-@app.command("frameworks")
+@app.command("frameworks", help=N_("List the frameworks (directive, guidance documents) and how their clauses are covered."))
 def frameworks(catalog_dir: CatalogDirOpt = None) -> None:
     """List the frameworks (directive, guidance documents) and how their clauses are covered."""
     catalog = _load(catalog_dir)
@@ -141,19 +131,19 @@ def frameworks(catalog_dir: CatalogDirOpt = None) -> None:
     table.add_column(_("Coverage"))
     for fw in sorted(catalog.frameworks.values(), key=lambda f: f.id):
         coverage = ", ".join(
-            f"{_coverage_label(cov)} {sum(c.coverage is cov for c in fw.clauses)}"
+            _coverage_label(cov) + " " + format_number(sum(c.coverage is cov for c in fw.clauses))
             for cov in Coverage
             if any(c.coverage is cov for c in fw.clauses)
         )
         inferred = sum(c.inferred and not c.confirmed_by for c in fw.clauses)
-        table.add_row(fw.id, fw.title.get(lang), fw.source, str(len(fw.clauses)),
-                      str(inferred), coverage)
+        table.add_row(fw.id, fw.title.get(lang), fw.source, format_number(len(fw.clauses)),
+                      format_number(inferred), coverage)
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=N_("Show one check, one framework, or one framework clause with the checks that evidence it."))
 def show(
-    item: Annotated[str, typer.Argument(help="A check id (mail.spf.present), a framework (CV430) or a clause (CV430:3)")],
+    item: Annotated[str, typer.Argument(help=N_("A check id (mail.spf.present), a framework (CV430) or a clause (CV430:3)"))],
     catalog_dir: CatalogDirOpt = None,
 ) -> None:
     """Show one check, one framework, or one framework clause with the checks that evidence it."""
@@ -186,7 +176,7 @@ def _show_check(catalog: Catalog, entry: CheckEntry) -> None:
     console.print(f"[bold]{entry.id}[/] — {entry.title.get(lang)}", highlight=False)
     _field(_("Family"), entry.family)
     _field(_("Mode"), _mode_label(entry.mode))
-    _field(_("Severity"), _severity_label(entry.severity))
+    _field(_("Severity"), entry.severity.label())
     _field(_("Target"), entry.target)
     _field(_("Rationale"), entry.rationale.get(lang))
     _field(_("Remediation"), entry.remediation.get(lang))
@@ -218,7 +208,7 @@ def _show_framework(framework: Framework) -> None:
     table.add_column(_("Status"))
     for clause in framework.clauses:
         table.add_row(f"{framework.id}:{clause.id}", clause.title.get(lang),
-                      _coverage_label(clause.coverage), str(len(clause.checks)),
+                      _coverage_label(clause.coverage), format_number(len(clause.checks)),
                       _confirmation(clause))
     console.print(table)
 
@@ -237,6 +227,6 @@ def _show_clause(catalog: Catalog, framework: Framework, clause: Clause) -> None
     _field(_("Coverage"), _coverage_label(clause.coverage))
     _field(_("Status"), _confirmation(clause))
     if clause.inferred and not clause.confirmed_by:
-        console.print(f"[yellow]{_('Inferred: not yet confirmed against the official text.')}[/]")
+        console.print(_("Inferred: not yet confirmed against the official text."), style="yellow")
     entries = [catalog.checks[check_id] for check_id in clause.checks]
     console.print(_checks_table(catalog, entries, _("Checks evidencing this clause")))

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from canhgac.catalog import Catalog, CatalogError, load_catalog
 from canhgac.i18n import gettext as _
@@ -216,5 +216,5 @@ def open_store(st: CliState, *, writable: bool = False, create: bool = False) ->
 
 def fail(message: str, code: int = ExitCode.REFUSED) -> typer.Exit:
     """Print an error (never folded: ``file:line:col`` stays on one line) and the exit to raise."""
-    err_console.print(f"[bold red]{_('Error')}:[/] {escape(message)}", soft_wrap=True)
+    err_console.print(Text.assemble((_("Error") + ":", "bold red"), " ", message), soft_wrap=True)
     return typer.Exit(code)

@@ -13,9 +13,19 @@ from rich.table import Table
 from canhgac.cli.common import CliState, console, fail, state, store_label
 from canhgac.cli.config_file import COMMAND, SECTION, file_settings, key_of, setting_params
 from canhgac.cli.global_options import Source
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
+
+# Where a setting came from, as the table says it (the JSON keeps the raw word).
+_SOURCE_LABELS = {
+    Source.FLAG: N_("flag"),
+    Source.ENVIRONMENT: N_("environment"),
+    Source.DEFAULT: N_("default"),
+    Source.CONFIG: Source.CONFIG,  # the file's name
+}
 
 
 def _global_rows(st: CliState) -> list[tuple[str, Any, str]]:
@@ -64,10 +74,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@app.command("show")
+@app.command("show", help=N_("The effective settings and where each comes from: flag, environment, canhgac.toml "
+                              "or default (\"-\": canhgac's built-in choice, see `canhgac scan --help`)."))
 def show(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
 ) -> None:
     """The effective settings and where each comes from: flag, environment, canhgac.toml or default
     ("-": canhgac's built-in choice, see `canhgac scan --help`)."""
@@ -83,5 +94,5 @@ def show(
     for col in (_("Setting"), _("Value"), _("Source")):
         table.add_column(col)
     for name, value, source in rows:
-        table.add_row(name, _text(value), source)
+        table.add_row(name, _text(value), translate(_SOURCE_LABELS.get(source, source)))
     console.print(table)

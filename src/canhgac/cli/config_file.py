@@ -26,11 +26,12 @@ from typing import Any
 import typer
 
 from canhgac.cli.common import CliState, err_console, fail
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
 COMMAND = "scan"  # the command whose setting options are the file's keys, and the one that reads it
-SETTINGS_PANEL = "Scan settings"  # the help panel that marks an option as a setting (scan_options.setting)
+SETTINGS_PANEL = N_("Scan settings")  # the help panel that marks an option as a setting (scan_options.setting)
 _LOADED = "canhgac.settings-file"  # ctx.meta: the file's values, read once per command
 _FROM_FILE = "canhgac.from-settings-file"  # ctx.meta: the keys the command took from the file
 

@@ -13,14 +13,17 @@ from typing import Annotated, cast
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from canhgac.cli.common import CliState, console, fail, open_store, state
 from canhgac.cli.global_options import Source
 from canhgac.cli.lab_session import NETNS_HELP, enter_lab_namespace, folder_lock, running_lab
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
 from canhgac.engine.options import NetworkLimits
-from canhgac.engine.results import Status
+from canhgac.engine.results import CheckResult, Status
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.lab.netns import Namespace
 from canhgac.netguard import install_loopback_guard
 from canhgac.reports.model import Language
@@ -28,6 +31,7 @@ from canhgac.services.inventory import InventoryError, load_inventory
 from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 
+HELP = N_("Start the built-in lab, scan its sample province, verify the planted cases, write the report.")
 # What the demo suggests next, in this order (the README's "After the demo" block is the same);
 # the console's commands follow as a sentence (``_console_hint``): ``users add`` asks a password.
 EXPLORE = ("findings list", "events list", "report")
@@ -35,7 +39,7 @@ EXPLORE = ("findings list", "events list", "report")
 
 def demo(
     ctx: typer.Context,
-    port: Annotated[int | None, typer.Option(help="Port for the lab servers (default: 53 if allowed, else a free port)")] = None,
+    port: Annotated[int | None, typer.Option(help=N_("Port for the lab servers (default: 53 if allowed, else a free port)"))] = None,
     netns: Annotated[bool, typer.Option(help=NETNS_HELP)] = True,
 ) -> None:
     """Start the built-in lab, scan its sample province, verify the planted cases, write the report."""
@@ -95,20 +99,11 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> bool:
     found = {(r.check_id, r.target.name) for r in outcome.results if r.status is Status.FAIL}
     errors = [r for r in outcome.results if r.status is Status.ERROR]
     missed, unexpected = expected - found, found - expected
-    table = Table(title=_("Planted cases"))
-    table.add_column(_("Outcome"))
-    table.add_column(_("Check"))
-    table.add_column(_("Domain"))
-    for check_id, domain in sorted(missed):
-        table.add_row(f"[red]{_('missed')}[/]", check_id, domain)
-    for check_id, domain in sorted(unexpected):
-        table.add_row(f"[red]{_('unexpected')}[/]", check_id, domain)
-    for r in errors:
-        table.add_row(f"[yellow]{_('error')}[/]", r.check_id, r.target.name)
     if missed or unexpected or errors:
-        console.print(table)
+        console.print(planted_table(missed, unexpected, errors))
     console.print(_("{found} of {total} planted cases found; {unexpected} unexpected findings; {errors} errors.").format(
-        found=len(expected & found), total=len(expected), unexpected=len(unexpected), errors=len(errors)))
+        found=format_number(len(expected & found)), total=format_number(len(expected)),
+        unexpected=format_number(len(unexpected)), errors=format_number(len(errors))))
     assert outcome.run_id is not None
     paths = write_reports(outcome.run_id, st.workspace / "reports", lang=cast(Language, st.lang),
                           catalog=st.catalog())
@@ -124,3 +119,19 @@ def _console_hint(st: CliState) -> None:
                     "`canhgac --workspace {workspace} users add admin --role csirt-admin`, then run "
                     "`canhgac --workspace {workspace} serve` and open http://127.0.0.1:8000/ in a browser."
                     ).format(workspace=workspace), soft_wrap=True)
+
+
+def planted_table(missed: set[tuple[str, str]], unexpected: set[tuple[str, str]],
+                  errors: list[CheckResult]) -> Table:
+    """What the demo got wrong: planted cases it missed, findings it did not expect, errors."""
+    table = Table(title=_("Planted cases"))
+    table.add_column(_("Outcome"))
+    table.add_column(_("Check"))
+    table.add_column(_("Domain"))
+    for check_id, domain in sorted(missed):
+        table.add_row(Text(_("missed"), style="red"), check_id, domain)
+    for check_id, domain in sorted(unexpected):
+        table.add_row(Text(_("unexpected"), style="red"), check_id, domain)
+    for r in errors:
+        table.add_row(Text(_("error"), style="yellow"), r.check_id, r.target.name)
+    return table

@@ -9,18 +9,22 @@ import typer
 from rich.table import Table
 
 from canhgac.cli.common import console, fail, open_store, state
+from canhgac.cli.labels import run_status_label
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_datetime
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", help=N_("Events in the order they were written (what the alerts and live pages will consume)."))
 def list_events(
     ctx: typer.Context,
-    since: Annotated[int, typer.Option("--since", help="Only events after this id")] = 0,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only events of this kind, e.g. finding.opened")] = None,
-    agency: Annotated[str | None, typer.Option("--agency", "-a", help="Only this agency's events")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    since: Annotated[int, typer.Option("--since", help=N_("Only events after this id"))] = 0,
+    kind: Annotated[str | None, typer.Option("--kind", help=N_("Only events of this kind, e.g. finding.opened"))] = None,
+    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("Only this agency's events"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
 ) -> None:
     """Events in the order they were written (what the alerts and live pages will consume)."""
     if fmt not in ("table", "json"):
@@ -44,7 +48,8 @@ def list_events(
     for col in (_("Id"), _("Time"), _("Kind"), _("Agency"), _("Run"), _("About")):
         table.add_column(col)
     for e in rows:
-        about = str(e.payload.get("target") or e.payload.get("status") or e.subject)
-        table.add_row(str(e.pk), e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.kind, e.agency_code,
+        status = e.payload.get("status")
+        about = str(e.payload.get("target") or (run_status_label(str(status)) if status else e.subject))
+        table.add_row(str(e.pk), format_datetime(e.created_at, seconds=True), e.kind, e.agency_code,
                       str(e.run_id or ""), about)
     console.print(table)

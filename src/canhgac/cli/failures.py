@@ -11,7 +11,9 @@ import sys
 from dataclasses import dataclass
 
 from canhgac.cli.common import ExitCode, StoppedError, WorkspaceError
+from canhgac.cli.labels import run_status_label
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def _store_failure(exc: Exception) -> Failure | None:
 
     if isinstance(exc, RunNotFinishedError):
         return Failure(_("run #{run} is still {status}: report it once it has ended, or choose another "
-                         "--run").format(run=exc.run_id, status=exc.status), ExitCode.REFUSED)
+                         "--run").format(run=exc.run_id, status=run_status_label(exc.status)),
+                       ExitCode.REFUSED)
     if isinstance(exc, StoreError):
         return Failure(str(exc), ExitCode.REFUSED)
     return None
@@ -72,10 +75,10 @@ def _interrupted_scan(exc: Exception) -> Failure | None:
         return None
     if exc.cause is None:
         kept = _("{n} results stored, run #{run} closed as interrupted.").format(
-            n=exc.outcome.stored, run=exc.outcome.run_id)
+            n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
         return Failure(_("Interrupted: {kept}").format(kept=kept), ExitCode.INTERRUPTED)
     kept = _("{n} results stored, run #{run} closed as failed.").format(
-        n=exc.outcome.stored, run=exc.outcome.run_id)
+        n=format_number(exc.outcome.stored), run=exc.outcome.run_id)
     cause = describe(exc.cause) or Failure(f"{type(exc.cause).__name__}: {exc.cause}", ExitCode.UNAVAILABLE)
     return Failure(f"{cause.message} — {kept}", cause.code)
 

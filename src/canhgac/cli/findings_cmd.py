@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 
 from canhgac.cli.common import console, fail, open_store, run_async, state
 from canhgac.cli.finding_view import findings_table, print_detail
 from canhgac.cli.scan_cmd import print_warnings
 from canhgac.cli.scan_options import (
+    OPTION_OF_SETTING,
     CaFileOpt,
     CaOnlyOpt,
     DnsblZoneOpt,
@@ -25,41 +28,48 @@ from canhgac.cli.scan_options import (
     UserAgentOpt,
     chosen_zones,
 )
+from canhgac.cli.translated import TranslatedTyper
 from canhgac.engine.results import Status
+from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
+from canhgac.reports.model import TriageState
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.finding_filters import FilterError, FindingQuery, split_values
 from canhgac.services.inventory import InventoryError, load_inventory
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
+
+FINGERPRINT_HELP = N_("Fingerprint or a unique prefix (6+ hex digits)")
+RETEST_HELP = N_("Re-run only the check and target of one finding (for an agency that says it is fixed), "
+                 "with the settings of the latest run that evaluated it; options given here override them.")
 
 
 FORMATS = ("table", "json", "csv")
 
 AgencyListOpt = Annotated[list[str] | None, typer.Option(
-    "--agency", "-a", help="Only these agency codes (repeat, or separate with commas)")]
+    "--agency", "-a", help=N_("Only these agency codes (repeat, or separate with commas)"))]
 SeverityOpt = Annotated[list[str] | None, typer.Option(
-    "--severity", "-s", help="Only these severities: info, low, medium, high, critical")]
+    "--severity", "-s", help=N_("Only these severities: info, low, medium, high, critical"))]
 MinSeverityOpt = Annotated[str | None, typer.Option(
-    "--min-severity", help="Only this severity and worse (e.g. high: high and critical)")]
+    "--min-severity", help=N_("Only this severity and worse (e.g. high: high and critical)"))]
 LifecycleOpt = Annotated[list[str] | None, typer.Option(
-    "--lifecycle", "-l", help="Only these states: new, open, fixed, reopened (default: new, open, reopened)")]
-AllOpt = Annotated[bool, typer.Option("--all", help="Every lifecycle state, fixed findings too")]
+    "--lifecycle", "-l", help=N_("Only these states: new, open, fixed, reopened (default: new, open, reopened)"))]
+AllOpt = Annotated[bool, typer.Option("--all", help=N_("Every lifecycle state, fixed findings too"))]
 TriageOpt = Annotated[list[str] | None, typer.Option(
-    "--triage", "-t", help="Only these triage states: untriaged, confirmed, accepted_risk, false_positive")]
+    "--triage", "-t", help=N_("Only these triage states: untriaged, confirmed, accepted_risk, false_positive"))]
 FamilyListOpt = Annotated[list[str] | None, typer.Option(
-    "--family", "-f", help="Only checks of these families and the families under them (e.g. mail.spf, net)")]
+    "--family", "-f", help=N_("Only checks of these families and the families under them (e.g. mail.spf, net)"))]
 ClauseOpt = Annotated[list[str] | None, typer.Option(
-    "--clause", help="Only checks evidencing these framework clauses (CV430:3) or frameworks (KG20)")]
+    "--clause", help=N_("Only checks evidencing these framework clauses (CV430:3) or frameworks (KG20)"))]
 TextOpt = Annotated[str | None, typer.Option(
-    "--text", help="Only findings whose target, check id or title, or evidence contains this text (any case)")]
+    "--text", help=N_("Only findings whose target, check id or title, or evidence contains this text (any case)"))]
 SortOpt = Annotated[str, typer.Option(
-    "--sort", help="severity (worst first), first-seen, last-seen (oldest first), agency or check")]
-ReverseOpt = Annotated[bool, typer.Option("--reverse", help="Reverse the order")]
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv (the report's CSV columns)")]
+    "--sort", help=N_("severity (worst first), first-seen, last-seen (oldest first), agency or check"))]
+ReverseOpt = Annotated[bool, typer.Option("--reverse", help=N_("Reverse the order"))]
+FormatOpt = Annotated[str, typer.Option("--format", help=N_("table, json or csv (the report's CSV columns)"))]
 
 
-@app.command("list")
+@app.command("list", help=N_("Findings with their lifecycle and triage (open ones by default), filtered and sorted."))
 def list_findings(
     ctx: typer.Context,
     agency: AgencyListOpt = None,
@@ -101,11 +111,11 @@ def list_findings(
         console.print(findings_table(rows))
 
 
-@app.command("show")
+@app.command("show", help=N_("One finding: what was observed, its triage, and its history (first and last seen, lifecycle changes, triage changes with who made them)."))
 def show(
     ctx: typer.Context,
-    fingerprint: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fingerprint: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
 ) -> None:
     """One finding: what was observed, its triage, and its history (first and last seen,
     lifecycle changes, triage changes with who made them)."""
@@ -134,15 +144,16 @@ def default_actor() -> str:
         return f"uid {os.getuid()}"
 
 
-@app.command("triage")
+@app.command("triage", help=N_("Record a triage decision; it survives rescans and is logged as a security event."))
 def triage(
     ctx: typer.Context,
-    fingerprint: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    status: Annotated[str, typer.Option(help="untriaged, confirmed, accepted_risk or false_positive")],
-    assignee: Annotated[str | None, typer.Option()] = None,
-    note: Annotated[str | None, typer.Option()] = None,
+    fingerprint: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    status: Annotated[str, typer.Option(help=N_("untriaged, confirmed, accepted_risk or false_positive"))],
+    assignee: Annotated[str | None, typer.Option(help=N_("Who handles the finding"))] = None,
+    note: Annotated[str | None, typer.Option(help=N_("Why this decision (kept with the finding)"))] = None,
     actor: Annotated[str | None, typer.Option(
-        "--actor", envvar="CANHGAC_ACTOR", help="Who decides, for the audit log (default: the OS user). Env: CANHGAC_ACTOR")] = None,
+        "--actor", envvar="CANHGAC_ACTOR",
+        help=N_("Who decides, for the audit log (default: the OS user). Env: CANHGAC_ACTOR"))] = None,
 ) -> None:
     """Record a triage decision; it survives rescans and is written to the finding's audit log
     (see `findings show`)."""
@@ -157,7 +168,8 @@ def triage(
         finding = store.triage(fingerprint, state=status, actor=who, assignee=assignee, note=note)
     except LookupError as exc:  # not found, or an ambiguous prefix
         raise fail(str(exc)) from None
-    console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10], status=finding.triage))
+    console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10],
+                                                           status=TriageState(finding.triage).label()))
 
 
 def _overrides(ctx: typer.Context, given: dict[str, tuple[str, object]]) -> dict[str, object]:
@@ -171,8 +183,8 @@ def _overrides(ctx: typer.Context, given: dict[str, tuple[str, object]]) -> dict
 
 def retest(
     ctx: typer.Context,
-    finding: Annotated[str, typer.Argument(help="Fingerprint or a unique prefix (6+ hex digits)")],
-    inventory: Annotated[Path | None, typer.Option(help="Inventory to take scope and options from (default: as stored with the latest run that evaluated the finding)")] = None,
+    finding: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
+    inventory: Annotated[Path | None, typer.Option(help=N_("Inventory to take scope and options from (default: as stored with the latest run that evaluated the finding)"))] = None,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: TimeoutOpt = 2.0,
@@ -210,6 +222,9 @@ def retest(
         target.settings.check_resolvers()  # a malformed or out-of-scope resolver: refused here
     except LookupError as exc:
         raise fail(str(exc)) from None
+    except ValidationError as exc:
+        raise fail(_("invalid option: {error}").format(
+            error=validation.summary(exc, names=OPTION_OF_SETTING))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=str(exc).splitlines()[0])) from None
     short = target.fingerprint[:10]
@@ -231,6 +246,7 @@ def retest(
         Status.FAIL: _("failing again: reopened") if was_fixed else _("still failing"),
         Status.ERROR: _("could not be tested"),
     }[result.status]
-    console.print(f"{target.check_id} {target.target_key}: [bold]{verdict}[/] (run #{outcome.run_id})")
+    console.print(_("{check} {target}: [bold]{verdict}[/] (run #{run})").format(
+        check=escape(target.check_id), target=escape(target.target_key), verdict=verdict, run=outcome.run_id))
     if result.status is Status.FAIL:
         raise typer.Exit(1)

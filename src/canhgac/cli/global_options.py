@@ -20,10 +20,11 @@ import typer
 from typer.core import TyperGroup
 
 from canhgac.cli.common import DEFAULT_WORKSPACE, CliState, ExitCode, fail
+from canhgac.cli.translated import TranslatedGroup
+from canhgac.i18n import N_, set_language
 from canhgac.i18n import gettext as _
-from canhgac.i18n import set_language
 
-GLOBAL_PANEL = "Global options"
+GLOBAL_PANEL = N_("Global options")  # a msgid: the help screen translates it when drawn
 LANGUAGES = ("vi", "en")
 _GIVEN = "canhgac.given"  # ctx.meta key (meta is shared by a context and its sub-contexts)
 # Where each global setting may come from besides the command line (None: nowhere else).
@@ -65,18 +66,18 @@ _OPTION: dict[str, Any] = {"is_eager": True, "expose_value": False, "callback": 
 def _global_options(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", metavar="PATH",
-        help="Workspace folder (store, reports, canhgac.toml). Env: CANHGAC_WORKSPACE", **_OPTION)] = None,
+        help=N_("Workspace folder (store, reports, canhgac.toml). Env: CANHGAC_WORKSPACE"), **_OPTION)] = None,
     database_url: Annotated[str | None, typer.Option(
-        "--database-url", help="Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL", **_OPTION)] = None,
+        "--database-url", help=N_("Database URL (PostgreSQL at scale). Env: CANHGAC_DATABASE_URL"), **_OPTION)] = None,
     config: Annotated[str | None, typer.Option(
         "--config", metavar="FILE",
-        help="Settings file (default: WORKSPACE/canhgac.toml). Env: CANHGAC_CONFIG", **_OPTION)] = None,
+        help=N_("Settings file (default: WORKSPACE/canhgac.toml). Env: CANHGAC_CONFIG"), **_OPTION)] = None,
     create: Annotated[bool, typer.Option(
-        "--create", help="Create the workspace's store if it does not exist (scan and demo always do)",
+        "--create", help=N_("Create the workspace's store if it does not exist (scan and demo always do)"),
         **_OPTION)] = False,
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of messages and reports: vi or en. Env: CANHGAC_LANG", **_OPTION)] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr", **_OPTION)] = False,
+        "--lang", help=N_("Language of messages and reports: vi or en. Env: CANHGAC_LANG"), **_OPTION)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=N_("Log details to stderr"), **_OPTION)] = False,
 ) -> None:
     """Never called: its signature is the one definition of the global options."""
 
@@ -88,7 +89,7 @@ def global_params() -> list[Any]:
     return list(typer.main.get_command(holder).params)
 
 
-class GlobalOptionsGroup(TyperGroup):
+class GlobalOptionsGroup(TranslatedGroup):
     """The root group: every command of the tree, itself included, accepts the global options."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

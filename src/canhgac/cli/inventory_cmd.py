@@ -12,7 +12,10 @@ from rich.text import Text
 
 from canhgac.cli.common import err_console
 from canhgac.cli.progress import PhaseProgress
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.inventory.model import AgencyKind
 from canhgac.services.inventory import (
     InventoryError,
@@ -23,9 +26,9 @@ from canhgac.services.inventory import (
     import_csv,
 )
 
-app = typer.Typer(
+app = TranslatedTyper(
     name="inventory",
-    help="Check and import inventories.",
+    help=N_("Check and import inventories."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -38,7 +41,7 @@ def _show_errors(exc: InventoryError) -> typer.Exit:
     """Print every problem on stderr, one per line (not wrapped, so editors can jump to it)."""
     console = Console(stderr=True, soft_wrap=True, highlight=False)
     count = len(exc.problems)
-    console.print(Text(_("{count} problem(s) found:").format(count=count), style="bold red"))
+    console.print(Text(_("{count} problem(s) found:").format(count=format_number(count)), style="bold red"))
     for line in str(exc).splitlines():
         console.print(Text(line))
     return typer.Exit(EXIT_INVALID)
@@ -58,8 +61,8 @@ def summary_table(summary: InventorySummary) -> Table:
         AgencyKind.OTHER: _("Agencies: other"),
     }
     for kind, label in labels.items():
-        table.add_row(label, str(kinds[kind]))
-    table.add_row(_("Agencies: total"), str(summary.agencies), style="bold")
+        table.add_row(label, format_number(kinds[kind]))
+    table.add_row(_("Agencies: total"), format_number(summary.agencies), style="bold")
     rows = (
         (_("Domains"), summary.domains),
         (_("Mail hosts"), summary.mail_hosts),
@@ -68,13 +71,13 @@ def summary_table(summary: InventorySummary) -> Table:
         (_("Contacts"), summary.contacts),
     )
     for label, count in rows:
-        table.add_row(label, str(count))
+        table.add_row(label, format_number(count))
     return table
 
 
-@app.command("check")
+@app.command("check", help=N_("Validate an inventory file and summarise it; exit 2 listing every problem."))
 def check(
-    file: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+    file: Annotated[Path, typer.Argument(help=N_("Inventory YAML file"))],
 ) -> None:
     """Validate an inventory file and summarise it; exit 2 listing every problem."""
     try:
@@ -104,13 +107,13 @@ def _show_reading(progress: PhaseProgress, read: LoadProgress) -> None:
                         note=_("{count} agencies").format(count=read.agencies), percent=True)
 
 
-@app.command("import-csv")
+@app.command("import-csv", help=N_("Turn an agency CSV into a validated inventory file; exit 2 naming each bad CSV line."))
 def import_csv_command(
-    csv_file: Annotated[Path, typer.Argument(help="Agency list exported from Excel (CSV UTF-8)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Inventory YAML file to write")],
-    province_code: Annotated[str, typer.Option(help="Province code, e.g. KG")],
-    province_name: Annotated[str, typer.Option(help="Province name, e.g. 'Tỉnh Kiên Giang'")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists")] = False,
+    csv_file: Annotated[Path, typer.Argument(help=N_("Agency list exported from Excel (CSV UTF-8)"))],
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Inventory YAML file to write"))],
+    province_code: Annotated[str, typer.Option(help=N_("Province code, e.g. KG"))],
+    province_name: Annotated[str, typer.Option(help=N_("Province name, e.g. 'Tỉnh Kiên Giang'"))],
+    force: Annotated[bool, typer.Option("--force", help=N_("Overwrite --out if it exists"))] = False,
 ) -> None:
     """Turn an agency CSV into a validated inventory file; exit 2 naming each bad CSV line."""
     if out.exists() and not force:
@@ -124,5 +127,5 @@ def import_csv_command(
     out.write_text(dump_inventory(inv, source=csv_file.name), encoding="utf-8")
     console = Console(highlight=False)
     console.print(summary_table(InventorySummary.of(inv)))
-    message = _("Wrote {file}: {count} agencies.").format(file=out, count=len(inv.agencies))
+    message = _("Wrote {file}: {count} agencies.").format(file=out, count=format_number(len(inv.agencies)))
     console.print(Text(message, style="green"))

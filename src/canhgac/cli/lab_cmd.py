@@ -23,16 +23,18 @@ from canhgac.cli.lab_session import (
     folder_lock,
     running_lab,
 )
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.netguard import install_loopback_guard
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
 
-@app.command("up")
+@app.command("up", help=N_("Start the lab's servers on loopback addresses and wait (Ctrl-C or SIGTERM stops them)."))
 def up(
     ctx: typer.Context,
-    port: Annotated[int | None, typer.Option(help="Port for every lab server (default: 53 if allowed, else a free port)")] = None,
+    port: Annotated[int | None, typer.Option(help=N_("Port for every lab server (default: 53 if allowed, else a free port)"))] = None,
     netns: Annotated[bool, typer.Option(help=NETNS_HELP)] = True,
 ) -> None:
     """Start the lab's servers on loopback addresses and wait (Ctrl-C or SIGTERM stops them)."""

@@ -14,12 +14,13 @@ import typer
 from rich.markup import escape
 
 from canhgac.cli.common import console, fail
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.lab.lab_thread import LabThread
 from canhgac.lab.netns import Namespace, enter_private_netns
 from canhgac.lab.runtime import Lab, LabAddressInUseError
 
-NETNS_HELP = "Run the lab in a private network namespace (the default, where the kernel allows it)"
+NETNS_HELP = N_("Run the lab in a private network namespace (the default, where the kernel allows it)")
 
 
 def enter_lab_namespace(private: bool) -> Namespace:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,7 +16,9 @@ from rich.markup import escape
 from canhgac import __version__
 from canhgac.cli.common import ExitCode, err_console, fail
 from canhgac.cli.failures import describe
-from canhgac.cli.global_options import GlobalOptionsGroup, settle
+from canhgac.cli.global_options import LANGUAGES, GlobalOptionsGroup, settle
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_, set_language
 
 
 def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
@@ -24,12 +27,14 @@ def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-class CanhgacApp(typer.Typer):
+class CanhgacApp(TranslatedTyper):
     """The Typer app, with known failures (``cli.failures``) turned into one line and an exit code."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
+        if os.environ.get("CANHGAC_LANG") in LANGUAGES:  # a help screen may come before --lang is read
+            set_language(os.environ["CANHGAC_LANG"])
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
@@ -46,7 +51,7 @@ class CanhgacApp(typer.Typer):
 
 app = CanhgacApp(
     name="canhgac",
-    help="canhgac: scan and watch the security of a province's state agencies.",
+    help=N_("canhgac: scan and watch the security of a province's state agencies."),
     cls=GlobalOptionsGroup,
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion (docs/cli.md)
@@ -63,8 +68,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help="Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+    catalog: Annotated[Path | None, typer.Option("--catalog", envvar="CANHGAC_CATALOG_DIR", help=N_("Catalog data folder (default: the packaged catalog). Env: CANHGAC_CATALOG_DIR"))] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version"))] = False,
 ) -> None:
     """canhgac: scan and watch the security of a province's state agencies."""
     settle(ctx, catalog_dir=catalog)  # the global options (cli/global_options.py), before the command's own
@@ -86,20 +91,20 @@ def _mount() -> None:
         vulns_cmd,
     )
 
-    app.command("scan")(scan_cmd.scan)
-    app.command("retest")(findings_cmd.retest)
-    app.command("report")(report_cmd.report)
-    app.command("demo")(demo_cmd.demo)
-    app.command("schema")(report_cmd.schema)
-    app.command("serve")(serve_cmd.serve_command)
-    app.add_typer(inventory_cmd.app, name="inventory", help="Check and import inventories.")
-    app.add_typer(catalog_cmd.app, name="catalog", help="Browse checks and frameworks.")
-    app.add_typer(lab_cmd.app, name="lab", help="The built-in demo lab (loopback only).")
-    app.add_typer(findings_cmd.app, name="findings", help="List and triage findings.")
-    app.add_typer(events_cmd.app, name="events", help="The event outbox (findings opened/fixed, scans ended).")
-    app.add_typer(users_cmd.app, name="users", help="Console users, roles and the security log.")
-    app.add_typer(vulns_cmd.app, name="vulns", help="Offline vulnerability data (import OSV/NVD, look up a version).")
-    app.add_typer(config_cmd.app, name="config", help="The effective settings (flags, environment, canhgac.toml).")
+    app.command("scan", help=scan_cmd.HELP)(scan_cmd.scan)
+    app.command("retest", help=findings_cmd.RETEST_HELP)(findings_cmd.retest)
+    app.command("report", help=report_cmd.REPORT_HELP)(report_cmd.report)
+    app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
+    app.command("schema", help=report_cmd.SCHEMA_HELP)(report_cmd.schema)
+    app.command("serve", help=serve_cmd.HELP)(serve_cmd.serve_command)
+    app.add_typer(inventory_cmd.app, name="inventory", help=N_("Check and import inventories."))
+    app.add_typer(catalog_cmd.app, name="catalog", help=N_("Browse checks and frameworks."))
+    app.add_typer(lab_cmd.app, name="lab", help=N_("The built-in demo lab (loopback only)."))
+    app.add_typer(findings_cmd.app, name="findings", help=N_("List and triage findings."))
+    app.add_typer(events_cmd.app, name="events", help=N_("The event outbox (findings opened/fixed, scans ended)."))
+    app.add_typer(users_cmd.app, name="users", help=N_("Console users, roles and the security log."))
+    app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
+    app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 
 
 _mount()

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from canhgac.cli.common import ExitCode, console, fail, open_store, state
 from canhgac.engine.results import CheckResult
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.reports.model import Language, ReportInput
 from canhgac.services.reporting import (
@@ -23,14 +24,18 @@ from canhgac.services.reporting import (
     write_reports,
 )
 
+REPORT_HELP = N_("Write the province report: the current state of every target (latest result per target and "
+                 "check across runs, with the runs it comes from), or one run with --run.")
+SCHEMA_HELP = N_("Print the JSON schema of a result or of a report input (generated from the models).")
+
 
 def report(
     ctx: typer.Context,
-    run: Annotated[int | None, typer.Option(help="Report this run alone (default: the current state of every target, across runs)")] = None,
-    fmt: Annotated[list[str] | None, typer.Option("--format", help="html, json or csv; repeat for several (default: all)")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for the files (default: WORKSPACE/reports)")] = None,
-    provider: Annotated[str | None, typer.Option(help="Only what this provider's declared ranges expose (directive task 4)")] = None,
-    agency: Annotated[str | None, typer.Option(help="Only this agency's results: a report its head can be sent")] = None,
+    run: Annotated[int | None, typer.Option(help=N_("Report this run alone (default: the current state of every target, across runs)"))] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help=N_("html, json or csv; repeat for several (default: all)"))] = None,
+    out: Annotated[Path | None, typer.Option(help=N_("Folder for the files (default: WORKSPACE/reports)"))] = None,
+    provider: Annotated[str | None, typer.Option(help=N_("Only what this provider's declared ranges expose (directive task 4)"))] = None,
+    agency: Annotated[str | None, typer.Option(help=N_("Only this agency's results: a report its head can be sent"))] = None,
 ) -> None:
     """Write the province report: the current state of every target (latest result per target and
     check across runs, with the runs it comes from), or one run with --run."""
@@ -54,7 +59,7 @@ def report(
 
 
 def schema(
-    what: Annotated[str, typer.Argument(help="result or report")] = "result",
+    what: Annotated[str, typer.Argument(help=N_("result or report"))] = "result",
 ) -> None:
     """Print the JSON schema of a result or of a report input (generated from the models)."""
     models: dict[str, type[BaseModel]] = {"result": CheckResult, "report": ReportInput}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from canhgac.catalog import Catalog
@@ -15,6 +16,7 @@ from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, s
 from canhgac.cli.config_file import say_settings_file
 from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.scan_options import (
+    OPTION_OF_SETTING,
     AgencyOpt,
     CaFileOpt,
     CaOnlyOpt,
@@ -35,7 +37,9 @@ from canhgac.cli.scan_options import (
 )
 from canhgac.engine.results import CheckResult, Status
 from canhgac.findings.reconcile import ChangeKind
+from canhgac.i18n import N_, translate, validation
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
@@ -43,6 +47,7 @@ from canhgac.services.scan_events import DiscoveryProgress, DiscoveryStage, Plan
 from canhgac.services.scan_events import Progress as ProgressEvent
 
 TARGETS = "targets"  # the progress phase of the checks, after discovery's stages
+HELP = N_("Scan the agencies of an inventory and save the results.")
 
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
@@ -99,15 +104,18 @@ def render_summary(outcome: ScanOutcome) -> None:
     for code in sorted(per):
         rs = per[code]
         c = Counter(r.status for r in rs)
-        table.add_row(code, str(len({r.target.key for r in rs})), str(c[Status.PASS]),
-                      str(c[Status.FAIL]), str(c[Status.ERROR]), str(c[Status.NOT_APPLICABLE]))
+        table.add_row(code, format_number(len({r.target.key for r in rs})), format_number(c[Status.PASS]),
+                      format_number(c[Status.FAIL]), format_number(c[Status.ERROR]),
+                      format_number(c[Status.NOT_APPLICABLE]))
     console.print(table)
-    for code, why in outcome.skipped_agencies.items():
-        console.print(f"[yellow]{_('Skipped')} {code}:[/] {why}")
+    for code, why in outcome.skipped_agencies.items():  # why: a msgid (services.scan marks it)
+        console.print(_("Skipped {agency}: {reason}").format(agency=code, reason=translate(why)),
+                      style="yellow", soft_wrap=True, markup=False)
     print_warnings(outcome)
     console.print(
         _("{results} results: {fail} failed, {error} could not be tested.").format(
-            results=len(outcome.results), fail=by_status[Status.FAIL], error=by_status[Status.ERROR]
+            results=format_number(len(outcome.results)), fail=format_number(by_status[Status.FAIL]),
+            error=format_number(by_status[Status.ERROR]),
         )
     )
     if outcome.run_id is not None:
@@ -116,15 +124,15 @@ def render_summary(outcome: ScanOutcome) -> None:
         counts = outcome.changes.counts()
         console.print(
             _("Findings: {new} new, {open} still open, {fixed} fixed, {reopened} reopened.").format(
-                new=counts[ChangeKind.NEW], open=counts[ChangeKind.STILL_OPEN],
-                fixed=counts[ChangeKind.FIXED], reopened=counts[ChangeKind.REOPENED],
+                new=format_number(counts[ChangeKind.NEW]), open=format_number(counts[ChangeKind.STILL_OPEN]),
+                fixed=format_number(counts[ChangeKind.FIXED]), reopened=format_number(counts[ChangeKind.REOPENED]),
             )
         )
 
 
 def scan(
     ctx: typer.Context,
-    inventory: Annotated[Path, typer.Argument(help="Inventory YAML file")],
+    inventory: Annotated[Path, typer.Argument(help=N_("Inventory YAML file"))],
     agency: AgencyOpt = None,
     family: FamilyOpt = None,
     check: CheckOpt = None,
@@ -133,7 +141,7 @@ def scan(
     timeout: TimeoutOpt = 2.0,
     concurrency: ConcurrencyOpt = 100,
     dns_in_flight: DnsInFlightOpt = 256,
-    ignore_windows: Annotated[bool, typer.Option(help="Scan even outside agencies' scan windows")] = False,
+    ignore_windows: Annotated[bool, typer.Option(help=N_("Scan even outside agencies' scan windows"))] = False,
     ca_file: CaFileOpt = None,
     ca_only: CaOnlyOpt = False,
     dnsbl_zone: DnsblZoneOpt = None,
@@ -142,8 +150,8 @@ def scan(
     user_agent: UserAgentOpt = None,
     ports: PortsOpt = None,
     scan_rate: ScanRateOpt = None,
-    no_store: Annotated[bool, typer.Option("--no-store", help="Do not save results to the store")] = False,
-    json_out: Annotated[Path | None, typer.Option(help="Also write every result as JSON lines here")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help=N_("Do not save results to the store"))] = False,
+    json_out: Annotated[Path | None, typer.Option(help=N_("Also write every result as JSON lines here"))] = None,
 ) -> None:
     """Scan the agencies of an inventory and save the results. Scan settings not given here come
     from WORKSPACE/canhgac.toml when it exists (`canhgac config show`)."""
@@ -172,6 +180,9 @@ def scan(
             ca_file=str(ca_file) if ca_file else None, ca_only=ca_only, dnsbl_zones=zones,
             ehlo_name=ehlo_name, user_agent=user_agent, vuln_db_path=st.vuln_db(), ports=ports, scan_rate=scan_rate,
         )
+    except ValidationError as exc:
+        raise fail(_("invalid option: {error}").format(
+            error=validation.summary(exc, names=OPTION_OF_SETTING))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None
     sink = _open_json_out(json_out)  # before the store and the first packet

@@ -18,6 +18,7 @@ import typer
 from canhgac.cli.common import fail
 from canhgac.cli.config_file import SETTINGS_PANEL, from_settings_file
 from canhgac.engine.options import DnsblZoneError, normalise_zones
+from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
 
 
@@ -53,6 +54,14 @@ def known_checks(check_ids: list[str] | None) -> list[str] | None:
     return check_ids
 
 
+# A scan setting (as pydantic names it in an error) → the option that sets it.
+OPTION_OF_SETTING = {
+    "resolvers": "--resolver", "nameserver_port": "--nameserver-port", "dns_timeout": "--timeout",
+    "concurrency": "--concurrency", "dns_max_in_flight": "--dns-in-flight", "ca_file": "--ca-file",
+    "dnsbl_zones": "--dnsbl-zone", "ehlo_name": "--ehlo-name", "ports": "--ports", "rate": "--scan-rate",
+}
+
+
 def known_zones(zones: list[str] | None) -> list[str] | None:
     """Refuse, before anything is read or contacted, a ``--dnsbl-zone`` that is not a DNS name."""
     if not zones:
@@ -61,7 +70,7 @@ def known_zones(zones: list[str] | None) -> list[str] | None:
         return list(normalise_zones(zones))
     except DnsblZoneError as exc:
         raise fail(_("--dnsbl-zone '{zone}' is not a DNS blocklist zone ({reason}); write it like "
-                     "bl.spamcop.net").format(zone=exc.zone, reason=_(exc.reason))) from None
+                     "bl.spamcop.net").format(zone=exc.zone, reason=translate(exc.reason))) from None
 
 
 def chosen_zones(zones: list[str] | None, off: bool) -> tuple[str, ...] | None:
@@ -75,17 +84,17 @@ def chosen_zones(zones: list[str] | None, off: bool) -> tuple[str, ...] | None:
 
 
 AgencyOpt = Annotated[
-    list[str] | None, typer.Option("--agency", "-a", help="Only these agency codes")
+    list[str] | None, typer.Option("--agency", "-a", help=N_("Only these agency codes"))
 ]
 FamilyOpt = Annotated[
     list[str] | None,
     typer.Option("--family", "-f", callback=known_families,
-                 help="Only this check family and the families under it (e.g. mail.spf, net); see catalog list"),
+                 help=N_("Only this check family and the families under it (e.g. mail.spf, net); see catalog list")),
 ]
 CheckOpt = Annotated[
     list[str] | None,
     typer.Option("--check", "-c", callback=known_checks,
-                 help="Only these check ids (e.g. web.tls.protocols); repeat for several"),
+                 help=N_("Only these check ids (e.g. web.tls.protocols); repeat for several")),
 ]
 
 
@@ -102,45 +111,45 @@ def setting(*names: str, help: str, validate: Callable[[Any], Any] | None = None
 
 ResolverOpt = Annotated[
     list[str] | None,
-    setting("--resolver", "-r", help="Resolver HOST[:PORT]; repeat for several. Default: the inventory's, else the system's."),
+    setting("--resolver", "-r", help=N_("Resolver HOST[:PORT]; repeat for several. Default: the inventory's, else the system's.")),
 ]
 NsPortOpt = Annotated[
-    int, setting("--nameserver-port", help="Port on which authoritative servers are queried.")
+    int, setting("--nameserver-port", help=N_("Port on which authoritative servers are queried."))
 ]
-TimeoutOpt = Annotated[float, setting("--timeout", help="DNS timeout in seconds")]
-ConcurrencyOpt = Annotated[int, setting("--concurrency", help="Targets scanned at once")]
+TimeoutOpt = Annotated[float, setting("--timeout", help=N_("DNS timeout in seconds"))]
+ConcurrencyOpt = Annotated[int, setting("--concurrency", help=N_("Targets scanned at once"))]
 DnsInFlightOpt = Annotated[
-    int, setting("--dns-in-flight", help="DNS questions in flight at once (1-4096)")
+    int, setting("--dns-in-flight", help=N_("DNS questions in flight at once (1-4096)"))
 ]
 CaFileOpt = Annotated[
     Path | None,
     setting("--ca-file", exists=True, dir_okay=False,
-            help="PEM bundle of CAs to trust for certificate checks, beside the system's (see --ca-only)"),
+            help=N_("PEM bundle of CAs to trust for certificate checks, beside the system's (see --ca-only)")),
 ]
 CaOnlyOpt = Annotated[
     bool,
-    setting("--ca-only/--no-ca-only", help="Trust the --ca-file bundle alone, not the system's CAs too"),
+    setting("--ca-only/--no-ca-only", help=N_("Trust the --ca-file bundle alone, not the system's CAs too")),
 ]
 DnsblZoneOpt = Annotated[
     list[str] | None,
     setting("--dnsbl-zone", validate=known_zones,
-            help="DNS blocklist zone to query; repeat for several (default: the inventory's "
-                 "mail.dnsbl_zones, else well-known zones; see docs/mail-servers.md)"),
+            help=N_("DNS blocklist zone to query; repeat for several (default: the inventory's "
+                    "mail.dnsbl_zones, else well-known zones; see docs/mail-servers.md)")),
 ]
 NoDnsblOpt = Annotated[
     bool,
-    setting("--no-dnsbl", help="Query no DNS blocklist (mail.dnsbl.listed is then not applicable)"),
+    setting("--no-dnsbl", help=N_("Query no DNS blocklist (mail.dnsbl.listed is then not applicable)")),
 ]
 EhloNameOpt = Annotated[
-    str | None, setting("--ehlo-name", help="Name canhgac gives in SMTP EHLO (say who is scanning)")
+    str | None, setting("--ehlo-name", help=N_("Name canhgac gives in SMTP EHLO (say who is scanning)"))
 ]
 UserAgentOpt = Annotated[
-    str | None, setting("--user-agent", help="User-Agent of canhgac's HTTP requests (say who is scanning)")
+    str | None, setting("--user-agent", help=N_("User-Agent of canhgac's HTTP requests (say who is scanning)"))
 ]
 PortsOpt = Annotated[
     str | None,
-    setting("--ports", help="Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100"),
+    setting("--ports", help=N_("Ports to scan on declared ranges: top-risky, web, mail, all, or a list like 22,80,8000-8100")),
 ]
 ScanRateOpt = Annotated[
-    float | None, setting("--scan-rate", help="Port-scan connection attempts per second (default 300)")
+    float | None, setting("--scan-rate", help=N_("Port-scan connection attempts per second (default 300)"))
 ]

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from canhgac.cli.common import ExitCode, console, err_console, fail, open_store, state
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.services.console_server import (
     ServeOptions,
@@ -16,13 +17,15 @@ from canhgac.services.console_server import (
     serve,
 )
 
+HELP = N_("Serve the web console (log in with a user from `canhgac users add`).")
+
 
 def serve_command(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback unless --behind-tls)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="A host name the console answers to, e.g. the TLS proxy's name (repeatable; default: the loopback names). Env: CANHGAC_ALLOWED_HOSTS")] = None,
-    behind_tls: Annotated[bool, typer.Option("--behind-tls", help="A TLS proxy on this machine fronts the console: Secure cookies, HSTS, its X-Forwarded-For/-Proto trusted")] = False,
+    host: Annotated[str, typer.Option(help=N_("Address to listen on (loopback unless --behind-tls)"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help=N_("A host name the console answers to, e.g. the TLS proxy's name (repeatable; default: the loopback names). Env: CANHGAC_ALLOWED_HOSTS"))] = None,
+    behind_tls: Annotated[bool, typer.Option("--behind-tls", help=N_("A TLS proxy on this machine fronts the console: Secure cookies, HSTS, its X-Forwarded-For/-Proto trusted"))] = False,
 ) -> None:
     """Serve the web console (log in with a user from `canhgac users add`)."""
     st = state(ctx)

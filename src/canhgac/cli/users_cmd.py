@@ -11,13 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from canhgac.cli.common import console, err_console, open_store, state
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.services import accounts
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
-RoleOpt = Annotated[str, typer.Option("--role", help="csirt-admin, csirt-analyst, agency-officer or leader")]
-AgencyOpt = Annotated[list[str] | None, typer.Option("--agency", "-a", help="An agency officer's agency (repeatable)")]
+RoleOpt = Annotated[str, typer.Option("--role", help=N_("csirt-admin, csirt-analyst, agency-officer or leader"))]
+AgencyOpt = Annotated[list[str] | None, typer.Option("--agency", "-a", help=N_("An agency officer's agency (repeatable)"))]
 
 
 def _actor() -> str:
@@ -40,17 +42,17 @@ def _read_password(username: str, lang: str, from_stdin: bool) -> str:
         again = typer.prompt(_("Repeat the password"), hide_input=True)
         if again == password:
             return password
-        err_console.print(f"[red]{escape(_('The two passwords differ; try again.'))}[/]")
+        err_console.print(_("The two passwords differ; try again."), style="red", markup=False)
 
 
-@app.command("add")
+@app.command("add", help=N_("Create a console user; the password is asked twice (at least 12 characters, not a common one)."))
 def add(
     ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="The login name")],
+    username: Annotated[str, typer.Argument(help=N_("The login name"))],
     role: RoleOpt,
     agency: AgencyOpt = None,
-    require_totp: Annotated[bool, typer.Option("--require-totp", help="The user must enrol a TOTP app at first login")] = False,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from one line of standard input (scripts)")] = False,
+    require_totp: Annotated[bool, typer.Option("--require-totp", help=N_("The user must enrol a TOTP app at first login"))] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help=N_("Read the password from one line of standard input (scripts)"))] = False,
 ) -> None:
     """Create a console user; the password is asked twice (at least 12 characters, not a common one)."""
     st = state(ctx)
@@ -62,7 +64,7 @@ def add(
     console.print(_("User {name} created with the role {role}.").format(name=username, role=role), soft_wrap=True)
 
 
-@app.command("list")
+@app.command("list", help=N_("Every user with role, agencies, state and TOTP."))
 def list_users(ctx: typer.Context) -> None:
     """Every user with role, agencies, state and TOTP."""
     open_store(state(ctx))
@@ -77,7 +79,7 @@ def list_users(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@app.command("set-role")
+@app.command("set-role", help=N_("Change a user's role (an officer's --agency list replaces their agencies)."))
 def set_role(ctx: typer.Context, username: Annotated[str, typer.Argument()], role: RoleOpt,
              agency: AgencyOpt = None) -> None:
     """Change a user's role (an officer's --agency list replaces their agencies)."""
@@ -86,7 +88,7 @@ def set_role(ctx: typer.Context, username: Annotated[str, typer.Argument()], rol
     console.print(_("{name} is now {role}.").format(name=username, role=role), soft_wrap=True)
 
 
-@app.command("disable")
+@app.command("disable", help=N_("Stop a user from logging in (their open sessions end at the next page)."))
 def disable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
     """Stop a user from logging in (their open sessions end at the next page)."""
     open_store(state(ctx), writable=True)
@@ -94,7 +96,7 @@ def disable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> N
     console.print(_("{name} is disabled.").format(name=username), soft_wrap=True)
 
 
-@app.command("enable")
+@app.command("enable", help=N_("Let a disabled user log in again."))
 def enable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
     """Let a disabled user log in again."""
     open_store(state(ctx), writable=True)
@@ -102,9 +104,9 @@ def enable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> No
     console.print(_("{name} is enabled.").format(name=username), soft_wrap=True)
 
 
-@app.command("require-totp")
+@app.command("require-totp", help=N_("Require a TOTP app: until they enrol, the user sees only the enrolment page."))
 def require_totp(ctx: typer.Context, username: Annotated[str, typer.Argument()],
-                 off: Annotated[bool, typer.Option("--off", help="Stop requiring it")] = False) -> None:
+                 off: Annotated[bool, typer.Option("--off", help=N_("Stop requiring it"))] = False) -> None:
     """Require a TOTP app: until they enrol, the user sees only the enrolment page."""
     open_store(state(ctx), writable=True)
     accounts.require_totp(username, not off, actor=_actor())
@@ -112,11 +114,11 @@ def require_totp(ctx: typer.Context, username: Annotated[str, typer.Argument()],
     console.print(message.format(name=username), soft_wrap=True)
 
 
-@app.command("log")
+@app.command("log", help=N_("The security log: logins and failures, lockouts, account changes (newest first)."))
 def security_log(
     ctx: typer.Context,
-    kind: Annotated[str | None, typer.Option(help="Only this kind (login, login.failed, login.locked_out, user.created...)")] = None,
-    user: Annotated[str | None, typer.Option(help="Only events about this user")] = None,
+    kind: Annotated[str | None, typer.Option(help=N_("Only this kind (login, login.failed, login.locked_out, user.created...)"))] = None,
+    user: Annotated[str | None, typer.Option(help=N_("Only events about this user"))] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 ) -> None:
     """The security log: logins and failures, lockouts, account changes (newest first)."""

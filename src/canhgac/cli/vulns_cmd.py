@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from canhgac.cli.common import CliState, console, err_console, fail, state
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 from canhgac.services.vulns import (
     FeedError,
     FeedResult,
@@ -35,7 +37,7 @@ from canhgac.services.vulns import (
 
 INDEX_FILE = "vulns.sqlite3"
 
-app = typer.Typer(no_args_is_help=True)
+app = TranslatedTyper(no_args_is_help=True)
 
 
 def index_path(st: CliState) -> Path:
@@ -53,21 +55,23 @@ def _load_all(files: list[Path], fmt: str) -> list[FeedResult]:
     return results
 
 
-@app.command("import")
+@app.command("import", help=N_("Import advisories into the workspace's vulnerability index."))
 def import_feeds(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="OSV or NVD CVE API 2.0 JSON files")],
-    fmt: Annotated[str, typer.Option("--format", help="osv, nvd or auto (look at the file)")] = "auto",
-    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any entry is malformed")] = False,
+    files: Annotated[list[Path], typer.Argument(help=N_("OSV or NVD CVE API 2.0 JSON files"))],
+    fmt: Annotated[str, typer.Option("--format", help=N_("osv, nvd or auto (look at the file)"))] = "auto",
+    strict: Annotated[bool, typer.Option("--strict", help=N_("Import nothing if any entry is malformed"))] = False,
 ) -> None:
     """Import advisories into the workspace's vulnerability index."""
     st = state(ctx)
     results = _load_all(files, fmt)
     problems = [p for r in results for p in r.problems]
     for problem in problems:
-        err_console.print(f"[yellow]{_('Skipped')}:[/] {escape(str(problem))}", soft_wrap=True)
+        err_console.print(_("Skipped: {problem}").format(problem=problem), style="yellow", soft_wrap=True,
+                          markup=False)
     if strict and problems:
-        raise fail(_("{count} malformed entries: nothing imported (--strict)").format(count=len(problems)), 1)
+        raise fail(_("{count} malformed entries: nothing imported (--strict)").format(
+            count=format_number(len(problems))), 1)
     try:
         with create_index(index_path(st)) as index:
             table = Table(title=_("Imported into {path}").format(path=index_path(st)))
@@ -75,12 +79,13 @@ def import_feeds(
                 table.add_column(col)
             for r in results:
                 added = index.add(r.advisories, Path(r.file).name)
-                table.add_row(r.file, r.format, str(added), str(r.skipped), str(len(r.problems)))
+                table.add_row(r.file, r.format, format_number(added), format_number(r.skipped),
+                              format_number(len(r.problems)))
             total = index.count()
     except VulnIndexError as exc:
         raise fail(str(exc)) from None
     console.print(table)
-    console.print(_("The index now holds {count} advisories.").format(count=total))
+    console.print(_("The index now holds {count} advisories.").format(count=format_number(total)))
 
 
 def _open(st: CliState) -> VulnIndex:
@@ -103,20 +108,21 @@ def _unknown(name: str, index: VulnIndex) -> str:
     return text
 
 
-@app.command("show")
+@app.command("show", help=N_("The advisories that affect one version of a component."))
 def show(
     ctx: typer.Context,
-    component: Annotated[str, typer.Argument(help="joomla, wordpress, drupal, dotnetnuke, liferay-portal, "
-                                                  "apache-httpd, nginx, microsoft-iis, php, jquery...")],
-    version: Annotated[str, typer.Argument(help="e.g. 4.2.7")],
+    component: Annotated[str, typer.Argument(help=N_("Component: joomla, wordpress, drupal, dotnetnuke, "
+                                                     "liferay-portal, apache-httpd, nginx, microsoft-iis, php, "
+                                                     "jquery..."))],
+    version: Annotated[str, typer.Argument(help=N_("e.g. 4.2.7"))],
 ) -> None:
     """The advisories that affect one version of a component."""
     st = state(ctx)
     name = normalise(component)
     try:
         wanted = parse_version(version)
-    except VersionError as exc:
-        raise fail(f"{version!r}: {exc}") from None
+    except VersionError:
+        raise fail(_("'{version}' is not a version canhgac can compare").format(version=version)) from None
     with _open(st) as index:
         try:
             if not index.knows(name):

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from canhgac.engine.targets import Target
+from canhgac.i18n import N_, translate
 
 
 class Status(StrEnum):
@@ -22,6 +23,18 @@ class Status(StrEnum):
     FAIL = "fail"
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
+
+    def label(self, lang: str | None = None) -> str:
+        """The status as a reader says it (``Đạt``/``Pass``); JSON and CSV keep the raw value."""
+        return translate(_STATUS_LABELS[self], lang)
+
+
+_STATUS_LABELS = {
+    Status.PASS: N_("Pass"),
+    Status.FAIL: N_("Fail"),
+    Status.ERROR: N_("Error"),
+    Status.NOT_APPLICABLE: N_("Not applicable"),
+}
 
 
 class ErrorReason(StrEnum):

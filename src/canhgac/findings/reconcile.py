@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from canhgac.engine.results import Status
+from canhgac.i18n import N_, translate
 
 
 class Lifecycle(StrEnum):
@@ -24,6 +25,17 @@ class Lifecycle(StrEnum):
     FIXED = "fixed"
     REOPENED = "reopened"
 
+    def label(self, lang: str | None = None) -> str:
+        """The state as a reader says it (``Mới``/``New``); JSON and CSV keep the raw value."""
+        return translate(_LIFECYCLE_LABELS[self], lang)
+
+
+_LIFECYCLE_LABELS = {
+    Lifecycle.NEW: N_("New"),
+    Lifecycle.OPEN: N_("Still open"),
+    Lifecycle.FIXED: N_("Fixed"),
+    Lifecycle.REOPENED: N_("Reopened"),
+}
 
 OPEN_STATES = frozenset({Lifecycle.NEW, Lifecycle.OPEN, Lifecycle.REOPENED})
 

@@ -27,18 +27,17 @@ from pydantic_core import PydanticCustomError
 
 from canhgac.engine.dns import ServerAddress
 from canhgac.engine.dnsbl_zones import DnsblZoneError, normalise_zone
-
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
-    """Mark a msgid for extraction (Babel's default keywords include ``N_``); translated later."""
-    return message
-
+from canhgac.i18n import N_
 
 MESSAGES: dict[str, str] = {
     "domain": N_("'{value}' is not a valid domain name ({reason}); write it like '{example}'"),
     "address_not_name": N_("'{value}' is an IP address, not a name; put addresses under 'ranges'"),
     "email": N_("'{value}' is not a valid e-mail address; write it like 'ten@stttt.kiengiang.gov.vn'"),
     "phone": N_("'{value}' is not a valid phone number ({reason}); write it like '0297 3862 868'"),
+    "phone_digits": N_(
+        "'{value}' is not a valid phone number ({digits} digits, expected 8 to 15); "
+        "write it like '0297 3862 868'"
+    ),
     "cidr": N_("'{value}' is not a valid address range; write it like '203.0.113.0/28' or '2001:db8::/48'"),
     "cidr_broad": N_("'{value}' is too broad ({count} addresses); declare only the agency's own block"),
     "url": N_(
@@ -181,7 +180,7 @@ def _normalise_phone(value: str) -> str:
         raise fail("phone", value=value, reason=N_("only digits, spaces, '+', '.', '-' and brackets"))
     digits = sum(c.isdigit() for c in text)
     if not 8 <= digits <= 15:
-        raise fail("phone", value=value, reason=f"{digits} digits, expected 8 to 15")
+        raise fail("phone_digits", value=value, digits=digits)
     return text
 
 
@@ -191,7 +190,7 @@ def _normalise_cidr(value: Any) -> str:
     except ValueError:
         raise fail("cidr", value=value) from None
     if net.prefixlen < BROADEST_PREFIX[net.version]:
-        raise fail("cidr_broad", value=value, count=f"{net.num_addresses:,}")
+        raise fail("cidr_broad", value=value, count=net.num_addresses)
     return str(net)
 
 

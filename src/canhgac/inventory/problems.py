@@ -18,6 +18,8 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from canhgac.i18n import gettext as _
+from canhgac.i18n import translate, validation
+from canhgac.i18n.formats import format_number
 from canhgac.inventory.fields import MESSAGES
 from canhgac.inventory.model import Inventory
 
@@ -85,10 +87,7 @@ def locate(root: Node, loc: Sequence[str | int], *, key: bool = False) -> tuple[
 
 def path_of(loc: Sequence[str | int]) -> str:
     """``agencies[2].domains[0].name`` for ``("agencies", 2, "domains", 0, "name")``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return validation.location(loc)
 
 
 def from_pydantic(err: ErrorDetails, root: Node, name: str, prefix: Loc = ()) -> Problem:
@@ -106,8 +105,10 @@ def describe_error(err: ErrorDetails, raw: str | None = None) -> str:
     kind, ctx, loc = err["type"], dict(err.get("ctx") or {}), err["loc"]
     if kind in MESSAGES:
         if "reason" in ctx:
-            ctx["reason"] = _(str(ctx["reason"]))
-        return _(MESSAGES[kind]).format(**ctx)
+            ctx["reason"] = translate(str(ctx["reason"]))
+        numbers = {k: format_number(v) for k, v in ctx.items()
+                   if isinstance(v, int) and not isinstance(v, bool)}
+        return translate(MESSAGES[kind]).format(**{**ctx, **numbers})
     field = str(loc[-1]) if loc else ""
     if kind == "missing":
         return _("required field '{field}' is missing; add it").format(field=field)
@@ -115,7 +116,8 @@ def describe_error(err: ErrorDetails, raw: str | None = None) -> str:
         return _unknown_field(loc)
     if kind in ("literal_error", "enum"):
         msg = _("'{value}' is not allowed here; use one of {expected}")
-        return msg.format(value=raw if raw is not None else err["input"], expected=ctx["expected"])
+        expected = str(ctx["expected"]).replace(" or ", ", ")
+        return msg.format(value=raw if raw is not None else err["input"], expected=expected)
     if kind in ("greater_than_equal", "less_than_equal") and loc and isinstance(loc[-1], int):
         return _("'{value}' is not a port number; use 1 to 65535").format(value=err["input"])
     if kind in ("tuple_type", "list_type"):
@@ -126,8 +128,8 @@ def describe_error(err: ErrorDetails, raw: str | None = None) -> str:
         return _("must not be empty")
     if raw is not None and raw.lower() in ("yes", "no", "on", "off", "true", "false", "null", "~"):
         msg = _("{detail} (found {value}); if you meant the text '{value}', put it in quotes")
-        return msg.format(detail=err["msg"], value=raw)
-    return err["msg"]
+        return msg.format(detail=validation.describe(err), value=raw)
+    return validation.describe(err)
 
 
 def _unknown_field(loc: Sequence[str | int]) -> str:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from canhgac.catalog import Catalog
+from canhgac.catalog import Catalog, Severity
+from canhgac.findings.reconcile import Lifecycle
 from canhgac.i18n import translation
+from canhgac.i18n.formats import format_percent
 from canhgac.reports.grading import ProvinceGrades, ScoringPolicy, grade_report
-from canhgac.reports.model import Language, ReportInput
+from canhgac.reports.model import Language, ReportInput, TriageState
 from canhgac.reports.view import (
     agency_views,
     change_rows,
@@ -57,7 +58,7 @@ def _environment(lang: Language) -> Environment:
     cast(Any, env).install_gettext_translations(translation(lang), newstyle=True)
 
     def percent(value: float | None) -> str:
-        return "—" if value is None else format_percent(value, locale=lang)
+        return "—" if value is None else format_percent(value, lang)
 
     def score(value: float) -> str:
         return format_score(value, lang)
@@ -68,6 +69,10 @@ def _environment(lang: Language) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["short_fp"] = lambda fp: str(fp)[:SHORT_FINGERPRINT]
     env.filters["target"] = lambda key: target_label(str(key), lang)
+    # one label function per enum, shared with the CLI (raw values stay in JSON and CSV)
+    env.filters["severity_label"] = lambda value: Severity(value).label(lang)
+    env.filters["triage_label"] = lambda value: TriageState(value).label(lang)
+    env.filters["lifecycle_label"] = lambda value: Lifecycle(value).label(lang) if value else "—"
     return env
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from canhgac.engine.results import CheckResult, Provenance
 from canhgac.findings.reconcile import Lifecycle
+from canhgac.i18n import N_, translate
 
 Language = Literal["vi", "en"]
 
@@ -23,6 +24,19 @@ class TriageState(StrEnum):
     CONFIRMED = "confirmed"
     ACCEPTED_RISK = "accepted_risk"
     FALSE_POSITIVE = "false_positive"
+
+    def label(self, lang: str | None = None) -> str:
+        """The triage decision as a reader says it (``Chấp nhận rủi ro``/``Accepted risk``);
+        JSON and CSV keep the raw value."""
+        return translate(_TRIAGE_LABELS[self], lang)
+
+
+_TRIAGE_LABELS = {
+    TriageState.UNTRIAGED: N_("Not triaged"),
+    TriageState.CONFIRMED: N_("Confirmed"),
+    TriageState.ACCEPTED_RISK: N_("Accepted risk"),
+    TriageState.FALSE_POSITIVE: N_("False positive"),
+}
 
 
 class Province(BaseModel):

@@ -12,13 +12,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel.dates import format_datetime
+from datetime import datetime
 
 from canhgac.catalog import Catalog, Clause, Framework, Severity
 from canhgac.engine.results import CheckResult, Status
+from canhgac.i18n.formats import format_datetime
 from canhgac.reports.grading import (
     AgencyGrade,
     ClauseStatus,
@@ -30,22 +28,10 @@ from canhgac.reports.grading import (
 from canhgac.reports.model import Language, OpenService, ReportAgency, ReportInput
 from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_row, target_label
 
-_DATE_PATTERNS: dict[str, str] = {"vi": "HH:mm dd/MM/yyyy (xxx)", "en": "d MMM yyyy, HH:mm (xxx)"}
-
-
-def _report_zone() -> tzinfo:
-    """Vietnam time: the readers' clock (a fixed UTC+7 where the system has no zone data)."""
-    try:
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-    except ZoneInfoNotFoundError:
-        return timezone(timedelta(hours=7))
-
 
 def format_time(value: datetime | None, lang: Language) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(_report_zone()) if value.tzinfo is not None else value
-    return format_datetime(local, _DATE_PATTERNS[lang], tzinfo=local.tzinfo, locale=lang)
+    """A time on Vietnam's clock in the report's language (``i18n.formats``), empty for none."""
+    return "" if value is None else format_datetime(value, lang)
 
 
 @dataclass(frozen=True, slots=True)

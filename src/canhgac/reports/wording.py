@@ -10,13 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from babel.numbers import format_decimal
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from canhgac.catalog import Catalog
 from canhgac.engine.results import CheckResult
 from canhgac.i18n import translation
+from canhgac.i18n.formats import format_number
 from canhgac.reports.grading import AgencyGrade, Deduction
 from canhgac.reports.model import Language, ReportInput
 
@@ -42,7 +42,7 @@ def target_label(key: str, lang: Language) -> str:
 
 def format_score(score: float, lang: Language) -> str:
     """One decimal (``60,6`` in Vietnamese), none when whole (``100``)."""
-    return format_decimal(round(score, 1), format="#,##0.#", locale=lang)
+    return format_number(score, lang, decimals=1)
 
 
 @cache

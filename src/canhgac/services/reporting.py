@@ -76,7 +76,7 @@ def provider_ranges(scope: Any, code: str) -> list[ipaddress.IPv4Network | ipadd
 
     agency = queries.agency_by_code(scope, code)
     if agency is None or agency.kind != "provider":
-        raise UnknownProviderError(f"{code} is not a provider agency of the inventory")
+        raise UnknownProviderError(_("{code} is not a provider agency of the inventory").format(code=code))
     values = [value for _code, _kind, value in queries.declared_assets(scope, [code], ["range"])]
     return [ipaddress.ip_network(v, strict=False) for v in values]
 

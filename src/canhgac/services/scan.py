@@ -27,6 +27,7 @@ from canhgac.engine.runner import Executor, InProcessExecutor, RunWarning, ScanP
 from canhgac.engine.settings import ScanSettings, ScopeSettings
 from canhgac.engine.targets import Target
 from canhgac.findings.reconcile import Reconciliation
+from canhgac.i18n import N_
 from canhgac.inventory.model import Inventory
 from canhgac.inventory.targets import (
     build_scope,
@@ -40,6 +41,8 @@ from canhgac.services.provenance import current_provenance
 from canhgac.services.scan_events import Planned, ScanEvent
 
 BATCH = 500
+# Why an agency was skipped: a msgid, stored with the run as written and translated where shown.
+OUTSIDE_WINDOW = N_("outside the agency's scan window or in a blackout period")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -181,7 +184,7 @@ def discovery_request(request: ScanRequest) -> tuple[DiscoveryRequest, dict[str,
     allowed: list[str] = []
     for code in list(request.agencies) or [a.code for a in inv.agencies]:
         if not request.ignore_windows and not inv.in_window(inv.agency(code), request.now):
-            skipped[code] = "outside the agency's scan window or in a blackout period"
+            skipped[code] = OUTSIDE_WINDOW
             continue
         allowed.append(code)
     if not allowed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,18 @@ from canhgac.engine.vulns import (
 from canhgac.engine.vulns import feeds as feeds_module
 from canhgac.engine.vulns.components import similar
 from canhgac.engine.vulns.models import Level
+from canhgac.i18n import language
 
 DATA = Path(__file__).parents[2] / "data" / "vulns"
 OSV = DATA / "osv-sample.json"
 NVD = DATA / "nvd-sample.json"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are matched in English here (their Vietnamese: tests/i18n)."""
+    with language("en"):
+        yield
 
 
 def ids(index: VulnIndex, component: str, version: str) -> list[str]:

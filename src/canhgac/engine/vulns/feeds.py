@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from canhgac.engine.vulns.models import Advisory
+from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
 
 MAX_FEED_BYTES = 512 * 1024 * 1024  # the NVD's largest yearly files are a few hundred MB
 
@@ -29,7 +31,8 @@ class FeedProblem:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.file}: entry {self.entry}: {self.problem}"
+        text = _("{file}: entry {entry}: {problem}")
+        return text.format(file=self.file, entry=self.entry, problem=self.problem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +50,24 @@ def read_json(path: Path) -> Any:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FeedError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise FeedError(_("{path}: cannot read: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
     if size > MAX_FEED_BYTES:
-        raise FeedError(f"{path}: {size} bytes, more than the {MAX_FEED_BYTES} a feed file may have")
+        raise FeedError(_("{path}: {size} bytes, more than the {limit} a feed file may have").format(
+            path=path, size=format_number(size), limit=format_number(MAX_FEED_BYTES)))
     try:
         raw = path.read_bytes()
         return json.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
-        raise FeedError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise FeedError(_("{path}: cannot read: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
     except UnicodeDecodeError as exc:
-        raise FeedError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise FeedError(_("{path}: not UTF-8 text (byte {byte})").format(path=path, byte=exc.start)) from None
     except json.JSONDecodeError as exc:
-        raise FeedError(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise FeedError(_("{path}: not JSON (line {line}, column {column})").format(
+            path=path, line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
-        raise FeedError(f"{path}: JSON nested too deeply") from None
+        raise FeedError(_("{path}: JSON nested too deeply").format(path=path)) from None
 
 
 def entry_label(index: int, item: Any, id_of: str = "id") -> str:

@@ -9,6 +9,7 @@ from canhgac.engine.vulns.feeds import FeedError, FeedResult, detect_format, rea
 from canhgac.engine.vulns.index import VulnIndex
 from canhgac.engine.vulns.nvd import load_nvd
 from canhgac.engine.vulns.osv import load_osv
+from canhgac.i18n import gettext as _
 
 FORMATS = ("auto", "osv", "nvd")
 
@@ -16,11 +17,13 @@ FORMATS = ("auto", "osv", "nvd")
 def load_feed(path: Path, fmt: str = "auto") -> FeedResult:
     """Read one OSV or NVD file (``fmt`` "auto" looks at its shape); FeedError if unusable."""
     if fmt not in FORMATS:
-        raise FeedError(f"{path}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        raise FeedError(_("{path}: unknown format '{format}' (expected one of {formats})").format(
+            path=path, format=fmt, formats=", ".join(FORMATS)))
     data = read_json(path)
     chosen = detect_format(data) if fmt == "auto" else fmt
     if chosen is None:
-        raise FeedError(f"{path}: neither an OSV nor an NVD CVE API 2.0 file (use --format)")
+        text = _("{path}: neither an OSV nor an NVD CVE API 2.0 file (use --format)")
+        raise FeedError(text.format(path=path))
     return load_nvd(path, data) if chosen == "nvd" else load_osv(path, data)
 
 

@@ -20,6 +20,7 @@ from types import TracebackType
 
 from canhgac.engine.vulns.models import Advisory, AdvisoryError, Affected, advisory_from_dict
 from canhgac.engine.vulns.version import ComponentVersion, branch_bounds, parse_version
+from canhgac.i18n import gettext as _
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -52,7 +53,8 @@ class VulnIndex:
     def open(cls, path: str | Path, *, create: bool = False) -> VulnIndex:
         file = Path(path)
         if not create and not file.is_file():
-            raise VulnIndexError(f"{file}: no vulnerability index (run `canhgac vulns import`)")
+            text = _("{file}: no vulnerability index (run `canhgac vulns import`)")
+            raise VulnIndexError(text.format(file=file))
         try:
             if create:
                 file.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +62,7 @@ class VulnIndex:
             else:
                 db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
-            raise VulnIndexError(f"{file}: cannot open ({exc})") from None
+            raise VulnIndexError(_("{file}: cannot open ({reason})").format(file=file, reason=exc)) from None
         index = cls(db, str(file))
         try:
             index._prepare(create)
@@ -68,7 +70,8 @@ class VulnIndex:
             db.close()
             if isinstance(exc, VulnIndexError):
                 raise
-            raise VulnIndexError(f"{file}: not a canhgac vulnerability index ({exc})") from None
+            raise VulnIndexError(_("{file}: not a canhgac vulnerability index ({reason})").format(
+                file=file, reason=exc)) from None
         return index
 
     @classmethod
@@ -87,7 +90,8 @@ class VulnIndex:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None or row[0] != SCHEMA_VERSION:
             found = row[0] if row else "none"
-            raise VulnIndexError(f"{self.label}: index schema {found}, expected {SCHEMA_VERSION}: re-import")
+            text = _("{file}: index schema {found}, expected {expected}: import the feeds again")
+            raise VulnIndexError(text.format(file=self.label, found=found, expected=SCHEMA_VERSION))
 
     def close(self) -> None:
         self._db.close()
@@ -148,7 +152,8 @@ class VulnIndex:
         try:
             return advisory_from_dict(json.loads(data))
         except (ValueError, AdvisoryError) as exc:
-            raise VulnIndexError(f"{self.label}: advisory {ident} is damaged ({exc}): re-import") from None
+            text = _("{file}: advisory {id} is damaged ({reason}): import the feeds again")
+            raise VulnIndexError(text.format(file=self.label, id=ident, reason=exc)) from None
 
     def match(self, component: str, version: str | ComponentVersion) -> list[VulnMatch]:
         """Advisories whose ranges contain ``version`` (VersionError when it is no version)."""

@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from canhgac.engine.vulns.version import ComponentVersion, VersionError, parse_version
+from canhgac.i18n import N_, translate
+from canhgac.i18n.formats import format_number
 
 MAX_TEXT = 2000
 
@@ -38,6 +40,19 @@ class Level(StrEnum):
         word = {"moderate": "medium", "important": "high"}.get(word, word)
         return cls(word) if word in cls._value2member_map_ else cls.UNKNOWN
 
+    def label(self, lang: str | None = None) -> str:
+        """The level as a reader says it (``Cao``/``High``); JSON keeps the raw value."""
+        return translate(_LEVEL_LABELS[self], lang)
+
+
+_LEVEL_LABELS = {
+    Level.UNKNOWN: N_("Unknown"),
+    Level.LOW: N_("Low"),
+    Level.MEDIUM: N_("Medium"),
+    Level.HIGH: N_("High"),
+    Level.CRITICAL: N_("Critical"),
+}
+
 
 class AdvisoryError(ValueError):
     """An advisory (or one of its parts) does not have the expected shape."""
@@ -49,8 +64,12 @@ class Severity:
     score: float | None = None  # CVSS base score when known
     vector: str = ""  # CVSS vector when known
 
-    def label(self) -> str:
-        return f"{self.level.value} ({self.score:.1f})" if self.score is not None else self.level.value
+    def label(self, lang: str | None = None) -> str:
+        """``Cao (7,5)``/``High (7.5)``: the level and its CVSS score in the reader's form."""
+        level = self.level.label(lang)
+        if self.score is None:
+            return level
+        return f"{level} ({format_number(self.score, lang, decimals=1, fixed=True)})"
 
 
 @dataclass(frozen=True, slots=True)

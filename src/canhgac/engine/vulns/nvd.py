@@ -30,6 +30,7 @@ from canhgac.engine.vulns.models import (
     VersionRange,
 )
 from canhgac.engine.vulns.version import parse_version
+from canhgac.i18n import gettext as _
 
 _CPE_SPLIT = re.compile(r"(?<!\\):")
 _METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40", "cvssMetricV2")
@@ -42,7 +43,8 @@ def _items(data: Any, path: Path) -> list[Any]:
         return [data]
     if isinstance(data, list):
         return data
-    raise FeedError(f"{path}: not an NVD CVE API 2.0 file (expected {{\"vulnerabilities\": [...]}})")
+    raise FeedError(_("{path}: not an NVD CVE API 2.0 file (expected {shape})").format(
+        path=path, shape='{"vulnerabilities": [...]}'))
 
 
 def parse_cpe(criteria: str) -> tuple[str, str, str] | None:

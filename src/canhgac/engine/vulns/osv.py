@@ -30,6 +30,7 @@ from canhgac.engine.vulns.models import (
     VersionRange,
 )
 from canhgac.engine.vulns.version import VersionError, parse_version
+from canhgac.i18n import gettext as _
 
 COMPARABLE_RANGES = frozenset({"ECOSYSTEM", "SEMVER"})
 _CLOSING = ("fixed", "last_affected")
@@ -42,7 +43,8 @@ def _records(data: Any, path: Path) -> list[Any]:
         return list(data["vulns"])
     if isinstance(data, dict) and "id" in data:
         return [data]
-    raise FeedError(f"{path}: not an OSV file (expected a record, a list of records or {{\"vulns\": [...]}})")
+    raise FeedError(_("{path}: not an OSV file (expected a record, a list of records or {shape})").format(
+        path=path, shape='{"vulns": [...]}'))
 
 
 def _event_key(event: tuple[str, str]) -> tuple[int, Any]:

@@ -13,6 +13,7 @@ from canhgac.console.store.models import Finding, FindingChange, ScanRun
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.findings.reconcile import ChangeKind, compose
 from canhgac.findings.reconcile import Lifecycle as State
+from canhgac.i18n import gettext as _
 
 MIN_PREFIX = 6
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -59,14 +60,17 @@ def finding_by_fingerprint(scope: ViewerScope, fingerprint: str) -> Finding:
     """A finding by its full fingerprint or a unique prefix of at least six hex digits."""
     wanted = fingerprint.strip().lower()
     if len(wanted) < MIN_PREFIX or not _HEX.match(wanted):
-        raise FindingNotFoundError(f"{fingerprint!r}: give at least {MIN_PREFIX} hex digits")
+        message = _("'{fingerprint}' is not a fingerprint: give at least {count} hex digits")
+        raise FindingNotFoundError(message.format(fingerprint=fingerprint, count=MIN_PREFIX))
     rows = scope.filter(Finding.objects.filter(fingerprint__startswith=wanted))
     matches = list(rows.order_by("fingerprint")[:6])
     if not matches:
-        raise FindingNotFoundError(f"no finding with fingerprint {fingerprint}")
+        message = _("no finding with fingerprint {fingerprint}")
+        raise FindingNotFoundError(message.format(fingerprint=fingerprint))
     if len(matches) > 1:
         listed = ", ".join(f.fingerprint for f in matches[:5])
-        raise AmbiguousFingerprintError(f"{fingerprint} matches several findings: {listed}")
+        raise AmbiguousFingerprintError(_("{fingerprint} matches several findings: {listed}").format(
+            fingerprint=fingerprint, listed=listed))
     return matches[0]
 
 
