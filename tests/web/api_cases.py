@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -295,15 +296,17 @@ def test_reports_are_the_report_json_scoped_to_the_caller(world: World) -> None:
 def test_triage_is_recorded_with_its_audit_rows_and_security_event(world: World) -> None:
     api = Api(world.tokens["analyst"])
     fingerprint = world.fingerprints[A][0]
-    done = _json(api.post(f"/findings/{fingerprint}/triage",
-                          {"status": "accepted_risk", "assignee": "hung", "note": "bù trừ bằng tường lửa"}))
+    until = (date.today() + timedelta(days=90)).isoformat()
+    decision = {"status": "accepted_risk", "assignee": "hung", "note": "bù trừ bằng tường lửa",
+                "accepted_until": until}
+    done = _json(api.post(f"/findings/{fingerprint}/triage", decision))
     assert (done["triage"], done["assignee"], done["note"], done["triaged_by"]) == (
         "accepted_risk", "hung", "bù trừ bằng tường lửa", "analyst")
     changes = TriageChange.objects.filter(finding__fingerprint=fingerprint).order_by("field")
     assert [(c.field, c.after, c.actor) for c in changes] == [
-        ("assignee", "hung", "analyst"), ("note", "bù trừ bằng tường lửa", "analyst"),
-        ("triage", "accepted_risk", "analyst")]
-    assert {h["field"] for h in done["history"] if h["kind"] == "triage"} == {"triage", "assignee", "note"}
+        ("accepted_until", until, "analyst"), ("assignee", "hung", "analyst"),
+        ("note", "bù trừ bằng tường lửa", "analyst"), ("triage", "accepted_risk", "analyst")]
+    assert {h["field"] for h in done["history"] if h["kind"] == "triage"} >= {"triage", "assignee", "note"}
     event = SecurityEvent.objects.get(kind="api.triage")
     key_id = ApiToken.objects.get(user__username="analyst").key_id
     assert event.detail == {"fingerprint": fingerprint, "triage": "accepted_risk", "via": f"token:{key_id}"}
@@ -317,8 +320,13 @@ def test_leaders_are_read_only_and_bad_decisions_are_422(world: World) -> None:
     refused = leader.post(f"/findings/{fingerprint}/triage", {"status": "confirmed"})
     assert error_of(refused, 403)["code"] == "forbidden"
     admin = Api(world.tokens["admin"])
+    past = (date.today() - timedelta(days=2)).isoformat()
     for body in ({}, {"status": "fixed"}, {"status": "confirmed", "owner": "x"}, {"status": 3},
-                 {"status": "confirmed", "assignee": "x" * 151}, [], "null"):
+                 {"status": "confirmed", "assignee": "x" * 151}, [], "null",
+                 {"status": "false_positive"},  # the pages' rules: a false positive needs its reason,
+                 {"status": "accepted_risk"},  # an accepted risk its last day, not in the past
+                 {"status": "accepted_risk", "accepted_until": past},
+                 {"status": "accepted_risk", "accepted_until": "next year"}):
         error_of(admin.post(f"/findings/{fingerprint}/triage", body), 422)
     assert not TriageChange.objects.exists()
     assert Finding.objects.get(fingerprint=fingerprint).triage == "untriaged"
@@ -328,7 +336,8 @@ def test_an_officer_can_neither_read_nor_triage_another_agencys_rows(world: Worl
     officer = Api(world.tokens["officer_b"])
     for fingerprint in world.fingerprints[A]:  # every one of A's findings, by its exact fingerprint
         assert error_of(officer.get(f"/findings/{fingerprint}"), 404)["code"] == "not_found"
-        error_of(officer.post(f"/findings/{fingerprint}/triage", {"status": "false_positive"}), 404)
+        refused = officer.post(f"/findings/{fingerprint}/triage", {"status": "false_positive", "note": "x"})
+        error_of(refused, 404)
         for prefix in (fingerprint[:6], fingerprint[:16], fingerprint.upper()):
             error_of(officer.get(f"/findings/{prefix}"), 404)
     assert not TriageChange.objects.exists()

@@ -156,12 +156,23 @@ def _console_urls(world: World) -> list[str]:
             "/reports/", "/reports/province/html/", f"/reports/agencies/{A}/html/",
             f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}",
             "/users/", "/users/admin/", f"/users/officer_b/?agency={A}", "/inventory/",
+            "/findings/", f"/findings/?agency={A}", "/findings/?q=alpha&lifecycle=all",
+            *_finding_urls(A),
             "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # more in tests/web/api_cases.py
+
+
+def _finding_urls(code: str) -> list[str]:
+    """Each finding page of agency ``code``, by full fingerprint and by prefix."""
+    from canhgac.console.store.models import Finding
+
+    fingerprints = Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True)
+    return [u for fp in fingerprints for u in (f"/findings/{fp}/", f"/findings/{fp[:8]}/")]
 
 
 def test_every_console_url_is_enumerated(world: World) -> None:
     patterns = {str(p.pattern) for p in get_resolver().url_patterns}
     shapes = ((r"^agencies/[^/]+/$", "agencies/<str:code>/"),
+              (r"^findings/[0-9a-f]+/$", "findings/<str:fingerprint>/"),
               (r"^reports/province/[^/]+/$", "reports/province/<str:fmt>/"),
               (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"),
               (r"^users/[^/]+/$", "users/<str:username>/"))
@@ -171,7 +182,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
         for shape, pattern in shapes:
             u = re.sub(shape, pattern, u)
         listed.add(u)
-    assert patterns - {"logout/", "account/language/"} <= listed  # those two take POST only
+    posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/"}
+    assert patterns - posts <= listed  # those take POST only
 
 
 def test_an_officer_never_sees_another_agency_by_url_or_id(world: World) -> None:
@@ -184,6 +196,7 @@ def test_an_officer_never_sees_another_agency_by_url_or_id(world: World) -> None
     assert B_NAME in board and 'id="agency-SO-B"' in board  # the test can fail: B's data is shown
     assert officer.get(f"/agencies/{A}/").status_code == 404  # as if it did not exist
     assert officer.get("/agencies/SO-NONE/").status_code == 404
+    assert all(officer.get(u).status_code == 404 for u in _finding_urls(A)) and _finding_urls(A)
     own = _text(officer.get(f"/agencies/{B}/"))
     assert "beta.gov.vn" in own and "Tên miền có bản ghi SPF" in own
 

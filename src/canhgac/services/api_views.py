@@ -9,12 +9,14 @@ module loads no Django model; the enums the API's schemas name are re-exported f
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from canhgac.catalog import Catalog, Severity
 from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.model import TriageState
 from canhgac.services.finding_filters import FindingQuery, resolve
+from canhgac.services.finding_triage import TriageRefusedError, triage_decision, triage_findings
 from canhgac.services.findings import FindingRow, _agency_names, _row
 
 if TYPE_CHECKING:
@@ -38,20 +40,23 @@ def finding_page(query: FindingQuery, catalog: Catalog, lang: str, scope: Any, o
 
 
 def triage_as(viewer: Viewer, fingerprint: str, *, status: str, assignee: str | None, note: str | None,
-              address: str, via: str) -> None:
-    """Record a triage decision by ``viewer`` on a finding of their scope (LookupError when they
-    may not see it), its audit rows (``TriageChange``) and an ``api.triage`` security event, in
-    one transaction."""
+              accepted_until: date | None, address: str, via: str) -> None:
+    """Record a triage decision by ``viewer`` on a finding of their scope, checked by the pages'
+    rules (``finding_triage``: a false positive's reason, an accepted risk's last day;
+    ``TriageRefusedError``), with its audit rows (``TriageChange``) and an ``api.triage``
+    security event in one transaction; LookupError when the viewer may not see the finding.
+    ``assignee`` and ``note`` left out (or empty) keep the finding's own."""
     from django.db import transaction
+    from django.utils import timezone
 
-    from canhgac.console.store import services
     from canhgac.console.store.account_models import SecurityEventKind
     from canhgac.console.store.accounts import record_event
-    from canhgac.console.store.models import Triage
 
+    form = {"status": status, "assignee": assignee or "", "note": note or "",
+            "accepted_until": accepted_until.isoformat() if accepted_until else ""}
+    decision = triage_decision(form, blank_keeps=True, today=timezone.localdate())
     with transaction.atomic():
-        services.triage(fingerprint, triage=Triage(status), actor=viewer.username, assignee=assignee,
-                        note=note, scope=viewer.scope)
+        triage_findings(viewer.scope, [fingerprint], decision, viewer.username)
         record_event(SecurityEventKind.API_TRIAGE, username=viewer.username, actor=viewer.username,
                      address=address, detail={"fingerprint": fingerprint, "triage": status, "via": via})
 
@@ -96,6 +101,7 @@ __all__ = [
     "Lifecycle",
     "ReportNotReadyError",
     "Severity",
+    "TriageRefusedError",
     "TriageState",
     "finding_page",
     "report_json",

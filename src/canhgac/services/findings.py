@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from canhgac.catalog import Catalog, CatalogError
+from canhgac.findings.triage import effective_triage
 from canhgac.reports.exports import csv_document, iso_time
 from canhgac.reports.view import clause_labels
 from canhgac.services.finding_filters import FindingQuery, resolve
@@ -58,6 +59,7 @@ class FindingRow:
     fixed_in_run: int | None
     triaged_at: datetime | None
     triaged_by: str
+    accepted_until: date | None = None  # an accepted risk's last day (lapsed: triage is untriaged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ def _message(catalog: Catalog, finding: Finding, lang: str) -> str:
 
 
 def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
+    from django.utils.timezone import localdate
+
     entry = catalog.checks.get(finding.check_id)
     return FindingRow(
         fingerprint=finding.fingerprint,
@@ -101,7 +105,7 @@ def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]
         severity=entry.severity.value if entry else "",
         target=finding.target_key,
         lifecycle=finding.lifecycle,
-        triage=finding.triage,
+        triage=effective_triage(finding.triage, finding.accepted_until, localdate()),
         assignee=finding.assignee,
         note=finding.note,
         status=finding.last_result.status,
@@ -115,6 +119,7 @@ def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]
         fixed_in_run=finding.fixed_in_run_id,
         triaged_at=finding.triaged_at,
         triaged_by=finding.triaged_by,
+        accepted_until=finding.accepted_until,
     )
 
 

@@ -11,6 +11,7 @@ from canhgac.catalog import Catalog, load_catalog
 from canhgac.engine.results import CheckResult, Provenance
 from canhgac.engine.targets import TargetKind
 from canhgac.findings.reconcile import Lifecycle
+from canhgac.findings.triage import effective_triage
 from canhgac.i18n import gettext as _
 from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
@@ -163,6 +164,8 @@ def report_input(
     interrupted runs (``queries.current_results``), so a retest or a narrow scan updates it.
     ``scope`` (a ``queries.ViewerScope``, default every agency) limits what the report shows.
     """
+    from django.utils.timezone import localdate
+
     from canhgac.console.store import queries
     from canhgac.console.store.mapping import check_result
 
@@ -198,9 +201,11 @@ def report_input(
     triage: dict[str, Triage] = {}
     seen: dict[str, FindingSeen] = {}
     found = queries.findings_by_fingerprints(viewer, fingerprints)
-    for f in found.select_related("first_seen_run", "last_seen_run"):
+    today = localdate()  # an accepted risk past its last day counts as untriaged
+    for f in found.select_related("first_seen_run", "last_seen_run", "acceptance"):
         lifecycle[f.fingerprint] = Lifecycle(f.lifecycle)
-        triage[f.fingerprint] = Triage(state=TriageState(f.triage), assignee=f.assignee, note=f.note)
+        held = effective_triage(f.triage, f.accepted_until, today)
+        triage[f.fingerprint] = Triage(state=TriageState(held), assignee=f.assignee, note=f.note)
         seen[f.fingerprint] = FindingSeen(first_seen=f.first_seen_run.started_at,
                                           last_seen=f.last_seen_run.started_at)
     previous = _baseline(viewer, until) if state else queries.previous_finished_run(viewer, until)

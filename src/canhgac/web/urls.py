@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from canhgac.web.views import agency, auth, dashboard, inventory, reports, security_log, totp, users
+from canhgac.web.views import agency, auth, dashboard, findings, inventory, reports, security_log, totp, users
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("account/totp/qr.svg", totp.enrol_qr, name="totp-qr"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
+    path("findings/", findings.findings, name="findings"),
+    path("findings/triage/", findings.triage_many, name="findings-triage"),
+    path("findings/<str:fingerprint>/", findings.finding, name="finding"),
+    path("findings/<str:fingerprint>/triage/", findings.triage_one, name="finding-triage"),
     path("security-log/", security_log.security_log, name="security-log"),
     path("users/", users.users, name="users"),
     path("users/<str:username>/", users.user, name="user"),

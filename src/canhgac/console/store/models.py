@@ -8,8 +8,10 @@ runs" is a query, not a replay; ``TriageChange`` is the append-only audit log of
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 # the console's accounts live in their own module; imported here so that Django registers them
@@ -204,6 +206,26 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.fingerprint[:12]} {self.check_id} {self.target_key}: {self.lifecycle}"
 
+    @property
+    def accepted_until(self) -> date | None:
+        """The last day its accepted risk holds (``RiskAcceptance``); None: none, or no end."""
+        try:
+            return self.acceptance.until  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
+
+
+class RiskAcceptance(models.Model):
+    """The last day a finding's accepted risk holds (Vietnam's calendar); after it the finding
+    counts as untriaged (``findings.triage.effective_triage``). Present only while the triage is
+    ``accepted_risk`` with an end; kept beside the finding so its table is unchanged."""
+
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="acceptance")
+    until = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} accepted until {self.until}"
+
 
 class FindingChange(models.Model):
     """One lifecycle transition of a finding, made by the reconciliation of one run."""
@@ -229,6 +251,7 @@ class TriageField(models.TextChoices):
     TRIAGE = "triage", "triage"
     ASSIGNEE = "assignee", "assignee"
     NOTE = "note", "note"
+    ACCEPTED_UNTIL = "accepted_until", "accepted until"
 
 
 class AppendOnlyError(Exception):

@@ -34,3 +34,8 @@ def may_administer(role: Role) -> bool:
 def works_for_csirt(role: Role) -> bool:
     """The CSIRT's own work: the inventory, scans."""
     return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST)
+
+
+def may_triage(role: Role) -> bool:
+    """Record triage decisions (within the role's scope); leaders only read."""
+    return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER)

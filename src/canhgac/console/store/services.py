@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
@@ -28,6 +28,7 @@ from canhgac.console.store.models import (
     AssetOrigin,
     Finding,
     Result,
+    RiskAcceptance,
     RunStatus,
     ScanRun,
     TargetKind,
@@ -311,6 +312,24 @@ def close_abandoned_runs() -> list[AbandonedRun]:
     return closed
 
 
+def _set_acceptance(finding: Finding, until: date | None) -> None:
+    """Store (or remove, None) the last day of the finding's accepted risk."""
+    if until is None:
+        RiskAcceptance.objects.filter(finding=finding).delete()
+    else:
+        RiskAcceptance.objects.update_or_create(finding=finding, defaults={"until": until})
+    relation = Finding.acceptance.related  # the instance's cached acceptance is stale now
+    if relation.is_cached(finding):
+        relation.delete_cached_value(finding)
+
+
+def _triage_fields(finding: Finding, until: date | None) -> dict[TriageField, str]:
+    """The audited fields of a finding's triage, as the audit log stores them (text)."""
+    return {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
+            TriageField.NOTE: finding.note,
+            TriageField.ACCEPTED_UNTIL: until.isoformat() if until is not None else ""}
+
+
 def triage(
     fingerprint: str,
     *,
@@ -319,6 +338,7 @@ def triage(
     assignee: str | None = None,
     note: str | None = None,
     scope: queries.ViewerScope | None = None,
+    accepted_until: date | None = None,
 ) -> Finding:
     """Set a finding's triage (by fingerprint or unique prefix), recorded in the audit log.
 
@@ -326,16 +346,18 @@ def triage(
     findings the actor may triage (default: every agency). Each field the decision changes is
     one ``TriageChange`` row written in the same transaction (a decision that changes nothing
     is one ``triage`` row with equal values), and the decision goes to the ``canhgac.audit``
-    logger too.
+    logger too. ``accepted_until`` is the last day an accepted risk holds (None: no end); any
+    other state clears it.
     """
     if not actor.strip():
         raise ValueError("triage needs the actor who made the decision")
     with transaction.atomic():
         pk = queries.finding_by_fingerprint(scope or queries.ViewerScope.everything(), fingerprint).pk
         finding = Finding.objects.select_for_update().get(pk=pk)
-        before = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
-                  TriageField.NOTE: finding.note}
+        before = _triage_fields(finding, finding.accepted_until)
         finding.triage = Triage(triage).value
+        until = accepted_until if finding.triage == Triage.ACCEPTED_RISK else None
+        _set_acceptance(finding, until)
         if assignee is not None:
             finding.assignee = assignee
         if note is not None:
@@ -344,8 +366,7 @@ def triage(
         finding.triaged_at = now
         finding.triaged_by = actor
         finding.save()
-        after = {TriageField.TRIAGE: finding.triage, TriageField.ASSIGNEE: finding.assignee,
-                 TriageField.NOTE: finding.note}
+        after = _triage_fields(finding, until)
         changed = [name for name in before if before[name] != after[name]] or [TriageField.TRIAGE]
         TriageChange.objects.bulk_create([
             TriageChange(finding=finding, actor=actor, at=now, field=name.value,

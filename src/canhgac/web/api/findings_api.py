@@ -19,7 +19,7 @@ from ninja import Path, Query, Router
 
 from canhgac.console.store.roles import Role
 from canhgac.i18n import gettext as _
-from canhgac.services.api_views import finding_page, triage_as
+from canhgac.services.api_views import TriageRefusedError, finding_page, triage_as
 from canhgac.services.dashboard import console_catalog
 from canhgac.services.finding_filters import FilterError, FindingQuery, UnknownValueError, split_values
 from canhgac.services.findings import finding_detail
@@ -103,7 +103,9 @@ def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: Triag
         raise ApiError(403, _("your role may not triage findings"))
     try:
         triage_as(who, wanted, status=decision.status.value, assignee=decision.assignee, note=decision.note,
-                  address=client_address(request), via=via(request))
+                  accepted_until=decision.accepted_until, address=client_address(request), via=via(request))
+    except TriageRefusedError as exc:
+        raise ApiError(422, str(exc)) from None
     except LookupError:
         raise ApiError(404, _("there is no finding {fingerprint}").format(fingerprint=wanted)) from None
     return _detail(wanted, request)

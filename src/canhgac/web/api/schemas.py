@@ -3,7 +3,7 @@ generated from them. Finding rows have the keys of ``findings list --format json
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -110,13 +110,16 @@ class FindingParams(Schema):
 
 
 class TriageIn(Schema):
-    """A triage decision; ``assignee`` and ``note`` left out keep their values."""
+    """A triage decision, checked as on the pages: a false positive needs its reason in ``note``,
+    an accepted risk its last day (``accepted_until``, today or later); ``assignee`` and
+    ``note`` left out keep their values."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: TriageState
     assignee: str | None = Field(None, max_length=150)
-    note: str | None = Field(None, max_length=10_000)
+    note: str | None = Field(None, max_length=4000)
+    accepted_until: date | None = None
 
 
 class RunOut(Schema):

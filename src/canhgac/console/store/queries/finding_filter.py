@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
+from django.utils import timezone
 
 from canhgac.console.store.models import Finding
 from canhgac.console.store.queries.findings import OPEN_LIFECYCLES
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.findings.triage import ACCEPTED_RISK, UNTRIAGED
 
 
 class FindingSort(StrEnum):
@@ -64,7 +67,7 @@ def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Fin
     """The findings ``wanted`` describes, of the agencies ``scope`` allows, in its order."""
     rows = scope.filter(Finding.objects.filter(lifecycle__in=sorted(wanted.lifecycles)))
     if wanted.triage is not None:
-        rows = rows.filter(triage__in=sorted(wanted.triage))
+        rows = rows.filter(_triage_matches(wanted.triage, timezone.localdate()))
     if wanted.check_ids is not None:
         rows = rows.filter(check_id__in=sorted(wanted.check_ids))
     text = wanted.text.strip()
@@ -73,7 +76,20 @@ def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Fin
     if wanted.sort is FindingSort.SEVERITY:
         rows = rows.annotate(severity_rank=_rank(wanted.severity_rank))
     order = [_order(key, wanted.reverse) for key in _KEYS[wanted.sort]]
-    return rows.select_related("last_result", "first_seen_run", "last_seen_run").order_by(*order)
+    loaded = rows.select_related("last_result", "first_seen_run", "last_seen_run", "acceptance")
+    return loaded.order_by(*order)
+
+
+def _triage_matches(states: frozenset[str], today: date) -> Q:
+    """The triage states as they hold ``today``: an accepted risk past its last day is
+    untriaged (``findings.triage.effective_triage``, the same rule in SQL)."""
+    lapsed = Q(triage=ACCEPTED_RISK, acceptance__until__lt=today)
+    found = Q(triage__in=sorted(states))
+    if ACCEPTED_RISK in states:
+        found &= ~lapsed
+    if UNTRIAGED in states:
+        found |= lapsed
+    return found
 
 
 def _text_matches(text: str, titled: frozenset[str]) -> Q:

@@ -46,7 +46,7 @@ def finding_history(scope: ViewerScope, fingerprint: str) -> FindingHistory:
     """The history of a finding (full fingerprint or unique prefix) the viewer may see;
     ``FindingNotFoundError`` or ``AmbiguousFingerprintError`` otherwise."""
     found = finding_by_fingerprint(scope, fingerprint)
-    loaded = Finding.objects.select_related("last_result", "first_seen_run", "last_seen_run")
+    loaded = Finding.objects.select_related("last_result", "first_seen_run", "last_seen_run", "acceptance")
     finding = loaded.get(pk=found.pk)
     changes = (FindingChange.objects.filter(finding=finding).select_related("run")
                .order_by("run__started_at", "run_id"))

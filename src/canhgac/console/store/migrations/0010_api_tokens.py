@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0008_console_accounts'),
+        ('store', '0009_risk_acceptance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
