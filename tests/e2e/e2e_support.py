@@ -51,6 +51,12 @@ app()
 """
 
 WORKSPACE_NOTE = "Workspace: "  # on stderr, from every command that opens a store (English)
+WORKSPACE_NOTES = (WORKSPACE_NOTE, "Thư mục làm việc: ")  # the same note in either language
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The non-blank lines of ``stderr`` but the note naming the workspace opened."""
+    return [line for line in stderr.splitlines() if line.strip() and not line.startswith(WORKSPACE_NOTES)]
 CONTACT_MARK = "E2E-SOCKET-CONTACT"
 # Under the reporting guard, also print every socket address the CLI process uses (connect,
 # sendto, getaddrinfo all go through ``netguard._check``), one line marked ``CONTACT_MARK`` each,
@@ -111,8 +117,7 @@ class CliRun:
     @property
     def stderr_lines(self) -> list[str]:
         """The non-blank lines on stderr but the note naming the workspace a command opened."""
-        lines = self.stderr.splitlines()
-        return [line for line in lines if line.strip() and not line.startswith(WORKSPACE_NOTE)]
+        return error_lines(self.stderr)
 
     @property
     def guard_refusals(self) -> list[str]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import GUARD_PRELUDE, run_cli, run_guarded
+from e2e_support import GUARD_PRELUDE, error_lines, run_cli, run_guarded
 
 _CLI = """
 from canhgac.cli.main import app
@@ -97,7 +97,7 @@ def test_refusals_are_one_line(workspace: Path, args: tuple[str, ...], stdin: st
     done = users(workspace, *args, stdin=stdin)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert len(error_lines(done.stderr)) == 1, done.stderr
 
 
 def test_a_taken_name_is_refused_before_the_password(workspace: Path) -> None:
