@@ -12,18 +12,16 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM
 from test_console_browser import (
-    CHROMIUM,
     OFFICER_AGENCY,
     PASSWORD,
     Session,
-    browser,
     console,
     session,
-    shots,
 )
 
-__all__ = ["browser", "console", "session", "shots"]  # the fixtures, shared
+__all__ = ["console", "session"]  # the fixtures, shared (browser and shots: conftest.py)
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),

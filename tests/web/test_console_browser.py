@@ -10,22 +10,16 @@ person to look at. Playwright's own browser download is never used (``executable
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM
 from console_server_support import add_user, served_console
 from e2e_support import run_cli
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).parents[2]
-ARTIFACTS = Path(os.environ.get("CANHGAC_TEST_ARTIFACTS") or ROOT / "build" / "test-artifacts") / "console"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "gió mùa đông bắc 2025"
 OFFICER_AGENCY = "SYT"
 USERS = {"admin": ("csirt-admin", ()), "analyst": ("csirt-analyst", ()), "leader": ("leader", ()),
@@ -50,23 +44,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         add_user(store, name, role, PASSWORD, *agencies)
     with served_console(store) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("console-screenshots")
-    yield folder
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for png in folder.glob("*.png"):
-        shutil.copy(png, ARTIFACTS / png.name)
 
 
 class Session:

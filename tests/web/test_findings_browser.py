@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM
 from console_server_support import add_user, served_console
-from test_console_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Session
+from test_console_browser import PASSWORD, Session
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -74,23 +75,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     add_user(workspace, "officer", "agency-officer", PASSWORD, "SO-B")
     with served_console(workspace) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("findings-screenshots")
-    yield folder
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for png in folder.glob("*.png"):
-        (ARTIFACTS / png.name).write_bytes(png.read_bytes())
 
 
 @pytest.fixture
