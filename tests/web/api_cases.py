@@ -248,6 +248,16 @@ def test_an_unknown_filter_value_is_a_422_with_the_error_body(world: World, name
         assert error["detail"][0]["loc"][:2] == ["query", name], error
 
 
+def test_a_nul_byte_is_refused_before_the_database(world: World) -> None:
+    """PostgreSQL text holds no NUL: a NUL in a path is not found, in a parameter invalid."""
+    api = Api(world.tokens["analyst"])
+    assert error_of(api.get("/findings", text="a\x00b"), 422)["code"] == "invalid"
+    assert error_of(api.get("/findings", **{"agency\x00": A}), 422)["code"] == "invalid"
+    assert error_of(api.get("/findings/ab\x00cd"), 404)["code"] == "not_found"
+    assert error_of(api.post(f"/findings/{world.fingerprints[A][0]}/triage\x00", {"status": "confirmed"}),
+                    404)["code"] == "not_found"
+
+
 def test_one_finding_has_its_evidence_and_history(world: World) -> None:
     api = Api(world.tokens["analyst"])
     fingerprint = world.fingerprints[B][0]

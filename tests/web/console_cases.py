@@ -169,6 +169,16 @@ def _finding_urls(code: str) -> list[str]:
     return [u for fp in fingerprints for u in (f"/findings/{fp}/", f"/findings/{fp[:8]}/")]
 
 
+def test_a_nul_byte_in_a_page_request_is_refused_before_the_database(world: World) -> None:
+    """PostgreSQL text holds no NUL (a 500 otherwise): not found in a path, a bad request in a
+    parameter or a form field."""
+    analyst = _client("analyst")
+    assert analyst.get(f"/agencies/{A}\x00/").status_code == 404
+    assert analyst.get("/findings/", {"q": "a\x00b"}).status_code == 400
+    assert analyst.get("/findings/", {"agency\x00": A}).status_code == 400
+    assert analyst.post("/findings/triage/", {"note": "x\x00"}).status_code == 400
+
+
 def test_every_console_url_is_enumerated(world: World) -> None:
     patterns = {str(p.pattern) for p in get_resolver().url_patterns}
     shapes = ((r"^agencies/[^/]+/$", "agencies/<str:code>/"),

@@ -93,6 +93,7 @@ USE_I18N = True
 ROOT_URLCONF = "canhgac.web.urls"
 MIDDLEWARE = [
     "canhgac.web.middleware.SecurityHeadersMiddleware",  # outermost: static files and errors too
+    "canhgac.web.middleware.NulBytesMiddleware",  # before anything reads the database
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

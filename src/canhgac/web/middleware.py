@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import translation
 
 from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from canhgac.i18n import gettext as _
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
@@ -74,3 +76,38 @@ def _language_of(request: HttpRequest) -> str:
             return str(account.language)
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class NulBytesMiddleware:
+    """Refuse a request whose path, query or form fields hold a NUL byte, before any view.
+
+    PostgreSQL text cannot hold NUL (``DataError``, a 500 from any query that filters on the
+    value); no agency code, fingerprint, filter or note ever contains one. A NUL in the path
+    is "not found", elsewhere the request is bad: for the API with its one error body (404 or
+    422, which every operation declares), for pages Django's 404 or 400 page.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
+        if "\x00" in request.path:
+            if api:
+                return _api_refusal(404, _("not found"))
+            raise Http404
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            if api:
+                return _api_refusal(422, _("invalid request: a parameter holds a NUL byte"))
+            raise BadRequest
+        return self.get_response(request)
+
+
+def _has_nul(fields: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in fields.getlist(key)) for key in fields)
+
+
+def _api_refusal(status: int, message: str) -> HttpResponse:
+    from canhgac.web.api.errors import error_response
+
+    return error_response(status, message)
