@@ -7,28 +7,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.test import Client
+from web_store_support import A_NAME, B_NAME, PROVENANCE, USERS, A, B, create_users
+from web_store_support import result as _result
 
-from canhgac.console.store import accounts, api_tokens, services
+from canhgac.console.store import api_tokens, services
 from canhgac.console.store.models import Finding, RunStatus
-from canhgac.console.store.roles import Role
-from canhgac.engine.results import CheckResult, Outcome, Provenance, failed
+from canhgac.engine.results import failed
 from canhgac.engine.targets import Target, TargetKind
-
-# Hashing at Django's production cost for every login would take minutes here.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
-A, B = "SO-A", "SO-B"
-A_NAME, B_NAME = "Sở Alpha", "Sở Beta"
-PASSWORD = "lúa chín vàng đồng 2025"
-USERS = {"admin": Role.CSIRT_ADMIN, "analyst": Role.CSIRT_ANALYST, "leader": Role.LEADER,
-         "officer_b": Role.AGENCY_OFFICER}
 
 
 @dataclass(frozen=True)
@@ -36,11 +25,6 @@ class World:
     run_id: int
     tokens: dict[str, str]  # user -> plaintext token
     fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
-
-
-def _result(check_id: str, target: Target, outcome: Outcome) -> CheckResult:
-    return CheckResult(check_id=check_id, target=target, status=outcome.status, message=outcome.message,
-                       evidence=outcome.evidence, observed_at=datetime(2025, 1, 2, tzinfo=UTC))
 
 
 def build_world() -> Iterator[World]:
@@ -60,11 +44,9 @@ def build_world() -> Iterator[World]:
             _result("mail.spf.present", domain[B], failed("missing")),
         ])
         services.finish_run(run, RunStatus.FINISHED)
-        tokens = {}
-        for name, role in USERS.items():
-            accounts.create_account(name, PASSWORD, role, [B] if role is Role.AGENCY_OFFICER else [],
-                                    actor="test")
-            tokens[name] = api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
+        create_users()
+        tokens = {name: api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
+                  for name in USERS}
         prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
                   for code in (A, B)}
         yield World(run.pk, tokens, prints)

@@ -33,6 +33,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 from django_otp.oath import totp  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from web_store_support import A_NAME, B_NAME, PASSWORD, PROVENANCE, USERS, A, B, create_users  # noqa: E402
+from web_store_support import logged_in as _client  # noqa: E402
+from web_store_support import result as _result  # noqa: E402
 
 from canhgac.console.store import accounts, services  # noqa: E402
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402
@@ -40,31 +43,16 @@ from canhgac.console.store.models import RunStatus  # noqa: E402
 from canhgac.console.store.queries import ViewerScope  # noqa: E402
 from canhgac.console.store.queries.viewers import viewer_of  # noqa: E402
 from canhgac.console.store.roles import Role  # noqa: E402
-from canhgac.engine.results import CheckResult, Outcome, Provenance, failed  # noqa: E402
+from canhgac.engine.results import failed  # noqa: E402
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 from canhgac.i18n import set_language  # noqa: E402
 
 setup_test_environment()  # the test client's host, "testserver", is allowed
-# Hashing at Django's production cost (a million PBKDF2 rounds) for every login here would take
-# minutes; the CLI's end-to-end test checks the real hasher.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
-A, B = "SO-A", "SO-B"
-A_NAME, B_NAME = "Sở Alpha", "Sở Beta"
-PASSWORD = "lúa chín vàng đồng 2025"
-USERS = {"admin": Role.CSIRT_ADMIN, "analyst": Role.CSIRT_ANALYST, "leader": Role.LEADER,
-         "officer_b": Role.AGENCY_OFFICER}
 
 
 @dataclass(frozen=True)
 class World:
     run_id: int
-
-
-def _result(check_id: str, target: Target, outcome: Outcome) -> CheckResult:
-    return CheckResult(check_id=check_id, target=target, status=outcome.status, message=outcome.message,
-                       evidence=outcome.evidence, observed_at=datetime(2025, 1, 2, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -85,19 +73,9 @@ def world() -> Iterator[World]:
             _result("mail.spf.present", domain[B], failed("missing")),
         ])
         services.finish_run(run, RunStatus.FINISHED)
-        for name, role in USERS.items():
-            accounts.create_account(name, PASSWORD, role, [B] if role is Role.AGENCY_OFFICER else [],
-                                    actor="test")
+        create_users()
         yield World(run.pk)
         transaction.set_rollback(True)
-
-
-def _client(username: str | None = None, **kwargs: object) -> Client:
-    client = Client(**{"REMOTE_ADDR": "192.0.2.10", **kwargs})  # type: ignore[arg-type]
-    if username is not None:
-        answer = client.post("/login/", {"username": username, "password": PASSWORD})
-        assert answer.status_code == 302, answer.content[:500]
-    return client
 
 
 def _text(answer: object) -> str:

@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,28 +25,21 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
-from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from web_store_support import A_NAME, B_NAME, PROVENANCE, A, B, create_users  # noqa: E402
+from web_store_support import logged_in as _client  # noqa: E402
+from web_store_support import result as _result  # noqa: E402
 
-from canhgac.console.store import accounts, services  # noqa: E402
+from canhgac.console.store import services  # noqa: E402
 from canhgac.console.store.models import Finding, RiskAcceptance, RunStatus, TriageChange  # noqa: E402
-from canhgac.console.store.roles import Role  # noqa: E402
-from canhgac.engine.results import CheckResult, Outcome, Provenance, failed, passed  # noqa: E402
+from canhgac.engine.results import CheckResult, failed, passed  # noqa: E402
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 from canhgac.services.finding_pages import PER_PAGE  # noqa: E402
 from canhgac.services.reporting import report_input  # noqa: E402
 
 setup_test_environment()
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-PROVENANCE = Provenance(canhgac_version="0.1.0", catalog_version="sha256:test")
-A, B = "SO-A", "SO-B"
-A_NAME, B_NAME = "Sở Alpha", "Sở Beta"
-PASSWORD = "lúa chín vàng đồng 2025"
-USERS = {"admin": Role.CSIRT_ADMIN, "analyst": Role.CSIRT_ANALYST, "leader": Role.LEADER,
-         "officer_b": Role.AGENCY_OFFICER}
 UNTIL = "2099-12-31"
 EVIDENCE = {"txt": ["google-site-verification=a1"]}
 ROW = re.compile(r'<tr id="finding-([0-9a-f]{32})">')
@@ -56,11 +49,6 @@ ROW = re.compile(r'<tr id="finding-([0-9a-f]{32})">')
 class World:
     a: tuple[str, ...]  # A's fingerprints: SPF (open), DMARC (open), HSTS-less web (fixed)
     b: str  # B's one finding
-
-
-def _result(check_id: str, target: Target, outcome: Outcome, day: int = 2) -> CheckResult:
-    return CheckResult(check_id=check_id, target=target, status=outcome.status, message=outcome.message,
-                       evidence=outcome.evidence, observed_at=datetime(2025, 1, day, tzinfo=UTC))
 
 
 def _domain(code: str, name: str) -> Target:
@@ -99,22 +87,12 @@ def world() -> Iterator[World]:
             _result("mail.spf.present", alpha2, passed("pass", record="v=spf1 -all"), 9),
             _result("mail.spf.present", beta, failed("missing"), 9),
         ])
-        for name, role in USERS.items():
-            accounts.create_account(name, PASSWORD, role, [B] if role is Role.AGENCY_OFFICER else [],
-                                    actor="test")
+        create_users()
         a = (_fingerprint("mail.spf.present", "alpha.gov.vn"),
              _fingerprint("mail.dmarc.policy", "alpha.gov.vn"),
              _fingerprint("mail.spf.present", "mail.alpha.gov.vn"))
         yield World(a, _fingerprint("mail.spf.present", "beta.gov.vn"))
         transaction.set_rollback(True)
-
-
-def _client(username: str | None = None, **kwargs: object) -> Client:
-    client = Client(**{"REMOTE_ADDR": "192.0.2.10", **kwargs})  # type: ignore[arg-type]
-    if username is not None:
-        answer = client.post("/login/", {"username": username, "password": PASSWORD})
-        assert answer.status_code == 302, answer.content[:500]
-    return client
 
 
 def _text(answer: object) -> str:
