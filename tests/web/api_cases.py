@@ -23,11 +23,12 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
-from api_support import A_NAME, B_NAME, A, Api, B, World, build_world, error_of  # noqa: E402
+from api_support import A, Api, B, World, build_world, error_of  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
+from web_store_support import A_NAME, B_NAME  # noqa: E402
 
 from canhgac.console.store import accounts, api_tokens  # noqa: E402
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402

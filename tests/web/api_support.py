@@ -11,13 +11,10 @@ from typing import Any
 
 from django.db import transaction
 from django.test import Client
-from web_store_support import A_NAME, B_NAME, PROVENANCE, USERS, A, B, create_users
-from web_store_support import result as _result
+from web_store_support import USERS, A, B, seed_two_agencies
 
-from canhgac.console.store import api_tokens, services
-from canhgac.console.store.models import Finding, RunStatus
-from canhgac.engine.results import failed
-from canhgac.engine.targets import Target, TargetKind
+from canhgac.console.store import api_tokens
+from canhgac.console.store.models import Finding
 
 
 @dataclass(frozen=True)
@@ -29,22 +26,7 @@ class World:
 
 def build_world() -> Iterator[World]:
     with transaction.atomic():
-        services.sync_agencies([
-            {"code": A, "name": A_NAME, "domains": ["alpha.gov.vn"]},
-            {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"], "parent": A},
-        ])
-        domain = {code: Target(kind=TargetKind.DOMAIN, name=f"{name}.gov.vn", agency=code)
-                  for code, name in ((A, "alpha"), (B, "beta"))}
-        run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
-            extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
-        services.record_results(run, [
-            _result("mail.spf.present", domain[A],
-                    failed("missing", {"txt": ["google-site-verification=a1"]})),
-            _result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
-            _result("mail.spf.present", domain[B], failed("missing")),
-        ])
-        services.finish_run(run, RunStatus.FINISHED)
-        create_users()
+        run = seed_two_agencies()
         tokens = {name: api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
                   for name in USERS}
         prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))

@@ -33,18 +33,14 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 from django_otp.oath import totp  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-from web_store_support import A_NAME, B_NAME, PASSWORD, PROVENANCE, USERS, A, B, create_users  # noqa: E402
+from web_store_support import A_NAME, B_NAME, PASSWORD, USERS, A, B, seed_two_agencies  # noqa: E402
 from web_store_support import logged_in as _client  # noqa: E402
-from web_store_support import result as _result  # noqa: E402
 
-from canhgac.console.store import accounts, services  # noqa: E402
+from canhgac.console.store import accounts  # noqa: E402
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402
-from canhgac.console.store.models import RunStatus  # noqa: E402
 from canhgac.console.store.queries import ViewerScope  # noqa: E402
 from canhgac.console.store.queries.viewers import viewer_of  # noqa: E402
 from canhgac.console.store.roles import Role  # noqa: E402
-from canhgac.engine.results import failed  # noqa: E402
-from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 from canhgac.i18n import set_language  # noqa: E402
 
 setup_test_environment()  # the test client's host, "testserver", is allowed
@@ -58,22 +54,7 @@ class World:
 @pytest.fixture
 def world() -> Iterator[World]:
     with transaction.atomic():
-        services.sync_agencies([
-            {"code": A, "name": A_NAME, "domains": ["alpha.gov.vn"]},
-            {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"], "parent": A},  # A is B's parent
-        ])
-        domain = {code: Target(kind=TargetKind.DOMAIN, name=f"{name}.gov.vn", agency=code)
-                  for code, name in ((A, "alpha"), (B, "beta"))}
-        run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
-            extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
-        services.record_results(run, [
-            _result("mail.spf.present", domain[A],
-                    failed("missing", {"txt": ["google-site-verification=a1"]})),
-            _result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
-            _result("mail.spf.present", domain[B], failed("missing")),
-        ])
-        services.finish_run(run, RunStatus.FINISHED)
-        create_users()
+        run = seed_two_agencies()
         yield World(run.pk)
         transaction.set_rollback(True)
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.test import Client
 
-from canhgac.console.store import accounts
+from canhgac.console.store import accounts, services
+from canhgac.console.store.models import RunStatus, ScanRun
 from canhgac.console.store.roles import Role
-from canhgac.engine.results import CheckResult, Outcome, Provenance
-from canhgac.engine.targets import Target
+from canhgac.engine.results import CheckResult, Outcome, Provenance, failed
+from canhgac.engine.targets import Target, TargetKind
 
 # Hashing at Django's production cost (a million PBKDF2 rounds) for every login here would take
 # minutes; the CLI's end-to-end test checks the real hasher.
@@ -46,3 +47,24 @@ def logged_in(username: str | None = None, **kwargs: object) -> Client:
         answer = client.post("/login/", {"username": username, "password": PASSWORD})
         assert answer.status_code == 302, answer.content[:500]
     return client
+
+
+def seed_two_agencies() -> ScanRun:
+    """Agencies A and B (A is B's parent), one finished run with two findings of A's domain and
+    one of B's, and a user of each role: the store the console and API cases start from."""
+    services.sync_agencies([
+        {"code": A, "name": A_NAME, "domains": ["alpha.gov.vn"]},
+        {"code": B, "name": B_NAME, "domains": ["beta.gov.vn"], "parent": A},
+    ])
+    domain = {code: Target(kind=TargetKind.DOMAIN, name=f"{name}.gov.vn", agency=code)
+              for code, name in ((A, "alpha"), (B, "beta"))}
+    run = services.start_run(provenance=PROVENANCE, filters=services.RunFilters(
+        extra={"province": {"code": "P", "name": "Tỉnh Thử"}}))
+    services.record_results(run, [
+        result("mail.spf.present", domain[A], failed("missing", {"txt": ["google-site-verification=a1"]})),
+        result("mail.dmarc.policy", domain[A], failed("none", source="_dmarc.alpha.gov.vn")),
+        result("mail.spf.present", domain[B], failed("missing")),
+    ])
+    services.finish_run(run, RunStatus.FINISHED)
+    create_users()
+    return run
