@@ -34,6 +34,11 @@ from canhgac.console.store.queries.findings import (
     open_findings,
     open_findings_per_agency,
 )
+from canhgac.console.store.queries.inventory_documents import (
+    applied_inventories,
+    applied_inventory,
+    checked_inventory,
+)
 from canhgac.console.store.queries.results import current_results, results_of_run
 from canhgac.console.store.queries.runs import (
     REPORTABLE,
@@ -69,7 +74,10 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "applied_inventories",
+    "applied_inventory",
     "change_summary",
+    "checked_inventory",
     "current_results",
     "declared_assets",
     "events",
