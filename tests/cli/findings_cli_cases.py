@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -149,7 +149,8 @@ def test_each_filter_option(args: tuple[str, ...], expected: set[str]) -> None:
 
 
 def test_triage_filter_after_a_triage() -> None:
-    assert cli("findings", "triage", CAA_A.fingerprint[:8], "--status", "false_positive").exit_code == 0
+    assert cli("findings", "triage", CAA_A.fingerprint[:8], "--status", "false_positive",
+               "--note", "CAA là tùy chọn ở đây").exit_code == 0
     assert listed("--triage", "false_positive") == [CAA_A.fingerprint]
     assert set(listed("-t", "untriaged,confirmed")) == ids(SPF_A, HSTS_A, RELAY_B)
 
@@ -213,12 +214,13 @@ def test_unknown_values_are_one_line_and_exit_2(args: tuple[str, ...], said: str
 def test_triage_twice_then_show_the_history() -> None:
     fp = SPF_B.fingerprint
     first = cli("findings", "triage", fp[:8], "--status", "accepted_risk", "--assignee", "an.nv",
-                "--note", "Máy chủ cũ", "--actor", "lan")
+                "--note", "Máy chủ cũ", "--until", _days_ahead(30), "--actor", "lan")
     assert first.exit_code == 0, first.output
     second = cli("findings", "triage", fp[:8], "--status", "confirmed", env={"CANHGAC_ACTOR": "minh"})
     assert second.exit_code == 0, second.output
     assert [(c.actor, c.field) for c in TriageChange.objects.order_by("at", "pk")] == [
-        ("lan", "triage"), ("lan", "assignee"), ("lan", "note"), ("minh", "triage")]
+        ("lan", "triage"), ("lan", "assignee"), ("lan", "note"), ("lan", "accepted_until"),
+        ("minh", "triage"), ("minh", "accepted_until")]
     shown = cli("findings", "show", fp[:10])
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
@@ -230,8 +232,45 @@ def test_triage_twice_then_show_the_history() -> None:
     changes = [line.split("│")[2].strip() + " by " + line.split("│")[3].strip() for line in lines]
     assert changes[0].startswith("opened: New by run #")
     assert changes[1].startswith("lifecycle: New → Fixed by run #")
+    until = _days_ahead(30)
     assert changes[2:] == ["triage: Not triaged → Accepted risk by lan", "assignee: — → an.nv by lan",
-                           "note: — → “Máy chủ cũ” by lan", "triage: Accepted risk → Confirmed by minh"]
+                           "note: — → “Máy chủ cũ” by lan", f"accepted until: — → {until} by lan",
+                           "triage: Accepted risk → Confirmed by minh",
+                           f"accepted until: {until} → — by minh"]
+
+
+def _days_ahead(days: int) -> str:
+    from django.utils.timezone import localdate
+
+    return (localdate() + timedelta(days=days)).isoformat()
+
+
+def test_an_accepted_risk_keeps_its_last_day() -> None:
+    today = _days_ahead(0)
+    done = cli("findings", "triage", RELAY_B.fingerprint[:8], "--status", "accepted_risk", "--until", today)
+    assert done.exit_code == 0, done.output  # today is allowed: the last day it holds
+    shown = cli("findings", "show", RELAY_B.fingerprint[:8])
+    assert f"Accepted until: {today}" in shown.stdout and "Triage: Accepted risk" in shown.stdout
+    document = json.loads(cli("findings", "show", RELAY_B.fingerprint[:8], "--format", "json").stdout)
+    assert document["accepted_until"] == today and document["triage"] == "accepted_risk"
+    (change,) = TriageChange.objects.filter(field="accepted_until")
+    assert (change.before, change.after) == ("", today)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--status", "accepted_risk"), "Error: An accepted risk needs the last day it is accepted."),
+    (("--status", "accepted_risk", "--until", "2020-01-01"),
+     "Error: The last day of an accepted risk cannot be in the past."),
+    (("--status", "accepted_risk", "--until", "31/12/2099"),
+     "Error: The last day must be a date (YYYY-MM-DD)."),
+    (("--status", "confirmed", "--until", "2099-12-31"),
+     "Error: --until is the last day of an accepted risk: use it with --status accepted_risk"),
+    (("--status", "false_positive"), "Error: A false positive needs its reason in the note."),
+    (("--status", "false_positive", "--note", "x" * 4001), "Error: The note is too long (at most 4000"),
+])
+def test_a_refused_triage_is_one_line_and_changes_nothing(args: tuple[str, ...], said: str) -> None:
+    assert refused(cli("findings", "triage", RELAY_B.fingerprint[:8], *args)).startswith(said)
+    assert not TriageChange.objects.exists()
 
 
 def test_show_json_and_a_default_actor() -> None:

@@ -130,7 +130,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         story.steps["list1"] = _ok(cli("findings", "list"))
         story.steps["triage"] = _ok(cli(
             "findings", "triage", story.fp(TRIAGED)[:8], "--status", "accepted_risk",
-            "--assignee", TRIAGE_ASSIGNEE, "--note", TRIAGE_NOTE,
+            "--assignee", TRIAGE_ASSIGNEE, "--note", TRIAGE_NOTE, "--until", "2099-12-31",
         ))
 
         running.replace_zone(SYT, render_zone(SYT, syt_spf_fixed))

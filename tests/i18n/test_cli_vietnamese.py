@@ -271,7 +271,8 @@ from canhgac.cli.main import app
 runner = CliRunner()
 flows = {
     "findings": ["findings", "list", "--all"],
-    "triage": ["findings", "triage", fingerprint[:10], "--status", "accepted_risk", "--note", "đã biết"],
+    "triage": ["findings", "triage", fingerprint[:10], "--status", "accepted_risk", "--note", "đã biết",
+               "--until", "2099-12-31"],
     "findings_after": ["findings", "list", "--all"],
     "show": ["findings", "show", fingerprint[:10]],
     "findings_json": ["findings", "list", "--all", "--format", "json"],

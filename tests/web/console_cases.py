@@ -111,7 +111,8 @@ def _console_urls(world: World) -> list[str]:
             f"/agencies/{A}/", f"/agencies/{A.lower()}/", f"/agencies/{B}/?agency={A}", f"/agencies/{A}%00/",
             "/agencies/../dashboard/", f"/agencies/{B}/../{A}/",
             "/security-log/?user=admin&kind=login", "/login/", "/login/totp/", "/account/totp/",
-            "/account/totp/qr.svg", f"/static/console/console.css?agency={A}",
+            "/account/totp/qr.svg", "/account/password/", "/account/set-password/MQ/tampered-token/",
+            "/.well-known/security.txt", f"/static/console/console.css?agency={A}",
             "/reports/", "/reports/province/html/", f"/reports/agencies/{A}/html/",
             f"/reports/agencies/{A}/csv/", f"/reports/agencies/{B}/json/?agency={A}",
             "/users/", "/users/admin/", f"/users/officer_b/?agency={A}", "/inventory/",
@@ -144,7 +145,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^findings/[0-9a-f]+/$", "findings/<str:fingerprint>/"),
               (r"^reports/province/[^/]+/$", "reports/province/<str:fmt>/"),
               (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"),
-              (r"^users/[^/]+/$", "users/<str:username>/"))
+              (r"^users/[^/]+/$", "users/<str:username>/"),
+              (r"^account/set-password/[^/]+/[^/]+/$", "account/set-password/<str:uidb64>/<str:token>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -172,7 +174,8 @@ def test_an_officer_never_sees_another_agency_by_url_or_id(world: World) -> None
 
 def test_pages_need_a_login(world: World) -> None:
     anonymous = _client()
-    for url in ("/dashboard/", "/security-log/", "/account/totp/", "/account/totp/qr.svg", "/login/totp/"):
+    for url in ("/dashboard/", "/security-log/", "/account/totp/", "/account/totp/qr.svg", "/login/totp/",
+                "/account/password/"):
         answer = anonymous.get(url)
         assert answer.status_code == 302 and answer["Location"].startswith("/login/?next="), url
 

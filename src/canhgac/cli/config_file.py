@@ -6,6 +6,9 @@
     ehlo-name = "csirt.kiengiang.gov.vn"
     concurrency = 50
 
+    [console]
+    security-contact = "mailto:csirt@kiengiang.gov.vn"   # the console's security.txt
+
 It is ``WORKSPACE/canhgac.toml``, or the file ``--config`` / ``CANHGAC_CONFIG`` names. The keys
 of ``[scan]`` are the long names of ``canhgac scan``'s options in its "Scan settings" panel
 (:func:`~canhgac.cli.scan_options.setting`): a new setting option is configurable with nothing
@@ -30,6 +33,8 @@ from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
+CONSOLE_SECTION = "console"  # read by ``canhgac serve`` (console_setting); its keys are CONSOLE_KEYS
+CONSOLE_KEYS = ("security-contact",)
 COMMAND = "scan"  # the command whose setting options are the file's keys, and the one that reads it
 SETTINGS_PANEL = N_("Scan settings")  # the help panel that marks an option as a setting (scan_options.setting)
 _LOADED = "canhgac.settings-file"  # ctx.meta: the file's values, read once per command
@@ -68,17 +73,40 @@ def _expected(raw: Any, param: Any) -> tuple[Any, str | None]:
     return raw, None if isinstance(raw, str) else _("a string")
 
 
-def read_settings(path: Path, params: Sequence[Any], ctx: typer.Context) -> dict[str, Any]:
-    """The settings the file gives, by option name, each converted as its flag's value would be."""
+def _load(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise _problem(path, None, _("cannot be read: {error}").format(error=exc.strerror or exc)) from None
     except UnicodeDecodeError:
         raise _problem(path, None, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         raise _problem(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
-    extra = sorted(set(data) - {SECTION})
+
+
+def console_setting(st: CliState, key: str) -> str | None:
+    """A ``[console]`` value of the settings file (a string), or None when the file or key is absent."""
+    path = st.config_path()
+    if not path.is_file():
+        return None
+    table = _load(path).get(CONSOLE_SECTION, {})
+    if not isinstance(table, dict):
+        raise fail(f"{path}: " + _("{section} must be a table: [{section}]").format(section=CONSOLE_SECTION))
+    unknown = sorted(set(table) - set(CONSOLE_KEYS))
+    if unknown:
+        raise fail(f"{path}: {CONSOLE_SECTION}.{unknown[0]}: " + _("unknown setting{hint} (known: {keys})").format(
+            hint="", keys=", ".join(CONSOLE_KEYS)))
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise fail(f"{path}: {CONSOLE_SECTION}.{key}: " + _("expected {expected}, not {value!r}").format(
+            expected=_("a string"), value=value))
+    return value
+
+
+def read_settings(path: Path, params: Sequence[Any], ctx: typer.Context) -> dict[str, Any]:
+    """The settings the file gives, by option name, each converted as its flag's value would be."""
+    data = _load(path)
+    extra = sorted(set(data) - {SECTION, CONSOLE_SECTION})
     if extra:
         raise _problem(path, None, _("unknown section or key {key}: settings go in [{section}]").format(
             key=extra[0], section=SECTION))

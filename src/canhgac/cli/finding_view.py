@@ -72,12 +72,13 @@ def change_text(entry: HistoryEntry) -> str:
             return _("opened: {state}").format(state=lifecycle_label(entry.after))
         return _("lifecycle: {before} → {after}").format(before=lifecycle_label(entry.before),
                                                          after=lifecycle_label(entry.after))
-    labels = {"triage": _("triage"), "assignee": _("assignee"), "note": _("note")}
+    labels = {"triage": _("triage"), "assignee": _("assignee"), "note": _("note"),
+              "accepted_until": _("accepted until")}
     field = labels.get(entry.field, entry.field)
     before, after = entry.before, entry.after
     if entry.field == "note":
         before, after = _quoted(before), _quoted(after)
-    elif entry.field == "assignee":
+    elif entry.field in ("assignee", "accepted_until"):
         before, after = before or EMPTY, after or EMPTY
     elif entry.field == "triage":
         before, after = triage_label(before), triage_label(after)
@@ -100,6 +101,8 @@ def print_detail(detail: FindingDetail) -> None:
     _field(_("Target"), r.target)
     _field(_("State"), lifecycle_label(r.lifecycle))
     _field(_("Triage"), triage_label(r.triage))
+    if r.accepted_until is not None:
+        _field(_("Accepted until"), r.accepted_until.isoformat())
     if r.triaged_at is not None:
         _field(_("Last triaged"), _("{time} by {actor}").format(time=when(r.triaged_at), actor=r.triaged_by))
     _field(_("Assignee"), r.assignee or EMPTY)

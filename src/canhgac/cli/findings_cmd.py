@@ -150,22 +150,37 @@ def triage(
     fingerprint: Annotated[str, typer.Argument(help=FINGERPRINT_HELP)],
     status: Annotated[str, typer.Option(help=N_("untriaged, confirmed, accepted_risk or false_positive"))],
     assignee: Annotated[str | None, typer.Option(help=N_("Who handles the finding"))] = None,
-    note: Annotated[str | None, typer.Option(help=N_("Why this decision (kept with the finding)"))] = None,
+    note: Annotated[str | None, typer.Option(help=N_("Why this decision (kept with the finding; a false positive needs it)"))] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="YYYY-MM-DD",
+        help=N_("An accepted risk's last day (required with accepted_risk; today or later)"))] = None,
     actor: Annotated[str | None, typer.Option(
         "--actor", envvar="CANHGAC_ACTOR",
         help=N_("Who decides, for the audit log (default: the OS user). Env: CANHGAC_ACTOR"))] = None,
 ) -> None:
     """Record a triage decision; it survives rescans and is written to the finding's audit log
-    (see `findings show`)."""
+    (see `findings show`). The console's rules apply: an accepted risk needs its last day, a
+    false positive its reason."""
     st = state(ctx)
     open_store(st)
+    from django.utils.timezone import localdate
+
     from canhgac.services import store
+    from canhgac.services.finding_triage import TriageRefusedError, triage_decision
 
     if status not in store.triage_states():
         raise fail(_("unknown triage status: {status}").format(status=status))
+    if until is not None and status != TriageState.ACCEPTED_RISK.value:
+        raise fail(_("--until is the last day of an accepted risk: use it with --status accepted_risk"))
+    form = {"status": status, "assignee": assignee or "", "note": note or "", "accepted_until": until or ""}
+    try:
+        decision = triage_decision(form, blank_keeps=True, today=localdate())
+    except TriageRefusedError as exc:
+        raise fail(str(exc)) from None
     who = (actor or "").strip() or default_actor()
     try:
-        finding = store.triage(fingerprint, state=status, actor=who, assignee=assignee, note=note)
+        finding = store.triage(fingerprint, state=status, actor=who, assignee=decision.assignee,
+                               note=decision.note, accepted_until=decision.accepted_until)
     except LookupError as exc:  # not found, or an ambiguous prefix
         raise fail(str(exc)) from None
     console.print(_("Finding {fp} is now {status}.").format(fp=finding.fingerprint[:10],

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from canhgac.cli.common import ExitCode, console, err_console, fail, open_store, state
+from canhgac.cli.config_file import console_setting
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.services.console_server import (
@@ -26,12 +27,14 @@ def serve_command(
     port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
     allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help=N_("A host name the console answers to, e.g. the TLS proxy's name (repeatable; default: the loopback names). Env: CANHGAC_ALLOWED_HOSTS"))] = None,
     behind_tls: Annotated[bool, typer.Option("--behind-tls", help=N_("A TLS proxy on this machine fronts the console: Secure cookies, HSTS, its X-Forwarded-For/-Proto trusted"))] = False,
+    security_contact: Annotated[str | None, typer.Option("--security-contact", envvar="CANHGAC_SECURITY_CONTACT", help=N_("Contact of the console's /.well-known/security.txt, a mailto: address or an https: URL (default: security-contact in [console] of canhgac.toml; none: no file). Env: CANHGAC_SECURITY_CONTACT"))] = None,
 ) -> None:
     """Serve the web console (log in with a user from `canhgac users add`)."""
     st = state(ctx)
     hosts = tuple(dict.fromkeys(h.strip() for h in allowed_host or () if h.strip()))
+    contact = security_contact if security_contact else console_setting(st, "security-contact")
     options = ServeOptions(workspace=st.workspace, database_url=st.database_url, host=host, port=port,
-                           allowed_hosts=hosts, behind_tls=behind_tls)
+                           allowed_hosts=hosts, behind_tls=behind_tls, security_contact=contact or "")
     try:
         check_options(options)
     except ServeRefusedError as exc:

@@ -1,4 +1,5 @@
-"""``canhgac users add|list|set-role|disable|enable|require-totp|log``: the console's accounts."""
+"""``canhgac users add|list|set-role|set-password|password-link|disable|enable|require-totp|log``:
+the console's accounts."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ app.add_typer(token_cmd.app, name="token", help=N_("API tokens: add, list, revok
 
 RoleOpt = Annotated[str, typer.Option("--role", help=N_("csirt-admin, csirt-analyst, agency-officer or leader"))]
 AgencyOpt = Annotated[list[str] | None, typer.Option("--agency", "-a", help=N_("An agency officer's agency (repeatable)"))]
+PasswordStdinOpt = Annotated[bool, typer.Option(
+    "--password-stdin", help=N_("Read the password from one line of standard input (scripts)"))]
 
 
 def _actor() -> str:
@@ -54,7 +57,7 @@ def add(
     role: RoleOpt,
     agency: AgencyOpt = None,
     require_totp: Annotated[bool, typer.Option("--require-totp", help=N_("The user must enrol a TOTP app at first login"))] = False,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help=N_("Read the password from one line of standard input (scripts)"))] = False,
+    password_stdin: PasswordStdinOpt = False,
 ) -> None:
     """Create a console user; the password is asked twice (at least 12 characters, not a common one)."""
     st = state(ctx)
@@ -64,6 +67,29 @@ def add(
     accounts.add_user(username, password, role, agency or [], actor=_actor(), totp_required=require_totp,
                       lang=st.lang)
     console.print(_("User {name} created with the role {role}.").format(name=username, role=role), soft_wrap=True)
+
+
+@app.command("set-password", help=N_("Set a user's password; it is asked twice (their other sessions end)."))
+def set_password(ctx: typer.Context, username: Annotated[str, typer.Argument(help=N_("The login name"))],
+                 password_stdin: PasswordStdinOpt = False) -> None:
+    """Set a user's password; it is asked twice (their other sessions end)."""
+    st = state(ctx)
+    open_store(st, writable=True)
+    accounts.check_user(username)
+    password = _read_password(username, st.lang, password_stdin)
+    accounts.set_password(username, password, actor=_actor(), lang=st.lang)
+    console.print(_("The password of {name} is set.").format(name=username), soft_wrap=True)
+
+
+@app.command("password-link", help=N_("Make a one-time link for a user to choose their password (valid 72 hours)."))
+def password_link(ctx: typer.Context, username: Annotated[str, typer.Argument(help=N_("The login name"))]) -> None:
+    """Make a one-time link for a user to choose their password (valid 72 hours)."""
+    open_store(state(ctx), writable=True)
+    path = accounts.password_link(username, actor=_actor())
+    err_console.print(_("Append this path to the console's address and hand it to {name} in person or "
+                        "over a trusted channel. It works once, for 72 hours, and no longer once "
+                        "{name} logs in.").format(name=username), soft_wrap=True, markup=False)
+    typer.echo(path)
 
 
 @app.command("list", help=N_("Every user with role, agencies, state and TOTP."))

@@ -6,10 +6,11 @@ workspace, mode 0600). ``CANHGAC_WORKSPACE`` is the workspace folder
 (default ``./canhgac-workspace``). Loading settings is Django's explicit act, so creating the
 workspace and its key file here is the intended effect, not an import-time surprise.
 
-The web console (``canhgac serve``, docs/console.md) reads two more: ``CANHGAC_ALLOWED_HOSTS``
-(comma-separated host names the console answers to; default the loopback names) and
+The web console (``canhgac serve``, docs/console.md) reads three more: ``CANHGAC_ALLOWED_HOSTS``
+(comma-separated host names the console answers to; default the loopback names),
 ``CANHGAC_CONSOLE_TLS`` (``1`` when a TLS proxy fronts it: cookies Secure and ``__Host-``,
-HSTS). The CLI loads the same settings, so one ``migrate`` creates every table.
+HSTS) and ``CANHGAC_SECURITY_CONTACT`` (the contact of its security.txt; none: no file). The
+CLI loads the same settings, so one ``migrate`` creates every table.
 """
 
 from __future__ import annotations
@@ -128,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "canhgac.console.store.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# a set-password link (console/store/account_passwords.py) holds 72 hours, and only until used
+PASSWORD_RESET_TIMEOUT = 72 * 3600
 CSRF_FAILURE_VIEW = "canhgac.web.views.errors.csrf_failure"
 # sessions: in the database, 8 hours, gone with the browser; cookies out of scripts' reach
 SESSION_COOKIE_AGE = 8 * 3600
@@ -145,6 +148,7 @@ LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}canhgac_language"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = _TLS
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if _TLS else 0  # sent only on HTTPS requests
 SECURE_SSL_REDIRECT = _TLS  # behind the proxy, a request that did not come over TLS is sent there
+SECURITY_CONTACT = os.environ.get("CANHGAC_SECURITY_CONTACT", "")  # security.txt (services/security_txt.py)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,6 +1,7 @@
-"""Console users for the CLI (``canhgac users …``): add, list, change role, disable, read the
-security log. Writes go through ``console.store.accounts`` (validated, logged); Django is
-configured by ``services.store.open_store`` first."""
+"""Console users for the CLI (``canhgac users …``): add, list, change role, disable, set a
+password or make a set-password link, read the security log. Writes go through
+``console.store.accounts`` and ``account_passwords`` (validated, logged); Django is configured
+by ``services.store.open_store`` first."""
 
 from __future__ import annotations
 
@@ -60,6 +61,27 @@ def add_user(username: str, password: str, role: str, agencies: Sequence[str], *
     _django_language(lang)
     accounts.create_account(username, password, _role(role), agencies,
                             actor=actor, totp_required=totp_required, language=lang)
+
+
+def check_user(username: str) -> None:
+    """Refuse an unknown user name (before a password is asked for)."""
+    from canhgac.console.store import accounts
+
+    accounts.user_named(username)
+
+
+def set_password(username: str, password: str, *, actor: str, lang: str) -> None:
+    from canhgac.console.store import account_passwords
+
+    _django_language(lang)
+    account_passwords.set_password(username, password, actor=actor)
+
+
+def password_link(username: str, *, actor: str) -> str:
+    """A one-time set-password link's path (valid 72 hours, until used or the user logs in)."""
+    from canhgac.console.store import account_passwords
+
+    return account_passwords.create_link(username, actor=actor)
 
 
 def set_role(username: str, role: str, agencies: Sequence[str], *, actor: str) -> None:

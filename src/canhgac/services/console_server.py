@@ -38,6 +38,7 @@ class ServeOptions:
     allowed_hosts: tuple[str, ...] = ()  # host names the console answers to (default: loopback)
     behind_tls: bool = False  # a TLS proxy on this machine fronts it (docs/console.md)
     proxy_addresses: tuple[str, ...] = field(default=("127.0.0.1",))
+    security_contact: str = ""  # security.txt's Contact (services/security_txt.py); "": no file
 
 
 def is_loopback(host: str) -> bool:
@@ -58,6 +59,13 @@ def check_options(options: ServeOptions) -> None:
             "TLS proxy of docs/console.md in front (--behind-tls)").format(host=options.host))
     if not 0 < options.port < 65536:
         raise ServeRefusedError(_("--port must be between 1 and 65535"))
+    if options.security_contact:
+        from canhgac.services.security_txt import SecurityContactError, checked_contact
+
+        try:
+            checked_contact(options.security_contact)
+        except SecurityContactError as exc:
+            raise ServeRefusedError(str(exc)) from None
 
 
 def configure_environment(options: ServeOptions) -> None:
@@ -65,6 +73,7 @@ def configure_environment(options: ServeOptions) -> None:
     if options.allowed_hosts:
         os.environ["CANHGAC_ALLOWED_HOSTS"] = ",".join(options.allowed_hosts)
     os.environ["CANHGAC_CONSOLE_TLS"] = "1" if options.behind_tls else ""
+    os.environ["CANHGAC_SECURITY_CONTACT"] = options.security_contact.strip()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

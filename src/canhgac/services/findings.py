@@ -30,6 +30,7 @@ ROW_FIELDS = (
     "fingerprint", "agency", "agency_name", "check", "title", "severity", "target", "lifecycle",
     "triage", "assignee", "note", "status", "message", "remediation", "clauses", "first_seen",
     "last_seen", "first_seen_run", "last_seen_run", "fixed_in_run", "triaged_at", "triaged_by",
+    "accepted_until",
 )
 
 
@@ -165,6 +166,8 @@ def _entries(history: FindingHistory) -> tuple[HistoryEntry, ...]:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
     return value

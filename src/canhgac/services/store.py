@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from canhgac.console.store.models import Event, Finding
     from canhgac.console.store.services import AbandonedRun
 
@@ -54,13 +56,15 @@ def triage_states() -> list[str]:
     return list(Triage.values)
 
 
-def triage(fingerprint: str, *, state: str, actor: str, assignee: str | None, note: str | None) -> Finding:
-    """Record a triage decision (``state`` one of :func:`triage_states`); LookupError for an
-    unknown or ambiguous fingerprint."""
+def triage(fingerprint: str, *, state: str, actor: str, assignee: str | None, note: str | None,
+           accepted_until: date | None = None) -> Finding:
+    """Record a triage decision (``state`` one of :func:`triage_states`; ``accepted_until`` an
+    accepted risk's last day); LookupError for an unknown or ambiguous fingerprint."""
     from canhgac.console.store import services
     from canhgac.console.store.models import Triage
 
-    return services.triage(fingerprint, triage=Triage(state), actor=actor, assignee=assignee, note=note)
+    return services.triage(fingerprint, triage=Triage(state), actor=actor, assignee=assignee, note=note,
+                           accepted_until=accepted_until)
 
 
 __all__ = ["event_kinds", "events", "is_database_error", "open_store", "triage", "triage_states"]

@@ -24,7 +24,9 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                   **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))  # Django masks the password in ``credentials``
-    record_event(SecurityEventKind.LOGIN_FAILED, username=username, address=_address(request))
+    purpose = credentials.get("purpose")  # e.g. password.change: a logged-in user's current password
+    record_event(SecurityEventKind.LOGIN_FAILED, username=username, address=_address(request),
+                 detail={"purpose": str(purpose)} if purpose else None)
 
 
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -2,7 +2,19 @@
 
 from django.urls import include, path
 
-from canhgac.web.views import agency, auth, dashboard, findings, inventory, reports, security_log, totp, users
+from canhgac.web.views import (
+    account,
+    agency,
+    auth,
+    dashboard,
+    findings,
+    inventory,
+    reports,
+    security_log,
+    totp,
+    users,
+    well_known,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -10,8 +22,11 @@ urlpatterns = [
     path("login/totp/", auth.totp_verify, name="totp-verify"),
     path("logout/", auth.logout, name="logout"),
     path("account/language/", auth.choose_language, name="language"),
+    path("account/password/", account.change_password, name="password-change"),
+    path("account/set-password/<str:uidb64>/<str:token>/", account.set_password, name="set-password"),
     path("account/totp/", totp.enrol, name="totp-enrol"),
     path("account/totp/qr.svg", totp.enrol_qr, name="totp-qr"),
+    path(".well-known/security.txt", well_known.security_txt_file, name="security-txt"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("agencies/<str:code>/", agency.agency, name="agency"),
     path("findings/", findings.findings, name="findings"),

@@ -62,7 +62,8 @@ def _agencies(role: Role, codes: Iterable[str]) -> list[Agency]:
     return found
 
 
-def _user(username: str) -> Any:
+def user_named(username: str) -> Any:
+    """The Django user of that name (AccountError when there is none)."""
     try:
         return get_user_model().objects.select_related("console_account").get(username=username)
     except get_user_model().DoesNotExist:
@@ -111,7 +112,7 @@ def set_role(username: str, role: Role, agencies: Iterable[str] = (), *, actor: 
     """Change a user's role and agencies (an officer's agencies replace the previous ones)."""
     bound = _agencies(role, agencies)
     with transaction.atomic():
-        user = _user(username)
+        user = user_named(username)
         account, _created = ConsoleAccount.objects.get_or_create(user=user, defaults={"role": role.value})
         before = {"role": account.role,
                   "agencies": sorted(user.agency_bindings.values_list("agency__code", flat=True))}
@@ -128,7 +129,7 @@ def set_active(username: str, active: bool, *, actor: str) -> None:
     """Disable a user (they can no longer log in; open sessions end at their next request) or
     enable them again."""
     with transaction.atomic():
-        user = _user(username)
+        user = user_named(username)
         user.is_active = active
         user.save(update_fields=["is_active"])
         kind = SecurityEventKind.USER_ENABLED if active else SecurityEventKind.USER_DISABLED
@@ -138,7 +139,7 @@ def set_active(username: str, active: bool, *, actor: str) -> None:
 def set_totp_required(username: str, required: bool, *, actor: str) -> None:
     """Require (or stop requiring) TOTP: a user who has not enrolled sees only the enrolment page."""
     with transaction.atomic():
-        user = _user(username)
+        user = user_named(username)
         account = ConsoleAccount.objects.filter(user=user).first()
         if account is None:
             raise AccountError(_("{name} has no console role: give one with `canhgac users set-role`").format(

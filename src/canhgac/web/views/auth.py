@@ -50,7 +50,8 @@ def login(request: HttpRequest) -> HttpResponse:
     errors = [str(e) for e in form.non_field_errors()]
     status = 200 if request.method == "GET" or not errors else 401
     context = {"errors": errors, "next": _next(request), "username": request.POST.get("username", ""),
-               "attempts": settings.AXES_FAILURE_LIMIT, "minutes": lockout_minutes()}
+               "attempts": settings.AXES_FAILURE_LIMIT, "minutes": lockout_minutes(),
+               "password_set": request.GET.get("password") == "set"}
     return render(request, "console/login.html", context, status=status)
 
 

@@ -1,5 +1,6 @@
 """Users and roles, for administrators: list, create, change role and agencies, disable or
-enable, require TOTP.
+enable, require TOTP, make a one-time set-password link (shown once, in the answer to the form
+that made it: it is stored nowhere).
 
 Every change goes through ``services.accounts``, the functions behind ``canhgac users``, so
 the console and the CLI validate, refuse and log (``SecurityEvent``, the administrator as the
@@ -14,12 +15,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from canhgac.console.store import queries
+from canhgac.console.store import account_passwords, queries
 from canhgac.console.store.accounts import AccountError, PasswordRejectedError
 from canhgac.console.store.queries.viewers import AccountRow, Viewer
 from canhgac.i18n import gettext as _
 from canhgac.services import accounts
 from canhgac.web.access import console_page, page_context
+from canhgac.web.client import client_address
 from canhgac.web.jinja import current_language
 
 
@@ -96,11 +98,18 @@ def user(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
     if row is None:
         raise Http404
     errors: list[str] = []
-    if request.method == "POST":
+    link = ""
+    if request.method == "POST" and request.POST.get("action") == "password-link":
+        try:
+            link = request.build_absolute_uri(account_passwords.create_link(
+                username, actor=viewer.username, address=client_address(request)))
+        except AccountError as exc:
+            errors = _refusals(exc)
+    elif request.method == "POST":
         errors = _change(request, viewer, row)
         if not errors:
             return HttpResponseRedirect(reverse("user", args=[username]))
     events = accounts.security_log(kind=None, username=username, limit=20)
     return render(request, "console/user.html", page_context(
         request, viewer, row=row, roles=accounts.roles(), agencies=_agencies(viewer), errors=errors,
-        own=row.username == viewer.username, events=events), status=400 if errors else 200)
+        own=row.username == viewer.username, events=events, link=link), status=400 if errors else 200)
