@@ -49,6 +49,7 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.console.store.queries.trend import StateCount, state_after_runs
 
 __all__ = [
     "MIN_PREFIX",
@@ -63,6 +64,7 @@ __all__ = [
     "FindingSort",
     "HostService",
     "LifecycleStep",
+    "StateCount",
     "StateRun",
     "TriageStep",
     "ViewerScope",
@@ -91,5 +93,6 @@ __all__ = [
     "results_of_run",
     "run_by_id",
     "run_target_counts",
+    "state_after_runs",
     "state_runs",
 ]
