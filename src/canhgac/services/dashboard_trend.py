@@ -182,15 +182,16 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
     for row in counts:
         if row.severity in penalty:
             failed[row.run_id][row.severity] += row.failed
-        points = risk[row.run_id]
-        points[row.agency] = points.get(row.agency, 0) + row.counted * penalty.get(row.severity, 0)
+        per_agency = risk[row.run_id]
+        per_agency[row.agency] = per_agency.get(row.agency, 0) + row.counted * penalty.get(row.severity, 0)
     points_list = []
     for run in runs:
         by_severity = dict(failed[run.pk])
         score, grade = _score(risk[run.pk], policy)
         filters = run.filters if isinstance(run.filters, dict) else {}
         points_list.append(TrendPoint(
-            run_id=run.pk, finished=format_time(run.finished_at, lang), day=_day(run.finished_at, lang),
+            run_id=run.pk, finished=format_time(run.finished_at, lang),
+            day=_day(run.finished_at, lang) if run.finished_at else "",
             kind=run_kind(filters), interrupted=run.status != "finished",
             open_by_severity=by_severity, open_total=sum(by_severity.values()),
             score=score, grade=grade, agencies=len(risk[run.pk]),

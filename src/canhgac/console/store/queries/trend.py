@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import connection
 
@@ -64,14 +65,14 @@ def state_after_runs(
     if not runs or (scope.codes is not None and not scope.codes):
         return []
     result, run, finding, acceptance = (_table(m) for m in (Result, ScanRun, Finding, RiskAcceptance))
-    params: list[object] = []
+    params: list[Any] = []
     by_severity: dict[str, list[str]] = {}
     for check_id, severity in sorted(severities.items()):
         by_severity.setdefault(severity, []).append(check_id)
     cases = []
-    for severity, ids in sorted(by_severity.items()):
-        cases.append(f"WHEN check_id IN ({_placeholders(ids)}) THEN %s")
-        params += [*ids, severity]
+    for severity, checks in sorted(by_severity.items()):
+        cases.append(f"WHEN check_id IN ({_placeholders(checks)}) THEN %s")
+        params += [*checks, severity]
     severity_sql = f"CASE {' '.join(cases)} ELSE '' END" if cases else "''"
 
     excluded = sorted(excluded_triage)
@@ -79,16 +80,18 @@ def state_after_runs(
     if excluded:
         excluded_sql = (f"({triage} IN ({_placeholders(excluded)}) AND NOT ({triage} = %s"
                         " AND a.until IS NOT NULL AND a.until < %s))")
-        excluded_params: list[object] = [*excluded, ACCEPTED_RISK, today]
+        excluded_params: list[Any] = [*excluded, ACCEPTED_RISK, today]
     else:
         excluded_sql, excluded_params = "1 = 0", []
     where = [f"rn.status IN ({_placeholders(REPORTABLE)})", "rn.finished_at IS NOT NULL",
              "rn.finished_at <= %s"]
-    where_params: list[object] = [*(str(s) for s in REPORTABLE), max(r.finished_at for r in runs)]
+    last = max(r.finished_at for r in runs if r.finished_at is not None)
+    where_params: list[Any] = [*(str(s) for s in REPORTABLE), last]
     if scope.codes is not None:
         where.append(f"r.agency_code IN ({_placeholders(scope.codes)})")
         where_params += sorted(scope.codes)
-    ids = [r.pk for r in runs]
+    ids: list[Any] = [r.pk for r in runs]
+    # only table names and placeholders are interpolated; every value is a parameter
     sql = f"""
 WITH tested AS (
   SELECT r.agency_code AS agency, r.target_key AS target, r.check_id AS check_id,
@@ -114,10 +117,10 @@ JOIN {run} p ON p.id IN ({_placeholders(ids)})
  AND (s.next_fin IS NULL OR s.next_fin > p.finished_at
       OR (s.next_fin = p.finished_at AND s.next_run > p.id))
 GROUP BY p.id, s.agency, s.severity
-"""
+"""  # noqa: S608
     # placeholders in the order they appear: the CASE of ``counted``, WHERE, severities, run ids
     with connection.cursor() as cursor:
         cursor.execute(sql, [*excluded_params, *where_params, *params, *ids])
         rows = cursor.fetchall()
-    return [StateCount(int(run_id), str(agency), str(severity), int(failed or 0), int(counted or 0),
-                       int(tested)) for run_id, agency, severity, failed, counted, tested in rows]
+    return [StateCount(int(run), str(agency), str(severity), int(failed or 0), int(counted or 0), int(tested))
+            for run, agency, severity, failed, counted, tested in rows]
