@@ -183,6 +183,15 @@ def test_a_task_canhgac_cannot_assess_says_so(world: World) -> None:
     english = _page("analyst", "en")
     assert "Not assessed by canhgac yet" in _clause(english, "KG20:5")  # type: ignore[operator]
     assert "Status per task and clause" in english and "The figures as a table" in english
+    assert "Critical" in english and "Nghiêm trọng" not in english  # the labels follow the language
+
+
+def test_the_findings_pages_labels_follow_the_language(world: World) -> None:
+    client = _client("analyst")
+    assert "Nghiêm trọng" in client.get("/findings/?lifecycle=all").content.decode()
+    client.post("/account/language/", {"language": "en", "next": "/findings/"})
+    english = client.get("/findings/?lifecycle=all").content.decode()
+    assert "Critical" in english and "Nghiêm trọng" not in english
 
 
 def test_an_officer_sees_only_their_agency_in_the_trend_and_the_clauses(world: World) -> None:

@@ -27,9 +27,12 @@ from canhgac.services.reporting import run_kind
 RUNS = 10  # how many ended runs the trend shows
 WORST_FIRST = tuple(s.value for s in reversed(Severity))
 
-# the chart's frame, in SVG user units (the SVG scales to the page's width)
-WIDTH, HEIGHT = 760, 280
-LEFT, RIGHT, TOP, BOTTOM = 52, 52, 22, 50
+# the chart's frame, in SVG user units (the SVG scales to the page's width): a score panel
+# above a panel of stacked bars, sharing the runs' axis (no second y axis to misread)
+WIDTH, HEIGHT = 760, 340
+LEFT, RIGHT, BOTTOM = 48, 16, 46
+SCORE_TOP, SCORE_BOTTOM = 42, 112  # the score panel; 100 sits at its top
+BARS_TOP = 160  # the bars panel's top; its base is HEIGHT - BOTTOM
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +87,11 @@ class Chart:
     width: int
     height: int
     left: int
-    right: int  # x of the plot's right edge
-    top: int
-    bottom: int  # y of the plot's base line
+    right: int  # x of the plots' right edge
+    score_top: int
+    score_bottom: int  # y of the score panel's 0
+    top: int  # the bars panel's top
+    bottom: int  # y of the bars' base line
     bars: tuple[Bar, ...]
     count_ticks: tuple[Tick, ...]
     score_ticks: tuple[Tick, ...]
@@ -117,7 +122,7 @@ def _nice_step(top: int) -> int:
 
 def _chart(points: tuple[TrendPoint, ...], lang: Language) -> Chart:
     base, right = HEIGHT - BOTTOM, WIDTH - RIGHT
-    plot_height = base - TOP
+    plot_height = base - BARS_TOP
     step = _nice_step(max([p.open_total for p in points] + [1]))
     top_count = step * max(1, -(-max([p.open_total for p in points] + [1]) // step))
     slot = (right - LEFT) / max(len(points), 1)
@@ -127,7 +132,7 @@ def _chart(points: tuple[TrendPoint, ...], lang: Language) -> Chart:
         return round(base - plot_height * count / top_count, 1)
 
     def y_score(score: float) -> float:
-        return round(base - plot_height * score / 100, 1)
+        return round(SCORE_BOTTOM - (SCORE_BOTTOM - SCORE_TOP) * score / 100, 1)
 
     bars, dots = [], []
     for index, point in enumerate(points):
@@ -146,10 +151,11 @@ def _chart(points: tuple[TrendPoint, ...], lang: Language) -> Chart:
                             f"{format_number(point.score, lang, decimals=1)} · {point.grade}"))
     line = " ".join(f"{d.x},{d.y}" for d in dots) if len(dots) > 1 else ""
     return Chart(
-        width=WIDTH, height=HEIGHT, left=LEFT, right=right, top=TOP, bottom=base,
+        width=WIDTH, height=HEIGHT, left=LEFT, right=right, score_top=SCORE_TOP, score_bottom=SCORE_BOTTOM,
+        top=BARS_TOP, bottom=base,
         bars=tuple(bars),
         count_ticks=tuple(Tick(y_of(n), format_number(n, lang)) for n in range(0, top_count + 1, step)),
-        score_ticks=tuple(Tick(y_score(n), str(n)) for n in (0, 25, 50, 75, 100)),
+        score_ticks=tuple(Tick(y_score(n), str(n)) for n in (0, 50, 100)),
         line=line, dots=tuple(dots),
     )
 
