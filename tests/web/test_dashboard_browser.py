@@ -51,7 +51,8 @@ V = {"term": "+all", "policy": "reject", "source": "_dmarc", "owner": "o", "reco
      "record": "v=spf1 -all", "key_tags": "1", "endpoints": "25", "detail": "252", "hosts": "mx"}
 services.sync_agencies([{"code": c, "name": n, "domains": [f"{d}.kiengiang.gov.vn"]} for c, n, d in AGENCIES])
 pick = random.Random(13)
-fixed_at = {(c, check): pick.choice([2, 3, 4, 5, 6, 7, 99, 99]) for c, _n, _d in AGENCIES for check, _f, _p in CHECKS}
+fixed_at = {(c, check): pick.choice([2, 3, 4, 5, 6, 7, 99, 99])
+            for c, _n, _d in AGENCIES for check, _f, _p in CHECKS}
 def result(code, name, check, outcome, kind=TargetKind.DOMAIN):
     target = Target(kind=kind, name=name, agency=code)
     return CheckResult(check_id=check, target=target, status=outcome.status, message=outcome.message,
@@ -60,9 +61,9 @@ start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 for index in range(1, 8):
     chosen = AGENCIES[:2] if index == 4 else AGENCIES
     extra = {"province": {"code": "KG", "name": "Tỉnh Kiên Giang"}}
+    named = tuple(c for c, _n, _d in chosen) if index == 4 else ()
     run = services.start_run(provenance=Provenance(canhgac_version="0.1.0", catalog_version="sha256:test"),
-                             filters=services.RunFilters(agencies=tuple(c for c, _n, _d in chosen) if index == 4 else (),
-                                                         extra=extra))
+                             filters=services.RunFilters(agencies=named, extra=extra))
     rows = []
     for code, _name, domain in chosen:
         for check, fail_key, pass_key in CHECKS:

@@ -1,11 +1,12 @@
 """The dashboard's trend: open findings by severity and the score after each of the last runs,
 as figures and as the geometry of an inline SVG chart (no script, no style attribute).
 
-Figures come from ``queries.state_after_runs`` (one aggregate query over the viewer's agencies):
-after run N, the latest result of every check on every target up to N, so a narrow or
-interrupted run changes only what it observed. The score after a run is the reports' own
-(``ScoringPolicy.score_for`` of an agency's risk points, triage as it stands today), averaged
-over the viewer's agencies that had any result by then; the grade is the band of that average.
+Open findings after run N are those whose lifecycle was open once run N was reconciled, the
+rule of the findings list and of the dashboard's tiles: the openings up to N minus the fixes up
+to N (``queries.finding_transitions``, one aggregate query over the viewer's agencies). A narrow
+or interrupted run, or a check that errored, changes only what it observed. The score after a
+run is the reports' own (``ScoringPolicy.score_for`` of an agency's risk points, triage as it
+stands today) averaged over the viewer's agencies scanned by then; its grade is its band.
 """
 
 from __future__ import annotations
@@ -160,11 +161,22 @@ def _chart(points: tuple[TrendPoint, ...], lang: Language) -> Chart:
     )
 
 
-def _score(risk: dict[str, int], policy: ScoringPolicy) -> tuple[float | None, str]:
-    if not risk:
+def _score(risk: dict[str, int], covered: set[str], policy: ScoringPolicy) -> tuple[float | None, str]:
+    if not covered:
         return None, ""
-    score = sum(policy.score_for(points) for points in risk.values()) / len(risk)
+    score = sum(policy.score_for(risk.get(code, 0)) for code in covered) / len(covered)
     return score, policy.grade_for(score)
+
+
+def _covered(run: Any, active: frozenset[str]) -> set[str]:
+    """The agencies a run set out to scan: those it names (``-a``), else the whole inventory;
+    a retest names targets, not agencies."""
+    filters = run.filters if isinstance(run.filters, dict) else {}
+    kind = run_kind(filters)
+    if kind == "retest":
+        return set()
+    named = filters.get("agencies") if kind == "narrow" else None
+    return {str(code) for code in named} & active if isinstance(named, list) and named else set(active)
 
 
 def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: Language) -> Trend | None:
@@ -176,31 +188,45 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
 
     active = queries.active_agency_codes(scope)
     viewer = scope.narrowed(active) if active else scope
-    runs = list(queries.reportable_runs(viewer)[:RUNS])[::-1]
+    ended = list(queries.reportable_runs(viewer).only("pk", "finished_at", "status", "filters"))[::-1]
+    runs = ended[-RUNS:]
     if not runs:
         return None
     severities = {c.id: c.severity.value for c in catalog.checks.values()}
     penalty = {s.value: p for s, p in policy.penalties.items()}
-    counts = queries.state_after_runs(viewer, runs, severities,
-                                      {s.value for s in policy.excluded_triage}, localdate())
-    failed: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(WORST_FIRST, 0))
-    risk: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in counts:
-        if row.severity in penalty:
-            failed[row.run_id][row.severity] += row.failed
-        per_agency = risk[row.run_id]
-        per_agency[row.agency] = per_agency.get(row.agency, 0) + row.counted * penalty.get(row.severity, 0)
+    moves = queries.finding_transitions(viewer, runs, severities,
+                                        {s.value for s in policy.excluded_triage}, localdate())
+    by_run: dict[int, list[queries.TransitionCount]] = defaultdict(list)
+    for move in moves:
+        by_run[move.run_id].append(move)
+    opened = dict.fromkeys(WORST_FIRST, 0)  # open findings so far, by severity
+    risk: dict[str, int] = defaultdict(int)  # risk points so far, by agency
+    covered: set[str] = set()
+    codes = frozenset(active)
+
+    def apply(run_id: int) -> None:
+        for move in by_run.get(run_id, ()):
+            if move.severity in opened:
+                opened[move.severity] += move.delta
+            if not move.excluded:
+                risk[move.agency] += move.delta * penalty.get(move.severity, 0)
+            covered.add(move.agency)
+
+    apply(queries.TRANSITIONS_BEFORE)
+    for run in ended[:-len(runs)]:
+        covered |= _covered(run, codes)
     points_list = []
     for run in runs:
-        by_severity = dict(failed[run.pk])
-        score, grade = _score(risk[run.pk], policy)
-        filters = run.filters if isinstance(run.filters, dict) else {}
+        apply(run.pk)
+        covered |= _covered(run, codes)
+        score, grade = _score(risk, covered, policy)
         points_list.append(TrendPoint(
             run_id=run.pk, finished=format_time(run.finished_at, lang),
             day=_day(run.finished_at, lang) if run.finished_at else "",
-            kind=run_kind(filters), interrupted=run.status != "finished",
-            open_by_severity=by_severity, open_total=sum(by_severity.values()),
-            score=score, grade=grade, agencies=len(risk[run.pk]),
+            kind=run_kind(run.filters if isinstance(run.filters, dict) else {}),
+            interrupted=run.status != "finished",
+            open_by_severity=dict(opened), open_total=sum(opened.values()),
+            score=score, grade=grade, agencies=len(covered),
         ))
     points = tuple(points_list)
     return Trend(points=points, chart=_chart(points, lang),

@@ -49,12 +49,14 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
-from canhgac.console.store.queries.trend import StateCount, state_after_runs
+from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
+from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 
 __all__ = [
     "MIN_PREFIX",
     "OPEN_LIFECYCLES",
     "REPORTABLE",
+    "TRANSITIONS_BEFORE",
     "AmbiguousFingerprintError",
     "ChangedFinding",
     "FindingChanges",
@@ -64,8 +66,8 @@ __all__ = [
     "FindingSort",
     "HostService",
     "LifecycleStep",
-    "StateCount",
     "StateRun",
+    "TransitionCount",
     "TriageStep",
     "ViewerScope",
     "active_agency_codes",
@@ -78,6 +80,7 @@ __all__ = [
     "filtered_findings",
     "finding_by_fingerprint",
     "finding_history",
+    "finding_transitions",
     "findings",
     "findings_by_fingerprints",
     "host_services",
@@ -93,6 +96,5 @@ __all__ = [
     "results_of_run",
     "run_by_id",
     "run_target_counts",
-    "state_after_runs",
     "state_runs",
 ]

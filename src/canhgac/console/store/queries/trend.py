@@ -1,15 +1,13 @@
-"""The state after each of several runs: failed results per agency and severity, in one query.
+"""Open findings after each of several runs, per agency and severity, in one aggregate query.
 
-"Open after run N" is what the store knew once run N ended: for every (target, check), the
-results of the latest ended run up to N that ran it — the current state
-(``results.current_results``) as it stood then. A narrow run (one agency, one family) or an
-interrupted one changes only what it observed; everything else carries over from the runs before.
-
-One SQL statement for all the runs: the viewer's results are grouped per (target, check, run),
-each group learns by a window (``LEAD``) which later run tested the same (target, check) next,
-and a group counts at run N when its run ended at or before N and the next one after N. The
-sums are per run, agency and severity (the catalog's, passed in), so the page receives a few
-hundred rows however many findings the store holds.
+A finding is open after run N when its lifecycle was open once run N was reconciled: the same
+rule as the findings list and the dashboard's tiles. Reconciliation stores every transition of
+every finding with the run that made it (``FindingChange``), derived from that run's results: a
+failed result opens (``new``) or reopens a finding, a passed one fixes it, and what a run did not
+observe (a narrow or interrupted run's remainder, a check that errored) stays as it was. So the
+findings open after run N are the openings up to N minus the fixes up to N: one ``GROUP BY`` over
+the transitions (never over every result, which a store of 300 agencies counts in hundreds of
+thousands), summed by the caller run after run.
 """
 
 from __future__ import annotations
@@ -17,110 +15,69 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db import connection
+from django.db.models import BooleanField, Case, CharField, Count, F, IntegerField, Q, Value, When
 
-from canhgac.console.store.models import Finding, Result, RiskAcceptance, ScanRun
+from canhgac.console.store.models import ChangeKind, FindingChange, ScanRun
 from canhgac.console.store.queries.runs import REPORTABLE
 from canhgac.console.store.queries.scope import ViewerScope
 
 ACCEPTED_RISK = "accepted_risk"
+OPENING = (ChangeKind.NEW, ChangeKind.REOPENED)
+BEFORE = 0  # the ``run_id`` of the transitions of every run before the first one asked for
 
 
 @dataclass(frozen=True, slots=True)
-class StateCount:
-    """Failed results of one agency and severity in the state after one run."""
+class TransitionCount:
+    """How many findings of one agency and severity one run opened (``delta`` > 0) or fixed
+    (``delta`` < 0), and whether their triage leaves them out of the score today."""
 
-    run_id: int
+    run_id: int  # one of the runs asked for, or ``BEFORE``
     agency: str
-    severity: str  # the catalog severity of the checks, "" for a check the catalog lacks
-    failed: int  # every failed result
-    counted: int  # of them, those whose finding's triage does not exclude it from the score
-    tested: int  # (target, check) pairs of the agency with a result of this severity's checks
+    severity: str  # the catalog severity of the finding's check, "" for a check it lacks
+    excluded: bool
+    delta: int
 
 
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
-
-
-def _placeholders(values: Collection[object]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def state_after_runs(
+def finding_transitions(
     scope: ViewerScope,
     runs: Sequence[ScanRun],
     severities: Mapping[str, str],
     excluded_triage: Collection[str],
     today: date,
-) -> list[StateCount]:
-    """For each of ``runs`` (ended runs), the viewer's failed results in the state after it.
+) -> list[TransitionCount]:
+    """Openings and fixes of the viewer's findings by the ended runs up to the last of ``runs``,
+    per run of ``runs`` (earlier runs together as ``BEFORE``), agency, severity and triage.
 
     ``severities`` maps check ids to severity values; ``excluded_triage`` names the triage
     states the score leaves out (an accepted risk only until its last day, as
-    ``findings.triage.effective_triage`` says, judged on ``today``). Runs outside the viewer's
-    scope count nothing: only rows of the scope's agencies are read.
+    ``findings.triage.effective_triage`` judges on ``today``).
     """
-    if not runs or (scope.codes is not None and not scope.codes):
+    ended = [r for r in runs if r.finished_at is not None]
+    if not ended:
         return []
-    result, run, finding, acceptance = (_table(m) for m in (Result, ScanRun, Finding, RiskAcceptance))
-    params: list[Any] = []
+    last = max(r.finished_at for r in ended if r.finished_at is not None)
     by_severity: dict[str, list[str]] = {}
-    for check_id, severity in sorted(severities.items()):
-        by_severity.setdefault(severity, []).append(check_id)
-    cases = []
-    for severity, checks in sorted(by_severity.items()):
-        cases.append(f"WHEN check_id IN ({_placeholders(checks)}) THEN %s")
-        params += [*checks, severity]
-    severity_sql = f"CASE {' '.join(cases)} ELSE '' END" if cases else "''"
-
-    excluded = sorted(excluded_triage)
-    triage = "COALESCE(f.triage, 'untriaged')"
-    if excluded:
-        excluded_sql = (f"({triage} IN ({_placeholders(excluded)}) AND NOT ({triage} = %s"
-                        " AND a.until IS NOT NULL AND a.until < %s))")
-        excluded_params: list[Any] = [*excluded, ACCEPTED_RISK, today]
-    else:
-        excluded_sql, excluded_params = "1 = 0", []
-    where = [f"rn.status IN ({_placeholders(REPORTABLE)})", "rn.finished_at IS NOT NULL",
-             "rn.finished_at <= %s"]
-    last = max(r.finished_at for r in runs if r.finished_at is not None)
-    where_params: list[Any] = [*(str(s) for s in REPORTABLE), last]
-    if scope.codes is not None:
-        where.append(f"r.agency_code IN ({_placeholders(scope.codes)})")
-        where_params += sorted(scope.codes)
-    ids: list[Any] = [r.pk for r in runs]
-    # only table names and placeholders are interpolated; every value is a parameter
-    sql = f"""
-WITH tested AS (
-  SELECT r.agency_code AS agency, r.target_key AS target, r.check_id AS check_id,
-         r.run_id AS run_id, rn.finished_at AS fin,
-         SUM(CASE WHEN r.status = 'fail' THEN 1 ELSE 0 END) AS failed,
-         SUM(CASE WHEN r.status = 'fail' AND NOT {excluded_sql} THEN 1 ELSE 0 END) AS counted
-  FROM {result} r
-  JOIN {run} rn ON rn.id = r.run_id
-  LEFT JOIN {finding} f ON f.fingerprint = r.fingerprint
-  LEFT JOIN {acceptance} a ON a.finding_id = f.id
-  WHERE {' AND '.join(where)}
-  GROUP BY r.agency_code, r.target_key, r.check_id, r.run_id, rn.finished_at
-), spans AS (
-  SELECT agency, {severity_sql} AS severity, run_id, fin, failed, counted,
-         LEAD(fin) OVER w AS next_fin, LEAD(run_id) OVER w AS next_run
-  FROM tested
-  WINDOW w AS (PARTITION BY target, check_id ORDER BY fin, run_id)
-)
-SELECT p.id, s.agency, s.severity, SUM(s.failed), SUM(s.counted), COUNT(*)
-FROM spans s
-JOIN {run} p ON p.id IN ({_placeholders(ids)})
- AND (s.fin < p.finished_at OR (s.fin = p.finished_at AND s.run_id <= p.id))
- AND (s.next_fin IS NULL OR s.next_fin > p.finished_at
-      OR (s.next_fin = p.finished_at AND s.next_run > p.id))
-GROUP BY p.id, s.agency, s.severity
-"""  # noqa: S608
-    # placeholders in the order they appear: the CASE of ``counted``, WHERE, severities, run ids
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*excluded_params, *where_params, *params, *ids])
-        rows = cursor.fetchall()
-    return [StateCount(int(run), str(agency), str(severity), int(failed or 0), int(counted or 0), int(tested))
-            for run, agency, severity, failed, counted, tested in rows]
+    for check_id, value in severities.items():
+        by_severity.setdefault(value, []).append(check_id)
+    severity = Case(*(When(finding__check_id__in=sorted(ids), then=Value(sev))
+                      for sev, ids in sorted(by_severity.items())),
+                    default=Value(""), output_field=CharField())
+    lapsed = Q(finding__triage=ACCEPTED_RISK, finding__acceptance__until__lt=today)
+    excluded = Case(When(lapsed, then=Value(False)),
+                    When(finding__triage__in=sorted(excluded_triage), then=Value(True)),
+                    default=Value(False), output_field=BooleanField())
+    bucket = Case(When(run_id__in=[r.pk for r in ended], then=F("run_id")), default=Value(BEFORE),
+                  output_field=IntegerField())
+    opening = Case(When(kind__in=[k.value for k in OPENING], then=Value(1)), default=Value(-1),
+                   output_field=IntegerField())
+    changes = scope.filter(FindingChange.objects.filter(
+        kind__in=[*(k.value for k in OPENING), ChangeKind.FIXED.value],
+        run__status__in=REPORTABLE, run__finished_at__lte=last,
+    ), "finding__agency_code")
+    rows = (changes.annotate(bucket=bucket, agency=F("finding__agency_code"), severity=severity,
+                             excluded=excluded, sign=opening)
+            .values("bucket", "agency", "severity", "excluded", "sign")
+            .annotate(n=Count("id")).order_by())
+    return [TransitionCount(int(row["bucket"]), str(row["agency"]), str(row["severity"]),
+                            bool(row["excluded"]), int(row["sign"]) * int(row["n"])) for row in rows]
