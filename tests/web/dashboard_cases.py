@@ -219,3 +219,14 @@ def test_the_findings_pages_name_targets_for_people(world: World) -> None:
     assert "máy chủ thư mx.alpha.gov.vn" in detail and "mail_host:" not in detail
     api = client.get(f"/api/v1/findings/{vrfy.fingerprint}")
     assert api.status_code == 200 and "mail_host:mx.alpha.gov.vn" in api.content.decode()  # keys stay raw
+
+
+def test_a_triage_decision_moves_the_scores_at_once(world: World) -> None:
+    first, _second, third = world.runs
+    assert _figures(_trend(_page("analyst"))[third])[2] == "89,9"  # computed, then kept
+    dmarc_a = Finding.objects.get(check_id="mail.dmarc.policy", target_key="domain:alpha.gov.vn")
+    triage(dmarc_a.fingerprint, state="accepted_risk", actor="test", assignee=None, note=None)
+    trend = _trend(_page("analyst"))
+    # A's high finding leaves the score: after run 3 A has 2 points (98,0), B 6 (94,3)
+    assert _figures(trend[third]) == ([0, 2, 1, 1, 0], 4, "96,2", "A", 2)  # still open
+    assert _figures(trend[first])[2:4] == ("85,2", "B")  # A 42 points (70,4), B 100

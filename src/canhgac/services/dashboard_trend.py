@@ -11,9 +11,10 @@ stands today) averaged over the viewer's agencies scanned by then; its grade is 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -26,6 +27,9 @@ from canhgac.reports.view import format_time
 from canhgac.services.reporting import run_kind
 
 RUNS = 10  # how many ended runs the trend shows
+CACHED = 512  # trends kept per process (one per scope, language and set of runs)
+_cache: OrderedDict[tuple[object, ...], Trend] = OrderedDict()
+_cache_lock = threading.Lock()
 WORST_FIRST = tuple(s.value for s in reversed(Severity))
 
 # the chart's frame, in SVG user units (the SVG scales to the page's width): a score panel
@@ -192,17 +196,37 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
     runs = ended[-RUNS:]
     if not runs:
         return None
+    today = localdate()
+    # the figures of a set of runs change only with a new transition (a run reconciled) or a
+    # triage decision (the score), or when an accepted risk lapses (the day): kept until then
+    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.transitions_version(), today,
+           lang, id(catalog), id(policy))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    trend = _trend(viewer, frozenset(active), ended, runs, catalog, policy, lang, today)
+    with _cache_lock:
+        _cache[key] = trend
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    return trend
+
+
+def _trend(viewer: Any, codes: frozenset[str], ended: list[Any], runs: list[Any], catalog: Catalog,
+           policy: ScoringPolicy, lang: Language, today: date) -> Trend:
+    from canhgac.console.store import queries
+
     severities = {c.id: c.severity.value for c in catalog.checks.values()}
     penalty = {s.value: p for s, p in policy.penalties.items()}
     moves = queries.finding_transitions(viewer, runs, severities,
-                                        {s.value for s in policy.excluded_triage}, localdate())
+                                        {s.value for s in policy.excluded_triage}, today)
     by_run: dict[int, list[queries.TransitionCount]] = defaultdict(list)
     for move in moves:
         by_run[move.run_id].append(move)
     opened = dict.fromkeys(WORST_FIRST, 0)  # open findings so far, by severity
     risk: dict[str, int] = defaultdict(int)  # risk points so far, by agency
     covered: set[str] = set()
-    codes = frozenset(active)
 
     def apply(run_id: int) -> None:
         for move in by_run.get(run_id, ()):

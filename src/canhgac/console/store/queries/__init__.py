@@ -50,7 +50,7 @@ from canhgac.console.store.queries.runs import (
 )
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
-from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
+from canhgac.console.store.queries.trend import TransitionCount, finding_transitions, transitions_version
 
 __all__ = [
     "MIN_PREFIX",
@@ -97,4 +97,5 @@ __all__ = [
     "run_by_id",
     "run_target_counts",
     "state_runs",
+    "transitions_version",
 ]
