@@ -148,6 +148,8 @@ def test_listed_agency_without_results_is_graded_incomplete(
         ("1", [("t.mail.spf", P), ("t.mail.dmarc", E)], ClauseStatus.PARTIAL),
         ("1", [("t.mail.spf", P)], ClauseStatus.PARTIAL),
         ("1", [], ClauseStatus.NOT_ASSESSED),
+        ("1", [("t.mail.spf", E), ("t.mail.dmarc", E)], ClauseStatus.NOT_ASSESSED),  # nothing tested
+        ("1", [("t.mail.spf", E)], ClauseStatus.NOT_ASSESSED),
         ("2", [("t.mail.dkim", NA)], ClauseStatus.NOT_APPLICABLE),
         ("2", [("t.mail.dkim", NA), ("t.mail.dkim", P)], ClauseStatus.MET),
         ("3", [("t.mail.spf", F)], ClauseStatus.SELF_ASSESSMENT),
@@ -221,8 +223,8 @@ def test_province_distribution_and_weakest_clauses(
         ("1", 2), ("2", 1)
     ]
     by_clause = {s.verdict.clause: s for s in grades.clauses}
-    assert by_clause["2"].agencies == {
-        "a": ClauseStatus.NOT_MET, "b": ClauseStatus.MET, "c": ClauseStatus.PARTIAL
+    assert by_clause["2"].agencies == {  # c's only result of clause 2 is an error: nothing was tested
+        "a": ClauseStatus.NOT_MET, "b": ClauseStatus.MET, "c": ClauseStatus.NOT_ASSESSED
     }
     assert by_clause["2"].verdict.status is ClauseStatus.NOT_MET
     assert by_clause["4"].verdict.status is ClauseStatus.NOT_ASSESSED

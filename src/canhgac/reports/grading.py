@@ -323,7 +323,7 @@ def clause_verdict(
         status = ClauseStatus.SELF_ASSESSMENT
     elif failed:
         status = ClauseStatus.NOT_MET
-    elif not relevant:
+    elif all(r.status is Status.ERROR for r in relevant):  # no result, or none that tested
         status = ClauseStatus.NOT_ASSESSED
     elif errored or untested:
         status = ClauseStatus.PARTIAL

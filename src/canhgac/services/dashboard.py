@@ -3,7 +3,8 @@
 Grades are the reports' own (``reports.grading.grade_report`` on the current state that
 ``reporting.report_input`` builds), so the dashboard and the printed report never disagree;
 the open critical and high findings are counted from the findings' lifecycle, per agency.
-Everything is read with the viewer's scope.
+The trend across runs (``dashboard_trend``) and the status per clause
+(``dashboard_clauses``) are their own modules. Everything is read with the viewer's scope.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from canhgac.catalog import Catalog, Severity, load_catalog
 from canhgac.reports.grading import ScoringPolicy, grade_report, load_scoring
 from canhgac.reports.model import Language, RunInfo
 from canhgac.reports.view import AgencyView, agency_views, format_time, policy_view
+from canhgac.services.dashboard_clauses import FrameworkStatus, clause_status
+from canhgac.services.dashboard_trend import Trend, dashboard_trend
 from canhgac.services.reporting import NoRunError, report_input
 
 URGENT = (Severity.CRITICAL, Severity.HIGH)
@@ -53,6 +56,9 @@ class Dashboard:
     agencies: tuple[AgencyRow, ...]  # worst first
     distribution: dict[str, int]  # grade -> agencies
     policy: dict[str, object]
+    trend: Trend | None  # open findings and score after each of the last runs
+    frameworks: tuple[FrameworkStatus, ...]  # status per clause, the directive first
+    whole_province: bool  # the viewer sees every agency (the score is the province's)
 
 
 def open_urgent_findings(scope: Any, catalog: Catalog) -> dict[str, dict[Severity, int]]:
@@ -97,4 +103,7 @@ def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
         agencies=rows,
         distribution=dict(grades.distribution),
         policy=policy_view(policy),
+        trend=dashboard_trend(scope, catalog, policy, lang),
+        frameworks=clause_status(grades, catalog, lang),
+        whole_province=scope.is_everything,
     )

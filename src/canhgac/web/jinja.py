@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from canhgac.i18n import translation as catalogue
 from canhgac.reports.view import format_time
-from canhgac.reports.wording import format_score, render_markdown
+from canhgac.reports.wording import format_score, render_markdown, target_label
 
 
 def current_language() -> str:
@@ -49,6 +49,12 @@ def _when(value: datetime | None) -> str:
     return format_time(value, current_language())  # type: ignore[arg-type]
 
 
+def _target(key: str) -> str:
+    """A target key as people name it (``mail_host:mx.a.gov.vn`` → ``mail server mx.a.gov.vn``),
+    as the reports print it; machine formats (the API, CSV) keep the key."""
+    return target_label(str(key), current_language())  # type: ignore[arg-type]
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
@@ -62,5 +68,6 @@ def environment(**options: Any) -> Environment:
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES)
-    env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown)
+    env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
+                       target=_target)
     return env

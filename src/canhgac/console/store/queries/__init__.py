@@ -54,11 +54,14 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
+from canhgac.console.store.queries.trend import TransitionCount, finding_transitions, transitions_version
 
 __all__ = [
     "MIN_PREFIX",
     "OPEN_LIFECYCLES",
     "REPORTABLE",
+    "TRANSITIONS_BEFORE",
     "AmbiguousFingerprintError",
     "ChangedFinding",
     "FindingChanges",
@@ -69,6 +72,7 @@ __all__ = [
     "HostService",
     "LifecycleStep",
     "StateRun",
+    "TransitionCount",
     "TriageStep",
     "ViewerScope",
     "active_agency_codes",
@@ -84,6 +88,7 @@ __all__ = [
     "filtered_findings",
     "finding_by_fingerprint",
     "finding_history",
+    "finding_transitions",
     "findings",
     "findings_by_fingerprints",
     "host_services",
@@ -100,4 +105,5 @@ __all__ = [
     "run_by_id",
     "run_target_counts",
     "state_runs",
+    "transitions_version",
 ]
