@@ -1,5 +1,5 @@
-"""Run the REST API's test-client cases (``api_cases.py``) and its schema-driven probe
-(``api_schema_cases.py``) on SQLite, and on PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set."""
+"""Run the REST API's test-client cases (``api_cases.py``), its schema-driven probe
+(``api_schema_cases.py``) and schemathesis (``api_schemathesis_cases.py``) on SQLite, and on PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from test_store_backends import pg_schema_url, run_cases
 
 HERE = Path(__file__).parent
-CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py")
+CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", HERE / "api_schemathesis_cases.py")
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
 
