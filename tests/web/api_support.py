@@ -1,6 +1,7 @@
-"""A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``, ``api_schemathesis_cases.py``): two agencies, A
-(two findings) and B (one, B's parent is A), one run over both, a user of each role and a token
-for each. Imported after ``setup_django``; the fixture rolls everything back."""
+"""A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``,
+``api_schemathesis_cases.py``): two agencies, A (two findings) and B (one, B's parent is A), one
+run over both, a user of each role and a token for each. Imported after ``setup_django``;
+``build_world``'s fixture rolls everything back, ``seed_world`` commits."""
 
 from __future__ import annotations
 
