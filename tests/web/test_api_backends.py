@@ -11,7 +11,8 @@ from test_store_backends import pg_schema_url, run_cases
 
 HERE = Path(__file__).parent
 SCHEMATHESIS_SECONDS = 300  # about a minute alone on 2 cores; room for a machine shared with others
-SCHEMATHESIS = pytest.param(HERE / "api_schemathesis_cases.py", marks=pytest.mark.timeout(SCHEMATHESIS_SECONDS + 30))
+SCHEMATHESIS = pytest.param(HERE / "api_schemathesis_cases.py",
+                            marks=pytest.mark.timeout(SCHEMATHESIS_SECONDS + 30))
 CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", SCHEMATHESIS)
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
