@@ -41,6 +41,10 @@ EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809",
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
 CALLERS = {"anonymous": None, **{name: f"Bearer {token}" for name, token in WORLD.tokens.items()}}
+# operations whose success needs an upload or an earlier step (a file checked before it is
+# applied, an inventory applied before it is read): inventory_api_cases.py reaches their 200s
+NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check",
+                         "POST /api/v1/inventory/apply"})
 
 
 def _operations() -> list[Any]:
@@ -111,5 +115,5 @@ def test_every_operation_answers_extreme_inputs_as_its_schema_says(caller: str) 
         if caller == "anonymous":
             assert 401 in statuses and not any(200 <= s < 300 for s in statuses), (label, statuses)
         else:
-            assert statuses & {200, 403}, (label, statuses)
+            assert statuses & {200, 403} or label in NEEDS_STATE, (label, statuses)
             assert label not in takes_input or statuses & {404, 422}, (label, statuses)
