@@ -249,12 +249,21 @@ def test_an_unknown_filter_value_is_a_422_with_the_error_body(world: World, name
         assert error["detail"][0]["loc"][:2] == ["query", name], error
 
 
+def test_filters_that_exclude_each_other_are_named_as_the_api_names_them(world: World) -> None:
+    error = error_of(Api(world.tokens["analyst"]).get("/findings", all="true", lifecycle="new"), 422)
+    assert "all" in error["message"] and "lifecycle" in error["message"] and "--" not in error["message"]
+
+
 def test_a_nul_byte_is_refused_before_the_database(world: World) -> None:
     """PostgreSQL text holds no NUL: a NUL in a path is not found, in a parameter invalid."""
     api = Api(world.tokens["analyst"])
     assert error_of(api.get("/findings", text="a\x00b"), 422)["code"] == "invalid"
     assert error_of(api.get("/findings", **{"agency\x00": A}), 422)["code"] == "invalid"
     assert error_of(api.get("/findings/ab\x00cd"), 404)["code"] == "not_found"
+    for field in ("note", "assignee"):  # a JSON body's text too (the note was a 500 on PostgreSQL)
+        body = {"status": "confirmed", field: "a\x00b"}
+        error = error_of(api.post(f"/findings/{world.fingerprints[A][0]}/triage", body), 422)
+        assert error["detail"][0]["loc"][-1] == field, error
     assert error_of(api.post(f"/findings/{world.fingerprints[A][0]}/triage\x00", {"status": "confirmed"}),
                     404)["code"] == "not_found"
 

@@ -1,6 +1,7 @@
-"""A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``): two agencies, A
-(two findings) and B (one, B's parent is A), one run over both, a user of each role and a token
-for each. Imported after ``setup_django``; the fixture rolls everything back."""
+"""A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``,
+``api_schemathesis_cases.py``): two agencies, A (two findings) and B (one, B's parent is A), one
+run over both, a user of each role and a token for each. Imported after ``setup_django``;
+``build_world``'s fixture rolls everything back, ``seed_world`` commits."""
 
 from __future__ import annotations
 
@@ -24,14 +25,21 @@ class World:
     fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
 
 
+def seed_world() -> World:
+    """The two agencies' store, a token for each user, committed (for a case module that calls
+    the WSGI application itself: Django's handler closes a connection left in a transaction)."""
+    run = seed_two_agencies()
+    tokens = {name: api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
+              for name in USERS}
+    prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
+              for code in (A, B)}
+    return World(run.pk, tokens, prints)
+
+
 def build_world() -> Iterator[World]:
+    """``seed_world`` inside a transaction the fixture rolls back."""
     with transaction.atomic():
-        run = seed_two_agencies()
-        tokens = {name: api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
-                  for name in USERS}
-        prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
-                  for code in (A, B)}
-        yield World(run.pk, tokens, prints)
+        yield seed_world()
         transaction.set_rollback(True)
 
 

@@ -1,4 +1,5 @@
-"""Run the REST API's test-client cases (``api_cases.py``) and its schema-driven probe
+"""Run the REST API's test-client cases (``api_cases.py``), schemathesis against its OpenAPI schema
+(``api_schemathesis_cases.py``) and the extreme inputs schemathesis sends only by chance
 (``api_schema_cases.py``) on SQLite, and on PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set."""
 
 from __future__ import annotations
@@ -9,17 +10,25 @@ import pytest
 from test_store_backends import pg_schema_url, run_cases
 
 HERE = Path(__file__).parent
-CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", HERE / "inventory_api_cases.py")
+SCHEMATHESIS_SECONDS = 300  # about a minute alone on 2 cores; room for a machine shared with others
+SCHEMATHESIS = pytest.param(HERE / "api_schemathesis_cases.py",
+                            marks=pytest.mark.timeout(SCHEMATHESIS_SECONDS + 30))
+CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", HERE / "inventory_api_cases.py", SCHEMATHESIS)
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
 
 
-@pytest.mark.parametrize("cases", CASES, ids=lambda p: p.stem)
+def _seconds(cases: Path) -> float:
+    # each module is some hundreds to a few thousand requests: a minute or two on a busy machine
+    return SCHEMATHESIS_SECONDS if cases.stem == "api_schemathesis_cases" else 240
+
+
+@pytest.mark.parametrize("cases", CASES, ids=lambda p: Path(p).stem)
 def test_api_on_sqlite(tmp_path: Path, cases: Path) -> None:
-    run_cases(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, cases)
+    run_cases(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, cases, _seconds(cases))
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("cases", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("cases", CASES, ids=lambda p: Path(p).stem)
 def test_api_on_postgresql(pg_schema_url: str, tmp_path: Path, cases: Path) -> None:
-    run_cases(pg_schema_url, tmp_path, cases)
+    run_cases(pg_schema_url, tmp_path, cases, _seconds(cases))

@@ -61,8 +61,8 @@ def list_findings(request: HttpRequest, params: Query[FindingParams]) -> dict[st
     except UnknownValueError as exc:  # worded for the CLI's option: name the API's parameter
         named = exc.option.lstrip("-").replace("-", "_")
         raise ApiError(422, str(exc).replace(exc.option, named, 1)) from None
-    except FilterError as exc:
-        raise ApiError(422, str(exc)) from None
+    except FilterError as exc:  # likewise, every option it names (it echoes no input)
+        raise ApiError(422, re.sub(r"--([a-z][a-z-]*)", lambda m: m[1].replace("-", "_"), str(exc))) from None
     items = [asdict(row) for row in rows]
     end = params.offset + len(rows)
     return {"items": items, "total": total, "limit": params.limit, "offset": params.offset,

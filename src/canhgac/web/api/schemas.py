@@ -13,6 +13,9 @@ from pydantic import ConfigDict
 from canhgac.services.api_views import Lifecycle, Severity, TriageState
 
 MAX_LIMIT = 500
+# Text the store keeps: PostgreSQL text cannot hold a NUL byte (a query string's NUL is refused
+# before any view, by ``web.middleware.NulBytesMiddleware``; a JSON body's, here).
+NO_NUL = r"^[^\x00]*$"
 
 
 class SortOrder(StrEnum):
@@ -117,8 +120,8 @@ class TriageIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: TriageState
-    assignee: str | None = Field(None, max_length=150)
-    note: str | None = Field(None, max_length=4000)
+    assignee: str | None = Field(None, max_length=150, pattern=NO_NUL)
+    note: str | None = Field(None, max_length=4000, pattern=NO_NUL)
     accepted_until: date | None = None
 
 
