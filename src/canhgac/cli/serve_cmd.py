@@ -31,7 +31,7 @@ def serve_command(
     st = state(ctx)
     hosts = tuple(dict.fromkeys(h.strip() for h in allowed_host or () if h.strip()))
     options = ServeOptions(workspace=st.workspace, database_url=st.database_url, host=host, port=port,
-                           allowed_hosts=hosts, behind_tls=behind_tls)
+                           allowed_hosts=hosts, behind_tls=behind_tls, config_file=st.config_file)
     try:
         check_options(options)
     except ServeRefusedError as exc:

@@ -94,18 +94,20 @@ def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, An
     try:
         data = tomllib.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
-        raise SettingsFileError(path, None, _("cannot be read: {error}").format(error=exc.strerror or exc)) from None
+        problem = _("cannot be read: {error}").format(error=exc.strerror or exc)
+        raise SettingsFileError(path, None, problem) from None
     except UnicodeDecodeError:
         raise SettingsFileError(path, None, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsFileError(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
     extra = sorted(set(data) - {SECTION})
     if extra:
-        raise SettingsFileError(path, None, _("unknown section or key {key}: settings go in [{section}]").format(
-            key=extra[0], section=SECTION))
+        problem = _("unknown section or key {key}: settings go in [{section}]")
+        raise SettingsFileError(path, None, problem.format(key=extra[0], section=SECTION))
     table = data.get(SECTION, {})
     if not isinstance(table, dict):
-        raise SettingsFileError(path, None, _("{section} must be a table: [{section}]").format(section=SECTION))
+        problem = _("{section} must be a table: [{section}]")
+        raise SettingsFileError(path, None, problem.format(section=SECTION))
     values: dict[str, Any] = {}
     for key, raw in table.items():
         kind = known.get(key)

@@ -2,7 +2,18 @@
 
 from django.urls import include, path
 
-from canhgac.web.views import agency, auth, dashboard, findings, inventory, reports, security_log, totp, users
+from canhgac.web.views import (
+    agency,
+    auth,
+    dashboard,
+    findings,
+    inventory,
+    reports,
+    scans,
+    security_log,
+    totp,
+    users,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -18,6 +29,11 @@ urlpatterns = [
     path("findings/triage/", findings.triage_many, name="findings-triage"),
     path("findings/<str:fingerprint>/", findings.finding, name="finding"),
     path("findings/<str:fingerprint>/triage/", findings.triage_one, name="finding-triage"),
+    path("findings/<str:fingerprint>/retest/", scans.retest, name="finding-retest"),
+    path("scans/", scans.scans, name="scans"),
+    path("scans/launches/<int:launch_id>/", scans.launch, name="scan-launch"),
+    path("scans/launches/<int:launch_id>/progress/", scans.launch_progress, name="scan-launch-progress"),
+    path("scans/runs/<int:run_id>/", scans.run, name="scan-run"),
     path("security-log/", security_log.security_log, name="security-log"),
     path("users/", users.users, name="users"),
     path("users/<str:username>/", users.user, name="user"),

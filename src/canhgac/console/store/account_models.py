@@ -58,6 +58,8 @@ class SecurityEventKind(models.TextChoices):
     TOKEN_CREATED = "token.created", "API token created"
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     API_TRIAGE = "api.triage", "finding triaged through the API"
+    SCAN_LAUNCHED = "scan.launched", "scan launched"
+    RETEST_LAUNCHED = "retest.launched", "retest launched"
 
 
 class SecurityEvent(models.Model):
