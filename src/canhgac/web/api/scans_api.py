@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from canhgac.i18n import gettext as _
@@ -66,14 +67,14 @@ def _out(found: LaunchView) -> dict[str, Any]:
             "error": found.error or None}
 
 
-def _launched(request: HttpRequest, launch_id: int) -> tuple[int, dict[str, Any]]:
+def _launched(request: HttpRequest, launch_id: int) -> Status[dict[str, Any]]:
     found = launch_view(viewer(request).scope, launch_id)
     assert found is not None  # just queued, in the caller's scope
-    return 202, _out(found)
+    return Status(202, _out(found))
 
 
 @router.post("/scans", response={202: LaunchOut, **COMMON_ERRORS}, summary="Launch a scan")
-def start_scan(request: HttpRequest, asked: ScanIn) -> tuple[int, dict[str, Any]]:
+def start_scan(request: HttpRequest, asked: ScanIn) -> Status[dict[str, Any]]:
     """Queue a scan of the store's inventory with the workspace's settings (the CSIRT only)."""
     who = viewer(request)
     try:
@@ -98,7 +99,7 @@ def get_launch(request: HttpRequest, launch_id: Path[int]) -> dict[str, Any]:
 
 @router.post("/findings/{fingerprint}/retest", response={202: LaunchOut, **COMMON_ERRORS},
              summary="Retest one finding")
-def retest_finding(request: HttpRequest, fingerprint: Path[str]) -> tuple[int, dict[str, Any]]:
+def retest_finding(request: HttpRequest, fingerprint: Path[str]) -> Status[dict[str, Any]]:
     """Queue a retest of one finding (its check on its target, with its last settings)."""
     who = viewer(request)
     if not re.fullmatch(FINGERPRINT, fingerprint):
