@@ -14,6 +14,7 @@ from django.test import Client
 from web_store_support import USERS, A, B, seed_two_agencies
 
 from canhgac.console.store import api_tokens
+from canhgac.console.store.launch_models import ScanLaunch
 from canhgac.console.store.models import Finding
 
 
@@ -22,6 +23,7 @@ class World:
     run_id: int
     tokens: dict[str, str]  # user -> plaintext token
     fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
+    launch_id: int = 0  # a queued retest of A's first finding (the scans API)
 
 
 def build_world() -> Iterator[World]:
@@ -31,7 +33,9 @@ def build_world() -> Iterator[World]:
                   for name in USERS}
         prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
                   for code in (A, B)}
-        yield World(run.pk, tokens, prints)
+        launch = ScanLaunch.objects.create(created_at=run.started_at, requested_by="admin", kind="retest",
+                                           agency=A, fingerprint=prints[A][0])
+        yield World(run.pk, tokens, prints, launch.pk)
         transaction.set_rollback(True)
 
 

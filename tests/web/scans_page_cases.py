@@ -15,53 +15,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from console_cases import World, _client, _text, world
 from django.test import Client
-from web_store_support import A_NAME, A, B
+from web_store_support import A, B, StoredInventory
 
 from canhgac.console.store.account_models import SecurityEvent
 from canhgac.console.store.launch_models import ScanLaunch
 from canhgac.console.store.models import Finding
-from canhgac.inventory.loader import loads_inventory
 from canhgac.services import console_scan, scan_jobs
 from canhgac.services.scan import ScanOutcome
 from canhgac.services.scan_events import Planned
 
 __all__ = ["world"]  # the fixture
 
-INVENTORY = loads_inventory(f"""version: 1
-province: {{code: PT, name: "Tỉnh Thử"}}
-agencies:
-  - code: {A}
-    name: "{A_NAME}"
-    kind: department
-    domains: [alpha.gov.vn]
-  - code: {B}
-    name: "Sở Beta"
-    kind: department
-    parent: {A}
-    domains: [beta.gov.vn]
-""")
-
-
-@dataclass(frozen=True)
-class Stored:
-    inventory: Any
-    sha256: str = "0" * 64
-    applied_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    applied_by: str = "test"
-    source: str = "inventory.yaml"
-
-
 @pytest.fixture
 def stored(monkeypatch: pytest.MonkeyPatch) -> None:
     """The store holds the two agencies' inventory (``inventory_store.current_inventory``)."""
-    monkeypatch.setattr(console_scan, "stored_inventory", lambda: Stored(INVENTORY))
+    monkeypatch.setattr(console_scan, "stored_inventory", StoredInventory)
 
 
 def _fingerprints(code: str) -> list[str]:

@@ -25,7 +25,7 @@ from canhgac.services.scan_launches import (
 )
 from canhgac.services.scan_pages import LaunchView, launch_view
 from canhgac.web.api.auth import via, viewer
-from canhgac.web.api.errors import COMMON_ERRORS, ApiError
+from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.client import client_address
 
 router = Router(tags=["scans"])
@@ -73,7 +73,7 @@ def _launched(request: HttpRequest, launch_id: int) -> Status[dict[str, Any]]:
     return Status(202, _out(found))
 
 
-@router.post("/scans", response={202: LaunchOut, **COMMON_ERRORS}, summary="Launch a scan")
+@router.post("/scans", response={202: LaunchOut, 400: ErrorBody, **COMMON_ERRORS}, summary="Launch a scan")
 def start_scan(request: HttpRequest, asked: ScanIn) -> Status[dict[str, Any]]:
     """Queue a scan of the store's inventory with the workspace's settings (the CSIRT only)."""
     who = viewer(request)
@@ -97,7 +97,7 @@ def get_launch(request: HttpRequest, launch_id: Path[int]) -> dict[str, Any]:
     return _out(found)
 
 
-@router.post("/findings/{fingerprint}/retest", response={202: LaunchOut, **COMMON_ERRORS},
+@router.post("/findings/{fingerprint}/retest", response={202: LaunchOut, 400: ErrorBody, **COMMON_ERRORS},
              summary="Retest one finding")
 def retest_finding(request: HttpRequest, fingerprint: Path[str]) -> Status[dict[str, Any]]:
     """Queue a retest of one finding (its check on its target, with its last settings)."""

@@ -5,6 +5,8 @@ provenance; and retest one finding from its page. Writes and reads are ``service
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -92,7 +94,14 @@ def run(request: HttpRequest, viewer: Viewer, run_id: int) -> HttpResponse:
     detail = run_detail(viewer.scope, run_id)
     if detail is None:
         raise Http404
-    return render(request, "console/scan_run.html", page_context(request, viewer, detail=detail))
+    return render(request, "console/scan_run.html", page_context(
+        request, viewer, detail=detail, settings_text=_json_text(detail.parameters),
+        filters_text=_json_text(detail.filters)))
+
+
+def _json_text(value: object) -> str:
+    """Stored settings as indented JSON, Vietnamese names as written (not escaped)."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) if value else ""
 
 
 @console_page()
