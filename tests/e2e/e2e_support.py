@@ -94,6 +94,17 @@ rows = {
 print(json.dumps(rows))
 """
 
+_DUMP_INVENTORIES = """
+import json, sys
+from pathlib import Path
+from canhgac.console.bootstrap import setup_django
+setup_django(database_url=None, workspace=Path(sys.argv[1]).resolve())
+from canhgac.console.store.models import InventoryDocument
+print(json.dumps([{"name": d.name, "sha256": d.sha256, "source": d.source, "applied_by": d.applied_by,
+                   "applied": d.applied_at is not None, "agencies": d.agency_count, "content": d.content}
+                  for d in InventoryDocument.objects.order_by("pk")]))
+"""
+
 # Settings that would point a subprocess at another store, catalog or language.
 _ISOLATED_ENV = ("CANHGAC_DATABASE_URL", "CANHGAC_WORKSPACE", "CANHGAC_CATALOG_DIR", "CANHGAC_LANG")
 
@@ -184,6 +195,15 @@ def stored_findings(workspace: Path) -> dict[str, dict[str, str]]:
     )
     assert done.returncode == 0, done.stderr
     rows: dict[str, dict[str, str]] = json.loads(done.stdout)
+    return rows
+
+
+def stored_inventories(workspace: Path) -> list[dict[str, object]]:
+    """Every inventory document in a workspace's store, oldest first (read in a subprocess)."""
+    done = subprocess.run([sys.executable, "-c", _DUMP_INVENTORIES, str(workspace)], capture_output=True,
+                          text=True, encoding="utf-8", env=_env(), timeout=CLI_TIMEOUT, check=False)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)
     return rows
 
 

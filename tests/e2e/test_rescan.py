@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from e2e_lab_files import lab_files
-from e2e_support import CliRun, read_results, run_cli, running_lab, stored_findings
+from e2e_support import CliRun, read_results, run_cli, running_lab, stored_findings, stored_inventories
 
 from canhgac.engine.results import CheckResult, Status
 from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
@@ -75,6 +75,8 @@ class Story:
     rescan_run: str = ""
     no_ca_run: str = ""
     untrusted: str = ""  # fingerprint of SNV's portal certificate, untrusted without the lab CA
+    inventory_file: Path | None = None
+    inventories: list[dict[str, object]] = field(default_factory=list)  # the store's documents
 
     def fp(self, case: tuple[str, str]) -> str:
         return self.fingerprints[case]
@@ -168,7 +170,26 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
                                 "--timeout", "0.2")
     assert story.steps["outage"].code == 3, story.steps["outage"].describe()  # stored, but incomplete
     story.after_outage = stored_findings(workspace)
+    story.inventory_file = Path(inventory)
+    story.inventories = stored_inventories(workspace)
     yield story
+
+
+def test_every_scan_records_its_inventory_once_for_the_console(story: Story) -> None:
+    """Six scans of one unchanged file leave one applied document: the file, as given (the
+    console's scans load it); retests record none."""
+    import getpass
+    import hashlib
+
+    assert story.inventory_file is not None
+    text = story.inventory_file.read_text(encoding="utf-8")
+    assert len(story.inventories) == 1
+    doc = story.inventories[0]
+    assert doc["content"] == text and doc["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert doc["source"] == "cli" and doc["applied"] and doc["applied_by"] == f"cli:{getpass.getuser()}"
+    from canhgac.inventory.loader import loads_inventory
+
+    assert doc["name"] == story.inventory_file.name and doc["agencies"] == len(loads_inventory(text).agencies)
 
 
 def test_the_first_scan_finds_the_planted_cases(story: Story) -> None:

@@ -186,6 +186,13 @@ def test_the_validator_can_fail() -> None:
             schema.validate(wrong, {"$ref": "#/components/schemas/T"})
 
 
+# operations whose success needs an upload or an earlier step (a file checked before it is
+# applied, an inventory applied before it is read): inventory_api_cases.py reaches their 200s
+NEEDS_STATE = frozenset({"get /api/v1/inventory", "post /api/v1/inventory/check",
+                         "post /api/v1/inventory/apply"})
+
+
+@pytest.mark.timeout(600)  # some 2,500 requests: a minute or two on a loaded two-core machine
 def test_every_operation_survives_generated_inputs(world: World) -> None:
     schema = _schema()
     callers = {"anonymous": Api(), **{name: Api(token) for name, token in world.tokens.items()}}
@@ -223,6 +230,6 @@ def test_every_operation_survives_generated_inputs(world: World) -> None:
                         sent += 1
     assert sent > 2000, sent
     for operation, statuses in reached.items():  # the probe got past the doors of every operation
-        assert statuses & {200, 202} and 401 in statuses, (operation, statuses)
+        assert (statuses & {200, 202} or operation in NEEDS_STATE) and 401 in statuses, (operation, statuses)
         assert operation not in takes_input or statuses & {404, 422}, (operation, statuses)
-    assert len(reached) == 11 and len(takes_input) == 10
+    assert len(reached) == 14 and len(takes_input) == 12

@@ -138,3 +138,75 @@ agencies:
     page = _text(_upload(_client("analyst"), "same.yaml", same))
     assert 'id="diff-none"' in page
     assert "0 thêm mới, 0 không còn trong danh mục, 0 thay đổi, 2 không đổi" in page
+
+
+def _document_id(page: str) -> int:
+    found = re.search(r'name="document" value="(\d+)"', page)
+    assert found, "no apply form"
+    return int(found.group(1))
+
+
+def _apply(client: object, document: object) -> object:
+    return client.post("/inventory/", {"action": "apply", "document": document})  # type: ignore[attr-defined]
+
+
+def test_a_checked_file_is_applied_as_compared(world: World) -> None:
+    from canhgac.console.store.account_models import SecurityEvent
+    from canhgac.services.inventory_store import current_inventory
+
+    client = _client("analyst")
+    document = _document_id(_text(_upload(client, "new.yaml", GOOD)))
+    answer = _apply(client, document)
+    assert answer.status_code == 200
+    page = _text(answer)
+    assert 'id="applied"' in page and "new.yaml" in page
+    assert Agency.objects.get(code="SO-C").active and Agency.objects.get(code="SO-C").parent.code == A
+    assert not Agency.objects.get(code=B).active  # no longer listed: inactive, kept
+    assert Agency.objects.get(code=A).name == "Sở Alpha mới"
+    stored = current_inventory()
+    assert stored is not None and stored.name == "new.yaml" and stored.applied_by == "analyst"
+    assert stored.source == "console" and [a.code for a in stored.inventory.agencies] == [A, "SO-C"]
+    event = SecurityEvent.objects.get(kind="inventory.applied")
+    assert event.actor == "analyst" and event.detail["added"] == ["SO-C"]
+    assert event.detail["deactivated"] == [B]
+    assert 'id="history"' in page and "new.yaml" in page[page.index('id="history"'):]
+    # the same document cannot be applied twice
+    again = _apply(client, document)
+    assert again.status_code == 400 and 'id="apply-refused"' in _text(again)
+
+
+def test_a_csv_upload_is_applied_as_the_yaml_it_became(world: World) -> None:
+    from canhgac.services.inventory_store import current_inventory
+
+    csv = "Mã,Tên,Tên miền\nSO-A,Sở Alpha,alpha.gov.vn\nSO-C,Sở Gamma,gamma.gov.vn\n"
+    client = _client("admin")
+    answer = _apply(client, _document_id(_text(_upload(client, "agencies.csv", csv))))
+    assert answer.status_code == 200
+    stored = current_inventory()
+    assert stored is not None and stored.name == "agencies.csv"
+    assert {a.code for a in stored.inventory.agencies} == {"SO-A", "SO-C"}
+
+
+def test_an_apply_after_another_change_is_refused(world: World) -> None:
+    first = _client("analyst")
+    second = _client("admin")
+    stale = _document_id(_text(_upload(first, "new.yaml", GOOD)))
+    fresh = _document_id(_text(_upload(second, "other.yaml", GOOD.replace("Sở Gamma", "Sở Gamma 2"))))
+    assert _apply(second, fresh).status_code == 200
+    answer = _apply(first, stale)
+    assert answer.status_code == 400
+    assert "kiểm tra lại" in _text(answer)
+    assert Agency.objects.get(code="SO-C").name == "Sở Gamma 2"  # the stale one changed nothing
+
+
+def test_tampered_or_forbidden_applies_change_nothing(world: World) -> None:
+    document = _document_id(_text(_upload(_client("analyst"), "new.yaml", GOOD)))
+    for name in ("leader", "officer_b"):
+        assert _apply(_client(name), document).status_code == 403, name
+    analyst = _client("analyst")
+    for value in ("", "x", "-1", "99999", "1e9", str(document + 1000)):
+        answer = _apply(analyst, value)
+        assert answer.status_code == 400, value
+        assert "Traceback" not in _text(answer)
+    assert Agency.objects.filter(code="SO-C").count() == 0
+    assert _client().post("/inventory/", {"action": "apply", "document": document}).status_code in (302, 403)

@@ -9,7 +9,7 @@ import pytest
 from test_store_backends import pg_schema_url, run_cases
 
 HERE = Path(__file__).parent
-CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py")
+CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", HERE / "inventory_api_cases.py")
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
 

@@ -4,6 +4,7 @@ signals during async work, console output."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import shlex
 import signal
@@ -141,6 +142,11 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
                 if handler is not None:
                     signal.signal(signum, handler)
     return box[0]
+
+
+def cli_actor() -> str:
+    """Who acts from the command line, as the store's audit records name them."""
+    return f"cli:{getpass.getuser()}"
 
 
 def state(ctx: typer.Context) -> CliState:

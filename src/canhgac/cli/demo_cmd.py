@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from canhgac.cli.common import CliState, console, fail, open_store, state
+from canhgac.cli.common import CliState, cli_actor, console, fail, open_store, state
 from canhgac.cli.global_options import Source
 from canhgac.cli.lab_session import NETNS_HELP, enter_lab_namespace, folder_lock, running_lab
 from canhgac.cli.scan_cmd import render_summary, run_with_progress
@@ -28,6 +28,7 @@ from canhgac.lab.netns import Namespace
 from canhgac.netguard import install_loopback_guard
 from canhgac.reports.model import Language
 from canhgac.services.inventory import InventoryError, load_inventory
+from canhgac.services.inventory_store import record_scanned_file
 from canhgac.services.reporting import write_reports
 from canhgac.services.scan import ScanRequest, settings_for
 
@@ -79,6 +80,7 @@ def _demo(st: CliState, port: int | None, namespace: Namespace) -> bool:
             inv = load_inventory(inventory_path)
         except InventoryError as exc:
             raise fail(str(exc)) from None
+        record_scanned_file(inv, inventory_path, actor=cli_actor())  # the inventory the console shows
         console.print(_("Lab started: resolver {resolver}, {n} agencies.").format(
             resolver=lab.resolver, n=len(inv.agencies)))
         if lab.mail is None:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from canhgac.catalog import Catalog
-from canhgac.cli.common import ExitCode, console, fail, open_store, run_async, state
+from canhgac.cli.common import ExitCode, cli_actor, console, fail, open_store, run_async, state
 from canhgac.cli.config_file import say_settings_file
 from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.scan_options import (
@@ -42,6 +42,7 @@ from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_number
 from canhgac.services.catalog import builtin_registry
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
+from canhgac.services.inventory_store import record_scanned_file
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
 from canhgac.services.scan_events import DiscoveryProgress, DiscoveryStage, Planned, ScanEvent
 from canhgac.services.scan_events import Progress as ProgressEvent
@@ -189,6 +190,7 @@ def scan(
     try:
         if not no_store:
             open_store(st, writable=True, create=True)
+            record_scanned_file(inv, inventory, actor=cli_actor())  # what the console scans next
         request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
                               check_ids=tuple(check or ()), ignore_windows=ignore_windows)
         outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog(),

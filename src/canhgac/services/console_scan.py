@@ -12,7 +12,6 @@ are DNS names, ``dnsbl-zone`` and ``no-dnsbl`` exclude each other). Anything wro
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from canhgac.i18n import gettext as _
 from canhgac.i18n import translate, validation
 from canhgac.inventory.model import Inventory
 from canhgac.services.inventory import scan_resolvers
+from canhgac.services.inventory_store import StoredInventory, current_inventory
 from canhgac.services.scan import settings_for
 from canhgac.services.settings_file import FILE_NAME, SettingsFileError, read_table
 
@@ -65,13 +65,9 @@ def file_values() -> dict[str, Any]:
         raise ConsoleScanRefusedError(str(exc)) from None
 
 
-def stored_inventory() -> Any:
-    """The inventory the store holds (a ``StoredInventory``), or None when none was applied."""
-    try:
-        module = importlib.import_module("canhgac.services.inventory_store")
-    except ModuleNotFoundError:  # not merged yet
-        return None
-    return module.current_inventory()
+def stored_inventory() -> StoredInventory | None:
+    """The inventory the store holds, or None when none was ever applied."""
+    return current_inventory()
 
 
 def require_inventory() -> Inventory:
@@ -81,8 +77,7 @@ def require_inventory() -> Inventory:
         raise ConsoleScanRefusedError(_(
             "the store holds no inventory yet: apply one on the Inventory page, or run "
             "`canhgac scan FILE` once"))
-    inventory: Inventory = stored.inventory
-    return inventory
+    return stored.inventory
 
 
 def inventory_agencies() -> list[tuple[str, str]]:

@@ -4,8 +4,8 @@
 The store's agencies are the inventory of the latest scan (``store.sync_agencies``); a file is
 read by the inventory's own parsers (YAML: ``loads_inventory``; a spreadsheet's CSV:
 ``import_csv``, under the store's province) and turned into the store's records by the scan's
-own ``agency_records``, so the diff is what scanning that file would change. Applying it is
-left to ``canhgac scan FILE``: the inventory lives in the CSIRT's file, not in the store.
+own ``agency_records``, so the diff is what scanning that file would change. A valid file is
+kept, so that applying it (``services.inventory_store``) applies exactly what was compared.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from canhgac.inventory.model import Inventory
 from canhgac.inventory.problems import InventoryError, Problem
 from canhgac.inventory.summary import InventorySummary
 from canhgac.services.inventory_diff import AgencyState, InventoryDiff, diff_inventories
+from canhgac.services.inventory_store import keep_checked_upload
 from canhgac.services.scan import agency_records
 
 PROVINCE_CODE = re.compile(r"[A-Z0-9_-]{2,32}")  # inventory.model's rule for a province code
@@ -46,6 +47,7 @@ class CheckedUpload:
     problems: tuple[Problem, ...] = ()
     summary: InventorySummary | None = None
     diff: InventoryDiff | None = None
+    document_id: int | None = None  # the valid file, kept for applying (``inventory_store``)
 
 
 def current_inventory(scope: Any) -> CurrentInventory:
@@ -78,8 +80,11 @@ def _read(name: str, data: bytes, province: Any) -> Inventory:
     return loads_inventory(data.decode("utf-8", "surrogateescape"), name)
 
 
-def check_upload(scope: Any, filename: str, data: bytes) -> CheckedUpload:
-    """Check an uploaded inventory (``.yaml``/``.yml`` or ``.csv``) and compare it with the store's."""
+def check_upload(scope: Any, filename: str, data: bytes, *, keep_for: str | None = None) -> CheckedUpload:
+    """Check an uploaded inventory (``.yaml``/``.yml`` or ``.csv``) and compare it with the store's.
+
+    With ``keep_for`` (the user checking it), a valid file is kept so that exactly what was
+    compared can be applied (``inventory_store.apply_checked_upload``)."""
     from canhgac.console.store import queries
 
     name = _display_name(filename)
@@ -95,5 +100,6 @@ def check_upload(scope: Any, filename: str, data: bytes) -> CheckedUpload:
     except InventoryError as exc:
         return CheckedUpload(name, exc.problems)
     uploaded = [AgencyState.of_record(r) for r in agency_records(inv)]
+    kept = keep_checked_upload(inv, name=name, data=data, checked_by=keep_for) if keep_for else None
     return CheckedUpload(name, summary=InventorySummary.of(inv),
-                         diff=diff_inventories(current_inventory(scope).agencies, uploaded))
+                         diff=diff_inventories(current_inventory(scope).agencies, uploaded), document_id=kept)

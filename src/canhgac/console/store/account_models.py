@@ -58,6 +58,7 @@ class SecurityEventKind(models.TextChoices):
     TOKEN_CREATED = "token.created", "API token created"
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     API_TRIAGE = "api.triage", "finding triaged through the API"
+    INVENTORY_APPLIED = "inventory.applied", "inventory applied"
     SCAN_LAUNCHED = "scan.launched", "scan launched"
     RETEST_LAUNCHED = "retest.launched", "retest launched"
 

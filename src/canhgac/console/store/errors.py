@@ -18,3 +18,14 @@ class RunNotFinishedError(StoreError, ValueError):
         super().__init__(f"run {run_id} has not finished (it is {status})")
         self.run_id = run_id
         self.status = status
+
+
+class InventoryApplyError(StoreError):
+    """Why a checked document cannot be applied; ``reason`` is one of the class's constants."""
+
+    NOT_FOUND = "not_found"  # no such checked document (or already applied)
+    STALE = "stale"  # the inventory was changed since the document was compared with it
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

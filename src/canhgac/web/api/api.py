@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from canhgac.web.api import errors, findings_api, inventory_api, reports_api, scans_api
+from canhgac.web.api import errors, findings_api, inventory_api, inventory_files_api, reports_api, scans_api
 from canhgac.web.api.auth import BearerToken, ConsoleSession
 
 API_VERSION = "1"
@@ -29,6 +29,7 @@ def build_api() -> NinjaAPI:
     )
     errors.install(api)
     api.add_router("", inventory_api.router)
+    api.add_router("", inventory_files_api.router)
     api.add_router("", findings_api.router)
     api.add_router("", reports_api.router)
     api.add_router("", scans_api.router)

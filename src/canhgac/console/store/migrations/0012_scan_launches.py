@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0010_api_tokens'),
+        ('store', '0011_inventory_documents'),
     ]
 
     operations = [

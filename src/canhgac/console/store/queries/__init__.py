@@ -34,6 +34,11 @@ from canhgac.console.store.queries.findings import (
     open_findings,
     open_findings_per_agency,
 )
+from canhgac.console.store.queries.inventory_documents import (
+    applied_inventories,
+    applied_inventory,
+    checked_inventory,
+)
 from canhgac.console.store.queries.launches import (
     all_runs,
     launch_by_id,
@@ -79,7 +84,10 @@ __all__ = [
     "agencies",
     "agency_by_code",
     "all_runs",
+    "applied_inventories",
+    "applied_inventory",
     "change_summary",
+    "checked_inventory",
     "current_results",
     "declared_assets",
     "events",
