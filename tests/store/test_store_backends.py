@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("CANHGAC_TEST_DATABASE_URL", "")
 
 
-def run_cases(database_url: str, workspace: Path, cases: Path = CASES) -> None:
+def run_cases(database_url: str, workspace: Path, cases: Path = CASES, timeout: float = 120) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -35,7 +35,7 @@ def run_cases(database_url: str, workspace: Path, cases: Path = CASES) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -73,11 +74,10 @@ def seed_two_agencies() -> ScanRun:
     return run
 
 
-@dataclass(frozen=True)
-class StoredInventory:
-    """What ``services.inventory_store.current_inventory`` gives: the two agencies' inventory."""
-
-    inventory: Any = field(default_factory=lambda: loads_inventory(f"""version: 1
+@cache
+def two_agencies_inventory() -> Any:
+    """The inventory of agencies A and B, parsed once."""
+    return loads_inventory(f"""version: 1
 province: {{code: PT, name: "Tỉnh Thử"}}
 agencies:
   - code: {A}
@@ -89,7 +89,14 @@ agencies:
     kind: department
     parent: {A}
     domains: [beta.gov.vn]
-"""))
+""")
+
+
+@dataclass(frozen=True)
+class StoredInventory:
+    """What ``services.inventory_store.current_inventory`` gives: the two agencies' inventory."""
+
+    inventory: Any = field(default_factory=two_agencies_inventory)
     sha256: str = "0" * 64
     applied_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     applied_by: str = "test"
