@@ -162,3 +162,13 @@ def test_the_files_schema_is_scans_setting_options() -> None:
 
     params = setting_params(scan_command())
     assert {key_of(p): kind_of(p) for p in params} == SCAN_KEYS
+
+
+def test_the_console_section_is_left_to_serve(tmp_path: Path) -> None:
+    """``[console]`` (``canhgac serve``'s own settings) is not a scan setting, nor a mistake."""
+    from canhgac.services.settings_file import read_table
+
+    path = tmp_path / "canhgac.toml"
+    path.write_text('[scan]\ntimeout = 5\n[console]\nsecurity-contact = "mailto:csirt@example.gov.vn"\n',
+                    encoding="utf-8")
+    assert read_table(path) == {"timeout": 5}

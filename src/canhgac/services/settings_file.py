@@ -25,6 +25,7 @@ from typing import Any
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
+OTHER_SECTIONS = ("console",)  # read elsewhere (``canhgac serve``'s own settings): skipped here
 FILE_NAME = "canhgac.toml"
 
 
@@ -100,7 +101,7 @@ def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, An
         raise SettingsFileError(path, None, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsFileError(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
-    extra = sorted(set(data) - {SECTION})
+    extra = sorted(set(data) - {SECTION, *OTHER_SECTIONS})
     if extra:
         problem = _("unknown section or key {key}: settings go in [{section}]")
         raise SettingsFileError(path, None, problem.format(key=extra[0], section=SECTION))
