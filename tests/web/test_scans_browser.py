@@ -1,7 +1,7 @@
 """A scan launched from the console in a real browser (Debian's ``chromium`` through Playwright)
 against ``canhgac serve`` and the built-in lab on loopback: an analyst launches a scan of one
 lab agency, follows its live progress (htmx polling) to the end, and reads the run's summary
-and provenance. The console's scan takes the workspace's ``canhgac.toml`` (the lab's resolver,
+and provenance; then retests one finding from its page. The console's scan takes the workspace's ``canhgac.toml`` (the lab's resolver,
 name-server port, CA file and blocklist zone) and the store's inventory, as ``canhgac scan``
 would. Screenshots go to ``build/test-artifacts/console``.
 """
@@ -122,3 +122,21 @@ def test_an_analyst_launches_a_scan_and_follows_it_to_the_end(session: Session, 
     page.goto(f"{session.base}/scans/")
     assert page.locator("table.runs tbody tr").count() == 2
     assert page.locator("table.runs tbody tr").first.inner_text().count("analyst") == 1
+
+
+def test_an_analyst_retests_one_finding_from_its_page(session: Session, shots: Path) -> None:
+    page = session.page
+    session.login("analyst")
+    page.goto(f"{session.base}/findings/?agency={AGENCY}&family=mail.spf")
+    page.locator("table.findings tbody tr a[href^='/findings/']").first.click()
+    page.wait_for_url(re.compile(r".*/findings/[0-9a-f]{32}/$"))
+    fingerprint = page.url.rstrip("/").rsplit("/", 1)[1]
+    session.shot(shots, "finding-retest-button-vi")
+    page.click("#retest button.primary")
+    page.wait_for_url(re.compile(r".*/scans/launches/\d+/$"))
+    assert fingerprint[:12] in page.locator("h1").inner_text()
+    page.wait_for_selector("#launch-summary", timeout=120_000)
+    assert page.locator("#launch-state").inner_text() == "đã kết thúc"
+    assert int(page.locator("#sum-results").inner_text()) == 1  # its one check on its one target
+    assert page.locator("#link-findings").get_attribute("href") == f"/findings/{fingerprint}/"
+    session.shot(shots, "retest-finished-vi")
