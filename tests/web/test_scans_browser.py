@@ -1,9 +1,10 @@
 """A scan launched from the console in a real browser (Debian's ``chromium`` through Playwright)
 against ``canhgac serve`` and the built-in lab on loopback: an analyst launches a scan of one
 lab agency, follows its live progress (htmx polling) to the end, and reads the run's summary
-and provenance; then retests one finding from its page. The console's scan takes the workspace's ``canhgac.toml`` (the lab's resolver,
-name-server port, CA file and blocklist zone) and the store's inventory, as ``canhgac scan``
-would. Screenshots go to ``build/test-artifacts/console``.
+and provenance; then retests one finding from its page. The console's scan takes the
+workspace's ``canhgac.toml`` (the lab's resolver, name-server port, CA file and blocklist zone)
+and the store's inventory, as ``canhgac scan`` would. Screenshots go to
+``build/test-artifacts/console``.
 """
 
 from __future__ import annotations
