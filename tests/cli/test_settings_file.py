@@ -152,3 +152,23 @@ def test_every_setting_of_scan_is_in_its_panel_and_retest_shares_the_definitions
     retest_keys = {key_of(p) for p in root.commands["retest"].params
                    if getattr(p, "rich_help_panel", None) == SETTINGS_PANEL}
     assert retest_keys <= scan_keys and {"ca-file", "ca-only", "ehlo-name", "user-agent"} <= retest_keys
+
+
+def test_the_files_schema_is_scans_setting_options() -> None:
+    """The console reads the file through ``services.settings_file``: its keys and types are
+    the CLI's setting options, so both take and refuse the same files."""
+    from canhgac.cli.config_file import kind_of
+    from canhgac.services.settings_file import SCAN_KEYS
+
+    params = setting_params(scan_command())
+    assert {key_of(p): kind_of(p) for p in params} == SCAN_KEYS
+
+
+def test_the_console_section_is_left_to_serve(tmp_path: Path) -> None:
+    """``[console]`` (``canhgac serve``'s own settings) is not a scan setting, nor a mistake."""
+    from canhgac.services.settings_file import read_table
+
+    path = tmp_path / "canhgac.toml"
+    path.write_text('[scan]\ntimeout = 5\n[console]\nsecurity-contact = "mailto:csirt@example.gov.vn"\n',
+                    encoding="utf-8")
+    assert read_table(path) == {"timeout": 5}

@@ -73,11 +73,13 @@ def _config(mode: str, max_examples: int, *, coverage: bool = True) -> schemathe
             "fingerprints": {"values": WORLD.fingerprints[A] + WORLD.fingerprints[B]},
             "codes": {"values": [A, B]},
             "runs": {"values": [WORLD.run_id]},
+            "launches": {"values": [WORLD.launch_id]},
         },
         "parameters": {
             "path.fingerprint": {"dictionary": "fingerprints", "probability": 0.5},
             "path.code": {"dictionary": "codes", "probability": 0.5},
             "path.run_id": {"dictionary": "runs", "probability": 0.5},
+            "path.launch_id": {"dictionary": "launches", "probability": 0.5},
             "query.run": {"dictionary": "runs", "probability": 0.5},
             "query.agency": {"dictionary": "codes", "probability": 0.5},
         },

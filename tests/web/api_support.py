@@ -15,6 +15,7 @@ from django.test import Client
 from web_store_support import USERS, A, B, seed_two_agencies
 
 from canhgac.console.store import api_tokens
+from canhgac.console.store.launch_models import ScanLaunch
 from canhgac.console.store.models import Finding
 
 
@@ -23,6 +24,7 @@ class World:
     run_id: int
     tokens: dict[str, str]  # user -> plaintext token
     fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
+    launch_id: int = 0  # a queued retest of B's first finding (the scans API)
 
 
 def seed_world() -> World:
@@ -33,7 +35,10 @@ def seed_world() -> World:
               for name in USERS}
     prints = {code: sorted(Finding.objects.filter(agency_code=code).values_list("fingerprint", flat=True))
               for code in (A, B)}
-    return World(run.pk, tokens, prints)
+    # a retest of B's first finding, queued (nothing runs it here): every role may read it
+    launch = ScanLaunch.objects.create(created_at=run.started_at, requested_by="admin", kind="retest",
+                                       agency=B, fingerprint=prints[B][0])
+    return World(run.pk, tokens, prints, launch.pk)
 
 
 def build_world() -> Iterator[World]:

@@ -118,6 +118,8 @@ def _console_urls(world: World) -> list[str]:
             "/users/", "/users/admin/", f"/users/officer_b/?agency={A}", "/inventory/",
             "/findings/", f"/findings/?agency={A}", "/findings/?q=alpha&lifecycle=all",
             *_finding_urls(A),
+            "/scans/", f"/scans/?agency={A}", "/scans/?page=2", f"/scans/runs/{world.run_id}/",
+            "/scans/launches/1/", "/scans/launches/1/progress/",
             "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # more in tests/web/api_cases.py
 
 
@@ -146,14 +148,18 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^reports/province/[^/]+/$", "reports/province/<str:fmt>/"),
               (r"^reports/agencies/[^/]+/[^/]+/$", "reports/agencies/<str:code>/<str:fmt>/"),
               (r"^users/[^/]+/$", "users/<str:username>/"),
-              (r"^account/set-password/[^/]+/[^/]+/$", "account/set-password/<str:uidb64>/<str:token>/"))
+              (r"^account/set-password/[^/]+/[^/]+/$", "account/set-password/<str:uidb64>/<str:token>/"),
+              (r"^scans/runs/\d+/$", "scans/runs/<int:run_id>/"),
+              (r"^scans/launches/\d+/$", "scans/launches/<int:launch_id>/"),
+              (r"^scans/launches/\d+/progress/$", "scans/launches/<int:launch_id>/progress/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
         for shape, pattern in shapes:
             u = re.sub(shape, pattern, u)
         listed.add(u)
-    posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/"}
+    posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/",
+             "findings/<str:fingerprint>/retest/"}
     assert patterns - posts <= listed  # those take POST only
 
 

@@ -4,7 +4,10 @@ configures Django for its own store first)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.test import Client
@@ -14,6 +17,7 @@ from canhgac.console.store.models import RunStatus, ScanRun
 from canhgac.console.store.roles import Role
 from canhgac.engine.results import CheckResult, Outcome, Provenance, failed
 from canhgac.engine.targets import Target, TargetKind
+from canhgac.inventory.loader import loads_inventory
 
 # Hashing at Django's production cost (a million PBKDF2 rounds) for every login here would take
 # minutes; the CLI's end-to-end test checks the real hasher.
@@ -68,3 +72,32 @@ def seed_two_agencies() -> ScanRun:
     services.finish_run(run, RunStatus.FINISHED)
     create_users()
     return run
+
+
+@cache
+def two_agencies_inventory() -> Any:
+    """The inventory of agencies A and B, parsed once."""
+    return loads_inventory(f"""version: 1
+province: {{code: PT, name: "Tỉnh Thử"}}
+agencies:
+  - code: {A}
+    name: "{A_NAME}"
+    kind: department
+    domains: [alpha.gov.vn]
+  - code: {B}
+    name: "{B_NAME}"
+    kind: department
+    parent: {A}
+    domains: [beta.gov.vn]
+""")
+
+
+@dataclass(frozen=True)
+class StoredInventory:
+    """What ``services.inventory_store.current_inventory`` gives: the two agencies' inventory."""
+
+    inventory: Any = field(default_factory=two_agencies_inventory)
+    sha256: str = "0" * 64
+    applied_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    applied_by: str = "test"
+    source: str = "inventory.yaml"

@@ -15,12 +15,12 @@ of ``[scan]`` are the long names of ``canhgac scan``'s options in its "Scan sett
 else to write. Each value is checked and converted as the flag's would be; an unknown key, a
 wrong type or a bad value is one line naming the file and the key (exit 2). A flag on the
 command line wins over the file, the file over the built-in default. ``retest`` does not read
-it: a retest reuses the settings stored with the run it repeats.
+it: a retest reuses the settings stored with the run it repeats. The file itself is read and
+checked by ``services.settings_file``, which a scan launched from the console uses too.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +31,9 @@ import typer
 from canhgac.cli.common import CliState, err_console, fail
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.services.settings_file import SECTION as SECTION  # the file's table, for config show
+from canhgac.services.settings_file import Kind, SettingsFileError, read_table
 
-SECTION = "scan"
 CONSOLE_SECTION = "console"  # read by ``canhgac serve`` (console_setting); its keys are CONSOLE_KEYS
 CONSOLE_KEYS = ("security-contact",)
 COMMAND = "scan"  # the command whose setting options are the file's keys, and the one that reads it
@@ -51,37 +52,23 @@ def key_of(param: Any) -> str:
     return str(next(o for o in param.opts if o.startswith("--")))[2:]
 
 
-def _problem(path: Path, key: str | None, problem: str) -> typer.Exit:
-    where = f"{path}: {SECTION}.{key}" if key else str(path)
-    return fail(f"{where}: {problem}")
-
-
-def _expected(raw: Any, param: Any) -> tuple[Any, str | None]:
-    """``raw`` as the option takes it (a lone string for a repeatable option becomes a list), or
-    what was expected instead. TOML's own types must match: ``timeout = "2"`` is refused."""
+def kind_of(param: Any) -> Kind:
+    """The TOML type a setting option takes in the file (``services.settings_file.Kind``)."""
     annotation = param.type_descriptor.annotation
     if param.multiple:
-        items = [raw] if isinstance(raw, str) else raw
-        ok = isinstance(items, list) and all(isinstance(item, str) for item in items)
-        return items, None if ok else _("a string or a list of strings")
-    if annotation is bool:
-        return raw, None if isinstance(raw, bool) else _("true or false")
-    if annotation is int:
-        return raw, None if isinstance(raw, int) and not isinstance(raw, bool) else _("a whole number")
-    if annotation is float:
-        return raw, None if isinstance(raw, int | float) and not isinstance(raw, bool) else _("a number")
-    return raw, None if isinstance(raw, str) else _("a string")
+        return Kind.STRINGS
+    return {bool: Kind.BOOL, int: Kind.INT, float: Kind.FLOAT, Path: Kind.PATH}.get(annotation, Kind.STR)
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """The whole file (its ``[scan]`` table checked by ``services.settings_file``)."""
     try:
+        read_table(path)  # the file's own problems (unreadable, not TOML, a stray section) first
         return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise _problem(path, None, _("cannot be read: {error}").format(error=exc.strerror or exc)) from None
-    except UnicodeDecodeError:
-        raise _problem(path, None, _("is not UTF-8 text")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _problem(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
+    except SettingsFileError as exc:
+        raise fail(str(exc)) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # changed in between
+        raise fail(f"{path}: {exc}") from None
 
 
 def console_setting(st: CliState, key: str) -> str | None:
@@ -104,33 +91,22 @@ def console_setting(st: CliState, key: str) -> str | None:
 
 
 def read_settings(path: Path, params: Sequence[Any], ctx: typer.Context) -> dict[str, Any]:
-    """The settings the file gives, by option name, each converted as its flag's value would be."""
-    data = _load(path)
-    extra = sorted(set(data) - {SECTION, CONSOLE_SECTION})
-    if extra:
-        raise _problem(path, None, _("unknown section or key {key}: settings go in [{section}]").format(
-            key=extra[0], section=SECTION))
-    table = data.get(SECTION, {})
-    if not isinstance(table, dict):
-        raise _problem(path, None, _("{section} must be a table: [{section}]").format(section=SECTION))
+    """The settings the file gives, by option name, each converted as its flag's value would be.
+
+    The file is read and its values' types checked by ``services.settings_file`` (the console
+    reads it there too); the flag's own type then converts each value."""
     by_key = {key_of(p): p for p in params}
+    try:
+        table = read_table(path, {key: kind_of(p) for key, p in by_key.items()})
+    except SettingsFileError as exc:
+        raise fail(str(exc)) from None
     values: dict[str, Any] = {}
-    for key, raw in table.items():
-        param = by_key.get(key)
-        if param is None:
-            close = difflib.get_close_matches(key, by_key, n=1)
-            hint = _("; did you mean {key}?").format(key=close[0]) if close else ""
-            raise _problem(path, key, _("unknown setting{hint} (known: {keys})").format(
-                hint=hint, keys=", ".join(sorted(by_key))))
-        value, expected = _expected(raw, param)
-        if expected is not None:
-            raise _problem(path, key, _("expected {expected}, not {value!r}").format(expected=expected, value=raw))
-        if param.type_descriptor.annotation is Path and isinstance(value, str) and value:
-            value = str(path.parent / Path(value).expanduser())  # relative to the file, as a reader expects
+    for key, value in table.items():
+        param = by_key[key]
         try:
             values[param.name] = param.get_runtime_param().coerce(value, param=param, ctx=ctx)
         except typer.BadParameter as exc:
-            raise _problem(path, key, exc.message) from None
+            raise fail(str(SettingsFileError(path, key, exc.message))) from None
     return values
 
 

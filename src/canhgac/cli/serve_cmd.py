@@ -34,7 +34,8 @@ def serve_command(
     hosts = tuple(dict.fromkeys(h.strip() for h in allowed_host or () if h.strip()))
     contact = security_contact if security_contact else console_setting(st, "security-contact")
     options = ServeOptions(workspace=st.workspace, database_url=st.database_url, host=host, port=port,
-                           allowed_hosts=hosts, behind_tls=behind_tls, security_contact=contact or "")
+                           allowed_hosts=hosts, behind_tls=behind_tls, security_contact=contact or "",
+                           config_file=st.config_file)
     try:
         check_options(options)
     except ServeRefusedError as exc:

@@ -2,7 +2,9 @@
 
 The console's settings are read from the environment when Django loads them, so this sets the
 allowed host names and the TLS flag first, then opens the store (migrating it), then serves
-Django's ASGI application. Static files are served by WhiteNoise inside the application, so
+Django's ASGI application, whose scan worker (``scan_worker``) runs the scans launched from the
+pages in this process; launches a dead console left open are closed first. Static files are
+served by WhiteNoise inside the application, so
 one process is the whole console (docs/console.md: behind nginx for TLS).
 """
 
@@ -39,6 +41,7 @@ class ServeOptions:
     behind_tls: bool = False  # a TLS proxy on this machine fronts it (docs/console.md)
     proxy_addresses: tuple[str, ...] = field(default=("127.0.0.1",))
     security_contact: str = ""  # security.txt's Contact (services/security_txt.py); "": no file
+    config_file: Path | None = None  # the settings file scans launched here read (--config)
 
 
 def is_loopback(host: str) -> bool:
@@ -74,6 +77,8 @@ def configure_environment(options: ServeOptions) -> None:
         os.environ["CANHGAC_ALLOWED_HOSTS"] = ",".join(options.allowed_hosts)
     os.environ["CANHGAC_CONSOLE_TLS"] = "1" if options.behind_tls else ""
     os.environ["CANHGAC_SECURITY_CONTACT"] = options.security_contact.strip()
+    if options.config_file is not None:  # scans launched from the console read it (console_scan)
+        os.environ["CANHGAC_CONFIG"] = str(options.config_file.resolve())
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -115,6 +120,11 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
     sock = listening_socket(options.host, options.port)
     configure_environment(options)
     open_store()
+    from canhgac.services import scan_worker
+    from canhgac.services.scan_launches import close_abandoned_launches
+
+    close_abandoned_launches()  # launches a dead console left queued or running: interrupted
+    scan_worker.enable()  # this process runs the scans launched from its pages and API
     application = get_asgi_application()
     host = f"[{options.host}]" if ":" in options.host else options.host
     on_ready(f"http://{host}:{options.port}/", has_administrator())

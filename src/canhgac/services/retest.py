@@ -11,7 +11,7 @@ options and the blocklist zones it declares; options given on the command line o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import Target
 from canhgac.inventory.model import Inventory
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
+from canhgac.services.scan_events import ScanEvent
 
 # the ScanSettings fields a retest may override, as ``canhgac scan`` names them
 OVERRIDABLE = frozenset({
@@ -78,9 +79,12 @@ def retest_target(fingerprint: str, inventory: Inventory | None = None,
     )
 
 
-async def retest(target: RetestTarget, registry: Registry, catalog: Catalog) -> ScanOutcome:
+async def retest(target: RetestTarget, registry: Registry, catalog: Catalog,
+                 on_event: Callable[[ScanEvent], None] | None = None) -> ScanOutcome:
+    """Run the finding's check on its target as a run of its own; ``on_event`` hears its
+    progress (``execute_scan``'s)."""
     request = ScanRequest(
         None, target.settings, check_ids=(target.check_id,),
         targets=(Target.from_key(target.target_key, target.agency),),
     )
-    return await execute_scan(request, registry, catalog, persist=True)
+    return await execute_scan(request, registry, catalog, persist=True, on_event=on_event)

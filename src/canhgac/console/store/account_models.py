@@ -62,6 +62,8 @@ class SecurityEventKind(models.TextChoices):
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     API_TRIAGE = "api.triage", "finding triaged through the API"
     INVENTORY_APPLIED = "inventory.applied", "inventory applied"
+    SCAN_LAUNCHED = "scan.launched", "scan launched"
+    RETEST_LAUNCHED = "retest.launched", "retest launched"
 
 
 class SecurityEvent(models.Model):

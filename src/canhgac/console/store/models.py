@@ -23,6 +23,7 @@ from canhgac.console.store.account_models import (  # noqa: F401
 )
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
+from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
 from canhgac.findings.reconcile import Lifecycle
 
 

@@ -39,3 +39,14 @@ def works_for_csirt(role: Role) -> bool:
 def may_triage(role: Role) -> bool:
     """Record triage decisions (within the role's scope); leaders only read."""
     return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER)
+
+
+def may_launch_scans(role: Role) -> bool:
+    """Launch a scan of every agency, one agency or one check family: the CSIRT's work."""
+    return works_for_csirt(role)
+
+
+def may_retest(role: Role) -> bool:
+    """Retest one finding (within the role's scope): the CSIRT, and an agency's officer on their
+    own agencies' findings, to check a fix; leaders only read."""
+    return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER)

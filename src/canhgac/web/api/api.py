@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from canhgac.web.api import errors, findings_api, inventory_api, inventory_files_api, reports_api
+from canhgac.web.api import errors, findings_api, inventory_api, inventory_files_api, reports_api, scans_api
 from canhgac.web.api.auth import BearerToken, ConsoleSession
 
 API_VERSION = "1"
@@ -19,7 +19,8 @@ def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="canhgac API",
         version=API_VERSION,
-        description="The console's data for scripts: agencies, findings and triage, scan runs, reports "
+        description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
+                    "scans and retests launched "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -31,6 +32,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", inventory_files_api.router)
     api.add_router("", findings_api.router)
     api.add_router("", reports_api.router)
+    api.add_router("", scans_api.router)
     return api
 
 

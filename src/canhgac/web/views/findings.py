@@ -19,7 +19,7 @@ from django.utils.timezone import localdate
 from django.views.decorators.http import require_GET, require_POST
 
 from canhgac.console.store.queries.viewers import Viewer
-from canhgac.console.store.roles import may_triage
+from canhgac.console.store.roles import may_retest, may_triage
 from canhgac.services.dashboard import console_catalog
 from canhgac.services.finding_pages import ListRequest, findings_page, list_request
 from canhgac.services.finding_triage import TriageRefusedError, triage_decision, triage_findings
@@ -76,6 +76,7 @@ def _finding_page(request: HttpRequest, viewer: Viewer, fingerprint: str, *, err
     detail = _detail_or_404(viewer, fingerprint)
     return render(request, "console/finding.html", page_context(
         request, viewer, detail=detail, may_triage=may_triage(viewer.role), triage_error=error,
+        may_retest=may_retest(viewer.role),
         evidence_text=json.dumps(dict(detail.evidence), ensure_ascii=False, indent=2, sort_keys=True,
                                  default=str) if detail.evidence else "",
         saved=_saved(request)), status=status)

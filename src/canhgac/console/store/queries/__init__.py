@@ -39,6 +39,15 @@ from canhgac.console.store.queries.inventory_documents import (
     applied_inventory,
     checked_inventory,
 )
+from canhgac.console.store.queries.launches import (
+    all_runs,
+    launch_by_id,
+    launches,
+    launches_ahead,
+    launches_of_runs,
+    open_launches,
+    run_change_counts,
+)
 from canhgac.console.store.queries.results import current_results, results_of_run
 from canhgac.console.store.queries.runs import (
     REPORTABLE,
@@ -78,6 +87,7 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "all_runs",
     "applied_inventories",
     "applied_inventory",
     "change_summary",
@@ -96,13 +106,19 @@ __all__ = [
     "latest_province",
     "latest_reportable_run",
     "latest_run_of",
+    "launch_by_id",
+    "launches",
+    "launches_ahead",
+    "launches_of_runs",
     "open_findings",
     "open_findings_per_agency",
+    "open_launches",
     "open_ports_baseline",
     "previous_finished_run",
     "reportable_runs",
     "results_of_run",
     "run_by_id",
+    "run_change_counts",
     "run_target_counts",
     "state_runs",
     "transitions_version",

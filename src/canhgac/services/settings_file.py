@@ -1,0 +1,127 @@
+"""The settings file, ``canhgac.toml``, read and checked: its ``[scan]`` table, with no front end.
+
+    [scan]
+    resolver = ["10.10.0.53", "10.10.0.54"]
+    ca-file = "province-ca.pem"            # relative to this file's folder
+    concurrency = 50
+
+The CLI (``cli/config_file.py``: each key is the long name of one of ``canhgac scan``'s setting
+options, whose flag's type then converts the value) and the console (a scan launched from the
+browser, ``services/console_scan.py``) read the file here, so both refuse the same files with
+the same words. :data:`SCAN_KEYS` is the table's schema; a test keeps it equal to the CLI's
+setting options. Reading checks the TOML and each value's TOML type, and makes a relative path
+relative to the file's folder; what a value means (a resolver's syntax, a zone's) is checked by
+whoever builds the scan settings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from canhgac.i18n import gettext as _
+
+SECTION = "scan"
+OTHER_SECTIONS = ("console",)  # read elsewhere (``canhgac serve``'s own settings): skipped here
+FILE_NAME = "canhgac.toml"
+
+
+class Kind(StrEnum):
+    """The TOML type a setting takes."""
+
+    STRINGS = "strings"  # a string or a list of strings (a repeatable option)
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    STR = "str"
+    PATH = "path"  # a string naming a file, relative to the settings file's folder
+
+
+# the keys of ``[scan]`` (the long names of ``canhgac scan``'s setting options) and their types
+SCAN_KEYS: dict[str, Kind] = {
+    "resolver": Kind.STRINGS,
+    "nameserver-port": Kind.INT,
+    "timeout": Kind.FLOAT,
+    "concurrency": Kind.INT,
+    "dns-in-flight": Kind.INT,
+    "ca-file": Kind.PATH,
+    "ca-only": Kind.BOOL,
+    "dnsbl-zone": Kind.STRINGS,
+    "no-dnsbl": Kind.BOOL,
+    "ehlo-name": Kind.STR,
+    "user-agent": Kind.STR,
+    "ports": Kind.STR,
+    "scan-rate": Kind.FLOAT,
+}
+
+
+class SettingsFileError(ValueError):
+    """The file cannot be used; the message names the file and, when there is one, the key."""
+
+    def __init__(self, path: Path, key: str | None, problem: str) -> None:
+        where = f"{path}: {SECTION}.{key}" if key else str(path)
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.key = key
+        self.problem = problem
+
+
+def expected(raw: Any, kind: Kind) -> tuple[Any, str | None]:
+    """``raw`` as a setting of ``kind`` takes it (a lone string for a repeatable setting becomes a
+    list), or what was expected instead. TOML's own types must match: ``timeout = "2"`` is refused."""
+    if kind is Kind.STRINGS:
+        items = [raw] if isinstance(raw, str) else raw
+        ok = isinstance(items, list) and all(isinstance(item, str) for item in items)
+        return items, None if ok else _("a string or a list of strings")
+    if kind is Kind.BOOL:
+        return raw, None if isinstance(raw, bool) else _("true or false")
+    if kind is Kind.INT:
+        return raw, None if isinstance(raw, int) and not isinstance(raw, bool) else _("a whole number")
+    if kind is Kind.FLOAT:
+        return raw, None if isinstance(raw, int | float) and not isinstance(raw, bool) else _("a number")
+    return raw, None if isinstance(raw, str) else _("a string")
+
+
+def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, Any]:
+    """The ``[scan]`` table of the file at ``path``, by key, each value of its kind's TOML type (a
+    lone string of a repeatable setting made a list, a relative path made relative to the file's
+    folder); :class:`SettingsFileError` for a file that cannot be read, is not TOML, or has an
+    unknown section or key, or a value of the wrong type. ``kinds``: the known keys (default
+    :data:`SCAN_KEYS`)."""
+    known = SCAN_KEYS if kinds is None else kinds
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        problem = _("cannot be read: {error}").format(error=exc.strerror or exc)
+        raise SettingsFileError(path, None, problem) from None
+    except UnicodeDecodeError:
+        raise SettingsFileError(path, None, _("is not UTF-8 text")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsFileError(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
+    extra = sorted(set(data) - {SECTION, *OTHER_SECTIONS})
+    if extra:
+        problem = _("unknown section or key {key}: settings go in [{section}]")
+        raise SettingsFileError(path, None, problem.format(key=extra[0], section=SECTION))
+    table = data.get(SECTION, {})
+    if not isinstance(table, dict):
+        problem = _("{section} must be a table: [{section}]")
+        raise SettingsFileError(path, None, problem.format(section=SECTION))
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        kind = known.get(key)
+        if kind is None:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = _("; did you mean {key}?").format(key=close[0]) if close else ""
+            raise SettingsFileError(path, key, _("unknown setting{hint} (known: {keys})").format(
+                hint=hint, keys=", ".join(sorted(known))))
+        value, wanted = expected(raw, kind)
+        if wanted is not None:
+            raise SettingsFileError(path, key, _("expected {expected}, not {value!r}").format(
+                expected=wanted, value=raw))
+        if kind is Kind.PATH and value:
+            value = str(path.parent / Path(value).expanduser())  # relative to the file, as a reader expects
+        values[key] = value
+    return values
