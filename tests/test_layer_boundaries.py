@@ -51,6 +51,7 @@ WEB_IMPORTS = (
     "canhgac.console.store.queries",
     "canhgac.console.store.roles",
     "canhgac.console.store.accounts",
+    "canhgac.console.store.account_passwords",
     "canhgac.console.store.account_models.SecurityEventKind",
     "canhgac.reports.view",
     "canhgac.reports.wording",

@@ -163,8 +163,6 @@ def triage(
     false positive its reason."""
     st = state(ctx)
     open_store(st)
-    from django.utils.timezone import localdate
-
     from canhgac.services import store
     from canhgac.services.finding_triage import TriageRefusedError, triage_decision
 
@@ -174,7 +172,7 @@ def triage(
         raise fail(_("--until is the last day of an accepted risk: use it with --status accepted_risk"))
     form = {"status": status, "assignee": assignee or "", "note": note or "", "accepted_until": until or ""}
     try:
-        decision = triage_decision(form, blank_keeps=True, today=localdate())
+        decision = triage_decision(form, blank_keeps=True)
     except TriageRefusedError as exc:
         raise fail(str(exc)) from None
     who = (actor or "").strip() or default_actor()

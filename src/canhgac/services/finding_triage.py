@@ -41,10 +41,15 @@ class TriageDecision:
     accepted_until: date | None = None  # an accepted risk's last day
 
 
-def triage_decision(form: Mapping[str, str], *, blank_keeps: bool, today: date) -> TriageDecision:
+def triage_decision(form: Mapping[str, str], *, blank_keeps: bool,
+                    today: date | None = None) -> TriageDecision:
     """The decision a form sends (``status``, ``assignee``, ``note``, ``accepted_until`` for an
     accepted risk). With ``blank_keeps`` (the list's form for many findings) an empty assignee
-    or note leaves each finding's own."""
+    or note leaves each finding's own. ``today`` defaults to the store's local date (Vietnam's)."""
+    if today is None:
+        from django.utils.timezone import localdate
+
+        today = localdate()
     status = str(form.get("status", "")).strip()
     if status not in {s.value for s in TriageState}:
         raise TriageRefusedError(_("Choose a triage status."))
