@@ -51,7 +51,7 @@ class FakeClock:
     async def advance(self, seconds: float, settle: Callable[[], Awaitable[None]] | None = None) -> None:
         target = self._now + timedelta(seconds=seconds)
         while True:
-            await _drain(settle)
+            await self._drain(settle)
             due = [(w, f) for w, f in self._sleepers if w <= target and not f.done()]
             if not due:
                 break
@@ -61,13 +61,19 @@ class FakeClock:
                 if w <= when and not f.done():
                     f.set_result(None)
         self._now = target
-        await _drain(settle)
+        await self._drain(settle)
 
-
-async def _drain(settle: Callable[[], Awaitable[None]] | None) -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
-    if settle is not None:
-        await settle()
-        for _ in range(5):
-            await asyncio.sleep(0)
+    async def _drain(self, settle: Callable[[], Awaitable[None]] | None) -> None:
+        """Let the woken work run until it is waiting on this clock again (the sleepers stay
+        the same for a few rounds of the loop)."""
+        stable, seen = 0, None
+        for _ in range(200):
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if settle is not None:
+                await settle()
+            now_seen = tuple(sorted((w, id(f)) for w, f in self._sleepers if not f.done()))
+            stable = stable + 1 if now_seen == seen else 0
+            seen = now_seen
+            if stable >= 3:
+                return
