@@ -4,6 +4,8 @@ window become one alert listing every monitor, not one alert each. Pure bookkeep
 The first monitor to fail opens the alert; another whose failure has the same cause, while that
 alert is open and younger than ``window`` seconds, joins it. The group lasts while one of its
 members is still down; the scheduler rebuilds it from the store's open alerts after a restart.
+The scheduler routes and commits in its store thread, one check after the other, and restores
+the groups when a commit fails, so they always say what the store holds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class Groups:
     def __init__(self, window: float, groups: list[OpenGroup] | None = None) -> None:
         self.window = timedelta(seconds=window)
         self.by_alert: dict[str, OpenGroup] = {g.alert: g for g in groups or ()}
+
+    def snapshot(self) -> dict[str, OpenGroup]:
+        return {k: OpenGroup(g.alert, g.cause, g.opened_at, set(g.down)) for k, g in self.by_alert.items()}
+
+    def restore(self, saved: dict[str, OpenGroup]) -> None:
+        self.by_alert = saved
 
     def route(self, action: AlertAction) -> AlertAction:
         """The action as it applies given the open groups (an opening may become a join), and

@@ -32,7 +32,7 @@ from canhgac.watch.grouping import Groups
 from canhgac.watch.judge import JudgeParams, Verdict, judge
 from canhgac.watch.monitors import Monitor, MonitorKind
 from canhgac.watch.problems import Problem
-from canhgac.watch.rules import AlertPolicy, JoinAlert, MonitorState, step
+from canhgac.watch.rules import AlertAction, AlertPolicy, JoinAlert, MonitorState, step
 from canhgac.watch.state import MaintenanceWindow, WatchStore
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,8 @@ class Scheduler:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._in_store(self.store.close))
             self._executor.shutdown(wait=True)
 
     def stop(self) -> None:
@@ -167,12 +169,8 @@ class Scheduler:
             await self._refresh_windows(now)
             maintenance = any(w.covers(monitor, now) for w in self.windows)
             result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
-            new, actions = result.state, [self.groups.route(a) for a in result.actions]
-            for action in actions:
-                if isinstance(action, JoinAlert):
-                    new = replace(new, alert=action.alert)
             try:
-                await self._in_store(self.store.commit, monitor, new, actions)
+                new = await self._in_store(self._route_and_commit, monitor, result.state, result.actions)
             except Exception:  # the store is down: this check is not kept; the next one retries
                 self.store_failures += 1
                 log.exception("watch: could not store the check of %s", monitor.key)
@@ -181,6 +179,24 @@ class Scheduler:
             self.checks_done += 1
         finally:
             self._slots.release()
+
+    def _route_and_commit(self, monitor: Monitor, new: MonitorState, actions: Sequence[AlertAction]) -> MonitorState:
+        """In the store thread: group the actions and commit them with the state; the groups are
+        put back as they were when the commit fails."""
+        if not actions:
+            self.store.commit(monitor, new, ())
+            return new
+        saved = self.groups.snapshot()
+        routed = [self.groups.route(a) for a in actions]
+        for action in routed:
+            if isinstance(action, JoinAlert):
+                new = replace(new, alert=action.alert)
+        try:
+            self.store.commit(monitor, new, routed)
+        except BaseException:
+            self.groups.restore(saved)
+            raise
+        return new
 
     async def _verdict(self, monitor: Monitor, state: MonitorState) -> Verdict:
         problem = PROBE_FAILURE[monitor.kind]

@@ -50,6 +50,9 @@ class WatchStore(Protocol):
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
         """The new state and its alert actions, in one transaction."""
 
+    def close(self) -> None:
+        """Release what the store holds in the scheduler's store thread (its DB connection)."""
+
 
 @dataclass
 class MemoryAlert:
@@ -83,6 +86,9 @@ class MemoryStore:
 
     def maintenance_windows(self, now: datetime) -> Sequence[MaintenanceWindow]:
         return [w for w in self.windows if w.end > now]
+
+    def close(self) -> None:
+        pass
 
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
         self.commits += 1

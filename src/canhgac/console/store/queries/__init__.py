@@ -54,6 +54,12 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.console.store.queries.watch import (
+    maintenance_windows,
+    watch_alert,
+    watch_alerts,
+    watch_monitors,
+)
 
 __all__ = [
     "MIN_PREFIX",
@@ -91,6 +97,7 @@ __all__ = [
     "latest_province",
     "latest_reportable_run",
     "latest_run_of",
+    "maintenance_windows",
     "open_findings",
     "open_findings_per_agency",
     "open_ports_baseline",
@@ -100,4 +107,7 @@ __all__ = [
     "run_by_id",
     "run_target_counts",
     "state_runs",
+    "watch_alert",
+    "watch_alerts",
+    "watch_monitors",
 ]
