@@ -116,14 +116,16 @@ def _watch_rows() -> None:
     for code in (A, B):
         key = f"http:https://www.{code.lower()}.gov.vn/"
         models.WatchMonitor.objects.create(key=key, kind="http", target=key[5:], agency_code=code)
-        alert = models.WatchAlert.objects.create(key=f"{key}@x", problem="down", severity="high", monitor_key=key,
-                                                 agency_code=code, opened_at=at)
+        alert = models.WatchAlert.objects.create(key=f"{key}@x", problem="down", severity="high",
+                                                 monitor_key=key, agency_code=code, opened_at=at)
         models.WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=code, joined_at=at)
         models.WatchMaintenance.objects.create(agency_code=code, start=at, end=at, created_at=at)
-    both = models.WatchAlert.objects.create(key="grouped", problem="down", severity="high", monitor_key="m",
-                                            agency_code=A, cause="net:192.0.2.0/24", opened_at=at)
+    both = models.WatchAlert.objects.create(key="grouped", problem="down", severity="high",
+                                            monitor_key="m", agency_code=A, cause="net:192.0.2.0/24",
+                                            opened_at=at)
     for code in (A, B):
-        models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code, joined_at=at)
+        models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code,
+                                               joined_at=at)
 
 
 def _alert_members(rows: Iterable[models.WatchAlert]) -> set[str]:
@@ -170,7 +172,8 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "watch_monitors": lambda v, s: {m.agency_code for m in queries.watch_monitors(v)},
     "watch_alerts": lambda v, s: _alert_members(queries.watch_alerts(v)),
     "watch_alert": lambda v, s: _alert_members(
-        a for a in (queries.watch_alert(v, pk) for pk in models.WatchAlert.objects.values_list("pk", flat=True))
+        a for a in (queries.watch_alert(v, pk)
+                    for pk in models.WatchAlert.objects.values_list("pk", flat=True))
         if a is not None),
     "maintenance_windows": lambda v, s: {w.agency_code for w in queries.maintenance_windows(v)},
 }

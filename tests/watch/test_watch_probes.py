@@ -39,8 +39,10 @@ PAGE = """<html><head><title>Sở A — Cổng thông tin</title></head><body>
 <a href="/gioi-thieu">Giới thiệu</a> <a href="/tin-tuc">Tin tức</a> <a href="/van-ban">Văn bản</a>
 <a href="/lien-he">Liên hệ</a> <a href="/dich-vu-cong">Dịch vụ công</a>
 </body></html>"""
-NEWS = ("Thông báo lịch trực Tết Nguyên đán của Sở A, các phòng ban và đơn vị trực thuộc, "
-        "đề nghị cán bộ thực hiện nghiêm túc quy định về an toàn thông tin trong dịp nghỉ lễ.")
+NEWS = (
+    "Thông báo lịch trực Tết Nguyên đán của Sở A, các phòng ban và đơn vị trực thuộc, "
+    "đề nghị cán bộ thực hiện nghiêm túc quy định về an toàn thông tin trong dịp nghỉ lễ."
+)
 
 
 def loopback() -> str:
@@ -68,9 +70,15 @@ async def lab_dns(web: str, mail: str) -> AsyncIterator[LabDnsServer]:
 
 
 def settings(dns: LabDnsServer, ca: Path | None = None) -> ScanSettings:
-    return ScanSettings(resolvers=(f"{dns.address}:{dns.port}",), dns_timeout=0.5, dns_attempts=1,
-                        scope=ScopeSettings(domains=(DOMAIN,), loopback_only=True),
-                        ca_file=str(ca) if ca else None, ca_only=ca is not None, net=FAST)
+    return ScanSettings(
+        resolvers=(f"{dns.address}:{dns.port}",),
+        dns_timeout=0.5,
+        dns_attempts=1,
+        scope=ScopeSettings(domains=(DOMAIN,), loopback_only=True),
+        ca_file=str(ca) if ca else None,
+        ca_only=ca is not None,
+        net=FAST,
+    )
 
 
 @pytest.fixture
@@ -81,20 +89,29 @@ def ca_file(tmp_path: Path) -> Path:
 async def test_a_defaced_page_is_an_alert_after_n_checks(ca_file: Path) -> None:
     web = loopback()
     page = Route.text(PAGE.format(news=NEWS), content_type="text/html; charset=utf-8")
-    async with lab_dns(web, web) as dns, LabHttpsServer(address=web, cert=certificate(PORTAL, CertSpec()),
-                                                       routes={"/": page}) as site:
+    async with (
+        lab_dns(web, web) as dns,
+        LabHttpsServer(address=web, cert=certificate(PORTAL, CertSpec()), routes={"/": page}) as site,
+    ):
         monitor = Monitor(MonitorKind.HTTP, f"https://{PORTAL}:{site.port}/", "SO-A")
         clock, store = FakeClock(START), MemoryStore()
-        sched = Scheduler([monitor], store, EngineProber(settings(dns, ca_file)), clock=clock,
-                          policy=AlertPolicy(failures_to_alert={"http": 3}),
-                          options=SchedulerOptions(jitter=0, check_timeout=10))
+        sched = Scheduler(
+            [monitor],
+            store,
+            EngineProber(settings(dns, ca_file)),
+            clock=clock,
+            policy=AlertPolicy(failures_to_alert={"http": 3}),
+            options=SchedulerOptions(jitter=0, check_timeout=10),
+        )
         await sched.start()
         task = asyncio.create_task(sched.run())
         await clock.advance(3 * 60, sched.settle)
         assert store.states[monitor.key].health.value == "up" and store.alerts == {}
         assert store.states[monitor.key].baseline and store.states[monitor.key].baseline["links"]
-        site.routes["/"] = Route.text("<html><title>Hacked by Anonymous Ghost</title><body>owned</body></html>",
-                                      content_type="text/html")
+        site.routes["/"] = Route.text(
+            "<html><title>Hacked by Anonymous Ghost</title><body>owned</body></html>",
+            content_type="text/html",
+        )
         await clock.advance(2 * 60, sched.settle)
         assert store.alerts == {}  # two failed checks: not yet
         await clock.advance(60, sched.settle)
@@ -110,20 +127,26 @@ async def test_a_defaced_page_is_an_alert_after_n_checks(ca_file: Path) -> None:
 async def test_a_page_replaced_without_keywords_is_content_drift(ca_file: Path) -> None:
     web = loopback()
     page = Route.text(PAGE.format(news=NEWS), content_type="text/html; charset=utf-8")
-    async with lab_dns(web, web) as dns, LabHttpsServer(address=web, cert=certificate(PORTAL, CertSpec()),
-                                                       routes={"/": page}) as site:
+    async with (
+        lab_dns(web, web) as dns,
+        LabHttpsServer(address=web, cert=certificate(PORTAL, CertSpec()), routes={"/": page}) as site,
+    ):
         prober = EngineProber(settings(dns, ca_file))
         monitor = Monitor(MonitorKind.HTTP, f"https://{PORTAL}:{site.port}/", "SO-A")
         first = await prober(monitor)
         assert isinstance(first, HttpFacts) and first.status == 200 and first.address == web
         base = judge(first, None, START)
         assert base.ok and base.baseline is not None
-        site.routes["/"] = Route.text(PAGE.format(news=NEWS + " Cập nhật lúc 8 giờ."), content_type="text/html")
+        site.routes["/"] = Route.text(
+            PAGE.format(news=NEWS + " Cập nhật lúc 8 giờ."), content_type="text/html"
+        )
         small_change = judge(await prober(monitor), base.baseline, START)
         assert small_change.ok  # news on the page: not an alert
-        site.routes["/"] = Route.text("<html><body><p>We are sorry, this site is gone. Contact "
-                                      "the admin at a telegram channel for the data.</p></body></html>",
-                                      content_type="text/html")
+        site.routes["/"] = Route.text(
+            "<html><body><p>We are sorry, this site is gone. Contact "
+            "the admin at a telegram channel for the data.</p></body></html>",
+            content_type="text/html",
+        )
         drift = judge(await prober(monitor), base.baseline, START)
         assert not drift.ok and drift.problem is Problem.CONTENT_DRIFT
         assert drift.baseline == base.baseline  # the good baseline is kept while it fails
@@ -131,10 +154,15 @@ async def test_a_page_replaced_without_keywords_is_content_drift(ca_file: Path) 
 
 async def test_an_expiring_certificate(ca_file: Path) -> None:
     web = loopback()
-    async with lab_dns(web, web) as dns, LabHttpsServer(address=web, cert=certificate(
-            PORTAL, CertSpec(expiring=True)), routes={"/": Route.text("ok")}) as site:
+    async with (
+        lab_dns(web, web) as dns,
+        LabHttpsServer(
+            address=web, cert=certificate(PORTAL, CertSpec(expiring=True)), routes={"/": Route.text("ok")}
+        ) as site,
+    ):
         facts = await EngineProber(settings(dns, ca_file))(
-            Monitor(MonitorKind.TLS_CERT, f"https://{PORTAL}:{site.port}/", "SO-A"))
+            Monitor(MonitorKind.TLS_CERT, f"https://{PORTAL}:{site.port}/", "SO-A")
+        )
     assert isinstance(facts, CertFacts) and facts.not_after is not None and facts.error == ""
     verdict = judge(facts, None, datetime.now(facts.not_after.tzinfo))
     assert verdict.problem is Problem.CERT_EXPIRING and verdict.values["days"] in (9, 10)
@@ -163,21 +191,31 @@ async def test_smtp_reachability_and_starttls(ca_file: Path) -> None:
         async with LabSmtpServer(address=mail, tls=certificate(host, CertSpec())) as server:
             monitor = Monitor(MonitorKind.SMTP, host, "SO-A", port=server.port)
             facts = await prober(monitor)
-            assert isinstance(facts, SmtpFacts) and facts.greeted and facts.starttls_offered and facts.starttls_ok
+            assert (
+                isinstance(facts, SmtpFacts)
+                and facts.greeted
+                and facts.starttls_offered
+                and facts.starttls_ok
+            )
             base = judge(facts, None, START)
             assert base.ok and base.baseline == {"starttls": True}
             assert "DATA" not in server.commands and "MAIL" not in server.commands
         async with LabSmtpServer(address=mail, port=server.port) as plain:  # STARTTLS gone
-            verdict = judge(await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=plain.port)),
-                            base.baseline, START)
+            verdict = judge(
+                await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=plain.port)), base.baseline, START
+            )
             assert verdict.problem is Problem.STARTTLS_MISSING
         async with HostileSmtpServer(address=mail, port=server.port, behaviour=Hostile.GARBAGE) as bad:
-            verdict = judge(await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=bad.port)), base.baseline,
-                            START)
+            verdict = judge(
+                await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=bad.port)), base.baseline, START
+            )
             assert verdict.problem is Problem.SMTP_DOWN and verdict.values["reason"]
-        async with HostileSmtpServer(address=mail, port=server.port, behaviour=Hostile.STALL_AFTER_BANNER) as slow:
-            verdict = judge(await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=slow.port)), base.baseline,
-                            START)
+        async with HostileSmtpServer(
+            address=mail, port=server.port, behaviour=Hostile.STALL_AFTER_BANNER
+        ) as slow:
+            verdict = judge(
+                await prober(Monitor(MonitorKind.SMTP, host, "SO-A", port=slow.port)), base.baseline, START
+            )
             assert verdict.problem is Problem.SMTP_DOWN
 
 

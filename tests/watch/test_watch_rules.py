@@ -19,8 +19,9 @@ from canhgac.watch.scheduler import Scheduler
 from canhgac.watch.state import MaintenanceWindow, MemoryStore
 
 URL = "https://portal.so-a.gov.test/"
-POLICY = AlertPolicy(failures_to_alert={"http": 3}, successes_to_recover=2, flap_changes=6,
-                     flap_window=1800, stable_after=600)
+POLICY = AlertPolicy(
+    failures_to_alert={"http": 3}, successes_to_recover=2, flap_changes=6, flap_window=1800, stable_after=600
+)
 
 
 @asynccontextmanager
@@ -38,6 +39,7 @@ async def running(sched: Scheduler, clock: FakeClock) -> AsyncIterator[None]:
 def failing_between(start: datetime, end: datetime) -> object:
     def script(monitor: Monitor, now: datetime) -> ProbeFacts:
         return down(monitor.target) if start <= now < end else up(monitor.target)
+
     return script
 
 
@@ -87,8 +89,13 @@ async def test_flapping_gives_one_alert_then_silence_until_stable() -> None:
         minute = int((now - START).total_seconds() // 60)
         return down(monitor.target) if now < flap_until and minute % 2 else up(monitor.target)
 
-    policy = AlertPolicy(failures_to_alert={"http": 1}, successes_to_recover=1, flap_changes=4,
-                         flap_window=1800, stable_after=300)
+    policy = AlertPolicy(
+        failures_to_alert={"http": 1},
+        successes_to_recover=1,
+        flap_changes=4,
+        flap_window=1800,
+        stable_after=300,
+    )
     sched = scheduler([http(URL)], store, ScriptedProber(clock, script), clock, policy)
     async with running(sched, clock):
         await clock.advance(30 * 60, sched.settle)
@@ -212,8 +219,14 @@ async def test_a_probe_that_raises_or_hangs_is_a_failed_check_not_a_crash() -> N
 
     from canhgac.watch.scheduler import SchedulerOptions
 
-    sched = Scheduler([broken, stalled, fine], store, prober, clock=clock, policy=POLICY,
-                      options=SchedulerOptions(jitter=0, check_timeout=0.05))
+    sched = Scheduler(
+        [broken, stalled, fine],
+        store,
+        prober,
+        clock=clock,
+        policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=0.05),
+    )
     async with running(sched, clock):
         await clock.advance(4 * 60, sched.settle)
     assert store.states[broken.key].health is Health.DOWN

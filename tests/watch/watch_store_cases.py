@@ -45,22 +45,36 @@ POLICY = AlertPolicy(failures_to_alert={"http": 3}, successes_to_recover=2, grou
 @pytest.fixture(autouse=True)
 def _empty() -> Iterator[None]:
     yield
-    for model in (models.WatchAlertEntry, models.WatchAlertMember, models.WatchAlert, models.WatchMonitor,
-                  models.WatchMaintenance, models.Event):
+    for model in (
+        models.WatchAlertEntry,
+        models.WatchAlertMember,
+        models.WatchAlert,
+        models.WatchMonitor,
+        models.WatchMaintenance,
+        models.Event,
+    ):
         model.objects.all().delete()
 
 
 def failing_between(start: datetime, end: datetime) -> Any:
     def script(monitor: Monitor, now: datetime) -> ProbeFacts:
         return down(monitor.target) if start <= now < end else up(monitor.target)
+
     return script
 
 
-async def run_for(seconds: float, monitors: list[Monitor], clock: FakeClock, prober: ScriptedProber,
-                  store: Any = None) -> Scheduler:
+async def run_for(
+    seconds: float, monitors: list[Monitor], clock: FakeClock, prober: ScriptedProber, store: Any = None
+) -> Scheduler:
     """One daemon's life: start from the store, check for ``seconds`` of fake time, stop."""
-    sched = Scheduler(monitors, store or DjangoWatchStore(), prober, clock=clock, policy=POLICY,
-                      options=SchedulerOptions(jitter=0, check_timeout=5))
+    sched = Scheduler(
+        monitors,
+        store or DjangoWatchStore(),
+        prober,
+        clock=clock,
+        policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=5),
+    )
     await sched.start()
     task = asyncio.create_task(sched.run())
     await clock.advance(seconds, sched.settle)
@@ -94,7 +108,8 @@ async def test_restarts_neither_duplicate_nor_lose_alerts() -> None:
 
 
 async def test_a_failed_commit_keeps_neither_state_nor_alert_and_the_next_check_opens_it_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = FakeClock(START)
     prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
     real_write = outbox.write
@@ -138,7 +153,9 @@ async def test_a_group_survives_a_restart() -> None:
 
     prober = ScriptedProber(clock, script)
     await run_for(4 * 60, [*first, late], clock, prober)
-    assert queries.watch_alerts(ALL).count() == 1, [(a.key, a.cause, a.problem) for a in queries.watch_alerts(ALL)]
+    assert queries.watch_alerts(ALL).count() == 1, [
+        (a.key, a.cause, a.problem) for a in queries.watch_alerts(ALL)
+    ]
     (alert,) = queries.watch_alerts(ALL)
     assert {m.monitor_key for m in alert.members.all()} == {m.key for m in first}
     await run_for(4 * 60, [*first, late], clock, prober)  # the late one fails after the restart
@@ -152,8 +169,9 @@ async def test_a_group_survives_a_restart() -> None:
 
 async def test_acknowledge_once_with_its_timeline_and_event() -> None:
     clock = FakeClock(START)
-    await run_for(5 * 60, [http(URL)], clock,
-                  ScriptedProber(clock, failing_between(START, START + timedelta(hours=1))))
+    await run_for(
+        5 * 60, [http(URL)], clock, ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    )
     alert = queries.watch_alerts(ALL).get()
     watch_store.acknowledge(alert.pk, actor="truc-ban", note="đang xử lý", now=clock.now())
     again = watch_store.acknowledge(alert.pk, actor="someone-else", now=clock.now())
@@ -166,7 +184,9 @@ async def test_acknowledge_once_with_its_timeline_and_event() -> None:
 
 async def test_a_stored_maintenance_window_holds_alerts_back() -> None:
     clock = FakeClock(START)
-    watch_store.add_maintenance(start=START, end=START + timedelta(minutes=10), agency="SO-A", reason="nâng cấp")
+    watch_store.add_maintenance(
+        start=START, end=START + timedelta(minutes=10), agency="SO-A", reason="nâng cấp"
+    )
     prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
     await run_for(9 * 60, [http(URL)], clock, prober)
     assert queries.watch_alerts(ALL).count() == 0

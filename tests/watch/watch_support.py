@@ -40,7 +40,19 @@ class ScriptedProber:
         return self.script(monitor, self.clock.now())
 
 
-def scheduler(monitors: Sequence[Monitor], store: WatchStore, prober: ScriptedProber, clock: FakeClock,
-              policy: AlertPolicy | None = None, jitter: float = 0.0) -> Scheduler:
-    return Scheduler(monitors, store, prober, clock=clock, policy=policy or AlertPolicy(),
-                     options=SchedulerOptions(jitter=jitter, seed=7, check_timeout=5))
+def scheduler(
+    monitors: Sequence[Monitor],
+    store: WatchStore,
+    prober: ScriptedProber,
+    clock: FakeClock,
+    policy: AlertPolicy | None = None,
+    jitter: float = 0.0,
+) -> Scheduler:
+    return Scheduler(
+        monitors,
+        store,
+        prober,
+        clock=clock,
+        policy=policy or AlertPolicy(),
+        options=SchedulerOptions(jitter=jitter, seed=7, check_timeout=5),
+    )

@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from canhgac.engine.checks.web_hygiene import defacement_matches
 from canhgac.engine.facts.web_page import parse_page
@@ -70,8 +70,12 @@ def fingerprint(body: bytes, html: str, url: str, keywords: tuple[str, ...]) -> 
     text = normalise(f"{page.title} {page.text}")
     hits = tuple(dict.fromkeys(m["match"] for m in defacement_matches(page.title, page.text, keywords)))
     return PageFingerprint(
-        text_hash=hashlib.sha256(text.encode()).hexdigest(), size=len(body), shingles=sketch(text),
-        links=links_of(html, url), title=page.title[:200], keyword_hits=hits[:10],
+        text_hash=hashlib.sha256(text.encode()).hexdigest(),
+        size=len(body),
+        shingles=sketch(text),
+        links=links_of(html, url),
+        title=page.title[:200],
+        keyword_hits=hits[:10],
     )
 
 

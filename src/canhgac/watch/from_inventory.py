@@ -39,5 +39,9 @@ def monitors_from_inventory(
             for host in domain.mail_hosts:
                 for port in host.ports:
                     if port not in NOT_SMTP_PORTS:
-                        add(Monitor(MonitorKind.SMTP, host.host, code, interval, holiday, port=port, labels=tags))
+                        add(
+                            Monitor(
+                                MonitorKind.SMTP, host.host, code, interval, holiday, port=port, labels=tags
+                            )
+                        )
     return tuple(found.values())

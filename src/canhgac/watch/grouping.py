@@ -45,9 +45,9 @@ class Groups:
                     return JoinAlert(group.alert, action.monitor, action.problem, action.values, action.at)
             self.by_alert[action.alert] = OpenGroup(action.alert, action.cause, action.at, {action.monitor})
         elif isinstance(action, RecoverAlert):
-            group = self.by_alert.get(action.alert)
-            if group is not None:
-                group.down.discard(action.monitor)
-                if not group.down:
+            found = self.by_alert.get(action.alert)
+            if found is not None:
+                found.down.discard(action.monitor)
+                if not found.down:
                     del self.by_alert[action.alert]
         return action

@@ -59,7 +59,9 @@ def network_of(address: str, params: JudgeParams) -> str:
     return f"net:{ipaddress.ip_network(f'{ip}/{prefix}', strict=False)}"
 
 
-def judge(facts: ProbeFacts, baseline: Baseline | None, now: datetime, params: JudgeParams | None = None) -> Verdict:
+def judge(
+    facts: ProbeFacts, baseline: Baseline | None, now: datetime, params: JudgeParams | None = None
+) -> Verdict:
     p = params or JudgeParams()
     if isinstance(facts, HttpFacts):
         return judge_http(facts, baseline, p)
@@ -73,8 +75,14 @@ def judge(facts: ProbeFacts, baseline: Baseline | None, now: datetime, params: J
 def _page_baseline(page: PageFingerprint | None, status: int | None) -> dict[str, Any] | None:
     if page is None:
         return None
-    return {"status": status, "size": page.size, "text_hash": page.text_hash, "shingles": list(page.shingles),
-            "links": list(page.links), "title": page.title}
+    return {
+        "status": status,
+        "size": page.size,
+        "text_hash": page.text_hash,
+        "shingles": list(page.shingles),
+        "links": list(page.links),
+        "title": page.title,
+    }
 
 
 def judge_http(facts: HttpFacts, baseline: Baseline | None, p: JudgeParams) -> Verdict:
@@ -85,35 +93,66 @@ def judge_http(facts: HttpFacts, baseline: Baseline | None, p: JudgeParams) -> V
         return Verdict.failed(Problem.DOWN, baseline, cause, target=target, reason=f"HTTP {facts.status}")
     page = facts.page
     if page is not None and page.keyword_hits:
-        return Verdict.failed(Problem.DEFACED, baseline, target=target, match=page.keyword_hits[0],
-                              title=page.title)
-    if page is not None and baseline and baseline.get("text_hash") and baseline["text_hash"] != page.text_hash:
+        return Verdict.failed(
+            Problem.DEFACED, baseline, target=target, match=page.keyword_hits[0], title=page.title
+        )
+    if (
+        page is not None
+        and baseline
+        and baseline.get("text_hash")
+        and baseline["text_hash"] != page.text_hash
+    ):
         text = resemblance(tuple(baseline.get("shingles") or ()), page.shingles)
         links = overlap(tuple(baseline.get("links") or ()), page.links)
         old = max(1, int(baseline.get("size") or 0))
         ratio = max(page.size, 1) / old
         resized = ratio > p.drift_size_ratio or ratio < 1 / p.drift_size_ratio
         if text < p.drift_text and (links < p.drift_links or resized):
-            return Verdict.failed(Problem.CONTENT_DRIFT, baseline, target=target, similarity=round(text * 100),
-                                  links=round(links * 100), size=page.size, size_before=old)
+            return Verdict.failed(
+                Problem.CONTENT_DRIFT,
+                baseline,
+                target=target,
+                similarity=round(text * 100),
+                links=round(links * 100),
+                size=page.size,
+                size_before=old,
+            )
     kept = _page_baseline(page, facts.status) or (dict(baseline) if baseline else None)
     if facts.latency > p.slow_after:
-        return Verdict(False, Problem.SLOW, {"target": target, "latency": round(facts.latency, 1)}, "", kept,
-                       facts.latency)
+        return Verdict(
+            False,
+            Problem.SLOW,
+            {"target": target, "latency": round(facts.latency, 1)},
+            "",
+            kept,
+            facts.latency,
+        )
     return Verdict(True, baseline=kept, latency=facts.latency)
 
 
 def judge_cert(facts: CertFacts, baseline: Baseline | None, now: datetime, p: JudgeParams) -> Verdict:
     if facts.error or facts.not_after is None:
-        return Verdict.failed(Problem.CERT_UNREADABLE, baseline, network_of(facts.address, p), target=facts.url,
-                              reason=facts.error or "no certificate")
+        return Verdict.failed(
+            Problem.CERT_UNREADABLE,
+            baseline,
+            network_of(facts.address, p),
+            target=facts.url,
+            reason=facts.error or "no certificate",
+        )
     kept = {"not_after": facts.not_after.isoformat(), "subject": facts.subject}
     left = facts.not_after - now
     if left.total_seconds() <= 0:
-        return Verdict.failed(Problem.CERT_EXPIRED, kept, target=facts.url, not_after=facts.not_after.isoformat())
+        return Verdict.failed(
+            Problem.CERT_EXPIRED, kept, target=facts.url, not_after=facts.not_after.isoformat()
+        )
     if left.days < p.cert_warn_days:
-        return Verdict.failed(Problem.CERT_EXPIRING, kept, target=facts.url, days=left.days,
-                              not_after=facts.not_after.isoformat())
+        return Verdict.failed(
+            Problem.CERT_EXPIRING,
+            kept,
+            target=facts.url,
+            days=left.days,
+            not_after=facts.not_after.isoformat(),
+        )
     return Verdict(True, baseline=kept)
 
 
@@ -134,8 +173,14 @@ def judge_dns(facts: DnsFacts, baseline: Baseline | None) -> Verdict:
         before, after = tuple(baseline[rtype]), answered[rtype]
         if set(before) != set(after):
             problem = Problem.DNS_HIJACK if rtype in HIJACK_RECORDS else Problem.DNS_DRIFT
-            return Verdict.failed(problem, baseline, target=facts.domain, record=rtype, before=_shown(before),
-                                  after=_shown(after))
+            return Verdict.failed(
+                problem,
+                baseline,
+                target=facts.domain,
+                record=rtype,
+                before=_shown(before),
+                after=_shown(after),
+            )
     merged = {**{k: list(v) for k, v in baseline.items()}, **{t: list(r) for t, r in answered.items()}}
     return Verdict(True, baseline=merged)
 
@@ -143,8 +188,13 @@ def judge_dns(facts: DnsFacts, baseline: Baseline | None) -> Verdict:
 def judge_smtp(facts: SmtpFacts, baseline: Baseline | None, p: JudgeParams) -> Verdict:
     target = f"{facts.host}:{facts.port}"
     if facts.error or not facts.greeted:
-        return Verdict.failed(Problem.SMTP_DOWN, baseline, network_of(facts.address, p), target=target,
-                              reason=facts.error or "no greeting")
+        return Verdict.failed(
+            Problem.SMTP_DOWN,
+            baseline,
+            network_of(facts.address, p),
+            target=target,
+            reason=facts.error or "no greeting",
+        )
     if facts.starttls_offered and facts.starttls_ok is False:
         return Verdict.failed(Problem.STARTTLS_BROKEN, baseline, target=target)
     if not facts.starttls_offered and baseline and baseline.get("starttls"):

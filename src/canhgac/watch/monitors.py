@@ -55,7 +55,9 @@ class Monitor:
 
     def interval_at(self, when: datetime) -> float:
         """Seconds between two checks at ``when`` (the holiday window's when it covers it)."""
-        chosen = self.holiday.interval if self.holiday is not None and self.holiday.covers(when) else self.interval
+        chosen = (
+            self.holiday.interval if self.holiday is not None and self.holiday.covers(when) else self.interval
+        )
         return max(MIN_INTERVAL, chosen)
 
     def offset(self, interval: float) -> float:

@@ -48,8 +48,9 @@ class EngineProber:
 
     def context(self) -> CollectContext:
         s = self.settings
-        dns = DnsClient(self.resolvers, timeout=s.dns_timeout, attempts=s.dns_attempts,
-                        max_in_flight=s.dns_max_in_flight)
+        dns = DnsClient(
+            self.resolvers, timeout=s.dns_timeout, attempts=s.dns_attempts, max_in_flight=s.dns_max_in_flight
+        )
         return CollectContext(dns=dns, scope=self.scope, settings=s, public_suffixes=self.suffixes)
 
     async def __call__(self, monitor: Monitor) -> ProbeFacts:
@@ -116,8 +117,14 @@ def _records(answer: DnsAnswer, rtype: str) -> tuple[str, ...]:
 async def probe_dns(ctx: CollectContext, domain: str) -> DnsFacts:
     if not ctx.scope.allows_name(domain):
         return DnsFacts(domain, error=f"{domain} is not in the declared scope")
-    asks = {"A": (domain, "A"), "AAAA": (domain, "AAAA"), "MX": (domain, "MX"), "NS": (domain, "NS"),
-            "SPF": (domain, "TXT"), "DMARC": (f"_dmarc.{domain}", "TXT")}
+    asks = {
+        "A": (domain, "A"),
+        "AAAA": (domain, "AAAA"),
+        "MX": (domain, "MX"),
+        "NS": (domain, "NS"),
+        "SPF": (domain, "TXT"),
+        "DMARC": (f"_dmarc.{domain}", "TXT"),
+    }
     answers = await asyncio.gather(*(ctx.dns.query(name, rtype) for name, rtype in asks.values()))
     records: list[tuple[str, tuple[str, ...]]] = []
     failed: list[tuple[str, str]] = []
@@ -128,8 +135,9 @@ async def probe_dns(ctx: CollectContext, domain: str) -> DnsFacts:
             records.append((rtype, ()))
         else:
             failed.append((rtype, f"{answer.status.value} {answer.detail}".strip()[:200]))
-    if all(t in dict(failed) or dict(records).get(t) == () for t in ("A", "AAAA", "MX", "NS")) and \
-            any(a.status is DnsStatus.NXDOMAIN for a in answers[:4]):
+    if all(t in dict(failed) or dict(records).get(t) == () for t in ("A", "AAAA", "MX", "NS")) and any(
+        a.status is DnsStatus.NXDOMAIN for a in answers[:4]
+    ):
         return DnsFacts(domain, (), tuple(failed), f"{domain} does not exist (NXDOMAIN)")
     return DnsFacts(domain, tuple(records), tuple(failed))
 

@@ -45,31 +45,49 @@ class ProblemRule:
 RULES: Mapping[Problem, ProblemRule] = {
     Problem.DOWN: ProblemRule(N_("{target} is not answering: {reason}"), Severity.HIGH, groupable=True),
     Problem.SLOW: ProblemRule(N_("{target} answers slowly: {latency} s"), Severity.MEDIUM),
-    Problem.DEFACED: ProblemRule(N_("{target} shows signs of defacement: {match}"), Severity.CRITICAL,
-                                 "web.defacement"),
+    Problem.DEFACED: ProblemRule(
+        N_("{target} shows signs of defacement: {match}"), Severity.CRITICAL, "web.defacement"
+    ),
     Problem.CONTENT_DRIFT: ProblemRule(
         N_("{target} changed suddenly (text {similarity}% alike, links {links}% alike): possible defacement"),
-        Severity.HIGH),
-    Problem.CERT_EXPIRING: ProblemRule(N_("the certificate of {target} expires in {days} days"),
-                                       Severity.MEDIUM, "web.tls.cert-expiring"),
-    Problem.CERT_EXPIRED: ProblemRule(N_("the certificate of {target} has expired"), Severity.HIGH,
-                                      "web.tls.cert-expired"),
-    Problem.CERT_UNREADABLE: ProblemRule(N_("no certificate could be read from {target}: {reason}"),
-                                         Severity.MEDIUM, groupable=True),
-    Problem.DNS_FAILED: ProblemRule(N_("DNS lookups for {target} fail: {reason}"), Severity.HIGH, groupable=True),
+        Severity.HIGH,
+    ),
+    Problem.CERT_EXPIRING: ProblemRule(
+        N_("the certificate of {target} expires in {days} days"), Severity.MEDIUM, "web.tls.cert-expiring"
+    ),
+    Problem.CERT_EXPIRED: ProblemRule(
+        N_("the certificate of {target} has expired"), Severity.HIGH, "web.tls.cert-expired"
+    ),
+    Problem.CERT_UNREADABLE: ProblemRule(
+        N_("no certificate could be read from {target}: {reason}"), Severity.MEDIUM, groupable=True
+    ),
+    Problem.DNS_FAILED: ProblemRule(
+        N_("DNS lookups for {target} fail: {reason}"), Severity.HIGH, groupable=True
+    ),
     Problem.DNS_HIJACK: ProblemRule(
         N_("the {record} records of {target} changed ({before} → {after}): a possible hijack"),
-        Severity.CRITICAL),
-    Problem.DNS_DRIFT: ProblemRule(N_("the {record} records of {target} changed ({before} → {after})"),
-                                   Severity.MEDIUM),
-    Problem.SMTP_DOWN: ProblemRule(N_("the mail server {target} is not answering: {reason}"), Severity.HIGH,
-                                   "mail.smtp.reachable", groupable=True),
-    Problem.STARTTLS_BROKEN: ProblemRule(N_("the mail server {target} offers STARTTLS but the upgrade fails"),
-                                         Severity.HIGH, "mail.smtp.starttls"),
-    Problem.STARTTLS_MISSING: ProblemRule(N_("the mail server {target} no longer offers STARTTLS"),
-                                          Severity.HIGH, "mail.smtp.starttls"),
-    Problem.FLAPPING: ProblemRule(N_("{target} is flapping: {changes} changes in {minutes} minutes"),
-                                  Severity.MEDIUM),
+        Severity.CRITICAL,
+    ),
+    Problem.DNS_DRIFT: ProblemRule(
+        N_("the {record} records of {target} changed ({before} → {after})"), Severity.MEDIUM
+    ),
+    Problem.SMTP_DOWN: ProblemRule(
+        N_("the mail server {target} is not answering: {reason}"),
+        Severity.HIGH,
+        "mail.smtp.reachable",
+        groupable=True,
+    ),
+    Problem.STARTTLS_BROKEN: ProblemRule(
+        N_("the mail server {target} offers STARTTLS but the upgrade fails"),
+        Severity.HIGH,
+        "mail.smtp.starttls",
+    ),
+    Problem.STARTTLS_MISSING: ProblemRule(
+        N_("the mail server {target} no longer offers STARTTLS"), Severity.HIGH, "mail.smtp.starttls"
+    ),
+    Problem.FLAPPING: ProblemRule(
+        N_("{target} is flapping: {changes} changes in {minutes} minutes"), Severity.MEDIUM
+    ),
 }
 
 

@@ -128,8 +128,9 @@ def alert_key(monitor: str, since: datetime, what: str = "") -> str:
     return f"{what}{monitor}@{since.isoformat()}"
 
 
-def _health(state: MonitorState, failures: int, successes: int, ok: bool, monitor: Monitor,
-            policy: AlertPolicy) -> Health:
+def _health(
+    state: MonitorState, failures: int, successes: int, ok: bool, monitor: Monitor, policy: AlertPolicy
+) -> Health:
     if failures >= policy.failures_for(monitor.kind.value):
         return Health.DOWN
     if ok and (successes >= policy.successes_to_recover or state.health is Health.UNKNOWN):
@@ -137,8 +138,15 @@ def _health(state: MonitorState, failures: int, successes: int, ok: bool, monito
     return state.health
 
 
-def step(state: MonitorState, verdict: Verdict, now: datetime, monitor: Monitor, policy: AlertPolicy,
-         *, in_maintenance: bool = False) -> Step:
+def step(
+    state: MonitorState,
+    verdict: Verdict,
+    now: datetime,
+    monitor: Monitor,
+    policy: AlertPolicy,
+    *,
+    in_maintenance: bool = False,
+) -> Step:
     ok = verdict.ok
     window = timedelta(seconds=policy.flap_window)
     flips = tuple(t for t in state.flips if now - t <= window)
@@ -146,11 +154,18 @@ def step(state: MonitorState, verdict: Verdict, now: datetime, monitor: Monitor,
         flips += (now,)
     failures, successes = (0, state.successes + 1) if ok else (state.failures + 1, 0)
     new = replace(
-        state, failures=failures, successes=successes, last_ok=ok, flips=flips, checked_at=now,
-        checks=state.checks + 1, latency=verdict.latency,
+        state,
+        failures=failures,
+        successes=successes,
+        last_ok=ok,
+        flips=flips,
+        checked_at=now,
+        checks=state.checks + 1,
+        latency=verdict.latency,
         down_since=None if ok else (state.down_since or now),
         problem="" if ok else (verdict.problem.value if verdict.problem else ""),
-        values={} if ok else dict(verdict.values), cause="" if ok else verdict.cause,
+        values={} if ok else dict(verdict.values),
+        cause="" if ok else verdict.cause,
         baseline=verdict.baseline if verdict.baseline is not None else state.baseline,
     )
     if state.health is Health.FLAPPING:
@@ -172,8 +187,16 @@ def _open(new: MonitorState, now: datetime, policy: AlertPolicy) -> Step:
 
     problem = Problem(new.problem)
     key = alert_key(new.key, new.down_since or now)
-    action = OpenAlert(key, new.key, problem.value, policy.severity(problem.value), new.values, new.cause, now,
-                       RULES[problem].groupable and bool(new.cause))
+    action = OpenAlert(
+        key,
+        new.key,
+        problem.value,
+        policy.severity(problem.value),
+        new.values,
+        new.cause,
+        now,
+        RULES[problem].groupable and bool(new.cause),
+    )
     return Step(replace(new, alert=key), (action,))
 
 
@@ -184,8 +207,9 @@ def _start_flapping(new: MonitorState, now: datetime, monitor: Monitor, policy: 
     return Step(replace(new, health=Health.FLAPPING, since=now, alert=key), (action,))
 
 
-def _while_flapping(state: MonitorState, new: MonitorState, now: datetime, monitor: Monitor,
-                    policy: AlertPolicy) -> Step:
+def _while_flapping(
+    state: MonitorState, new: MonitorState, now: datetime, monitor: Monitor, policy: AlertPolicy
+) -> Step:
     quiet = not new.flips or now - new.flips[-1] >= timedelta(seconds=policy.stable_after)
     if not quiet:
         return Step(new)

@@ -57,9 +57,17 @@ class SchedulerOptions:
 
 
 class Scheduler:
-    def __init__(self, monitors: Sequence[Monitor], store: WatchStore, prober: Prober, *,
-                 clock: Clock | None = None, policy: AlertPolicy | None = None,
-                 params: JudgeParams | None = None, options: SchedulerOptions | None = None) -> None:
+    def __init__(
+        self,
+        monitors: Sequence[Monitor],
+        store: WatchStore,
+        prober: Prober,
+        *,
+        clock: Clock | None = None,
+        policy: AlertPolicy | None = None,
+        params: JudgeParams | None = None,
+        options: SchedulerOptions | None = None,
+    ) -> None:
         self.monitors = {m.key: m for m in monitors if m.enabled}
         self.all_monitors = tuple(monitors)
         self.store = store
@@ -180,7 +188,9 @@ class Scheduler:
         finally:
             self._slots.release()
 
-    def _route_and_commit(self, monitor: Monitor, new: MonitorState, actions: Sequence[AlertAction]) -> MonitorState:
+    def _route_and_commit(
+        self, monitor: Monitor, new: MonitorState, actions: Sequence[AlertAction]
+    ) -> MonitorState:
         """In the store thread: group the actions and commit them with the state; the groups are
         put back as they were when the commit fails."""
         if not actions:

@@ -81,8 +81,11 @@ class MemoryStore:
         return dict(self.states)
 
     def open_groups(self) -> list[OpenGroup]:
-        return [OpenGroup(a.key, a.cause, a.timeline[0][1], {m for m, down in a.members.items() if down})
-                for a in self.alerts.values() if a.status == "open" and a.cause]
+        return [
+            OpenGroup(a.key, a.cause, a.timeline[0][1], {m for m, down in a.members.items() if down})
+            for a in self.alerts.values()
+            if a.status == "open" and a.cause
+        ]
 
     def maintenance_windows(self, now: datetime) -> Sequence[MaintenanceWindow]:
         return [w for w in self.windows if w.end > now]
@@ -100,17 +103,23 @@ class MemoryStore:
         if isinstance(action, OpenAlert):
             if action.alert not in self.alerts:
                 self.alerts[action.alert] = MemoryAlert(
-                    action.alert, action.problem, action.severity, monitor.agency, {action.monitor: True},
+                    action.alert,
+                    action.problem,
+                    action.severity,
+                    monitor.agency,
+                    {action.monitor: True},
                     timeline=[("opened", action.at, dict(action.values))],
-                    cause=action.cause if action.groupable else "")
+                    cause=action.cause if action.groupable else "",
+                )
         elif isinstance(action, JoinAlert):
             alert = self.alerts[action.alert]
             alert.members[action.monitor] = True
             alert.timeline.append(("grouped", action.at, {"monitor": action.monitor}))
         elif isinstance(action, MarkFlapping):
             if action.opened:
-                self.alerts[action.alert] = MemoryAlert(action.alert, "flapping", action.severity, monitor.agency,
-                                                        {action.monitor: True})
+                self.alerts[action.alert] = MemoryAlert(
+                    action.alert, "flapping", action.severity, monitor.agency, {action.monitor: True}
+                )
             self.alerts[action.alert].timeline.append(("flapping", action.at, dict(action.values)))
         elif isinstance(action, RecoverAlert):
             alert = self.alerts[action.alert]

@@ -82,7 +82,9 @@ class WatchAlertMember(models.Model):
     recovered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = (models.UniqueConstraint(fields=["alert", "monitor_key"], name="store_watchmember_uniq"),)
+        constraints = (
+            models.UniqueConstraint(fields=["alert", "monitor_key"], name="store_watchmember_uniq"),
+        )
         indexes = (models.Index(fields=["agency_code", "alert"], name="store_watchmember_agency_idx"),)
 
 

@@ -19,7 +19,9 @@ def watch_monitors(scope: ViewerScope, *, watched_only: bool = True) -> QuerySet
     return rows.order_by("agency_code", "kind", "target", "port")
 
 
-def watch_alerts(scope: ViewerScope, *, open_only: bool = False, limit: int | None = None) -> QuerySet[WatchAlert]:
+def watch_alerts(
+    scope: ViewerScope, *, open_only: bool = False, limit: int | None = None
+) -> QuerySet[WatchAlert]:
     """Alerts, newest first, with members and timeline prefetched."""
     rows = WatchAlert.objects.all()
     if not scope.is_everything:
@@ -28,7 +30,9 @@ def watch_alerts(scope: ViewerScope, *, open_only: bool = False, limit: int | No
     if open_only:
         rows = rows.filter(status="open")
     members = scope.filter(WatchAlertMember.objects.order_by("joined_at", "id"))
-    rows = rows.prefetch_related(Prefetch("members", queryset=members), "timeline").order_by("-opened_at", "-id")
+    rows = rows.prefetch_related(Prefetch("members", queryset=members), "timeline").order_by(
+        "-opened_at", "-id"
+    )
     return rows[:limit] if limit is not None else rows
 
 
