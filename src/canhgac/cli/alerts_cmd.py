@@ -17,6 +17,15 @@ from canhgac.i18n.formats import format_datetime
 app = TranslatedTyper(no_args_is_help=True)
 
 
+def _severity(value: str) -> str:
+    from canhgac.catalog.schema import Severity
+
+    try:
+        return Severity(value).label()
+    except ValueError:
+        return value
+
+
 def alerts_table(rows: list[Any], title: str) -> Table:
     from canhgac.services.watch import label
 
@@ -37,7 +46,7 @@ def alerts_table(rows: list[Any], title: str) -> Table:
         table.add_row(
             str(a.id),
             format_datetime(a.opened_at, seconds=True),
-            a.severity,
+            _severity(a.severity),
             label("status", a.status),
             a.problem,
             ", ".join(a.agencies),
