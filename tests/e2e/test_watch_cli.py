@@ -18,7 +18,10 @@ from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
 
-PAGE = "<html><title>Sở A</title><body><p>Cổng thông tin điện tử Sở A</p><a href='/tin-tuc'>Tin</a></body></html>"
+PAGE = (
+    "<html><title>Sở A</title><body><p>Cổng thông tin điện tử Sở A</p>"
+    "<a href='/tin-tuc'>Tin</a></body></html>"
+)
 INVENTORY = """version: 1
 province: {{code: LAB, name: "Tỉnh thử nghiệm"}}
 scope: {{public_suffixes: [gov.test], loopback_only: true}}
@@ -40,11 +43,16 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, s
     folder = tmp_path_factory.mktemp("watch-province")
     web, dead = random_loopback(), random_loopback()
     background = BackgroundLoop()
-    site = LabHttpsServer(address=web, cert=certificate("www.so-a.gov.test", CertSpec()),
-                          routes={"/": Route.text(PAGE, content_type="text/html; charset=utf-8")})
+    site = LabHttpsServer(
+        address=web,
+        cert=certificate("www.so-a.gov.test", CertSpec()),
+        routes={"/": Route.text(PAGE, content_type="text/html; charset=utf-8")},
+    )
     background.run(site.start())
-    zone = (f"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\n"
-            f"www.so-a IN A {web}\nwww.so-b IN A {dead}\n")
+    zone = (
+        f"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\n"
+        f"www.so-a IN A {web}\nwww.so-b IN A {dead}\n"
+    )
     dns = LabDnsServer(zones={"gov.test": zone}, address=random_loopback())
     background.run(dns.start())
     inventory = folder / "inventory.yaml"
@@ -58,12 +66,28 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, s
 
 
 def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
-        province: tuple[Path, str, Path], tmp_path: Path) -> None:
+    province: tuple[Path, str, Path], tmp_path: Path
+) -> None:
     inventory, resolver, ca = province
     ws = tmp_path / "ws"
-    daemon = start_cli("--workspace", ws, "--lang", "en", "watch", "run", "--inventory", inventory,
-                       "--interval", "5", "--resolver", resolver, "--ca-file", ca, "--ca-only",
-                       output=tmp_path / "daemon")
+    daemon = start_cli(
+        "--workspace",
+        ws,
+        "--lang",
+        "en",
+        "watch",
+        "run",
+        "--inventory",
+        inventory,
+        "--interval",
+        "5",
+        "--resolver",
+        resolver,
+        "--ca-file",
+        ca,
+        "--ca-only",
+        output=tmp_path / "daemon",
+    )
     try:
         started = time.monotonic() + 90  # a loaded machine takes seconds to import and migrate
         while "Watching" not in (tmp_path / "daemon.err").read_text(encoding="utf-8"):
@@ -87,7 +111,9 @@ def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
     assert listed.code == 0, listed.describe()
     alerts = json.loads(listed.stdout)
     cert = next(a for a in alerts if "certificate" in a["problem"])
-    assert cert["agencies"] == ["SO-B"] and cert["status"] == "open" and cert["timeline"][0]["step"] == "opened"
+    assert (
+        cert["agencies"] == ["SO-B"] and cert["status"] == "open" and cert["timeline"][0]["step"] == "opened"
+    )
 
     acked = run_cli("--workspace", ws, "--lang", "en", "alerts", "ack", str(cert["id"]), "--note", "on it")
     assert acked.code == 0 and f"Alert {cert['id']} acknowledged" in acked.stdout, acked.describe()
@@ -105,8 +131,20 @@ def test_bad_input_is_one_clear_line(province: tuple[Path, str, Path], tmp_path:
     ws = tmp_path / "ws"
     nothing = run_cli("--workspace", ws, "--create", "--lang", "en", "watch", "run", "--resolver", resolver)
     assert nothing.code != 0 and "no inventory has been applied" in nothing.stderr, nothing.describe()
-    naive = run_cli("--workspace", ws, "--lang", "en", "watch", "run", "--inventory", inventory,
-                    "--holiday-start", "2027-02-05", "--holiday-end", "2027-02-10")
+    naive = run_cli(
+        "--workspace",
+        ws,
+        "--lang",
+        "en",
+        "watch",
+        "run",
+        "--inventory",
+        inventory,
+        "--holiday-start",
+        "2027-02-05",
+        "--holiday-end",
+        "2027-02-10",
+    )
     assert naive.code != 0 and "time zone" in naive.stderr, naive.describe()
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nagencies: [\n", encoding="utf-8")
