@@ -122,6 +122,41 @@ def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
     missing = run_cli("--workspace", ws, "--lang", "en", "alerts", "ack", "99999")
     assert missing.code != 0 and "no alert 99999" in missing.stderr
 
+    planned = run_cli(
+        "--workspace",
+        ws,
+        "--lang",
+        "en",
+        "watch",
+        "maintenance",
+        "add",
+        "--agency",
+        "SO-B",
+        "--start",
+        "2027-02-05T00:00+07:00",
+        "--end",
+        "2027-02-05T06:00+07:00",
+        "--reason",
+        "upgrade",
+    )
+    assert planned.code == 0 and "Maintenance window 1 planned" in planned.stdout, planned.describe()
+    windows = run_cli("--workspace", ws, "--lang", "en", "watch", "maintenance", "list", columns=250)
+    assert windows.code == 0 and "SO-B" in windows.stdout and "upgrade" in windows.stdout, windows.describe()
+    backwards = run_cli(
+        "--workspace",
+        ws,
+        "--lang",
+        "en",
+        "watch",
+        "maintenance",
+        "add",
+        "--start",
+        "2027-02-05T06:00+07:00",
+        "--end",
+        "2027-02-05T00:00+07:00",
+    )
+    assert backwards.code != 0 and "must end after it starts" in backwards.stderr
+
     vietnamese = run_cli("--workspace", ws, "alerts", "list", columns=250)
     assert vietnamese.code == 0 and "Cảnh báo" in vietnamese.stdout, vietnamese.describe()
 

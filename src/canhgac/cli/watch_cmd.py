@@ -205,3 +205,69 @@ def status(
         console.print(alerts_table(open_alerts, _("Open alerts")))
     else:
         console.print(_("No open alerts."))
+
+
+maintenance_app = TranslatedTyper(no_args_is_help=True)
+app.add_typer(
+    maintenance_app, name="maintenance", help=N_("Maintenance windows: no alert opens inside them.")
+)
+
+
+@maintenance_app.command(
+    "add",
+    help=N_(
+        "Plan a maintenance window for an agency or one monitor: its state is still tracked, no alert opens."
+    ),
+)
+def maintenance_add(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option(help=N_("Start (ISO date and time with its time zone)"))],
+    end: Annotated[str, typer.Option(help=N_("End (ISO date and time with its time zone)"))],
+    agency: Annotated[
+        str, typer.Option("--agency", "-a", help=N_("The agency's code (none: every agency)"))
+    ] = "",
+    monitor: Annotated[str, typer.Option(help=N_("One monitor's key or target (none: all of them)"))] = "",
+    reason: Annotated[str, typer.Option(help=N_("Why (shown with the window)"))] = "",
+) -> None:
+    """Plan a maintenance window for an agency or one monitor: its state is still tracked, no alert opens."""
+    from canhgac.services.watch import add_maintenance
+
+    begins, ends = _aware(start, "--start"), _aware(end, "--end")
+    assert begins is not None and ends is not None
+    if ends <= begins:
+        raise fail(_("the window must end after it starts"))
+    open_store(state(ctx), writable=True)
+    number = add_maintenance(
+        start=begins, end=ends, agency=agency, monitor=monitor, reason=reason, actor=cli_actor()
+    )
+    console.print(
+        _("Maintenance window {id} planned: {start} to {end}.").format(
+            id=number, start=format_datetime(begins, seconds=True), end=format_datetime(ends, seconds=True)
+        )
+    )
+
+
+@maintenance_app.command("list", help=N_("The maintenance windows, past and planned."))
+def maintenance_list(ctx: typer.Context) -> None:
+    """The maintenance windows, past and planned."""
+    from canhgac.services.watch import maintenance_rows, viewer_scope
+
+    open_store(state(ctx))
+    rows = maintenance_rows(viewer_scope(None))
+    if not rows:
+        console.print(_("No maintenance windows."))
+        return
+    table = Table(title=_("Maintenance windows"))
+    for col in (_("Id"), _("Start"), _("End"), _("Agency"), _("Monitor"), _("Reason"), _("By")):
+        table.add_column(col, overflow="fold")
+    for w in rows:
+        table.add_row(
+            str(w.id),
+            format_datetime(w.start, seconds=True),
+            format_datetime(w.end, seconds=True),
+            w.agency or _("every agency"),
+            w.monitor,
+            w.reason,
+            w.created_by,
+        )
+    console.print(table)

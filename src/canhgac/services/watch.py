@@ -26,12 +26,14 @@ from canhgac.watch.scheduler import Scheduler, SchedulerOptions
 __all__ = [
     "AlertNotFoundError",
     "AlertRow",
+    "MaintenanceRow",
     "MonitorRow",
     "WatchSummary",
     "acknowledge_alert",
     "add_maintenance",
     "alert_rows",
     "label",
+    "maintenance_rows",
     "monitor_rows",
     "monitors_for",
     "run_watch",
@@ -201,6 +203,26 @@ def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") 
     found = queries.watch_alert(scope, alert_id)
     assert found is not None
     return _alert_row(found), before.acknowledged_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceRow:
+    id: int
+    start: datetime
+    end: datetime
+    agency: str
+    monitor: str
+    reason: str
+    created_by: str
+
+
+def maintenance_rows(scope: Any) -> list[MaintenanceRow]:
+    from canhgac.console.store import queries
+
+    return [
+        MaintenanceRow(w.pk, w.start, w.end, w.agency_code, w.monitor, w.reason, w.created_by)
+        for w in queries.maintenance_windows(scope)
+    ]
 
 
 def add_maintenance(
