@@ -233,3 +233,39 @@ async def test_a_probe_that_raises_or_hangs_is_a_failed_check_not_a_crash() -> N
     assert "internal error: RuntimeError" in store.states[broken.key].values["reason"]
     assert "no result within" in store.states[stalled.key].values["reason"]
     assert store.states[fine.key].health is Health.UP
+
+
+async def test_the_holiday_window_shortens_the_interval() -> None:
+    from canhgac.watch.monitors import HolidayWindow, MonitorKind
+
+    clock, store = FakeClock(START), MemoryStore()
+    holiday = HolidayWindow(START + timedelta(minutes=10), START + timedelta(minutes=20), 15)
+    monitor = Monitor(MonitorKind.HTTP, URL, "SO-A", 60, holiday)
+    prober = ScriptedProber(clock, lambda m, now: up(m.target))
+    sched = scheduler([monitor], store, prober, clock, POLICY)
+    async with running(sched, clock):
+        await clock.advance(30 * 60, sched.settle)
+    times = [at for _, at in prober.calls]
+    inside = [t for t in times if holiday.covers(t)]
+    outside = [t for t in times if not holiday.covers(t)]
+    assert 35 <= len(inside) <= 41  # every 15 s for 10 minutes
+    assert 18 <= len(outside) <= 22  # every 60 s for the other 20 minutes
+
+
+async def test_a_failing_store_loses_that_check_only() -> None:
+    clock = FakeClock(START)
+
+    class FlakyStore(MemoryStore):
+        def commit(self, *args: object) -> None:  # type: ignore[override]
+            if clock.now() < START + timedelta(minutes=3):
+                raise OSError("database is locked")
+            super().commit(*args)  # type: ignore[arg-type]
+
+    store = FlakyStore()
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))  # type: ignore[arg-type]
+    sched = scheduler([http(URL)], store, prober, clock, POLICY)
+    async with running(sched, clock):
+        await clock.advance(3 * 60, sched.settle)
+        assert sched.store_failures >= 2 and store.alerts == {}
+        await clock.advance(3 * 60, sched.settle)
+    assert len(store.alerts) == 1 and store.states[http(URL).key].failures == 3

@@ -176,10 +176,10 @@ class Scheduler:
             now = self.clock.now()
             await self._refresh_windows(now)
             maintenance = any(w.covers(monitor, now) for w in self.windows)
-            result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
             try:
+                result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
                 new = await self._in_store(self._route_and_commit, monitor, result.state, result.actions)
-            except Exception:  # the store is down: this check is not kept; the next one retries
+            except Exception:  # the store is down (or a bug): this check is not kept; the next one retries
                 self.store_failures += 1
                 log.exception("watch: could not store the check of %s", monitor.key)
                 return
