@@ -79,6 +79,7 @@ def store() -> Iterator[Store]:
         last = _run("Tỉnh A", _result(SPF, domain[A], passed("spf.ok")), _result(PORTS, host[A], ports),
                     _result(DMARC, domain[A], failed("dmarc.missing")))
         fingerprints = {c: _result(SPF, domain[c], passed("x")).fingerprint for c in (A, B)}
+        _watch_rows()
         yield Store(first, last, fingerprints)
         transaction.set_rollback(True)
 
@@ -107,6 +108,28 @@ def _history(scope: ViewerScope, fingerprint: str) -> set[str]:
 
 def _province(scope: ViewerScope, s: Store) -> set[str]:
     return {A} if queries.latest_province(scope)["name"] == "Tỉnh A" else {B}
+
+
+def _watch_rows() -> None:
+    """A monitor, an alert and a maintenance window of each agency, and one alert grouping both."""
+    at = datetime(2027, 2, 5, tzinfo=UTC)
+    for code in (A, B):
+        key = f"http:https://www.{code.lower()}.gov.vn/"
+        models.WatchMonitor.objects.create(key=key, kind="http", target=key[5:], agency_code=code)
+        alert = models.WatchAlert.objects.create(key=f"{key}@x", problem="down", severity="high",
+                                                 monitor_key=key, agency_code=code, opened_at=at)
+        models.WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=code, joined_at=at)
+        models.WatchMaintenance.objects.create(agency_code=code, start=at, end=at, created_at=at)
+    both = models.WatchAlert.objects.create(key="grouped", problem="down", severity="high",
+                                            monitor_key="m", agency_code=A, cause="net:192.0.2.0/24",
+                                            opened_at=at)
+    for code in (A, B):
+        models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code,
+                                               joined_at=at)
+
+
+def _alert_members(rows: Iterable[models.WatchAlert]) -> set[str]:
+    return {m.agency_code for alert in rows for m in alert.members.all()}
 
 
 # query name -> what its answer shows, as agency codes
@@ -146,6 +169,13 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "host_services": lambda v, s: {h.agency for h in queries.host_services(v)}
     | {h.agency for h in queries.host_services(v, run=s.first)},
     "events": lambda v, s: {e.agency_code or A for e in queries.events(v)},
+    "watch_monitors": lambda v, s: {m.agency_code for m in queries.watch_monitors(v)},
+    "watch_alerts": lambda v, s: _alert_members(queries.watch_alerts(v)),
+    "watch_alert": lambda v, s: _alert_members(
+        a for a in (queries.watch_alert(v, pk)
+                    for pk in models.WatchAlert.objects.values_list("pk", flat=True))
+        if a is not None),
+    "maintenance_windows": lambda v, s: {w.agency_code for w in queries.maintenance_windows(v)},
 }
 
 

@@ -77,6 +77,7 @@ def main(
 
 def _mount() -> None:
     from canhgac.cli import (
+        alerts_cmd,
         catalog_cmd,
         config_cmd,
         demo_cmd,
@@ -89,6 +90,7 @@ def _mount() -> None:
         serve_cmd,
         users_cmd,
         vulns_cmd,
+        watch_cmd,
     )
 
     app.command("scan", help=scan_cmd.HELP)(scan_cmd.scan)
@@ -104,6 +106,8 @@ def _mount() -> None:
     app.add_typer(events_cmd.app, name="events", help=N_("The event outbox (findings opened/fixed, scans ended)."))
     app.add_typer(users_cmd.app, name="users", help=N_("Console users, roles and the security log."))
     app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
+    app.add_typer(watch_cmd.app, name="watch", help=N_("The holiday watch: monitors, checks every minute, alerts."))
+    app.add_typer(alerts_cmd.app, name="alerts", help=N_("The watch's alerts: list and acknowledge."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 
 

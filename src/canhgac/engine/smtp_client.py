@@ -11,6 +11,7 @@ carrying a typed :class:`StopReason`; nothing else is raised for server behaviou
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import ssl
 from dataclasses import dataclass, field, replace
@@ -232,8 +233,10 @@ class _Draft:
         self.session = replace(self.session, **{name: value})
 
 
+@functools.cache
 def _probe_tls_context() -> ssl.SSLContext:
-    """Implicit TLS and STARTTLS: accept any certificate; certificates are judged by mail.tls.*."""
+    """Implicit TLS and STARTTLS: accept any certificate; certificates are judged by mail.tls.*.
+    Built once per process (a context costs tens of milliseconds; the watch probes every minute)."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

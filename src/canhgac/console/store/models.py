@@ -24,6 +24,13 @@ from canhgac.console.store.account_models import (  # noqa: F401
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
+from canhgac.console.store.watch_models import (  # noqa: F401
+    WatchAlert,
+    WatchAlertEntry,
+    WatchAlertMember,
+    WatchMaintenance,
+    WatchMonitor,
+)
 from canhgac.findings.reconcile import Lifecycle
 
 
@@ -318,6 +325,11 @@ class EventKind(models.TextChoices):
     SCAN_FAILED = "scan.failed", "scan failed"
     SCAN_INTERRUPTED = "scan.interrupted", "scan interrupted"
     TARGET_UNREACHABLE = "target.unreachable", "target unreachable"
+    ALERT_OPENED = "alert.opened", "alert opened"
+    ALERT_GROUPED = "alert.grouped", "monitor added to an alert"
+    ALERT_FLAPPING = "alert.flapping", "alert flapping"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", "alert acknowledged"
+    ALERT_RECOVERED = "alert.recovered", "alert recovered"
 
 
 class Event(models.Model):

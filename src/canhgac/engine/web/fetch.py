@@ -4,7 +4,8 @@
 resolves the host through ``ctx.dns``, connects only to an address the scope allows for that
 host, and sends the real name as Host header and TLS server name (httpx's ``sni_hostname``).
 The certificate is verified against the system's trust store plus ``ctx.settings.ca_file`` (that
-file alone with ``ca_only``); a verification or modern-handshake failure is recorded as
+file alone with ``ca_only``; the context is built once per process for each trust setting); a
+verification or modern-handshake failure is recorded as
 ``tls_error`` and the request made again unverified (old protocols allowed) so the headers can
 still be judged; ``strict_tls`` asks for no such
 retry (a client that must trust the answer, such as an MTA-STS sender). ``served`` names the
@@ -21,11 +22,13 @@ Nothing here raises for what a server does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -282,11 +285,10 @@ class WebClient:
         await self._pool.aclose()
 
     def _verified(self) -> ssl.SSLContext:
-        if self._verify is None:  # one per run: loading the trust store is not free
+        if self._verify is None:
             settings = self._ctx.settings
-            self._verify = ssl.create_default_context(cafile=settings.ca_file)  # the system's when no file
-            if settings.ca_file is not None and settings.trusts_system:
-                self._verify.load_default_certs()  # the file adds to the system's (unless ca_only)
+            ca_file = settings.ca_file
+            self._verify = verified_context(ca_file, settings.trusts_system, _mtime(ca_file))
         return self._verify
 
     async def _attempt(
@@ -334,3 +336,21 @@ class WebClient:
                 cut = FetchError.TIMEOUT if isinstance(exc, httpx.TimeoutException) else FetchError.CONNECTION
                 detail = f"body cut: {type(exc).__name__}: {exc}"[:300]
         return replace(base, body=bytes(body.data), truncated=body.truncated, detail=detail, body_error=cut)
+
+
+def _mtime(path: str | None) -> float:
+    try:
+        return Path(path).stat().st_mtime if path is not None else 0.0
+    except OSError:
+        return 0.0  # a missing file fails when the context loads it, as before
+
+
+@functools.lru_cache(maxsize=8)
+def verified_context(ca_file: str | None, trusts_system: bool, mtime: float = 0.0) -> ssl.SSLContext:
+    """The verifying client context for a trust setting, built once per process (loading a trust
+    store costs tens of milliseconds: a watch checks hundreds of portals a minute); ``mtime``
+    (of ``ca_file``) makes a replaced bundle load again."""
+    context = ssl.create_default_context(cafile=ca_file)  # the system's when no file
+    if ca_file is not None and trusts_system:
+        context.load_default_certs()  # the file adds to the system's (unless ca_only)
+    return context

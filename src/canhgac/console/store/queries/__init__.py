@@ -65,6 +65,12 @@ from canhgac.console.store.queries.runs import (
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
 from canhgac.console.store.queries.trend import TransitionCount, finding_transitions, transitions_version
+from canhgac.console.store.queries.watch import (
+    maintenance_windows,
+    watch_alert,
+    watch_alerts,
+    watch_monitors,
+)
 
 __all__ = [
     "MIN_PREFIX",
@@ -110,6 +116,7 @@ __all__ = [
     "launches",
     "launches_ahead",
     "launches_of_runs",
+    "maintenance_windows",
     "open_findings",
     "open_findings_per_agency",
     "open_launches",
@@ -122,4 +129,7 @@ __all__ = [
     "run_target_counts",
     "state_runs",
     "transitions_version",
+    "watch_alert",
+    "watch_alerts",
+    "watch_monitors",
 ]

@@ -1,0 +1,273 @@
+"""``canhgac watch``: the holiday watch daemon (``run``) and the state of every monitor (``status``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from canhgac.cli.alerts_cmd import alerts_table
+from canhgac.cli.common import cli_actor, console, err_console, fail, open_store, run_async, state
+from canhgac.cli.scan_options import (
+    OPTION_OF_SETTING,
+    CaFileOpt,
+    CaOnlyOpt,
+    EhloNameOpt,
+    NsPortOpt,
+    ResolverOpt,
+    TimeoutOpt,
+    UserAgentOpt,
+)
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_, validation
+from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_datetime, format_number
+
+app = TranslatedTyper(no_args_is_help=True)
+
+HolidayOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=N_("Start or end of the holiday window (ISO date and time, e.g. 2027-02-05T00:00+07:00)")
+    ),
+]
+
+
+def _aware(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise fail(
+            _("{option} takes a date and time with its time zone, e.g. 2027-02-05T00:00+07:00").format(
+                option=option
+            )
+        )
+    return value
+
+
+@app.command(
+    "run",
+    help=N_("Watch the inventory's portals, domains and mail servers until stopped (Ctrl-C or SIGTERM)."),
+)
+def run(
+    ctx: typer.Context,
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory",
+            "-i",
+            help=N_("Inventory YAML file (default: the inventory applied last in the store)"),
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(min=5, help=N_("Seconds between two checks of a monitor"))
+    ] = 60.0,
+    holiday_start: HolidayOpt = None,
+    holiday_end: HolidayOpt = None,
+    holiday_interval: Annotated[
+        float | None, typer.Option(min=5, help=N_("Seconds between two checks inside the holiday window"))
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=5000, help=N_("Checks running at once"))] = 200,
+    resolver: ResolverOpt = None,
+    nameserver_port: NsPortOpt = 53,
+    timeout: TimeoutOpt = 2.0,
+    ca_file: CaFileOpt = None,
+    ca_only: CaOnlyOpt = False,
+    ehlo_name: EhloNameOpt = None,
+    user_agent: UserAgentOpt = None,
+) -> None:
+    """Watch the inventory's portals, domains and mail servers until stopped (Ctrl-C or SIGTERM)."""
+    from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
+    from canhgac.services.scan import settings_for
+    from canhgac.services.watch import monitors_for, run_watch
+
+    st = state(ctx)
+    start, end = _aware(holiday_start, "--holiday-start"), _aware(holiday_end, "--holiday-end")
+    if (start is None) != (end is None) or (start is not None and end is not None and end <= start):
+        raise fail(_("give both --holiday-start and --holiday-end, the end after the start"))
+    if ca_only and ca_file is None:
+        raise fail(_("--ca-only trusts the --ca-file bundle alone: give --ca-file too"))
+    open_store(st, writable=True, create=inventory is not None)
+    try:
+        if inventory is not None:
+            inv = load_inventory(inventory)
+        else:
+            from canhgac.services.inventory_store import current_inventory
+
+            stored = current_inventory()
+            if stored is None:
+                raise fail(_("no inventory has been applied in this store yet: give --inventory FILE"))
+            inv = stored.inventory
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    try:
+        resolvers = scan_resolvers(inv, resolver)
+        settings = settings_for(
+            inv,
+            resolvers=resolvers,
+            nameserver_port=nameserver_port,
+            dns_timeout=timeout,
+            ca_file=str(ca_file) if ca_file else None,
+            ca_only=ca_only,
+            ehlo_name=ehlo_name,
+            user_agent=user_agent,
+            target_timeout=30.0,
+        )
+    except ValidationError as exc:
+        raise fail(
+            _("invalid option: {error}").format(error=validation.summary(exc, names=OPTION_OF_SETTING))
+        ) from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    monitors = monitors_for(
+        inv, interval=interval, holiday_start=start, holiday_end=end, holiday_interval=holiday_interval
+    )
+    if not monitors:
+        raise fail(_("the inventory declares no portal, domain or mail host to watch"))
+
+    def ready(count: int) -> None:
+        err_console.print(
+            _("Watching {n} monitors every {s} s (actor {actor}); Ctrl-C or SIGTERM stops.").format(
+                n=format_number(count), s=format_number(interval), actor=cli_actor()
+            ),
+            soft_wrap=True,
+        )
+
+    summary = run_async(
+        run_watch(monitors, settings, catalog=st.catalog(), concurrency=concurrency, on_ready=ready)
+    )
+    err_console.print(
+        _("Watch stopped: {checks} checks stored.").format(checks=format_number(summary.checks))
+    )
+    if summary.store_failures:
+        err_console.print(
+            _(
+                "{n} checks could not be stored (the store was unavailable); they ran again at their "
+                "next slot."
+            ).format(n=format_number(summary.store_failures)),
+            style="yellow",
+        )
+
+
+@app.command("status", help=N_("Every monitor's state and the open alerts."))
+def status(
+    ctx: typer.Context,
+    agency: Annotated[
+        str | None, typer.Option("--agency", "-a", help=N_("Only this agency's monitors"))
+    ] = None,
+) -> None:
+    """Every monitor's state and the open alerts."""
+    from canhgac.services.watch import alert_rows, label, monitor_rows, viewer_scope
+
+    open_store(state(ctx))
+    scope = viewer_scope(agency)
+    rows = monitor_rows(scope)
+    if not rows:
+        console.print(_("No monitors yet: start the watch with `canhgac watch run`."))
+        return
+    table = Table(title=_("Monitors"))
+    for col in (
+        _("Agency"),
+        _("Monitor"),
+        _("Target"),
+        _("State"),
+        _("Since"),
+        _("Last check"),
+        _("Problem"),
+    ):
+        table.add_column(col, overflow="fold")
+    styles = {"up": "green", "down": "bold red", "flapping": "yellow"}
+    for m in rows:
+        since = format_datetime(m.since, seconds=True) if m.since else ""
+        checked = format_datetime(m.checked_at, seconds=True) if m.checked_at else ""
+        table.add_row(
+            m.agency,
+            label("kind", m.kind),
+            m.target,
+            f"[{styles.get(m.health, 'dim')}]{label('health', m.health)}[/]",
+            since,
+            checked,
+            m.problem,
+        )
+    console.print(table)
+    counts = {h: sum(1 for m in rows if m.health == h) for h in ("up", "down", "flapping", "unknown")}
+    console.print(", ".join(f"{label('health', h)}: {format_number(n)}" for h, n in counts.items()))
+    open_alerts = alert_rows(scope, open_only=True)
+    if open_alerts:
+        console.print(alerts_table(open_alerts, _("Open alerts")))
+    else:
+        console.print(_("No open alerts."))
+
+
+maintenance_app = TranslatedTyper(no_args_is_help=True)
+app.add_typer(
+    maintenance_app, name="maintenance", help=N_("Maintenance windows: no alert opens inside them.")
+)
+
+
+@maintenance_app.command(
+    "add",
+    help=N_(
+        "Plan a maintenance window for an agency or one monitor: its state is still tracked, no alert opens."
+    ),
+)
+def maintenance_add(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option(help=N_("Start (ISO date and time with its time zone)"))],
+    end: Annotated[str, typer.Option(help=N_("End (ISO date and time with its time zone)"))],
+    agency: Annotated[
+        str, typer.Option("--agency", "-a", help=N_("The agency's code (none: every agency)"))
+    ] = "",
+    monitor: Annotated[str, typer.Option(help=N_("One monitor's key or target (none: all of them)"))] = "",
+    reason: Annotated[str, typer.Option(help=N_("Why (shown with the window)"))] = "",
+) -> None:
+    """Plan a maintenance window for an agency or one monitor: its state is still tracked, no alert opens."""
+    from canhgac.services.watch import add_maintenance
+
+    begins, ends = _aware(start, "--start"), _aware(end, "--end")
+    assert begins is not None and ends is not None
+    if ends <= begins:
+        raise fail(_("the window must end after it starts"))
+    open_store(state(ctx), writable=True)
+    number = add_maintenance(
+        start=begins, end=ends, agency=agency, monitor=monitor, reason=reason, actor=cli_actor()
+    )
+    console.print(
+        _("Maintenance window {id} planned: {start} to {end}.").format(
+            id=number, start=format_datetime(begins, seconds=True), end=format_datetime(ends, seconds=True)
+        )
+    )
+
+
+@maintenance_app.command("list", help=N_("The maintenance windows, past and planned."))
+def maintenance_list(ctx: typer.Context) -> None:
+    """The maintenance windows, past and planned."""
+    from canhgac.services.watch import maintenance_rows, viewer_scope
+
+    open_store(state(ctx))
+    rows = maintenance_rows(viewer_scope(None))
+    if not rows:
+        console.print(_("No maintenance windows."))
+        return
+    table = Table(title=_("Maintenance windows"))
+    for col in (_("Id"), _("Start"), _("End"), _("Agency"), _("Monitor"), _("Reason"), _("By")):
+        table.add_column(col, overflow="fold")
+    for w in rows:
+        table.add_row(
+            str(w.id),
+            format_datetime(w.start, seconds=True),
+            format_datetime(w.end, seconds=True),
+            w.agency or _("every agency"),
+            w.monitor,
+            w.reason,
+            w.created_by,
+        )
+    console.print(table)

@@ -1,0 +1,330 @@
+"""The watch's writes: monitors synced from the daemon, each check's state with the alerts it
+causes in one transaction (and their outbox events), acknowledgements, maintenance windows.
+
+:class:`DjangoWatchStore` is the store the scheduler (``canhgac.watch.scheduler``) is given; it
+implements ``canhgac.watch.state.WatchStore``. Opening an alert is idempotent by its key; an
+event is written with each alert change (``alert.opened``, ``alert.grouped``, ``alert.flapping``,
+``alert.recovered``, ``alert.acknowledged``) in the same transaction, for the channels to come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from canhgac.console.store import outbox
+from canhgac.console.store.models import EventKind
+from canhgac.console.store.watch_models import (
+    WatchAlert,
+    WatchAlertEntry,
+    WatchAlertMember,
+    WatchMaintenance,
+    WatchMonitor,
+)
+from canhgac.watch.grouping import OpenGroup
+from canhgac.watch.monitors import Monitor
+from canhgac.watch.rules import (
+    AlertAction,
+    Health,
+    JoinAlert,
+    MarkFlapping,
+    MonitorState,
+    OpenAlert,
+    RecoverAlert,
+)
+from canhgac.watch.state import MaintenanceWindow
+
+OPEN, RECOVERED = "open", "recovered"
+
+
+class AlertNotFoundError(LookupError):
+    """No alert with that id (or not one the viewer may see)."""
+
+
+def _definition(m: Monitor) -> dict[str, Any]:
+    holiday = m.holiday
+    return {
+        "kind": m.kind.value,
+        "target": m.target,
+        "port": m.port,
+        "agency_code": m.agency,
+        "interval": m.interval,
+        "enabled": m.enabled,
+        "watched": True,
+        "holiday_interval": holiday.interval if holiday else None,
+        "holiday_start": holiday.start if holiday else None,
+        "holiday_end": holiday.end if holiday else None,
+    }
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def state_of(row: WatchMonitor) -> MonitorState:
+    return MonitorState(
+        key=row.key,
+        health=Health(row.health) if row.health in Health.__members__.values() else Health.UNKNOWN,
+        failures=row.failures,
+        successes=row.successes,
+        last_ok=row.last_ok,
+        since=row.since,
+        down_since=row.down_since,
+        problem=row.problem,
+        values=dict(row.values or {}),
+        cause=row.cause,
+        flips=tuple(_dt(t) for t in row.flips or ()),
+        alert=row.alert_key,
+        checked_at=row.checked_at,
+        checks=row.checks,
+        latency=row.latency,
+        baseline=row.baseline,
+    )
+
+
+def _state_fields(state: MonitorState) -> dict[str, Any]:
+    return {
+        "health": state.health.value,
+        "failures": state.failures,
+        "successes": state.successes,
+        "last_ok": state.last_ok,
+        "since": state.since,
+        "down_since": state.down_since,
+        "problem": state.problem,
+        "values": dict(state.values),
+        "cause": state.cause[:100],
+        "flips": [t.isoformat() for t in state.flips],
+        "alert_key": state.alert,
+        "checked_at": state.checked_at,
+        "checks": state.checks,
+        "latency": state.latency,
+        "baseline": dict(state.baseline) if state.baseline is not None else None,
+    }
+
+
+def _event(
+    kind: EventKind, alert: WatchAlert, agency: str, payload: Mapping[str, Any], suffix: str = ""
+) -> None:
+    outbox.write(
+        [
+            outbox.event(
+                kind.value,
+                None,
+                f"{alert.key}{suffix}"[:600],
+                agency,
+                {"alert": alert.pk, "problem": alert.problem, "severity": alert.severity, **payload},
+            )
+        ]
+    )
+
+
+class DjangoWatchStore:
+    """The scheduler's store on the Django models (call from one thread: the scheduler's)."""
+
+    def sync_monitors(self, monitors: Sequence[Monitor]) -> None:
+        with transaction.atomic():
+            known = {row.key: row for row in WatchMonitor.objects.all()}
+            fresh = []
+            for monitor in monitors:
+                row = known.pop(monitor.key, None)
+                fields = _definition(monitor)
+                if row is None:
+                    fresh.append(WatchMonitor(key=monitor.key, **fields))
+                elif any(getattr(row, k) != v for k, v in fields.items()):
+                    WatchMonitor.objects.filter(pk=row.pk).update(**fields)
+            WatchMonitor.objects.bulk_create(fresh, batch_size=500)
+            gone = [row.pk for row in known.values() if row.watched]
+            if gone:
+                WatchMonitor.objects.filter(pk__in=gone).update(watched=False)
+
+    def close(self) -> None:
+        connection.close()  # this thread's connection (the scheduler's store thread)
+
+    def load_states(self) -> dict[str, MonitorState]:
+        return {row.key: state_of(row) for row in WatchMonitor.objects.filter(watched=True)}
+
+    def open_groups(self) -> list[OpenGroup]:
+        groups = []
+        for alert in WatchAlert.objects.filter(status=OPEN).exclude(cause="").prefetch_related("members"):
+            down = {m.monitor_key for m in alert.members.all() if m.down}
+            groups.append(OpenGroup(alert.key, alert.cause, alert.opened_at, down))
+        return groups
+
+    def maintenance_windows(self, now: datetime) -> list[MaintenanceWindow]:
+        return [
+            MaintenanceWindow(w.start, w.end, w.agency_code, w.monitor, w.reason)
+            for w in WatchMaintenance.objects.filter(end__gt=now).order_by("start")
+        ]
+
+    def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
+        with transaction.atomic():
+            updated = WatchMonitor.objects.filter(key=state.key).update(**_state_fields(state))
+            if not updated:
+                WatchMonitor.objects.create(key=state.key, **_definition(monitor), **_state_fields(state))
+            for action in actions:
+                _apply(monitor, action)
+
+
+def _apply(monitor: Monitor, action: AlertAction) -> None:
+    if isinstance(action, OpenAlert):
+        _open(
+            monitor,
+            action.alert,
+            action.problem,
+            action.severity,
+            action.values,
+            action.cause if action.groupable else "",
+            action.at,
+            "opened",
+        )
+    elif isinstance(action, MarkFlapping):
+        if action.opened:
+            _open(
+                monitor, action.alert, "flapping", action.severity, action.values, "", action.at, "flapping"
+            )
+        else:
+            alert = WatchAlert.objects.filter(key=action.alert).first()
+            if alert is not None:
+                WatchAlertEntry.objects.create(
+                    alert=alert, kind="flapping", at=action.at, detail=dict(action.values)
+                )
+                _event(
+                    EventKind.ALERT_FLAPPING,
+                    alert,
+                    monitor.agency,
+                    {"values": dict(action.values)},
+                    ":flapping",
+                )
+    elif isinstance(action, JoinAlert):
+        _join(monitor, action)
+    else:
+        _recover(monitor, action)
+
+
+def _open(
+    monitor: Monitor,
+    key: str,
+    problem: str,
+    severity: str,
+    values: Mapping[str, Any],
+    cause: str,
+    at: datetime,
+    entry: str,
+) -> None:
+    alert, created = WatchAlert.objects.get_or_create(
+        key=key,
+        defaults={
+            "problem": problem,
+            "severity": severity,
+            "monitor_key": monitor.key,
+            "agency_code": monitor.agency,
+            "cause": cause[:100],
+            "values": dict(values),
+            "opened_at": at,
+        },
+    )
+    if not created:
+        return  # the same check again after a crash: nothing twice
+    WatchAlertMember.objects.create(
+        alert=alert, monitor_key=monitor.key, agency_code=monitor.agency, joined_at=at
+    )
+    WatchAlertEntry.objects.create(alert=alert, kind=entry, at=at, detail={"monitor": monitor.key, **values})
+    kind = EventKind.ALERT_FLAPPING if entry == "flapping" else EventKind.ALERT_OPENED
+    _event(
+        kind,
+        alert,
+        monitor.agency,
+        {"monitor": monitor.key, "target": monitor.target, "values": dict(values)},
+    )
+
+
+def _join(monitor: Monitor, action: JoinAlert) -> None:
+    alert = WatchAlert.objects.filter(key=action.alert).first()
+    if alert is None:
+        return
+    WatchAlertMember.objects.update_or_create(
+        alert=alert,
+        monitor_key=monitor.key,
+        defaults={"agency_code": monitor.agency, "down": True, "joined_at": action.at, "recovered_at": None},
+    )
+    WatchAlertEntry.objects.create(
+        alert=alert,
+        kind="grouped",
+        at=action.at,
+        detail={"monitor": monitor.key, "problem": action.problem, **action.values},
+    )
+    _event(
+        EventKind.ALERT_GROUPED,
+        alert,
+        monitor.agency,
+        {"monitor": monitor.key, "target": monitor.target},
+        f":{monitor.key}:{action.at.isoformat()}",
+    )
+
+
+def _recover(monitor: Monitor, action: RecoverAlert) -> None:
+    alert = WatchAlert.objects.filter(key=action.alert).first()
+    if alert is None or alert.status != OPEN:
+        return
+    WatchAlertMember.objects.filter(alert=alert, monitor_key=monitor.key).update(
+        down=False, recovered_at=action.at
+    )
+    if WatchAlertMember.objects.filter(alert=alert, down=True).exists():
+        WatchAlertEntry.objects.create(
+            alert=alert, kind="member_recovered", at=action.at, detail={"monitor": monitor.key}
+        )
+        return
+    alert.status, alert.recovered_at = RECOVERED, action.at
+    alert.save(update_fields=["status", "recovered_at"])
+    WatchAlertEntry.objects.create(
+        alert=alert, kind="recovered", at=action.at, detail={"monitor": monitor.key}
+    )
+    _event(
+        EventKind.ALERT_RECOVERED,
+        alert,
+        alert.agency_code,
+        {"monitor": monitor.key, "target": monitor.target},
+        ":recovered",
+    )
+
+
+def acknowledge(alert_id: int, *, actor: str, note: str = "", now: datetime | None = None) -> WatchAlert:
+    """Acknowledge an alert (once: a second acknowledgement changes nothing and returns it)."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        alert = WatchAlert.objects.select_for_update().filter(pk=alert_id).first()
+        if alert is None:
+            raise AlertNotFoundError(alert_id)
+        if alert.acknowledged_at is not None:
+            return alert
+        alert.acknowledged_at, alert.acknowledged_by = at, actor[:150]
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        WatchAlertEntry.objects.create(
+            alert=alert,
+            kind="acknowledged",
+            at=at,
+            actor=actor[:150],
+            detail={"note": note[:500]} if note else {},
+        )
+        _event(EventKind.ALERT_ACKNOWLEDGED, alert, alert.agency_code, {"by": actor[:150]}, ":acknowledged")
+    return alert
+
+
+def add_maintenance(
+    *, start: datetime, end: datetime, agency: str = "", monitor: str = "", reason: str = "", actor: str = ""
+) -> WatchMaintenance:
+    if end <= start:
+        raise ValueError("a maintenance window must end after it starts")
+    return WatchMaintenance.objects.create(
+        agency_code=agency,
+        monitor=monitor,
+        start=start,
+        end=end,
+        reason=reason[:300],
+        created_by=actor[:150],
+        created_at=timezone.now(),
+    )

@@ -1,0 +1,235 @@
+"""The holiday watch for the CLI (and the console to come): build the monitors of an inventory,
+run the daemon on the store, read monitors and alerts, acknowledge, plan maintenance.
+
+A facade: the rules live in ``canhgac.watch``, the tables and writes in ``console.store``.
+Import after the store is open (``canhgac.services.store.open_store``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from canhgac.catalog.loader import Catalog
+from canhgac.engine.settings import ScanSettings
+from canhgac.inventory.model import Inventory
+from canhgac.watch.from_inventory import monitors_from_inventory
+from canhgac.watch.labels import label
+from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
+from canhgac.watch.problems import describe, severity_table
+from canhgac.watch.rules import AlertPolicy
+from canhgac.watch.scheduler import Scheduler, SchedulerOptions
+
+__all__ = [
+    "AlertNotFoundError",
+    "AlertRow",
+    "MaintenanceRow",
+    "MonitorRow",
+    "WatchSummary",
+    "acknowledge_alert",
+    "add_maintenance",
+    "alert_rows",
+    "label",
+    "maintenance_rows",
+    "monitor_rows",
+    "monitors_for",
+    "run_watch",
+    "viewer_scope",
+]
+
+
+class AlertNotFoundError(LookupError):
+    """No alert with that id among those the viewer may see."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSummary:
+    monitors: int
+    checks: int
+    store_failures: int
+    stopped: bool  # ended by a signal (SIGINT/SIGTERM), as a daemon does
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRow:
+    key: str
+    kind: str
+    target: str
+    agency: str
+    health: str
+    since: datetime | None
+    checked_at: datetime | None
+    problem: str  # said in the current language ("" when the last check passed)
+    latency: float | None
+    alert: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    kind: str
+    at: datetime
+    actor: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    problem: str  # said in the current language
+    severity: str
+    status: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+    recovered_at: datetime | None
+    members: tuple[str, ...]  # monitor keys (the viewer's agencies' only)
+    agencies: tuple[str, ...]
+    timeline: tuple[TimelineStep, ...]
+
+
+def viewer_scope(agency: str | None) -> Any:
+    """The CLI's view: every agency, or only ``agency``."""
+    from canhgac.console.store import queries
+
+    return queries.ViewerScope.everything().narrowed([agency] if agency else None)
+
+
+def monitors_for(
+    inv: Inventory,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    holiday_start: datetime | None = None,
+    holiday_end: datetime | None = None,
+    holiday_interval: float | None = None,
+) -> tuple[Monitor, ...]:
+    holiday = None
+    if holiday_start is not None and holiday_end is not None:
+        holiday = HolidayWindow(holiday_start, holiday_end, holiday_interval or interval)
+    return monitors_from_inventory(inv, interval=interval, holiday=holiday)
+
+
+async def run_watch(
+    monitors: tuple[Monitor, ...],
+    settings: ScanSettings,
+    *,
+    catalog: Catalog | None,
+    concurrency: int = 200,
+    on_ready: Callable[[int], None] | None = None,
+) -> WatchSummary:
+    """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
+    dropped uncommitted, every committed one is kept, the store's thread closes its connection."""
+    from canhgac.console.store.watch_store import DjangoWatchStore
+    from canhgac.watch.probes import EngineProber
+
+    prober = EngineProber(settings)  # ResolverError (ValueError) before any packet
+    policy = AlertPolicy(severities=severity_table(catalog))
+    sched = Scheduler(
+        monitors,
+        DjangoWatchStore(),
+        prober,
+        policy=policy,
+        options=SchedulerOptions(concurrency=concurrency, check_timeout=settings.target_timeout),
+    )
+    stopped = False
+    try:
+        await sched.start()
+        if on_ready is not None:
+            on_ready(len(sched.monitors))
+        await sched.run()
+    except asyncio.CancelledError:
+        stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
+    return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
+
+
+def _problem(row: Any) -> str:
+    return describe(row.problem, row.values) if row.problem else ""
+
+
+def monitor_rows(scope: Any) -> list[MonitorRow]:
+    from canhgac.console.store import queries
+
+    return [
+        MonitorRow(
+            m.key,
+            m.kind,
+            m.target,
+            m.agency_code,
+            m.health,
+            m.since,
+            m.checked_at,
+            _problem(m),
+            m.latency,
+            m.alert_key,
+        )
+        for m in queries.watch_monitors(scope)
+    ]
+
+
+def _alert_row(a: Any) -> AlertRow:
+    members = list(a.members.all())
+    return AlertRow(
+        a.pk,
+        describe(a.problem, a.values),
+        a.severity,
+        a.status,
+        a.opened_at,
+        a.acknowledged_at,
+        a.acknowledged_by,
+        a.recovered_at,
+        tuple(m.monitor_key for m in members),
+        tuple(sorted({m.agency_code for m in members})),
+        tuple(TimelineStep(t.kind, t.at, t.actor, dict(t.detail)) for t in a.timeline.all()),
+    )
+
+
+def alert_rows(scope: Any, *, open_only: bool = False, limit: int | None = 200) -> list[AlertRow]:
+    from canhgac.console.store import queries
+
+    return [_alert_row(a) for a in queries.watch_alerts(scope, open_only=open_only, limit=limit)]
+
+
+def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") -> tuple[AlertRow, bool]:
+    """Acknowledge an alert the viewer may see; the alert, and whether it had been acknowledged
+    before (then nothing changed)."""
+    from canhgac.console.store import queries, watch_store
+
+    before = queries.watch_alert(scope, alert_id)
+    if before is None:
+        raise AlertNotFoundError(alert_id)
+    watch_store.acknowledge(alert_id, actor=actor, note=note)
+    found = queries.watch_alert(scope, alert_id)
+    assert found is not None
+    return _alert_row(found), before.acknowledged_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceRow:
+    id: int
+    start: datetime
+    end: datetime
+    agency: str
+    monitor: str
+    reason: str
+    created_by: str
+
+
+def maintenance_rows(scope: Any) -> list[MaintenanceRow]:
+    from canhgac.console.store import queries
+
+    return [
+        MaintenanceRow(w.pk, w.start, w.end, w.agency_code, w.monitor, w.reason, w.created_by)
+        for w in queries.maintenance_windows(scope)
+    ]
+
+
+def add_maintenance(
+    *, start: datetime, end: datetime, agency: str = "", monitor: str = "", reason: str = "", actor: str = ""
+) -> int:
+    from canhgac.console.store import watch_store
+
+    return watch_store.add_maintenance(
+        start=start, end=end, agency=agency, monitor=monitor, reason=reason, actor=actor
+    ).pk

@@ -1,0 +1,15 @@
+"""The holiday watch (issue 14): monitors of the inventory's assets, one scheduler, alert rules.
+
+Layout (the same discipline as the engine: pure judgement apart from I/O; no Django here):
+
+- :mod:`.monitors` — what is watched (data), built from the inventory (:mod:`.from_inventory`);
+- :mod:`.facts` — what one probe observed (frozen values); :mod:`.probes` gathers them through
+  the engine's own HTTP, TLS, DNS and SMTP clients and scope guard (the only I/O module);
+- :mod:`.fingerprint`, :mod:`.judge` — pure: a page's fingerprint, a probe's facts judged
+  against the monitor's baseline;
+- :mod:`.rules`, :mod:`.grouping`, :mod:`.severity` — pure alert rules: consecutive failures,
+  recovery, flapping, maintenance, grouping by common cause, severity;
+- :mod:`.clock`, :mod:`.scheduler` — the asyncio scheduler and its injected clock;
+- :mod:`.state` — the store protocol the scheduler writes through (the Django implementation
+  is ``canhgac.console.store.watch_store``) and an in-memory one for tests.
+"""

@@ -1,0 +1,36 @@
+"""The watch's stored words (health, alert status, timeline steps, monitor kinds) as a reader
+says them, in one place; an unknown value is shown as stored."""
+
+from __future__ import annotations
+
+from canhgac.i18n import N_, translate
+
+_LABELS = {
+    "health": {
+        "unknown": N_("not checked yet"),
+        "up": N_("up"),
+        "down": N_("down"),
+        "flapping": N_("flapping"),
+    },
+    "status": {"open": N_("open"), "recovered": N_("recovered")},
+    "step": {
+        "opened": N_("opened"),
+        "grouped": N_("monitor added"),
+        "flapping": N_("flapping"),
+        "acknowledged": N_("acknowledged"),
+        "escalated": N_("escalated"),
+        "member_recovered": N_("monitor recovered"),
+        "recovered": N_("recovered"),
+    },
+    "kind": {
+        "http": N_("web availability and content"),
+        "tls_cert": N_("certificate"),
+        "dns": N_("DNS records"),
+        "smtp": N_("mail server"),
+    },
+}
+
+
+def label(group: str, value: str, lang: str | None = None) -> str:
+    found = _LABELS.get(group, {}).get(value)
+    return translate(found, lang) if found is not None else value

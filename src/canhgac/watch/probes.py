@@ -1,0 +1,164 @@
+"""The watch's only I/O: each monitor kind probed through the engine's own clients.
+
+- HTTP: the engine's ``WebClient`` (scope-checked addresses and redirects, capped head and body,
+  per-host pacing, certificate fallback), then the page's fingerprint (pure);
+- certificate: one TLS handshake (``engine.tls.handshake``) to an in-scope address of the host,
+  the leaf read by ``parse_certificate``;
+- DNS: the engine's ``DnsClient`` through the scan's resolvers (A, AAAA, MX, NS, the SPF and
+  DMARC TXT records);
+- SMTP: the engine's bounded SMTP client (greeting, EHLO, STARTTLS; never MAIL or DATA).
+
+Each check gets a fresh collect context (the engine caches answers per run, a watch must ask
+again every time), sharing the scope and public suffixes built once; the scope guard applies as
+in a scan: a name or address outside the inventory is a failed check that says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from canhgac.engine.collectors.host_addresses import resolve_host
+from canhgac.engine.context import CollectContext
+from canhgac.engine.dns import DnsClient
+from canhgac.engine.facts.certificate import parse_certificate
+from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
+from canhgac.engine.facts.tls import StartTls
+from canhgac.engine.psl import PublicSuffixes
+from canhgac.engine.settings import ScanSettings
+from canhgac.engine.smtp_client import SessionPlan, probe_session
+from canhgac.engine.tls.handshake import handshake, lenient_context
+from canhgac.engine.tls.starttls import Endpoint
+from canhgac.engine.web.fetch import WebClient
+from canhgac.watch.facts import CertFacts, DnsFacts, HttpFacts, ProbeFacts, SmtpFacts
+from canhgac.watch.fingerprint import fingerprint
+from canhgac.watch.monitors import Monitor, MonitorKind
+
+_ABSENT = (DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+
+
+class EngineProber:
+    """``await prober(monitor)``: the monitor's facts, never an exception for what a server does."""
+
+    def __init__(self, settings: ScanSettings) -> None:
+        self.settings = settings
+        self.resolvers = settings.check_resolvers()  # ResolverError before any packet
+        self.scope = settings.scope.build()
+        self.suffixes = PublicSuffixes(extra=settings.public_suffixes)
+
+    def context(self) -> CollectContext:
+        s = self.settings
+        dns = DnsClient(
+            self.resolvers, timeout=s.dns_timeout, attempts=s.dns_attempts, max_in_flight=s.dns_max_in_flight
+        )
+        return CollectContext(dns=dns, scope=self.scope, settings=s, public_suffixes=self.suffixes)
+
+    async def __call__(self, monitor: Monitor) -> ProbeFacts:
+        ctx = self.context()
+        try:
+            if monitor.kind is MonitorKind.HTTP:
+                return await probe_http(ctx, monitor.target)
+            if monitor.kind is MonitorKind.TLS_CERT:
+                return await probe_cert(ctx, monitor.target)
+            if monitor.kind is MonitorKind.DNS:
+                return await probe_dns(ctx, monitor.target)
+            return await probe_smtp(ctx, monitor.target, monitor.port or 25)
+        finally:
+            await ctx.aclose()
+
+
+async def probe_http(ctx: CollectContext, url: str) -> HttpFacts:
+    resp = await WebClient.for_run(ctx).get(url)
+    if resp.error is not None or resp.status is None:
+        why = f"{resp.error.value if resp.error else 'protocol'}: {resp.detail}".rstrip(": ")
+        return HttpFacts(url, resp.status, resp.elapsed, resp.address, why[:300])
+    page = None
+    if resp.status < 400:
+        page = fingerprint(resp.body, resp.text(), resp.final_url or url, ctx.web.defacement_keywords)
+    return HttpFacts(url, resp.status, resp.elapsed, resp.address, "", page)
+
+
+async def _in_scope_addresses(ctx: CollectContext, host: str) -> tuple[list[str], str]:
+    if not ctx.scope.allows_name(host):
+        return [], f"{host} is not in the declared scope"
+    found = await resolve_host(ctx, host)
+    if not found.addresses:
+        failed = found.failed_lookup
+        return [], f"{host}: {failed.status.value if failed else 'no address'}"
+    allowed = [a for a in found.addresses if ctx.scope.allows_host_address(a, host)]
+    return allowed[:4], "" if allowed else f"no address of {host} is in the scope"
+
+
+async def probe_cert(ctx: CollectContext, url: str) -> CertFacts:
+    parts = urlsplit(url)
+    host, port = (parts.hostname or "").lower(), parts.port or 443
+    addresses, why = await _in_scope_addresses(ctx, host)
+    if not addresses:
+        return CertFacts(url, error=why)
+    address, error = addresses[0], ""
+    for address in addresses:
+        endpoint = Endpoint(host, address, port, StartTls.NONE, ctx.mail.ehlo_name, ctx.net)
+        shake = await handshake(endpoint, lenient_context())
+        cert = parse_certificate(shake.leaf_der) if shake.completed and shake.leaf_der else None
+        if cert is not None:
+            return CertFacts(url, address, cert.not_after, cert.subject)
+        error = shake.detail or (shake.failure.value if shake.failure else "no certificate")
+    return CertFacts(url, address, error=error[:300])
+
+
+def _records(answer: DnsAnswer, rtype: str) -> tuple[str, ...]:
+    if rtype in ("SPF", "DMARC"):
+        marker = "v=spf1" if rtype == "SPF" else "v=dmarc1"
+        texts = [t for t in answer.txt_strings() if t.strip().lower().startswith(marker)]
+        return tuple(sorted(" ".join(t.split()) for t in texts))
+    return tuple(sorted(r.lower() for r in answer.records))
+
+
+async def probe_dns(ctx: CollectContext, domain: str) -> DnsFacts:
+    if not ctx.scope.allows_name(domain):
+        return DnsFacts(domain, error=f"{domain} is not in the declared scope")
+    asks = {
+        "A": (domain, "A"),
+        "AAAA": (domain, "AAAA"),
+        "MX": (domain, "MX"),
+        "NS": (domain, "NS"),
+        "SPF": (domain, "TXT"),
+        "DMARC": (f"_dmarc.{domain}", "TXT"),
+    }
+    answers = await asyncio.gather(*(ctx.dns.query(name, rtype) for name, rtype in asks.values()))
+    records: list[tuple[str, tuple[str, ...]]] = []
+    failed: list[tuple[str, str]] = []
+    for rtype, answer in zip(asks, answers, strict=True):
+        if answer.ok:
+            records.append((rtype, _records(answer, rtype)))
+        elif answer.status in _ABSENT:
+            records.append((rtype, ()))
+        else:
+            failed.append((rtype, f"{answer.status.value} {answer.detail}".strip()[:200]))
+    if all(t in dict(failed) or dict(records).get(t) == () for t in ("A", "AAAA", "MX", "NS")) and any(
+        a.status is DnsStatus.NXDOMAIN for a in answers[:4]
+    ):
+        return DnsFacts(domain, (), tuple(failed), f"{domain} does not exist (NXDOMAIN)")
+    return DnsFacts(domain, tuple(records), tuple(failed))
+
+
+async def probe_smtp(ctx: CollectContext, host: str, port: int) -> SmtpFacts:
+    addresses, why = await _in_scope_addresses(ctx, host)
+    if not addresses:
+        return SmtpFacts(host, port, error=why)
+    implicit = port == 465
+    plan = SessionPlan(ehlo_name=ctx.mail.ehlo_name, implicit_tls=implicit, starttls=not implicit)
+    deadline = ctx.net.connect_timeout + 4 * ctx.net.read_timeout
+    facts = SmtpFacts(host, port, error="no address answered")
+    for address in addresses:
+        session = await probe_session(address, port, plan, ctx.net, deadline)
+        if not (session.greeted and session.helloed):
+            stop = session.stop.value if session.stop else "no greeting"
+            facts = SmtpFacts(host, port, address, error=f"{stop}: {session.stop_detail}".rstrip(": ")[:300])
+            continue
+        offered = session.extension("STARTTLS") is not None
+        upgraded: bool | None = None
+        if offered and not implicit:
+            upgraded = session.tls_hello is not None and session.tls_hello.code == 250
+        return SmtpFacts(host, port, address, True, offered, upgraded)
+    return facts

@@ -1,0 +1,232 @@
+"""One asyncio scheduler for every monitor: checks spread over each interval, bounded
+concurrency, state committed after each check, alert rules applied on the way.
+
+Each monitor keeps a deterministic place in its interval (:meth:`Monitor.offset`, the same after
+a restart) plus a little random jitter, so 5,000 monitors at 60 s are ~83 checks a second, not
+5,000 at the top of each minute. The next check is due one interval after the last one was due
+(no drift); a check that could not start in its slot (everything busy) skips to the next slot.
+
+A check is: probe (I/O, bounded by ``check_timeout``) → judge (pure) → rules (pure) → grouping →
+one store commit (in the store's own thread: the ORM is synchronous). Anything a probe or the
+store throws makes that check fail with a reason or go uncommitted (it runs again at its next
+slot from the last committed state); the scheduler itself never stops for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from canhgac.watch.clock import Clock, SystemClock
+from canhgac.watch.facts import ProbeFacts
+from canhgac.watch.grouping import Groups
+from canhgac.watch.judge import JudgeParams, Verdict, judge
+from canhgac.watch.monitors import Monitor, MonitorKind
+from canhgac.watch.problems import Problem
+from canhgac.watch.rules import AlertAction, AlertPolicy, JoinAlert, MonitorState, step
+from canhgac.watch.state import MaintenanceWindow, WatchStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Prober = Callable[[Monitor], Awaitable[ProbeFacts]]
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+PROBE_FAILURE = {
+    MonitorKind.HTTP: Problem.DOWN,
+    MonitorKind.TLS_CERT: Problem.CERT_UNREADABLE,
+    MonitorKind.DNS: Problem.DNS_FAILED,
+    MonitorKind.SMTP: Problem.SMTP_DOWN,
+}
+MAINTENANCE_REFRESH = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerOptions:
+    concurrency: int = 200
+    check_timeout: float = 60.0
+    jitter: float = 0.05  # share of the interval added at random to each slot
+    seed: int | None = None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        monitors: Sequence[Monitor],
+        store: WatchStore,
+        prober: Prober,
+        *,
+        clock: Clock | None = None,
+        policy: AlertPolicy | None = None,
+        params: JudgeParams | None = None,
+        options: SchedulerOptions | None = None,
+    ) -> None:
+        self.monitors = {m.key: m for m in monitors if m.enabled}
+        self.all_monitors = tuple(monitors)
+        self.store = store
+        self.prober = prober
+        self.clock = clock or SystemClock()
+        self.policy = policy or AlertPolicy()
+        self.params = params or JudgeParams()
+        self.options = options or SchedulerOptions()
+        self.states: dict[str, MonitorState] = {}
+        self.groups = Groups(self.policy.group_window)
+        self.windows: list[MaintenanceWindow] = []
+        self.checks_done = 0
+        self.store_failures = 0
+        self.lateness: deque[float] = deque(maxlen=100_000)  # seconds each check started after its slot
+        self._rng = random.Random(self.options.seed)
+        self._slots = asyncio.Semaphore(max(1, self.options.concurrency))
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stop = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-watch-store")
+        self._heap: list[tuple[datetime, int, str, datetime]] = []
+        self._seq = 0
+        self._windows_at: datetime | None = None
+
+    # --- running ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Load what the store remembers and plan every monitor's first check."""
+        await self._in_store(self.store.sync_monitors, self.all_monitors)
+        self.states = await self._in_store(self.store.load_states)
+        self.groups = Groups(self.policy.group_window, await self._in_store(self.store.open_groups))
+        now = self.clock.now()
+        for monitor in self.monitors.values():
+            self._plan(monitor, self._first_slot(monitor, now))
+
+    async def run(self) -> None:
+        """Check until :meth:`stop` (or cancellation); in-flight checks finish or are dropped
+        uncommitted, and the store's thread ends after its last write."""
+        try:
+            if not self._heap:
+                await self.start()
+            while not self._stop.is_set() and self._heap:
+                due, _, key, base = self._heap[0]
+                if due > self.clock.now():
+                    await self._sleep_until(due)
+                    continue
+                heapq.heappop(self._heap)
+                monitor = self.monitors[key]
+                await self._slots.acquire()
+                started = self.clock.now()
+                self.lateness.append((started - due).total_seconds())
+                task = asyncio.create_task(self._check(monitor))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                self._plan(monitor, self._next_slot(monitor, base, started))
+            await self.settle()
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._in_store(self.store.close))
+            self._executor.shutdown(wait=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def settle(self) -> None:
+        """Wait for the checks in flight."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- slots --------------------------------------------------------------------------
+    def _first_slot(self, monitor: Monitor, now: datetime) -> datetime:
+        interval = monitor.interval_at(now)
+        elapsed = (now - EPOCH).total_seconds()
+        base = EPOCH + timedelta(seconds=(elapsed // interval) * interval + monitor.offset(interval))
+        return base if base >= now else base + timedelta(seconds=interval)
+
+    def _next_slot(self, monitor: Monitor, base: datetime, now: datetime) -> datetime:
+        step_s = monitor.interval_at(now)
+        nxt = base + timedelta(seconds=step_s)
+        if nxt <= now:  # overran: the next slot still ahead
+            missed = (now - nxt).total_seconds() // step_s + 1
+            nxt += timedelta(seconds=missed * step_s)
+        return nxt
+
+    def _plan(self, monitor: Monitor, base: datetime) -> None:
+        jitter = self._rng.uniform(0, self.options.jitter * monitor.interval_at(base))
+        self._seq += 1
+        heapq.heappush(self._heap, (base + timedelta(seconds=jitter), self._seq, monitor.key, base))
+
+    async def _sleep_until(self, when: datetime) -> None:
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(when))
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in (sleeper, stopper):
+                f.cancel()
+            await asyncio.gather(sleeper, stopper, return_exceptions=True)
+
+    # --- one check ----------------------------------------------------------------------
+    async def _check(self, monitor: Monitor) -> None:
+        try:
+            state = self.states.get(monitor.key) or MonitorState(monitor.key)
+            verdict = await self._verdict(monitor, state)
+            now = self.clock.now()
+            await self._refresh_windows(now)
+            maintenance = any(w.covers(monitor, now) for w in self.windows)
+            try:
+                result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
+                new = await self._in_store(self._route_and_commit, monitor, result.state, result.actions)
+            except Exception:  # the store is down (or a bug): this check is not kept; the next one retries
+                self.store_failures += 1
+                log.exception("watch: could not store the check of %s", monitor.key)
+                return
+            self.states[monitor.key] = new
+            self.checks_done += 1
+        finally:
+            self._slots.release()
+
+    def _route_and_commit(
+        self, monitor: Monitor, new: MonitorState, actions: Sequence[AlertAction]
+    ) -> MonitorState:
+        """In the store thread: group the actions and commit them with the state; the groups are
+        put back as they were when the commit fails."""
+        if not actions:
+            self.store.commit(monitor, new, ())
+            return new
+        saved = self.groups.snapshot()
+        routed = [self.groups.route(a) for a in actions]
+        for action in routed:
+            if isinstance(action, JoinAlert):
+                new = replace(new, alert=action.alert)
+        try:
+            self.store.commit(monitor, new, routed)
+        except BaseException:
+            self.groups.restore(saved)
+            raise
+        return new
+
+    async def _verdict(self, monitor: Monitor, state: MonitorState) -> Verdict:
+        problem = PROBE_FAILURE[monitor.kind]
+        try:
+            async with asyncio.timeout(self.options.check_timeout):
+                facts = await self.prober(monitor)
+            return judge(facts, state.baseline, self.clock.now(), self.params)
+        except TimeoutError:
+            reason = f"no result within {self.options.check_timeout:g} s"
+        except Exception as exc:  # a probe bug must fail this check, never the scheduler
+            log.exception("watch: probe of %s failed", monitor.key)
+            reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
+        return Verdict.failed(problem, state.baseline, target=monitor.target, reason=reason)
+
+    async def _refresh_windows(self, now: datetime) -> None:
+        if self._windows_at is not None and (now - self._windows_at).total_seconds() < MAINTENANCE_REFRESH:
+            return
+        self._windows_at = now
+        with contextlib.suppress(Exception):
+            self.windows = list(await self._in_store(self.store.maintenance_windows, now))
+
+    async def _in_store(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

@@ -1,0 +1,206 @@
+"""The watch on a real store: state and alerts in one transaction, restarts without duplicate or
+lost alerts, grouping rebuilt after a restart, acknowledgement, maintenance windows.
+
+Not collected directly: ``test_watch_store.py`` runs this module in a fresh process per backend
+(SQLite always, PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from canhgac.console.bootstrap import migrate, setup_django
+
+# The cases are coroutines (the scheduler runs on their loop) that also read the store between two
+# stretches of fake time, when the scheduler's store thread is idle: allowed here, not in the daemon.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+_WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-watch-"))
+_URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKSPACE / 'store.sqlite3'}"
+setup_django(database_url=_URL, workspace=_WORKSPACE)
+migrate()
+
+from watch_support import START, ScriptedProber, down, http, up  # noqa: E402
+
+from canhgac.console.store import models, outbox, queries, watch_store  # noqa: E402
+from canhgac.console.store.watch_store import AlertNotFoundError, DjangoWatchStore  # noqa: E402
+from canhgac.watch.clock import FakeClock  # noqa: E402
+from canhgac.watch.facts import ProbeFacts  # noqa: E402
+from canhgac.watch.monitors import Monitor  # noqa: E402
+from canhgac.watch.rules import AlertPolicy  # noqa: E402
+from canhgac.watch.scheduler import Scheduler, SchedulerOptions  # noqa: E402
+
+ALL = queries.ViewerScope.everything()
+URL = "https://portal.so-a.gov.test/"
+POLICY = AlertPolicy(failures_to_alert={"http": 3}, successes_to_recover=2, group_window=900)
+
+
+@pytest.fixture(autouse=True)
+def _empty() -> Iterator[None]:
+    yield
+    for model in (
+        models.WatchAlertEntry,
+        models.WatchAlertMember,
+        models.WatchAlert,
+        models.WatchMonitor,
+        models.WatchMaintenance,
+        models.Event,
+    ):
+        model.objects.all().delete()
+
+
+def failing_between(start: datetime, end: datetime) -> Any:
+    def script(monitor: Monitor, now: datetime) -> ProbeFacts:
+        return down(monitor.target) if start <= now < end else up(monitor.target)
+
+    return script
+
+
+async def run_for(
+    seconds: float, monitors: list[Monitor], clock: FakeClock, prober: ScriptedProber, store: Any = None
+) -> Scheduler:
+    """One daemon's life: start from the store, check for ``seconds`` of fake time, stop."""
+    sched = Scheduler(
+        monitors,
+        store or DjangoWatchStore(),
+        prober,
+        clock=clock,
+        policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=5),
+    )
+    await sched.start()
+    task = asyncio.create_task(sched.run())
+    await clock.advance(seconds, sched.settle)
+    sched.stop()
+    await clock.advance(0, sched.settle)
+    await task
+    return sched
+
+
+def events(kind: str) -> list[models.Event]:
+    return list(queries.events(ALL, kind=kind))
+
+
+async def test_restarts_neither_duplicate_nor_lose_alerts() -> None:
+    clock = FakeClock(START)
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(minutes=20)))
+    await run_for(5 * 60, [http(URL)], clock, prober)
+    (alert,) = queries.watch_alerts(ALL)
+    assert alert.status == "open" and alert.problem == "down"
+    assert [e.kind for e in alert.timeline.all()] == ["opened"]
+    assert len(events("alert.opened")) == 1
+    await run_for(10 * 60, [http(URL)], clock, prober)  # a second daemon: still down
+    assert queries.watch_alerts(ALL).count() == 1 and len(events("alert.opened")) == 1
+    await run_for(10 * 60, [http(URL)], clock, prober)  # a third: it recovers
+    (alert,) = queries.watch_alerts(ALL)
+    assert alert.status == "recovered" and alert.recovered_at is not None
+    assert [e.kind for e in alert.timeline.all()] == ["opened", "recovered"]
+    assert len(events("alert.recovered")) == 1
+    (row,) = queries.watch_monitors(ALL)
+    assert row.health == "up" and row.alert_key == "" and row.checks >= 20 and row.baseline is None
+
+
+async def test_a_failed_commit_keeps_neither_state_nor_alert_and_the_next_check_opens_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock(START)
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    real_write = outbox.write
+    broken = {"left": 1}
+
+    def failing_write(rows: Any) -> int:
+        if broken["left"]:
+            broken["left"] -= 1
+            raise RuntimeError("the database went away")
+        return real_write(rows)
+
+    monkeypatch.setattr(outbox, "write", failing_write)
+    sched = await run_for(3 * 60 + 61, [http(URL)], clock, prober)
+    assert sched.store_failures == 1  # the opening check's transaction failed whole...
+    (alert,) = queries.watch_alerts(ALL)  # ...and the next check opened the alert, once
+    assert len(events("alert.opened")) == 1
+    row = queries.watch_monitors(ALL).get()
+    assert row.alert_key == alert.key and row.failures == sched.checks_done
+
+
+async def test_an_alert_opened_twice_by_key_exists_once() -> None:
+    store, monitor = DjangoWatchStore(), http(URL)
+    from canhgac.watch.rules import MonitorState, OpenAlert
+
+    action = OpenAlert(f"{monitor.key}@x", monitor.key, "down", "high", {"target": URL}, "", START)
+    store.sync_monitors([monitor])
+    store.commit(monitor, MonitorState(monitor.key, alert=action.alert), [action])
+    store.commit(monitor, MonitorState(monitor.key, alert=action.alert), [action])
+    assert models.WatchAlert.objects.count() == 1 and len(events("alert.opened")) == 1
+
+
+async def test_a_group_survives_a_restart() -> None:
+    clock = FakeClock(START)
+    first = [http(f"https://p{i}.gov.test/", agency=f"A{i}") for i in range(3)]
+    late = http("https://late.gov.test/", agency="A9")
+
+    def script(monitor: Monitor, now: datetime) -> ProbeFacts:
+        if monitor.key == late.key and now < START + timedelta(minutes=5):
+            return up(monitor.target, "10.0.0.99")
+        return down(monitor.target, "10.0.0.7")
+
+    prober = ScriptedProber(clock, script)
+    await run_for(4 * 60, [*first, late], clock, prober)
+    assert queries.watch_alerts(ALL).count() == 1, [
+        (a.key, a.cause, a.problem) for a in queries.watch_alerts(ALL)
+    ]
+    (alert,) = queries.watch_alerts(ALL)
+    assert {m.monitor_key for m in alert.members.all()} == {m.key for m in first}
+    await run_for(4 * 60, [*first, late], clock, prober)  # the late one fails after the restart
+    (alert,) = queries.watch_alerts(ALL)
+    assert {m.monitor_key for m in alert.members.all()} == {m.key for m in [*first, late]}
+    assert len(events("alert.grouped")) == 3
+    officer = queries.ViewerScope.agencies({"A9"})
+    (seen,) = queries.watch_alerts(officer)
+    assert [m.agency_code for m in seen.members.all()] == ["A9"]  # only their own member shown
+
+
+async def test_acknowledge_once_with_its_timeline_and_event() -> None:
+    clock = FakeClock(START)
+    await run_for(
+        5 * 60, [http(URL)], clock, ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    )
+    alert = queries.watch_alerts(ALL).get()
+    watch_store.acknowledge(alert.pk, actor="truc-ban", note="đang xử lý", now=clock.now())
+    again = watch_store.acknowledge(alert.pk, actor="someone-else", now=clock.now())
+    assert again.acknowledged_by == "truc-ban"
+    kinds = [e.kind for e in queries.watch_alert(ALL, alert.pk).timeline.all()]  # type: ignore[union-attr]
+    assert kinds == ["opened", "acknowledged"] and len(events("alert.acknowledged")) == 1
+    with pytest.raises(AlertNotFoundError):
+        watch_store.acknowledge(alert.pk + 1000, actor="x")
+
+
+async def test_a_stored_maintenance_window_holds_alerts_back() -> None:
+    clock = FakeClock(START)
+    watch_store.add_maintenance(
+        start=START, end=START + timedelta(minutes=10), agency="SO-A", reason="nâng cấp"
+    )
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    await run_for(9 * 60, [http(URL)], clock, prober)
+    assert queries.watch_alerts(ALL).count() == 0
+    assert queries.watch_monitors(ALL).get().health == "down"
+    await run_for(3 * 60, [http(URL)], clock, prober)
+    assert queries.watch_alerts(ALL).count() == 1
+    with pytest.raises(ValueError):
+        watch_store.add_maintenance(start=START, end=START)
+
+
+async def test_monitors_gone_from_the_inventory_are_no_longer_watched() -> None:
+    store = DjangoWatchStore()
+    a, b = http("https://a.gov.test/"), http("https://b.gov.test/")
+    store.sync_monitors([a, b])
+    store.sync_monitors([a])
+    assert [m.key for m in queries.watch_monitors(ALL)] == [a.key]
+    assert set(store.load_states()) == {a.key}
