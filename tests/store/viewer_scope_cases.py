@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -80,6 +80,7 @@ def store() -> Iterator[Store]:
                     _result(DMARC, domain[A], failed("dmarc.missing")))
         fingerprints = {c: _result(SPF, domain[c], passed("x")).fingerprint for c in (A, B)}
         _watch_rows()
+        _launch_and_inventory_rows(first, last)
         yield Store(first, last, fingerprints)
         transaction.set_rollback(True)
 
@@ -126,6 +127,28 @@ def _watch_rows() -> None:
     for code in (A, B):
         models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code,
                                                joined_at=at)
+
+
+def _launch_and_inventory_rows(first: ScanRun, last: ScanRun) -> None:
+    """A console launch of each agency (A's made the last run, observed by A alone; B's the first,
+    observed by both), one of the whole province, and an applied and a checked inventory."""
+    from canhgac.console.store.inventory_models import InventoryDocument
+
+    at = datetime(2027, 2, 5, tzinfo=UTC)
+    models.ScanLaunch.objects.create(created_at=at, requested_by="x", kind="scan", agency=A, run=last)
+    models.ScanLaunch.objects.create(created_at=at, requested_by="x", kind="scan", agency=B, run=first)
+    models.ScanLaunch.objects.create(created_at=at, requested_by="x", kind="scan")
+    for applied in (at, None):
+        InventoryDocument.objects.create(content="version: 1", sha256="0" * 64, name="p.yaml", source="cli",
+                                         checked_at=at, applied_at=applied, agency_count=2)
+
+
+def _checked(scope: ViewerScope) -> set[str]:
+    """An inventory document lists every agency (A's too): only the CSIRT's scope reads one."""
+    from canhgac.console.store.inventory_models import InventoryDocument
+
+    pk = InventoryDocument.objects.filter(applied_at__isnull=True).values_list("pk", flat=True).first()
+    return {A} if pk is not None and queries.checked_inventory(scope, pk) is not None else set()
 
 
 def _alert_members(rows: Iterable[models.WatchAlert]) -> set[str]:
@@ -176,6 +199,27 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
                     for pk in models.WatchAlert.objects.values_list("pk", flat=True))
         if a is not None),
     "maintenance_windows": lambda v, s: {w.agency_code for w in queries.maintenance_windows(v)},
+    "applied_inventory": lambda v, s: {A} if queries.applied_inventory(v) is not None else set(),
+    "applied_inventories": lambda v, s: {A} if queries.applied_inventories(v) else set(),
+    "checked_inventory": lambda v, s: _checked(v),
+    "launches": lambda v, s: {launch.agency or A for launch in queries.launches(v)},
+    "open_launches": lambda v, s: {launch.agency or A for launch in queries.open_launches(v)},
+    "launch_by_id": lambda v, s: {launch.agency or A for launch in (
+        queries.launch_by_id(v, pk) for pk in models.ScanLaunch.objects.values_list("pk", flat=True))
+        if launch is not None},
+    "launches_of_runs": lambda v, s: {
+        launch.agency for launch in queries.launches_of_runs(v, [s.first.pk, s.last.pk]).values()},
+    "all_runs": lambda v, s: _run_agencies(queries.all_runs(v)),
+    "run_change_counts": lambda v, s: {A} if queries.run_change_counts(v, s.last) else set(),
+    "finding_transitions": lambda v, s: {t.agency for t in queries.finding_transitions(
+        v, [s.first, s.last], {SPF: "high", DMARC: "medium", PORTS: "low"}, (), date(2025, 1, 3))},
+}
+
+# queries whose answer holds no agency's rows, only a number every viewer may know; they still
+# take the scope first, so that a caller cannot tell them from the others
+NO_AGENCY_ROWS = {
+    "launches_ahead": "a queued launch's place in the console's one queue",
+    "transitions_version": "two ids that change when any finding moves (a cache key)",
 }
 
 
@@ -197,7 +241,7 @@ def test_every_public_query_has_a_scope_case() -> None:
     """A new query must be added here, so it cannot skip the scope."""
     public = {name for name in queries.__all__
               if inspect.isfunction(getattr(queries, name))}
-    assert public == set(CASES)
+    assert public == set(CASES) | set(NO_AGENCY_ROWS)
     for name in public:
         first = next(iter(inspect.signature(getattr(queries, name)).parameters))
         assert first == "scope", name

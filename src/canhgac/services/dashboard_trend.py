@@ -199,8 +199,8 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
     today = localdate()
     # the figures of a set of runs change only with a new transition (a run reconciled) or a
     # triage decision (the score), or when an accepted risk lapses (the day): kept until then
-    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.transitions_version(), today,
-           lang, id(catalog), id(policy))
+    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.transitions_version(viewer),
+           today, lang, id(catalog), id(policy))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

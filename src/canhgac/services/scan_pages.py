@@ -137,7 +137,7 @@ def runs_page(scope: Any, page: int) -> RunsPage:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     chosen = list(runs[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
-    launched = queries.launches_of_runs([r.pk for r in chosen])
+    launched = queries.launches_of_runs(scope, [r.pk for r in chosen])
     return RunsPage(tuple(_row(scope, r, launched.get(r.pk)) for r in chosen), page, pages, total)
 
 
@@ -149,10 +149,11 @@ def launch_view(scope: Any, launch_id: int) -> LaunchView | None:
     if launch is None:
         return None
     run = queries.run_by_id(scope, launch.run_id) if launch.run_id is not None else None
+    ahead = queries.launches_ahead(scope, launch) if launch.state == "queued" else 0
     return LaunchView(
         launch.pk, launch.kind, asked_of_launch(launch), launch.requested_by, launch.created_at, launch.state,
         launch.phase, launch.done, launch.total, launch.results, launch.error, launch.started_at,
-        launch.ended_at, launch.ended, queries.launches_ahead(launch) if launch.state == "queued" else 0,
+        launch.ended_at, launch.ended, ahead,
         _row(scope, run, launch) if run is not None else None,
         launch.fingerprint, launch.agency, launch.family,
     )
@@ -174,7 +175,7 @@ def run_detail(scope: Any, run_id: int) -> RunDetail | None:
     run = queries.run_by_id(scope, run_id) if -2**63 <= run_id < 2**63 else None
     if run is None:
         return None
-    launch = queries.launches_of_runs([run.pk]).get(run.pk)
+    launch = queries.launches_of_runs(scope, [run.pk]).get(run.pk)
     everything = scope.is_everything
     provenance = run.provenance if isinstance(run.provenance, dict) else {}
     return RunDetail(

@@ -34,9 +34,10 @@ def open_launches(scope: ViewerScope) -> QuerySet[ScanLaunch]:
     return launches(scope).filter(state__in=OPEN_STATES).order_by("created_at", "pk")
 
 
-def launches_ahead(launch: ScanLaunch) -> int:
-    """How many launches the worker takes before this queued one (any viewer's: the queue is
-    one; the count says nothing of what they are)."""
+def launches_ahead(scope: ViewerScope, launch: ScanLaunch) -> int:
+    """How many launches the worker takes before this queued one (``launch`` from a scoped read).
+    Counted over every agency's, whatever the scope: the queue is one, and a number says nothing
+    of what the others are."""
     return ScanLaunch.objects.filter(state__in=OPEN_STATES, pk__lt=launch.pk).count()
 
 
@@ -45,11 +46,12 @@ def all_runs(scope: ViewerScope) -> QuerySet[ScanRun]:
     return scope.filter_runs(ScanRun.objects.all()).order_by("-started_at", "-pk")
 
 
-def launches_of_runs(run_ids: list[int]) -> dict[int, ScanLaunch]:
-    """The console launch that produced each of these runs (a run the CLI made has none).
-    Unscoped: called with runs the viewer's scoped query returned."""
+def launches_of_runs(scope: ViewerScope, run_ids: list[int]) -> dict[int, ScanLaunch]:
+    """The console launch that produced each of these runs the viewer may see (a run the CLI
+    made has none; a run the viewer may not see is left out)."""
+    visible = scope.filter_runs(ScanRun.objects.filter(pk__in=run_ids)).values("pk")
     found: dict[int, ScanLaunch] = {}
-    for launch in ScanLaunch.objects.filter(run_id__in=run_ids).order_by("pk"):
+    for launch in ScanLaunch.objects.filter(run_id__in=visible).order_by("pk"):
         if launch.run_id is not None:
             found.setdefault(launch.run_id, launch)
     return found

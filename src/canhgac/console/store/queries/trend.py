@@ -83,10 +83,10 @@ def finding_transitions(
                             bool(row["excluded"]), int(row["sign"]) * int(row["n"])) for row in rows]
 
 
-def transitions_version() -> tuple[int, int]:
+def transitions_version(scope: ViewerScope) -> tuple[int, int]:
     """The latest finding transition and triage change (0 for none): when neither moved, the
     figures ``finding_transitions`` gives for the same runs are the same, so a caller may keep
-    them. Two ids, no agency's data: no scope to apply."""
+    them. Two ids of every agency's, whatever the scope: no agency's data."""
     from django.db.models import Max
 
     from canhgac.console.store.models import TriageChange
