@@ -1,0 +1,24 @@
+"""Indexes for the console at a province's scale (docs/benchmarks.md, Console): the findings
+lists' agency order read from an index instead of sorted, and the newest finding write that the
+dashboard's state stamp reads."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('store', '0010_api_tokens'),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='finding',
+            index=models.Index(fields=['agency_code', 'check_id', 'target_key', 'fingerprint'],
+                               name='store_finding_agency_ord_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='finding',
+            index=models.Index(fields=['updated_at'], name='store_finding_updated_idx'),
+        ),
+    ]
