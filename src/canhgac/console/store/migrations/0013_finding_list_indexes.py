@@ -1,6 +1,6 @@
 """Indexes for the console at a province's scale (docs/benchmarks.md, Console): the findings
-lists' agency order read from an index instead of sorted, and the newest finding write that the
-dashboard's state stamp reads."""
+lists' keys (lifecycle, the orders' tie-breakers, the check) read from one covering index rather
+than from the table's rows, and the newest finding write that the dashboard's state stamp reads."""
 
 from django.db import migrations, models
 
@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='finding',
-            index=models.Index(fields=['agency_code', 'check_id', 'target_key', 'fingerprint'],
-                               name='store_finding_agency_ord_idx'),
+            index=models.Index(fields=['lifecycle', 'agency_code', 'check_id', 'target_key', 'fingerprint'],
+                               name='store_finding_list_keys_idx'),
         ),
         migrations.AddIndex(
             model_name='finding',

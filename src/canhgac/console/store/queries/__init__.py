@@ -13,7 +13,13 @@ from canhgac.console.store.queries.agencies import (
 )
 from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
 from canhgac.console.store.queries.events import events
-from canhgac.console.store.queries.finding_filter import FindingFilter, FindingSort, filtered_findings
+from canhgac.console.store.queries.finding_filter import (
+    FindingFilter,
+    FindingSort,
+    filtered_findings,
+    page_fingerprints,
+    page_of_findings,
+)
 from canhgac.console.store.queries.finding_history import (
     FindingHistory,
     LifecycleStep,
@@ -87,6 +93,8 @@ __all__ = [
     "open_findings",
     "open_findings_per_agency",
     "open_ports_baseline",
+    "page_fingerprints",
+    "page_of_findings",
     "previous_finished_run",
     "reportable_runs",
     "results_of_run",
