@@ -138,7 +138,8 @@ def _endpoints(base: str, seed: dict[str, Any]) -> list[tuple[str, list[Caller]]
         return [Caller(u["name"], "Authorization", f"Bearer {u['token']}", tuple(paths_of(u))) for u in users]
 
     def own(user: dict[str, Any]) -> list[str]:
-        return seed["officer_findings"] if user["role"] == "agency-officer" else seed["sample_findings"]
+        chosen: list[str] = seed["officer_findings" if user["role"] == "agency-officer" else "sample_findings"]
+        return chosen
 
     return [
         ("dashboard `/dashboard/`", page(lambda u: ["/dashboard/"])),

@@ -154,11 +154,11 @@ def _lua_string(text: str) -> str:
 
 def lua_script(callers: list[Caller], think_ms: tuple[int, int]) -> str:
     users = ",\n".join(
-        "  {header = %s, value = %s, paths = {%s}}" % (
-            _lua_string(c.header), _lua_string(c.value), ", ".join(_lua_string(p) for p in c.paths))
+        f"  {{header = {_lua_string(c.header)}, value = {_lua_string(c.value)}, "
+        f"paths = {{{', '.join(_lua_string(p) for p in c.paths)}}}}}"
         for c in callers
     )
-    return LUA.replace("USERS", "{\n" + users + "\n}").replace("THINK", "{%d, %d}" % think_ms)
+    return LUA.replace("USERS", "{\n" + users + "\n}").replace("THINK", f"{{{think_ms[0]}, {think_ms[1]}}}")
 
 
 def run_wrk(base: str, label: str, mode: str, callers: list[Caller], *, connections: int, seconds: int,

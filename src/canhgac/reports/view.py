@@ -266,7 +266,7 @@ def agency_views(
 
 
 def _agency_view(
-    agency: ReportAgency, grade: AgencyGrade, rows: list[ResultRow], by_fp: Mapping[str, CheckResult],
+    agency: ReportAgency, grade: AgencyGrade, rows: list[ResultRow], by_fp: dict[str, CheckResult],
     report: ReportInput, catalog: Catalog,
 ) -> AgencyView:
     lang = report.lang

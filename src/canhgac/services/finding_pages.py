@@ -174,7 +174,8 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     page = min(request.page, pages)
     start = (page - 1) * PER_PAGE
     # the page's keys first, sorted without the joined evidence; then those 50 rows in full
-    rows = tuple(_row(f, catalog, lang, names) for f in queries.page_of_findings(narrowed, wanted, start, PER_PAGE))
+    page_rows = queries.page_of_findings(narrowed, wanted, start, PER_PAGE)
+    rows = tuple(_row(f, catalog, lang, names) for f in page_rows)
     return FindingsPage(request, rows, total, page, pages, "", choices)
 
 

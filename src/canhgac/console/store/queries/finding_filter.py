@@ -83,7 +83,8 @@ def page_fingerprints(scope: ViewerScope, wanted: FindingFilter, start: int, siz
     its tie-breakers (an index's order). The same order as sorting by rank, position for position.
     """
     if wanted.sort is not FindingSort.SEVERITY:
-        return list(filtered_findings(scope, wanted).values_list("fingerprint", flat=True)[start:start + size])
+        ordered = filtered_findings(scope, wanted).values_list("fingerprint", flat=True)
+        return list(ordered[start:start + size])
     rows = _matching(scope, wanted)
     per_check = dict(rows.values_list("check_id").annotate(n=Count("pk")).order_by())
     ranks: dict[int, list[str]] = {}

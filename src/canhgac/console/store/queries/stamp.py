@@ -23,8 +23,8 @@ def state_stamp() -> str:
         tuple(ScanRun.objects.filter(finished_at__isnull=True).values_list("pk", flat=True).order_by("pk")),
         tuple(Finding.objects.aggregate(n=Count("pk"), top=Max("pk"), at=Max("updated_at")).values()),
         tuple(Agency.objects.order_by("pk").values_list("pk", "code", "name", "kind", "parent_id", "active")),
-        tuple(Asset.objects.aggregate(n=Count("pk"), top=Max("pk"), seen=Max("last_seen"), owners=Sum("agency_id"),
-                                      runs=Sum("last_run_id")).values()),
+        tuple(Asset.objects.aggregate(n=Count("pk"), top=Max("pk"), seen=Max("last_seen"),
+                                      owners=Sum("agency_id"), runs=Sum("last_run_id")).values()),
         tuple(Service.objects.aggregate(n=Count("pk"), top=Max("pk"), seen=Max("last_seen"),
                                         runs=Sum("last_run_id")).values()),
     ]
