@@ -60,9 +60,9 @@ def main(argv: list[str]) -> int:
     with harness.work_dir("canhgac-bench-console-", keep=args.keep) as work:
         for backend in backends:
             runs.append(_backend(backend, work / backend, args))
-    body = render(args, runs)
+            body = render(args, runs)  # after each backend: a run stopped half-way keeps the first
+            report_md.write_section(args.out, "console", body, after="inventory")
     print(body)
-    report_md.write_section(args.out, "console", body, after="inventory")
     missed = [f for r in runs for f in r.figures if f.mode == "users" and f.p95_ms >= TARGET_MS]
     errors = [f for r in runs for f in r.figures if f.non_2xx or f.socket_errors]
     return 1 if missed or errors else 0
