@@ -1,6 +1,6 @@
 """The reads the console's benchmark made faster give the same answers: a page's keys in the
 severity order placed among the ranks (``queries.page_fingerprints``) equal slicing the fully
-sorted list, and the state stamp (``queries.state_stamp``) moves with every write a dashboard
+sorted list, and the state stamp (``queries.stamp.state_stamp``) moves with every write a dashboard
 reads. Run once per backend by ``test_list_speed.py`` (SQLite, and PostgreSQL when
 ``CANHGAC_TEST_DATABASE_URL`` is set), like ``store_cases.py``.
 """
@@ -26,6 +26,7 @@ from django.db import transaction  # noqa: E402
 
 from canhgac.console.store import queries, services  # noqa: E402
 from canhgac.console.store.models import RunStatus, Triage  # noqa: E402
+from canhgac.console.store.queries.stamp import state_stamp  # noqa: E402
 from canhgac.engine.results import CheckResult, Provenance, failed, passed  # noqa: E402
 from canhgac.engine.targets import Target, TargetKind  # noqa: E402
 
@@ -86,19 +87,19 @@ def test_page_keys_of_the_other_orders_are_the_sorted_lists_slices() -> None:
 
 def test_the_state_stamp_moves_with_every_write_the_dashboard_reads() -> None:
     services.sync_agencies([{"code": "SO-A", "name": "Sở A", "domains": ["a.gov.vn"]}])
-    stamps = [queries.state_stamp()]
-    assert queries.state_stamp() == stamps[-1]  # reading changes nothing
+    stamps = [state_stamp()]
+    assert state_stamp() == stamps[-1]  # reading changes nothing
     _scan()
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     fingerprint = next(iter(queries.findings(ALL).values_list("fingerprint", flat=True)))
     services.triage(fingerprint, triage=Triage.CONFIRMED, actor="hung")
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     services.triage(fingerprint, triage=Triage.CONFIRMED, actor="hung", note="seen again")
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     services.sync_agencies([{"code": "SO-A", "name": "Sở A mới", "domains": ["a.gov.vn"]}])
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     services.sync_agencies([{"code": "SO-A", "name": "Sở A mới", "domains": ["a.gov.vn", "b.gov.vn"]}])
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     services.start_run(provenance=PROVENANCE)  # a run that started (its results may add services)
-    stamps.append(queries.state_stamp())
+    stamps.append(state_stamp())
     assert len(set(stamps)) == len(stamps)

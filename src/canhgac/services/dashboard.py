@@ -7,7 +7,7 @@ Everything is read with the viewer's scope.
 
 Building it reads the whole current state (every current result of every agency), seconds at a
 province's scale; the value is kept per (scope, language, day) for as long as the store's
-``queries.state_stamp`` is unchanged (a run ending, a triage, an inventory change moves it), so
+``queries.stamp.state_stamp`` is unchanged (a run ending, a triage, an inventory change moves it), so
 the dashboard is built once per change, not once per request. One process serves the console;
 each process keeps its own few values.
 """
@@ -94,9 +94,9 @@ def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
     language and day (accepted risks lapse with the day)."""
     from django.utils.timezone import localdate
 
-    from canhgac.console.store import queries
+    from canhgac.console.store.queries.stamp import state_stamp
 
-    key = (queries.state_stamp(), scope, lang, localdate())
+    key = (state_stamp(), scope, lang, localdate())
     with _kept_lock:
         if key in _kept:
             _kept.move_to_end(key)

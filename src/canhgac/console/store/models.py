@@ -205,7 +205,7 @@ class Finding(models.Model):
             # check (counted per severity), read from the index alone, not from the table's rows
             models.Index(fields=["lifecycle", "agency_code", "check_id", "target_key", "fingerprint"],
                          name="store_finding_list_keys_idx"),
-            # the newest write of any finding, read by ``queries.state_stamp``
+            # the newest write of any finding, read by ``queries.stamp.state_stamp``
             models.Index(fields=["updated_at"], name="store_finding_updated_idx"),
         )
 

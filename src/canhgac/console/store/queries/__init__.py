@@ -55,7 +55,6 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
-from canhgac.console.store.queries.stamp import state_stamp
 
 __all__ = [
     "MIN_PREFIX",
@@ -101,5 +100,4 @@ __all__ = [
     "run_by_id",
     "run_target_counts",
     "state_runs",
-    "state_stamp",
 ]

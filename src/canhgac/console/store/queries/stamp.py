@@ -5,6 +5,10 @@ Two reads that return the same stamp see the same runs (started, ended, how), th
 assets, and the same discovered services; so a value computed from the state (the dashboard) can
 be kept for as long as the stamp holds. A handful of aggregate queries, each answered from an
 index or a small table.
+
+It takes no viewer scope because it shows nothing of any agency: an opaque digest, used only as
+a cache key beside the scope the cached value was read with (``services.dashboard``). It is
+therefore not among the package's scoped queries (``queries.__all__``).
 """
 
 from __future__ import annotations
