@@ -1,10 +1,10 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import inventory, mail_domains, mail_servers, ports, web_portals
+from bench import console, inventory, mail_domains, mail_servers, ports, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
@@ -12,6 +12,7 @@ COMMANDS = {
     "web-portals": web_portals.main,
     "ports": ports.main,
     "inventory": inventory.main,
+    "console": console.main,
 }
 
 if __name__ == "__main__":

@@ -250,13 +250,15 @@ def agency_views(
     report: ReportInput, grades: ProvinceGrades, catalog: Catalog
 ) -> tuple[AgencyView, ...]:
     rows: dict[str, list[ResultRow]] = defaultdict(list)
+    by_fp: dict[str, dict[str, CheckResult]] = defaultdict(dict)  # per agency, in one pass
     for r in report.results:
         rows[r.agency].append(result_row(r, report, catalog))
+        by_fp[r.agency][r.fingerprint] = r
     known = {a.code: a for a in report.agencies}
     return tuple(
         replace(
             _agency_view(known.get(g.agency, ReportAgency(code=g.agency, name=g.agency)), g, rows[g.agency],
-                         report, catalog),
+                         by_fp[g.agency], report, catalog),
             services=service_rows(s for s in report.services if s.agency == g.agency),
         )
         for g in grades.ranked  # worst first, like the agency table
@@ -264,11 +266,10 @@ def agency_views(
 
 
 def _agency_view(
-    agency: ReportAgency, grade: AgencyGrade, rows: list[ResultRow], report: ReportInput,
-    catalog: Catalog,
+    agency: ReportAgency, grade: AgencyGrade, rows: list[ResultRow], by_fp: dict[str, CheckResult],
+    report: ReportInput, catalog: Catalog,
 ) -> AgencyView:
     lang = report.lang
-    by_fp = {r.fingerprint: r for r in report.results if r.agency == agency.code}
     return AgencyView(
         agency=agency,
         parent_name=report.agency_name(agency.parent) if agency.parent else "",

@@ -34,9 +34,9 @@ def finding_page(query: FindingQuery, catalog: Catalog, lang: str, scope: Any, o
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope)
-    rows = queries.filtered_findings(viewer, wanted)
     names = _agency_names(viewer)
-    return rows.count(), [_row(f, catalog, lang, names) for f in rows[offset:offset + limit]]
+    page = queries.page_of_findings(viewer, wanted, offset, limit)
+    return queries.filtered_findings(viewer, wanted).count(), [_row(f, catalog, lang, names) for f in page]
 
 
 def triage_as(viewer: Viewer, fingerprint: str, *, status: str, assignee: str | None, note: str | None,

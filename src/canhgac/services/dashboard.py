@@ -5,11 +5,19 @@ Grades are the reports' own (``reports.grading.grade_report`` on the current sta
 the open critical and high findings are counted from the findings' lifecycle, per agency.
 The trend across runs (``dashboard_trend``) and the status per clause
 (``dashboard_clauses``) are their own modules. Everything is read with the viewer's scope.
+
+Building it reads the whole current state (every current result of every agency), seconds at a
+province's scale; the value is kept per (scope, language, day) for as long as the store's
+``queries.state_stamp`` is unchanged (a run ending, a triage, an inventory change moves it), so
+the dashboard is built once per change, not once per request. One process serves the console;
+each process keeps its own few values.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -24,6 +32,9 @@ from canhgac.services.dashboard_trend import Trend, dashboard_trend
 from canhgac.services.reporting import NoRunError, report_input
 
 URGENT = (Severity.CRITICAL, Severity.HIGH)
+KEPT = 16  # dashboards kept (scopes x languages)
+_kept: OrderedDict[tuple[object, ...], Dashboard | None] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 @cache
@@ -83,7 +94,28 @@ def _own(view: AgencyView, scope: Any) -> AgencyView:
 
 
 def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
-    """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan."""
+    """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan.
+
+    Built again only when the stored state changed since it was last built for this scope,
+    language and day (accepted risks lapse with the day)."""
+    from django.utils.timezone import localdate
+
+    from canhgac.console.store import queries
+
+    key = (queries.state_stamp(scope), scope, lang, localdate())
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    board = _build(scope, lang)
+    with _kept_lock:
+        _kept[key] = board
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return board
+
+
+def _build(scope: Any, lang: Language) -> Dashboard | None:
     catalog, policy = console_catalog(), console_scoring()
     try:
         report = report_input(None, lang, scope=scope)

@@ -198,8 +198,9 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
         return None
     today = localdate()
     # the figures of a set of runs change only with a new transition (a run reconciled) or a
-    # triage decision (the score), or when an accepted risk lapses (the day): kept until then
-    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.transitions_version(viewer),
+    # triage decision (the score), or when an accepted risk lapses (the day): kept until the
+    # store's state stamp (which every finding write moves) or the day changes
+    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.state_stamp(viewer),
            today, lang, id(catalog), id(policy))
     with _cache_lock:
         if key in _cache:

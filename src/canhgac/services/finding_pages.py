@@ -169,16 +169,13 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
         narrowed, wanted = resolve(_query(request), catalog, scope)
     except FilterError as exc:
         return FindingsPage(request, (), 0, 1, 1, str(exc), choices)
-    found = queries.filtered_findings(narrowed, wanted)
-    total = found.count()
+    total = queries.filtered_findings(narrowed, wanted).count()
     pages = max(1, -(-total // PER_PAGE))
     page = min(request.page, pages)
     start = (page - 1) * PER_PAGE
     # the page's keys first, sorted without the joined evidence; then those 50 rows in full
-    keys = list(found.values_list("fingerprint", flat=True)[start:start + PER_PAGE])
-    loaded = {f.fingerprint: f for f in queries.findings_by_fingerprints(narrowed, keys)
-              .select_related("last_result", "first_seen_run", "last_seen_run", "acceptance")}
-    rows = tuple(_row(loaded[fp], catalog, lang, names) for fp in keys if fp in loaded)
+    page_rows = queries.page_of_findings(narrowed, wanted, start, PER_PAGE)
+    rows = tuple(_row(f, catalog, lang, names) for f in page_rows)
     return FindingsPage(request, rows, total, page, pages, "", choices)
 
 

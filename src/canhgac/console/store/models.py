@@ -210,6 +210,12 @@ class Finding(models.Model):
         indexes = (
             models.Index(fields=["agency_code", "lifecycle"], name="store_finding_ag_life_idx"),
             models.Index(fields=["lifecycle", "triage"], name="store_finding_life_tri_idx"),
+            # the lists' keys: their filters' lifecycles, the tie-breakers of every order and the
+            # check (counted per severity), read from the index alone, not from the table's rows
+            models.Index(fields=["lifecycle", "agency_code", "check_id", "target_key", "fingerprint"],
+                         name="store_finding_list_keys_idx"),
+            # the newest write of any finding, read by ``queries.state_stamp``
+            models.Index(fields=["updated_at"], name="store_finding_updated_idx"),
         )
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0012_scan_launches'),
+        ('store', '0013_finding_list_indexes'),
     ]
 
     operations = [

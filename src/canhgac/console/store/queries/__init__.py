@@ -13,7 +13,13 @@ from canhgac.console.store.queries.agencies import (
 )
 from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
 from canhgac.console.store.queries.events import events
-from canhgac.console.store.queries.finding_filter import FindingFilter, FindingSort, filtered_findings
+from canhgac.console.store.queries.finding_filter import (
+    FindingFilter,
+    FindingSort,
+    filtered_findings,
+    page_fingerprints,
+    page_of_findings,
+)
 from canhgac.console.store.queries.finding_history import (
     FindingHistory,
     LifecycleStep,
@@ -63,8 +69,9 @@ from canhgac.console.store.queries.runs import (
     state_runs,
 )
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.console.store.queries.stamp import state_stamp
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
-from canhgac.console.store.queries.trend import TransitionCount, finding_transitions, transitions_version
+from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 from canhgac.console.store.queries.watch import (
     maintenance_windows,
     watch_alert,
@@ -121,6 +128,8 @@ __all__ = [
     "open_findings_per_agency",
     "open_launches",
     "open_ports_baseline",
+    "page_fingerprints",
+    "page_of_findings",
     "previous_finished_run",
     "reportable_runs",
     "results_of_run",
@@ -128,7 +137,7 @@ __all__ = [
     "run_change_counts",
     "run_target_counts",
     "state_runs",
-    "transitions_version",
+    "state_stamp",
     "watch_alert",
     "watch_alerts",
     "watch_monitors",

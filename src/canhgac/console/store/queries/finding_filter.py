@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ _KEYS: dict[FindingSort, tuple[str, ...]] = {
     FindingSort.AGENCY: _TIES,
     FindingSort.CHECK: ("check_id", "agency_code", "target_key", "fingerprint"),
 }
+_LOADED = ("last_result", "first_seen_run", "last_seen_run", "acceptance")  # what a row shows
 UNRANKED = -1  # a stored check the catalog no longer has: after every known severity
 
 
@@ -65,6 +66,56 @@ class FindingFilter:
 
 def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Finding]:
     """The findings ``wanted`` describes, of the agencies ``scope`` allows, in its order."""
+    rows = _matching(scope, wanted)
+    if wanted.sort is FindingSort.SEVERITY:
+        rows = rows.annotate(severity_rank=_rank(wanted.severity_rank))
+    order = [_order(key, wanted.reverse) for key in _KEYS[wanted.sort]]
+    return rows.select_related(*_LOADED).order_by(*order)
+
+
+def page_fingerprints(scope: ViewerScope, wanted: FindingFilter, start: int, size: int) -> list[str]:
+    """The fingerprints of the ``size`` findings from position ``start`` of
+    ``filtered_findings(scope, wanted)``, in its order (the page's keys, without their rows).
+
+    The severity order's rank is computed from the catalog per row, so no index holds it: rather
+    than rank and sort every matching finding, the findings are counted per check, the page is
+    placed among the severity ranks, and only the ranks it spans are read, each in the order of
+    its tie-breakers (an index's order). The same order as sorting by rank, position for position.
+    """
+    if wanted.sort is not FindingSort.SEVERITY:
+        ordered = filtered_findings(scope, wanted).values_list("fingerprint", flat=True)
+        return list(ordered[start:start + size])
+    rows = _matching(scope, wanted)
+    per_check = dict(rows.values_list("check_id").annotate(n=Count("pk")).order_by())
+    ranks: dict[int, list[str]] = {}
+    for check_id in per_check:
+        ranks.setdefault(wanted.severity_rank.get(check_id, UNRANKED), []).append(check_id)
+    order = [_order(key, wanted.reverse) for key in _TIES]
+    keys: list[str] = []
+    passed = 0  # findings of the ranks before this one
+    for rank in sorted(ranks, reverse=not wanted.reverse):
+        count = sum(per_check[c] for c in ranks[rank])
+        if passed + count > start and passed < start + size:
+            first, last = max(0, start - passed), min(count, start + size - passed)
+            of_rank = rows.filter(check_id__in=sorted(ranks[rank])).order_by(*order)
+            keys += of_rank.values_list("fingerprint", flat=True)[first:last]
+        passed += count
+        if passed >= start + size:
+            break
+    return keys
+
+
+def page_of_findings(scope: ViewerScope, wanted: FindingFilter, start: int, size: int) -> list[Finding]:
+    """The findings of one page (:func:`page_fingerprints`), in order, loaded with what a row
+    shows: the keys are sorted alone, then only these rows are read with their evidence."""
+    keys = page_fingerprints(scope, wanted, start, size)
+    rows = scope.filter(Finding.objects.filter(fingerprint__in=keys))
+    loaded = {f.fingerprint: f for f in rows.select_related(*_LOADED)}
+    return [loaded[fp] for fp in keys if fp in loaded]
+
+
+def _matching(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Finding]:
+    """The findings ``wanted`` describes, unordered."""
     rows = scope.filter(Finding.objects.filter(lifecycle__in=sorted(wanted.lifecycles)))
     if wanted.triage is not None:
         rows = rows.filter(_triage_matches(wanted.triage, timezone.localdate()))
@@ -73,11 +124,7 @@ def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Fin
     text = wanted.text.strip()
     if text:
         rows = rows.filter(_text_matches(text, wanted.titled))
-    if wanted.sort is FindingSort.SEVERITY:
-        rows = rows.annotate(severity_rank=_rank(wanted.severity_rank))
-    order = [_order(key, wanted.reverse) for key in _KEYS[wanted.sort]]
-    loaded = rows.select_related("last_result", "first_seen_run", "last_seen_run", "acceptance")
-    return loaded.order_by(*order)
+    return rows
 
 
 def _triage_matches(states: frozenset[str], today: date) -> Q:

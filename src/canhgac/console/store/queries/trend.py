@@ -81,16 +81,3 @@ def finding_transitions(
             .annotate(n=Count("id")).order_by())
     return [TransitionCount(int(row["bucket"]), str(row["agency"]), str(row["severity"]),
                             bool(row["excluded"]), int(row["sign"]) * int(row["n"])) for row in rows]
-
-
-def transitions_version(scope: ViewerScope) -> tuple[int, int]:
-    """The latest finding transition and triage change (0 for none): when neither moved, the
-    figures ``finding_transitions`` gives for the same runs are the same, so a caller may keep
-    them. Two ids of every agency's, whatever the scope: no agency's data."""
-    from django.db.models import Max
-
-    from canhgac.console.store.models import TriageChange
-
-    changed = FindingChange.objects.aggregate(last=Max("id"))["last"] or 0
-    triaged = TriageChange.objects.aggregate(last=Max("id"))["last"] or 0
-    return int(changed), int(triaged)
