@@ -8,7 +8,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -16,9 +16,10 @@ from rich.markup import escape
 from canhgac.cli.common import console, fail
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
-from canhgac.lab.lab_thread import LabThread
 from canhgac.lab.netns import Namespace, enter_private_netns
-from canhgac.lab.runtime import Lab, LabAddressInUseError
+
+if TYPE_CHECKING:  # the lab's servers load when a lab starts, not with every command
+    from canhgac.lab.runtime import Lab, LabAddressInUseError
 
 NETNS_HELP = N_("Run the lab in a private network namespace (the default, where the kernel allows it)")
 
@@ -38,6 +39,9 @@ def enter_lab_namespace(private: bool) -> Namespace:
 @contextmanager
 def running_lab(port: int | None, namespace: Namespace) -> Iterator[Lab]:
     """The lab running in a background thread; a taken address ends the command, named."""
+    from canhgac.lab.lab_thread import LabThread
+    from canhgac.lab.runtime import LabAddressInUseError
+
     try:
         thread = LabThread(port)
         lab = thread.__enter__()
