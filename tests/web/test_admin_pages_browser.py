@@ -102,7 +102,7 @@ def test_a_broken_inventory_shows_its_problems_and_a_valid_ones_diff(session: Se
     session.login("analyst")
     session.page.locator("nav a", has_text="Danh mục").click()
     session.page.wait_for_url("**/inventory/")
-    assert session.page.locator("table.inventory tbody tr").count() == 12
+    assert session.page.locator("table#current tbody tr").count() == 12
     session.page.set_input_files("#id_inventory", files=[
         {"name": "inventory.yaml", "mimeType": "application/yaml", "buffer": BROKEN}])
     session.page.click("#upload button.primary")
