@@ -22,6 +22,8 @@ from canhgac.engine.results import CheckResult, Status
 from canhgac.reports.model import ReportInput, Triage, TriageState
 from canhgac.yamlio import safe_load
 
+UNTRIAGED = Triage()  # a finding nobody judged (one value, not one per result)
+
 
 class Band(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -243,7 +245,7 @@ def _grade_agency(
         if r.status is not Status.FAIL:
             continue
         severity = catalog.check(r.check_id).severity
-        state = triage.get(r.fingerprint, Triage()).state
+        state = triage.get(r.fingerprint, UNTRIAGED).state
         item = Deduction(
             fingerprint=r.fingerprint,
             check_id=r.check_id,
@@ -331,7 +333,7 @@ def clause_verdict(
         r
         for r in relevant
         if r.status is Status.FAIL
-        and triage.get(r.fingerprint, Triage()).state is not TriageState.FALSE_POSITIVE
+        and triage.get(r.fingerprint, UNTRIAGED).state is not TriageState.FALSE_POSITIVE
     )
     errored = _targets_by_check(r for r in relevant if r.status is Status.ERROR)
     seen = {r.check_id for r in relevant}
