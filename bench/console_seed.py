@@ -146,7 +146,7 @@ class Province:
         return results
 
 
-def seed(out: dict[str, Any]) -> None:
+def seed(out: dict[str, Any], agencies: int = 300, runs: int = RUNS) -> None:
     from django.db.models import Count
 
     from canhgac.catalog import load_catalog
@@ -159,15 +159,15 @@ def seed(out: dict[str, Any]) -> None:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     province = Province(load_catalog(), rng)
-    units = province.units
+    units = province.units[:agencies]  # parents come before their children: a prefix is a tree
     services.sync_agencies([declared(u) for u in units])
     timings["agencies"] = time.perf_counter() - start
     codes = [u.code for u in units]
     rounds = [codes[i::ROUNDS] for i in range(ROUNDS)]
     provenance = Provenance(canhgac_version="bench", catalog_version="bench")
-    base = datetime.now(UTC) - timedelta(weeks=RUNS)
+    base = datetime.now(UTC) - timedelta(weeks=runs)
     run_ids = []
-    for number in range(1, RUNS + 1):
+    for number in range(1, runs + 1):
         chosen = codes if number == 1 else rounds[(number - 2) % ROUNDS]
         t0 = time.perf_counter()
         results = province.scan(chosen, base + timedelta(weeks=number - 1))
@@ -231,12 +231,14 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.console_seed")
     ap.add_argument("--workspace", type=Path, required=True)
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--agencies", type=int, default=300, help="a smaller province: its first N units")
+    ap.add_argument("--runs", type=int, default=RUNS, help="fewer runs (run 1 scans every agency)")
     args = ap.parse_args(argv)
     from canhgac.services.store import open_store
 
     open_store(args.database_url, args.workspace)
     out: dict[str, Any] = {}
-    seed(out)
+    seed(out, args.agencies, args.runs)
     print(json.dumps(out))
     return 0
 

@@ -22,6 +22,8 @@ from canhgac.engine.results import CheckResult, Status
 from canhgac.reports.model import ReportInput, Triage, TriageState
 from canhgac.yamlio import safe_load
 
+UNTRIAGED = Triage()  # a finding nobody judged (one value, not one per result)
+
 
 class Band(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -199,10 +201,12 @@ def grade_report(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -
                       report.missing.get(code, ()))
         for code in codes
     )
+    by_check = _by_check(report.results)
+    statuses = [_statuses(g) for g in grades]
     clauses = tuple(
         ClauseSummary(
-            verdict=clause_verdict(fw_id, clause, report.results, catalog, report.triage),
-            agencies={g.agency: _status_of(g, fw_id, clause.id) for g in grades},
+            verdict=clause_verdict(fw_id, clause, _of_checks(by_check, clause), catalog, report.triage),
+            agencies={g.agency: of[(fw_id, clause.id)] for g, of in zip(grades, statuses, strict=True)},
         )
         for fw_id, fw in catalog.frameworks.items()
         for clause in fw.clauses
@@ -236,11 +240,12 @@ def _grade_agency(
     counts = _count(results).model_copy(update={"untested": _untested(missing, catalog)})
     deductions: list[Deduction] = []
     excluded: list[Deduction] = []
+    by_check = _by_check(results)
     for r in results:
         if r.status is not Status.FAIL:
             continue
         severity = catalog.check(r.check_id).severity
-        state = triage.get(r.fingerprint, Triage()).state
+        state = triage.get(r.fingerprint, UNTRIAGED).state
         item = Deduction(
             fingerprint=r.fingerprint,
             check_id=r.check_id,
@@ -266,12 +271,25 @@ def _grade_agency(
         deductions=tuple(worst_first),
         excluded=tuple(excluded),
         clauses=tuple(
-            clause_verdict(fw_id, clause, results, catalog, triage)
+            clause_verdict(fw_id, clause, _of_checks(by_check, clause), catalog, triage)
             for fw_id, fw in catalog.frameworks.items()
             for clause in fw.clauses
         ),
         missing=tuple(missing),
     )
+
+
+def _by_check(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
+    grouped: dict[str, list[CheckResult]] = defaultdict(list)
+    for r in results:
+        grouped[r.check_id].append(r)
+    return grouped
+
+
+def _of_checks(by_check: Mapping[str, list[CheckResult]], clause: Clause) -> list[CheckResult]:
+    """The results of a clause's checks: all that ``clause_verdict`` reads of a larger set (a
+    clause is judged on each agency's results and the province's: grouped once, not rescanned)."""
+    return [r for check_id in dict.fromkeys(clause.checks) for r in by_check.get(check_id, ())]
 
 
 def _untested(missing: Sequence[str], catalog: Catalog) -> int:
@@ -309,12 +327,13 @@ def clause_verdict(
     """
     automated = [c for c in clause.checks if catalog.check(c).mode is Mode.AUTOMATED]
     questions = tuple(c for c in clause.checks if c not in automated)
-    relevant = [r for r in results if r.check_id in automated]
+    tested = set(automated)
+    relevant = [r for r in results if r.check_id in tested]
     failed = _targets_by_check(
         r
         for r in relevant
         if r.status is Status.FAIL
-        and triage.get(r.fingerprint, Triage()).state is not TriageState.FALSE_POSITIVE
+        and triage.get(r.fingerprint, UNTRIAGED).state is not TriageState.FALSE_POSITIVE
     )
     errored = _targets_by_check(r for r in relevant if r.status is Status.ERROR)
     seen = {r.check_id for r in relevant}
@@ -351,10 +370,12 @@ def _targets_by_check(results: Iterable[CheckResult]) -> tuple[CheckTargets, ...
     )
 
 
-def _status_of(grade: AgencyGrade, framework: str, clause: str) -> ClauseStatus:
-    return next(
-        v.status for v in grade.clauses if v.framework == framework and v.clause == clause
-    )
+def _statuses(grade: AgencyGrade) -> dict[tuple[str, str], ClauseStatus]:
+    """An agency's status per (framework, clause), the first verdict of each."""
+    found: dict[tuple[str, str], ClauseStatus] = {}
+    for v in grade.clauses:
+        found.setdefault((v.framework, v.clause), v.status)
+    return found
 
 
 def _weakest(clauses: Sequence[ClauseSummary], limit: int) -> tuple[ClauseSummary, ...]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from canhgac.engine.results import CheckResult, Provenance
 from canhgac.findings.reconcile import Lifecycle
@@ -162,6 +162,7 @@ class ReportInput(BaseModel):
     missing: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # open ports of the agencies' discovered hosts (the services table, the provider view)
     services: tuple[OpenService, ...] = ()
+    _names: tuple[tuple[ReportAgency, ...], dict[str, str]] | None = PrivateAttr(default=None)
 
     @property
     def interrupted_runs(self) -> tuple[RunInfo, ...]:
@@ -172,4 +173,12 @@ class ReportInput(BaseModel):
 
     def agency_name(self, code: str) -> str:
         """The agency's name, or its code when the inventory no longer lists it."""
-        return next((a.name for a in self.agencies if a.code == code), code)
+        # asked once per result row: a dict, not a scan of the agencies; kept with the tuple it
+        # was made from, so a copy with other agencies (``model_copy``) makes its own
+        kept = self._names
+        if kept is None or kept[0] is not self.agencies:
+            names: dict[str, str] = {}
+            for a in self.agencies:
+                names.setdefault(a.code, a.name)  # the first listed, as a scan would find
+            kept = self._names = (self.agencies, names)
+        return kept[1].get(code, code)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from canhgac.catalog import Catalog, Clause, Framework, Severity
 from canhgac.engine.results import CheckResult, Status
@@ -31,7 +32,13 @@ from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_
 
 def format_time(value: datetime | None, lang: Language) -> str:
     """A time on Vietnam's clock in the report's language (``i18n.formats``), empty for none."""
-    return "" if value is None else format_datetime(value, lang)
+    return "" if value is None else _formatted(value, lang)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: datetime, lang: Language) -> str:
+    # a report prints the same few run times on thousands of rows (first and last seen)
+    return format_datetime(value, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,17 +256,21 @@ def clause_summary_row(summary: ClauseSummary, catalog: Catalog, lang: Language)
 def agency_views(
     report: ReportInput, grades: ProvinceGrades, catalog: Catalog
 ) -> tuple[AgencyView, ...]:
-    rows: dict[str, list[ResultRow]] = defaultdict(list)
+    rows: dict[str, list[ResultRow]] = defaultdict(list)  # failed and errored: what a view lists
     by_fp: dict[str, dict[str, CheckResult]] = defaultdict(dict)  # per agency, in one pass
     for r in report.results:
-        rows[r.agency].append(result_row(r, report, catalog))
+        if r.status is Status.FAIL or r.status is Status.ERROR:
+            rows[r.agency].append(result_row(r, report, catalog))
         by_fp[r.agency][r.fingerprint] = r
+    services: dict[str, list[OpenService]] = defaultdict(list)
+    for found in report.services:
+        services[found.agency].append(found)
     known = {a.code: a for a in report.agencies}
     return tuple(
         replace(
             _agency_view(known.get(g.agency, ReportAgency(code=g.agency, name=g.agency)), g, rows[g.agency],
                          by_fp[g.agency], report, catalog),
-            services=service_rows(s for s in report.services if s.agency == g.agency),
+            services=service_rows(services[g.agency]),
         )
         for g in grades.ranked  # worst first, like the agency table
     )

@@ -74,14 +74,18 @@ class Dashboard:
 
 def open_urgent_findings(scope: Any, catalog: Catalog) -> dict[str, dict[Severity, int]]:
     """Open (new, open, reopened) findings of critical and high checks, per agency."""
+    from django.db.models import Count
+
     from canhgac.console.store import queries
 
     counts: dict[str, dict[Severity, int]] = {}
     urgent = {c.id: c.severity for c in catalog.checks.values() if c.severity in URGENT}
     rows = queries.open_findings(scope).filter(check_id__in=sorted(urgent))
-    for agency, check_id in rows.values_list("agency_code", "check_id"):
+    # counted by the database per (agency, check): tens of thousands of open findings, not rows
+    grouped = rows.values_list("agency_code", "check_id").annotate(n=Count("id")).order_by()
+    for agency, check_id, n in grouped:
         per = counts.setdefault(agency, dict.fromkeys(URGENT, 0))
-        per[urgent[check_id]] += 1
+        per[urgent[check_id]] += n
     return counts
 
 

@@ -202,12 +202,15 @@ def report_input(
     seen: dict[str, FindingSeen] = {}
     found = queries.findings_by_fingerprints(viewer, fingerprints)
     today = localdate()  # an accepted risk past its last day counts as untriaged
-    for f in found.select_related("first_seen_run", "last_seen_run", "acceptance"):
-        lifecycle[f.fingerprint] = Lifecycle(f.lifecycle)
-        held = effective_triage(f.triage, f.accepted_until, today)
-        triage[f.fingerprint] = Triage(state=TriageState(held), assignee=f.assignee, note=f.note)
-        seen[f.fingerprint] = FindingSeen(first_seen=f.first_seen_run.started_at,
-                                          last_seen=f.last_seen_run.started_at)
+    # plain values, not models: tens of thousands of findings at a province's scale
+    for fp, stage, held_as, until_day, assignee, note, first, last in found.values_list(
+        "fingerprint", "lifecycle", "triage", "acceptance__until", "assignee", "note",
+        "first_seen_run__started_at", "last_seen_run__started_at",
+    ):
+        lifecycle[fp] = Lifecycle(stage)
+        held = effective_triage(held_as, until_day, today)
+        triage[fp] = Triage(state=TriageState(held), assignee=assignee, note=note)
+        seen[fp] = FindingSeen(first_seen=first, last_seen=last)
     previous = _baseline(viewer, until) if state else queries.previous_finished_run(viewer, until)
     changes = _changes(viewer, previous, until)
     codes = {r.agency for r in results}
