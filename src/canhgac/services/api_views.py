@@ -35,8 +35,8 @@ def finding_page(query: FindingQuery, catalog: Catalog, lang: str, scope: Any, o
 
     viewer, wanted = resolve(query, catalog, scope)
     names = _agency_names(viewer)
-    page = queries.page_of_findings(viewer, wanted, offset, limit)
-    return queries.filtered_findings(viewer, wanted).count(), [_row(f, catalog, lang, names) for f in page]
+    window = queries.findings_window(viewer, wanted, offset, limit)
+    return window.total, [_row(f, catalog, lang, names) for f in window.rows]
 
 
 def triage_as(viewer: Viewer, fingerprint: str, *, status: str, assignee: str | None, note: str | None,

@@ -4,8 +4,8 @@ page of rows, and the choices the form offers.
 The form's values are checked by the same resolver as ``findings list`` (``finding_filters``),
 so a tampered value is a one-line refusal, never a silent match of nothing. Pagination is
 LIMIT/OFFSET over the query's total order (every sort ends at the unique fingerprint) with one
-COUNT: the database sorts the filtered rows' keys alone (not their joined evidence), then the
-page loads and builds its ``PER_PAGE`` rows only. The agency
+count (``queries.findings_window``): the database sorts the filtered rows' keys alone (not their
+joined evidence), then the page loads and builds its ``PER_PAGE`` rows only. The agency
 choices are the viewer's own (``queries.agencies(scope)``): another agency's code is refused
 like one that does not exist, without echoing it.
 """
@@ -169,14 +169,12 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
         narrowed, wanted = resolve(_query(request), catalog, scope)
     except FilterError as exc:
         return FindingsPage(request, (), 0, 1, 1, str(exc), choices)
-    total = queries.filtered_findings(narrowed, wanted).count()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(request.page, pages)
-    start = (page - 1) * PER_PAGE
-    # the page's keys first, sorted without the joined evidence; then those 50 rows in full
-    page_rows = queries.page_of_findings(narrowed, wanted, start, PER_PAGE)
-    rows = tuple(_row(f, catalog, lang, names) for f in page_rows)
-    return FindingsPage(request, rows, total, page, pages, "", choices)
+    # a page beyond the last shows the last (a link kept while findings were fixed)
+    window = queries.findings_window(narrowed, wanted, (request.page - 1) * PER_PAGE, PER_PAGE,
+                                     last_if_beyond=True)
+    rows = tuple(_row(f, catalog, lang, names) for f in window.rows)
+    pages = max(1, -(-window.total // PER_PAGE))
+    return FindingsPage(request, rows, window.total, window.start // PER_PAGE + 1, pages, "", choices)
 
 
 __all__ = [

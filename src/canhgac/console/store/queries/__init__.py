@@ -16,9 +16,9 @@ from canhgac.console.store.queries.events import events
 from canhgac.console.store.queries.finding_filter import (
     FindingFilter,
     FindingSort,
+    FindingWindow,
     filtered_findings,
-    page_fingerprints,
-    page_of_findings,
+    findings_window,
 )
 from canhgac.console.store.queries.finding_history import (
     FindingHistory,
@@ -91,6 +91,7 @@ __all__ = [
     "FindingHistory",
     "FindingNotFoundError",
     "FindingSort",
+    "FindingWindow",
     "HostService",
     "LifecycleStep",
     "StateRun",
@@ -114,6 +115,7 @@ __all__ = [
     "finding_transitions",
     "findings",
     "findings_by_fingerprints",
+    "findings_window",
     "host_services",
     "latest_finished_run",
     "latest_province",
@@ -128,8 +130,6 @@ __all__ = [
     "open_findings_per_agency",
     "open_launches",
     "open_ports_baseline",
-    "page_fingerprints",
-    "page_of_findings",
     "previous_finished_run",
     "reportable_runs",
     "results_of_run",
