@@ -169,6 +169,7 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "open_findings_per_agency": lambda v, s: set(queries.open_findings_per_agency(v)),
     "finding_by_fingerprint": lambda v, s: _finding(v, s.fingerprint_of[A])
     | _finding(v, s.fingerprint_of[B]),
+    "agency_names": lambda v, s: set(queries.agency_names(v)),
     "findings_window": lambda v, s: {
         f.agency_code for sort in queries.FindingSort for f in queries.findings_window(
             v, queries.FindingFilter(lifecycles=frozenset({"new", "open", "fixed", "reopened"}), sort=sort),

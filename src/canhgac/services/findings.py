@@ -127,7 +127,7 @@ def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]
 def _agency_names(scope: ViewerScope) -> dict[str, str]:
     from canhgac.console.store import queries
 
-    return {a.code: a.name for a in queries.agencies(scope)}
+    return queries.agency_names(scope)
 
 
 def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,

@@ -9,6 +9,7 @@ from canhgac.console.store.queries.agencies import (
     active_agency_codes,
     agencies,
     agency_by_code,
+    agency_names,
     declared_assets,
 )
 from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
@@ -101,6 +102,7 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "agency_names",
     "all_runs",
     "applied_inventories",
     "applied_inventory",
