@@ -27,6 +27,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help=N_("Port to listen on"))] = 8000,
     allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help=N_("A host name the console answers to, e.g. the TLS proxy's name (repeatable; default: the loopback names). Env: CANHGAC_ALLOWED_HOSTS"))] = None,
     behind_tls: Annotated[bool, typer.Option("--behind-tls", help=N_("A TLS proxy on this machine fronts the console: Secure cookies, HSTS, its X-Forwarded-For/-Proto trusted"))] = False,
+    workers: Annotated[int, typer.Option("--workers", help=N_("Processes answering requests (about one per core); scans launched from the console run in one process whatever this is"))] = 1,
     security_contact: Annotated[str | None, typer.Option("--security-contact", envvar="CANHGAC_SECURITY_CONTACT", help=N_("Contact of the console's /.well-known/security.txt, a mailto: address or an https: URL (default: security-contact in [console] of canhgac.toml; none: no file). Env: CANHGAC_SECURITY_CONTACT"))] = None,
 ) -> None:
     """Serve the web console (log in with a user from `canhgac users add`)."""
@@ -35,7 +36,7 @@ def serve_command(
     contact = security_contact if security_contact else console_setting(st, "security-contact")
     options = ServeOptions(workspace=st.workspace, database_url=st.database_url, host=host, port=port,
                            allowed_hosts=hosts, behind_tls=behind_tls, security_contact=contact or "",
-                           config_file=st.config_file)
+                           config_file=st.config_file, workers=workers)
     try:
         check_options(options)
     except ServeRefusedError as exc:
