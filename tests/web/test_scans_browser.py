@@ -22,9 +22,12 @@ from e2e_lab_files import lab_files
 from e2e_support import run_cli, running_lab
 from test_console_browser import Session
 
+from lab_addresses_support import ONE_AT_A_TIME
+
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [
+    ONE_AT_A_TIME,  # binds the lab's fixed addresses
     pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
     pytest.mark.timeout(400),
 ]

@@ -8,11 +8,11 @@ the supervising process runs the scans they queue (``services.scan_worker``).
 
 from __future__ import annotations
 
-from canhgac.console.bootstrap import setup_django
 from canhgac.services.console_server import quiet_static_files_warning
+from canhgac.services.store import connect_store
 
 quiet_static_files_warning()
-setup_django()
+connect_store()
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
-from markupsafe import Markup
 
 from canhgac.console.store.queries.viewers import Viewer
 from canhgac.console.store.roles import Role
@@ -22,7 +22,7 @@ from canhgac.web.access import console_page, page_context
 from canhgac.web.jinja import current_language
 
 BODIES_KEPT = 16  # rendered bodies (scopes x languages), a few hundred kB each at 300 agencies
-_bodies: Kept[Markup] = Kept(BODIES_KEPT)
+_bodies: Kept[SafeString] = Kept(BODIES_KEPT)
 
 
 @console_page()
@@ -40,9 +40,9 @@ def dashboard(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     lang = current_language()
     key = dashboard_key(viewer.scope, lang)  # type: ignore[arg-type]
 
-    def body() -> Markup:
+    def body() -> SafeString:
         board = province_dashboard(viewer.scope, lang, key)  # type: ignore[arg-type]
-        return Markup(render_to_string("console/_dashboard_body.html", {"board": board}))  # noqa: S704 - autoescaped by the template
+        return mark_safe(render_to_string("console/_dashboard_body.html", {"board": board}))  # noqa: S308 - autoescaped by the template
 
     page = page_context(request, viewer, body=_bodies.get_or_build(key, body))
     return render(request, "console/dashboard.html", page)
