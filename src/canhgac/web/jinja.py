@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from babel.numbers import format_percent
+from django.contrib.auth import password_validation
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
@@ -55,6 +56,13 @@ def _target(key: str) -> str:
     return target_label(str(key), current_language())  # type: ignore[arg-type]
 
 
+def password_rules() -> str:
+    """The password policy in words: the help texts of ``AUTH_PASSWORD_VALIDATORS`` (the console's
+    validators, ``console/store/passwords.py``), in the request's language, so the forms' hint
+    says what the check refuses."""
+    return " ".join(password_validation.password_validators_help_texts())
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
@@ -67,7 +75,8 @@ def environment(**options: Any) -> Environment:
                       **options)
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES)
+    env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES,
+                       password_rules=password_rules)
     env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
                        target=_target)
     return env
