@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from babel.numbers import format_percent
 from django.contrib.auth import password_validation
 from django.templatetags.static import static
 from django.urls import reverse
@@ -20,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from canhgac.i18n import translation as catalogue
+from canhgac.i18n.formats import format_percent
 from canhgac.reports.view import format_time
 from canhgac.reports.wording import format_score, render_markdown, target_label
 
@@ -42,11 +42,13 @@ def _score(value: float) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else format_percent(value, locale=current_language())
+    """A ratio as the reports print it (``i18n.formats``), a dash for none."""
+    return "—" if value is None else format_percent(value, current_language())
 
 
 def _when(value: datetime | None) -> str:
-    """A time in Vietnam's clock and the viewer's language, as the reports print it."""
+    """A time on Vietnam's clock in the viewer's language: the reports' own formatter
+    (``reports.view.format_time``, cached, over ``i18n.formats.format_datetime``)."""
     return format_time(value, current_language())  # type: ignore[arg-type]
 
 
