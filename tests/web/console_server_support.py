@@ -56,15 +56,28 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
     raise AssertionError(f"the console did not listen on port {port} within {timeout} s")
 
 
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    """The console listens before it opens (and migrates) the store; its ready line, which names
+    its address, comes after. Until then a CLI call on the same store would race its migration."""
+    deadline = time.monotonic() + timeout
+    while f"{base}/" not in log.with_suffix(".out").read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError("the console did not get ready: "
+                                 + log.with_suffix(".err").read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+
+
 @contextmanager
 def served_console(workspace: Path, *extra: str) -> Iterator[str]:
     """``canhgac --workspace WORKSPACE serve --port P EXTRA...``; yields ``http://127.0.0.1:P``."""
     port = free_port()
     log = workspace / f"serve-{port}"
     process = start_cli("--workspace", workspace, "serve", "--port", str(port), *extra, output=log)
+    base = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
+        _wait_until_ready(base, process, log)
+        yield base
     finally:
         process.terminate()
         try:
