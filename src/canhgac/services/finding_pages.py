@@ -31,7 +31,7 @@ from canhgac.services.finding_filters import (
 )
 
 # the row builder of ``findings list``, shared so the page and the CLI say the same
-from canhgac.services.findings import FindingRow, _agency_names, _row
+from canhgac.services.findings import FindingRow, finding_row
 
 if TYPE_CHECKING:
     from canhgac.console.store.queries import ViewerScope
@@ -161,7 +161,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     from canhgac.console.store import queries
 
     catalog = console_catalog()
-    names = _agency_names(scope)
+    names = queries.agency_names(scope)
     choices = _choices(catalog, names, lang)
     if request.agency and request.agency not in names:  # not echoed: it may be another agency's
         return FindingsPage(request, (), 0, 1, 1, _("Unknown agency."), choices)
@@ -172,7 +172,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     # a page beyond the last shows the last (a link kept while findings were fixed)
     window = queries.findings_window(narrowed, wanted, (request.page - 1) * PER_PAGE, PER_PAGE,
                                      last_if_beyond=True)
-    rows = tuple(_row(f, catalog, lang, names) for f in window.rows)
+    rows = tuple(finding_row(f, catalog, lang, names) for f in window.rows)
     pages = max(1, -(-window.total // PER_PAGE))
     return FindingsPage(request, rows, window.total, window.start // PER_PAGE + 1, pages, "", choices)
 

@@ -93,7 +93,8 @@ def _message(catalog: Catalog, finding: Finding, lang: str) -> str:
         return result.message_key
 
 
-def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
+def finding_row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
+    """One stored finding as a row in ``lang``; ``names``: agency names by code (``queries.agency_names``)."""
     from django.utils.timezone import localdate
 
     entry = catalog.checks.get(finding.check_id)
@@ -124,12 +125,6 @@ def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]
     )
 
 
-def _agency_names(scope: ViewerScope) -> dict[str, str]:
-    from canhgac.console.store import queries
-
-    return queries.agency_names(scope)
-
-
 def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,
                  scope: ViewerScope | None = None) -> list[FindingRow]:
     """The findings ``query`` asks for, in its order (``finding_filters.FilterError`` for an
@@ -137,8 +132,8 @@ def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope or queries.ViewerScope.everything())
-    names = _agency_names(viewer)
-    return [_row(f, catalog, lang, names) for f in queries.filtered_findings(viewer, wanted)]
+    names = queries.agency_names(viewer)
+    return [finding_row(f, catalog, lang, names) for f in queries.filtered_findings(viewer, wanted)]
 
 
 def finding_detail(fingerprint: str, catalog: Catalog, lang: str,
@@ -150,7 +145,7 @@ def finding_detail(fingerprint: str, catalog: Catalog, lang: str,
     viewer = scope or queries.ViewerScope.everything()
     history = queries.finding_history(viewer, fingerprint)
     finding = history.finding
-    row = _row(finding, catalog, lang, _agency_names(viewer))
+    row = finding_row(finding, catalog, lang, queries.agency_names(viewer))
     evidence = finding.last_result.evidence if isinstance(finding.last_result.evidence, dict) else {}
     return FindingDetail(row, evidence, _entries(history))
 
@@ -210,6 +205,7 @@ __all__ = [
     "HistoryEntry",
     "detail_json",
     "finding_detail",
+    "finding_row",
     "finding_rows",
     "row_document",
     "rows_csv",
