@@ -38,7 +38,7 @@ WHEEL_PLATFORMS = ("x86_64-manylinux_2_28", "aarch64-manylinux_2_28")
 SOURCE_ONLY = ("sslyze",)
 # The suite spends most of its time waiting on servers and subprocesses, so it runs on more
 # workers than cores; a test file stays on one worker (its module fixtures, e.g. a demo, run once;
-# tests/conftest.py groups the files that bind the lab's fixed addresses onto one).
+# the files that bind the lab's fixed addresses take turns: tests/lab_addresses_support.py).
 TEST_WORKERS_ENV = "CANHGAC_TEST_WORKERS"
 
 
@@ -122,7 +122,7 @@ def parallel_args(args: list[str]) -> list[str]:
     workers = os.environ.get(TEST_WORKERS_ENV, "").strip() or str(2 * (os.cpu_count() or 1))
     if not workers.isdigit():
         sys.exit(f"{TEST_WORKERS_ENV} must be a whole number, not {workers!r}")
-    return ["-n", workers, "--dist", "loadgroup"] if int(workers) > 1 else []
+    return ["-n", workers, "--dist", "loadfile"] if int(workers) > 1 else []
 
 
 def main(argv: list[str]) -> int:

@@ -1,20 +1,21 @@
-"""Test-suite safety: no test may send traffic off this machine (network rule); and the order of
-work under pytest-xdist (``scripts/dev.py test``)."""
+"""Test-suite safety: no test may send traffic off this machine (network rule); and test files
+that bind the lab's fixed addresses take turns (``lab_addresses_support``), under pytest-xdist's
+workers (``scripts/dev.py test``) as between test runs."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from canhgac.netguard import install_loopback_guard
+from lab_addresses_support import lab_addresses_held
 
 install_loopback_guard()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each test file is one unit of work for ``--dist loadgroup`` (its module fixtures, e.g. a
-    demo, run once), except that the files marked ``lab_addresses_support.ONE_AT_A_TIME`` (they
-    bind the lab's fixed addresses) are one unit together."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+@pytest.fixture(scope="module")
+def lab_fixed_addresses() -> Iterator[None]:
+    """The lab's fixed addresses, held while a module marked ``ONE_AT_A_TIME`` runs."""
+    with lab_addresses_held():
+        yield

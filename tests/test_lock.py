@@ -156,8 +156,8 @@ def test_fresh_machine_install_stamp_follows_the_lock(changed: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
-    ([], "", ["-n", "CORES", "--dist", "loadgroup"]),
-    (["tests/web", "-k", "api"], "3", ["-n", "3", "--dist", "loadgroup"]),
+    ([], "", ["-n", "CORES", "--dist", "loadfile"]),
+    (["tests/web", "-k", "api"], "3", ["-n", "3", "--dist", "loadfile"]),
     ([], "1", []),  # one process, as plain pytest
     (["-n", "2"], "", []),  # the caller chose
     (["-n2"], "", []),
