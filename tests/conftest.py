@@ -1,21 +1,29 @@
-"""Test-suite safety: no test may send traffic off this machine (network rule); and test files
-that bind the lab's fixed addresses take turns (``lab_addresses_support``), under pytest-xdist's
-workers (``scripts/dev.py test``) as between test runs."""
+"""Test-suite safety: no test may send traffic off this machine (network rule); and, under
+pytest-xdist (``scripts/dev.py test``), the files that bind the lab's fixed addresses run on one
+worker, one after another (``lab_addresses_support``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from canhgac.netguard import install_loopback_guard
-from lab_addresses_support import lab_addresses_held
+from lab_addresses_support import FILES, GROUP
 
 install_loopback_guard()
 
 
-@pytest.fixture(scope="module")
-def lab_fixed_addresses() -> Iterator[None]:
-    """The lab's fixed addresses, held while a module marked ``ONE_AT_A_TIME`` runs."""
-    with lab_addresses_held():
-        yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, with the files of ``lab_addresses_support.FILES`` as one file."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LabFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return GROUP if path in FILES else path
+
+    return LabFilesTogether(config, log)

@@ -27,9 +27,6 @@ from canhgac.lab.mail_lab import EXPECTED as MAIL_EXPECTED
 from canhgac.lab.province import EXPECTED_FINDINGS as DNS_EXPECTED
 from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
-from lab_addresses_support import ONE_AT_A_TIME
-
-pytestmark = ONE_AT_A_TIME  # binds the lab's fixed addresses
 
 PLANTED = len(DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED)
 ALL_FOUND = f"{PLANTED} of {PLANTED} planted cases found; 0 unexpected findings; 0 errors."

@@ -46,9 +46,6 @@ from canhgac.lab.services_plan import HOSTS as SERVICE_HOSTS
 from canhgac.lab.services_plan import PORTS as PLANT_PORTS
 from canhgac.lab.services_plan import PROVIDER_RANGE, Plant, declared_ranges
 from canhgac.reports.exports import ReportExport
-from lab_addresses_support import ONE_AT_A_TIME
-
-pytestmark = ONE_AT_A_TIME  # binds the lab's fixed addresses
 
 DRIFT = "net.ports.new"
 PROVIDER = "VNPTKG"

@@ -28,10 +28,9 @@ from canhgac.lab.province import Records, render_zone
 from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
 from canhgac.reports.exports import ReportExport
-from lab_addresses_support import ONE_AT_A_TIME
 
 # the story runs about 15 CLI subprocesses in its fixture (counted in the first test's time)
-pytestmark = [pytest.mark.timeout(360), ONE_AT_A_TIME]  # the lab's fixed addresses
+pytestmark = pytest.mark.timeout(360)
 
 # every planted case: the domains' DNS, the mail servers', the portals', the exposed services'
 EXPECTED_FINDINGS = DNS_EXPECTED + MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED

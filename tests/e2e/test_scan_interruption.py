@@ -23,9 +23,7 @@ from e2e_lab_files import lab_files
 from e2e_support import CLI_TIMEOUT, GUARD_MARK, GUARD_PRELUDE, CliRun, RunningLab, run_cli, running_lab
 
 from canhgac.services.scan import BATCH
-from lab_addresses_support import ONE_AT_A_TIME
 
-pytestmark = ONE_AT_A_TIME  # binds the lab's fixed addresses
 SEEN_BEFORE_SIGNAL = BATCH + 100  # one batch stored during the scan, the next one pending
 _CLI = """
 from canhgac.cli.main import app

@@ -23,9 +23,8 @@ from canhgac.engine.settings import ScanSettings
 from canhgac.engine.targets import TargetKind
 from canhgac.inventory.loader import load_inventory
 from canhgac.services.scan import ScanRequest, execute_scan, plan_scan, settings_for
-from lab_addresses_support import ONE_AT_A_TIME
 
-pytestmark = [pytest.mark.timeout(600), ONE_AT_A_TIME]  # the lab's fixed addresses
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")

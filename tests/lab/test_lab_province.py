@@ -26,9 +26,6 @@ from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab import Lab, start_lab
 from canhgac.lab.province import EXPECTED_FINDINGS, build_province
 from canhgac.lab.runtime import LabAddressInUseError
-from lab_addresses_support import ONE_AT_A_TIME
-
-pytestmark = ONE_AT_A_TIME  # binds the lab's fixed addresses
 
 CONTROL = "stttt.kiengiang.gov.test"
 CHECK_IDS = {

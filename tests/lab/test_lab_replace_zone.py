@@ -17,9 +17,6 @@ from canhgac.engine.facts.dns import DnsStatus
 from canhgac.lab import start_lab
 from canhgac.lab.dns_server import LabDnsCluster, LabDnsServer, ServerSpec
 from canhgac.lab.province import Records, build_province, keep_baseline, render_zone
-from lab_addresses_support import ONE_AT_A_TIME
-
-pytestmark = ONE_AT_A_TIME  # binds the lab's fixed addresses
 
 SYT = "soyte.kiengiang.gov.test"
 

@@ -21,11 +21,9 @@ from console_server_support import add_user, served_console
 from e2e_lab_files import lab_files
 from e2e_support import run_cli, running_lab
 
-from lab_addresses_support import ONE_AT_A_TIME
-
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [ONE_AT_A_TIME, NEEDS_CHROMIUM, pytest.mark.timeout(400)]  # ONE_AT_A_TIME: the lab's addresses
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
 AGENCY = "SYT"  # one lab agency: a domain, a portal, a small range
 
