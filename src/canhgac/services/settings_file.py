@@ -25,7 +25,8 @@ from typing import Any
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
-OTHER_SECTIONS = ("console",)  # read elsewhere (``canhgac serve``'s own settings): skipped here
+# read elsewhere (``canhgac serve``; the watch's channels, ``services.watch_delivery``): skipped here
+OTHER_SECTIONS = ("console", "watch")
 FILE_NAME = "canhgac.toml"
 
 

@@ -64,6 +64,7 @@ class SecurityEventKind(models.TextChoices):
     INVENTORY_APPLIED = "inventory.applied", "inventory applied"
     SCAN_LAUNCHED = "scan.launched", "scan launched"
     RETEST_LAUNCHED = "retest.launched", "retest launched"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", "watch alert acknowledged"
 
 
 class SecurityEvent(models.Model):

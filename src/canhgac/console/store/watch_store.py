@@ -292,8 +292,20 @@ def _recover(monitor: Monitor, action: RecoverAlert) -> None:
     )
 
 
-def acknowledge(alert_id: int, *, actor: str, note: str = "", now: datetime | None = None) -> WatchAlert:
-    """Acknowledge an alert (once: a second acknowledgement changes nothing and returns it)."""
+def acknowledge(
+    alert_id: int,
+    *,
+    actor: str,
+    note: str = "",
+    now: datetime | None = None,
+    via: str = "cli",
+    address: str = "",
+) -> WatchAlert:
+    """Acknowledge an alert (once: a second acknowledgement changes nothing and returns it),
+    recorded in its timeline and in the security log (``via``: cli, console, link:CHANNEL)."""
+    from canhgac.console.store.account_models import SecurityEventKind
+    from canhgac.console.store.accounts import record_event
+
     at = now or timezone.now()
     with transaction.atomic():
         alert = WatchAlert.objects.select_for_update().filter(pk=alert_id).first()
@@ -308,7 +320,13 @@ def acknowledge(alert_id: int, *, actor: str, note: str = "", now: datetime | No
             kind="acknowledged",
             at=at,
             actor=actor[:150],
-            detail={"note": note[:500]} if note else {},
+            detail={"note": note[:500], "via": via} if note else {"via": via},
+        )
+        record_event(
+            SecurityEventKind.ALERT_ACKNOWLEDGED,
+            actor=actor,
+            address=address,
+            detail={"alert": alert.pk, "via": via},
         )
         _event(EventKind.ALERT_ACKNOWLEDGED, alert, alert.agency_code, {"by": actor[:150]}, ":acknowledged")
     return alert

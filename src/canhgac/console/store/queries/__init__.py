@@ -76,6 +76,7 @@ from canhgac.console.store.queries.watch import (
     maintenance_windows,
     watch_alert,
     watch_alerts,
+    watch_deliveries,
     watch_monitors,
 )
 
@@ -140,5 +141,6 @@ __all__ = [
     "state_stamp",
     "watch_alert",
     "watch_alerts",
+    "watch_deliveries",
     "watch_monitors",
 ]

@@ -1,0 +1,229 @@
+"""The delivery outbox's writes: alert events queued per recipient and channel, leases taken
+and released, outcomes recorded (``canhgac.watch.delivery.DeliveryStore`` on the Django models).
+
+Queueing happens inside ``outbox.consume("channels", …)``: the deliveries of a batch of events
+and the consumer's cursor commit together, and (event, channel, address) is unique, so an event
+is queued exactly once whatever crashes. A claim takes, per address, the oldest delivery not yet
+sent (later ones wait: a person reads "recovered" after "down", never before) when it is due or
+its lease has expired, and leases it to one process; only the lease holder can mark it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+
+from canhgac.console.store import outbox
+from canhgac.console.store.alert_links import make_link
+from canhgac.console.store.delivery_models import DeliveryStatus, WatchDelivery
+from canhgac.console.store.models import Event
+from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMonitor
+from canhgac.watch.channel_config import ChannelConfig, Recipient
+from canhgac.watch.delivery import Claimed
+from canhgac.watch.messages import DELIVERED_KINDS, AlertNotice, render
+from canhgac.watch.senders import Outgoing
+
+CONSUMER = "channels"
+LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping")  # the messages asking for an ack
+SCAN_LIMIT = 2000  # unsent rows looked at per claim
+
+
+def _notice(event: Event, alert: WatchAlert, targets: dict[str, str]) -> AlertNotice:
+    members = list(alert.members.all())
+    payload = event.payload or {}
+    at = alert.recovered_at if event.kind == "alert.recovered" and alert.recovered_at else event.created_at
+    return AlertNotice(
+        alert_id=alert.pk,
+        event=event.kind,
+        problem=alert.problem,
+        severity=alert.severity,
+        values=dict(alert.values or {}),
+        agencies=sorted({m.agency_code for m in members if m.agency_code} | {alert.agency_code} - {""}),
+        targets=[targets.get(m.monitor_key, m.monitor_key) for m in members],
+        since=alert.opened_at,
+        at=at,
+        added=str(payload.get("target") or "") if event.kind == "alert.grouped" else "",
+    )
+
+
+def _data(notice: AlertNotice, link: str) -> dict[str, Any]:
+    return {
+        "alert": notice.alert_id,
+        "event": notice.event,
+        "problem": notice.problem,
+        "severity": notice.severity,
+        "agencies": list(notice.agencies),
+        "targets": list(notice.targets),
+        "values": dict(notice.values),
+        "since": notice.since.isoformat(),
+        "at": notice.at.isoformat(),
+        "acknowledge": link,
+    }
+
+
+class DjangoDeliveryStore:
+    """Call from one thread (the delivery loop's store thread)."""
+
+    def __init__(self, config: ChannelConfig, consumer: str = CONSUMER) -> None:
+        self.config = config
+        self.consumer = consumer
+
+    # --- queueing ---------------------------------------------------------------------
+    def feed(self, now: datetime) -> int:
+        queued = 0
+
+        def handle(events: Sequence[Event]) -> None:
+            nonlocal queued
+            rows = [row for event in events for row in self._rows(event, now)]
+            WatchDelivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+            queued += len(rows)
+
+        outbox.consume(self.consumer, handle)
+        return queued
+
+    def _rows(self, event: Event, now: datetime) -> list[WatchDelivery]:
+        if event.kind not in DELIVERED_KINDS or not self.config.recipients:
+            return []
+        if (now - event.created_at).total_seconds() > self.config.give_up_hours * 3600:
+            return []  # from before this outbox existed, or older than anyone would still act on
+        alert_id = (event.payload or {}).get("alert")
+        if not isinstance(alert_id, int):
+            return []
+        alert = WatchAlert.objects.prefetch_related("members").filter(pk=alert_id).first()
+        if alert is None:
+            return []
+        keys = [m.monitor_key for m in alert.members.all()]
+        targets = dict(WatchMonitor.objects.filter(key__in=keys).values_list("key", "target"))
+        notice = _notice(event, alert, targets)
+        expires = now + timedelta(hours=self.config.link_hours)
+        rows = []
+        for person in self.config.recipients:
+            if not person.wants(set(notice.agencies)):
+                continue
+            rows += self._person_rows(event, alert, notice, person, now, expires)
+        return rows
+
+    def _person_rows(
+        self,
+        event: Event,
+        alert: WatchAlert,
+        notice: AlertNotice,
+        person: Recipient,
+        now: datetime,
+        expires: datetime,
+    ) -> list[WatchDelivery]:
+        rows = []
+        for channel, address in person.addresses():
+            nonce = secrets.token_hex(16)
+            link = ""
+            if self.config.console_url and event.kind in LINKED_KINDS:
+                link = make_link(self.config.console_url, nonce, expires)
+            shown = replace(notice, link=link, link_expires=expires if link else None)
+            message = render(shown, person.language)
+            rows.append(
+                WatchDelivery(
+                    event=event,
+                    alert=alert,
+                    kind=event.kind,
+                    channel=channel,
+                    recipient=person.name,
+                    address=address[:600],
+                    language=person.language,
+                    subject=message.subject[:300],
+                    body=message.text,
+                    data=_data(shown, link),
+                    token=nonce,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+        return rows
+
+    # --- leases -----------------------------------------------------------------------
+    def claim(self, now: datetime, owner: str, lease: float, limit: int) -> list[Claimed]:
+        claimed: list[Claimed] = []
+        with transaction.atomic():
+            unsent = (
+                WatchDelivery.objects.select_for_update()
+                .filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING))
+                .order_by("id")[:SCAN_LIMIT]
+            )
+            heads: set[tuple[str, str]] = set()
+            for row in unsent:
+                key = (row.channel, row.address)
+                if key in heads:
+                    continue  # a person's messages go in order: the head first
+                heads.add(key)
+                if len(claimed) >= limit:
+                    continue
+                if row.status == DeliveryStatus.SENDING:
+                    if row.lease_until is not None and row.lease_until > now:
+                        continue  # another process is sending it
+                    row.uncertain += 1  # its sender died mid-send: it may have left
+                elif row.next_attempt_at > now:
+                    continue
+                row.status, row.lease_owner = DeliveryStatus.SENDING, owner
+                row.lease_until = now + timedelta(seconds=lease)
+                row.attempts += 1
+                row.save(update_fields=["status", "lease_owner", "lease_until", "attempts", "uncertain"])
+                claimed.append(Claimed(row.pk, row.attempts, row.created_at, _outgoing(row)))
+        return claimed
+
+    def sent(self, delivery: int, owner: str, now: datetime) -> bool:
+        with transaction.atomic():
+            row = WatchDelivery.objects.select_for_update().filter(pk=delivery).first()
+            if row is None:
+                return False
+            held = row.status == DeliveryStatus.SENDING and row.lease_owner == owner
+            if row.status != DeliveryStatus.SENT:  # even with the lease lost: it did leave
+                row.status, row.sent_at, row.lease_owner, row.lease_until = DeliveryStatus.SENT, now, "", None
+                row.last_error = ""
+                row.save(update_fields=["status", "sent_at", "lease_owner", "lease_until", "last_error"])
+                WatchAlertEntry.objects.create(
+                    alert_id=row.alert_id,
+                    kind="notified",
+                    at=now,
+                    actor=row.recipient,
+                    detail={"channel": row.channel, "event": row.kind, "delivery": row.pk},
+                )
+            return held
+
+    def failed(
+        self, delivery: int, owner: str, now: datetime, reason: str, retry_at: datetime | None
+    ) -> None:
+        with transaction.atomic():
+            row = WatchDelivery.objects.select_for_update().filter(pk=delivery).first()
+            if row is None or row.status != DeliveryStatus.SENDING or row.lease_owner != owner:
+                return  # the lease passed to another process meanwhile: its outcome counts
+            row.last_error, row.lease_owner, row.lease_until = reason[:500], "", None
+            if retry_at is not None:
+                row.status, row.next_attempt_at = DeliveryStatus.PENDING, retry_at
+            else:
+                row.status = DeliveryStatus.FAILED
+                WatchAlertEntry.objects.create(
+                    alert_id=row.alert_id,
+                    kind="delivery_failed",
+                    at=now,
+                    actor=row.recipient,
+                    detail={"channel": row.channel, "event": row.kind, "reason": reason[:300]},
+                )
+            row.save(update_fields=["status", "next_attempt_at", "last_error", "lease_owner", "lease_until"])
+
+    def close(self) -> None:
+        connection.close()
+
+
+def _outgoing(row: WatchDelivery) -> Outgoing:
+    return Outgoing(
+        key=f"canhgac-{row.pk}-{row.token[:12]}",
+        channel=row.channel,
+        address=row.address,
+        subject=row.subject,
+        text=row.body,
+        data=dict(row.data or {}),
+    )
