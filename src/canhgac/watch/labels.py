@@ -21,6 +21,8 @@ _LABELS = {
         "escalated": N_("escalated"),
         "member_recovered": N_("monitor recovered"),
         "recovered": N_("recovered"),
+        "notified": N_("notified"),
+        "delivery_failed": N_("could not be notified"),
     },
     "kind": {
         "http": N_("web availability and content"),

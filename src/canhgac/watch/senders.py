@@ -18,6 +18,7 @@ Synchronous (``smtplib`` and apprise are): the delivery loop calls them in worke
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -97,7 +98,7 @@ class EmailSender:
         try:
             with self._connect() as smtp:
                 if c.user:
-                    smtp.login(c.user, c.password)
+                    _login(smtp, c.user, c.password)
                 smtp.send_message(mail, from_addr=c.sender, to_addrs=[message.address])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
@@ -110,6 +111,20 @@ class EmailSender:
             raise DeliveryError(f"{c.host}:{c.port} answered {exc.smtp_code} {text}") from None
         except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS, disconnected
             raise DeliveryError(f"{c.host}:{c.port}: {type(exc).__name__}: {exc}") from None
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """``smtplib`` encodes credentials as ASCII; a Vietnamese password goes as UTF-8 in AUTH
+    PLAIN (RFC 4616), which is what servers expect."""
+    if user.isascii() and password.isascii():
+        smtp.login(user, password)
+        return
+    if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise DeliveryError("the server offers no AUTH PLAIN for a non-ASCII user name or password")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
+    code, said = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, said)
 
 
 class TelegramSender:

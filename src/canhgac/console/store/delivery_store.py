@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from canhgac.console.store import outbox
 from canhgac.console.store.alert_links import make_link
@@ -89,7 +90,8 @@ class DjangoDeliveryStore:
     def _rows(self, event: Event, now: datetime) -> list[WatchDelivery]:
         if event.kind not in DELIVERED_KINDS or not self.config.recipients:
             return []
-        if (now - event.created_at).total_seconds() > self.config.give_up_hours * 3600:
+        # events carry the wall clock's time (``outbox.event``): their age is the wall clock's too
+        if (timezone.now() - event.created_at).total_seconds() > self.config.give_up_hours * 3600:
             return []  # from before this outbox existed, or older than anyone would still act on
         alert_id = (event.payload or {}).get("alert")
         if not isinstance(alert_id, int):
