@@ -45,7 +45,8 @@ def test_a_secret_file_relative_to_the_settings_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        ({"email": {"host": "h", "sender": "a@b", "password": "plain"}}, "never written in the settings file"),
+        ({"email": {"host": "h", "sender": "a@b", "password": "plain"}},
+         "never written in the settings file"),
         ({"telegram": {"token-env": "MISSING"}}, "MISSING is not set"),
         ({"telegram": {}}, "token-env or token-file"),
         ({"email": {"host": "h", "sender": "a@b", "user": "u"}}, "password-env or password-file"),
@@ -63,6 +64,7 @@ def test_mistakes_are_one_line(tmp_path: Path, change: dict[str, Any], said: str
 
 
 def test_recipients_may_be_limited_to_agencies(tmp_path: Path) -> None:
-    table = _table(recipients=[{"name": "A", "email": "a@x.test", "agencies": ["SO-A"]}, {"name": "B", "email": "b@x.test"}])
+    table = _table(recipients=[{"name": "A", "email": "a@x.test", "agencies": ["SO-A"]},
+                               {"name": "B", "email": "b@x.test"}])
     a, b = channel_config(table, base=tmp_path, environ=ENV).recipients
     assert a.wants({"SO-A", "SO-B"}) and not a.wants({"SO-B"}) and b.wants({"SO-B"})

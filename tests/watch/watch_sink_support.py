@@ -67,7 +67,9 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # addresses answered 550
 
-    async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
@@ -124,13 +126,15 @@ def http_stand_in(port: int = 0) -> Iterator[tuple[HttpLog, int]]:
     log = HttpLog()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             log.posts.append((self.path, dict(self.headers.items()), body))
             if log.status != 200:
-                answer = {"ok": False, "error_code": log.status, "description": "Bad Request: chat not found"}
+                answer: dict[str, Any] = {
+                    "ok": False, "error_code": log.status, "description": "Bad Request: chat not found"}
             elif self.path.endswith("/sendMessage"):
-                answer = {"ok": True, "result": {"message_id": len(log.posts), "text": json.loads(body)["text"]}}
+                sent = json.loads(body)["text"]
+                answer = {"ok": True, "result": {"message_id": len(log.posts), "text": sent}}
             else:
                 answer = {"received": True}
             data = json.dumps(answer).encode()
