@@ -155,8 +155,8 @@ def test_a_broken_watch_table_is_one_clear_line(province: tuple[Path, str, Path]
                                      encoding="utf-8")
     for command in (["watch", "run", "--inventory", str(inventory), "--resolver", resolver],
                     ["watch", "deliver"]):
-        done = subprocess.run([sys.executable, "-c", CLI, "--workspace", str(ws), "--create", "--lang", "en",
-                               *command], capture_output=True, text=True, env=_env(), timeout=120, check=False)
+        args = [sys.executable, "-c", CLI, "--workspace", str(ws), "--create", "--lang", "en", *command]
+        done = subprocess.run(args, capture_output=True, text=True, env=_env(), timeout=120, check=False)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr
         assert "never written in the settings file" in done.stderr and "canhgac.toml" in done.stderr
