@@ -34,7 +34,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from watch_support import START, http  # noqa: E402
 
-from canhgac.console.store import models  # noqa: E402
+from canhgac.console.store import models, watch_store  # noqa: E402
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402
 from canhgac.console.store.alert_links import make_link  # noqa: E402
 from canhgac.console.store.delivery_models import WatchDelivery  # noqa: E402
@@ -57,7 +57,7 @@ LINK = re.compile(r"https?://[^\s]+/alerts/ack/[^\s]+/")
 def _empty() -> Iterator[None]:
     yield
     for model in (WatchDelivery, models.WatchAlertEntry, models.WatchAlertMember, models.WatchAlert,
-                  models.WatchMonitor, models.Event, models.EventCursor, SecurityEvent):
+                  models.WatchMonitor, models.Event, models.EventCursor, SecurityEvent, models.DutyShift):
         model.objects.all().delete()
 
 
@@ -299,3 +299,94 @@ async def test_the_cli_acknowledgement_is_in_the_security_log_too() -> None:
 async def test_retry_policy_comes_from_the_settings() -> None:
     loop = loop_with(FakeClock(START), {})
     assert loop.policy == RetryPolicy(first=30, most=600, give_up=3600) and loop.poll == 1
+
+
+# --- roster and escalation -------------------------------------------------------------------
+
+def roster(*rows: tuple[str, str, float, float]) -> None:
+    """Shifts (person, role, start hour, end hour) from START; each person's e-mail is their name."""
+    from canhgac.console.store import duty_store
+    from canhgac.watch.roster import Shift
+
+    duty_store.import_shifts([
+        Shift(person, role, START + timedelta(hours=a), START + timedelta(hours=b),
+              email=f"{person}@stttt.test")
+        for person, role, a, b in rows
+    ], source="tet.csv", actor="test")
+
+
+TET = (("an", "on-duty", 0, 8), ("cuong", "on-duty", 8, 16), ("binh", "backup", 0, 24),
+       ("lan", "lead", 0, 24), ("hung", "head", 0, 24))
+
+
+def first_told(mail: Recorder) -> dict[str, float]:
+    """Each address's first message, in minutes after START."""
+    out: dict[str, float] = {}
+    for at, message in mail.attempts:
+        out.setdefault(message.address.split("@")[0], (at - START).total_seconds() / 60)
+    return out
+
+
+def _roster_loop(clock: FakeClock, mail: Recorder) -> Deliverer:
+    return loop_with(clock, {"email": mail}, recipients=[], poll=30, **{"escalation-minutes": 15})
+
+
+@pytest.mark.parametrize("ack_after", [5, 20, 35, 50, None])
+async def test_escalation_goes_up_a_role_every_15_minutes_until_acknowledged(ack_after: float | None) -> None:
+    roster(*TET)
+    clock = FakeClock(START + timedelta(hours=1))
+    mail = Recorder(clock)
+    loop = _roster_loop(clock, mail)
+    alert = open_alert("https://portal.so-a.gov.test/", clock.now())
+    task = asyncio.create_task(loop.run())
+    if ack_after is not None:
+        await clock.advance(ack_after * 60, settle=loop.settle)
+        watch_store.acknowledge(alert, actor="cli:an", now=clock.now())
+    await clock.advance(2 * 3600, settle=loop.settle)
+    loop.stop()
+    await clock.advance(60, settle=loop.settle)
+    await task
+    told = {name: minutes - 60 for name, minutes in first_told(mail).items()}
+    chain = ["an", "binh", "lan", "hung"]
+    reached = chain if ack_after is None else chain[: int(ack_after // 15) + 1]
+    assert list(told) == reached  # nobody after the acknowledgement
+    for step, name in enumerate(reached):
+        assert step * 15 <= told[name] < step * 15 + 1, told  # on time (the loop looks every 30 s)
+    assert sorted(m.address for _at, m in mail.attempts) == sorted(f"{n}@stttt.test" for n in reached)
+    timeline = [e.kind for e in models.WatchAlertEntry.objects.filter(alert_id=alert).order_by("at", "id")]
+    assert timeline[:2] == ["opened", "duty_notified"]
+    assert timeline.count("escalated") == len(reached) - 1
+    if "lan" in reached:
+        body = next(m.text for _at, m in mail.attempts if m.address.startswith("lan@"))
+        assert "Không được xác nhận sau 30 phút" in body and "trưởng nhóm" in body
+
+
+async def test_an_unacknowledged_alert_is_handed_over_at_the_shift_change() -> None:
+    roster(*TET)
+    clock = FakeClock(START + timedelta(hours=7, minutes=55))  # An's shift ends at 08:00
+    mail = Recorder(clock)
+    loop = _roster_loop(clock, mail)
+    alert = open_alert("https://portal.so-a.gov.test/", clock.now())
+    task = asyncio.create_task(loop.run())
+    await clock.advance(12 * 60, settle=loop.settle)  # 08:07: Cường on duty, backup not yet due
+    told = first_told(mail)
+    assert set(told) == {"an", "cuong"} and 8 * 60 <= told["cuong"] < 8 * 60 + 1
+    await clock.advance(5 * 60, settle=loop.settle)  # 08:12: 17 min unacknowledged: the backup
+    assert "binh" in first_told(mail)
+    recover(alert, clock.now())
+    await clock.advance(60, settle=loop.settle)
+    loop.stop()
+    await clock.advance(60, settle=loop.settle)
+    await task
+    recovered = {m.address for _at, m in mail.attempts if m.data["event"] == "alert.recovered"}
+    assert recovered == {"an@stttt.test", "cuong@stttt.test", "binh@stttt.test"}  # everyone told hears it
+    (handover,) = models.WatchAlertEntry.objects.filter(alert_id=alert, kind="duty_notified",
+                                                         at__gte=START + timedelta(hours=8))
+    assert handover.detail["persons"] == ["cuong (on-duty)"]
+
+
+async def test_without_a_roster_nobody_is_escalated_to() -> None:
+    clock = FakeClock(START)
+    store = DjangoDeliveryStore(config())
+    open_alert("https://portal.so-a.gov.test/", clock.now())
+    assert store.escalate(clock.now() + timedelta(hours=3)) == 0

@@ -6,6 +6,7 @@
     retry-first = 30                                # seconds before the first retry, doubled each time
     retry-max = 1800                                # never more than this between two attempts
     give-up-hours = 24                              # an alert not delivered by then is given up
+    escalation-minutes = 15                         # unacknowledged: backup, then lead, then head
 
     [watch.email]                                   # SMTP, STARTTLS required before AUTH
     host = "mail.stttt.gov.vn"
@@ -28,6 +29,9 @@
     webhook = "https://chat.stttt.gov.vn/hooks/canhgac"
     language = "vi"
     agencies = ["SO-A"]                             # optional: only alerts listing these agencies
+
+The recipients here are told of every alert (a CSIRT mailbox, an agency's officer); the people
+on duty come from the roster (``canhgac duty import``) and are told by escalation.
 
 Secrets never sit in this file or in the store: a password or token is read from the
 environment variable or the file (outside the repository) the table names, when the value is
@@ -131,6 +135,7 @@ class ChannelConfig(_Table):
     retry_max: float = Field(default=1800.0, gt=0, le=86400)
     give_up_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     poll: float = Field(default=2.0, gt=0, le=60)  # seconds between two looks at the queue
+    escalation_minutes: float = Field(default=15.0, gt=0, le=24 * 60)  # one more role each time
     email: EmailChannel | None = None
     telegram: TelegramChannel | None = None
     webhook: WebhookChannel | None = None

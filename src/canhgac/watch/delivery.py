@@ -1,8 +1,10 @@
 """The delivery loop: alert events become deliveries in a persistent outbox (one per alert event,
 recipient and channel), each claimed under a lease, sent, and marked sent or retried later.
 
-Every ``poll`` seconds a round: ``feed`` (new ``alert.*`` events from the event outbox become
-deliveries, in the transaction that moves the consumer's cursor), ``claim`` (the due deliveries,
+Every ``poll`` seconds a round: ``escalate`` (the roster's people who must know of an open,
+unacknowledged alert by now and were not told: an ``alert.escalated`` event), ``feed`` (new
+``alert.*`` events from the event outbox become deliveries, in the transaction that moves the
+consumer's cursor), ``claim`` (the due deliveries,
 at most one per address so a person's messages keep their order, each leased to this process
 for ``lease`` seconds), send each in a worker thread, and record the outcome at once: ``sent``,
 or ``failed`` with the next attempt after an exponential back-off (``retry_first`` doubled each
@@ -68,6 +70,9 @@ class Claimed:
 
 
 class DeliveryStore(Protocol):
+    def escalate(self, now: datetime) -> int:
+        """Queue the alerts the roster's people must know of by ``now``; how many people were added."""
+
     def feed(self, now: datetime) -> int:
         """Turn new alert events into deliveries; how many deliveries were queued."""
 
@@ -151,6 +156,7 @@ class Deliverer:
     async def round(self) -> int:
         """Feed, claim and send what is due now; how many deliveries were attempted."""
         now = self.clock.now()
+        await self._in_store(self.store.escalate, now)
         await self._in_store(self.store.feed, now)
         batch = await self._in_store(self.store.claim, now, self.owner, self.lease, self._limit)
         await asyncio.gather(*(self._deliver(c) for c in batch))

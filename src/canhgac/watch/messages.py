@@ -16,7 +16,8 @@ from typing import Any
 from canhgac.catalog.schema import Severity
 from canhgac.i18n import N_, language, translate
 from canhgac.i18n import gettext as _
-from canhgac.i18n.formats import format_datetime
+from canhgac.i18n.formats import format_datetime, format_number
+from canhgac.watch.labels import label
 from canhgac.watch.problems import describe
 
 EVENT_HEADLINES = {
@@ -25,8 +26,9 @@ EVENT_HEADLINES = {
     "alert.flapping": N_("Flapping"),
     "alert.recovered": N_("Recovered"),
     "alert.acknowledged": N_("Acknowledged"),
+    "alert.escalated": N_("Escalated"),
 }
-DELIVERED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.recovered")
+DELIVERED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.recovered", "alert.escalated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,9 @@ class AlertNotice:
     added: str = ""  # the monitor an alert.grouped event added
     link: str = ""  # the signed acknowledgement link ("" when the console's URL is not configured)
     link_expires: datetime | None = None
+    step: int = 0  # alert.escalated: 0 the people on duty (first told, or a hand-over), 1+ escalation
+    role: str = ""  # alert.escalated: the recipient's role in the roster
+    minutes: float = 0  # alert.escalated: the policy's minutes per step
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,8 @@ def _severity(value: str, lang: str) -> str:
 def render(notice: AlertNotice, lang: str = "vi") -> Message:
     """The message for ``notice`` in ``lang``."""
     with language(lang):
-        headline = translate(EVENT_HEADLINES.get(notice.event, N_("Alert")))
+        event = "alert.opened" if notice.event == "alert.escalated" and notice.step == 0 else notice.event
+        headline = translate(EVENT_HEADLINES.get(event, N_("Alert")))
         what = describe(notice.problem, notice.values)
         agencies = ", ".join(notice.agencies) or "-"
         severity = _severity(notice.severity, lang)
@@ -75,6 +81,14 @@ def render(notice: AlertNotice, lang: str = "vi") -> Message:
             _("What changed: {what}").format(what=what),
             _("Since: {since}").format(since=format_datetime(notice.since, seconds=True)),
         ]
+        if notice.event == "alert.escalated" and notice.step > 0:
+            lines.append(
+                _("Not acknowledged after {minutes} minutes: sent to you as {role}.").format(
+                    minutes=format_number(notice.minutes * notice.step), role=label("role", notice.role)
+                )
+            )
+        elif notice.event == "alert.escalated" and notice.role:
+            lines.append(_("You are on duty as {role}.").format(role=label("role", notice.role)))
         if notice.event == "alert.grouped" and notice.added:
             lines.append(_("Added to this alert: {monitor}").format(monitor=notice.added))
         if notice.event == "alert.recovered":

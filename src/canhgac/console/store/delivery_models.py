@@ -1,5 +1,6 @@
-"""The watch's delivery outbox (issue 14): one row per (alert event, channel, address), the
-message as it was rendered for that person, and where its delivery stands.
+"""The watch's delivery outbox and duty roster (issue 14). A delivery is one row per (alert
+event, channel, address): the message as it was rendered for that person, and where its
+delivery stands; a shift is one line of the roster.
 
 A row is ``pending`` (due at ``next_attempt_at``), ``sending`` (leased to ``lease_owner`` until
 ``lease_until``), ``sent`` or ``failed`` (given up). The unique (event, channel, address) makes
@@ -53,3 +54,27 @@ class WatchDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk} {self.kind} {self.channel}:{self.address} {self.status}"
+
+
+class DutyShift(models.Model):
+    """One shift of the duty roster (imported from the department's CSV): who holds which role
+    (on-duty, backup, lead, head) from ``start`` to ``end``, and how to reach them."""
+
+    person = models.CharField(max_length=150)
+    role = models.CharField(max_length=16)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    email = models.CharField(max_length=300, blank=True)
+    telegram = models.CharField(max_length=64, blank=True)
+    webhook = models.CharField(max_length=600, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=8, default="vi")
+    source = models.CharField(max_length=300, blank=True)  # the CSV's file name
+    imported_at = models.DateTimeField()
+    imported_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = (models.Index(fields=["start", "end"], name="store_dutyshift_span_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.role} {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"

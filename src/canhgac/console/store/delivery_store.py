@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,15 +22,18 @@ from django.utils import timezone
 from canhgac.console.store import outbox
 from canhgac.console.store.alert_links import make_link
 from canhgac.console.store.delivery_models import DeliveryStatus, WatchDelivery
+from canhgac.console.store.duty_store import shifts_at
 from canhgac.console.store.models import Event
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMonitor
-from canhgac.watch.channel_config import ChannelConfig, Recipient
+from canhgac.watch.channel_config import CHANNELS, ChannelConfig
 from canhgac.watch.delivery import Claimed
 from canhgac.watch.messages import DELIVERED_KINDS, AlertNotice, render
+from canhgac.watch.roster import Shift, to_tell
 from canhgac.watch.senders import Outgoing
 
 CONSUMER = "channels"
-LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping")  # the messages asking for an ack
+LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.escalated")  # asking for an ack
+ESCALATION_STEPS = ("duty_notified", "escalated")  # timeline steps naming the people told
 SCAN_LIMIT = 2000  # unsent rows looked at per claim
 
 
@@ -50,6 +53,50 @@ def _notice(event: Event, alert: WatchAlert, targets: dict[str, str]) -> AlertNo
         at=at,
         added=str(payload.get("target") or "") if event.kind == "alert.grouped" else "",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _To:
+    """Someone a message goes to: a configured recipient, or a person of the roster."""
+
+    name: str
+    language: str
+    addresses: tuple[tuple[str, str], ...]
+    role: str = ""
+
+
+def _person_payload(shift: Shift) -> dict[str, str]:
+    return {"name": shift.person, "role": shift.role, "email": shift.email, "telegram": shift.telegram,
+            "webhook": shift.webhook, "language": shift.language}
+
+
+def _to_person(data: dict[str, Any]) -> _To:
+    given = {c: str(data.get(c) or "") for c in CHANNELS}
+    language = str(data.get("language") or "vi")
+    return _To(str(data.get("name") or "?"), language if language in ("vi", "en") else "vi",
+               tuple((c, given[c]) for c in CHANNELS if given[c]), str(data.get("role") or ""))
+
+
+def _told(alert: WatchAlert) -> list[_To]:
+    """The roster's people told of ``alert`` so far (by its ``alert.escalated`` deliveries)."""
+    rows = (
+        WatchDelivery.objects.filter(alert=alert, kind="alert.escalated")
+        .values_list("recipient", "language", "channel", "address")
+        .order_by("id")
+    )
+    people: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for name, language, channel, address in rows:
+        found = people.setdefault((name, language), [])
+        if (channel, address) not in found:
+            found.append((channel, address))
+    return [_To(name, language, tuple(addresses)) for (name, language), addresses in people.items()]
+
+
+def _told_names(alert: WatchAlert) -> set[str]:
+    names: set[str] = set()
+    for entry in WatchAlertEntry.objects.filter(alert=alert, kind__in=ESCALATION_STEPS):
+        names.update(str(p).rsplit(" (", 1)[0] for p in (entry.detail or {}).get("persons", ()))
+    return names
 
 
 def _data(notice: AlertNotice, link: str) -> dict[str, Any]:
@@ -88,12 +135,13 @@ class DjangoDeliveryStore:
         return queued
 
     def _rows(self, event: Event, now: datetime) -> list[WatchDelivery]:
-        if event.kind not in DELIVERED_KINDS or not self.config.recipients:
+        if event.kind not in DELIVERED_KINDS:
             return []
         # events carry the wall clock's time (``outbox.event``): their age is the wall clock's too
         if (timezone.now() - event.created_at).total_seconds() > self.config.give_up_hours * 3600:
             return []  # from before this outbox existed, or older than anyone would still act on
-        alert_id = (event.payload or {}).get("alert")
+        payload = event.payload or {}
+        alert_id = payload.get("alert")
         if not isinstance(alert_id, int):
             return []
         alert = WatchAlert.objects.prefetch_related("members").filter(pk=alert_id).first()
@@ -102,12 +150,22 @@ class DjangoDeliveryStore:
         keys = [m.monitor_key for m in alert.members.all()]
         targets = dict(WatchMonitor.objects.filter(key__in=keys).values_list("key", "target"))
         notice = _notice(event, alert, targets)
+        if event.kind == "alert.escalated":
+            step = int(payload.get("step") or 0)
+            notice = replace(notice, step=step, minutes=self.config.escalation_minutes)
+            people = [_to_person(p) for p in payload.get("persons") or () if isinstance(p, dict)]
+        else:
+            people = [
+                _To(r.name, r.language, tuple(r.addresses()))
+                for r in self.config.recipients
+                if r.wants(set(notice.agencies))
+            ]
+            if event.kind != "alert.opened":  # the people on duty told of it hear what follows
+                people += _told(alert)
         expires = now + timedelta(hours=self.config.link_hours)
         rows = []
-        for person in self.config.recipients:
-            if not person.wants(set(notice.agencies)):
-                continue
-            rows += self._person_rows(event, alert, notice, person, now, expires)
+        for person in people:
+            rows += self._person_rows(event, alert, replace(notice, role=person.role), person, now, expires)
         return rows
 
     def _person_rows(
@@ -115,12 +173,12 @@ class DjangoDeliveryStore:
         event: Event,
         alert: WatchAlert,
         notice: AlertNotice,
-        person: Recipient,
+        person: _To,
         now: datetime,
         expires: datetime,
     ) -> list[WatchDelivery]:
         rows = []
-        for channel, address in person.addresses():
+        for channel, address in person.addresses:
             nonce = secrets.token_hex(16)
             link = ""
             if self.config.console_url and event.kind in LINKED_KINDS:
@@ -133,7 +191,7 @@ class DjangoDeliveryStore:
                     alert=alert,
                     kind=event.kind,
                     channel=channel,
-                    recipient=person.name,
+                    recipient=person.name[:150],
                     address=address[:600],
                     language=person.language,
                     subject=message.subject[:300],
@@ -145,6 +203,42 @@ class DjangoDeliveryStore:
                 )
             )
         return rows
+
+    # --- escalation -------------------------------------------------------------------
+    def escalate(self, now: datetime) -> int:
+        """Tell the people on duty of each open, unacknowledged alert who must know by ``now``
+        and were not told (the on-duty person at first, one more role every ``minutes``, the
+        incoming person at a shift change): one ``alert.escalated`` event and timeline step per
+        alert and round. How many people were added."""
+        shifts = shifts_at(now)
+        if not shifts:
+            return 0
+        added = 0
+        waiting = WatchAlert.objects.filter(status="open", acknowledged_at=None).values_list("pk", flat=True)
+        for alert_id in waiting:
+            with transaction.atomic():
+                alert = WatchAlert.objects.select_for_update().filter(pk=alert_id).first()
+                if alert is None or alert.status != "open" or alert.acknowledged_at is not None:
+                    continue
+                told = _told_names(alert)
+                step, wanted = to_tell(shifts, alert.opened_at, now, self.config.escalation_minutes, told)
+                if not wanted:
+                    continue
+                number = WatchAlertEntry.objects.filter(alert=alert, kind__in=ESCALATION_STEPS).count()
+                persons = [_person_payload(s) for s in wanted]
+                WatchAlertEntry.objects.create(
+                    alert=alert,
+                    kind="escalated" if any(s.role != "on-duty" for s in wanted) else "duty_notified",
+                    at=now,
+                    detail={"step": step, "persons": [f"{s.person} ({s.role})" for s in wanted]},
+                )
+                outbox.write([outbox.event(
+                    "alert.escalated", None, f"{alert.key}:escalated:{number}"[:600], alert.agency_code,
+                    {"alert": alert.pk, "problem": alert.problem, "severity": alert.severity, "step": step,
+                     "persons": persons},
+                )])
+                added += len(wanted)
+        return added
 
     # --- leases -----------------------------------------------------------------------
     def claim(self, now: datetime, owner: str, lease: float, limit: int) -> list[Claimed]:

@@ -1,4 +1,4 @@
-"""The holiday watch's delivery outbox (issue 14): one row per alert event, channel and address."""
+"""The holiday watch's delivery outbox and duty roster (issue 14)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -11,6 +11,27 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='DutyShift',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('person', models.CharField(max_length=150)),
+                ('role', models.CharField(max_length=16)),
+                ('start', models.DateTimeField()),
+                ('end', models.DateTimeField()),
+                ('email', models.CharField(blank=True, max_length=300)),
+                ('telegram', models.CharField(blank=True, max_length=64)),
+                ('webhook', models.CharField(blank=True, max_length=600)),
+                ('phone', models.CharField(blank=True, max_length=32)),
+                ('language', models.CharField(default='vi', max_length=8)),
+                ('source', models.CharField(blank=True, max_length=300)),
+                ('imported_at', models.DateTimeField()),
+                ('imported_by', models.CharField(blank=True, max_length=150)),
+            ],
+            options={
+                'indexes': [models.Index(fields=['start', 'end'], name='store_dutyshift_span_idx')],
+            },
+        ),
         migrations.CreateModel(
             name='WatchDelivery',
             fields=[

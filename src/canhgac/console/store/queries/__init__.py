@@ -73,6 +73,7 @@ from canhgac.console.store.queries.stamp import state_stamp
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
 from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 from canhgac.console.store.queries.watch import (
+    duty_shifts,
     maintenance_windows,
     watch_alert,
     watch_alerts,
@@ -108,6 +109,7 @@ __all__ = [
     "checked_inventory",
     "current_results",
     "declared_assets",
+    "duty_shifts",
     "events",
     "filtered_findings",
     "finding_by_fingerprint",

@@ -6,9 +6,11 @@ them (a grouped alert spans agencies that share a provider).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 
-from canhgac.console.store.delivery_models import WatchDelivery
+from canhgac.console.store.delivery_models import DutyShift, WatchDelivery
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertMember, WatchMaintenance, WatchMonitor
 
@@ -58,3 +60,12 @@ def watch_deliveries(
         rows = rows.filter(alert_id=alert_id)
     rows = rows.order_by("-id")
     return rows[:limit] if limit is not None else rows
+
+
+def duty_shifts(scope: ViewerScope, *, at: datetime | None = None) -> QuerySet[DutyShift]:
+    """The roster (the shifts running at ``at`` when given): the CSIRT's own people and contacts,
+    so only a viewer of every agency sees it."""
+    rows = DutyShift.objects.all() if scope.is_everything else DutyShift.objects.none()
+    if at is not None:
+        rows = rows.filter(start__lte=at, end__gt=at)
+    return rows.order_by("start", "role", "person")
