@@ -11,6 +11,7 @@ must receive one message per (alert, recipient): none lost, none doubled.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -141,3 +142,14 @@ def test_alerts_queued_while_the_channel_is_down_survive_a_kill_and_arrive_once(
     assert set(per_recipient) == expected
     assert all(count == 1 for count in per_recipient.values()), per_recipient
     assert len({r.message_id for r in received}) == len(received) == 20
+
+    cli = [sys.executable, "-c", CLI, "--workspace", str(workspace)]
+    listed = subprocess.run([*cli, "alerts", "deliveries", "--format", "json"], capture_output=True,
+                            text=True, env=_env(), timeout=60, check=False)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 20 and {r["status"] for r in rows} == {"sent"}
+    assert all(r["attempts"] >= 2 for r in rows if r["alert"] == 1)  # the first one was tried while down
+    table = subprocess.run([*cli, "alerts", "deliveries"], capture_output=True, text=True,
+                           env=_env() | {"COLUMNS": "200"}, timeout=60, check=False)
+    assert table.returncode == 0 and "Tin cảnh báo" in table.stdout, table.stderr

@@ -67,7 +67,7 @@ def now(
             at=format_datetime(moment)))
         return
     table = Table(title=_("On duty at {at}").format(at=format_datetime(moment)))
-    for col in (_("Role"), _("Person"), _("From"), _("Until"), _("Contacts")):
+    for col in (_("Role"), _("Person"), _("Shift starts"), _("Shift ends"), _("Contacts")):
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(label("role", row.role), row.person, format_datetime(row.start), format_datetime(row.end),
