@@ -127,9 +127,10 @@ class DjangoDeliveryStore:
 
         def handle(events: Sequence[Event]) -> None:
             nonlocal queued
-            rows = [row for event in events for row in self._rows(event, now)]
-            WatchDelivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-            queued += len(rows)
+            for event in events:  # one by one: a recovery is sent to whom the event before told
+                rows = self._rows(event, now)
+                WatchDelivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+                queued += len(rows)
 
         outbox.consume(self.consumer, handle)
         return queued
