@@ -390,3 +390,16 @@ async def test_without_a_roster_nobody_is_escalated_to() -> None:
     store = DjangoDeliveryStore(config())
     open_alert("https://portal.so-a.gov.test/", clock.now())
     assert store.escalate(clock.now() + timedelta(hours=3)) == 0
+
+
+async def test_a_roster_address_on_a_channel_not_configured_is_skipped() -> None:
+    from canhgac.console.store import duty_store
+    from canhgac.watch.roster import Shift
+
+    duty_store.import_shifts([Shift("an", "on-duty", START, START + timedelta(hours=8), email="an@stttt.test",
+                                    telegram="42")], source="tet.csv", actor="test")
+    store = DjangoDeliveryStore(config(telegram=None, recipients=[]))
+    open_alert("https://portal.so-a.gov.test/", START)
+    assert store.escalate(START) == 1
+    assert store.feed(START) == 1
+    assert [(d.channel, d.kind) for d in WatchDelivery.objects.all()] == [("email", "alert.escalated")]

@@ -139,7 +139,7 @@ def test_the_daemon_mails_the_alert_it_opens_within_the_interval(
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(30)
     said = err.read_text(encoding="utf-8")
-    assert code == 0 and "Delivering alerts to 2 recipients through email" in said, said
+    assert code == 0 and "Delivering alerts to 2 recipients and the duty roster through email" in said, said
     assert received, f"no alert mailed within {INTERVAL + 10} s: {said}"
     first = received[0]
     assert first.to == ["truc-ban@stttt.test"]  # the SO-A officer is not told about SO-B

@@ -181,7 +181,7 @@ def _channels(st: CliState) -> ChannelConfig | None:
 def _say_channels(channels: ChannelConfig) -> None:
     configured = [c for c in ("email", "telegram", "webhook") if getattr(channels, c) is not None]
     err_console.print(
-        _("Delivering alerts to {n} recipients through {channels}.").format(
+        _("Delivering alerts to {n} recipients and the duty roster through {channels}.").format(
             n=format_number(len(channels.recipients)), channels=", ".join(configured) or "-"
         ),
         soft_wrap=True,
@@ -199,9 +199,9 @@ def deliver(ctx: typer.Context) -> None:
     """Deliver the watch's alerts to the recipients of the settings file's [watch] table until stopped."""
     st = state(ctx)
     channels = _channels(st)
-    if channels is None or not channels.recipients:
+    if channels is None or not any(getattr(channels, c) is not None for c in ("email", "telegram", "webhook")):
         raise fail(
-            _("no recipients: add a [watch] table with [[watch.recipients]] to {path}").format(
+            _("no alert channel: add [watch.email], [watch.telegram] or [watch.webhook] to {path}").format(
                 path=st.config_path()
             )
         )

@@ -144,6 +144,7 @@ class TelegramSender:
             targets=[chat],
             detect_owner=False,
             include_image=False,
+            retry=0,  # the outbox retries, with its back-off and its lease
             cto=self.config.timeout,
             rto=self.config.timeout,
         )

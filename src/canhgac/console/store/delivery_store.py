@@ -154,7 +154,9 @@ class DjangoDeliveryStore:
         if event.kind == "alert.escalated":
             step = int(payload.get("step") or 0)
             notice = replace(notice, step=step, minutes=self.config.escalation_minutes)
-            people = [_to_person(p) for p in payload.get("persons") or () if isinstance(p, dict)]
+            people = [
+                self._reachable(_to_person(p)) for p in payload.get("persons") or () if isinstance(p, dict)
+            ]
         else:
             people = [
                 _To(r.name, r.language, tuple(r.addresses()))
@@ -168,6 +170,12 @@ class DjangoDeliveryStore:
         for person in people:
             rows += self._person_rows(event, alert, replace(notice, role=person.role), person, now, expires)
         return rows
+
+    def _reachable(self, person: _To) -> _To:
+        """A roster person's addresses on the channels configured (a Telegram id is no use
+        without [watch.telegram])."""
+        kept = tuple((c, a) for c, a in person.addresses if getattr(self.config, c) is not None)
+        return replace(person, addresses=kept)
 
     def _person_rows(
         self,
