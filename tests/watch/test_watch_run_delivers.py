@@ -1,7 +1,8 @@
-"""``canhgac watch run`` delivers too: the daemon watching a small loopback province (SO-B's portal
-at an address where nothing listens) mails the certificate alert it opens to the recipients of
-the settings file's [watch] table, through a local SMTP sink (STARTTLS and AUTH), within the
-interval + 10 s; a broken [watch] table is one clear line."""
+"""``canhgac watch run`` delivers too, in real time: the daemon watching a small loopback province
+(SO-B's portal at an address where nothing listens) mails the certificate alert it opens to the
+person on duty of the imported roster, through a local SMTP sink (STARTTLS and AUTH), within the
+interval + 10 s; nobody acknowledges, and the backup gets it when the escalation's minutes are
+up. A broken [watch] table is one clear line."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ agencies:
     portals: ["https://www.so-b.gov.test:{port}/"]
 """
 INTERVAL = 5
+ESCALATION = 15  # seconds (escalation-minutes = 0.25)
+ROSTER = """person,role,start,end,email
+Trực ban An,on-duty,2020-01-01 00:00,2099-01-01 00:00,truc-ban@stttt.test
+Dự phòng Bình,backup,2020-01-01 00:00,2099-01-01 00:00,du-phong@stttt.test
+"""
 
 
 class _Loop:
@@ -93,6 +99,7 @@ def _settings(ws: Path, port: int, ca_file: Path) -> None:
     (ws / "canhgac.toml").write_text(f"""[watch]
 console-url = "http://127.0.0.1:8000"
 poll = 0.5
+escalation-minutes = 0.25
 
 [watch.email]
 host = "127.0.0.1"
@@ -101,10 +108,6 @@ sender = "canhgac@stttt.test"
 user = "{USER}"
 password-env = "CANHGAC_TEST_SMTP_PASSWORD"
 ca-file = "{ca_file}"
-
-[[watch.recipients]]
-name = "Trực ban"
-email = "truc-ban@stttt.test"
 
 [[watch.recipients]]
 name = "Cán bộ Sở A"
@@ -120,6 +123,11 @@ def test_the_daemon_mails_the_alert_it_opens_within_the_interval(
     ws, err = tmp_path / "ws", tmp_path / "daemon.err"
     tls, port = pki(tmp_path), free_port()
     _settings(ws, port, tls.ca_file)
+    (tmp_path / "tet.csv").write_text(ROSTER, encoding="utf-8")
+    args = [sys.executable, "-c", CLI, "--workspace", str(ws), "--create", "duty", "import",
+            str(tmp_path / "tet.csv")]
+    imported = subprocess.run(args, capture_output=True, text=True, env=_env(), timeout=120, check=False)
+    assert imported.returncode == 0, imported.stderr
     with smtp_sink(tls, port) as sink, err.open("wb") as err_file:
         daemon = subprocess.Popen(
             [sys.executable, "-c", CLI, "--workspace", str(ws), "--lang", "en", "watch", "run",
@@ -134,17 +142,27 @@ def test_the_daemon_mails_the_alert_it_opens_within_the_interval(
             ready = time.monotonic()
             while not sink.received and time.monotonic() < ready + INTERVAL + 10:
                 time.sleep(0.1)
+            first_at = time.monotonic()
+            while len({r.to[0] for r in sink.received}) < 2 and time.monotonic() < first_at + ESCALATION + 9:
+                time.sleep(0.1)
+            backup_at = time.monotonic()
             received = list(sink.received)
         finally:
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(30)
     said = err.read_text(encoding="utf-8")
-    assert code == 0 and "Delivering alerts to 2 recipients and the duty roster through email" in said, said
+    assert code == 0 and "Delivering alerts to 1 recipient and the duty roster through email" in said, said
     assert received, f"no alert mailed within {INTERVAL + 10} s: {said}"
     first = received[0]
-    assert first.to == ["truc-ban@stttt.test"]  # the SO-A officer is not told about SO-B
+    assert first.to == ["truc-ban@stttt.test"]  # on duty; the SO-A officer is not told about SO-B
     assert "Cơ quan: SO-B" in first.text and "www.so-b.gov.test" in first.text
-    assert "/alerts/ack/" in first.text
+    assert "/alerts/ack/" in first.text and "trực chính" in first.text
+    backup = [r for r in received if r.to == ["du-phong@stttt.test"]]
+    assert len(backup) == 1, f"the backup was not told within {ESCALATION + 10} s: {said}"
+    assert backup_at - first_at >= ESCALATION - 3  # not before its time (the loop looks every 0.5 s)
+    assert "Không được xác nhận sau 0,25 phút" in backup[0].text
+    assert "trực dự phòng" in backup[0].text
+    assert {r.to[0] for r in received} == {"truc-ban@stttt.test", "du-phong@stttt.test"}
 
 
 def test_a_broken_watch_table_is_one_clear_line(province: tuple[Path, str, Path], tmp_path: Path) -> None:

@@ -203,15 +203,18 @@ def alert_rows(scope: Any, *, open_only: bool = False, limit: int | None = 200) 
     return [_alert_row(a) for a in queries.watch_alerts(scope, open_only=open_only, limit=limit)]
 
 
-def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") -> tuple[AlertRow, bool]:
+def acknowledge_alert(
+    scope: Any, alert_id: int, *, actor: str, note: str = "", via: str = "cli", address: str = ""
+) -> tuple[AlertRow, bool]:
     """Acknowledge an alert the viewer may see; the alert, and whether it had been acknowledged
-    before (then nothing changed)."""
+    before (then nothing changed). Recorded in its timeline and the security log with ``via``
+    (cli, console) and the client's ``address``."""
     from canhgac.console.store import queries, watch_store
 
     before = queries.watch_alert(scope, alert_id)
     if before is None:
         raise AlertNotFoundError(alert_id)
-    watch_store.acknowledge(alert_id, actor=actor, note=note)
+    watch_store.acknowledge(alert_id, actor=actor, note=note, via=via, address=address)
     found = queries.watch_alert(scope, alert_id)
     assert found is not None
     return _alert_row(found), before.acknowledged_at is not None

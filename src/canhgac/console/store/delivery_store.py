@@ -48,7 +48,7 @@ def _notice(event: Event, alert: WatchAlert, targets: dict[str, str]) -> AlertNo
         severity=alert.severity,
         values=dict(alert.values or {}),
         agencies=sorted({m.agency_code for m in members if m.agency_code} | {alert.agency_code} - {""}),
-        targets=[targets.get(m.monitor_key, m.monitor_key) for m in members],
+        targets=list(dict.fromkeys(targets.get(m.monitor_key, m.monitor_key) for m in members)),
         since=alert.opened_at,
         at=at,
         added=str(payload.get("target") or "") if event.kind == "alert.grouped" else "",
