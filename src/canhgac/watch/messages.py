@@ -84,7 +84,8 @@ def render(notice: AlertNotice, lang: str = "vi") -> Message:
         if notice.event == "alert.escalated" and notice.step > 0:
             lines.append(
                 _("Not acknowledged after {minutes} minutes: sent to you as {role}.").format(
-                    minutes=format_number(notice.minutes * notice.step, decimals=2), role=label("role", notice.role)
+                    minutes=format_number(notice.minutes * notice.step, decimals=2),
+                    role=label("role", notice.role),
                 )
             )
         elif notice.event == "alert.escalated" and notice.role:
