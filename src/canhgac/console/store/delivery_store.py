@@ -22,18 +22,16 @@ from django.utils import timezone
 from canhgac.console.store import outbox
 from canhgac.console.store.alert_links import make_link
 from canhgac.console.store.delivery_models import DeliveryStatus, WatchDelivery
-from canhgac.console.store.duty_store import shifts_at
+from canhgac.console.store.escalation import escalate
 from canhgac.console.store.models import Event
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMonitor
 from canhgac.watch.channel_config import CHANNELS, ChannelConfig
 from canhgac.watch.delivery import Claimed
 from canhgac.watch.messages import DELIVERED_KINDS, AlertNotice, render
-from canhgac.watch.roster import Shift, to_tell
 from canhgac.watch.senders import Outgoing
 
 CONSUMER = "channels"
 LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.escalated")  # asking for an ack
-ESCALATION_STEPS = ("duty_notified", "escalated")  # timeline steps naming the people told
 SCAN_LIMIT = 2000  # unsent rows looked at per claim
 
 
@@ -65,11 +63,6 @@ class _To:
     role: str = ""
 
 
-def _person_payload(shift: Shift) -> dict[str, str]:
-    return {"name": shift.person, "role": shift.role, "email": shift.email, "telegram": shift.telegram,
-            "webhook": shift.webhook, "language": shift.language}
-
-
 def _to_person(data: dict[str, Any]) -> _To:
     given = {c: str(data.get(c) or "") for c in CHANNELS}
     language = str(data.get("language") or "vi")
@@ -90,13 +83,6 @@ def _told(alert: WatchAlert) -> list[_To]:
         if (channel, address) not in found:
             found.append((channel, address))
     return [_To(name, language, tuple(addresses)) for (name, language), addresses in people.items()]
-
-
-def _told_names(alert: WatchAlert) -> set[str]:
-    names: set[str] = set()
-    for entry in WatchAlertEntry.objects.filter(alert=alert, kind__in=ESCALATION_STEPS):
-        names.update(str(p).rsplit(" (", 1)[0] for p in (entry.detail or {}).get("persons", ()))
-    return names
 
 
 def _data(notice: AlertNotice, link: str) -> dict[str, Any]:
@@ -215,39 +201,7 @@ class DjangoDeliveryStore:
 
     # --- escalation -------------------------------------------------------------------
     def escalate(self, now: datetime) -> int:
-        """Tell the people on duty of each open, unacknowledged alert who must know by ``now``
-        and were not told (the on-duty person at first, one more role every ``minutes``, the
-        incoming person at a shift change): one ``alert.escalated`` event and timeline step per
-        alert and round. How many people were added."""
-        shifts = shifts_at(now)
-        if not shifts:
-            return 0
-        added = 0
-        waiting = WatchAlert.objects.filter(status="open", acknowledged_at=None).values_list("pk", flat=True)
-        for alert_id in waiting:
-            with transaction.atomic():
-                alert = WatchAlert.objects.select_for_update().filter(pk=alert_id).first()
-                if alert is None or alert.status != "open" or alert.acknowledged_at is not None:
-                    continue
-                told = _told_names(alert)
-                step, wanted = to_tell(shifts, alert.opened_at, now, self.config.escalation_minutes, told)
-                if not wanted:
-                    continue
-                number = WatchAlertEntry.objects.filter(alert=alert, kind__in=ESCALATION_STEPS).count()
-                persons = [_person_payload(s) for s in wanted]
-                WatchAlertEntry.objects.create(
-                    alert=alert,
-                    kind="escalated" if any(s.role != "on-duty" for s in wanted) else "duty_notified",
-                    at=now,
-                    detail={"step": step, "persons": [f"{s.person} ({s.role})" for s in wanted]},
-                )
-                outbox.write([outbox.event(
-                    "alert.escalated", None, f"{alert.key}:escalated:{number}"[:600], alert.agency_code,
-                    {"alert": alert.pk, "problem": alert.problem, "severity": alert.severity, "step": step,
-                     "persons": persons},
-                )])
-                added += len(wanted)
-        return added
+        return escalate(now, self.config.escalation_minutes)
 
     # --- leases -----------------------------------------------------------------------
     def claim(self, now: datetime, owner: str, lease: float, limit: int) -> list[Claimed]:
