@@ -403,3 +403,22 @@ async def test_a_roster_address_on_a_channel_not_configured_is_skipped() -> None
     assert store.escalate(START) == 1
     assert store.feed(START) == 1
     assert [(d.channel, d.kind) for d in WatchDelivery.objects.all()] == [("email", "alert.escalated")]
+
+
+async def test_a_long_queue_for_one_address_down_holds_back_no_other() -> None:
+    now = START
+    for n in range(30):
+        open_alert(f"https://portal-{n}.so-a.gov.test/", now)
+    store = DjangoDeliveryStore(config())
+    assert store.feed(now) == 60  # e-mail and Telegram rows interleaved
+    by_channel = {c.message.channel: c for c in store.claim(now, "A", 60, 10)}
+    assert set(by_channel) == {"email", "telegram"}  # one head per address
+    store.failed(by_channel["telegram"].id, "A", now, "down", now + timedelta(hours=1))
+    store.sent(by_channel["email"].id, "A", now)
+    for _ in range(29):  # Telegram's queue waits for its head; e-mail's goes on
+        (claimed,) = store.claim(now, "A", 60, 10)
+        assert claimed.message.channel == "email"
+        store.sent(claimed.id, "A", now)
+    assert store.claim(now, "A", 60, 10) == []
+    assert WatchDelivery.objects.filter(channel="email", status="sent").count() == 30
+    assert WatchDelivery.objects.filter(channel="telegram", attempts=0).count() == 29

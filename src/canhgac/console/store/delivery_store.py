@@ -4,8 +4,9 @@ and released, outcomes recorded (``canhgac.watch.delivery.DeliveryStore`` on the
 Queueing happens inside ``outbox.consume("channels", …)``: the deliveries of a batch of events
 and the consumer's cursor commit together, and (event, channel, address) is unique, so an event
 is queued exactly once whatever crashes. A claim takes, per address, the oldest delivery not yet
-sent (later ones wait: a person reads "recovered" after "down", never before) when it is due or
-its lease has expired, and leases it to one process; only the lease holder can mark it.
+sent (later ones wait: a person reads "recovered" after "down", never before; one address down
+holds back no other) when it is due or its lease has expired, and leases it to one process; only
+the lease holder can mark it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from canhgac.console.store import outbox
@@ -32,7 +34,7 @@ from canhgac.watch.senders import Outgoing
 
 CONSUMER = "channels"
 LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.escalated")  # asking for an ack
-SCAN_LIMIT = 2000  # unsent rows looked at per claim
+UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 def _notice(event: Event, alert: WatchAlert, targets: dict[str, str]) -> AlertNotice:
@@ -207,19 +209,22 @@ class DjangoDeliveryStore:
     def claim(self, now: datetime, owner: str, lease: float, limit: int) -> list[Claimed]:
         claimed: list[Claimed] = []
         with transaction.atomic():
-            unsent = (
-                WatchDelivery.objects.select_for_update()
-                .filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING))
-                .order_by("id")[:SCAN_LIMIT]
+            # a person's messages go in order: only the oldest unsent one of each address (its head)
+            heads = list(
+                WatchDelivery.objects.filter(status__in=UNSENT)
+                .values("channel", "address")
+                .annotate(head=Min("id"))
+                .order_by()
+                .values_list("head", flat=True)
             )
-            heads: set[tuple[str, str]] = set()
-            for row in unsent:
-                key = (row.channel, row.address)
-                if key in heads:
-                    continue  # a person's messages go in order: the head first
-                heads.add(key)
+            rows = (
+                WatchDelivery.objects.select_for_update()
+                .filter(pk__in=heads, status__in=UNSENT)
+                .order_by("id")
+            )
+            for row in rows:
                 if len(claimed) >= limit:
-                    continue
+                    break
                 if row.status == DeliveryStatus.SENDING:
                     if row.lease_until is not None and row.lease_until > now:
                         continue  # another process is sending it
