@@ -20,7 +20,7 @@ from canhgac.i18n import gettext as _
 from canhgac.watch.channel_config import SECTION, ChannelConfig, ChannelConfigError, channel_config
 from canhgac.watch.clock import Clock
 from canhgac.watch.delivery import Deliverer, RetryPolicy
-from canhgac.watch.senders import Sender, senders
+from canhgac.watch.outgoing import Sender
 
 __all__ = [
     "ChannelConfig",
@@ -70,6 +70,7 @@ def deliverer(
 ) -> Deliverer:
     """The delivery loop on the store with the configured channels' clients."""
     from canhgac.console.store.delivery_store import DjangoDeliveryStore
+    from canhgac.watch.senders import senders
 
     policy = RetryPolicy(
         first=config.retry_first, most=config.retry_max, give_up=config.give_up_hours * 3600

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from canhgac.watch.clock import Clock, SystemClock
-from canhgac.watch.senders import DeliveryError, Outgoing, Sender
+from canhgac.watch.outgoing import DeliveryError, Outgoing, Sender
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -26,39 +26,12 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Any, Protocol
+from typing import Any
 
 from canhgac.watch.channel_config import ChannelConfig, EmailChannel, TelegramChannel, WebhookChannel
-
-
-class DeliveryError(Exception):
-    """A send that failed; ``permanent`` when retrying cannot help (an address refused)."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason[:500])
-        self.reason = reason[:500]
-        self.permanent = permanent
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One message for one address, as the delivery outbox holds it."""
-
-    key: str  # the delivery's idempotency key (the Message-ID, the Idempotency-Key header)
-    channel: str
-    address: str
-    subject: str
-    text: str
-    data: Mapping[str, Any] = field(default_factory=dict)  # the webhook's JSON fields
-
-
-class Sender(Protocol):
-    def send(self, message: Outgoing) -> None:
-        """Deliver ``message`` or raise :class:`DeliveryError`."""
+from canhgac.watch.outgoing import DeliveryError, Outgoing, Sender
 
 
 class EmailSender:

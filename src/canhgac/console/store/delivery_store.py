@@ -30,7 +30,7 @@ from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, Watc
 from canhgac.watch.channel_config import CHANNELS, ChannelConfig
 from canhgac.watch.delivery import Claimed
 from canhgac.watch.messages import DELIVERED_KINDS, AlertNotice, render
-from canhgac.watch.senders import Outgoing
+from canhgac.watch.outgoing import Outgoing
 
 CONSUMER = "channels"
 LINKED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.escalated")  # asking for an ack
