@@ -422,3 +422,18 @@ async def test_a_long_queue_for_one_address_down_holds_back_no_other() -> None:
     assert store.claim(now, "A", 60, 10) == []
     assert WatchDelivery.objects.filter(channel="email", status="sent").count() == 30
     assert WatchDelivery.objects.filter(channel="telegram", attempts=0).count() == 29
+
+
+async def test_a_configured_recipient_on_duty_too_is_told_once() -> None:
+    from canhgac.console.store import duty_store
+    from canhgac.watch.roster import Shift
+
+    duty_store.import_shifts([Shift("An", "on-duty", START, START + timedelta(hours=8), email="an@stttt.test",
+                                    telegram="99")], source="tet.csv", actor="test")
+    store = DjangoDeliveryStore(config())  # An is a configured recipient as an@stttt.test and 42
+    open_alert("https://portal.so-a.gov.test/", START)
+    store.escalate(START)  # as a round does: escalate, then queue (the opening first, by event order)
+    store.feed(START)
+    rows = sorted((d.channel, d.address, d.kind) for d in WatchDelivery.objects.all())
+    assert rows == [("email", "an@stttt.test", "alert.opened"), ("telegram", "42", "alert.opened"),
+                    ("telegram", "99", "alert.escalated")]

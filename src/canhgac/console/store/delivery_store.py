@@ -142,9 +142,10 @@ class DjangoDeliveryStore:
         if event.kind == "alert.escalated":
             step = int(payload.get("step") or 0)
             notice = replace(notice, step=step, minutes=self.config.escalation_minutes)
-            people = [
-                self._reachable(_to_person(p)) for p in payload.get("persons") or () if isinstance(p, dict)
-            ]
+            known = set(WatchDelivery.objects.filter(alert=alert).values_list("channel", "address"))
+            persons = [p for p in payload.get("persons") or () if isinstance(p, dict)]
+            # an address told of this alert before (a configured recipient too) is not told again
+            people = [self._reachable(_to_person(p), known) for p in persons]
         else:
             people = [
                 _To(r.name, r.language, tuple(r.addresses()))
@@ -159,10 +160,12 @@ class DjangoDeliveryStore:
             rows += self._person_rows(event, alert, replace(notice, role=person.role), person, now, expires)
         return rows
 
-    def _reachable(self, person: _To) -> _To:
+    def _reachable(self, person: _To, known: set[tuple[str, str]]) -> _To:
         """A roster person's addresses on the channels configured (a Telegram id is no use
-        without [watch.telegram])."""
-        kept = tuple((c, a) for c, a in person.addresses if getattr(self.config, c) is not None)
+        without [watch.telegram]) and not told of the alert already."""
+        kept = tuple(
+            (c, a) for c, a in person.addresses if getattr(self.config, c) is not None and (c, a) not in known
+        )
         return replace(person, addresses=kept)
 
     def _person_rows(
