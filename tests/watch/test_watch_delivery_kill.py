@@ -52,10 +52,11 @@ def _env() -> dict[str, str]:
     return env | {"PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "CANHGAC_TEST_SMTP_PASSWORD": PASSWORD}
 
 
-def _settings(workspace: Path, port: int, ca_file: Path) -> None:
+def _settings(workspace: Path, port: int, ca_file: Path, recipients: tuple[str, ...] = RECIPIENTS,
+              timeout: float = 2) -> None:
     people = "".join(
         f'[[watch.recipients]]\nname = "Người {i}"\nemail = "{address}"\n\n'
-        for i, address in enumerate(RECIPIENTS)
+        for i, address in enumerate(recipients)
     )
     (workspace / "canhgac.toml").write_text(
         f"""[watch]
@@ -71,7 +72,7 @@ sender = "canhgac@stttt.test"
 user = "{USER}"
 password-env = "CANHGAC_TEST_SMTP_PASSWORD"
 ca-file = "{ca_file}"
-timeout = 2
+timeout = {timeout}
 
 {people}""",
         encoding="utf-8",
@@ -93,6 +94,11 @@ def _deliver(workspace: Path, log: Path) -> subprocess.Popen[bytes]:
 def _rows(workspace: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(workspace / "canhgac.sqlite3", timeout=10) as db:
         return list(db.execute("SELECT status, attempts FROM store_watchdelivery"))
+
+
+def _uncertain(workspace: Path) -> list[int]:
+    with sqlite3.connect(workspace / "canhgac.sqlite3", timeout=10) as db:
+        return [n for (n,) in db.execute("SELECT uncertain FROM store_watchdelivery")]
 
 
 def _wait(what: str, ok: object, log: Path) -> None:
@@ -153,3 +159,33 @@ def test_alerts_queued_while_the_channel_is_down_survive_a_kill_and_arrive_once(
     table = subprocess.run([*cli, "alerts", "deliveries"], capture_output=True, text=True,
                            env=_env() | {"COLUMNS": "200"}, timeout=60, check=False)
     assert table.returncode == 0 and "Tin cảnh báo" in table.stdout, table.stderr
+
+
+def test_the_residual_window_killed_after_the_server_took_it_sends_again(tmp_path: Path) -> None:
+    """docs/watch.md's honest limit: killed after the server queued a message and before the
+    "sent" commit, the delivery is sent again when its lease expires (at least once), with the
+    same Message-ID, and counted uncertain. Not exactly once, and said so."""
+    workspace, log = tmp_path / "ws", tmp_path / "deliver.log"
+    workspace.mkdir()
+    tls, port = pki(tmp_path), free_port()
+    _settings(workspace, port, tls.ca_file, recipients=RECIPIENTS[:1], timeout=3)  # lease 2 × 3 + 5 s
+    _seed(workspace, 0, 1)
+    with smtp_sink(tls, port) as sink:
+        sink.stall = 20.0  # the first message is queued, its "250" held back
+        first = _deliver(workspace, log)
+        try:
+            _wait("the message queued at the sink, not yet acknowledged to the client",
+                  lambda: len(sink.received) == 1 and _rows(workspace) == [("sending", 1)], log)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        second = _deliver(workspace, log)
+        try:
+            _wait("the lease expired and the message sent again",
+                  lambda: _rows(workspace) == [("sent", 2)], log)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(15)
+        received = list(sink.received)
+    assert len(received) == 2 and received[0].message_id == received[1].message_id  # a recognisable copy
+    assert _uncertain(workspace) == [1]

@@ -4,6 +4,7 @@ HTTP server). Each records what it received, so a test counts messages."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import ssl
@@ -66,6 +67,7 @@ class Received:
 class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # addresses answered 550
+    stall: float = 0.0  # seconds the next message waits, stored, before its "250" (then 0 again)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
@@ -80,6 +82,9 @@ class _Handler:
         mail = message_from_bytes(content, policy=policy.default)
         assert isinstance(mail, EmailMessage)
         self.received.append(Received(list(envelope.rcpt_tos), mail))
+        stall, self.stall = self.stall, 0.0
+        if stall:
+            await asyncio.sleep(stall)  # queued here, the client not told yet: RFC 1047's window
         return "250 OK queued"
 
 
