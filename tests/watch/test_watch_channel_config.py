@@ -68,3 +68,11 @@ def test_recipients_may_be_limited_to_agencies(tmp_path: Path) -> None:
                                {"name": "B", "email": "b@x.test"}])
     a, b = channel_config(table, base=tmp_path, environ=ENV).recipients
     assert a.wants({"SO-A", "SO-B"}) and not a.wants({"SO-B"}) and b.wants({"SO-B"})
+
+
+def test_the_scan_settings_reader_leaves_the_watch_table_alone(tmp_path: Path) -> None:
+    from canhgac.services.settings_file import read_table
+
+    path = tmp_path / "canhgac.toml"
+    path.write_text('[scan]\nconcurrency = 5\n\n[watch.email]\nhost = "h"\nsender = "a@b"\n', encoding="utf-8")
+    assert read_table(path) == {"concurrency": 5}
