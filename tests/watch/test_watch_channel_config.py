@@ -74,5 +74,6 @@ def test_the_scan_settings_reader_leaves_the_watch_table_alone(tmp_path: Path) -
     from canhgac.services.settings_file import read_table
 
     path = tmp_path / "canhgac.toml"
-    path.write_text('[scan]\nconcurrency = 5\n\n[watch.email]\nhost = "h"\nsender = "a@b"\n', encoding="utf-8")
+    path.write_text('[scan]\nconcurrency = 5\n\n[watch.email]\nhost = "h"\nsender = "a@b"\n',
+                    encoding="utf-8")
     assert read_table(path) == {"concurrency": 5}
