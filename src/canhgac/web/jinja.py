@@ -55,6 +55,20 @@ def _target(key: str) -> str:
     return target_label(str(key), current_language())  # type: ignore[arg-type]
 
 
+def _local_input(value: datetime | None) -> str:
+    """A time as an ``<input type="datetime-local">`` value, on Vietnam's clock."""
+    from canhgac.i18n.formats import display_zone
+
+    return "" if value is None else value.astimezone(display_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _watch_label(group: str, value: str) -> str:
+    """A stored word of the watch (health, status, step, kind) in the viewer's language."""
+    from canhgac.watch.labels import label
+
+    return label(group, str(value), current_language())
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
@@ -67,7 +81,8 @@ def environment(**options: Any) -> Environment:
                       **options)
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES)
+    env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES,
+                       watch_label=_watch_label)
     env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
-                       target=_target)
+                       target=_target, local_input=_local_input)
     return env
