@@ -18,7 +18,7 @@ from canhgac.console.store.watch_models import (
     WatchMonitor,
 )
 
-AT = datetime(2027, 2, 5, 1, 0, tzinfo=UTC)
+AT = datetime(2026, 2, 5, 1, 0, tzinfo=UTC)  # Tết 2026: before any test's now
 A_PORTAL = "https://www.alpha.gov.vn/"
 B_PORTAL = "https://www.beta.gov.vn/"
 B_MAIL = "https://mail.beta.gov.vn/"
@@ -37,7 +37,7 @@ class WatchRows:
 
 
 def _monitor(kind: str, target: str, agency: str, **state: object) -> WatchMonitor:
-    key = f"{kind}:{target}"
+    key = f"{kind}:{target}" + (f":{state['port']}" if state.get("port") else "")
     return WatchMonitor.objects.create(key=key, kind=kind, target=target, agency_code=agency, **state)  # type: ignore[arg-type]
 
 
@@ -123,7 +123,7 @@ def seed_watch() -> WatchRows:
         },
         baseline=DNS_BASELINE,
     )
-    _monitor("smtp", "mx.alpha.gov.vn:25", A, health="unknown", port=25)
+    _monitor("smtp", "mx.alpha.gov.vn", A, health="unknown", port=25)
     grouped = _alert(a_portal, "down", "high", dict(a_portal.values), at=AT, cause="net:192.0.2.0/24")
     WatchAlertMember.objects.create(
         alert=grouped, monitor_key=b_portal.key, agency_code=B, joined_at=AT + timedelta(minutes=1)

@@ -98,7 +98,7 @@ def test_an_officer_reaches_none_of_another_agencys_rows_by_url(rows: WatchRows)
     client = _client("officer_b")
     assert client.get(f"/watch/alerts/{rows.alert_a}/").status_code == 404
     assert client.get(f"/watch/monitors/{rows.monitors[A_PORTAL]}/").status_code == 404
-    assert client.get(f"/watch/monitors/{rows.monitors['mx.alpha.gov.vn:25']}/").status_code == 404
+    assert client.get(f"/watch/monitors/{rows.monitors['mx.alpha.gov.vn']}/").status_code == 404
     assert client.post(f"/watch/alerts/{rows.alert_a}/ack/").status_code == 404
     assert (
         client.post(f"/watch/monitors/{rows.monitors[A_PORTAL]}/edit/", {"interval": "30"}).status_code == 404
@@ -180,9 +180,9 @@ def test_the_history_filters_by_agency_status_and_period(rows: WatchRows) -> Non
     assert shown("status=recovered") == {rows.alert_a, rows.alert_b}
     assert shown("status=acknowledged") == {rows.alert_b}
     assert shown("status=open") == {rows.grouped, rows.hijack}
-    assert shown("since=2027-02-04") == {rows.grouped, rows.hijack}  # opened 2027-02-05 08:00 (+07)
-    assert shown("until=2027-02-03") == {rows.alert_a, rows.alert_b}
-    assert shown("since=2027-02-02&until=2027-02-02") == {rows.alert_a, rows.alert_b}
+    assert shown("since=2026-02-04") == {rows.grouped, rows.hijack}  # opened 2026-02-05 08:00 (+07)
+    assert shown("until=2026-02-03") == {rows.alert_a, rows.alert_b}
+    assert shown("since=2026-02-02&until=2026-02-02") == {rows.alert_a, rows.alert_b}
     assert shown("since=garbage&until=2027-99-99&status=nonsense&page=x") == everything  # ignored
     assert shown(f"agency={B}&status=recovered") == {rows.alert_b}
     assert shown("agency=NOPE") == set()

@@ -181,7 +181,7 @@ def add_maintenance(
     if monitor:
         found = (
             queries.watch_monitor(viewer.scope, int(monitor))
-            if monitor.isdigit() and len(monitor) < 19
+            if monitor.isascii() and monitor.isdigit() and len(monitor) < 19
             else queries.watch_monitor_by_key(viewer.scope, monitor)
         )
         if found is None:

@@ -20,6 +20,7 @@ from canhgac.watch.labels import label
 from canhgac.watch.problems import describe
 
 HISTORY_PAGE = 50
+EARLIEST, LATEST = date(2000, 1, 1), date(9000, 1, 1)  # beyond: no bound (and no date overflow)
 # the history's status filter: what each choice keeps
 STATUS_FILTERS = ("", "open", "recovered", "acknowledged", "unacknowledged")
 HEALTHS = ("down", "flapping", "unknown", "up")
@@ -291,14 +292,16 @@ def history(scope: Any, chosen: HistoryFilter, page: int) -> HistoryPage:
     """One page of the alerts the filter keeps, newest first."""
     from canhgac.console.store import queries
 
+    since = chosen.since if chosen.since and chosen.since >= EARLIEST else None
+    until = chosen.until if chosen.until and chosen.until < LATEST else None
     status = chosen.status if chosen.status in ("open", "recovered") else None
     acked = {"acknowledged": True, "unacknowledged": False}.get(chosen.status)
     rows = queries.alert_history(
         scope,
         agency=chosen.agency or None,
         status=status,
-        opened_from=_day_start(chosen.since) if chosen.since else None,
-        opened_before=_day_start(chosen.until + timedelta(days=1)) if chosen.until else None,
+        opened_from=_day_start(since) if since else None,
+        opened_before=_day_start(until + timedelta(days=1)) if until else None,
         acknowledged=acked,
     )
     total = rows.count()

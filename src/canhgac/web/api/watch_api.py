@@ -34,6 +34,7 @@ from canhgac.web.api.schemas import NO_NUL
 from canhgac.web.client import client_address
 
 router = Router(tags=["watch"])
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class MonitorOut(Schema):
@@ -103,8 +104,9 @@ class AlertPage(Schema):
 class AlertFilter(Schema):
     agency: str | None = Field(None, max_length=64, pattern=NO_NUL)
     status: str | None = Field(None, pattern=r"^(open|recovered|acknowledged|unacknowledged)$")
-    since: date | None = None  # opened on or after this day (Vietnam's clock)
-    until: date | None = None  # opened on or before this day
+    # days as YYYY-MM-DD (Vietnam's clock): text, so that a number is not read as a day
+    since: str | None = Field(None, pattern=DAY, json_schema_extra={"format": "date"})  # opened on or after
+    until: str | None = Field(None, pattern=DAY, json_schema_extra={"format": "date"})  # opened on or before
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -203,10 +205,19 @@ def list_monitors(request: HttpRequest) -> dict[str, Any]:
 @router.get("/watch/alerts", response={200: AlertPage, **COMMON_ERRORS}, summary="The watch's alerts")
 def list_alerts(request: HttpRequest, params: Query[AlertFilter]) -> dict[str, Any]:
     """Alerts newest first (50 a page), with their members and timeline, filtered."""
+    days = {}
+    for name in ("since", "until"):
+        raw = getattr(params, name)
+        try:
+            days[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise ApiError(
+                422, _("'{value}' is not a day; write it like 2027-02-06").format(value=raw)
+            ) from None
     found = history(
         viewer(request).scope,
         HistoryFilter(
-            agency=params.agency or "", status=params.status or "", since=params.since, until=params.until
+            agency=params.agency or "", status=params.status or "", since=days["since"], until=days["until"]
         ),
         params.page,
     )
@@ -223,7 +234,9 @@ def _no_alert(alert_id: int) -> ApiError:
 
 
 @router.post(
-    "/watch/alerts/{alert_id}/ack", response={200: AckOut, **COMMON_ERRORS}, summary="Acknowledge an alert"
+    "/watch/alerts/{alert_id}/ack",
+    response={200: AckOut, 400: ErrorBody, **COMMON_ERRORS},
+    summary="Acknowledge an alert",
 )
 def acknowledge_alert(request: HttpRequest, alert_id: Path[int], asked: AckIn) -> dict[str, Any]:
     """Acknowledge an alert (the CSIRT): recorded in its timeline and the security log; a second
