@@ -357,5 +357,6 @@ def agency_choices(scope: Any) -> list[tuple[str, str]]:
     return [(a.code, a.name) for a in queries.agencies(scope)]
 
 
-def kind_label(kind: str) -> str:
-    return label("kind", kind)
+def watch_label(group: str, value: str, lang: str | None = None) -> str:
+    """A stored word of the watch (health, status, step, kind) said in ``lang``."""
+    return label(group, value, lang)

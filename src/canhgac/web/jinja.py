@@ -64,9 +64,9 @@ def _local_input(value: datetime | None) -> str:
 
 def _watch_label(group: str, value: str) -> str:
     """A stored word of the watch (health, status, step, kind) in the viewer's language."""
-    from canhgac.watch.labels import label
+    from canhgac.services.watch_pages import watch_label
 
-    return label(group, str(value), current_language())
+    return watch_label(group, str(value), current_language())
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
