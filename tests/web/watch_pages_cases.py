@@ -60,6 +60,20 @@ def test_the_board_shows_every_monitor_and_the_open_alerts_to_the_csirt(rows: Wa
     assert fragment.startswith('<section id="board"') and "<html" not in fragment and A_PORTAL in fragment
 
 
+def test_the_board_filtered_by_agency_and_problems(rows: WatchRows) -> None:
+    client = _client("analyst")
+    page = _ok(client.get(f"/watch/?agency={B}&problems=1"))
+    assert f'hx-get="/watch/live/?agency={B}&amp;problems=1"' in page  # the poll keeps the filter
+    assert B_PORTAL in page and B_DOMAIN in page and B_MAIL not in page
+    assert A_PORTAL not in page  # the grouped alert, as B's members tell it
+    assert f'id="monitor-{rows.monitors[A_PORTAL]}"' not in page and 'id="count-up">1<' in page
+    fragment = _ok(client.get(f"/watch/live/?agency={B}&problems=1"))
+    assert f'id="monitor-{rows.monitors[B_MAIL]}"' not in fragment
+    assert f'id="monitor-{rows.monitors[B_DOMAIN]}"' in fragment
+    officer = _ok(_client("officer_b").get(f"/watch/?agency={A}"))
+    assert 'id="no-monitors"' in officer and 'id="no-open-alerts"' in officer and "alpha" not in officer
+
+
 def test_the_board_in_english(rows: WatchRows) -> None:
     client = _client("analyst")
     client.post("/account/language/", {"language": "en", "next": "/watch/"})

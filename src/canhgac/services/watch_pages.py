@@ -272,13 +272,17 @@ def monitor_list(scope: Any) -> list[MonitorView]:
     return monitors
 
 
-def board(scope: Any, now: datetime) -> Board:
-    """Every monitor watched now, worst first; the open alerts; windows not yet over."""
+def board(scope: Any, now: datetime, *, agency: str = "", problems_only: bool = False) -> Board:
+    """Every monitor watched now, worst first (of one agency; only those not up and checked);
+    the open alerts; windows not yet over. The counts are of every monitor shown or not."""
     from canhgac.console.store import queries
 
+    scope = scope.narrowed([agency]) if agency else scope
     monitors = monitor_list(scope)
     counts = {h: sum(1 for m in monitors if m.health == h and m.enabled) for h in HEALTHS}
     counts["disabled"] = sum(1 for m in monitors if not m.enabled)
+    if problems_only:
+        monitors = [m for m in monitors if m.enabled and m.health in ("down", "flapping")]
     alerts = tuple(alert_view(a, scope) for a in queries.watch_alerts(scope, open_only=True))
     windows = window_views(queries.maintenance_windows(scope).filter(end__gt=now), now)
     return Board(tuple(monitors), counts, alerts, windows, now)

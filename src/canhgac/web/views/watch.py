@@ -7,6 +7,7 @@ another agency's alert, monitor or window is "not found"."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -41,19 +42,29 @@ def _roles(viewer: Viewer) -> dict[str, bool]:
     return {"may_ack": may_acknowledge_alerts(viewer.role), "may_edit": may_edit_watch(viewer.role)}
 
 
+def _board_context(request: HttpRequest, viewer: Viewer) -> dict[str, object]:
+    """The board as asked: one agency (``agency``), only monitors with a problem (``problems``)."""
+    agency = request.GET.get("agency", "").strip()[:64]
+    problems = request.GET.get("problems", "") == "1"
+    query = "&".join(part for part in (f"agency={quote(agency)}" if agency else "",
+                                       "problems=1" if problems else "") if part)
+    return page_context(
+        request, viewer, board=board(viewer.scope, timezone.now(), agency=agency, problems_only=problems),
+        poll=POLL_SECONDS, board_agency=agency, problems_only=problems, board_query=query,
+        agencies=agency_choices(viewer.scope), **_roles(viewer))
+
+
 @console_page()
 @require_GET
 def watch_board(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    return render(request, "console/watch.html", page_context(
-        request, viewer, board=board(viewer.scope, timezone.now()), poll=POLL_SECONDS, **_roles(viewer)))
+    return render(request, "console/watch.html", _board_context(request, viewer))
 
 
 @console_page()
 @require_GET
 def watch_live(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    """The board's fragment htmx polls every few seconds."""
-    return render(request, "console/_watch_board.html", page_context(
-        request, viewer, board=board(viewer.scope, timezone.now()), poll=POLL_SECONDS, **_roles(viewer)))
+    """The board's fragment htmx polls every few seconds (with the page's filter)."""
+    return render(request, "console/_watch_board.html", _board_context(request, viewer))
 
 
 def _day(raw: str) -> date | None:
