@@ -205,11 +205,11 @@ def end_maintenance(
 def acknowledge_logged(alert_id: int, *, actor: str, note: str, address: str, via: str = "session") -> bool:
     """Acknowledge an alert and log it; False when it had been acknowledged before (nothing
     changes, nothing is logged)."""
+    at = timezone.now()
     with transaction.atomic():
-        before = WatchAlert.objects.filter(pk=alert_id).values_list("acknowledged_at", flat=True).first()
-        if before is not None:
-            return False
-        alert = acknowledge(alert_id, actor=actor, note=note)
+        alert = acknowledge(alert_id, actor=actor, note=note, now=at)  # locks the alert's row
+        if alert.acknowledged_at != at:
+            return False  # acknowledged before (or by a concurrent request): nothing changed
         record_event(
             SecurityEventKind.WATCH_ALERT_ACKNOWLEDGED,
             actor=actor,
