@@ -172,3 +172,32 @@ def test_the_console_section_is_left_to_serve(tmp_path: Path) -> None:
     path.write_text('[scan]\ntimeout = 5\n[console]\nsecurity-contact = "mailto:csirt@example.gov.vn"\n',
                     encoding="utf-8")
     assert read_table(path) == {"timeout": 5}
+
+
+def test_the_console_section_is_checked_by_the_same_reader(tmp_path: Path) -> None:
+    """``canhgac serve`` reads ``[console]`` with ``[scan]`` in one read of the file, and refuses
+    its mistakes in the scan settings' words (one line naming the file, the table and the key)."""
+    from canhgac.services.settings_file import (
+        CONSOLE_KEYS,
+        CONSOLE_SECTION,
+        SCAN_KEYS,
+        SettingsFileError,
+        read_tables,
+    )
+
+    schemas = {SECTION: SCAN_KEYS, CONSOLE_SECTION: CONSOLE_KEYS}
+    path = tmp_path / "canhgac.toml"
+    path.write_text('[scan]\ntimeout = 5\n[console]\nsecurity-contact = "mailto:csirt@example.gov.vn"\n',
+                    encoding="utf-8")
+    assert read_tables(path, schemas) == {"scan": {"timeout": 5},
+                                          "console": {"security-contact": "mailto:csirt@example.gov.vn"}}
+    for text, problem in (
+        ("[console]\ncontact = 1\n", "console.contact: unknown setting"),
+        ("[console]\nsecurity-contact = 42\n", "console.security-contact: expected a string"),
+        ("console = 1\n", "console must be a table: [console]"),
+        ("[scan]\ntimeout = 'x'\n[console]\n", "scan.timeout: expected a number"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SettingsFileError) as refused:
+            read_tables(path, schemas)
+        assert problem in str(refused.value) and "\n" not in str(refused.value), text

@@ -225,3 +225,21 @@ def test_security_txt_behind_tls_names_its_canonical_address(world: World) -> No
     assert [line for line in lines if line.startswith("Canonical:")] == [
         "Canonical: https://console.example.gov.vn/.well-known/security.txt",
         "Canonical: https://testserver/.well-known/security.txt"]
+
+
+def test_the_password_hint_is_the_policys_own_words(world: World) -> None:
+    """The forms' hint is the validators' help texts (``AUTH_PASSWORD_VALIDATORS``), in the
+    viewer's language: a changed policy changes it, and it never says another length."""
+    hints = {"vi": "Không giống tên đăng nhập. Ít nhất 12 ký tự. Không phải mật khẩu phổ biến. "
+                   "Không chỉ gồm chữ số.",
+             "en": "Not similar to the user name. At least 12 characters. Not a commonly used password. "
+                   "Not only digits."}
+    admin = _client("admin")
+    for lang, hint in hints.items():
+        admin.post("/account/language/", {"language": lang, "next": "/users/"})
+        for url in ("/account/password/", "/users/"):
+            assert hint in _text(admin.get(url)), (lang, url)
+    longer = {"NAME": "canhgac.console.store.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 16}}
+    with override_settings(AUTH_PASSWORD_VALIDATORS=[longer]):  # Django's test signal resets the cache
+        page = _text(admin.get("/account/password/"))
+    assert '<p class="muted small" id="password-rules">At least 16 characters.</p>' in page

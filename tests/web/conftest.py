@@ -1,4 +1,4 @@
-"""The browser and screenshot fixtures every console browser test shares."""
+"""The browser, screenshot and session fixtures the console's browser tests share."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, Session, checked_session
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +30,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for png in folder.glob("*.png"):
         shutil.copy(png, ARTIFACTS / png.name)
+
+
+@pytest.fixture
+def session(browser: object, console: str) -> Iterator[Session]:
+    """A checked session (``browser_support.checked_session``) on the module's console, whose
+    ``console`` fixture yields its base URL."""
+    with checked_session(browser, console) as opened:
+        yield opened

@@ -404,6 +404,27 @@ def test_vietnamese_by_default_and_english_per_user(world: World) -> None:
     assert _client().post("/account/language/", {"language": "fr"}).status_code == 400
 
 
+def test_times_and_ratios_print_as_in_the_reports() -> None:
+    """The pages' ``when`` and ``percent`` filters are the reports' formatters in the request's
+    language (one way to print a time or a ratio)."""
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from canhgac.i18n.formats import format_percent
+    from canhgac.reports.view import format_time
+    from canhgac.web.jinja import environment
+
+    env = environment()
+    moment = datetime(2026, 12, 6, 20, 5, tzinfo=UTC)
+    for lang in ("vi", "en"):
+        with translation.override(lang):
+            assert env.filters["when"](moment) == format_time(moment, lang)  # type: ignore[arg-type]
+            assert env.filters["when"](None) == ""
+            assert env.filters["percent"](0.875) == format_percent(0.875, lang)
+    assert format_time(moment, "vi") == "03:05 07/12/2026 (+07:00)"
+
+
 def test_the_login_page_follows_the_language_cookie(world: World) -> None:
     client = _client()
     client.post("/account/language/", {"language": "en", "next": "/login/"})

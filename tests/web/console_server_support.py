@@ -2,7 +2,7 @@
 
 The console runs under the e2e tests' reporting loopback guard (``e2e_support.start_cli``), on a
 free port of 127.0.0.1, and is stopped with SIGTERM (uvicorn's orderly shutdown) when the
-``with`` block ends.
+``with`` block ends. ``seeded_console`` serves a store a test's own script filled, with its users.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
+from browser_support import PASSWORD
 from e2e_support import GUARD_MARK, GUARD_PRELUDE, start_cli
 
 _CLI = """
@@ -32,13 +33,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+def _env() -> dict[str, str]:
+    """This process's environment without a store of its own: the workspace's is used."""
+    return {k: v for k, v in os.environ.items() if k not in ("CANHGAC_DATABASE_URL", "CANHGAC_WORKSPACE")}
+
+
 def add_user(workspace: Path, name: str, role: str, password: str, *agencies: str) -> None:
     """``canhgac users add`` with the password on standard input (as a script would)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CANHGAC_DATABASE_URL", "CANHGAC_WORKSPACE")}
     args = ["--workspace", str(workspace), "users", "add", name, "--role", role, "--password-stdin"]
     args += [a for code in agencies for a in ("--agency", code)]
     done = subprocess.run([sys.executable, "-c", GUARD_PRELUDE + _CLI, *args], input=password + "\n",
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+                          capture_output=True, text=True, env=_env(), timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -56,6 +61,17 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
     raise AssertionError(f"the console did not listen on port {port} within {timeout} s")
 
 
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    """The console listens before it opens (and migrates) the store; its ready line, which names
+    its address, comes after. Until then a CLI call on the same store would race its migration."""
+    deadline = time.monotonic() + timeout
+    while f"{base}/" not in log.with_suffix(".out").read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError("the console did not get ready: "
+                                 + log.with_suffix(".err").read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+
+
 @contextmanager
 def served_console(workspace: Path, *extra: str, watch: bool = False) -> Iterator[str]:
     """``canhgac --workspace WORKSPACE serve --port P EXTRA...``, the watch off unless ``watch``
@@ -64,9 +80,11 @@ def served_console(workspace: Path, *extra: str, watch: bool = False) -> Iterato
     log = workspace / f"serve-{port}"
     switch = "--watch" if watch else "--no-watch"
     process = start_cli("--workspace", workspace, "serve", "--port", str(port), switch, *extra, output=log)
+    base = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
+        _wait_until_ready(base, process, log)
+        yield base
     finally:
         process.terminate()
         try:
@@ -77,3 +95,17 @@ def served_console(workspace: Path, *extra: str, watch: bool = False) -> Iterato
     errors = log.with_suffix(".err").read_text(errors="replace")
     assert GUARD_MARK not in errors, errors[-3000:]
     assert "Traceback" not in errors, errors[-3000:]
+
+
+@contextmanager
+def seeded_console(workspace: Path, seed: str, users: Mapping[str, tuple[str, ...]]) -> Iterator[str]:
+    """The console on a store that the Python script ``seed`` fills (run with the workspace as its
+    argument), with ``users`` (name: role, then its agencies) who log in with
+    ``browser_support.PASSWORD``; yields its base URL."""
+    done = subprocess.run([sys.executable, "-c", seed, str(workspace)], capture_output=True, text=True,
+                          env=_env(), timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name, (role, *agencies) in users.items():
+        add_user(workspace, name, role, PASSWORD, *agencies)
+    with served_console(workspace) as base:
+        yield base

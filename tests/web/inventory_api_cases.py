@@ -23,26 +23,12 @@ from api_support import A, B, World, build_world, error_of  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from inventory_samples import BROKEN, GOOD  # noqa: E402
 
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402
 from canhgac.console.store.models import Agency  # noqa: E402
 
 setup_test_environment()
-
-GOOD = f"""version: 1
-province: {{code: PT, name: "Tỉnh Thử"}}
-agencies:
-  - {{code: {A}, name: "Sở Alpha mới", kind: department, domains: [alpha.gov.vn, alpha2.gov.vn]}}
-  - {{code: SO-C, name: "Sở Gamma", kind: department, parent: {A}, domains: [gamma.gov.vn]}}
-"""
-BROKEN = f"""version: 1
-province: {{code: PT, name: "Tỉnh Thử"}}
-agencies:
-  - code: {A}
-    name: "Sở Alpha"
-    kind: department
-    domains: [alpha..gov.vn]
-"""
 
 
 @pytest.fixture
@@ -84,7 +70,8 @@ def test_only_the_csirt_works_on_the_inventory(world: World) -> None:
 def test_a_broken_file_answers_its_problems_with_their_lines(world: World) -> None:
     body = _body(_check(world, "analyst", "inventory.yaml", BROKEN))
     assert body["valid"] is False and body["document_id"] is None
-    assert [(p["line"], p["field"]) for p in body["problems"]] == [(7, "agencies[0].domains[0].name")]
+    assert [(p["line"], p["field"]) for p in body["problems"]] == [
+        (7, "agencies[0].domains[0].name"), (8, "agencies[1].code"), (10, "agencies[1].kind")]
     for name, data in (("inventory.txt", b"version: 1"), ("inventory.yaml", b"\xff\xfe\x80"),
                        ("inventory.yaml", b"")):
         answer = _body(_check(world, "analyst", name, data))

@@ -9,39 +9,11 @@ import re
 
 from console_cases import A_NAME, B_NAME, A, B, World, _client, _text, world
 from django.core.files.uploadedfile import SimpleUploadedFile
+from inventory_samples import BROKEN, GOOD
 
 from canhgac.console.store.models import Agency
 
 __all__ = ["world"]  # the fixture
-
-# A renamed, a domain and a portal added; B no longer listed; SO-C new
-GOOD = f"""version: 1
-province: {{code: PT, name: "Tỉnh Thử"}}
-agencies:
-  - code: {A}
-    name: "Sở Alpha mới"
-    kind: department
-    domains: [alpha.gov.vn, alpha2.gov.vn]
-    portals: ["https://alpha.gov.vn/"]
-  - code: SO-C
-    name: "Sở Gamma"
-    kind: department
-    parent: {A}
-    domains: [gamma.gov.vn]
-"""
-
-BROKEN = f"""version: 1
-province: {{code: PT, name: "Tỉnh Thử"}}
-agencies:
-  - code: {A}
-    name: "Sở Alpha"
-    kind: department
-    domains: [alpha..gov.vn]
-  - code: so-c
-    name: "Sở Gamma"
-    kind: planet
-"""
-
 
 def _upload(client: object, name: str, text: str | bytes) -> object:
     data = text.encode() if isinstance(text, str) else text

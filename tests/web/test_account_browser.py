@@ -12,18 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
+from browser_support import NEEDS_CHROMIUM, PASSWORD, Session, checked_session
 from console_server_support import add_user, served_console
-from test_console_browser import Session
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-PASSWORD = "gió mùa đông bắc 2025"
 NEW = "mưa dầm tháng bảy 2026"
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(400),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +33,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def opened(browser: object, base: str) -> Iterator[Session]:
-    session = Session(browser, base)
-    yield session
-    assert session.errors == []  # no CSP violation, no failed script, no missing file
-    session.close()
+    with checked_session(browser, base) as session:
+        yield session
 
 
 def _log_in(session: Session, name: str, password: str) -> None:

@@ -12,21 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
-from test_console_browser import (
-    OFFICER_AGENCY,
-    PASSWORD,
-    Session,
-    console,
-    session,
-)
+from browser_support import NEEDS_CHROMIUM, PASSWORD, Session
+from test_console_browser import OFFICER_AGENCY, console
 
-__all__ = ["console", "session"]  # the fixtures, shared (browser and shots: conftest.py)
+__all__ = ["console"]  # the demo's console, shared (browser, shots and session: conftest.py)
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(400),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
 BROKEN = b"""version: 1
 province: {code: KG, name: "T\xe1\xbb\x89nh Ki\xc3\xaan Giang"}

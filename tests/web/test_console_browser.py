@@ -14,22 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
+from browser_support import NEEDS_CHROMIUM, PASSWORD, Session
 from console_server_support import add_user, served_console
 from e2e_support import run_cli
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-PASSWORD = "gió mùa đông bắc 2025"
 OFFICER_AGENCY = "SYT"
 USERS = {"admin": ("csirt-admin", ()), "analyst": ("csirt-analyst", ()), "leader": ("leader", ()),
          "officer": ("agency-officer", (OFFICER_AGENCY,))}
 
 # the module's first test also waits for the demo (about 35 s alone, minutes on a loaded machine)
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(400),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
 
 @pytest.fixture(scope="module")
@@ -44,55 +40,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         add_user(store, name, role, PASSWORD, *agencies)
     with served_console(store) as base:
         yield base
-
-
-class Session:
-    """One browser context (its own cookies) and page, collecting the browser's error reports."""
-
-    def __init__(self, browser: object, base: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
-        self.page = self.context.new_page()
-        self.base = base
-        self.errors: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("response", self._response)
-
-    def _console(self, message: object) -> None:
-        """Errors the browser reports (a CSP violation is one); a page's own 4xx status is not,
-        its sub-resources' are (``_response``)."""
-        text = str(message.text)  # type: ignore[attr-defined]
-        if message.type == "error" and not text.startswith("Failed to load resource"):  # type: ignore[attr-defined]
-            self.errors.append(text)
-
-    def _response(self, response: object) -> None:
-        request = response.request  # type: ignore[attr-defined]
-        if response.status >= 400 and request.resource_type != "document":  # type: ignore[attr-defined]
-            self.errors.append(f"{response.status} {request.url}")  # type: ignore[attr-defined]
-
-    def login(self, name: str, lands: str = "**/dashboard/") -> None:
-        self.page.goto(f"{self.base}/login/")
-        self.page.fill("#id_username", name)
-        self.page.fill("#id_password", PASSWORD)
-        self.page.click("button.primary")
-        self.page.wait_for_url(lands)
-
-    def shot(self, folder: Path, name: str) -> Path:
-        path = folder / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 20_000, f"{path} looks blank"
-        return path
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def session(browser: object, console: str) -> Iterator[Session]:
-    opened = Session(browser, console)
-    yield opened
-    assert opened.errors == []  # no CSP violation, no failed script, no missing file
-    opened.close()
 
 
 def test_the_login_page_in_vietnamese(session: Session, shots: Path) -> None:

@@ -8,23 +8,16 @@ officer sees their agency alone. Screenshots go to ``build/test-artifacts/consol
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
-from console_server_support import add_user, served_console
-from test_console_browser import PASSWORD, Session
+from browser_support import NEEDS_CHROMIUM, Session
+from console_server_support import seeded_console
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(300),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(300)]
 
 # Six agencies; each (agency, check) fails until a run of its own (some never are fixed); the
 # fourth run scans the first two agencies alone. Runs end a day apart.
@@ -80,29 +73,11 @@ for index in range(1, 8):
 """
 
 
-def _seed(workspace: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("CANHGAC_DATABASE_URL", "CANHGAC_WORKSPACE")}
-    done = subprocess.run([sys.executable, "-c", SEED, str(workspace)], capture_output=True, text=True,
-                          env=env, timeout=180, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("dashboard-console")
-    _seed(workspace)
-    add_user(workspace, "analyst", "csirt-analyst", PASSWORD)
-    add_user(workspace, "officer", "agency-officer", PASSWORD, "SYT", "STTTT")
-    with served_console(workspace) as base:
+    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SYT", "STTTT")}
+    with seeded_console(tmp_path_factory.mktemp("dashboard-console"), SEED, users) as base:
         yield base
-
-
-@pytest.fixture
-def session(browser: object, console: str) -> Iterator[Session]:
-    opened = Session(browser, console)
-    yield opened
-    assert opened.errors == []  # no CSP violation, no failed script, no missing file
-    opened.close()
 
 
 def _switch(session: Session, lang: str) -> None:

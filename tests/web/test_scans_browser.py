@@ -16,20 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
+from browser_support import NEEDS_CHROMIUM, PASSWORD, Session, checked_session
 from console_server_support import add_user, served_console
 from e2e_lab_files import lab_files
 from e2e_support import run_cli, running_lab
-from test_console_browser import Session
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(400),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
-PASSWORD = "gió mùa đông bắc 2025"
 AGENCY = "SYT"  # one lab agency: a domain, a portal, a small range
 
 
@@ -71,10 +66,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 @pytest.fixture
 def session(browser: object, console: Console) -> Iterator[Session]:
-    opened = Session(browser, console.base)
-    yield opened
-    assert opened.errors == []  # no CSP violation, no failed script, no missing file
-    opened.close()
+    with checked_session(browser, console.base) as opened:
+        yield opened
 
 
 def _wait_until_under_way(page: object, seconds: float = 120.0) -> None:

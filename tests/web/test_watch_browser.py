@@ -18,22 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM
-from console_server_support import add_user, served_console
-from test_console_browser import PASSWORD, Session
+from browser_support import NEEDS_CHROMIUM, Session
+from console_server_support import seeded_console
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium (Debian package: chromium)"),
-    pytest.mark.timeout(300),
-]
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(300)]
 
 HERE = Path(__file__).parent
 SEED = """
 import sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[2])
+sys.path.insert(0, HERE_PATH)
 from canhgac.console.bootstrap import migrate, setup_django
 setup_django(workspace=Path(sys.argv[1]))
 migrate()
@@ -42,7 +38,7 @@ services.sync_agencies([{"code": "SO-A", "name": "Sở Alpha", "domains": ["alph
                         {"code": "SO-B", "name": "Sở Beta", "domains": ["beta.gov.vn"]}])
 from watch_board_support import seed_watch
 seed_watch()
-"""
+""".replace("HERE_PATH", repr(str(HERE)))
 RECOVER = """
 import sys
 from pathlib import Path
@@ -61,26 +57,19 @@ def _python(code: str, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    workspace = tmp_path_factory.mktemp("watch-console")
-    _python(SEED, str(workspace), str(HERE))
-    add_user(workspace, "admin", "csirt-admin", PASSWORD)
-    add_user(workspace, "analyst", "csirt-analyst", PASSWORD)
-    add_user(workspace, "officer", "agency-officer", PASSWORD, "SO-B")
-    with served_console(workspace) as base:
-        yield base, workspace
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("watch-console")
 
 
-@pytest.fixture
-def session(browser: object, console: tuple[str, Path]) -> Iterator[Session]:
-    opened = Session(browser, console[0])
-    yield opened
-    assert opened.errors == []  # no CSP violation, no failed script, no missing file
-    opened.close()
+@pytest.fixture(scope="module")
+def console(workspace: Path) -> Iterator[str]:
+    users = {"admin": ("csirt-admin",), "analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
+    with seeded_console(workspace, SEED, users) as base:
+        yield base
 
 
 def test_the_board_follows_the_store_and_an_alert_is_acknowledged(
-    session: Session, console: tuple[str, Path], shots: Path
+    session: Session, workspace: Path, shots: Path
 ) -> None:
     page = session.page
     session.login("analyst")
@@ -94,7 +83,7 @@ def test_the_board_follows_the_store_and_an_alert_is_acknowledged(
     grouped = alerts.filter(has_text="www.alpha.gov.vn")
     assert "www.beta.gov.vn" in grouped.inner_text()  # one alert listing both agencies' portals
     session.shot(shots, "watch-board-vi")
-    _python(RECOVER, str(console[1]))  # the store changes behind the page's back...
+    _python(RECOVER, str(workspace))  # the store changes behind the page's back...
     playwright.expect(page.locator("#count-down")).to_have_text("2", timeout=20_000)
     assert page.url.endswith("/watch/")  # ...and the board follows without a reload
     hijack.locator("form.ack button").click()

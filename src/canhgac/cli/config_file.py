@@ -21,7 +21,6 @@ checked by ``services.settings_file``, which a scan launched from the console us
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,17 @@ import typer
 from canhgac.cli.common import CliState, err_console, fail
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
+from canhgac.services.settings_file import (
+    CONSOLE_KEYS,
+    CONSOLE_SECTION,
+    SCAN_KEYS,
+    Kind,
+    SettingsFileError,
+    read_table,
+    read_tables,
+)
 from canhgac.services.settings_file import SECTION as SECTION  # the file's table, for config show
-from canhgac.services.settings_file import Kind, SettingsFileError, read_table
 
-CONSOLE_SECTION = "console"  # read by ``canhgac serve`` (console_setting); its keys are CONSOLE_KEYS
-CONSOLE_KEYS = ("security-contact",)
 COMMAND = "scan"  # the command whose setting options are the file's keys, and the one that reads it
 SETTINGS_PANEL = N_("Scan settings")  # the help panel that marks an option as a setting (scan_options.setting)
 _LOADED = "canhgac.settings-file"  # ctx.meta: the file's values, read once per command
@@ -60,34 +65,18 @@ def kind_of(param: Any) -> Kind:
     return {bool: Kind.BOOL, int: Kind.INT, float: Kind.FLOAT, Path: Kind.PATH}.get(annotation, Kind.STR)
 
 
-def _load(path: Path) -> dict[str, Any]:
-    """The whole file (its ``[scan]`` table checked by ``services.settings_file``)."""
-    try:
-        read_table(path)  # the file's own problems (unreadable, not TOML, a stray section) first
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except SettingsFileError as exc:
-        raise fail(str(exc)) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # changed in between
-        raise fail(f"{path}: {exc}") from None
-
-
 def console_setting(st: CliState, key: str) -> str | None:
-    """A ``[console]`` value of the settings file (a string), or None when the file or key is absent."""
+    """A ``[console]`` value of the settings file (a string), or None when the file or key is absent.
+    The whole file is checked, as a scan's settings would be (the console launches scans with them)."""
     path = st.config_path()
     if not path.is_file():
         return None
-    table = _load(path).get(CONSOLE_SECTION, {})
-    if not isinstance(table, dict):
-        raise fail(f"{path}: " + _("{section} must be a table: [{section}]").format(section=CONSOLE_SECTION))
-    unknown = sorted(set(table) - set(CONSOLE_KEYS))
-    if unknown:
-        raise fail(f"{path}: {CONSOLE_SECTION}.{unknown[0]}: " + _("unknown setting{hint} (known: {keys})").format(
-            hint="", keys=", ".join(CONSOLE_KEYS)))
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise fail(f"{path}: {CONSOLE_SECTION}.{key}: " + _("expected {expected}, not {value!r}").format(
-            expected=_("a string"), value=value))
-    return value
+    try:
+        tables = read_tables(path, {SECTION: SCAN_KEYS, CONSOLE_SECTION: CONSOLE_KEYS})
+    except SettingsFileError as exc:
+        raise fail(str(exc)) from None
+    value = tables[CONSOLE_SECTION].get(key)
+    return None if value is None else str(value)
 
 
 def read_settings(path: Path, params: Sequence[Any], ctx: typer.Context) -> dict[str, Any]:

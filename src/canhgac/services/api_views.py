@@ -17,7 +17,7 @@ from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.model import TriageState
 from canhgac.services.finding_filters import FindingQuery, resolve
 from canhgac.services.finding_triage import TriageRefusedError, triage_decision, triage_findings
-from canhgac.services.findings import FindingRow, _agency_names, _row
+from canhgac.services.findings import FindingRow, agency_names, finding_row
 
 if TYPE_CHECKING:
     from canhgac.console.store.queries.viewers import Viewer
@@ -34,9 +34,10 @@ def finding_page(query: FindingQuery, catalog: Catalog, lang: str, scope: Any, o
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope)
-    names = _agency_names(viewer)
+    names = agency_names(viewer)
     page = queries.page_of_findings(viewer, wanted, offset, limit)
-    return queries.filtered_findings(viewer, wanted).count(), [_row(f, catalog, lang, names) for f in page]
+    rows = [finding_row(f, catalog, lang, names) for f in page]
+    return queries.filtered_findings(viewer, wanted).count(), rows
 
 
 def triage_as(viewer: Viewer, fingerprint: str, *, status: str, assignee: str | None, note: str | None,

@@ -31,7 +31,7 @@ from canhgac.services.finding_filters import (
 )
 
 # the row builder of ``findings list``, shared so the page and the CLI say the same
-from canhgac.services.findings import FindingRow, _agency_names, _row
+from canhgac.services.findings import FindingRow, agency_names, finding_row
 
 if TYPE_CHECKING:
     from canhgac.console.store.queries import ViewerScope
@@ -161,7 +161,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     from canhgac.console.store import queries
 
     catalog = console_catalog()
-    names = _agency_names(scope)
+    names = agency_names(scope)
     choices = _choices(catalog, names, lang)
     if request.agency and request.agency not in names:  # not echoed: it may be another agency's
         return FindingsPage(request, (), 0, 1, 1, _("Unknown agency."), choices)
@@ -175,7 +175,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     start = (page - 1) * PER_PAGE
     # the page's keys first, sorted without the joined evidence; then those 50 rows in full
     page_rows = queries.page_of_findings(narrowed, wanted, start, PER_PAGE)
-    rows = tuple(_row(f, catalog, lang, names) for f in page_rows)
+    rows = tuple(finding_row(f, catalog, lang, names) for f in page_rows)
     return FindingsPage(request, rows, total, page, pages, "", choices)
 
 

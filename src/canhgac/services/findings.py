@@ -93,7 +93,8 @@ def _message(catalog: Catalog, finding: Finding, lang: str) -> str:
         return result.message_key
 
 
-def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
+def finding_row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
+    """One stored finding as a row in ``lang``; ``names``: agency names by code (:func:`agency_names`)."""
     from django.utils.timezone import localdate
 
     entry = catalog.checks.get(finding.check_id)
@@ -124,7 +125,8 @@ def _row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]
     )
 
 
-def _agency_names(scope: ViewerScope) -> dict[str, str]:
+def agency_names(scope: ViewerScope) -> dict[str, str]:
+    """The names of the agencies ``scope`` may see, by code (read once for a page of rows)."""
     from canhgac.console.store import queries
 
     return {a.code: a.name for a in queries.agencies(scope)}
@@ -137,8 +139,8 @@ def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope or queries.ViewerScope.everything())
-    names = _agency_names(viewer)
-    return [_row(f, catalog, lang, names) for f in queries.filtered_findings(viewer, wanted)]
+    names = agency_names(viewer)
+    return [finding_row(f, catalog, lang, names) for f in queries.filtered_findings(viewer, wanted)]
 
 
 def finding_detail(fingerprint: str, catalog: Catalog, lang: str,
@@ -150,7 +152,7 @@ def finding_detail(fingerprint: str, catalog: Catalog, lang: str,
     viewer = scope or queries.ViewerScope.everything()
     history = queries.finding_history(viewer, fingerprint)
     finding = history.finding
-    row = _row(finding, catalog, lang, _agency_names(viewer))
+    row = finding_row(finding, catalog, lang, agency_names(viewer))
     evidence = finding.last_result.evidence if isinstance(finding.last_result.evidence, dict) else {}
     return FindingDetail(row, evidence, _entries(history))
 
@@ -208,8 +210,10 @@ __all__ = [
     "FindingDetail",
     "FindingRow",
     "HistoryEntry",
+    "agency_names",
     "detail_json",
     "finding_detail",
+    "finding_row",
     "finding_rows",
     "row_document",
     "rows_csv",

@@ -1,17 +1,22 @@
-"""The settings file, ``canhgac.toml``, read and checked: its ``[scan]`` table, with no front end.
+"""The settings file, ``canhgac.toml``, read and checked: its ``[scan]`` and ``[console]`` tables,
+with no front end.
 
     [scan]
     resolver = ["10.10.0.53", "10.10.0.54"]
     ca-file = "province-ca.pem"            # relative to this file's folder
     concurrency = 50
 
+    [console]
+    security-contact = "mailto:csirt@kiengiang.gov.vn"   # the console's security.txt
+
 The CLI (``cli/config_file.py``: each key is the long name of one of ``canhgac scan``'s setting
 options, whose flag's type then converts the value) and the console (a scan launched from the
 browser, ``services/console_scan.py``) read the file here, so both refuse the same files with
-the same words. :data:`SCAN_KEYS` is the table's schema; a test keeps it equal to the CLI's
-setting options. Reading checks the TOML and each value's TOML type, and makes a relative path
-relative to the file's folder; what a value means (a resolver's syntax, a zone's) is checked by
-whoever builds the scan settings.
+the same words. :data:`SCAN_KEYS` is ``[scan]``'s schema, which a test keeps equal to the CLI's
+setting options; :data:`CONSOLE_KEYS` is ``[console]``'s (``canhgac serve`` reads it). Reading
+checks the TOML and each value's TOML type, and makes a relative path relative to the file's
+folder; what a value means (a resolver's syntax, a zone's) is checked by whoever builds the
+scan settings.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from canhgac.i18n import gettext as _
 
 SECTION = "scan"
-OTHER_SECTIONS = ("console",)  # read elsewhere (``canhgac serve``'s own settings): skipped here
+CONSOLE_SECTION = "console"  # ``canhgac serve``'s own settings (``cli/config_file.console_setting``)
 FILE_NAME = "canhgac.toml"
 
 
@@ -57,12 +62,18 @@ SCAN_KEYS: dict[str, Kind] = {
     "scan-rate": Kind.FLOAT,
 }
 
+# the keys of ``[console]`` and their types
+CONSOLE_KEYS: dict[str, Kind] = {
+    "security-contact": Kind.STR,
+}
+SECTIONS = (SECTION, CONSOLE_SECTION)  # the file's tables; any other is refused
+
 
 class SettingsFileError(ValueError):
     """The file cannot be used; the message names the file and, when there is one, the key."""
 
-    def __init__(self, path: Path, key: str | None, problem: str) -> None:
-        where = f"{path}: {SECTION}.{key}" if key else str(path)
+    def __init__(self, path: Path, key: str | None, problem: str, section: str = SECTION) -> None:
+        where = f"{path}: {section}.{key}" if key else str(path)
         super().__init__(f"{where}: {problem}")
         self.path = path
         self.key = key
@@ -90,8 +101,14 @@ def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, An
     lone string of a repeatable setting made a list, a relative path made relative to the file's
     folder); :class:`SettingsFileError` for a file that cannot be read, is not TOML, or has an
     unknown section or key, or a value of the wrong type. ``kinds``: the known keys (default
-    :data:`SCAN_KEYS`)."""
-    known = SCAN_KEYS if kinds is None else kinds
+    :data:`SCAN_KEYS`). ``[console]`` is left to ``canhgac serve`` (:func:`read_tables`)."""
+    return read_tables(path, {SECTION: SCAN_KEYS if kinds is None else kinds})[SECTION]
+
+
+def read_tables(path: Path, schemas: dict[str, dict[str, Kind]]) -> dict[str, dict[str, Any]]:
+    """The file at ``path`` read once, and each table ``schemas`` names (a section of
+    :data:`SECTIONS`, its known keys and their kinds) checked as :func:`read_table` checks
+    ``[scan]``, in the order given; the other sections of :data:`SECTIONS` are not looked at."""
     try:
         data = tomllib.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -101,14 +118,19 @@ def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, An
         raise SettingsFileError(path, None, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsFileError(path, None, _("is not valid TOML: {error}").format(error=exc)) from None
-    extra = sorted(set(data) - {SECTION, *OTHER_SECTIONS})
+    extra = sorted(set(data) - set(SECTIONS))
     if extra:
         problem = _("unknown section or key {key}: settings go in [{section}]")
         raise SettingsFileError(path, None, problem.format(key=extra[0], section=SECTION))
-    table = data.get(SECTION, {})
+    return {section: _checked(path, section, data.get(section, {}), known)
+            for section, known in schemas.items()}
+
+
+def _checked(path: Path, section: str, table: Any, known: dict[str, Kind]) -> dict[str, Any]:
+    """One table's values, each checked against ``known`` (see :func:`read_table`)."""
     if not isinstance(table, dict):
         problem = _("{section} must be a table: [{section}]")
-        raise SettingsFileError(path, None, problem.format(section=SECTION))
+        raise SettingsFileError(path, None, problem.format(section=section))
     values: dict[str, Any] = {}
     for key, raw in table.items():
         kind = known.get(key)
@@ -116,11 +138,11 @@ def read_table(path: Path, kinds: dict[str, Kind] | None = None) -> dict[str, An
             close = difflib.get_close_matches(key, known, n=1)
             hint = _("; did you mean {key}?").format(key=close[0]) if close else ""
             raise SettingsFileError(path, key, _("unknown setting{hint} (known: {keys})").format(
-                hint=hint, keys=", ".join(sorted(known))))
+                hint=hint, keys=", ".join(sorted(known))), section)
         value, wanted = expected(raw, kind)
         if wanted is not None:
             raise SettingsFileError(path, key, _("expected {expected}, not {value!r}").format(
-                expected=wanted, value=raw))
+                expected=wanted, value=raw), section)
         if kind is Kind.PATH and value:
             value = str(path.parent / Path(value).expanduser())  # relative to the file, as a reader expects
         values[key] = value

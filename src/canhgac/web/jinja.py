@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from babel.numbers import format_percent
+from django.contrib.auth import password_validation
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from canhgac.i18n import translation as catalogue
+from canhgac.i18n.formats import format_percent
 from canhgac.reports.view import format_time
 from canhgac.reports.wording import format_score, render_markdown, target_label
 
@@ -41,11 +42,13 @@ def _score(value: float) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else format_percent(value, locale=current_language())
+    """A ratio as the reports print it (``i18n.formats``), a dash for none."""
+    return "—" if value is None else format_percent(value, current_language())
 
 
 def _when(value: datetime | None) -> str:
-    """A time in Vietnam's clock and the viewer's language, as the reports print it."""
+    """A time on Vietnam's clock in the viewer's language: the reports' own formatter
+    (``reports.view.format_time``, cached, over ``i18n.formats.format_datetime``)."""
     return format_time(value, current_language())  # type: ignore[arg-type]
 
 
@@ -69,6 +72,13 @@ def _watch_label(group: str, value: str) -> str:
     return watch_label(group, str(value), current_language())
 
 
+def password_rules() -> str:
+    """The password policy in words: the help texts of ``AUTH_PASSWORD_VALIDATORS`` (the console's
+    validators, ``console/store/passwords.py``), in the request's language, so the forms' hint
+    says what the check refuses."""
+    return " ".join(password_validation.password_validators_help_texts())
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
@@ -82,7 +92,7 @@ def environment(**options: Any) -> Environment:
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES,
-                       watch_label=_watch_label)
+                       watch_label=_watch_label, password_rules=password_rules)
     env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
                        target=_target, local_input=_local_input)
     return env

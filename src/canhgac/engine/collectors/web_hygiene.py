@@ -22,8 +22,8 @@ from canhgac.engine.facts.web_page import (
     SecurityTxt,
     Subresource,
     WebHygieneFacts,
-    _security_txt,
     parse_page,
+    security_txt_of,
 )
 from canhgac.engine.registry import collector
 from canhgac.engine.targets import Target, TargetKind
@@ -50,10 +50,10 @@ def _mark_third_party(ctx: CollectContext, page: PageParse, page_url: str) -> Pa
 
 
 async def _fetch_security_txt(client: WebClient, origin: str) -> tuple[SecurityTxt, ...]:
-    first = _security_txt(await client.get(origin + "/.well-known/security.txt"))
+    first = security_txt_of(await client.get(origin + "/.well-known/security.txt"))
     if first.error is not None or (first.status == 200 and first.fields):
         return (first,)
-    return first, _security_txt(await client.get(origin + "/security.txt"))
+    return first, security_txt_of(await client.get(origin + "/security.txt"))
 
 
 @collector(WebHygieneFacts, target=TargetKind.URL)

@@ -189,7 +189,8 @@ class SecurityTxt:
         return out
 
 
-def _security_txt(resp: WebResponse) -> SecurityTxt:
+def security_txt_of(resp: WebResponse) -> SecurityTxt:
+    """The security.txt facts of one answer (its fields only when it is a 200)."""
     if resp.status is None or resp.error is not None:
         return SecurityTxt(resp.url, error=resp.error or FetchError.PROTOCOL, detail=resp.detail)
     content_type = (resp.header("content-type") or "").split(";")[0].strip().lower()

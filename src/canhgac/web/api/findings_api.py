@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 
-from canhgac.console.store.roles import Role
+from canhgac.console.store.roles import may_triage
 from canhgac.i18n import gettext as _
 from canhgac.services.api_views import TriageRefusedError, finding_page, triage_as
 from canhgac.services.dashboard import console_catalog
@@ -30,8 +30,6 @@ from canhgac.web.client import client_address
 
 router = Router(tags=["findings"])
 FINGERPRINT = r"^[0-9a-f]{32}$"
-# who may record a triage decision: the CSIRT, and officers on their own agencies' findings
-TRIAGERS = frozenset({Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER})
 
 
 def _query(params: FindingParams) -> FindingQuery:
@@ -99,7 +97,7 @@ def triage_finding(request: HttpRequest, fingerprint: Path[str], decision: Triag
     """Set triage status, and optionally assignee and note; written to the triage audit log."""
     who = viewer(request)
     wanted = _fingerprint(fingerprint)
-    if who.role not in TRIAGERS:
+    if not may_triage(who.role):  # the pages' rule: the CSIRT, and officers within their scope
         raise ApiError(403, _("your role may not triage findings"))
     try:
         triage_as(who, wanted, status=decision.status.value, assignee=decision.assignee, note=decision.note,
