@@ -262,14 +262,14 @@ async def test_the_link_shows_on_get_acknowledges_on_post_once_and_is_recorded()
     row = models.WatchAlert.objects.get(pk=alert)
     assert row.acknowledged_by == "Trực ban An"
     entry = models.WatchAlertEntry.objects.get(alert_id=alert, kind="acknowledged")
-    assert entry.actor == "Trực ban An" and entry.detail == {"via": "link:email"}
-    (event,) = SecurityEvent.objects.filter(kind="alert.acknowledged")
-    assert (event.actor, event.address, event.detail) == (
-        "Trực ban An", "192.0.2.7", {"alert": alert, "via": "link:email"})
+    assert entry.actor == "Trực ban An" and entry.detail == {"channel": "link:email"}
+    (event,) = SecurityEvent.objects.filter(kind="watch.alert_acknowledged")
+    logged = {"alert": alert, "agency": "SO-A", "problem": "down", "channel": "link:email"}
+    assert (event.actor, event.address, event.detail) == ("Trực ban An", "192.0.2.7", logged)
     used = client.get(path)
     assert used.status_code == 400 and "đã được dùng" in used.content.decode()
     assert client.post(path).status_code == 400
-    assert SecurityEvent.objects.filter(kind="alert.acknowledged").count() == 1
+    assert SecurityEvent.objects.filter(kind="watch.alert_acknowledged").count() == 1
     other = _link_path(WatchDelivery.objects.get(channel="telegram").body)
     before = client.post(other)  # the second person's link: already acknowledged, link spent
     assert before.status_code == 200 and 'id="ack-before"' in before.content.decode()
@@ -292,8 +292,10 @@ async def test_an_altered_or_expired_link_is_refused() -> None:
 async def test_the_cli_acknowledgement_is_in_the_security_log_too() -> None:
     alert = open_alert("https://portal.so-a.gov.test/", timezone.now())
     watch_service.acknowledge_alert(watch_service.viewer_scope(None), alert, actor="cli:an")
-    (event,) = SecurityEvent.objects.filter(kind="alert.acknowledged")
-    assert event.actor == "cli:an" and event.detail == {"alert": alert, "via": "cli"}
+    again = watch_service.acknowledge_alert(watch_service.viewer_scope(None), alert, actor="cli:binh")
+    assert again[1] is True and again[0].acknowledged_by == "cli:an"  # already: nothing logged again
+    (event,) = SecurityEvent.objects.filter(kind="watch.alert_acknowledged")
+    assert event.actor == "cli:an" and event.detail["channel"] == "cli" and "via" not in event.detail
 
 
 async def test_retry_policy_comes_from_the_settings() -> None:
@@ -341,7 +343,7 @@ async def test_escalation_goes_up_a_role_every_15_minutes_until_acknowledged(ack
     task = asyncio.create_task(loop.run())
     if ack_after is not None:
         await clock.advance(ack_after * 60, settle=loop.settle)
-        watch_store.acknowledge(alert, actor="cli:an", now=clock.now())
+        watch_store.acknowledge(alert, actor="cli:an", channel="cli", now=clock.now())
     await clock.advance(2 * 3600, settle=loop.settle)
     loop.stop()
     await clock.advance(60, settle=loop.settle)

@@ -23,7 +23,7 @@ from canhgac.cli.scan_options import (
     UserAgentOpt,
 )
 from canhgac.cli.translated import TranslatedTyper
-from canhgac.i18n import N_, ngettext, validation
+from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_datetime, format_number
 from canhgac.services.watch_delivery import ChannelConfig
@@ -179,16 +179,9 @@ def _channels(st: CliState) -> ChannelConfig | None:
 
 
 def _say_channels(channels: ChannelConfig) -> None:
-    configured = [c for c in ("email", "telegram", "webhook") if getattr(channels, c) is not None]
-    n = len(channels.recipients)
-    err_console.print(
-        ngettext(
-            "Delivering alerts to {n} recipient and the duty roster through {channels}.",
-            "Delivering alerts to {n} recipients and the duty roster through {channels}.",
-            n,
-        ).format(n=format_number(n), channels=", ".join(configured) or "-"),
-        soft_wrap=True,
-    )
+    from canhgac.services.watch_delivery import channels_line
+
+    err_console.print(channels_line(channels), soft_wrap=True)
 
 
 @app.command(

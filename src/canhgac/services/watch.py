@@ -203,21 +203,17 @@ def alert_rows(scope: Any, *, open_only: bool = False, limit: int | None = 200) 
     return [_alert_row(a) for a in queries.watch_alerts(scope, open_only=open_only, limit=limit)]
 
 
-def acknowledge_alert(
-    scope: Any, alert_id: int, *, actor: str, note: str = "", via: str = "cli", address: str = ""
-) -> tuple[AlertRow, bool]:
-    """Acknowledge an alert the viewer may see; the alert, and whether it had been acknowledged
-    before (then nothing changed). Recorded in its timeline and the security log with ``via``
-    (cli, console) and the client's ``address``."""
+def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") -> tuple[AlertRow, bool]:
+    """Acknowledge an alert the viewer may see, from the CLI (``watch_store.acknowledge``, channel
+    ``cli``); the alert, and whether it had been acknowledged before (then nothing changed)."""
     from canhgac.console.store import queries, watch_store
 
-    before = queries.watch_alert(scope, alert_id)
-    if before is None:
+    if queries.watch_alert(scope, alert_id) is None:
         raise AlertNotFoundError(alert_id)
-    watch_store.acknowledge(alert_id, actor=actor, note=note, via=via, address=address)
+    done = watch_store.acknowledge(alert_id, actor=actor, note=note, channel="cli")
     found = queries.watch_alert(scope, alert_id)
     assert found is not None
-    return _alert_row(found), before.acknowledged_at is not None
+    return _alert_row(found), not done.changed
 
 
 @dataclass(frozen=True, slots=True)

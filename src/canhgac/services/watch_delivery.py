@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from canhgac.i18n import gettext as _
+from canhgac.i18n import ngettext
+from canhgac.i18n.formats import format_number
 from canhgac.watch.channel_config import SECTION, ChannelConfig, ChannelConfigError, channel_config
 from canhgac.watch.clock import Clock
 from canhgac.watch.delivery import Deliverer, RetryPolicy
@@ -26,6 +28,7 @@ __all__ = [
     "ChannelConfig",
     "ChannelConfigError",
     "DeliverySummary",
+    "channels_line",
     "deliverer",
     "delivery_rows",
     "read_channels",
@@ -59,6 +62,17 @@ def read_channels(path: Path) -> ChannelConfig | None:
         return channel_config(table, base=path.parent)
     except ChannelConfigError as exc:
         raise ChannelConfigError(f"{path}: {SECTION}: {exc}") from None
+
+
+def channels_line(config: ChannelConfig) -> str:
+    """Who is told and through which channels, in one line (``watch run``, ``watch deliver``, ``serve``)."""
+    configured = [c for c in ("email", "telegram", "webhook") if getattr(config, c) is not None]
+    n = len(config.recipients)
+    return ngettext(
+        "Delivering alerts to {n} recipient and the duty roster through {channels}.",
+        "Delivering alerts to {n} recipients and the duty roster through {channels}.",
+        n,
+    ).format(n=format_number(n), channels=", ".join(configured) or "-")
 
 
 def deliverer(

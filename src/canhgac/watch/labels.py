@@ -22,6 +22,7 @@ _LABELS = {
         "duty_notified": N_("sent to the people on duty"),
         "member_recovered": N_("monitor recovered"),
         "recovered": N_("recovered"),
+        "baseline_accepted": N_("new baseline accepted"),
         "notified": N_("notified"),
         "delivery_failed": N_("could not be notified"),
     },

@@ -74,12 +74,11 @@ def acknowledge_by_link(token: str, now: datetime, *, address: str = "") -> tupl
             raise LinkRefusedError(LinkProblem.USED)
         locked.link_used_at = now
         locked.save(update_fields=["link_used_at"])
-        before = WatchAlert.objects.get(pk=locked.alert_id).acknowledged_at is not None
-        alert = watch_store.acknowledge(
+        done = watch_store.acknowledge(
             locked.alert_id,
             actor=locked.recipient,
             now=now,
-            via=f"link:{locked.channel}",
+            channel=f"link:{locked.channel}",
             address=address,
         )
-    return alert, before
+    return done.alert, not done.changed

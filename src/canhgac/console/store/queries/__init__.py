@@ -73,11 +73,16 @@ from canhgac.console.store.queries.stamp import state_stamp
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
 from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 from canhgac.console.store.queries.watch import (
+    alert_history,
     duty_shifts,
+    maintenance_window,
     maintenance_windows,
+    monitor_keys_of,
     watch_alert,
     watch_alerts,
     watch_deliveries,
+    watch_monitor,
+    watch_monitor_by_key,
     watch_monitors,
 )
 
@@ -102,6 +107,7 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "alert_history",
     "all_runs",
     "applied_inventories",
     "applied_inventory",
@@ -126,7 +132,9 @@ __all__ = [
     "launches",
     "launches_ahead",
     "launches_of_runs",
+    "maintenance_window",
     "maintenance_windows",
+    "monitor_keys_of",
     "open_findings",
     "open_findings_per_agency",
     "open_launches",
@@ -144,5 +152,7 @@ __all__ = [
     "watch_alert",
     "watch_alerts",
     "watch_deliveries",
+    "watch_monitor",
+    "watch_monitor_by_key",
     "watch_monitors",
 ]

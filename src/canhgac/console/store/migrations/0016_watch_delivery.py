@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0014_watch'),
+        ('store', '0015_watch_console_edits'),
     ]
 
     operations = [
