@@ -128,6 +128,14 @@ def _watch_rows() -> None:
     for code in (A, B):
         models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code,
                                                joined_at=at)
+    # the CSIRT's own rows: a message about B's alert and a shift of the roster
+    event = models.Event.objects.create(kind="alert.opened", subject="b-opened", agency_code=B, payload={},
+                                        created_at=at)
+    b_alert = models.WatchAlert.objects.get(agency_code=B, monitor_key__startswith="http:")
+    models.WatchDelivery.objects.create(event=event, alert=b_alert, kind="alert.opened", channel="email",
+                                        recipient="Trực ban", address="truc-ban@csirt.vn", subject="s",
+                                        body="b", token="t" * 32, created_at=at, next_attempt_at=at)
+    models.DutyShift.objects.create(person="Trực ban", role="on-duty", start=at, end=at, imported_at=at)
 
 
 def _launch_and_inventory_rows(first: ScanRun, last: ScanRun) -> None:
@@ -223,6 +231,9 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     | _alert_members(queries.alert_history(v, status="open")),
     "maintenance_window": lambda v, s: {w.agency_code for w in (
         queries.maintenance_window(v, pk) for pk in _all("WatchMaintenance", "pk")) if w is not None},
+    # the CSIRT's own people and addresses: a viewer of every agency only (A: "another agency's")
+    "watch_deliveries": lambda v, s: {A} if list(queries.watch_deliveries(v)) else set(),
+    "duty_shifts": lambda v, s: {A} if list(queries.duty_shifts(v)) else set(),
     "applied_inventory": lambda v, s: {A} if queries.applied_inventory(v) is not None else set(),
     "applied_inventories": lambda v, s: {A} if queries.applied_inventories(v) else set(),
     "checked_inventory": lambda v, s: _checked(v),

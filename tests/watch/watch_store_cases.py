@@ -173,13 +173,15 @@ async def test_acknowledge_once_with_its_timeline_and_event() -> None:
         5 * 60, [http(URL)], clock, ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
     )
     alert = queries.watch_alerts(ALL).get()
-    watch_store.acknowledge(alert.pk, actor="truc-ban", note="đang xử lý", now=clock.now())
-    again = watch_store.acknowledge(alert.pk, actor="someone-else", now=clock.now())
-    assert again.acknowledged_by == "truc-ban"
+    first = watch_store.acknowledge(
+        alert.pk, actor="truc-ban", channel="cli", note="đang xử lý", now=clock.now()
+    )
+    again = watch_store.acknowledge(alert.pk, actor="someone-else", channel="console", now=clock.now())
+    assert first.changed and not again.changed and again.alert.acknowledged_by == "truc-ban"
     kinds = [e.kind for e in queries.watch_alert(ALL, alert.pk).timeline.all()]  # type: ignore[union-attr]
     assert kinds == ["opened", "acknowledged"] and len(events("alert.acknowledged")) == 1
     with pytest.raises(AlertNotFoundError):
-        watch_store.acknowledge(alert.pk + 1000, actor="x")
+        watch_store.acknowledge(alert.pk + 1000, actor="x", channel="cli")
 
 
 async def test_a_stored_maintenance_window_holds_alerts_back() -> None:

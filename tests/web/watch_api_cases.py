@@ -104,6 +104,7 @@ def test_the_csirt_acknowledges_by_token_once(world: World) -> None:
     assert second["changed"] is False
     (logged,) = _events("watch.alert_acknowledged")
     assert logged.actor == "analyst" and logged.detail["via"].startswith("token:")
+    assert logged.detail["channel"] == "api"
 
 
 def test_acknowledging_is_refused_as_the_pages_refuse_it(world: World) -> None:

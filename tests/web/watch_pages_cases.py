@@ -108,6 +108,18 @@ def test_an_officer_sees_only_their_agencys_monitors_and_members(rows: WatchRows
     assert 'id="ack-form"' not in grouped
 
 
+def test_who_was_told_is_the_csirts_not_an_officers(rows: WatchRows) -> None:
+    at = datetime(2027, 2, 6, 3, 0, tzinfo=UTC)
+    WatchAlertEntry.objects.create(alert_id=rows.hijack, kind="escalated", at=at,
+                                   detail={"step": 1, "persons": ["Dự phòng Bình (backup)"]})
+    WatchAlertEntry.objects.create(alert_id=rows.hijack, kind="notified", at=at, actor="Dự phòng Bình",
+                                   detail={"channel": "email", "event": "alert.escalated", "delivery": 1})
+    csirt = _ok(_client("analyst").get(f"/watch/alerts/{rows.hijack}/"))
+    assert "Dự phòng Bình (backup)" in csirt and "Dự phòng Bình" in csirt and "email" in csirt
+    officer = _ok(_client("officer_b").get(f"/watch/alerts/{rows.hijack}/"))
+    assert "Dự phòng Bình" not in officer  # the roster's people: a viewer of every agency only
+
+
 def test_an_officer_reaches_none_of_another_agencys_rows_by_url(rows: WatchRows) -> None:
     client = _client("officer_b")
     assert client.get(f"/watch/alerts/{rows.alert_a}/").status_code == 404
@@ -158,9 +170,12 @@ def test_the_csirt_acknowledges_an_alert_once_and_it_is_logged(rows: WatchRows) 
     assert again.status_code == 302 and again["Location"] == "/watch/"
     (logged,) = _events("watch.alert_acknowledged")
     assert (logged.actor, logged.address) == ("analyst", "192.0.2.10")
-    assert logged.detail == {"alert": rows.hijack, "agency": B, "problem": "dns_hijack", "via": "session"}
+    assert logged.detail == {
+        "alert": rows.hijack, "agency": B, "problem": "dns_hijack", "channel": "console", "via": "session"
+    }
     steps = list(WatchAlertEntry.objects.filter(alert_id=rows.hijack, kind="acknowledged"))
-    assert len(steps) == 1 and steps[0].detail == {"note": "đã liên hệ nhà đăng ký tên miền"}
+    assert len(steps) == 1
+    assert steps[0].detail == {"note": "đã liên hệ nhà đăng ký tên miền", "channel": "console"}
     log = _ok(_client("admin").get("/security-log/?kind=watch.alert_acknowledged"))
     assert log.count('<tr class="ev-watch-alert_acknowledged">') == 1
 

@@ -158,7 +158,7 @@ def _start_watch(options: ServeOptions, on_watch: Callable[[str], None]) -> InPr
         on_watch(_("Watching {n} monitors in this process (--no-watch turns it off).").format(n=count))
 
     try:
-        return start_watch(options.watch_interval, ready)
+        return start_watch(options.watch_interval, ready, on_watch)
     except WatchNotStartedError as exc:
         on_watch(_("The watch is not running: {reason}").format(reason=exc))
         return None

@@ -1,13 +1,16 @@
 """The holiday watch inside ``canhgac serve``: one thread of the console's process runs the
 daemon (``services.watch.run_watch``, what ``canhgac watch run`` runs) in an event loop of its
 own, on the store's inventory and the workspace's settings (``canhgac.toml``'s ``[scan]``: the
-resolvers, CA file, EHLO name and User-Agent a console scan uses).
+resolvers, CA file, EHLO name and User-Agent a console scan uses). With a ``[watch]`` table, the
+same loop delivers the alerts and escalates them along the duty roster, as ``watch run`` does,
+so the people on duty are told while only the console runs.
 
 ``serve --no-watch`` (or ``CANHGAC_WATCH=0``) leaves it off: run ``canhgac watch run`` apart
-instead, never both on one store. With no inventory stored, or settings a scan would refuse,
-it is not started and the reason is said in one line; the console serves anyway. The monitors
-are those of the inventory stored at the start: after applying another inventory, restart
-``serve``. Edits made on the watch pages reach the running daemon without a restart.
+instead (with ``watch deliver`` or not), never both on one store. With no inventory stored,
+settings a scan would refuse, or a ``[watch]`` table ``watch run`` would refuse, it is not
+started and the reason is said in one line; the console serves anyway. The monitors are those
+of the inventory stored at the start: after applying another inventory, restart ``serve``.
+Edits made on the watch pages reach the running daemon without a restart.
 """
 
 from __future__ import annotations
@@ -45,13 +48,23 @@ class InProcessWatch:
         self.thread.join(timeout)
 
 
-def start_watch(interval: float, on_ready: Callable[[int], None]) -> InProcessWatch:
-    """Start the daemon on the store's inventory; ``WatchNotStartedError`` when it cannot."""
-    from canhgac.services.console_scan import ConsoleScanRefusedError, file_values, scan_settings
+def start_watch(
+    interval: float, on_ready: Callable[[int], None], on_line: Callable[[str], None] = lambda line: None
+) -> InProcessWatch:
+    """Start the daemon on the store's inventory, delivering its alerts through the settings
+    file's ``[watch]`` channels when there are some; ``WatchNotStartedError`` when it cannot.
+    ``on_ready`` hears how many monitors are watched, ``on_line`` then who is told."""
+    from canhgac.services.console_scan import (
+        ConsoleScanRefusedError,
+        file_values,
+        scan_settings,
+        settings_path,
+    )
     from canhgac.services.dashboard import console_catalog
     from canhgac.services.inventory import InventoryError
     from canhgac.services.inventory_store import current_inventory
     from canhgac.services.watch import monitors_for, run_watch
+    from canhgac.services.watch_delivery import ChannelConfigError, channels_line, read_channels
 
     try:
         stored = current_inventory()
@@ -66,13 +79,23 @@ def start_watch(interval: float, on_ready: Callable[[int], None]) -> InProcessWa
     except ConsoleScanRefusedError as exc:
         raise WatchNotStartedError(str(exc)) from None
     settings = settings.model_copy(update={"target_timeout": CHECK_TIMEOUT})
+    try:
+        channels = read_channels(settings_path())
+    except ChannelConfigError as exc:  # as `watch run`: a [watch] mistake is said, never half-applied
+        raise WatchNotStartedError(str(exc)) from None
     monitors = monitors_for(stored.inventory, interval=interval)
     if not monitors:
         raise WatchNotStartedError(_("the inventory declares no portal, domain or mail host to watch"))
     catalog = console_catalog()
+
+    def ready(count: int) -> None:
+        on_ready(count)
+        if channels is not None:
+            on_line(channels_line(channels))
+
     loop = asyncio.new_event_loop()
     task: asyncio.Task[object] = loop.create_task(
-        run_watch(monitors, settings, catalog=catalog, on_ready=on_ready)
+        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels)
     )
     watch = InProcessWatch(threading.Thread(target=lambda: None), loop, task)
 

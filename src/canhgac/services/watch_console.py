@@ -2,7 +2,8 @@
 may be. Acknowledging an alert is the CSIRT's; editing monitors, accepting a new baseline and
 planning or ending maintenance windows, its administrators'. Every row is found through the
 viewer's scoped queries first, so another agency's alert or monitor is "not found" (404) before
-the role is asked (403). Each write is logged in the security log (``store.watch_edits``).
+the role is asked (403). Each write is logged in the security log (``store.watch_edits``; an
+acknowledgement, ``store.watch_store.acknowledge``, the path the CLI and the signed link take too).
 """
 
 from __future__ import annotations
@@ -44,17 +45,26 @@ def _clean(text: str, limit: int) -> str:
     return text.strip()[:limit]
 
 
-def acknowledge(viewer: Viewer, alert_id: int, *, note: str, address: str, via: str = "session") -> bool:
-    """Acknowledge an alert the viewer may see; False when it had been acknowledged already."""
-    from canhgac.console.store import queries, watch_edits
+def acknowledge(
+    viewer: Viewer, alert_id: int, *, note: str, address: str, channel: str = "console", via: str = "session"
+) -> bool:
+    """Acknowledge an alert the viewer may see (``channel``: console or api; ``via``: session or
+    token:ID); False when it had been acknowledged already (nothing changed, nothing logged)."""
+    from canhgac.console.store import queries, watch_store
 
     if not -(2**63) <= alert_id < 2**63 or queries.watch_alert(viewer.scope, alert_id) is None:
         raise WatchNotFoundError(alert_id)
     if not may_acknowledge_alerts(viewer.role):
         raise WatchForbiddenError(_("your role may not acknowledge alerts"))
-    return watch_edits.acknowledge_logged(
-        alert_id, actor=viewer.username, note=_clean(note, MAX_NOTE), address=address, via=via
+    done = watch_store.acknowledge(
+        alert_id,
+        actor=viewer.username,
+        note=_clean(note, MAX_NOTE),
+        channel=channel,
+        via=via,
+        address=address,
     )
+    return done.changed
 
 
 def _monitor(viewer: Viewer, monitor_id: int) -> Any:

@@ -164,6 +164,9 @@ def monitor_view(m: Any, alert_ids: Mapping[str, int]) -> MonitorView:
     )
 
 
+CSIRT_STEPS = frozenset({"duty_notified", "escalated", "notified", "delivery_failed"})
+
+
 def _step_text(kind: str, detail: Mapping[str, Any]) -> str:
     if kind == "acknowledged":
         return str(detail.get("note") or "")
@@ -173,6 +176,12 @@ def _step_text(kind: str, detail: Mapping[str, Any]) -> str:
         return describe("flapping", detail)
     if kind == "grouped" and detail.get("problem"):
         return describe(str(detail["problem"]), detail)
+    if kind in ("escalated", "duty_notified"):
+        return ", ".join(str(p) for p in detail.get("persons") or ())
+    if kind == "notified":
+        return str(detail.get("channel") or "")
+    if kind == "delivery_failed":
+        return f"{detail.get('channel') or ''}: {detail.get('reason') or ''}"
     return ""
 
 
@@ -198,6 +207,8 @@ def alert_view(a: Any, scope: Any) -> AlertView:
         }
     steps = []
     for t in timeline:
+        if t.kind in CSIRT_STEPS and not scope.is_everything:
+            continue  # the CSIRT's people and channels: as the roster and the deliveries, not an agency's
         detail = dict(t.detail or {})
         monitor = str(detail.get("monitor") or "")
         if monitor and monitor not in shown:

@@ -5,6 +5,7 @@ from django.urls import include, path
 from canhgac.web.views import (
     account,
     agency,
+    alert_ack,
     auth,
     dashboard,
     findings,
@@ -58,5 +59,6 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/province/<str:fmt>/", reports.province_report, name="report-province"),
     path("reports/agencies/<str:code>/<str:fmt>/", reports.agency_report, name="report-agency"),
+    path("alerts/ack/<str:token>/", alert_ack.acknowledge, name="alert-ack"),  # alert_links.PATH
     path("api/v1/", include("canhgac.web.api.urls")),  # the REST API (docs/console.md, API)
 ]

@@ -1,6 +1,6 @@
 """The console's writes to the watch: a monitor's definition edited, a new baseline accepted, a
-maintenance window planned or ended, an alert acknowledged — each with its security-log entry
-in the same transaction.
+maintenance window planned or ended — each with its security-log entry in the same transaction.
+(An acknowledgement, from the console or anywhere else, is ``watch_store.acknowledge``.)
 
 A running daemon learns of an edit through the monitor's ``revision`` (``monitor_edits``, which
 the daemon's store calls at its checks' pace); the row itself already holds what a daemon
@@ -21,14 +21,13 @@ from django.utils import timezone
 from canhgac.console.store.account_models import SecurityEventKind
 from canhgac.console.store.accounts import record_event
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMaintenance, WatchMonitor
-from canhgac.console.store.watch_store import acknowledge, add_maintenance
+from canhgac.console.store.watch_store import add_maintenance
 from canhgac.watch.edits import MonitorEdit, acceptable, forget
 from canhgac.watch.monitors import HolidayWindow
 
 __all__ = [
     "NothingToAcceptError",
     "accept_baseline",
-    "acknowledge_logged",
     "add_maintenance_logged",
     "edit_monitor",
     "end_maintenance",
@@ -198,22 +197,5 @@ def end_maintenance(
             actor=actor,
             address=address,
             detail={"window": window.pk, "agency": window.agency_code, "monitor": window.monitor, "via": via},
-        )
-    return True
-
-
-def acknowledge_logged(alert_id: int, *, actor: str, note: str, address: str, via: str = "session") -> bool:
-    """Acknowledge an alert and log it; False when it had been acknowledged before (nothing
-    changes, nothing is logged)."""
-    at = timezone.now()
-    with transaction.atomic():
-        alert = acknowledge(alert_id, actor=actor, note=note, now=at)  # locks the alert's row
-        if alert.acknowledged_at != at:
-            return False  # acknowledged before (or by a concurrent request): nothing changed
-        record_event(
-            SecurityEventKind.WATCH_ALERT_ACKNOWLEDGED,
-            actor=actor,
-            address=address,
-            detail={"alert": alert.pk, "agency": alert.agency_code, "problem": alert.problem, "via": via},
         )
     return True

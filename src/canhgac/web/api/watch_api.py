@@ -244,7 +244,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: Path[int], asked: AckIn) -
     who = viewer(request)
     try:
         changed = watch_console.acknowledge(
-            who, alert_id, note=asked.note, address=client_address(request), via=via(request)
+            who, alert_id, note=asked.note, address=client_address(request), channel="api", via=via(request)
         )
     except watch_console.WatchNotFoundError:
         raise _no_alert(alert_id) from None

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
+from canhgac.console.store.delivery_models import DutyShift, WatchDelivery
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertMember, WatchMaintenance, WatchMonitor
 
@@ -47,6 +48,27 @@ def maintenance_windows(scope: ViewerScope) -> QuerySet[WatchMaintenance]:
     if not scope.is_everything:
         rows = rows.filter(agency_code__in=sorted(scope.codes or ()))
     return rows.order_by("start")
+
+
+def watch_deliveries(
+    scope: ViewerScope, *, alert_id: int | None = None, limit: int | None = 200
+) -> QuerySet[WatchDelivery]:
+    """The delivery outbox, newest first: the CSIRT's own addresses, so only a viewer of every
+    agency sees it (an agency officer gets nothing)."""
+    rows = WatchDelivery.objects.all() if scope.is_everything else WatchDelivery.objects.none()
+    if alert_id is not None:
+        rows = rows.filter(alert_id=alert_id)
+    rows = rows.order_by("-id")
+    return rows[:limit] if limit is not None else rows
+
+
+def duty_shifts(scope: ViewerScope, *, at: datetime | None = None) -> QuerySet[DutyShift]:
+    """The roster (the shifts running at ``at`` when given): the CSIRT's own people and contacts,
+    so only a viewer of every agency sees it."""
+    rows = DutyShift.objects.all() if scope.is_everything else DutyShift.objects.none()
+    if at is not None:
+        rows = rows.filter(start__lte=at, end__gt=at)
+    return rows.order_by("start", "role", "person")
 
 
 def watch_monitor(scope: ViewerScope, monitor_id: int) -> WatchMonitor | None:
