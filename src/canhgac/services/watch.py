@@ -141,6 +141,8 @@ async def run_watch(
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
+    finally:
+        await prober.aclose()  # the httpx clients the checks shared
     return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
 
 
