@@ -187,9 +187,9 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
     plan.write_text(json.dumps({"urls": lab.urls(n), "interval": args.interval, "seconds": args.seconds,
                                 "ca_file": str(lab.ca_file), "workspace": str(store),
                                 "concurrency": args.concurrency}), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "bench.watch_proc", str(plan)], env=_env(work),
-                            stdout=subprocess.PIPE, stderr=(work / f"watch-{n}.log").open("w"), text=True,
-                            cwd=harness.ROOT)
+    with (work / f"watch-{n}.log").open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bench.watch_proc", str(plan)], env=_env(work),
+                                stdout=subprocess.PIPE, stderr=log, text=True, cwd=harness.ROOT)
     assert proc.stdout is not None
     ready = proc.stdout.readline().split()
     if not ready or ready[0] != "READY":
@@ -205,7 +205,10 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
     reader.start()
     reader.join(timeout=120)
     proc.wait(timeout=60)
-    result: dict[str, Any] = json.loads((holder[0] if holder else "").strip().splitlines()[-1])
+    lines = (holder[0] if holder else "").strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"the watch process failed ({proc.returncode}): see {work}/watch-{n}.log")
+    result: dict[str, Any] = json.loads(lines[-1])
     up = result["health"].get("up", 0)
     side = Side("canhgac", n, result["checks"], up, used["watch"], used["lab"], loads, result)
     print(f"[canhgac {n}] {result['checks']} checks, lateness p50 {result['lateness_p50']:.3f} s p99 "

@@ -98,6 +98,8 @@ http {{
 def start(work: Path, lab: Lab) -> subprocess.Popen[bytes]:
     """nginx in the foreground (``daemon off``), once every port answers."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("nginx is not installed (Debian: apt-get install -y nginx)")
     root = work / "nginx"
     proc = subprocess.Popen([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
