@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,6 +152,11 @@ def _checked(scope: ViewerScope) -> set[str]:
     return {A} if pk is not None and queries.checked_inventory(scope, pk) is not None else set()
 
 
+def _all(model: str, field: str) -> list[Any]:
+    """Every row's ``field``, unscoped (the keys a scoped lookup is then tried with)."""
+    return list(getattr(models, model).objects.values_list(field, flat=True))
+
+
 def _alert_members(rows: Iterable[models.WatchAlert]) -> set[str]:
     return {m.agency_code for alert in rows for m in alert.members.all()}
 
@@ -206,6 +212,17 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
                     for pk in models.WatchAlert.objects.values_list("pk", flat=True))
         if a is not None),
     "maintenance_windows": lambda v, s: {w.agency_code for w in queries.maintenance_windows(v)},
+    "watch_monitor": lambda v, s: {m.agency_code for m in (
+        queries.watch_monitor(v, pk) for pk in _all("WatchMonitor", "pk")) if m is not None},
+    "watch_monitor_by_key": lambda v, s: {m.agency_code for m in (
+        queries.watch_monitor_by_key(v, key) for key in _all("WatchMonitor", "key")) if m is not None},
+    "monitor_keys_of": lambda v, s: {
+        m.agency_code for m in queries.monitor_keys_of(v, _all("WatchMonitor", "key")).values()},
+    "alert_history": lambda v, s: _alert_members(queries.alert_history(v))
+    | _alert_members(queries.alert_history(v, agency=A))
+    | _alert_members(queries.alert_history(v, status="open")),
+    "maintenance_window": lambda v, s: {w.agency_code for w in (
+        queries.maintenance_window(v, pk) for pk in _all("WatchMaintenance", "pk")) if w is not None},
     "applied_inventory": lambda v, s: {A} if queries.applied_inventory(v) is not None else set(),
     "applied_inventories": lambda v, s: {A} if queries.applied_inventories(v) else set(),
     "checked_inventory": lambda v, s: _checked(v),

@@ -21,6 +21,7 @@ _LABELS = {
         "escalated": N_("escalated"),
         "member_recovered": N_("monitor recovered"),
         "recovered": N_("recovered"),
+        "baseline_accepted": N_("new baseline accepted"),
     },
     "kind": {
         "http": N_("web availability and content"),

@@ -25,6 +25,7 @@ from canhgac.console.store.watch_models import (
     WatchMaintenance,
     WatchMonitor,
 )
+from canhgac.watch.edits import MonitorEdit
 from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.monitors import Monitor
 from canhgac.watch.rules import (
@@ -39,6 +40,8 @@ from canhgac.watch.rules import (
 from canhgac.watch.state import MaintenanceWindow
 
 OPEN, RECOVERED = "open", "recovered"
+# what an edit in the console decides, kept over the inventory's values at each daemon start
+CONSOLE_OWNED = frozenset({"enabled", "interval", "holiday_interval", "holiday_start", "holiday_end"})
 
 
 class AlertNotFoundError(LookupError):
@@ -132,6 +135,8 @@ class DjangoWatchStore:
             for monitor in monitors:
                 row = known.pop(monitor.key, None)
                 fields = _definition(monitor)
+                if row is not None and row.edited_at is not None:  # the console's definition stays
+                    fields = {k: v for k, v in fields.items() if k not in CONSOLE_OWNED}
                 if row is None:
                     fresh.append(WatchMonitor(key=monitor.key, **fields))
                 elif any(getattr(row, k) != v for k, v in fields.items()):
@@ -146,6 +151,11 @@ class DjangoWatchStore:
 
     def load_states(self) -> dict[str, MonitorState]:
         return {row.key: state_of(row) for row in WatchMonitor.objects.filter(watched=True)}
+
+    def monitor_edits(self, seen: Mapping[str, int]) -> list[MonitorEdit]:
+        from canhgac.console.store.watch_edits import monitor_edits
+
+        return monitor_edits(seen)
 
     def open_groups(self) -> list[OpenGroup]:
         groups = []

@@ -73,9 +73,14 @@ from canhgac.console.store.queries.stamp import state_stamp
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
 from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 from canhgac.console.store.queries.watch import (
+    alert_history,
+    maintenance_window,
     maintenance_windows,
+    monitor_keys_of,
     watch_alert,
     watch_alerts,
+    watch_monitor,
+    watch_monitor_by_key,
     watch_monitors,
 )
 
@@ -100,6 +105,7 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "alert_history",
     "all_runs",
     "applied_inventories",
     "applied_inventory",
@@ -123,7 +129,9 @@ __all__ = [
     "launches",
     "launches_ahead",
     "launches_of_runs",
+    "maintenance_window",
     "maintenance_windows",
+    "monitor_keys_of",
     "open_findings",
     "open_findings_per_agency",
     "open_launches",
@@ -140,5 +148,7 @@ __all__ = [
     "state_stamp",
     "watch_alert",
     "watch_alerts",
+    "watch_monitor",
+    "watch_monitor_by_key",
     "watch_monitors",
 ]
