@@ -153,6 +153,7 @@ async def run_watch(
         if sending is not None:
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
+        await prober.aclose()  # the httpx clients the checks shared
     return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
 
 
