@@ -1,10 +1,10 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import console, inventory, mail_domains, mail_servers, ports, web_portals
+from bench import console, inventory, mail_domains, mail_servers, ports, watch, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
@@ -13,6 +13,7 @@ COMMANDS = {
     "ports": ports.main,
     "inventory": inventory.main,
     "console": console.main,
+    "watch": watch.main,
 }
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Test-suite safety: no test may send traffic off this machine (network rule); and, under
-pytest-xdist (``scripts/dev.py test``), the files that bind the lab's fixed addresses run on one
-worker, one after another (``lab_addresses_support``)."""
+"""Test-suite safety: no test may send traffic off this machine (network rule); no
+``canhgac serve`` a test starts runs the holiday watch unless the test asks (``--watch``); and,
+under pytest-xdist (``scripts/dev.py test``), the files that bind the lab's fixed addresses run
+on one worker, one after another (``lab_addresses_support``)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from canhgac.netguard import install_loopback_guard
 from lab_addresses_support import FILES, GROUP
 
 install_loopback_guard()
+os.environ["CANHGAC_WATCH"] = "0"  # inherited by every CLI subprocess of the suite
 
 
 @pytest.hookimpl(tryfirst=True)

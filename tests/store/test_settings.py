@@ -35,6 +35,7 @@ def test_default_is_sqlite_in_the_workspace_with_a_private_generated_key(
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["NAME"] == str(tmp_path / "canhgac.sqlite3")
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert db["OPTIONS"]["init_command"] == "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
     key_file = tmp_path / "secret_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert len(settings["SECRET_KEY"]) >= 50

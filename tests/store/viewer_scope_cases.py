@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,6 +128,14 @@ def _watch_rows() -> None:
     for code in (A, B):
         models.WatchAlertMember.objects.create(alert=both, monitor_key=f"m-{code}", agency_code=code,
                                                joined_at=at)
+    # the CSIRT's own rows: a message about B's alert and a shift of the roster
+    event = models.Event.objects.create(kind="alert.opened", subject="b-opened", agency_code=B, payload={},
+                                        created_at=at)
+    b_alert = models.WatchAlert.objects.get(agency_code=B, monitor_key__startswith="http:")
+    models.WatchDelivery.objects.create(event=event, alert=b_alert, kind="alert.opened", channel="email",
+                                        recipient="Trực ban", address="truc-ban@csirt.vn", subject="s",
+                                        body="b", token="t" * 32, created_at=at, next_attempt_at=at)
+    models.DutyShift.objects.create(person="Trực ban", role="on-duty", start=at, end=at, imported_at=at)
 
 
 def _launch_and_inventory_rows(first: ScanRun, last: ScanRun) -> None:
@@ -149,6 +158,11 @@ def _checked(scope: ViewerScope) -> set[str]:
 
     pk = InventoryDocument.objects.filter(applied_at__isnull=True).values_list("pk", flat=True).first()
     return {A} if pk is not None and queries.checked_inventory(scope, pk) is not None else set()
+
+
+def _all(model: str, field: str) -> list[Any]:
+    """Every row's ``field``, unscoped (the keys a scoped lookup is then tried with)."""
+    return list(getattr(models, model).objects.values_list(field, flat=True))
 
 
 def _alert_members(rows: Iterable[models.WatchAlert]) -> set[str]:
@@ -204,6 +218,20 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
                     for pk in models.WatchAlert.objects.values_list("pk", flat=True))
         if a is not None),
     "maintenance_windows": lambda v, s: {w.agency_code for w in queries.maintenance_windows(v)},
+    "watch_monitor": lambda v, s: {m.agency_code for m in (
+        queries.watch_monitor(v, pk) for pk in _all("WatchMonitor", "pk")) if m is not None},
+    "watch_monitor_by_key": lambda v, s: {m.agency_code for m in (
+        queries.watch_monitor_by_key(v, key) for key in _all("WatchMonitor", "key")) if m is not None},
+    "monitor_keys_of": lambda v, s: {
+        m.agency_code for m in queries.monitor_keys_of(v, _all("WatchMonitor", "key")).values()},
+    "alert_history": lambda v, s: _alert_members(queries.alert_history(v))
+    | _alert_members(queries.alert_history(v, agency=A))
+    | _alert_members(queries.alert_history(v, status="open")),
+    "maintenance_window": lambda v, s: {w.agency_code for w in (
+        queries.maintenance_window(v, pk) for pk in _all("WatchMaintenance", "pk")) if w is not None},
+    # the CSIRT's own people and addresses: a viewer of every agency only (A: "another agency's")
+    "watch_deliveries": lambda v, s: {A} if list(queries.watch_deliveries(v)) else set(),
+    "duty_shifts": lambda v, s: {A} if list(queries.duty_shifts(v)) else set(),
     "applied_inventory": lambda v, s: {A} if queries.applied_inventory(v) is not None else set(),
     "applied_inventories": lambda v, s: {A} if queries.applied_inventories(v) else set(),
     "checked_inventory": lambda v, s: _checked(v),

@@ -14,7 +14,11 @@ def test_the_watch_never_loads_django() -> None:
 
 
 # (from_inventory is pure too, but the inventory package it reads loads the engine's discovery)
-@pytest.mark.parametrize("module", ["canhgac.watch.scheduler", "canhgac.watch.labels"])
+@pytest.mark.parametrize(
+    "module",
+    ["canhgac.watch.scheduler", "canhgac.watch.labels", "canhgac.watch.delivery", "canhgac.watch.roster",
+     "canhgac.watch.messages", "canhgac.watch.channel_config"],
+)
 def test_pure_modules_load_no_network_stack(module: str) -> None:
     # the scheduler is asyncio code, and importing asyncio loads the standard ssl module
     assert loaded_violations(module, [m for m in ENGINE_IO if m != "ssl"]) == {}
@@ -24,3 +28,10 @@ def test_the_probes_do_load_the_engines_clients() -> None:
     """The rule can fail: the probes module is where the engine's clients come in."""
     found = loaded_violations("canhgac.watch.probes", ENGINE_IO)
     assert "canhgac.engine.web.fetch" in found["canhgac.watch.probes"]
+
+
+def test_the_delivery_loop_loads_no_channel_client() -> None:
+    """The clients (smtplib, apprise, httpx) come in with ``senders`` only."""
+    clients = ("smtplib", "apprise", "httpx")
+    assert loaded_violations("canhgac.watch.delivery", clients) == {}
+    assert "smtplib" in loaded_violations("canhgac.watch.senders", clients)["canhgac.watch.senders"]

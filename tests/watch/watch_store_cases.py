@@ -173,13 +173,15 @@ async def test_acknowledge_once_with_its_timeline_and_event() -> None:
         5 * 60, [http(URL)], clock, ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
     )
     alert = queries.watch_alerts(ALL).get()
-    watch_store.acknowledge(alert.pk, actor="truc-ban", note="đang xử lý", now=clock.now())
-    again = watch_store.acknowledge(alert.pk, actor="someone-else", now=clock.now())
-    assert again.acknowledged_by == "truc-ban"
+    first = watch_store.acknowledge(
+        alert.pk, actor="truc-ban", channel="cli", note="đang xử lý", now=clock.now()
+    )
+    again = watch_store.acknowledge(alert.pk, actor="someone-else", channel="console", now=clock.now())
+    assert first.changed and not again.changed and again.alert.acknowledged_by == "truc-ban"
     kinds = [e.kind for e in queries.watch_alert(ALL, alert.pk).timeline.all()]  # type: ignore[union-attr]
     assert kinds == ["opened", "acknowledged"] and len(events("alert.acknowledged")) == 1
     with pytest.raises(AlertNotFoundError):
-        watch_store.acknowledge(alert.pk + 1000, actor="x")
+        watch_store.acknowledge(alert.pk + 1000, actor="x", channel="cli")
 
 
 async def test_a_stored_maintenance_window_holds_alerts_back() -> None:
@@ -204,3 +206,95 @@ async def test_monitors_gone_from_the_inventory_are_no_longer_watched() -> None:
     store.sync_monitors([a])
     assert [m.key for m in queries.watch_monitors(ALL)] == [a.key]
     assert set(store.load_states()) == {a.key}
+
+
+# --- the console's edits, read by a running daemon --------------------------------------------
+
+
+async def _running(
+    monitors: list[Monitor], clock: FakeClock, prober: ScriptedProber
+) -> tuple[Scheduler, Any]:
+    sched = Scheduler(
+        monitors,
+        DjangoWatchStore(),
+        prober,
+        clock=clock,
+        policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=5),
+    )
+    await sched.start()
+    return sched, asyncio.create_task(sched.run())
+
+
+async def _stop(sched: Scheduler, task: Any, clock: FakeClock) -> None:
+    sched.stop()
+    await clock.advance(0, sched.settle)
+    await task
+
+
+async def test_a_new_mx_accepted_in_the_console_becomes_the_baseline_and_the_alert_recovers() -> None:
+    from canhgac.console.store import watch_edits
+    from canhgac.watch.facts import DnsFacts
+    from canhgac.watch.monitors import MonitorKind
+
+    domain = "so-a.gov.test"
+    moved = {"at": START + timedelta(minutes=10)}
+
+    def script(monitor: Monitor, now: datetime) -> ProbeFacts:
+        mx = "10 mx.new.gov.test." if now >= moved["at"] else "10 mx.so-a.gov.test."
+        return DnsFacts(domain, (("MX", (mx,)), ("NS", ("ns1.so-a.gov.test.",))))
+
+    clock = FakeClock(START)
+    prober = ScriptedProber(clock, script)
+    sched, task = await _running([Monitor(MonitorKind.DNS, domain, "SO-A", 60.0)], clock, prober)
+    await clock.advance(15 * 60, sched.settle)  # the MX moved at 10 min: a possible hijack
+    (alert,) = queries.watch_alerts(ALL)
+    row = models.WatchMonitor.objects.get()
+    assert (alert.problem, alert.status, row.health) == ("dns_hijack", "open", "down")
+    assert row.baseline == {"MX": ["10 mx.so-a.gov.test."], "NS": ["ns1.so-a.gov.test."]}
+    watch_edits.accept_baseline(row.pk, actor="admin", address="192.0.2.1", now=clock.now())
+    await clock.advance(5 * 60, sched.settle)  # the running daemon reads it at its next check
+    await _stop(sched, task, clock)
+    alert.refresh_from_db()
+    row.refresh_from_db()
+    assert alert.status == "recovered" and row.health == "up"
+    assert row.baseline == {"MX": ["10 mx.new.gov.test."], "NS": ["ns1.so-a.gov.test."]}
+    steps = [e.kind for e in alert.timeline.all()]
+    assert steps == ["opened", "baseline_accepted", "recovered"]
+    assert len(events("alert.opened")) == 1  # the new MX opened nothing more
+    clock2 = FakeClock(clock.now())  # a restart does not forget the accepted MX again
+    await run_for(
+        5 * 60, [Monitor(MonitorKind.DNS, domain, "SO-A", 60.0)], clock2, ScriptedProber(clock2, script)
+    )
+    row.refresh_from_db()
+    assert (
+        row.baseline == {"MX": ["10 mx.new.gov.test."], "NS": ["ns1.so-a.gov.test."]} and row.health == "up"
+    )
+    assert queries.watch_alerts(ALL).count() == 1
+
+
+async def test_a_monitor_disabled_and_slowed_in_the_console_is_so_in_the_running_daemon() -> None:
+    from canhgac.console.store import watch_edits
+
+    clock = FakeClock(START)
+    prober = ScriptedProber(clock, lambda m, now: up(m.target))
+    other = "https://other.so-a.gov.test/"
+    sched, task = await _running([http(URL), http(other)], clock, prober)
+    await clock.advance(5 * 60, sched.settle)
+    row = models.WatchMonitor.objects.get(key=f"http:{URL}")
+    watch_edits.edit_monitor(row.pk, enabled=False, interval=60.0, holiday=None, actor="admin", address="")
+    await clock.advance(60, sched.settle)  # read at the next check (the other monitor's)
+    before = len([k for k, _ in prober.calls if k == row.key])
+    await clock.advance(10 * 60, sched.settle)
+    assert len([k for k, _ in prober.calls if k == row.key]) == before  # no probe while disabled
+    assert len([k for k, _ in prober.calls if k == f"http:{other}"]) >= 15
+    watch_edits.edit_monitor(row.pk, enabled=True, interval=300.0, holiday=None, actor="admin", address="")
+    await clock.advance(30 * 60, sched.settle)
+    await _stop(sched, task, clock)
+    again = len([k for k, _ in prober.calls if k == row.key]) - before
+    assert 5 <= again <= 7  # every 5 minutes from the edit
+    assert sched.defined[row.key].interval == 300.0
+    clock2 = FakeClock(clock.now())  # a restart from the inventory keeps the console's definition
+    await run_for(60, [http(URL)], clock2, ScriptedProber(clock2, lambda m, now: up(m.target)))
+    row.refresh_from_db()
+    assert (row.enabled, row.interval, row.edited_by) == (True, 300.0, "admin")

@@ -36,16 +36,19 @@ set_hypothesis_home_dir(_WORKSPACE / "hypothesis")  # not a .hypothesis/ in the 
 WORLD = seed_world()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 # A value of each parameter that names a row every role may read (B's, the run, B's launch)
+assert WORLD.watch is not None
 REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_id,
-        "launch_id": WORLD.launch_id}
+        "launch_id": WORLD.launch_id, "alert_id": WORLD.watch.hijack}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
 CALLERS = {"anonymous": None, **{name: f"Bearer {token}" for name, token in WORLD.tokens.items()}}
 # operations whose success needs an upload or an earlier step (a file checked before it is
-# applied, an inventory applied before it is read): inventory_api_cases.py reaches their 200s
+# applied, an inventory applied before it is read; a window's real dates): inventory_api_cases.py
+# and watch_api_cases.py reach their 2xx
 NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check",
-                         "POST /api/v1/inventory/apply", "POST /api/v1/scans"})
+                         "POST /api/v1/inventory/apply", "POST /api/v1/scans",
+                         "POST /api/v1/watch/maintenance"})
 
 
 def _operations() -> list[Any]:

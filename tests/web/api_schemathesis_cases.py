@@ -50,6 +50,7 @@ from web_store_support import A_NAME  # noqa: E402
 from canhgac.web.api import urls as api_urls  # noqa: E402
 
 WORLD = seed_world()
+assert WORLD.watch is not None
 APP = get_wsgi_application()
 SEED = 13
 # What B's officer must never read: A's code, name and domain, and A's findings.
@@ -74,12 +75,14 @@ def _config(mode: str, max_examples: int, *, coverage: bool = True) -> schemathe
             "codes": {"values": [A, B]},
             "runs": {"values": [WORLD.run_id]},
             "launches": {"values": [WORLD.launch_id]},
+            "alerts": {"values": [WORLD.watch.grouped, WORLD.watch.hijack, WORLD.watch.alert_a]},
         },
         "parameters": {
             "path.fingerprint": {"dictionary": "fingerprints", "probability": 0.5},
             "path.code": {"dictionary": "codes", "probability": 0.5},
             "path.run_id": {"dictionary": "runs", "probability": 0.5},
             "path.launch_id": {"dictionary": "launches", "probability": 0.5},
+            "path.alert_id": {"dictionary": "alerts", "probability": 0.5},
             "query.run": {"dictionary": "runs", "probability": 0.5},
             "query.agency": {"dictionary": "codes", "probability": 0.5},
         },

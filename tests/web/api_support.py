@@ -1,6 +1,7 @@
 """A small store for the API cases (``api_cases.py``, ``api_schema_cases.py``,
-``api_schemathesis_cases.py``): two agencies, A (two findings) and B (one, B's parent is A), one
-run over both, a user of each role and a token for each. Imported after ``setup_django``;
+``api_schemathesis_cases.py``, ``watch_api_cases.py``): two agencies, A (two findings) and B (one,
+B's parent is A), one run over both, the watch's rows (``watch_board_support``), a user of each
+role and a token for each. Imported after ``setup_django``;
 ``build_world``'s fixture rolls everything back, ``seed_world`` commits."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.test import Client
+from watch_board_support import WatchRows, seed_watch
 from web_store_support import USERS, A, B, seed_two_agencies
 
 from canhgac.console.store import api_tokens
@@ -25,6 +27,7 @@ class World:
     tokens: dict[str, str]  # user -> plaintext token
     fingerprints: dict[str, list[str]]  # agency -> its findings' fingerprints
     launch_id: int = 0  # a queued retest of B's first finding (the scans API)
+    watch: WatchRows | None = None  # the watch's monitors, alerts and window (the watch API)
 
 
 def seed_world() -> World:
@@ -38,7 +41,7 @@ def seed_world() -> World:
     # a retest of B's first finding, queued (nothing runs it here): every role may read it
     launch = ScanLaunch.objects.create(created_at=run.started_at, requested_by="admin", kind="retest",
                                        agency=B, fingerprint=prints[B][0])
-    return World(run.pk, tokens, prints, launch.pk)
+    return World(run.pk, tokens, prints, launch.pk, seed_watch())
 
 
 def build_world() -> Iterator[World]:

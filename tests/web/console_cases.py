@@ -33,6 +33,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 from django_otp.oath import totp  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from watch_board_support import WatchRows, seed_watch  # noqa: E402
 from web_store_support import A_NAME, B_NAME, PASSWORD, USERS, A, B, seed_two_agencies  # noqa: E402
 from web_store_support import logged_in as _client  # noqa: E402
 
@@ -49,13 +50,14 @@ setup_test_environment()  # the test client's host, "testserver", is allowed
 @dataclass(frozen=True)
 class World:
     run_id: int
+    watch: WatchRows  # the watch's monitors, alerts and window (``watch_board_support``)
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
     with transaction.atomic():
         run = seed_two_agencies()
-        yield World(run.pk)
+        yield World(run.pk, seed_watch())
         transaction.set_rollback(True)
 
 
@@ -120,7 +122,17 @@ def _console_urls(world: World) -> list[str]:
             *_finding_urls(A),
             "/scans/", f"/scans/?agency={A}", "/scans/?page=2", f"/scans/runs/{world.run_id}/",
             "/scans/launches/1/", "/scans/launches/1/progress/",
-            "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true"]  # more in tests/web/api_cases.py
+            "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true",  # more in tests/web/api_cases.py
+            "/watch/", "/watch/live/", f"/watch/alerts/?agency={A}", "/watch/alerts/?status=open",
+            "/watch/maintenance/", *_watch_urls(world)]
+
+
+def _watch_urls(world: World) -> list[str]:
+    """A's alerts (and the one grouping A's and B's portals), A's monitors, each by its page."""
+    w = world.watch
+    monitors = [i for target, i in w.monitors.items() if "alpha" in target]
+    return [f"/watch/alerts/{w.alert_a}/", f"/watch/alerts/{w.grouped}/",
+            *(f"/watch/monitors/{i}/" for i in monitors)]
 
 
 def _finding_urls(code: str) -> list[str]:
@@ -151,7 +163,9 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^account/set-password/[^/]+/[^/]+/$", "account/set-password/<str:uidb64>/<str:token>/"),
               (r"^scans/runs/\d+/$", "scans/runs/<int:run_id>/"),
               (r"^scans/launches/\d+/$", "scans/launches/<int:launch_id>/"),
-              (r"^scans/launches/\d+/progress/$", "scans/launches/<int:launch_id>/progress/"))
+              (r"^scans/launches/\d+/progress/$", "scans/launches/<int:launch_id>/progress/"),
+              (r"^watch/alerts/\d+/$", "watch/alerts/<int:alert_id>/"),
+              (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -159,8 +173,11 @@ def test_every_console_url_is_enumerated(world: World) -> None:
             u = re.sub(shape, pattern, u)
         listed.add(u)
     posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/",
-             "findings/<str:fingerprint>/retest/"}
-    assert patterns - posts <= listed  # those take POST only
+             "findings/<str:fingerprint>/retest/", "watch/alerts/<int:alert_id>/ack/",
+             "watch/monitors/<int:monitor_id>/edit/", "watch/monitors/<int:monitor_id>/accept-baseline/",
+             "watch/maintenance/<int:window_id>/end/"}
+    signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
+    assert patterns - posts - signed <= listed  # those take POST only
 
 
 def test_an_officer_never_sees_another_agency_by_url_or_id(world: World) -> None:

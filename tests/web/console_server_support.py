@@ -73,11 +73,13 @@ def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path, ti
 
 
 @contextmanager
-def served_console(workspace: Path, *extra: str) -> Iterator[str]:
-    """``canhgac --workspace WORKSPACE serve --port P EXTRA...``; yields ``http://127.0.0.1:P``."""
+def served_console(workspace: Path, *extra: str, watch: bool = False) -> Iterator[str]:
+    """``canhgac --workspace WORKSPACE serve --port P EXTRA...``, the watch off unless ``watch``
+    (a console on a lab's store would otherwise start watching it); yields ``http://127.0.0.1:P``."""
     port = free_port()
     log = workspace / f"serve-{port}"
-    process = start_cli("--workspace", workspace, "serve", "--port", str(port), *extra, output=log)
+    switch = "--watch" if watch else "--no-watch"
+    process = start_cli("--workspace", workspace, "serve", "--port", str(port), switch, *extra, output=log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, process, log)

@@ -1,4 +1,5 @@
-"""``canhgac alerts``: the watch's alerts (``list``) and acknowledging one (``ack``)."""
+"""``canhgac alerts``: the watch's alerts (``list``), acknowledging one (``ack``), and the messages
+sent about them (``deliveries``)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,38 @@ def ack(
         )
         return
     console.print(_("Alert {id} acknowledged by {who}.").format(id=row.id, who=actor))
+
+
+@app.command(
+    "deliveries",
+    help=N_("The alert messages queued, sent or given up, per recipient and channel (newest first)."),
+)
+def deliveries(
+    ctx: typer.Context,
+    alert_id: Annotated[int | None, typer.Option("--alert", help=N_("Only this alert's messages"))] = None,
+    limit: Annotated[int, typer.Option(min=1, help=N_("At most this many messages"))] = 200,
+    fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
+) -> None:
+    """The alert messages queued, sent or given up, per recipient and channel (newest first)."""
+    if fmt not in ("table", "json"):
+        raise fail(_("unknown format {fmt}: use table or json").format(fmt=fmt))
+    from canhgac.services.watch_delivery import delivery_rows
+
+    open_store(state(ctx))
+    rows = delivery_rows(alert_id, limit)
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        console.print(_("No alert messages yet."))
+        return
+    table = Table(title=_("Alert messages"))
+    for col in (_("Id"), _("Alert"), _("Event"), _("Channel"), _("Recipient"), _("Status"), _("Attempts"),
+                _("Sent"), _("Last error")):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        sent = format_datetime(d["sent_at"], seconds=True) if d["sent_at"] else ""
+        attempts = str(d["attempts"]) + (f" ({d['uncertain']}?)" if d["uncertain"] else "")
+        table.add_row(str(d["id"]), str(d["alert"]), d["event"], d["channel"], d["recipient"], d["status"],
+                      attempts, sent, d["last_error"])
+    console.print(table)

@@ -81,6 +81,7 @@ def _mount() -> None:
         catalog_cmd,
         config_cmd,
         demo_cmd,
+        duty_cmd,
         events_cmd,
         findings_cmd,
         inventory_cmd,
@@ -107,7 +108,8 @@ def _mount() -> None:
     app.add_typer(users_cmd.app, name="users", help=N_("Console users, roles and the security log."))
     app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
     app.add_typer(watch_cmd.app, name="watch", help=N_("The holiday watch: monitors, checks every minute, alerts."))
-    app.add_typer(alerts_cmd.app, name="alerts", help=N_("The watch's alerts: list and acknowledge."))
+    app.add_typer(alerts_cmd.app, name="alerts", help=N_("The watch's alerts: list, acknowledge, messages sent."))
+    app.add_typer(duty_cmd.app, name="duty", help=N_("The duty roster: import the CSV, who is on duty now."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 
 

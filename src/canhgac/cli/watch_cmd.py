@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from canhgac.cli.alerts_cmd import alerts_table
-from canhgac.cli.common import cli_actor, console, err_console, fail, open_store, run_async, state
+from canhgac.cli.common import CliState, cli_actor, console, err_console, fail, open_store, run_async, state
 from canhgac.cli.scan_options import (
     OPTION_OF_SETTING,
     CaFileOpt,
@@ -26,6 +26,7 @@ from canhgac.cli.translated import TranslatedTyper
 from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_datetime, format_number
+from canhgac.services.watch_delivery import ChannelConfig
 
 app = TranslatedTyper(no_args_is_help=True)
 
@@ -127,6 +128,7 @@ def run(
         ) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+    channels = _channels(st)
     monitors = monitors_for(
         inv, interval=interval, holiday_start=start, holiday_end=end, holiday_interval=holiday_interval
     )
@@ -140,9 +142,18 @@ def run(
             ),
             soft_wrap=True,
         )
+        if channels is not None:
+            _say_channels(channels)
 
     summary = run_async(
-        run_watch(monitors, settings, catalog=st.catalog(), concurrency=concurrency, on_ready=ready)
+        run_watch(
+            monitors,
+            settings,
+            catalog=st.catalog(),
+            concurrency=concurrency,
+            on_ready=ready,
+            channels=channels,
+        )
     )
     err_console.print(
         _("Watch stopped: {checks} checks stored.").format(checks=format_number(summary.checks))
@@ -155,6 +166,50 @@ def run(
             ).format(n=format_number(summary.store_failures)),
             style="yellow",
         )
+
+
+def _channels(st: CliState) -> ChannelConfig | None:
+    """The settings file's [watch] channels and recipients (None: no alert is delivered)."""
+    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+
+    try:
+        return read_channels(st.config_path())
+    except ChannelConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _say_channels(channels: ChannelConfig) -> None:
+    from canhgac.services.watch_delivery import channels_line
+
+    err_console.print(channels_line(channels), soft_wrap=True)
+
+
+@app.command(
+    "deliver",
+    help=N_(
+        "Deliver the watch's alerts to the recipients of the settings file's [watch] table until "
+        "stopped (when `watch run` runs elsewhere)."
+    ),
+)
+def deliver(ctx: typer.Context) -> None:
+    """Deliver the watch's alerts to the recipients of the settings file's [watch] table until stopped."""
+    st = state(ctx)
+    channels = _channels(st)
+    if channels is None or not any(getattr(channels, c) is not None for c in ("email", "telegram", "webhook")):
+        raise fail(
+            _("no alert channel: add [watch.email], [watch.telegram] or [watch.webhook] to {path}").format(
+                path=st.config_path()
+            )
+        )
+    open_store(st, writable=True)
+    from canhgac.services.watch_delivery import run_delivery
+
+    summary = run_async(run_delivery(channels, on_ready=lambda _n: _say_channels(channels)))
+    err_console.print(
+        _("Delivery stopped: {sent} messages sent, {failed} attempts failed.").format(
+            sent=format_number(summary.sent), failed=format_number(summary.failures)
+        )
+    )
 
 
 @app.command("status", help=N_("Every monitor's state and the open alerts."))

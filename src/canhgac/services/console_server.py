@@ -19,9 +19,12 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canhgac.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from canhgac.services.console_watch import InProcessWatch
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_WORKERS = 64
@@ -48,6 +51,8 @@ class ServeOptions:
     security_contact: str = ""  # security.txt's Contact (services/security_txt.py); "": no file
     config_file: Path | None = None  # the settings file scans launched here read (--config)
     workers: int = 1  # processes answering requests (above one: this one supervises them)
+    watch: bool = True  # run the holiday watch in this process (services/console_watch.py)
+    watch_interval: float = 60.0  # seconds between two checks of a monitor the console has not edited
 
 
 def is_loopback(host: str) -> bool:
@@ -121,9 +126,11 @@ def has_administrator() -> bool:
 
 
 def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
-          open_store: Callable[[], object]) -> None:
-    """Open the store (``open_store``, after the environment is set), then serve until SIGINT
-    or SIGTERM; ``on_ready(url, has_admin)`` is called before the first request is accepted."""
+          open_store: Callable[[], object], on_watch: Callable[[str], None] = lambda line: None) -> None:
+    """Open the store (``open_store``, after the environment is set), start the watch (unless
+    ``options.watch`` is off; ``on_watch`` hears whether it started, in one line), then serve
+    until SIGINT or SIGTERM; ``on_ready(url, has_admin)`` is called before the first request is
+    accepted. The watch is stopped after the last request."""
     import uvicorn
     from django.core.asgi import get_asgi_application
 
@@ -137,6 +144,7 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
 
     close_abandoned_launches()  # launches a dead console left queued or running: interrupted
     scan_worker.enable()  # this process runs the scans launched from the pages and API
+    watch = _start_watch(options, on_watch) if options.watch else None
     host = f"[{options.host}]" if ":" in options.host else options.host
     settings: dict[str, Any] = {
         "host": options.host, "port": options.port, "lifespan": "off",
@@ -144,13 +152,31 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
         "server_header": False,  # no "Server: uvicorn": the console discloses no software version
         "log_level": "info", "access_log": True,
     }
-    if options.workers == 1:
-        application = get_asgi_application()
-        on_ready(f"http://{host}:{options.port}/", has_administrator())
-        uvicorn.Server(uvicorn.Config(application, **settings)).run(sockets=[sock])
-        return
-    from uvicorn.supervisors import Multiprocess
+    try:
+        if options.workers == 1:
+            application = get_asgi_application()
+            on_ready(f"http://{host}:{options.port}/", has_administrator())
+            uvicorn.Server(uvicorn.Config(application, **settings)).run(sockets=[sock])
+        else:  # this process supervises the serving ones, and runs the scans and the watch
+            from uvicorn.supervisors import Multiprocess
 
-    on_ready(f"http://{host}:{options.port}/", has_administrator())
-    config = uvicorn.Config(WORKER_APPLICATION, workers=options.workers, **settings)
-    Multiprocess(config, sockets=[sock]).run()
+            on_ready(f"http://{host}:{options.port}/", has_administrator())
+            config = uvicorn.Config(WORKER_APPLICATION, workers=options.workers, **settings)
+            Multiprocess(config, sockets=[sock]).run()
+    finally:
+        if watch is not None:
+            watch.stop()
+            on_watch(_("Watch stopped."))
+
+
+def _start_watch(options: ServeOptions, on_watch: Callable[[str], None]) -> InProcessWatch | None:
+    from canhgac.services.console_watch import WatchNotStartedError, start_watch
+
+    def ready(count: int) -> None:
+        on_watch(_("Watching {n} monitors in this process (--no-watch turns it off).").format(n=count))
+
+    try:
+        return start_watch(options.watch_interval, ready, on_watch)
+    except WatchNotStartedError as exc:
+        on_watch(_("The watch is not running: {reason}").format(reason=exc))
+        return None

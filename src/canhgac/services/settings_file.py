@@ -31,6 +31,7 @@ from canhgac.i18n import gettext as _
 
 SECTION = "scan"
 CONSOLE_SECTION = "console"  # ``canhgac serve``'s own settings (``cli/config_file.console_setting``)
+WATCH_SECTION = "watch"  # the watch's channels and recipients (``services.watch_delivery``)
 FILE_NAME = "canhgac.toml"
 
 
@@ -66,7 +67,7 @@ SCAN_KEYS: dict[str, Kind] = {
 CONSOLE_KEYS: dict[str, Kind] = {
     "security-contact": Kind.STR,
 }
-SECTIONS = (SECTION, CONSOLE_SECTION)  # the file's tables; any other is refused
+SECTIONS = (SECTION, CONSOLE_SECTION, WATCH_SECTION)  # the file's tables; any other is refused
 
 
 class SettingsFileError(ValueError):

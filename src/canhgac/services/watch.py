@@ -16,6 +16,7 @@ from typing import Any
 from canhgac.catalog.loader import Catalog
 from canhgac.engine.settings import ScanSettings
 from canhgac.inventory.model import Inventory
+from canhgac.watch.channel_config import ChannelConfig
 from canhgac.watch.from_inventory import monitors_from_inventory
 from canhgac.watch.labels import label
 from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
@@ -118,10 +119,13 @@ async def run_watch(
     catalog: Catalog | None,
     concurrency: int = 200,
     on_ready: Callable[[int], None] | None = None,
+    channels: ChannelConfig | None = None,
 ) -> WatchSummary:
     """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
-    dropped uncommitted, every committed one is kept, the store's thread closes its connection."""
+    dropped uncommitted, every committed one is kept, the store's thread closes its connection.
+    With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop."""
     from canhgac.console.store.watch_store import DjangoWatchStore
+    from canhgac.services.watch_delivery import deliverer
     from canhgac.watch.probes import EngineProber
 
     prober = EngineProber(settings)  # ResolverError (ValueError) before any packet
@@ -133,14 +137,23 @@ async def run_watch(
         policy=policy,
         options=SchedulerOptions(concurrency=concurrency, check_timeout=settings.target_timeout),
     )
+    delivery = deliverer(channels) if channels is not None else None
+    sending: asyncio.Task[None] | None = None
     stopped = False
     try:
         await sched.start()
         if on_ready is not None:
             on_ready(len(sched.monitors))
+        if delivery is not None:
+            sending = asyncio.create_task(delivery.run())
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
+    finally:
+        if sending is not None:
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+        await prober.aclose()  # the httpx clients the checks shared
     return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
 
 
@@ -192,17 +205,16 @@ def alert_rows(scope: Any, *, open_only: bool = False, limit: int | None = 200) 
 
 
 def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") -> tuple[AlertRow, bool]:
-    """Acknowledge an alert the viewer may see; the alert, and whether it had been acknowledged
-    before (then nothing changed)."""
+    """Acknowledge an alert the viewer may see, from the CLI (``watch_store.acknowledge``, channel
+    ``cli``); the alert, and whether it had been acknowledged before (then nothing changed)."""
     from canhgac.console.store import queries, watch_store
 
-    before = queries.watch_alert(scope, alert_id)
-    if before is None:
+    if queries.watch_alert(scope, alert_id) is None:
         raise AlertNotFoundError(alert_id)
-    watch_store.acknowledge(alert_id, actor=actor, note=note)
+    done = watch_store.acknowledge(alert_id, actor=actor, note=note, channel="cli")
     found = queries.watch_alert(scope, alert_id)
     assert found is not None
-    return _alert_row(found), before.acknowledged_at is not None
+    return _alert_row(found), not done.changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,5 +11,12 @@ Layout (the same discipline as the engine: pure judgement apart from I/O; no Dja
   recovery, flapping, maintenance, grouping by common cause, severity;
 - :mod:`.clock`, :mod:`.scheduler` — the asyncio scheduler and its injected clock;
 - :mod:`.state` — the store protocol the scheduler writes through (the Django implementation
-  is ``canhgac.console.store.watch_store``) and an in-memory one for tests.
+  is ``canhgac.console.store.watch_store``) and an in-memory one for tests;
+- :mod:`.channel_config` — the ``[watch]`` table (channels, recipients, retries, escalation);
+  :mod:`.messages` — an alert said to a person (pure); :mod:`.outgoing` — a message for one
+  address and how a send fails; :mod:`.senders` — the channels' clients (e-mail, Telegram
+  through apprise, webhook: the only other I/O module);
+- :mod:`.delivery` — the delivery loop over a persistent outbox (the Django store is
+  ``canhgac.console.store.delivery_store``): leases, retries with back-off;
+- :mod:`.roster` — the duty roster's CSV and who must be told by when (escalation), pure.
 """

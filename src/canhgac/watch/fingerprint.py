@@ -4,7 +4,7 @@ The visible text and title come from the engine's page parser (``parse_page``), 
 keyword and defacer-signature matching from the ``web.defacement`` check (one list, one matcher:
 ``WebOptions.defacement_keywords``, Vietnamese and English). Text similarity is a MinHash
 sketch (the ``K`` smallest hashes of word 3-shingles), so a baseline is small and two pages
-compare in microseconds; links are the page's ``<a href>`` targets, hashed.
+compare in microseconds; links are the page's ``<a href>`` targets (from the same parse), hashed.
 """
 
 from __future__ import annotations
@@ -12,31 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
 
 from canhgac.engine.checks.web_hygiene import defacement_matches
 from canhgac.engine.facts.web_page import parse_page
 from canhgac.watch.facts import PageFingerprint
 
 K = 128  # sketch size
-MAX_LINKS = 500
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class _Links(HTMLParser):
-    def __init__(self, base: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base = base
-        self.found: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a" or len(self.found) >= MAX_LINKS:
-            return
-        href = next((v for k, v in attrs if k.lower() == "href" and v), None)
-        if href is None or href.strip().lower().startswith(("javascript:", "mailto:", "tel:", "#")):
-            return
-        self.found.add(urldefrag(urljoin(self.base, href.strip()))[0])
 
 
 def _h(text: str) -> int:
@@ -48,14 +30,8 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFC", text).casefold()))
 
 
-def links_of(html: str, base_url: str) -> tuple[str, ...]:
-    parser = _Links(base_url)
-    try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError):  # html.parser's rare complaints on garbage
-        pass
-    return tuple(sorted(hashlib.sha256(u.encode()).hexdigest()[:12] for u in parser.found))
+def hashed_links(links: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({hashlib.sha256(u.encode()).hexdigest()[:12] for u in links}))
 
 
 def sketch(text: str) -> tuple[int, ...]:
@@ -73,7 +49,7 @@ def fingerprint(body: bytes, html: str, url: str, keywords: tuple[str, ...]) -> 
         text_hash=hashlib.sha256(text.encode()).hexdigest(),
         size=len(body),
         shingles=sketch(text),
-        links=links_of(html, url),
+        links=hashed_links(page.links),
         title=page.title[:200],
         keyword_hits=hits[:10],
     )

@@ -19,8 +19,18 @@ _LABELS = {
         "flapping": N_("flapping"),
         "acknowledged": N_("acknowledged"),
         "escalated": N_("escalated"),
+        "duty_notified": N_("sent to the people on duty"),
         "member_recovered": N_("monitor recovered"),
         "recovered": N_("recovered"),
+        "baseline_accepted": N_("new baseline accepted"),
+        "notified": N_("notified"),
+        "delivery_failed": N_("could not be notified"),
+    },
+    "role": {
+        "on-duty": N_("on duty"),
+        "backup": N_("backup"),
+        "lead": N_("team lead"),
+        "head": N_("CSIRT head"),
     },
     "kind": {
         "http": N_("web availability and content"),

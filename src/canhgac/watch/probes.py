@@ -8,14 +8,21 @@
   DMARC TXT records);
 - SMTP: the engine's bounded SMTP client (greeting, EHLO, STARTTLS; never MAIL or DATA).
 
-Each check gets a fresh collect context (the engine caches answers per run, a watch must ask
-again every time), sharing the scope and public suffixes built once; the scope guard applies as
-in a scan: a name or address outside the inventory is a failed check that says so.
+Each check gets a fresh collect context and ``WebClient`` (the engine caches answers per run, a
+watch must ask again every time), sharing what is costly to build and holds no answer: the scope
+and public suffixes, the verifying TLS context (built once per process by the engine) and the
+httpx clients (:class:`FreshConnections`: one per trust setting for the prober's life, a new
+connection for every check). The scope guard applies as in a scan: a name or address outside
+the inventory is a failed check that says so. A page's fingerprint is computed again only when
+its bytes changed (:class:`PageMemo`: the same body at the same URL has the same fingerprint).
+Close the prober (:meth:`EngineProber.aclose`)
+when the watch stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from urllib.parse import urlsplit
 
 from canhgac.engine.collectors.host_addresses import resolve_host
@@ -24,17 +31,43 @@ from canhgac.engine.dns import DnsClient
 from canhgac.engine.facts.certificate import parse_certificate
 from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
 from canhgac.engine.facts.tls import StartTls
+from canhgac.engine.facts.web import WebResponse
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.smtp_client import SessionPlan, probe_session
 from canhgac.engine.tls.handshake import handshake, lenient_context
 from canhgac.engine.tls.starttls import Endpoint
 from canhgac.engine.web.fetch import WebClient
-from canhgac.watch.facts import CertFacts, DnsFacts, HttpFacts, ProbeFacts, SmtpFacts
+from canhgac.engine.web.pool import FreshConnections
+from canhgac.watch.facts import CertFacts, DnsFacts, HttpFacts, PageFingerprint, ProbeFacts, SmtpFacts
 from canhgac.watch.fingerprint import fingerprint
 from canhgac.watch.monitors import Monitor, MonitorKind
 
 _ABSENT = (DnsStatus.NXDOMAIN, DnsStatus.NODATA)
+MEMO_LIMIT = 100_000  # pages remembered (one per HTTP monitor); forgotten all at once past it
+
+
+class PageMemo:
+    """The last fingerprint of each URL with the digest of the body it came from: a page that
+    has not changed since the last check (most of them, most of the time) is not parsed again."""
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self.limit = limit
+        self._last: dict[str, tuple[bytes, PageFingerprint]] = {}
+        self.reused = 0
+
+    def fingerprint(self, url: str, resp: WebResponse, keywords: tuple[str, ...]) -> PageFingerprint:
+        final = resp.final_url or url
+        digest = hashlib.blake2b(resp.body, digest_size=16, person=b"canhgac-page").digest() + final.encode()
+        known = self._last.get(url)
+        if known is not None and known[0] == digest:
+            self.reused += 1
+            return known[1]
+        page = fingerprint(resp.body, resp.text(), final, keywords)
+        if len(self._last) >= self.limit:
+            self._last.clear()
+        self._last[url] = (digest, page)
+        return page
 
 
 class EngineProber:
@@ -45,6 +78,8 @@ class EngineProber:
         self.resolvers = settings.check_resolvers()  # ResolverError before any packet
         self.scope = settings.scope.build()
         self.suffixes = PublicSuffixes(extra=settings.public_suffixes)
+        self.http = FreshConnections()
+        self.pages = PageMemo()
 
     def context(self) -> CollectContext:
         s = self.settings
@@ -57,7 +92,7 @@ class EngineProber:
         ctx = self.context()
         try:
             if monitor.kind is MonitorKind.HTTP:
-                return await probe_http(ctx, monitor.target)
+                return await probe_http(ctx, monitor.target, self.http, self.pages)
             if monitor.kind is MonitorKind.TLS_CERT:
                 return await probe_cert(ctx, monitor.target)
             if monitor.kind is MonitorKind.DNS:
@@ -66,15 +101,28 @@ class EngineProber:
         finally:
             await ctx.aclose()
 
+    async def aclose(self) -> None:
+        """Close the httpx clients shared by the checks."""
+        await self.http.aclose()
 
-async def probe_http(ctx: CollectContext, url: str) -> HttpFacts:
-    resp = await WebClient.for_run(ctx).get(url)
+
+async def probe_http(
+    ctx: CollectContext, url: str, clients: FreshConnections | None = None, pages: PageMemo | None = None
+) -> HttpFacts:
+    """``clients``: the prober's shared httpx clients (none: the run's own, closed with ``ctx``);
+    ``pages``: the prober's remembered fingerprints."""
+    web = WebClient.for_run(ctx) if clients is None else WebClient(ctx, clients)
+    resp = await web.get(url)
     if resp.error is not None or resp.status is None:
         why = f"{resp.error.value if resp.error else 'protocol'}: {resp.detail}".rstrip(": ")
         return HttpFacts(url, resp.status, resp.elapsed, resp.address, why[:300])
     page = None
     if resp.status < 400:
-        page = fingerprint(resp.body, resp.text(), resp.final_url or url, ctx.web.defacement_keywords)
+        keywords = ctx.web.defacement_keywords
+        if pages is None:
+            page = fingerprint(resp.body, resp.text(), resp.final_url or url, keywords)
+        else:
+            page = pages.fingerprint(url, resp, keywords)
     return HttpFacts(url, resp.status, resp.elapsed, resp.address, "", page)
 
 

@@ -10,6 +10,13 @@ A check is: probe (I/O, bounded by ``check_timeout``) → judge (pure) → rules
 one store commit (in the store's own thread: the ORM is synchronous). Anything a probe or the
 store throws makes that check fail with a reason or go uncommitted (it runs again at its next
 slot from the last committed state); the scheduler itself never stops for it.
+
+An operator's edits (``canhgac.watch.edits``: a monitor enabled or disabled, its interval or
+holiday window changed, a new baseline accepted) are read from the store at the checks'
+pace (at most every ``EDIT_REFRESH`` seconds) and at each start. A disabled monitor keeps its
+slot, unprobed, so that a daemon whose monitors are all disabled still hears the console. An
+accepted baseline is applied at the start of each check of the monitor until a check that began
+after it has been committed: a check already in flight cannot bring the old baseline back.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from canhgac.watch.clock import Clock, SystemClock
+from canhgac.watch.edits import MonitorEdit, forget
 from canhgac.watch.facts import ProbeFacts
 from canhgac.watch.grouping import Groups
 from canhgac.watch.judge import JudgeParams, Verdict, judge
@@ -46,6 +54,7 @@ PROBE_FAILURE = {
     MonitorKind.SMTP: Problem.SMTP_DOWN,
 }
 MAINTENANCE_REFRESH = 60.0
+EDIT_REFRESH = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,7 @@ class Scheduler:
     ) -> None:
         self.monitors = {m.key: m for m in monitors if m.enabled}
         self.all_monitors = tuple(monitors)
+        self.defined = {m.key: m for m in monitors}  # enabled or not, as last edited
         self.store = store
         self.prober = prober
         self.clock = clock or SystemClock()
@@ -90,6 +100,11 @@ class Scheduler:
         self._heap: list[tuple[datetime, int, str, datetime]] = []
         self._seq = 0
         self._windows_at: datetime | None = None
+        self._edits_at: datetime | None = None
+        self._seen: dict[str, int] = {}  # monitor -> the edit revision applied
+        self._planned: dict[str, int] = {}  # monitor -> the heap entry that is its current slot
+        self._forgets: dict[str, tuple[int, tuple[str, ...]]] = {}  # accepted baselines pending
+        self._forget_seq = 0
 
     # --- running ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -97,8 +112,10 @@ class Scheduler:
         await self._in_store(self.store.sync_monitors, self.all_monitors)
         self.states = await self._in_store(self.store.load_states)
         self.groups = Groups(self.policy.group_window, await self._in_store(self.store.open_groups))
-        now = self.clock.now()
-        for monitor in self.monitors.values():
+        for edit in await self._in_store(self.store.monitor_edits, {}):
+            self._define(edit)  # the definitions the console set; their forgets are in the states
+        self._edits_at = now = self.clock.now()
+        for monitor in self.defined.values():
             self._plan(monitor, self._first_slot(monitor, now))
 
     async def run(self) -> None:
@@ -112,11 +129,14 @@ class Scheduler:
                 if due > self.clock.now():
                     await self._sleep_until(due)
                     continue
-                heapq.heappop(self._heap)
-                monitor = self.monitors[key]
+                _, seq, _, _ = heapq.heappop(self._heap)
+                if self._planned.get(key) != seq:
+                    continue  # replanned by an edit
+                monitor = self.defined[key]
                 await self._slots.acquire()
                 started = self.clock.now()
-                self.lateness.append((started - due).total_seconds())
+                if key in self.monitors:
+                    self.lateness.append((started - due).total_seconds())
                 task = asyncio.create_task(self._check(monitor))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -156,6 +176,7 @@ class Scheduler:
     def _plan(self, monitor: Monitor, base: datetime) -> None:
         jitter = self._rng.uniform(0, self.options.jitter * monitor.interval_at(base))
         self._seq += 1
+        self._planned[monitor.key] = self._seq
         heapq.heappush(self._heap, (base + timedelta(seconds=jitter), self._seq, monitor.key, base))
 
     async def _sleep_until(self, when: datetime) -> None:
@@ -171,14 +192,22 @@ class Scheduler:
     # --- one check ----------------------------------------------------------------------
     async def _check(self, monitor: Monitor) -> None:
         try:
+            await self._refresh_edits(self.clock.now())
+            if monitor.key not in self.monitors:
+                return  # disabled: its slot only listens for edits
+            pending = self._forgets.get(monitor.key)
             state = self.states.get(monitor.key) or MonitorState(monitor.key)
+            if pending is not None:
+                state = replace(state, baseline=forget(state.baseline, pending[1]))
             verdict = await self._verdict(monitor, state)
             now = self.clock.now()
             await self._refresh_windows(now)
             maintenance = any(w.covers(monitor, now) for w in self.windows)
             try:
                 result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
-                new = await self._in_store(self._route_and_commit, monitor, result.state, result.actions)
+                new = await self._in_store(
+                    self._route_and_commit, monitor, result.state, result.actions, pending
+                )
             except Exception:  # the store is down (or a bug): this check is not kept; the next one retries
                 self.store_failures += 1
                 log.exception("watch: could not store the check of %s", monitor.key)
@@ -189,12 +218,21 @@ class Scheduler:
             self._slots.release()
 
     def _route_and_commit(
-        self, monitor: Monitor, new: MonitorState, actions: Sequence[AlertAction]
+        self,
+        monitor: Monitor,
+        new: MonitorState,
+        actions: Sequence[AlertAction],
+        applied: tuple[int, tuple[str, ...]] | None = None,
     ) -> MonitorState:
         """In the store thread: group the actions and commit them with the state; the groups are
-        put back as they were when the commit fails."""
+        put back as they were when the commit fails. An accepted baseline this check did not start
+        with is applied to what it commits; one it started with is done once committed."""
+        pending = self._forgets.get(monitor.key)
+        if pending is not None and pending != applied:
+            new = replace(new, baseline=forget(new.baseline, pending[1]))
         if not actions:
             self.store.commit(monitor, new, ())
+            self._forget_done(monitor.key, applied)
             return new
         saved = self.groups.snapshot()
         routed = [self.groups.route(a) for a in actions]
@@ -206,7 +244,58 @@ class Scheduler:
         except BaseException:
             self.groups.restore(saved)
             raise
+        self._forget_done(monitor.key, applied)
         return new
+
+    def _forget_done(self, key: str, applied: tuple[int, tuple[str, ...]] | None) -> None:
+        if applied is not None and self._forgets.get(key) == applied:
+            del self._forgets[key]
+
+    # --- an operator's edits -------------------------------------------------------------
+    async def _refresh_edits(self, now: datetime) -> None:
+        if self._edits_at is not None and (now - self._edits_at).total_seconds() < EDIT_REFRESH:
+            return
+        self._edits_at = now
+        try:
+            edits = await self._in_store(self._take_edits)
+        except Exception:  # the store is away: the edits wait for the next refresh
+            log.exception("watch: could not read the monitors' edits")
+            return
+        for edit in edits:
+            self._define(edit, now)
+
+    def _take_edits(self) -> Sequence[MonitorEdit]:
+        """In the store thread (ordered with the commits): the new edits, their forgets pending."""
+        edits = self.store.monitor_edits(dict(self._seen))
+        for edit in edits:
+            if (
+                edit.forget
+                and edit.forget_revision > self._seen.get(edit.key, 0)
+                and edit.key in self.defined
+            ):
+                self._forget_seq += 1
+                self._forgets[edit.key] = (self._forget_seq, edit.forget)
+        return edits
+
+    def _define(self, edit: MonitorEdit, now: datetime | None = None) -> None:
+        """Apply an edited definition; replan the monitor when its schedule changed (``now``:
+        the scheduler is running)."""
+        self._seen[edit.key] = max(edit.revision, self._seen.get(edit.key, 0))
+        old = self.defined.get(edit.key)
+        if old is None:
+            return  # not one of this daemon's monitors
+        new = replace(old, enabled=edit.enabled, interval=edit.interval, holiday=edit.holiday)
+        self.defined[edit.key] = new
+        if new.enabled:
+            self.monitors[edit.key] = new
+        else:
+            self.monitors.pop(edit.key, None)
+        if now is not None and (new.interval, new.holiday, new.enabled) != (
+            old.interval,
+            old.holiday,
+            old.enabled,
+        ):
+            self._plan(new, self._first_slot(new, now))
 
     async def _verdict(self, monitor: Monitor, state: MonitorState) -> Verdict:
         problem = PROBE_FAILURE[monitor.kind]

@@ -8,11 +8,12 @@ idempotent by its key (a check repeated after a crash opens nothing twice).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from canhgac.watch.edits import MonitorEdit
 from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.monitors import Monitor
 from canhgac.watch.rules import AlertAction, JoinAlert, MarkFlapping, MonitorState, OpenAlert, RecoverAlert
@@ -47,6 +48,10 @@ class WatchStore(Protocol):
     def maintenance_windows(self, now: datetime) -> Sequence[MaintenanceWindow]:
         """The maintenance windows not yet over at ``now`` (per agency or per monitor)."""
 
+    def monitor_edits(self, seen: Mapping[str, int]) -> Sequence[MonitorEdit]:
+        """The monitors edited by an operator whose revision is newer than ``seen`` (every
+        edited monitor when ``seen`` is empty)."""
+
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
         """The new state and its alert actions, in one transaction."""
 
@@ -73,6 +78,7 @@ class MemoryStore:
         self.windows = list(windows)
         self.monitors: dict[str, Monitor] = {}
         self.commits = 0
+        self.edits: dict[str, MonitorEdit] = {}  # what a console would have written, by key
 
     def sync_monitors(self, monitors: Sequence[Monitor]) -> None:
         self.monitors = {m.key: m for m in monitors}
@@ -89,6 +95,9 @@ class MemoryStore:
 
     def maintenance_windows(self, now: datetime) -> Sequence[MaintenanceWindow]:
         return [w for w in self.windows if w.end > now]
+
+    def monitor_edits(self, seen: Mapping[str, int]) -> Sequence[MonitorEdit]:
+        return [e for e in self.edits.values() if e.revision > seen.get(e.key, 0)]
 
     def close(self) -> None:
         pass

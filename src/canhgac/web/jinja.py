@@ -58,6 +58,20 @@ def _target(key: str) -> str:
     return target_label(str(key), current_language())  # type: ignore[arg-type]
 
 
+def _local_input(value: datetime | None) -> str:
+    """A time as an ``<input type="datetime-local">`` value, on Vietnam's clock."""
+    from canhgac.i18n.formats import display_zone
+
+    return "" if value is None else value.astimezone(display_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _watch_label(group: str, value: str) -> str:
+    """A stored word of the watch (health, status, step, kind) in the viewer's language."""
+    from canhgac.services.watch_pages import watch_label
+
+    return watch_label(group, str(value), current_language())
+
+
 def password_rules() -> str:
     """The password policy in words: the help texts of ``AUTH_PASSWORD_VALIDATORS`` (the console's
     validators, ``console/store/passwords.py``), in the request's language, so the forms' hint
@@ -78,7 +92,7 @@ def environment(**options: Any) -> Environment:
     # install_gettext_callables is added by the i18n extension at run time
     cast(Any, env).install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES,
-                       password_rules=password_rules)
+                       watch_label=_watch_label, password_rules=password_rules)
     env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
-                       target=_target)
+                       target=_target, local_input=_local_input)
     return env

@@ -5,6 +5,7 @@ from django.urls import include, path
 from canhgac.web.views import (
     account,
     agency,
+    alert_ack,
     auth,
     dashboard,
     findings,
@@ -14,6 +15,7 @@ from canhgac.web.views import (
     security_log,
     totp,
     users,
+    watch,
     well_known,
 )
 
@@ -39,6 +41,17 @@ urlpatterns = [
     path("scans/launches/<int:launch_id>/", scans.launch, name="scan-launch"),
     path("scans/launches/<int:launch_id>/progress/", scans.launch_progress, name="scan-launch-progress"),
     path("scans/runs/<int:run_id>/", scans.run, name="scan-run"),
+    path("watch/", watch.watch_board, name="watch"),
+    path("watch/live/", watch.watch_live, name="watch-live"),
+    path("watch/alerts/", watch.alerts, name="watch-alerts"),
+    path("watch/alerts/<int:alert_id>/", watch.alert, name="watch-alert"),
+    path("watch/alerts/<int:alert_id>/ack/", watch.acknowledge, name="watch-alert-ack"),
+    path("watch/monitors/<int:monitor_id>/", watch.monitor, name="watch-monitor"),
+    path("watch/monitors/<int:monitor_id>/edit/", watch.edit_monitor, name="watch-monitor-edit"),
+    path("watch/monitors/<int:monitor_id>/accept-baseline/", watch.accept_baseline,
+         name="watch-monitor-accept"),
+    path("watch/maintenance/", watch.maintenance, name="watch-maintenance"),
+    path("watch/maintenance/<int:window_id>/end/", watch.end_maintenance, name="watch-maintenance-end"),
     path("security-log/", security_log.security_log, name="security-log"),
     path("users/", users.users, name="users"),
     path("users/<str:username>/", users.user, name="user"),
@@ -46,5 +59,6 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/province/<str:fmt>/", reports.province_report, name="report-province"),
     path("reports/agencies/<str:code>/<str:fmt>/", reports.agency_report, name="report-agency"),
+    path("alerts/ack/<str:token>/", alert_ack.acknowledge, name="alert-ack"),  # alert_links.PATH
     path("api/v1/", include("canhgac.web.api.urls")),  # the REST API (docs/console.md, API)
 ]

@@ -64,6 +64,11 @@ class SecurityEventKind(models.TextChoices):
     INVENTORY_APPLIED = "inventory.applied", "inventory applied"
     SCAN_LAUNCHED = "scan.launched", "scan launched"
     RETEST_LAUNCHED = "retest.launched", "retest launched"
+    WATCH_ALERT_ACKNOWLEDGED = "watch.alert_acknowledged", "watch alert acknowledged"
+    WATCH_MONITOR_EDITED = "watch.monitor_edited", "watch monitor edited"
+    WATCH_BASELINE_ACCEPTED = "watch.baseline_accepted", "watch baseline accepted"
+    WATCH_MAINTENANCE_ADDED = "watch.maintenance_added", "maintenance window planned"
+    WATCH_MAINTENANCE_ENDED = "watch.maintenance_ended", "maintenance window ended"
 
 
 class SecurityEvent(models.Model):

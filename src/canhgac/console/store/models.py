@@ -22,6 +22,7 @@ from canhgac.console.store.account_models import (  # noqa: F401
     UserAgency,
 )
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
+from canhgac.console.store.delivery_models import DutyShift, WatchDelivery  # noqa: F401
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
 from canhgac.console.store.watch_models import (  # noqa: F401
@@ -339,6 +340,7 @@ class EventKind(models.TextChoices):
     ALERT_FLAPPING = "alert.flapping", "alert flapping"
     ALERT_ACKNOWLEDGED = "alert.acknowledged", "alert acknowledged"
     ALERT_RECOVERED = "alert.recovered", "alert recovered"
+    ALERT_ESCALATED = "alert.escalated", "alert sent to the people on duty (escalation, hand-over)"
 
 
 class Event(models.Model):

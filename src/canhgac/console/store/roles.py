@@ -50,3 +50,15 @@ def may_retest(role: Role) -> bool:
     """Retest one finding (within the role's scope): the CSIRT, and an agency's officer on their
     own agencies' findings, to check a fix; leaders only read."""
     return role in (Role.CSIRT_ADMIN, Role.CSIRT_ANALYST, Role.AGENCY_OFFICER)
+
+
+def may_acknowledge_alerts(role: Role) -> bool:
+    """Acknowledge a watch alert (the CSIRT on duty): officers and leaders read the board. An
+    officer may not: a grouped alert can list other agencies' monitors, whose escalation an
+    acknowledgement stops."""
+    return works_for_csirt(role)
+
+
+def may_edit_watch(role: Role) -> bool:
+    """Edit monitors, accept a new baseline, plan and end maintenance windows."""
+    return role is Role.CSIRT_ADMIN

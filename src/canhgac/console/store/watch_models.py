@@ -26,6 +26,13 @@ class WatchMonitor(models.Model):
     holiday_end = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     watched = models.BooleanField(default=True)  # among the monitors of the last daemon start
+    # the console's edits: once edited, the definition (enabled, intervals, holiday window) is the
+    # console's and a daemon start from the inventory keeps it; ``revision`` tells a running
+    # daemon there is something to read, ``forget`` the baseline keys its last edit accepted anew
+    revision = models.PositiveIntegerField(default=0)
+    edited_by = models.CharField(max_length=150, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    forget = models.JSONField(default=dict)  # {"revision": n, "keys": [...]} of the last acceptance
     # state, written after each check
     health = models.CharField(max_length=16, default="unknown")
     failures = models.PositiveIntegerField(default=0)
@@ -112,3 +119,5 @@ class WatchMaintenance(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     created_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()
+    ended_by = models.CharField(max_length=150, blank=True)  # who ended it early ("" nobody)
+    ended_at = models.DateTimeField(null=True, blank=True)

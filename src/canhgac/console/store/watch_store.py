@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,6 +25,7 @@ from canhgac.console.store.watch_models import (
     WatchMaintenance,
     WatchMonitor,
 )
+from canhgac.watch.edits import MonitorEdit
 from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.monitors import Monitor
 from canhgac.watch.rules import (
@@ -39,6 +40,8 @@ from canhgac.watch.rules import (
 from canhgac.watch.state import MaintenanceWindow
 
 OPEN, RECOVERED = "open", "recovered"
+# what an edit in the console decides, kept over the inventory's values at each daemon start
+CONSOLE_OWNED = frozenset({"enabled", "interval", "holiday_interval", "holiday_start", "holiday_end"})
 
 
 class AlertNotFoundError(LookupError):
@@ -132,6 +135,8 @@ class DjangoWatchStore:
             for monitor in monitors:
                 row = known.pop(monitor.key, None)
                 fields = _definition(monitor)
+                if row is not None and row.edited_at is not None:  # the console's definition stays
+                    fields = {k: v for k, v in fields.items() if k not in CONSOLE_OWNED}
                 if row is None:
                     fresh.append(WatchMonitor(key=monitor.key, **fields))
                 elif any(getattr(row, k) != v for k, v in fields.items()):
@@ -146,6 +151,11 @@ class DjangoWatchStore:
 
     def load_states(self) -> dict[str, MonitorState]:
         return {row.key: state_of(row) for row in WatchMonitor.objects.filter(watched=True)}
+
+    def monitor_edits(self, seen: Mapping[str, int]) -> list[MonitorEdit]:
+        from canhgac.console.store.watch_edits import monitor_edits
+
+        return monitor_edits(seen)
 
     def open_groups(self) -> list[OpenGroup]:
         groups = []
@@ -292,15 +302,39 @@ def _recover(monitor: Monitor, action: RecoverAlert) -> None:
     )
 
 
-def acknowledge(alert_id: int, *, actor: str, note: str = "", now: datetime | None = None) -> WatchAlert:
-    """Acknowledge an alert (once: a second acknowledgement changes nothing and returns it)."""
+class Acknowledgement(NamedTuple):
+    alert: WatchAlert
+    changed: bool  # False: acknowledged before (by someone else, or a concurrent request)
+
+
+def acknowledge(
+    alert_id: int,
+    *,
+    actor: str,
+    channel: str,
+    note: str = "",
+    now: datetime | None = None,
+    via: str = "",
+    address: str = "",
+) -> Acknowledgement:
+    """Acknowledge an alert: the one path for the CLI, the console, the API and the signed link.
+
+    Decided under the alert's row lock, so it happens once: the timeline's ``acknowledged`` step,
+    the ``alert.acknowledged`` event and one ``watch.alert_acknowledged`` entry in the security
+    log are written together by the request that made it; a later one changes and logs nothing.
+    ``channel`` says where it came from (cli, console, api, link:email…), ``via`` how the caller
+    authenticated (session, token:ID; "" for the CLI and a link, the link being the proof).
+    """
+    from canhgac.console.store.account_models import SecurityEventKind
+    from canhgac.console.store.accounts import record_event
+
     at = now or timezone.now()
     with transaction.atomic():
         alert = WatchAlert.objects.select_for_update().filter(pk=alert_id).first()
         if alert is None:
             raise AlertNotFoundError(alert_id)
         if alert.acknowledged_at is not None:
-            return alert
+            return Acknowledgement(alert, False)
         alert.acknowledged_at, alert.acknowledged_by = at, actor[:150]
         alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
         WatchAlertEntry.objects.create(
@@ -308,10 +342,22 @@ def acknowledge(alert_id: int, *, actor: str, note: str = "", now: datetime | No
             kind="acknowledged",
             at=at,
             actor=actor[:150],
-            detail={"note": note[:500]} if note else {},
+            detail={"note": note[:500], "channel": channel} if note else {"channel": channel},
         )
-        _event(EventKind.ALERT_ACKNOWLEDGED, alert, alert.agency_code, {"by": actor[:150]}, ":acknowledged")
-    return alert
+        logged: dict[str, Any] = {
+            "alert": alert.pk, "agency": alert.agency_code, "problem": alert.problem, "channel": channel
+        }
+        if via:
+            logged["via"] = via
+        record_event(SecurityEventKind.WATCH_ALERT_ACKNOWLEDGED, actor=actor, address=address, detail=logged)
+        _event(
+            EventKind.ALERT_ACKNOWLEDGED,
+            alert,
+            alert.agency_code,
+            {"by": actor[:150], "channel": channel},
+            ":acknowledged",
+        )
+    return Acknowledgement(alert, True)
 
 
 def add_maintenance(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 from canhgac.engine.facts.web import FetchError, WebResponse
 
@@ -15,6 +15,7 @@ MAX_TEXT_CHARS = 200_000
 
 
 MAX_RESOURCES = 500
+MAX_LINKS = 500
 
 
 # Elements whose text a visitor never sees.
@@ -62,6 +63,7 @@ class PageParse:
     text: str = ""  # visible text, whitespace collapsed, capped
     generators: tuple[str, ...] = ()
     resources: tuple[Subresource, ...] = ()
+    links: tuple[str, ...] = ()  # the <a href> targets, absolute, without fragment, in order, deduplicated
 
 
 class _PageParser(HTMLParser):
@@ -73,6 +75,7 @@ class _PageParser(HTMLParser):
         self.text_len = 0
         self.generators: list[str] = []
         self.resources: list[Subresource] = []
+        self.links: dict[str, None] = {}
         self.stack: list[str] = []
         self.in_title = False
 
@@ -84,6 +87,10 @@ class _PageParser(HTMLParser):
             self.generators.append(values["content"].strip()[:200])
         elif tag == "title":
             self.in_title = True
+        elif tag == "a" and len(self.links) < MAX_LINKS:
+            href = values.get("href", "").strip()
+            if href and not href.lower().startswith(_SKIPPED_SCHEMES):
+                self.links[urldefrag(urljoin(self.base, href))[0]] = None
         self._resource(tag, values)
         if tag not in _VOID:
             self.stack.append(tag)
@@ -119,7 +126,7 @@ class _PageParser(HTMLParser):
 
 
 def parse_page(html: str, base_url: str) -> PageParse:
-    """Title, visible text, generators and subresources of an HTML page; never raises."""
+    """Title, visible text, generators, subresources and links of an HTML page; never raises."""
     parser = _PageParser(base_url)
     try:
         parser.feed(html)
@@ -128,7 +135,7 @@ def parse_page(html: str, base_url: str) -> PageParse:
         pass
     text = re.sub(r"\s+", " ", " ".join(parser.text)).strip()[:MAX_TEXT_CHARS]
     title = re.sub(r"\s+", " ", "".join(parser.title)).strip()[:500]
-    return PageParse(title, text, tuple(parser.generators), tuple(parser.resources))
+    return PageParse(title, text, tuple(parser.generators), tuple(parser.resources), tuple(parser.links))
 
 
 # --- security.txt (RFC 9116) ----------------------------------------------------------------

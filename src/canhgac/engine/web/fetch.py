@@ -16,6 +16,8 @@ head is capped (``http_max_header_bytes``; h11 refuses over 100 KiB) and the bod
 cut at the cap (inflated within it), each under a deadline. At most ``http_per_host`` requests
 are in flight per host, starting ``http_min_interval`` apart. Identical requests (method, URL,
 headers, cap) are made once per run; connections are kept alive per host (:mod:`.pool`).
+A long-lived caller (the watch) makes one ``WebClient`` per check, for its own cache and
+pacing, over httpx clients it owns and closes (``clients``: :class:`~.pool.FreshConnections`).
 Nothing here raises for what a server does.
 """
 
@@ -37,7 +39,7 @@ from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.web import FetchError, WebResponse, failure
 from canhgac.engine.tls.handshake import lenient_context
-from canhgac.engine.web.pool import ClientPool
+from canhgac.engine.web.pool import ClientPool, HttpClients
 
 MAX_ADDRESSES = 4
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -105,14 +107,16 @@ class _Body:
 class WebClient:
     """The run's HTTP client: per-host limits, certificate fallback, redirects, a request cache."""
 
-    def __init__(self, ctx: CollectContext) -> None:
+    def __init__(self, ctx: CollectContext, clients: HttpClients | None = None) -> None:
+        """``clients``: httpx clients the caller owns (and closes), else the run's own pool."""
         self._ctx = ctx
         self._hops: dict[tuple[Any, ...], asyncio.Future[WebResponse]] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._pacing: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}
         self._tls_notes: dict[tuple[str, int, str], tuple[str, int | None]] = {}
-        self._pool = ClientPool(ctx.net.http_per_host)
+        self._owns_pool = clients is None
+        self._pool: HttpClients = ClientPool(ctx.net.http_per_host) if clients is None else clients
         self._verify: ssl.SSLContext | None = None
         self.requests_sent = 0
 
@@ -281,8 +285,9 @@ class WebClient:
             return await make()
 
     async def aclose(self) -> None:
-        """Close the run's httpx clients and their kept-alive connections."""
-        await self._pool.aclose()
+        """Close the run's httpx clients and their kept-alive connections (not a caller's)."""
+        if self._owns_pool:
+            await self._pool.aclose()
 
     def _verified(self) -> ssl.SSLContext:
         if self._verify is None:

@@ -1,4 +1,5 @@
-"""The run's httpx clients: one per host and trust setting, connections kept alive briefly.
+"""The httpx clients of the web layer: a run's (:class:`ClientPool`, one per host and trust
+setting, connections kept alive briefly) or a long-lived watch's (:class:`FreshConnections`).
 
 Requests to one host reuse its connections, as a browser does (a portal's page and its CORS,
 OPTIONS and TRACE probes cost one TLS handshake, not four, to us and to the server). A client
@@ -14,11 +15,30 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Protocol
 
 import httpx
 
 KEEPALIVE = 2.0  # seconds an idle host's connections stay open
+
+
+class HttpClients(Protocol):
+    """Where :class:`~canhgac.engine.web.fetch.WebClient` gets the httpx client for a request."""
+
+    def client(
+        self, host: str, verify: ssl.SSLContext | bool
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        """The client for one request to ``host``; held until the response is closed."""
+
+    async def aclose(self) -> None:
+        """Close every client."""
+
+
+def _new_client(verify: ssl.SSLContext | bool, limits: httpx.Limits) -> httpx.AsyncClient:
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))  # no cookie jar: always a first visit
+    return httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
 
 
 class ClientPool:
@@ -41,8 +61,7 @@ class ClientPool:
         if found is None:
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.per_host,
                                   keepalive_expiry=self.keepalive)
-            jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
-            found = httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
+            found = _new_client(verify, limits)
             self._clients[key] = found
         self._busy[key] = self._busy.get(key, 0) + 1
         try:
@@ -80,3 +99,39 @@ class ClientPool:
                 await client.aclose()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+class FreshConnections:
+    """One httpx client per trust setting for the life of a long-running owner (the watch),
+    every request on a connection of its own, closed with its response.
+
+    A watch checks each portal once a minute: keeping its connection alive would save nothing
+    and would hide a server that no longer accepts new visitors. What it saves is building a
+    client (and its connection pool) per check. A connection never outlives its request, so no
+    connection opened with one host's TLS server name can carry another host's request.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[object, httpx.AsyncClient] = {}
+        self.made = 0  # clients built so far (a test asserts they are reused)
+
+    @contextlib.asynccontextmanager
+    async def client(self, host: str, verify: ssl.SSLContext | bool) -> AsyncIterator[httpx.AsyncClient]:
+        key = id(verify) if isinstance(verify, ssl.SSLContext) else verify
+        found = self._clients.get(key)
+        if found is None or found.is_closed:
+            found = _new_client(verify, httpx.Limits(max_connections=None, max_keepalive_connections=0))
+            self._clients[key] = found
+            self.made += 1
+        yield found
+
+    @property
+    def open_clients(self) -> int:
+        return sum(not c.is_closed for c in self._clients.values())
+
+    async def aclose(self) -> None:
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.aclose()

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from canhgac.web.api import errors, findings_api, inventory_api, inventory_files_api, reports_api, scans_api
+from canhgac.web.api import (
+    errors,
+    findings_api,
+    inventory_api,
+    inventory_files_api,
+    reports_api,
+    scans_api,
+    watch_api,
+)
 from canhgac.web.api.auth import BearerToken, ConsoleSession
 
 API_VERSION = "1"
@@ -20,7 +28,7 @@ def build_api() -> NinjaAPI:
         title="canhgac API",
         version=API_VERSION,
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
-                    "scans and retests launched "
+                    "scans and retests launched, the watch's monitors and alerts "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -33,6 +41,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", findings_api.router)
     api.add_router("", reports_api.router)
     api.add_router("", scans_api.router)
+    api.add_router("", watch_api.router)
     return api
 
 

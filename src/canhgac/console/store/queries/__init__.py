@@ -74,9 +74,16 @@ from canhgac.console.store.queries.stamp import state_stamp
 from canhgac.console.store.queries.trend import BEFORE as TRANSITIONS_BEFORE
 from canhgac.console.store.queries.trend import TransitionCount, finding_transitions
 from canhgac.console.store.queries.watch import (
+    alert_history,
+    duty_shifts,
+    maintenance_window,
     maintenance_windows,
+    monitor_keys_of,
     watch_alert,
     watch_alerts,
+    watch_deliveries,
+    watch_monitor,
+    watch_monitor_by_key,
     watch_monitors,
 )
 
@@ -103,6 +110,7 @@ __all__ = [
     "agencies",
     "agency_by_code",
     "agency_names",
+    "alert_history",
     "all_runs",
     "applied_inventories",
     "applied_inventory",
@@ -110,6 +118,7 @@ __all__ = [
     "checked_inventory",
     "current_results",
     "declared_assets",
+    "duty_shifts",
     "events",
     "filtered_findings",
     "finding_by_fingerprint",
@@ -127,7 +136,9 @@ __all__ = [
     "launches",
     "launches_ahead",
     "launches_of_runs",
+    "maintenance_window",
     "maintenance_windows",
+    "monitor_keys_of",
     "open_findings",
     "open_findings_per_agency",
     "open_launches",
@@ -142,5 +153,8 @@ __all__ = [
     "state_stamp",
     "watch_alert",
     "watch_alerts",
+    "watch_deliveries",
+    "watch_monitor",
+    "watch_monitor_by_key",
     "watch_monitors",
 ]

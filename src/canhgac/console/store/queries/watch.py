@@ -6,8 +6,11 @@ them (a grouped alert spans agencies that share a provider).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 
+from canhgac.console.store.delivery_models import DutyShift, WatchDelivery
 from canhgac.console.store.queries.scope import ViewerScope
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertMember, WatchMaintenance, WatchMonitor
 
@@ -45,3 +48,70 @@ def maintenance_windows(scope: ViewerScope) -> QuerySet[WatchMaintenance]:
     if not scope.is_everything:
         rows = rows.filter(agency_code__in=sorted(scope.codes or ()))
     return rows.order_by("start")
+
+
+def watch_deliveries(
+    scope: ViewerScope, *, alert_id: int | None = None, limit: int | None = 200
+) -> QuerySet[WatchDelivery]:
+    """The delivery outbox, newest first: the CSIRT's own addresses, so only a viewer of every
+    agency sees it (an agency officer gets nothing)."""
+    rows = WatchDelivery.objects.all() if scope.is_everything else WatchDelivery.objects.none()
+    if alert_id is not None:
+        rows = rows.filter(alert_id=alert_id)
+    rows = rows.order_by("-id")
+    return rows[:limit] if limit is not None else rows
+
+
+def duty_shifts(scope: ViewerScope, *, at: datetime | None = None) -> QuerySet[DutyShift]:
+    """The roster (the shifts running at ``at`` when given): the CSIRT's own people and contacts,
+    so only a viewer of every agency sees it."""
+    rows = DutyShift.objects.all() if scope.is_everything else DutyShift.objects.none()
+    if at is not None:
+        rows = rows.filter(start__lte=at, end__gt=at)
+    return rows.order_by("start", "role", "person")
+
+
+def watch_monitor(scope: ViewerScope, monitor_id: int) -> WatchMonitor | None:
+    """One monitor the viewer may see (watched or not: its history stays)."""
+    if not -(2**63) <= monitor_id < 2**63:
+        return None
+    return scope.filter(WatchMonitor.objects.filter(pk=monitor_id)).first()
+
+
+def watch_monitor_by_key(scope: ViewerScope, key: str) -> WatchMonitor | None:
+    return scope.filter(WatchMonitor.objects.filter(key=key)).first()
+
+
+def alert_history(
+    scope: ViewerScope,
+    *,
+    agency: str | None = None,
+    status: str | None = None,
+    opened_from: datetime | None = None,
+    opened_before: datetime | None = None,
+    acknowledged: bool | None = None,
+) -> QuerySet[WatchAlert]:
+    """Alerts newest first, filtered: listing a monitor of ``agency``, in ``status`` (open,
+    recovered), opened in [``opened_from``, ``opened_before``), acknowledged or not."""
+    narrowed = scope.narrowed([agency] if agency else None)
+    rows = watch_alerts(narrowed)
+    if status:
+        rows = rows.filter(status=status)
+    if opened_from is not None:
+        rows = rows.filter(opened_at__gte=opened_from)
+    if opened_before is not None:
+        rows = rows.filter(opened_at__lt=opened_before)
+    if acknowledged is not None:
+        rows = rows.filter(acknowledged_at__isnull=not acknowledged)
+    return rows
+
+
+def maintenance_window(scope: ViewerScope, window_id: int) -> WatchMaintenance | None:
+    if not -(2**63) <= window_id < 2**63:
+        return None
+    return maintenance_windows(scope).filter(pk=window_id).first()
+
+
+def monitor_keys_of(scope: ViewerScope, keys: list[str]) -> dict[str, WatchMonitor]:
+    """The monitors of ``keys`` the viewer may see, by key (an alert's members, linked)."""
+    return {m.key: m for m in scope.filter(WatchMonitor.objects.filter(key__in=keys))}

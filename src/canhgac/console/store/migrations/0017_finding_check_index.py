@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0014_watch'),
+        ('store', '0016_watch_delivery'),
     ]
 
     operations = [

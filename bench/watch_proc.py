@@ -1,0 +1,83 @@
+"""canhgac's side of the watch benchmark: ``python -m bench.watch_proc PLAN.json``, one process.
+
+Under the loopback guard: open a fresh SQLite store in the plan's workspace, make one HTTP
+monitor per URL (the plan's interval), and run the watch's real scheduler with the real prober
+(``EngineProber``) and the real store (``DjangoWatchStore``: each check's state committed in its
+own transaction), as ``canhgac watch run`` does. Prints ``READY <monitors>`` once the monitors
+are stored and the first checks planned, runs ``seconds`` more, stops, and prints one JSON line:
+checks done, the lateness of every check started in the window (how long after its slot the
+scheduler started it: the scheduler's own measure), store failures, and the monitors' health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from canhgac.netguard import install_loopback_guard
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
+    from canhgac.console.store.watch_store import DjangoWatchStore
+    from canhgac.engine.settings import ScanSettings, ScopeSettings
+    from canhgac.watch.monitors import Monitor, MonitorKind
+    from canhgac.watch.probes import EngineProber
+    from canhgac.watch.scheduler import Scheduler, SchedulerOptions
+
+    settings = ScanSettings(resolvers=("127.0.0.1:53",), ca_file=plan["ca_file"], ca_only=True,
+                            scope=ScopeSettings(networks=("127.0.0.0/8",), loopback_only=True))
+    monitors = [Monitor(MonitorKind.HTTP, url, "BENCH", float(plan["interval"])) for url in plan["urls"]]
+    prober = EngineProber(settings)
+    sched = Scheduler(monitors, DjangoWatchStore(), prober,
+                      options=SchedulerOptions(concurrency=plan["concurrency"], check_timeout=30.0))
+    started = time.monotonic()
+    await sched.start()
+    print(f"READY {len(sched.monitors)} {time.monotonic() - started:.1f}", flush=True)
+    task = asyncio.create_task(sched.run())
+    await asyncio.sleep(float(plan["seconds"]))
+    lateness = list(sched.lateness)
+    checks = sched.checks_done
+    sched.stop()
+    await task
+    await prober.aclose()
+    health = Counter(s.health.value for s in sched.states.values())
+    return {
+        "monitors": len(sched.monitors),
+        "checks": checks,
+        "started": len(lateness),
+        "lateness_p50": quantile(lateness, 0.5),
+        "lateness_p99": quantile(lateness, 0.99),
+        "lateness_max": max(lateness, default=0.0),
+        "lateness_mean": statistics.fmean(lateness) if lateness else 0.0,
+        "late_over_2s": sum(1 for x in lateness if x > 2.0),
+        "store_failures": sched.store_failures,
+        "health": dict(health),
+        "pages_reused": prober.pages.reused,
+        "http_clients": prober.http.made,
+    }
+
+
+def main() -> None:
+    install_loopback_guard()
+    plan = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    from canhgac.services.store import open_store
+
+    open_store(None, Path(plan["workspace"]))
+    print(json.dumps(asyncio.run(_watch(plan))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

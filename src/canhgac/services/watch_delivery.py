@@ -1,0 +1,135 @@
+"""The watch's alert channels for the CLI (``watch run`` delivers too; ``watch deliver`` only
+delivers): the ``[watch]`` table of the settings file, and the delivery loop on the store.
+
+A facade: the loop and the clients live in ``canhgac.watch`` (``delivery``, ``senders``), the
+outbox's tables and writes in ``console.store`` (``delivery_store``). Import after the store is
+open (``canhgac.services.store.open_store``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from canhgac.i18n import gettext as _
+from canhgac.i18n import ngettext
+from canhgac.i18n.formats import format_number
+from canhgac.watch.channel_config import SECTION, ChannelConfig, ChannelConfigError, channel_config
+from canhgac.watch.clock import Clock
+from canhgac.watch.delivery import Deliverer, RetryPolicy
+from canhgac.watch.outgoing import Sender
+
+__all__ = [
+    "ChannelConfig",
+    "ChannelConfigError",
+    "DeliverySummary",
+    "channels_line",
+    "deliverer",
+    "delivery_rows",
+    "read_channels",
+    "run_delivery",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySummary:
+    sent: int
+    failures: int
+
+
+def read_channels(path: Path) -> ChannelConfig | None:
+    """The ``[watch]`` table of the settings file at ``path`` (None: no file or no table);
+    :class:`ChannelConfigError` names the file and what is wrong."""
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ChannelConfigError(f"{path}: {exc}") from None
+    table = data.get(SECTION)
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ChannelConfigError(
+            f"{path}: " + _("{section} must be a table: [{section}]").format(section=SECTION)
+        )
+    try:
+        return channel_config(table, base=path.parent)
+    except ChannelConfigError as exc:
+        raise ChannelConfigError(f"{path}: {SECTION}: {exc}") from None
+
+
+def channels_line(config: ChannelConfig) -> str:
+    """Who is told and through which channels, in one line (``watch run``, ``watch deliver``, ``serve``)."""
+    configured = [c for c in ("email", "telegram", "webhook") if getattr(config, c) is not None]
+    n = len(config.recipients)
+    return ngettext(
+        "Delivering alerts to {n} recipient and the duty roster through {channels}.",
+        "Delivering alerts to {n} recipients and the duty roster through {channels}.",
+        n,
+    ).format(n=format_number(n), channels=", ".join(configured) or "-")
+
+
+def deliverer(
+    config: ChannelConfig,
+    *,
+    clock: Clock | None = None,
+    clients: dict[str, Sender] | None = None,
+    owner: str | None = None,
+) -> Deliverer:
+    """The delivery loop on the store with the configured channels' clients."""
+    from canhgac.console.store.delivery_store import DjangoDeliveryStore
+    from canhgac.watch.senders import senders
+
+    policy = RetryPolicy(
+        first=config.retry_first, most=config.retry_max, give_up=config.give_up_hours * 3600
+    )
+    return Deliverer(
+        DjangoDeliveryStore(config),
+        senders(config) if clients is None else clients,
+        clock=clock,
+        policy=policy,
+        poll=config.poll,
+        lease=config.lease_seconds(),
+        owner=owner,
+    )
+
+
+async def run_delivery(
+    config: ChannelConfig, *, on_ready: Callable[[int], None] | None = None
+) -> DeliverySummary:
+    """Deliver until cancelled (SIGINT/SIGTERM in the CLI)."""
+    loop = deliverer(config)
+    if on_ready is not None:
+        on_ready(len(config.recipients))
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop.run()
+    return DeliverySummary(loop.sent_count, loop.failures)
+
+
+def delivery_rows(alert_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The delivery outbox, newest first (``canhgac alerts deliveries``: the CLI sees everything)."""
+    from canhgac.console.store import queries
+
+    scope = queries.ViewerScope.everything()
+    return [
+        {
+            "id": d.pk,
+            "alert": d.alert_id,
+            "event": d.kind,
+            "channel": d.channel,
+            "recipient": d.recipient,
+            "status": d.status,
+            "attempts": d.attempts,
+            "uncertain": d.uncertain,
+            "next_attempt_at": d.next_attempt_at,
+            "sent_at": d.sent_at,
+            "last_error": d.last_error,
+        }
+        for d in queries.watch_deliveries(scope, alert_id=alert_id, limit=limit)
+    ]

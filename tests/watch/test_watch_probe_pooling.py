@@ -1,0 +1,101 @@
+"""The prober shares what is costly and holds no answer across checks: one httpx client per trust
+setting for its life (closed by ``aclose``), a new connection (and TLS handshake) for every check,
+a page's fingerprint remembered while its bytes stay the same. Real loopback servers."""
+
+from __future__ import annotations
+
+import random
+import ssl
+from pathlib import Path
+
+import pytest
+
+from canhgac.engine.options import NetworkLimits
+from canhgac.engine.settings import ScanSettings, ScopeSettings
+from canhgac.engine.web.pool import FreshConnections
+from canhgac.lab.certificates import CertSpec, certificate, lab_ca
+from canhgac.lab.dns_server import LabDnsServer
+from canhgac.lab.https_server import LabHttpsServer, Route
+from canhgac.watch.facts import HttpFacts
+from canhgac.watch.monitors import Monitor, MonitorKind
+from canhgac.watch.probes import EngineProber
+
+DOMAIN = "so-b.gov.test"
+PORTAL = f"portal.{DOMAIN}"
+PAGE = ("<html><title>Sở B</title><body><p>Tin tức hôm nay</p>"
+        "<a href='/a'>A</a><a href='/b#x'>B</a></body></html>")
+
+
+def loopback() -> str:
+    return f"127.{random.randint(121, 199)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
+
+
+def zone(web: str) -> str:
+    return f"""$TTL 300
+@ IN SOA ns1.{DOMAIN}. hostmaster.{DOMAIN}. 1 3600 600 86400 300
+@ IN NS ns1.{DOMAIN}.
+ns1 IN A 127.0.0.53
+portal IN A {web}
+"""
+
+
+def settings(dns: LabDnsServer, ca: Path) -> ScanSettings:
+    return ScanSettings(
+        resolvers=(f"{dns.address}:{dns.port}",), dns_timeout=0.5, dns_attempts=1,
+        scope=ScopeSettings(domains=(DOMAIN,), loopback_only=True), ca_file=str(ca), ca_only=True,
+        net=NetworkLimits(connect_timeout=1.0, read_timeout=0.5, http_min_interval=0.0),
+    )
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
+    return lab_ca().write_ca(tmp_path)
+
+
+async def test_checks_share_one_client_with_a_new_connection_each_and_aclose_closes_it(ca_file: Path) -> None:
+    web = loopback()
+    route = Route.text(PAGE, content_type="text/html; charset=utf-8")
+    async with (
+        LabDnsServer(zones={DOMAIN: zone(web)}, address=loopback()) as dns,
+        LabHttpsServer(address=web, http_port=0, cert=certificate(PORTAL, CertSpec()),
+                       routes={"/": route}, http_routes={"/": route}) as site,
+    ):
+        prober = EngineProber(settings(dns, ca_file))
+        https = Monitor(MonitorKind.HTTP, f"https://{PORTAL}:{site.https_port}/", "SO-B")
+        http = Monitor(MonitorKind.HTTP, f"http://{PORTAL}:{site.http_port}/", "SO-B")
+        results = [await prober(m) for m in (https, https, https, http, http)]
+        assert all(isinstance(r, HttpFacts) and r.status == 200 and r.error == "" for r in results), results
+        assert prober.http.made == 2 and prober.http.open_clients == 2  # verified TLS, plain HTTP
+        assert site.server_names == [PORTAL] * 3  # a handshake (a new connection) for every check
+        assert len(site.requests) == 5
+        first, again = results[0], results[1]
+        assert isinstance(first, HttpFacts) and isinstance(again, HttpFacts)
+        assert again.page is first.page and prober.pages.reused == 3  # unchanged: not parsed again
+        assert first.page is not None and len(first.page.links) == 2
+
+        defaced = PAGE.replace("Tin tức hôm nay", "Hacked by nobody")
+        site.routes["/"] = Route.text(defaced, content_type="text/html")
+        changed = await prober(https)
+        assert isinstance(changed, HttpFacts) and changed.page is not None
+        assert changed.page.keyword_hits and changed.page.text_hash != first.page.text_hash
+
+        outside = await prober(Monitor(MonitorKind.HTTP, "http://portal.elsewhere.test/", "SO-B"))
+        assert isinstance(outside, HttpFacts) and "out-of-scope" in outside.error  # scope still first
+        await prober.aclose()
+        assert prober.http.open_clients == 0
+
+
+async def test_fresh_connections_one_client_per_trust_setting_never_keeping_a_connection() -> None:
+    clients = FreshConnections()
+    verify = ssl.create_default_context()
+    async with clients.client("a.gov.test", verify) as one, clients.client("b.gov.test", verify) as two:
+        assert one is two  # every host: no connection outlives its request, so none is shared
+    async with clients.client("a.gov.test", False) as plain:
+        assert plain is not one
+        assert plain._transport._pool._max_keepalive_connections == 0  # type: ignore[attr-defined]
+    assert clients.made == 2 and clients.open_clients == 2
+    await clients.aclose()
+    assert clients.open_clients == 0 and one.is_closed and plain.is_closed
+    async with clients.client("a.gov.test", False) as again:  # used after aclose: a new one
+        assert again is not plain and not again.is_closed
+    await clients.aclose()
