@@ -25,6 +25,7 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
+from django.core.cache import caches  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from web_store_support import A_NAME, B_NAME, PROVENANCE, A, B, create_users  # noqa: E402
@@ -244,6 +245,7 @@ def test_the_body_is_rendered_once_per_state_and_scope_and_the_layout_per_user(
     real = view.render_to_string
     monkeypatch.setattr(view, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
     view._bodies.clear()
+    caches["shared"].clear()
     admin, analyst = _page("admin"), _page("analyst")  # one scope (the province): one rendering
     assert rendered == ["console/_dashboard_body.html"]
     assert _main(admin) == _main(analyst)
@@ -252,5 +254,7 @@ def test_the_body_is_rendered_once_per_state_and_scope_and_the_layout_per_user(
     assert len(rendered) == 2 and A_NAME not in _main(officer) and A_NAME in _main(admin)
     spf_a = Finding.objects.get(check_id="mail.dmarc.policy", target_key="domain:alpha.gov.vn")
     triage(spf_a.fingerprint, state="confirmed", actor="test", assignee=None, note=None)
-    _page("admin")  # the state changed: rendered again
+    after = _page("admin")  # the state changed: rendered again
     assert len(rendered) == 3
+    view._bodies.clear()  # as another serving process of the console: read from the shared cache
+    assert _main(_page("analyst")) == _main(after) and len(rendered) == 3

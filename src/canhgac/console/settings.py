@@ -94,6 +94,16 @@ SECRET_KEY = _secret_key(_WORKSPACE)
 DEBUG = False
 ALLOWED_HOSTS: list[str] = _allowed_hosts()
 DATABASES = {"default": _database(_WORKSPACE)}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # what every process of one console shares (serve --workers): the dashboard's rendered body
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(_WORKSPACE / "cache"),
+        "TIMEOUT": 2 * 86400,
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -15,6 +15,7 @@ each process keeps its own few values.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, replace
 from functools import cache
@@ -94,18 +95,21 @@ def _own(view: AgencyView, scope: Any) -> AgencyView:
     return replace(view, agency=view.agency.model_copy(update={"parent": None}), parent_name="")
 
 
-def dashboard_key(scope: Any, lang: Language) -> tuple[object, ...]:
-    """What the dashboard of ``scope`` in ``lang`` is computed from: the stored state's stamp, the
-    scope, the language and the day (accepted risks lapse with the day). Equal keys, equal
-    dashboards: the console keeps the rendered page body under it too."""
+def dashboard_key(scope: Any, lang: Language) -> str:
+    """What the dashboard of ``scope`` in ``lang`` is computed from — the stored state's stamp, the
+    scope, the language and the day (accepted risks lapse with the day) — as a digest that every
+    process of the console computes alike. Equal keys, equal dashboards: the console keeps the
+    rendered page body under it too, shared between its processes."""
     from django.utils.timezone import localdate
 
     from canhgac.console.store import queries
 
-    return ("dashboard", queries.state_stamp(scope), scope, lang, localdate())
+    codes = "*" if scope.codes is None else ",".join(sorted(scope.codes))
+    parts = (queries.state_stamp(scope), codes, lang, localdate().isoformat())
+    return "dashboard-" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def province_dashboard(scope: Any, lang: Language, key: tuple[object, ...] | None = None) -> Dashboard | None:
+def province_dashboard(scope: Any, lang: Language, key: str | None = None) -> Dashboard | None:
     """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan.
 
     Built again only when its :func:`dashboard_key` (``key``, when the caller has it) changed

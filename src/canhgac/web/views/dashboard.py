@@ -2,11 +2,16 @@
 
 Its body (hundreds of agencies with their grades' arithmetic) costs far more to render than the
 page around it, and is the same for every viewer of one scope until the store changes: it is
-rendered once per ``dashboard_key`` and kept; only the layout (the user, the menu) is rendered
-per request."""
+rendered once per ``dashboard_key`` and kept, in this process and in the console's shared cache
+(the workspace's ``cache`` folder), so the other serving processes of ``serve --workers`` read
+it rather than build the dashboard again; only the layout (the user, the menu) is rendered per
+request."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -41,8 +46,15 @@ def dashboard(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     key = dashboard_key(viewer.scope, lang)  # type: ignore[arg-type]
 
     def body() -> SafeString:
+        shared = caches["shared"]
+        kept = shared.get(key)
+        if isinstance(kept, str):
+            return mark_safe(kept)  # noqa: S308 - rendered here, by another process of this console
         board = province_dashboard(viewer.scope, lang, key)  # type: ignore[arg-type]
-        return mark_safe(render_to_string("console/_dashboard_body.html", {"board": board}))  # noqa: S308 - autoescaped by the template
+        html = render_to_string("console/_dashboard_body.html", {"board": board})
+        with suppress(OSError):  # a read-only or full workspace: this process keeps it all the same
+            shared.set(key, html)
+        return mark_safe(html)  # noqa: S308 - autoescaped by the template
 
     page = page_context(request, viewer, body=_bodies.get_or_build(key, body))
     return render(request, "console/dashboard.html", page)
