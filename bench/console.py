@@ -2,7 +2,7 @@
 about 50,000 findings over 10 scans (``bench/console_seed.py``), on SQLite and PostgreSQL.
 
 Per backend: seed a fresh store in a child process (timed), start the real console
-(``canhgac serve``, one uvicorn process as shipped) on a free 127.0.0.1 port, log the four
+(``canhgac serve --workers N``, N serving processes, one per core by default) on a free 127.0.0.1 port, log the four
 users in through the login form and take their API tokens, check that every URL answers 200,
 then run wrk (``bench/console_load.py``) on each endpoint twice: as **users** (20 connections,
 each waiting a random 0.5-1.5 s between its requests: 20 people clicking about once a second)
@@ -54,6 +54,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--saturated-seconds", type=int, default=10,
                     help="wrk's duration per endpoint without pauses (0: skip)")
     ap.add_argument("--connections", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="canhgac serve --workers (default: one per core)")
     args = harness.parse(ap, argv, keep_help="keep the work directory (the SQLite store, the server's log)")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     runs = []
@@ -96,7 +98,8 @@ def _serve_and_load(run: BackendRun, work: Path, env: dict[str, str], args: argp
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
     log = (work / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "bench.run_canhgac", "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "bench.run_canhgac", "serve", "--port", str(port),
+                               "--workers", str(args.workers)],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for(port, server)
@@ -204,9 +207,10 @@ def render(args: argparse.Namespace, runs: list[BackendRun]) -> str:
         report_md.machine_line() + f", {_wrk_version()}.",
         "",
         report_md.command_line("console", backend=args.backend, seconds=args.seconds,
-                               saturated_seconds=args.saturated_seconds),
+                               saturated_seconds=args.saturated_seconds, workers=args.workers),
         "",
-        "One `canhgac serve` process (uvicorn, as shipped) on 127.0.0.1; wrk with 20 connections in 4 "
+        f"`canhgac serve --workers {args.workers}` (uvicorn: {args.workers} serving processes, one per core; the "
+        "supervising one runs the scan worker) on 127.0.0.1; wrk with 20 connections in 4 "
         "threads, one thread per user (an administrator, an analyst, an officer of one agency, a leader: "
         "the pages with the session cookie of a real login, the API with the user's token). **As users**: "
         f"each connection waits 0.5-1.5 s (random) between requests, for {args.seconds} s per endpoint; "

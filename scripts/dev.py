@@ -36,6 +36,10 @@ LOCK_COMMAND = [
 WHEEL_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 WHEEL_PLATFORMS = ("x86_64-manylinux_2_28", "aarch64-manylinux_2_28")
 SOURCE_ONLY = ("sslyze",)
+# The suite spends most of its time waiting on servers and subprocesses, so it runs on more
+# workers than cores; a test file stays on one worker (its module fixtures, e.g. a demo, run once;
+# the files that bind the lab's fixed addresses take turns: tests/lab_addresses_support.py).
+TEST_WORKERS_ENV = "CANHGAC_TEST_WORKERS"
 
 
 def _run(cmd: list[str], **kw: object) -> int:
@@ -108,6 +112,19 @@ def lock(args: list[str]) -> int:
     return 0
 
 
+def parallel_args(args: list[str]) -> list[str]:
+    """pytest-xdist's options for ``test``, unless the caller chose (``-n``, ``-p no:xdist``) or
+    set ``CANHGAC_TEST_WORKERS`` (0 or 1: one process, as plain pytest)."""
+    chosen = any(a in {"-n", "--numprocesses", "no:xdist"}
+                 or a.startswith(("-n", "--numprocesses=", "--dist")) for a in args)
+    if chosen:
+        return []
+    workers = os.environ.get(TEST_WORKERS_ENV, "").strip() or str(2 * (os.cpu_count() or 1))
+    if not workers.isdigit():
+        sys.exit(f"{TEST_WORKERS_ENV} must be a whole number, not {workers!r}")
+    return ["-n", workers, "--dist", "loadfile"] if int(workers) > 1 else []
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
@@ -122,7 +139,7 @@ def main(argv: list[str]) -> int:
     if what == "demo":
         return _run([str(BIN / "canhgac"), "demo", *rest])
     if what == "test":
-        return _run([str(BIN / "python"), "-m", "pytest", *rest])
+        return _run([str(BIN / "python"), "-m", "pytest", *parallel_args(rest), *rest])
     if what == "lint":
         code = _run([str(BIN / "ruff"), "check", "src", "tests", "bench", "scripts"])
         # mypy's Django plugin loads the settings module: give it a throwaway key and workspace

@@ -153,3 +153,27 @@ def test_fresh_machine_install_stamp_follows_the_lock(changed: str) -> None:
         dev.install_stamp(pyproject, lock + edit))
     assert set(before) == {"lock", "pyproject"}
     assert [key for key in before if before[key] != after[key]] == [changed]
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    ([], "", ["-n", "CORES", "--dist", "loadfile"]),
+    (["tests/web", "-k", "api"], "3", ["-n", "3", "--dist", "loadfile"]),
+    ([], "1", []),  # one process, as plain pytest
+    (["-n", "2"], "", []),  # the caller chose
+    (["-n2"], "", []),
+    (["--numprocesses=2"], "", []),
+    (["-p", "no:xdist"], "", []),
+])
+def test_the_test_command_runs_on_several_workers_unless_told_otherwise(
+        args: list[str], env: str, expected: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    dev = _dev_script()
+    monkeypatch.setenv(dev.TEST_WORKERS_ENV, env)
+    monkeypatch.setattr(dev.os, "cpu_count", lambda: 2)
+    assert dev.parallel_args(args) == [("4" if a == "CORES" else a) for a in expected]
+
+
+def test_a_worker_count_that_is_not_a_number_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    dev = _dev_script()
+    monkeypatch.setenv(dev.TEST_WORKERS_ENV, "many")
+    with pytest.raises(SystemExit, match="CANHGAC_TEST_WORKERS must be a whole number, not 'many'"):
+        dev.parallel_args([])

@@ -81,7 +81,8 @@ async def test_delay_does_not_serialise_concurrent_queries(address, example_zone
         answers = await asyncio.gather(*(client.query(f"host{i}.wild.{NAME}", "TXT") for i in range(100)))
         elapsed = time.monotonic() - started
     assert all(a.status is DnsStatus.OK for a in answers)
-    assert 0.05 <= elapsed < 0.9
+    # one after another would take 100 x 0.05 = 5 s; half of that leaves room for a busy machine
+    assert 0.05 <= elapsed < 2.5
 
 
 async def test_garbage_sent_to_the_server_does_not_kill_it(address, example_zones):

@@ -19,9 +19,16 @@ def test_a_launch_stays_queued_where_the_worker_was_not_enabled(
     assert "launch 7 stays queued" in caplog.text
 
 
-def test_enabling_is_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enabling_is_per_process_and_starts_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
+    started: list[bool] = []
+
+    class Worker:
+        def start(self) -> None:
+            started.append(True)
+
     monkeypatch.setattr(scan_worker, "_enabled", set())
+    monkeypatch.setattr(scan_worker, "worker", Worker)
     scan_worker.enable()
-    assert scan_worker._enabled == {os.getpid()}
+    assert scan_worker._enabled == {os.getpid()} and started == [True]  # it polls from now on

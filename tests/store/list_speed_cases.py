@@ -1,5 +1,5 @@
 """The reads the console's benchmark made faster give the same answers: a page's keys in the
-severity order placed among the ranks (``queries.page_fingerprints``) equal slicing the fully
+severity order placed among the ranks (``queries.findings_window``) equal slicing the fully
 sorted list, and the state stamp (``queries.stamp.state_stamp``) moves with every write a dashboard
 reads. Run once per backend by ``test_list_speed.py`` (SQLite, and PostgreSQL when
 ``CANHGAC_TEST_DATABASE_URL`` is set), like ``store_cases.py``.
@@ -71,10 +71,14 @@ def test_page_keys_in_the_severity_order_equal_the_sorted_list(reverse: bool,
     assert len(every) == len(set(every)) > 50
     for size in (1, 7, 50):
         for start in range(0, len(every) + size, size):
-            assert queries.page_fingerprints(scope, wanted, start, size) == every[start:start + size]
-    loaded = queries.page_of_findings(scope, wanted, 13, 20)
-    assert [f.fingerprint for f in loaded] == every[13:33]
-    assert queries.page_fingerprints(scope, wanted, 10**9, 50) == []
+            window = queries.findings_window(scope, wanted, start, size)
+            assert [f.fingerprint for f in window.rows] == every[start:start + size]
+            assert (window.total, window.start) == (len(every), start)
+    beyond = queries.findings_window(scope, wanted, 10**9, 50)
+    assert (beyond.rows, beyond.total, beyond.start) == ([], len(every), 10**9)
+    last = queries.findings_window(scope, wanted, 10**9, 50, last_if_beyond=True)
+    assert last.start == (len(every) - 1) // 50 * 50
+    assert [f.fingerprint for f in last.rows] == every[last.start:]
 
 
 def test_page_keys_of_the_other_orders_are_the_sorted_lists_slices() -> None:
@@ -82,7 +86,8 @@ def test_page_keys_of_the_other_orders_are_the_sorted_lists_slices() -> None:
     for sort in queries.FindingSort:
         wanted = queries.FindingFilter(sort=sort, severity_rank=RANKS, check_ids=frozenset(CHECKS[:3]))
         every = list(queries.filtered_findings(ALL, wanted).values_list("fingerprint", flat=True))
-        assert queries.page_fingerprints(ALL, wanted, 5, 9) == every[5:14]
+        window = queries.findings_window(ALL, wanted, 5, 9)
+        assert [f.fingerprint for f in window.rows] == every[5:14] and window.total == len(every)
 
 
 def test_the_state_stamp_moves_with_every_write_the_dashboard_reads() -> None:

@@ -183,13 +183,11 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     "open_findings_per_agency": lambda v, s: set(queries.open_findings_per_agency(v)),
     "finding_by_fingerprint": lambda v, s: _finding(v, s.fingerprint_of[A])
     | _finding(v, s.fingerprint_of[B]),
-    "page_fingerprints": lambda v, s: {  # the keys' agencies, looked up unscoped to see a leak
-        f.agency_code for sort in queries.FindingSort for f in queries.findings_by_fingerprints(
-            ALL, queries.page_fingerprints(v, queries.FindingFilter(
-                lifecycles=frozenset({"new", "open", "fixed", "reopened"}), sort=sort), 0, 100))},
-    "page_of_findings": lambda v, s: {
-        f.agency_code for f in queries.page_of_findings(v, queries.FindingFilter(
-            lifecycles=frozenset({"new", "open", "fixed", "reopened"})), 0, 100)},
+    "agency_names": lambda v, s: set(queries.agency_names(v)),
+    "findings_window": lambda v, s: {
+        f.agency_code for sort in queries.FindingSort for f in queries.findings_window(
+            v, queries.FindingFilter(lifecycles=frozenset({"new", "open", "fixed", "reopened"}), sort=sort),
+            0, 100).rows},
     "filtered_findings": lambda v, s: {
         f.agency_code for f in queries.filtered_findings(v, queries.FindingFilter(
             lifecycles=frozenset({"new", "open", "fixed", "reopened"})))},

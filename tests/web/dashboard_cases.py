@@ -25,6 +25,7 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
+from django.core.cache import caches  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from web_store_support import A_NAME, B_NAME, PROVENANCE, A, B, create_users  # noqa: E402
@@ -230,3 +231,30 @@ def test_a_triage_decision_moves_the_scores_at_once(world: World) -> None:
     # A's high finding leaves the score: after run 3 A has 2 points (98,0), B 6 (94,3)
     assert _figures(trend[third]) == ([0, 2, 1, 1, 0], 4, "96,2", "A", 2)  # still open
     assert _figures(trend[first])[2:4] == ("85,2", "B")  # A 42 points (70,4), B 100
+
+
+def _main(page: str) -> str:
+    return page[page.index("<main>"):page.index("</main>")]
+
+
+def test_the_body_is_rendered_once_per_state_and_scope_and_the_layout_per_user(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import canhgac.web.views.dashboard as view
+
+    rendered: list[object] = []
+    real = view.render_to_string
+    monkeypatch.setattr(view, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    view._bodies.clear()
+    caches["shared"].clear()
+    admin, analyst = _page("admin"), _page("analyst")  # one scope (the province): one rendering
+    assert rendered == ["console/_dashboard_body.html"]
+    assert _main(admin) == _main(analyst)
+    assert '<span class="who">admin' in admin and '<span class="who">analyst' in analyst
+    officer = _page("officer_b")  # another scope: its own body, never the province's
+    assert len(rendered) == 2 and A_NAME not in _main(officer) and A_NAME in _main(admin)
+    spf_a = Finding.objects.get(check_id="mail.dmarc.policy", target_key="domain:alpha.gov.vn")
+    triage(spf_a.fingerprint, state="confirmed", actor="test", assignee=None, note=None)
+    after = _page("admin")  # the state changed: rendered again
+    assert len(rendered) == 3
+    view._bodies.clear()  # as another serving process of the console: read from the shared cache
+    assert _main(_page("analyst")) == _main(after) and len(rendered) == 3

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from typing import Any
 
 import pytest
@@ -268,13 +269,17 @@ def test_a_failing_scan_ends_its_launch_failed_with_one_line(world: World, store
     assert ScanLaunch.objects.get(pk=launch_id).state == "failed"
 
 
-def test_the_worker_runs_one_launch_at_a_time_in_order() -> None:
+def test_the_worker_runs_one_launch_at_a_time_oldest_first() -> None:
     import threading
 
     from canhgac.services.scan_worker import ScanWorker
 
+    queued: list[int] = []
     ran: list[int] = []
     busy = threading.Lock()
+
+    def claim() -> int | None:
+        return queued.pop(0) if queued else None
 
     def job(launch_id: int) -> None:
         assert busy.acquire(blocking=False)  # never two at once
@@ -285,11 +290,32 @@ def test_the_worker_runs_one_launch_at_a_time_in_order() -> None:
         if launch_id == 2:
             raise RuntimeError("a job that fails does not stop the worker")
 
-    worker = ScanWorker(job)
-    for launch_id in (1, 2, 3, 4):
-        worker.submit(launch_id)
+    worker = ScanWorker(job, claim, poll_seconds=0.05)
+    queued += [1, 2, 3, 4]
+    worker.submit(1)
     worker.wait()
     assert ran == [1, 2, 3, 4]
+    queued.append(5)  # queued by another process: no submit here, the poll finds it
+    deadline = time.monotonic() + 5
+    while ran[-1] != 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ran == [1, 2, 3, 4, 5]
+
+
+def test_the_worker_claims_the_oldest_queued_launch_of_any_process_and_owns_it(world: World,
+                                                                              stored: None) -> None:
+    from canhgac.console.store.launches import oldest_queued_launch, start_launch
+    from canhgac.console.store.ownership import current_process
+
+    client = _client("analyst")
+    first, second = (_launch_id(client.post("/scans/", {"agency": B})) for _ in range(2))
+    ScanLaunch.objects.filter(pk=first).update(owner_pid=2**22 + 17, owner_started="x:1")  # a serving child
+    assert oldest_queued_launch() == first
+    assert start_launch(first) and not start_launch(first)  # claimed once
+    me = current_process()
+    assert ScanLaunch.objects.filter(pk=first).values_list("state", "owner_pid", "owner_started").get() == (
+        "running", me.pid, me.started)
+    assert oldest_queued_launch() == second
 
 
 # --- the run list and a run's page -------------------------------------------------------------

@@ -113,6 +113,7 @@ def test_the_security_log_shows_the_logins(session: Session, shots: Path) -> Non
     assert session.page.locator("table.log tbody tr.ev-login").count() >= 1
     session.page.select_option("#id_kind", "login.failed")
     session.page.click("form.filters button")
+    session.page.wait_for_url("**/security-log/?kind=login.failed*")  # the filtered page, not the last
     assert session.page.locator("table.log tbody tr.ev-login-failed").count() >= 1
     session.shot(shots, "security-log-vi")
 

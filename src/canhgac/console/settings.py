@@ -20,6 +20,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dj_database_url
 
@@ -62,8 +63,23 @@ def _database(workspace: Path) -> dict[str, Any]:
         # commit is an append, synced at checkpoints: a crash of the process loses nothing, a
         # power cut at most the last commits, state and alerts together (the next check redoes
         # them). The rollback journal's two syncs per commit held the watch to ~100 checks a second.
-        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+        store = Path(config["NAME"])
+        if _read_only_file(store):
+            # a WAL database is read beside its -shm file, which a read-only folder cannot
+            # gain: while a writer (another user's console) has it open, its -shm is there and
+            # is shared; with none, the file is read as it is (immutable: no writer can come
+            # through this process, and none runs). Writes fail as the folder's read-only.
+            shared = store.with_name(store.name + "-shm").exists()
+            read_only = "?mode=ro" + ("" if shared else "&immutable=1")
+            config["NAME"] = f"file:{quote(str(store.resolve()))}{read_only}"
+        else:
+            options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
     return config
+
+
+def _read_only_file(path: Path) -> bool:
+    """A store file that exists in a folder this process cannot write (a read-only workspace)."""
+    return path.is_file() and not os.access(path.parent, os.W_OK)
 
 
 def _allowed_hosts() -> list[str]:
@@ -78,6 +94,16 @@ SECRET_KEY = _secret_key(_WORKSPACE)
 DEBUG = False
 ALLOWED_HOSTS: list[str] = _allowed_hosts()
 DATABASES = {"default": _database(_WORKSPACE)}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # what every process of one console shares (serve --workers): the dashboard's rendered body
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(_WORKSPACE / "cache"),
+        "TIMEOUT": 2 * 86400,
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -17,7 +17,7 @@ from canhgac.findings.reconcile import Lifecycle
 from canhgac.reports.model import TriageState
 from canhgac.services.finding_filters import FindingQuery, resolve
 from canhgac.services.finding_triage import TriageRefusedError, triage_decision, triage_findings
-from canhgac.services.findings import FindingRow, agency_names, finding_row
+from canhgac.services.findings import FindingRow, finding_row
 
 if TYPE_CHECKING:
     from canhgac.console.store.queries.viewers import Viewer
@@ -34,10 +34,9 @@ def finding_page(query: FindingQuery, catalog: Catalog, lang: str, scope: Any, o
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope)
-    names = agency_names(viewer)
-    page = queries.page_of_findings(viewer, wanted, offset, limit)
-    rows = [finding_row(f, catalog, lang, names) for f in page]
-    return queries.filtered_findings(viewer, wanted).count(), rows
+    names = queries.agency_names(viewer)
+    window = queries.findings_window(viewer, wanted, offset, limit)
+    return window.total, [finding_row(f, catalog, lang, names) for f in window.rows]
 
 
 def triage_as(viewer: Viewer, fingerprint: str, *, status: str, assignee: str | None, note: str | None,

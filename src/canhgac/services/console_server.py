@@ -4,8 +4,10 @@ The console's settings are read from the environment when Django loads them, so 
 allowed host names and the TLS flag first, then opens the store (migrating it), then serves
 Django's ASGI application, whose scan worker (``scan_worker``) runs the scans launched from the
 pages in this process; launches a dead console left open are closed first. Static files are
-served by WhiteNoise inside the application, so
-one process is the whole console (docs/console.md: behind nginx for TLS).
+served by WhiteNoise inside the application, so one process is the whole console
+(docs/console.md: behind nginx for TLS). With ``workers`` above one, uvicorn's supervisor
+spawns that many processes that answer requests (``canhgac.web.asgi``), sharing the listening
+socket, and this process only supervises them and runs the scans they queue.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from canhgac.i18n import gettext as _
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from canhgac.services.console_watch import InProcessWatch
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+MAX_WORKERS = 64
+WORKER_APPLICATION = "canhgac.web.asgi:application"  # imported by each spawned serving process
 
 
 class ServeRefusedError(ValueError):
@@ -46,6 +50,7 @@ class ServeOptions:
     proxy_addresses: tuple[str, ...] = field(default=("127.0.0.1",))
     security_contact: str = ""  # security.txt's Contact (services/security_txt.py); "": no file
     config_file: Path | None = None  # the settings file scans launched here read (--config)
+    workers: int = 1  # processes answering requests (above one: this one supervises them)
     watch: bool = True  # run the holiday watch in this process (services/console_watch.py)
     watch_interval: float = 60.0  # seconds between two checks of a monitor the console has not edited
 
@@ -68,6 +73,8 @@ def check_options(options: ServeOptions) -> None:
             "TLS proxy of docs/console.md in front (--behind-tls)").format(host=options.host))
     if not 0 < options.port < 65536:
         raise ServeRefusedError(_("--port must be between 1 and 65535"))
+    if not 1 <= options.workers <= MAX_WORKERS:
+        raise ServeRefusedError(_("--workers must be between 1 and {most}").format(most=MAX_WORKERS))
     if options.security_contact:
         from canhgac.services.security_txt import SecurityContactError, checked_contact
 
@@ -105,6 +112,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def quiet_static_files_warning() -> None:
+    """WhiteNoise hands Django a file iterator; under ASGI Django reads it in a thread and warns
+    on every static file. The files are small and few: the warning is noise, not advice."""
+    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+
+
 def has_administrator() -> bool:
     from canhgac.console.store.account_models import ConsoleAccount
     from canhgac.console.store.roles import Role
@@ -121,9 +134,7 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
     import uvicorn
     from django.core.asgi import get_asgi_application
 
-    # WhiteNoise hands Django a file iterator; under ASGI Django reads it in a thread and warns
-    # on every static file. The files are small and few: the warning is noise, not advice.
-    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+    quiet_static_files_warning()
     check_options(options)
     sock = listening_socket(options.host, options.port)
     configure_environment(options)
@@ -132,19 +143,26 @@ def serve(options: ServeOptions, on_ready: Callable[[str, bool], None],
     from canhgac.services.scan_launches import close_abandoned_launches
 
     close_abandoned_launches()  # launches a dead console left queued or running: interrupted
-    scan_worker.enable()  # this process runs the scans launched from its pages and API
+    scan_worker.enable()  # this process runs the scans launched from the pages and API
     watch = _start_watch(options, on_watch) if options.watch else None
-    application = get_asgi_application()
     host = f"[{options.host}]" if ":" in options.host else options.host
-    on_ready(f"http://{host}:{options.port}/", has_administrator())
-    config = uvicorn.Config(
-        application, host=options.host, port=options.port, lifespan="off",
-        proxy_headers=options.behind_tls, forwarded_allow_ips=list(options.proxy_addresses),
-        server_header=False,  # no "Server: uvicorn": the console discloses no software version
-        log_level="info", access_log=True,
-    )
+    settings: dict[str, Any] = {
+        "host": options.host, "port": options.port, "lifespan": "off",
+        "proxy_headers": options.behind_tls, "forwarded_allow_ips": list(options.proxy_addresses),
+        "server_header": False,  # no "Server: uvicorn": the console discloses no software version
+        "log_level": "info", "access_log": True,
+    }
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        if options.workers == 1:
+            application = get_asgi_application()
+            on_ready(f"http://{host}:{options.port}/", has_administrator())
+            uvicorn.Server(uvicorn.Config(application, **settings)).run(sockets=[sock])
+        else:  # this process supervises the serving ones, and runs the scans and the watch
+            from uvicorn.supervisors import Multiprocess
+
+            on_ready(f"http://{host}:{options.port}/", has_administrator())
+            config = uvicorn.Config(WORKER_APPLICATION, workers=options.workers, **settings)
+            Multiprocess(config, sockets=[sock]).run()
     finally:
         if watch is not None:
             watch.stop()
@@ -162,4 +180,3 @@ def _start_watch(options: ServeOptions, on_watch: Callable[[str], None]) -> InPr
     except WatchNotStartedError as exc:
         on_watch(_("The watch is not running: {reason}").format(reason=exc))
         return None
-

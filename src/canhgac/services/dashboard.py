@@ -15,9 +15,8 @@ each process keeps its own few values.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -29,12 +28,11 @@ from canhgac.reports.model import Language, RunInfo
 from canhgac.reports.view import AgencyView, agency_views, format_time, policy_view
 from canhgac.services.dashboard_clauses import FrameworkStatus, clause_status
 from canhgac.services.dashboard_trend import Trend, dashboard_trend
+from canhgac.services.kept import Kept
 from canhgac.services.reporting import NoRunError, report_input
 
 URGENT = (Severity.CRITICAL, Severity.HIGH)
 KEPT = 16  # dashboards kept (scopes x languages)
-_kept: OrderedDict[tuple[object, ...], Dashboard | None] = OrderedDict()
-_kept_lock = threading.Lock()
 
 
 @cache
@@ -97,26 +95,29 @@ def _own(view: AgencyView, scope: Any) -> AgencyView:
     return replace(view, agency=view.agency.model_copy(update={"parent": None}), parent_name="")
 
 
-def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
-    """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan.
-
-    Built again only when the stored state changed since it was last built for this scope,
-    language and day (accepted risks lapse with the day)."""
+def dashboard_key(scope: Any, lang: Language) -> str:
+    """What the dashboard of ``scope`` in ``lang`` is computed from — the stored state's stamp, the
+    scope, the language and the day (accepted risks lapse with the day) — as a digest that every
+    process of the console computes alike. Equal keys, equal dashboards: the console keeps the
+    rendered page body under it too, shared between its processes."""
     from django.utils.timezone import localdate
 
     from canhgac.console.store import queries
 
-    key = (queries.state_stamp(scope), scope, lang, localdate())
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    board = _build(scope, lang)
-    with _kept_lock:
-        _kept[key] = board
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
-    return board
+    codes = "*" if scope.codes is None else ",".join(sorted(scope.codes))
+    parts = (queries.state_stamp(scope), codes, lang, localdate().isoformat())
+    return "dashboard-" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def province_dashboard(scope: Any, lang: Language, key: str | None = None) -> Dashboard | None:
+    """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan.
+
+    Built again only when its :func:`dashboard_key` (``key``, when the caller has it) changed
+    since it was last built."""
+    return _kept.get_or_build(key or dashboard_key(scope, lang), lambda: _build(scope, lang))
+
+
+_kept: Kept[Dashboard | None] = Kept(KEPT)
 
 
 def _build(scope: Any, lang: Language) -> Dashboard | None:

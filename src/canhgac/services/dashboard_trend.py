@@ -11,8 +11,7 @@ stands today) averaged over the viewer's agencies scanned by then; its grade is 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,9 +26,6 @@ from canhgac.reports.view import format_time
 from canhgac.services.reporting import run_kind
 
 RUNS = 10  # how many ended runs the trend shows
-CACHED = 512  # trends kept per process (one per scope, language and set of runs)
-_cache: OrderedDict[tuple[object, ...], Trend] = OrderedDict()
-_cache_lock = threading.Lock()
 WORST_FIRST = tuple(s.value for s in reversed(Severity))
 
 # the chart's frame, in SVG user units (the SVG scales to the page's width): a score panel
@@ -196,22 +192,9 @@ def dashboard_trend(scope: Any, catalog: Catalog, policy: ScoringPolicy, lang: L
     runs = ended[-RUNS:]
     if not runs:
         return None
-    today = localdate()
-    # the figures of a set of runs change only with a new transition (a run reconciled) or a
-    # triage decision (the score), or when an accepted risk lapses (the day): kept until the
-    # store's state stamp (which every finding write moves) or the day changes
-    key = (viewer.codes, tuple(active), tuple(r.pk for r in ended), queries.state_stamp(viewer),
-           today, lang, id(catalog), id(policy))
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    trend = _trend(viewer, frozenset(active), ended, runs, catalog, policy, lang, today)
-    with _cache_lock:
-        _cache[key] = trend
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return trend
+    # computed only when the dashboard is built, which is kept while the store's state stamp,
+    # the scope, the language and the day hold (``services.dashboard``)
+    return _trend(viewer, frozenset(active), ended, runs, catalog, policy, lang, localdate())
 
 
 def _trend(viewer: Any, codes: frozenset[str], ended: list[Any], runs: list[Any], catalog: Catalog,

@@ -4,8 +4,8 @@ page of rows, and the choices the form offers.
 The form's values are checked by the same resolver as ``findings list`` (``finding_filters``),
 so a tampered value is a one-line refusal, never a silent match of nothing. Pagination is
 LIMIT/OFFSET over the query's total order (every sort ends at the unique fingerprint) with one
-COUNT: the database sorts the filtered rows' keys alone (not their joined evidence), then the
-page loads and builds its ``PER_PAGE`` rows only. The agency
+count (``queries.findings_window``): the database sorts the filtered rows' keys alone (not their
+joined evidence), then the page loads and builds its ``PER_PAGE`` rows only. The agency
 choices are the viewer's own (``queries.agencies(scope)``): another agency's code is refused
 like one that does not exist, without echoing it.
 """
@@ -31,7 +31,7 @@ from canhgac.services.finding_filters import (
 )
 
 # the row builder of ``findings list``, shared so the page and the CLI say the same
-from canhgac.services.findings import FindingRow, agency_names, finding_row
+from canhgac.services.findings import FindingRow, finding_row
 
 if TYPE_CHECKING:
     from canhgac.console.store.queries import ViewerScope
@@ -161,7 +161,7 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
     from canhgac.console.store import queries
 
     catalog = console_catalog()
-    names = agency_names(scope)
+    names = queries.agency_names(scope)
     choices = _choices(catalog, names, lang)
     if request.agency and request.agency not in names:  # not echoed: it may be another agency's
         return FindingsPage(request, (), 0, 1, 1, _("Unknown agency."), choices)
@@ -169,14 +169,12 @@ def findings_page(scope: ViewerScope, request: ListRequest, lang: str) -> Findin
         narrowed, wanted = resolve(_query(request), catalog, scope)
     except FilterError as exc:
         return FindingsPage(request, (), 0, 1, 1, str(exc), choices)
-    total = queries.filtered_findings(narrowed, wanted).count()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(request.page, pages)
-    start = (page - 1) * PER_PAGE
-    # the page's keys first, sorted without the joined evidence; then those 50 rows in full
-    page_rows = queries.page_of_findings(narrowed, wanted, start, PER_PAGE)
-    rows = tuple(finding_row(f, catalog, lang, names) for f in page_rows)
-    return FindingsPage(request, rows, total, page, pages, "", choices)
+    # a page beyond the last shows the last (a link kept while findings were fixed)
+    window = queries.findings_window(narrowed, wanted, (request.page - 1) * PER_PAGE, PER_PAGE,
+                                     last_if_beyond=True)
+    rows = tuple(finding_row(f, catalog, lang, names) for f in window.rows)
+    pages = max(1, -(-window.total // PER_PAGE))
+    return FindingsPage(request, rows, window.total, window.start // PER_PAGE + 1, pages, "", choices)
 
 
 __all__ = [

@@ -94,7 +94,7 @@ def _message(catalog: Catalog, finding: Finding, lang: str) -> str:
 
 
 def finding_row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[str, str]) -> FindingRow:
-    """One stored finding as a row in ``lang``; ``names``: agency names by code (:func:`agency_names`)."""
+    """One stored finding as a row in ``lang``; ``names``: agency names by code (``queries.agency_names``)."""
     from django.utils.timezone import localdate
 
     entry = catalog.checks.get(finding.check_id)
@@ -125,13 +125,6 @@ def finding_row(finding: Finding, catalog: Catalog, lang: str, names: Mapping[st
     )
 
 
-def agency_names(scope: ViewerScope) -> dict[str, str]:
-    """The names of the agencies ``scope`` may see, by code (read once for a page of rows)."""
-    from canhgac.console.store import queries
-
-    return {a.code: a.name for a in queries.agencies(scope)}
-
-
 def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,
                  scope: ViewerScope | None = None) -> list[FindingRow]:
     """The findings ``query`` asks for, in its order (``finding_filters.FilterError`` for an
@@ -139,7 +132,7 @@ def finding_rows(query: FindingQuery, catalog: Catalog, lang: str,
     from canhgac.console.store import queries
 
     viewer, wanted = resolve(query, catalog, scope or queries.ViewerScope.everything())
-    names = agency_names(viewer)
+    names = queries.agency_names(viewer)
     return [finding_row(f, catalog, lang, names) for f in queries.filtered_findings(viewer, wanted)]
 
 
@@ -152,7 +145,7 @@ def finding_detail(fingerprint: str, catalog: Catalog, lang: str,
     viewer = scope or queries.ViewerScope.everything()
     history = queries.finding_history(viewer, fingerprint)
     finding = history.finding
-    row = finding_row(finding, catalog, lang, agency_names(viewer))
+    row = finding_row(finding, catalog, lang, queries.agency_names(viewer))
     evidence = finding.last_result.evidence if isinstance(finding.last_result.evidence, dict) else {}
     return FindingDetail(row, evidence, _entries(history))
 
@@ -210,7 +203,6 @@ __all__ = [
     "FindingDetail",
     "FindingRow",
     "HistoryEntry",
-    "agency_names",
     "detail_json",
     "finding_detail",
     "finding_row",

@@ -1,6 +1,12 @@
 """The console's scan worker: one thread of the ``canhgac serve`` process that runs the launches
 queued from the pages and the API, one at a time, in the order they were asked for.
 
+The queue is the store's: the worker claims the oldest queued launch (``launches.start_launch``
+moves it to running only if it is still queued), so a launch queued by any serving process of
+the console (``serve --workers N`` runs the worker in the supervising process, requests in N
+others) is run, once. A launch queued in this process wakes the worker at once; one queued
+elsewhere is seen within ``POLL_SECONDS``.
+
 Each launch runs ``execute_scan`` (``persist=True``, the CLI's path: results stored as they
 stream, the run reconciled) in an event loop on a thread of its own, off any request. Its
 progress events (``scan_events``) update a snapshot in memory; the worker writes the snapshot
@@ -15,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import queue
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ from canhgac.services.scan_events import DiscoveryProgress, Planned, Progress, S
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0  # how often a running launch's progress is written
+POLL_SECONDS = 1.0  # how often an idle worker looks for launches queued by another process
 
 
 @dataclass
@@ -93,35 +99,62 @@ def _close_connections() -> None:
 
 
 class ScanWorker:
-    """The one thread that runs queued launches in turn (started with the first launch)."""
+    """The one thread that runs queued launches in turn, oldest first (started by :meth:`start`
+    or the first :meth:`submit`)."""
 
-    def __init__(self, job: Callable[[int], None]) -> None:
+    def __init__(self, job: Callable[[int], None], claim: Callable[[], int | None],
+                 poll_seconds: float = POLL_SECONDS) -> None:
         self._job = job
-        self._queue: queue.Queue[int] = queue.Queue()
+        self._claim = claim  # the oldest queued launch's id, or None
+        self._poll = poll_seconds
+        self._wake = threading.Event()
+        self._idle = threading.Condition()
+        self._busy = True  # until the thread has looked and found nothing
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, launch_id: int) -> None:
+    def start(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="canhgac-scan-worker", daemon=True)
                 self._thread.start()
-            self._queue.put(launch_id)
+
+    def submit(self, launch_id: int | None = None) -> None:
+        """A launch was queued (``launch_id`` for the log): look now rather than at the next poll."""
+        self.start()
+        with self._idle:
+            self._busy = True
+        self._wake.set()
 
     def _loop(self) -> None:
         while True:
-            launch_id = self._queue.get()
+            self._wake.clear()
+            try:
+                launch_id = self._claim()
+            except Exception:  # the database away: try again at the next poll
+                log.exception("the scan worker could not read the queue")
+                launch_id = None
+            finally:
+                _close_connections()
+            if launch_id is None:
+                with self._idle:
+                    self._busy = False
+                    self._idle.notify_all()
+                self._wake.wait(self._poll)
+                continue
             try:
                 self._job(launch_id)
             except Exception:  # the job records its own failures; this is one it could not record
                 log.exception("launch %s could not be run", launch_id)
+                self._wake.wait(self._poll)  # (the database away: not at once again)
             finally:
                 _close_connections()
-                self._queue.task_done()
 
-    def wait(self) -> None:
-        """Until every launch submitted so far has been run (tests)."""
-        self._queue.join()
+    def wait(self, timeout: float = 60) -> None:
+        """Until the queue is empty and no launch runs (tests)."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: not self._busy, timeout):
+                raise TimeoutError("the scan worker is still busy")
 
 
 _workers: dict[int, ScanWorker] = {}  # by process id: one worker per console process
@@ -132,26 +165,30 @@ _enabled: set[int] = set()
 
 
 def enable() -> None:
-    """Let this process's worker run the launches queued from now on (``canhgac serve``)."""
+    """Let this process's worker run the launches queued from now on, by any process of the
+    console (``canhgac serve``: the serving process, or the supervisor of ``--workers``)."""
     _enabled.add(os.getpid())
+    worker().start()
 
 
 def worker() -> ScanWorker:
     """This process's scan worker."""
+    from canhgac.console.store.launches import oldest_queued_launch
     from canhgac.services.scan_jobs import run_launch
 
-    return _workers.setdefault(os.getpid(), ScanWorker(run_launch))
+    return _workers.setdefault(os.getpid(), ScanWorker(run_launch, oldest_queued_launch))
 
 
 def submit(launch_id: int) -> None:
-    """Queue a launch for this process's worker once the current transaction commits (a launch
-    rolled back is never run)."""
+    """Wake this process's worker once the current transaction commits (a launch rolled back is
+    never run); in a process that does not run scans the launch waits for the one that does."""
     from django.db import transaction
 
     if os.getpid() in _enabled:
         transaction.on_commit(lambda: worker().submit(launch_id))
     else:
-        log.info("launch %s stays queued: this process does not run scans", launch_id)
+        log.info("launch %s stays queued: this process does not run scans (the console's one that "
+                 "does will)", launch_id)
 
 
 def failure_line(exc: BaseException) -> str:

@@ -29,6 +29,15 @@ def open_store(database_url: str | None, workspace: Path) -> list[AbandonedRun]:
     return close_abandoned_runs()
 
 
+def connect_store() -> None:
+    """Configure Django for the store this process's environment names (``CANHGAC_DATABASE_URL``,
+    ``CANHGAC_WORKSPACE``), without migrating it: a serving process of ``canhgac serve --workers``,
+    whose supervisor opened and migrated the store before spawning it."""
+    from canhgac.console.bootstrap import setup_django
+
+    setup_django()
+
+
 def is_database_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the database's (a full disk, a read-only file, an unreachable server)."""
     from django.db import Error as DatabaseError

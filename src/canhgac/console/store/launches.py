@@ -40,11 +40,20 @@ def _update(launch_id: int, **fields: Any) -> None:
     ScanLaunch.objects.filter(pk=launch_id).update(updated_at=timezone.now(), **fields)
 
 
+def oldest_queued_launch() -> int | None:
+    """The id of the launch queued longest ago, which a scan worker runs next; None when none is."""
+    queued = ScanLaunch.objects.filter(state=LaunchState.QUEUED).order_by("pk")
+    return queued.values_list("pk", flat=True).first()
+
+
 def start_launch(launch_id: int) -> bool:
-    """Queued → running; False when it is no longer queued (closed meanwhile)."""
+    """Queued → running, owned from now on by this process (the one that runs it, whichever
+    queued it); False when it is no longer queued (closed meanwhile, or claimed by another)."""
     now = timezone.now()
+    owner = current_process()
     changed = ScanLaunch.objects.filter(pk=launch_id, state=LaunchState.QUEUED).update(
-        state=LaunchState.RUNNING, started_at=now, updated_at=now)
+        state=LaunchState.RUNNING, started_at=now, updated_at=now,
+        owner_host=owner.host, owner_pid=owner.pid, owner_started=owner.started)
     return changed == 1
 
 

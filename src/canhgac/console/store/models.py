@@ -217,6 +217,9 @@ class Finding(models.Model):
                          name="store_finding_list_keys_idx"),
             # the newest write of any finding, read by ``queries.state_stamp``
             models.Index(fields=["updated_at"], name="store_finding_updated_idx"),
+            # findings counted per check (``queries.findings_window``): a filter's checks sought
+            # in the index, not every finding of the lifecycles scanned and grouped
+            models.Index(fields=["lifecycle", "check_id"], name="store_finding_life_check_idx"),
         )
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from canhgac.console.store.queries.agencies import (
     active_agency_codes,
     agencies,
     agency_by_code,
+    agency_names,
     declared_assets,
 )
 from canhgac.console.store.queries.assets import HostService, host_services, open_ports_baseline
@@ -16,9 +17,9 @@ from canhgac.console.store.queries.events import events
 from canhgac.console.store.queries.finding_filter import (
     FindingFilter,
     FindingSort,
+    FindingWindow,
     filtered_findings,
-    page_fingerprints,
-    page_of_findings,
+    findings_window,
 )
 from canhgac.console.store.queries.finding_history import (
     FindingHistory,
@@ -98,6 +99,7 @@ __all__ = [
     "FindingHistory",
     "FindingNotFoundError",
     "FindingSort",
+    "FindingWindow",
     "HostService",
     "LifecycleStep",
     "StateRun",
@@ -107,6 +109,7 @@ __all__ = [
     "active_agency_codes",
     "agencies",
     "agency_by_code",
+    "agency_names",
     "alert_history",
     "all_runs",
     "applied_inventories",
@@ -123,6 +126,7 @@ __all__ = [
     "finding_transitions",
     "findings",
     "findings_by_fingerprints",
+    "findings_window",
     "host_services",
     "latest_finished_run",
     "latest_province",
@@ -139,8 +143,6 @@ __all__ = [
     "open_findings_per_agency",
     "open_launches",
     "open_ports_baseline",
-    "page_fingerprints",
-    "page_of_findings",
     "previous_finished_run",
     "reportable_runs",
     "results_of_run",

@@ -18,6 +18,12 @@ def agencies(scope: ViewerScope, codes: Iterable[str] | None = None) -> QuerySet
     return rows.select_related("parent").order_by("code")
 
 
+def agency_names(scope: ViewerScope) -> dict[str, str]:
+    """Each agency's name by its code (of every agency the scope allows, listed or not): what a
+    list of findings shows beside a code, read without loading the agencies."""
+    return dict(scope.filter(Agency.objects.all(), "code").values_list("code", "name"))
+
+
 def active_agency_codes(scope: ViewerScope) -> list[str]:
     """The codes of the agencies the inventory lists today."""
     return list(scope.filter(Agency.objects.filter(active=True), "code").order_by("code")

@@ -73,20 +73,49 @@ def filtered_findings(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Fin
     return rows.select_related(*_LOADED).order_by(*order)
 
 
-def page_fingerprints(scope: ViewerScope, wanted: FindingFilter, start: int, size: int) -> list[str]:
-    """The fingerprints of the ``size`` findings from position ``start`` of
-    ``filtered_findings(scope, wanted)``, in its order (the page's keys, without their rows).
+@dataclass(frozen=True, slots=True)
+class FindingWindow:
+    """A window of ``filtered_findings``: its rows, in order, and how many match in all."""
 
-    The severity order's rank is computed from the catalog per row, so no index holds it: rather
-    than rank and sort every matching finding, the findings are counted per check, the page is
-    placed among the severity ranks, and only the ranks it spans are read, each in the order of
-    its tie-breakers (an index's order). The same order as sorting by rank, position for position.
+    rows: list[Finding]
+    total: int  # findings matching the filter
+    start: int  # the position of the first row (the last page's when the one asked is beyond it)
+
+
+def findings_window(scope: ViewerScope, wanted: FindingFilter, start: int, size: int, *,
+                    last_if_beyond: bool = False) -> FindingWindow:
+    """The ``size`` findings from position ``start`` of ``filtered_findings(scope, wanted)``
+    and their total; ``last_if_beyond`` moves a window past the end back to the last full page.
+
+    The keys are sorted alone, then only the window's rows are read with what a row shows (the
+    last result without its evidence, which only a finding's own page needs). The severity
+    order's rank is computed from the catalog per row, so no index holds it: rather than rank and
+    sort every matching finding, the findings are counted per check (which is also the total),
+    the window is placed among the severity ranks, and only the ranks it spans are read, each in
+    the order of its tie-breakers (an index's order). The same order as sorting by rank,
+    position for position.
     """
-    if wanted.sort is not FindingSort.SEVERITY:
-        ordered = filtered_findings(scope, wanted).values_list("fingerprint", flat=True)
-        return list(ordered[start:start + size])
     rows = _matching(scope, wanted)
-    per_check = dict(rows.values_list("check_id").annotate(n=Count("pk")).order_by())
+    per_check: dict[str, int] | None = None
+    if wanted.sort is FindingSort.SEVERITY:
+        per_check = dict(rows.values_list("check_id").annotate(n=Count("pk")).order_by())
+        total = sum(per_check.values())
+    else:
+        total = rows.count()
+    if last_if_beyond and size > 0 and start >= total > 0:
+        start = (total - 1) // size * size
+    if per_check is None:
+        ordered = filtered_findings(scope, wanted).values_list("fingerprint", flat=True)
+        keys = list(ordered[start:start + size])
+    else:
+        keys = _severity_window(rows, per_check, wanted, start, size)
+    loaded = {f.fingerprint: f for f in scope.filter(Finding.objects.filter(fingerprint__in=keys))
+              .select_related(*_LOADED).defer("last_result__evidence")}
+    return FindingWindow([loaded[fp] for fp in keys if fp in loaded], total, start)
+
+
+def _severity_window(rows: QuerySet[Finding], per_check: dict[str, int], wanted: FindingFilter,
+                     start: int, size: int) -> list[str]:
     ranks: dict[int, list[str]] = {}
     for check_id in per_check:
         ranks.setdefault(wanted.severity_rank.get(check_id, UNRANKED), []).append(check_id)
@@ -103,15 +132,6 @@ def page_fingerprints(scope: ViewerScope, wanted: FindingFilter, start: int, siz
         if passed >= start + size:
             break
     return keys
-
-
-def page_of_findings(scope: ViewerScope, wanted: FindingFilter, start: int, size: int) -> list[Finding]:
-    """The findings of one page (:func:`page_fingerprints`), in order, loaded with what a row
-    shows: the keys are sorted alone, then only these rows are read with their evidence."""
-    keys = page_fingerprints(scope, wanted, start, size)
-    rows = scope.filter(Finding.objects.filter(fingerprint__in=keys))
-    loaded = {f.fingerprint: f for f in rows.select_related(*_LOADED)}
-    return [loaded[fp] for fp in keys if fp in loaded]
 
 
 def _matching(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Finding]:

@@ -7,8 +7,8 @@ be kept for as long as the stamp holds. A handful of aggregate queries, each ans
 index or a small table.
 
 It shows nothing of any agency: an opaque digest of every agency's state, used only as a cache
-key beside the scope the cached value was read with (``services.dashboard``,
-``services.dashboard_trend``). It takes the scope first all the same, as every query does.
+key beside the scope the cached value was read with (``services.dashboard.dashboard_key``:
+the dashboard and its rendered body). It takes the scope first all the same, as every query does.
 """
 
 from __future__ import annotations
