@@ -220,6 +220,10 @@ class Finding(models.Model):
             # findings counted per check (``queries.findings_window``): a filter's checks sought
             # in the index, not every finding of the lifecycles scanned and grouped
             models.Index(fields=["lifecycle", "check_id"], name="store_finding_life_check_idx"),
+            # every finding in the lists' agency order (a list of every lifecycle filters nothing):
+            # a deep page is read along the index, not sorted whole
+            models.Index(fields=["agency_code", "check_id", "target_key", "fingerprint"],
+                         name="store_finding_order_idx"),
         )
 
     def __str__(self) -> str:

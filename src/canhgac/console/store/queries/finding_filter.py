@@ -21,6 +21,7 @@ from django.utils import timezone
 from canhgac.console.store.models import Finding
 from canhgac.console.store.queries.findings import OPEN_LIFECYCLES
 from canhgac.console.store.queries.scope import ViewerScope
+from canhgac.findings.reconcile import Lifecycle as State
 from canhgac.findings.triage import ACCEPTED_RISK, UNTRIAGED
 
 
@@ -43,6 +44,7 @@ _KEYS: dict[FindingSort, tuple[str, ...]] = {
     FindingSort.CHECK: ("check_id", "agency_code", "target_key", "fingerprint"),
 }
 _LOADED = ("last_result", "first_seen_run", "last_seen_run", "acceptance")  # what a row shows
+EVERY_LIFECYCLE = frozenset(state.value for state in State)
 UNRANKED = -1  # a stored check the catalog no longer has: after every known severity
 
 
@@ -136,7 +138,9 @@ def _severity_window(rows: QuerySet[Finding], per_check: dict[str, int], wanted:
 
 def _matching(scope: ViewerScope, wanted: FindingFilter) -> QuerySet[Finding]:
     """The findings ``wanted`` describes, unordered."""
-    rows = scope.filter(Finding.objects.filter(lifecycle__in=sorted(wanted.lifecycles)))
+    rows = scope.filter(Finding.objects.all())
+    if not wanted.lifecycles >= EVERY_LIFECYCLE:  # every lifecycle: no filter, so an index holds the order
+        rows = rows.filter(lifecycle__in=sorted(wanted.lifecycles))
     if wanted.triage is not None:
         rows = rows.filter(_triage_matches(wanted.triage, timezone.localdate()))
     if wanted.check_ids is not None:
