@@ -7,10 +7,10 @@ The trend across runs (``dashboard_trend``) and the status per clause
 (``dashboard_clauses``) are their own modules. Everything is read with the viewer's scope.
 
 Building it reads the whole current state (every current result of every agency), seconds at a
-province's scale; the value is kept per (scope, language, day) for as long as the store's
-``queries.state_stamp`` is unchanged (a run ending, a triage, an inventory change moves it), so
-the dashboard is built once per change, not once per request. One process serves the console;
-each process keeps its own few values.
+province's scale; :func:`dashboard_key` digests what it depends on — the store's
+``queries.state_stamp`` (a run ending, a triage, an inventory change moves it), the scope, the
+language and the day — and the console keeps the page it renders under that key, shared by its
+processes, so the dashboard is built once per change, not once per request.
 """
 
 from __future__ import annotations
@@ -28,11 +28,9 @@ from canhgac.reports.model import Language, RunInfo
 from canhgac.reports.view import AgencyView, agency_views, format_time, policy_view
 from canhgac.services.dashboard_clauses import FrameworkStatus, clause_status
 from canhgac.services.dashboard_trend import Trend, dashboard_trend
-from canhgac.services.kept import Kept
 from canhgac.services.reporting import NoRunError, report_input
 
 URGENT = (Severity.CRITICAL, Severity.HIGH)
-KEPT = 16  # dashboards kept (scopes x languages)
 
 
 @cache
@@ -109,15 +107,12 @@ def dashboard_key(scope: Any, lang: Language) -> str:
     return "dashboard-" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def province_dashboard(scope: Any, lang: Language, key: str | None = None) -> Dashboard | None:
+def province_dashboard(scope: Any, lang: Language) -> Dashboard | None:
     """The dashboard of what ``scope`` (a ``queries.ViewerScope``) may see; None before any scan.
 
-    Built again only when its :func:`dashboard_key` (``key``, when the caller has it) changed
-    since it was last built."""
-    return _kept.get_or_build(key or dashboard_key(scope, lang), lambda: _build(scope, lang))
-
-
-_kept: Kept[Dashboard | None] = Kept(KEPT)
+    Built on each call (seconds at a province's scale): the console keeps what it renders of it
+    under :func:`dashboard_key` (web/views/dashboard.py), so it is built once per change."""
+    return _build(scope, lang)
 
 
 def _build(scope: Any, lang: Language) -> Dashboard | None:

@@ -1,5 +1,5 @@
-"""Values kept in this process while the key they were computed for holds: the one cache the
-console's whole-store views use (the dashboard, its trend, the dashboard's rendered body).
+"""Values kept in this process while the key they were computed for holds (the console's
+dashboard body, under ``services.dashboard.dashboard_key``).
 
 Each key carries what the value depends on (``queries.state_stamp`` of the store, the viewer's
 scope, the language, the day), so a kept value is never stale, only evicted: the least recently

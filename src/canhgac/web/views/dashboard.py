@@ -50,7 +50,7 @@ def dashboard(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         kept = shared.get(key)
         if isinstance(kept, str):
             return mark_safe(kept)  # noqa: S308 - rendered here, by another process of this console
-        board = province_dashboard(viewer.scope, lang, key)  # type: ignore[arg-type]
+        board = province_dashboard(viewer.scope, lang)  # type: ignore[arg-type]
         html = render_to_string("console/_dashboard_body.html", {"board": board})
         with suppress(OSError):  # a read-only or full workspace: this process keeps it all the same
             shared.set(key, html)
