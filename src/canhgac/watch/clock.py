@@ -16,6 +16,19 @@ class Clock(Protocol):
         """Return at ``when`` (at once if it is past)."""
 
 
+async def sleep_unless_stopped(clock: Clock, when: datetime, stop: asyncio.Event) -> None:
+    """Return at ``when`` on ``clock``, or as soon as ``stop`` is set (a daemon's wait between
+    two pieces of work), leaving no task behind."""
+    sleeper = asyncio.ensure_future(clock.sleep_until(when))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for f in (sleeper, stopper):
+            f.cancel()
+        await asyncio.gather(sleeper, stopper, return_exceptions=True)
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)

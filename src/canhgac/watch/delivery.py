@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from canhgac.watch.clock import Clock, SystemClock
+from canhgac.watch.clock import Clock, SystemClock, sleep_unless_stopped
 from canhgac.watch.outgoing import DeliveryError, Outgoing, Sender
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,8 @@ class Deliverer:
                     raise
                 except Exception:  # the store away: try again next round, never stop
                     log.exception("watch delivery: round failed")
-                await self._sleep(self.clock.now() + timedelta(seconds=self.poll))
+                next_round = self.clock.now() + timedelta(seconds=self.poll)
+                await sleep_unless_stopped(self.clock, next_round, self._stop)
         finally:
             if self._round is not None and not self._round.done():
                 self._round.cancel()
@@ -186,16 +187,6 @@ class Deliverer:
         self.failures += 1
         retry = self.policy.retry_at(claimed.attempts, claimed.queued, now, error.permanent)
         await self._in_store(self.store.failed, claimed.id, self.owner, now, error.reason, retry)
-
-    async def _sleep(self, until: datetime) -> None:
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
-        stopper = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for f in (sleeper, stopper):
-                f.cancel()
-            await asyncio.gather(sleeper, stopper, return_exceptions=True)
 
     async def _in_store(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._store_thread, fn, *args)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from canhgac.watch.clock import Clock, SystemClock
+from canhgac.watch.clock import Clock, SystemClock, sleep_unless_stopped
 from canhgac.watch.edits import MonitorEdit, forget
 from canhgac.watch.facts import ProbeFacts
 from canhgac.watch.grouping import Groups
@@ -127,7 +127,7 @@ class Scheduler:
             while not self._stop.is_set() and self._heap:
                 due, _, key, base = self._heap[0]
                 if due > self.clock.now():
-                    await self._sleep_until(due)
+                    await sleep_unless_stopped(self.clock, due, self._stop)
                     continue
                 _, seq, _, _ = heapq.heappop(self._heap)
                 if self._planned.get(key) != seq:
@@ -178,16 +178,6 @@ class Scheduler:
         self._seq += 1
         self._planned[monitor.key] = self._seq
         heapq.heappush(self._heap, (base + timedelta(seconds=jitter), self._seq, monitor.key, base))
-
-    async def _sleep_until(self, when: datetime) -> None:
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(when))
-        stopper = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for f in (sleeper, stopper):
-                f.cancel()
-            await asyncio.gather(sleeper, stopper, return_exceptions=True)
 
     # --- one check ----------------------------------------------------------------------
     async def _check(self, monitor: Monitor) -> None:
