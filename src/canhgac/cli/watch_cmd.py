@@ -153,6 +153,7 @@ def run(
             concurrency=concurrency,
             on_ready=ready,
             channels=channels,
+            inventory=inv,
         )
     )
     err_console.print(

@@ -95,7 +95,8 @@ def start_watch(
 
     loop = asyncio.new_event_loop()
     task: asyncio.Task[object] = loop.create_task(
-        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels)
+        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels,
+                  inventory=stored.inventory)
     )
     watch = InProcessWatch(threading.Thread(target=lambda: None), loop, task)
 
