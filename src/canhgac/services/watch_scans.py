@@ -38,7 +38,7 @@ from canhgac.watch.clock import Clock, sleep_unless_stopped
 from canhgac.watch.judge import judge
 from canhgac.watch.rules import AlertAction, AlertPolicy, Health, OpenAlert, step
 from canhgac.watch.scan_findings import FindingsRule, findings_monitor, worst
-from canhgac.watch.scan_schedule import due_slot, next_start, policies
+from canhgac.watch.scan_schedule import due_slot, last_started, next_start, policies
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -127,12 +127,17 @@ class WatchScans:
 
         recorded = watch_scans.recorded_days(self.policies, (now - timedelta(days=2)).date())
         queued = []
+        at = self.config.at_time
         for code, policy in self.policies.items():
-            slot = due_slot(code, self.config.at_time, policy, now, recorded.get(code, ()))
+            if code not in recorded:  # the schedule's first start for it: its last night is skipped
+                last = last_started(code, at, policy, now)
+                if last is not None:
+                    watch_scans.record_slot(code, last.day, last.start, now, launch=False)
+                continue
+            slot = due_slot(code, at, policy, now, recorded[code])
             if slot is None:
                 continue
-            first = code not in recorded  # the schedule's first start: this night is skipped
-            launch_id = watch_scans.record_slot(code, slot.day, slot.start, now, launch=not first)
+            launch_id = watch_scans.record_slot(code, slot.day, slot.start, now, launch=True)
             if launch_id is not None:
                 log.info("watch: scheduled scan of %s queued (launch %s)", code, launch_id)
                 queued.append(launch_id)

@@ -101,6 +101,16 @@ def due_slot(agency: str, at: time, policy: Policy, now: datetime, launched: Col
     return None
 
 
+def last_started(agency: str, at: time, policy: Policy, now: datetime) -> Slot | None:
+    """The agency's latest slot that has started by ``now`` (due or over), within three days."""
+    today = now.astimezone(_zone(policy)).date()
+    for day in (today, today - DAY, today - 2 * DAY):
+        slot = slot_of(agency, day, at, policy)
+        if slot is not None and slot.start <= now:
+            return slot
+    return None
+
+
 def next_start(agency: str, at: time, policy: Policy, now: datetime) -> datetime | None:
     """When the agency's next slot starts after ``now`` (None: none within a week)."""
     today = now.astimezone(_zone(policy)).date()
