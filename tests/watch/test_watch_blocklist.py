@@ -46,7 +46,8 @@ def blocklist(*listed: str, test_entry: bool = True) -> str:
     if test_entry:
         lines.append('2.0.0.127 IN A 127.0.0.2\n2.0.0.127 IN TXT "RFC 5782 test entry"\n')
     for address in listed:
-        lines.append(f'{reverse(address)} IN A 127.0.0.3\n{reverse(address)} IN TXT "listed for spam, see bl.test"\n')
+        name = reverse(address)
+        lines.append(f'{name} IN A 127.0.0.3\n{name} IN TXT "listed for spam, see bl.test"\n')
     return "".join(lines)
 
 

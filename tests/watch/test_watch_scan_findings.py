@@ -16,7 +16,8 @@ CATALOG = load_catalog()
 
 
 def finding(check: str, severity: str, *, closed: bool = False, n: int = 1) -> ScanFinding:
-    return ScanFinding(f"{n:032x}", check, f"service:127.88.0.{n}:23", severity, "fixed" if closed else "new", closed)
+    lifecycle = "fixed" if closed else "new"
+    return ScanFinding(f"{n:032x}", check, f"service:127.88.0.{n}:23", severity, lifecycle, closed)
 
 
 def test_exposed_services_and_findings_at_the_threshold_alert_the_rest_do_not() -> None:
@@ -39,7 +40,8 @@ def test_a_scans_findings_fail_the_monitor_until_each_is_closed() -> None:
     monitor = findings_monitor("SO-A", 42)
     assert monitor.key == "findings:SO-A@run:42" and monitor.agency == "SO-A"
     baseline = {"run": 42, "fingerprints": ["01", "02"]}
-    both = FindingsFacts("SO-A", 42, (finding("net.telnet.exposed", "high"), finding("net.ports.new", "medium", n=2)))
+    both = FindingsFacts("SO-A", 42, (finding("net.telnet.exposed", "high"),
+                                      finding("net.ports.new", "medium", n=2)))
     verdict = judge(both, baseline, NOW)
     assert not verdict.ok and verdict.problem is Problem.NEW_FINDINGS and verdict.baseline == baseline
     assert verdict.values["count"] == 2 and verdict.values["run"] == 42

@@ -57,7 +57,8 @@ def test_a_time_outside_the_window_waits_for_the_window_to_open() -> None:
     evening = policy([("22:00", "23:00")])
     slot = slot_of("SO-A", DAY, AT, evening)  # the same day's evening window, never outside it
     assert slot is not None and (slot.start, slot.end) == (local(DAY, 22, 0), local(DAY, 23, 0))
-    weekends = Policy.model_validate({"windows": [{"days": ["sat", "sun"], "start": "00:00", "end": "06:00"}]})
+    weekend = {"days": ["sat", "sun"], "start": "00:00", "end": "06:00"}
+    weekends = Policy.model_validate({"windows": [weekend]})
     assert slot_of("SO-A", DAY, AT, weekends) is None  # 9 February 2027 is a Tuesday: no scan
     saturday = slot_of("SO-A", date(2027, 2, 13), AT, weekends)
     assert saturday is not None and saturday.start == local(date(2027, 2, 13), 1, 30)

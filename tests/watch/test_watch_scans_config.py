@@ -1,0 +1,37 @@
+"""The [watch.scans] table: nightly by default at 01:30, a time, agencies and thresholds; a
+mistake is one line naming the key."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from canhgac.watch.channel_config import ChannelConfigError, channel_config
+
+
+def test_no_table_schedules_nothing_and_an_empty_one_is_nightly_at_half_past_one(tmp_path: Path) -> None:
+    assert channel_config({}, base=tmp_path, environ={}).scans is None
+    scans = channel_config({"scans": {}}, base=tmp_path, environ={}).scans
+    assert scans is not None and scans.enabled and scans.at_time == time(1, 30)
+    assert scans.min_severity == "critical" and scans.exposed_families == ("net",) and scans.agencies == ()
+
+
+def test_the_keys_are_read_with_their_dashes(tmp_path: Path) -> None:
+    table = {"scans": {"at": "23:05", "agencies": ["SO-A"], "min-severity": "high",
+                       "exposed-families": ["net.services"], "findings-interval": 30, "enabled": False}}
+    scans = channel_config(table, base=tmp_path, environ={}).scans
+    assert scans is not None and scans.at_time == time(23, 5) and scans.agencies == ("SO-A",)
+    assert (scans.min_severity, scans.exposed_families, scans.findings_interval, scans.enabled) == (
+        "high", ("net.services",), 30, False)
+
+
+@pytest.mark.parametrize(("scans", "key"), [
+    ({"at": "1:30"}, "at"), ({"at": "24:00"}, "at"), ({"min-severity": "urgent"}, "min-severity"),
+    ({"findings-interval": 1}, "findings-interval"), ({"every": "night"}, "every"),
+])
+def test_a_mistake_is_one_line_naming_the_key(tmp_path: Path, scans: dict[str, object], key: str) -> None:
+    with pytest.raises(ChannelConfigError) as caught:
+        channel_config({"scans": scans}, base=tmp_path, environ={})
+    assert key in str(caught.value) and "\n" not in str(caught.value)
