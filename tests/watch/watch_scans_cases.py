@@ -39,6 +39,7 @@ from canhgac.lab.text_responders import TelnetResponder  # noqa: E402
 from canhgac.services.watch_scans import WatchScans  # noqa: E402
 from canhgac.watch.channel_config import ChannelConfig, EmailChannel, Recipient, ScansTable  # noqa: E402
 from canhgac.watch.clock import FakeClock  # noqa: E402
+from canhgac.watch.scan_findings import findings_monitor  # noqa: E402
 
 VN = timedelta(hours=7)
 DAY = date(2027, 2, 9)
@@ -229,3 +230,31 @@ async def test_a_scheduled_scan_that_exposes_a_port_opens_one_alert_queued_for_d
     alert.refresh_from_db()
     assert alert.status == "recovered"
     assert not models.WatchMonitor.objects.get(key=alert.monitor_key).watched  # settled: off the board
+
+
+async def test_a_runs_events_wait_until_its_scheduled_launch_names_the_run() -> None:
+    """The worker writes a run's events when the scan finishes and names the run on its launch
+    just after: in between, the events are not taken (as anyone's), then taken once."""
+    from canhgac.console.store import outbox, watch_scans
+
+    launch = models.ScanLaunch.objects.create(created_at=local(DAY, 1, 30), requested_by="canhgac-watch",
+                                              kind="scan", agency="SO-A", state="running")
+    models.WatchScanSlot.objects.create(agency_code="SO-A", day=DAY, due=local(DAY, 1, 30),
+                                        recorded_at=local(DAY, 1, 30), launch=launch)
+    run = models.ScanRun.objects.create(started_at=local(DAY, 1, 30))
+    outbox.write([outbox.event("finding.opened", run, "ab" * 16, "SO-A",
+                               {"check_id": "net.telnet.exposed", "target": "host:127.88.0.5"})])
+
+    def take() -> int:
+        return watch_scans.take_scan_findings(lambda check: True,
+                                              lambda agency, n: findings_monitor(agency, n))
+
+    assert take() == 0 and not models.WatchMonitor.objects.exists()  # not known yet: waits
+    launch.run, launch.state = run, "finished"
+    launch.save()
+    assert take() == 1
+    row = models.WatchMonitor.objects.get()
+    assert row.key == f"findings:SO-A@run:{run.pk}" and row.baseline["fingerprints"] == ["ab" * 16]
+    assert take() == 0  # taken once
+    models.Event.objects.all().delete()
+    run.delete()

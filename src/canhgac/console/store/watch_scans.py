@@ -16,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from canhgac.console.store import outbox
-from canhgac.console.store.launch_models import LaunchKind
+from canhgac.console.store.launch_models import OPEN_STATES, LaunchKind
 from canhgac.console.store.launches import queue_launch
 from canhgac.console.store.models import Event, EventKind, Triage
 from canhgac.console.store.queries import ViewerScope, findings_by_fingerprints
@@ -81,6 +81,8 @@ def take_scan_findings(worth: Callable[[str], bool], make: Callable[[str, int], 
         scheduled = set(
             WatchScanSlot.objects.filter(launch__run_id__in=runs).values_list("launch__run_id", flat=True)
         )
+        if runs - scheduled and _unlinked_scheduled_launch():
+            raise _NotYetKnownError  # a run's events come before its launch names it: the batch waits
         groups: dict[tuple[str, int], set[str]] = {}
         for e in chosen:
             payload: dict[str, Any] = e.payload or {}
@@ -90,8 +92,22 @@ def take_scan_findings(worth: Callable[[str], bool], make: Callable[[str, int], 
             _add_findings(make(agency, run), run, fingerprints)
             taken[0] += len(fingerprints)
 
-    outbox.consume(CONSUMER, handle)
+    try:
+        outbox.consume(CONSUMER, handle)
+    except _NotYetKnownError:  # rolled back whole: taken again at the next read, once the launch is closed
+        return 0
     return taken[0]
+
+
+class _NotYetKnownError(Exception):
+    """A finding event whose run may still turn out to be a scheduled scan's."""
+
+
+def _unlinked_scheduled_launch() -> bool:
+    """A scheduled launch still open without its run: the worker writes the run's events when the
+    scan finishes and names the run on the launch just after, so events of an unnamed run may be
+    its own until the launch is closed."""
+    return WatchScanSlot.objects.filter(launch__state__in=OPEN_STATES, launch__run__isnull=True).exists()
 
 
 def _add_findings(monitor: Monitor, run: int, fingerprints: set[str]) -> None:
