@@ -210,6 +210,17 @@ async def test_a_scheduled_scan_that_exposes_a_port_opens_one_alert_queued_for_d
         assert any("net.telnet.exposed" in f for f in alert.values["findings"])
         assert alert.severity == "high"  # the worst of its findings (net.telnet.exposed)
         assert models.Event.objects.filter(kind="alert.opened").count() == 1
+        # the console shows it as any alert: on the agency officer's board and the alert page
+        from canhgac.console.store.queries import ViewerScope
+        from canhgac.services.watch_pages import alert_detail, board
+
+        officer = ViewerScope.everything().narrowed(["SO-A"])
+        shown = board(officer, clock.now())
+        assert [a.id for a in shown.alerts] == [alert.pk]
+        assert any(m.kind == "findings" for m in shown.monitors)
+        page = alert_detail(officer, alert.pk)
+        assert page is not None and "net.telnet.exposed" in page.problem and page.agencies == ("SO-A",)
+        assert alert_detail(ViewerScope.everything().narrowed(["SO-B"]), alert.pk) is None
         config_out = ChannelConfig(email=EmailChannel(host="127.0.0.1", sender="canhgac@stttt.gov.test"),
                                    recipients=(Recipient(name="CSIRT", email="csirt@stttt.gov.test"),))
         assert DjangoDeliveryStore(config_out).feed(clock.now()) >= 1
