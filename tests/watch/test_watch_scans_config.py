@@ -35,3 +35,18 @@ def test_a_mistake_is_one_line_naming_the_key(tmp_path: Path, scans: dict[str, o
     with pytest.raises(ChannelConfigError) as caught:
         channel_config({"scans": scans}, base=tmp_path, environ={})
     assert key in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_watch_run_and_serve_say_the_schedule_in_one_line(tmp_path: Path) -> None:
+    from canhgac.i18n import language
+    from canhgac.services.watch_scans import scans_line
+
+    assert scans_line(channel_config({}, base=tmp_path, environ={})) is None
+    off = channel_config({"scans": {"enabled": False}}, base=tmp_path, environ={})
+    assert scans_line(off) is None
+    on = channel_config({"scans": {"at": "02:15"}}, base=tmp_path, environ={})
+    with language("en"):
+        line = scans_line(on)
+    assert line is not None and "every night at 02:15" in line and "critical" in line
+    with language("vi"):
+        assert "02:15" in (scans_line(on) or "") and scans_line(on) != line

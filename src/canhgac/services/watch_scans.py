@@ -32,8 +32,9 @@ from typing import Any, TypeVar
 
 from canhgac.catalog.loader import Catalog
 from canhgac.catalog.schema import Severity
+from canhgac.i18n import gettext as _
 from canhgac.inventory.model import Inventory
-from canhgac.watch.channel_config import ScansTable
+from canhgac.watch.channel_config import ChannelConfig, ScansTable
 from canhgac.watch.clock import Clock, sleep_unless_stopped
 from canhgac.watch.judge import judge
 from canhgac.watch.rules import AlertAction, AlertPolicy, Health, OpenAlert, step
@@ -43,6 +44,17 @@ from canhgac.watch.scan_schedule import due_slot, last_started, next_start, poli
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 VIETNAM = timedelta(hours=7)  # the calendar a lapsed risk acceptance is read in
+
+
+def scans_line(config: ChannelConfig) -> str | None:
+    """The scheduled scans in one line (``watch run``, ``serve``), or None when there are none."""
+    scans = config.scans
+    if scans is None or not scans.enabled:
+        return None
+    return _(
+        "Scheduled full scans every night at {at}, inside each agency's scan window; alerts on the "
+        "exposed services and {severity} findings they open."
+    ).format(at=scans.at, severity=scans.min_severity)
 
 
 def _submit_to_worker(launch_id: int) -> None:
