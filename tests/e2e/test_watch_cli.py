@@ -25,6 +25,7 @@ PAGE = (
 INVENTORY = """version: 1
 province: {{code: LAB, name: "Tỉnh thử nghiệm"}}
 scope: {{public_suffixes: [gov.test], loopback_only: true}}
+mail: {{dnsbl_zones: []}}  # no blocklist monitors: the portals' availability and certificates only
 agencies:
   - code: SO-A
     name: "Sở A"
