@@ -9,6 +9,7 @@ delivers to it with its real e-mail client. It keeps every message with the time
 
 from __future__ import annotations
 
+import logging
 import secrets
 import socket
 import threading
@@ -27,6 +28,11 @@ from canhgac.lab.pki import server_context
 
 SINK_ADDRESS = "127.0.0.1"
 SINK_USER = "canhgac-demo"
+
+
+def _not_login_data_warning(record: logging.LogRecord) -> bool:
+    """aiosmtpd warns that it sets its own deprecated ``login_data`` at every successful AUTH."""
+    return "login_data is deprecated" not in record.getMessage()
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class MailSink:
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
+        mail_log = logging.getLogger("mail.log")
+        if _not_login_data_warning not in mail_log.filters:
+            mail_log.addFilter(_not_login_data_warning)
         tls = server_context(certificate(self.address, CertSpec()))
         self._controller = Controller(
             _Handler(self), hostname=self.address, port=self.port, tls_context=tls, require_starttls=True,
