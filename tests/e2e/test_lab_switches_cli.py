@@ -18,7 +18,8 @@ def test_lab_break_and_restore_reach_the_running_lab(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     nothing = run_cli("--workspace", ws, "--lang", "en", "lab", "restore")
     assert nothing.code != 0 and error_lines(nothing.stderr) == [
-        f"Error: No lab is running in {ws / 'lab'}: start one with `canhgac lab up` (with the same --workspace)."
+        f"Error: No lab is running in {ws / 'lab'}: start one with `canhgac lab up` "
+        "(with the same --workspace)."
     ], nothing.describe()
     unknown = run_cli("--workspace", ws, "--lang", "en", "lab", "break", "fire", "--agency", "STTTT")
     assert unknown.code != 0 and error_lines(unknown.stderr) == [

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import GUARD_MARK, _env, run_cli, start_cli
+
 from watch_province_support import MONITORS, WatchProvince, province
 
 __all__ = ["province"]  # the fixture

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from e2e_support import GUARD_MARK, run_cli, start_cli
+
 from watch_province_support import MONITORS, WatchProvince, province
 
 __all__ = ["province"]  # the fixture (watch_province_support: the small loopback province)

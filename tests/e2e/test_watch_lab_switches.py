@@ -77,7 +77,8 @@ class _Daemon:
             self.process.kill()
             raise
         said = self.said()
-        assert code == 0 and "Watch stopped:" in said and GUARD_MARK not in said and "Traceback" not in said, said
+        assert code == 0 and "Watch stopped:" in said, said
+        assert GUARD_MARK not in said and "Traceback" not in said, said
         return said
 
 
@@ -117,7 +118,8 @@ ca-file = "{lab_ca().write_ca(tmp_path)}"
             escalated = sink.wait_for(lambda m: m.to == backup, ESCALATION + SLACK + 20)
             lab.background.run(lab.lab.switches.restore(Switch.DEFACE, "STTTT"))
             restored = time.monotonic()
-            recovered = sink.wait_for(lambda m: m.to == on_duty and m.at > restored, 2 * INTERVAL + SLACK + 20)
+            recovered = sink.wait_for(lambda m: m.to == on_duty and m.at > restored,
+                                      2 * INTERVAL + SLACK + 20)
         finally:
             lab.background.run(lab.lab.switches.restore())
             said = daemon.stop()

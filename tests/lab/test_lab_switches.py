@@ -145,7 +145,8 @@ async def test_the_control_socket_answers_lab_break_and_restore(tmp_path: Path) 
         assert b"Hacked by" in (await _get(lab, STTTT))[0]
         refused = await asyncio.to_thread(ask, {"do": "break", "switch": "ns", "agency": "NOPE"})
         assert refused["ok"] is False and refused["error"] == "unknown-agency"
-        assert await asyncio.to_thread(ask, {"do": "dance"}) == {"ok": False, "error": "bad-request", "values": {}}
+        dance = await asyncio.to_thread(ask, {"do": "dance"})
+        assert dance == {"ok": False, "error": "bad-request", "values": {}}
         assert (await control.answer(b"not json\n"))["error"] == "bad-request"
         restored = await asyncio.to_thread(ask, {"do": "restore", "switch": None, "agency": None})
         assert restored["ok"] is True and len(restored["changed"]) == 1 and restored["on"] == []

@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from watch_province_support import WatchProvince, province
 from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink
+
+from watch_province_support import WatchProvince, province
 
 __all__ = ["province"]  # the fixture (watch_province_support: the small loopback province)
 CLI = (
