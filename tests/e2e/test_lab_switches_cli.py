@@ -14,7 +14,7 @@ from e2e_support import error_lines, run_cli, start_cli
 pytestmark = pytest.mark.timeout(300)
 
 
-def test_lab_break_and_restore_reach_the_running_lab(tmp_path: Path) -> None:
+def test_lab_break_and_restore_reach_the_lab_that_runs(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     nothing = run_cli("--workspace", ws, "--lang", "en", "lab", "restore")
     assert nothing.code != 0 and error_lines(nothing.stderr) == [

@@ -94,10 +94,9 @@ class Lab:
     @cached_property
     def switches(self) -> LabSwitches:
         """The switches that break an agency on demand and put it back (:mod:`canhgac.lab.switches`)."""
-        from canhgac.inventory.loader import loads_inventory
-        from canhgac.lab.switches import LabSwitches
+        from canhgac.lab.switches import LabSwitches, lab_agencies
 
-        return LabSwitches(self, loads_inventory(self.inventory_yaml, "lab inventory"))
+        return LabSwitches(self, lab_agencies(self.inventory_yaml))
 
     @property
     def internal_errors(self) -> int:

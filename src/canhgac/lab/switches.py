@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import yaml
 
 from canhgac.lab.certificates import CertSpec, certificate
 from canhgac.lab.province import Planter, Records, planter_of, render_zones
@@ -25,8 +27,7 @@ from canhgac.lab.web_lab import PortalSite
 from canhgac.lab.web_plan import Plant
 
 if TYPE_CHECKING:
-    from canhgac.inventory.model import Inventory
-    from canhgac.lab.runtime import Lab
+    from canhgac.lab.web_lab import WebLab
     from canhgac.lab.web_server import LabWebServer, Site
 
 MX_HIJACKED = "10 mx.chuyen-tiep-thu.test."  # a mail exchanger outside the province
@@ -67,6 +68,37 @@ class Thrown:
         return {"switch": self.switch.value, "agency": self.agency, "target": self.target}
 
 
+@dataclass(frozen=True)
+class LabAgency:
+    """An agency of the lab's inventory, as the switches need it."""
+
+    code: str
+    portals: tuple[str, ...]
+    domains: tuple[str, ...]
+
+
+def lab_agencies(inventory_yaml: str) -> dict[str, LabAgency]:
+    """The agencies of the lab's own inventory (``Lab.inventory_yaml``), by code."""
+    data = yaml.safe_load(inventory_yaml)
+    return {
+        str(a["code"]): LabAgency(
+            str(a["code"]),
+            tuple(str(url) for url in a.get("portals") or ()),
+            tuple(str(d["name"] if isinstance(d, dict) else d) for d in a.get("domains") or ()),
+        )
+        for a in data["agencies"]
+    }
+
+
+class RunningLab(Protocol):
+    """What the switches use of :class:`canhgac.lab.runtime.Lab`."""
+
+    web: WebLab | None
+    mail_error: str
+
+    def replace_zone(self, origin: str, text: str) -> list[str]: ...
+
+
 def parse_switch(name: str) -> Switch:
     try:
         return Switch(name)
@@ -77,9 +109,9 @@ def parse_switch(name: str) -> Switch:
 class LabSwitches:
     """The switches of one running lab (``Lab.switches``)."""
 
-    def __init__(self, lab: Lab, inventory: Inventory) -> None:
+    def __init__(self, lab: RunningLab, agencies: Mapping[str, LabAgency]) -> None:
         self._lab = lab
-        self._agencies = {a.code: a for a in inventory.agencies}
+        self._agencies = dict(agencies)
         self._on: dict[tuple[Switch, str], Thrown] = {}
         self._sites: dict[str, Site] = {}  # portal URL -> the site it served at start
         self._certs: dict[str, tuple[str, str] | None] = {}  # portal URL -> its certificate at start
@@ -118,13 +150,13 @@ class LabSwitches:
         if switch in PORTAL_SWITCHES:
             if self._lab.web is None:
                 raise SwitchError("no-web", reason=self._lab.mail_error)
-            url = next((str(u) for u in found.portals if str(u) in self._lab.web.servers), None)
+            url = next((u for u in found.portals if u in self._lab.web.servers), None)
             if url is None:
                 raise SwitchError("no-portal", agency=agency)
             return url
         if not found.domains:
             raise SwitchError("no-domain", agency=agency)
-        return str(found.domains[0].name)
+        return found.domains[0]
 
     def _unknown_agency(self, agency: str) -> SwitchError:
         return SwitchError("unknown-agency", agency=agency, known=", ".join(sorted(self._agencies)))
