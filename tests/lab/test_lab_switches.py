@@ -123,7 +123,9 @@ async def test_each_switch_changes_what_the_lab_answers_and_restore_puts_it_back
         await lab.stop()
 
 
-async def test_the_control_socket_answers_lab_break_and_restore(tmp_path: Path) -> None:
+async def test_the_control_socket_answers_lab_break_and_restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / ("a-long-folder-name-" * 6) / "lab"  # longer than a socket address holds
     folder.mkdir(parents=True)
     assert len(str(folder / SOCKET_NAME)) > 108
@@ -148,6 +150,15 @@ async def test_the_control_socket_answers_lab_break_and_restore(tmp_path: Path) 
         dance = await asyncio.to_thread(ask, {"do": "dance"})
         assert dance == {"ok": False, "error": "bad-request", "values": {}}
         assert (await control.answer(b"not json\n"))["error"] == "bad-request"
+
+        async def cannot_bind(switch: str, agency: str) -> None:
+            raise OSError(98, "Address already in use")
+
+        with monkeypatch.context() as patched:  # a server that would not start again: said, not hung
+            patched.setattr(lab.switches, "break_", cannot_bind)
+            failed = await asyncio.to_thread(ask, {"do": "break", "switch": "portal-down", "agency": "STTTT"})
+        assert failed["error"] == "failed"
+        assert failed["values"] == {"detail": "[Errno 98] Address already in use"}
         restored = await asyncio.to_thread(ask, {"do": "restore", "switch": None, "agency": None})
         assert restored["ok"] is True and len(restored["changed"]) == 1 and restored["on"] == []
         assert b"Hacked by" not in (await _get(lab, STTTT))[0]

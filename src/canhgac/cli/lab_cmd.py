@@ -209,6 +209,7 @@ def switch_error(code: str, values: dict[str, Any]) -> str:
         "no-portal": N_("Agency {agency} has no portal in the lab."),
         "no-domain": N_("Agency {agency} has no domain in the lab."),
         "no-web": N_("The lab's web servers are not running ({reason})."),
+        "failed": N_("The lab could not do it: {detail}"),
     }
     text = texts.get(code)
     if text is None:

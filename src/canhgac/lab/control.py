@@ -13,7 +13,8 @@ start). One request per connection, one JSON line each way:
 
 The answer is ``{"ok": true, "changed": [...], "on": [...]}`` (switches as
 :meth:`~canhgac.lab.switches.Thrown.as_dict`) or ``{"ok": false, "error": CODE, "values": {...}}``
-with :class:`~canhgac.lab.switches.SwitchError`'s code: the client says it in its language.
+with :class:`~canhgac.lab.switches.SwitchError`'s code (or ``failed``, with the error's text, when a
+server could not be changed): the client says it in its language.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -31,6 +33,8 @@ from canhgac.lab.switches import SwitchError
 
 if TYPE_CHECKING:
     from canhgac.lab.runtime import Lab
+
+log = logging.getLogger(__name__)
 
 SOCKET_NAME = "control.sock"
 MAX_REQUEST = 4096
@@ -127,6 +131,9 @@ class ControlServer:
                 return {"ok": False, "error": "bad-request", "values": {}}
         except SwitchError as exc:
             return {"ok": False, "error": exc.code, "values": exc.values}
+        except Exception as exc:  # a server that would not start again: said, and the lab keeps running
+            log.exception("lab switch failed")
+            return {"ok": False, "error": "failed", "values": {"detail": str(exc) or type(exc).__name__}}
         on = [t.as_dict() for t in switches.on]
         return {"ok": True, "changed": [t.as_dict() for t in changed], "on": on}
 
