@@ -72,7 +72,7 @@ async def test_a_check_in_flight_cannot_bring_the_old_baseline_back() -> None:
         prober,
         clock=clock,
         policy=AlertPolicy(failures_to_alert={"dns": 2}),
-        options=SchedulerOptions(jitter=0, check_timeout=600),
+        options=SchedulerOptions(jitter=0, check_timeout=600, commit_linger=0),
     )
     await sched.start()
     task = asyncio.create_task(sched.run())
