@@ -19,7 +19,10 @@ from contextlib import AbstractAsyncContextManager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Protocol
 
+import httpcore
 import httpx
+
+from canhgac.engine.web.asyncio_backend import AsyncioBackend
 
 KEEPALIVE = 2.0  # seconds an idle host's connections stay open
 
@@ -36,9 +39,28 @@ class HttpClients(Protocol):
         """Close every client."""
 
 
-def _new_client(verify: ssl.SSLContext | bool, limits: httpx.Limits) -> httpx.AsyncClient:
+def _new_client(
+    verify: ssl.SSLContext | bool, limits: httpx.Limits, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))  # no cookie jar: always a first visit
-    return httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False)
+    return httpx.AsyncClient(verify=verify, limits=limits, cookies=jar, trust_env=False, transport=transport)
+
+
+class _AsyncioTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (request and response mapping, its exceptions) over an httpcore
+    pool on :class:`AsyncioBackend`: no anyio task group, cancel scope or TLS stream per check.
+    httpx takes no ``network_backend``, so its pool (``_pool``, what the base class uses) is
+    replaced by one built alike with that backend."""
+
+    def __init__(self, verify: ssl.SSLContext | bool, limits: httpx.Limits) -> None:
+        super().__init__(verify=verify, limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncioBackend(),
+        )
 
 
 class ClientPool:
@@ -108,7 +130,8 @@ class FreshConnections:
     A watch checks each portal once a minute: keeping its connection alive would save nothing
     and would hide a server that no longer accepts new visitors. What it saves is building a
     client (and its connection pool) per check. A connection never outlives its request, so no
-    connection opened with one host's TLS server name can carry another host's request.
+    connection opened with one host's TLS server name can carry another host's request. The
+    connections go through asyncio's own transports (:mod:`.asyncio_backend`), not anyio's.
     """
 
     def __init__(self) -> None:
@@ -120,7 +143,8 @@ class FreshConnections:
         key = id(verify) if isinstance(verify, ssl.SSLContext) else verify
         found = self._clients.get(key)
         if found is None or found.is_closed:
-            found = _new_client(verify, httpx.Limits(max_connections=None, max_keepalive_connections=0))
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+            found = _new_client(verify, limits, _AsyncioTransport(verify, limits))
             self._clients[key] = found
             self.made += 1
         yield found
