@@ -111,7 +111,7 @@ class MemoryStore:
 
     def commit_many(self, checks: Sequence[CheckCommit]) -> None:
         """Each check's ``commit`` in turn; one that fails puts back what the others changed."""
-        saved = copy.deepcopy((self.states, self.alerts, self.commits))
+        saved = dict(self.states), copy.deepcopy(self.alerts), self.commits  # states are immutable
         try:
             for monitor, state, actions in checks:
                 self.commit(monitor, state, actions)

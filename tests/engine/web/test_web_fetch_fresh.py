@@ -54,7 +54,7 @@ def test_the_watch_pool_uses_the_asyncio_backend() -> None:
 
     async def made() -> object:
         async with clients.client(HOST, False) as client:
-            backend = client._transport._pool._network_backend  # type: ignore[attr-defined]
+            backend = client._transport._pool._backend  # type: ignore[attr-defined]
         await clients.aclose()
         return backend
 

@@ -159,7 +159,7 @@ class AsyncioStream(AsyncNetworkStream):
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         if secured is None:  # the peer went away during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        proto.transport = cast(asyncio.Transport, secured)
+        proto.transport = secured
         return AsyncioStream(proto)
 
     def get_extra_info(self, info: str) -> Any:
