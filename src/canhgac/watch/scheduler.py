@@ -7,9 +7,13 @@ a restart) plus a little random jitter, so 5,000 monitors at 60 s are ~83 checks
 (no drift); a check that could not start in its slot (everything busy) skips to the next slot.
 
 A check is: probe (I/O, bounded by ``check_timeout``) → judge (pure) → rules (pure) → grouping →
-one store commit (in the store's own thread: the ORM is synchronous). Anything a probe or the
-store throws makes that check fail with a reason or go uncommitted (it runs again at its next
-slot from the last committed state); the scheduler itself never stops for it.
+store commit (in the store's own thread: the ORM is synchronous). Commits are write-behind: the
+checks judged within ``commit_linger`` are committed together in one transaction, in order
+(``WatchStore.commit_many``), and a check is done only once its batch is; a batch the store
+refuses is put back (grouping included) and its checks committed one by one. Anything a probe or
+the store throws makes that check fail with a reason or go uncommitted (it runs again at its
+next slot from the last committed state); the scheduler itself never stops for it. A monitor's
+next check waits for its previous check's commit.
 
 An operator's edits (``canhgac.watch.edits``: a monitor enabled or disabled, its interval or
 holiday window changed, a new baseline accepted) are read from the store at the checks'
@@ -283,6 +287,7 @@ class Scheduler:
                 if check.done.done():
                     continue
                 if isinstance(outcome, MonitorState):
+                    self.states[check.monitor.key] = outcome  # before anyone waiting on it runs
                     check.done.set_result(outcome)
                 else:
                     check.done.set_exception(outcome)
