@@ -2,8 +2,9 @@
 
 Under the loopback guard: open a fresh SQLite store in the plan's workspace, make one HTTP
 monitor per URL (the plan's interval), and run the watch's real scheduler with the real prober
-(``EngineProber``) and the real store (``DjangoWatchStore``: each check's state committed in its
-own transaction), as ``canhgac watch run`` does. Prints ``READY <monitors>`` once the monitors
+(``EngineProber``) and the real store (``DjangoWatchStore``: the checks' states committed
+write-behind, those judged within ``commit_linger`` in one transaction), as ``canhgac watch run``
+does. Prints ``READY <monitors>`` once the monitors
 are stored and the first checks planned, runs ``seconds`` more, stops, and prints one JSON line:
 checks done, the lateness of every check started in the window (how long after its slot the
 scheduler started it: the scheduler's own measure), store failures, the monitors' health, and
