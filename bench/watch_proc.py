@@ -2,11 +2,14 @@
 
 Under the loopback guard: open a fresh SQLite store in the plan's workspace, make one HTTP
 monitor per URL (the plan's interval), and run the watch's real scheduler with the real prober
-(``EngineProber``) and the real store (``DjangoWatchStore``: each check's state committed in its
-own transaction), as ``canhgac watch run`` does. Prints ``READY <monitors>`` once the monitors
+(``EngineProber``) and the real store (``DjangoWatchStore``: the checks' states committed
+write-behind, those judged within ``commit_linger`` in one transaction), as ``canhgac watch run``
+does. Prints ``READY <monitors>`` once the monitors
 are stored and the first checks planned, runs ``seconds`` more, stops, and prints one JSON line:
 checks done, the lateness of every check started in the window (how long after its slot the
-scheduler started it: the scheduler's own measure), store failures, and the monitors' health.
+scheduler started it: the scheduler's own measure), store failures, the monitors' health, and
+the process's CPU (user+sys, every thread) per check after the first interval (``steady``: each
+page parsed once by then).
 """
 
 from __future__ import annotations
@@ -47,9 +50,13 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
     await sched.start()
     print(f"READY {len(sched.monitors)} {time.monotonic() - started:.1f}", flush=True)
     task = asyncio.create_task(sched.run())
-    await asyncio.sleep(float(plan["seconds"]))
+    warm = min(float(plan["interval"]), float(plan["seconds"]) / 2)
+    await asyncio.sleep(warm)  # the first interval: every page parsed once
+    cpu_warm, checks_warm = time.process_time(), sched.checks_done
+    await asyncio.sleep(float(plan["seconds"]) - warm)
     lateness = list(sched.lateness)
     checks = sched.checks_done
+    cpu_steady = time.process_time() - cpu_warm
     sched.stop()
     await task
     await prober.aclose()
@@ -64,6 +71,7 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "lateness_mean": statistics.fmean(lateness) if lateness else 0.0,
         "late_over_2s": sum(1 for x in lateness if x > 2.0),
         "store_failures": sched.store_failures,
+        "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
         "health": dict(health),
         "pages_reused": prober.pages.reused,
         "http_clients": prober.http.made,

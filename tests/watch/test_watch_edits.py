@@ -35,8 +35,10 @@ def test_forget_keeps_the_rest() -> None:
 
 async def test_a_check_in_flight_cannot_bring_the_old_baseline_back() -> None:
     """The new MX is accepted while a check of the domain is in flight (judged against the old
-    baseline): what that check commits has the MX forgotten, and the next check keeps the new one."""
+    baseline): what that check commits has the MX forgotten, and the next checks keep the new one
+    (the next slot's check waits for that commit, then starts from it)."""
     import asyncio
+    from collections.abc import Sequence
     from datetime import timedelta
 
     from watch_support import START, up
@@ -45,11 +47,23 @@ async def test_a_check_in_flight_cannot_bring_the_old_baseline_back() -> None:
     from canhgac.watch.edits import MonitorEdit
     from canhgac.watch.facts import DnsFacts, ProbeFacts
     from canhgac.watch.monitors import Monitor, MonitorKind
-    from canhgac.watch.rules import AlertPolicy, Health
+    from canhgac.watch.rules import AlertAction, AlertPolicy, Health, MonitorState
     from canhgac.watch.scheduler import Scheduler, SchedulerOptions
     from canhgac.watch.state import MemoryStore
 
-    clock, store = FakeClock(START), MemoryStore()
+    class Recording(MemoryStore):
+        """Every committed baseline of the domain, in order."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.baselines: list[dict[str, object] | None] = []
+
+        def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
+            super().commit(monitor, state, actions)
+            if monitor.kind is MonitorKind.DNS:
+                self.baselines.append(dict(state.baseline) if state.baseline is not None else None)
+
+    clock, store = FakeClock(START), Recording()
     domain = Monitor(MonitorKind.DNS, "so-a.gov.test", "SO-A", 60.0)
     portal = Monitor(MonitorKind.HTTP, "https://www.so-a.gov.test/", "SO-A", 5.0)
     gate = asyncio.Event()
@@ -72,7 +86,7 @@ async def test_a_check_in_flight_cannot_bring_the_old_baseline_back() -> None:
         prober,
         clock=clock,
         policy=AlertPolicy(failures_to_alert={"dns": 2}),
-        options=SchedulerOptions(jitter=0, check_timeout=600),
+        options=SchedulerOptions(jitter=0, check_timeout=600, commit_linger=0),
     )
     await sched.start()
     task = asyncio.create_task(sched.run())
@@ -90,11 +104,12 @@ async def test_a_check_in_flight_cannot_bring_the_old_baseline_back() -> None:
             break
         await asyncio.sleep(0.01)
     assert domain.key in sched._forgets
+    before = len(store.baselines)
     gate.set()  # the stale check commits, judged against the old MX
-    await clock.advance(1, sched.settle)
-    assert "MX" not in (store.states[domain.key].baseline or {})  # committed without the old MX
-    assert domain.key in sched._forgets  # still pending: that check began before the edit
     await clock.advance(3 * 60, sched.settle)
+    stale, *later = store.baselines[before:]
+    assert "MX" not in (stale or {})  # committed without the old MX
+    assert later and all(b == {"MX": ["10 mx.new.gov.test."]} for b in later)  # then the new one kept
     sched.stop()
     await clock.advance(0, sched.settle)
     await task

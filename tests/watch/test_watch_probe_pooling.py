@@ -12,7 +12,7 @@ import pytest
 
 from canhgac.engine.options import NetworkLimits
 from canhgac.engine.settings import ScanSettings, ScopeSettings
-from canhgac.engine.web.pool import FreshConnections
+from canhgac.engine.web.pool import FreshConnections, _OneConnectionEach
 from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
@@ -92,7 +92,7 @@ async def test_fresh_connections_one_client_per_trust_setting_never_keeping_a_co
         assert one is two  # every host: no connection outlives its request, so none is shared
     async with clients.client("a.gov.test", False) as plain:
         assert plain is not one
-        assert plain._transport._pool._max_keepalive_connections == 0  # type: ignore[attr-defined]
+        assert isinstance(plain._transport._pool, _OneConnectionEach)  # type: ignore[attr-defined]  # keeps none
     assert clients.made == 2 and clients.open_clients == 2
     await clients.aclose()
     assert clients.open_clients == 0 and one.is_closed and plain.is_closed

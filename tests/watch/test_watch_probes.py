@@ -101,7 +101,7 @@ async def test_a_defaced_page_is_an_alert_after_n_checks(ca_file: Path) -> None:
             EngineProber(settings(dns, ca_file)),
             clock=clock,
             policy=AlertPolicy(failures_to_alert={"http": 3}),
-            options=SchedulerOptions(jitter=0, check_timeout=10),
+            options=SchedulerOptions(jitter=0, check_timeout=10, commit_linger=0),
         )
         await sched.start()
         task = asyncio.create_task(sched.run())

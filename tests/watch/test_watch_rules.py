@@ -225,7 +225,7 @@ async def test_a_probe_that_raises_or_hangs_is_a_failed_check_not_a_crash() -> N
         prober,
         clock=clock,
         policy=POLICY,
-        options=SchedulerOptions(jitter=0, check_timeout=0.05),
+        options=SchedulerOptions(jitter=0, check_timeout=0.05, commit_linger=0),
     )
     async with running(sched, clock):
         await clock.advance(4 * 60, sched.settle)

@@ -73,7 +73,7 @@ async def run_for(
         prober,
         clock=clock,
         policy=POLICY,
-        options=SchedulerOptions(jitter=0, check_timeout=5),
+        options=SchedulerOptions(jitter=0, check_timeout=5, commit_linger=0),
     )
     await sched.start()
     task = asyncio.create_task(sched.run())
@@ -128,6 +128,71 @@ async def test_a_failed_commit_keeps_neither_state_nor_alert_and_the_next_check_
     assert len(events("alert.opened")) == 1
     row = queries.watch_monitors(ALL).get()
     assert row.alert_key == alert.key and row.failures == sched.checks_done
+
+
+async def test_a_crash_between_two_flushes_loses_only_the_checks_not_committed_and_they_run_again() -> None:
+    clock = FakeClock(START)
+    portals = [http(f"https://p{i}.gov.test/", agency=f"A{i}") for i in range(5)]  # one cause: grouped
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    sched = Scheduler(
+        portals,
+        DjangoWatchStore(),
+        prober,
+        clock=clock,
+        policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=5, commit_linger=60, commit_batch=3),
+    )
+    await sched.start()
+    task = asyncio.create_task(sched.run())
+    await clock.advance(60)  # every first check judged: a batch of three flushed, two left waiting
+    for _ in range(500):
+        if sched.checks_done == 3:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()  # the process dies between two flushes
+    await asyncio.gather(task, return_exceptions=True)
+    assert sorted(m.checks for m in queries.watch_monitors(ALL)) == [0, 0, 1, 1, 1]
+    await run_for(4 * 60, portals, clock, prober)  # the next daemon: the lost checks simply run again
+    assert sorted(m.checks for m in queries.watch_monitors(ALL)) == [4, 4, 5, 5, 5]
+    (alert,) = queries.watch_alerts(ALL)
+    assert len(events("alert.opened")) == 1 and len(events("alert.grouped")) == 4
+    assert {m.monitor_key for m in alert.members.all()} == {m.key for m in portals}
+
+
+async def test_checks_committed_in_one_batch_write_every_state_and_their_alerts_in_order() -> None:
+    clock = FakeClock(START)
+    portals = [http(f"https://q{i}.gov.test/", agency=f"B{i}") for i in range(6)]
+    prober = ScriptedProber(clock, failing_between(START, START + timedelta(hours=1)))
+    store = DjangoWatchStore()
+    batches: list[int] = []
+    real = store.commit_many
+
+    def counted(checks: Any) -> None:
+        real(checks)
+        batches.append(len(checks))
+
+    store.commit_many = counted  # type: ignore[method-assign]
+    sched = Scheduler(
+        portals, store, prober, clock=clock, policy=POLICY,
+        options=SchedulerOptions(jitter=0, check_timeout=5, commit_linger=0.05),
+    )
+    await sched.start()
+    task = asyncio.create_task(sched.run())
+    for _ in range(3):  # three rounds, each judged at once and committed as one batch
+        await clock.advance(60)
+        await sched.settle()
+    sched.stop()
+    await clock.advance(0, sched.settle)
+    await task
+    assert batches == [6, 6, 6] and sched.store_failures == 0
+    rows = list(queries.watch_monitors(ALL))
+    assert {r.checks for r in rows} == {3} and {r.failures for r in rows} == {3}
+    assert {r.health for r in rows} == {"down"}
+    (alert,) = queries.watch_alerts(ALL)
+    assert {r.alert_key for r in rows} == {alert.key}
+    opened, grouped = events("alert.opened"), events("alert.grouped")
+    assert len(opened) == 1 and len(grouped) == 5
+    assert opened[0].pk < min(e.pk for e in grouped)  # the opening first, in the same transaction
 
 
 async def test_an_alert_opened_twice_by_key_exists_once() -> None:
@@ -220,7 +285,7 @@ async def _running(
         prober,
         clock=clock,
         policy=POLICY,
-        options=SchedulerOptions(jitter=0, check_timeout=5),
+        options=SchedulerOptions(jitter=0, check_timeout=5, commit_linger=0),
     )
     await sched.start()
     return sched, asyncio.create_task(sched.run())

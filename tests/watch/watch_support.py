@@ -47,12 +47,15 @@ def scheduler(
     clock: FakeClock,
     policy: AlertPolicy | None = None,
     jitter: float = 0.0,
+    linger: float = 0.0,
 ) -> Scheduler:
+    """``linger``: wall seconds a batch of commits waits (0: a fake clock's checks are committed as
+    soon as the store's thread is free, batched only when several are queued)."""
     return Scheduler(
         monitors,
         store,
         prober,
         clock=clock,
         policy=policy or AlertPolicy(),
-        options=SchedulerOptions(jitter=jitter, seed=7, check_timeout=5),
+        options=SchedulerOptions(jitter=jitter, seed=7, check_timeout=5, commit_linger=linger),
     )

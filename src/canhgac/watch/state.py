@@ -3,11 +3,13 @@ the pure tests. The real one is ``canhgac.console.store.watch_store.DjangoWatchS
 
 ``commit`` must store the monitor's new state and apply its alert actions in one transaction,
 so that an alert exists exactly when the state change that caused it does; opening an alert is
-idempotent by its key (a check repeated after a crash opens nothing twice).
+idempotent by its key (a check repeated after a crash opens nothing twice). ``commit_many`` does
+the same for several checks, in their order, in one transaction: all of them kept, or none.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +19,8 @@ from canhgac.watch.edits import MonitorEdit
 from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.monitors import Monitor
 from canhgac.watch.rules import AlertAction, JoinAlert, MarkFlapping, MonitorState, OpenAlert, RecoverAlert
+
+CheckCommit = tuple[Monitor, MonitorState, Sequence[AlertAction]]  # one check: its new state, its actions
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,9 @@ class WatchStore(Protocol):
 
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
         """The new state and its alert actions, in one transaction."""
+
+    def commit_many(self, checks: Sequence[CheckCommit]) -> None:
+        """Several checks' states and actions, in order, in one transaction (all kept or none)."""
 
     def close(self) -> None:
         """Release what the store holds in the scheduler's store thread (its DB connection)."""
@@ -101,6 +108,16 @@ class MemoryStore:
 
     def close(self) -> None:
         pass
+
+    def commit_many(self, checks: Sequence[CheckCommit]) -> None:
+        """Each check's ``commit`` in turn; one that fails puts back what the others changed."""
+        saved = dict(self.states), copy.deepcopy(self.alerts), self.commits  # states are immutable
+        try:
+            for monitor, state, actions in checks:
+                self.commit(monitor, state, actions)
+        except BaseException:
+            self.states, self.alerts, self.commits = saved
+            raise
 
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
         self.commits += 1

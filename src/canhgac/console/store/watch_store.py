@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from canhgac.console.store import outbox
@@ -37,7 +37,7 @@ from canhgac.watch.rules import (
     OpenAlert,
     RecoverAlert,
 )
-from canhgac.watch.state import MaintenanceWindow
+from canhgac.watch.state import CheckCommit, MaintenanceWindow
 
 OPEN, RECOVERED = "open", "recovered"
 # what an edit in the console decides, kept over the inventory's values at each daemon start
@@ -87,6 +87,12 @@ def state_of(row: WatchMonitor) -> MonitorState:
         latency=row.latency,
         baseline=row.baseline,
     )
+
+
+STATE_FIELDS = (
+    "health", "failures", "successes", "last_ok", "since", "down_since", "problem", "values", "cause",
+    "flips", "alert_key", "checked_at", "checks", "latency", "baseline",
+)
 
 
 def _state_fields(state: MonitorState) -> dict[str, Any]:
@@ -172,12 +178,43 @@ class DjangoWatchStore:
         ]
 
     def commit(self, monitor: Monitor, state: MonitorState, actions: Sequence[AlertAction]) -> None:
+        self.commit_many([(monitor, state, actions)])
+
+    def commit_many(self, checks: Sequence[CheckCommit]) -> None:
+        """Every check's state and alert actions, in order, in one transaction: the states in
+        one prepared ``UPDATE`` run for all of them (a row missing is created), then each
+        check's actions (an alert one check opens exists for the next one's join)."""
         with transaction.atomic():
-            updated = WatchMonitor.objects.filter(key=state.key).update(**_state_fields(state))
-            if not updated:
-                WatchMonitor.objects.create(key=state.key, **_definition(monitor), **_state_fields(state))
-            for action in actions:
-                _apply(monitor, action)
+            _write_states(checks)
+            for monitor, _, actions in checks:
+                for action in actions:
+                    _apply(monitor, action)
+
+
+def _state_columns() -> list[models.Field[Any, Any]]:
+    fields = [WatchMonitor._meta.get_field(name) for name in STATE_FIELDS]
+    return [f for f in fields if isinstance(f, models.Field)]
+
+
+def _write_states(checks: Sequence[CheckCommit]) -> None:
+    fields = _state_columns()
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column or f.name)} = %s" for f in fields)
+    sql = f"UPDATE {quote(WatchMonitor._meta.db_table)} SET {sets} WHERE {quote('key')} = %s"  # noqa: S608
+    rows = []
+    for _, state, _ in checks:
+        values = _state_fields(state)
+        rows.append([f.get_db_prep_save(values[f.name], connection) for f in fields] + [state.key])
+    with connection.cursor() as cursor:  # names from the model, quoted; every value a parameter
+        cursor.executemany(sql, rows)
+        written = cursor.rowcount
+    if written == len(checks):
+        return
+    keys = [state.key for _, state, _ in checks]  # a row the console removed: made again
+    found = set(WatchMonitor.objects.filter(key__in=keys).values_list("key", flat=True))
+    for monitor, state, _ in checks:
+        if state.key not in found:
+            WatchMonitor.objects.create(key=state.key, **_definition(monitor), **_state_fields(state))
 
 
 def _apply(monitor: Monitor, action: AlertAction) -> None:
