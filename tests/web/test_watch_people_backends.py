@@ -1,5 +1,5 @@
-"""Run the roster and deliveries pages' test-client cases (``watch_people_cases.py``) on SQLite, and on PostgreSQL
-when ``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
+"""Run the roster and deliveries pages' test-client cases (``watch_people_cases.py``) on SQLite,
+and on PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
 
 from __future__ import annotations
 

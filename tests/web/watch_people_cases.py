@@ -56,8 +56,12 @@ def _csv(text: str | bytes, name: str = "tet-2027.csv") -> SimpleUploadedFile:
 def test_the_roster_says_who_holds_each_role_now_with_contacts(people: People) -> None:
     page = _ok(_client("analyst").get("/watch/roster/"))
     holders = page.split('id="holders"')[1].split("</div>")[0]
-    for role, person in (("on-duty", "Nguyễn Văn An"), ("backup", "Trần Thị Bình"), ("lead", "Lê Văn Lâm"),
-                         ("head", "Phạm Hùng")):
+    for role, person in (
+        ("on-duty", "Nguyễn Văn An"),
+        ("backup", "Trần Thị Bình"),
+        ("lead", "Lê Văn Lâm"),
+        ("head", "Phạm Hùng"),
+    ):
         section = holders.split(f'id="holder-{role}"')[1].split("</section>")[0]
         assert person in section, role
     on_duty = holders.split('id="holder-on-duty"')[1].split("</section>")[0]
@@ -91,8 +95,17 @@ def test_the_roster_in_english(people: People) -> None:
     client = _client("analyst")
     client.post("/account/language/", {"language": "en", "next": "/watch/roster/"})
     page = _ok(client.get("/watch/roster/"))
-    for text in ("Duty roster", "on duty", "backup", "team lead", "CSIRT head", "Shifts by day", "Gaps",
-                 "Nobody on duty from", "Import a roster"):
+    for text in (
+        "Duty roster",
+        "on duty",
+        "backup",
+        "team lead",
+        "CSIRT head",
+        "Shifts by day",
+        "Gaps",
+        "Nobody on duty from",
+        "Import a roster",
+    ):
         assert text in page, text
 
 
@@ -113,7 +126,9 @@ def test_the_csirt_imports_a_roster_and_it_is_logged(people: People) -> None:
     (logged,) = _events("watch.roster_imported")
     assert (logged.actor, logged.address) == ("analyst", "192.0.2.10")
     assert logged.detail == {"file": "tet-2027.csv", "shifts": 2, "append": False, "via": "session"}
-    more = client.post("/watch/roster/", {"file": _csv(GOOD, "C:\\Users\\csirt\\tet-2027.csv"), "append": "1"})
+    more = client.post(
+        "/watch/roster/", {"file": _csv(GOOD, "C:\\Users\\csirt\\tet-2027.csv"), "append": "1"}
+    )
     assert more.status_code == 302 and DutyShift.objects.count() == 4
     other = client.post("/watch/roster/", {"file": _csv(GOOD.replace("Mai", "Lan"), "ca-dem.csv")})
     assert other.status_code == 302 and DutyShift.objects.count() == 6  # another file: added beside
@@ -126,7 +141,7 @@ def test_the_csirt_imports_a_roster_and_it_is_logged(people: People) -> None:
     ("upload", "said"),
     [
         (BAD_ROLE.encode(), "dòng 4"),
-        ("person,role\nAn,on-duty\n".encode(), "dòng 1"),
+        (b"person,role\nAn,on-duty\n", "dòng 1"),
         (GOOD.replace("mai@stttt.gov.vn,,0900000001", ",,0900000001").encode(), "dòng 2"),
         (GOOD.replace("2027-02-05 20:00,mai", "2027-02-05 07:00,mai", 1).encode(), "dòng 2"),
         ("họ tên,vai trò".encode("utf-16"), "UTF-8"),
@@ -162,7 +177,9 @@ def test_only_the_csirt_reads_and_imports_the_roster(people: People) -> None:
     assert 'id="link-roster"' not in board and 'id="link-deliveries"' not in board
     alert = _ok(officer.get(f"/watch/alerts/{people_alert(people)}/"))
     assert 'id="link-alert-deliveries"' not in alert
-    assert DutyShift.objects.filter(person="Hoàng Thị Mai").count() == 0 and not _events("watch.roster_imported")
+    assert DutyShift.objects.filter(person="Hoàng Thị Mai").count() == 0 and not _events(
+        "watch.roster_imported"
+    )
     assert WatchDelivery.objects.get(pk=people.failed).status == "failed"
     assert _client("analyst").put("/watch/roster/").status_code == 405
     for url in ("/watch/roster/", "/watch/deliveries/"):
@@ -186,7 +203,11 @@ def test_the_outbox_lists_every_message_and_filters_it(people: People) -> None:
         assert f'id="delivery-{d}"' in page, d
     assert 'id="count-failed">1<' in page and 'id="count-sent">2<' in page and 'id="count-pending">1<' in page
     failed = page.split(f'id="delivery-{people.failed}"')[1].split("</tr>")[0]
-    assert "bot was blocked by the user" in failed and "đã ngừng gửi" in failed and ">9<" in failed.replace(" ", "")
+    assert (
+        "bot was blocked by the user" in failed
+        and "đã ngừng gửi" in failed
+        and ">9<" in failed.replace(" ", "")
+    )
     assert 'action="/watch/deliveries/' in failed  # re-queue
     uncertain = page.split(f'id="delivery-{people.uncertain}"')[1].split("</tr>")[0]
     assert "(1 lần không chắc chắn)" in uncertain
@@ -195,8 +216,11 @@ def test_the_outbox_lists_every_message_and_filters_it(people: People) -> None:
 
     def shown(query: str) -> set[int]:
         found = _ok(client.get(f"/watch/deliveries/?{query}"))
-        return {d for d in (people.sent, people.failed, people.pending, people.uncertain)
-                if f'id="delivery-{d}"' in found}
+        return {
+            d
+            for d in (people.sent, people.failed, people.pending, people.uncertain)
+            if f'id="delivery-{d}"' in found
+        }
 
     assert shown("status=failed") == {people.failed}
     assert shown("channel=email") == {people.sent, people.uncertain}
@@ -229,7 +253,9 @@ def test_the_csirt_queues_a_given_up_message_again_once(people: People) -> None:
     assert 'id="requeued"' in page
     again = client.post(f"/watch/deliveries/{people.failed}/requeue/")
     assert again["Location"] == "/watch/deliveries/?refused=1"
-    assert client.post(f"/watch/deliveries/{people.sent}/requeue/")["Location"] == "/watch/deliveries/?refused=1"
+    assert (
+        client.post(f"/watch/deliveries/{people.sent}/requeue/")["Location"] == "/watch/deliveries/?refused=1"
+    )
     assert len(_events("watch.delivery_requeued")) == 1
     assert client.post("/watch/deliveries/999999/requeue/").status_code == 404
     assert client.get(f"/watch/deliveries/{people.failed}/requeue/").status_code == 405

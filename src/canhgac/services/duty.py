@@ -96,7 +96,8 @@ def import_uploaded(
     name = upload_name(raw_name)
     if len(data) > MAX_UPLOAD:
         raise RosterError(
-            f"{name}: " + _("larger than {size} bytes: split the roster").format(size=format_number(MAX_UPLOAD))
+            f"{name}: "
+            + _("larger than {size} bytes: split the roster").format(size=format_number(MAX_UPLOAD))
         )
     shifts = _shifts_of(name, data)
     with transaction.atomic():

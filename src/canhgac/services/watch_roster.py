@@ -16,7 +16,9 @@ from typing import Any, cast
 from canhgac.i18n.formats import display_zone
 from canhgac.watch.roster import ROLES
 
-MAX_DAYS = 62  # days laid out at most (a roster spanning more: those around today)
+MAX_DAYS = 62  # days with shifts laid out at most (a roster spanning more: those around today)
+SHORT_EMPTY = 3  # days without a shift between two with: drawn (longer stretches are one line)
+SPAN_DAYS = 400  # days of one shift counted at most (the lanes are per day)
 DAY_MINUTES = 24 * 60
 
 
@@ -66,6 +68,11 @@ class DayView:
     past: bool
     today: bool
     now: int | None  # minutes from midnight, on today's day
+    days: int = 1  # more: a stretch of that many days with no shift at all (no lanes)
+
+    @property
+    def last_day(self) -> date:
+        return self.day + timedelta(days=self.days - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,26 +137,47 @@ def _bars(midnight: datetime, spans: list[tuple[datetime, datetime, ShiftView | 
     return tuple(out)
 
 
-def _day_list(first: datetime, last: datetime, now: datetime) -> list[date]:
+def _local_days(start: datetime, end: datetime) -> list[date]:
+    """The days (Vietnam's clock) a span touches, at most ``SPAN_DAYS`` of them."""
     zone = display_zone()
-    start, stop = first.astimezone(zone).date(), (last - timedelta(microseconds=1)).astimezone(zone).date()
-    count = (stop - start).days + 1
-    if count > MAX_DAYS:  # those around today, within the roster
-        today = now.astimezone(zone).date()
-        start = min(max(start, today - timedelta(days=7)), stop - timedelta(days=MAX_DAYS - 1))
-        count = MAX_DAYS
-    return [start + timedelta(days=n) for n in range(count)]
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return [first + timedelta(days=n) for n in range(min((last - first).days + 1, SPAN_DAYS))]
+
+
+def day_list(shifts: tuple[ShiftView, ...], now: datetime) -> list[tuple[date, int]]:
+    """The days to lay out, each with how many days it stands for: 1 for a day with a shift or a
+    short stretch without (it is drawn, its gap shown), more for a long stretch with no shift at
+    all (one line: the roster of another period). At most ``MAX_DAYS`` days with shifts, those
+    from a week before today on when there are more."""
+    occupied = sorted({day for s in shifts for day in _local_days(s.start, s.end)})
+    if len(occupied) > MAX_DAYS:
+        today = now.astimezone(display_zone()).date()
+        begin = next((n for n, day in enumerate(occupied) if day >= today - timedelta(days=7)), len(occupied))
+        begin = min(begin, len(occupied) - MAX_DAYS)
+        occupied = occupied[begin : begin + MAX_DAYS]
+    out: list[tuple[date, int]] = []
+    for day in occupied:
+        if out:
+            after = out[-1][0] + timedelta(days=out[-1][1])  # the first day not laid out yet
+            empty = (day - after).days
+            if 0 < empty <= SHORT_EMPTY:
+                out.extend((after + timedelta(days=n), 1) for n in range(empty))
+            elif empty > SHORT_EMPTY:
+                out.append((after, empty))
+        out.append((day, 1))
+    return out
 
 
 def days_of(shifts: tuple[ShiftView, ...], gaps: tuple[Gap, ...], now: datetime) -> tuple[DayView, ...]:
-    if not shifts:
-        return ()
     zone = display_zone()
     today = now.astimezone(zone).date()
     days = []
-    for day in _day_list(min(s.start for s in shifts), max(s.end for s in shifts), now):
+    for day, count in day_list(shifts, now):
         midnight = datetime.combine(day, time(0), tzinfo=zone)
-        following = midnight + timedelta(days=1)
+        following = datetime.combine(day + timedelta(days=count), time(0), tzinfo=zone)
+        if count > 1:  # a long stretch with no shift: one line
+            days.append(DayView(day, midnight, following, (), (), (), following <= now, False, None, count))
+            continue
         those = tuple(s for s in shifts if s.start < following and s.end > midnight)
         lanes = tuple(
             (role, _bars(midnight, [(s.start, s.end, s) for s in those if s.role == role])) for role in ROLES
