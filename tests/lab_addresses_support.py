@@ -16,8 +16,10 @@ FILES = frozenset({
     "tests/e2e/test_rescan.py",
     "tests/e2e/test_scan_interruption.py",
     "tests/e2e/test_scan_plan_round_trip.py",
+    "tests/e2e/test_watch_lab_switches.py",
     "tests/lab/test_lab_province.py",
     "tests/lab/test_lab_replace_zone.py",
+    "tests/lab/test_lab_switches.py",
     "tests/web/test_scans_browser.py",
 })
 # what a test file calls to start the lab in its own process (the demo's runs in a namespace)

@@ -1,5 +1,5 @@
 """``canhgac serve`` runs the holiday watch in its own process on the store's inventory (the small
-loopback province of ``test_watch_cli``), says so, stores what it checks, delivers its alerts to
+loopback province of ``watch_province_support``), says so, stores what it checks, delivers its alerts to
 the person on duty through the settings file's [watch] channels (a local SMTP sink), and stops
 it with the console on SIGTERM; ``--no-watch`` leaves it off, delivery too (as the test suite
 does everywhere else)."""
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from e2e_support import GUARD_MARK, _env, run_cli, start_cli
-from test_watch_cli import province
+
+from watch_province_support import MONITORS, WatchProvince, province
 
 __all__ = ["province"]  # the fixture
 
@@ -85,17 +86,17 @@ def _serve(
     return err
 
 
-def test_serve_runs_the_watch_and_stops_it(province: tuple[Path, str, Path], tmp_path: Path) -> None:
+def test_serve_runs_the_watch_and_stops_it(province: WatchProvince, tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
     ws = _workspace(tmp_path, *province)
-    err = _serve(ws, tmp_path, "--watch", "--watch-interval", "5", wait_for="Watching 4 monitors")
+    err = _serve(ws, tmp_path, "--watch", "--watch-interval", "5", wait_for=f"Watching {MONITORS} monitors")
     assert "Watch stopped." in err
     status = run_cli("--workspace", ws, "--lang", "en", "watch", "status", columns=250)
     assert status.code == 0, status.describe()
     assert "www.so-a.gov.test" in status.stdout and "up" in status.stdout and "down" in status.stdout
 
 
-def test_no_watch_leaves_it_off(province: tuple[Path, str, Path], tmp_path: Path) -> None:
+def test_no_watch_leaves_it_off(province: WatchProvince, tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
     ws = _workspace(tmp_path, *province)
     err = _serve(ws, tmp_path, "--no-watch", wait_for="Started server process")
@@ -131,7 +132,7 @@ ROSTER = (
 
 
 def test_serve_delivers_the_watch_alerts_to_the_person_on_duty(
-    province: tuple[Path, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    province: WatchProvince, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
     sys.path.insert(0, str(Path(__file__).parents[1] / "watch"))
@@ -150,7 +151,7 @@ def test_serve_delivers_the_watch_alerts_to_the_person_on_duty(
                      wait_for="Delivering alerts to 0 recipients and the duty roster through email",
                      until=lambda: any("www.so-b.gov.test" in m.text for m in sink.received))
         received = list(sink.received)
-    assert "Watching 4 monitors" in err and "Watch stopped." in err
+    assert f"Watching {MONITORS} monitors" in err and "Watch stopped." in err
     assert received, f"serve's watch mailed nobody: {err[-3000:]}"
     # the portal that is down (on a busy machine another monitor may fail a check first)
     down = [m for m in received if "www.so-b.gov.test" in m.text]

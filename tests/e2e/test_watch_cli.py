@@ -7,71 +7,21 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from e2e_support import GUARD_MARK, BackgroundLoop, run_cli, start_cli
-from loopback_support import random_loopback
+from e2e_support import GUARD_MARK, run_cli, start_cli
 
-from canhgac.lab.certificates import CertSpec, certificate, lab_ca
-from canhgac.lab.dns_server import LabDnsServer
-from canhgac.lab.https_server import LabHttpsServer, Route
+from watch_province_support import MONITORS, WatchProvince, province
 
-PAGE = (
-    "<html><title>Sở A</title><body><p>Cổng thông tin điện tử Sở A</p>"
-    "<a href='/tin-tuc'>Tin</a></body></html>"
-)
-INVENTORY = """version: 1
-province: {{code: LAB, name: "Tỉnh thử nghiệm"}}
-scope: {{public_suffixes: [gov.test], loopback_only: true}}
-agencies:
-  - code: SO-A
-    name: "Sở A"
-    kind: department
-    portals: ["https://www.so-a.gov.test:{port}/"]
-  - code: SO-B
-    name: "Sở B"
-    kind: department
-    portals: ["https://www.so-b.gov.test:{port}/"]
-"""
-
+__all__ = ["province"]  # the fixture (watch_province_support: the small loopback province)
 
 def _en(ws: Path, *args: str | Path) -> tuple[str | Path, ...]:
     """The arguments of ``canhgac --workspace WS --lang en ARGS...``: one command, in English."""
     return ("--workspace", ws, "--lang", "en", *args)
 
 
-@pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, Path]]:
-    """A resolver, SO-A's portal served, SO-B's portal an address where nothing listens."""
-    folder = tmp_path_factory.mktemp("watch-province")
-    web, dead = random_loopback(), random_loopback()
-    background = BackgroundLoop()
-    site = LabHttpsServer(
-        address=web,
-        cert=certificate("www.so-a.gov.test", CertSpec()),
-        routes={"/": Route.text(PAGE, content_type="text/html; charset=utf-8")},
-    )
-    background.run(site.start())
-    zone = (
-        f"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\n"
-        f"www.so-a IN A {web}\nwww.so-b IN A {dead}\n"
-    )
-    dns = LabDnsServer(zones={"gov.test": zone}, address=random_loopback())
-    background.run(dns.start())
-    inventory = folder / "inventory.yaml"
-    inventory.write_text(INVENTORY.format(port=site.port), encoding="utf-8")
-    try:
-        yield inventory, f"{dns.address}:{dns.port}", lab_ca().write_ca(folder)
-    finally:
-        background.run(dns.stop())
-        background.run(site.stop())
-        background.close()
-
-
 def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
-    province: tuple[Path, str, Path], tmp_path: Path
+    province: WatchProvince, tmp_path: Path
 ) -> None:
     inventory, resolver, ca = province
     ws = tmp_path / "ws"
@@ -89,7 +39,7 @@ def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
         code = daemon.wait(30)
     err = (tmp_path / "daemon.err").read_text(encoding="utf-8")
     assert code == 0, err
-    assert "Watching 4 monitors" in err and "Watch stopped:" in err and GUARD_MARK not in err
+    assert f"Watching {MONITORS} monitors" in err and "Watch stopped:" in err and GUARD_MARK not in err
     assert "Traceback" not in err
 
     status = run_cli(*_en(ws, "watch", "status"), columns=250)
@@ -126,7 +76,7 @@ def test_the_daemon_watches_stops_on_sigterm_and_its_alerts_are_acknowledged(
     assert vietnamese.code == 0 and "Cảnh báo" in vietnamese.stdout, vietnamese.describe()
 
 
-def test_bad_input_is_one_clear_line(province: tuple[Path, str, Path], tmp_path: Path) -> None:
+def test_bad_input_is_one_clear_line(province: WatchProvince, tmp_path: Path) -> None:
     inventory, resolver, _ = province
     ws = tmp_path / "ws"
     nothing = run_cli(*_en(ws, "--create", "watch", "run", "--resolver", resolver))

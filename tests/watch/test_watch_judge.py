@@ -170,6 +170,14 @@ def test_every_problem_is_said_in_both_languages() -> None:
         "after": "b",
         "changes": 6,
         "minutes": 30,
+        "address": "192.0.2.1",
+        "zone": "bl.test",
+        "answer": "127.0.0.2",
+        "txt": "t",
+        "run": 4,
+        "count": 2,
+        "agency": "SO-A",
+        "findings": ["net.telnet.exposed 192.0.2.1:23"],
     }
     for problem in Problem:
         with language("vi"):
@@ -216,7 +224,13 @@ def test_monitors_from_the_inventory() -> None:
         "smtp:mx.so-a.gov.test:25",
         "smtp:mx.so-a.gov.test:587",
         "dns:so-b.gov.test",
+        "blocklist:mx.so-a.gov.test",  # the mail host and each portal's host, hourly
+        "blocklist:www.so-a.gov.test",
+        "blocklist:old.so-a.gov.test",
+        "blocklist:mail.so-a.gov.test",
     }
+    blocklist = next(m for m in monitors if m.key == "blocklist:mx.so-a.gov.test")
+    assert blocklist.interval_at(NOW) == 3600 and blocklist.holiday is None
     shared = next(m for m in monitors if m.key == "http:https://www.so-a.gov.test/")
     assert shared.agency == "SO-A"  # the first agency naming a shared portal owns its monitor
     assert shared.interval_at(NOW - timedelta(hours=1)) == 120 and shared.interval_at(NOW) == 30

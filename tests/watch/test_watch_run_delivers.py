@@ -6,86 +6,28 @@ up. A broken [watch] table is one clear line."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
-import pytest
-from loopback_support import random_loopback
 from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink
 
-from canhgac.lab.certificates import CertSpec, certificate, lab_ca
-from canhgac.lab.dns_server import LabDnsServer
-from canhgac.lab.https_server import LabHttpsServer, Route
+from watch_province_support import WatchProvince, province
 
-T = TypeVar("T")
+__all__ = ["province"]  # the fixture (watch_province_support: the small loopback province)
 CLI = (
     "from canhgac.netguard import install_loopback_guard\ninstall_loopback_guard()\n"
     "import sys\nfrom canhgac.cli.main import app\nsys.argv[0] = 'canhgac'\napp()\n"
 )
-INVENTORY = """version: 1
-province: {{code: LAB, name: "Tỉnh thử nghiệm"}}
-scope: {{public_suffixes: [gov.test], loopback_only: true}}
-agencies:
-  - code: SO-A
-    name: "Sở A"
-    kind: department
-    portals: ["https://www.so-a.gov.test:{port}/"]
-  - code: SO-B
-    name: "Sở B"
-    kind: department
-    portals: ["https://www.so-b.gov.test:{port}/"]
-"""
 INTERVAL = 5
 ESCALATION = 15  # seconds (escalation-minutes = 0.25)
 ROSTER = """person,role,start,end,email
 Trực ban An,on-duty,2020-01-01 00:00,2099-01-01 00:00,truc-ban@stttt.test
 Dự phòng Bình,backup,2020-01-01 00:00,2099-01-01 00:00,du-phong@stttt.test
 """
-
-
-class _Loop:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, Path]]:
-    folder = tmp_path_factory.mktemp("watch-delivery-province")
-    web, dead = random_loopback(), random_loopback()
-    background = _Loop()
-    site = LabHttpsServer(address=web, cert=certificate("www.so-a.gov.test", CertSpec()),
-                          routes={"/": Route.text("<html><title>Sở A</title></html>",
-                                                  content_type="text/html; charset=utf-8")})
-    background.run(site.start())
-    zone = (f"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\n"
-            f"www.so-a IN A {web}\nwww.so-b IN A {dead}\n")
-    dns = LabDnsServer(zones={"gov.test": zone}, address=random_loopback())
-    background.run(dns.start())
-    inventory = folder / "inventory.yaml"
-    inventory.write_text(INVENTORY.format(port=site.port), encoding="utf-8")
-    try:
-        yield inventory, f"{dns.address}:{dns.port}", lab_ca().write_ca(folder)
-    finally:
-        background.run(dns.stop())
-        background.run(site.stop())
-        background.close()
 
 
 def _env() -> dict[str, str]:
@@ -117,7 +59,7 @@ agencies = ["SO-A"]
 
 
 def test_the_daemon_mails_the_alert_it_opens_within_the_interval(
-    province: tuple[Path, str, Path], tmp_path: Path
+    province: WatchProvince, tmp_path: Path
 ) -> None:
     inventory, resolver, ca = province
     ws, err = tmp_path / "ws", tmp_path / "daemon.err"
@@ -165,7 +107,7 @@ def test_the_daemon_mails_the_alert_it_opens_within_the_interval(
     assert {r.to[0] for r in received} == {"truc-ban@stttt.test", "du-phong@stttt.test"}
 
 
-def test_a_broken_watch_table_is_one_clear_line(province: tuple[Path, str, Path], tmp_path: Path) -> None:
+def test_a_broken_watch_table_is_one_clear_line(province: WatchProvince, tmp_path: Path) -> None:
     inventory, resolver, _ = province
     ws = tmp_path / "ws"
     ws.mkdir()

@@ -42,11 +42,26 @@ def demo(
     ctx: typer.Context,
     port: Annotated[int | None, typer.Option(help=N_("Port for the lab servers (default: 53 if allowed, else a free port)"))] = None,
     netns: Annotated[bool, typer.Option(help=NETNS_HELP)] = True,
+    watch: Annotated[bool, typer.Option("--watch", help=N_(
+        "Show the holiday watch instead of a scan: deface a portal, see the alert reach the person on duty's "
+        "mailbox, the escalation to the backup and the recovery"))] = False,
+    interval: Annotated[float, typer.Option(min=5, max=60, help=N_(
+        "With --watch: seconds between two checks of a monitor"))] = 5.0,
+    escalation_minutes: Annotated[float, typer.Option(min=0.1, max=5, help=N_(
+        "With --watch: minutes without acknowledgement before the backup is told"))] = 0.5,
 ) -> None:
     """Start the built-in lab, scan its sample province, verify the planted cases, write the report."""
     st = state(ctx)
     namespace = enter_lab_namespace(netns)  # first: no thread may run yet
     install_loopback_guard()  # the demo talks to loopback only, whatever happens
+    if watch:
+        from canhgac.cli.demo_watch import demo_watch
+
+        if not demo_watch(st, port, namespace, interval=interval, escalation_minutes=escalation_minutes):
+            raise typer.Exit(1)
+        console.print(_("Read its alerts with: canhgac --workspace {workspace} alerts list").format(
+            workspace=shlex.quote(str(st.workspace))), markup=False, highlight=False, soft_wrap=True)
+        return
     st.workspace = st.workspace / "demo"
     with folder_lock(st.workspace, wait=True):
         failed = _demo(st, port, namespace)

@@ -153,6 +153,7 @@ def run(
             concurrency=concurrency,
             on_ready=ready,
             channels=channels,
+            inventory=inv,
         )
     )
     err_console.print(
@@ -180,8 +181,12 @@ def _channels(st: CliState) -> ChannelConfig | None:
 
 def _say_channels(channels: ChannelConfig) -> None:
     from canhgac.services.watch_delivery import channels_line
+    from canhgac.services.watch_scans import scans_line
 
     err_console.print(channels_line(channels), soft_wrap=True)
+    scans = scans_line(channels)
+    if scans is not None:
+        err_console.print(scans, soft_wrap=True)
 
 
 @app.command(

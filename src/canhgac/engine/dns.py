@@ -103,6 +103,7 @@ class DnsClient:
     _sem: asyncio.Semaphore | None = field(default=None, repr=False)
     _pool: UdpPool | None = field(default=None, repr=False)
     queries_sent: int = 0
+    _owns_pool: bool = field(default=True, repr=False)
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._sem is None:
@@ -116,9 +117,18 @@ class DnsClient:
         return self._pool
 
     def close(self) -> None:
-        """Close the sockets kept open between questions (they also close after idling)."""
-        if self._pool is not None:
+        """Close the sockets kept open between questions (they also close after idling); a
+        client made by :meth:`fresh` leaves them to the client it came from."""
+        if self._pool is not None and self._owns_pool:
             self._pool.close()
+
+    def fresh(self) -> DnsClient:
+        """A client that knows no answer yet but shares this one's UDP sockets and in-flight
+        limit (call inside the running loop): the watch asks again at every check, and the
+        sockets and the limit hold no answer. Closing it leaves the sockets open; close this
+        client when done."""
+        return replace(self, _cache={}, _sem=self._semaphore(), _pool=self._udp(), queries_sent=0,
+                       _owns_pool=False)
 
     async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> DnsAnswer:
         """Ask the resolvers (recursion desired). Cached for the life of the client."""

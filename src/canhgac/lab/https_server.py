@@ -95,6 +95,11 @@ class LabHttpsServer(Serving):
     def port(self) -> int:
         return self.https_port
 
+    @property
+    def listening(self) -> bool:
+        """Whether it accepts connections now (started, not stopped)."""
+        return bool(self._servers)
+
     async def start(self) -> None:
         if self.cert is not None:
             context = server_context(self.cert, ciphers=self.ciphers)

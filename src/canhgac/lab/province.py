@@ -374,6 +374,18 @@ def render_zone(domain: str, plant: Planter | None = None) -> str:
     return _render(domain, records[domain])
 
 
+def planter_of(domain: str) -> Planter:
+    """The faults :func:`build_province` plants on an agency domain (KeyError for another name)."""
+    named = {(f"{label}.{ORG_DOMAIN}" if label else ORG_DOMAIN): v for label, v in AGENCY_DOMAINS.items()}
+    return {**named, **OWN_DOMAINS}[domain][1]
+
+
+def render_zones(replanted: Mapping[str, Planter]) -> dict[str, str]:
+    """Every zone's text with ``replanted`` agency domains planted otherwise: a changed child's
+    NS set changes its parent's delegation too (what :mod:`canhgac.lab.switches` serves)."""
+    return {origin: _render(origin, zone) for origin, zone in _all_records(replanted).items()}
+
+
 def build_province() -> Province:
     """Generate every zone and the per-address layout of the lab's name servers."""
     records = _all_records()

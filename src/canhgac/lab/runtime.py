@@ -11,9 +11,12 @@ lack of privilege: :class:`LabAddressInUseError` names it, and the lab does not 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from canhgac.engine.dns import ServerAddress
 from canhgac.lab.certificates import lab_ca
@@ -26,6 +29,9 @@ from canhgac.lab.services_lab import ServicesLab, start_services_lab
 from canhgac.lab.services_plan import EXPECTED as SERVICES_EXPECTED
 from canhgac.lab.web_lab import WebLab, start_web_lab
 from canhgac.lab.web_plan import EXPECTED as WEB_EXPECTED
+
+if TYPE_CHECKING:
+    from canhgac.lab.switches import LabSwitches
 
 STANDARD_PORT = 53
 _BIND_ADDRESS = re.compile(r"\('([0-9a-fA-F.:]+)', (\d+)\)")  # how asyncio's bind errors name the address
@@ -64,6 +70,7 @@ class Lab:
     services: ServicesLab | None = None
     ca_pem: str = ""  # what a scan of the lab must trust (the lab CA)
     dnsbl_zones: tuple[str, ...] = (DNSBL_ZONE,)
+    loop: asyncio.AbstractEventLoop | None = None  # the event loop its servers run in
 
     async def stop(self) -> None:
         if self.services is not None:
@@ -83,6 +90,13 @@ class Lab:
         the addresses that now serve the new text (KeyError if none holds the zone).
         """
         return self.cluster.replace_zone(origin, text)
+
+    @cached_property
+    def switches(self) -> LabSwitches:
+        """The switches that break an agency on demand and put it back (:mod:`canhgac.lab.switches`)."""
+        from canhgac.lab.switches import LabSwitches, lab_agencies
+
+        return LabSwitches(self, lab_agencies(self.inventory_yaml))
 
     @property
     def internal_errors(self) -> int:
@@ -144,4 +158,5 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
         services=services,
         mail_error=mail_error,
         ca_pem=lab_ca().ca_pem,
+        loop=asyncio.get_running_loop(),
     )

@@ -65,6 +65,7 @@ def start_watch(
     from canhgac.services.inventory_store import current_inventory
     from canhgac.services.watch import monitors_for, run_watch
     from canhgac.services.watch_delivery import ChannelConfigError, channels_line, read_channels
+    from canhgac.services.watch_scans import scans_line
 
     try:
         stored = current_inventory()
@@ -92,10 +93,14 @@ def start_watch(
         on_ready(count)
         if channels is not None:
             on_line(channels_line(channels))
+            scans = scans_line(channels)
+            if scans is not None:
+                on_line(scans)
 
     loop = asyncio.new_event_loop()
     task: asyncio.Task[object] = loop.create_task(
-        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels)
+        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels,
+                  inventory=stored.inventory)
     )
     watch = InProcessWatch(threading.Thread(target=lambda: None), loop, task)
 

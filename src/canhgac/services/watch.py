@@ -101,10 +101,13 @@ async def run_watch(
     concurrency: int = 200,
     on_ready: Callable[[int], None] | None = None,
     channels: ChannelConfig | None = None,
+    inventory: Inventory | None = None,
 ) -> WatchSummary:
     """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
     dropped uncommitted, every committed one is kept, the store's thread closes its connection.
-    With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop."""
+    With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop;
+    with their ``[watch.scans]`` and ``inventory``, the scheduled scans run too
+    (``services.watch_scans``), through this process's scan worker."""
     from canhgac.console.store.watch_store import DjangoWatchStore
     from canhgac.services.watch_delivery import deliverer
     from canhgac.watch.probes import EngineProber
@@ -120,6 +123,7 @@ async def run_watch(
     )
     delivery = deliverer(channels) if channels is not None else None
     sending: asyncio.Task[None] | None = None
+    scanning: asyncio.Task[None] | None = None
     stopped = False
     try:
         await sched.start()
@@ -127,15 +131,33 @@ async def run_watch(
             on_ready(len(sched.monitors))
         if delivery is not None:
             sending = asyncio.create_task(delivery.run())
+        if channels is not None and channels.scans is not None and channels.scans.enabled and inventory:
+            scanning = asyncio.create_task(_scheduled_scans(inventory, channels, catalog, sched, policy))
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
     finally:
-        if sending is not None:
-            sending.cancel()
-            await asyncio.gather(sending, return_exceptions=True)
+        for task in (sending, scanning):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await prober.aclose()  # the httpx clients the checks shared
     return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
+
+
+async def _scheduled_scans(
+    inventory: Inventory,
+    channels: ChannelConfig,
+    catalog: Catalog | None,
+    sched: Scheduler,
+    policy: AlertPolicy,
+) -> None:
+    from canhgac.services import scan_worker
+    from canhgac.services.watch_scans import WatchScans
+
+    assert channels.scans is not None
+    scan_worker.enable()  # this process runs the launches (``serve``'s worker already does)
+    await WatchScans(inventory, channels.scans, catalog=catalog, clock=sched.clock, policy=policy).run()
 
 
 def monitor_rows(scope: Any) -> list[MonitorView]:

@@ -30,6 +30,12 @@
     language = "vi"
     agencies = ["SO-A"]                             # optional: only alerts listing these agencies
 
+    [watch.scans]                                   # scheduled full scans (docs/watch.md)
+    at = "01:30"                                    # nightly, inside each agency's scan window
+    agencies = ["SO-A"]                             # optional: only these agencies
+    min-severity = "critical"                       # a new finding at least this severe alerts
+    exposed-families = ["net"]                      # and any new finding of these families
+
 The recipients here are told of every alert (a CSIRT mailbox, an agency's officer); the people
 on duty come from the roster (``canhgac duty import``) and are told by escalation.
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,6 +135,23 @@ class Recipient(_Table):
         return not self.agencies or bool(agencies & set(self.agencies))
 
 
+class ScansTable(_Table):
+    """``[watch.scans]``: the watch launches a full scan of each agency every night at ``at``
+    (its scan policy's local time), inside the agency's window, and alerts on what it opens."""
+
+    enabled: bool = True
+    at: str = Field(default="01:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    agencies: tuple[str, ...] = ()
+    min_severity: Literal["info", "low", "medium", "high", "critical"] = "critical"
+    exposed_families: tuple[str, ...] = ("net",)
+    findings_interval: float = Field(default=60.0, ge=5, le=3600)  # seconds between two reads
+
+    @property
+    def at_time(self) -> time:
+        hours, minutes = self.at.split(":")
+        return time(int(hours), int(minutes))
+
+
 class ChannelConfig(_Table):
     console_url: str = ""
     link_hours: float = Field(default=24.0, gt=0, le=24 * 30)
@@ -140,6 +164,7 @@ class ChannelConfig(_Table):
     telegram: TelegramChannel | None = None
     webhook: WebhookChannel | None = None
     recipients: tuple[Recipient, ...] = ()
+    scans: ScansTable | None = None  # [watch.scans]: scheduled full scans (absent: none)
 
     def lease_seconds(self) -> float:
         """How long a claimed delivery is held: longer than any send may take."""

@@ -64,4 +64,48 @@ class SmtpFacts:
     error: str = ""
 
 
-ProbeFacts = HttpFacts | CertFacts | DnsFacts | SmtpFacts
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One address listed by one DNS blocklist zone: its return codes and the zone's TXT text."""
+
+    address: str
+    zone: str
+    codes: tuple[str, ...] = ()
+    explanation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistFacts:
+    """A host's in-scope addresses asked in every blocklist zone that passed its liveness test."""
+
+    host: str
+    addresses: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()  # the zones asked (those that passed their liveness test)
+    listings: tuple[Listing, ...] = ()
+    unanswered: tuple[tuple[str, str], ...] = ()  # (zone, why): left out, or no answer
+    error: str = ""  # nothing could be asked (out of scope, no address, no zone configured)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFinding:
+    """A finding a scheduled scan opened (or reopened), as it stands now in the store."""
+
+    fingerprint: str
+    check_id: str
+    target: str  # the target key (``service:127.0.0.5:6379``)
+    severity: str  # the catalog's ("" for a check the catalog no longer has)
+    lifecycle: str  # new, open, reopened, fixed
+    closed: bool = False  # fixed, or triaged away (false positive, accepted risk in force)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsFacts:
+    """What one scheduled scan opened for one agency that the watch alerts on, read from the
+    store's scoped queries (no network)."""
+
+    agency: str
+    run: int
+    findings: tuple[ScanFinding, ...] = ()
+
+
+ProbeFacts = HttpFacts | CertFacts | DnsFacts | SmtpFacts | BlocklistFacts | FindingsFacts

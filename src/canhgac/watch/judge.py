@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from canhgac.watch.facts import CertFacts, DnsFacts, HttpFacts, PageFingerprint, ProbeFacts, SmtpFacts
+from canhgac.watch.facts import (
+    BlocklistFacts,
+    CertFacts,
+    DnsFacts,
+    FindingsFacts,
+    HttpFacts,
+    PageFingerprint,
+    ProbeFacts,
+    SmtpFacts,
+)
 from canhgac.watch.fingerprint import overlap, resemblance
 from canhgac.watch.problems import Problem
 
 Baseline = Mapping[str, Any]
 HIJACK_RECORDS = ("NS", "MX")
+SHOWN_FINDINGS = 20  # findings named in an alert's text (the count says how many there are)
 DNS_RECORDS = ("NS", "MX", "A", "AAAA", "SPF", "DMARC")
 
 
@@ -69,6 +79,10 @@ def judge(
         return judge_cert(facts, baseline, now, p)
     if isinstance(facts, DnsFacts):
         return judge_dns(facts, baseline)
+    if isinstance(facts, BlocklistFacts):
+        return judge_blocklist(facts, baseline)
+    if isinstance(facts, FindingsFacts):
+        return judge_findings(facts, baseline)
     return judge_smtp(facts, baseline, p)
 
 
@@ -200,3 +214,44 @@ def judge_smtp(facts: SmtpFacts, baseline: Baseline | None, p: JudgeParams) -> V
     if not facts.starttls_offered and baseline and baseline.get("starttls"):
         return Verdict.failed(Problem.STARTTLS_MISSING, baseline, target=target)
     return Verdict(True, baseline={"starttls": facts.starttls_offered})
+
+
+def judge_blocklist(facts: BlocklistFacts, baseline: Baseline | None) -> Verdict:
+    """Listed on a zone: the first listing (address, zone, return codes, the zone's TXT) and
+    every zone listing the host; no zone could be asked: a failure of its own ("unchecked",
+    grouped under ``dnsbl``: one alert when the blocklists refuse the resolver), never a pass."""
+    if facts.listings:
+        first = facts.listings[0]
+        return Verdict.failed(
+            Problem.BLOCKLISTED,
+            baseline,
+            target=facts.host,
+            address=first.address,
+            zone=first.zone,
+            answer=", ".join(first.codes),
+            txt=first.explanation,
+            listed_on=sorted({f"{x.zone} ({x.address})" for x in facts.listings}),
+        )
+    if facts.error or not facts.zones:
+        why = facts.error or "; ".join(f"{z}: {w}" for z, w in facts.unanswered) or "no zone"
+        return Verdict.failed(Problem.BLOCKLIST_UNCHECKED, baseline, "dnsbl", target=facts.host, reason=why)
+    return Verdict(True, baseline={"addresses": list(facts.addresses), "zones": list(facts.zones)})
+
+
+def judge_findings(facts: FindingsFacts, baseline: Baseline | None) -> Verdict:
+    """Failing while one of the findings the scan opened is still open (level-triggered: the
+    alert stays open until each is fixed or triaged away); the values name them."""
+    still = [f for f in facts.findings if not f.closed]
+    if not still:
+        return Verdict(True, baseline=baseline)
+    return Verdict.failed(
+        Problem.NEW_FINDINGS,
+        baseline,
+        target=facts.agency,
+        agency=facts.agency,
+        run=facts.run,
+        count=len(still),
+        findings=[f"{f.check_id} {f.target.partition(':')[2] or f.target}" for f in still[:SHOWN_FINDINGS]],
+        fingerprints=[f.fingerprint for f in still],
+        severities=sorted({f.severity for f in still if f.severity}),
+    )

@@ -52,6 +52,8 @@ _LABELS = {
         "tls_cert": N_("certificate"),
         "dns": N_("DNS records"),
         "smtp": N_("mail server"),
+        "blocklist": N_("DNS blocklists"),
+        "findings": N_("findings of a scheduled scan"),
     },
 }
 

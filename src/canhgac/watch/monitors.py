@@ -14,6 +14,9 @@ from enum import StrEnum
 
 DEFAULT_INTERVAL = 60.0
 MIN_INTERVAL = 5.0
+# DNS blocklists are public services with terms of use: a host is asked about hourly, not every
+# minute (a listing lasts days; an hour's delay is nothing beside the queries saved)
+BLOCKLIST_INTERVAL = 3600.0
 
 
 class MonitorKind(StrEnum):
@@ -23,6 +26,8 @@ class MonitorKind(StrEnum):
     TLS_CERT = "tls_cert"  # the certificate a portal presents: expiry
     DNS = "dns"  # drift of A/AAAA, MX, NS, SPF, DMARC against the baseline
     SMTP = "smtp"  # reachability of a mail host and its STARTTLS
+    BLOCKLIST = "blocklist"  # a mail host's or portal's addresses listed on a DNS blocklist
+    FINDINGS = "findings"  # what one scheduled scan opened for one agency (read from the store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,9 @@ class HolidayWindow:
 @dataclass(frozen=True, slots=True)
 class Monitor:
     kind: MonitorKind
-    target: str  # a URL (http, tls_cert), a domain (dns), host[:port] (smtp)
+    # a URL (http, tls_cert), a domain (dns), a host name (smtp, blocklist), an agency code and
+    # its scan (findings: ``SO-A@run:42``)
+    target: str
     agency: str
     interval: float = DEFAULT_INTERVAL
     holiday: HolidayWindow | None = None

@@ -6,13 +6,18 @@
   the leaf read by ``parse_certificate``;
 - DNS: the engine's ``DnsClient`` through the scan's resolvers (A, AAAA, MX, NS, the SPF and
   DMARC TXT records);
-- SMTP: the engine's bounded SMTP client (greeting, EHLO, STARTTLS; never MAIL or DATA).
+- SMTP: the engine's bounded SMTP client (greeting, EHLO, STARTTLS; never MAIL or DATA);
+- blocklist: the engine's DNSBL collector (``collectors/dnsbl.py``: each zone's RFC 5782
+  liveness test, then every address of the host in each live zone, the TXT of a listing) with
+  the scan's zones (``ScanSettings.mail.dnsbl_zones``), through the same DNS client.
 
 Each check gets a fresh collect context and ``WebClient`` (the engine caches answers per run, a
 watch must ask again every time), sharing what is costly to build and holds no answer: the scope
-and public suffixes, the verifying TLS context (built once per process by the engine) and the
+and public suffixes, the verifying TLS context (built once per process by the engine), the
 httpx clients (:class:`FreshConnections`: one per trust setting for the prober's life, a new
-connection for every check). The scope guard applies as in a scan: a name or address outside
+connection for every check) and the DNS client's UDP sockets and in-flight limit (each check's
+``DnsClient.fresh()``: an empty answer cache over the prober's sockets). The scope guard
+applies as in a scan: a name or address outside
 the inventory is a failed check that says so. A page's fingerprint is computed again only when
 its bytes changed (:class:`PageMemo`: the same body at the same URL has the same fingerprint).
 Close the prober (:meth:`EngineProber.aclose`)
@@ -25,21 +30,33 @@ import asyncio
 import hashlib
 from urllib.parse import urlsplit
 
+from canhgac.engine.collectors.dnsbl import collect_dnsbl
 from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.dns import DnsClient
 from canhgac.engine.facts.certificate import parse_certificate
 from canhgac.engine.facts.dns import DnsAnswer, DnsStatus
+from canhgac.engine.facts.dnsbl import ZoneVerdict
 from canhgac.engine.facts.tls import StartTls
 from canhgac.engine.facts.web import WebResponse
 from canhgac.engine.psl import PublicSuffixes
 from canhgac.engine.settings import ScanSettings
 from canhgac.engine.smtp_client import SessionPlan, probe_session
+from canhgac.engine.targets import Target, TargetKind
 from canhgac.engine.tls.handshake import handshake, lenient_context
 from canhgac.engine.tls.starttls import Endpoint
 from canhgac.engine.web.fetch import WebClient
 from canhgac.engine.web.pool import FreshConnections
-from canhgac.watch.facts import CertFacts, DnsFacts, HttpFacts, PageFingerprint, ProbeFacts, SmtpFacts
+from canhgac.watch.facts import (
+    BlocklistFacts,
+    CertFacts,
+    DnsFacts,
+    HttpFacts,
+    Listing,
+    PageFingerprint,
+    ProbeFacts,
+    SmtpFacts,
+)
 from canhgac.watch.fingerprint import fingerprint
 from canhgac.watch.monitors import Monitor, MonitorKind
 
@@ -80,13 +97,18 @@ class EngineProber:
         self.suffixes = PublicSuffixes(extra=settings.public_suffixes)
         self.http = FreshConnections()
         self.pages = PageMemo()
-
-    def context(self) -> CollectContext:
-        s = self.settings
-        dns = DnsClient(
+        s = settings
+        # the sockets and in-flight limit every check's DNS client shares (no answer kept here)
+        self.dns = DnsClient(
             self.resolvers, timeout=s.dns_timeout, attempts=s.dns_attempts, max_in_flight=s.dns_max_in_flight
         )
-        return CollectContext(dns=dns, scope=self.scope, settings=s, public_suffixes=self.suffixes)
+
+    def context(self) -> CollectContext:
+        """One check's context: a DNS client with no answer yet over the shared sockets (call
+        inside the running loop)."""
+        return CollectContext(
+            dns=self.dns.fresh(), scope=self.scope, settings=self.settings, public_suffixes=self.suffixes
+        )
 
     async def __call__(self, monitor: Monitor) -> ProbeFacts:
         ctx = self.context()
@@ -97,13 +119,18 @@ class EngineProber:
                 return await probe_cert(ctx, monitor.target)
             if monitor.kind is MonitorKind.DNS:
                 return await probe_dns(ctx, monitor.target)
+            if monitor.kind is MonitorKind.BLOCKLIST:
+                return await probe_blocklist(ctx, monitor.target)
+            if monitor.kind is MonitorKind.FINDINGS:
+                raise ValueError("a findings monitor reads the store, not the network")
             return await probe_smtp(ctx, monitor.target, monitor.port or 25)
         finally:
             await ctx.aclose()
 
     async def aclose(self) -> None:
-        """Close the httpx clients shared by the checks."""
+        """Close the httpx clients and the DNS sockets shared by the checks."""
         await self.http.aclose()
+        self.dns.close()
 
 
 async def probe_http(
@@ -210,3 +237,29 @@ async def probe_smtp(ctx: CollectContext, host: str, port: int) -> SmtpFacts:
             upgraded = session.tls_hello is not None and session.tls_hello.code == 250
         return SmtpFacts(host, port, address, True, offered, upgraded)
     return facts
+
+
+async def probe_blocklist(ctx: CollectContext, host: str) -> BlocklistFacts:
+    """The engine's DNSBL collector on ``host`` (only DNS through the scan's resolvers: the host
+    itself is never contacted); zones that fail their liveness test are named, not asked."""
+    host = host.strip().rstrip(".").lower()
+    if not ctx.scope.allows_name(host):
+        return BlocklistFacts(host, error=f"{host} is not in the declared scope")
+    if not ctx.mail.dnsbl_zones:
+        return BlocklistFacts(host, error="no DNS blocklist zone is configured")
+    found = await collect_dnsbl(Target(kind=TargetKind.MAIL_HOST, name=host, agency=""), ctx)
+    addresses = found.addresses.addresses
+    if not addresses:
+        failed = found.addresses.failed_lookup
+        return BlocklistFacts(host, error=f"{host}: {failed.status.value if failed else 'no address'}")
+    unanswered = [(h.zone, h.problem.detail) for h in found.unavailable if h.problem is not None]
+    errors = [a for a in found.answers if a.verdict is ZoneVerdict.ERROR]
+    unanswered += [(a.zone, f"{a.address}: {a.detail}") for a in errors]
+    failed_zones = {a.zone for a in errors}
+    listings = tuple(
+        Listing(a.address, a.zone, a.codes, a.explanation)
+        for a in found.answers
+        if a.verdict is ZoneVerdict.LISTED
+    )
+    zones = tuple(z for z in found.live_zones if z not in failed_zones)
+    return BlocklistFacts(host, addresses, zones, listings, tuple((z, w[:200]) for z, w in unanswered))

@@ -31,6 +31,9 @@ class Problem(StrEnum):
     SMTP_DOWN = "smtp_down"
     STARTTLS_BROKEN = "starttls_broken"  # offered, but the upgrade failed
     STARTTLS_MISSING = "starttls_missing"  # offered before (baseline), not any more
+    BLOCKLISTED = "blocklisted"  # an address listed on a DNS blocklist zone
+    BLOCKLIST_UNCHECKED = "blocklist_unchecked"  # no zone could be asked about the host
+    NEW_FINDINGS = "new_findings"  # a scheduled scan opened exposed services or critical findings
     FLAPPING = "flapping"
 
 
@@ -84,6 +87,15 @@ RULES: Mapping[Problem, ProblemRule] = {
     ),
     Problem.STARTTLS_MISSING: ProblemRule(
         N_("the mail server {target} no longer offers STARTTLS"), Severity.HIGH, "mail.smtp.starttls"
+    ),
+    Problem.BLOCKLISTED: ProblemRule(
+        N_("{address} ({target}) is listed on {zone}: {answer} {txt}"), Severity.HIGH, "mail.dnsbl.listed"
+    ),
+    Problem.BLOCKLIST_UNCHECKED: ProblemRule(
+        N_("the DNS blocklists could not be asked about {target}: {reason}"), Severity.LOW, groupable=True
+    ),
+    Problem.NEW_FINDINGS: ProblemRule(
+        N_("the scheduled scan (run {run}) opened {count} findings for {agency}: {findings}"), Severity.HIGH
     ),
     Problem.FLAPPING: ProblemRule(
         N_("{target} is flapping: {changes} changes in {minutes} minutes"), Severity.MEDIUM

@@ -33,7 +33,8 @@ class Health(StrEnum):
     FLAPPING = "flapping"
 
 
-DEFAULT_FAILURES = {"http": 3, "tls_cert": 1, "dns": 2, "smtp": 3}
+# a blocklist listing is checked hourly and is no flaky probe; a scan's findings are reconciled
+DEFAULT_FAILURES = {"http": 3, "tls_cert": 1, "dns": 2, "smtp": 3, "blocklist": 1, "findings": 1}
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,8 @@ PROBE_FAILURE = {
     MonitorKind.TLS_CERT: Problem.CERT_UNREADABLE,
     MonitorKind.DNS: Problem.DNS_FAILED,
     MonitorKind.SMTP: Problem.SMTP_DOWN,
+    MonitorKind.BLOCKLIST: Problem.BLOCKLIST_UNCHECKED,
+    MonitorKind.FINDINGS: Problem.NEW_FINDINGS,
 }
 MAINTENANCE_REFRESH = 60.0
 EDIT_REFRESH = 10.0

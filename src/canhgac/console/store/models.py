@@ -32,6 +32,7 @@ from canhgac.console.store.watch_models import (  # noqa: F401
     WatchMaintenance,
     WatchMonitor,
 )
+from canhgac.console.store.watch_scan_models import WatchScanSlot  # noqa: F401
 from canhgac.findings.reconcile import Lifecycle
 
 

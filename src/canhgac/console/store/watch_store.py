@@ -130,7 +130,8 @@ class DjangoWatchStore:
 
     def sync_monitors(self, monitors: Sequence[Monitor]) -> None:
         with transaction.atomic():
-            known = {row.key: row for row in WatchMonitor.objects.all()}
+            # a findings monitor is a scheduled scan's, not the inventory's (services.watch_scans)
+            known = {row.key: row for row in WatchMonitor.objects.exclude(kind="findings")}
             fresh = []
             for monitor in monitors:
                 row = known.pop(monitor.key, None)
