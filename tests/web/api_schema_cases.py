@@ -38,17 +38,20 @@ SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 # A value of each parameter that names a row every role may read (B's, the run, B's launch)
 assert WORLD.watch is not None
 REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_id,
-        "launch_id": WORLD.launch_id, "alert_id": WORLD.watch.hijack}
+        "launch_id": WORLD.launch_id, "alert_id": WORLD.watch.hijack,
+        "delivery_id": 1}  # the outbox is empty here: watch_people_api_cases.py reaches its 200
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
 CALLERS = {"anonymous": None, **{name: f"Bearer {token}" for name, token in WORLD.tokens.items()}}
 # operations whose success needs an upload or an earlier step (a file checked before it is
-# applied, an inventory applied before it is read; a window's real dates): inventory_api_cases.py
-# and watch_api_cases.py reach their 2xx
+# applied, an inventory applied before it is read; a window's real dates; a roster's upload, a
+# message given up): inventory_api_cases.py, watch_api_cases.py and watch_people_api_cases.py
+# reach their 2xx
 NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check",
                          "POST /api/v1/inventory/apply", "POST /api/v1/scans",
-                         "POST /api/v1/watch/maintenance"})
+                         "POST /api/v1/watch/maintenance", "POST /api/v1/watch/roster",
+                         "POST /api/v1/watch/deliveries/{delivery_id}/requeue"})
 
 
 def _operations() -> list[Any]:

@@ -44,6 +44,7 @@ import schemathesis  # noqa: E402
 from api_support import A, B, seed_world  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 from web_store_support import A_NAME  # noqa: E402
 
@@ -159,10 +160,21 @@ def test_the_officer_reached_rows_of_both_agencies() -> None:
         assert 404 in of_a or of_b == {403}, (label, of_a)  # A's are not found, as if absent
 
 
+def _form_holds_nul(request: Any, path: str) -> bool:
+    """A multipart body whose form fields (not its files) hold a NUL byte in a name or a value, as
+    Django reads it: schemathesis adds fields of its own to an upload's form."""
+    kind = str(request.headers.get("Content-Type", ""))
+    if request.method != "POST" or not kind.startswith("multipart/form-data"):
+        return False
+    form = RequestFactory().generic("POST", path, data=request.body or b"", content_type=kind).POST
+    return any("\x00" in key or any("\x00" in value for value in form.getlist(key)) for key in form)
+
+
 def _refusal(response: Any) -> int:
     """The status refusing an unauthenticated request: 401, but 404 when its path reaches no
     operation (a path parameter holding '/' reaches the API's catch-all) or holds a NUL byte,
-    and 422 when its query holds one (``NulBytesMiddleware`` answers both before any view)."""
+    and 422 when its query or its form holds one (``NulBytesMiddleware`` answers these before
+    any view)."""
     url = urlsplit(str(response.request.url))
     path = unquote(url.path)
     try:
@@ -171,7 +183,9 @@ def _refusal(response: Any) -> int:
         routed = False
     if not routed or "\x00" in path:
         return 404
-    return 422 if "\x00" in unquote(url.query) else 401
+    if "\x00" in unquote(url.query) or _form_holds_nul(response.request, path):
+        return 422
+    return 401
 
 
 @REFUSED_SCHEMA.parametrize()

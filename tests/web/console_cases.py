@@ -124,7 +124,8 @@ def _console_urls(world: World) -> list[str]:
             "/scans/launches/1/", "/scans/launches/1/progress/",
             "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true",  # more in tests/web/api_cases.py
             "/watch/", "/watch/live/", f"/watch/alerts/?agency={A}", "/watch/alerts/?status=open",
-            "/watch/maintenance/", *_watch_urls(world)]
+            "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
+            f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world)]
 
 
 def _watch_urls(world: World) -> list[str]:
@@ -175,7 +176,7 @@ def test_every_console_url_is_enumerated(world: World) -> None:
     posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/",
              "findings/<str:fingerprint>/retest/", "watch/alerts/<int:alert_id>/ack/",
              "watch/monitors/<int:monitor_id>/edit/", "watch/monitors/<int:monitor_id>/accept-baseline/",
-             "watch/maintenance/<int:window_id>/end/"}
+             "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
 

@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 SCHEMATHESIS_SECONDS = 300  # about a minute alone on 2 cores; room for a machine shared with others
 SCHEMATHESIS = HERE / "api_schemathesis_cases.py"
 CASES = (HERE / "api_cases.py", HERE / "api_schema_cases.py", HERE / "inventory_api_cases.py",
-         HERE / "watch_api_cases.py", SCHEMATHESIS)
+         HERE / "watch_api_cases.py", HERE / "watch_people_api_cases.py", SCHEMATHESIS)
 
 __all__ = ["pg_schema_url"]  # the fixture, shared with the store's own cases
 # the schema probe sends some 3,000 requests: minutes on a loaded two-core machine

@@ -68,7 +68,7 @@ def _json(a: Any) -> dict[str, Any]:
         "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
         "acknowledged_by": a.acknowledged_by,
         "agencies": list(a.agencies),
-        "monitors": list(a.members),
+        "monitors": [m.monitor_key for m in a.members],
         "timeline": [
             {"step": t.kind, "at": t.at.isoformat(), "actor": t.actor, "detail": t.detail} for t in a.timeline
         ],

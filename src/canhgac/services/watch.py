@@ -16,11 +16,21 @@ from typing import Any
 from canhgac.catalog.loader import Catalog
 from canhgac.engine.settings import ScanSettings
 from canhgac.inventory.model import Inventory
+from canhgac.services.watch_pages import (
+    AlertView,
+    MonitorView,
+    StepView,
+    WindowView,
+    alert_view,
+    monitor_view,
+    open_alert_ids,
+    window_views,
+)
 from canhgac.watch.channel_config import ChannelConfig
 from canhgac.watch.from_inventory import monitors_from_inventory
 from canhgac.watch.labels import label
 from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
-from canhgac.watch.problems import describe, severity_table
+from canhgac.watch.problems import severity_table
 from canhgac.watch.rules import AlertPolicy
 from canhgac.watch.scheduler import Scheduler, SchedulerOptions
 
@@ -54,41 +64,12 @@ class WatchSummary:
     stopped: bool  # ended by a signal (SIGINT/SIGTERM), as a daemon does
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorRow:
-    key: str
-    kind: str
-    target: str
-    agency: str
-    health: str
-    since: datetime | None
-    checked_at: datetime | None
-    problem: str  # said in the current language ("" when the last check passed)
-    latency: float | None
-    alert: str
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineStep:
-    kind: str
-    at: datetime
-    actor: str
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRow:
-    id: int
-    problem: str  # said in the current language
-    severity: str
-    status: str
-    opened_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str
-    recovered_at: datetime | None
-    members: tuple[str, ...]  # monitor keys (the viewer's agencies' only)
-    agencies: tuple[str, ...]
-    timeline: tuple[TimelineStep, ...]
+# The shapes a reader is shown are built in one place, ``services.watch_pages``, for the console,
+# the API and this facade alike.
+MonitorRow = MonitorView
+AlertRow = AlertView
+TimelineStep = StepView
+MaintenanceRow = WindowView
 
 
 def viewer_scope(agency: str | None) -> Any:
@@ -179,51 +160,19 @@ async def _scheduled_scans(
     await WatchScans(inventory, channels.scans, catalog=catalog, clock=sched.clock, policy=policy).run()
 
 
-def _problem(row: Any) -> str:
-    return describe(row.problem, row.values) if row.problem else ""
-
-
-def monitor_rows(scope: Any) -> list[MonitorRow]:
+def monitor_rows(scope: Any) -> list[MonitorView]:
+    """Every monitor watched, by agency, kind and target."""
     from canhgac.console.store import queries
 
-    return [
-        MonitorRow(
-            m.key,
-            m.kind,
-            m.target,
-            m.agency_code,
-            m.health,
-            m.since,
-            m.checked_at,
-            _problem(m),
-            m.latency,
-            m.alert_key,
-        )
-        for m in queries.watch_monitors(scope)
-    ]
-
-
-def _alert_row(a: Any) -> AlertRow:
-    members = list(a.members.all())
-    return AlertRow(
-        a.pk,
-        describe(a.problem, a.values),
-        a.severity,
-        a.status,
-        a.opened_at,
-        a.acknowledged_at,
-        a.acknowledged_by,
-        a.recovered_at,
-        tuple(m.monitor_key for m in members),
-        tuple(sorted({m.agency_code for m in members})),
-        tuple(TimelineStep(t.kind, t.at, t.actor, dict(t.detail)) for t in a.timeline.all()),
-    )
+    ids = open_alert_ids(scope)
+    return [monitor_view(m, ids) for m in queries.watch_monitors(scope)]
 
 
 def alert_rows(scope: Any, *, open_only: bool = False, limit: int | None = 200) -> list[AlertRow]:
     from canhgac.console.store import queries
 
-    return [_alert_row(a) for a in queries.watch_alerts(scope, open_only=open_only, limit=limit)]
+    rows = queries.watch_alerts(scope, open_only=open_only, limit=limit)
+    return [alert_view(a, scope, whole=True) for a in rows]
 
 
 def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") -> tuple[AlertRow, bool]:
@@ -236,27 +185,15 @@ def acknowledge_alert(scope: Any, alert_id: int, *, actor: str, note: str = "") 
     done = watch_store.acknowledge(alert_id, actor=actor, note=note, channel="cli")
     found = queries.watch_alert(scope, alert_id)
     assert found is not None
-    return _alert_row(found), not done.changed
+    return alert_view(found, scope, whole=True), not done.changed
 
 
-@dataclass(frozen=True, slots=True)
-class MaintenanceRow:
-    id: int
-    start: datetime
-    end: datetime
-    agency: str
-    monitor: str
-    reason: str
-    created_by: str
+def maintenance_rows(scope: Any) -> list[WindowView]:
+    from django.utils import timezone
 
-
-def maintenance_rows(scope: Any) -> list[MaintenanceRow]:
     from canhgac.console.store import queries
 
-    return [
-        MaintenanceRow(w.pk, w.start, w.end, w.agency_code, w.monitor, w.reason, w.created_by)
-        for w in queries.maintenance_windows(scope)
-    ]
+    return list(window_views(queries.maintenance_windows(scope), timezone.now()))
 
 
 def add_maintenance(

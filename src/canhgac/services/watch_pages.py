@@ -1,6 +1,8 @@
-"""What the console's watch pages and the watch API show: the live board (every monitor's state,
-the open alerts with their members, maintenance windows), the alert history with its filters,
-one alert with its timeline, one monitor with its definition.
+"""What the console's watch pages, the watch API and the CLI show: the live board (every
+monitor's state, the open alerts with their members, maintenance windows), the alert history with
+its filters, one alert with its timeline, one monitor with its definition. The one place a
+stored monitor, alert or maintenance window becomes what a reader is shown (``monitor_view``,
+``alert_view``, ``window_views``): ``services.watch`` (the CLI) and the API build on them.
 
 Reads go through the scoped queries. A grouped alert may list monitors of several agencies: an
 agency officer sees only their own members, the problem said about one of them, and the
@@ -73,6 +75,7 @@ class StepView:
     actor: str
     monitor: str  # the monitor's target it is about ("" none, or not the viewer's)
     text: str
+    detail: Mapping[str, Any]  # the step as stored (machine formats: the CLI's JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +188,10 @@ def _step_text(kind: str, detail: Mapping[str, Any]) -> str:
     return ""
 
 
-def alert_view(a: Any, scope: Any) -> AlertView:
-    """An alert as ``scope`` may read it (its members prefetched under that scope)."""
+def alert_view(a: Any, scope: Any, *, whole: bool = False) -> AlertView:
+    """An alert as ``scope`` may read it (its members prefetched under that scope). ``whole``: as
+    stored, for the CLI, whose user sees everything and may only narrow the list to an agency:
+    the problem as the alert opened, every step of its timeline."""
     from canhgac.console.store import queries
 
     members = list(a.members.all())
@@ -195,7 +200,8 @@ def alert_view(a: Any, scope: Any) -> AlertView:
     shown = set(keys)
     values = dict(a.values or {})
     timeline = list(a.timeline.all())
-    if not scope.allows(a.agency_code) and members:  # said about the viewer's own member, as it joined
+    if not whole and not scope.allows(a.agency_code) and members:
+        # said about the viewer's own member, as it joined
         own = members[0].monitor_key
         joined: dict[str, Any] = next(
             (dict(t.detail) for t in timeline if t.kind == "grouped" and t.detail.get("monitor") == own), {}
@@ -207,17 +213,22 @@ def alert_view(a: Any, scope: Any) -> AlertView:
         }
     steps = []
     for t in timeline:
-        if t.kind in CSIRT_STEPS and not scope.is_everything:
+        if t.kind in CSIRT_STEPS and not scope.is_everything and not whole:
             continue  # the CSIRT's people and channels: as the roster and the deliveries, not an agency's
         detail = dict(t.detail or {})
         monitor = str(detail.get("monitor") or "")
-        if monitor and monitor not in shown:
+        if monitor and monitor not in shown and not whole:
             if t.kind in ("grouped", "member_recovered"):
                 continue  # another agency's monitor joined or recovered
             monitor = ""
         steps.append(
             StepView(
-                t.kind, t.at, t.actor, _target_of(monitor) if monitor else "", _step_text(t.kind, detail)
+                t.kind,
+                t.at,
+                t.actor,
+                _target_of(monitor) if monitor else "",
+                _step_text(t.kind, detail),
+                detail,
             )
         )
     return AlertView(
@@ -248,7 +259,8 @@ def alert_view(a: Any, scope: Any) -> AlertView:
     )
 
 
-def _open_alert_ids(scope: Any) -> dict[str, int]:
+def open_alert_ids(scope: Any) -> dict[str, int]:
+    """The open alerts' ids by key (a monitor's ``alert_id``)."""
     from canhgac.console.store import queries
 
     return dict(queries.watch_alerts(scope, open_only=True).values_list("key", "pk"))
@@ -276,7 +288,7 @@ def monitor_list(scope: Any) -> list[MonitorView]:
     """Every monitor watched, enabled first, worst first, then by agency and target."""
     from canhgac.console.store import queries
 
-    ids = _open_alert_ids(scope)
+    ids = open_alert_ids(scope)
     monitors = [monitor_view(m, ids) for m in queries.watch_monitors(scope)]
     order = {h: i for i, h in enumerate(HEALTHS)}
     monitors.sort(key=lambda m: (not m.enabled, order.get(m.health, 9), m.agency, m.kind, m.target))
@@ -346,7 +358,7 @@ def monitor_detail(
     m = queries.watch_monitor(scope, monitor_id)
     if m is None:
         return None
-    view = monitor_view(m, _open_alert_ids(scope))
+    view = monitor_view(m, open_alert_ids(scope))
     alerts = queries.watch_alerts(scope).filter(members__monitor_key=m.key).distinct()[:20]
     windows = (
         queries.maintenance_windows(scope)

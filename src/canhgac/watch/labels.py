@@ -32,6 +32,21 @@ _LABELS = {
         "lead": N_("team lead"),
         "head": N_("CSIRT head"),
     },
+    "delivery": {
+        "pending": N_("queued"),
+        "sending": N_("sending"),
+        "sent": N_("sent"),
+        "failed": N_("given up"),
+    },
+    "channel": {"email": N_("e-mail"), "telegram": N_("Telegram"), "webhook": N_("webhook")},
+    "event": {
+        "alert.opened": N_("alert opened"),
+        "alert.grouped": N_("monitor added to the alert"),
+        "alert.flapping": N_("flapping"),
+        "alert.acknowledged": N_("acknowledged"),
+        "alert.escalated": N_("escalated"),
+        "alert.recovered": N_("recovered"),
+    },
     "kind": {
         "http": N_("web availability and content"),
         "tls_cert": N_("certificate"),

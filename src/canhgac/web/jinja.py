@@ -8,7 +8,7 @@ with canhgac's gettext domain (``canhgac.i18n``) in the request's language, whic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from django.contrib.auth import password_validation
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from canhgac.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translate
 from canhgac.i18n import translation as catalogue
 from canhgac.i18n.formats import format_percent
 from canhgac.reports.view import format_time
@@ -58,6 +58,25 @@ def _target(key: str) -> str:
     return target_label(str(key), current_language())  # type: ignore[arg-type]
 
 
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday"))
+
+
+def _day(value: date) -> str:
+    """A day with its weekday, in the viewer's language (``Thứ Sáu 05/02/2027``)."""
+    from canhgac.i18n.formats import format_date
+
+    lang = current_language()
+    return f"{translate(WEEKDAYS[value.weekday()], lang)} {format_date(value, lang)}"
+
+
+def _clock(value: datetime | None) -> str:
+    """A time of day on Vietnam's clock (``08:00``)."""
+    from canhgac.i18n.formats import display_zone
+
+    return "" if value is None else value.astimezone(display_zone()).strftime("%H:%M")
+
+
 def _local_input(value: datetime | None) -> str:
     """A time as an ``<input type="datetime-local">`` value, on Vietnam's clock."""
     from canhgac.i18n.formats import display_zone
@@ -94,5 +113,6 @@ def environment(**options: Any) -> Environment:
     env.globals.update(static=static, url=url, current_language=current_language, languages=LANGUAGES,
                        watch_label=_watch_label, password_rules=password_rules)
     env.filters.update(score=_score, percent=_percent, when=_when, markdown=render_markdown,
-                       target=_target, local_input=_local_input)
+                       target=_target, local_input=_local_input,
+                       day=_day, clock=_clock)
     return env

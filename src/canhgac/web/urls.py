@@ -16,6 +16,7 @@ from canhgac.web.views import (
     totp,
     users,
     watch,
+    watch_duty,
     well_known,
 )
 
@@ -52,6 +53,9 @@ urlpatterns = [
          name="watch-monitor-accept"),
     path("watch/maintenance/", watch.maintenance, name="watch-maintenance"),
     path("watch/maintenance/<int:window_id>/end/", watch.end_maintenance, name="watch-maintenance-end"),
+    path("watch/roster/", watch_duty.roster_page, name="watch-roster"),
+    path("watch/deliveries/", watch_duty.deliveries, name="watch-deliveries"),
+    path("watch/deliveries/<int:delivery_id>/requeue/", watch_duty.requeue, name="watch-delivery-requeue"),
     path("security-log/", security_log.security_log, name="security-log"),
     path("users/", users.users, name="users"),
     path("users/<str:username>/", users.user, name="user"),

@@ -69,6 +69,8 @@ class SecurityEventKind(models.TextChoices):
     WATCH_BASELINE_ACCEPTED = "watch.baseline_accepted", "watch baseline accepted"
     WATCH_MAINTENANCE_ADDED = "watch.maintenance_added", "maintenance window planned"
     WATCH_MAINTENANCE_ENDED = "watch.maintenance_ended", "maintenance window ended"
+    WATCH_ROSTER_IMPORTED = "watch.roster_imported", "duty roster imported"
+    WATCH_DELIVERY_REQUEUED = "watch.delivery_requeued", "alert message queued again"
 
 
 class SecurityEvent(models.Model):

@@ -17,6 +17,7 @@ from canhgac.web.api import (
     reports_api,
     scans_api,
     watch_api,
+    watch_people_api,
 )
 from canhgac.web.api.auth import BearerToken, ConsoleSession
 
@@ -28,7 +29,8 @@ def build_api() -> NinjaAPI:
         title="canhgac API",
         version=API_VERSION,
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
-                    "scans and retests launched, the watch's monitors and alerts "
+                    "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
+                    "messages "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -42,6 +44,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", reports_api.router)
     api.add_router("", scans_api.router)
     api.add_router("", watch_api.router)
+    api.add_router("", watch_people_api.router)
     return api
 
 

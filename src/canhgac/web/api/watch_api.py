@@ -27,6 +27,7 @@ from canhgac.services.watch_pages import (
     alert_detail,
     history,
     monitor_list,
+    window_views,
 )
 from canhgac.web.api.auth import via, viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
@@ -286,15 +287,5 @@ def add_maintenance(request: HttpRequest, asked: MaintenanceIn) -> Status[dict[s
         raise ApiError(422, str(exc)) from None
     w = queries.maintenance_window(who.scope, window_id)
     assert w is not None
-    return Status(
-        201,
-        {
-            "id": w.pk,
-            "start": w.start,
-            "end": w.end,
-            "agency": w.agency_code,
-            "monitor": w.monitor,
-            "reason": w.reason,
-            "created_by": w.created_by,
-        },
-    )
+    (window,) = window_views([w], timezone.now())
+    return Status(201, {field: getattr(window, field) for field in MaintenanceOut.model_fields})

@@ -115,3 +115,21 @@ def maintenance_window(scope: ViewerScope, window_id: int) -> WatchMaintenance |
 def monitor_keys_of(scope: ViewerScope, keys: list[str]) -> dict[str, WatchMonitor]:
     """The monitors of ``keys`` the viewer may see, by key (an alert's members, linked)."""
     return {m.key: m for m in scope.filter(WatchMonitor.objects.filter(key__in=keys))}
+
+
+def watch_delivery(scope: ViewerScope, delivery_id: int) -> WatchDelivery | None:
+    """One message of the delivery outbox (a viewer of every agency only)."""
+    if not -(2**63) <= delivery_id < 2**63:
+        return None
+    return watch_deliveries(scope, limit=None).filter(pk=delivery_id).first()
+
+
+def duty_sources(scope: ViewerScope) -> list[dict[str, object]]:
+    """The roster's files: each file name with its number of shifts, when it was imported last and
+    by whom (a viewer of every agency only), newest first."""
+    from django.db.models import Count, Max
+
+    rows = duty_shifts(scope).order_by().values("source").annotate(
+        shifts=Count("id"), imported_at=Max("imported_at"), imported_by=Max("imported_by")
+    )
+    return sorted((dict(r) for r in rows), key=lambda r: str(r["imported_at"]), reverse=True)
