@@ -49,14 +49,14 @@ class ReadBack:
             if tag == "p":
                 text = docx.text.paragraph.Paragraph(child, document).text
                 self._line(text)
-                self._last = text.strip() or self._last
+                self._last = self.lines[-1] if text.strip() else self._last
             elif tag == "tbl":
                 self._table(docx.table.Table(child, document))
         self.text = "\n".join(self.lines)
 
     def _line(self, text: str) -> None:
-        if text.strip():
-            self.lines.append(text.strip())
+        """A paragraph's lines (a line break inside it, ``<w:br/>``, reads as a new line)."""
+        self.lines.extend(line.strip() for line in text.splitlines() if line.strip())
 
     def _table(self, table: docx.table.Table) -> None:
         rows = []

@@ -156,9 +156,11 @@ class FormsConfig(_Table):
         try:
             value.format(number="1", year="2026")
         except (KeyError, IndexError, ValueError):
-            raise ValueError(_("use only {{number}} and {{year}} in the pattern")) from None
+            raise ValueError(
+                _("use only {number} and {year} in the pattern").format(number="{number}", year="{year}")
+            ) from None
         if "{number}" not in value:
-            raise ValueError(_("the pattern must contain {{number}}"))
+            raise ValueError(_("the pattern must contain {number}").format(number="{number}"))
         return value
 
     @field_validator("form03_to", "form04_to", "form05_to")

@@ -60,8 +60,7 @@ def _environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
 
 
-def _open(source: Path | bytes) -> DocxTemplate:
-    where = "<bytes>" if isinstance(source, bytes) else str(source)
+def _open(source: Path | bytes, where: str) -> DocxTemplate:
     try:
         tpl = DocxTemplate(io.BytesIO(source) if isinstance(source, bytes) else source)
         tpl.init_docx()
@@ -142,14 +141,15 @@ def _prefixes(names: set[str] | dict[str, bool]) -> set[str]:
     return out
 
 
-def check_template(form: str, source: Path | bytes) -> TemplateCheck:
-    """What the template at ``source`` uses against what ``form`` offers; raises
-    :class:`FormTemplateError` for a file that is not a DOCX or whose tags are not valid Jinja."""
-    tpl = _open(source)
+def check_template(form: str, source: Path | bytes, name: str | None = None) -> TemplateCheck:
+    """What the template at ``source`` (a path, or a file's bytes called ``name`` in messages)
+    uses against what ``form`` offers; raises :class:`FormTemplateError` for a file that is not a
+    DOCX or whose tags are not valid Jinja."""
+    where = name or ("<bytes>" if isinstance(source, bytes) else str(source))
+    tpl = _open(source, where)
     try:
         tree = _environment().parse(_jinja_source(tpl))
     except jinja2.TemplateSyntaxError as exc:
-        where = "<bytes>" if isinstance(source, bytes) else str(source)
         raise FormTemplateError(
             _("{file}: a tag is not valid: {error}").format(file=where, error=exc.message)
         ) from None
@@ -191,7 +191,7 @@ def usable_template(form: str, source: Path | None) -> bytes:
             _("{file}: cannot be read: {error}").format(file=path, error=exc.strerror or exc)
         ) from None
     if source is not None:
-        check = check_template(form, data)
+        check = check_template(form, data, str(source))
         if not check.ok:
             raise FormTemplateError(refusal(check, str(source)))
     return data
@@ -199,7 +199,7 @@ def usable_template(form: str, source: Path | None) -> bytes:
 
 def render_docx(report: InitialReport | FinalReport | PeriodSummary, template: bytes) -> bytes:
     """The form filled into ``template`` (a checked template's bytes), as a DOCX file's bytes."""
-    tpl = _open(template)
+    tpl = _open(template, "<template>")
     try:
         tpl.render(context(report), jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateError as exc:
