@@ -43,13 +43,28 @@ Container = DocumentObject | _Cell
 
 # --- paragraphs and runs -----------------------------------------------------------------------
 
-def para(where: Container, text: str = "", *, bold: bool = False, italic: bool = False,
-         size: float = SIZE, align: str = "left", before: float = 0, after: float = 3,
-         indent: float = 0, keep: bool = False) -> Paragraph:
+
+def para(
+    where: Container,
+    text: str = "",
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float = SIZE,
+    align: str = "left",
+    before: float = 0,
+    after: float = 3,
+    indent: float = 0,
+    keep: bool = False,
+) -> Paragraph:
     """A paragraph of one run (so a Jinja tag in ``text`` is never split across runs)."""
     p = where.add_paragraph()
-    p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-                   "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
+    p.alignment = {
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    }[align]
     fmt = p.paragraph_format
     fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(before), Pt(after), 1.1
     if indent:
@@ -84,6 +99,7 @@ def first_cell_paragraph(cell: _Cell) -> None:
 
 
 # --- tables ------------------------------------------------------------------------------------
+
 
 def _borders(table: Table, visible: bool) -> None:
     tbl_pr = table._tbl.tblPr
@@ -130,6 +146,7 @@ def heading(where: DocumentObject, text: str) -> None:
 
 
 # --- the frame every form shares ---------------------------------------------------------------
+
 
 def new_document() -> DocumentObject:
     doc = Document()
@@ -183,7 +200,7 @@ def title(doc: DocumentObject, lines: Sequence[str], subtitle: str) -> None:
 
 
 def addressees(doc: DocumentObject) -> None:
-    """"Kính gửi: X." on one line for one addressee; else "Kính gửi:" over a list, one per line."""
+    """ "Kính gửi: X." on one line for one addressee; else "Kính gửi:" over a list, one per line."""
     para(doc, "{%p if doc.to|length == 1 %}", after=0)
     para(doc, "Kính gửi: {{ doc.to[0].name }}.", align="center", after=6)
     para(doc, "{%p else %}", after=0)
@@ -228,66 +245,120 @@ def options(where: DocumentObject, lines: Sequence[str]) -> None:
 
 # --- the three forms -----------------------------------------------------------------------------
 
+
 def form03() -> DocumentObject:
     doc = new_document()
     masthead(doc)
     title(doc, ["BÁO CÁO BAN ĐẦU SỰ CỐ MẠNG"], f"(Mẫu 03, Phụ lục I ban hành kèm theo {BASIS})")
     addressees(doc)
     heading(doc, "1. Thông tin về tổ chức, cá nhân báo cáo sự cố")
-    field_table(doc, [("Tên tổ chức/cá nhân (*)", "{{ reporter.name }}"), ("Địa chỉ (*)", "{{ reporter.address }}"),
-                      ("Điện thoại (*)", "{{ reporter.phone }}"), ("Thư điện tử (*)", "{{ reporter.email }}")])
+    field_table(
+        doc,
+        [
+            ("Tên tổ chức/cá nhân (*)", "{{ reporter.name }}"),
+            ("Địa chỉ (*)", "{{ reporter.address }}"),
+            ("Điện thoại (*)", "{{ reporter.phone }}"),
+            ("Thư điện tử (*)", "{{ reporter.email }}"),
+        ],
+    )
     heading(doc, "2. Người liên hệ")
-    field_table(doc, [("Họ và tên (*)", "{{ contact.name }}"), ("Chức vụ", "{{ contact.position }}"),
-                      ("Điện thoại (*)", "{{ contact.phone }}"), ("Thư điện tử (*)", "{{ contact.email }}")])
+    field_table(
+        doc,
+        [
+            ("Họ và tên (*)", "{{ contact.name }}"),
+            ("Chức vụ", "{{ contact.position }}"),
+            ("Điện thoại (*)", "{{ contact.phone }}"),
+            ("Thư điện tử (*)", "{{ contact.email }}"),
+        ],
+    )
     heading(doc, "3. Thông tin chi tiết về hệ thống bị sự cố")
-    field_table(doc, [
-        ("Tên đơn vị vận hành hệ thống thông tin (*)", "{{ system.operator }}"),
-        ("Cơ quan chủ quản", "{{ system.owner_agency }}"),
-        ("Tên hệ thống thông tin", "{{ system.name }}"),
-        ("Phân loại cấp độ của hệ thống thông tin", "{{ system.level }}"),
-        ("Tổ chức cung cấp dịch vụ an toàn thông tin (nếu có)", "{{ details.security_provider }}"),
-        ("Nhà cung cấp dịch vụ kết nối (nếu có)", "{{ details.connectivity_provider }}"),
-    ])
+    field_table(
+        doc,
+        [
+            ("Tên đơn vị vận hành hệ thống thông tin (*)", "{{ system.operator }}"),
+            ("Cơ quan chủ quản", "{{ system.owner_agency }}"),
+            ("Tên hệ thống thông tin", "{{ system.name }}"),
+            ("Phân loại cấp độ của hệ thống thông tin", "{{ system.level }}"),
+            ("Tổ chức cung cấp dịch vụ an toàn thông tin (nếu có)", "{{ details.security_provider }}"),
+            ("Nhà cung cấp dịch vụ kết nối (nếu có)", "{{ details.connectivity_provider }}"),
+        ],
+    )
     heading(doc, "4. Mô tả sơ bộ về sự cố (*)")
     para(doc, "{{ incident.summary }}", align="justify", indent=1)
-    field_table(doc, [
-        ("Ngày phát hiện sự cố (*)", "{{ incident.detected_date }}"),
-        ("Thời gian phát hiện (*)", "{{ incident.detected_time }}"),
-        ("Hiện trạng sự cố (*)", "{{ incident.handled }} Đã được xử lý      {{ incident.unhandled }} Chưa được xử lý"),
-    ])
+    field_table(
+        doc,
+        [
+            ("Ngày phát hiện sự cố (*)", "{{ incident.detected_date }}"),
+            ("Thời gian phát hiện (*)", "{{ incident.detected_time }}"),
+            (
+                "Hiện trạng sự cố (*)",
+                "{{ incident.handled }} Đã được xử lý      {{ incident.unhandled }} Chưa được xử lý",
+            ),
+        ],
+    )
     heading(doc, "5. Cách thức phát hiện (*)")
-    options(doc, ["{{ detection.ids }} Qua hệ thống phát hiện xâm nhập",
-                  "{{ detection.logs }} Kiểm tra dữ liệu nhật ký (log file)",
-                  "{{ detection.notice }} Nhận được thông báo từ: {{ detection.notified_by }}",
-                  "{{ detection.other_box }} Khác: {{ detection.other }}"])
+    options(
+        doc,
+        [
+            "{{ detection.ids }} Qua hệ thống phát hiện xâm nhập",
+            "{{ detection.logs }} Kiểm tra dữ liệu nhật ký (log file)",
+            "{{ detection.notice }} Nhận được thông báo từ: {{ detection.notified_by }}",
+            "{{ detection.other_box }} Khác: {{ detection.other }}",
+        ],
+    )
     heading(doc, "6. Đã gửi thông báo sự cố cho (*)")
-    options(doc, ["{{ notified.network_member }} Thành viên mạng lưới ứng cứu sự cố chịu trách nhiệm về "
-                  "tổ chức, cá nhân báo cáo",
-                  "{{ notified.isp }} Nhà cung cấp dịch vụ Internet (ISP) cung cấp dịch vụ cho hệ thống",
-                  "{{ notified.national_coordinator }} Cơ quan điều phối quốc gia"])
+    options(
+        doc,
+        [
+            "{{ notified.network_member }} Thành viên mạng lưới ứng cứu sự cố chịu trách nhiệm về "
+            "tổ chức, cá nhân báo cáo",
+            "{{ notified.isp }} Nhà cung cấp dịch vụ Internet (ISP) cung cấp dịch vụ cho hệ thống",
+            "{{ notified.national_coordinator }} Cơ quan điều phối quốc gia",
+        ],
+    )
     heading(doc, "7. Thông tin bổ sung về hệ thống bị sự cố")
-    field_table(doc, [
-        ("Hệ điều hành, phiên bản", "{{ details.os }} {{ details.os_version }}"),
-        ("Các dịch vụ có trên hệ thống", "{{ details.web }} Máy chủ web   {{ details.mail }} Máy chủ thư điện tử   "
-         "{{ details.database }} Máy chủ cơ sở dữ liệu   {{ details.services_other_box }} Khác: "
-         "{{ details.services_other }}"),
-        ("Các biện pháp bảo đảm an toàn thông tin đã triển khai",
-         "{{ details.antivirus }} Phần mềm chống virus   {{ details.firewall }} Tường lửa   "
-         "{{ details.ids }} Hệ thống phát hiện xâm nhập   {{ details.measures_other_box }} Khác: "
-         "{{ details.measures_other }}"),
-        ("Địa chỉ IP công khai của hệ thống (không ghi địa chỉ IP nội bộ)", "{{ details.public_ips }}"),
-        ("Tên miền của hệ thống", "{{ details.domains }}"),
-        ("Mục đích chính của hệ thống", "{{ details.purpose }}"),
-        ("Thông tin gửi kèm", "{{ attachments.logs }} Nhật ký hệ thống   {{ attachments.malware_sample }} Mẫu "
-         "virus/mã độc   {{ attachments.other_box }} Khác: {{ attachments.other }}"),
-        ("Thông tin về sự cố phải được giữ bí mật", "{{ confidential.yes }} Có      {{ confidential.no }} Không"),
-    ])
+    field_table(
+        doc,
+        [
+            ("Hệ điều hành, phiên bản", "{{ details.os }} {{ details.os_version }}"),
+            (
+                "Các dịch vụ có trên hệ thống",
+                "{{ details.web }} Máy chủ web   {{ details.mail }} Máy chủ thư điện tử   "
+                "{{ details.database }} Máy chủ cơ sở dữ liệu   {{ details.services_other_box }} Khác: "
+                "{{ details.services_other }}",
+            ),
+            (
+                "Các biện pháp bảo đảm an toàn thông tin đã triển khai",
+                "{{ details.antivirus }} Phần mềm chống virus   {{ details.firewall }} Tường lửa   "
+                "{{ details.ids }} Hệ thống phát hiện xâm nhập   {{ details.measures_other_box }} Khác: "
+                "{{ details.measures_other }}",
+            ),
+            ("Địa chỉ IP công khai của hệ thống (không ghi địa chỉ IP nội bộ)", "{{ details.public_ips }}"),
+            ("Tên miền của hệ thống", "{{ details.domains }}"),
+            ("Mục đích chính của hệ thống", "{{ details.purpose }}"),
+            (
+                "Thông tin gửi kèm",
+                "{{ attachments.logs }} Nhật ký hệ thống   {{ attachments.malware_sample }} Mẫu "
+                "virus/mã độc   {{ attachments.other_box }} Khác: {{ attachments.other }}",
+            ),
+            (
+                "Thông tin về sự cố phải được giữ bí mật",
+                "{{ confidential.yes }} Có      {{ confidential.no }} Không",
+            ),
+        ],
+    )
     heading(doc, "8. Kiến nghị, đề xuất hỗ trợ ứng cứu sự cố")
     para(doc, "{{ support_request }}", align="justify", indent=1)
     heading(doc, "9. Thời gian thực hiện báo cáo sự cố (*)")
     para(doc, "{{ reported_at }}", indent=1)
-    para(doc, "Ghi chú: các mục có dấu (*) là bắt buộc; khi gửi bằng thư điện tử, tiêu đề thư bắt đầu bằng "
-              "[TBSC].", italic=True, size=11, before=4, keep=True)
+    para(
+        doc,
+        "Ghi chú: các mục có dấu (*) là bắt buộc; khi gửi bằng thư điện tử, tiêu đề thư bắt đầu bằng [TBSC].",
+        italic=True,
+        size=11,
+        before=4,
+        keep=True,
+    )
     closing(doc)
     return doc
 
@@ -298,26 +369,47 @@ def form04() -> DocumentObject:
     title(doc, ["BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ"], f"(Mẫu 04, Phụ lục I ban hành kèm theo {BASIS})")
     addressees(doc)
     heading(doc, "1. Thông tin về tổ chức, cá nhân báo cáo sự cố")
-    field_table(doc, [("Tên tổ chức/cá nhân (*)", "{{ reporter.name }}"), ("Địa chỉ (*)", "{{ reporter.address }}"),
-                      ("Điện thoại (*)", "{{ reporter.phone }}"), ("Thư điện tử (*)", "{{ reporter.email }}")])
+    field_table(
+        doc,
+        [
+            ("Tên tổ chức/cá nhân (*)", "{{ reporter.name }}"),
+            ("Địa chỉ (*)", "{{ reporter.address }}"),
+            ("Điện thoại (*)", "{{ reporter.phone }}"),
+            ("Thư điện tử (*)", "{{ reporter.email }}"),
+        ],
+    )
     heading(doc, "2. Ký hiệu báo cáo ban đầu sự cố")
-    field_table(doc, [("Số, ký hiệu", "{{ initial_report.number }}"), ("Ngày báo cáo", "{{ initial_report.date }}")])
+    field_table(
+        doc, [("Số, ký hiệu", "{{ initial_report.number }}"), ("Ngày báo cáo", "{{ initial_report.date }}")]
+    )
     heading(doc, "3. Thông tin về hệ thống bị sự cố")
-    field_table(doc, [
-        ("Tên đơn vị vận hành hệ thống thông tin (*)", "{{ system.operator }}"),
-        ("Cơ quan chủ quản", "{{ system.owner_agency }}"),
-        ("Tên hệ thống thông tin", "{{ system.name }}"),
-        ("Phân loại cấp độ của hệ thống thông tin", "{{ system.level }}"),
-    ])
+    field_table(
+        doc,
+        [
+            ("Tên đơn vị vận hành hệ thống thông tin (*)", "{{ system.operator }}"),
+            ("Cơ quan chủ quản", "{{ system.owner_agency }}"),
+            ("Tên hệ thống thông tin", "{{ system.name }}"),
+            ("Phân loại cấp độ của hệ thống thông tin", "{{ system.level }}"),
+        ],
+    )
     heading(doc, "4. Thông tin về sự cố")
-    field_table(doc, [
-        ("Tên, mô tả sự cố", "{{ incident.title }}"),
-        ("Ngày phát hiện sự cố (*)", "{{ incident.detected_date }}"),
-        ("Thời gian phát hiện (*)", "{{ incident.detected_time }}"),
-    ])
+    field_table(
+        doc,
+        [
+            ("Tên, mô tả sự cố", "{{ incident.title }}"),
+            ("Ngày phát hiện sự cố (*)", "{{ incident.detected_date }}"),
+            ("Thời gian phát hiện (*)", "{{ incident.detected_time }}"),
+        ],
+    )
     heading(doc, "5. Kết quả xử lý sự cố")
-    para(doc, "(Mô tả sự cố đã xảy ra, cách thức đã khắc phục và đề xuất biện pháp để xử lý nhanh, giảm thiểu "
-              "rủi ro, thiệt hại đối với các sự cố tương tự.)", italic=True, size=11, indent=1)
+    para(
+        doc,
+        "(Mô tả sự cố đã xảy ra, cách thức đã khắc phục và đề xuất biện pháp để xử lý nhanh, giảm thiểu "
+        "rủi ro, thiệt hại đối với các sự cố tương tự.)",
+        italic=True,
+        size=11,
+        indent=1,
+    )
     para(doc, "{{ result }}", align="justify", indent=1)
     heading(doc, "6. Các tài liệu đính kèm")
     para(doc, "{%p for a in attachments %}", after=0)
@@ -331,20 +423,40 @@ def form04() -> DocumentObject:
 def form05() -> DocumentObject:
     doc = new_document()
     masthead(doc)
-    title(doc, ["BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ", "{{ period.title }}"],
-          f"(Mẫu 05, Phụ lục I ban hành kèm theo {BASIS})")
+    title(
+        doc,
+        ["BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ", "{{ period.title }}"],
+        f"(Mẫu 05, Phụ lục I ban hành kèm theo {BASIS})",
+    )
     addressees(doc)
-    para(doc, "Kỳ báo cáo: {{ period.kind }}, từ tháng {{ period.start }} đến tháng {{ period.end }}.", indent=1)
-    field_table(doc, [
-        ("Tên tổ chức (*)", "{{ organisation.name }}"), ("Địa chỉ (*)", "{{ organisation.address }}"),
-        ("Điện thoại", "{{ organisation.phone }}"), ("Thư điện tử", "{{ organisation.email }}"),
-        ("Mã thành viên mạng lưới (*)", "{{ member_code }}"),
-    ])
+    para(
+        doc,
+        "Kỳ báo cáo: {{ period.kind }}, từ tháng {{ period.start }} đến tháng {{ period.end }}.",
+        indent=1,
+    )
+    field_table(
+        doc,
+        [
+            ("Tên tổ chức (*)", "{{ organisation.name }}"),
+            ("Địa chỉ (*)", "{{ organisation.address }}"),
+            ("Điện thoại", "{{ organisation.phone }}"),
+            ("Thư điện tử", "{{ organisation.email }}"),
+            ("Mã thành viên mạng lưới (*)", "{{ member_code }}"),
+        ],
+    )
     heading(doc, "1. Tình hình sự cố đã tiếp nhận và xử lý")
     widths = (0.9, 4.4, 1.6, 1.6, 1.9, 1.9, 1.8, 2.4)
     t = table(doc, widths, rows=4)
-    heads = ("TT", "Loại sự cố", "Số lượng", "Tự xử lý", "Có hỗ trợ của tổ chức khác",
-             "Có hỗ trợ của tổ chức nước ngoài", "Đề nghị hỗ trợ", "Ước tính thiệt hại (đồng)")
+    heads = (
+        "TT",
+        "Loại sự cố",
+        "Số lượng",
+        "Tự xử lý",
+        "Có hỗ trợ của tổ chức khác",
+        "Có hỗ trợ của tổ chức nước ngoài",
+        "Đề nghị hỗ trợ",
+        "Ước tính thiệt hại (đồng)",
+    )
     cells_of = [row.cells for row in t.rows]
     for cells in cells_of:
         set_widths(cells, widths)
@@ -354,9 +466,16 @@ def form05() -> DocumentObject:
         para(cell, text, bold=True, size=11, align="center", after=0)
     _repeat_header(t)
     para(cells_of[1][0], "{%tr for row in rows %}", size=11, after=0)
-    body = ("{{ row.index }}", "{{ row.label }}", "{{ row.count }}", "{{ row.self_handled }}",
-            "{{ row.with_domestic_help }}", "{{ row.with_foreign_help }}", "{{ row.support_requested }}",
-            "{{ row.damage }}")
+    body = (
+        "{{ row.index }}",
+        "{{ row.label }}",
+        "{{ row.count }}",
+        "{{ row.self_handled }}",
+        "{{ row.with_domestic_help }}",
+        "{{ row.with_foreign_help }}",
+        "{{ row.support_requested }}",
+        "{{ row.damage }}",
+    )
     for i, (cell, text) in enumerate(zip(cells_of[2], body, strict=True)):
         para(cell, text, size=11, align="left" if i == 1 else "center", after=0)
     para(cells_of[3][0], "{%tr endfor %}", size=11, after=0)
@@ -364,12 +483,22 @@ def form05() -> DocumentObject:
     set_widths(total, widths)
     for cell in total:
         first_cell_paragraph(cell)
-    totals = ("", "Tổng cộng", "{{ total.count }}", "{{ total.self_handled }}", "{{ total.with_domestic_help }}",
-              "{{ total.with_foreign_help }}", "{{ total.support_requested }}", "{{ total.damage }}")
+    totals = (
+        "",
+        "Tổng cộng",
+        "{{ total.count }}",
+        "{{ total.self_handled }}",
+        "{{ total.with_domestic_help }}",
+        "{{ total.with_foreign_help }}",
+        "{{ total.support_requested }}",
+        "{{ total.damage }}",
+    )
     for i, (cell, text) in enumerate(zip(total, totals, strict=True)):
         para(cell, text, bold=True, size=11, align="left" if i == 1 else "center", after=0)
-    lists = (("2. Danh sách tổ chức đã hỗ trợ xử lý sự cố", "helpers", "h"),
-             ("3. Danh sách tổ chức nước ngoài đã hỗ trợ xử lý sự cố", "foreign_helpers", "f"))
+    lists = (
+        ("2. Danh sách tổ chức đã hỗ trợ xử lý sự cố", "helpers", "h"),
+        ("3. Danh sách tổ chức nước ngoài đã hỗ trợ xử lý sự cố", "foreign_helpers", "f"),
+    )
     for head, name, var in lists:
         heading(doc, head)
         para(doc, f"{{%p for {var} in {name} %}}", after=0)
@@ -407,8 +536,10 @@ def docx_bytes(doc: DocumentObject) -> bytes:
     raw = io.BytesIO()
     doc.save(raw)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED

@@ -19,8 +19,13 @@ from canhgac.reports.forms import FORMS
 pytestmark = pytest.mark.timeout(300)
 
 EXPECTED = {  # text every page set must show, diacritics intact
-    "03": ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO BAN ĐẦU SỰ CỐ MẠNG", "Trần Thị Bích Ngọc",
-           "Kiên Giang, ngày 07 tháng 12 năm 2026", "Lê Hoàng Đức"],
+    "03": [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "BÁO CÁO BAN ĐẦU SỰ CỐ MẠNG",
+        "Trần Thị Bích Ngọc",
+        "Kiên Giang, ngày 07 tháng 12 năm 2026",
+        "Lê Hoàng Đức",
+    ],
     "04": ["Độc lập - Tự do - Hạnh phúc", "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ", "Nơi nhận:", "Lê Hoàng Đức"],
     "05": ["BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ", "Tấn công sử dụng mã độc", "Tổng cộng", "16.200.000"],
 }
@@ -30,7 +35,9 @@ EXPECTED = {  # text every page set must show, diacritics intact
 def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     soffice = shutil.which("soffice")
     if soffice is None:
-        pytest.skip("LibreOffice is not installed (soffice not found): apt-get install libreoffice-writer-nogui")
+        pytest.skip(
+            "LibreOffice is not installed (soffice not found): apt-get install libreoffice-writer-nogui"
+        )
     chosen = os.environ.get("CANHGAC_TEST_ARTIFACTS")
     folder = Path(chosen) / "forms" if chosen else tmp_path_factory.mktemp("forms-pages")
     folder.mkdir(parents=True, exist_ok=True)
@@ -42,9 +49,21 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         docs.append(str(path))
     profile = tmp_path_factory.mktemp("lo-profile")
     done = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), *docs],
-        capture_output=True, text=True, timeout=240, check=False)
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *docs,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return {form: folder / f"mau-{form}.pdf" for form in FORMS}
 
@@ -56,8 +75,9 @@ def test_form_converts_to_pdf_with_its_text(pdfs: dict[str, Path], form: str) ->
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
         pytest.skip("poppler-utils is not installed (pdftotext not found): the PDF's text is not read back")
-    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
+    text = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     flat = " ".join(text.split())
     for expected in EXPECTED[form]:
         assert expected in flat, expected

@@ -54,8 +54,12 @@ def edited(form: str, old: str, new: str, path: Path) -> Path:
 
 
 def test_packaged_templates_are_what_the_script_writes() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_form_templates.py"), "--check"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_form_templates.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -68,7 +72,9 @@ def test_packaged_template_uses_every_field(form: str) -> None:
 
 
 def test_a_replacement_template_is_used(tmp_path: Path) -> None:
-    own = edited("04", "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ", "BÁO CÁO KẾT THÚC SỰ CỐ (MẪU TỈNH)", tmp_path / "mau-04.docx")
+    own = edited(
+        "04", "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ", "BÁO CÁO KẾT THÚC SỰ CỐ (MẪU TỈNH)", tmp_path / "mau-04.docx"
+    )
     config = fixture_config().model_copy(update={"form04": str(own)})
     doc = ReadBack(rendered("04", config=config))
     assert "BÁO CÁO KẾT THÚC SỰ CỐ (MẪU TỈNH)" in doc.lines
@@ -88,7 +94,8 @@ def test_an_unknown_tag_is_refused(tmp_path: Path) -> None:
         usable_template("03", own)
     assert str(caught.value) == (
         f"{own}: form 03: missing mandatory tags: reporter.name; "
-        "unknown tags: reporter.nmae (form 03 has no such field)")
+        "unknown tags: reporter.nmae (form 03 has no such field)"
+    )
 
 
 def test_a_broken_tag_is_one_line(tmp_path: Path) -> None:
@@ -113,8 +120,16 @@ def test_loop_variables_name_their_list_items() -> None:
 
     tree = Environment().parse(
         "{% for t in doc.to %}{{ t.name }}{{ loop.index }}{% endfor %}{{ doc.to[0].email }}"
-        "{% for row in rows %}{{ row['count'] }}{% endfor %}{% if not helpers %}x{% endif %}")
-    assert used_names(tree) == {"doc.to", "doc.to[].name", "doc.to[].email", "rows", "rows[].count", "helpers"}
+        "{% for row in rows %}{{ row['count'] }}{% endfor %}{% if not helpers %}x{% endif %}"
+    )
+    assert used_names(tree) == {
+        "doc.to",
+        "doc.to[].name",
+        "doc.to[].email",
+        "rows",
+        "rows[].count",
+        "helpers",
+    }
 
 
 def test_every_field_is_in_the_context() -> None:

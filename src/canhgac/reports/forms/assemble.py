@@ -42,9 +42,15 @@ def read_form_data(path: Path) -> Any:
         return safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
+        where = (
+            _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else ""
+        )
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise FormDataError(_("not valid YAML or JSON: {where}{problem}").format(where=where, problem=problem)) from None
+        raise FormDataError(
+            _("not valid YAML or JSON: {where}{problem}").format(where=where, problem=problem)
+        ) from None
 
 
 def _clean(defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -103,4 +102,3 @@ class Person(Block):
     position: str = Field(default="", max_length=200)
     phone: str = Field(min_length=3, max_length=60)
     email: Email = Field(min_length=3, max_length=200)
-

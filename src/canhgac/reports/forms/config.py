@@ -140,7 +140,9 @@ class FormsConfig(_Table):
         unknown = sorted(set(value) - set(AUTHORITIES))
         if unknown:
             raise ValueError(
-                _("unknown authority {key} (known: {keys})").format(key=unknown[0], keys=", ".join(AUTHORITIES))
+                _("unknown authority {key} (known: {keys})").format(
+                    key=unknown[0], keys=", ".join(AUTHORITIES)
+                )
             )
         return {**DEFAULT_AUTHORITIES, **value}
 
@@ -225,7 +227,9 @@ def read_forms_config(path: Path) -> FormsConfig:
         raise FormsConfigError(f"{path}: {exc}") from None
     table = data.get(SECTION, {})
     if not isinstance(table, dict):
-        raise FormsConfigError(f"{path}: " + _("{section} must be a table: [{section}]").format(section=SECTION))
+        raise FormsConfigError(
+            f"{path}: " + _("{section} must be a table: [{section}]").format(section=SECTION)
+        )
     try:
         return forms_config(table, base=path.parent)
     except FormsConfigError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from docxtpl import Listing
+from docxtpl import Listing  # type: ignore[import-untyped]
 
 from canhgac.reports.forms.blocks import Contact, DocumentHeader, Person
 from canhgac.reports.forms.model import (
@@ -82,8 +82,12 @@ def _contact(value: Contact | Person) -> dict[str, str]:
 
 
 def _system(value: AffectedSystem) -> dict[str, str]:
-    return {"operator": value.operator, "owner_agency": value.owner_agency, "name": value.name,
-            "level": "" if value.level is None else str(value.level)}
+    return {
+        "operator": value.operator,
+        "owner_agency": value.owner_agency,
+        "name": value.name,
+        "level": "" if value.level is None else str(value.level),
+    }
 
 
 def initial_context(report: InitialReport) -> dict[str, Any]:
@@ -205,9 +209,18 @@ def summary_context(report: PeriodSummary) -> dict[str, Any]:
 
 
 _DOC = {
-    "doc.issuer_parent": False, "doc.issuer_name": True, "doc.number": True, "doc.place_date": True,
-    "doc.to[].name": True, "doc.to[].address": False, "doc.to[].email": False, "doc.copies[]": False,
-    "doc.filed_as": True, "doc.signer_authority": False, "doc.signer_title": True, "doc.signer_name": True,
+    "doc.issuer_parent": False,
+    "doc.issuer_name": True,
+    "doc.number": True,
+    "doc.place_date": True,
+    "doc.to[].name": True,
+    "doc.to[].address": False,
+    "doc.to[].email": False,
+    "doc.copies[]": False,
+    "doc.filed_as": True,
+    "doc.signer_authority": False,
+    "doc.signer_title": True,
+    "doc.signer_name": True,
 }
 _CONTACT = ("name", "address", "phone", "email")
 
@@ -217,43 +230,99 @@ FIELDS: dict[str, dict[str, bool]] = {
     "03": {
         **_DOC,
         **{f"reporter.{k}": True for k in _CONTACT},
-        "contact.name": True, "contact.position": False, "contact.phone": True, "contact.email": True,
-        "system.operator": True, "system.owner_agency": False, "system.name": False, "system.level": False,
-        "incident.summary": True, "incident.detected_date": True, "incident.detected_time": True,
-        "incident.handled": True, "incident.unhandled": True,
+        "contact.name": True,
+        "contact.position": False,
+        "contact.phone": True,
+        "contact.email": True,
+        "system.operator": True,
+        "system.owner_agency": False,
+        "system.name": False,
+        "system.level": False,
+        "incident.summary": True,
+        "incident.detected_date": True,
+        "incident.detected_time": True,
+        "incident.handled": True,
+        "incident.unhandled": True,
         **{f"detection.{k}": True for k in ("ids", "logs", "notice", "notified_by", "other_box", "other")},
         **{f"notified.{k}": True for k in ("network_member", "isp", "national_coordinator")},
-        **{f"details.{k}": False for k in (
-            "security_provider", "connectivity_provider", "os", "os_version", "web", "mail", "database",
-            "services_other_box", "services_other", "antivirus", "firewall", "ids", "measures_other_box",
-            "measures_other", "public_ips", "domains", "purpose")},
+        **{
+            f"details.{k}": False
+            for k in (
+                "security_provider",
+                "connectivity_provider",
+                "os",
+                "os_version",
+                "web",
+                "mail",
+                "database",
+                "services_other_box",
+                "services_other",
+                "antivirus",
+                "firewall",
+                "ids",
+                "measures_other_box",
+                "measures_other",
+                "public_ips",
+                "domains",
+                "purpose",
+            )
+        },
         **{f"attachments.{k}": False for k in ("logs", "malware_sample", "other_box", "other")},
-        "confidential.yes": False, "confidential.no": False,
+        "confidential.yes": False,
+        "confidential.no": False,
         "support_request": False,
         "reported_at": True,
     },
     "04": {
         **_DOC,
         **{f"reporter.{k}": True for k in _CONTACT},
-        "initial_report.number": False, "initial_report.date": False,
-        "system.operator": True, "system.owner_agency": False, "system.name": False, "system.level": False,
-        "incident.title": False, "incident.detected_date": True, "incident.detected_time": True,
+        "initial_report.number": False,
+        "initial_report.date": False,
+        "system.operator": True,
+        "system.owner_agency": False,
+        "system.name": False,
+        "system.level": False,
+        "incident.title": False,
+        "incident.detected_date": True,
+        "incident.detected_time": True,
         "result": False,
         "attachments[]": False,
     },
     "05": {
         **_DOC,
-        **{f"period.{k}": True for k in ("kind", "start", "end")}, "period.title": False,
+        **{f"period.{k}": True for k in ("kind", "start", "end")},
+        "period.title": False,
         **{f"organisation.{k}": True for k in ("name", "address")},
-        "organisation.phone": False, "organisation.email": False,
+        "organisation.phone": False,
+        "organisation.email": False,
         "member_code": True,
-        **{f"rows[].{k}": True for k in (
-            "label", "count", "self_handled", "with_domestic_help", "with_foreign_help", "support_requested",
-            "damage")},
+        **{
+            f"rows[].{k}": True
+            for k in (
+                "label",
+                "count",
+                "self_handled",
+                "with_domestic_help",
+                "with_foreign_help",
+                "support_requested",
+                "damage",
+            )
+        },
         "rows[].index": False,
-        **{f"total.{k}": True for k in (
-            "count", "self_handled", "with_domestic_help", "with_foreign_help", "support_requested", "damage")},
-        "helpers[]": True, "foreign_helpers[]": True, "recommendations": True,
+        **{
+            f"total.{k}": True
+            for k in (
+                "count",
+                "self_handled",
+                "with_domestic_help",
+                "with_foreign_help",
+                "support_requested",
+                "damage",
+            )
+        },
+        "helpers[]": True,
+        "foreign_helpers[]": True,
+        "recommendations": True,
     },
 }
 

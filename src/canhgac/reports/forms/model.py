@@ -128,9 +128,9 @@ class SystemDetails(Block):
                 raise ValueError(_("{value} is not an IP address").format(value=value)) from None
             if not address.is_global:
                 raise ValueError(
-                    _("{value} is not a public address: the form lists Internet-facing addresses only").format(
-                        value=value
-                    )
+                    _(
+                        "{value} is not a public address: the form lists Internet-facing addresses only"
+                    ).format(value=value)
                 )
         return values
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
