@@ -175,7 +175,7 @@ def refusal(check: TemplateCheck, where: str) -> str:
                 names=", ".join(check.unknown), form=check.form
             )
         )
-    return f"{where}: form {check.form}: " + "; ".join(parts)
+    return _("{file}: form {form}: {problems}").format(file=where, form=check.form, problems="; ".join(parts))
 
 
 def usable_template(form: str, source: Path | None) -> bytes:
