@@ -219,5 +219,5 @@ def run(args: argparse.Namespace, work: Path) -> int:
             "with other work (the load average is in the first line): CPU time is the steadier figure.",
         ]
     )
-    report_md.write_section(args.out, "forms", body, after="watch")
+    report_md.write_section(args.out, "forms", body)
     return 0 if ok else 1
