@@ -4,6 +4,7 @@ administrative frame (motto, issuer, number, place and date, addressees, recipie
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -160,7 +161,7 @@ def test_form04_final_report_reads_back_every_mandatory_field() -> None:
 
 def test_form05_summary_reads_back_the_table_and_its_total() -> None:
     doc = ReadBack(rendered("05"))
-    _frame(doc, "42/BC-SKHCN", "Kiên Giang, ngày 15 tháng 06 năm 2026")
+    _frame(doc, "42/BC-SKHCN", "Kiên Giang, ngày 15 tháng 6 năm 2026")
     assert doc.lines[6:8] == ["BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ", "06 THÁNG NĂM 2026"]
     assert f"Kính gửi: {A05}." in doc.lines  # one addressee: on the line itself
     assert "Kỳ báo cáo: 06 tháng, từ tháng 01/2026 đến tháng 06/2026." in doc.lines
@@ -203,6 +204,14 @@ def test_form05_summary_reads_back_the_table_and_its_total() -> None:
     foreign = doc.lines.index("3. Danh sách tổ chức nước ngoài đã hỗ trợ xử lý sự cố")
     assert doc.lines[foreign + 1] == "Không có."
     assert "Đề nghị tổ chức diễn tập ứng cứu sự cố cấp tỉnh trong quý III." in doc.lines
+
+
+def test_the_date_line_follows_decree_30() -> None:
+    from canhgac.reports.forms.context import date_line
+
+    assert date_line("Rạch Giá", dt.date(2027, 2, 5)) == "Rạch Giá, ngày 05 tháng 02 năm 2027"
+    assert date_line("Rạch Giá", dt.date(2027, 3, 5)) == "Rạch Giá, ngày 05 tháng 3 năm 2027"
+    assert date_line("Rạch Giá", dt.date(2027, 1, 31)) == "Rạch Giá, ngày 31 tháng 01 năm 2027"
 
 
 def test_annual_summary_title() -> None:

@@ -52,9 +52,11 @@ def vi_number(value: int) -> str:
 
 
 def date_line(place: str, day: dt.date) -> str:
-    """``Kiên Giang, ngày 07 tháng 12 năm 2026``: days and months below 10 take a leading zero in
-    the date line of an administrative document."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    """``Kiên Giang, ngày 07 tháng 12 năm 2026``: as Decree 30/2020/NĐ-CP writes the date of a
+    document, a day below 10 and the months 1 and 2 take a leading zero (``ngày 05 tháng 02``),
+    the other months do not (``tháng 6``)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def _header(doc: DocumentHeader) -> dict[str, Any]:

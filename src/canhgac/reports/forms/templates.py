@@ -22,6 +22,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
 
 from canhgac.i18n import gettext as _
 from canhgac.reports.forms.context import FIELDS, context
@@ -202,7 +203,8 @@ def render_docx(report: InitialReport | FinalReport | PeriodSummary, template: b
     tpl = _open(template, "<template>")
     try:
         tpl.render(context(report), jinja_env=_environment(), autoescape=True)
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, etree.XMLSyntaxError) as exc:
+        # a tag the check could not see wrong (a loop tag that cuts a table cell in two)
         raise FormTemplateError(_("the template cannot be filled: {error}").format(error=exc)) from None
     out = io.BytesIO()
     tpl.save(out)
