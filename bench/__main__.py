@@ -1,10 +1,10 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import console, inventory, mail_domains, mail_servers, ports, watch, web_portals
+from bench import console, forms, inventory, mail_domains, mail_servers, ports, watch, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
@@ -14,6 +14,7 @@ COMMANDS = {
     "inventory": inventory.main,
     "console": console.main,
     "watch": watch.main,
+    "forms": forms.main,
 }
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from canhgac.i18n import gettext as _
 SECTION = "scan"
 CONSOLE_SECTION = "console"  # ``canhgac serve``'s own settings (``cli/config_file.console_setting``)
 WATCH_SECTION = "watch"  # the watch's channels and recipients (``services.watch_delivery``)
+FORMS_SECTION = "forms"  # the official documents' issuer, authorities, deadlines (``reports.forms.config``)
 FILE_NAME = "canhgac.toml"
 
 
@@ -67,7 +68,7 @@ SCAN_KEYS: dict[str, Kind] = {
 CONSOLE_KEYS: dict[str, Kind] = {
     "security-contact": Kind.STR,
 }
-SECTIONS = (SECTION, CONSOLE_SECTION, WATCH_SECTION)  # the file's tables; any other is refused
+SECTIONS = (SECTION, CONSOLE_SECTION, WATCH_SECTION, FORMS_SECTION)  # the file's tables; any other is refused
 
 
 class SettingsFileError(ValueError):
