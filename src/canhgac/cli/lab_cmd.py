@@ -28,7 +28,7 @@ from canhgac.cli.lab_session import (
     running_lab,
 )
 from canhgac.cli.translated import TranslatedTyper
-from canhgac.i18n import N_
+from canhgac.i18n import N_, translate
 from canhgac.i18n import gettext as _
 from canhgac.netguard import install_loopback_guard
 
@@ -215,6 +215,6 @@ def switch_error(code: str, values: dict[str, Any]) -> str:
     if text is None:
         return _("The lab refused the request ({code}).").format(code=code)
     try:
-        return _(text).format(**values)
+        return translate(text).format(**values)
     except (KeyError, IndexError):
         return _("The lab refused the request ({code}).").format(code=code)
