@@ -20,7 +20,7 @@ def test_the_watch_demo_shows_the_alert_travelling(tmp_path: Path) -> None:
                    columns=200)
     assert done.code == 0, done.describe()
     out = done.stdout
-    assert "watching 5 monitors of STTTT every 5 s, escalation after 0.25 min" in out
+    assert "watching 7 monitors of STTTT every 5 s (blocklists hourly), escalation after 0.25 min" in out
     assert "the portal https://www.stttt.kiengiang.gov.test/ is defaced" in out
     assert "truc-ban@csirt.kiengiang.gov.test received: [canhgac] " in out
     assert "du-phong@csirt.kiengiang.gov.test received: [canhgac] " in out

@@ -25,11 +25,11 @@ from canhgac.lab.watch_demo import (
 )
 from canhgac.services.watch_delivery import read_channels
 from canhgac.watch.roster import on_duty, parse_roster
-from canhgac.watch.rules import DEFAULT_FAILURES, AlertPolicy
+from canhgac.watch.rules import AlertPolicy
 
 
 def test_the_allowances_count_the_checks_the_rules_need() -> None:
-    assert DEFAULT_FAILURES["http"] == CHECKS_TO_ALERT
+    assert AlertPolicy().failures_for("http", "defaced") == CHECKS_TO_ALERT
     assert AlertPolicy().successes_to_recover == CHECKS_TO_RECOVER
 
 

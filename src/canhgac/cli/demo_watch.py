@@ -117,7 +117,7 @@ def _watch_the_lab(st: CliState, lab: Lab, interval: float, escalation_minutes: 
         if channels is None:
             raise fail(_("{path} has no [watch] table.").format(path=settings_file))
         console.print(_("Lab started; mail sink on {address}:{port}; {people} people on the roster; watching "
-                        "{n} monitors of {agencies} every {s} s, escalation after {minutes} min.").format(
+                        "{n} monitors of {agencies} every {s} s (blocklists hourly), escalation after {minutes} min.").format(
             address=sink.address, port=sink.port, people=format_number(people), n=format_number(len(monitors)),
             agencies=", ".join(a.code for a in inv.agencies), s=format_number(interval),
             minutes=format_number(escalation_minutes, decimals=2)), soft_wrap=True)

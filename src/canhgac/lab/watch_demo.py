@@ -20,9 +20,10 @@ from canhgac.lab.mail_sink import MailSink
 from canhgac.lab.province import inventory_yaml
 
 WATCHED_AGENCY = "STTTT"
-# The watch's alert rules the demo's allowances count on (watch/rules.py: a portal is down after
-# 3 failed checks, up after 2 passing ones; tests/lab/test_lab_watch_demo.py keeps them equal).
-CHECKS_TO_ALERT = 3
+# The watch's alert rules the demo's allowances count on (watch/rules.py: a defaced page alerts at
+# the first check that sees it, a portal is up again after 2 passing ones;
+# tests/lab/test_lab_watch_demo.py keeps them equal).
+CHECKS_TO_ALERT = 1
 CHECKS_TO_RECOVER = 2
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # (role, person, mailbox): the roster's four roles, in escalation order

@@ -2,7 +2,8 @@
 and what to do about alerts out. Fake-clock tested; the scheduler commits both at once.
 
 - **Consecutive failures**: a monitor is DOWN after ``failures_to_alert[kind]`` failed checks in
-  a row, UP again after ``successes_to_recover`` passed ones (the first check of an unknown
+  a row, or at the first one whose problem is certain rather than a flaky probe's (a defacer's
+  words on the page, a sudden rewrite, a changed NS or MX: ``AT_ONCE``), UP again after ``successes_to_recover`` passed ones (the first check of an unknown
   monitor that passes makes it UP at once).
 - **Level-triggered alerts**: a DOWN monitor with no open alert gets one; an UP monitor with an
   open alert gets its recovery. A restart, a maintenance window ending, a crash between two
@@ -35,6 +36,9 @@ class Health(StrEnum):
 
 # a blocklist listing is checked hourly and is no flaky probe; a scan's findings are reconciled
 DEFAULT_FAILURES = {"http": 3, "tls_cert": 1, "dns": 2, "smtp": 3, "blocklist": 1, "findings": 1}
+# what a page or a zone says, not whether it answered: a second look adds nothing but a delay
+# (the bound: a defaced page in the on-duty mailbox within one interval and 10 s)
+AT_ONCE = frozenset({Problem.DEFACED.value, Problem.CONTENT_DRIFT.value, Problem.DNS_HIJACK.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +50,11 @@ class AlertPolicy:
     stable_after: float = 900.0  # seconds without a flip to leave FLAPPING
     group_window: float = 300.0  # seconds: failures with a common cause join the first one's alert
     severities: Mapping[str, str] = field(default_factory=dict)  # problem -> severity
+    at_once: frozenset[str] = AT_ONCE  # problems that make a monitor DOWN at their first check
 
-    def failures_for(self, kind: str) -> int:
+    def failures_for(self, kind: str, problem: str = "") -> int:
+        if problem in self.at_once:
+            return 1
         return max(1, self.failures_to_alert.get(kind, 3))
 
     def severity(self, problem: str) -> str:
@@ -130,9 +137,10 @@ def alert_key(monitor: str, since: datetime, what: str = "") -> str:
 
 
 def _health(
-    state: MonitorState, failures: int, successes: int, ok: bool, monitor: Monitor, policy: AlertPolicy
+    state: MonitorState, new: MonitorState, ok: bool, monitor: Monitor, policy: AlertPolicy
 ) -> Health:
-    if failures >= policy.failures_for(monitor.kind.value):
+    failures, successes, problem = new.failures, new.successes, new.problem
+    if failures >= policy.failures_for(monitor.kind.value, problem):
         return Health.DOWN
     if ok and (successes >= policy.successes_to_recover or state.health is Health.UNKNOWN):
         return Health.UP
@@ -173,7 +181,7 @@ def step(
         return _while_flapping(state, new, now, monitor, policy)
     if len(flips) >= policy.flap_changes and not in_maintenance:
         return _start_flapping(new, now, monitor, policy)
-    health = _health(state, failures, successes, ok, monitor, policy)
+    health = _health(state, new, ok, monitor, policy)
     if health is not state.health:
         new = replace(new, health=health, since=now)
     if health is Health.UP and state.alert:
@@ -217,6 +225,6 @@ def _while_flapping(
     if new.last_ok and new.successes >= policy.successes_to_recover:
         actions = (RecoverAlert(state.alert, state.key, now),) if state.alert else ()
         return Step(replace(new, health=Health.UP, since=now, alert=""), actions)
-    if not new.last_ok and new.failures >= policy.failures_for(monitor.kind.value):
+    if not new.last_ok and new.failures >= policy.failures_for(monitor.kind.value, new.problem):
         return Step(replace(new, health=Health.DOWN, since=now))  # the flapping alert stays open
     return Step(new)
