@@ -84,6 +84,7 @@ def _mount() -> None:
         duty_cmd,
         events_cmd,
         findings_cmd,
+        incidents_cmd,
         inventory_cmd,
         lab_cmd,
         report_cmd,
@@ -109,6 +110,7 @@ def _mount() -> None:
     app.add_typer(vulns_cmd.app, name="vulns", help=N_("Offline vulnerability data (import OSV/NVD, look up a version)."))
     app.add_typer(watch_cmd.app, name="watch", help=N_("The holiday watch: monitors, checks every minute, alerts."))
     app.add_typer(alerts_cmd.app, name="alerts", help=N_("The watch's alerts: list, acknowledge, messages sent."))
+    app.add_typer(incidents_cmd.app, name="incidents", help=N_("Incidents: open, timeline, state, links, who was told, the 5-day clock."))
     app.add_typer(duty_cmd.app, name="duty", help=N_("The duty roster: import the CSV, who is on duty now."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 

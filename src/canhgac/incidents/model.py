@@ -13,6 +13,10 @@ class _Labelled(StrEnum):
     def label(self, lang: str | None = None) -> str:
         return translate(_LABELS[self], lang)
 
+    def msgid(self) -> str:
+        """The label's message id (translated later, in the reader's language)."""
+        return _LABELS[self]
+
     @classmethod
     def parse(cls, text: str) -> _Labelled:
         """The member named ``text`` (its value, ``-`` read as ``_``); ValueError otherwise."""

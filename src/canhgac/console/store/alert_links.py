@@ -48,7 +48,8 @@ def _delivery(token: str, now: datetime) -> WatchDelivery:
         raise LinkRefusedError(LinkProblem.INVALID) from None
     if now >= expires:
         raise LinkRefusedError(LinkProblem.EXPIRED)
-    row = WatchDelivery.objects.select_related("alert").filter(token=nonce).first()
+    # an incident's reminder carries no link: its nonce acknowledges nothing
+    row = WatchDelivery.objects.select_related("alert").filter(token=nonce, alert__isnull=False).first()
     if row is None:
         raise LinkRefusedError(LinkProblem.INVALID)
     return row
