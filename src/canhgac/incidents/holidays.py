@@ -91,14 +91,14 @@ def parse_holidays(data: Any, source: str) -> HolidayCalendar:
     for year, body in years.items():
         where = f"{source}: {year}"
         if not isinstance(year, int) or not isinstance(body, dict):
-            raise HolidayFileError(_("{where}: expected a year with 'off:' and 'working:' lists").format(
+            raise HolidayFileError(_("{where}: expected a year with 'days-off:' and 'working-days:' lists").format(
                 where=where))
-        for day in _days(body.get("off"), where):
+        for day in _days(body.get("days-off"), where):
             if day.year != year:
                 raise HolidayFileError(_("{where}: {day} is not in {year}").format(
                     where=where, day=day.isoformat(), year=year))
             off.add(day)
-        working.update(_days(body.get("working"), where))
+        working.update(_days(body.get("working-days"), where))
         status[year] = str(body.get("status") or "announced")
     return HolidayCalendar(frozenset(off), frozenset(working), status)
 
