@@ -56,3 +56,9 @@ def test_a_malformed_message_is_one_line(data: bytes, says: str) -> None:
     with language("en"), pytest.raises(MailError) as caught:
         parse_mail(data)
     assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_raw_utf8_without_a_charset_is_read_as_utf8() -> None:
+    data = "From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] Sự cố\n\nNội dung lạ\n".encode()
+    mail = parse_mail(data)
+    assert mail.title == "Sự cố" and mail.body == "Nội dung lạ"

@@ -39,25 +39,33 @@ class IncidentMail:
     message_id: str
 
 
+def _clean(text: str) -> str:
+    """Raw 8-bit bytes the parser kept as surrogates (a message without a charset, a header
+    written in UTF-8 without encoding) read as UTF-8, anything undecodable replaced."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
     except (ValueError, IndexError, AttributeError):  # the header parser's own failures
         return ""
-    return " ".join(str(value or "").split())
+    return _clean(" ".join(str(value or "").split()))
 
 
 def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    try:
-        text = part.get_content()
-    except (LookupError, ValueError, AttributeError):
-        payload = part.get_payload(decode=True)
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if not isinstance(text, str):
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
         return ""
+    charset = part.get_content_charset() or "utf-8"  # none declared: today's mail is UTF-8
+    try:
+        text = payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        text = payload.decode("utf-8", "replace")
+    text = _clean(text)
     if part.get_content_subtype() == "html":
         text = html.unescape(_TAGS.sub(" ", text))
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
@@ -96,7 +104,7 @@ def parse_mail(data: bytes) -> IncidentMail:
         raise MailError(_("the subject {value!r} does not start with [TBSC]").format(value=subject))
     title = subject[len(TAG):].strip(" :-–") or subject
     return IncidentMail(
-        sender_name=addresses[0].display_name,
+        sender_name=_clean(addresses[0].display_name),
         sender_address=addresses[0].addr_spec.lower(),
         sent_at=sent.astimezone(UTC),
         subject=subject,

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from canhgac.console.store.incident_store import (
+from canhgac.console.store.incident_requests import (
     Actor,
     IncidentError,
     IncidentNotFoundError,
     LinkRequest,
     NewIncident,
 )
-from canhgac.console.store.queries import ViewerScope
 from canhgac.i18n import gettext as _
 from canhgac.incidents.categories import CATEGORIES, category
 from canhgac.incidents.mail import MailError, parse_mail
 from canhgac.incidents.model import Channel, EntryKind, IndicatorType, LinkKind, Party, Source, State
 from canhgac.services.incidents_settings import IncidentSettings, IncidentSettingsError, incident_settings
 from canhgac.services.incidents_view import IncidentDetail, IncidentRow, incident_detail, incident_rows
+
+if TYPE_CHECKING:
+    from canhgac.console.store.queries import ViewerScope
 
 __all__ = [
     "CATEGORIES",
@@ -65,6 +67,8 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 def viewer_scope(agency: str | None) -> ViewerScope:
     """The CLI's view: every agency, or only ``agency``."""
+    from canhgac.console.store.queries import ViewerScope
+
     return ViewerScope.everything().narrowed([agency] if agency else None)
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from canhgac.console.store.queries import ViewerScope
 from canhgac.incidents.clock import ClockState, ReportingRule, clock_state
 from canhgac.incidents.model import REQUIRED_PARTIES
+
+if TYPE_CHECKING:
+    from canhgac.console.store.queries import ViewerScope
 
 
 @dataclass(frozen=True, slots=True)

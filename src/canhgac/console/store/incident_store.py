@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,13 @@ from django.utils import timezone
 from canhgac.console.store import outbox
 from canhgac.console.store.account_models import SecurityEventKind
 from canhgac.console.store.accounts import record_event
-from canhgac.console.store.errors import StoreError
+from canhgac.console.store.incident_requests import (
+    Actor,
+    IncidentError,
+    IncidentNotFoundError,
+    LinkRequest,
+    NewIncident,
+)
 from canhgac.console.store.incident_models import Incident, IncidentEntry, IncidentLink, IncidentNotification
 from canhgac.console.store.models import Agency, Asset, Finding
 from canhgac.console.store.queries.scope import ViewerScope
@@ -33,42 +38,6 @@ from canhgac.incidents.model import REQUIRED_PARTIES, EntryKind, IndicatorType, 
 
 Deadline = Callable[[datetime, datetime | None], tuple[datetime, bool]]  # (detected, flagged) -> (due, immediate)
 _HEX = re.compile(r"^[0-9a-f]{6,32}$")
-
-
-class IncidentError(StoreError, ValueError):
-    """A request on an incident refused as asked, in a sentence."""
-
-
-class IncidentNotFoundError(IncidentError):
-    """No such incident, or not one the viewer may see."""
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    name: str  # a console user, or cli:<os user>
-    address: str = ""  # the client's address for web acts
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRequest:
-    kind: LinkKind
-    ref: str
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class NewIncident:
-    agency_code: str
-    title: str
-    detected_at: datetime
-    source: str
-    description: str = ""
-    source_detail: str = ""
-    category: str = ""
-    severity: str = "medium"
-    beyond_capacity: bool = False
-    links: tuple[LinkRequest, ...] = ()
-    contact: dict[str, str] | None = None
 
 
 def _locked(scope: ViewerScope, incident_id: int) -> Incident:
