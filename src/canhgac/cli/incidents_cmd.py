@@ -294,12 +294,11 @@ def note(
     kind: Annotated[str, typer.Option("--kind", help=N_("progress, plan, request or note"))] = "progress",
 ) -> None:
     """Write in the timeline: a progress report, the response plan, a request or a note."""
-    from canhgac.incidents.model import WRITTEN_KINDS
     from canhgac.services import incidents
 
     _ctx(ctx, writable=True)
     entry = _enum(incidents.EntryKind, kind, "--kind")
-    if entry not in WRITTEN_KINDS:
+    if entry not in incidents.WRITTEN_KINDS:
         raise fail(_("--kind: use progress, plan, request or note"))
     _run(lambda: incidents.note(incidents.viewer_scope(None), _actor(), incident_id, entry, text))
     console.print(_("Written in incident {id}'s timeline.").format(id=incident_id))

@@ -23,7 +23,16 @@ from canhgac.console.store.incident_requests import (
 from canhgac.i18n import gettext as _
 from canhgac.incidents.categories import CATEGORIES, category
 from canhgac.incidents.mail import MailError, parse_mail
-from canhgac.incidents.model import Channel, EntryKind, IndicatorType, LinkKind, Party, Source, State
+from canhgac.incidents.model import (
+    WRITTEN_KINDS,
+    Channel,
+    EntryKind,
+    IndicatorType,
+    LinkKind,
+    Party,
+    Source,
+    State,
+)
 from canhgac.services.incidents_settings import IncidentSettings, IncidentSettingsError, incident_settings
 from canhgac.services.incidents_view import IncidentDetail, IncidentRow, incident_detail, incident_rows
 
@@ -47,6 +56,7 @@ __all__ = [
     "Party",
     "Source",
     "State",
+    "WRITTEN_KINDS",
     "capacity",
     "import_mail",
     "incident_detail",
