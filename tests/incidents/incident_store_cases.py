@@ -61,37 +61,69 @@ DUE = datetime(2026, 3, 9, 17, 0, tzinfo=UTC)  # 24:00 Monday 9 March, Vietnam
 
 @pytest.fixture(autouse=True)
 def _store() -> Iterator[None]:
-    services.sync_agencies([
-        {"code": A, "name": "Sở A", "domains": ["a.gov.vn"]},
-        {"code": B, "name": "Sở B", "domains": ["b.gov.vn"]},
-    ])
+    services.sync_agencies(
+        [
+            {"code": A, "name": "Sở A", "domains": ["a.gov.vn"]},
+            {"code": B, "name": "Sở B", "domains": ["b.gov.vn"]},
+        ]
+    )
     yield
-    for model in (WatchDelivery, IncidentNotification, IncidentLink, models.WatchAlertEntry,
-                  models.WatchAlertMember, models.WatchAlert, models.WatchMonitor, models.Event,
-                  models.EventCursor, SecurityEvent, models.DutyShift):
+    for model in (
+        WatchDelivery,
+        IncidentNotification,
+        IncidentLink,
+        models.WatchAlertEntry,
+        models.WatchAlertMember,
+        models.WatchAlert,
+        models.WatchMonitor,
+        models.Event,
+        models.EventCursor,
+        SecurityEvent,
+        models.DutyShift,
+    ):
         model.objects.all().delete()
-    IncidentEntry.objects.all()._raw_delete(IncidentEntry.objects.db)  # append-only: bypassed for the clean-up
+    IncidentEntry.objects.all()._raw_delete(
+        IncidentEntry.objects.db
+    )  # append-only: bypassed for the clean-up
     Incident.objects.all().delete()
 
 
 def _open(scope: Any = ALL, agency: str = A, **extra: Any) -> int:
-    return incidents.open_incident(scope, SETTINGS, ACTOR, agency=agency, title="Portal defaced",
-                                   detected_at=MON, now=MON + timedelta(hours=1), **extra)
+    return incidents.open_incident(
+        scope,
+        SETTINGS,
+        ACTOR,
+        agency=agency,
+        title="Portal defaced",
+        detected_at=MON,
+        now=MON + timedelta(hours=1),
+        **extra,
+    )
 
 
 def _alert(agency: str, at: datetime) -> int:
     url = f"https://www.{agency.lower()}.gov.vn/"
     key = f"http:{url}"
-    models.WatchMonitor.objects.get_or_create(key=key, defaults={"kind": "http", "target": url, "agency_code": agency})
-    alert = models.WatchAlert.objects.create(key=f"{key}@{at.isoformat()}", problem="down", severity="high",
-                                             monitor_key=key, agency_code=agency, opened_at=at,
-                                             values={"target": url, "reason": "refused"})
+    models.WatchMonitor.objects.get_or_create(
+        key=key, defaults={"kind": "http", "target": url, "agency_code": agency}
+    )
+    alert = models.WatchAlert.objects.create(
+        key=f"{key}@{at.isoformat()}",
+        problem="down",
+        severity="high",
+        monitor_key=key,
+        agency_code=agency,
+        opened_at=at,
+        values={"target": url, "reason": "refused"},
+    )
     models.WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=agency, joined_at=at)
     return int(alert.pk)
 
 
 def test_a_phone_call_opens_an_incident_with_its_clock_its_entry_its_event_and_its_log() -> None:
-    pk = _open(source=incidents.Source.PHONE, source_detail="Anh Nam, 0912 345 678", category_code="defacement")
+    pk = _open(
+        source=incidents.Source.PHONE, source_detail="Anh Nam, 0912 345 678", category_code="defacement"
+    )
     row = Incident.objects.get(pk=pk)
     assert (row.state, row.agency_code, row.category, row.source) == ("new", A, "defacement", "phone")
     assert row.report_due_at == DUE and not row.report_due_immediate and row.reported_at is None
@@ -116,13 +148,26 @@ def test_opening_from_a_finding_links_the_finding_and_its_target() -> None:
     run = services.start_run(provenance=Provenance(canhgac_version="0", catalog_version="x"))
     target = Target(kind=TargetKind.URL, name="https://www.so-a.gov.vn/", agency=A)
     outcome = failed("web.defaced")
-    services.record_results(run, [CheckResult(check_id="web.headers.hsts", target=target, status=outcome.status,
-                                              message=outcome.message, evidence={}, observed_at=MON)])
+    services.record_results(
+        run,
+        [
+            CheckResult(
+                check_id="web.headers.hsts",
+                target=target,
+                status=outcome.status,
+                message=outcome.message,
+                evidence={},
+                observed_at=MON,
+            )
+        ],
+    )
     services.finish_run(run, RunStatus.FINISHED)
     fingerprint = models.Finding.objects.get().fingerprint
     pk = incidents.open_from_finding(ALL, SETTINGS, ACTOR, fingerprint[:8], now=MON)
     assert set(IncidentLink.objects.filter(incident_id=pk).values_list("kind", "ref")) == {
-        ("finding", fingerprint), ("asset", target.key)}
+        ("finding", fingerprint),
+        ("asset", target.key),
+    }
     with pytest.raises(incidents.IncidentError):
         incidents.open_from_finding(ONLY_B, SETTINGS, ACTOR, fingerprint, now=MON)
 
@@ -164,7 +209,9 @@ def test_progress_plan_and_request_entries_carry_author_and_time() -> None:
     detail = incidents.incident_detail(ALL, pk)
     assert detail is not None
     assert [(e.kind, e.author, e.text) for e in detail.timeline[1:]] == [
-        ("plan", "hung", "Restore from backup"), ("request", "cli:tester", "Need VNCERT's help")]
+        ("plan", "hung", "Restore from backup"),
+        ("request", "cli:tester", "Need VNCERT's help"),
+    ]
     with pytest.raises(incidents.IncidentError):
         incidents.note(ALL, ACTOR, pk, incidents.EntryKind.NOTE, "   ")
 
@@ -173,45 +220,85 @@ def test_links_are_checked_normalised_and_kept_once() -> None:
     pk = _open()
     assert incidents.link(ALL, ACTOR, pk, incidents.LinkKind.INDICATOR, "IP:203.0.113.5", "C2 server")
     assert not incidents.link(ALL, ACTOR, pk, incidents.LinkKind.INDICATOR, "ip:203.0.113.5")
-    for kind, ref in ((incidents.LinkKind.INDICATOR, "colour:red"), (incidents.LinkKind.INDICATOR, "ip:"),
-                      (incidents.LinkKind.ALERT, "99999"), (incidents.LinkKind.ALERT, "x"),
-                      (incidents.LinkKind.FINDING, "zz")):
+    for kind, ref in (
+        (incidents.LinkKind.INDICATOR, "colour:red"),
+        (incidents.LinkKind.INDICATOR, "ip:"),
+        (incidents.LinkKind.ALERT, "99999"),
+        (incidents.LinkKind.ALERT, "x"),
+        (incidents.LinkKind.FINDING, "zz"),
+    ):
         with pytest.raises(incidents.IncidentError):
             incidents.link(ALL, ACTOR, pk, kind, ref)
     assert list(IncidentLink.objects.filter(incident_id=pk).values_list("kind", "ref", "note")) == [
-        ("indicator", "ip:203.0.113.5", "C2 server")]
+        ("indicator", "ip:203.0.113.5", "C2 server")
+    ]
 
 
 def test_the_clock_stops_when_the_initial_report_reached_every_party() -> None:
     pk = _open()
     told = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
-    stopped = incidents.notify(ALL, ACTOR, pk, party=incidents.Party.OWNER_AGENCY, recipient="Sở A, Giám đốc",
-                               channel=incidents.Channel.PHONE, sent_at=told)
+    stopped = incidents.notify(
+        ALL,
+        ACTOR,
+        pk,
+        party=incidents.Party.OWNER_AGENCY,
+        recipient="Sở A, Giám đốc",
+        channel=incidents.Channel.PHONE,
+        sent_at=told,
+    )
     assert not stopped  # a phone call, not the initial report
     for hour, party in enumerate((incidents.Party.OWNER_AGENCY, incidents.Party.RESPONSE_UNIT)):
-        assert not incidents.notify(ALL, ACTOR, pk, party=party, recipient="x", channel=incidents.Channel.EMAIL,
-                                    sent_at=told + timedelta(hours=hour), initial_report=True, reference="12/BC-STTTT")
+        assert not incidents.notify(
+            ALL,
+            ACTOR,
+            pk,
+            party=party,
+            recipient="x",
+            channel=incidents.Channel.EMAIL,
+            sent_at=told + timedelta(hours=hour),
+            initial_report=True,
+            reference="12/BC-STTTT",
+        )
     assert Incident.objects.get(pk=pk).reported_at is None
     detail = incidents.incident_detail(ALL, pk)
     assert detail is not None and detail.missing_parties == ["national_coordinator"]
-    assert incidents.notify(ALL, ACTOR, pk, party=incidents.Party.NATIONAL_COORDINATOR, recipient="VNCERT",
-                            channel=incidents.Channel.EMAIL, sent_at=told + timedelta(hours=5), initial_report=True)
+    assert incidents.notify(
+        ALL,
+        ACTOR,
+        pk,
+        party=incidents.Party.NATIONAL_COORDINATOR,
+        recipient="VNCERT",
+        channel=incidents.Channel.EMAIL,
+        sent_at=told + timedelta(hours=5),
+        initial_report=True,
+    )
     row = Incident.objects.get(pk=pk)
     assert row.reported_at == told + timedelta(hours=5) and row.initial_report_ref == "12/BC-STTTT"
     detail = incidents.incident_detail(ALL, pk)
     assert detail is not None and detail.row.clock.value == "reported"
     assert [e.kind for e in detail.timeline].count("notification") == 4
     with pytest.raises(incidents.IncidentError):
-        incidents.notify(ALL, ACTOR, pk, party=incidents.Party.OTHER, recipient="x", channel=incidents.Channel.FAX,
-                         sent_at=datetime.now(UTC) + timedelta(days=1))
+        incidents.notify(
+            ALL,
+            ACTOR,
+            pk,
+            party=incidents.Party.OTHER,
+            recipient="x",
+            channel=incidents.Channel.FAX,
+            sent_at=datetime.now(UTC) + timedelta(days=1),
+        )
 
 
 def test_beyond_capacity_makes_the_report_due_at_once_and_lifting_it_restores_the_period() -> None:
     pk = _open()
-    due = incidents.capacity(ALL, SETTINGS, ACTOR, pk, True, "ransomware on every server", now=MON + timedelta(hours=3))
+    due = incidents.capacity(
+        ALL, SETTINGS, ACTOR, pk, True, "ransomware on every server", now=MON + timedelta(hours=3)
+    )
     row = Incident.objects.get(pk=pk)
     assert row.report_due_immediate and row.beyond_capacity and due == row.beyond_capacity_at
-    assert incidents.capacity(ALL, SETTINGS, ACTOR, pk, False, "contained", now=MON + timedelta(hours=4)) == DUE
+    assert (
+        incidents.capacity(ALL, SETTINGS, ACTOR, pk, False, "contained", now=MON + timedelta(hours=4)) == DUE
+    )
     with pytest.raises(incidents.IncidentError):
         incidents.capacity(ALL, SETTINGS, ACTOR, pk, False)
 
@@ -226,8 +313,14 @@ def test_an_agency_officer_sees_and_acts_on_their_own_agencys_incidents_only() -
     with pytest.raises(incidents.IncidentNotFoundError):
         incidents.move(ONLY_B, ACTOR, a_incident, incidents.State.TRIAGE)
     with pytest.raises(incidents.IncidentNotFoundError):
-        incidents.notify(ONLY_B, ACTOR, a_incident, party=incidents.Party.OTHER, recipient="x",
-                         channel=incidents.Channel.FAX)
+        incidents.notify(
+            ONLY_B,
+            ACTOR,
+            a_incident,
+            party=incidents.Party.OTHER,
+            recipient="x",
+            channel=incidents.Channel.FAX,
+        )
     with pytest.raises(incidents.IncidentError, match=A):
         _open(ONLY_B, agency=A)
     a_alert = _alert(A, MON)
@@ -242,8 +335,9 @@ def test_an_unknown_agency_or_a_future_detection_is_refused() -> None:
     with pytest.raises(incidents.IncidentError, match="SO-Z"):
         _open(agency="SO-Z")
     with pytest.raises(incidents.IncidentError):
-        incidents.open_incident(ALL, SETTINGS, ACTOR, agency=A, title="x", detected_at=MON + timedelta(days=2),
-                                now=MON)
+        incidents.open_incident(
+            ALL, SETTINGS, ACTOR, agency=A, title="x", detected_at=MON + timedelta(days=2), now=MON
+        )
 
 
 MAIL = """From: =?utf-8?q?Tr=E1=BA=A7n_B=C3=ACnh?= <binh@mail.so-a.a.gov.vn>
@@ -274,6 +368,7 @@ def test_a_tbsc_mail_opens_an_incident_for_the_senders_agency(tmp_path: Path) ->
 
 # --- warnings through the watch's delivery outbox --------------------------------------------
 
+
 class Recorder:
     def __init__(self) -> None:
         self.delivered: list[Outgoing] = []
@@ -283,16 +378,28 @@ class Recorder:
 
 
 def _config() -> Any:
-    return channel_config({
-        "retry-first": 30, "give-up-hours": 1, "poll": 1,
-        "email": {"host": "127.0.0.1", "port": 2525, "sender": "canhgac@stttt.test", "user": "u",
-                  "password-env": "PW", "timeout": 5},
-        "recipients": [
-            {"name": "CSIRT", "email": "csirt@stttt.test"},
-            {"name": "Chỉ SO-B", "email": "b@stttt.test", "agencies": [B]},
-            {"name": "Officer A", "email": "a@stttt.test", "language": "en", "agencies": [A]},
-        ],
-    }, base=_WORKSPACE, environ={"PW": "pw"})
+    return channel_config(
+        {
+            "retry-first": 30,
+            "give-up-hours": 1,
+            "poll": 1,
+            "email": {
+                "host": "127.0.0.1",
+                "port": 2525,
+                "sender": "canhgac@stttt.test",
+                "user": "u",
+                "password-env": "PW",
+                "timeout": 5,
+            },
+            "recipients": [
+                {"name": "CSIRT", "email": "csirt@stttt.test"},
+                {"name": "Chỉ SO-B", "email": "b@stttt.test", "agencies": [B]},
+                {"name": "Officer A", "email": "a@stttt.test", "language": "en", "agencies": [A]},
+            ],
+        },
+        base=_WORKSPACE,
+        environ={"PW": "pw"},
+    )
 
 
 async def _round(at: datetime, recorder: Recorder) -> None:
@@ -328,8 +435,16 @@ async def test_no_warning_once_reported_and_an_immediate_report_is_warned_at_onc
     reported, urgent = _open(), _open(beyond_capacity=True)
     for party in incidents.Party:
         if party != incidents.Party.OTHER:
-            incidents.notify(ALL, ACTOR, reported, party=party, recipient="x", channel=incidents.Channel.EMAIL,
-                             sent_at=MON + timedelta(hours=2), initial_report=True)
+            incidents.notify(
+                ALL,
+                ACTOR,
+                reported,
+                party=party,
+                recipient="x",
+                channel=incidents.Channel.EMAIL,
+                sent_at=MON + timedelta(hours=2),
+                initial_report=True,
+            )
     recorder = Recorder()
     await _round(MON + timedelta(hours=1, minutes=5), recorder)
     assert {m.data["incident"] for m in recorder.delivered} == {urgent}

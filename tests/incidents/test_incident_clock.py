@@ -16,14 +16,17 @@ from canhgac.yamlio import safe_load
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NEW_YORK = ZoneInfo("America/New_York")
-CAL = parse_holidays(safe_load("""
+CAL = parse_holidays(
+    safe_load("""
 years:
   2025:
     days-off: [2025-04-30..2025-05-02]
     working-days: [2025-04-26]
   2026:
     days-off: [2026-01-01, 2026-02-14..2026-02-22, 2026-04-27, 2026-04-30..2026-05-01]
-"""), "test")
+"""),
+    "test",
+)
 CALENDAR, WORKING = ReportingRule(), ReportingRule(counting=Counting.WORKING)
 
 
@@ -36,19 +39,24 @@ def _end_of_day(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, 17, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("detected", "due"), [
-    # Thursday: the 5th day after is Tuesday
-    (datetime(2026, 3, 5, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 10)),
-    # Wednesday: the 5th day is Monday
-    (datetime(2026, 3, 4, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
-    # Tuesday: the 5th day is a Sunday, so the period ends with Monday
-    (datetime(2026, 3, 3, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
-    # Monday: the 5th day is a Saturday: Monday again
-    (datetime(2026, 3, 2, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
-    # Saturday night: the 5th day is Thursday
-    (datetime(2026, 3, 7, 23, 0, tzinfo=VN), _end_of_day(2026, 3, 12)),
-])
-def test_five_calendar_days_from_the_day_after_detection_ending_at_midnight(detected: datetime, due: datetime) -> None:
+@pytest.mark.parametrize(
+    ("detected", "due"),
+    [
+        # Thursday: the 5th day after is Tuesday
+        (datetime(2026, 3, 5, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 10)),
+        # Wednesday: the 5th day is Monday
+        (datetime(2026, 3, 4, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
+        # Tuesday: the 5th day is a Sunday, so the period ends with Monday
+        (datetime(2026, 3, 3, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
+        # Monday: the 5th day is a Saturday: Monday again
+        (datetime(2026, 3, 2, 10, 0, tzinfo=VN), _end_of_day(2026, 3, 9)),
+        # Saturday night: the 5th day is Thursday
+        (datetime(2026, 3, 7, 23, 0, tzinfo=VN), _end_of_day(2026, 3, 12)),
+    ],
+)
+def test_five_calendar_days_from_the_day_after_detection_ending_at_midnight(
+    detected: datetime, due: datetime
+) -> None:
     assert _due(detected) == due
 
 
@@ -79,9 +87,12 @@ def test_the_working_day_reading_skips_weekends_tet_and_honours_a_swapped_saturd
     assert _due(datetime(2026, 2, 11, 9, 0, tzinfo=VN), WORKING) == _end_of_day(2026, 2, 25)
     # Thursday 24/4/2025: Fri 25, Saturday 26 (worked for 2/5), Mon 28, Tue 29, (30/4–4/5), Mon 5/5
     assert _due(datetime(2025, 4, 24, 9, 0, tzinfo=VN), WORKING) == _end_of_day(2025, 5, 5)
-    # Monday 27/4/2026 is itself off (the Hùng Kings' day moved): Tue 28, Wed 29, (30/4–3/5), Mon 4, Tue 5, Wed 6
+    # Monday 27/4/2026 is itself off (the Hùng Kings' day moved):
+    # Tue 28, Wed 29, (30/4–3/5), Mon 4, Tue 5, Wed 6
     assert _due(datetime(2026, 4, 27, 9, 0, tzinfo=VN), WORKING) == _end_of_day(2026, 5, 6)
-    assert _due(datetime(2026, 4, 27, 9, 0, tzinfo=VN)) == _end_of_day(2026, 5, 4)  # calendar: Sat 2/5 → Mon 4/5
+    assert _due(datetime(2026, 4, 27, 9, 0, tzinfo=VN)) == _end_of_day(
+        2026, 5, 4
+    )  # calendar: Sat 2/5 → Mon 4/5
 
 
 def test_beyond_capacity_makes_the_report_due_at_the_flag_and_overdue_after_the_grace() -> None:
@@ -98,10 +109,18 @@ def test_beyond_capacity_makes_the_report_due_at_the_flag_and_overdue_after_the_
     assert report_deadline(detected, CALENDAR, CAL, after) == (_end_of_day(2026, 3, 10), False)
 
 
-@pytest.mark.parametrize(("hours_left", "state"), [
-    (48, ClockState.RUNNING), (24.5, ClockState.RUNNING), (24, ClockState.DUE_SOON), (1, ClockState.DUE_SOON),
-    (0, ClockState.DUE_SOON), (-0.01, ClockState.OVERDUE), (-72, ClockState.OVERDUE),
-])
+@pytest.mark.parametrize(
+    ("hours_left", "state"),
+    [
+        (48, ClockState.RUNNING),
+        (24.5, ClockState.RUNNING),
+        (24, ClockState.DUE_SOON),
+        (1, ClockState.DUE_SOON),
+        (0, ClockState.DUE_SOON),
+        (-0.01, ClockState.OVERDUE),
+        (-72, ClockState.OVERDUE),
+    ],
+)
 def test_running_due_soon_and_overdue(hours_left: float, state: ClockState) -> None:
     detected = datetime(2026, 3, 5, 10, 0, tzinfo=VN)
     due = _end_of_day(2026, 3, 10)
@@ -112,8 +131,13 @@ def test_running_due_soon_and_overdue(hours_left: float, state: ClockState) -> N
 
 def test_a_reported_incident_stops_the_clock_even_when_late() -> None:
     detected = datetime(2026, 3, 5, 10, 0, tzinfo=VN)
-    clock = report_clock(detected, datetime(2026, 4, 1, tzinfo=UTC), CALENDAR, CAL,
-                         reported_at=datetime(2026, 3, 20, tzinfo=UTC))
+    clock = report_clock(
+        detected,
+        datetime(2026, 4, 1, tzinfo=UTC),
+        CALENDAR,
+        CAL,
+        reported_at=datetime(2026, 3, 20, tzinfo=UTC),
+    )
     assert clock.state == ClockState.REPORTED and clock.left == timedelta(0)
 
 
@@ -125,8 +149,9 @@ def test_a_time_without_a_zone_is_refused() -> None:
 
 
 def test_with_no_holidays_only_weekends_move_the_end() -> None:
-    assert report_deadline(datetime(2026, 2, 11, 9, 0, tzinfo=VN), CALENDAR, HolidayCalendar())[0] == \
-        _end_of_day(2026, 2, 16)
+    assert report_deadline(datetime(2026, 2, 11, 9, 0, tzinfo=VN), CALENDAR, HolidayCalendar())[
+        0
+    ] == _end_of_day(2026, 2, 16)
 
 
 def test_the_state_labels_are_vietnamese_by_default_and_english_on_request() -> None:

@@ -22,16 +22,19 @@ def test_the_packaged_calendar_covers_tet_of_2025_to_2027() -> None:
     assert cal.next_working_day(date(2026, 2, 14)) == date(2026, 2, 23)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("years: [2026]", "expected a 'years:' table"),
-    ("years:\n  2026:\n    days-off: [2026-02-30]", "day is out of range for month"),
-    ("years:\n  2026:\n    days-off: ['2026-13-01']", "2026: '2026-13-01' is not a date"),
-    ("years:\n  2026:\n    days-off: [2025-02-01]", "2025-02-01 is not in 2026"),
-    ("years:\n  2026:\n    days-off: ['2026-01-01..2026-12-31']", "is not a range of at most 31 days"),
-    ("years:\n  2026:\n    days-off: 2026-01-01", "expected a list of days"),
-    ("years:\n  2026: [x]", "expected a year with 'days-off:' and 'working-days:' lists"),
-    ("years: {2026: {days-off: [", "holidays.yaml: "),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("years: [2026]", "expected a 'years:' table"),
+        ("years:\n  2026:\n    days-off: [2026-02-30]", "day is out of range for month"),
+        ("years:\n  2026:\n    days-off: ['2026-13-01']", "2026: '2026-13-01' is not a date"),
+        ("years:\n  2026:\n    days-off: [2025-02-01]", "2025-02-01 is not in 2026"),
+        ("years:\n  2026:\n    days-off: ['2026-01-01..2026-12-31']", "is not a range of at most 31 days"),
+        ("years:\n  2026:\n    days-off: 2026-01-01", "expected a list of days"),
+        ("years:\n  2026: [x]", "expected a year with 'days-off:' and 'working-days:' lists"),
+        ("years: {2026: {days-off: [", "holidays.yaml: "),
+    ],
+)
 def test_a_bad_file_is_one_line_naming_it(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "holidays.yaml"
     path.write_text(text, encoding="utf-8")
@@ -42,5 +45,5 @@ def test_a_bad_file_is_one_line_naming_it(tmp_path: Path, text: str, message: st
 
 
 def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(HolidayFileError, match="nope.yaml"):
+    with pytest.raises(HolidayFileError, match=r"nope\.yaml"):
         load_holidays(tmp_path / "nope.yaml")

@@ -12,28 +12,39 @@ from canhgac.incidents.model import Channel, EntryKind, IndicatorType, LinkKind,
 S = State
 
 
-@pytest.mark.parametrize(("current", "target", "reason"), [
-    (S.NEW, S.TRIAGE, ""), (S.TRIAGE, S.CONTAINMENT, ""), (S.CONTAINMENT, S.ERADICATION, ""),
-    (S.ERADICATION, S.RECOVERY, ""), (S.RECOVERY, S.CLOSED, ""),
-    (S.TRIAGE, S.RECOVERY, ""),  # a jump forward
-    (S.CONTAINMENT, S.CLOSED, ""),
-    (S.NEW, S.CLOSED, "false alarm"), (S.TRIAGE, S.CLOSED, "duplicate of #3"),
-    (S.RECOVERY, S.CONTAINMENT, "reinfected"),
-    (S.CLOSED, S.TRIAGE, "came back"), (S.CLOSED, S.CONTAINMENT, "came back"),
-])
+@pytest.mark.parametrize(
+    ("current", "target", "reason"),
+    [
+        (S.NEW, S.TRIAGE, ""),
+        (S.TRIAGE, S.CONTAINMENT, ""),
+        (S.CONTAINMENT, S.ERADICATION, ""),
+        (S.ERADICATION, S.RECOVERY, ""),
+        (S.RECOVERY, S.CLOSED, ""),
+        (S.TRIAGE, S.RECOVERY, ""),  # a jump forward
+        (S.CONTAINMENT, S.CLOSED, ""),
+        (S.NEW, S.CLOSED, "false alarm"),
+        (S.TRIAGE, S.CLOSED, "duplicate of #3"),
+        (S.RECOVERY, S.CONTAINMENT, "reinfected"),
+        (S.CLOSED, S.TRIAGE, "came back"),
+        (S.CLOSED, S.CONTAINMENT, "came back"),
+    ],
+)
 def test_allowed_moves(current: State, target: State, reason: str) -> None:
     check_move(current, target, reason)
 
 
-@pytest.mark.parametrize(("current", "target", "reason", "says"), [
-    (S.TRIAGE, S.TRIAGE, "", "already"),
-    (S.TRIAGE, S.NEW, "x", "back to new"),
-    (S.CLOSED, S.NEW, "x", "back to new"),
-    (S.RECOVERY, S.CONTAINMENT, "", "reason"),
-    (S.CLOSED, S.TRIAGE, "  ", "reason"),
-    (S.NEW, S.CLOSED, "", "reason"),
-    (S.TRIAGE, S.CLOSED, "", "reason"),
-])
+@pytest.mark.parametrize(
+    ("current", "target", "reason", "says"),
+    [
+        (S.TRIAGE, S.TRIAGE, "", "already"),
+        (S.TRIAGE, S.NEW, "x", "back to new"),
+        (S.CLOSED, S.NEW, "x", "back to new"),
+        (S.RECOVERY, S.CONTAINMENT, "", "reason"),
+        (S.CLOSED, S.TRIAGE, "  ", "reason"),
+        (S.NEW, S.CLOSED, "", "reason"),
+        (S.TRIAGE, S.CLOSED, "", "reason"),
+    ],
+)
 def test_refused_moves_say_why(current: State, target: State, reason: str, says: str) -> None:
     from canhgac.i18n import language
 

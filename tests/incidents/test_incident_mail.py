@@ -35,23 +35,35 @@ def test_a_tbsc_notice_is_read() -> None:
 
 
 def test_an_html_only_body_is_stripped_to_text() -> None:
-    data = (b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [tbsc]: Web\n"
-            b"Content-Type: text/html; charset=utf-8\n\n<html><body><b>Trang</b> &amp; b\xe1\xbb\x8b l\xe1\xbb\x97i</body></html>\n")
+    data = (
+        b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [tbsc]: Web\n"
+        b"Content-Type: text/html; charset=utf-8\n\n"
+        b"<html><body><b>Trang</b> &amp; b\xe1\xbb\x8b l\xe1\xbb\x97i</body></html>\n"
+    )
     mail = parse_mail(data)
     assert mail.title == "Web" and "Trang" in mail.body and "&" in mail.body and "<b>" not in mail.body
 
 
-@pytest.mark.parametrize(("data", "says"), [
-    (b"", "not an e-mail"),
-    (b"\x00\x01\x02binary", "not an e-mail"),
-    (b"just some text without headers\n", "not an e-mail"),
-    (b"Date: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] x\n\nbody", "no From"),
-    (b"From: nobody\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] x\n\nbody", "no e-mail address"),
-    (b"From: a@b.vn\nSubject: [TBSC] x\n\nbody", "no Date"),
-    (b"From: a@b.vn\nDate: yesterday\nSubject: [TBSC] x\n\nbody", "not a date"),
-    (b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: Re: [TBSC] x\n\nbody", "does not start with"),
-    (b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\n\nbody", "does not start with"),
-])
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "not an e-mail"),
+        (b"\x00\x01\x02binary", "not an e-mail"),
+        (b"just some text without headers\n", "not an e-mail"),
+        (b"Date: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] x\n\nbody", "no From"),
+        (
+            b"From: nobody\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] x\n\nbody",
+            "no e-mail address",
+        ),
+        (b"From: a@b.vn\nSubject: [TBSC] x\n\nbody", "no Date"),
+        (b"From: a@b.vn\nDate: yesterday\nSubject: [TBSC] x\n\nbody", "not a date"),
+        (
+            b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: Re: [TBSC] x\n\nbody",
+            "does not start with",
+        ),
+        (b"From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\n\nbody", "does not start with"),
+    ],
+)
 def test_a_malformed_message_is_one_line(data: bytes, says: str) -> None:
     with language("en"), pytest.raises(MailError) as caught:
         parse_mail(data)
@@ -59,6 +71,8 @@ def test_a_malformed_message_is_one_line(data: bytes, says: str) -> None:
 
 
 def test_raw_utf8_without_a_charset_is_read_as_utf8() -> None:
-    data = "From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] Sự cố\n\nNội dung lạ\n".encode()
+    data = (
+        "From: a@b.vn\nDate: Mon, 02 Mar 2026 08:00:00 +0700\nSubject: [TBSC] Sự cố\n\nNội dung lạ\n".encode()
+    )
     mail = parse_mail(data)
     assert mail.title == "Sự cố" and mail.body == "Nội dung lạ"

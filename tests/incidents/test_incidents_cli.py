@@ -36,8 +36,14 @@ def _env() -> dict[str, str]:
 
 
 def _cli(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", CLI, "--workspace", str(ws), *args], capture_output=True,
-                          text=True, env=_env(), timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", CLI, "--workspace", str(ws), *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        check=False,
+    )
 
 
 def _seed(ws: Path) -> None:
@@ -47,25 +53,66 @@ def _seed(ws: Path) -> None:
 def test_an_incident_from_phone_call_to_closing(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     _seed(ws)
-    opened = _cli(ws, "--lang", "en", "incidents", "open", "--agency", "SO-A", "--title", "Portal defaced",
-                  "--detected", "2026-03-02T09:00", "--reporter", "Anh Nam 0912345678", "--type", "defacement")
+    opened = _cli(
+        ws,
+        "--lang",
+        "en",
+        "incidents",
+        "open",
+        "--agency",
+        "SO-A",
+        "--title",
+        "Portal defaced",
+        "--detected",
+        "2026-03-02T09:00",
+        "--reporter",
+        "Anh Nam 0912345678",
+        "--type",
+        "defacement",
+    )
     assert opened.returncode == 0, opened.stderr
-    assert "Incident 1 opened; initial report due by 9 Mar 2026, 24:00" in opened.stdout or \
-        "Incident 1 opened; initial report due by 10 Mar 2026, 00:00 (+07:00)" in opened.stdout, opened.stdout
+    assert (
+        "Incident 1 opened; initial report due by 9 Mar 2026, 24:00" in opened.stdout
+        or "Incident 1 opened; initial report due by 10 Mar 2026, 00:00 (+07:00)" in opened.stdout
+    ), opened.stdout
     assert _cli(ws, "incidents", "note", "1", "Đã cô lập máy chủ", "--kind", "plan").returncode == 0
     assert _cli(ws, "incidents", "move", "1", "containment").returncode == 0
     assert _cli(ws, "incidents", "link", "1", "--indicator", "ip:203.0.113.5", "--note", "C2").returncode == 0
     for party in ("owner-agency", "response-unit", "national-coordinator"):
-        done = _cli(ws, "--lang", "en", "incidents", "notify", "1", "--party", party, "--to", "X", "--via", "email",
-                    "--at", "2026-03-03T10:00+07:00", "--initial-report", "--ref", "05/BC-CSIRT")
+        done = _cli(
+            ws,
+            "--lang",
+            "en",
+            "incidents",
+            "notify",
+            "1",
+            "--party",
+            party,
+            "--to",
+            "X",
+            "--via",
+            "email",
+            "--at",
+            "2026-03-03T10:00+07:00",
+            "--initial-report",
+            "--ref",
+            "05/BC-CSIRT",
+        )
         assert done.returncode == 0, done.stderr
     assert "the 5-day clock stopped" in done.stdout
     shown = json.loads(_cli(ws, "incidents", "show", "1", "--format", "json").stdout)
-    assert shown["clock"] == "reported" and shown["state"] == "containment" and shown["category"] == "defacement"
+    assert (
+        shown["clock"] == "reported" and shown["state"] == "containment" and shown["category"] == "defacement"
+    )
     assert shown["reported_at"] == "2026-03-03T03:00:00+00:00" and shown["missing_initial_report"] == []
     # the timeline is in the order things happened: the notices are dated --at (March), before the
     # entries written now
-    assert [e["kind"] for e in shown["timeline"]] == ["notification"] * 3 + ["opened", "plan", "state", "link"]
+    assert [e["kind"] for e in shown["timeline"]] == ["notification"] * 3 + [
+        "opened",
+        "plan",
+        "state",
+        "link",
+    ]
     assert shown["links"][0]["ref"] == "ip:203.0.113.5" and shown["source"] == "phone"
     table = _cli(ws, "--lang", "en", "incidents", "show", "1")
     assert "Portal defaced" in table.stdout and "national coordinator" in table.stdout

@@ -28,7 +28,9 @@ def _time(text: str | None, option: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise fail(_("{option} takes a date and time, e.g. 2027-02-05T08:30+07:00").format(option=option)) from None
+        raise fail(
+            _("{option} takes a date and time, e.g. 2027-02-05T08:30+07:00").format(option=option)
+        ) from None
     return value.replace(tzinfo=display_zone()) if value.tzinfo is None else value
 
 
@@ -36,8 +38,11 @@ def _enum(kind: Any, text: str, option: str) -> Any:
     try:
         return kind.parse(text)
     except ValueError:
-        raise fail(_("{option}: unknown value {value}: use one of {values}").format(
-            option=option, value=text, values=", ".join(m.value for m in kind))) from None
+        raise fail(
+            _("{option}: unknown value {value}: use one of {values}").format(
+                option=option, value=text, values=", ".join(m.value for m in kind)
+            )
+        ) from None
 
 
 def _format(fmt: str) -> str:
@@ -66,7 +71,9 @@ def _actor() -> Any:
 def _left(left: timedelta) -> str:
     hours = int(abs(left).total_seconds() // 3600)
     days, hours = divmod(hours, 24)
-    text = _("{days} d {hours} h").format(days=days, hours=hours) if days else _("{hours} h").format(hours=hours)
+    text = (
+        _("{days} d {hours} h").format(days=days, hours=hours) if days else _("{hours} h").format(hours=hours)
+    )
     return text if left >= timedelta(0) else _("{time} late").format(time=text)
 
 
@@ -78,11 +85,20 @@ def _clock(row: Any) -> str:
 
 def _row_json(row: Any) -> dict[str, Any]:
     return {
-        "id": row.id, "agency": row.agency, "title": row.title, "state": row.state, "category": row.category,
-        "severity": row.severity, "source": row.source, "detected_at": row.detected_at.isoformat(),
-        "opened_at": row.opened_at.isoformat(), "report_due_at": row.report_due_at.isoformat(),
-        "report_due_immediately": row.immediate, "reported_at": row.reported_at.isoformat() if row.reported_at else None,
-        "beyond_capacity": row.beyond_capacity, "clock": row.clock.value,
+        "id": row.id,
+        "agency": row.agency,
+        "title": row.title,
+        "state": row.state,
+        "category": row.category,
+        "severity": row.severity,
+        "source": row.source,
+        "detected_at": row.detected_at.isoformat(),
+        "opened_at": row.opened_at.isoformat(),
+        "report_due_at": row.report_due_at.isoformat(),
+        "report_due_immediately": row.immediate,
+        "reported_at": row.reported_at.isoformat() if row.reported_at else None,
+        "beyond_capacity": row.beyond_capacity,
+        "clock": row.clock.value,
         "seconds_left": int(row.left.total_seconds()),
     }
 
@@ -100,8 +116,12 @@ def _run(action: Any) -> Any:
 def list_incidents(
     ctx: typer.Context,
     open_only: Annotated[bool, typer.Option("--open", help=N_("Only incidents not closed"))] = False,
-    overdue: Annotated[bool, typer.Option("--overdue", help=N_("Only those whose initial report is late"))] = False,
-    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("Only this agency's incidents"))] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help=N_("Only those whose initial report is late"))
+    ] = False,
+    agency: Annotated[
+        str | None, typer.Option("--agency", "-a", help=N_("Only this agency's incidents"))
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help=N_("At most this many incidents"))] = 200,
     fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
 ) -> None:
@@ -110,8 +130,13 @@ def list_incidents(
     from canhgac.services import incidents
 
     settings = _ctx(ctx)
-    rows = incidents.incident_rows(incidents.viewer_scope(agency), open_only=open_only, overdue_only=overdue,
-                                   limit=limit, rule=settings.rule)
+    rows = incidents.incident_rows(
+        incidents.viewer_scope(agency),
+        open_only=open_only,
+        overdue_only=overdue,
+        limit=limit,
+        rule=settings.rule,
+    )
     if fmt == "json":
         typer.echo(json.dumps([_row_json(r) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -119,11 +144,26 @@ def list_incidents(
         console.print(_("No incidents."))
         return
     table = Table(title=_("Incidents"))
-    for col in (_("Id"), _("Agency"), _("Incident"), _("State"), _("Type"), _("Detected"), _("Initial report")):
+    for col in (
+        _("Id"),
+        _("Agency"),
+        _("Incident"),
+        _("State"),
+        _("Type"),
+        _("Detected"),
+        _("Initial report"),
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r.id), r.agency, r.title, incidents.State(r.state).label(), _category(r.category),
-                      format_datetime(r.detected_at), _clock(r))
+        table.add_row(
+            str(r.id),
+            r.agency,
+            r.title,
+            incidents.State(r.state).label(),
+            _category(r.category),
+            format_datetime(r.detected_at),
+            _clock(r),
+        )
     console.print(table)
 
 
@@ -143,17 +183,39 @@ def _label(kind: Any, value: str) -> str:
 
 def _detail_json(d: Any) -> dict[str, Any]:
     return {
-        **_row_json(d.row), "description": d.description, "source_detail": d.source_detail,
-        "opened_by": d.opened_by, "closed_at": d.closed_at.isoformat() if d.closed_at else None,
-        "missing_initial_report": d.missing_parties, "details": d.details,
-        "timeline": [{"kind": e.kind, "at": e.at.isoformat(), "author": e.author, "text": e.text,
-                      "detail": e.detail} for e in d.timeline],
-        "links": [{"kind": k.kind, "ref": k.ref, "note": k.note, "added_at": k.added_at.isoformat(),
-                   "added_by": k.added_by} for k in d.links],
-        "notifications": [{"party": n.party, "recipient": n.recipient, "channel": n.channel,
-                           "sent_at": n.sent_at.isoformat(), "reference": n.reference,
-                           "initial_report": n.initial_report, "recorded_by": n.recorded_by}
-                          for n in d.notifications],
+        **_row_json(d.row),
+        "description": d.description,
+        "source_detail": d.source_detail,
+        "opened_by": d.opened_by,
+        "closed_at": d.closed_at.isoformat() if d.closed_at else None,
+        "missing_initial_report": d.missing_parties,
+        "details": d.details,
+        "timeline": [
+            {"kind": e.kind, "at": e.at.isoformat(), "author": e.author, "text": e.text, "detail": e.detail}
+            for e in d.timeline
+        ],
+        "links": [
+            {
+                "kind": k.kind,
+                "ref": k.ref,
+                "note": k.note,
+                "added_at": k.added_at.isoformat(),
+                "added_by": k.added_by,
+            }
+            for k in d.links
+        ],
+        "notifications": [
+            {
+                "party": n.party,
+                "recipient": n.recipient,
+                "channel": n.channel,
+                "sent_at": n.sent_at.isoformat(),
+                "reference": n.reference,
+                "initial_report": n.initial_report,
+                "recorded_by": n.recorded_by,
+            }
+            for n in d.notifications
+        ],
     }
 
 
@@ -166,13 +228,17 @@ def _entry_text(e: Any) -> str:
         return f"{moved}: {e.text}" if e.text else moved
     if e.kind == "notification":
         text = _("{party}: {recipient} ({channel})").format(
-            party=_label(incidents.Party, d.get("party", "")), recipient=d.get("recipient", ""),
-            channel=_label(incidents.Channel, d.get("channel", "")))
+            party=_label(incidents.Party, d.get("party", "")),
+            recipient=d.get("recipient", ""),
+            channel=_label(incidents.Channel, d.get("channel", "")),
+        )
         return text + (" · " + _("initial report") if d.get("initial_report") else "")
     if e.kind == "link":
         return f"{_label(incidents.LinkKind, d.get('kind', ''))} {d.get('ref', '')} {e.text}".strip()
     if e.kind == "capacity":
-        flag = _("beyond the unit's capacity") if d.get("beyond_capacity") else _("within the unit's capacity")
+        flag = (
+            _("beyond the unit's capacity") if d.get("beyond_capacity") else _("within the unit's capacity")
+        )
         return f"{flag}: {e.text}" if e.text else flag
     if e.kind == "reminder":
         return f"{d.get('event', '')} → {d.get('channel', '')} ({d.get('outcome', '')})"
@@ -199,11 +265,17 @@ def show(
     r = d.row
     console.print(f"[bold]#{r.id} {r.title}[/bold]", markup=True, highlight=False)
     for name, value in (
-        (_("Agency"), r.agency), (_("State"), incidents.State(r.state).label()),
-        (_("Type"), _category(r.category)), (_("Severity"), r.severity),
+        (_("Agency"), r.agency),
+        (_("State"), incidents.State(r.state).label()),
+        (_("Type"), _category(r.category)),
+        (_("Severity"), r.severity),
         (_("Source"), f"{_label(incidents.Source, r.source)} {d.source_detail}".strip()),
-        (_("Detected"), format_datetime(r.detected_at)), (_("Opened"), f"{format_datetime(r.opened_at)} {d.opened_by}"),
-        (_("Initial report due"), format_datetime(r.report_due_at) + (" · " + _("immediately") if r.immediate else "")),
+        (_("Detected"), format_datetime(r.detected_at)),
+        (_("Opened"), f"{format_datetime(r.opened_at)} {d.opened_by}"),
+        (
+            _("Initial report due"),
+            format_datetime(r.report_due_at) + (" · " + _("immediately") if r.immediate else ""),
+        ),
         (_("Initial report"), _clock(r)),
         (_("Not yet sent to"), ", ".join(_label(incidents.Party, p) for p in d.missing_parties) or "-"),
     ):
@@ -228,17 +300,27 @@ def show(
 @app.command("open", help=N_("Record an incident: by hand (a phone call), from a watch alert or a finding."))
 def open_(
     ctx: typer.Context,
-    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("The agency whose system is hit"))] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", "-a", help=N_("The agency whose system is hit"))
+    ] = None,
     title: Annotated[str, typer.Option("--title", help=N_("What happened, in a line"))] = "",
     description: Annotated[str, typer.Option("--description", help=N_("A short account (form 03)"))] = "",
     source: Annotated[str, typer.Option("--source", help=N_("phone, email or other"))] = "phone",
     reporter: Annotated[str, typer.Option("--reporter", help=N_("Who reported it (name, phone)"))] = "",
     detected: Annotated[str | None, typer.Option("--detected", help=AT_HELP)] = None,
     category: Annotated[str, typer.Option("--type", help=N_("The form-05 incident type"))] = "",
-    severity: Annotated[str, typer.Option("--severity", help=N_("info, low, medium, high or critical"))] = "medium",
-    from_alert: Annotated[int | None, typer.Option("--from-alert", help=N_("Open from this watch alert"))] = None,
-    from_finding: Annotated[str | None, typer.Option("--from-finding", help=N_("Open from this finding"))] = None,
-    beyond: Annotated[bool, typer.Option("--beyond-capacity", help=N_("May be beyond the unit's capacity"))] = False,
+    severity: Annotated[
+        str, typer.Option("--severity", help=N_("info, low, medium, high or critical"))
+    ] = "medium",
+    from_alert: Annotated[
+        int | None, typer.Option("--from-alert", help=N_("Open from this watch alert"))
+    ] = None,
+    from_finding: Annotated[
+        str | None, typer.Option("--from-finding", help=N_("Open from this finding"))
+    ] = None,
+    beyond: Annotated[
+        bool, typer.Option("--beyond-capacity", help=N_("May be beyond the unit's capacity"))
+    ] = False,
 ) -> None:
     """Record an incident: by hand (a phone call), from a watch alert or a finding."""
     from canhgac.services import incidents
@@ -247,19 +329,50 @@ def open_(
     scope, actor = incidents.viewer_scope(None), _actor()
     at = _time(detected, "--detected")
     if from_alert is not None:
-        new_id = _run(lambda: incidents.open_from_alert(scope, settings, actor, from_alert, title=title,
-                                                        category_code=category, beyond_capacity=beyond))
+        new_id = _run(
+            lambda: incidents.open_from_alert(
+                scope,
+                settings,
+                actor,
+                from_alert,
+                title=title,
+                category_code=category,
+                beyond_capacity=beyond,
+            )
+        )
     elif from_finding is not None:
-        new_id = _run(lambda: incidents.open_from_finding(scope, settings, actor, from_finding, title=title,
-                                                          category_code=category, severity=severity, detected_at=at))
+        new_id = _run(
+            lambda: incidents.open_from_finding(
+                scope,
+                settings,
+                actor,
+                from_finding,
+                title=title,
+                category_code=category,
+                severity=severity,
+                detected_at=at,
+            )
+        )
     else:
         if not agency or not title:
             raise fail(_("give --agency and --title (or --from-alert / --from-finding)"))
         kind = _enum(incidents.Source, source, "--source")
-        new_id = _run(lambda: incidents.open_incident(
-            scope, settings, actor, agency=agency, title=title, detected_at=at, source=kind,
-            description=description, source_detail=reporter, category_code=category, severity=severity,
-            beyond_capacity=beyond))
+        new_id = _run(
+            lambda: incidents.open_incident(
+                scope,
+                settings,
+                actor,
+                agency=agency,
+                title=title,
+                detected_at=at,
+                source=kind,
+                description=description,
+                source_detail=reporter,
+                category_code=category,
+                severity=severity,
+                beyond_capacity=beyond,
+            )
+        )
     _opened(new_id, settings)
 
 
@@ -268,25 +381,34 @@ def _opened(new_id: int, settings: Any) -> None:
 
     d = incidents.incident_detail(incidents.viewer_scope(None), new_id, rule=settings.rule)
     due = format_datetime(d.row.report_due_at) if d else ""
-    console.print(_("Incident {id} opened; initial report due by {due}.").format(id=new_id, due=due),
-                  markup=False, highlight=False)
+    console.print(
+        _("Incident {id} opened; initial report due by {due}.").format(id=new_id, due=due),
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command("import-mail", help=N_("Open an incident from a [TBSC] e-mail saved as a file (.eml)."))
 def import_mail(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(metavar="FILE", help=N_("The message file (RFC 5322)"))],
-    agency: Annotated[str | None, typer.Option("--agency", "-a", help=N_("The agency (default: the sender's domain)"))] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", "-a", help=N_("The agency (default: the sender's domain)"))
+    ] = None,
 ) -> None:
     """Open an incident from a [TBSC] e-mail saved as a file (.eml)."""
     from canhgac.services import incidents
 
     settings = _ctx(ctx, writable=True)
-    new_id = _run(lambda: incidents.import_mail(incidents.viewer_scope(None), settings, _actor(), path, agency=agency))
+    new_id = _run(
+        lambda: incidents.import_mail(incidents.viewer_scope(None), settings, _actor(), path, agency=agency)
+    )
     _opened(new_id, settings)
 
 
-@app.command("note", help=N_("Write in the timeline: a progress report, the response plan, a request or a note."))
+@app.command(
+    "note", help=N_("Write in the timeline: a progress report, the response plan, a request or a note.")
+)
 def note(
     ctx: typer.Context,
     incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
@@ -308,8 +430,12 @@ def note(
 def move(
     ctx: typer.Context,
     incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
-    target: Annotated[str, typer.Argument(metavar="STATE", help=N_("triage, containment, eradication, recovery or closed"))],
-    reason: Annotated[str, typer.Option("--reason", help=N_("Why (needed to go back, reopen or close early)"))] = "",
+    target: Annotated[
+        str, typer.Argument(metavar="STATE", help=N_("triage, containment, eradication, recovery or closed"))
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help=N_("Why (needed to go back, reopen or close early)"))
+    ] = "",
 ) -> None:
     """Move the incident to another state (triage, containment, … closed; reopen)."""
     from canhgac.services import incidents
@@ -326,36 +452,53 @@ def link(
     incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
     alert: Annotated[int | None, typer.Option("--alert", help=N_("A watch alert's id"))] = None,
     finding: Annotated[str | None, typer.Option("--finding", help=N_("A finding's fingerprint"))] = None,
-    asset: Annotated[str | None, typer.Option("--asset", help=N_("An asset, KIND:VALUE (domain:a.gov.vn)"))] = None,
-    indicator: Annotated[str | None, typer.Option("--indicator", help=N_("An indicator, TYPE:VALUE (ip:203.0.113.5)"))] = None,
+    asset: Annotated[
+        str | None, typer.Option("--asset", help=N_("An asset, KIND:VALUE (domain:a.gov.vn)"))
+    ] = None,
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", help=N_("An indicator, TYPE:VALUE (ip:203.0.113.5)"))
+    ] = None,
     note_text: Annotated[str, typer.Option("--note", help=N_("A note on the link"))] = "",
 ) -> None:
     """Link an alert, a finding, an asset or an indicator to the incident."""
     from canhgac.services import incidents
 
-    given = [(incidents.LinkKind.ALERT, None if alert is None else str(alert)),
-             (incidents.LinkKind.FINDING, finding), (incidents.LinkKind.ASSET, asset),
-             (incidents.LinkKind.INDICATOR, indicator)]
+    given = [
+        (incidents.LinkKind.ALERT, None if alert is None else str(alert)),
+        (incidents.LinkKind.FINDING, finding),
+        (incidents.LinkKind.ASSET, asset),
+        (incidents.LinkKind.INDICATOR, indicator),
+    ]
     chosen = [(k, v) for k, v in given if v is not None]
     if len(chosen) != 1:
         raise fail(_("give exactly one of --alert, --finding, --asset, --indicator"))
     _ctx(ctx, writable=True)
     kind, ref = chosen[0]
-    added = _run(lambda: incidents.link(incidents.viewer_scope(None), _actor(), incident_id, kind, ref, note_text))
+    added = _run(
+        lambda: incidents.link(incidents.viewer_scope(None), _actor(), incident_id, kind, ref, note_text)
+    )
     message = _("Linked to incident {id}.") if added else _("Already linked to incident {id}.")
     console.print(message.format(id=incident_id))
 
 
-@app.command("notify", help=N_("Record who was told of the incident, how and when (--initial-report: form 03)."))
+@app.command(
+    "notify", help=N_("Record who was told of the incident, how and when (--initial-report: form 03).")
+)
 def notify(
     ctx: typer.Context,
     incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
-    party: Annotated[str, typer.Option("--party", help=N_("owner-agency, response-unit, national-coordinator or other"))],
+    party: Annotated[
+        str, typer.Option("--party", help=N_("owner-agency, response-unit, national-coordinator or other"))
+    ],
     to: Annotated[str, typer.Option("--to", help=N_("Who exactly (name, office, address)"))],
-    via: Annotated[str, typer.Option("--via", help=N_("email, letter, fax, phone, message, document or other"))] = "email",
+    via: Annotated[
+        str, typer.Option("--via", help=N_("email, letter, fax, phone, message, document or other"))
+    ] = "email",
     at: Annotated[str | None, typer.Option("--at", help=AT_HELP)] = None,
     reference: Annotated[str, typer.Option("--ref", help=N_("The document's number or message id"))] = "",
-    initial: Annotated[bool, typer.Option("--initial-report", help=N_("It carried the initial report"))] = False,
+    initial: Annotated[
+        bool, typer.Option("--initial-report", help=N_("It carried the initial report"))
+    ] = False,
 ) -> None:
     """Record who was told of the incident, how and when (--initial-report: form 03)."""
     from canhgac.services import incidents
@@ -364,15 +507,27 @@ def notify(
     who = _enum(incidents.Party, party, "--party")
     how = _enum(incidents.Channel, via, "--via")
     when = _time(at, "--at")
-    stopped = _run(lambda: incidents.notify(incidents.viewer_scope(None), _actor(), incident_id, party=who,
-                                            recipient=to, channel=how, sent_at=when, reference=reference,
-                                            initial_report=initial))
+    stopped = _run(
+        lambda: incidents.notify(
+            incidents.viewer_scope(None),
+            _actor(),
+            incident_id,
+            party=who,
+            recipient=to,
+            channel=how,
+            sent_at=when,
+            reference=reference,
+            initial_report=initial,
+        )
+    )
     console.print(_("Recorded: {party} told.").format(party=who.label()))
     if stopped:
         console.print(_("The initial report has reached every party: the 5-day clock stopped."))
 
 
-@app.command("capacity", help=N_("Flag the incident as possibly beyond the unit's capacity: report immediately."))
+@app.command(
+    "capacity", help=N_("Flag the incident as possibly beyond the unit's capacity: report immediately.")
+)
 def capacity(
     ctx: typer.Context,
     incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
@@ -383,9 +538,14 @@ def capacity(
     from canhgac.services import incidents
 
     settings = _ctx(ctx, writable=True)
-    due = _run(lambda: incidents.capacity(incidents.viewer_scope(None), settings, _actor(), incident_id,
-                                          not within, reason))
-    console.print(_("Incident {id}: initial report due by {due}.").format(id=incident_id, due=format_datetime(due)))
+    due = _run(
+        lambda: incidents.capacity(
+            incidents.viewer_scope(None), settings, _actor(), incident_id, not within, reason
+        )
+    )
+    console.print(
+        _("Incident {id}: initial report due by {due}.").format(id=incident_id, due=format_datetime(due))
+    )
 
 
 @app.command("types", help=N_("The incident types of form 05 (for --type)."))

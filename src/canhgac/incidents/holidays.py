@@ -56,8 +56,9 @@ def _day(text: Any, where: str) -> date:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise HolidayFileError(_("{where}: {value!r} is not a date (YYYY-MM-DD)").format(
-            where=where, value=text)) from None
+        raise HolidayFileError(
+            _("{where}: {value!r} is not a date (YYYY-MM-DD)").format(where=where, value=text)
+        ) from None
 
 
 def _days(entries: Any, where: str) -> Iterable[date]:
@@ -73,8 +74,11 @@ def _days(entries: Any, where: str) -> Iterable[date]:
         first_text, _sep, last_text = text.partition("..")
         first, last = _day(first_text, where), _day(last_text, where)
         if last < first or (last - first).days > _MAX_RANGE:
-            raise HolidayFileError(_("{where}: {value!r} is not a range of at most {n} days").format(
-                where=where, value=text, n=_MAX_RANGE))
+            raise HolidayFileError(
+                _("{where}: {value!r} is not a range of at most {n} days").format(
+                    where=where, value=text, n=_MAX_RANGE
+                )
+            )
         while first <= last:
             yield first
             first += timedelta(days=1)
@@ -91,12 +95,14 @@ def parse_holidays(data: Any, source: str) -> HolidayCalendar:
     for year, body in years.items():
         where = f"{source}: {year}"
         if not isinstance(year, int) or not isinstance(body, dict):
-            raise HolidayFileError(_("{where}: expected a year with 'days-off:' and 'working-days:' lists").format(
-                where=where))
+            raise HolidayFileError(
+                _("{where}: expected a year with 'days-off:' and 'working-days:' lists").format(where=where)
+            )
         for day in _days(body.get("days-off"), where):
             if day.year != year:
-                raise HolidayFileError(_("{where}: {day} is not in {year}").format(
-                    where=where, day=day.isoformat(), year=year))
+                raise HolidayFileError(
+                    _("{where}: {day} is not in {year}").format(where=where, day=day.isoformat(), year=year)
+                )
             off.add(day)
         working.update(_days(body.get("working-days"), where))
         status[year] = str(body.get("status") or "announced")

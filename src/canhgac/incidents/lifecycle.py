@@ -38,11 +38,15 @@ def check_move(current: State, target: State, reason: str = "") -> None:
             raise TransitionError(_("reopening a closed incident needs a reason (--reason)"))
         return
     if _rank(target) < _rank(current) and not reason:
-        raise TransitionError(_("going back from {current} to {target} needs a reason (--reason)").format(
-            current=current.label(), target=target.label()))
+        raise TransitionError(
+            _("going back from {current} to {target} needs a reason (--reason)").format(
+                current=current.label(), target=target.label()
+            )
+        )
     if target == State.CLOSED and current in (State.NEW, State.TRIAGE) and not reason:
-        raise TransitionError(_("closing an incident from {current} needs a reason (--reason)").format(
-            current=current.label()))
+        raise TransitionError(
+            _("closing an incident from {current} needs a reason (--reason)").format(current=current.label())
+        )
 
 
 def is_open(state: State) -> bool:

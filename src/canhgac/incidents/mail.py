@@ -102,7 +102,7 @@ def parse_mail(data: bytes) -> IncidentMail:
     subject = _header(message, "Subject")
     if not subject.upper().startswith(TAG):
         raise MailError(_("the subject {value!r} does not start with [TBSC]").format(value=subject))
-    title = subject[len(TAG):].strip(" :-–") or subject
+    title = subject[len(TAG) :].strip(" :-–") or subject
     return IncidentMail(
         sender_name=_clean(addresses[0].display_name),
         sender_address=addresses[0].addr_spec.lower(),

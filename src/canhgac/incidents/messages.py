@@ -51,12 +51,23 @@ def render(notice: IncidentNotice, lang: str = "vi") -> Message:
             _("Initial report due by: {at}").format(at=format_datetime(notice.deadline)),
         ]
         if notice.immediate:
-            lines.append(_("The incident may be beyond the unit's capacity: report immediately "
-                           "(Decision 05/2017/QĐ-TTg, Art. 11)."))
+            lines.append(
+                _(
+                    "The incident may be beyond the unit's capacity: report immediately "
+                    "(Decision 05/2017/QĐ-TTg, Art. 11)."
+                )
+            )
         else:
-            lines.append(_("Within 5 days of detection (Circular 20/2017/TT-BTTTT, Decision 05/2017/QĐ-TTg)."))
+            lines.append(
+                _("Within 5 days of detection (Circular 20/2017/TT-BTTTT, Decision 05/2017/QĐ-TTg).")
+            )
         if notice.missing:
-            lines.append(_("Not yet sent to: {parties}").format(
-                parties=", ".join(translate(m) for m in notice.missing)))
-        lines.append(_("Record it: canhgac incidents notify {id} --initial-report …").format(id=notice.incident_id))
+            lines.append(
+                _("Not yet sent to: {parties}").format(
+                    parties=", ".join(translate(m) for m in notice.missing)
+                )
+            )
+        lines.append(
+            _("Record it: canhgac incidents notify {id} --initial-report …").format(id=notice.incident_id)
+        )
         return Message(subject[:300], "\n".join(lines))

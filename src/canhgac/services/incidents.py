@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CATEGORIES",
+    "WRITTEN_KINDS",
     "Actor",
     "Channel",
     "EntryKind",
@@ -56,7 +57,6 @@ __all__ = [
     "Party",
     "Source",
     "State",
-    "WRITTEN_KINDS",
     "capacity",
     "import_mail",
     "incident_detail",
@@ -66,10 +66,10 @@ __all__ = [
     "move",
     "note",
     "notify",
-    "set_details",
     "open_from_alert",
     "open_from_finding",
     "open_incident",
+    "set_details",
     "viewer_scope",
 ]
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -88,14 +88,20 @@ def _category(code: str) -> str:
     try:
         return category(code).code
     except ValueError:
-        raise IncidentError(_("unknown incident type {code}: use one of {codes}").format(
-            code=code, codes=", ".join(c.code for c in CATEGORIES))) from None
+        raise IncidentError(
+            _("unknown incident type {code}: use one of {codes}").format(
+                code=code, codes=", ".join(c.code for c in CATEGORIES)
+            )
+        ) from None
 
 
 def _severity(value: str) -> str:
     if value not in SEVERITIES:
-        raise IncidentError(_("unknown severity {value}: use one of {values}").format(
-            value=value, values=", ".join(SEVERITIES)))
+        raise IncidentError(
+            _("unknown severity {value}: use one of {values}").format(
+                value=value, values=", ".join(SEVERITIES)
+            )
+        )
     return value
 
 
@@ -121,9 +127,17 @@ def open_incident(
 
     now = now or datetime.now(UTC)
     new = NewIncident(
-        agency_code=agency, title=title, detected_at=detected_at or now, source=source.value,
-        description=description, source_detail=source_detail, category=_category(category_code),
-        severity=_severity(severity), beyond_capacity=beyond_capacity, links=links)
+        agency_code=agency,
+        title=title,
+        detected_at=detected_at or now,
+        source=source.value,
+        description=description,
+        source_detail=source_detail,
+        category=_category(category_code),
+        severity=_severity(severity),
+        beyond_capacity=beyond_capacity,
+        links=links,
+    )
     return int(incident_store.open_incident(scope, new, settings.deadline, actor, now).pk)
 
 
@@ -152,14 +166,27 @@ def open_from_alert(
         agency = next((m.agency_code for m in members if scope.allows(m.agency_code)), agency)
     targets = queries.monitor_keys_of(scope, [m.monitor_key for m in members])
     links = [LinkRequest(LinkKind.ALERT, str(alert.pk))]
-    links += [LinkRequest(LinkKind.ASSET, f"{m.kind}:{m.target}", _("monitored by the watch"))
-              for m in targets.values()]
+    links += [
+        LinkRequest(LinkKind.ASSET, f"{m.kind}:{m.target}", _("monitored by the watch"))
+        for m in targets.values()
+    ]
     what = describe(alert.problem, alert.values or {})
     return open_incident(
-        scope, settings, actor, agency=agency, title=title or what, detected_at=alert.opened_at,
-        source=Source.ALERT, description=what, source_detail=f"alert #{alert.pk}",
-        category_code=category_code, severity=alert.severity if alert.severity in SEVERITIES else "medium",
-        beyond_capacity=beyond_capacity, links=tuple(links), now=now)
+        scope,
+        settings,
+        actor,
+        agency=agency,
+        title=title or what,
+        detected_at=alert.opened_at,
+        source=Source.ALERT,
+        description=what,
+        source_detail=f"alert #{alert.pk}",
+        category_code=category_code,
+        severity=alert.severity if alert.severity in SEVERITIES else "medium",
+        beyond_capacity=beyond_capacity,
+        links=tuple(links),
+        now=now,
+    )
 
 
 def open_from_finding(
@@ -184,10 +211,19 @@ def open_from_finding(
         raise IncidentError(str(exc)) from None
     links = (LinkRequest(LinkKind.FINDING, found.fingerprint), LinkRequest(LinkKind.ASSET, found.target_key))
     return open_incident(
-        scope, settings, actor, agency=found.agency_code,
-        title=title or f"{found.check_id}: {found.target_key}", detected_at=detected_at,
-        source=Source.FINDING, source_detail=found.fingerprint, category_code=category_code,
-        severity=_severity(severity) if severity else "medium", links=links, now=now)
+        scope,
+        settings,
+        actor,
+        agency=found.agency_code,
+        title=title or f"{found.check_id}: {found.target_key}",
+        detected_at=detected_at,
+        source=Source.FINDING,
+        source_detail=found.fingerprint,
+        category_code=category_code,
+        severity=_severity(severity) if severity else "medium",
+        links=links,
+        now=now,
+    )
 
 
 def _agency_of_sender(scope: ViewerScope, address: str) -> str | None:
@@ -227,32 +263,62 @@ def import_mail(
         raise MailError(f"{path}: {exc}") from None
     code = agency or _agency_of_sender(scope, mail.sender_address)
     if code is None:
-        raise IncidentError(_("no agency declares the sender's domain {domain}: give --agency").format(
-            domain=mail.sender_address.rpartition("@")[2]))
+        raise IncidentError(
+            _("no agency declares the sender's domain {domain}: give --agency").format(
+                domain=mail.sender_address.rpartition("@")[2]
+            )
+        )
     now = now or datetime.now(UTC)
     sender = f"{mail.sender_name} <{mail.sender_address}>" if mail.sender_name else mail.sender_address
     return open_incident(
-        scope, settings, actor, agency=code, title=mail.title, detected_at=min(mail.sent_at, now),
-        source=Source.EMAIL, description=mail.body, source_detail=f"{sender} {mail.message_id}".strip(),
-        now=now)
+        scope,
+        settings,
+        actor,
+        agency=code,
+        title=mail.title,
+        detected_at=min(mail.sent_at, now),
+        source=Source.EMAIL,
+        description=mail.body,
+        source_detail=f"{sender} {mail.message_id}".strip(),
+        now=now,
+    )
 
 
-def note(scope: ViewerScope, actor: Actor, incident_id: int, kind: EntryKind, text: str,
-         now: datetime | None = None) -> None:
+def note(
+    scope: ViewerScope,
+    actor: Actor,
+    incident_id: int,
+    kind: EntryKind,
+    text: str,
+    now: datetime | None = None,
+) -> None:
     from canhgac.console.store import incident_store
 
     incident_store.write_entry(scope, incident_id, kind, text, actor, now)
 
 
-def move(scope: ViewerScope, actor: Actor, incident_id: int, state: State, reason: str = "",
-         now: datetime | None = None) -> None:
+def move(
+    scope: ViewerScope,
+    actor: Actor,
+    incident_id: int,
+    state: State,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
     from canhgac.console.store import incident_store
 
     incident_store.move(scope, incident_id, state, reason, actor, now)
 
 
-def link(scope: ViewerScope, actor: Actor, incident_id: int, kind: LinkKind, ref: str, note_text: str = "",
-         now: datetime | None = None) -> bool:
+def link(
+    scope: ViewerScope,
+    actor: Actor,
+    incident_id: int,
+    kind: LinkKind,
+    ref: str,
+    note_text: str = "",
+    now: datetime | None = None,
+) -> bool:
     from canhgac.console.store import incident_store
 
     return incident_store.link(scope, incident_id, LinkRequest(kind, ref, note_text), actor, now)
@@ -272,21 +338,34 @@ def notify(
     now: datetime | None = None,
 ) -> bool:
     """Record that ``party`` was told; True when this stopped the initial-report clock."""
-    from canhgac.console.store import incident_store
-
-    from canhgac.console.store import queries
+    from canhgac.console.store import incident_store, queries
 
     found = queries.incident(scope, incident_id)
     was_reported = found is not None and found.reported_at is not None
     row = incident_store.record_notification(
-        scope, incident_id, party=party.value, recipient=recipient, channel=channel.value,
-        sent_at=sent_at or now or datetime.now(UTC), reference=reference, initial_report=initial_report,
-        actor=actor, now=now)
+        scope,
+        incident_id,
+        party=party.value,
+        recipient=recipient,
+        channel=channel.value,
+        sent_at=sent_at or now or datetime.now(UTC),
+        reference=reference,
+        initial_report=initial_report,
+        actor=actor,
+        now=now,
+    )
     return not was_reported and row.reported_at is not None
 
 
-def capacity(scope: ViewerScope, settings: IncidentSettings, actor: Actor, incident_id: int, beyond: bool,
-             reason: str = "", now: datetime | None = None) -> datetime:
+def capacity(
+    scope: ViewerScope,
+    settings: IncidentSettings,
+    actor: Actor,
+    incident_id: int,
+    beyond: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> datetime:
     """Flag (or unflag) the incident as beyond the unit's capacity; the new deadline."""
     from canhgac.console.store import incident_store
 

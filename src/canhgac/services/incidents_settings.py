@@ -43,8 +43,11 @@ class IncidentSettings:
 def _number(table: dict[str, Any], key: str, default: float, low: float, high: float, where: str) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise IncidentSettingsError(_("{where}: {key} must be a number from {low} to {high}").format(
-            where=where, key=key, low=low, high=high))
+        raise IncidentSettingsError(
+            _("{where}: {key} must be a number from {low} to {high}").format(
+                where=where, key=key, low=low, high=high
+            )
+        )
     return float(value)
 
 
@@ -64,7 +67,9 @@ def incident_settings(path: Path | None) -> IncidentSettings:
         raise IncidentSettingsError(_("{where} must be a table").format(where=where))
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise IncidentSettingsError(_("{where}: unknown key {key}").format(where=where, key=", ".join(unknown)))
+        raise IncidentSettingsError(
+            _("{where}: unknown key {key}").format(where=where, key=", ".join(unknown))
+        )
     counting = str(table.get("counting", Counting.CALENDAR.value))
     if counting not in {c.value for c in Counting}:
         raise IncidentSettingsError(_("{where}: counting must be calendar or working").format(where=where))

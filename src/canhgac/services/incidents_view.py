@@ -84,11 +84,22 @@ def _row(incident: Any, now: datetime, rule: ReportingRule) -> IncidentRow:
         state = clock_state(incident.report_due_at, incident.report_due_immediate, now, rule)
         left = incident.report_due_at - now
     return IncidentRow(
-        id=incident.pk, agency=incident.agency_code, title=incident.title, state=incident.state,
-        category=incident.category, severity=incident.severity, source=incident.source,
-        detected_at=incident.detected_at, opened_at=incident.opened_at, report_due_at=incident.report_due_at,
-        immediate=incident.report_due_immediate, reported_at=incident.reported_at,
-        beyond_capacity=incident.beyond_capacity, clock=state, left=left)
+        id=incident.pk,
+        agency=incident.agency_code,
+        title=incident.title,
+        state=incident.state,
+        category=incident.category,
+        severity=incident.severity,
+        source=incident.source,
+        detected_at=incident.detected_at,
+        opened_at=incident.opened_at,
+        report_due_at=incident.report_due_at,
+        immediate=incident.report_due_immediate,
+        reported_at=incident.reported_at,
+        beyond_capacity=incident.beyond_capacity,
+        clock=state,
+        left=left,
+    )
 
 
 def incident_rows(
@@ -110,9 +121,20 @@ def incident_rows(
     return rows
 
 
-DETAILS = ("contact", "system", "detection_methods", "attachments", "confidential", "support_request",
-           "initial_report_ref", "result", "handled_by", "support_from_coordinator", "helpers",
-           "estimated_damage")
+DETAILS = (
+    "contact",
+    "system",
+    "detection_methods",
+    "attachments",
+    "confidential",
+    "support_request",
+    "initial_report_ref",
+    "result",
+    "handled_by",
+    "support_from_coordinator",
+    "helpers",
+    "estimated_damage",
+)
 
 
 def incident_detail(
@@ -136,9 +158,13 @@ def incident_detail(
         source_detail=found.source_detail,
         opened_by=found.opened_by,
         closed_at=found.closed_at,
-        timeline=[TimelineEntry(e.kind, e.at, e.author, e.text, dict(e.detail or {})) for e in found.timeline.all()],
-        links=[Link(k.kind, k.ref, k.note, k.added_at, k.added_by)
-               for k in sorted(found.links.all(), key=lambda k: (k.added_at, k.pk))],
+        timeline=[
+            TimelineEntry(e.kind, e.at, e.author, e.text, dict(e.detail or {})) for e in found.timeline.all()
+        ],
+        links=[
+            Link(k.kind, k.ref, k.note, k.added_at, k.added_by)
+            for k in sorted(found.links.all(), key=lambda k: (k.added_at, k.pk))
+        ],
         notifications=notifications,
         missing_parties=[p.value for p in REQUIRED_PARTIES if p.value not in sent],
         details={name: getattr(found, name) for name in DETAILS},

@@ -255,7 +255,8 @@ class DjangoDeliveryStore:
                 row.status, row.sent_at, row.lease_owner, row.lease_until = DeliveryStatus.SENT, now, "", None
                 row.last_error = ""
                 row.save(update_fields=["status", "sent_at", "lease_owner", "lease_until", "last_error"])
-                _timeline(row, "notified", now, {"channel": row.channel, "event": row.kind, "delivery": row.pk})
+                _timeline(row, "notified", now,
+                          {"channel": row.channel, "event": row.kind, "delivery": row.pk})
             return held
 
     def failed(
@@ -282,10 +283,11 @@ def _timeline(row: WatchDelivery, step: str, now: datetime, detail: dict[str, An
     """The delivery's outcome in the timeline of what it is about: the alert's, or the incident's
     (a ``reminder`` entry)."""
     if row.alert_id is not None:
-        WatchAlertEntry.objects.create(alert_id=row.alert_id, kind=step, at=now, actor=row.recipient, detail=detail)
+        WatchAlertEntry.objects.create(alert_id=row.alert_id, kind=step, at=now, actor=row.recipient,
+                                       detail=detail)
     elif row.incident_id is not None:
-        IncidentEntry.objects.create(incident_id=row.incident_id, kind="reminder", at=now, author=row.recipient,
-                                     detail={**detail, "outcome": step})
+        IncidentEntry.objects.create(incident_id=row.incident_id, kind="reminder", at=now,
+                                     author=row.recipient, detail={**detail, "outcome": step})
 
 
 def _outgoing(row: WatchDelivery) -> Outgoing:

@@ -14,7 +14,6 @@ from typing import Any
 from django.db import models
 
 
-
 class TimelineAppendOnlyError(Exception):
     """An incident's timeline entry updated or deleted: the timeline is append-only."""
 
@@ -111,7 +110,9 @@ class IncidentLink(models.Model):
     added_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
-        constraints = (models.UniqueConstraint(fields=["incident", "kind", "ref"], name="store_inclink_uniq"),)
+        constraints = (
+            models.UniqueConstraint(fields=["incident", "kind", "ref"], name="store_inclink_uniq"),
+        )
         indexes = (models.Index(fields=["kind", "ref"], name="store_inclink_ref_idx"),)
 
 

@@ -36,16 +36,29 @@ def _missing(row: Incident) -> list[str]:
 
 
 def _persons(now: datetime) -> list[dict[str, str]]:
-    return [{"name": s.person, "role": s.role, "email": s.email, "telegram": s.telegram,
-             "webhook": s.webhook, "language": s.language} for s in shifts_at(now) if s.role == "on-duty"]
+    return [
+        {
+            "name": s.person,
+            "role": s.role,
+            "email": s.email,
+            "telegram": s.telegram,
+            "webhook": s.webhook,
+            "language": s.language,
+        }
+        for s in shifts_at(now)
+        if s.role == "on-duty"
+    ]
 
 
 def remind(now: datetime, rule: ReportingRule | None = None) -> int:
     """Write the warnings due by ``now``; how many events were written."""
     rule = rule or ReportingRule()
     horizon = now + rule.due_soon
-    candidates = Incident.objects.exclude(state="closed").filter(
-        reported_at__isnull=True, report_due_at__lte=horizon).values_list("pk", flat=True)
+    candidates = (
+        Incident.objects.exclude(state="closed")
+        .filter(reported_at__isnull=True, report_due_at__lte=horizon)
+        .values_list("pk", flat=True)
+    )
     written = 0
     for pk in list(candidates):
         with transaction.atomic():
@@ -53,8 +66,11 @@ def remind(now: datetime, rule: ReportingRule | None = None) -> int:
             if row is None or row.state == "closed":
                 continue
             state = clock_state(row.report_due_at, row.report_due_immediate, now, rule)
-            kind = {ClockState.DUE_SOON: REPORT_DUE, ClockState.IMMEDIATE: REPORT_DUE,
-                    ClockState.OVERDUE: REPORT_OVERDUE}.get(state)
+            kind = {
+                ClockState.DUE_SOON: REPORT_DUE,
+                ClockState.IMMEDIATE: REPORT_DUE,
+                ClockState.OVERDUE: REPORT_OVERDUE,
+            }.get(state)
             if kind is None:
                 continue
             field = "due_warned_for" if kind == REPORT_DUE else "overdue_warned_for"
@@ -62,12 +78,24 @@ def remind(now: datetime, rule: ReportingRule | None = None) -> int:
                 continue
             setattr(row, field, row.report_due_at)
             row.save(update_fields=[field])
-            outbox.write([outbox.event(kind, None, f"incident:{row.pk}:{row.report_due_at.isoformat()}",
-                                       row.agency_code, {
-                                           "incident": row.pk, "state": state.value,
-                                           "report_due_at": row.report_due_at.isoformat(),
-                                           "immediate": row.report_due_immediate,
-                                           "missing": _missing(row), "persons": _persons(now)})])
+            outbox.write(
+                [
+                    outbox.event(
+                        kind,
+                        None,
+                        f"incident:{row.pk}:{row.report_due_at.isoformat()}",
+                        row.agency_code,
+                        {
+                            "incident": row.pk,
+                            "state": state.value,
+                            "report_due_at": row.report_due_at.isoformat(),
+                            "immediate": row.report_due_immediate,
+                            "missing": _missing(row),
+                            "persons": _persons(now),
+                        },
+                    )
+                ]
+            )
             written += 1
     return written
 
@@ -77,9 +105,17 @@ def _notice(event: Event, row: Incident) -> IncidentNotice:
 
     payload = event.payload or {}
     return IncidentNotice(
-        incident_id=row.pk, event=event.kind, title=row.title, agency=row.agency_code, state=row.state,
-        detected_at=row.detected_at, deadline=row.report_due_at, immediate=row.report_due_immediate,
-        missing=tuple(Party(p).msgid() for p in payload.get("missing") or () if p in {x.value for x in Party}),
+        incident_id=row.pk,
+        event=event.kind,
+        title=row.title,
+        agency=row.agency_code,
+        state=row.state,
+        detected_at=row.detected_at,
+        deadline=row.report_due_at,
+        immediate=row.report_due_immediate,
+        missing=tuple(
+            Party(p).msgid() for p in payload.get("missing") or () if p in {x.value for x in Party}
+        ),
     )
 
 
@@ -95,14 +131,20 @@ def deliveries(event: Event, now: datetime, config: ChannelConfig) -> list[Watch
         return []
     notice = _notice(event, row)
     people: list[tuple[str, str, list[tuple[str, str]]]] = [
-        (r.name, r.language, r.addresses()) for r in config.recipients if r.wants({row.agency_code})]
+        (r.name, r.language, r.addresses()) for r in config.recipients if r.wants({row.agency_code})
+    ]
     for person in payload.get("persons") or ():
         if isinstance(person, dict):
             given: dict[str, Any] = person
-            addresses = [(c, str(given.get(c) or "")) for c in CHANNELS
-                         if given.get(c) and getattr(config, c) is not None]
+            addresses = [
+                (c, str(given.get(c) or ""))
+                for c in CHANNELS
+                if given.get(c) and getattr(config, c) is not None
+            ]
             language = str(given.get("language") or "vi")
-            people.append((str(given.get("name") or "?"), language if language in ("vi", "en") else "vi", addresses))
+            people.append(
+                (str(given.get("name") or "?"), language if language in ("vi", "en") else "vi", addresses)
+            )
     rows, seen = [], set()
     for name, language, addresses in people:
         message = render(notice, language)
@@ -110,11 +152,29 @@ def deliveries(event: Event, now: datetime, config: ChannelConfig) -> list[Watch
             if (channel, address) in seen:
                 continue
             seen.add((channel, address))
-            rows.append(WatchDelivery(
-                event=event, incident=row, kind=event.kind, channel=channel, recipient=name[:150],
-                address=address[:600], language=language, subject=message.subject, body=message.text,
-                data={"incident": row.pk, "event": event.kind, "title": row.title, "agency": row.agency_code,
-                      "report_due_at": row.report_due_at.isoformat(), "immediate": row.report_due_immediate,
-                      "missing": list(payload.get("missing") or ())},
-                token=secrets.token_hex(16), created_at=now, next_attempt_at=now))
+            rows.append(
+                WatchDelivery(
+                    event=event,
+                    incident=row,
+                    kind=event.kind,
+                    channel=channel,
+                    recipient=name[:150],
+                    address=address[:600],
+                    language=language,
+                    subject=message.subject,
+                    body=message.text,
+                    data={
+                        "incident": row.pk,
+                        "event": event.kind,
+                        "title": row.title,
+                        "agency": row.agency_code,
+                        "report_due_at": row.report_due_at.isoformat(),
+                        "immediate": row.report_due_immediate,
+                        "missing": list(payload.get("missing") or ()),
+                    },
+                    token=secrets.token_hex(16),
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
     return rows
