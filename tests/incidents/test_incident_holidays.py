@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from canhgac.i18n import language
 from canhgac.incidents.holidays import HolidayFileError, load_holidays
 
 
@@ -38,7 +39,7 @@ def test_the_packaged_calendar_covers_tet_of_2025_to_2027() -> None:
 def test_a_bad_file_is_one_line_naming_it(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "holidays.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(HolidayFileError) as caught:
+    with language("en"), pytest.raises(HolidayFileError) as caught:
         load_holidays(path)
     assert message in str(caught.value) and "\n" not in str(caught.value)
     assert str(path) in str(caught.value)
