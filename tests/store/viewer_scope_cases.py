@@ -81,6 +81,7 @@ def store() -> Iterator[Store]:
                     _result(DMARC, domain[A], failed("dmarc.missing")))
         fingerprints = {c: _result(SPF, domain[c], passed("x")).fingerprint for c in (A, B)}
         _watch_rows()
+        _incident_rows()
         _launch_and_inventory_rows(first, last)
         yield Store(first, last, fingerprints)
         transaction.set_rollback(True)
@@ -136,6 +137,17 @@ def _watch_rows() -> None:
                                         recipient="Trực ban", address="truc-ban@csirt.vn", subject="s",
                                         body="b", token="t" * 32, created_at=at, next_attempt_at=at)
     models.DutyShift.objects.create(person="Trực ban", role="on-duty", start=at, end=at, imported_at=at)
+
+
+def _incident_rows() -> None:
+    """An incident of each agency, each linked to the same indicator."""
+    from canhgac.console.store.incident_models import Incident, IncidentLink
+
+    at = datetime(2027, 2, 5, tzinfo=UTC)
+    for code in (A, B):
+        incident = Incident.objects.create(agency_code=code, title="x", source="phone", detected_at=at,
+                                           opened_at=at, updated_at=at, report_due_at=at)
+        IncidentLink.objects.create(incident=incident, kind="indicator", ref="ip:203.0.113.5", added_at=at)
 
 
 def _launch_and_inventory_rows(first: ScanRun, last: ScanRun) -> None:
@@ -244,6 +256,11 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
         launch.agency for launch in queries.launches_of_runs(v, [s.first.pk, s.last.pk]).values()},
     "all_runs": lambda v, s: _run_agencies(queries.all_runs(v)),
     "run_change_counts": lambda v, s: {A} if queries.run_change_counts(v, s.last) else set(),
+    "incidents": lambda v, s: {i.agency_code for i in queries.incidents(v)},
+    "incident": lambda v, s: {i.agency_code for i in (
+        queries.incident(v, pk) for pk in _all("Incident", "pk")) if i is not None},
+    "incidents_linked": lambda v, s: {
+        i.agency_code for i in queries.incidents_linked(v, "indicator", "ip:203.0.113.5")},
     "finding_transitions": lambda v, s: {t.agency for t in queries.finding_transitions(
         v, [s.first, s.last], {SPF: "high", DMARC: "medium", PORTS: "low"}, (), date(2025, 1, 3))},
 }

@@ -30,7 +30,8 @@ def _up(monitor: Monitor) -> MonitorState:
     ],
 )
 def test_a_certain_problem_opens_at_its_first_check(monitor: Monitor, problem: Problem) -> None:
-    done = step(_up(monitor), Verdict.failed(problem, None), START + timedelta(seconds=60), monitor, AlertPolicy())
+    later = START + timedelta(seconds=60)
+    done = step(_up(monitor), Verdict.failed(problem, None), later, monitor, AlertPolicy())
     assert done.state.health is Health.DOWN
     assert [type(a) for a in done.actions] == [OpenAlert]
 

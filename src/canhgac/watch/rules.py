@@ -3,8 +3,9 @@ and what to do about alerts out. Fake-clock tested; the scheduler commits both a
 
 - **Consecutive failures**: a monitor is DOWN after ``failures_to_alert[kind]`` failed checks in
   a row, or at the first one whose problem is certain rather than a flaky probe's (a defacer's
-  words on the page, a sudden rewrite, a changed NS or MX: ``AT_ONCE``), UP again after ``successes_to_recover`` passed ones (the first check of an unknown
-  monitor that passes makes it UP at once).
+  words on the page, a sudden rewrite, a changed NS or MX: ``AT_ONCE``), UP again after
+  ``successes_to_recover`` passed ones (the first check of an unknown monitor that passes makes it
+  UP at once).
 - **Level-triggered alerts**: a DOWN monitor with no open alert gets one; an UP monitor with an
   open alert gets its recovery. A restart, a maintenance window ending, a crash between two
   checks: the next check says what is due, so nothing is missed and nothing is doubled.

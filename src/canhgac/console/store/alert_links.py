@@ -48,7 +48,8 @@ def _delivery(token: str, now: datetime) -> WatchDelivery:
         raise LinkRefusedError(LinkProblem.INVALID) from None
     if now >= expires:
         raise LinkRefusedError(LinkProblem.EXPIRED)
-    row = WatchDelivery.objects.select_related("alert").filter(token=nonce).first()
+    # an incident's reminder carries no link: its nonce acknowledges nothing
+    row = WatchDelivery.objects.select_related("alert").filter(token=nonce, alert__isnull=False).first()
     if row is None:
         raise LinkRefusedError(LinkProblem.INVALID)
     return row
@@ -59,6 +60,8 @@ def alert_of_link(token: str, now: datetime) -> tuple[WatchAlert, WatchDelivery]
     row = _delivery(token, now)
     if row.link_used_at is not None:
         raise LinkRefusedError(LinkProblem.USED)
+    if row.alert is None:  # (filtered out above: an incident's reminder has no link)
+        raise LinkRefusedError(LinkProblem.INVALID)
     return row.alert, row
 
 
@@ -72,6 +75,8 @@ def acknowledge_by_link(token: str, now: datetime, *, address: str = "") -> tupl
         locked = WatchDelivery.objects.select_for_update().get(pk=row.pk)
         if locked.link_used_at is not None:
             raise LinkRefusedError(LinkProblem.USED)
+        if locked.alert_id is None:
+            raise LinkRefusedError(LinkProblem.INVALID)
         locked.link_used_at = now
         locked.save(update_fields=["link_used_at"])
         done = watch_store.acknowledge(

@@ -1,5 +1,5 @@
 """The watch's delivery outbox and duty roster (issue 14). A delivery is one row per (alert
-event, channel, address): the message as it was rendered for that person, and where its
+event or incident reminder, channel, address): the message as it was rendered for that person, and where its
 delivery stands; a shift is one line of the roster.
 
 A row is ``pending`` (due at ``next_attempt_at``), ``sending`` (leased to ``lease_owner`` until
@@ -25,7 +25,11 @@ class DeliveryStatus(models.TextChoices):
 
 class WatchDelivery(models.Model):
     event = models.ForeignKey("store.Event", on_delete=models.CASCADE, related_name="deliveries")
-    alert = models.ForeignKey(WatchAlert, on_delete=models.CASCADE, related_name="deliveries")
+    # what the message is about: a watch alert, or an incident (its initial-report reminders)
+    alert = models.ForeignKey(WatchAlert, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="deliveries")
+    incident = models.ForeignKey("store.Incident", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="deliveries")
     kind = models.CharField(max_length=64)  # the event's kind (alert.opened...)
     channel = models.CharField(max_length=16)  # email, telegram, webhook
     recipient = models.CharField(max_length=150)  # the person's name

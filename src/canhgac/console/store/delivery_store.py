@@ -21,10 +21,11 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from canhgac.console.store import outbox
+from canhgac.console.store import incident_reminders, outbox
 from canhgac.console.store.alert_links import make_link
 from canhgac.console.store.delivery_models import DeliveryStatus, WatchDelivery
 from canhgac.console.store.escalation import escalate
+from canhgac.console.store.incident_models import IncidentEntry
 from canhgac.console.store.models import Event
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMonitor
 from canhgac.watch.channel_config import CHANNELS, ChannelConfig
@@ -120,10 +121,13 @@ class DjangoDeliveryStore:
                 WatchDelivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
                 queued += len(rows)
 
+        incident_reminders.remind(now)  # the initial-report clock's warnings, as outbox events
         outbox.consume(self.consumer, handle)
         return queued
 
     def _rows(self, event: Event, now: datetime) -> list[WatchDelivery]:
+        if event.kind in incident_reminders.KINDS:
+            return incident_reminders.deliveries(event, now, self.config)
         if event.kind not in DELIVERED_KINDS:
             return []
         # events carry the wall clock's time (``outbox.event``): their age is the wall clock's too
@@ -251,13 +255,8 @@ class DjangoDeliveryStore:
                 row.status, row.sent_at, row.lease_owner, row.lease_until = DeliveryStatus.SENT, now, "", None
                 row.last_error = ""
                 row.save(update_fields=["status", "sent_at", "lease_owner", "lease_until", "last_error"])
-                WatchAlertEntry.objects.create(
-                    alert_id=row.alert_id,
-                    kind="notified",
-                    at=now,
-                    actor=row.recipient,
-                    detail={"channel": row.channel, "event": row.kind, "delivery": row.pk},
-                )
+                _timeline(row, "notified", now,
+                          {"channel": row.channel, "event": row.kind, "delivery": row.pk})
             return held
 
     def failed(
@@ -272,17 +271,23 @@ class DjangoDeliveryStore:
                 row.status, row.next_attempt_at = DeliveryStatus.PENDING, retry_at
             else:
                 row.status = DeliveryStatus.FAILED
-                WatchAlertEntry.objects.create(
-                    alert_id=row.alert_id,
-                    kind="delivery_failed",
-                    at=now,
-                    actor=row.recipient,
-                    detail={"channel": row.channel, "event": row.kind, "reason": reason[:300]},
-                )
+                _timeline(row, "delivery_failed", now, {"channel": row.channel, "event": row.kind,
+                                                         "reason": reason[:300]})
             row.save(update_fields=["status", "next_attempt_at", "last_error", "lease_owner", "lease_until"])
 
     def close(self) -> None:
         connection.close()
+
+
+def _timeline(row: WatchDelivery, step: str, now: datetime, detail: dict[str, Any]) -> None:
+    """The delivery's outcome in the timeline of what it is about: the alert's, or the incident's
+    (a ``reminder`` entry)."""
+    if row.alert_id is not None:
+        WatchAlertEntry.objects.create(alert_id=row.alert_id, kind=step, at=now, actor=row.recipient,
+                                       detail=detail)
+    elif row.incident_id is not None:
+        IncidentEntry.objects.create(incident_id=row.incident_id, kind="reminder", at=now,
+                                     author=row.recipient, detail={**detail, "outcome": step})
 
 
 def _outgoing(row: WatchDelivery) -> Outgoing:

@@ -23,6 +23,12 @@ from canhgac.console.store.account_models import (  # noqa: F401
 )
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
 from canhgac.console.store.delivery_models import DutyShift, WatchDelivery  # noqa: F401
+from canhgac.console.store.incident_models import (  # noqa: F401
+    Incident,
+    IncidentEntry,
+    IncidentLink,
+    IncidentNotification,
+)
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
 from canhgac.console.store.watch_models import (  # noqa: F401
@@ -346,6 +352,9 @@ class EventKind(models.TextChoices):
     ALERT_ACKNOWLEDGED = "alert.acknowledged", "alert acknowledged"
     ALERT_RECOVERED = "alert.recovered", "alert recovered"
     ALERT_ESCALATED = "alert.escalated", "alert sent to the people on duty (escalation, hand-over)"
+    INCIDENT_OPENED = "incident.opened", "incident opened"
+    INCIDENT_REPORT_DUE = "incident.report_due", "incident's initial report due (soon, or at once)"
+    INCIDENT_REPORT_OVERDUE = "incident.report_overdue", "incident's initial report overdue"
 
 
 class Event(models.Model):

@@ -41,6 +41,7 @@ from canhgac.console.store.queries.findings import (
     open_findings,
     open_findings_per_agency,
 )
+from canhgac.console.store.queries.incidents import incident, incidents, incidents_linked
 from canhgac.console.store.queries.inventory_documents import (
     applied_inventories,
     applied_inventory,
@@ -131,6 +132,9 @@ __all__ = [
     "findings_by_fingerprints",
     "findings_window",
     "host_services",
+    "incident",
+    "incidents",
+    "incidents_linked",
     "latest_finished_run",
     "latest_province",
     "latest_reportable_run",
