@@ -244,6 +244,9 @@ CASES: dict[str, Callable[[ViewerScope, Store], set[str]]] = {
     # the CSIRT's own people and addresses: a viewer of every agency only (A: "another agency's")
     "watch_deliveries": lambda v, s: {A} if list(queries.watch_deliveries(v)) else set(),
     "duty_shifts": lambda v, s: {A} if list(queries.duty_shifts(v)) else set(),
+    "duty_sources": lambda v, s: {A} if queries.duty_sources(v) else set(),
+    "watch_delivery": lambda v, s: {A} if any(
+        queries.watch_delivery(v, pk) is not None for pk in _all("WatchDelivery", "pk")) else set(),
     "applied_inventory": lambda v, s: {A} if queries.applied_inventory(v) is not None else set(),
     "applied_inventories": lambda v, s: {A} if queries.applied_inventories(v) else set(),
     "checked_inventory": lambda v, s: _checked(v),

@@ -86,7 +86,7 @@ def ca_file(tmp_path: Path) -> Path:
     return lab_ca().write_ca(tmp_path)
 
 
-async def test_a_defaced_page_is_an_alert_after_n_checks(ca_file: Path) -> None:
+async def test_a_defaced_page_is_an_alert_at_its_first_check(ca_file: Path) -> None:
     web = loopback()
     page = Route.text(PAGE.format(news=NEWS), content_type="text/html; charset=utf-8")
     async with (
@@ -112,9 +112,7 @@ async def test_a_defaced_page_is_an_alert_after_n_checks(ca_file: Path) -> None:
             "<html><title>Hacked by Anonymous Ghost</title><body>owned</body></html>",
             content_type="text/html",
         )
-        await clock.advance(2 * 60, sched.settle)
-        assert store.alerts == {}  # two failed checks: not yet
-        await clock.advance(60, sched.settle)
+        await clock.advance(60, sched.settle)  # one check: a defacer's words are no flaky probe
         assert store.alerts, store.states[monitor.key]
         (alert,) = store.alerts.values()
         assert alert.problem == Problem.DEFACED.value
