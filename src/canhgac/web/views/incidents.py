@@ -32,6 +32,7 @@ from canhgac.web.access import console_page, page_context
 from canhgac.web.client import client_address
 
 SAVED = ("opened", "entry", "moved", "linked", "notified", "details", "capacity", "unchanged", "reported")
+MAX_ID = 2**62
 MULTI = ("services", "measures", "detection_methods", "attachments")
 
 
@@ -146,10 +147,17 @@ def incident_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     return HttpResponseRedirect(reverse("incident", args=[new_id]) + "?saved=opened")
 
 
+def _found(viewer: Viewer, incident_id: int, rule: Any = None) -> incidents.IncidentDetail | None:
+    """The incident the viewer may see (None: another agency's, none, or an id no row can have)."""
+    if not 0 < incident_id <= MAX_ID:
+        return None
+    return incidents.incident_detail(viewer.scope, incident_id, now=timezone.now(), rule=rule)
+
+
 def _detail_page(request: HttpRequest, viewer: Viewer, incident_id: int, *, error: str = "",
                  action: str = "", status: int = 200) -> HttpResponse:
     rule = _settings().rule
-    detail = incidents.incident_detail(viewer.scope, incident_id, now=timezone.now(), rule=rule)
+    detail = _found(viewer, incident_id, rule)
     if detail is None:
         raise Http404
     saved = request.GET.get("saved", "")
@@ -171,7 +179,7 @@ def incident(request: HttpRequest, viewer: Viewer, incident_id: int) -> HttpResp
 def _act(request: HttpRequest, viewer: Viewer, incident_id: int, action: str, saved: str) -> HttpResponse:
     if not pages.may_handle_incidents(viewer.role):
         return _forbidden(request, viewer)
-    if incidents.incident_detail(viewer.scope, incident_id) is None:
+    if _found(viewer, incident_id) is None:
         raise Http404  # another agency's, or none: nothing is said about it
     form, actor, scope = _form(request), _actor(request, viewer), viewer.scope
     try:
@@ -240,7 +248,7 @@ def report_form(request: HttpRequest, viewer: Viewer, incident_id: int, form: st
         raise Http404
     if not pages.may_handle_incidents(viewer.role):
         return _forbidden(request, viewer)
-    if incidents.incident_detail(viewer.scope, incident_id) is None:
+    if _found(viewer, incident_id) is None:
         raise Http404
     try:
         config = pages.page_forms_config()
