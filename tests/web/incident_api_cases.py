@@ -70,9 +70,16 @@ def _events(kind: str) -> list[SecurityEvent]:
 
 def _open(api: Api, agency: str = B, days_ago: float = 1, **more: Any) -> dict[str, Any]:
     detected = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
-    body = {"agency": agency, "title": f"Cổng {agency} bị thay đổi giao diện", "detected_at": detected,
-            "reporter": "Anh Nam 0912345678", "type": "defacement", "severity": "high",
-            "description": "Trang chủ hiển thị nội dung lạ.", **more}
+    body = {
+        "agency": agency,
+        "title": f"Cổng {agency} bị thay đổi giao diện",
+        "detected_at": detected,
+        "reporter": "Anh Nam 0912345678",
+        "type": "defacement",
+        "severity": "high",
+        "description": "Trang chủ hiển thị nội dung lạ.",
+        **more,
+    }
     return _json(api.post("/incidents", body), 201)  # type: ignore[no-any-return]
 
 
@@ -96,7 +103,10 @@ def test_opening_and_reading_within_each_scope(world: World) -> None:
     officer = Api(world.tokens["officer_b"])
     own = _open(officer, B)
     assert own["clock"] in ("running", "due_soon") and own["missing_parties"] == [
-        "owner_agency", "response_unit", "national_coordinator"]
+        "owner_agency",
+        "response_unit",
+        "national_coordinator",
+    ]
     every = _json(analyst.get("/incidents"))
     assert every["total"] == 2 and [i["id"] for i in every["items"]] == [own["id"], theirs["id"]]
     mine = _json(officer.get("/incidents"))
@@ -182,10 +192,16 @@ def test_the_forms_as_docx(world: World, tmp_path: Path, monkeypatch: pytest.Mon
     row.save()
     answer = analyst.get(f"/incidents/{made['id']}/forms/03", number="7")
     assert answer.status_code == 200 and answer["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml")
+        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    )
     text = _docx_text(answer.content)
-    for expected in ("7/BC-SKHCN", "Trang chủ hiển thị nội dung lạ.", "Trần Văn Bình", "binh@beta.gov.vn",
-                     "Anh Nam 0912345678"):
+    for expected in (
+        "7/BC-SKHCN",
+        "Trang chủ hiển thị nội dung lạ.",
+        "Trần Văn Bình",
+        "binh@beta.gov.vn",
+        "Anh Nam 0912345678",
+    ):
         assert expected in text, expected
     final = analyst.get(f"/incidents/{made['id']}/forms/04", number="9")
     assert final.status_code == 200

@@ -65,9 +65,18 @@ def _open(client: Client, **form: str) -> int:
 
 def _by_hand(client: Client, agency: str = B, **more: str) -> int:
     detected = (datetime.now(UTC) - timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    return _open(client, agency=agency, title=f"Cổng {agency} bị thay đổi giao diện", detected=detected,
-                 source="phone", reporter="Anh Nam 0912345678", type="defacement", severity="high",
-                 description="Trang chủ hiển thị nội dung lạ.", **more)
+    return _open(
+        client,
+        agency=agency,
+        title=f"Cổng {agency} bị thay đổi giao diện",
+        detected=detected,
+        source="phone",
+        reporter="Anh Nam 0912345678",
+        type="defacement",
+        severity="high",
+        description="Trang chủ hiển thị nội dung lạ.",
+        **more,
+    )
 
 
 def _docx_text(data: bytes) -> str:
@@ -98,7 +107,11 @@ def test_the_csirt_opens_an_incident_by_hand_and_reads_it(world: World) -> None:
     detail = _ok(client.get(f"/incidents/{new}/"))
     assert f"Sự cố #{new}: Cổng {B} bị thay đổi giao diện" in detail
     assert "Thay đổi giao diện" in detail and "Anh Nam 0912345678" in detail
-    assert 'id="legal-reading"' in detail and "Quyết định 05/2017/QĐ-TTg" in detail and "Bộ luật Dân sự" in detail
+    assert (
+        'id="legal-reading"' in detail
+        and "Quyết định 05/2017/QĐ-TTg" in detail
+        and "Bộ luật Dân sự" in detail
+    )
     assert 'id="clock-state">đang tính<' in detail or 'id="clock-state">sắp đến hạn<' in detail
     assert "Chưa gửi cho:" in detail
     (opened,) = _events("incident.opened")
@@ -145,8 +158,13 @@ def test_opening_from_a_watch_alert_and_from_a_finding(world: World) -> None:
 
 def test_the_list_filters_and_badges(world: World) -> None:
     client = _client("analyst")
-    late = _open(client, agency=A, title="Mã hóa máy chủ", type="encryption",
-                 detected=(datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M+00:00"))
+    late = _open(
+        client,
+        agency=A,
+        title="Mã hóa máy chủ",
+        type="encryption",
+        detected=(datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M+00:00"),
+    )
     fresh = _by_hand(client)
     page = _ok(client.get("/incidents/?overdue=1"))
     assert f'id="incident-{late}"' in page and f'id="incident-{fresh}"' not in page
@@ -160,7 +178,10 @@ def test_the_list_filters_and_badges(world: World) -> None:
     assert f'id="incident-{fresh}"' in by_state and f'id="incident-{late}"' not in by_state
     partial = _ok(client.get("/incidents/?state=triage", HTTP_HX_REQUEST="true"))
     assert "<html" not in partial and f'id="incident-{fresh}"' in partial
-    assert _ok(client.get("/incidents/?state=nonsense&type=x&page=abc&agency=SO-NONE")).count('id="incident-') == 0
+    assert (
+        _ok(client.get("/incidents/?state=nonsense&type=x&page=abc&agency=SO-NONE")).count('id="incident-')
+        == 0
+    )
     english = _client("analyst")
     english.post("/account/language/", {"language": "en", "next": "/incidents/"})
     page = _ok(english.get("/incidents/?overdue=1"))
@@ -182,10 +203,23 @@ def test_every_action_is_written_and_logged(world: World) -> None:
     bad_link = _ok(client.post(f"{base}/link/", {"kind": "indicator", "ref": "nonsense"}), 400)
     assert 'id="error-link"' in bad_link
     for party in ("owner_agency", "response_unit"):
-        _ok(client.post(f"{base}/notify/", {"party": party, "to": "Sở Beta", "via": "email",
-                                            "initial_report": "1", "reference": "15/BC-SKHCN"}), 302)
-    last = client.post(f"{base}/notify/", {"party": "national_coordinator", "to": "A05", "via": "letter",
-                                           "initial_report": "1"})
+        _ok(
+            client.post(
+                f"{base}/notify/",
+                {
+                    "party": party,
+                    "to": "Sở Beta",
+                    "via": "email",
+                    "initial_report": "1",
+                    "reference": "15/BC-SKHCN",
+                },
+            ),
+            302,
+        )
+    last = client.post(
+        f"{base}/notify/",
+        {"party": "national_coordinator", "to": "A05", "via": "letter", "initial_report": "1"},
+    )
     assert last.status_code == 302 and last["Location"].endswith("?saved=reported#notify")
     _ok(client.post(f"{base}/capacity/", {"reason": "mã hóa toàn bộ"}), 302)
     detail = _ok(client.get(f"{base}/"))
@@ -203,11 +237,21 @@ def test_every_action_is_written_and_logged(world: World) -> None:
 def test_the_form_details_are_saved_once(world: World) -> None:
     client = _client("analyst")
     new = _by_hand(client)
-    form = {"title": f"Cổng {B} bị thay đổi giao diện", "description": "Trang chủ hiển thị nội dung lạ.",
-            "type": "defacement", "severity": "high", "contact_name": "Trần Văn Bình",
-            "contact_phone": "0912 000 111", "contact_email": "binh@beta.gov.vn", "system_name": "Cổng TTĐT",
-            "system_level": "3", "services": ["web", "database"], "public_ips": "203.0.113.7",
-            "detection_methods": ["logs"], "result": "Đã khôi phục từ bản sao lưu."}
+    form = {
+        "title": f"Cổng {B} bị thay đổi giao diện",
+        "description": "Trang chủ hiển thị nội dung lạ.",
+        "type": "defacement",
+        "severity": "high",
+        "contact_name": "Trần Văn Bình",
+        "contact_phone": "0912 000 111",
+        "contact_email": "binh@beta.gov.vn",
+        "system_name": "Cổng TTĐT",
+        "system_level": "3",
+        "services": ["web", "database"],
+        "public_ips": "203.0.113.7",
+        "detection_methods": ["logs"],
+        "result": "Đã khôi phục từ bản sao lưu.",
+    }
     saved = client.post(f"/incidents/{new}/details/", form)
     assert saved.status_code == 302 and "saved=details" in saved["Location"]
     row = Incident.objects.get(pk=new)
@@ -227,9 +271,12 @@ def test_a_form_without_its_csrf_token_is_refused(world: World) -> None:
     new = _by_hand(client)
     strict = Client(enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.10")
     strict.cookies = client.cookies
-    for url, form in ((f"/incidents/{new}/entries/", {"kind": "note", "text": "x"}),
-                      (f"/incidents/{new}/move/", {"state": "triage"}), ("/incidents/", {"agency": B, "title": "x"}),
-                      (f"/incidents/{new}/forms/03/", {"number": "1"})):
+    for url, form in (
+        (f"/incidents/{new}/entries/", {"kind": "note", "text": "x"}),
+        (f"/incidents/{new}/move/", {"state": "triage"}),
+        ("/incidents/", {"agency": B, "title": "x"}),
+        (f"/incidents/{new}/forms/03/", {"number": "1"}),
+    ):
         assert strict.post(url, form).status_code == 403, url
     assert Incident.objects.count() == 1 and not _events("incident.written")
 
@@ -248,7 +295,9 @@ def test_an_officer_acts_on_their_own_agency_only(world: World) -> None:
     for url in (f"/incidents/{theirs}/",):
         assert officer.get(url).status_code == 404
     for action in ("entries", "move", "link", "notify", "details", "capacity", "forms/03"):
-        assert officer.post(f"/incidents/{theirs}/{action}/", {"kind": "note", "text": "x"}).status_code == 404
+        assert (
+            officer.post(f"/incidents/{theirs}/{action}/", {"kind": "note", "text": "x"}).status_code == 404
+        )
     refused = _ok(officer.post("/incidents/", {"agency": A, "title": "x"}), 400)
     assert 'id="incident-error"' in refused
     _ok(officer.post(f"/incidents/{own}/entries/", {"kind": "progress", "text": "Đã khôi phục"}), 302)
@@ -276,18 +325,37 @@ def test_the_initial_and_final_reports_as_docx(world: World, forms_config: Path)
     missing = _ok(client.post(f"/incidents/{new}/forms/03/", {"number": "15", "record": "1"}), 400)
     assert 'id="error-form03"' in missing and "contact.name" in missing and "Người liên hệ" not in missing[:0]
     assert "chi tiết" in missing  # where to fill it, in the reader's language
-    client.post(f"/incidents/{new}/details/", {
-        "title": f"Cổng {B} bị thay đổi giao diện", "description": "Trang chủ hiển thị nội dung lạ.",
-        "type": "defacement", "severity": "high", "contact_name": "Trần Văn Bình",
-        "contact_phone": "0912 000 111", "contact_email": "binh@beta.gov.vn", "system_name": "Cổng TTĐT",
-        "public_ips": "203.0.113.7", "detection_methods": ["logs"], "result": "Đã khôi phục từ bản sao lưu."})
+    client.post(
+        f"/incidents/{new}/details/",
+        {
+            "title": f"Cổng {B} bị thay đổi giao diện",
+            "description": "Trang chủ hiển thị nội dung lạ.",
+            "type": "defacement",
+            "severity": "high",
+            "contact_name": "Trần Văn Bình",
+            "contact_phone": "0912 000 111",
+            "contact_email": "binh@beta.gov.vn",
+            "system_name": "Cổng TTĐT",
+            "public_ips": "203.0.113.7",
+            "detection_methods": ["logs"],
+            "result": "Đã khôi phục từ bản sao lưu.",
+        },
+    )
     answer = client.post(f"/incidents/{new}/forms/03/", {"number": "15", "record": "1"})
     assert answer.status_code == 200, _text(answer)[:1500]
     assert answer["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
     assert f'filename="incident-{new}-form-03-15-BC-SKHCN.docx"' in answer["Content-Disposition"]
     text = _docx_text(answer.content)
-    for expected in ("15/BC-SKHCN", "Trang chủ hiển thị nội dung lạ.", "Trần Văn Bình", "binh@beta.gov.vn",
-                     "Cổng TTĐT", "203.0.113.7", "Sở Beta", "Sở Khoa học và Công nghệ"):
+    for expected in (
+        "15/BC-SKHCN",
+        "Trang chủ hiển thị nội dung lạ.",
+        "Trần Văn Bình",
+        "binh@beta.gov.vn",
+        "Cổng TTĐT",
+        "203.0.113.7",
+        "Sở Beta",
+        "Sở Khoa học và Công nghệ",
+    ):
         assert expected in text, expected
     entry = IncidentEntry.objects.filter(incident_id=new, kind="note").order_by("-pk").first()
     assert entry is not None and "15/BC-SKHCN" in entry.text
@@ -295,14 +363,19 @@ def test_the_initial_and_final_reports_as_docx(world: World, forms_config: Path)
     final = client.post(f"/incidents/{new}/forms/04/", {"number": "21"})
     assert final.status_code == 200, _text(final)[:1500]
     text = _docx_text(final.content)
-    for expected in ("21/BC-SKHCN", f"Cổng {B} bị thay đổi giao diện", "Đã khôi phục từ bản sao lưu.",
-                     "Báo cáo diễn biến"):
+    for expected in (
+        "21/BC-SKHCN",
+        f"Cổng {B} bị thay đổi giao diện",
+        "Đã khôi phục từ bản sao lưu.",
+        "Báo cáo diễn biến",
+    ):
         assert expected in text, expected
     assert client.post(f"/incidents/{new}/forms/05/", {"number": "1"}).status_code == 404
 
 
-def test_a_missing_issuer_is_named_not_a_crash(world: World, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_issuer_is_named_not_a_crash(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = tmp_path / "empty.toml"
     empty.write_text("[forms]\n", encoding="utf-8")
     monkeypatch.setenv("CANHGAC_CONFIG", str(empty))

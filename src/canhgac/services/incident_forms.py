@@ -38,7 +38,11 @@ _NOTIFIED = {"national_coordinator": "national-coordinator", "response_unit": "n
 # the [forms] addressees' keys as form 03's boxes: the report itself goes to them at once
 _ADDRESSED = {"national-coordinator": "national-coordinator", "response-unit": "network-member"}
 # what the timeline's reports are called in form 04's list of attached documents
-_REPORT_NAMES = {"progress": "Báo cáo diễn biến", "plan": "Phương án ứng cứu", "request": "Văn bản xin ý kiến chỉ đạo"}
+_REPORT_NAMES = {
+    "progress": "Báo cáo diễn biến",
+    "plan": "Phương án ứng cứu",
+    "request": "Văn bản xin ý kiến chỉ đạo",
+}
 
 
 class IncidentFormError(ValueError):
@@ -112,12 +116,16 @@ def _system(found: Any, agency: Any) -> dict[str, Any]:
     given = dict(found.system or {})
     parent = agency.parent.name if agency is not None and agency.parent is not None else ""
     level = given.get("level")
-    return _filled({
-        "operator": str(given.get("operator") or (agency.name if agency is not None else found.agency_code)),
-        "owner_agency": str(given.get("owner_agency") or parent),
-        "name": str(given.get("name") or ""),
-        "level": int(level) if isinstance(level, int | str) and str(level).isdigit() else None,
-    })
+    return _filled(
+        {
+            "operator": str(
+                given.get("operator") or (agency.name if agency is not None else found.agency_code)
+            ),
+            "owner_agency": str(given.get("owner_agency") or parent),
+            "name": str(given.get("name") or ""),
+            "level": int(level) if isinstance(level, int | str) and str(level).isdigit() else None,
+        }
+    )
 
 
 def _assets(found: Any) -> tuple[list[str], list[str]]:
@@ -137,19 +145,23 @@ def _assets(found: Any) -> tuple[list[str], list[str]]:
 def _details(found: Any) -> dict[str, Any]:
     given = dict(found.system or {})
     ips, domains = _assets(found)
-    return _filled({
-        "security_provider": str(given.get("security_provider") or ""),
-        "connectivity_provider": str(given.get("connectivity_provider") or ""),
-        "os": str(given.get("os") or ""),
-        "os_version": str(given.get("os_version") or ""),
-        "services": [s for s in _text_list(given.get("services")) if s in ("web", "mail", "database")],
-        "services_other": str(given.get("services_other") or ""),
-        "measures": [m for m in _text_list(given.get("measures")) if m in ("antivirus", "firewall", "ids")],
-        "measures_other": str(given.get("measures_other") or ""),
-        "public_ips": _public(_text_list(given.get("public_ips")) or ips),
-        "domains": _text_list(given.get("domains")) or domains,
-        "purpose": str(given.get("purpose") or ""),
-    })
+    return _filled(
+        {
+            "security_provider": str(given.get("security_provider") or ""),
+            "connectivity_provider": str(given.get("connectivity_provider") or ""),
+            "os": str(given.get("os") or ""),
+            "os_version": str(given.get("os_version") or ""),
+            "services": [s for s in _text_list(given.get("services")) if s in ("web", "mail", "database")],
+            "services_other": str(given.get("services_other") or ""),
+            "measures": [
+                m for m in _text_list(given.get("measures")) if m in ("antivirus", "firewall", "ids")
+            ],
+            "measures_other": str(given.get("measures_other") or ""),
+            "public_ips": _public(_text_list(given.get("public_ips")) or ips),
+            "domains": _text_list(given.get("domains")) or domains,
+            "purpose": str(given.get("purpose") or ""),
+        }
+    )
 
 
 def _detection(found: Any) -> dict[str, Any]:
@@ -157,7 +169,8 @@ def _detection(found: Any) -> dict[str, Any]:
     other = ""
     if "other" in methods or found.source in ("alert", "finding"):
         other = {"alert": "Cảnh báo của hệ thống giám sát", "finding": "Kết quả rà quét lỗ hổng"}.get(
-            found.source, "Khác")
+            found.source, "Khác"
+        )
         if found.source_detail and found.source in ("alert", "finding"):
             other = f"{other} ({found.source_detail})"
     notified_by = ""
@@ -177,8 +190,9 @@ def _first_initial_report(found: Any) -> Any:
     return sent[0] if sent else None
 
 
-def form_data(found: Any, agency: Any, form: str, number: str, config: FormsConfig,
-              now: dt.datetime) -> dict[str, Any]:
+def form_data(
+    found: Any, agency: Any, form: str, number: str, config: FormsConfig, now: dt.datetime
+) -> dict[str, Any]:
     """The data of form ``form`` for the incident row ``found`` (with its links, notifications
     and timeline) of ``agency`` (the inventory's row, or None): the mapping docs/forms.md
     describes, filled from the records."""
@@ -187,33 +201,45 @@ def form_data(found: Any, agency: Any, form: str, number: str, config: FormsConf
         attachments = _text_list(found.attachments)
         data: dict[str, Any] = {
             "document": document,
-            "contact": _filled({k: str((found.contact or {}).get(k) or "")
-                                for k in ("name", "position", "phone", "email")}),
+            "contact": _filled(
+                {k: str((found.contact or {}).get(k) or "") for k in ("name", "position", "phone", "email")}
+            ),
             "system": _system(found, agency),
-            "incident": {"summary": found.description or found.title, "detected_at": _local(found.detected_at),
-                         "handled": is_handled(State(found.state))},
+            "incident": {
+                "summary": found.description or found.title,
+                "detected_at": _local(found.detected_at),
+                "handled": is_handled(State(found.state)),
+            },
             "detection": _detection(found),
             "notified": _notified(found, config),
             "details": _details(found),
             "attachments": [a for a in attachments if a in ("logs", "malware-sample")],
             "attachments_other": ", ".join(a for a in attachments if a not in ("logs", "malware-sample")),
             "confidential": bool(found.confidential),
-            "support_request": found.support_request or "\n".join(
-                e.text for e in found.timeline.all() if e.kind == "request" and e.text),
+            "support_request": found.support_request
+            or "\n".join(e.text for e in found.timeline.all() if e.kind == "request" and e.text),
             "reported_at": _local(now),
         }
         return data
     first = _first_initial_report(found)
-    reports = [f"{_REPORT_NAMES[e.kind]} ngày {e.at.astimezone(VIETNAM):%d/%m/%Y}"
-               for e in found.timeline.all() if e.kind in _REPORT_NAMES]
-    closing = [e.detail.get("reason", "") for e in found.timeline.all()
-               if e.kind == "state" and (e.detail or {}).get("to") == "closed"]
+    reports = [
+        f"{_REPORT_NAMES[e.kind]} ngày {e.at.astimezone(VIETNAM):%d/%m/%Y}"
+        for e in found.timeline.all()
+        if e.kind in _REPORT_NAMES
+    ]
+    closing = [
+        e.detail.get("reason", "")
+        for e in found.timeline.all()
+        if e.kind == "state" and (e.detail or {}).get("to") == "closed"
+    ]
     return {
         "document": document,
-        "initial_report": _filled({
-            "number": found.initial_report_ref or (first.reference if first else ""),
-            "date": first.sent_at.astimezone(VIETNAM).date().isoformat() if first else "",
-        }),
+        "initial_report": _filled(
+            {
+                "number": found.initial_report_ref or (first.reference if first else ""),
+                "date": first.sent_at.astimezone(VIETNAM).date().isoformat() if first else "",
+            }
+        ),
         "system": _system(found, agency),
         "incident": {"title": found.title, "detected_at": _local(found.detected_at)},
         "result": found.result or (closing[-1] if closing else ""),
@@ -221,8 +247,16 @@ def form_data(found: Any, agency: Any, form: str, number: str, config: FormsConf
     }
 
 
-def incident_form(scope: ViewerScope, incident_id: int, form: str, config: FormsConfig, *,
-                  number: str = "", now: dt.datetime | None = None, record: Actor | None = None) -> IncidentForm:
+def incident_form(
+    scope: ViewerScope,
+    incident_id: int,
+    form: str,
+    config: FormsConfig,
+    *,
+    number: str = "",
+    now: dt.datetime | None = None,
+    record: Actor | None = None,
+) -> IncidentForm:
     """Form ``form`` (03 or 04) of the incident the viewer may see, as DOCX bytes; with
     ``record``, a ``note`` entry in its timeline says who made which document and its number.
     ``number`` defaults, for form 03, to the incident's initial report reference."""
@@ -238,8 +272,12 @@ def incident_form(scope: ViewerScope, incident_id: int, form: str, config: Forms
     agency = queries.agencies(scope, [found.agency_code]).first()
     number = number.strip() or (found.initial_report_ref if form == "03" else "")
     try:
-        report = build_form(form, form_data(found, agency, form, number, config, now), config,
-                            today=now.astimezone(VIETNAM).date())
+        report = build_form(
+            form,
+            form_data(found, agency, form, number, config, now),
+            config,
+            today=now.astimezone(VIETNAM).date(),
+        )
         docx = render_form(report, config)
     except FormDataError as exc:
         raise IncidentFormError(_hint(str(exc))) from None
@@ -251,7 +289,13 @@ def incident_form(scope: ViewerScope, incident_id: int, form: str, config: Forms
         from canhgac.services.incidents import EntryKind
 
         what = _("initial report (form 03)") if form == "03" else _("final report (form 04)")
-        incidents.note(scope, record, incident_id, EntryKind.NOTE,
-                       _("{what} number {number} made").format(what=what, number=printed), now)
+        incidents.note(
+            scope,
+            record,
+            incident_id,
+            EntryKind.NOTE,
+            _("{what} number {number} made").format(what=what, number=printed),
+            now,
+        )
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in printed)[:60]
     return IncidentForm(form, printed, f"incident-{incident_id}-form-{form}-{safe}.docx", docx)

@@ -92,16 +92,20 @@ def choice_label(value: str, lang: str | None = None) -> str:
 def legal_reading(rule: ReportingRule, immediate: bool) -> str:
     """The rule the deadline comes from, as the incident's page says it."""
     if immediate:
-        return _("Beyond the unit's capacity: report immediately (Decision 05/2017/QĐ-TTg, Art. 11.2); "
-                 "overdue {hours} h after the flag.").format(hours=f"{rule.immediate_grace.total_seconds() / 3600:g}")
+        return _(
+            "Beyond the unit's capacity: report immediately (Decision 05/2017/QĐ-TTg, Art. 11.2); "
+            "overdue {hours} h after the flag."
+        ).format(hours=f"{rule.immediate_grace.total_seconds() / 3600:g}")
     if rule.counting is Counting.WORKING:
-        return _("Within {days} working days of detection (Decision 05/2017/QĐ-TTg, Art. 11.1; Circular "
-                 "20/2017/TT-BTTTT), as this province counts them: weekends and public holidays skipped.").format(
-                     days=rule.days)
-    return _("Within {days} days of detection (Decision 05/2017/QĐ-TTg, Art. 11.1; Circular 20/2017/TT-BTTTT), "
-             "counted as the Civil Code counts a period: from the day after detection, ending at 24:00 of the "
-             "last day, or of the next working day when that day is a weekend or a public holiday.").format(
-                 days=rule.days)
+        return _(
+            "Within {days} working days of detection (Decision 05/2017/QĐ-TTg, Art. 11.1; Circular "
+            "20/2017/TT-BTTTT), as this province counts them: weekends and public holidays skipped."
+        ).format(days=rule.days)
+    return _(
+        "Within {days} days of detection (Decision 05/2017/QĐ-TTg, Art. 11.1; Circular 20/2017/TT-BTTTT), "
+        "counted as the Civil Code counts a period: from the day after detection, ending at 24:00 of the "
+        "last day, or of the next working day when that day is a weekend or a public holiday."
+    ).format(days=rule.days)
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -138,9 +142,15 @@ class ListRequest:
     def link(self, **changed: Any) -> str:
         from urllib.parse import urlencode
 
-        values = {"agency": self.agency, "state": self.state, "type": self.category,
-                  "overdue": "1" if self.overdue else "", "alert": self.alert, "finding": self.finding,
-                  "page": self.page} | changed
+        values = {
+            "agency": self.agency,
+            "state": self.state,
+            "type": self.category,
+            "overdue": "1" if self.overdue else "",
+            "alert": self.alert,
+            "finding": self.finding,
+            "page": self.page,
+        } | changed
         if values.get("page") == 1:
             values.pop("page")
         return "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
@@ -163,13 +173,20 @@ def list_request(query: Mapping[str, str]) -> ListRequest:
     )
 
 
-def filtered_rows(scope: ViewerScope, wanted: ListRequest, *, now: datetime | None = None,
-                  rule: ReportingRule | None = None) -> list[IncidentRow]:
+def filtered_rows(
+    scope: ViewerScope, wanted: ListRequest, *, now: datetime | None = None, rule: ReportingRule | None = None
+) -> list[IncidentRow]:
     """The incidents the viewer may see, newest first, as ``wanted`` filters them."""
     if wanted.agency:
         scope = scope.narrowed([wanted.agency])
-    rows = incidents.incident_rows(scope, open_only=wanted.state == "open", overdue_only=wanted.overdue,
-                                   limit=MAX_ROWS, now=now, rule=rule)
+    rows = incidents.incident_rows(
+        scope,
+        open_only=wanted.state == "open",
+        overdue_only=wanted.overdue,
+        limit=MAX_ROWS,
+        now=now,
+        rule=rule,
+    )
     if wanted.state and wanted.state != "open":
         rows = [r for r in rows if r.state == wanted.state]
     if wanted.category:
@@ -212,8 +229,11 @@ def _choice(form: Mapping[str, Any], name: str, kind: Any, allowed: Sequence[Any
         value = None
     if value is None or (allowed is not None and value not in allowed):
         values = ", ".join(m.value for m in (allowed or list(kind)))
-        raise IncidentError(_("{field}: unknown value {value}: use one of {values}").format(
-            field=name, value=text[:40], values=values))
+        raise IncidentError(
+            _("{field}: unknown value {value}: use one of {values}").format(
+                field=name, value=text[:40], values=values
+            )
+        )
     return value
 
 
@@ -229,8 +249,11 @@ def _many(form: Mapping[str, Any], name: str, allowed: Sequence[str]) -> list[st
     chosen = [str(v) for v in values if str(v)]
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
-        raise IncidentError(_("{field}: unknown value {value}: use one of {values}").format(
-            field=name, value=unknown[0][:40], values=", ".join(allowed)))
+        raise IncidentError(
+            _("{field}: unknown value {value}: use one of {values}").format(
+                field=name, value=unknown[0][:40], values=", ".join(allowed)
+            )
+        )
     return [v for v in allowed if v in chosen]
 
 
@@ -242,8 +265,11 @@ def parse_time(raw: str, field: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise IncidentError(_("{field}: '{value}' is not a date and time; write it like 2027-02-06T22:00")
-                            .format(field=field, value=text[:40])) from None
+        raise IncidentError(
+            _("{field}: '{value}' is not a date and time; write it like 2027-02-06T22:00").format(
+                field=field, value=text[:40]
+            )
+        ) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=display_zone())
 
 
@@ -253,8 +279,13 @@ def _not_future(at: datetime | None, field: str, now: datetime) -> datetime | No
     return at
 
 
-def open_from_form(scope: ViewerScope, settings: IncidentSettings, actor: Actor, form: Mapping[str, Any],
-                   now: datetime | None = None) -> int:
+def open_from_form(
+    scope: ViewerScope,
+    settings: IncidentSettings,
+    actor: Actor,
+    form: Mapping[str, Any],
+    now: datetime | None = None,
+) -> int:
     """Open an incident: from a watch alert (``alert``), a finding (``finding``), or by hand."""
     now = now or datetime.now(UTC)
     category = _text(form, "type", 40)
@@ -263,21 +294,40 @@ def open_from_form(scope: ViewerScope, settings: IncidentSettings, actor: Actor,
     if alert:
         if not alert.isdigit():
             raise IncidentError(_("no alert {id}").format(id=alert))
-        return incidents.open_from_alert(scope, settings, actor, int(alert), title=_text(form, "title", 300),
-                                         category_code=category, beyond_capacity=beyond, now=now)
+        return incidents.open_from_alert(
+            scope,
+            settings,
+            actor,
+            int(alert),
+            title=_text(form, "title", 300),
+            category_code=category,
+            beyond_capacity=beyond,
+            now=now,
+        )
     finding = _text(form, "finding", 64)
     if finding:
         if not re.fullmatch(r"[0-9a-f]{6,32}", finding):
             raise IncidentError(_("no finding {fingerprint}").format(fingerprint=finding))
-        return incidents.open_from_finding(scope, settings, actor, finding, title=_text(form, "title", 300),
-                                           category_code=category, now=now)
+        return incidents.open_from_finding(
+            scope, settings, actor, finding, title=_text(form, "title", 300), category_code=category, now=now
+        )
     detected = _not_future(parse_time(_text(form, "detected", 40), "detected"), "detected", now)
     source = _choice(form, "source", Source, OPEN_SOURCES) if _text(form, "source", 40) else Source.PHONE
     return incidents.open_incident(
-        scope, settings, actor, agency=_required(form, "agency", 64), title=_required(form, "title", 300),
-        detected_at=detected, source=source, description=_text(form, "description", 20_000),
-        source_detail=_text(form, "reporter", 600), category_code=category,
-        severity=_text(form, "severity", 16) or "medium", beyond_capacity=beyond, now=now)
+        scope,
+        settings,
+        actor,
+        agency=_required(form, "agency", 64),
+        title=_required(form, "title", 300),
+        detected_at=detected,
+        source=source,
+        description=_text(form, "description", 20_000),
+        source_detail=_text(form, "reporter", 600),
+        category_code=category,
+        severity=_text(form, "severity", 16) or "medium",
+        beyond_capacity=beyond,
+        now=now,
+    )
 
 
 def write_entry(scope: ViewerScope, actor: Actor, incident_id: int, form: Mapping[str, Any]) -> None:
@@ -292,23 +342,35 @@ def move_to(scope: ViewerScope, actor: Actor, incident_id: int, form: Mapping[st
 
 def add_link(scope: ViewerScope, actor: Actor, incident_id: int, form: Mapping[str, Any]) -> bool:
     kind = _choice(form, "kind", LinkKind)
-    return incidents.link(scope, actor, incident_id, kind, _required(form, "ref", 700), _text(form, "note", 500))
+    return incidents.link(
+        scope, actor, incident_id, kind, _required(form, "ref", 700), _text(form, "note", 500)
+    )
 
 
-def record_notification(scope: ViewerScope, actor: Actor, incident_id: int, form: Mapping[str, Any],
-                        now: datetime | None = None) -> bool:
+def record_notification(
+    scope: ViewerScope, actor: Actor, incident_id: int, form: Mapping[str, Any], now: datetime | None = None
+) -> bool:
     now = now or datetime.now(UTC)
     return incidents.notify(
-        scope, actor, incident_id, party=_choice(form, "party", Party), recipient=_required(form, "to", 300),
+        scope,
+        actor,
+        incident_id,
+        party=_choice(form, "party", Party),
+        recipient=_required(form, "to", 300),
         channel=_choice(form, "via", Channel) if _text(form, "via", 40) else Channel.EMAIL,
         sent_at=_not_future(parse_time(_text(form, "at", 40), "at"), "at", now),
-        reference=_text(form, "reference", 100), initial_report=_flag(form, "initial_report"), now=now)
+        reference=_text(form, "reference", 100),
+        initial_report=_flag(form, "initial_report"),
+        now=now,
+    )
 
 
-def set_capacity(scope: ViewerScope, settings: IncidentSettings, actor: Actor, incident_id: int,
-                 form: Mapping[str, Any]) -> datetime:
-    return incidents.capacity(scope, settings, actor, incident_id, not _flag(form, "off"),
-                              _text(form, "reason", 2000))
+def set_capacity(
+    scope: ViewerScope, settings: IncidentSettings, actor: Actor, incident_id: int, form: Mapping[str, Any]
+) -> datetime:
+    return incidents.capacity(
+        scope, settings, actor, incident_id, not _flag(form, "off"), _text(form, "reason", 2000)
+    )
 
 
 def _addresses(text: str) -> list[str]:
@@ -317,7 +379,9 @@ def _addresses(text: str) -> list[str]:
         try:
             ipaddress.ip_address(value)
         except ValueError:
-            raise IncidentError(_("public_ips: {value} is not an IP address").format(value=value[:60])) from None
+            raise IncidentError(
+                _("public_ips: {value} is not an IP address").format(value=value[:60])
+            ) from None
     return values
 
 
@@ -331,19 +395,31 @@ def details_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         raise IncidentError(_("contact_email: not an e-mail address"))
     handled_by = _text(form, "handled_by", 32)
     if handled_by and handled_by not in HANDLED_BY:
-        raise IncidentError(_("handled_by: unknown value {value}: use one of {values}").format(
-            value=handled_by, values=", ".join(HANDLED_BY)))
+        raise IncidentError(
+            _("handled_by: unknown value {value}: use one of {values}").format(
+                value=handled_by, values=", ".join(HANDLED_BY)
+            )
+        )
     severity = _text(form, "severity", 16) or "medium"
-    contact = {"name": _text(form, "contact_name", 200), "position": _text(form, "contact_position", 200),
-               "phone": _text(form, "contact_phone", 60), "email": email}
+    contact = {
+        "name": _text(form, "contact_name", 200),
+        "position": _text(form, "contact_position", 200),
+        "phone": _text(form, "contact_phone", 60),
+        "email": email,
+    }
     system: dict[str, Any] = {
-        "name": _text(form, "system_name", 500), "level": int(level) if level else None,
-        "operator": _text(form, "system_operator", 500), "owner_agency": _text(form, "system_owner_agency", 500),
+        "name": _text(form, "system_name", 500),
+        "level": int(level) if level else None,
+        "operator": _text(form, "system_operator", 500),
+        "owner_agency": _text(form, "system_owner_agency", 500),
         "security_provider": _text(form, "security_provider", 500),
         "connectivity_provider": _text(form, "connectivity_provider", 500),
-        "os": _text(form, "os", 200), "os_version": _text(form, "os_version", 200),
-        "services": _many(form, "services", SERVICES), "services_other": _text(form, "services_other", 500),
-        "measures": _many(form, "measures", MEASURES), "measures_other": _text(form, "measures_other", 500),
+        "os": _text(form, "os", 200),
+        "os_version": _text(form, "os_version", 200),
+        "services": _many(form, "services", SERVICES),
+        "services_other": _text(form, "services_other", 500),
+        "measures": _many(form, "measures", MEASURES),
+        "measures_other": _text(form, "measures_other", 500),
         "public_ips": _addresses(_text(form, "public_ips", 5000)),
         "domains": [v for v in re.split(r"[\s,;]+", _text(form, "domains", 5000)) if v],
         "purpose": _text(form, "purpose", 2000),
@@ -374,8 +450,13 @@ def save_details(scope: ViewerScope, actor: Actor, incident_id: int, form: Mappi
     if detail is None:
         raise incidents.IncidentNotFoundError(_("no incident {id}").format(id=incident_id))
     wanted = details_from_form(form)
-    current = {**detail.details, "title": detail.row.title, "description": detail.description,
-               "category": detail.row.category, "severity": detail.row.severity}
+    current = {
+        **detail.details,
+        "title": detail.row.title,
+        "description": detail.description,
+        "category": detail.row.category,
+        "severity": detail.row.severity,
+    }
     changed = {k: v for k, v in wanted.items() if current.get(k) != v}
     if changed:
         incidents.set_details(scope, actor, incident_id, changed)

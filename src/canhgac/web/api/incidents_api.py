@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import ConfigDict, StrictBool
 
 from canhgac.i18n import gettext as _
 from canhgac.incidents.categories import CATEGORIES
@@ -125,6 +126,8 @@ class IncidentIn(Schema):
     """By hand (``agency`` and ``title``), or from a watch alert (``alert``) or a finding
     (``finding``: a fingerprint), which give the agency, title and detection time."""
 
+    model_config = ConfigDict(extra="forbid")
+
     agency: str = Field("", max_length=64)
     title: str = Field("", max_length=300)
     description: str = Field("", max_length=20_000)
@@ -133,17 +136,21 @@ class IncidentIn(Schema):
     reporter: str = Field("", max_length=600)  # the caller, the sender
     type: IncidentType | None = None  # type: ignore[valid-type]
     severity: Severity = Severity("medium")  # type: ignore[valid-type]
-    beyond_capacity: bool = False
-    alert: int | None = Field(None, ge=1, le=2**62)
+    beyond_capacity: StrictBool = False
+    alert: int | None = Field(None, ge=1, le=2**62, strict=True)
     finding: str = Field("", pattern=r"^([0-9a-f]{6,32})?$")
 
 
 class EntryIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     kind: WrittenKind  # type: ignore[valid-type]
     text: str = Field(min_length=1, max_length=20_000)
 
 
 class MoveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     state: IncidentState  # type: ignore[valid-type]
     reason: str = Field("", max_length=2000)  # required to go back, reopen, or close from new/triage
 
@@ -177,10 +184,18 @@ def _detail(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     found = incidents.incident_detail(who.scope, incident_id, now=timezone.now(), rule=_rule())
     if found is None:
         raise _no_incident(incident_id)
-    return {**_row(found.row), "description": found.description, "source_detail": found.source_detail,
-            "opened_by": found.opened_by, "closed_at": found.closed_at, "missing_parties": found.missing_parties,
-            "timeline": [asdict(e) for e in found.timeline], "links": [asdict(k) for k in found.links],
-            "notifications": [asdict(n) for n in found.notifications], "details": found.details}
+    return {
+        **_row(found.row),
+        "description": found.description,
+        "source_detail": found.source_detail,
+        "opened_by": found.opened_by,
+        "closed_at": found.closed_at,
+        "missing_parties": found.missing_parties,
+        "timeline": [asdict(e) for e in found.timeline],
+        "links": [asdict(k) for k in found.links],
+        "notifications": [asdict(n) for n in found.notifications],
+        "details": found.details,
+    }
 
 
 def _rule() -> Any:
@@ -206,33 +221,56 @@ def list_incidents(request: HttpRequest, params: Query[IncidentParams]) -> dict[
     """Incidents the caller may see, newest first, each with the initial report's clock."""
     who = viewer(request)
     state = "open" if params.open else (params.state.value if params.state else "")
-    wanted = pages.ListRequest(agency=params.agency.strip(), state=state,
-                               category=params.type.value if params.type else "", overdue=params.overdue,
-                               alert=str(params.alert) if params.alert else "")
+    wanted = pages.ListRequest(
+        agency=params.agency.strip(),
+        state=state,
+        category=params.type.value if params.type else "",
+        overdue=params.overdue,
+        alert=str(params.alert) if params.alert else "",
+    )
     rows = pages.filtered_rows(who.scope, wanted, now=timezone.now(), rule=_rule())
-    shown = rows[params.offset: params.offset + params.limit]
+    shown = rows[params.offset : params.offset + params.limit]
     end = params.offset + len(shown)
-    return {"items": [_row(r) for r in shown], "total": len(rows), "limit": params.limit, "offset": params.offset,
-            "next_offset": end if end < len(rows) else None}
+    return {
+        "items": [_row(r) for r in shown],
+        "total": len(rows),
+        "limit": params.limit,
+        "offset": params.offset,
+        "next_offset": end if end < len(rows) else None,
+    }
 
 
-@router.get("/incidents/{incident_id}", response={200: IncidentDetailOut, **COMMON_ERRORS},
-            summary="One incident with its timeline")
+@router.get(
+    "/incidents/{incident_id}",
+    response={200: IncidentDetailOut, **COMMON_ERRORS},
+    summary="One incident with its timeline",
+)
 def get_incident(request: HttpRequest, incident_id: Path[int]) -> dict[str, Any]:
     """An incident with its timeline, links, notifications, the forms' details and the clock."""
     return _detail(request, incident_id)
 
 
-@router.post("/incidents", response={201: IncidentDetailOut, 400: ErrorBody, 409: ErrorBody, **COMMON_ERRORS},
-             summary="Open an incident")
+@router.post(
+    "/incidents",
+    response={201: IncidentDetailOut, 400: ErrorBody, 409: ErrorBody, **COMMON_ERRORS},
+    summary="Open an incident",
+)
 def open_incident(request: HttpRequest, asked: IncidentIn) -> Status[dict[str, Any]]:
     """By hand, from a watch alert or from a finding; the initial report's clock starts."""
     who, actor = _may_act(request)
-    form = {"agency": asked.agency, "title": asked.title, "description": asked.description,
-            "detected": asked.detected_at.isoformat() if asked.detected_at else "",
-            "source": asked.source.value, "reporter": asked.reporter, "type": asked.type.value if asked.type else "",
-            "severity": asked.severity.value, "beyond_capacity": asked.beyond_capacity,
-            "alert": str(asked.alert) if asked.alert else "", "finding": asked.finding}
+    form = {
+        "agency": asked.agency,
+        "title": asked.title,
+        "description": asked.description,
+        "detected": asked.detected_at.isoformat() if asked.detected_at else "",
+        "source": asked.source.value,
+        "reporter": asked.reporter,
+        "type": asked.type.value if asked.type else "",
+        "severity": asked.severity.value,
+        "beyond_capacity": asked.beyond_capacity,
+        "alert": str(asked.alert) if asked.alert else "",
+        "finding": asked.finding,
+    }
     try:
         new_id = pages.open_from_form(who.scope, _settings(), actor, form, now=timezone.now())
     except incidents.IncidentError as exc:
@@ -253,32 +291,44 @@ def _act(request: HttpRequest, incident_id: int, action: Any, form: dict[str, An
     return _detail(request, incident_id)
 
 
-@router.post("/incidents/{incident_id}/entries", response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
-             summary="Write in an incident's timeline")
+@router.post(
+    "/incidents/{incident_id}/entries",
+    response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
+    summary="Write in an incident's timeline",
+)
 def add_entry(request: HttpRequest, incident_id: Path[int], entry: EntryIn) -> dict[str, Any]:
     """A progress report, the response plan, a request for direction (Decision 05/2017 Art.
     11.2) or a note."""
     return _act(request, incident_id, pages.write_entry, {"kind": entry.kind.value, "text": entry.text})
 
 
-@router.post("/incidents/{incident_id}/move", response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
-             summary="Move an incident to another state")
+@router.post(
+    "/incidents/{incident_id}/move",
+    response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
+    summary="Move an incident to another state",
+)
 def move(request: HttpRequest, incident_id: Path[int], moved: MoveIn) -> dict[str, Any]:
     """new → triage → containment → eradication → recovery → closed; back, reopening and
     closing early need a reason (docs/incidents.md, Lifecycle)."""
     return _act(request, incident_id, pages.move_to, {"state": moved.state.value, "reason": moved.reason})
 
 
-@router.get("/incidents/{incident_id}/forms/{form}", response={200: bytes, 409: ErrorBody, **COMMON_ERRORS},
-            summary="An incident's initial (03) or final (04) report as DOCX")
-def report_form(request: HttpRequest, incident_id: Path[int], form: Path[FormNumber],
-                params: Query[FormParams]) -> HttpResponse:
+@router.get(
+    "/incidents/{incident_id}/forms/{form}",
+    response={200: bytes, 409: ErrorBody, **COMMON_ERRORS},
+    summary="An incident's initial (03) or final (04) report as DOCX",
+)
+def report_form(
+    request: HttpRequest, incident_id: Path[int], form: Path[FormNumber], params: Query[FormParams]
+) -> HttpResponse:
     """Form 03 or 04 of Circular 20/2017/TT-BTTTT from the incident's records and the settings
     file's ``[forms]``; what it lacks (the issuer, the contact person...) is a 409 naming it."""
     who, _actor = _may_act(request)
     try:
         config = pages.page_forms_config()
-        made = incident_form(who.scope, _known(incident_id), form.value, config, number=params.number, now=timezone.now())
+        made = incident_form(
+            who.scope, _known(incident_id), form.value, config, number=params.number, now=timezone.now()
+        )
     except incidents.IncidentNotFoundError:
         raise _no_incident(incident_id) from None
     except (IncidentFormError, ValueError) as exc:

@@ -49,7 +49,9 @@ def _actor(request: HttpRequest, viewer: Viewer) -> incidents.Actor:
 
 
 def _form(request: HttpRequest) -> dict[str, Any]:
-    form: dict[str, Any] = {k: str(request.POST.get(k, "")) for k in request.POST if k != "csrfmiddlewaretoken"}
+    form: dict[str, Any] = {
+        k: str(request.POST.get(k, "")) for k in request.POST if k != "csrfmiddlewaretoken"
+    }
     for name in MULTI:
         form[name] = [str(v) for v in request.POST.getlist(name)]
     return form
@@ -62,8 +64,14 @@ def _settings() -> incidents.IncidentSettings:
         return incidents.IncidentSettings()  # the page still shows; the CLI names the file's fault
 
 
-_GROUPS: dict[str, Any] = {"state": incidents.State, "source": incidents.Source, "kind": incidents.EntryKind,
-                           "party": incidents.Party, "channel": incidents.Channel, "link": incidents.LinkKind}
+_GROUPS: dict[str, Any] = {
+    "state": incidents.State,
+    "source": incidents.Source,
+    "kind": incidents.EntryKind,
+    "party": incidents.Party,
+    "channel": incidents.Channel,
+    "link": incidents.LinkKind,
+}
 
 
 def _label(group: str, value: str) -> str:
@@ -87,13 +95,17 @@ def _entry_text(e: Any) -> str:
         return f"{moved}: {e.text}" if e.text else moved
     if e.kind == "notification":
         text = _("{party}: {recipient} ({channel})").format(
-            party=_label("party", d.get("party", "")), recipient=d.get("recipient", ""),
-            channel=_label("channel", d.get("channel", "")))
+            party=_label("party", d.get("party", "")),
+            recipient=d.get("recipient", ""),
+            channel=_label("channel", d.get("channel", "")),
+        )
         return text + (" · " + _("initial report") if d.get("initial_report") else "")
     if e.kind == "link":
         return f"{_label('link', d.get('kind', ''))} {d.get('ref', '')} {e.text}".strip()
     if e.kind == "capacity":
-        flag = _("beyond the unit's capacity") if d.get("beyond_capacity") else _("within the unit's capacity")
+        flag = (
+            _("beyond the unit's capacity") if d.get("beyond_capacity") else _("within the unit's capacity")
+        )
         return f"{flag}: {e.text}" if e.text else flag
     if e.kind == "reminder":
         return f"{d.get('event', '')} → {d.get('channel', '')} ({d.get('outcome', '')})"
@@ -103,26 +115,59 @@ def _entry_text(e: Any) -> str:
 
 
 def _choices() -> dict[str, Any]:
-    return {"label": _label, "entry_text": _entry_text, "states": list(incidents.State), "categories": CATEGORIES, "sources": pages.OPEN_SOURCES,
-            "severities": pages.SEVERITIES, "written_kinds": incidents.WRITTEN_KINDS,
-            "parties": list(incidents.Party), "channels": list(incidents.Channel),
-            "link_kinds": list(incidents.LinkKind), "indicator_types": list(incidents.IndicatorType)}
+    return {
+        "label": _label,
+        "entry_text": _entry_text,
+        "states": list(incidents.State),
+        "categories": CATEGORIES,
+        "sources": pages.OPEN_SOURCES,
+        "severities": pages.SEVERITIES,
+        "written_kinds": incidents.WRITTEN_KINDS,
+        "parties": list(incidents.Party),
+        "channels": list(incidents.Channel),
+        "link_kinds": list(incidents.LinkKind),
+        "indicator_types": list(incidents.IndicatorType),
+    }
 
 
-def _list(request: HttpRequest, viewer: Viewer, *, error: str = "", asked: dict[str, Any] | None = None,
-          status: int = 200) -> HttpResponse:
+def _list(
+    request: HttpRequest,
+    viewer: Viewer,
+    *,
+    error: str = "",
+    asked: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     wanted = pages.list_request(request.GET)
     rule = _settings().rule
     rows = pages.filtered_rows(viewer.scope, wanted, now=timezone.now(), rule=rule)
     pages_count = max(1, -(-len(rows) // pages.PAGE_SIZE))
     page = min(wanted.page, pages_count)
-    shown = rows[(page - 1) * pages.PAGE_SIZE: page * pages.PAGE_SIZE]
-    template = "console/_incidents_results.html" if _partial(request) and not error else "console/incidents.html"
+    shown = rows[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
+    template = (
+        "console/_incidents_results.html" if _partial(request) and not error else "console/incidents.html"
+    )
     here = f"{reverse('incidents')}{wanted.link(page=page)}"
-    response = render(request, template, page_context(
-        request, viewer, rows=shown, total=len(rows), page=page, pages=pages_count, wanted=wanted, here=here,
-        agencies=agency_choices(viewer.scope), may_act=pages.may_handle_incidents(viewer.role),
-        error=error, asked=asked or {}, **_choices()), status=status)
+    response = render(
+        request,
+        template,
+        page_context(
+            request,
+            viewer,
+            rows=shown,
+            total=len(rows),
+            page=page,
+            pages=pages_count,
+            wanted=wanted,
+            here=here,
+            agencies=agency_choices(viewer.scope),
+            may_act=pages.may_handle_incidents(viewer.role),
+            error=error,
+            asked=asked or {},
+            **_choices(),
+        ),
+        status=status,
+    )
     if _partial(request):
         response["HX-Push-Url"] = here
     patch_vary_headers(response, ["HX-Request"])
@@ -140,8 +185,9 @@ def incident_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         return _forbidden(request, viewer)
     form = _form(request)
     try:
-        new_id = pages.open_from_form(viewer.scope, _settings(), _actor(request, viewer), form,
-                                      now=timezone.now())
+        new_id = pages.open_from_form(
+            viewer.scope, _settings(), _actor(request, viewer), form, now=timezone.now()
+        )
     except incidents.IncidentError as exc:
         return _list(request, viewer, error=str(exc), asked=form, status=400)
     return HttpResponseRedirect(reverse("incident", args=[new_id]) + "?saved=opened")
@@ -154,20 +200,44 @@ def _found(viewer: Viewer, incident_id: int, rule: Any = None) -> incidents.Inci
     return incidents.incident_detail(viewer.scope, incident_id, now=timezone.now(), rule=rule)
 
 
-def _detail_page(request: HttpRequest, viewer: Viewer, incident_id: int, *, error: str = "",
-                 action: str = "", status: int = 200) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest,
+    viewer: Viewer,
+    incident_id: int,
+    *,
+    error: str = "",
+    action: str = "",
+    status: int = 200,
+) -> HttpResponse:
     rule = _settings().rule
     detail = _found(viewer, incident_id, rule)
     if detail is None:
         raise Http404
     saved = request.GET.get("saved", "")
-    return render(request, "console/incident.html", page_context(
-        request, viewer, d=detail, r=detail.row, reading=pages.legal_reading(rule, detail.row.immediate),
-        may_act=pages.may_handle_incidents(viewer.role), error=error, action=action,
-        saved=saved if saved in SAVED else "", forms=INCIDENT_FORMS, choice_label=pages.choice_label,
-        multi={name: set(detail.details.get(name) or []) for name in ("detection_methods", "attachments")},
-        system=detail.details.get("system") or {}, contact=detail.details.get("contact") or {},
-        **_choices()), status=status)
+    return render(
+        request,
+        "console/incident.html",
+        page_context(
+            request,
+            viewer,
+            d=detail,
+            r=detail.row,
+            reading=pages.legal_reading(rule, detail.row.immediate),
+            may_act=pages.may_handle_incidents(viewer.role),
+            error=error,
+            action=action,
+            saved=saved if saved in SAVED else "",
+            forms=INCIDENT_FORMS,
+            choice_label=pages.choice_label,
+            multi={
+                name: set(detail.details.get(name) or []) for name in ("detection_methods", "attachments")
+            },
+            system=detail.details.get("system") or {},
+            contact=detail.details.get("contact") or {},
+            **_choices(),
+        ),
+        status=status,
+    )
 
 
 @console_page()
@@ -190,8 +260,11 @@ def _act(request: HttpRequest, viewer: Viewer, incident_id: int, action: str, sa
         elif action == "link":
             pages.add_link(scope, actor, incident_id, form)
         elif action == "notify":
-            saved = "reported" if pages.record_notification(scope, actor, incident_id, form,
-                                                            now=timezone.now()) else saved
+            saved = (
+                "reported"
+                if pages.record_notification(scope, actor, incident_id, form, now=timezone.now())
+                else saved
+            )
         elif action == "details":
             saved = saved if pages.save_details(scope, actor, incident_id, form) else "unchanged"
         elif action == "capacity":
@@ -252,14 +325,21 @@ def report_form(request: HttpRequest, viewer: Viewer, incident_id: int, form: st
         raise Http404
     try:
         config = pages.page_forms_config()
-        made = incident_form(viewer.scope, incident_id, form, config,
-                             number=str(request.POST.get("number", ""))[:60], now=timezone.now(),
-                             record=_actor(request, viewer) if request.POST.get("record") else None)
+        made = incident_form(
+            viewer.scope,
+            incident_id,
+            form,
+            config,
+            number=str(request.POST.get("number", ""))[:60],
+            now=timezone.now(),
+            record=_actor(request, viewer) if request.POST.get("record") else None,
+        )
     except incidents.IncidentNotFoundError:
         raise Http404 from None
     except (IncidentFormError, incidents.IncidentError, ValueError) as exc:
         return _detail_page(request, viewer, incident_id, error=str(exc), action=f"form{form}", status=400)
     response = HttpResponse(
-        made.docx, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        made.docx, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     return response
