@@ -112,7 +112,7 @@ def test_the_csirt_opens_an_incident_by_hand_and_reads_it(world: World) -> None:
         and "Quyết định 05/2017/QĐ-TTg" in detail
         and "Bộ luật Dân sự" in detail
     )
-    assert 'id="clock-state">đang tính<' in detail or 'id="clock-state">sắp đến hạn<' in detail
+    assert 'id="clock-state">đang chạy<' in detail or 'id="clock-state">sắp đến hạn<' in detail
     assert "Chưa gửi cho:" in detail
     (opened,) = _events("incident.opened")
     assert opened.actor == "analyst" and opened.address == "192.0.2.10"
@@ -248,7 +248,7 @@ def test_the_form_details_are_saved_once(world: World) -> None:
         "system_name": "Cổng TTĐT",
         "system_level": "3",
         "services": ["web", "database"],
-        "public_ips": "203.0.113.7",
+        "public_ips": "14.160.32.5",
         "detection_methods": ["logs"],
         "result": "Đã khôi phục từ bản sao lưu.",
     }
@@ -336,7 +336,7 @@ def test_the_initial_and_final_reports_as_docx(world: World, forms_config: Path)
             "contact_phone": "0912 000 111",
             "contact_email": "binh@beta.gov.vn",
             "system_name": "Cổng TTĐT",
-            "public_ips": "203.0.113.7",
+            "public_ips": "14.160.32.5",
             "detection_methods": ["logs"],
             "result": "Đã khôi phục từ bản sao lưu.",
         },
@@ -352,7 +352,7 @@ def test_the_initial_and_final_reports_as_docx(world: World, forms_config: Path)
         "Trần Văn Bình",
         "binh@beta.gov.vn",
         "Cổng TTĐT",
-        "203.0.113.7",
+        "14.160.32.5",
         "Sở Beta",
         "Sở Khoa học và Công nghệ",
     ):

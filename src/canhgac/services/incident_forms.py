@@ -157,7 +157,7 @@ def _details(found: Any) -> dict[str, Any]:
                 m for m in _text_list(given.get("measures")) if m in ("antivirus", "firewall", "ids")
             ],
             "measures_other": str(given.get("measures_other") or ""),
-            "public_ips": _public(_text_list(given.get("public_ips")) or ips),
+            "public_ips": _text_list(given.get("public_ips")) or _public(ips),  # given: checked by the form
             "domains": _text_list(given.get("domains")) or domains,
             "purpose": str(given.get("purpose") or ""),
         }

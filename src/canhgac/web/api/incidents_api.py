@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, field_validator
 
 from canhgac.i18n import gettext as _
 from canhgac.incidents.categories import CATEGORIES
@@ -139,6 +139,14 @@ class IncidentIn(Schema):
     beyond_capacity: StrictBool = False
     alert: int | None = Field(None, ge=1, le=2**62, strict=True)
     finding: str = Field("", pattern=r"^([0-9a-f]{6,32})?$")
+
+    @field_validator("detected_at", mode="before")
+    @classmethod
+    def _a_time_not_a_number(cls, value: Any) -> Any:
+        """An ISO 8601 text (a number of seconds is refused, as the schema says)."""
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError(_("a date and time, like 2027-02-06T22:00:00+07:00"))
+        return value
 
 
 class EntryIn(Schema):
