@@ -96,6 +96,7 @@ def _shots(session: Session, shots: Path, name: str) -> None:
     session.shot(shots, name)
     page.set_viewport_size(NARROW)
     session.shot(shots, f"{name}-narrow")
+    page.screenshot(path=str(shots / f"{name}-narrow-top.png"))  # the first screen, to look at closely
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
