@@ -23,10 +23,10 @@ from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool, field_validator
 
 from canhgac.i18n import gettext as _
-from canhgac.incidents.categories import CATEGORIES
 from canhgac.services import incident_pages as pages
 from canhgac.services import incidents
 from canhgac.services.incident_forms import IncidentFormError, incident_form
+from canhgac.services.incidents import CATEGORIES
 from canhgac.web.api.auth import viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.api.schemas import MAX_LIMIT
