@@ -151,7 +151,9 @@ def test_the_list_an_incident_and_its_initial_report(session: Session, shots: Pa
         page.click("#form03 button.primary")
     data = Path(download.value.path()).read_bytes()
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    tables = "\n".join(c.text for t in docx.Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells)
+    tables = "\n".join(
+        c.text for t in docx.Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells
+    )
     assert "12/BC-SKHCN" in text + tables and "Nguyễn Thị Lan" in tables and "Sở Beta" in tables
     page.goto(page.url.split("?")[0])
     assert "mẫu 03" in page.locator("#incident-timeline").inner_text()

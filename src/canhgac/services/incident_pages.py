@@ -177,8 +177,8 @@ def filtered_rows(
     scope: ViewerScope, wanted: ListRequest, *, now: datetime | None = None, rule: ReportingRule | None = None
 ) -> list[IncidentRow]:
     """The incidents the viewer may see, newest first, as ``wanted`` filters them."""
-    if wanted.agency:
-        scope = scope.narrowed([wanted.agency])
+    if wanted.agency:  # never wider than the viewer's scope; a NUL (no code has one) reaches no database
+        scope = scope.narrowed([wanted.agency.replace("\x00", "")])
     rows = incidents.incident_rows(
         scope,
         open_only=wanted.state == "open",

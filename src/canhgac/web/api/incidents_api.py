@@ -33,6 +33,7 @@ from canhgac.web.api.schemas import MAX_LIMIT
 from canhgac.web.client import client_address
 
 router = Router(tags=["incidents"])
+ERRORS = {**COMMON_ERRORS, 409: ErrorBody}  # 409: the settings file's [incidents] or [forms] cannot be used
 MAX_ID = 2**62
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IncidentState = StrEnum("IncidentState", {s.name: s.value for s in incidents.State})  # type: ignore[misc]
@@ -224,7 +225,7 @@ def _may_act(request: HttpRequest) -> tuple[Any, incidents.Actor]:
     return who, incidents.Actor(who.username, client_address(request))
 
 
-@router.get("/incidents", response={200: IncidentPage, **COMMON_ERRORS}, summary="List incidents")
+@router.get("/incidents", response={200: IncidentPage, **ERRORS}, summary="List incidents")
 def list_incidents(request: HttpRequest, params: Query[IncidentParams]) -> dict[str, Any]:
     """Incidents the caller may see, newest first, each with the initial report's clock."""
     who = viewer(request)
@@ -250,7 +251,7 @@ def list_incidents(request: HttpRequest, params: Query[IncidentParams]) -> dict[
 
 @router.get(
     "/incidents/{incident_id}",
-    response={200: IncidentDetailOut, **COMMON_ERRORS},
+    response={200: IncidentDetailOut, **ERRORS},
     summary="One incident with its timeline",
 )
 def get_incident(request: HttpRequest, incident_id: Path[int]) -> dict[str, Any]:
@@ -260,7 +261,7 @@ def get_incident(request: HttpRequest, incident_id: Path[int]) -> dict[str, Any]
 
 @router.post(
     "/incidents",
-    response={201: IncidentDetailOut, 400: ErrorBody, 409: ErrorBody, **COMMON_ERRORS},
+    response={201: IncidentDetailOut, 400: ErrorBody, **ERRORS},
     summary="Open an incident",
 )
 def open_incident(request: HttpRequest, asked: IncidentIn) -> Status[dict[str, Any]]:
@@ -301,7 +302,7 @@ def _act(request: HttpRequest, incident_id: int, action: Any, form: dict[str, An
 
 @router.post(
     "/incidents/{incident_id}/entries",
-    response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
+    response={200: IncidentDetailOut, 400: ErrorBody, **ERRORS},
     summary="Write in an incident's timeline",
 )
 def add_entry(request: HttpRequest, incident_id: Path[int], entry: EntryIn) -> dict[str, Any]:
@@ -312,7 +313,7 @@ def add_entry(request: HttpRequest, incident_id: Path[int], entry: EntryIn) -> d
 
 @router.post(
     "/incidents/{incident_id}/move",
-    response={200: IncidentDetailOut, 400: ErrorBody, **COMMON_ERRORS},
+    response={200: IncidentDetailOut, 400: ErrorBody, **ERRORS},
     summary="Move an incident to another state",
 )
 def move(request: HttpRequest, incident_id: Path[int], moved: MoveIn) -> dict[str, Any]:
@@ -323,7 +324,15 @@ def move(request: HttpRequest, incident_id: Path[int], moved: MoveIn) -> dict[st
 
 @router.get(
     "/incidents/{incident_id}/forms/{form}",
-    response={200: bytes, 409: ErrorBody, **COMMON_ERRORS},
+    response={200: bytes, **ERRORS},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The document (DOCX)",
+                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
     summary="An incident's initial (03) or final (04) report as DOCX",
 )
 def report_form(
