@@ -31,6 +31,9 @@ from api_support import B, seed_world  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
+from canhgac.console.store.queries import ViewerScope  # noqa: E402
+from canhgac.services import incidents as _incidents  # noqa: E402
+
 set_hypothesis_home_dir(_WORKSPACE / "hypothesis")  # not a .hypothesis/ in the checkout
 
 WORLD = seed_world()
@@ -39,7 +42,11 @@ SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 assert WORLD.watch is not None
 REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_id,
         "launch_id": WORLD.launch_id, "alert_id": WORLD.watch.hijack,
-        "delivery_id": 1}  # the outbox is empty here: watch_people_api_cases.py reaches its 200
+        "delivery_id": 1,  # the outbox is empty here: watch_people_api_cases.py reaches its 200
+        "incident_id": _incidents.open_incident(  # B's: every role may read it
+            ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
+            title="Cổng bị thay đổi giao diện"),
+        "form": "03"}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
@@ -51,7 +58,11 @@ CALLERS = {"anonymous": None, **{name: f"Bearer {token}" for name, token in WORL
 NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check",
                          "POST /api/v1/inventory/apply", "POST /api/v1/scans",
                          "POST /api/v1/watch/maintenance", "POST /api/v1/watch/roster",
-                         "POST /api/v1/watch/deliveries/{delivery_id}/requeue"})
+                         "POST /api/v1/watch/deliveries/{delivery_id}/requeue",
+                         # an incident's body needs an agency or an alert, a move a state after the
+                         # current one, a form the [forms] settings: incident_api_cases.py
+                         "POST /api/v1/incidents", "POST /api/v1/incidents/{incident_id}/move",
+                         "GET /api/v1/incidents/{incident_id}/forms/{form}"})
 
 
 def _operations() -> list[Any]:

@@ -125,7 +125,23 @@ def _console_urls(world: World) -> list[str]:
             "/api/v1/", "/api/v1/agencies", "/api/v1/findings?all=true",  # more in tests/web/api_cases.py
             "/watch/", "/watch/live/", f"/watch/alerts/?agency={A}", "/watch/alerts/?status=open",
             "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
-            f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world)]
+            f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world),
+            "/incidents/", f"/incidents/?agency={A}", f"/incidents/?alert={world.watch.alert_a}",
+            *_incident_urls()]
+
+
+def _incident_urls() -> list[str]:
+    """An incident of A, opened here if there is none, by its page."""
+    from canhgac.console.store.incident_models import Incident
+    from canhgac.services import incidents
+
+    found = Incident.objects.filter(agency_code=A).first()
+    if found is None:
+        found_id = incidents.open_incident(ViewerScope.everything(), incidents.IncidentSettings(),
+                                           incidents.Actor("test"), agency=A, title=f"{A_NAME} bị tấn công")
+    else:
+        found_id = found.pk
+    return [f"/incidents/{found_id}/"]
 
 
 def _watch_urls(world: World) -> list[str]:
@@ -166,7 +182,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^scans/launches/\d+/$", "scans/launches/<int:launch_id>/"),
               (r"^scans/launches/\d+/progress/$", "scans/launches/<int:launch_id>/progress/"),
               (r"^watch/alerts/\d+/$", "watch/alerts/<int:alert_id>/"),
-              (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"))
+              (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"),
+              (r"^incidents/\d+/$", "incidents/<int:incident_id>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -176,7 +193,10 @@ def test_every_console_url_is_enumerated(world: World) -> None:
     posts = {"logout/", "account/language/", "findings/triage/", "findings/<str:fingerprint>/triage/",
              "findings/<str:fingerprint>/retest/", "watch/alerts/<int:alert_id>/ack/",
              "watch/monitors/<int:monitor_id>/edit/", "watch/monitors/<int:monitor_id>/accept-baseline/",
-             "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/"}
+             "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/",
+             *(f"incidents/<int:incident_id>/{a}/" for a in ("entries", "move", "link", "notify", "details",
+                                                              "capacity")),
+             "incidents/<int:incident_id>/forms/<str:form>/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
 

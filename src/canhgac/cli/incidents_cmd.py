@@ -559,3 +559,42 @@ def types() -> None:
     for c in incidents.CATEGORIES:
         table.add_row(str(c.row), c.code, translate(c.label_msgid))
     console.print(table)
+
+
+@app.command("report", help=N_("Write an incident's initial report (form 03) or final report (form 04) as DOCX."))
+def report(
+    ctx: typer.Context,
+    form: Annotated[str, typer.Argument(metavar="FORM", help=N_("03 (initial report) or 04 (final report)"))],
+    incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
+    output: Annotated[Path, typer.Option("--output", "-o", help=N_("The .docx file to write"))],
+    number: Annotated[str, typer.Option("--number", help=N_(
+        "The document's number (form 03: default the incident's initial report reference)"))] = "",
+    record: Annotated[bool, typer.Option("--record", help=N_("Write in the timeline that the document was made"))]
+    = False,
+) -> None:
+    """Form 03 or 04 of one incident, from its records and the settings file's [forms] table."""
+    from canhgac.services import incidents
+    from canhgac.services.forms import FormsConfigError, forms_settings
+    from canhgac.services.incident_forms import IncidentFormError, incident_form
+
+    wanted = form.strip().removeprefix("0").zfill(2)
+    if wanted not in ("03", "04"):
+        raise fail(_("unknown form {form}: an incident has forms 03 and 04").format(form=form))
+    _ctx(ctx, writable=record)
+    try:
+        config = forms_settings(state(ctx).config_path())
+    except FormsConfigError as exc:
+        raise fail(str(exc)) from None
+    try:
+        made = incident_form(incidents.viewer_scope(None), incident_id, wanted, config, number=number,
+                             record=_actor() if record else None)
+    except incidents.IncidentNotFoundError:
+        raise fail(_("no incident {id}: see `canhgac incidents list`").format(id=incident_id)) from None
+    except (IncidentFormError, incidents.IncidentError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        output.write_bytes(made.docx)
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror or exc}") from None
+    console.print(_("form {form} number {number} written to {path}").format(
+        form=wanted, number=made.number, path=output), markup=False, highlight=False)

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from canhgac.web.api import (
     errors,
     findings_api,
+    incidents_api,
     inventory_api,
     inventory_files_api,
     reports_api,
@@ -30,7 +31,7 @@ def build_api() -> NinjaAPI:
         version=API_VERSION,
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
-                    "messages "
+                    "messages, incidents and their official reports "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -45,6 +46,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", scans_api.router)
     api.add_router("", watch_api.router)
     api.add_router("", watch_people_api.router)
+    api.add_router("", incidents_api.router)
     return api
 
 
