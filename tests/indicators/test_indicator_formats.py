@@ -258,3 +258,13 @@ def test_plain_lists_and_csv() -> None:
     assert [(i.kind, i.value, i.note, i.internal) for i in pack.indicators] == [
         (Kind.IPV4, "10.0.0.5", "inside, sadly", True), (Kind.FILENAME, "x.exe", "", False)]
     assert pack.skipped_count == 2
+
+
+def test_refusals_read_in_vietnamese() -> None:
+    from canhgac.i18n import language
+
+    with language("vi"), pytest.raises(IndicatorError) as caught:
+        indicator(Kind.MD5, "abc")
+    assert str(caught.value).lower() == "'abc' không phải mã băm md5 hợp lệ"
+    with language("vi"), pytest.raises(IndicatorError, match="lồng nhau quá sâu"):
+        read_pack(b"[" * 100_000)
