@@ -76,7 +76,8 @@ def test_an_import_is_stored_and_merged_on_reimport() -> None:
 def test_restricted_packs_are_for_the_csirt_only() -> None:
     _import(CSIRT, DATA / "stix_bundle_sample.json", name="amber pack")
     _import(CSIRT, DATA / "misp_event_sample.json", name="red pack", tlp=indicators.Tlp.RED)
-    strict = _import(CSIRT, DATA / "misp_event_sample.json", name="strict pack", tlp=indicators.Tlp.AMBER_STRICT)
+    strict = _import(CSIRT, DATA / "misp_event_sample.json", name="strict pack",
+                     tlp=indicators.Tlp.AMBER_STRICT)
     assert strict.tlp is indicators.Tlp.AMBER_STRICT
     assert [r.name for r in indicators.pack_rows(CSIRT)] == ["amber pack", "red pack", "strict pack"]
     for other in (OFFICER, LEADER):
@@ -114,9 +115,11 @@ def test_bad_files_are_one_line_errors(tmp_path: Path) -> None:
 
 
 def _incident(agency: str, *refs: str) -> int:
-    links = tuple(incidents.LinkRequest(incidents.LinkKind.INDICATOR, ref, "seen in the web log") for ref in refs)
+    links = tuple(incidents.LinkRequest(incidents.LinkKind.INDICATOR, ref, "seen in the web log")
+                  for ref in refs)
     return incidents.open_incident(queries.ViewerScope.everything(), SETTINGS, incidents.Actor("cli:tester"),
-                                   agency=agency, title="Webshell trên cổng", detected_at=NOW, links=links, now=NOW)
+                                   agency=agency, title="Webshell trên cổng", detected_at=NOW, links=links,
+                                   now=NOW)
 
 
 def _config(tmp_path: Path, name: str = "Sở Khoa học và Công nghệ") -> Path:
@@ -146,7 +149,8 @@ def test_an_incident_exported_and_imported_back(tmp_path: Path, fmt: str) -> Non
         "ipv4:198.51.100.7", "domain:shell.example.net", "sha256:" + "ab" * 32, "filename:cmd.aspx",
         "url:http://shell.example.net/cmd.aspx", "email:x@shell.example.net"}
     event = SecurityEvent.objects.get(kind="indicators.exported")
-    assert event.detail == {"incident": incident, "agency": "SO-A", "format": fmt, "tlp": "amber", "indicators": 6}
+    assert event.detail == {"incident": incident, "agency": "SO-A", "format": fmt, "tlp": "amber",
+                            "indicators": 6}
 
 
 def test_exports_keep_the_incident_scope_and_need_a_named_csirt(tmp_path: Path) -> None:

@@ -59,10 +59,13 @@ def _export(level: Tlp = Tlp.AMBER) -> IncidentExport:
     (Kind.HOSTNAME, "fileserver", "fileserver", True),
     (Kind.URL, "http://LOCALHOST:8080/x", "http://localhost:8080/x", True),
     (Kind.EMAIL, "a.b@Mail.Example.vn", "a.b@mail.example.vn", False),
-    (Kind.SHA1, "86F7E437FAA5A7FCE15D1DDCB9EAEAEA377667B8", "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", False),
+    (Kind.SHA1, "86F7E437FAA5A7FCE15D1DDCB9EAEAEA377667B8", "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8",
+     False),
     (Kind.REGISTRY_KEY, "HKCU/Software/Run/", "HKCU\\Software\\Run", False),
 ])
-def test_values_are_normalised_and_internal_ones_flagged(kind: Kind, raw: str, value: str, internal: bool) -> None:
+def test_values_are_normalised_and_internal_ones_flagged(
+    kind: Kind, raw: str, value: str, internal: bool
+) -> None:
     found = indicator(kind, raw)
     assert (found.value, found.internal) == (value, internal)
 
@@ -249,7 +252,8 @@ def test_hostile_objects_are_counted_as_skipped() -> None:
 
 
 def test_plain_lists_and_csv() -> None:
-    text = "# from a partner\n198.51.100.9\n\nevil.example.org\nsha1:86f7e437faa5a7fce15d1ddcb9eaeaea377667b8\nwhat?\n"
+    text = ("# from a partner\n198.51.100.9\n\nevil.example.org\n"
+            "sha1:86f7e437faa5a7fce15d1ddcb9eaeaea377667b8\nwhat?\n")
     pack = read_pack(text.encode(), "list.txt")
     assert (pack.format, len(pack.indicators), pack.skipped_count) == ("text", 3, 1)
     assert pack.skipped[0].where == "line 6"

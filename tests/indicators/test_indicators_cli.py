@@ -48,8 +48,8 @@ print(json.dumps(answers))
 def _batch(ws: Path, *commands: list[str]) -> list[tuple[int, str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGAC_")}
     env |= {"PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "COLUMNS": "220", "CANHGAC_WATCH": "0"}
-    done = subprocess.run([sys.executable, "-c", BATCH, str(ws)], input=json.dumps(commands), capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    done = subprocess.run([sys.executable, "-c", BATCH, str(ws)], input=json.dumps(commands),
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return [(code, out, err) for code, out, err in json.loads(done.stdout.splitlines()[-1])]
 
@@ -78,7 +78,8 @@ def test_export_import_list_show_and_refusals(tmp_path: Path) -> None:
         ["indicators", "import", str(tmp_path / "missing.json")],
         ["indicators", "export", "--incident", "9", "--format", "stix", "-o", str(tmp_path / "x")],
         ["indicators", "export", "--incident", "1", "--format", "yaml", "-o", str(tmp_path / "x")],
-        ["indicators", "export", "--incident", "1", "--format", "stix", "--tlp", "blue", "-o", str(tmp_path / "x")],
+        ["indicators", "export", "--incident", "1", "--format", "stix", "--tlp", "blue",
+         "-o", str(tmp_path / "x")],
         ["indicators", "show", "nope"],
     )
     codes = [code for code, _out, _err in answers]
