@@ -91,6 +91,8 @@ def test_restricted_packs_are_for_the_csirt_only() -> None:
     # an officer may not take over (nor learn more of) a restricted pack by its name
     with pytest.raises(indicators.PackError, match="taken"):
         _import(OFFICER, DATA / "stix_bundle_sample.json", name="red pack")
+    with pytest.raises(indicators.PackError, match="TLP:RED pack would be hidden"):
+        _import(OFFICER, DATA / "stix_bundle_sample.json", name="new", tlp=indicators.Tlp.RED)
     assert PackIndicator.objects.filter(pack__name="red pack").count() == 12
 
 

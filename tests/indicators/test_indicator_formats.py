@@ -251,6 +251,18 @@ def test_hostile_objects_are_counted_as_skipped() -> None:
         comparisons("[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [ipv4-addr:value = '1.2.3.5']")
 
 
+def test_many_misp_objects_are_read_in_bounded_time() -> None:
+    import time
+
+    objects = [{"Attribute": [{"type": "md5", "value": f"{i:032x}", "to_ids": True}]} for i in range(60_000)]
+    started = time.perf_counter()
+    pack = read_pack(json.dumps({"Event": {"info": "many", "Object": objects}}).encode())
+    assert len(pack.indicators) == 60_000 and time.perf_counter() - started < 20
+    too_many = objects * 2
+    with pytest.raises(IndicatorError, match="more than 100000 objects"):
+        read_pack(json.dumps({"Event": {"info": "many", "Object": too_many}}).encode())
+
+
 def test_plain_lists_and_csv() -> None:
     text = ("# from a partner\n198.51.100.9\n\nevil.example.org\n"
             "sha1:86f7e437faa5a7fce15d1ddcb9eaeaea377667b8\nwhat?\n")

@@ -205,13 +205,16 @@ def read_misp(data: dict[str, Any]) -> ParsedPack:
         if isinstance(event.get("info"), str) and not pack.name:
             pack.name = event["info"][:200]
         levels += _tags(event.get("Tag"))
-        attributes = event.get("Attribute", [])
-        if not isinstance(attributes, list):
+        own = event.get("Attribute", [])
+        if not isinstance(own, list):
             raise IndicatorError(_("a MISP event's Attribute must be a list"))
+        attributes = list(own)
         objects = event.get("Object", [])
         for obj in objects if isinstance(objects, list) else []:
             inner = obj.get("Attribute") if isinstance(obj, dict) else None
-            attributes = attributes + (inner if isinstance(inner, list) else [])
+            attributes.extend(inner if isinstance(inner, list) else [])
+            if len(attributes) > MAX_OBJECTS:
+                break
         if len(attributes) > MAX_OBJECTS:
             raise IndicatorError(_("more than {count} objects").format(count=MAX_OBJECTS))
         for index, attribute in enumerate(attributes):

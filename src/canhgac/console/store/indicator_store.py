@@ -18,7 +18,7 @@ from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator
 from canhgac.console.store.indicator_queries import PackAudience
 from canhgac.i18n import gettext as _
 from canhgac.indicators.model import Indicator, Skipped
-from canhgac.indicators.tlp import Tlp, strictest
+from canhgac.indicators.tlp import Tlp, strictest, visible
 
 
 class PackError(StoreError, ValueError):
@@ -53,8 +53,11 @@ def save_pack(
     address: str = "",
     now: datetime,
 ) -> PackSaved:
-    """Store an import as the pack ``name``; PackError when a pack of that name exists that the
-    audience may not see (it is not overwritten, nor its existence confirmed beyond that)."""
+    """Store an import as the pack ``name``; PackError when the level is one the audience may
+    not see, or a pack of that name exists that it may not see (it is not overwritten)."""
+    if not visible(tlp, csirt=audience.csirt):
+        raise PackError(_("a {tlp} pack would be hidden from you: only the CSIRT's staff import it").format(
+            tlp=tlp.label))
     with transaction.atomic():
         row = IndicatorPack.objects.select_for_update().filter(name=name).first()
         if row is not None and not audience.filter(IndicatorPack.objects.filter(pk=row.pk)).exists():
