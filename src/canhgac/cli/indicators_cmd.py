@@ -22,7 +22,7 @@ TLP_HELP = N_("TLP 2.0 level: clear, green, amber, amber+strict, red")
 
 
 def _tlp(text: str | None) -> Any:
-    from canhgac.indicators.tlp import Tlp
+    from canhgac.services.indicators import Tlp
 
     if text is None:
         return None
@@ -116,7 +116,7 @@ def show_pack(
     kind: Annotated[str | None, typer.Option("--type", help=N_("Only indicators of this type"))] = None,
     fmt: Annotated[str, typer.Option("--format", help=N_("table or json"))] = "table",
 ) -> None:
-    from canhgac.indicators.model import Kind
+    from canhgac.services.indicators import Kind
 
     _format(fmt, ("table", "json"))
     wanted = None

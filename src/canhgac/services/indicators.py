@@ -4,8 +4,9 @@ sweep, and the packs read back within the reader's TLP audience.
 
 A facade: formats and rules in ``canhgac.indicators`` (pure), writes in
 ``console.store.indicator_store``, reads in ``console.store.indicator_queries`` and the scoped
-``queries.incident``. The CSIRT named in the exports is ``[forms.issuer]`` of canhgac.toml (its
-``name``, and ``email`` as the contact). Import after the store is open.
+``queries.incident``. Importable before the store is open (its values are pure); call its
+functions after. The CSIRT named in the exports is ``[forms.issuer]`` of canhgac.toml (its
+``name``, and ``email`` as the contact).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from canhgac.console.store.indicator_queries import PackAudience
-from canhgac.console.store.indicator_store import PackError
+from canhgac.console.store.indicator_requests import PackAudience, PackError
 from canhgac.i18n import gettext as _
 from canhgac.indicators.export import IncidentExport, Producer, misp_event, stix_bundle
 from canhgac.indicators.imports import MAX_BYTES, ParsedPack, read_pack

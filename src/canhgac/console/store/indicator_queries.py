@@ -4,27 +4,12 @@ the CSIRT's staff (``canhgac.indicators.tlp.visible`` holds the rule)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, QuerySet
 
 from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator
-from canhgac.console.store.roles import Role, works_for_csirt
-from canhgac.indicators.tlp import levels_visible
+from canhgac.console.store.indicator_requests import PackAudience
 
-
-@dataclass(frozen=True, slots=True)
-class PackAudience:
-    """Who reads: the CSIRT's staff (``csirt``) or anyone else of the console."""
-
-    csirt: bool
-
-    @classmethod
-    def of_role(cls, role: Role) -> PackAudience:
-        return cls(works_for_csirt(role))
-
-    def filter(self, rows: QuerySet[IndicatorPack]) -> QuerySet[IndicatorPack]:
-        return rows.filter(tlp__in=levels_visible(csirt=self.csirt))
+__all__ = ["PackAudience", "pack", "pack_indicators", "packs", "sweep_indicators"]
 
 
 def packs(audience: PackAudience) -> list[tuple[IndicatorPack, int]]:

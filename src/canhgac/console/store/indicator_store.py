@@ -13,16 +13,11 @@ from django.db import transaction
 
 from canhgac.console.store.account_models import SecurityEventKind
 from canhgac.console.store.accounts import record_event
-from canhgac.console.store.errors import StoreError
 from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator
-from canhgac.console.store.indicator_queries import PackAudience
+from canhgac.console.store.indicator_requests import PackAudience, PackError
 from canhgac.i18n import gettext as _
 from canhgac.indicators.model import Indicator, Skipped
 from canhgac.indicators.tlp import Tlp, strictest, visible
-
-
-class PackError(StoreError, ValueError):
-    """An import refused as asked, in a sentence."""
 
 
 @dataclass(frozen=True, slots=True)
