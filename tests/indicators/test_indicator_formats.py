@@ -230,6 +230,18 @@ def test_hostile_files_are_one_line_errors(data: bytes, message: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+def test_a_red_report_over_unmarked_indicators_makes_a_red_pack() -> None:
+    red = STIX_IDS[Tlp.RED]
+    objects = [
+        {"type": "indicator", "pattern": "[ipv4-addr:value = '198.51.100.3']", "pattern_type": "stix"},
+        {"type": "indicator", "pattern": "[bad", "object_marking_refs": [STIX_IDS[Tlp.AMBER_STRICT]]},
+        {"type": "report", "name": "r", "granular_markings": [{"marking_ref": red, "selectors": ["name"]}]},
+    ]
+    assert read_pack(json.dumps({"type": "bundle", "objects": objects}).encode()).tlp is Tlp.RED
+    objects[2] = {"type": "report", "name": "r", "object_marking_refs": [STIX_IDS[Tlp.GREEN]]}
+    assert read_pack(json.dumps({"type": "bundle", "objects": objects}).encode()).tlp is Tlp.GREEN
+
+
 def test_hostile_objects_are_counted_as_skipped() -> None:
     nested = "(" * 400 + "[ipv4-addr:value = '198.51.100.1']" + ")" * 400
     objects: list[object] = [

@@ -98,7 +98,8 @@ def _where(obj: dict[str, Any], index: int) -> str:
 
 def read_stix(data: dict[str, Any]) -> ParsedPack:
     """A STIX 2.1 bundle's indicators (pattern type ``stix`` with equality comparisons joined
-    by OR, and ``yara``); the pack's level is the strictest TLP marking its indicators use."""
+    by OR, and ``yara``); the pack's level is the strictest TLP marking of the indicators read
+    and of the bundle's other objects (its report, its identity)."""
     objects = data.get("objects", [])
     if not isinstance(objects, list):
         raise IndicatorError(_("a STIX bundle's objects must be a list"))
@@ -118,15 +119,26 @@ def read_stix(data: dict[str, Any]) -> ParsedPack:
             continue
         if obj.get("type") == "report" and isinstance(obj.get("name"), str) and not pack.name:
             pack.name = obj["name"][:200]
-        if obj.get("type") != "indicator":
+        if obj.get("type") == "marking-definition":
             continue
-        found = _stix_indicator(pack, obj, _where(obj, index))
-        refs = obj.get("object_marking_refs")
-        if found and isinstance(refs, list):
-            levels += [lv for ref in refs if isinstance(ref, str)
-                       for lv in [markings.get(ref) or from_stix_ref(ref)] if lv is not None]
+        if obj.get("type") == "indicator" and not _stix_indicator(pack, obj, _where(obj, index)):
+            continue  # an indicator left out: its marking says nothing of what was read
+        levels += _stix_levels(obj, markings)
     pack.tlp = strictest(levels)
     return pack.finish()
+
+
+def _stix_levels(obj: dict[str, Any], markings: dict[str, Tlp]) -> list[Tlp]:
+    """The TLP levels an object is marked with (its object markings and granular markings): a
+    report marked RED over unmarked indicators makes the pack RED."""
+    refs = obj.get("object_marking_refs")
+    found = [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
+    granular = obj.get("granular_markings")
+    for item in granular if isinstance(granular, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("marking_ref"), str):
+            found.append(item["marking_ref"])
+    levels = [markings.get(ref) or from_stix_ref(ref) for ref in found]
+    return [level for level in levels if level is not None]
 
 
 def _stix_indicator(pack: ParsedPack, obj: dict[str, Any], where: str) -> bool:
