@@ -86,6 +86,7 @@ def _mount() -> None:
         findings_cmd,
         forms_cmd,
         incidents_cmd,
+        indicators_cmd,
         inventory_cmd,
         lab_cmd,
         report_cmd,
@@ -112,6 +113,7 @@ def _mount() -> None:
     app.add_typer(watch_cmd.app, name="watch", help=N_("The holiday watch: monitors, checks every minute, alerts."))
     app.add_typer(alerts_cmd.app, name="alerts", help=N_("The watch's alerts: list, acknowledge, messages sent."))
     app.add_typer(incidents_cmd.app, name="incidents", help=N_("Incidents: open, timeline, state, links, who was told, the 5-day clock."))
+    app.add_typer(indicators_cmd.app, name="indicators", help=N_("Indicator packs for the sweep (STIX, MISP, lists); an incident's indicators shared with TLP."))
     app.add_typer(duty_cmd.app, name="duty", help=N_("The duty roster: import the CSV, who is on duty now."))
     app.add_typer(forms_cmd.app, name="forms", help=N_("Official documents as DOCX: forms 03, 04 and 05 of Circular 20/2017."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))

@@ -76,6 +76,8 @@ class SecurityEventKind(models.TextChoices):
     WATCH_MAINTENANCE_ENDED = "watch.maintenance_ended", "maintenance window ended"
     WATCH_ROSTER_IMPORTED = "watch.roster_imported", "duty roster imported"
     WATCH_DELIVERY_REQUEUED = "watch.delivery_requeued", "alert message queued again"
+    INDICATORS_IMPORTED = "indicators.imported", "indicator pack imported"
+    INDICATORS_EXPORTED = "indicators.exported", "incident indicators exported"
 
 
 class SecurityEvent(models.Model):

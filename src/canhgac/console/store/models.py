@@ -29,6 +29,7 @@ from canhgac.console.store.incident_models import (  # noqa: F401
     IncidentLink,
     IncidentNotification,
 )
+from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator  # noqa: F401
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
 from canhgac.console.store.watch_models import (  # noqa: F401
