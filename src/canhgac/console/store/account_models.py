@@ -76,6 +76,9 @@ class SecurityEventKind(models.TextChoices):
     WATCH_MAINTENANCE_ENDED = "watch.maintenance_ended", "maintenance window ended"
     WATCH_ROSTER_IMPORTED = "watch.roster_imported", "duty roster imported"
     WATCH_DELIVERY_REQUEUED = "watch.delivery_requeued", "alert message queued again"
+    COMPLIANCE_ANSWERED = "compliance.answered", "directive item answered"
+    COMPLIANCE_REVIEWED = "compliance.reviewed", "directive answer approved or rejected"
+    COMPLIANCE_REFUSED = "compliance.refused", "directive item refused (out of scope, bad file)"
 
 
 class SecurityEvent(models.Model):
