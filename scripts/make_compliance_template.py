@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_form_templates import (  # noqa: E402
+from make_form_templates import (
     ROOT,
     _repeat_header,
     addressees,

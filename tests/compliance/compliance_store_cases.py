@@ -66,9 +66,17 @@ def _store() -> Iterator[None]:
         ]
     )
     yield
-    for model in (ComplianceEvidence, ComplianceHistory, ComplianceAnswer, SecurityEvent,
-                  models.WatchAlertMember, models.WatchAlert, models.WatchMonitor,
-                  models.UserAgency, models.ConsoleAccount):
+    for model in (
+        ComplianceEvidence,
+        ComplianceHistory,
+        ComplianceAnswer,
+        SecurityEvent,
+        models.WatchAlertMember,
+        models.WatchAlert,
+        models.WatchMonitor,
+        models.UserAgency,
+        models.ConsoleAccount,
+    ):
         model.objects.all().delete()
     from django.contrib.auth import get_user_model
 
@@ -86,9 +94,16 @@ def _scan(agency: str, failing: set[str]) -> None:
         kind = TargetKind(CATALOG.check(check_id).target)
         name = f"{agency.lower()}.gov.vn" if kind is TargetKind.DOMAIN else f"mx.{agency.lower()}.gov.vn"
         outcome = failed("x") if check_id in failing else passed("x")
-        results.append(CheckResult(check_id=check_id, target=Target(kind=kind, name=name, agency=agency),
-                                   status=outcome.status, message=outcome.message, evidence={},
-                                   observed_at=NOW))
+        results.append(
+            CheckResult(
+                check_id=check_id,
+                target=Target(kind=kind, name=name, agency=agency),
+                status=outcome.status,
+                message=outcome.message,
+                evidence={},
+                observed_at=NOW,
+            )
+        )
     services.record_results(run, results)
     services.finish_run(run, RunStatus.FINISHED)
 
@@ -102,11 +117,23 @@ def _officer(name: str, agency: str) -> compliance.Viewer:
     return compliance.viewer("cli:tester", name)
 
 
-def _answer(who: compliance.Viewer, agency: str, item: str, value: str = "yes",
-            files: list[tuple[str, bytes]] | None = None) -> int:
-    return compliance.answer(who, agency=agency, item_id=item, answer_value=value, note="done",
-                             files=[("attestation.pdf", PDF)] if files is None else files,
-                             workspace=_WORKSPACE, now=NOW)
+def _answer(
+    who: compliance.Viewer,
+    agency: str,
+    item: str,
+    value: str = "yes",
+    files: list[tuple[str, bytes]] | None = None,
+) -> int:
+    return compliance.answer(
+        who,
+        agency=agency,
+        item_id=item,
+        answer_value=value,
+        note="done",
+        files=[("attestation.pdf", PDF)] if files is None else files,
+        workspace=_WORKSPACE,
+        now=NOW,
+    )
 
 
 def test_before_any_scan_automated_items_are_not_measured_and_campaign_items_never_pass() -> None:
@@ -185,7 +212,7 @@ def test_an_officer_sees_and_answers_only_their_own_agency() -> None:
 def test_evidence_is_checked_and_required_where_the_item_says_so() -> None:
     with pytest.raises(compliance.ComplianceError, match="evidence file"):
         _answer(CSIRT, A, "5.plan-prevention", files=[])
-    with pytest.raises(compliance.EvidenceError, match="not a .pdf"):
+    with pytest.raises(compliance.EvidenceError, match=r"not a \.pdf"):
         _answer(CSIRT, A, "5.plan-prevention", files=[("plan.pdf", b"MZ\x90\x00 not a pdf")])
     with pytest.raises(compliance.EvidenceError, match="accepted"):
         _answer(CSIRT, A, "5.plan-prevention", files=[("plan.exe", b"MZ")])
@@ -208,8 +235,15 @@ def test_an_open_watch_alert_makes_the_watch_item_partly_done_with_the_alert_as_
     key = "http:https://www.a.gov.vn/"
     models.WatchMonitor.objects.create(key=key, kind="http", target="https://www.a.gov.vn/", agency_code=A)
     assert _status().cell(A, "5.watch").status is Status.DONE
-    alert = models.WatchAlert.objects.create(key=f"{key}@1", problem="down", severity="high", monitor_key=key,
-                                             agency_code=A, opened_at=NOW, values={})
+    alert = models.WatchAlert.objects.create(
+        key=f"{key}@1",
+        problem="down",
+        severity="high",
+        monitor_key=key,
+        agency_code=A,
+        opened_at=NOW,
+        values={},
+    )
     models.WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=A, joined_at=NOW)
     cell = _status().cell(A, "5.watch")
     assert (cell.status, [e.ref for e in cell.evidence]) == (Status.PARTLY, [str(alert.pk)])
@@ -226,8 +260,14 @@ def test_the_province_summary_reads_back_from_docx_and_html() -> None:
     assert (task2.late, summary.agencies) == (1, 2)  # B late on the notice
     assert [(line.agency, line.item) for line in task2.late_items] == [(B, "2.staff-notice")]
     config = FormsConfig.model_validate(
-        {"issuer": {"parent": "UBND tỉnh Kiên Giang", "name": "Sở Thông tin và Truyền thông", "place": "Kiên Giang"},
-         "signer": {"authority": "KT. Giám đốc", "title": "Phó Giám đốc", "name": "Nguyễn Văn An"}}
+        {
+            "issuer": {
+                "parent": "UBND tỉnh Kiên Giang",
+                "name": "Sở Thông tin và Truyền thông",
+                "place": "Kiên Giang",
+            },
+            "signer": {"authority": "KT. Giám đốc", "title": "Phó Giám đốc", "name": "Nguyễn Văn An"},
+        }
     )
     docx = cs.render_docx(summary, config, number="15/BC-STTTT")
     doc = Document(io.BytesIO(docx))
@@ -244,4 +284,3 @@ def test_the_province_summary_reads_back_from_docx_and_html() -> None:
     assert "{{" not in text and not any("{{" in c or "{%" in c for c in cells)
     html = cs.render_html(summary, config).replace("\n", " ")
     assert "Sở Tài chính B" in html and "tran.b" in html and "<script" not in html
-

@@ -33,7 +33,12 @@ from canhgac.compliance import (
 from canhgac.console.store import compliance_queries as cq
 from canhgac.console.store import queries
 from canhgac.console.store.compliance_files import MAX_BYTES, EvidenceError, check_file
-from canhgac.console.store.compliance_store import ComplianceActor, ComplianceError, record_answer, record_review
+from canhgac.console.store.compliance_store import (
+    ComplianceActor,
+    ComplianceError,
+    record_answer,
+    record_review,
+)
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
 from canhgac.console.store.roles import Role, works_for_csirt
@@ -44,11 +49,11 @@ from canhgac.services.dashboard import console_catalog, console_scoring
 from canhgac.services.reporting import NoRunError, report_input
 
 __all__ = [
+    "MAX_BYTES",
     "ComplianceActor",
     "ComplianceError",
     "DirectiveError",
     "EvidenceError",
-    "MAX_BYTES",
     "Viewer",
     "answer",
     "answer_view",
@@ -75,7 +80,9 @@ def viewer(cli_name: str, as_user: str | None = None, agency: str | None = None)
     user ``as_user`` with their own role and agencies; narrowed to ``agency`` when given."""
     narrow = [agency] if agency else None
     if as_user is None:
-        return Viewer(ComplianceActor(cli_name), Role.CSIRT_ANALYST, ViewerScope.everything().narrowed(narrow))
+        return Viewer(
+            ComplianceActor(cli_name), Role.CSIRT_ANALYST, ViewerScope.everything().narrowed(narrow)
+        )
     found = cq.user_role(as_user)
     if found is None:
         raise ComplianceError(_("there is no active console user {name}").format(name=as_user))
@@ -106,9 +113,9 @@ def clause_checks(catalog: Catalog, keys: Sequence[str]) -> dict[str, frozenset[
     return found
 
 
-def _scan_facts(scope: ViewerScope, lang: Language, catalog: Catalog) -> tuple[
-    dict[str, dict[str, str]], dict[str, dict[str, tuple[str, ...]]]
-]:
+def _scan_facts(
+    scope: ViewerScope, lang: Language, catalog: Catalog
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, tuple[str, ...]]]]:
     """Per agency: its clause verdicts ("CV430:3" -> "met"...) and its open findings by check
     (fingerprints, false positives left out as the clause verdict leaves them out)."""
     try:
@@ -188,8 +195,15 @@ def answer(
         ) from None
     checked = [check_file(name, data) for name, data in files]
     return record_answer(
-        who.scope, who.actor, agency=agency, item=directive().item(item_id), answer=value,
-        note=note.strip(), files=checked, workspace=workspace, now=now,
+        who.scope,
+        who.actor,
+        agency=agency,
+        item=directive().item(item_id),
+        answer=value,
+        note=note.strip(),
+        files=checked,
+        workspace=workspace,
+        now=now,
     )
 
 
@@ -198,7 +212,9 @@ def review(who: Viewer, *, agency: str, item_id: str, approve: bool, reason: str
     if not works_for_csirt(who.role):
         raise ComplianceError(_("only the CSIRT approves or rejects answers"))
     _item(item_id)
-    return record_review(who.scope, who.actor, agency=agency, item=item_id, approve=approve, reason=reason, now=now)
+    return record_review(
+        who.scope, who.actor, agency=agency, item=item_id, approve=approve, reason=reason, now=now
+    )
 
 
 def answer_view(scope: ViewerScope, agency: str, item_id: str) -> cq.AnswerView | None:

@@ -110,8 +110,9 @@ def packaged_template() -> Path:
     return Path(str(resources.files("canhgac.compliance") / "data" / TEMPLATE))
 
 
-def render_docx(summary: ProvinceSummary, config: FormsConfig, *, template: Path | None = None,
-                number: str = "") -> bytes:
+def render_docx(
+    summary: ProvinceSummary, config: FormsConfig, *, template: Path | None = None, number: str = ""
+) -> bytes:
     """The summary as a DOCX file's bytes, from ``template`` (the packaged one by default)."""
     where = template or packaged_template()
     try:

@@ -6,10 +6,9 @@ twice is stored once and a stored file can be verified against its row.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from canhgac.console.store.errors import StoreError
 from canhgac.i18n import gettext as _
@@ -51,7 +50,7 @@ class CheckedFile:
 def check_file(name: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> CheckedFile:
     """``data`` uploaded as ``name``, checked: a known extension, content of that type, not
     empty, at most ``max_bytes``; :class:`EvidenceError` otherwise."""
-    clean = _UNSAFE.sub("_", os.path.basename(name.replace("\\", "/"))).strip()[:255]
+    clean = _UNSAFE.sub("_", PurePosixPath(name.replace("\\", "/")).name).strip()[:255]
     if not clean or clean.startswith("."):
         raise EvidenceError(_("an evidence file needs a name"))
     if not data:
@@ -94,7 +93,7 @@ def store_file(workspace: Path, agency: str, checked: CheckedFile) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
         partial.write_bytes(checked.data)
-        os.replace(partial, path)
+        partial.replace(path)
     return relative.as_posix()
 
 

@@ -90,21 +90,37 @@ def answer_view(scope: ViewerScope, agency: str, item: str) -> AnswerView | None
         for h in ComplianceHistory.objects.filter(agency_code=agency, item=item).order_by("at", "id")
     )
     return AnswerView(
-        row.pk, agency, item, row.answer, row.note, row.review, row.review_reason, row.answered_by,
-        row.answered_at, row.reviewed_by, row.reviewed_at, files, history,
+        row.pk,
+        agency,
+        item,
+        row.answer,
+        row.note,
+        row.review,
+        row.review_reason,
+        row.answered_by,
+        row.answered_at,
+        row.reviewed_by,
+        row.reviewed_at,
+        files,
+        history,
     )
 
 
 def waiting_review(scope: ViewerScope) -> list[tuple[str, str, datetime]]:
     """(agency, item, answered at) of the answers waiting for the CSIRT, oldest first."""
     rows = scope.filter(ComplianceAnswer.objects.filter(review=Review.SUBMITTED.value))
-    return [(a, i, t) for a, i, t in rows.order_by("answered_at").values_list("agency_code", "item", "answered_at")]
+    return [
+        (a, i, t)
+        for a, i, t in rows.order_by("answered_at").values_list("agency_code", "item", "answered_at")
+    ]
 
 
 def watched_monitors(scope: ViewerScope) -> Counter[str]:
     """Agency code -> how many watched monitors it has."""
     rows = scope.filter(WatchMonitor.objects.filter(watched=True))
-    return Counter(dict(rows.values_list("agency_code").annotate(n=Count("id")).values_list("agency_code", "n")))
+    return Counter(
+        dict(rows.values_list("agency_code").annotate(n=Count("id")).values_list("agency_code", "n"))
+    )
 
 
 def open_alerts(scope: ViewerScope) -> dict[str, tuple[int, ...]]:
@@ -141,5 +157,7 @@ def user_role(username: str) -> tuple[Role, tuple[str, ...]] | None:
         role = Role(account.role)
     except ValueError:
         return None
-    codes = tuple(UserAgency.objects.filter(user=user).order_by("agency__code").values_list("agency__code", flat=True))
+    codes = tuple(
+        UserAgency.objects.filter(user=user).order_by("agency__code").values_list("agency__code", flat=True)
+    )
     return role, codes

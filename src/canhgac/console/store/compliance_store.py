@@ -94,8 +94,14 @@ def record_answer(
                 )
         digests = list(row.files.order_by("id").values_list("sha256", flat=True))
         ComplianceHistory.objects.create(
-            agency_code=agency, item=item.id, action="answered", answer=answer.value, text=note,
-            files=digests, actor=actor.name[:150], at=now,
+            agency_code=agency,
+            item=item.id,
+            action="answered",
+            answer=answer.value,
+            text=note,
+            files=digests,
+            actor=actor.name[:150],
+            at=now,
         )
         record_event(
             SecurityEventKind.COMPLIANCE_ANSWERED,
@@ -124,9 +130,7 @@ def record_review(
     with transaction.atomic():
         row = ComplianceAnswer.objects.select_for_update().filter(agency_code=agency, item=item).first()
         if row is None:
-            raise ComplianceError(
-                _("{agency} has not answered item {item}").format(agency=agency, item=item)
-            )
+            raise ComplianceError(_("{agency} has not answered item {item}").format(agency=agency, item=item))
         if row.review != Review.SUBMITTED.value:
             raise ComplianceError(
                 _("the answer of {agency} to item {item} was already decided ({review})").format(
@@ -138,9 +142,14 @@ def record_review(
         row.reviewed_by, row.reviewed_at = actor.name[:150], now
         row.save(update_fields=["review", "review_reason", "reviewed_by", "reviewed_at"])
         ComplianceHistory.objects.create(
-            agency_code=agency, item=item, action=decision.value, answer=row.answer,
-            text=reason.strip(), files=list(row.files.order_by("id").values_list("sha256", flat=True)),
-            actor=actor.name[:150], at=now,
+            agency_code=agency,
+            item=item,
+            action=decision.value,
+            answer=row.answer,
+            text=reason.strip(),
+            files=list(row.files.order_by("id").values_list("sha256", flat=True)),
+            actor=actor.name[:150],
+            at=now,
         )
         record_event(
             SecurityEventKind.COMPLIANCE_REVIEWED,
