@@ -14,7 +14,8 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 def test_an_accepted_file_gets_its_digest_size_and_content_type() -> None:
     checked = check_file("Kế hoạch ứng phó.pdf", PDF)
-    assert (checked.name, checked.size, checked.content_type) == ("Kế hoạch ứng phó.pdf", len(PDF), "application/pdf")
+    expected = ("Kế hoạch ứng phó.pdf", len(PDF), "application/pdf")
+    assert (checked.name, checked.size, checked.content_type) == expected
     assert checked.sha256 == hashlib.sha256(PDF).hexdigest()
     assert check_file("notice.txt", "Thông báo".encode()).content_type == "text/plain"
     assert check_file("x.docx", b"PK\x03\x04rest").content_type.endswith("wordprocessingml.document")

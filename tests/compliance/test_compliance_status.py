@@ -132,7 +132,8 @@ def test_task_counts_and_late_cells_over_agencies() -> None:
 )
 def test_a_broken_tasks_file_is_refused_in_one_line_naming_the_file(tmp_path: Path, change: tuple[str, str],
                                                                     message: str) -> None:
-    text = (Path(__file__).parents[2] / "src/canhgac/compliance/data/KG20-tasks.yaml").read_text(encoding="utf-8")
+    shipped = Path(__file__).parents[2] / "src/canhgac/compliance/data/KG20-tasks.yaml"
+    text = shipped.read_text(encoding="utf-8")
     assert change[0] in text
     path = tmp_path / "tasks.yaml"
     path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
