@@ -122,9 +122,10 @@ def _seed(agencies: int) -> int:
     Returns the number of results stored."""
     from canhgac.catalog import Mode, load_catalog
     from canhgac.compliance import load_directive
-    from canhgac.console.store import models, services
+    from canhgac.console.store import services
     from canhgac.console.store.compliance_models import ComplianceAnswer
     from canhgac.console.store.models import RunStatus
+    from canhgac.console.store.watch_models import WatchAlert, WatchAlertMember, WatchMonitor
     from canhgac.engine.results import CheckResult, Provenance, failed, passed
     from canhgac.engine.targets import Target, TargetKind
 
@@ -150,11 +151,11 @@ def _seed(agencies: int) -> int:
     services.finish_run(run, RunStatus.FINISHED)
     for code in codes[: agencies // 2]:
         key = f"http:https://www.{code.lower()}.gov.vn/"
-        models.WatchMonitor.objects.create(key=key, kind="http", target=key[5:], agency_code=code)
+        WatchMonitor.objects.create(key=key, kind="http", target=key[5:], agency_code=code)
         if rng.random() < 0.2:
-            alert = models.WatchAlert.objects.create(key=key + "@1", problem="down", severity="high",
+            alert = WatchAlert.objects.create(key=key + "@1", problem="down", severity="high",
                                                      monitor_key=key, agency_code=code, opened_at=now, values={})
-            models.WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=code, joined_at=now)
+            WatchAlertMember.objects.create(alert=alert, monitor_key=key, agency_code=code, joined_at=now)
     items = [i.id for i in load_directive(catalog).items if i.kind.value == "answer"]
     ComplianceAnswer.objects.bulk_create(
         ComplianceAnswer(agency_code=code, item=item, answer=rng.choice(["yes", "partly", "no"]),
