@@ -74,7 +74,7 @@ def summary():  # type: ignore[no-untyped-def]
     heading(doc, "1. Kết quả theo từng nhiệm vụ")
     _row_table(
         doc,
-        (1.0, 5.2, 3.4, 1.4, 1.4, 1.4, 1.4, 1.3),
+        (1.5, 4.5, 3.3, 1.4, 1.4, 1.4, 1.4, 1.6),
         ("Nhiệm vụ", "Nội dung", "Trách nhiệm", "Đã xong", "Một phần", "Chưa xong", "Trễ hạn", "Chưa đo"),
         (
             "{{ t.id }}",
@@ -101,7 +101,7 @@ def summary():  # type: ignore[no-untyped-def]
     para(doc, "{%p if late %}", after=0)
     _row_table(
         doc,
-        (1.0, 1.4, 4.4, 5.0, 2.0, 2.7),
+        (0.9, 1.5, 4.0, 4.9, 2.4, 2.8),
         ("TT", "Nhiệm vụ", "Cơ quan, đơn vị", "Nội dung trễ hạn", "Hạn", "Cán bộ đầu mối"),
         ("{{ l.no }}", "{{ l.task }}", "{{ l.agency }}", "{{ l.item }}", "{{ l.due }}", "{{ l.officers }}"),
         "l in late",
