@@ -15,7 +15,7 @@ import io
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
@@ -24,12 +24,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
 from canhgac.compliance import Compliance, ProvinceSummary, summarise
-from canhgac.console.store import compliance_queries as cq
-from canhgac.console.store import queries
-from canhgac.console.store.queries import ViewerScope
 from canhgac.i18n import gettext as _
 from canhgac.reports.forms.config import FormsConfig
 from canhgac.reports.forms.context import date_line
+
+if TYPE_CHECKING:
+    from canhgac.console.store.queries import ViewerScope
 
 TEMPLATE = "tong-hop-KG20.docx"
 BLANK = "…………"
@@ -40,6 +40,11 @@ class SummaryError(ValueError):
 
 
 def province_summary(scope: ViewerScope, compliance: Compliance, lang: str) -> ProvinceSummary:
+    """The summary of ``compliance`` with the agencies' names and officers ``scope`` may see
+    (the store is read here only: the renderings below need no Django)."""
+    from canhgac.console.store import compliance_queries as cq
+    from canhgac.console.store import queries
+
     names = {a.code: a.name for a in queries.agencies(scope, compliance.agencies)}
     return summarise(compliance, names, cq.officers(scope), lang)
 
