@@ -238,5 +238,5 @@ def run(args: argparse.Namespace, work: Path) -> int:
             "Within the targets." if ok else "**Outside a target** (see the max column).",
         ]
     )
-    report_md.write_section(args.out, "compliance", body, after="forms")
+    report_md.write_section(args.out, "compliance", body)
     return 0 if ok else 1
