@@ -79,6 +79,7 @@ def _mount() -> None:
     from canhgac.cli import (
         alerts_cmd,
         catalog_cmd,
+        compliance_cmd,
         config_cmd,
         demo_cmd,
         duty_cmd,
@@ -115,6 +116,7 @@ def _mount() -> None:
     app.add_typer(incidents_cmd.app, name="incidents", help=N_("Incidents: open, timeline, state, links, who was told, the 5-day clock."))
     app.add_typer(indicators_cmd.app, name="indicators", help=N_("Indicator packs for the sweep (STIX, MISP, lists); an incident's indicators shared with TLP."))
     app.add_typer(duty_cmd.app, name="duty", help=N_("The duty roster: import the CSV, who is on duty now."))
+    app.add_typer(compliance_cmd.app, name="compliance", help=N_("The directive's compliance: status per agency and item, answers, approvals, the province summary."))
     app.add_typer(forms_cmd.app, name="forms", help=N_("Official documents as DOCX: forms 03, 04 and 05 of Circular 20/2017."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 

@@ -78,6 +78,9 @@ class SecurityEventKind(models.TextChoices):
     WATCH_DELIVERY_REQUEUED = "watch.delivery_requeued", "alert message queued again"
     INDICATORS_IMPORTED = "indicators.imported", "indicator pack imported"
     INDICATORS_EXPORTED = "indicators.exported", "incident indicators exported"
+    COMPLIANCE_ANSWERED = "compliance.answered", "directive item answered"
+    COMPLIANCE_REVIEWED = "compliance.reviewed", "directive answer approved or rejected"
+    COMPLIANCE_REFUSED = "compliance.refused", "directive item refused (out of scope, bad file)"
 
 
 class SecurityEvent(models.Model):

@@ -22,6 +22,11 @@ from canhgac.console.store.account_models import (  # noqa: F401
     UserAgency,
 )
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
+from canhgac.console.store.compliance_models import (  # noqa: F401
+    ComplianceAnswer,
+    ComplianceEvidence,
+    ComplianceHistory,
+)
 from canhgac.console.store.delivery_models import DutyShift, WatchDelivery  # noqa: F401
 from canhgac.console.store.incident_models import (  # noqa: F401
     Incident,

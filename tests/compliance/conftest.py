@@ -1,0 +1,15 @@
+"""The compliance tests match messages in English (Vietnamese is the default language)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from canhgac.i18n import language
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with language("en"):
+        yield
