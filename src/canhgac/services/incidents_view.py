@@ -121,27 +121,13 @@ def incident_rows(
     return rows
 
 
-DETAILS = (
-    "contact",
-    "system",
-    "detection_methods",
-    "attachments",
-    "confidential",
-    "support_request",
-    "initial_report_ref",
-    "result",
-    "handled_by",
-    "support_from_coordinator",
-    "helpers",
-    "estimated_damage",
-)
-
 
 def incident_detail(
     scope: ViewerScope, incident_id: int, *, now: datetime | None = None, rule: ReportingRule | None = None
 ) -> IncidentDetail | None:
     """One incident the viewer may see, or None."""
     from canhgac.console.store import queries
+    from canhgac.console.store.incident_store import FORM_DETAILS
 
     found = queries.incident(scope, incident_id)
     if found is None:
@@ -167,5 +153,5 @@ def incident_detail(
         ],
         notifications=notifications,
         missing_parties=[p.value for p in REQUIRED_PARTIES if p.value not in sent],
-        details={name: getattr(found, name) for name in DETAILS},
+        details={name: getattr(found, name) for name in FORM_DETAILS},
     )

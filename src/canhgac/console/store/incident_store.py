@@ -420,10 +420,8 @@ def set_capacity(
     return row
 
 
-DETAIL_FIELDS = {
-    "category",
-    "severity",
-    "description",
+# the forms' free-text details of an incident, in the order the detail page shows them
+FORM_DETAILS = (
     "contact",
     "system",
     "detection_methods",
@@ -436,8 +434,8 @@ DETAIL_FIELDS = {
     "support_from_coordinator",
     "helpers",
     "estimated_damage",
-    "title",
-}
+)
+DETAIL_FIELDS = {"category", "severity", "description", "title", *FORM_DETAILS}
 
 
 def set_details(
