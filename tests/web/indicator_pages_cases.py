@@ -109,8 +109,8 @@ def test_a_pack_filtered_paged_and_exported(world: World) -> None:
 def test_imports_from_the_page(world: World) -> None:
     client = _client("analyst")
     data = (DATA / "stix_bundle_sample.json").read_bytes()
-    answer = client.post("/indicators/", {"file": SimpleUploadedFile("chia-se.json", data), "name": "webshells",
-                                          "tlp": "green", "source": "VNCERT"})
+    answer = client.post("/indicators/", {"file": SimpleUploadedFile("chia-se.json", data),
+                                          "name": "webshells", "tlp": "green", "source": "VNCERT"})
     assert answer.status_code == 302 and "?added=" in answer["Location"]
     page = _ok(client.get(answer["Location"]))
     assert 'id="imported"' in page and "webshells" in page and "VNCERT" in page
@@ -146,7 +146,8 @@ def test_an_incident_s_indicators_exported_from_its_page(world: World) -> None:
     assert answer.status_code == 200 and answer["X-TLP"] == "TLP:GREEN"
     bundle = stix2.parse(answer.content.decode(), allow_custom=False)
     assert len([o for o in bundle.objects if o.type == "indicator"]) == 2
-    misp = json.loads(officer.post(f"/incidents/{own}/indicators/", {"format": "misp", "tlp": "amber"}).content)
+    sent = officer.post(f"/incidents/{own}/indicators/", {"format": "misp", "tlp": "amber"})
+    misp = json.loads(sent.content)
     assert misp["Event"]["Attribute"][0]["value"] == "b" * 64
     _ok(officer.post(f"/incidents/{theirs}/indicators/", {"format": "stix"}), 404)
     _ok(leader.post(f"/incidents/{own}/indicators/", {"format": "stix"}), 403)

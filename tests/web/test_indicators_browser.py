@@ -37,7 +37,8 @@ from canhgac.console.bootstrap import migrate, setup_django
 setup_django(workspace=Path(sys.argv[1]))
 migrate()
 (Path(sys.argv[1]) / "canhgac.toml").write_text(
-    '[forms.issuer]\\nname = "Sở Khoa học và Công nghệ"\\nemail = "csirt@kiengiang.gov.vn"\\n', encoding="utf-8")
+    '[forms.issuer]\\nname = "Sở Khoa học và Công nghệ"\\nemail = "csirt@kiengiang.gov.vn"\\n',
+    encoding="utf-8")
 from canhgac.console.store import services
 services.sync_agencies([{"code": "SO-A", "name": "Sở Alpha", "domains": ["alpha.gov.vn"]},
                         {"code": "SO-B", "name": "Sở Beta", "domains": ["beta.gov.vn"]}])
@@ -125,7 +126,8 @@ def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -
     assert download.value.suggested_filename == "incident-1-amber-strict.stix.json"
     bundle = stix2.parse(Path(download.value.path()).read_text(encoding="utf-8"), allow_custom=False)
     patterns = sorted(o.pattern for o in bundle.objects if o.type == "indicator")
-    assert patterns == ["[domain-name:value = 'update-check.example.net']", "[ipv4-addr:value = '185.220.101.4']"]
+    assert patterns == ["[domain-name:value = 'update-check.example.net']",
+                        "[ipv4-addr:value = '185.220.101.4']"]
     marking = next(o for o in bundle.objects if o.type == "marking-definition")
     assert marking.name == "TLP:AMBER+STRICT"
     page.select_option("#id_export_format", "misp")
