@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "MAX_BYTES",
+    "MEDIA_TYPES",
     "PAGE_SIZE",
     "ExportResult",
     "ImportResult",
@@ -41,6 +42,7 @@ __all__ = [
     "PackPage",
     "PackRow",
     "Tlp",
+    "export_filename",
     "export_floor",
     "export_incident",
     "import_data",
@@ -53,6 +55,7 @@ __all__ = [
     "producer",
 ]
 FORMATS = ("stix", "misp")
+MEDIA_TYPES = {"stix": "application/stix+json;version=2.1", "misp": "application/json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,11 @@ def export_floor(confidential: bool) -> Tlp:
     """The lowest level an incident's indicators may leave with from the console and the API:
     RED for an incident recorded as confidential (a marking is never lowered), else CLEAR."""
     return Tlp.RED if confidential else Tlp.CLEAR
+
+
+def export_filename(incident_id: int, level: Tlp, fmt: str) -> str:
+    """The name an export is saved under: ``incident-7-amber-strict.stix.json``."""
+    return f"incident-{incident_id}-{level.value.replace('+', '-')}.{fmt}.json"
 
 
 def producer(config_path: Path | None) -> Producer:

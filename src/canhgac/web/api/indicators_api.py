@@ -30,7 +30,6 @@ router = Router(tags=["indicators"])
 MAX_ID = 2**62
 TlpLevel = StrEnum("TlpLevel", {t.name: t.value for t in svc.Tlp})  # type: ignore[misc]
 IndicatorKind = StrEnum("IndicatorKind", {k.name: k.value for k in svc.Kind})  # type: ignore[misc]
-MEDIA = {"stix": "application/stix+json;version=2.1", "misp": "application/json"}
 
 
 class ExportFormat(StrEnum):
@@ -182,19 +181,14 @@ def export_indicators(
         )
     except svc.IndicatorError as exc:
         raise ApiError(409, str(exc)) from None
-    return download(done, incident_id, params.format.value)
+    response = HttpResponse(done.text.encode("utf-8"), content_type=svc.MEDIA_TYPES[params.format.value])
+    name = svc.export_filename(incident_id, done.tlp, params.format.value)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-TLP"] = done.tlp.label
+    return response
 
 
 def _settings_path() -> Any:
     from canhgac.services.console_scan import settings_path
 
     return settings_path()
-
-
-def download(done: svc.ExportResult, incident_id: int, fmt: str) -> HttpResponse:
-    """The export as a file to save (the console's download and the API's answer)."""
-    response = HttpResponse(done.text.encode("utf-8"), content_type=MEDIA[fmt])
-    name = f"incident-{incident_id}-{done.tlp.value.replace('+', '-')}.{fmt}.json"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-TLP"] = done.tlp.label
-    return response

@@ -359,7 +359,6 @@ def export_indicators(request: HttpRequest, viewer: Viewer, incident_id: int) ->
     incident's RED) is said on the incident's page."""
     from canhgac.services import indicators
     from canhgac.services.console_scan import settings_path
-    from canhgac.web.api.indicators_api import download
 
     if not pages.may_handle_incidents(viewer.role):
         return _forbidden(request, viewer)
@@ -382,4 +381,8 @@ def export_indicators(request: HttpRequest, viewer: Viewer, incident_id: int) ->
         )
     except indicators.IndicatorError as exc:
         return _detail_page(request, viewer, incident_id, error=str(exc), action="indicators", status=400)
-    return download(done, incident_id, fmt)
+    response = HttpResponse(done.text.encode("utf-8"), content_type=indicators.MEDIA_TYPES[fmt])
+    name = indicators.export_filename(incident_id, done.tlp, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-TLP"] = done.tlp.label
+    return response
