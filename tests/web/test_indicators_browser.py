@@ -9,7 +9,8 @@ with ``stix2``) and MISP with the TLP chosen. B's officer sees no RED pack and g
 it and for A's incident. No page may make the browser report an error. Screenshots in
 Vietnamese and English, at desktop width and at a phone's (``-narrow``), go to
 ``build/test-artifacts/console``: ``indicator-packs-{vi,en}[-narrow].png``,
-``indicator-pack-{vi,en}[-narrow].png``, ``incident-export-{vi,en}.png``.
+``indicator-pack-{vi,en}[-narrow].png``, ``incident-export-{vi,en}.png``,
+``incident-export-vi-narrow.png``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -
     assert event["Tag"][0]["name"] == "tlp:green"
     page.locator("#indicators").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "incident-export-vi.png"))
+    page.set_viewport_size(NARROW)
+    page.locator("#indicators").screenshot(path=str(shots / "incident-export-vi-narrow.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
 
     _language(session, "en")
     assert "Export indicators" in page.locator("#indicators").inner_text()
