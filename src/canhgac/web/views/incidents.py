@@ -24,11 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 from canhgac.console.store.queries.viewers import Viewer
 from canhgac.i18n import gettext as _
 from canhgac.i18n import translate
-from canhgac.indicators.tlp import Tlp
 from canhgac.services import incident_pages as pages
 from canhgac.services import incidents
 from canhgac.services.incident_forms import INCIDENT_FORMS, IncidentFormError, incident_form
 from canhgac.services.incidents import CATEGORIES
+from canhgac.services.indicators import Tlp
 from canhgac.services.watch_pages import agency_choices
 from canhgac.web.access import console_page, page_context
 from canhgac.web.client import client_address
