@@ -190,7 +190,8 @@ def test_clean_page_passes_and_unreadable_page_errors() -> None:
 def test_defacement_matching_is_case_blind_and_quotes_the_page_as_written() -> None:
     from canhgac.engine.checks.web_hygiene import defacement_matches
 
-    found = defacement_matches("TRANG CHỦ", "Tin mới: HACKED  BY Anonymous — Đã Bị Tấn Công", ("đã bị tấn công",))
+    text = "Tin mới: HACKED  BY Anonymous — Đã Bị Tấn Công"
+    found = defacement_matches("TRANG CHỦ", text, ("đã bị tấn công",))
     assert [(m["where"], m["match"]) for m in found] == [("text", "Đã Bị Tấn Công"), ("text", "HACKED  BY")]
     # a page whose lower case is longer ('İ' lowers to two characters): the spans stay the page's
     odd = defacement_matches("", "İİİ Hacked by x, ĐÃ BỊ TẤN CÔNG", ("đã bị tấn công",))

@@ -187,7 +187,8 @@ def defacement_matches(title: str, text: str, keywords: tuple[str, ...]) -> list
             hit = plain.search(lowered) if same else blind.search(haystack)
             if hit is not None:
                 start, end = hit.span()
-                found.append({"where": where, "match": haystack[start:end], "quote": _quote(haystack, start, end)})
+                quote = _quote(haystack, start, end)
+                found.append({"where": where, "match": haystack[start:end], "quote": quote})
     return found
 
 
