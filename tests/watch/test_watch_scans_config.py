@@ -55,7 +55,8 @@ def test_watch_run_and_serve_say_the_schedule_in_one_line(tmp_path: Path) -> Non
 def test_an_agency_can_have_its_own_nightly_time(tmp_path: Path) -> None:
     table = {"scans": {"at": "01:30", "times": {"SO-YTE": "03:45"}}}
     scans = channel_config(table, base=tmp_path, environ={}).scans
-    assert scans is not None and scans.time_for("SO-YTE") == time(3, 45) and scans.time_for("SO-A") == time(1, 30)
+    assert scans is not None and scans.time_for("SO-YTE") == time(3, 45)
+    assert scans.time_for("SO-A") == time(1, 30)
     with pytest.raises(ChannelConfigError) as caught:
         channel_config({"scans": {"times": {"SO-YTE": "3:45"}}}, base=tmp_path, environ={})
     assert "times" in str(caught.value) and "\n" not in str(caught.value)
