@@ -29,7 +29,8 @@ EVENT_HEADLINES = {
     "alert.escalated": N_("Escalated"),
 }
 DELIVERED_KINDS = (
-    "alert.opened", "alert.grouped", "alert.flapping", "alert.recovered", "alert.escalated", "alert.acknowledged",
+    "alert.opened", "alert.grouped", "alert.flapping", "alert.recovered", "alert.escalated",
+    "alert.acknowledged",
 )
 
 
@@ -98,8 +99,8 @@ def render(notice: AlertNotice, lang: str = "vi") -> Message:
         if notice.event == "alert.recovered":
             lines.append(_("Recovered at: {at}").format(at=format_datetime(notice.at, seconds=True)))
         elif notice.event == "alert.acknowledged":
-            lines.append(_("Acknowledged by {who} at {at}: they are handling it, nobody else needs to.").format(
-                who=notice.by or "-", at=format_datetime(notice.at, seconds=True)))
+            taken = _("Acknowledged by {who} at {at}: they are handling it, nobody else needs to.")
+            lines.append(taken.format(who=notice.by or "-", at=format_datetime(notice.at, seconds=True)))
         elif notice.link:
             expires = format_datetime(notice.link_expires, seconds=True) if notice.link_expires else ""
             lines += [
