@@ -59,8 +59,9 @@ def _operations() -> list[tuple[str, str]]:
 def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: World) -> None:
     operations = _operations()
     # main's 11, the scans' 3, the watch's 4 (watch_api_cases.py), the roster's and the outbox's 4
-    # (watch_people_api_cases.py), the incidents' 6 (incident_api_cases.py)
-    assert len(operations) == 28
+    # (watch_people_api_cases.py), the incidents' 6 (incident_api_cases.py), the compliance's 8
+    # (compliance_web_cases.py)
+    assert len(operations) == 36
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))

@@ -46,7 +46,7 @@ REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_
         "incident_id": _incidents.open_incident(  # B's: every role may read it
             ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
             title="Cổng bị thay đổi giao diện"),
-        "form": "03"}
+        "form": "03", "agency": B, "item": "5.plan-response", "file_id": 1}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
@@ -62,7 +62,12 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          # an incident's body needs an agency or an alert, a move a state after the
                          # current one, a form the [forms] settings: incident_api_cases.py
                          "POST /api/v1/incidents", "POST /api/v1/incidents/{incident_id}/move",
-                         "GET /api/v1/incidents/{incident_id}/forms/{form}"})
+                         "GET /api/v1/incidents/{incident_id}/forms/{form}",
+                         # an answer is multipart with files, a review needs an answer, a file an
+                         # upload: compliance_web_cases.py
+                         "POST /api/v1/compliance/{agency}/{item}/answer",
+                         "POST /api/v1/compliance/{agency}/{item}/review",
+                         "GET /api/v1/compliance/{agency}/{item}/files/{file_id}"})
 
 
 def _operations() -> list[Any]:

@@ -90,7 +90,7 @@ def test_the_grid_shows_every_agency_to_the_csirt_with_legend_counts_and_filters
 def test_the_agency_page_lists_every_item_with_why_and_due_day(world: World) -> None:
     page = _ok(_client("analyst").get(f"/compliance/{A}/", {"holiday": "2027-02-05"}))
     assert A_NAME in page and f'id="item-{ITEM}"' in page and 'id="item-1.mail-sender-auth"' in page
-    assert "chưa được trả lời" in page.lower() or "Chưa trả lời" in page
+    assert "chưa trả lời" in page  # why: an answer item nobody answered
     assert "29/01/2027" in page  # due 7 days before the holiday
     assert re.search(r'<a href="/findings/[0-9a-f]+/">', page)  # A's open findings as evidence
 
@@ -137,13 +137,15 @@ def test_an_answer_with_a_file_approved_turns_the_item_done_and_is_logged(world:
     (reviewed,) = _events("compliance.reviewed")
     assert reviewed.actor == "analyst" and reviewed.detail["decision"] == "approved"
     again = analyst.post(f"/compliance/{B}/{ITEM}/review/", {"decision": "approve"})
-    assert again.status_code == 400 and "đã được quyết định" in _error_line(_text(again)) or again.status_code == 400
+    assert again.status_code == 400 and _error_line(_text(again))  # already decided
 
 
 def test_a_rejection_shows_its_reason_to_the_agency(world: World) -> None:
     officer, analyst = _client("officer_b"), _client("analyst")
     _answer(officer, item="2.staff-notice", answer="no", note="Chưa gửi")
-    analyst.post(f"/compliance/{B}/2.staff-notice/review/", {"decision": "reject", "reason": "Thiếu biên bản"})
+    analyst.post(
+        f"/compliance/{B}/2.staff-notice/review/", {"decision": "reject", "reason": "Thiếu biên bản"}
+    )
     page = _ok(officer.get(f"/compliance/{B}/2.staff-notice/"))
     assert 'id="answer-reason"' in page and "Thiếu biên bản" in page
 
@@ -244,14 +246,18 @@ def test_the_api_is_scoped_as_the_pages(world: World) -> None:
 
 def test_the_api_answers_with_files_and_reviews(world: World) -> None:
     officer, analyst = Api("officer_b"), Api("analyst")
-    empty = officer.upload(f"/compliance/{B}/{ITEM}/answer", {"answer": "yes", "files": [_upload("a.pdf", b"")]})
+    empty = officer.upload(
+        f"/compliance/{B}/{ITEM}/answer", {"answer": "yes", "files": [_upload("a.pdf", b"")]}
+    )
     assert "a.pdf" in _error(empty, 422)
     big = officer.upload(
-        f"/compliance/{B}/{ITEM}/answer", {"answer": "yes", "files": [_upload("b.pdf", PDF + b"0" * pages.MAX_BYTES)]}
+        f"/compliance/{B}/{ITEM}/answer",
+        {"answer": "yes", "files": [_upload("b.pdf", PDF + b"0" * pages.MAX_BYTES)]},
     )
     assert "b.pdf" in _error(big, 422)
     sent = officer.upload(
-        f"/compliance/{B}/{ITEM}/answer", {"answer": "yes", "note": "ký rồi", "files": [_upload("k.pdf", PDF)]}
+        f"/compliance/{B}/{ITEM}/answer",
+        {"answer": "yes", "note": "ký rồi", "files": [_upload("k.pdf", PDF)]},
     )
     assert sent.status_code == 201, sent.content[:500]
     body = sent.json()

@@ -1,5 +1,5 @@
-"""Run the compliance pages and API' test-client cases (``compliance_web_cases.py``) on SQLite, and on PostgreSQL
-when ``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
+"""Run the compliance pages' and API's test-client cases (``compliance_web_cases.py``) on SQLite,
+and on PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
 
 from __future__ import annotations
 

@@ -412,6 +412,12 @@ class Acting:
         return compliance.Viewer(ComplianceActor(self.username, self.address), self.role, self.scope)
 
 
+def _no_nul(text: str) -> None:
+    """PostgreSQL text holds no NUL byte: refused in one line rather than a server error."""
+    if "\x00" in text:
+        raise ComplianceError(_("the text holds a NUL byte"))
+
+
 def _refused(who: Acting, code: str, item: str, reason: str, error: str = "") -> None:
     detail = {"agency": code, "item": item, "reason": reason}
     if error:
@@ -433,6 +439,7 @@ def answer(
     """Record an answer (``services.compliance.answer``); a refused evidence file is logged."""
     if len(files) > MAX_FILES:
         raise ComplianceError(_("at most {count} evidence files per answer").format(count=MAX_FILES))
+    _no_nul(note)
     try:
         return compliance.answer(
             who.viewer(),
@@ -451,6 +458,7 @@ def answer(
 
 def review(who: Acting, code: str, item_id: str, *, approve: bool, reason: str, now: dt.datetime) -> int:
     """Approve or reject (``services.compliance.review``: the CSIRT only, a rejection needs a reason)."""
+    _no_nul(reason)
     return compliance.review(
         who.viewer(), agency=code, item_id=item_id, approve=approve, reason=reason[:2000], now=now
     )

@@ -35,13 +35,13 @@ MAX_ID = 2**62
 ComplianceStatus = StrEnum("ComplianceStatus", {s.name: s.value for s in pages.STATUSES})  # type: ignore[misc]
 
 
-class AnswerValue(StrEnum):
+class ComplianceAnswerValue(StrEnum):
     YES = "yes"
     PARTLY = "partly"
     NO = "no"
 
 
-class Decision(StrEnum):
+class ComplianceDecision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
 
@@ -57,23 +57,23 @@ def _binary(description: str, content_type: str) -> dict[str, Any]:
     }
 
 
-class GridParams(Schema):
+class ComplianceGridParams(Schema):
     agency: str = Field("", max_length=64)
     task: str = Field("", max_length=8)  # a task id ("1"…"5"): its items are the columns
     status: ComplianceStatus | None = None  # type: ignore[valid-type]  # agencies with this status in a column
     holiday: dt.date | None = None  # the holiday's first day: due days count back from it
 
 
-class HolidayParams(Schema):
+class ComplianceHolidayParams(Schema):
     holiday: dt.date | None = None
 
 
-class EvidenceOut(Schema):
+class ComplianceEvidenceOut(Schema):
     kind: str  # finding (a fingerprint), alert (an id), answer (an id)
     ref: str
 
 
-class CellOut(Schema):
+class ComplianceCellOut(Schema):
     item: str
     task: str
     title: str
@@ -81,36 +81,36 @@ class CellOut(Schema):
     status: str
     why: str  # in the caller's language
     due: dt.date | None
-    evidence: list[EvidenceOut]
+    evidence: list[ComplianceEvidenceOut]
     review: str  # submitted, approved, rejected; "" when not answered or not an answer item
 
 
-class AgencyGridOut(Schema):
+class ComplianceAgencyGridOut(Schema):
     agency: str
     name: str
     tasks: dict[str, str]  # task id -> the agency's status on it
-    items: list[CellOut]  # the chosen task's items, or every item
+    items: list[ComplianceCellOut]  # the chosen task's items, or every item
 
 
-class GridOut(Schema):
+class ComplianceGridOut(Schema):
     source: str
     today: dt.date
     holiday: dt.date | None
     counts: dict[str, int]  # status -> cells shown (tasks, or the chosen task's items)
-    agencies: list[AgencyGridOut]
+    agencies: list[ComplianceAgencyGridOut]
 
 
-class AgencyOut(Schema):
+class ComplianceAgencyOut(Schema):
     agency: str
     name: str
     today: dt.date
     holiday: dt.date | None
     tasks: dict[str, str]
     counts: dict[str, int]  # status -> items
-    items: list[CellOut]
+    items: list[ComplianceCellOut]
 
 
-class FileOut(Schema):
+class ComplianceFileOut(Schema):
     id: int
     name: str
     size: int
@@ -120,7 +120,7 @@ class FileOut(Schema):
     uploaded_at: dt.datetime
 
 
-class HistoryOut(Schema):
+class ComplianceHistoryOut(Schema):
     action: str  # answered, approved, rejected
     answer: str
     text: str
@@ -128,7 +128,7 @@ class HistoryOut(Schema):
     at: dt.datetime
 
 
-class CurrentAnswerOut(Schema):
+class ComplianceCurrentAnswerOut(Schema):
     id: int
     answer: str
     note: str
@@ -138,23 +138,23 @@ class CurrentAnswerOut(Schema):
     answered_at: dt.datetime
     reviewed_by: str
     reviewed_at: dt.datetime | None
-    files: list[FileOut]
-    history: list[HistoryOut]
+    files: list[ComplianceFileOut]
+    history: list[ComplianceHistoryOut]
 
 
-class ItemAnswerOut(Schema):
+class ComplianceItemAnswerOut(Schema):
     agency: str
-    item: CellOut
+    item: ComplianceCellOut
     question: str
     evidence_expected: str
     evidence_required: bool
-    answer: CurrentAnswerOut | None  # None: not answered yet (or not an answer item)
+    answer: ComplianceCurrentAnswerOut | None  # None: not answered yet (or not an answer item)
 
 
-class ReviewIn(Schema):
+class ComplianceReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Decision
+    decision: ComplianceDecision
     reason: str = Field("", max_length=2000)  # needed to reject
 
 
@@ -211,7 +211,7 @@ def _no_item(code: str, item: str) -> ApiError:
     openapi_extra=_binary("The province summary (DOCX)", pages.SUMMARY_FORMATS["docx"]),
     summary="The province summary as DOCX",
 )
-def summary_docx(request: HttpRequest, params: Query[HolidayParams]) -> HttpResponse:
+def summary_docx(request: HttpRequest, params: Query[ComplianceHolidayParams]) -> HttpResponse:
     """The summary for the People's Committee (the CSIRT and the leaders): per task, how many
     agencies have done it, and every late item with who answers for it."""
     return _summary(request, "docx", params.holiday)
@@ -223,7 +223,7 @@ def summary_docx(request: HttpRequest, params: Query[HolidayParams]) -> HttpResp
     openapi_extra=_binary("The province summary (HTML)", "text/html"),
     summary="The province summary as HTML",
 )
-def summary_html(request: HttpRequest, params: Query[HolidayParams]) -> HttpResponse:
+def summary_html(request: HttpRequest, params: Query[ComplianceHolidayParams]) -> HttpResponse:
     """The same document as one self-contained HTML page."""
     return _summary(request, "html", params.holiday)
 
@@ -244,9 +244,11 @@ def _summary(request: HttpRequest, fmt: str, holiday: dt.date | None) -> HttpRes
 
 
 @router.get(
-    "/compliance", response={200: GridOut, **ERRORS}, summary="Every agency's status on the directive"
+    "/compliance",
+    response={200: ComplianceGridOut, **ERRORS},
+    summary="Every agency's status on the directive",
 )
-def get_grid(request: HttpRequest, params: Query[GridParams]) -> dict[str, Any]:
+def get_grid(request: HttpRequest, params: Query[ComplianceGridParams]) -> dict[str, Any]:
     """The province grid the console shows: each agency of the caller's scope, its status on each
     task and each item (the chosen task's items with ``task``), with why, due day and evidence."""
     who = viewer(request)
@@ -276,9 +278,13 @@ def get_grid(request: HttpRequest, params: Query[GridParams]) -> dict[str, Any]:
 
 
 @router.get(
-    "/compliance/{agency}", response={200: AgencyOut, **ERRORS}, summary="One agency's items of the directive"
+    "/compliance/{agency}",
+    response={200: ComplianceAgencyOut, **ERRORS},
+    summary="One agency's items of the directive",
 )
-def get_agency(request: HttpRequest, agency: Path[str], params: Query[HolidayParams]) -> dict[str, Any]:
+def get_agency(
+    request: HttpRequest, agency: Path[str], params: Query[ComplianceHolidayParams]
+) -> dict[str, Any]:
     """Every item of one agency: status, why, evidence (findings, alerts, answers), due day."""
     who = viewer(request)
     lang = _lang(request)
@@ -345,11 +351,11 @@ def _item_answer(
 
 @router.get(
     "/compliance/{agency}/{item}/answer",
-    response={200: ItemAnswerOut, **ERRORS},
+    response={200: ComplianceItemAnswerOut, **ERRORS},
     summary="An item's answer, files and history",
 )
 def get_answer(
-    request: HttpRequest, agency: Path[str], item: Path[str], params: Query[HolidayParams]
+    request: HttpRequest, agency: Path[str], item: Path[str], params: Query[ComplianceHolidayParams]
 ) -> dict[str, Any]:
     """One item of one agency: its status, the catalog's question, the current answer with its
     evidence files and the history of answers and reviews (``answer`` null: not answered)."""
@@ -358,14 +364,14 @@ def get_answer(
 
 @router.post(
     "/compliance/{agency}/{item}/answer",
-    response={201: ItemAnswerOut, **ERRORS},
+    response={201: ComplianceItemAnswerOut, **ERRORS},
     summary="Answer an item, with evidence files",
 )
 def post_answer(
     request: HttpRequest,
     agency: Path[str],
     item: Path[str],
-    answer: Form[AnswerValue],
+    answer: Form[ComplianceAnswerValue],
     note: Form[str] = "",
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[dict[str, Any]]:
@@ -400,11 +406,11 @@ def post_answer(
 
 @router.post(
     "/compliance/{agency}/{item}/review",
-    response={200: ItemAnswerOut, **ERRORS},
+    response={200: ComplianceItemAnswerOut, **ERRORS},
     summary="Approve or reject an answer (the CSIRT)",
 )
 def post_review(
-    request: HttpRequest, agency: Path[str], item: Path[str], decided: ReviewIn
+    request: HttpRequest, agency: Path[str], item: Path[str], decided: ComplianceReviewIn
 ) -> dict[str, Any]:
     """Only the answer waiting for review can be decided; a rejection needs a reason."""
     who = _acting(request)
@@ -416,7 +422,7 @@ def post_review(
             who,
             agency,
             item,
-            approve=decided.decision is Decision.APPROVE,
+            approve=decided.decision is ComplianceDecision.APPROVE,
             reason=decided.reason,
             now=dt.datetime.now(dt.UTC),
         )
