@@ -259,6 +259,22 @@ def grid(scope: ViewerScope, wanted: GridRequest, *, lang: Language, today: dt.d
     )
 
 
+def grid_items(shown: Grid, code: str, task: str = "") -> tuple[ItemRow, ...]:
+    """One grid row's items (those of ``task`` when given) with their cells, for the API."""
+    status = shown.status
+    return tuple(
+        ItemRow(t, i, status.cell(code, i.id), "", _links(status.cell(code, i.id)))
+        for t in status.directive.tasks
+        if not task or t.id == task
+        for i in t.items
+    )
+
+
+def grid_task_statuses(shown: Grid, code: str) -> dict[str, str]:
+    """Task id -> one grid row's status on it."""
+    return {t.id: shown.status.task_status(code, t).value for t in shown.status.directive.tasks}
+
+
 # --- one agency, one item -------------------------------------------------------------------------
 
 
@@ -266,6 +282,10 @@ def grid(scope: ViewerScope, wanted: GridRequest, *, lang: Language, today: dt.d
 class EvidenceLink:
     kind: str  # finding, alert, answer
     ref: str
+
+
+def _links(cell: Cell) -> tuple[EvidenceLink, ...]:
+    return tuple(EvidenceLink(e.kind, e.ref) for e in cell.evidence)
 
 
 @dataclass(frozen=True, slots=True)

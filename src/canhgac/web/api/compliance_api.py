@@ -21,7 +21,6 @@ from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from canhgac.compliance import Cell, Compliance, Item
 from canhgac.i18n import gettext as _
 from canhgac.services import compliance_pages as pages
 from canhgac.services.console_scan import workspace
@@ -167,20 +166,6 @@ def _lang(request: HttpRequest) -> Any:
     return viewer(request).language if viewer(request).language in ("vi", "en") else "vi"
 
 
-def _cell(status: Compliance, item: Item, cell: Cell, lang: str, review: str = "") -> dict[str, Any]:
-    return {
-        "item": item.id,
-        "task": status.directive.task_of(item.id).id,
-        "title": item.title.get(lang),
-        "kind": item.kind.value,
-        "status": cell.status.value,
-        "why": cell.explain(lang),
-        "due": cell.due,
-        "evidence": [{"kind": e.kind, "ref": e.ref} for e in cell.evidence],
-        "review": review,
-    }
-
-
 def _row_cell(row: pages.ItemRow, lang: str) -> dict[str, Any]:
     return {
         "item": row.item.id,
@@ -258,8 +243,6 @@ def get_grid(request: HttpRequest, params: Query[ComplianceGridParams]) -> dict[
     )
     wanted = pages.GridRequest(wanted.agency, wanted.task, wanted.status, params.holiday)
     shown = pages.grid(who.scope, wanted, lang=lang, today=pages.today())
-    status = shown.status
-    items = [i for t in status.directive.tasks if not wanted.task or t.id == wanted.task for i in t.items]
     return {
         "source": shown.source,
         "today": shown.today,
@@ -269,8 +252,8 @@ def get_grid(request: HttpRequest, params: Query[ComplianceGridParams]) -> dict[
             {
                 "agency": row.agency,
                 "name": row.name,
-                "tasks": {t.id: status.task_status(row.agency, t).value for t in status.directive.tasks},
-                "items": [_cell(status, i, status.cell(row.agency, i.id), lang) for i in items],
+                "tasks": pages.grid_task_statuses(shown, row.agency),
+                "items": [_row_cell(r, lang) for r in pages.grid_items(shown, row.agency, wanted.task)],
             }
             for row in shown.rows
         ],
@@ -364,7 +347,7 @@ def get_answer(
 
 @router.post(
     "/compliance/{agency}/{item}/answer",
-    response={201: ComplianceItemAnswerOut, **ERRORS},
+    response={201: ComplianceItemAnswerOut, 400: ErrorBody, **ERRORS},
     summary="Answer an item, with evidence files",
 )
 def post_answer(
@@ -406,7 +389,7 @@ def post_answer(
 
 @router.post(
     "/compliance/{agency}/{item}/review",
-    response={200: ComplianceItemAnswerOut, **ERRORS},
+    response={200: ComplianceItemAnswerOut, 400: ErrorBody, **ERRORS},
     summary="Approve or reject an answer (the CSIRT)",
 )
 def post_review(
