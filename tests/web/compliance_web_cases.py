@@ -280,3 +280,29 @@ def test_the_api_answers_with_files_and_reviews(world: World) -> None:
 def test_the_summary_needs_a_login(world: World, path: str) -> None:
     assert Client().get(f"/api/v1{path}").status_code == 401
     assert Client().get(path).status_code == 302
+
+
+def test_the_services_are_scoped_before_any_page(world: World, tmp_path: Any) -> None:
+    """``services.compliance_pages`` itself: B's scope reads and writes nothing of A."""
+    import datetime as dt
+
+    from canhgac.console.store.queries import ViewerScope
+    from canhgac.console.store.roles import Role
+
+    only_b = ViewerScope.agencies({B})
+    day = dt.date(2027, 1, 28)
+    assert pages.agency_page(only_b, A, lang="vi", today=day) is None
+    assert pages.item_page(only_b, A, ITEM, lang="vi", today=day) is None
+    assert pages.agency_page(only_b, B, lang="vi", today=day) is not None
+    shown = pages.grid(only_b, pages.GridRequest(agency=A), lang="vi", today=day)
+    assert shown.rows == () and [c for c, _ in shown.agencies] == [B]
+    officer = pages.Acting("officer_b", Role.AGENCY_OFFICER, only_b, "192.0.2.30")
+    with pytest.raises(pages.ComplianceError):
+        pages.answer(
+            officer, A, ITEM, value="no", note="", files=[], workspace=tmp_path, now=dt.datetime.now(dt.UTC)
+        )
+    assert pages.evidence_file(officer, A, ITEM, 1, workspace=tmp_path) is None
+    with pytest.raises(pages.ComplianceError):
+        pages.summary_file(officer, "docx", lang="vi", today=day)
+    assert {e.detail["reason"] for e in _events("compliance.refused")} == {"agency"}
+    assert not ComplianceAnswer.objects.exists()

@@ -13,13 +13,14 @@ are logged in the security log with the user and address.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from canhgac.i18n import gettext as _
 from canhgac.services import compliance_pages as pages
@@ -56,15 +57,26 @@ def _binary(description: str, content_type: str) -> dict[str, Any]:
     }
 
 
-class ComplianceGridParams(Schema):
+class ComplianceHolidayParams(Schema):
+    holiday: dt.date | None = None  # the holiday's first day (YYYY-MM-DD): due days count back from it
+
+    @field_validator("holiday", mode="before")
+    @classmethod
+    def _a_day_written_out(cls, value: Any) -> Any:
+        """YYYY-MM-DD only (pydantic would take a number as seconds since 1970)."""
+        if value is None:
+            return None
+        if not isinstance(value, str | dt.date) or (
+            isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+        ):
+            raise ValueError(_("a day like 2027-02-05"))
+        return value
+
+
+class ComplianceGridParams(ComplianceHolidayParams):
     agency: str = Field("", max_length=64)
     task: str = Field("", max_length=8)  # a task id ("1"…"5"): its items are the columns
     status: ComplianceStatus | None = None  # type: ignore[valid-type]  # agencies with this status in a column
-    holiday: dt.date | None = None  # the holiday's first day: due days count back from it
-
-
-class ComplianceHolidayParams(Schema):
-    holiday: dt.date | None = None
 
 
 class ComplianceEvidenceOut(Schema):

@@ -12,7 +12,7 @@ exactly like one that does not exist; a leader reads and may not act (403).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,12 +31,9 @@ from canhgac.web.jinja import current_language
 today = pages.today
 
 
-def _lang() -> Language:
+def _lang() -> Literal["vi", "en"]:
     return "en" if current_language() == "en" else "vi"
 
-
-if TYPE_CHECKING:
-    from canhgac.reports.model import Language
 
 SAVED = ("answered", "approved", "rejected")
 
