@@ -127,7 +127,7 @@ def _console_urls(world: World) -> list[str]:
             "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
             f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world),
             "/incidents/", f"/incidents/?agency={A}", f"/incidents/?alert={world.watch.alert_a}",
-            *_incident_urls(),
+            *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/",
             "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
             f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
             "/compliance/summary.html"]
@@ -187,6 +187,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^watch/alerts/\d+/$", "watch/alerts/<int:alert_id>/"),
               (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"),
               (r"^incidents/\d+/$", "incidents/<int:incident_id>/"),
+              (r"^indicators/\d+/$", "indicators/<int:pack_id>/"),
+              (r"^indicators/\d+/export/$", "indicators/<int:pack_id>/export/"),
               (r"^compliance/summary\.[a-z]+$", "compliance/summary.<str:fmt>"),
               (r"^compliance/[^/]+/[^/]+/files/\d+/$",
                "compliance/<str:code>/<str:item>/files/<int:file_id>/"),
@@ -203,7 +205,7 @@ def test_every_console_url_is_enumerated(world: World) -> None:
              "watch/monitors/<int:monitor_id>/edit/", "watch/monitors/<int:monitor_id>/accept-baseline/",
              "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/",
              *(f"incidents/<int:incident_id>/{a}/" for a in ("entries", "move", "link", "notify", "details",
-                                                              "capacity")),
+                                                              "capacity", "indicators")),
              "incidents/<int:incident_id>/forms/<str:form>/",
              "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
