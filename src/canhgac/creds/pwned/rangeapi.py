@@ -10,6 +10,7 @@ padding), so its size does not tell which prefix was asked; clients skip count-0
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 
 from canhgac.creds.pwned.hashes import HashKind
@@ -23,13 +24,15 @@ class PrefixError(ValueError):
     """Not a 5-hex prefix."""
 
 
+_PREFIX = re.compile(r"[0-9A-Fa-f]{5}")
+
+
 def parse_prefix(text: str) -> int:
-    if len(text) != 5:
+    """The bucket of a 5-hex prefix (either case); nothing else (``int`` alone would take a sign,
+    ``0x`` or underscores)."""
+    if not _PREFIX.fullmatch(text):
         raise PrefixError(text)
-    try:
-        return int(text, 16)
-    except ValueError:
-        raise PrefixError(text) from None
+    return int(text, 16)
 
 
 def suffix_lines(store: PwnedStore, prefix: int) -> list[bytes]:
