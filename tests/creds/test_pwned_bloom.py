@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from pwned_corpus_support import corpus, password, write_ordered
 
 from canhgac.creds.pwned import PwnedStore, StoreError, import_corpus, is_pwned
 from canhgac.creds.pwned.bloom import blocked_fpr, size_for
-from pwned_corpus_support import corpus, password, write_ordered
 
 ROWS = corpus(20000)
 

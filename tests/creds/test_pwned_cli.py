@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from pwned_corpus_support import corpus, password, write_ordered
 from typer.testing import CliRunner
 
 from canhgac.cli.main import app
-from pwned_corpus_support import corpus, password, write_ordered
 
 RUNNER = CliRunner()
 ROWS = corpus(2000)
@@ -36,7 +36,8 @@ def _clean_env() -> dict[str, str]:
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cli")
     text = write_ordered(folder / "pwned.txt", ROWS)
-    done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-import", str(text), "-o", str(folder / "p.store")])
+    done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-import", str(text), "-o",
+                               str(folder / "p.store")])
     assert done.exit_code == 0, done.output
     assert "2,000" in done.output and "in hash order" in done.output
     return folder / "p.store"
@@ -47,11 +48,12 @@ def _no_secret(text: str) -> None:
 
 
 def test_check_reads_stdin_and_prints_the_count(store: Path) -> None:
-    done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-check", "--store", str(store)], input=LEAKED + "\n")
+    check = ["creds", "pwned-check", "--store", str(store)]
+    done = RUNNER.invoke(app, ["--lang", "en", *check], input=LEAKED + "\n")
     assert done.exit_code == 1
     assert f"Seen {ROWS[LEAKED_SHA1]:,} times" in done.output
     _no_secret(done.output)
-    done = RUNNER.invoke(app, ["--lang", "vi", "creds", "pwned-check", "--store", str(store)], input="a fresh one\n")
+    done = RUNNER.invoke(app, ["--lang", "vi", *check], input="a fresh one\n")
     assert done.exit_code == 0 and "Không" in done.output
 
 
@@ -114,7 +116,8 @@ def test_the_console_policy_refuses_a_leaked_password_through_the_range_service(
     _no_secret(caplog.text)
 
 
-def test_the_policy_from_the_store_and_when_off_or_down(store: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_policy_from_the_store_and_when_off_or_down(store: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(ValidationError):
         password_validation.validate_password(LEAKED, password_validators=_policy(store=str(store)))
     password_validation.validate_password(LEAKED, password_validators=_policy())  # not configured: off
@@ -129,7 +132,8 @@ def test_the_policy_from_the_store_and_when_off_or_down(store: Path, caplog: pyt
     assert refused.value.error_list[0].code == "password_pwned_unavailable"
 
 
-def test_settings_add_the_validator_only_when_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_add_the_validator_only_when_configured(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
     import runpy
 
     monkeypatch.setenv("CANHGAC_WORKSPACE", str(tmp_path))

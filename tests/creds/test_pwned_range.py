@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pwned_corpus_support import corpus, password, public_range, write_ordered
 
 from canhgac.creds.pwned import HashKind, PwnedStore, RangeClient, RangeClientError, import_corpus, range_body
 from canhgac.creds.pwned.hashes import digest_of
 from canhgac.creds.pwned.rangeapi import PrefixError, parse_prefix
 from canhgac.creds.pwned.server import serve
-from pwned_corpus_support import corpus, password, public_range, write_ordered
 
 # 5,000 hashes over 2^20 prefixes: a few shared prefixes; the busiest ones are the samples
 ROWS = corpus(5000)
@@ -38,7 +38,8 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[HashKind, 
     folder = tmp_path_factory.mktemp("range")
     import_corpus([write_ordered(folder / "sha1.txt", ROWS)], folder / "sha1.store")
     import_corpus([write_ordered(folder / "ntlm.txt", NTLM_ROWS)], folder / "ntlm.store", kind=HashKind.NTLM)
-    opened = {HashKind.SHA1: PwnedStore(folder / "sha1.store"), HashKind.NTLM: PwnedStore(folder / "ntlm.store")}
+    opened = {HashKind.SHA1: PwnedStore(folder / "sha1.store"),
+              HashKind.NTLM: PwnedStore(folder / "ntlm.store")}
     yield opened
     for store in opened.values():
         store.close()
@@ -71,7 +72,8 @@ def test_bodies_are_the_public_format_byte_for_byte(stores: dict[HashKind, Pwned
     sample = _busiest(ROWS, 1)[0]
     assert range_body(stores[HashKind.SHA1], parse_prefix(sample)).count(b"\r\n") >= 1
     for prefix in _busiest(NTLM_ROWS, 3):
-        assert range_body(stores[HashKind.NTLM], parse_prefix(prefix)) == public_range(NTLM_ROWS, prefix, hex_len=32)
+        expected = public_range(NTLM_ROWS, prefix, hex_len=32)
+        assert range_body(stores[HashKind.NTLM], parse_prefix(prefix)) == expected
 
 
 def test_padding_brings_800_to_1000_lines_of_count_0_in_order(stores: dict[HashKind, PwnedStore]) -> None:
@@ -83,7 +85,7 @@ def test_padding_brings_800_to_1000_lines_of_count_0_in_order(stores: dict[HashK
         lines = body.split(b"\r\n")
         assert 800 <= len(lines) <= 1000 and not body.endswith(b"\r\n")
         assert lines == sorted(lines)
-        assert all(len(line.split(b":")[0]) == 35 and line.split(b":")[0].isupper() or
+        assert all((len(line.split(b":")[0]) == 35 and line.split(b":")[0].isupper()) or
                    line.split(b":")[0].isdigit() for line in lines)
         assert b"\r\n".join(line for line in lines if not line.endswith(b":0")) == plain
         sizes.add(len(lines))
@@ -92,13 +94,15 @@ def test_padding_brings_800_to_1000_lines_of_count_0_in_order(stores: dict[HashK
     assert all(len(line) == 27 + 2 for line in ntlm)
 
 
-@pytest.mark.parametrize("bad", ["", "1234", "123456", "12G45", "12 45", "-1234", "0x123", "1_234", "１２３４５"])
+@pytest.mark.parametrize("bad", ["", "1234", "123456", "12G45", "12 45", "-1234", "0x123", "1_234",
+                                 "１２３４５"])
 def test_a_wrong_prefix_is_refused(bad: str) -> None:
     with pytest.raises(PrefixError):
         parse_prefix(bad)
 
 
-def _get(base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, bytes, dict[str, str]]:
+def _get(base: str, path: str, headers: dict[str, str] | None = None,
+         method: str = "GET") -> tuple[int, bytes, dict[str, str]]:
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     conn.request(method, path, headers=headers or {})
@@ -114,7 +118,8 @@ def test_the_server_answers_the_public_api(server: str) -> None:
     assert (status, body) == (200, public_range(ROWS, prefix))
     assert headers["content-type"] == "text/plain"
     ntlm_prefix = _busiest(NTLM_ROWS, 1)[0]
-    assert _get(server, f"/range/{ntlm_prefix}?mode=ntlm")[:2] == (200, public_range(NTLM_ROWS, ntlm_prefix, hex_len=32))
+    expected = public_range(NTLM_ROWS, ntlm_prefix, hex_len=32)
+    assert _get(server, f"/range/{ntlm_prefix}?mode=ntlm")[:2] == (200, expected)
     status, padded, _h = _get(server, f"/range/{prefix}", {"Add-Padding": "true"})
     assert status == 200 and 800 <= padded.count(b"\r\n") + 1 <= 1000
     assert _get(server, "/range/XYZ12")[:2] == (400, b"The hash prefix was not in a valid format")

@@ -11,10 +11,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from pwned_corpus_support import corpus, password, write_ordered, write_ranges
 
 from canhgac.creds.pwned import HashKind, PwnedStore, StoreError, import_corpus, is_pwned, open_store
 from canhgac.creds.pwned.hashes import _md4, digest_of, md4
-from pwned_corpus_support import corpus, password, write_ordered, write_ranges
 
 ROWS = corpus(3000)
 
@@ -95,7 +95,8 @@ def test_is_pwned_takes_a_password_or_its_sha1(tmp_path: Path) -> None:
     sha1 = hashlib.sha1(password(42).encode()).hexdigest()
     assert is_pwned(password(42), store=tmp_path / "a.store") == ROWS[sha1.upper()]
     assert is_pwned(sha1, store=tmp_path / "a.store") == ROWS[sha1.upper()]
-    assert is_pwned(sha1.lower(), store=str(tmp_path / "a.store"), hashed=False) == 0  # the hex text as a password
+    # the hex text taken as a password
+    assert is_pwned(sha1.lower(), store=str(tmp_path / "a.store"), hashed=False) == 0
     assert is_pwned("correct horse battery staple", store=tmp_path / "a.store") == 0
     assert open_store(tmp_path / "a.store") is open_store(tmp_path / "a.store")
 

@@ -160,7 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "canhgac.console.store.passwords.CommonPasswordValidator"},
     {"NAME": "canhgac.console.store.passwords.NumericPasswordValidator"},
 ]
-# not in the breached-password corpus: an offline store, else a range service (docs/credentials.md); off by default
+# not in the breached-password corpus: an offline store, else a range service
+# (docs/credentials.md); off by default
 if os.environ.get("CANHGAC_PWNED_STORE") or os.environ.get("CANHGAC_PWNED_URL"):
     AUTH_PASSWORD_VALIDATORS.append({
         "NAME": "canhgac.console.store.passwords.PwnedPasswordValidator",

@@ -55,7 +55,8 @@ def open_for_serving(paths: list[Path]) -> dict[HashKind, PwnedStore]:
             raise StoreError(_("{path} is a Bloom filter: it cannot answer range queries; serve a sorted "
                                "store (import without --bloom)").format(path=path))
         if store.kind in stores:
-            raise StoreError(_("two {kind} stores given: serve one per hash kind").format(kind=store.kind.value))
+            raise StoreError(_("two {kind} stores given: serve one per hash kind").format(
+                kind=store.kind.value))
         stores[store.kind] = store
     return stores
 
@@ -67,7 +68,8 @@ def serve_stores(stores: dict[HashKind, PwnedStore], host: str, port: int,
     async def main() -> None:
         started: asyncio.Future[tuple[str, int]] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(serve(stores, host, port, started))
-        done, _pending = await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[object]] = {task, started}  # type: ignore[arg-type]
+        done, _pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()  # the bind failed: its OSError
         ready(*started.result())

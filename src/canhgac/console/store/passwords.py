@@ -15,6 +15,8 @@ from django.contrib.auth import password_validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n import ngettext
 
+_log = logging.getLogger("canhgac.console.passwords")
+
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     def get_error_message(self) -> str:
@@ -76,10 +78,10 @@ class PwnedPasswordValidator:
             seen = is_pwned(password, store=self.store, url=None if self.store else self.range_url,
                             hashed=False, timeout=self.timeout)
         except (StoreError, RangeClientError) as exc:
-            logging.getLogger("canhgac.console.passwords").warning("breached-password check unavailable: %s", exc)
+            _log.warning("breached-password check unavailable: %s", exc)
             if self.refuse_on_error:
-                raise ValidationError(_("The check against breached passwords is unavailable: try again later."),
-                                      code="password_pwned_unavailable") from None
+                refusal = _("The check against breached passwords is unavailable: try again later.")
+                raise ValidationError(refusal, code="password_pwned_unavailable") from None
             return
         if seen:
             raise ValidationError(_("This password appears in known data breaches: choose another."),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from canhgac.creds.pwned.bloom import import_bloom
 from canhgac.creds.pwned.client import RangeClient, RangeClientError
@@ -22,6 +23,9 @@ from canhgac.creds.pwned.layout import StoreError
 from canhgac.creds.pwned.rangeapi import PrefixError, parse_prefix, range_body
 from canhgac.creds.pwned.store import PwnedStore
 from canhgac.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "ENV_STORE",
@@ -48,20 +52,19 @@ _open: dict[tuple[str, int, int], PwnedStore] = {}
 _lock = threading.Lock()
 
 
-def import_corpus(files: list[Path], out: Path, *, kind: HashKind = HashKind.SHA1, bloom_fpr: float | None = None,
-                  memory: int = DEFAULT_MEMORY, tmp_dir: Path | None = None,
-                  progress: object = None) -> ImportResult:
+def import_corpus(files: list[Path], out: Path, *, kind: HashKind = HashKind.SHA1,
+                  bloom_fpr: float | None = None, memory: int = DEFAULT_MEMORY, tmp_dir: Path | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import ``files`` into a store at ``out``: sorted, or a Bloom filter at ``bloom_fpr``."""
-    report = progress if callable(progress) else None
     if bloom_fpr is not None:
-        return import_bloom(files, out, kind, bloom_fpr, progress=report)
-    return import_sorted(files, out, kind, memory=memory, tmp_dir=tmp_dir, progress=report)
+        return import_bloom(files, out, kind, bloom_fpr, progress=progress)
+    return import_sorted(files, out, kind, memory=memory, tmp_dir=tmp_dir, progress=progress)
 
 
 def open_store(path: str | os.PathLike[str]) -> PwnedStore:
     """The store at ``path``, opened once per process (again when the file is replaced)."""
     try:
-        info = os.stat(path)
+        info = Path(path).stat()
     except FileNotFoundError:
         raise StoreError(_("{path}: no such store").format(path=path)) from None
     key = (os.fspath(path), info.st_ino, int(info.st_mtime_ns))

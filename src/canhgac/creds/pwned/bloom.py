@@ -61,7 +61,7 @@ def size_for(entries: int, fpr: float) -> tuple[int, int, float]:
     bits_per_entry = -math.log(fpr) / math.log(2) ** 2
     while True:
         blocks = max(1, math.ceil(entries * bits_per_entry / BLOCK_BITS))
-        best = min(((blocked_fpr(entries, blocks, k), k) for k in range(1, 24)))
+        best = min((blocked_fpr(entries, blocks, k), k) for k in range(1, 24))
         if best[0] <= fpr:
             return blocks, best[1], best[0]
         bits_per_entry *= 1.03
@@ -113,7 +113,7 @@ def import_bloom(files: list[Path], out: Path, kind: HashKind, fpr: float, *,
                 bits[:HEADER_SIZE] = header.pack()
                 bits.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, out)
+        temp.replace(out)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

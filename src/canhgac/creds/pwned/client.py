@@ -35,10 +35,11 @@ class RangeClient:
         full = binascii.hexlify(digest).upper()
         prefix, suffix = full[:5].decode(), full[5:]
         url = f"{self.base_url}/range/{prefix}" + ("?mode=ntlm" if kind is HashKind.NTLM else "")
-        request = urllib.request.Request(url, headers={"User-Agent": "canhgac",
-                                                       **({"Add-Padding": "true"} if self.padding else {})})
+        headers = {"User-Agent": "canhgac", **({"Add-Padding": "true"} if self.padding else {})}
+        # the scheme is http or https (checked in __init__): S310's concern
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (scheme checked)
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
                 body: bytes = answer.read()
         except urllib.error.HTTPError as exc:
             raise RangeClientError(_("the range service {url} answered {status}").format(

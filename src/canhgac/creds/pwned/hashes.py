@@ -68,7 +68,7 @@ def _md4(data: bytes) -> bytes:
 
 def md4(data: bytes) -> bytes:
     try:
-        return hashlib.new("md4", data).digest()
+        return hashlib.new("md4", data, usedforsecurity=False).digest()
     except ValueError:  # OpenSSL 3 without the legacy provider
         return _md4(data)
 

@@ -63,7 +63,7 @@ class ImportResult:
     fpr: float = 0.0
 
 
-class _Unsorted(Exception):
+class _UnsortedError(Exception):
     """The input is not in hash order: start again with the external sort."""
 
 
@@ -92,7 +92,7 @@ class _Writer:
                 self.duplicates += 1
                 last_count = max(last_count, count)
             elif check_order:
-                raise _Unsorted
+                raise _UnsortedError
         self.last, self.last_count = last, last_count
 
     def _emit(self, digest: bytes, count: int) -> None:
@@ -184,7 +184,8 @@ def _sort_into(writer: _Writer, path: Path, size: int, depth: int, memory: int) 
 
 
 def import_sorted(files: list[Path], out: Path, kind: HashKind, *, memory: int = DEFAULT_MEMORY,
-                  tmp_dir: Path | None = None, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                  tmp_dir: Path | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import ``files`` into a sorted store at ``out`` (replaced atomically when complete)."""
     began = time.monotonic()
     found = sources.collect(files)
@@ -199,7 +200,7 @@ def import_sorted(files: list[Path], out: Path, kind: HashKind, *, memory: int =
             try:
                 writer = _one_pass(handle, found, kind, stats, report)
                 in_order = True
-            except _Unsorted:
+            except _UnsortedError:
                 stats = sources.LineStats()
                 writer = _external(handle, found, kind, stats, report, memory, tmp_dir or out.parent)
                 in_order = False
@@ -208,13 +209,14 @@ def import_sorted(files: list[Path], out: Path, kind: HashKind, *, memory: int =
                 raise StoreError(_("no valid line in the input ({malformed} malformed): nothing imported")
                                  .format(malformed=stats.malformed))
             record = kind.size - 2 + COUNT_SIZE
-            header = Header(kind, MODE_SORTED, writer.entries, HEADER_SIZE + INDEX_SIZE, writer.entries * record)
+            header = Header(kind, MODE_SORTED, writer.entries, HEADER_SIZE + INDEX_SIZE,
+                            writer.entries * record)
             handle.seek(0)
             handle.write(header.pack())
             handle.write(index)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, out)
+        temp.replace(out)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

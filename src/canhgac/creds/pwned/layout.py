@@ -83,7 +83,7 @@ def read_header(raw: bytes, path: str, file_size: int) -> Header:
     if len(raw) < _HEADER.size or not raw.startswith(MAGIC):
         raise StoreError(_("{path} is not a pwned-password store (made by `canhgac creds pwned-import`)")
                          .format(path=path))
-    magic, version, kind_code, mode, k, entries, offset, length, blocks, fpr = _HEADER.unpack_from(raw)
+    _magic, version, kind_code, mode, k, entries, offset, length, blocks, fpr = _HEADER.unpack_from(raw)
     kind = HashKind.from_code(kind_code)
     if version != VERSION or kind is None or mode not in (MODE_SORTED, MODE_BLOOM):
         raise StoreError(_("{path} was written by another version of canhgac: import the corpus again")

@@ -75,7 +75,8 @@ class RangeServer:
             while True:
                 try:
                     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _IDLE)
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ConnectionError):
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
+                        ConnectionError):
                     return
                 keep = await self._respond(head, writer)
                 if not keep:

@@ -39,7 +39,8 @@ class PwnedStore:
         except FileNotFoundError:
             raise StoreError(_("{path}: no such store").format(path=self.path)) from None
         except OSError as exc:
-            raise StoreError(_("{path} cannot be read: {why}").format(path=self.path, why=exc.strerror)) from None
+            why = exc.strerror
+            raise StoreError(_("{path} cannot be read: {why}").format(path=self.path, why=why)) from None
         try:
             size = os.fstat(fd).st_size
             self.header = read_header(os.pread(fd, HEADER_SIZE, 0), str(self.path), size)
@@ -59,12 +60,14 @@ class PwnedStore:
         if not self.bloom and h.entries:
             last = _ENTRY.unpack_from(self._map, HEADER_SIZE + ((1 << 20) - 1) * 8)[0]
             if (last & START_MASK) + (last >> START_BITS) != h.entries:
-                raise StoreError(_("{path} has a damaged index: import the corpus again").format(path=self.path))
+                raise StoreError(_("{path} has a damaged index: import the corpus again").format(
+                    path=self.path))
 
     def __enter__(self) -> PwnedStore:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
     def close(self) -> None:
@@ -77,7 +80,8 @@ class PwnedStore:
         if self.bloom:
             return 1 if self._maybe(digest) else 0
         mm = self._map
-        entry = _ENTRY.unpack_from(mm, self._index + ((digest[0] << 12) | (digest[1] << 4) | (digest[2] >> 4)) * 8)[0]
+        bucket = (digest[0] << 12) | (digest[1] << 4) | (digest[2] >> 4)
+        entry = _ENTRY.unpack_from(mm, self._index + bucket * 8)[0]
         step, size = self._step, self._key
         base = self._records + (entry & START_MASK) * step
         key = digest[2:]
