@@ -22,6 +22,7 @@ ROWS = corpus(3000)
 def _all_found(store: PwnedStore, rows: dict[str, int]) -> None:
     for h, c in rows.items():
         assert store.count(bytes.fromhex(h)) == c
+        assert store.count_direct(bytes.fromhex(h)) == c
 
 
 def test_md4_and_ntlm_known_answers() -> None:
@@ -38,6 +39,8 @@ def test_the_ordered_corpus_is_read_in_one_pass_and_every_hash_found(tmp_path: P
         _all_found(store, ROWS)
         assert store.count(hashlib.sha1(b"never-leaked").digest()) == 0
         assert store.count(b"\x00" * 20) == 0 and store.count(b"\xff" * 20) == 0
+        assert store.count_direct(hashlib.sha1(b"never-leaked").digest()) == 0
+        assert store.count_direct(b"\xff" * 20) == 0
 
 
 def test_unsorted_input_is_sorted_externally_to_the_same_bytes(tmp_path: Path) -> None:
