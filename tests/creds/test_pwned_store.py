@@ -69,6 +69,8 @@ def test_ntlm_corpus(tmp_path: Path) -> None:
         assert store.kind is HashKind.NTLM
         _all_found(store, rows)
         assert is_pwned(password(7), store=store) == rows[digest_of(password(7), HashKind.NTLM).hex().upper()]
+    with pytest.raises(StoreError, match="holds NTLM hashes, not SHA1"):
+        is_pwned(password(7), store=tmp_path / "n.store", kind=HashKind.SHA1)
 
 
 def test_malformed_lines_are_counted_padding_skipped_repeats_merged(tmp_path: Path) -> None:

@@ -92,6 +92,9 @@ def is_pwned(password_or_hash: str, *, store: str | os.PathLike[str] | PwnedStor
             raise StoreError(_("no pwned-password store nor range service is configured "
                                "({store} or {url})").format(store=ENV_STORE, url=ENV_URL))
     opened = store if isinstance(store, PwnedStore) else open_store(store) if store is not None else None
+    if opened is not None and kind is not None and kind is not opened.kind:
+        raise StoreError(_("{path} holds {held} hashes, not {asked}").format(
+            path=opened.path, held=opened.kind.value.upper(), asked=kind.value.upper()))
     kind = kind or (opened.kind if opened is not None else HashKind.SHA1)
     digest = parse_hex_hash(password_or_hash, kind) if hashed is not False else None
     if digest is None:
