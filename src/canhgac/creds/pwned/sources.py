@@ -14,6 +14,7 @@ be a hash), a count of 0 is the range API's padding and is skipped; neither stop
 from __future__ import annotations
 
 import binascii
+import operator
 import os
 import re
 from dataclasses import dataclass, field
@@ -103,10 +104,37 @@ def chunks(source: Source) -> Iterator[tuple[bytes, int]]:
         yield carry, line
 
 
+def _parse_clean(lines: list[bytes], width: int, prefix: bytes,
+                 size: int) -> tuple[list[bytes], list[int]] | None:
+    """The fast path, for a chunk whose every line is well formed (the downloaded corpus): the
+    loops run inside C (``map``, ``join``, ``unhexlify``); None sends the chunk to :func:`parse`'s
+    line-by-line reading, which counts and places what is wrong."""
+    texts = map(_slice(0, width), lines)
+    hashes = b"".join(map(prefix.__add__, texts) if prefix else texts)
+    if b"".join(map(_slice(width, width + 1), lines)) != b":" * len(lines):
+        return None
+    try:
+        blob = binascii.unhexlify(hashes)
+        counts = list(map(int, map(_slice(width + 1, None), lines)))
+    except ValueError:
+        return None
+    if len(blob) != size * len(lines) or not counts or min(counts) <= 0 or max(counts) > MAX_COUNT:
+        return None  # a short hash, padding (count 0), a negative or huge count
+    return [blob[i:i + size] for i in range(0, len(blob), size)], counts
+
+
+def _slice(start: int, stop: int | None) -> Callable[[bytes], bytes]:
+    return operator.itemgetter(slice(start, stop))
+
+
 def parse(chunk: bytes, first_line: int, source: Source, kind: HashKind,
           stats: LineStats) -> tuple[list[bytes], list[int]]:
     """The hashes (bytes) and counts of a chunk's lines, in the order read."""
     prefix = source.prefix or b""
+    clean = _parse_clean(chunk.split(b"\n"), kind.hex_len - len(prefix), prefix, kind.size)
+    if clean is not None:
+        stats.accepted += len(clean[0])
+        return clean
     width = kind.hex_len - len(prefix)
     unhex = binascii.unhexlify
     digests: list[bytes] = []

@@ -1,7 +1,7 @@
 """Reading a store: one hash's count, and one prefix's bucket for the range API.
 
 Two ways to the same answer. ``count`` uses the file memory-mapped with read-ahead off
-(``MADV_RANDOM``): a warm lookup is a bisection over a bucket in memory, a cold one faults in
+(``MADV_RANDOM``): a warm lookup is a search of a bucket in memory, a cold one faults in
 the index entry's page and every page of the bucket (one more than two when the bucket crosses
 a page boundary, as full-corpus buckets of about 20 KiB always do). ``count_direct`` makes two
 ``pread`` calls whatever the cache holds, the index entry and the whole bucket, so a cold lookup
@@ -91,11 +91,10 @@ class PwnedStore:
             raise ValueError("hash of the wrong size for this store")
         if self.bloom:
             return 1 if self._maybe(digest) else 0
-        mm = self._map
         bucket = (digest[0] << 12) | (digest[1] << 4) | (digest[2] >> 4)
-        entry = _ENTRY.unpack_from(mm, self._index + bucket * 8)[0]
-        base = self._records + (entry & START_MASK) * self._step
-        return self._search(mm, base, entry >> START_BITS, digest[2:])
+        entry = _ENTRY.unpack_from(self._map, self._index + bucket * 8)[0]
+        at = self._records + (entry & START_MASK) * self._step
+        return self._find(self._map[at:at + (entry >> START_BITS) * self._step], digest[2:])
 
     def count_direct(self, digest: bytes) -> int:
         """As ``count``, in exactly two ``pread`` calls (the index entry, the bucket)."""
@@ -105,24 +104,23 @@ class PwnedStore:
             return self.count(digest)
         bucket = (digest[0] << 12) | (digest[1] << 4) | (digest[2] >> 4)
         entry = _ENTRY.unpack(os.pread(self._fd, 8, self._index + bucket * 8))[0]
-        records = entry >> START_BITS
-        data = os.pread(self._fd, records * self._step, self._records + (entry & START_MASK) * self._step)
-        return self._search(data, 0, records, digest[2:])
+        data = os.pread(self._fd, (entry >> START_BITS) * self._step,
+                        self._records + (entry & START_MASK) * self._step)
+        return self._find(data, digest[2:])
 
-    def _search(self, data: bytes | mmap.mmap, base: int, records: int, key: bytes) -> int:
-        """Bisection over ``records`` fixed-size records from ``base``: the count of ``key``, or 0."""
-        step, size = self._step, self._key
-        lo, hi = 0, records
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            at = base + mid * step
-            found = data[at:at + size]
-            if found < key:
-                lo = mid + 1
-            elif found > key:
-                hi = mid
-            else:
-                return int.from_bytes(data[at + size:at + step], "big")
+    def _find(self, records: bytes, key: bytes) -> int:
+        """The count of ``key`` among a bucket's records, or 0.
+
+        A search of the bucket's bytes (in C) rather than a bisection (in Python): a bucket is
+        about 2 KiB at 100 million hashes, 20 KiB for the full corpus, and scanning it costs
+        less than the bisection's steps; a match not on a record's boundary is passed over.
+        """
+        step = self._step
+        found = records.find(key)
+        while found >= 0:
+            if found % step == 0:
+                return int.from_bytes(records[found + self._key:found + step], "big")
+            found = records.find(key, found + 1)
         return 0
 
     def _maybe(self, digest: bytes) -> bool:
