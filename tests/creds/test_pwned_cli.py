@@ -57,6 +57,17 @@ def test_check_reads_stdin_and_prints_the_count(store: Path) -> None:
     assert done.exit_code == 0 and "Không" in done.output
 
 
+def test_check_against_a_bloom_store_says_probably(store: Path, tmp_path: Path) -> None:
+    bloom = tmp_path / "b.store"
+    text = write_ordered(tmp_path / "c.txt", ROWS)
+    done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-import", str(text), "-o", str(bloom),
+                               "--bloom", "0.001"])
+    assert done.exit_code == 0 and "Expected false-positive rate" in done.output
+    done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-check", "--store", str(bloom)],
+                         input=LEAKED + "\n")
+    assert done.exit_code == 1 and "Probably seen" in done.output
+
+
 def test_the_password_is_never_an_argument() -> None:
     done = RUNNER.invoke(app, ["creds", "pwned-check", "--store", "x", LEAKED])
     assert done.exit_code == 2

@@ -54,9 +54,17 @@ def server(stores: dict[HashKind, PwnedStore]) -> Iterator[str]:
     thread.start()
     host, port = _wait(loop, started)
     yield f"http://{host}:{port}"
-    loop.call_soon_threadsafe(task.cancel)
+
+    async def stop() -> None:
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in others:  # the server and its connections' handlers
+            t.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+    loop.close()
 
 
 def _wait(loop: asyncio.AbstractEventLoop, started: asyncio.Future[tuple[str, int]]) -> tuple[str, int]:

@@ -33,6 +33,7 @@ from canhgac.services.pwned import (
     is_loopback,
     is_pwned,
     open_for_serving,
+    open_store,
     serve_stores,
 )
 
@@ -102,11 +103,15 @@ def pwned_check(
         raise fail(_("no password read"))
     kind = HashKind.NTLM if ntlm else None
     try:
+        bloom = store is not None and open_store(store).bloom
         count = is_pwned(password, store=store, url=None if store else url, kind=kind, hashed=False)
     except (StoreError, RangeClientError) as exc:
         raise fail(str(exc), ExitCode.UNAVAILABLE) from None
     finally:
         del password
+    if count and bloom:
+        console.print(_("Probably seen in breaches (a Bloom filter keeps no count): do not use this password."))
+        raise typer.Exit(ExitCode.FINDINGS)
     if count:
         console.print(_("Seen {n} times in breaches: do not use this password.").format(n=format_number(count)))
         raise typer.Exit(ExitCode.FINDINGS)

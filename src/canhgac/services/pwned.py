@@ -21,6 +21,7 @@ from canhgac.creds.pwned import (
     digest_of,
     import_corpus,
     is_pwned,
+    open_store,
 )
 from canhgac.creds.pwned.server import is_loopback, serve
 from canhgac.i18n import gettext as _
@@ -42,6 +43,7 @@ __all__ = [
     "is_loopback",
     "is_pwned",
     "open_for_serving",
+    "open_store",
     "serve_stores",
 ]
 
