@@ -57,6 +57,7 @@ def server(stores: dict[HashKind, PwnedStore]) -> Iterator[str]:
 
     async def stop() -> None:
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        task.cancel()
         for t in others:  # the server and its connections' handlers
             t.cancel()
         await asyncio.gather(*others, return_exceptions=True)
