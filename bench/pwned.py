@@ -293,7 +293,8 @@ def render(args: argparse.Namespace, r: dict[str, Any]) -> str:
                       f"peak RSS {imp['maxrss_kb'] / 1024:.0f} MiB, store {imp['bytes'] / 2**20:.0f} MiB",
                       "none needed by `look`/`grep` (they read the text)", ""),
         report_md.row("Import of 100 M (extrapolated, one pass: linear)",
-                      f"{TARGET / rate / 60:.1f} min of CPU (target ≤ 10 min), store "
+                      f"{TARGET / rate / 60:.1f} min of CPU, {TARGET * imp['seconds'] / imp['entries'] / 60:.1f} "
+                      "min wall at this load (target ≤ 10 min), store "
                       f"{(4096 + 8 * 2**20 + TARGET * 22) / 2**30:.2f} GiB", "", ""),
         report_md.row(f"Sort of a shuffled subset, {args.subset:,} lines",
                       f"{sub['cpu']:.1f} s CPU ({sub['seconds']:.1f} s wall; external sort, peak RSS "

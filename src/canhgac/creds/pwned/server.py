@@ -29,9 +29,9 @@ _IDLE = 30.0
 
 @dataclass
 class ServerStats:
+    """Requests answered since the start, by status (no prefix, no address: see above)."""
+
     requests: int = 0
-    answered: int = 0
-    refused: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
 
 
