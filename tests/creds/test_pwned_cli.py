@@ -26,6 +26,9 @@ ROWS = corpus(2000)
 _CANHGAC = "import sys; from canhgac.cli.main import run; sys.argv[0] = 'canhgac'; run()"
 LEAKED = password(11)
 LEAKED_SHA1 = hashlib.sha1(LEAKED.encode()).hexdigest().upper()
+# leaked, and long and unusual enough for the console's other rules: only the corpus refuses it
+LONG_LEAKED = "mùa nước nổi 2017 ở Cần Thơ"
+ROWS[hashlib.sha1(LONG_LEAKED.encode()).hexdigest().upper()] = 42
 
 
 def _clean_env() -> dict[str, str]:
@@ -39,7 +42,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = RUNNER.invoke(app, ["--lang", "en", "creds", "pwned-import", str(text), "-o",
                                str(folder / "p.store")])
     assert done.exit_code == 0, done.output
-    assert "2,000" in done.output and "in hash order" in done.output
+    assert "2,001" in done.output and "in hash order" in done.output
     return folder / "p.store"
 
 
@@ -125,6 +128,38 @@ def test_the_console_policy_refuses_a_leaked_password_through_the_range_service(
     _no_secret(str(refused.value.messages))
     password_validation.validate_password("Tr0ub4dor&3-not-leaked", password_validators=policy)
     _no_secret(caplog.text)
+
+
+_CONSOLE_POLICY = """
+import sys
+from canhgac.console.bootstrap import setup_django
+setup_django()
+from canhgac.console.store.accounts import PasswordRejectedError, check_password
+for password in sys.stdin.read().split("\\n"):
+    try:
+        check_password("officer", password)
+        print("accepted")
+    except PasswordRejectedError as exc:
+        print("refused:", " | ".join(exc.reasons))
+"""
+
+
+def test_the_consoles_own_policy_consults_the_range_service_named_by_its_settings(
+        served: str, tmp_path: Path) -> None:
+    """The console as configured (settings from the environment, Django set up), through
+    ``accounts.check_password``, the call behind its account and password pages."""
+    env = {**_clean_env(), "CANHGAC_WORKSPACE": str(tmp_path), "CANHGAC_PWNED_URL": served,
+           "CANHGAC_SECRET_KEY": "test-only-not-a-secret"}
+    done = subprocess.run([sys.executable, "-c", _CONSOLE_POLICY],
+                          input=f"{LEAKED}-long-enough\n{LONG_LEAKED}", capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "accepted",  # pw-11-long-enough: not in the corpus
+        "refused: Mật khẩu này có trong các vụ lộ lọt dữ liệu đã biết: hãy chọn mật khẩu khác.",
+    ]
+    assert LONG_LEAKED not in done.stdout + done.stderr
+    _no_secret(done.stdout + done.stderr)
 
 
 def test_the_policy_from_the_store_and_when_off_or_down(store: Path,
