@@ -1,10 +1,21 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import compliance, console, forms, inventory, mail_domains, mail_servers, ports, watch, web_portals
+from bench import (
+    compliance,
+    console,
+    forms,
+    inventory,
+    mail_domains,
+    mail_servers,
+    ports,
+    pwned,
+    watch,
+    web_portals,
+)
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
@@ -16,6 +27,7 @@ COMMANDS = {
     "watch": watch.main,
     "forms": forms.main,
     "compliance": compliance.main,
+    "pwned": pwned.main,
 }
 
 if __name__ == "__main__":
