@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from canhgac.cli import creds_breach_cmd
 from canhgac.cli.common import ExitCode, console, err_console, fail
 from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.translated import TranslatedTyper
@@ -145,3 +146,11 @@ def serve(
     except OSError as exc:
         raise fail(_("cannot listen on {host}:{port}: {why}").format(host=host, port=port, why=exc.strerror or exc),
                    ExitCode.UNAVAILABLE) from None
+
+
+app.command("import", help=N_("Import breach files: keep the agencies' accounts, never a password in clear."))(
+    creds_breach_cmd.import_breach)
+app.command("leaks", help=N_("List leaked accounts: address, breaches, reuse counts; never a password or hash."))(
+    creds_breach_cmd.leaks)
+app.command("leak-answer", help=N_("Record the agency's answer for a leaked account, and judge again."))(
+    creds_breach_cmd.leak_answer)
