@@ -120,5 +120,11 @@ def breach_imports(scope: ViewerScope) -> list[BreachImportView]:
     ]
 
 
+def breach_data_imported(scope: ViewerScope) -> bool:
+    """Whether any breach file was imported: a fact every viewer may know (no agency's rows), so
+    an officer's compliance page measures the campaign as the CSIRT's does."""
+    return BreachImport.objects.exists()
+
+
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
