@@ -74,7 +74,8 @@ def test_campaign_items_are_measured_from_leaked_account_findings_once_breach_da
     leaked = AgencyFacts("A", breach_data=True, findings={"creds.account.leaked": ("f1",),
                                                           "creds.mailbox.public-service": ("f2",)})
     cell = _one(leaked, "3.leaked-addresses")
-    assert (cell.status, cell.why, [e.ref for e in cell.evidence]) == (Status.NOT_DONE, "campaign.open", ["f1"])
+    assert (cell.status, cell.why) == (Status.NOT_DONE, "campaign.open")
+    assert [e.ref for e in cell.evidence] == ["f1"]
     assert _one(leaked, "3.leaked-addresses", AFTER).status is Status.LATE
     assert [e.ref for e in _one(leaked, "2.official-mail-on-third-party").evidence] == ["f2"]
 

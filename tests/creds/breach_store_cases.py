@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from breach_support import INVENTORY, combo, jsonl  # noqa: E402
+from breach_support import INVENTORY, combo, jsonl
 
-from canhgac.console.bootstrap import migrate, setup_django  # noqa: E402
+from canhgac.console.bootstrap import migrate, setup_django
 
 _WORKSPACE = Path(os.environ.get("CANHGAC_WORKSPACE") or tempfile.mkdtemp(prefix="canhgac-breach-"))
 _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKSPACE / 'store.sqlite3'}"
@@ -58,8 +58,11 @@ def empty() -> Iterator[None]:
 
 def _open(check_id: str) -> dict[str, str]:
     """target name -> agency of the open findings of ``check_id``."""
-    return {f.target_key.split(":", 1)[1]: f.agency_code
-            for f in queries.open_findings(ViewerScope.everything()) if f.check_id == check_id}
+    return {
+        f.target_key.split(":", 1)[1]: f.agency_code
+        for f in queries.open_findings(ViewerScope.everything())
+        if f.check_id == check_id
+    }
 
 
 def _everything_stored() -> bytes:
@@ -70,13 +73,14 @@ def _everything_stored() -> bytes:
             blob += path.read_bytes()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - the store's own table names
+            cursor.execute(f'SELECT * FROM "{table}"')
             blob += repr(cursor.fetchall()).encode("utf-8", "replace")
     return bytes(blob)
 
 
-def test_no_plaintext_anywhere_and_findings_through_reconciliation(tmp_path: Path,
-                                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_no_plaintext_anywhere_and_findings_through_reconciliation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     made = combo(tmp_path / "combo.txt", lines=4000, shared=SHARED)
     notices = jsonl(tmp_path / "notify.jsonl")
@@ -96,12 +100,14 @@ def test_no_plaintext_anywhere_and_findings_through_reconciliation(tmp_path: Pat
             assert full_sha1.encode() not in haystack.lower()
 
     leaked = _open("creds.account.leaked")
-    assert set(leaked) == {a for a, in LeakedAccount.objects.values_list("address").distinct()}
+    assert set(leaked) == {a for (a,) in LeakedAccount.objects.values_list("address").distinct()}
     assert _open("creds.account.leaked-recent") == {}
     reused = _open("creds.password.reused")
     assert reused == {"nguyen.van.a@stttt.kiengiang.gov.vn": "STTTT", "le.c@mail.syt.kiengiang.gov.vn": "SYT"}
-    assert _open("creds.mailbox.public-service") == {"nguyen.van.a@stttt.kiengiang.gov.vn": "STTTT",
-                                                     "le.c@syt.kiengiang.gov.vn": "SYT"}
+    assert _open("creds.mailbox.public-service") == {
+        "nguyen.van.a@stttt.kiengiang.gov.vn": "STTTT",
+        "le.c@syt.kiengiang.gov.vn": "SYT",
+    }
     for row in Result.objects.filter(check_id__startswith="creds."):
         text = repr(row.evidence) + repr(row.message_values)
         digests = LeakedAccount.objects.exclude(secret_hmac="").values_list("secret_hmac", flat=True)
@@ -146,12 +152,23 @@ class FailingSink(StoreSink):
 
 
 def _rows() -> list[tuple[object, ...]]:
-    return sorted(LeakedAccount.objects.values_list("address", "agency_code", "breach", "breach_date", "service",
-                                                    "secret_kind", "secret_hmac", "sha1_prefix"))
+    return sorted(
+        LeakedAccount.objects.values_list(
+            "address",
+            "agency_code",
+            "breach",
+            "breach_date",
+            "service",
+            "secret_kind",
+            "secret_hmac",
+            "sha1_prefix",
+        )
+    )
 
 
-def test_a_resumed_import_stores_what_an_uninterrupted_one_does(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_resumed_import_stores_what_an_uninterrupted_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(importer_module, "CHUNK", 2048)
     path = combo(tmp_path / "c.txt", lines=6000, shared=SHARED).path
     keeper = SecretKeeper("k")

@@ -35,7 +35,9 @@ FREE = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "mail.ru", "qq.c
 
 
 def secret(rnd: random.Random) -> str:
-    return "".join(rnd.choice(string.ascii_letters + string.digits + "!#%&") for _ in range(rnd.randint(8, 14)))
+    return "".join(
+        rnd.choice(string.ascii_letters + string.digits + "!#%&") for _ in range(rnd.randint(8, 14))
+    )
 
 
 @dataclass
@@ -75,12 +77,30 @@ def jsonl(path: Path, *, seed: int = 8) -> Synthetic:
     """Breach-notification lines (HIBP's field names) and generic ones with a password."""
     rnd = random.Random(seed)
     out = Synthetic(path, 0)
-    rows = [json.dumps({"Email": "nguyen.van.a@stttt.kiengiang.gov.vn", "Breach": "Facebook2019",
-                        "Domain": "facebook.com", "BreachDate": "2019-04-03", "DataClasses": ["Emails"]})]
+    rows = [
+        json.dumps(
+            {
+                "Email": "nguyen.van.a@stttt.kiengiang.gov.vn",
+                "Breach": "Facebook2019",
+                "Domain": "facebook.com",
+                "BreachDate": "2019-04-03",
+                "DataClasses": ["Emails"],
+            }
+        )
+    ]
     pw = secret(rnd)
     out.passwords.append(pw)
-    rows.append(json.dumps({"email": "le.c@syt.kiengiang.gov.vn", "password": pw, "breach": "Forum X",
-                            "date": "2016-01-02", "service": "voz.vn"}))
+    rows.append(
+        json.dumps(
+            {
+                "email": "le.c@syt.kiengiang.gov.vn",
+                "password": pw,
+                "breach": "Forum X",
+                "date": "2016-01-02",
+                "service": "voz.vn",
+            }
+        )
+    )
     rows.append(json.dumps({"email": "x@gmail.com", "password": secret(rnd)}))
     rows.append("[not an object, stttt.kiengiang.gov.vn]")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")

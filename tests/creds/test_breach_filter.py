@@ -56,7 +56,9 @@ def test_agency_addresses_match_in_any_case_subdomain_alias_and_idn_form(address
     assert MATCHER.match(address) is not None
 
 
-@pytest.mark.parametrize("address", [*OUTSIDERS, "no-at-sign", "@stttt.kiengiang.gov.vn", "a b@syt.kiengiang.gov.vn"])
+@pytest.mark.parametrize(
+    "address", [*OUTSIDERS, "no-at-sign", "@stttt.kiengiang.gov.vn", "a b@syt.kiengiang.gov.vn"]
+)
 def test_look_alikes_parents_and_junk_do_not_match(address: str) -> None:
     assert MATCHER.match(address) is None
 
@@ -102,19 +104,29 @@ def test_json_lines_and_csv_exports_read_their_fields(tmp_path: Path) -> None:
     by = {h.address: h for h in sink.hits}
     hibp = by["nguyen.van.a@stttt.kiengiang.gov.vn"]
     assert (hibp.breach, hibp.date, hibp.service, hibp.secret.kind) == (
-        "Facebook2019", dt.date(2019, 4, 3), "facebook.com", SecretKind.NONE)
+        "Facebook2019",
+        dt.date(2019, 4, 3),
+        "facebook.com",
+        SecretKind.NONE,
+    )
     generic = by["le.c@syt.kiengiang.gov.vn"]
-    assert (generic.breach, generic.service, generic.secret.kind) == ("Forum X", "voz.vn", SecretKind.PASSWORD)
+    assert (generic.breach, generic.service, generic.secret.kind) == (
+        "Forum X",
+        "voz.vn",
+        SecretKind.PASSWORD,
+    )
     assert point.counts.malformed == 1  # the array line naming a domain
     sink = ListSink()
-    point = import_file(csv_export(tmp_path / "e.csv").path, MATCHER, KEEPER,
-                        BreachMeta("Tinhte", dt.date(2018, 1, 1)), sink)
+    point = import_file(
+        csv_export(tmp_path / "e.csv").path, MATCHER, KEEPER, BreachMeta("Tinhte", dt.date(2018, 1, 1)), sink
+    )
     assert [(h.address, h.service) for h in sink.hits] == [("pham.d@soyte-kg.vn", "tinhte.vn")]
     assert point.counts.lines == 3 and point.counts.malformed == 0  # the header is read, not malformed
 
 
 def test_an_interrupted_import_resumes_and_ends_equal_to_an_uninterrupted_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(importer_module, "CHUNK", 4096)
     made = combo(tmp_path / "big.txt", lines=20000, shared="S4me-Pass")
     whole = ListSink()

@@ -16,8 +16,10 @@ import pytest
 from breach_support import INVENTORY, combo
 
 # small chunks, so that the import commits often and a kill lands in the middle of it
-_CANHGAC = ("import sys; from canhgac.creds.breach import importer; importer.CHUNK = 4096; "
-            "from canhgac.cli.main import run; sys.argv[0] = 'canhgac'; run()")
+_CANHGAC = (
+    "import sys; from canhgac.creds.breach import importer; importer.CHUNK = 4096; "
+    "from canhgac.cli.main import run; sys.argv[0] = 'canhgac'; run()"
+)
 ARGS = ["creds", "import", "--source", "Combo 2017", "--date", "2017-12-01"]
 
 
@@ -27,15 +29,23 @@ def _env(workspace: Path) -> dict[str, str]:
 
 
 def _start(workspace: Path, data: Path, inventory: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory), str(data)],
-                            env=_env(workspace), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory), str(data)],
+        env=_env(workspace),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _state(workspace: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     with sqlite3.connect(workspace / "canhgac.sqlite3") as db:
-        rows = db.execute("SELECT address, agency_code, breach, breach_date, service, secret_kind, secret_hmac, "
-                          "sha1_prefix FROM store_leakedaccount ORDER BY 1, 2, 3, 7").fetchall()
-        imports = db.execute("SELECT offset, size, counts, finished_at IS NOT NULL FROM store_breachimport").fetchall()
+        rows = db.execute(
+            "SELECT address, agency_code, breach, breach_date, service, secret_kind, secret_hmac, "
+            "sha1_prefix FROM store_leakedaccount ORDER BY 1, 2, 3, 7"
+        ).fetchall()
+        imports = db.execute(
+            "SELECT offset, size, counts, finished_at IS NOT NULL FROM store_breachimport"
+        ).fetchall()
     return rows, imports
 
 
@@ -55,8 +65,13 @@ def test_a_killed_import_resumes_to_the_uninterrupted_result(tmp_path: Path) -> 
     inventory.write_text(INVENTORY, encoding="utf-8")
 
     whole = tmp_path / "whole"
-    done = subprocess.run([sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory),
-                           str(made.path)], env=_env(whole), capture_output=True, timeout=240, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory), str(made.path)],
+        env=_env(whole),
+        capture_output=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     assert b"Lines read" in done.stdout and f"{made.lines:,}".encode() in done.stdout
 
@@ -68,14 +83,19 @@ def test_a_killed_import_resumes_to_the_uninterrupted_result(tmp_path: Path) -> 
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL, "the import ended before it could be killed"
-    rows, imports = _state(killed)
+    _rows, imports = _state(killed)
     assert imports and not imports[0][3] and 0 < int(imports[0][0]) < made.path.stat().st_size
 
     blob = b"".join(p.read_bytes() for p in killed.rglob("*") if p.is_file())
     assert not [pw for pw in made.passwords if pw.encode() in blob]
 
-    resumed = subprocess.run([sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory),
-                              str(made.path)], env=_env(killed), capture_output=True, timeout=240, check=False)
+    resumed = subprocess.run(
+        [sys.executable, "-c", _CANHGAC, "--lang", "en", *ARGS, "-i", str(inventory), str(made.path)],
+        env=_env(killed),
+        capture_output=True,
+        timeout=240,
+        check=False,
+    )
     assert resumed.returncode == 0, resumed.stderr.decode()[-3000:]
     assert b"Resumed at byte" in resumed.stdout
     assert _state(killed) == _state(whole)

@@ -227,7 +227,9 @@ def _campaign_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
         return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.later", (), due)
     if not facts.breach_data:
         return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.none", (), due)
-    found = tuple(Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ()))
+    found = tuple(
+        Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ())
+    )
     if found:
         return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.open", found, due)
     return Cell(facts.code, item.id, Status.DONE, "campaign.clean", (), due)
