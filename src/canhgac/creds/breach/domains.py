@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import idna
 
+_MANY_TAILS = 8  # more tails than this under one suffix are searched as the suffix
 _NOT_IN_NAMES = " @:;,/\\\"'<>()[]"
 _LOCAL = re.compile(r"^[^\s@:;,\"<>()\[\]\\]{1,128}$")
 
@@ -74,14 +75,21 @@ class DomainMatcher:
         short generic one such as ``gov`` in ``kiengiang.gov.vn``), in ASCII and, for IDN
         domains, in UTF-8 (lower and upper case: ASCII lower casing leaves other letters alone).
         A line holding one is only a candidate: :meth:`match` decides."""
-        found: set[bytes] = set()
+        tails: set[str] = set()
         for domain in self._owners:
             forms = [domain]
             if "xn--" in domain:
                 unicode_form = idna.decode(domain)
                 forms += [unicode_form.lower(), unicode_form.upper()]
-            for form in forms:
-                found.add(_tail(form).encode("utf-8").lower())
+            tails.update(_tail(form) for form in forms)
+        # many tails under one suffix (donvi1.gov.vn, donvi2.gov.vn...): search the suffix once
+        by_suffix: dict[str, set[str]] = {}
+        for tail in tails:
+            by_suffix.setdefault(tail.split(".", 1)[1] if tail.count(".") >= 2 else tail, set()).add(tail)
+        found: set[bytes] = set()
+        for suffix, members in by_suffix.items():
+            chosen = {suffix} if len(members) > _MANY_TAILS else members
+            found.update(t.encode("utf-8").lower() for t in chosen)
         return sorted(found)
 
 
