@@ -1,10 +1,11 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned|breach [options]``."""
 
 from __future__ import annotations
 
 import sys
 
 from bench import (
+    breach,
     compliance,
     console,
     forms,
@@ -28,6 +29,7 @@ COMMANDS = {
     "forms": forms.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
+    "breach": breach.main,
 }
 
 if __name__ == "__main__":
