@@ -99,3 +99,10 @@ def test_a_killed_import_resumes_to_the_uninterrupted_result(tmp_path: Path) -> 
     assert resumed.returncode == 0, resumed.stderr.decode()[-3000:]
     assert b"Resumed at byte" in resumed.stdout
     assert _state(killed) == _state(whole)
+
+    command = [sys.executable, "-c", _CANHGAC, "--lang", "en", "creds", "leaks"]
+    listed = subprocess.run(command, env=_env(killed), capture_output=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stderr.decode()[-3000:]
+    assert b"nguyen.van.a@stttt.kiengiang.gov.vn" in listed.stdout
+    printed = done.stdout + done.stderr + resumed.stdout + resumed.stderr + listed.stdout + listed.stderr
+    assert not [pw for pw in made.passwords if pw.encode() in printed]

@@ -13,10 +13,12 @@ CASES = Path(__file__).with_name("breach_store_cases.py")
 __all__ = ["pg_schema_url"]
 
 
+@pytest.mark.timeout(400)
 def test_breach_store_on_sqlite(tmp_path: Path) -> None:
-    run_cases(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, CASES, timeout=300)
+    run_cases(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, CASES, timeout=380)
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(400)
 def test_breach_store_on_postgresql(pg_schema_url: str, tmp_path: Path) -> None:
-    run_cases(pg_schema_url, tmp_path, CASES, timeout=300)
+    run_cases(pg_schema_url, tmp_path, CASES, timeout=380)
