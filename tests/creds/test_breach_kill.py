@@ -101,7 +101,8 @@ def test_a_killed_import_resumes_to_the_uninterrupted_result(tmp_path: Path) -> 
     assert _state(killed) == _state(whole)
 
     command = [sys.executable, "-c", _CANHGAC, "--lang", "en", "creds", "leaks"]
-    listed = subprocess.run(command, env=_env(killed), capture_output=True, timeout=120, check=False)
+    wide = _env(killed) | {"COLUMNS": "250"}  # a table row per account, unfolded
+    listed = subprocess.run(command, env=wide, capture_output=True, timeout=120, check=False)
     assert listed.returncode == 0, listed.stderr.decode()[-3000:]
     assert b"nguyen.van.a@stttt.kiengiang.gov.vn" in listed.stdout
     printed = done.stdout + done.stderr + resumed.stdout + resumed.stderr + listed.stdout + listed.stderr
