@@ -1,8 +1,8 @@
 """The audit: two streaming passes over the files, then the salted hashes tried under a time cap.
 
 Why two passes: "shared" needs every account's hash, and a directory dump may hold millions of
-lines. Pass one only marks each comparable hash in two bitmaps (seen, seen again) sized from the
-files' length (about a quarter of it, in bits: ~1/4 byte per input byte at most); pass two judges
+lines. Pass one only marks each comparable hash in two bitmaps (seen, seen again) of one bit per
+two input bytes or so (both together: an eighth to a quarter of the files' size); pass two judges
 each line and keeps the exact hash only of the accounts whose bitmap slot was seen twice (the
 shared ones and a few percent of look-alikes), then counts those exactly. Memory is the bitmaps,
 those few keys, and the accounts with a finding; never the file.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import hashlib
 import os
 import time
 from collections import Counter
@@ -186,19 +187,22 @@ def _check_readable(paths: list[Path]) -> int:
 
 
 def _key(entry: Entry) -> bytes | None:
-    """What two accounts with the same password share: the NT hash, or an unsalted digest."""
+    """What two accounts with the same password share: the NT hash, an unsalted digest, or a
+    salted hash copied as is (same salt, same password). An empty password is its own finding."""
     if entry.nt is not None:
-        return b"N" + entry.nt
+        return None if entry.nt == hashing.EMPTY_NT else b"N" + entry.nt
     if entry.plaintext is not None:
-        return b"N" + hashing.nt_hash(entry.plaintext)
+        return b"N" + hashing.nt_hash(entry.plaintext) if entry.plaintext else None
     if entry.digest is not None and entry.scheme in UNSALTED:
         return UNSALTED[entry.scheme][0].encode() + b":" + entry.digest
+    if entry.stored:
+        return b"S" + hashlib.sha256(entry.stored.encode()).digest()
     return None
 
 
 class _Bitmaps:
     def __init__(self, input_bytes: int) -> None:
-        bits = 1 << max(16, (max(1, input_bytes // 4)).bit_length())
+        bits = 1 << min(32, max(16, (max(1, input_bytes // 2)).bit_length()))
         self.mask = bits - 1
         self.seen = bytearray(bits // 8)
         self.twice = bytearray(bits // 8)
