@@ -3,7 +3,8 @@
 ``Plant`` writes a secretsdump-style NTLM dump, a ``user:nthash`` file and a Dovecot passwd-file
 for two agencies, with each finding planted on known accounts and 200 strong filler accounts
 that must stay clean; ``EXPECTED`` is {account: kinds}. The salted hashes are precomputed
-constants (of synthetic passwords) so the files do not depend on this interpreter's ``crypt``.
+constants (of synthetic passwords, 1,000 rounds to keep the tests quick) so the files do not
+depend on this interpreter's ``crypt``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ SHARED = "Shared-Kq7!x-2026"
 PLAIN = "Plain-Text-Sekret-1"
 REVERSIBLE = "Reversible-Enc-Zq4"
 STRONG_SALTED = "Very-Long-unguessable-9"
-SHA512_NAME = "$6$rounds=5000$Syn7hetic0salt1$K3N6CwB8T1v67RuXa5hxsDizD1d20g52Xesb757oydfAOv50BDCPmhwg.ccEVzRF4eTfAajhyERsnBsPXSpd21"  # binh123
+SHA512_NAME = ("$6$rounds=1000$Syn7hetic0salt1$vMkWtPpYMUJJdjbHJJI/4zkqYNStX"
+               "MJKDeQPFEXDoAhxDmfyGfBGp1jRqz734xS83STJUerztHK1zaMfk6MCx/")  # binh123
 BLF_COMMON = "$2b$04$Synthetic0salt0for0teeWVMKna2cowM3I4Z5kCyiSMvdb568cAC"  # sunshine
-SHA256_STRONG = "$5$Synthetic0salt2$s.MeRea9AxCDoO4laNhirdLjHVHo1m/hHe4uiCeAb92"  # STRONG_SALTED
+SHA256_STRONG = "$5$rounds=1000$Synthetic0salt2$8QuX7r.EaP6MKwjf8n51/v/L4T9P9eSbULnaUtk7Oa8"  # STRONG_SALTED
 MD5_STRONG = "$1$Synth3ic$/FTl.d3dFU.TMEJ1EnzNI/"  # Md5-crypt-strong-77
-ARGON_COMMON = "$argon2id$v=19$m=1024,t=2,p=1$c3ludGhldGljLXNhbHQtMw$AOJbGDQwqbNaGsYkSlVO9nYpd9Aa4j55nEiHhfxxs2s"  # qwerty
+ARGON_COMMON = ("$argon2id$v=19$m=1024,t=2,p=1$c3ludGhldGljLXNhbHQt"
+                "Mw$AOJbGDQwqbNaGsYkSlVO9nYpd9Aa4j55nEiHhfxxs2s")  # qwerty
 INVENTORY = """version: 1
 province: {code: XX, name: Tỉnh thử}
 agencies:
@@ -109,7 +112,8 @@ class Plant:
         return path
 
     def plain_nt(self) -> Path:
-        lines = [f"giang@sogd.example.gov.vn:{self._nt(SHARED)}", f"hung@sogd.example.gov.vn:{self._nt('Hung-Ok-Pw-31')}",
+        lines = [f"giang@sogd.example.gov.vn:{self._nt(SHARED)}",
+                 f"hung@sogd.example.gov.vn:{self._nt('Hung-Ok-Pw-31')}",
                  f"loose:{self._nt('Loose-Ok-Pw-45')}"]
         self._expect("giang@sogd.example.gov.vn", "shared")
         path = self.folder / "nt.txt"
@@ -158,7 +162,7 @@ class Plant:
         self._expect(f"em@{d}", "common" if hashing.argon2_available() else "not_checked")
         if not crypt_ok:
             self._expect(f"dao@{d}", "not_checked")
-            self._expect(f"Yen@SOTTTT.EXAMPLE.GOV.VN", "not_checked")
+            self._expect("Yen@SOTTTT.EXAMPLE.GOV.VN", "not_checked")
             self._expect(f"duc@{d}", "not_checked")
         path = self.folder / "passwd"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -72,7 +72,7 @@ def test_malformed_lines_are_counted_not_fatal(audited: tuple[Plant, list[Path],
     _, files, report = audited
     ntds, nt_file, passwd = report.files
     assert (ntds.malformed, ntds.history, ntds.skipped) == (3, 3, 6)
-    assert ntds.accounts == 209 and ntds.first_malformed == f"{files[0]}:{ntds.first_malformed.rsplit(':', 1)[1]}"
+    assert ntds.accounts == 209 and (ntds.first_malformed or "").startswith(f"{files[0]}:")
     assert (nt_file.accounts, nt_file.malformed) == (3, 0)
     assert (passwd.accounts, passwd.malformed, passwd.skipped) == (12, 1, 1)
 
@@ -100,18 +100,22 @@ def test_time_cap_reports_partial_checks(tmp_path: Path) -> None:
     assert reasons and all(r and r.startswith("time cap: 0 of ") for r in reasons)
 
 
+_E = "aad3b435b51404eeaad3b435b51404ee:31d6cfe0d16ae931b73c59d7e0c089c0"
+
+
 @pytest.mark.parametrize(("line", "user", "domain", "netbios", "history", "machine", "disabled"), [
-    ("CORP\\ann:1001:aad3b435b51404eeaad3b435b51404ee:31d6cfe0d16ae931b73c59d7e0c089c0:::", "ann", "CORP", True, False, False, None),
-    ("corp.local\\ann_history2:1001:aad3b435b51404eeaad3b435b51404ee:31d6cfe0d16ae931b73c59d7e0c089c0::: (status=Disabled)",
+    (f"CORP\\ann:1001:{_E}:::", "ann", "CORP", True, False, False, None),
+    (f"corp.local\\ann_history2:1001:{_E}::: (status=Disabled)",
      "ann", "corp.local", False, True, False, True),
-    ("WS01$:1002:aad3b435b51404eeaad3b435b51404ee:31d6cfe0d16ae931b73c59d7e0c089c0:::", "WS01$", None, False, False, True, None),
+    (f"WS01$:1002:{_E}:::", "WS01$", None, False, False, True, None),
     ("ann@Sở.example.vn:31D6CFE0D16AE931B73C59D7E0C089C0", "ann", "sở.example.vn", False, False, False, None),
 ])
 def test_dump_lines(line: str, user: str, domain: str | None, netbios: bool, history: bool, machine: bool,
                     disabled: bool | None) -> None:
     e = parse_line(line, "f:1")
     assert isinstance(e, Entry)
-    assert (e.user, e.domain, e.netbios, e.history, e.machine, e.disabled) == (user, domain, netbios, history, machine, disabled)
+    got = (e.user, e.domain, e.netbios, e.history, e.machine, e.disabled)
+    assert got == (user, domain, netbios, history, machine, disabled)
 
 
 def test_skipped_and_malformed_lines() -> None:
