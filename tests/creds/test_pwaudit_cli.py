@@ -126,6 +126,9 @@ def test_unreadable_or_missing_file_is_one_line(tmp_path: Path, setup: Setup) ->
         locked.chmod(0)
         code, out = _run(str(locked))
         assert code == 2 and len(out.strip().splitlines()) == 1
+    before = files[1].read_bytes()
+    code, out = _run(str(files[1]), "-o", str(files[1]), "--format", "json")
+    assert code == 2 and "input file" in out and files[1].read_bytes() == before
     code, out = _run(str(files[0]), "--pwned", str(tmp_path / "no.store"))
     assert code == 4 and len(out.strip().splitlines()) == 1
 

@@ -91,6 +91,9 @@ def audit(
     """Audit exported password hashes (NTLM dump, Dovecot passwd-file): weak, shared, empty, name-like."""
     if fmt not in ("table", "json", "csv"):
         raise fail(_("--format takes table, json or csv"))
+    if output is not None and any(output.resolve() == f.resolve() for f in files):
+        raise fail(_("{path} is an input file: the exports are only read, write the report elsewhere").format(
+            path=output))
     places = _places(inventory, agency, _netbios(netbios or []))
     stores = list(pwned or [])
     if not stores and os.environ.get(ENV_STORE):
