@@ -239,6 +239,9 @@ def form05() -> DocumentObject:
         "Kỳ báo cáo: {{ period.kind }}, từ tháng {{ period.start }} đến tháng {{ period.end }}.",
         indent=1,
     )
+    para(doc, "{%p if scope %}", after=0)
+    para(doc, "Phạm vi: {{ scope }}.", indent=1)
+    para(doc, "{%p endif %}", after=0)
     field_table(
         doc,
         [

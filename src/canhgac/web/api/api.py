@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from canhgac.web.api import (
     errors,
     findings_api,
+    forms_api,
     incidents_api,
     inventory_api,
     inventory_files_api,
@@ -31,7 +32,8 @@ def build_api() -> NinjaAPI:
         version=API_VERSION,
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
-                    "messages, incidents and their official reports "
+                    "messages, incidents and their official reports, the half-year and annual summary "
+                    "(form 05) "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -47,6 +49,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", watch_api.router)
     api.add_router("", watch_people_api.router)
     api.add_router("", incidents_api.router)
+    api.add_router("", forms_api.router)
     return api
 
 
