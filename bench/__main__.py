@@ -1,10 +1,10 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance [options]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import compliance, console, forms, inventory, mail_domains, mail_servers, ports, watch, web_portals
+from bench import compliance, console, form05, forms, inventory, mail_domains, mail_servers, ports, watch, web_portals
 
 COMMANDS = {
     "mail-domains": mail_domains.main,
@@ -15,6 +15,7 @@ COMMANDS = {
     "console": console.main,
     "watch": watch.main,
     "forms": forms.main,
+    "form05": form05.main,
     "compliance": compliance.main,
 }
 
