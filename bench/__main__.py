@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import compliance, console, form05, forms, inventory, mail_domains, mail_servers, ports, watch, web_portals
+from bench import (
+    compliance,
+    console,
+    form05,
+    forms,
+    inventory,
+    mail_domains,
+    mail_servers,
+    ports,
+    watch,
+    web_portals,
+)
 
 COMMANDS = {
     "mail-domains": mail_domains.main,

@@ -24,14 +24,31 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 LIMIT_S = 1.0  # as one incident's DOCX (issue 15): a summary is one document too
-TYPES = ("denial_of_service", "spoofing", "malware", "unauthorised_access", "defacement", "encryption",
-         "destruction", "theft", "combined", "other", "")
+TYPES = (
+    "denial_of_service",
+    "spoofing",
+    "malware",
+    "unauthorised_access",
+    "defacement",
+    "encryption",
+    "destruction",
+    "theft",
+    "combined",
+    "other",
+    "",
+)
 HANDLED = ("in_house", "in_house", "domestic_help", "foreign_help", "")
 CONFIG: dict[str, Any] = {
     "number-pattern": "{number}/BC-SKHCN",
-    "issuer": {"parent": "UBND tỉnh Kiên Giang", "name": "Đội Ứng cứu sự cố máy tính tỉnh", "place": "Kiên Giang",
-               "address": "Số 01 Trần Hưng Đạo, Rạch Giá", "phone": "0297 3 862 999",
-               "email": "csirt@kiengiang.gov.vn", "member-code": "KG-CSIRT-091"},
+    "issuer": {
+        "parent": "UBND tỉnh Kiên Giang",
+        "name": "Đội Ứng cứu sự cố máy tính tỉnh",
+        "place": "Kiên Giang",
+        "address": "Số 01 Trần Hưng Đạo, Rạch Giá",
+        "phone": "0297 3 862 999",
+        "email": "csirt@kiengiang.gov.vn",
+        "member-code": "KG-CSIRT-091",
+    },
     "signer": {"authority": "KT. Giám đốc", "title": "Phó Giám đốc", "name": "Lê Hoàng Đức"},
 }
 
@@ -52,7 +69,10 @@ def _seed(agencies: int, count: int) -> list[str]:
 
     codes = [f"CQ-{i:03d}" for i in range(agencies)]
     services.sync_agencies(
-        [{"code": c, "name": f"Cơ quan số {i}", "domains": [f"{c.lower()}.gov.vn"]} for i, c in enumerate(codes)]
+        [
+            {"code": c, "name": f"Cơ quan số {i}", "domains": [f"{c.lower()}.gov.vn"]}
+            for i, c in enumerate(codes)
+        ]
     )
     rng = random.Random(15)
     start = dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.UTC)  # 00:00 on 1 January 2026 in Vietnam
@@ -62,13 +82,21 @@ def _seed(agencies: int, count: int) -> list[str]:
         handled = rng.choice(HANDLED)
         rows.append(
             Incident(
-                agency_code=rng.choice(codes), title=f"Sự cố {i}", source="phone", category=rng.choice(TYPES),
+                agency_code=rng.choice(codes),
+                title=f"Sự cố {i}",
+                source="phone",
+                category=rng.choice(TYPES),
                 severity=rng.choice(("low", "medium", "high", "critical")),
                 state="closed" if handled else rng.choice(("new", "triage", "containment")),
-                detected_at=at, opened_at=at, updated_at=at, report_due_at=at + dt.timedelta(days=5),
-                handled_by=handled, support_from_coordinator=rng.random() < 0.1,
-                helpers=["VNPT Kiên Giang"] if handled == "domestic_help" else
-                (["Kaspersky Lab"] if handled == "foreign_help" else []),
+                detected_at=at,
+                opened_at=at,
+                updated_at=at,
+                report_due_at=at + dt.timedelta(days=5),
+                handled_by=handled,
+                support_from_coordinator=rng.random() < 0.1,
+                helpers=["VNPT Kiên Giang"]
+                if handled == "domestic_help"
+                else (["Kaspersky Lab"] if handled == "foreign_help" else []),
                 estimated_damage=f"{rng.randrange(1, 50)} triệu" if rng.random() < 0.2 else "",
             )
         )
@@ -107,17 +135,29 @@ def run(args: argparse.Namespace, work: Path) -> int:
     for label, agency in (("the province", None), ("one agency", codes[0])):
         walls, cpus, counted, size = _times(args.runs, agency)
         ok = ok and statistics.median(walls) <= LIMIT_S
-        rows.append(report_md.row(label, f"{counted:,}", f"{statistics.median(walls) * 1000:.0f}",
-                                  f"{max(walls) * 1000:.0f}", f"{statistics.median(cpus) * 1000:.0f}",
-                                  f"{size / 1024:.0f}"))
+        rows.append(
+            report_md.row(
+                label,
+                f"{counted:,}",
+                f"{statistics.median(walls) * 1000:.0f}",
+                f"{max(walls) * 1000:.0f}",
+                f"{statistics.median(cpus) * 1000:.0f}",
+                f"{size / 1024:.0f}",
+            )
+        )
         print(rows[-1], flush=True)
     body = "\n".join(
         [
             "## Official documents: form 05 (half-year and annual summary) from the store",
             "",
-            report_md.machine_line() + ", load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + ".",
+            report_md.machine_line()
+            + ", load average "
+            + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            + ".",
             "",
-            report_md.command_line("form05", agencies=args.agencies, incidents=args.incidents, runs=args.runs),
+            report_md.command_line(
+                "form05", agencies=args.agencies, incidents=args.incidents, runs=args.runs
+            ),
             "",
             f"A SQLite store with {args.agencies} agencies and {args.incidents:,} incidents of 2026 (seeded in "
             f"{seed_s:.1f} s), every type, severity, state and way of handling; the 2026 summary made end to end "

@@ -75,12 +75,28 @@ CONFIG = forms_config(
 # (agency, detected at UTC, type, handled by, helpers, damage, support asked)
 FIXTURES: list[tuple[str, datetime, str, str, list[str], str, bool]] = [
     # 23:30 on 31 December 2026 in Vietnam: the last half hour of 2026
-    (A, datetime(2026, 12, 31, 16, 30, tzinfo=UTC), "malware", "foreign_help", ["Kaspersky Lab"], "12 triệu", True),
+    (
+        A,
+        datetime(2026, 12, 31, 16, 30, tzinfo=UTC),
+        "malware",
+        "foreign_help",
+        ["Kaspersky Lab"],
+        "12 triệu",
+        True,
+    ),
     # 00:30 on 1 January 2026 in Vietnam (still 31 December in UTC): the first of 2026
     (A, datetime(2025, 12, 31, 17, 30, tzinfo=UTC), "spoofing", "in_house", [], "1.500.000", False),
     # 23:59 on 30 June 2026 in Vietnam: the first half-year
     (A, datetime(2026, 6, 30, 16, 59, tzinfo=UTC), "", "in_house", [], "", False),
-    (B, datetime(2026, 7, 1, 3, 0, tzinfo=UTC), "defacement", "domestic_help", ["VNPT Kiên Giang"], "không rõ", True),
+    (
+        B,
+        datetime(2026, 7, 1, 3, 0, tzinfo=UTC),
+        "defacement",
+        "domestic_help",
+        ["VNPT Kiên Giang"],
+        "không rõ",
+        True,
+    ),
     (B, datetime(2026, 9, 9, 3, 0, tzinfo=UTC), "defacement", "", [], "", False),  # still open
     # outside 2026 in Vietnam's time: 00:00 on 1 January 2027, and 23:59 on 31 December 2025
     (A, datetime(2026, 12, 31, 17, 0, tzinfo=UTC), "malware", "in_house", [], "", False),
@@ -98,14 +114,26 @@ def _store() -> Iterator[None]:
     )
     for agency, at, kind, handled, helpers, damage, support in FIXTURES:
         pk = incidents.open_incident(
-            ALL, SETTINGS, ACTOR, agency=agency, title=f"{kind or 'unclassified'} {at:%Y-%m-%d}",
-            detected_at=at, category_code=kind, severity="high" if kind == "malware" else "medium",
+            ALL,
+            SETTINGS,
+            ACTOR,
+            agency=agency,
+            title=f"{kind or 'unclassified'} {at:%Y-%m-%d}",
+            detected_at=at,
+            category_code=kind,
+            severity="high" if kind == "malware" else "medium",
             now=at + timedelta(hours=1),
         )
         incidents.set_details(
-            ALL, ACTOR, pk,
-            {"handled_by": handled, "helpers": helpers, "estimated_damage": damage,
-             "support_from_coordinator": support},
+            ALL,
+            ACTOR,
+            pk,
+            {
+                "handled_by": handled,
+                "helpers": helpers,
+                "estimated_damage": damage,
+                "support_from_coordinator": support,
+            },
         )
     yield
     for model in (WatchDelivery, models.Event, models.EventCursor, SecurityEvent, models.DutyShift):
@@ -119,10 +147,7 @@ def _table(data: bytes) -> tuple[str, list[list[str]], list[list[list[str]]]]:
     starts with "TT"), and every table."""
     document = docx.Document(io.BytesIO(data))
     tables = [[[c.text.strip() for c in row.cells] for row in t.rows] for t in document.tables]
-    text = "\n".join(
-        [p.text for p in document.paragraphs]
-        + [c for t in tables for row in t for c in row]
-    )
+    text = "\n".join([p.text for p in document.paragraphs] + [c for t in tables for row in t for c in row])
     table = next(t for t in tables if t[0][0] == "TT")
     return text, table, tables
 
@@ -130,14 +155,21 @@ def _table(data: bytes) -> tuple[str, list[list[str]], list[list[list[str]]]]:
 def test_the_year_counts_each_incident_in_vietnams_time_and_the_docx_says_every_mandatory_field() -> None:
     made = summary_form(ALL, parse_period("2026"), CONFIG, number="42", now=NOW)
     total = made.counts.total
-    assert (total.count, total.self_handled, total.with_domestic_help, total.with_foreign_help) == (5, 2, 1, 1)
+    assert (total.count, total.self_handled, total.with_domestic_help, total.with_foreign_help) == (
+        5,
+        2,
+        1,
+        1,
+    )
     assert total.support_requested == 2 and total.damage_vnd == 13_500_000
     assert made.counts.unclassified == 1 and made.counts.unreadable_damage == 1
     assert made.counts.by_agency == {A: {"malware": 1, "spoofing": 1, "other": 1}, B: {"defacement": 2}}
     assert made.due == date(2026, 12, 15)
     text, table, tables = _table(made.docx)
     # the header: addressee (the national coordinator), number, place and date, period, organisation
-    assert "Kính gửi: Cục An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao (A05), Bộ Công an." in text
+    assert (
+        "Kính gửi: Cục An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao (A05), Bộ Công an." in text
+    )
     assert "Số: 42/BC-SKHCN" in text and "Kiên Giang, ngày 05 tháng 01 năm 2027" in text
     assert "BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ" in text and "NĂM 2026" in text
     assert "Kỳ báo cáo: 01 năm, từ tháng 01/2026 đến tháng 12/2026." in text
@@ -149,7 +181,10 @@ def test_the_year_counts_each_incident_in_vietnams_time_and_the_docx_says_every_
     assert len(table) == 12 and table[-1][1] == "Tổng cộng"
     rows = {r[1]: r[2:] for r in table[1:-1]}
     assert [r[1] for r in table[1:-1]][:3] == [
-        "Tấn công từ chối dịch vụ", "Tấn công giả mạo", "Tấn công sử dụng mã độc"]
+        "Tấn công từ chối dịch vụ",
+        "Tấn công giả mạo",
+        "Tấn công sử dụng mã độc",
+    ]
     assert rows["Tấn công sử dụng mã độc"] == ["1", "0", "0", "1", "1", "12.000.000"]
     assert rows["Tấn công giả mạo"] == ["1", "1", "0", "0", "0", "1.500.000"]
     assert rows["Thay đổi giao diện"] == ["2", "0", "1", "0", "1", ""]
@@ -215,21 +250,41 @@ def _pdf(data: bytes, name: str) -> None:
     source.write_bytes(data)
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     done = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), str(source)],
-        capture_output=True, text=True, timeout=240, check=False,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     pdf = folder / f"{name}.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
     if shutil.which("pdftotext") and shutil.which("pdftoppm"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                              check=True, timeout=60).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
         flat = " ".join(text.split())
-        for expected in ("BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ", "Tấn công sử dụng mã độc", "Tổng cộng",
-                         "13.500.000", "KG-CSIRT-091", "Kaspersky Lab"):
+        for expected in (
+            "BÁO CÁO TỔNG HỢP TÌNH HÌNH SỰ CỐ",
+            "Tấn công sử dụng mã độc",
+            "Tổng cộng",
+            "13.500.000",
+            "KG-CSIRT-091",
+            "Kaspersky Lab",
+        ):
             assert expected in flat, expected
-        subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(folder / name)], check=True, timeout=120)
+        subprocess.run(
+            ["pdftoppm", "-r", "80", "-png", str(pdf), str(folder / name)], check=True, timeout=120
+        )
         assert list(folder.glob(f"{name}-*.png"))
 
 
@@ -250,8 +305,14 @@ def _channels() -> Any:
             "retry-first": 30,
             "give-up-hours": 1,
             "poll": 1,
-            "email": {"host": "127.0.0.1", "port": 2525, "sender": "canhgac@stttt.test", "user": "u",
-                      "password-env": "PW", "timeout": 5},
+            "email": {
+                "host": "127.0.0.1",
+                "port": 2525,
+                "sender": "canhgac@stttt.test",
+                "user": "u",
+                "password-env": "PW",
+                "timeout": 5,
+            },
             "recipients": [
                 {"name": "CSIRT", "email": "csirt@stttt.test"},
                 {"name": "Officer A", "email": "a@stttt.test", "language": "en", "agencies": [A]},
@@ -265,8 +326,13 @@ def _channels() -> Any:
 async def _round(at: datetime, recorder: Recorder, settings_text: str) -> None:
     path = _WORKSPACE / "canhgac.toml"
     path.write_text(settings_text, encoding="utf-8")
-    loop = deliverer(_channels(), clock=FakeClock(at), clients={"email": recorder}, owner="test",
-                     reminders=read_reminders(path))
+    loop = deliverer(
+        _channels(),
+        clock=FakeClock(at),
+        clients={"email": recorder},
+        owner="test",
+        reminders=read_reminders(path),
+    )
     await loop.round()
     await loop.round()  # twice: nothing is said twice
     await asyncio.get_running_loop().run_in_executor(loop._store_thread, loop.store.close)
@@ -277,7 +343,7 @@ async def _round(at: datetime, recorder: Recorder, settings_text: str) -> None:
 async def test_form_05_is_reminded_at_each_lead_time_before_its_due_day_once() -> None:
     Incident.objects.all().update(reported_at=NOW)  # no initial-report warnings in this test
     recorder = Recorder()
-    settings = "[incidents]\nsummary-reminder-days = [10, 2]\n[forms]\nhalf-year-due = \"20/06\"\n"
+    settings = '[incidents]\nsummary-reminder-days = [10, 2]\n[forms]\nhalf-year-due = "20/06"\n'
     await _round(datetime(2026, 6, 9, 16, 0, tzinfo=UTC), recorder, settings)  # 23:00 on 9 June: 11 days
     assert recorder.delivered == []
     await _round(datetime(2026, 6, 9, 17, 30, tzinfo=UTC), recorder, settings)  # 00:30 on 10 June: 10 days
@@ -287,7 +353,7 @@ async def test_form_05_is_reminded_at_each_lead_time_before_its_due_day_once() -
     assert "--period 2026H1" in message.text and message.data["incidents"] == 1  # detected by then
     await _round(datetime(2026, 6, 12, 3, 0, tzinfo=UTC), recorder, settings)
     assert len(recorder.delivered) == 1
-    named = "[incidents]\nsummary-reminder-days = [10, 2]\nsummary-recipients = [\"Officer A\"]\n"
+    named = '[incidents]\nsummary-reminder-days = [10, 2]\nsummary-recipients = ["Officer A"]\n'
     await _round(datetime(2026, 6, 18, 3, 0, tzinfo=UTC), recorder, named)  # 2 days: named recipient
     assert [m.address for m in recorder.delivered[1:]] == ["a@stttt.test"]
     assert "Incident summary (form 05) due" in recorder.delivered[1].subject
@@ -297,14 +363,21 @@ async def test_form_05_is_reminded_at_each_lead_time_before_its_due_day_once() -
 
 async def test_the_initial_report_warning_follows_due_soon_hours_of_incidents() -> None:
     Incident.objects.all().update(reported_at=NOW)
-    pk = incidents.open_incident(ALL, SETTINGS, ACTOR, agency=A, title="Portal down",
-                                 detected_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
-                                 now=datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
+    pk = incidents.open_incident(
+        ALL,
+        SETTINGS,
+        ACTOR,
+        agency=A,
+        title="Portal down",
+        detected_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+        now=datetime(2026, 3, 2, 3, 0, tzinfo=UTC),
+    )
     due = Incident.objects.get(pk=pk).report_due_at
     recorder = Recorder()
     await _round(due - timedelta(hours=40), recorder, "[incidents]\nsummary-reminder-days = []\n")
     assert recorder.delivered == []  # the default: a day ahead
-    await _round(due - timedelta(hours=40), recorder,
-                 "[incidents]\ndue-soon-hours = 48\nsummary-reminder-days = []\n")
+    await _round(
+        due - timedelta(hours=40), recorder, "[incidents]\ndue-soon-hours = 48\nsummary-reminder-days = []\n"
+    )
     assert sorted(m.address for m in recorder.delivered) == ["a@stttt.test", "csirt@stttt.test"]
     assert all(m.data["incident"] == pk for m in recorder.delivered)

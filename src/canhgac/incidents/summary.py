@@ -28,8 +28,11 @@ from canhgac.incidents.categories import BY_CODE, CATEGORIES
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SUMMARY_DUE = "incident.summary_due"  # the outbox event of a reminder before form 05 is due
-HANDLED_COLUMNS = {"in_house": "self_handled", "domestic_help": "with_domestic_help",
-                   "foreign_help": "with_foreign_help"}
+HANDLED_COLUMNS = {
+    "in_house": "self_handled",
+    "domestic_help": "with_domestic_help",
+    "foreign_help": "with_foreign_help",
+}
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[-_ ]?[hH]([12]))?\s*$")
 
 
@@ -96,8 +99,15 @@ def current_period(now: dt.datetime, half_year_due: dt.date) -> SummaryPeriod:
     return SummaryPeriod(today.year, 1) if today < half_year_due else SummaryPeriod(today.year)
 
 
-_DAMAGE_UNITS = (("tỷ", 1_000_000_000), ("ty", 1_000_000_000), ("triệu", 1_000_000),
-                 ("trieu", 1_000_000), ("tr", 1_000_000), ("nghìn", 1_000), ("ngàn", 1_000))
+_DAMAGE_UNITS = (
+    ("tỷ", 1_000_000_000),
+    ("ty", 1_000_000_000),
+    ("triệu", 1_000_000),
+    ("trieu", 1_000_000),
+    ("tr", 1_000_000),
+    ("nghìn", 1_000),
+    ("ngàn", 1_000),
+)
 _AMOUNT = re.compile(r"\d[\d.,\s]*")
 
 
@@ -109,7 +119,7 @@ def damage_vnd(text: str) -> int | None:
     if found is None:
         return None
     digits = found.group(0).strip().replace(" ", "")
-    rest = lowered[found.end():].strip()
+    rest = lowered[found.end() :].strip()
     unit = next((m for word, m in _DAMAGE_UNITS if rest.startswith(word)), 1)
     if unit > 1:  # "1,5 tỷ", "2.5 triệu": a decimal comma or point
         try:
@@ -174,8 +184,13 @@ class Counts:
     def total(self) -> Row:
         out = Row()
         for row in self.rows.values():
-            for name in ("count", "self_handled", "with_domestic_help", "with_foreign_help",
-                         "support_requested"):
+            for name in (
+                "count",
+                "self_handled",
+                "with_domestic_help",
+                "with_foreign_help",
+                "support_requested",
+            ):
                 setattr(out, name, getattr(out, name) + getattr(row, name))
             if row.damage_vnd is not None:
                 out.add_damage(row.damage_vnd)
@@ -280,11 +295,13 @@ def render_notice(notice: SummaryNotice, lang: str = "vi") -> SummaryMessage:
         subject = f"[canhgac] {headline} · {notice.period.label} · {due}"
         lines = [
             f"{headline} · {notice.period.label}",
-            _("The {kind} summary of incidents (Circular 20/2017/TT-BTTTT, form 05) goes to the "
-              "national coordinator before {due}: {days} days left.").format(
-                kind=kind, due=due, days=notice.days_left),
+            _(
+                "The {kind} summary of incidents (Circular 20/2017/TT-BTTTT, form 05) goes to the "
+                "national coordinator before {due}: {days} days left."
+            ).format(kind=kind, due=due, days=notice.days_left),
             _("Incidents detected in the period so far: {n}").format(n=notice.incidents),
             _("Make it: canhgac incidents report 05 --period {period} -o bao-cao-05.docx").format(
-                period=notice.period.label),
+                period=notice.period.label
+            ),
         ]
         return SummaryMessage(subject[:300], "\n".join(lines))

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PeriodError",
     "SummaryForm",
+    "SummaryPage",
     "SummaryPeriod",
     "current_period",
     "parse_period",
@@ -52,6 +53,7 @@ __all__ = [
     "summary_due",
     "summary_form",
     "summary_json",
+    "summary_page",
 ]
 
 # the platform's type codes (incidents.categories) as the form's rows (reports.forms.IncidentType)
@@ -109,8 +111,7 @@ def summary_counts(scope: ViewerScope, period: SummaryPeriod, agency: str | None
         for g in summary_groups(rows)
     )
     helpers = (
-        (handled_by, names if isinstance(names, list) else [])
-        for handled_by, names in summary_helpers(rows)
+        (handled_by, names if isinstance(names, list) else []) for handled_by, names in summary_helpers(rows)
     )
     return count(groups, summary_damages(rows), helpers)
 
@@ -124,7 +125,11 @@ def _unique(*lists: Any) -> list[str]:
 
 
 def summary_data(
-    counts: Counts, period: SummaryPeriod, config: FormsConfig, number: str, now: dt.datetime,
+    counts: Counts,
+    period: SummaryPeriod,
+    config: FormsConfig,
+    number: str,
+    now: dt.datetime,
     scope_line: str = "",
 ) -> dict[str, Any]:
     """Form 05's data (docs/forms.md) from the counts and the ``[forms]`` narrative defaults."""
@@ -223,3 +228,47 @@ def summary_json(
         "helpers": _unique(config.summary_helpers, counts.helpers),
         "foreign_helpers": _unique(config.summary_foreign_helpers, counts.foreign_helpers),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryPage:
+    """What the console's form-05 page shows (``/incidents/report-05/``)."""
+
+    period: SummaryPeriod
+    periods: list[str]  # the choices: this year's and last year's halves and years
+    due: dt.date
+    days_left: int
+    counts: Counts
+    rows: list[tuple[int, str, str, Any]]  # (row, code, label in the reader's language, Row)
+    agencies: list[tuple[str, int]]  # (agency, incidents) most first
+
+
+def summary_page(
+    scope: ViewerScope,
+    period: SummaryPeriod,
+    config: FormsConfig,
+    now: dt.datetime,
+    agency: str | None = None,
+) -> SummaryPage:
+    """The counts of ``period`` for the console's page, with the labels in the reader's language."""
+    from canhgac.i18n import translate
+
+    counts = summary_counts(scope, period, agency)
+    year = now.astimezone(VIETNAM).year
+    periods = [p for y in (year, year - 1) for p in (f"{y}H1", f"{y}H2", str(y))]
+    if period.label not in periods:
+        periods.insert(0, period.label)
+    labels = {c.code: translate(c.label_msgid) for c in CATEGORIES}
+    due = summary_due(period, config)
+    agencies = sorted(
+        ((a, sum(v.values())) for a, v in counts.by_agency.items()), key=lambda x: (-x[1], x[0])
+    )
+    return SummaryPage(
+        period,
+        periods,
+        due,
+        (due - now.astimezone(VIETNAM).date()).days,
+        counts,
+        [(n, code, labels[code], row) for n, code, row in by_row(counts)],
+        agencies,
+    )
