@@ -59,8 +59,9 @@ def _operations() -> list[tuple[str, str]]:
 def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: World) -> None:
     operations = _operations()
     # main's 11, the scans' 3, the watch's 4 (watch_api_cases.py), the roster's and the outbox's 4
-    # (watch_people_api_cases.py), the incidents' 6 (incident_api_cases.py)
-    assert len(operations) == 28
+    # (watch_people_api_cases.py), the incidents' 6 (incident_api_cases.py), form 05's 1
+    # (incident_summary_cases.py: tests/incidents, and test_incident_summary_browser.py)
+    assert len(operations) == 29
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))

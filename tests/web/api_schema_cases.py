@@ -62,7 +62,9 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          # an incident's body needs an agency or an alert, a move a state after the
                          # current one, a form the [forms] settings: incident_api_cases.py
                          "POST /api/v1/incidents", "POST /api/v1/incidents/{incident_id}/move",
-                         "GET /api/v1/incidents/{incident_id}/forms/{form}"})
+                         "GET /api/v1/incidents/{incident_id}/forms/{form}",
+                         # form 05 needs the [forms] settings too: test_incident_summary_browser.py
+                         "GET /api/v1/forms/05"})
 
 
 def _operations() -> list[Any]:

@@ -52,7 +52,10 @@ class SummaryParams(Schema):
         "responses": {
             "200": {
                 "description": "The document (DOCX), or its counts (JSON, format=json)",
-                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+                "content": {
+                    DOCX: {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "object"}},
+                },
             }
         }
     },
