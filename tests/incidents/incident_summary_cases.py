@@ -343,11 +343,14 @@ async def _round(at: datetime, recorder: Recorder, settings_text: str) -> None:
 async def test_form_05_is_reminded_at_each_lead_time_before_its_due_day_once() -> None:
     Incident.objects.all().update(reported_at=NOW)  # no initial-report warnings in this test
     recorder = Recorder()
-    settings = '[incidents]\nsummary-reminder-days = [10, 2]\n[forms]\nhalf-year-due = "20/06"\n'
+    unnamed = '[incidents]\nsummary-reminder-days = [10, 2]\n'
+    await _round(datetime(2026, 6, 10, 3, 0, tzinfo=UTC), recorder, unnamed)  # nobody named: no reminder
+    assert recorder.delivered == [] and not models.Event.objects.filter(kind="incident.summary_due").exists()
+    settings = unnamed + 'summary-recipients = ["CSIRT"]\n[forms]\nhalf-year-due = "20/06"\n'
     await _round(datetime(2026, 6, 9, 16, 0, tzinfo=UTC), recorder, settings)  # 23:00 on 9 June: 11 days
     assert recorder.delivered == []
     await _round(datetime(2026, 6, 9, 17, 30, tzinfo=UTC), recorder, settings)  # 00:30 on 10 June: 10 days
-    assert [m.address for m in recorder.delivered] == ["csirt@stttt.test"]  # not an agency's officer
+    assert [m.address for m in recorder.delivered] == ["csirt@stttt.test"]  # the one named
     message = recorder.delivered[0]
     assert "2026H1" in message.subject and "20/06/2026" in message.subject
     assert "--period 2026H1" in message.text and message.data["incidents"] == 1  # detected by then

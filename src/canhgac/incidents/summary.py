@@ -203,11 +203,11 @@ def _type(code: str) -> str:
 
 def count(
     groups: Iterable[Group],
-    damages: Iterable[tuple[str, str]] = (),
+    damages: Iterable[tuple[str, str, int]] = (),
     helpers: Iterable[tuple[str, Iterable[str]]] = (),
 ) -> Counts:
-    """The counts of the grouped incidents; ``damages`` are (type, estimate text) of each incident
-    with an estimate, ``helpers`` (handled_by, organisations) of each incident with helpers."""
+    """The counts of the grouped incidents; ``damages`` are (type, estimate text, how many
+    incidents give it), ``helpers`` (handled_by, organisations) of the incidents with helpers."""
     out = Counts()
     for group in groups:
         if group.count <= 0:
@@ -220,12 +220,12 @@ def count(
         out.by_state[group.state] = out.by_state.get(group.state, 0) + group.count
         per = out.by_agency.setdefault(group.agency, {})
         per[kind] = per.get(kind, 0) + group.count
-    for category, text in damages:
+    for category, text, times in damages:
         amount = damage_vnd(text)
         if amount is None:
-            out.unreadable_damage += 1
+            out.unreadable_damage += times
         else:
-            out.rows[_type(category)].add_damage(amount)
+            out.rows[_type(category)].add_damage(amount * times)
     domestic: dict[str, None] = {}
     foreign: dict[str, None] = {}
     for handled_by, names in helpers:
@@ -248,8 +248,9 @@ def by_row(counts: Counts) -> list[tuple[int, str, Row]]:
 @dataclass(frozen=True, slots=True)
 class SummaryReminders:
     """When and to whom the delivery loop reminds of form 05: ``leads`` days before the due day
-    (``[incidents] summary-reminder-days``), to the recipients ``recipients`` names (none: those
-    of every agency; ``summary-recipients``); the due days as (day, month) from ``[forms]``."""
+    (``[incidents] summary-reminder-days``), to the ``[[watch.recipients]]`` that ``recipients``
+    names (``summary-recipients``; none named: no reminder, so nobody is mailed who did not ask);
+    the due days as (day, month) from ``[forms]``."""
 
     leads: tuple[int, ...] = (14, 3)
     recipients: tuple[str, ...] = ()
@@ -263,7 +264,9 @@ class SummaryReminders:
     def due_now(self, today: dt.date) -> list[tuple[SummaryPeriod, dt.date, int]]:
         """(period, due day, lead time) of each summary whose reminder is due ``today``: the
         smallest lead time already reached, before the due day."""
-        out = []
+        out: list[tuple[SummaryPeriod, dt.date, int]] = []
+        if not self.recipients:
+            return out
         for period in (SummaryPeriod(today.year, 1), SummaryPeriod(today.year)):
             due = self.due(period)
             reached = [lead for lead in self.leads if due - dt.timedelta(days=lead) <= today < due]

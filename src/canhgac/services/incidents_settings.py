@@ -10,7 +10,7 @@ immediate-grace-hours = 2     # beyond capacity: overdue this long after the fla
 holidays-file = "holidays-kg.yaml"   # default: the packaged data/holidays.yaml
 summary-reminder-days = [14, 3]      # form 05: remind this many days before 20 June / 15 December
 summary-recipients = ["CSIRT"]       # who is reminded: names of [[watch.recipients]]
-                                     # (default: those without an agencies filter)
+                                     # (default none: no reminder)
 ```
 
 The watch's delivery loop (``watch run``, ``watch deliver``, ``serve``) reads this table from
@@ -52,7 +52,7 @@ class IncidentSettings:
     rule: ReportingRule = field(default_factory=ReportingRule)
     holidays: HolidayCalendar = field(default_factory=load_holidays)
     summary_reminder_days: tuple[int, ...] = (14, 3)  # form 05: days before its due day
-    summary_recipients: tuple[str, ...] = ()  # [[watch.recipients]] names; () those of every agency
+    summary_recipients: tuple[str, ...] = ()  # [[watch.recipients]] names; (): no form-05 reminder
 
     def deadline(self, detected_at: datetime, flagged_at: datetime | None) -> tuple[datetime, bool]:
         return report_deadline(detected_at, self.rule, self.holidays, flagged_at)

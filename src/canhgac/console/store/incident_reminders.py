@@ -11,8 +11,8 @@ processes never warn twice, and a deadline moved (the capacity flag) is warned a
 The half-year and annual summary (form 05) is reminded the same way: ``summary-reminder-days``
 (``[incidents]``) before its due day (``[forms] half-year-due``, ``annual-due``), one
 ``incident.summary_due`` event per period and lead time (a process that starts late sends only
-the latest lead time passed), delivered to the recipients ``summary-recipients`` names (by
-default those of every agency). Two processes are kept from writing it twice by a lock on a
+the latest lead time passed), delivered to the recipients ``summary-recipients`` names (none
+named: no reminder). Two processes are kept from writing it twice by a lock on a
 cursor row of the outbox.
 """
 
@@ -230,7 +230,7 @@ def summary_deliveries(
     event: Event, now: datetime, config: ChannelConfig, names: tuple[str, ...]
 ) -> list[WatchDelivery]:
     """The messages of one form-05 reminder: one per recipient and channel, to the recipients
-    ``names`` names (none given: those configured for every agency)."""
+    ``names`` names."""
     from datetime import date
 
     from canhgac.incidents.summary import parse_period
@@ -244,7 +244,7 @@ def summary_deliveries(
     left, detected = int(payload.get("days_left") or 0), int(payload.get("incidents") or 0)
     notice = SummaryNotice(period, due, left, detected)
     wanted = set(names)
-    chosen = [r for r in config.recipients if (r.name in wanted if wanted else not r.agencies)]
+    chosen = [r for r in config.recipients if r.name in wanted]
     rows, seen = [], set()
     for person in chosen:
         message = render_notice(notice, person.language)

@@ -36,15 +36,17 @@ def summary_groups(rows: QuerySet[Incident]) -> Iterator[dict[str, Any]]:
     return iter(rows.order_by().values(*GROUPED).annotate(n=Count("id")))
 
 
-def summary_damages(rows: QuerySet[Incident]) -> Iterator[tuple[str, str]]:
-    """(type, damage estimate) of each incident with an estimate."""
-    return iter(rows.exclude(estimated_damage="").order_by().values_list("category", "estimated_damage"))
+def summary_damages(rows: QuerySet[Incident]) -> Iterator[tuple[str, str, int]]:
+    """(type, damage estimate, how many incidents say it) for the incidents with an estimate."""
+    grouped = rows.exclude(estimated_damage="").order_by().values("category", "estimated_damage")
+    return ((g["category"], g["estimated_damage"], int(g["n"])) for g in grouped.annotate(n=Count("id")))
 
 
 def summary_helpers(rows: QuerySet[Incident]) -> Iterator[tuple[str, Any]]:
-    """(handled_by, helpers) of each incident handled with help."""
+    """(handled_by, helpers) of the incidents handled with help, each pair once."""
     return iter(
         rows.filter(handled_by__in=("domestic_help", "foreign_help"))
         .order_by()
         .values_list("handled_by", "helpers")
+        .distinct()
     )
