@@ -54,6 +54,7 @@ __all__ = [
     "summary_form",
     "summary_json",
     "summary_page",
+    "summary_settings",
 ]
 
 # the platform's type codes (incidents.categories) as the form's rows (reports.forms.IncidentType)
@@ -272,3 +273,14 @@ def summary_page(
         [(n, code, labels[code], row) for n, code, row in by_row(counts)],
         agencies,
     )
+
+
+def summary_settings() -> tuple[FormsConfig, str]:
+    """The console's ``[forms]`` table, and the one-line fault that kept it from being read
+    (then the defaults, so the page still shows the counts)."""
+    from canhgac.services.incident_pages import page_forms_config
+
+    try:
+        return page_forms_config(), ""
+    except ValueError as exc:
+        return FormsConfig(), str(exc)

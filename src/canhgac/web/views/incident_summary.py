@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from canhgac.console.store.queries.viewers import Viewer
-from canhgac.services import incident_pages as pages
 from canhgac.services import incidents
 from canhgac.services.incident_forms import IncidentFormError
 from canhgac.services.incident_summary import (
@@ -26,6 +25,7 @@ from canhgac.services.incident_summary import (
     parse_period,
     summary_form,
     summary_page,
+    summary_settings,
 )
 from canhgac.services.watch_pages import agency_choices
 from canhgac.web.access import console_page, page_context
@@ -37,13 +37,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @require_GET
 def report_05(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     now = timezone.now()
-    error = ""
-    try:
-        config = pages.page_forms_config()
-    except ValueError as exc:
-        from canhgac.reports.forms import FormsConfig
-
-        config, error = FormsConfig(), str(exc)
+    config, error = summary_settings()
     agencies = agency_choices(viewer.scope)
     agency = str(request.GET.get("agency", "")).strip()[:64] or None
     if agency is not None and agency not in {code for code, _name in agencies}:
