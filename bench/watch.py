@@ -214,7 +214,7 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
     print(f"[canhgac {n}] {result['checks']} checks, lateness p50 {result['lateness_p50']:.3f} s p99 "
           f"{result['lateness_p99']:.3f} s max {result['lateness_max']:.2f} s, CPU {side.use.cpu_share():.0%} of a "
           f"core, {side.cpu_ms_per_probe:.2f} ms/check ({result.get('steady_ms_per_check', 0):.2f} after the first "
-          f"interval), peak RSS {side.use.peak_rss_mb:.0f} MB, health "
+          f"interval), peak RSS {side.use.peak_rss_mb:.0f} MB, pages reused {result.get('pages_reused', 0)}, health "
           f"{result['health']}, load {loads}", flush=True)
     return side
 

@@ -74,7 +74,7 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
         "health": dict(health),
         "pages_reused": prober.pages.reused,
-        "http_clients": prober.http.made,
+        "http_connections": prober.http.opened,
     }
 
 

@@ -322,9 +322,11 @@ TET = (("an", "on-duty", 0, 8), ("cuong", "on-duty", 8, 16), ("binh", "backup", 
 
 
 def first_told(mail: Recorder) -> dict[str, float]:
-    """Each address's first message, in minutes after START."""
+    """Each address's first message asking to act, in minutes after START."""
     out: dict[str, float] = {}
     for at, message in mail.attempts:
+        if message.data["event"] == "alert.acknowledged":
+            continue
         out.setdefault(message.address.split("@")[0], (at - START).total_seconds() / 60)
     return out
 
@@ -354,7 +356,12 @@ async def test_escalation_goes_up_a_role_every_15_minutes_until_acknowledged(ack
     assert list(told) == reached  # nobody after the acknowledgement
     for step, name in enumerate(reached):
         assert step * 15 <= told[name] < step * 15 + 1, told  # on time (the loop looks every 30 s)
-    assert sorted(m.address for _at, m in mail.attempts) == sorted(f"{n}@stttt.test" for n in reached)
+    asked = [m.address for _at, m in mail.attempts if m.data["event"] != "alert.acknowledged"]
+    assert sorted(asked) == sorted(f"{n}@stttt.test" for n in reached)
+    # everyone asked hears once that someone took it (nobody is told without having been asked)
+    taken = [m for _at, m in mail.attempts if m.data["event"] == "alert.acknowledged"]
+    assert sorted(m.address for m in taken) == ([] if ack_after is None else sorted(asked))
+    assert all("cli:an" in m.text and "canhgac alerts ack" not in m.text for m in taken)
     timeline = [e.kind for e in models.WatchAlertEntry.objects.filter(alert_id=alert).order_by("at", "id")]
     assert timeline[:2] == ["opened", "duty_notified"]
     assert timeline.count("escalated") == len(reached) - 1

@@ -1,18 +1,18 @@
-"""The prober shares what is costly and holds no answer across checks: one httpx client per trust
-setting for its life (closed by ``aclose``), a new connection (and TLS handshake) for every check,
-a page's fingerprint remembered while its bytes stay the same. Real loopback servers."""
+"""The prober shares what is costly and holds no answer across checks: a new connection (and TLS
+handshake) for every check, none left open after it, a page's fingerprint remembered while its
+bytes stay the same. Real loopback servers."""
 
 from __future__ import annotations
 
+import asyncio
 import random
-import ssl
 from pathlib import Path
 
+import psutil
 import pytest
 
 from canhgac.engine.options import NetworkLimits
 from canhgac.engine.settings import ScanSettings, ScopeSettings
-from canhgac.engine.web.pool import FreshConnections, _OneConnectionEach
 from canhgac.lab.certificates import CertSpec, certificate, lab_ca
 from canhgac.lab.dns_server import LabDnsServer
 from canhgac.lab.https_server import LabHttpsServer, Route
@@ -52,7 +52,7 @@ def ca_file(tmp_path: Path) -> Path:
     return lab_ca().write_ca(tmp_path)
 
 
-async def test_checks_share_one_client_with_a_new_connection_each_and_aclose_closes_it(ca_file: Path) -> None:
+async def test_checks_make_a_new_connection_each_and_keep_none(ca_file: Path) -> None:
     web = loopback()
     route = Route.text(PAGE, content_type="text/html; charset=utf-8")
     async with (
@@ -65,7 +65,7 @@ async def test_checks_share_one_client_with_a_new_connection_each_and_aclose_clo
         http = Monitor(MonitorKind.HTTP, f"http://{PORTAL}:{site.http_port}/", "SO-B")
         results = [await prober(m) for m in (https, https, https, http, http)]
         assert all(isinstance(r, HttpFacts) and r.status == 200 and r.error == "" for r in results), results
-        assert prober.http.made == 2 and prober.http.open_clients == 2  # verified TLS, plain HTTP
+        assert prober.http.opened == 5
         assert site.server_names == [PORTAL] * 3  # a handshake (a new connection) for every check
         assert len(site.requests) == 5
         first, again = results[0], results[1]
@@ -81,21 +81,7 @@ async def test_checks_share_one_client_with_a_new_connection_each_and_aclose_clo
 
         outside = await prober(Monitor(MonitorKind.HTTP, "http://portal.elsewhere.test/", "SO-B"))
         assert isinstance(outside, HttpFacts) and "out-of-scope" in outside.error  # scope still first
+        await asyncio.sleep(0.05)  # the transports' last callbacks
+        mine = [c for c in psutil.Process().net_connections("tcp") if c.raddr and c.raddr.ip == web]
+        assert mine == []  # every connection closed with its check
         await prober.aclose()
-        assert prober.http.open_clients == 0
-
-
-async def test_fresh_connections_one_client_per_trust_setting_never_keeping_a_connection() -> None:
-    clients = FreshConnections()
-    verify = ssl.create_default_context()
-    async with clients.client("a.gov.test", verify) as one, clients.client("b.gov.test", verify) as two:
-        assert one is two  # every host: no connection outlives its request, so none is shared
-    async with clients.client("a.gov.test", False) as plain:
-        assert plain is not one
-        assert isinstance(plain._transport._pool, _OneConnectionEach)  # type: ignore[attr-defined]  # keeps none
-    assert clients.made == 2 and clients.open_clients == 2
-    await clients.aclose()
-    assert clients.open_clients == 0 and one.is_closed and plain.is_closed
-    async with clients.client("a.gov.test", False) as again:  # used after aclose: a new one
-        assert again is not plain and not again.is_closed
-    await clients.aclose()

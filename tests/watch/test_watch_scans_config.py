@@ -50,3 +50,13 @@ def test_watch_run_and_serve_say_the_schedule_in_one_line(tmp_path: Path) -> Non
     assert line is not None and "every night at 02:15" in line and "critical" in line
     with language("vi"):
         assert "02:15" in (scans_line(on) or "") and scans_line(on) != line
+
+
+def test_an_agency_can_have_its_own_nightly_time(tmp_path: Path) -> None:
+    table = {"scans": {"at": "01:30", "times": {"SO-YTE": "03:45"}}}
+    scans = channel_config(table, base=tmp_path, environ={}).scans
+    assert scans is not None and scans.time_for("SO-YTE") == time(3, 45)
+    assert scans.time_for("SO-A") == time(1, 30)
+    with pytest.raises(ChannelConfigError) as caught:
+        channel_config({"scans": {"times": {"SO-YTE": "3:45"}}}, base=tmp_path, environ={})
+    assert "times" in str(caught.value) and "\n" not in str(caught.value)

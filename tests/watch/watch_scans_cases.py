@@ -124,6 +124,17 @@ async def test_each_night_is_launched_once_and_a_restart_never_launches_it_again
                             ("SO-B", DAY + timedelta(days=1), False, True)]
 
 
+async def test_an_agency_with_its_own_time_is_launched_then_and_the_others_at_the_common_time() -> None:
+    earlier_night("SO-A", DAY - timedelta(days=2))  # SO-A's night of DAY - 1 starts at 23:30 that day
+    earlier_night("SO-B", DAY - timedelta(days=1))
+    clock = FakeClock(local(DAY - timedelta(days=1), 23, 0))
+    config = ScansTable(at="01:30", times={"SO-A": "23:30"}, findings_interval=3600)
+    first = await live(WINDOWS, clock, 40 * 60, config)  # 23:00 -> 23:40: SO-A's own time passed
+    assert launches() == [("SO-A", "canhgac-watch")] and len(first.launched) == 1
+    await live(WINDOWS, clock, 2 * 3600, config)  # -> 01:40: SO-B at the common 01:30
+    assert launches() == [("SO-A", "canhgac-watch"), ("SO-B", "canhgac-watch")]
+
+
 async def test_the_first_start_skips_the_night_it_finds_due_and_scans_the_next() -> None:
     clock = FakeClock(local(DAY, 3, 0))
     scans = await live(WINDOWS, clock, 60)

@@ -59,17 +59,19 @@ def _operations() -> list[tuple[str, str]]:
 def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: World) -> None:
     operations = _operations()
     # main's 11, the scans' 3, the watch's 4 (watch_api_cases.py), the roster's and the outbox's 4
-    # (watch_people_api_cases.py), the incidents' 6 (incident_api_cases.py), form 05's 1
-    # (incident_summary_cases.py: tests/incidents, and test_incident_summary_browser.py)
-    assert len(operations) == 29
+    # (watch_people_api_cases.py), the incidents' 13 (incident_api_cases.py, indicator_api_cases.py),
+    # the indicator packs' 3 and an incident's indicators (indicator_api_cases.py), form 05's 1
+    # (tests/incidents/incident_summary_cases.py and test_incident_summary_browser.py)
+    assert len(operations) == 40
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))
                .replace("{launch_id}", "1").replace("{alert_id}", "1").replace("{delivery_id}", "1")
                .replace("{incident_id}", "1").replace("{form}", "03")
-               .replace("{code}", A))
+               .replace("{code}", A).replace("{pack_id}", "1"))
         for api in (Api(), Api("cg_0000_not-a-token"), Api("garbage")):
-            answer = api.get(url) if method == "GET" else api.post(url, {"status": "confirmed"})
+            send = {"GET": api.get, "PATCH": api.patch}.get(method, api.post)
+            answer = send(url) if method == "GET" else send(url, {"status": "confirmed"})
             error = error_of(answer, 401)
             assert error["code"] == "unauthenticated" and answer["WWW-Authenticate"].startswith("Bearer")
 

@@ -37,6 +37,18 @@ from canhgac.services import incidents as _incidents  # noqa: E402
 set_hypothesis_home_dir(_WORKSPACE / "hypothesis")  # not a .hypothesis/ in the checkout
 
 WORLD = seed_world()
+
+
+def _amber_pack() -> int:
+    """An AMBER pack every role may read (``indicator_api_cases.py`` reaches the rest)."""
+    from canhgac.console.store.indicator_models import IndicatorPack
+    from canhgac.services import indicators
+
+    indicators.import_data(indicators.PackAudience(csirt=True), b"203.0.113.9\n", "list.txt", name="amber",
+                           actor="test")
+    return int(IndicatorPack.objects.get(name="amber").pk)
+
+
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 # A value of each parameter that names a row every role may read (B's, the run, B's launch)
 assert WORLD.watch is not None
@@ -46,7 +58,8 @@ REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_
         "incident_id": _incidents.open_incident(  # B's: every role may read it
             ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
             title="Cổng bị thay đổi giao diện"),
-        "form": "03"}
+        "form": "03",
+        "pack_id": _amber_pack()}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
@@ -63,6 +76,11 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          # current one, a form the [forms] settings: incident_api_cases.py
                          "POST /api/v1/incidents", "POST /api/v1/incidents/{incident_id}/move",
                          "GET /api/v1/incidents/{incident_id}/forms/{form}",
+                         # an upload, an incident with indicators and [forms.issuer], a link's real
+                         # reference, a flag's boolean: indicator_api_cases.py
+                         "POST /api/v1/indicators/packs", "GET /api/v1/incidents/{incident_id}/indicators",
+                         "POST /api/v1/incidents/{incident_id}/links",
+                         "POST /api/v1/incidents/{incident_id}/capacity",
                          # form 05 needs the [forms] settings too: test_incident_summary_browser.py
                          "GET /api/v1/forms/05"})
 

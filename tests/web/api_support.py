@@ -65,6 +65,10 @@ class Api:
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
         return self.client.post(f"/api/v1{path}", data, content_type="application/json", headers=self.headers)
 
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch(f"/api/v1{path}", json.dumps(body), content_type="application/json",
+                                 headers=self.headers)
+
 
 def error_of(answer: Any, status: int) -> dict[str, Any]:
     """The error body of ``answer``, asserting its status and the one error shape."""

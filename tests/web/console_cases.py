@@ -127,7 +127,7 @@ def _console_urls(world: World) -> list[str]:
             "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
             f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world),
             "/incidents/", f"/incidents/?agency={A}", f"/incidents/?alert={world.watch.alert_a}",
-            *_incident_urls()]
+            *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/"]
 
 
 def _incident_urls() -> list[str]:
@@ -183,7 +183,9 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^scans/launches/\d+/progress/$", "scans/launches/<int:launch_id>/progress/"),
               (r"^watch/alerts/\d+/$", "watch/alerts/<int:alert_id>/"),
               (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"),
-              (r"^incidents/\d+/$", "incidents/<int:incident_id>/"))
+              (r"^incidents/\d+/$", "incidents/<int:incident_id>/"),
+              (r"^indicators/\d+/$", "indicators/<int:pack_id>/"),
+              (r"^indicators/\d+/export/$", "indicators/<int:pack_id>/export/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -195,7 +197,7 @@ def test_every_console_url_is_enumerated(world: World) -> None:
              "watch/monitors/<int:monitor_id>/edit/", "watch/monitors/<int:monitor_id>/accept-baseline/",
              "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/",
              *(f"incidents/<int:incident_id>/{a}/" for a in ("entries", "move", "link", "notify", "details",
-                                                              "capacity")),
+                                                              "capacity", "indicators")),
              "incidents/<int:incident_id>/forms/<str:form>/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only

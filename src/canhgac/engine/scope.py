@@ -13,8 +13,9 @@ used; with ``loopback_only`` only loopback ones.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from canhgac.i18n import gettext as _
 
@@ -30,8 +31,12 @@ def _norm(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def ip_literal(host: str) -> IPAddress | None:
-    """The address a host string spells (``127.0.0.1``, ``::1``, ``[::1]``), else None."""
+    """The address a host string spells (``127.0.0.1``, ``::1``, ``[::1]``), else None.
+
+    Remembered: every request asks it of its address several times (a watch, of the same
+    addresses every minute), and parsing costs more than the check that uses it."""
     text = host.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
@@ -49,6 +54,11 @@ class Scope:
     loopback_only: bool = False
     # Resolvers the inventory names (addresses); empty: any resolver the operator chooses
     resolvers: frozenset[IPAddress] = frozenset()
+    # Whether an address is loopback and in ``networks``, remembered (a watch asks of the same
+    # addresses every minute; ``ip in net`` over a province's ranges costs more than the rest)
+    _known: dict[IPAddress, tuple[bool, bool]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -90,13 +100,23 @@ class Scope:
         ip = ip_literal(address)
         if ip is None:
             return False
-        if self.loopback_only and not ip.is_loopback:
+        loopback, inside = self._placed(ip)
+        if self.loopback_only and not loopback:
             return False
-        if any(ip in net for net in self.networks):
+        if inside:
             return True
         if via is not None and self.allows_name(via):
             return True
         return delegated_by is not None and self.allows_name(delegated_by)
+
+    def _placed(self, ip: IPAddress) -> tuple[bool, bool]:
+        """Whether ``ip`` is loopback, and whether it lies in the declared ranges."""
+        known = self._known.get(ip)
+        if known is None:
+            if len(self._known) >= 65536:
+                self._known.clear()
+            known = self._known[ip] = (ip.is_loopback, any(ip in net for net in self.networks))
+        return known
 
     def allows_host_address(self, address: str, host: str, served: tuple[str, ...] = ()) -> bool:
         """May we connect to ``address`` of ``host``, a host the in-scope zones ``served`` name

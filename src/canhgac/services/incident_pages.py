@@ -461,3 +461,64 @@ def save_details(scope: ViewerScope, actor: Actor, incident_id: int, form: Mappi
     if changed:
         incidents.set_details(scope, actor, incident_id, changed)
     return sorted(changed)
+
+
+_SYSTEM_FORM = {"name": "system_name", "level": "system_level", "operator": "system_operator",
+                "owner_agency": "system_owner_agency"}  # the rest of ``system`` keeps its name
+
+
+def details_form(detail: incidents.IncidentDetail) -> dict[str, Any]:
+    """The details form as the incident holds it now (the inverse of :func:`details_from_form`),
+    so a change of some fields (the API's) is read and checked as the page's form is."""
+    d = detail.details
+    contact, system = d.get("contact") or {}, d.get("system") or {}
+    form: dict[str, Any] = {
+        "title": detail.row.title, "description": detail.description, "type": detail.row.category,
+        "severity": detail.row.severity,
+        **{f"contact_{k}": str(contact.get(k) or "") for k in ("name", "position", "phone", "email")},
+        "detection_methods": list(d.get("detection_methods") or []),
+        "attachments": list(d.get("attachments") or []),
+        "confidential": bool(d.get("confidential")),
+        "support_from_coordinator": bool(d.get("support_from_coordinator")),
+        "helpers": "\n".join(d.get("helpers") or []),
+        **{k: str(d.get(k) or "") for k in ("support_request", "initial_report_ref", "result", "handled_by",
+                                             "estimated_damage")},
+    }
+    for key in ("name", "level", "operator", "owner_agency", "security_provider", "connectivity_provider",
+                "os", "os_version", "services_other", "measures_other", "purpose"):
+        value = system.get(key)
+        form[_SYSTEM_FORM.get(key) or key] = "" if value is None else str(value)
+    for key in ("services", "measures"):
+        form[key] = list(system.get(key) or [])
+    for key in ("public_ips", "domains"):
+        form[key] = " ".join(system.get(key) or [])
+    return form
+
+
+def change_details(
+    scope: ViewerScope, actor: Actor, incident_id: int, changes: Mapping[str, Any]
+) -> list[str]:
+    """Set some of the details (the API's ``PATCH``: ``contact`` and ``system`` merged key by
+    key, lists whole, ``category`` the form-05 type), checked as the details form is; the
+    fields changed."""
+    detail = incidents.incident_detail(scope, incident_id)
+    if detail is None:
+        raise incidents.IncidentNotFoundError(_("no incident {id}").format(id=incident_id))
+    form = details_form(detail)
+    for name, value in changes.items():
+        if name == "contact":
+            form.update({f"contact_{k}": v for k, v in dict(value).items()})
+        elif name == "system":
+            for key, item in dict(value).items():
+                if key in ("public_ips", "domains"):
+                    item = " ".join(item or [])
+                elif key == "level":
+                    item = "" if item is None else str(item)
+                form[_SYSTEM_FORM.get(key) or key] = item
+        elif name == "category":
+            form["type"] = value
+        elif name == "helpers":
+            form["helpers"] = "\n".join(value or [])
+        else:
+            form[name] = value
+    return save_details(scope, actor, incident_id, form)

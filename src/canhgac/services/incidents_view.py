@@ -4,6 +4,8 @@ through the scoped queries."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,33 @@ class IncidentRow:
     beyond_capacity: bool
     clock: ClockState
     left: timedelta
+
+    def out(self) -> dict[str, Any]:
+        """The row as the API answers it (and any front end that writes JSON): the clock as its
+        value, the time left as whole seconds (negative: late). The API's schema is derived from
+        this same shape (:func:`row_out_fields`), so the two cannot drift apart."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for name, (new_name, _kind, convert) in _OUT.items():
+            values[new_name] = convert(values.pop(name))
+        return values
+
+
+# fields of IncidentRow written differently by ``IncidentRow.out``: new name, type, conversion
+_OUT: dict[str, tuple[str, type, Any]] = {
+    "clock": ("clock", str, lambda v: ClockState(v).value),
+    "left": ("seconds_left", int, lambda v: int(v.total_seconds())),
+}
+
+
+def row_out_fields() -> dict[str, Any]:
+    """The fields of ``IncidentRow.out``'s dict, each as ``(type, ...)`` (required), for a
+    pydantic model of the same shape (the API's ``IncidentOut``)."""
+    hints = typing.get_type_hints(IncidentRow)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(IncidentRow):
+        new_name, kind, _convert = _OUT.get(f.name, (f.name, hints[f.name], None))
+        fields[new_name] = (kind, ...)
+    return fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from canhgac.console.store.indicator_requests import PackAudience, PackError
 from canhgac.i18n import gettext as _
@@ -30,21 +30,32 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "MAX_BYTES",
+    "MEDIA_TYPES",
+    "PAGE_SIZE",
     "ExportResult",
     "ImportResult",
     "IndicatorError",
     "Kind",
     "PackAudience",
     "PackError",
+    "PackPage",
     "PackRow",
     "Tlp",
+    "export_filename",
+    "export_floor",
     "export_incident",
+    "import_data",
     "import_file",
+    "may_import",
+    "pack_by_id",
     "pack_indicators",
+    "pack_page",
     "pack_rows",
     "producer",
 ]
 FORMATS = ("stix", "misp")
+MEDIA_TYPES = {"stix": "application/stix+json;version=2.1", "misp": "application/json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +91,44 @@ class PackRow:
     imported_by: str
     updated_at: datetime
     skipped_count: int
+    id: int = 0
+    version: int = 1  # files imported into it (each import of a new file is a new version)
+
+
+@dataclass(frozen=True, slots=True)
+class PackPage:
+    """One page of a pack's indicators, as the console and the API show them."""
+
+    pack: PackRow
+    indicators: list[Indicator]
+    total: int  # of the type asked for (all types when none)
+    page: int
+    pages: int
+    kinds: list[str]  # the types the pack holds, for the filter
+
+
+PAGE_SIZE = 100
+
+
+def may_import(role: str) -> bool:
+    """Import packs from the console: the CSIRT's engineers (``csirt-admin``, ``csirt-analyst``)."""
+    from canhgac.console.store.roles import Role, works_for_csirt
+
+    try:
+        return works_for_csirt(Role(role))
+    except ValueError:
+        return False
+
+
+def export_floor(confidential: bool) -> Tlp:
+    """The lowest level an incident's indicators may leave with from the console and the API:
+    RED for an incident recorded as confidential (a marking is never lowered), else CLEAR."""
+    return Tlp.RED if confidential else Tlp.CLEAR
+
+
+def export_filename(incident_id: int, level: Tlp, fmt: str) -> str:
+    """The name an export is saved under: ``incident-7-amber-strict.stix.json``."""
+    return f"incident-{incident_id}-{level.value.replace('+', '-')}.{fmt}.json"
 
 
 def producer(config_path: Path | None) -> Producer:
@@ -106,9 +155,11 @@ def export_incident(
     actor: str,
     address: str = "",
     now: datetime | None = None,
+    keep_floor: bool = False,
 ) -> ExportResult:
     """The incident's indicators as ``fmt`` (stix or misp), marked ``tlp`` (default AMBER, RED
-    for an incident recorded as confidential); logged in the security log."""
+    for an incident recorded as confidential); logged in the security log. With ``keep_floor``
+    (the console and the API), a level below :func:`export_floor` is refused."""
     from canhgac.console.store import queries
     from canhgac.console.store.indicator_store import log_export
 
@@ -132,6 +183,9 @@ def export_incident(
         raise IndicatorError(_("incident {id} has no indicators to share: link some with "
                                "`canhgac incidents link {id} --indicator TYPE:VALUE`").format(id=incident_id))
     level = tlp or (Tlp.RED if row.confidential else Tlp.AMBER)
+    if keep_floor and level.rank < export_floor(bool(row.confidential)).rank:
+        raise IndicatorError(_("incident {id} is recorded as confidential: its indicators leave marked "
+                               "TLP:RED only").format(id=incident_id))
     export = IncidentExport(row.pk, row.title, row.severity, row.state, row.detected_at, indicators, level)
     writer = stix_bundle if fmt == "stix" else misp_event
     text = writer(export, source, now=now)
@@ -174,20 +228,40 @@ def import_file(
     """Read ``path`` (STIX bundle, MISP event, CSV or plain list) into the pack ``name`` (default:
     the report's or event's name, else the file's). The level is the strictest of ``tlp`` and what
     the file states (a file's marking is never lowered), AMBER when neither says."""
+    return import_data(audience, read_input(path), path.name, name=name, tlp=tlp, source=source,
+                       actor=actor, address=address, now=now)
+
+
+def import_data(
+    audience: PackAudience,
+    data: bytes,
+    filename: str,
+    *,
+    name: str | None = None,
+    tlp: Tlp | None = None,
+    source: str | None = None,
+    actor: str,
+    address: str = "",
+    now: datetime | None = None,
+) -> ImportResult:
+    """``import_file`` of bytes already read (an upload of the console or the API): the same
+    rules; IndicatorError (one line) when nothing can be read, PackError when refused."""
     from canhgac.console.store.indicator_store import save_pack
 
-    data = read_input(path)
-    parsed: ParsedPack = read_pack(data, path.name)
+    if len(data) > MAX_BYTES:
+        raise _too_large()
+    filename = Path(filename.replace("\\", "/")).name[:200] or "upload"
+    parsed: ParsedPack = read_pack(data, filename)
     if not parsed.indicators:
         raise IndicatorError(_("no indicators in {path} ({count} skipped{first})").format(
-            path=path.name, count=parsed.skipped_count,
+            path=filename, count=parsed.skipped_count,
             first=f": {parsed.skipped[0].where}: {parsed.skipped[0].reason}" if parsed.skipped else ""))
     level = strictest([t for t in (tlp, parsed.tlp) if t is not None]) or Tlp.AMBER
-    pack_name = (name or parsed.name or path.stem).strip()[:200]
+    pack_name = (name or parsed.name or Path(filename).stem).strip()[:200]
     if not pack_name:
         raise IndicatorError(_("the pack needs a name: give --name"))
     saved = save_pack(
-        audience, name=pack_name, source=(source or path.name), format=parsed.format, tlp=level,
+        audience, name=pack_name, source=(source or filename), format=parsed.format, tlp=level,
         indicators=parsed.indicators, skipped=parsed.skipped, skipped_count=parsed.skipped_count,
         digest=hashlib.sha256(data).hexdigest(), actor=actor, address=address, now=now or datetime.now(UTC),
     )
@@ -198,8 +272,48 @@ def import_file(
 def pack_rows(audience: PackAudience) -> list[PackRow]:
     from canhgac.console.store import indicator_queries
 
-    return [PackRow(p.name, Tlp(p.tlp), p.format, p.source, size, p.imported_at, p.imported_by,
-                    p.updated_at, p.skipped_count) for p, size in indicator_queries.packs(audience)]
+    return [_pack_row(p, size) for p, size in indicator_queries.packs(audience)]
+
+
+def _pack_row(p: Any, size: int) -> PackRow:
+    return PackRow(p.name, _level(p.tlp), p.format, p.source, size, p.imported_at, p.imported_by,
+                   p.updated_at, p.skipped_count, p.pk, max(1, len(p.digests or [])))
+
+
+def _level(value: str) -> Tlp:
+    try:
+        return Tlp(value)
+    except ValueError:
+        return Tlp.RED  # a level the code does not know counts as restricted
+
+
+def pack_by_id(audience: PackAudience, pack_id: int) -> PackRow | None:
+    """The pack of that id the audience may see, or None (a RED pack for an officer: None)."""
+    from canhgac.console.store import indicator_queries
+
+    found = (_pack_row(p, size) for p, size in indicator_queries.packs(audience) if p.pk == pack_id)
+    return next(found, None)
+
+
+def pack_page(
+    audience: PackAudience, pack_id: int, *, kind: Kind | None = None, page: int = 1, size: int = PAGE_SIZE
+) -> PackPage | None:
+    """One page of the pack's indicators (of ``kind`` when given); None when the audience may
+    not see the pack."""
+    from canhgac.console.store import indicator_queries
+
+    head = pack_by_id(audience, pack_id)
+    if head is None:
+        return None
+    every = indicator_queries.pack_indicators(audience, head.name)
+    kinds = sorted(set(every.values_list("kind", flat=True)))
+    rows = every.filter(kind=kind.value) if kind else every
+    total = rows.count()
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    shown = rows[(page - 1) * size : page * size]
+    items = [Indicator(Kind(i.kind), i.value, i.note, i.internal) for i in shown]
+    return PackPage(head, items, total, page, pages, kinds)
 
 
 def pack_indicators(
@@ -212,6 +326,5 @@ def pack_indicators(
     if row is None:
         raise IndicatorError(_("no indicator pack {name}: see `canhgac indicators list`").format(name=name))
     rows = indicator_queries.pack_indicators(audience, row.name, kind=kind.value if kind else None)
-    head = PackRow(row.name, Tlp(row.tlp), row.format, row.source, rows.count(), row.imported_at,
-                   row.imported_by, row.updated_at, row.skipped_count)
+    head = _pack_row(row, rows.count())
     return head, [Indicator(Kind(i.kind), i.value, i.note, i.internal) for i in rows]

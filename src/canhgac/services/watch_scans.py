@@ -123,7 +123,7 @@ class WatchScans:
     def next_wake(self, now: datetime) -> datetime:
         wake = now + timedelta(seconds=self.config.findings_interval)
         for code, policy in self.policies.items():
-            start = next_start(code, self.config.at_time, policy, now)
+            start = next_start(code, self.config.time_for(code), policy, now)
             if start is not None and start < wake:
                 wake = start
         return wake
@@ -139,8 +139,8 @@ class WatchScans:
 
         recorded = watch_scans.recorded_days(self.policies, (now - timedelta(days=2)).date())
         queued = []
-        at = self.config.at_time
         for code, policy in self.policies.items():
+            at = self.config.time_for(code)
             if code not in recorded:  # the schedule's first start for it: its last night is skipped
                 last = last_started(code, at, policy, now)
                 if last is not None:

@@ -32,6 +32,7 @@
 
     [watch.scans]                                   # scheduled full scans (docs/watch.md)
     at = "01:30"                                    # nightly, inside each agency's scan window
+    times = { "SO-YTE" = "03:00" }                  # optional: an agency's own time
     agencies = ["SO-A"]                             # optional: only these agencies
     min-severity = "critical"                       # a new finding at least this severe alerts
     exposed-families = ["net"]                      # and any new finding of these families
@@ -50,7 +51,7 @@ import os
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -135,12 +136,17 @@ class Recipient(_Table):
         return not self.agencies or bool(agencies & set(self.agencies))
 
 
+HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class ScansTable(_Table):
     """``[watch.scans]``: the watch launches a full scan of each agency every night at ``at``
     (its scan policy's local time), inside the agency's window, and alerts on what it opens."""
 
     enabled: bool = True
-    at: str = Field(default="01:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    at: str = Field(default="01:30", pattern=HH_MM)
+    # an agency's own nightly time (e.g. a hospital's quiet hour), else ``at``
+    times: dict[str, Annotated[str, Field(pattern=HH_MM)]] = Field(default_factory=dict)
     agencies: tuple[str, ...] = ()
     min_severity: Literal["info", "low", "medium", "high", "critical"] = "critical"
     exposed_families: tuple[str, ...] = ("net",)
@@ -148,8 +154,16 @@ class ScansTable(_Table):
 
     @property
     def at_time(self) -> time:
-        hours, minutes = self.at.split(":")
-        return time(int(hours), int(minutes))
+        return _clock_time(self.at)
+
+    def time_for(self, agency: str) -> time:
+        """The agency's nightly time: its own in ``times``, else ``at``."""
+        return _clock_time(self.times.get(agency, self.at))
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
 
 
 class ChannelConfig(_Table):

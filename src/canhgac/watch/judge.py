@@ -9,6 +9,7 @@ stay alerts until they revert or an operator accepts the new state).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,11 +62,17 @@ class Verdict:
 
 def network_of(address: str, params: JudgeParams) -> str:
     """The range an address belongs to for grouping ("" for no address)."""
+    return _network_of(address, params.group_prefix_v4, params.group_prefix_v6)
+
+
+@functools.lru_cache(maxsize=65536)
+def _network_of(address: str, prefix_v4: int, prefix_v6: int) -> str:
+    """Remembered: the same addresses come back every interval."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return ""
-    prefix = params.group_prefix_v4 if ip.version == 4 else params.group_prefix_v6
+    prefix = prefix_v4 if ip.version == 4 else prefix_v6
     return f"net:{ipaddress.ip_network(f'{ip}/{prefix}', strict=False)}"
 
 

@@ -28,7 +28,10 @@ EVENT_HEADLINES = {
     "alert.acknowledged": N_("Acknowledged"),
     "alert.escalated": N_("Escalated"),
 }
-DELIVERED_KINDS = ("alert.opened", "alert.grouped", "alert.flapping", "alert.recovered", "alert.escalated")
+DELIVERED_KINDS = (
+    "alert.opened", "alert.grouped", "alert.flapping", "alert.recovered", "alert.escalated",
+    "alert.acknowledged",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class AlertNotice:
     step: int = 0  # alert.escalated: 0 the people on duty (first told, or a hand-over), 1+ escalation
     role: str = ""  # alert.escalated: the recipient's role in the roster
     minutes: float = 0  # alert.escalated: the policy's minutes per step
+    by: str = ""  # alert.acknowledged: who acknowledged it
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,9 @@ def render(notice: AlertNotice, lang: str = "vi") -> Message:
             lines.append(_("Added to this alert: {monitor}").format(monitor=notice.added))
         if notice.event == "alert.recovered":
             lines.append(_("Recovered at: {at}").format(at=format_datetime(notice.at, seconds=True)))
+        elif notice.event == "alert.acknowledged":
+            taken = _("Acknowledged by {who} at {at}: they are handling it, nobody else needs to.")
+            lines.append(taken.format(who=notice.by or "-", at=format_datetime(notice.at, seconds=True)))
         elif notice.link:
             expires = format_datetime(notice.link_expires, seconds=True) if notice.link_expires else ""
             lines += [
@@ -101,6 +108,6 @@ def render(notice: AlertNotice, lang: str = "vi") -> Message:
                 _("Acknowledge (this link works once, until {expires}):").format(expires=expires),
                 notice.link,
             ]
-        if notice.event != "alert.recovered":
+        if notice.event not in ("alert.recovered", "alert.acknowledged"):
             lines.append(_("Or on the CLI: canhgac alerts ack {id}").format(id=notice.alert_id))
         return Message(subject[:250], "\n".join(lines) + "\n")

@@ -14,10 +14,10 @@
 Each check gets a fresh collect context and ``WebClient`` (the engine caches answers per run, a
 watch must ask again every time), sharing what is costly to build and holds no answer: the scope
 and public suffixes, the verifying TLS context (built once per process by the engine), the
-httpx clients (:class:`FreshConnections`: one per trust setting for the prober's life, a new
-connection for every check) and the DNS client's UDP sockets and in-flight limit (each check's
-``DnsClient.fresh()``: an empty answer cache over the prober's sockets). The scope guard
-applies as in a scan: a name or address outside
+connections' maker (:class:`FreshConnections`: a new connection for every check, h11 on
+asyncio's transports, nothing kept between checks) and the DNS client's UDP sockets and
+in-flight limit (each check's ``DnsClient.fresh()``: an empty answer cache over the prober's
+sockets). The scope guard applies as in a scan: a name or address outside
 the inventory is a failed check that says so. A page's fingerprint is computed again only when
 its bytes changed (:class:`PageMemo`: the same body at the same URL has the same fingerprint).
 Close the prober (:meth:`EngineProber.aclose`)

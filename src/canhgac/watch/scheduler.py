@@ -7,10 +7,9 @@ a restart) plus a little random jitter, so 5,000 monitors at 60 s are ~83 checks
 (no drift); a check that could not start in its slot (everything busy) skips to the next slot.
 
 A check is: probe (I/O, bounded by ``check_timeout``) → judge (pure) → rules (pure) → grouping →
-store commit (in the store's own thread: the ORM is synchronous). Commits are write-behind: the
-checks judged within ``commit_linger`` are committed together in one transaction, in order
-(``WatchStore.commit_many``), and a check is done only once its batch is; a batch the store
-refuses is put back (grouping included) and its checks committed one by one. Anything a probe or
+store commit (in the store's own thread: the ORM is synchronous). Commits are write-behind
+(:mod:`.committer`: the checks judged within ``commit_linger`` in one transaction, in order; a
+check is done only once its batch is). Anything a probe or
 the store throws makes that check fail with a reason or go uncommitted (it runs again at its
 next slot from the last committed state); the scheduler itself never stops for it. A monitor's
 next check waits for its previous check's commit.
@@ -38,14 +37,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from canhgac.watch.clock import Clock, SystemClock, sleep_unless_stopped
+from canhgac.watch.committer import Committer, Judged
 from canhgac.watch.edits import MonitorEdit, forget
 from canhgac.watch.facts import ProbeFacts
 from canhgac.watch.grouping import Groups
 from canhgac.watch.judge import JudgeParams, Verdict, judge
 from canhgac.watch.monitors import Monitor, MonitorKind
 from canhgac.watch.problems import Problem
-from canhgac.watch.rules import AlertAction, AlertPolicy, JoinAlert, MonitorState, step
-from canhgac.watch.state import CheckCommit, MaintenanceWindow, WatchStore
+from canhgac.watch.rules import AlertPolicy, MonitorState, step
+from canhgac.watch.state import MaintenanceWindow, WatchStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,22 +73,6 @@ class SchedulerOptions:
     commit_batch: int = 500  # checks committed in one transaction at most
 
 
-@dataclass(slots=True)
-class _Queued:
-    """A judged check waiting for the store; ``done``: its committed state."""
-
-    monitor: Monitor
-    state: MonitorState
-    actions: Sequence[AlertAction]
-    applied: tuple[int, tuple[str, ...]] | None  # the accepted baseline it started with
-    done: asyncio.Future[MonitorState]
-
-
-def _wake_up(wake: asyncio.Future[None]) -> None:
-    if not wake.done():
-        wake.set_result(None)
-
-
 class Scheduler:
     def __init__(
         self,
@@ -110,7 +94,7 @@ class Scheduler:
         self.policy = policy or AlertPolicy()
         self.params = params or JudgeParams()
         self.options = options or SchedulerOptions()
-        self.states: dict[str, MonitorState] = {}
+        self.states: dict[str, MonitorState] = {}  # updated in place (the committer sets it too)
         self.groups = Groups(self.policy.group_window)
         self.windows: list[MaintenanceWindow] = []
         self.checks_done = 0
@@ -127,20 +111,18 @@ class Scheduler:
         self._edits_at: datetime | None = None
         self._seen: dict[str, int] = {}  # monitor -> the edit revision applied
         self._planned: dict[str, int] = {}  # monitor -> the heap entry that is its current slot
-        self._forgets: dict[str, tuple[int, tuple[str, ...]]] = {}  # accepted baselines pending
         self._forget_seq = 0
-        self._queue: list[_Queued] = []  # judged checks not yet handed to the store, oldest first
         self._committing: dict[str, asyncio.Future[MonitorState]] = {}  # monitor -> its latest check's commit
-        self._committer: asyncio.Task[None] | None = None
-        self._wake: asyncio.Future[None] | None = None
-        self._batch = max(1, self.options.commit_batch)
+        self.committer = Committer(self.store, self._in_store, self.groups, self.states,
+                                   linger=self.options.commit_linger, batch=self.options.commit_batch)
+        self._forgets = self.committer.forgets  # accepted baselines pending
 
     # --- running ------------------------------------------------------------------------
     async def start(self) -> None:
         """Load what the store remembers and plan every monitor's first check."""
         await self._in_store(self.store.sync_monitors, self.all_monitors)
-        self.states = await self._in_store(self.store.load_states)
-        self.groups = Groups(self.policy.group_window, await self._in_store(self.store.open_groups))
+        self.states.update(await self._in_store(self.store.load_states))
+        self.groups.restore({g.alert: g for g in await self._in_store(self.store.open_groups)})
         for edit in await self._in_store(self.store.monitor_edits, {}):
             self._define(edit)  # the definitions the console set; their forgets are in the states
         self._edits_at = now = self.clock.now()
@@ -175,9 +157,7 @@ class Scheduler:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            if self._committer is not None:  # checks queued for the store and not yet in it: dropped
-                self._committer.cancel()
-                await asyncio.gather(self._committer, return_exceptions=True)
+            await self.committer.aclose()  # checks queued for the store and not yet in it: dropped
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._in_store(self.store.close))
             self._executor.shutdown(wait=True)
@@ -243,114 +223,13 @@ class Scheduler:
         maintenance = any(w.covers(monitor, now) for w in self.windows)
         try:
             result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
-            new = await self._commit(_Queued(monitor, result.state, result.actions, pending, done))
+            new = await self.committer.commit(Judged(monitor, result.state, result.actions, pending, done))
         except Exception:  # the store is down (or a bug): this check is not kept; the next one retries
             self.store_failures += 1
             log.exception("watch: could not store the check of %s", monitor.key)
             return
         self.states[monitor.key] = new
         self.checks_done += 1
-
-    # --- commits: write-behind, in batches -----------------------------------------------
-    def _commit(self, check: _Queued) -> asyncio.Future[MonitorState]:
-        """Queue a judged check for the store; the future is its committed state (or the
-        store's error: then nothing of it was kept)."""
-        self._queue.append(check)
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_loop())
-        elif len(self._queue) >= self._batch and self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
-        return check.done
-
-    async def _commit_loop(self) -> None:
-        """Commit what is queued, oldest first, ``commit_batch`` checks a transaction at most;
-        a batch not full waits ``commit_linger`` seconds (wall time) for more."""
-        loop = asyncio.get_running_loop()
-        while self._queue:
-            if self.options.commit_linger > 0 and len(self._queue) < self._batch:
-                self._wake = wake = loop.create_future()
-                timer = loop.call_later(self.options.commit_linger, _wake_up, wake)
-                try:
-                    await wake
-                finally:
-                    timer.cancel()
-                    self._wake = None
-            batch = self._queue[: self._batch]
-            del self._queue[: self._batch]
-            try:
-                outcomes = await self._in_store(self._commit_batch, batch)
-            except BaseException as exc:  # cancelled (the scheduler stops): not kept
-                error = exc if isinstance(exc, Exception) else RuntimeError("the watch stopped")
-                for check in batch:
-                    if not check.done.done():
-                        check.done.set_exception(error)
-                raise
-            for check, outcome in zip(batch, outcomes, strict=True):
-                if check.done.done():
-                    continue
-                if isinstance(outcome, MonitorState):
-                    self.states[check.monitor.key] = outcome  # before anyone waiting on it runs
-                    check.done.set_result(outcome)
-                else:
-                    check.done.set_exception(outcome)
-
-    def _commit_batch(self, batch: Sequence[_Queued]) -> list[MonitorState | Exception]:
-        """In the store thread: route the batch's actions through the groups and commit every
-        check in one transaction. When it fails, the groups are put back as they were and each
-        check is committed alone, so a check the store refuses loses only itself."""
-        if len(batch) == 1:
-            return [self._commit_alone(batch[0])]
-        saved = self.groups.snapshot() if any(check.actions for check in batch) else None
-        try:
-            routed = [self._route(check) for check in batch]
-            self.store.commit_many(routed)
-        except Exception:
-            if saved is not None:
-                self.groups.restore(saved)
-            log.warning("watch: a batch of %d checks could not be stored; committing them one by one",
-                        len(batch), exc_info=True)
-            return [self._commit_alone(check) for check in batch]
-        except BaseException:
-            if saved is not None:
-                self.groups.restore(saved)
-            raise
-        for check in batch:
-            self._forget_done(check.monitor.key, check.applied)
-        return [state for _, state, _ in routed]
-
-    def _commit_alone(self, check: _Queued) -> MonitorState | Exception:
-        saved = self.groups.snapshot() if check.actions else None
-        try:
-            routed = self._route(check)
-            self.store.commit_many([routed])
-        except BaseException as exc:
-            if saved is not None:
-                self.groups.restore(saved)
-            if not isinstance(exc, Exception):
-                raise
-            return exc
-        self._forget_done(check.monitor.key, check.applied)
-        return routed[1]
-
-    def _route(self, check: _Queued) -> CheckCommit:
-        """In the store thread: the check's actions as the groups route them, and its state
-        with the alert it joined; an accepted baseline this check did not start with is applied
-        to what it commits (one it started with is done once committed)."""
-        monitor, new = check.monitor, check.state
-        pending = self._forgets.get(monitor.key)
-        if pending is not None and pending != check.applied:
-            new = replace(new, baseline=forget(new.baseline, pending[1]))
-        if not check.actions:
-            return monitor, new, ()
-        routed = [self.groups.route(a) for a in check.actions]
-        for action in routed:
-            if isinstance(action, JoinAlert):
-                new = replace(new, alert=action.alert)
-        return monitor, new, routed
-
-    def _forget_done(self, key: str, applied: tuple[int, tuple[str, ...]] | None) -> None:
-        if applied is not None and self._forgets.get(key) == applied:
-            del self._forgets[key]
 
     # --- an operator's edits -------------------------------------------------------------
     async def _refresh_edits(self, now: datetime) -> None:

@@ -185,3 +185,15 @@ def test_clean_page_passes_and_unreadable_page_errors() -> None:
     for func in (checks.defacement, checks.mixed_content, checks.third_party_scripts, checks.security_txt):
         outcome = func(down, P)
         assert (outcome.status, outcome.error_reason) == (Status.ERROR, ErrorReason.CONNECTION)
+
+
+def test_defacement_matching_is_case_blind_and_quotes_the_page_as_written() -> None:
+    from canhgac.engine.checks.web_hygiene import defacement_matches
+
+    text = "Tin mới: HACKED  BY Anonymous — Đã Bị Tấn Công"
+    found = defacement_matches("TRANG CHỦ", text, ("đã bị tấn công",))
+    assert [(m["where"], m["match"]) for m in found] == [("text", "Đã Bị Tấn Công"), ("text", "HACKED  BY")]
+    # a page whose lower case is longer ('İ' lowers to two characters): the spans stay the page's
+    odd = defacement_matches("", "İİİ Hacked by x, ĐÃ BỊ TẤN CÔNG", ("đã bị tấn công",))
+    assert [m["match"] for m in odd] == ["ĐÃ BỊ TẤN CÔNG", "Hacked by"]
+    assert defacement_matches("Cổng thông tin", "Tin tức hôm nay", ("đã bị tấn công",)) == []

@@ -1,22 +1,22 @@
-"""The watch's fresh connections (``FreshConnections``: httpcore on asyncio's own transports,
-``engine/web/asyncio_backend.py``) give the same answers as a run's pool (httpcore's anyio backend)
+"""The watch's fresh connections (``FreshConnections``: h11 on asyncio's own transports,
+``engine/web/exchange.py``) give the same answers as a run's pool (httpx, httpcore, anyio)
 for every kind of server: verified and untrusted TLS, refused, silent, garbage, huge or dripping
 bodies, a flood of headers, gzip. Each case asks both and compares what a check reads."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from test_web_fetch_support import HOST, RawHttpServer, answer, context, lab_dns, loopback
+from test_web_fetch_support import HOST, RawHttpServer, answer, context, lab_dns, loopback, path_of
 
 from canhgac.engine.context import CollectContext, NetworkLimits
 from canhgac.engine.facts.web import FetchError, WebResponse
-from canhgac.engine.web.asyncio_backend import AsyncioBackend
 from canhgac.engine.web.fetch import WebClient
 from canhgac.engine.web.pool import FreshConnections
 from canhgac.lab.https_server import LabHttpsServer, Route
@@ -47,18 +47,6 @@ async def both(fresh: WebClient, pooled: WebClient, url: str) -> WebResponse:
     mine, theirs = await fresh.get(url), await pooled.get(url)
     assert seen(mine) == seen(theirs), (mine, theirs)
     return mine
-
-
-def test_the_watch_pool_uses_the_asyncio_backend() -> None:
-    clients = FreshConnections()
-
-    async def made() -> object:
-        async with clients.client(HOST, False) as client:
-            backend = client._transport._pool._backend  # type: ignore[attr-defined]
-        await clients.aclose()
-        return backend
-
-    assert isinstance(asyncio.run(made()), AsyncioBackend)
 
 
 async def test_verified_and_untrusted_certificates(tmp_path: Path) -> None:
@@ -141,3 +129,54 @@ async def test_gzip_is_inflated_alike() -> None:
             fresh_and_pooled(context(dns, net=NET)) as (fresh, pooled):
         full = await both(fresh, pooled, f"http://{HOST}:{server.port}/")
     assert full.body == page and full.title() == "nen"
+
+
+async def test_edges_of_the_protocol_read_alike() -> None:
+    """A peer gone before answering or mid-body, an interim 100, a chunked body, a body ended by
+    closing the connection, a redirect, a HEAD: the same facts from both."""
+
+    async def hang_up(head: bytes, writer: asyncio.StreamWriter) -> None:
+        return  # closes without a word
+
+    async def cut(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 1200)
+
+    async def interim(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    async def chunked(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n<tit\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b"b\r\nle>xin</tit\r\n3\r\nle>\r\n0\r\n\r\n")
+
+    async def until_close(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<title>cu</title>")
+
+    async def moved(head: bytes, writer: asyncio.StreamWriter) -> None:
+        target = b"/b" if path_of(head) == "/" else b""
+        if target:
+            writer.write(b"HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nend")
+
+    servers = [RawHttpServer(h) for h in (hang_up, cut, interim, chunked, until_close, moved)]
+    address = servers[0].address
+    for s in servers[1:]:
+        s.address = address
+    async with contextlib.AsyncExitStack() as stack:
+        for s in servers:
+            await stack.enter_async_context(s)
+        dns = await stack.enter_async_context(lab_dns({"portal.agency": address}))
+        fresh, pooled = await stack.enter_async_context(fresh_and_pooled(context(dns, net=NET)))
+        gone, broken, after_100, chunks, closed, redirected = [
+            await both(fresh, pooled, f"http://{HOST}:{s.port}/") for s in servers]
+        head_only = await fresh.get(f"http://{HOST}:{servers[2].port}/", method="HEAD")
+    assert gone.error is FetchError.PROTOCOL and gone.status is None
+    assert broken.ok and broken.truncated and broken.body_error is FetchError.CONNECTION
+    assert len(broken.body) == 1200
+    assert after_100.ok and after_100.status == 200 and after_100.body == b"ok"
+    assert chunks.ok and chunks.title() == "xin" and not chunks.truncated
+    assert closed.ok and closed.title() == "cu" and not closed.truncated
+    assert redirected.ok and redirected.body == b"end" and redirected.redirects == ((302, f"http://{HOST}:{servers[5].port}/b"),)
+    assert head_only.status == 200 and head_only.body == b""

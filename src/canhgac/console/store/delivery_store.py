@@ -55,6 +55,7 @@ def _notice(event: Event, alert: WatchAlert, targets: dict[str, str]) -> AlertNo
         since=alert.opened_at,
         at=at,
         added=str(payload.get("target") or "") if event.kind == "alert.grouped" else "",
+        by=str(payload.get("by") or "")[:150] if event.kind == "alert.acknowledged" else "",
     )
 
 

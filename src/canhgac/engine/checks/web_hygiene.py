@@ -7,6 +7,7 @@ error. Times are judged against the moment the facts were observed, so a verdict
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -164,17 +165,30 @@ def _quote(text: str, start: int, end: int) -> str:
     return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
 
 
+@functools.lru_cache(maxsize=32)
+def _defacement_patterns(keywords: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """The keywords' patterns (any run of spaces between words) and the defacers' markers, each
+    twice: written in lower case for a lower-cased page, and case-blind for a page whose lower
+    case changes its length. Built once per keyword list (a watch matches every changed page
+    against the same list); a case-blind search costs several times a plain one."""
+    sources = [r"\s+".join(re.escape(w) for w in _normal(k).lower().split()) for k in keywords if k.strip()]
+    sources += [marker.pattern for marker in DEFACER_MARKERS]
+    return tuple((re.compile(src), re.compile(src, re.IGNORECASE)) for src in sources)
+
+
 def defacement_matches(title: str, text: str, keywords: tuple[str, ...]) -> list[dict[str, str]]:
     """Keyword and defacer-signature matches in the title and the visible text, quoted."""
-    patterns = [re.compile(r"\s+".join(re.escape(w) for w in _normal(k).split()), re.IGNORECASE)
-                for k in keywords if k.strip()]
-    patterns += DEFACER_MARKERS
+    patterns = _defacement_patterns(tuple(keywords))
     found: list[dict[str, str]] = []
     for where, haystack in (("title", _normal(title)), ("text", _normal(text))):
-        for pattern in patterns:
-            hit = pattern.search(haystack)
+        lowered = haystack.lower()
+        same = len(lowered) == len(haystack)  # then a span in one is the span in the other
+        for plain, blind in patterns:
+            hit = plain.search(lowered) if same else blind.search(haystack)
             if hit is not None:
-                found.append({"where": where, "match": hit.group(0), "quote": _quote(haystack, *hit.span())})
+                start, end = hit.span()
+                quote = _quote(haystack, start, end)
+                found.append({"where": where, "match": haystack[start:end], "quote": quote})
     return found
 
 

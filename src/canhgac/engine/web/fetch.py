@@ -17,7 +17,8 @@ cut at the cap (inflated within it), each under a deadline. At most ``http_per_h
 are in flight per host, starting ``http_min_interval`` apart. Identical requests (method, URL,
 headers, cap) are made once per run; connections are kept alive per host (:mod:`.pool`).
 A long-lived caller (the watch) makes one ``WebClient`` per check, for its own cache and
-pacing, over httpx clients it owns and closes (``clients``: :class:`~.pool.FreshConnections`).
+pacing, over connections it owns (``clients``: :class:`~.pool.FreshConnections`, a new
+connection per request, :mod:`.exchange`).
 Nothing here raises for what a server does.
 """
 
@@ -33,13 +34,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import h11
 import httpx
 
 from canhgac.engine.collectors.host_addresses import resolve_host
 from canhgac.engine.context import CollectContext
 from canhgac.engine.facts.web import FetchError, WebResponse, failure
 from canhgac.engine.tls.handshake import lenient_context
-from canhgac.engine.web.pool import ClientPool, HttpClients
+from canhgac.engine.web.exchange import Outgoing, PeerClosedError
+from canhgac.engine.web.pool import ClientPool, HttpClients, RawAnswer
 
 MAX_ADDRESSES = 4
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -73,7 +76,7 @@ def _classify(exc: BaseException) -> tuple[FetchError, str]:
         return FetchError.TLS, text
     if "Receive buffer too long" in str(exc):
         return FetchError.HEADER_TOO_LARGE, "the response head exceeds the parser's limit"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
         return (FetchError.REFUSED if _cause(exc, ConnectionRefusedError) else FetchError.CONNECTION), text
     if isinstance(exc, httpx.ReadError | httpx.WriteError | OSError):
         return FetchError.CONNECTION, text
@@ -108,7 +111,7 @@ class WebClient:
     """The run's HTTP client: per-host limits, certificate fallback, redirects, a request cache."""
 
     def __init__(self, ctx: CollectContext, clients: HttpClients | None = None) -> None:
-        """``clients``: httpx clients the caller owns (and closes), else the run's own pool."""
+        """``clients``: where requests go, owned (and closed) by the caller, else the run's own pool."""
         self._ctx = ctx
         self._hops: dict[tuple[Any, ...], asyncio.Future[WebResponse]] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -303,30 +306,31 @@ class WebClient:
         net = self._ctx.net
         sent = {"Host": url.netloc.decode("ascii"), "User-Agent": self._ctx.web.user_agent, "Accept": ACCEPT,
                 "Accept-Encoding": "identity", **headers}
-        timeout = httpx.Timeout(connect=net.connect_timeout, read=net.read_timeout, write=net.read_timeout,
-                                pool=net.connect_timeout)
-        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        async with self._pool.client(url.host, verify) as client:
-            request = client.build_request(method, url.copy_with(host=address), headers=sent, timeout=timeout,
-                                           extensions=extensions)
-            async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
-                response = await client.send(request, stream=True)
-            try:
-                return await self._read(method, url, address, response, cap)
-            finally:
-                await response.aclose()
+        request = Outgoing(
+            method=method, scheme=url.scheme, address=address,
+            port=url.port or (443 if url.scheme == "https" else 80), target=url.raw_path,
+            headers=tuple(sent.items()), host=url.host, connect_timeout=net.connect_timeout,
+            read_timeout=net.read_timeout,
+        )
+        async with asyncio.timeout(net.connect_timeout + 2 * net.read_timeout):
+            response = await self._pool.open(request, verify if isinstance(verify, ssl.SSLContext) else None)
+        try:
+            return await self._read(method, url, address, response, cap)
+        finally:
+            await response.aclose()
 
     async def _read(
-        self, method: str, url: httpx.URL, address: str, response: httpx.Response, cap: int
+        self, method: str, url: httpx.URL, address: str, response: RawAnswer, cap: int
     ) -> WebResponse:
-        raw = response.headers.raw
+        raw = response.raw_headers
         head = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
-        base = WebResponse(str(url), str(url), response.status_code, head, method=method, address=address)
+        base = WebResponse(str(url), str(url), response.status, head, method=method, address=address)
         size = sum(len(k) + len(v) + 4 for k, v in raw)
         if size > self._ctx.net.http_max_header_bytes:
             detail = f"response head of {size} bytes (limit {self._ctx.net.http_max_header_bytes})"
             return replace(base, headers=head[:100], error=FetchError.HEADER_TOO_LARGE, detail=detail)
-        body = _Body(cap, response.headers.get("content-encoding", ""))
+        encoding = next((v for k, v in head if k == "content-encoding"), "")
+        body = _Body(cap, encoding)
         detail, cut = "", None
         if method != "HEAD":
             try:
@@ -336,7 +340,7 @@ class WebClient:
                             break
             except TimeoutError:
                 body.truncated, detail, cut = True, "the body did not end in time", FetchError.TIMEOUT
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, h11.ProtocolError, PeerClosedError, OSError) as exc:
                 body.truncated = True
                 cut = FetchError.TIMEOUT if isinstance(exc, httpx.TimeoutException) else FetchError.CONNECTION
                 detail = f"body cut: {type(exc).__name__}: {exc}"[:300]

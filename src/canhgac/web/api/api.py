@@ -14,6 +14,7 @@ from canhgac.web.api import (
     findings_api,
     forms_api,
     incidents_api,
+    indicators_api,
     inventory_api,
     inventory_files_api,
     reports_api,
@@ -33,7 +34,7 @@ def build_api() -> NinjaAPI:
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
                     "messages, incidents and their official reports, the half-year and annual summary "
-                    "(form 05) "
+                    "(form 05), indicator packs and an incident's indicators as STIX or MISP "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -49,6 +50,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", watch_api.router)
     api.add_router("", watch_people_api.router)
     api.add_router("", incidents_api.router)
+    api.add_router("", indicators_api.router)
     api.add_router("", forms_api.router)
     return api
 

@@ -20,13 +20,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool, field_validator
+from pydantic import ConfigDict, StrictBool, create_model, field_validator
 
 from canhgac.i18n import gettext as _
 from canhgac.services import incident_pages as pages
 from canhgac.services import incidents
 from canhgac.services.incident_forms import IncidentFormError, incident_form
 from canhgac.services.incidents import CATEGORIES
+from canhgac.services.incidents_view import row_out_fields
 from canhgac.web.api.auth import viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
 from canhgac.web.api.schemas import MAX_LIMIT
@@ -41,6 +42,9 @@ IncidentType = StrEnum("IncidentType", {c.code.upper(): c.code for c in CATEGORI
 WrittenKind = StrEnum("WrittenKind", {k.name: k.value for k in incidents.WRITTEN_KINDS})  # type: ignore[misc]
 OpenSource = StrEnum("OpenSource", {s.name: s.value for s in pages.OPEN_SOURCES})  # type: ignore[misc]
 Severity = StrEnum("Severity", {s.upper(): s for s in pages.SEVERITIES})  # type: ignore[misc]
+LinkType = StrEnum("LinkType", {k.name: k.value for k in incidents.LinkKind})  # type: ignore[misc]
+PartyName = StrEnum("PartyName", {p.name: p.value for p in incidents.Party})  # type: ignore[misc]
+ChannelName = StrEnum("ChannelName", {c.name: c.value for c in incidents.Channel})  # type: ignore[misc]
 
 
 class FormNumber(StrEnum):
@@ -59,26 +63,13 @@ class IncidentParams(Schema):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-class IncidentOut(Schema):
-    id: int
-    agency: str
-    title: str
-    state: str
-    category: str
-    severity: str
-    source: str
-    detected_at: datetime
-    opened_at: datetime
-    report_due_at: datetime
-    immediate: bool
-    reported_at: datetime | None
-    beyond_capacity: bool
-    clock: str  # running, due_soon, immediate, overdue, reported
-    seconds_left: int  # to the deadline (negative: late); 0 once reported
+# One shape: ``IncidentRow.out()`` writes the row and this model is derived from the same fields
+# (``row_out_fields``), so a field added to the row is in the API's answers and schema at once.
+IncidentOut = create_model("IncidentOut", __base__=Schema, **row_out_fields())
 
 
 class IncidentPage(Schema):
-    items: list[IncidentOut]
+    items: list[IncidentOut]  # type: ignore[valid-type]
     total: int
     limit: int
     offset: int
@@ -111,16 +102,61 @@ class NotificationOut(Schema):
     recorded_by: str
 
 
-class IncidentDetailOut(IncidentOut):
-    description: str
-    source_detail: str
-    opened_by: str
-    closed_at: datetime | None
-    missing_parties: list[str]  # required parties the initial report has not reached
-    timeline: list[EntryOut]
-    links: list[LinkOut]
-    notifications: list[NotificationOut]
-    details: dict[str, Any]  # the forms' fields (contact, system, result...)
+class ContactOut(Schema):
+    name: str = ""
+    position: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+class SystemOut(Schema):
+    name: str = ""
+    level: int | None = None  # 1 to 5 (Decree 85/2016)
+    operator: str = ""
+    owner_agency: str = ""
+    security_provider: str = ""
+    connectivity_provider: str = ""
+    os: str = ""
+    os_version: str = ""
+    services: list[str] = Field(default_factory=list)  # web, mail, database
+    services_other: str = ""
+    measures: list[str] = Field(default_factory=list)  # antivirus, firewall, ids
+    measures_other: str = ""
+    public_ips: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    purpose: str = ""
+
+
+class DetailsOut(Schema):
+    """The forms' fields (``incident_store.FORM_DETAILS``)."""
+
+    contact: ContactOut = ContactOut()
+    system: SystemOut = SystemOut()
+    detection_methods: list[str] = Field(default_factory=list)  # ids, logs, notified, other
+    attachments: list[str] = Field(default_factory=list)  # logs, malware-sample
+    confidential: bool = False
+    support_request: str = ""
+    initial_report_ref: str = ""  # the form 03's number
+    result: str = ""  # form 04's outcome
+    handled_by: str = ""  # in_house, domestic_help, foreign_help
+    support_from_coordinator: bool = False
+    helpers: list[str] = Field(default_factory=list)
+    estimated_damage: str = ""
+
+
+IncidentDetailOut = create_model(
+    "IncidentDetailOut",
+    __base__=IncidentOut,
+    description=(str, ...),
+    source_detail=(str, ...),
+    opened_by=(str, ...),
+    closed_at=(datetime | None, ...),
+    missing_parties=(list[str], ...),  # required parties the initial report has not reached
+    timeline=(list[EntryOut], ...),
+    links=(list[LinkOut], ...),
+    notifications=(list[NotificationOut], ...),
+    details=(DetailsOut, ...),  # the forms' fields (contact, system, result...)
+)
 
 
 class IncidentIn(Schema):
@@ -168,14 +204,6 @@ class FormParams(Schema):
     number: str = Field("", max_length=60)  # the document's number (form 03: default the recorded one)
 
 
-def _row(row: Any) -> dict[str, Any]:
-    out = asdict(row)
-    out["clock"] = row.clock.value
-    out["seconds_left"] = int(row.left.total_seconds())
-    out.pop("left", None)
-    return out
-
-
 def _no_incident(incident_id: int) -> ApiError:
     return ApiError(404, _("no incident {id}").format(id=incident_id))
 
@@ -194,7 +222,7 @@ def _detail(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     if found is None:
         raise _no_incident(incident_id)
     return {
-        **_row(found.row),
+        **found.row.out(),
         "description": found.description,
         "source_detail": found.source_detail,
         "opened_by": found.opened_by,
@@ -241,7 +269,7 @@ def list_incidents(request: HttpRequest, params: Query[IncidentParams]) -> dict[
     shown = rows[params.offset : params.offset + params.limit]
     end = params.offset + len(shown)
     return {
-        "items": [_row(r) for r in shown],
+        "items": [r.out() for r in shown],
         "total": len(rows),
         "limit": params.limit,
         "offset": params.offset,
@@ -353,3 +381,199 @@ def report_form(
     response = HttpResponse(made.docx, content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     return response
+
+
+# --- links, notifications, capacity, the forms' details -----------------------------------
+
+
+class LinkIn(Schema):
+    """A finding (fingerprint), a watch alert (id), an asset (host or address) or an indicator
+    (``TYPE:VALUE``, e.g. ``ip:203.0.113.5``; the types of ``canhgac incidents link``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: LinkType  # type: ignore[valid-type]
+    ref: str = Field(min_length=1, max_length=700)
+    note: str = Field("", max_length=500)
+
+
+class NotificationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    party: PartyName  # type: ignore[valid-type]
+    recipient: str = Field(min_length=1, max_length=300)
+    channel: ChannelName = ChannelName("email")  # type: ignore[valid-type]
+    sent_at: datetime | None = None  # default: now; never in the future
+    reference: str = Field("", max_length=100)  # the document's number
+    initial_report: StrictBool = False  # the initial report went with it (stops the clock when all have it)
+
+    @field_validator("sent_at", mode="before")
+    @classmethod
+    def _a_time_not_a_number(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError(_("a date and time, like 2027-02-06T22:00:00+07:00"))
+        return value
+
+
+class NotificationsOut(Schema):
+    items: list[NotificationOut]
+    missing_parties: list[str]  # required parties the initial report has not reached
+    reported_at: datetime | None  # when the initial report reached them all
+
+
+class CapacityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    beyond_capacity: StrictBool  # true: the initial report is due immediately (Decision 05/2017 Art. 11.2)
+    reason: str = Field("", max_length=2000)
+
+
+class CapacityOut(Schema):
+    beyond_capacity: bool
+    immediate: bool
+    report_due_at: datetime
+    clock: str
+    seconds_left: int
+
+
+class ContactIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    position: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=60)
+    email: str | None = Field(None, max_length=200)
+
+
+class SystemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=500)
+    level: int | None = Field(None, ge=1, le=5)
+    operator: str | None = Field(None, max_length=500)
+    owner_agency: str | None = Field(None, max_length=500)
+    security_provider: str | None = Field(None, max_length=500)
+    connectivity_provider: str | None = Field(None, max_length=500)
+    os: str | None = Field(None, max_length=200)
+    os_version: str | None = Field(None, max_length=200)
+    services: list[str] | None = Field(None, max_length=10)
+    services_other: str | None = Field(None, max_length=500)
+    measures: list[str] | None = Field(None, max_length=10)
+    measures_other: str | None = Field(None, max_length=500)
+    public_ips: list[str] | None = Field(None, max_length=200)
+    domains: list[str] | None = Field(None, max_length=200)
+    purpose: str | None = Field(None, max_length=2000)
+
+
+class DetailsIn(Schema):
+    """The fields to change (those left out are kept): the forms' details, and the title,
+    description, form-05 type and severity the same form edits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=20_000)
+    category: IncidentType | None = None  # type: ignore[valid-type]
+    severity: Severity | None = None  # type: ignore[valid-type]
+    contact: ContactIn | None = None
+    system: SystemIn | None = None
+    detection_methods: list[str] | None = Field(None, max_length=10)
+    attachments: list[str] | None = Field(None, max_length=10)
+    confidential: StrictBool | None = None
+    support_request: str | None = Field(None, max_length=20_000)
+    initial_report_ref: str | None = Field(None, max_length=100)
+    result: str | None = Field(None, max_length=50_000)
+    handled_by: str | None = Field(None, max_length=32)
+    support_from_coordinator: StrictBool | None = None
+    helpers: list[str] | None = Field(None, max_length=100)
+    estimated_damage: str | None = Field(None, max_length=300)
+
+
+def _seen(request: HttpRequest, incident_id: int) -> incidents.IncidentDetail:
+    found = incidents.incident_detail(
+        viewer(request).scope, _known(incident_id), now=timezone.now(), rule=_rule()
+    )
+    if found is None:
+        raise _no_incident(incident_id)
+    return found
+
+
+@router.get("/incidents/{incident_id}/links", response={200: list[LinkOut], **ERRORS},
+            summary="An incident's links")
+def list_links(request: HttpRequest, incident_id: Path[int]) -> list[dict[str, Any]]:
+    """The findings, alerts, assets and indicators linked to the incident, oldest first."""
+    return [asdict(k) for k in _seen(request, incident_id).links]
+
+
+@router.post("/incidents/{incident_id}/links", response={200: IncidentDetailOut, 400: ErrorBody, **ERRORS},
+             summary="Link a finding, alert, asset or indicator to an incident")
+def add_link(request: HttpRequest, incident_id: Path[int], linked: LinkIn) -> dict[str, Any]:
+    """A link already there is kept once (no error)."""
+    form = {"kind": linked.kind.value, "ref": linked.ref, "note": linked.note}
+    return _act(request, incident_id, pages.add_link, form)
+
+
+@router.get("/incidents/{incident_id}/notifications", response={200: NotificationsOut, **ERRORS},
+            summary="Who was told of an incident")
+def list_notifications(request: HttpRequest, incident_id: Path[int]) -> dict[str, Any]:
+    """Each notice recorded (party, recipient, channel, when, reference, with the initial
+    report or not) and the required parties the initial report has not reached yet."""
+    found = _seen(request, incident_id)
+    return {"items": [asdict(n) for n in found.notifications], "missing_parties": found.missing_parties,
+            "reported_at": found.row.reported_at}
+
+
+@router.post("/incidents/{incident_id}/notifications",
+             response={200: IncidentDetailOut, 400: ErrorBody, **ERRORS}, summary="Record who was told")
+def add_notification(request: HttpRequest, incident_id: Path[int], told: NotificationIn) -> dict[str, Any]:
+    """The owner agency, the response unit, the national coordinator (or another party) was
+    told; with ``initial_report``, once all three have it the reporting clock stops."""
+    form = {"party": told.party.value, "to": told.recipient, "via": told.channel.value,
+            "at": told.sent_at.isoformat() if told.sent_at else "", "reference": told.reference,
+            "initial_report": told.initial_report}
+
+    def record(scope: Any, actor: incidents.Actor, incident_id: int, form: dict[str, Any]) -> None:
+        pages.record_notification(scope, actor, incident_id, form, now=timezone.now())
+
+    return _act(request, incident_id, record, form)
+
+
+def _capacity(found: incidents.IncidentDetail) -> dict[str, Any]:
+    out = found.row.out()
+    return {k: out[k] for k in ("beyond_capacity", "immediate", "report_due_at", "clock", "seconds_left")}
+
+
+@router.get("/incidents/{incident_id}/capacity", response={200: CapacityOut, **ERRORS},
+            summary="Whether an incident is beyond the unit's capacity")
+def get_capacity(request: HttpRequest, incident_id: Path[int]) -> dict[str, Any]:
+    """The flag and the initial report's deadline it gives."""
+    return _capacity(_seen(request, incident_id))
+
+
+@router.post("/incidents/{incident_id}/capacity", response={200: CapacityOut, 400: ErrorBody, **ERRORS},
+             summary="Flag an incident beyond (or within) the unit's capacity")
+def set_capacity(request: HttpRequest, incident_id: Path[int], asked: CapacityIn) -> dict[str, Any]:
+    """Beyond the unit's capacity, the initial report is due immediately (Decision 05/2017/QĐ-TTg,
+    Art. 11.2); back within it, the deadline is counted from detection again."""
+    settings = _settings()
+
+    def flag(scope: Any, actor: incidents.Actor, incident_id: int, form: dict[str, Any]) -> None:
+        pages.set_capacity(scope, settings, actor, incident_id, form)
+
+    _act(request, incident_id, flag, {"off": "" if asked.beyond_capacity else "1", "reason": asked.reason})
+    return _capacity(_seen(request, incident_id))
+
+
+@router.patch("/incidents/{incident_id}/details", response={200: IncidentDetailOut, 400: ErrorBody, **ERRORS},
+              summary="Set an incident's form details")
+def set_details(request: HttpRequest, incident_id: Path[int], changes: DetailsIn) -> dict[str, Any]:
+    """The fields given (a ``contact`` or ``system`` key by key), checked as the incident page's
+    form checks them; one timeline entry names what changed."""
+    values = changes.model_dump(exclude_unset=True, mode="json")
+    values = {k: ({i: v for i, v in val.items() if v is not None} if isinstance(val, dict) else val)
+              for k, val in values.items() if val is not None}
+
+    def change(scope: Any, actor: incidents.Actor, incident_id: int, form: dict[str, Any]) -> None:
+        pages.change_details(scope, actor, incident_id, form)
+
+    return _act(request, incident_id, change, values)

@@ -2,7 +2,8 @@
 results in place) with the initial report's clock, one incident with its links, timeline, clock
 and notifications, and the actions on it: open (by hand, from a watch alert, from a finding),
 write in the timeline, move it, link, record a notification, set the forms' details, flag it
-beyond capacity, and download its initial (form 03) or final (form 04) report as DOCX.
+beyond capacity, download its initial (form 03) or final (form 04) report as DOCX, and export
+its linked indicators as STIX 2.1 or MISP with a TLP marking (``services.indicators``).
 
 Reads are ``services.incidents_view``'s, writes ``services.incident_pages``' (through
 ``services.incidents``: scoped, logged in the security log with the user and address). Another
@@ -27,6 +28,7 @@ from canhgac.services import incident_pages as pages
 from canhgac.services import incidents
 from canhgac.services.incident_forms import INCIDENT_FORMS, IncidentFormError, incident_form
 from canhgac.services.incidents import CATEGORIES
+from canhgac.services.indicators import Tlp
 from canhgac.services.watch_pages import agency_choices
 from canhgac.web.access import console_page, page_context
 from canhgac.web.client import client_address
@@ -234,6 +236,9 @@ def _detail_page(
             },
             system=detail.details.get("system") or {},
             contact=detail.details.get("contact") or {},
+            tlp_levels=list(Tlp),
+            export_tlp=(Tlp.RED if detail.details.get("confidential") else Tlp.AMBER).value,
+            indicator_links=[k for k in detail.links if k.kind == "indicator"],
             **_choices(),
         ),
         status=status,
@@ -342,4 +347,42 @@ def report_form(request: HttpRequest, viewer: Viewer, incident_id: int, form: st
         made.docx, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response
+
+
+@console_page()
+@require_POST
+def export_indicators(request: HttpRequest, viewer: Viewer, incident_id: int) -> HttpResponse:
+    """The incident's linked indicators as a STIX 2.1 bundle or a MISP event with the TLP
+    marking chosen (``services.indicators.export_incident``: scoped, logged in the security
+    log); what stops it (no indicators, no ``[forms.issuer]``, a level below a confidential
+    incident's RED) is said on the incident's page."""
+    from canhgac.services import indicators
+    from canhgac.services.console_scan import settings_path
+
+    if not pages.may_handle_incidents(viewer.role):
+        return _forbidden(request, viewer)
+    if _found(viewer, incident_id) is None:
+        raise Http404
+    fmt = str(request.POST.get("format", "stix"))
+    level_text = str(request.POST.get("tlp", "")).strip()
+    try:
+        if fmt not in indicators.FORMATS:
+            raise indicators.IndicatorError(_("unknown format {fmt}: use stix or misp").format(fmt=fmt[:20]))
+        try:
+            level = indicators.Tlp.parse(level_text) if level_text else None
+        except ValueError:
+            raise indicators.IndicatorError(
+                _("unknown TLP level {level}").format(level=level_text[:40])
+            ) from None
+        done = indicators.export_incident(
+            viewer.scope, settings_path(), incident_id, fmt, tlp=level, actor=viewer.username,
+            address=client_address(request), keep_floor=True,
+        )
+    except indicators.IndicatorError as exc:
+        return _detail_page(request, viewer, incident_id, error=str(exc), action="indicators", status=400)
+    response = HttpResponse(done.text.encode("utf-8"), content_type=indicators.MEDIA_TYPES[fmt])
+    name = indicators.export_filename(incident_id, done.tlp, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-TLP"] = done.tlp.label
     return response
