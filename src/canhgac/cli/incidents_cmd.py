@@ -629,6 +629,25 @@ def _write(output: Path, data: bytes) -> None:
         raise fail(f"{output}: {exc.strerror or exc}") from None
 
 
+def _summary_table(counts: Any) -> None:
+    """Form 05's table as the document has it, in the reader's language."""
+    from canhgac.services.incident_summary import summary_table
+
+    table = Table(title=_("Incident summary (form 05)"))
+    for col in ("#", _("Type"), _("Incidents"), _("Handled in-house"), _("With help from other organisations"),
+                _("With foreign help"), _("Support asked"), _("Estimated damage (VND)")):
+        table.add_column(col)
+
+    def cells(row: Any) -> list[str]:
+        damage = "" if row.damage_vnd is None else f"{row.damage_vnd:,}".replace(",", ".")
+        return [str(row.count), str(row.self_handled), str(row.with_domestic_help), str(row.with_foreign_help),
+                str(row.support_requested), damage]
+
+    for number, label, row in summary_table(counts):
+        table.add_row(number, label, *cells(row))
+    console.print(table)
+
+
 def _report_05(ctx: typer.Context, output: Path, period_text: str | None, agency: str | None, number: str,
                fmt: str) -> None:
     """Form 05 of the period (default: the one due next) from the stored incidents."""
@@ -664,6 +683,7 @@ def _report_05(ctx: typer.Context, output: Path, period_text: str | None, agency
     if fmt == "json":
         typer.echo(json.dumps(summary_json(made.counts, period, config, agency), ensure_ascii=False, indent=2))
         return
+    _summary_table(made.counts)
     due = made.due
     console.print(_("form 05 of {period} ({count} incidents) number {number} written to {path}; due before "
                     "{due}").format(period=period.label, count=made.counts.total.count, number=made.number,

@@ -55,6 +55,7 @@ __all__ = [
     "summary_json",
     "summary_page",
     "summary_settings",
+    "summary_table",
 ]
 
 # the platform's type codes (incidents.categories) as the form's rows (reports.forms.IncidentType)
@@ -284,3 +285,13 @@ def summary_settings() -> tuple[FormsConfig, str]:
         return page_forms_config(), ""
     except ValueError as exc:
         return FormsConfig(), str(exc)
+
+
+def summary_table(counts: Counts) -> list[tuple[str, str, Any]]:
+    """Form 05's table for a reader: (row number, type in the reader's language, counts), then
+    ("", "Total", the total)."""
+    from canhgac.i18n import translate
+
+    labels = {c.code: translate(c.label_msgid) for c in CATEGORIES}
+    rows: list[tuple[str, str, Any]] = [(str(n), labels[code], row) for n, code, row in by_row(counts)]
+    return [*rows, ("", _("Total"), counts.total)]
