@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned [options]``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bench import (
     mail_domains,
     mail_servers,
     ports,
+    pwned,
     watch,
     web_portals,
 )
@@ -28,6 +29,7 @@ COMMANDS = {
     "forms": forms.main,
     "form05": form05.main,
     "compliance": compliance.main,
+    "pwned": pwned.main,
 }
 
 if __name__ == "__main__":

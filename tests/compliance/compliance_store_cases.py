@@ -12,20 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from canhgac.console.bootstrap import migrate, setup_django
+from store_cases_support import open_case_store
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-_WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-compliance-"))
-_URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKSPACE / 'store.sqlite3'}"
-setup_django(database_url=_URL, workspace=_WORKSPACE)
-migrate()
+_WORKSPACE = open_case_store("canhgac-compliance-")
 
 from docx import Document  # noqa: E402
 

@@ -10,8 +10,6 @@ backend (SQLite always, PostgreSQL when ``CANHGAC_TEST_DATABASE_URL`` is set).
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,13 +17,9 @@ from typing import Any
 
 import pytest
 
-from canhgac.console.bootstrap import migrate, setup_django
+from store_cases_support import open_case_store
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-_WORKSPACE = Path(tempfile.mkdtemp(prefix="canhgac-incidents-"))
-_URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKSPACE / 'store.sqlite3'}"
-setup_django(database_url=_URL, workspace=_WORKSPACE)
-migrate()
+_WORKSPACE = open_case_store("canhgac-incidents-")
 
 from canhgac.console.store import models, queries, services  # noqa: E402
 from canhgac.console.store.account_models import SecurityEvent  # noqa: E402

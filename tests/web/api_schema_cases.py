@@ -58,7 +58,7 @@ REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_
         "incident_id": _incidents.open_incident(  # B's: every role may read it
             ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
             title="Cổng bị thay đổi giao diện"),
-        "form": "03",
+        "form": "03", "agency": B, "item": "5.plan-response", "file_id": 1,
         "pack_id": _amber_pack()}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
@@ -81,6 +81,11 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          "POST /api/v1/indicators/packs", "GET /api/v1/incidents/{incident_id}/indicators",
                          "POST /api/v1/incidents/{incident_id}/links",
                          "POST /api/v1/incidents/{incident_id}/capacity",
+                         # an answer is multipart with files, a review needs an answer, a file an
+                         # upload: compliance_web_cases.py
+                         "POST /api/v1/compliance/{agency}/{item}/answer",
+                         "POST /api/v1/compliance/{agency}/{item}/review",
+                         "GET /api/v1/compliance/{agency}/{item}/files/{file_id}",
                          # form 05 needs the [forms] settings too: test_incident_summary_browser.py
                          "GET /api/v1/forms/05"})
 

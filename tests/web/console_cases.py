@@ -127,7 +127,10 @@ def _console_urls(world: World) -> list[str]:
             "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
             f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world),
             "/incidents/", f"/incidents/?agency={A}", f"/incidents/?alert={world.watch.alert_a}",
-            *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/"]
+            *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/",
+            "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
+            f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
+            "/compliance/summary.html"]
 
 
 def _incident_urls() -> list[str]:
@@ -185,7 +188,12 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^watch/monitors/\d+/$", "watch/monitors/<int:monitor_id>/"),
               (r"^incidents/\d+/$", "incidents/<int:incident_id>/"),
               (r"^indicators/\d+/$", "indicators/<int:pack_id>/"),
-              (r"^indicators/\d+/export/$", "indicators/<int:pack_id>/export/"))
+              (r"^indicators/\d+/export/$", "indicators/<int:pack_id>/export/"),
+              (r"^compliance/summary\.[a-z]+$", "compliance/summary.<str:fmt>"),
+              (r"^compliance/[^/]+/[^/]+/files/\d+/$",
+               "compliance/<str:code>/<str:item>/files/<int:file_id>/"),
+              (r"^compliance/[^/]+/[0-9][^/]*/$", "compliance/<str:code>/<str:item>/"),
+              (r"^compliance/[A-Z][^/]+/$", "compliance/<str:code>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -198,7 +206,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
              "watch/maintenance/<int:window_id>/end/", "watch/deliveries/<int:delivery_id>/requeue/",
              *(f"incidents/<int:incident_id>/{a}/" for a in ("entries", "move", "link", "notify", "details",
                                                               "capacity", "indicators")),
-             "incidents/<int:incident_id>/forms/<str:form>/"}
+             "incidents/<int:incident_id>/forms/<str:form>/",
+             "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
 

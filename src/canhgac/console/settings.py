@@ -160,6 +160,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "canhgac.console.store.passwords.CommonPasswordValidator"},
     {"NAME": "canhgac.console.store.passwords.NumericPasswordValidator"},
 ]
+# not in the breached-password corpus: an offline store, else a range service
+# (docs/credentials.md); off by default
+if os.environ.get("CANHGAC_PWNED_STORE") or os.environ.get("CANHGAC_PWNED_URL"):
+    AUTH_PASSWORD_VALIDATORS.append({
+        "NAME": "canhgac.console.store.passwords.PwnedPasswordValidator",
+        "OPTIONS": {"store": os.environ.get("CANHGAC_PWNED_STORE") or None,
+                    "range_url": os.environ.get("CANHGAC_PWNED_URL") or None,
+                    "refuse_on_error": os.environ.get("CANHGAC_PWNED_REFUSE_ON_ERROR", "") == "1"},
+    })
 LOGIN_URL = "login"
 # a set-password link (console/store/account_passwords.py) holds 72 hours, and only until used
 PASSWORD_RESET_TIMEOUT = 72 * 3600

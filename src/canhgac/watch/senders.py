@@ -26,6 +26,7 @@ import logging
 import smtplib
 import socket
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -60,14 +61,7 @@ class EmailSender:
 
     def send(self, message: Outgoing) -> None:
         c = self.config
-        mail = EmailMessage()
-        mail["From"] = c.sender
-        mail["To"] = message.address
-        mail["Subject"] = message.subject
-        mail["Date"] = formatdate(localtime=False, usegmt=True)
-        mail["Message-ID"] = f"<{message.key}@canhgac>"
-        mail["Auto-Submitted"] = "auto-generated"
-        mail.set_content(message.text)
+        mail = mail_of(message, c.sender)
         try:
             with self._connect() as smtp:
                 if c.user:
@@ -84,6 +78,25 @@ class EmailSender:
             raise DeliveryError(f"{c.host}:{c.port} answered {exc.smtp_code} {text}") from None
         except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS, disconnected
             raise DeliveryError(f"{c.host}:{c.port}: {type(exc).__name__}: {exc}") from None
+
+
+# Python's header folder (at 78 characters) drops the space between an encoded word and the word
+# after it in about one Vietnamese subject in eight ("Nghiêm trọng· STTTT"); folded at RFC 5322's
+# 998 instead, a subject (at most 250 characters) stays on one line, one encoded word, intact.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def mail_of(message: Outgoing, sender: str) -> EmailMessage:
+    """The e-mail for one message: UTF-8 subject and text, a Message-ID from the delivery's key."""
+    mail = EmailMessage(policy=MAIL_POLICY)
+    mail["From"] = sender
+    mail["To"] = message.address
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=False, usegmt=True)
+    mail["Message-ID"] = f"<{message.key}@canhgac>"
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(message.text, cte="quoted-printable")  # 7-bit safe for any relay
+    return mail
 
 
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:

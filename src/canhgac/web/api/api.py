@@ -10,6 +10,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from canhgac.web.api import (
+    compliance_api,
     errors,
     findings_api,
     forms_api,
@@ -51,6 +52,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", watch_people_api.router)
     api.add_router("", incidents_api.router)
     api.add_router("", indicators_api.router)
+    api.add_router("", compliance_api.router)
     api.add_router("", forms_api.router)
     return api
 
