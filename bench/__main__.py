@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned [options]``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from bench import (
     compliance,
     console,
+    form05,
     forms,
     inventory,
     mail_domains,
@@ -26,6 +27,7 @@ COMMANDS = {
     "console": console.main,
     "watch": watch.main,
     "forms": forms.main,
+    "form05": form05.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
 }
