@@ -157,12 +157,12 @@ class Plant:
         from canhgac.creds.audit import hashing
 
         crypt_ok = hashing.CRYPT is not None
-        self._expect(f"binh@{d}", "user_name" if crypt_ok else "not_checked")
+        self._expect(f"binh@{d}", "user_name")  # SHA-crypt: crypt(3), else canhgac's own
         self._expect(f"cuong@{d}", "common" if crypt_ok and hashing.crypt_supports("$2") else "not_checked")
         self._expect(f"em@{d}", "common" if hashing.argon2_available() else "not_checked")
+        self._expect(f"dao@{d}", "shared")  # the same salted string copied: the same password
+        self._expect("Yen@SOTTTT.EXAMPLE.GOV.VN", "shared")
         if not crypt_ok:
-            self._expect(f"dao@{d}", "not_checked")
-            self._expect("Yen@SOTTTT.EXAMPLE.GOV.VN", "not_checked")
             self._expect(f"duc@{d}", "not_checked")
         path = self.folder / "passwd"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")

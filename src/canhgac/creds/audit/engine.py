@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from canhgac.creds.audit import hashing
+from canhgac.creds.audit import hashing, shacrypt
 from canhgac.creds.audit.agencies import AgencyMap, Placement
 from canhgac.creds.audit.candidates import COMMON_SOURCE, common_passwords, default_suffixes, name_variants
 from canhgac.creds.audit.parse import (
@@ -332,6 +332,8 @@ class _Auditor:
         if scheme in SALTED_DIGEST:
             return None
         if scheme in CRYPT_SCHEMES:
+            if scheme in ("SHA256-CRYPT", "SHA512-CRYPT"):
+                return None  # crypt(3), else canhgac's own SHA-crypt (shacrypt)
             if hashing.CRYPT is None:
                 return N_("Python's crypt module is missing (removed in Python 3.13)"), {}
             if not hashing.crypt_supports(CRYPT_SCHEMES[scheme]):
@@ -369,7 +371,10 @@ class _Auditor:
                     verify = lambda c, p=params: hashing.argon2id_check(p, c)  # noqa: E731
             elif scheme in CRYPT_SCHEMES:
                 prefix = CRYPT_SCHEMES[scheme]
-                if stored.startswith(prefix) and (prefix or len(stored) == 13):
+                if prefix in ("$5$", "$6$") and hashing.CRYPT is None:
+                    if shacrypt.parse(stored) is not None:
+                        verify = lambda c, s=stored: shacrypt.check(s, c)  # noqa: E731
+                elif stored.startswith(prefix) and (prefix or len(stored) == 13):
                     verify = lambda c, s=stored: hashing.crypt_check(s, c)  # noqa: E731
             if verify is None:
                 why = N_("the {scheme} hash is not in the form Dovecot writes"), {"scheme": scheme}

@@ -3,8 +3,9 @@
 NTLM is MD4 of the UTF-16LE password. OpenSSL 3 ships MD4 only in its legacy provider, so
 ``hashlib`` often refuses it: pycryptodomex (installed with impacket, a dependency) is used then,
 and the pwned store's pure-Python MD4 as a last resort. Salted crypt(3) hashes go through the
-standard library's ``crypt`` (deprecated in 3.11, removed in 3.13: without it those schemes are
-reported "not checked" with the reason, never guessed); Argon2id through ``cryptography``.
+standard library's ``crypt`` (deprecated in 3.11, removed in 3.13: without it SHA-crypt goes
+through ``shacrypt``, the other crypt(3) schemes are reported "not checked" with the reason, never
+guessed); Argon2id through ``cryptography``.
 """
 
 from __future__ import annotations
