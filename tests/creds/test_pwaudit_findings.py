@@ -177,3 +177,10 @@ def test_without_the_crypt_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     missing = "Python's crypt module is missing (removed in Python 3.13)"
     assert got["cuong@x.example"] == {"not_checked": missing}
     assert "not_checked" in got["duc@x.example"] and "weak_scheme" in got["duc@x.example"]
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    dump = tmp_path / "one.txt"
+    dump.write_text(f"a@x.example:{nt('Only-Once-Pw-5')}\n")
+    report = audit_files([dump, tmp_path / "." / "one.txt"])
+    assert [f.path for f in report.files] == [str(dump)] and report.accounts == []

@@ -549,8 +549,12 @@ class _Auditor:
 
 
 def audit_files(paths: list[Path], options: AuditOptions | None = None) -> AuditReport:
-    """Audit the exports at ``paths`` (read only); see docs/credentials.md."""
-    return _Auditor(options or AuditOptions()).run(paths)
+    """Audit the exports at ``paths`` (read only); see docs/credentials.md. A file named twice is
+    read once (else each of its accounts would share a password with itself)."""
+    unique: dict[Path, Path] = {}
+    for path in paths:
+        unique.setdefault(path.resolve(), path)
+    return _Auditor(options or AuditOptions()).run(list(unique.values()))
 
 
 def open_pwned(paths: list[Path]) -> tuple[PwnedStore | None, PwnedStore | None]:
