@@ -145,3 +145,8 @@ def serve(
     except OSError as exc:
         raise fail(_("cannot listen on {host}:{port}: {why}").format(host=host, port=port, why=exc.strerror or exc),
                    ExitCode.UNAVAILABLE) from None
+
+
+from canhgac.cli import creds_audit_cmd  # noqa: E402 - the audit lives in its own module
+
+app.command("audit", help=creds_audit_cmd.HELP)(creds_audit_cmd.audit)
