@@ -1,0 +1,7 @@
+"""``python -m canhgac.sweep``: the sweep on a PC with only its own dependencies."""
+
+import sys
+
+from canhgac.sweep.cli import main
+
+sys.exit(main())

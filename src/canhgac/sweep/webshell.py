@@ -1,0 +1,35 @@
+"""Webshell heuristics for server-side script files (PHP, ASP/ASPX, JSP, CFM), on the bytes the
+sweep already read: request input handed to an evaluator or a shell, and the obfuscation
+webshells wrap it in. Each marker has a score; a file reaching :data:`THRESHOLD` is a hit that
+lists its markers. YARA rules of the starter pack name the known shells; these catch the
+one-liners and the variants no rule names (after NSA/ASD's "Detect and prevent web shell
+malware", 2020)."""
+
+from __future__ import annotations
+
+import re
+
+THRESHOLD = 60
+_IN = rb"\$_(?:POST|GET|REQUEST|COOKIE|SERVER\s*\[\s*['\"]HTTP_)"
+MARKERS: tuple[tuple[str, int, re.Pattern[bytes]], ...] = tuple(
+    (name, score, re.compile(rx, re.IGNORECASE)) for name, score, rx in (
+        ("php-eval-request", 80, rb"(?:eval|assert|create_function)\s*\(\s*(?:@\s*)?(?:stripslashes\s*\(\s*)?" + _IN),
+        ("php-exec-request", 80, rb"(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec)\s*\(\s*(?:@\s*)?" + _IN),
+        ("php-eval-decode", 60, rb"eval\s*\(\s*(?:@\s*)?(?:base64_decode|gzinflate|gzuncompress|str_rot13|gzdecode|hex2bin)\s*\("),
+        ("php-preg-e", 60, rb"preg_replace\s*\(\s*['\"][^'\"]{0,80}/[a-z]*e[a-z]*['\"]\s*,"),
+        ("php-variable-function", 40, rb"\$\w+\s*\(\s*" + _IN),
+        ("asp-eval-request", 80, rb"(?:eval|execute)\s*\(?\s*request(?:\.item|\.form|\.querystring)?\s*[\[(]"),
+        ("aspx-process-start", 40, rb"process\.start\s*\(|processstartinfo"),
+        ("jsp-runtime-exec", 60, rb"runtime\.getruntime\s*\(\s*\)\s*\.exec\s*\("),
+        ("jsp-exec-request", 40, rb"request\.getparameter\s*\(.{0,120}\.exec\s*\("),
+        ("cmd-shell", 20, rb"cmd(?:\.exe)?\s+/c\s|/bin/sh\s+-c"),
+        ("long-encoded-blob", 30, rb"['\"][A-Za-z0-9+/=]{4000,}['\"]"),
+    )
+)
+
+
+def score(data: bytes) -> tuple[int, list[str]]:
+    """The total score of ``data`` and the markers found (at most 1 MB is looked at)."""
+    head = data[: 1024 * 1024]
+    found = [(name, points) for name, points, rx in MARKERS if rx.search(head)]
+    return sum(p for _n, p in found), [n for n, _p in found]
