@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned|sweep [options]``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bench import (
     mail_servers,
     ports,
     pwned,
+    sweep,
     watch,
     web_portals,
 )
@@ -28,6 +29,7 @@ COMMANDS = {
     "forms": forms.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
+    "sweep": sweep.main,
 }
 
 if __name__ == "__main__":

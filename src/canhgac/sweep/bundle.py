@@ -180,8 +180,9 @@ def verify(path: Path, public: Ed25519PublicKey) -> Bundle:
         if len(zf.infolist()) > MAX_MEMBERS:
             raise BundleError(_("the bundle has too many files"))
         manifest_bytes = _member(zf, "manifest.json")
+        signature_text = _member(zf, "manifest.sig").strip()
         try:
-            signature = base64.b64decode(_member(zf, "manifest.sig").strip(), validate=True)
+            signature = base64.b64decode(signature_text, validate=True)
             public.verify(signature, manifest_bytes)
         except (InvalidSignature, ValueError):
             raise BundleError(_("{path}: bad signature, the bundle is refused (not signed by this key, "

@@ -138,7 +138,7 @@ def scan_main(argv: Sequence[str]) -> int:
     try:
         from canhgac.sweep.sweep import compile_rules
 
-        compile_rules(indicators)  # refused before the walk, with one line
+        rules = compile_rules(indicators)  # refused before the walk, with one line
     except PackError as exc:
         return _err(str(exc))
     try:
@@ -150,7 +150,7 @@ def scan_main(argv: Sequence[str]) -> int:
     started = time.monotonic()
     print(_("Sweeping with {count} indicators …").format(count=sum(indicators.counts().values())), file=sys.stderr)
     body = sweep.run(options, indicators, live=live, windows=windows, persistence_root=persistence_root,
-                     on_phase=lambda name: print(f"  {name} …", file=sys.stderr))
+                     on_phase=lambda name: print(f"  {name} …", file=sys.stderr), rules=rules)
     write_signed(body, out, key)
     skipped = sum(v["count"] for v in body["skipped"].values())
     print(_("{hits} hits, {files} files read ({mb} MB), {skipped} skipped, {seconds} s. Result: {out}").format(

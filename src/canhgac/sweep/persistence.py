@@ -34,7 +34,7 @@ HEURISTICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(rx, r
     ("download-to-shell", r"(?:curl|wget|fetch)\b[^|;\n]{0,300}\|\s*(?:ba|da|z)?sh\b"),
     ("reverse-shell", r"/dev/tcp/|\bnc(?:at)?\b[^\n]{0,80}\s-e\s|socat\b[^\n]{0,80}exec:"),
     ("decode-and-run", r"base64\s+(?:-d|--decode)[^\n]{0,80}\|\s*(?:ba)?sh\b|frombase64string|-enc(?:odedcommand)?\s+[A-Za-z0-9+/=]{40,}"),
-    ("world-writable-binary", r"(?:^|[\s\"'=])(?:/tmp|/dev/shm|/var/tmp)/\S+|\\(?:temp|appdata\\local\\temp|users\\public)\\\S+\.(?:exe|dll|bat|ps1|vbs)"),
+    ("world-writable-binary", r"(?:^|[\s\"'=])(?:/tmp|/dev/shm|/var/tmp)/(?!\.X11-unix|\.ICE-unix)\S+|\\(?:temp|appdata\\local\\temp|users\\public)\\\S+\.(?:exe|dll|bat|ps1|vbs)"),
 ))
 
 
@@ -129,8 +129,12 @@ def ssh_key_sha256(line: str) -> str | None:
     return None
 
 
-def heuristics(command: str) -> list[str]:
-    return [name for name, rx in HEURISTICS if rx.search(command)]
+STRONG_ONLY = ("rc", "authorized_keys")  # long shell scripts: a /tmp path there is often legitimate
+
+
+def heuristics(command: str, kind: str = "") -> list[str]:
+    return [name for name, rx in HEURISTICS
+            if not (kind in STRONG_ONLY and name == "world-writable-binary") and rx.search(command)]
 
 
 class FixtureWindowsSource:

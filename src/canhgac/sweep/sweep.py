@@ -27,6 +27,7 @@ from canhgac.sweep.quarantine import quarantine
 from canhgac.sweep.walk import Walker
 
 _IP = re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])|(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])")
+_TOKEN = re.compile(r'"([^"]+)"|(\S+)')
 _DOMAIN = re.compile(r"(?<![\w.-])(?:[A-Za-z0-9_-]{1,63}\.)+[A-Za-z]{2,24}(?![\w-])")
 
 
@@ -184,9 +185,14 @@ class Sweep:
 
     def _text_hits(self, check: str, where: str, text: str, **evidence: Any) -> bool:
         found = False
-        for name in self.indicators.matcher.match(text) if len(self.indicators.matcher) else []:
-            self.hit(check, where, name.pattern, note=name.note, pack=name.pack, text=text[:300], **evidence)
-            found = True
+        if len(self.indicators.matcher):
+            seen: set[str] = set()
+            for token in [text, *(a or b for a, b in _TOKEN.findall(text))]:
+                for name in self.indicators.matcher.match(token.strip(",;'")):
+                    if name.pattern not in seen:
+                        seen.add(name.pattern)
+                        self.hit(check, where, name.pattern, note=name.note, pack=name.pack, text=text[:300], **evidence)
+                        found = True
         for token in _IP.findall(text):
             try:
                 address = str(ipaddress.ip_address(token))
@@ -264,7 +270,7 @@ class Sweep:
                     note, pack = self.indicators.hashes["sha256"][digest]
                     self.hit("persistence", entry.location, f"sha256:{digest}", note=note, pack=pack, **evidence)
                 continue
-            for name in heuristics(entry.command):
+            for name in heuristics(entry.command, entry.kind):
                 self.hit("persistence", entry.location, f"heuristic:{name}", text=entry.command[:300], **evidence)
 
 
@@ -300,14 +306,14 @@ def _roots(options: SweepOptions) -> list[Path]:
 
 def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | None = None,
         windows: WindowsSource | None = None, persistence_root: Path | None = None,
-        on_phase: Callable[[str], None] | None = None) -> dict[str, Any]:
+        on_phase: Callable[[str], None] | None = None, rules: Any = None) -> dict[str, Any]:
     """Sweep and return the result's body (never raises for what it meets on the host)."""
     started = datetime.now(UTC)
     t0 = time.monotonic()
     sweep = Sweep(options, indicators, live=live, windows=windows)
     phases: list[tuple[str, Callable[[], None]]] = []
     t = time.monotonic()
-    sweep.rules = compile_rules(indicators)
+    sweep.rules = rules if rules is not None else compile_rules(indicators)
     sweep.timings["compile_rules"] = round(time.monotonic() - t, 3)
     phases.append(("files", lambda: sweep.walk(_roots(options))))
     if live is not None:
