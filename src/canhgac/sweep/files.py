@@ -10,6 +10,7 @@ saw, so a file swapped for a FIFO or a link between walk and open is never read.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -20,8 +21,9 @@ from typing import Any
 from canhgac.sweep.options import CHUNK, IN_MEMORY_LIMIT, WEB_SUFFIXES
 from canhgac.sweep.webshell import THRESHOLD, score
 
+_NOATIME = getattr(os, "O_NOATIME", 0)
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) \
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOATIME", 0)
+    | getattr(os, "O_CLOEXEC", 0) | _NOATIME
 
 
 class Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -67,18 +69,18 @@ def yara_hits(results: Any, data: bytes | None, max_strings: int) -> list[dict[s
 
 def _open(path: str, st: os.stat_result) -> int:
     try:
-        fd = os.open(path, _FLAGS)
+        try:
+            fd = os.open(path, _FLAGS)
+        except PermissionError:
+            if not _NOATIME:
+                raise
+            fd = os.open(path, _FLAGS & ~_NOATIME)  # O_NOATIME needs the file's owner (or root)
     except PermissionError:
         raise Skip("unreadable") from None
     except FileNotFoundError:
         raise Skip("vanished") from None
     except OSError as exc:
-        if exc.errno is not None and getattr(os, "O_NOATIME", 0) and exc.errno == 1:  # EPERM on O_NOATIME
-            try:
-                return os.open(path, _FLAGS & ~os.O_NOATIME)
-            except OSError:
-                raise Skip("unreadable") from None
-        raise Skip("symlink" if exc.errno == 40 else "error") from None
+        raise Skip("symlink" if exc.errno == errno.ELOOP else "error") from None
     fst = os.fstat(fd)
     if not stat.S_ISREG(fst.st_mode) or (fst.st_ino, fst.st_dev) != (st.st_ino, st.st_dev):
         os.close(fd)
@@ -86,12 +88,19 @@ def _open(path: str, st: os.stat_result) -> int:
     return fd
 
 
+ALL_HASHES = ("md5", "sha1", "sha256")
+
+
 def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, max_strings: int,
-               in_memory_limit: int = IN_MEMORY_LIMIT) -> Checked:
-    """Hash and scan one regular file (``scanner`` a yara-x Scanner or None); :class:`Skip` if not."""
+               in_memory_limit: int = IN_MEMORY_LIMIT, hashes: tuple[str, ...] = ALL_HASHES) -> Checked:
+    """Hash and scan one regular file (``scanner`` a yara-x Scanner or None); :class:`Skip` if not.
+
+    Only the ``hashes`` asked are computed (those the packs have indicators of: MD5 alone costs
+    more than SHA-1 and SHA-256 together on a CPU with SHA extensions); the others are ''. The
+    sweep asks for all three again, for a file with a hit, as evidence."""
     fd = _open(path, st)
     started = time.monotonic()
-    md5, sha1, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False), hashlib.sha256()
+    digests = [hashlib.new(name, usedforsecurity=False) for name in hashes]
     size = 0
     data: bytes | None = None
     try:
@@ -106,9 +115,8 @@ def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, m
                 if size > in_memory_limit:
                     break
             data = parts[0] if len(parts) == 1 else b"".join(parts)
-            md5.update(data)
-            sha1.update(data)
-            sha256.update(data)
+            for digest in digests:
+                digest.update(data)
             if size > in_memory_limit:  # it grew since the walk: the rest in chunks
                 data = None
         if data is None:
@@ -116,9 +124,8 @@ def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, m
                 chunk = os.read(fd, CHUNK)
                 if not chunk:
                     break
-                md5.update(chunk)
-                sha1.update(chunk)
-                sha256.update(chunk)
+                for digest in digests:
+                    digest.update(chunk)
                 size += len(chunk)
                 if time.monotonic() - started > timeout:
                     raise Skip("timeout")
@@ -126,7 +133,8 @@ def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, m
         raise Skip("unreadable") from None
     finally:
         os.close(fd)
-    checked = Checked(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size)
+    values = dict(zip(hashes, (d.hexdigest() for d in digests), strict=True))
+    checked = Checked(values.get("md5", ""), values.get("sha1", ""), values.get("sha256", ""), size)
     if scanner is not None:
         left = max(1, int(timeout - (time.monotonic() - started)))
         scanner.set_timeout(left)

@@ -150,20 +150,23 @@ class NameMatcher:
 
     def __init__(self, indicators: list[NameIndicator]) -> None:
         self.indicators: list[NameIndicator] = []
-        self._regexes: list[re.Pattern[str]] = []
+        self._regexes: list[re.Pattern[str] | None] = []  # compiled when first a candidate
+        self.invalid: list[str] = []
         literals: list[str] = []
         self._literal_owner: list[list[int]] = []
         by_literal: dict[str, int] = {}
         residual: list[tuple[int, str]] = []
         for ind in indicators:
-            try:
-                compiled = re.compile(ind.pattern, re.IGNORECASE)
-            except re.error:
-                continue  # the loader reports bad patterns; a matcher never raises
+            lit = literal_of(ind.pattern)
+            if not lit:
+                try:
+                    re.compile(ind.pattern, re.IGNORECASE)
+                except re.error:
+                    self.invalid.append(ind.pattern)
+                    continue
             index = len(self.indicators)
             self.indicators.append(ind)
-            self._regexes.append(compiled)
-            lit = literal_of(ind.pattern)
+            self._regexes.append(None)
             if lit:
                 if lit not in by_literal:
                     by_literal[lit] = len(literals)
@@ -194,5 +197,15 @@ class NameMatcher:
         if not candidates:
             return []
         alt = path.replace("/", "\\") if "/" in path else path.replace("\\", "/")
-        return [self.indicators[i] for i in sorted(candidates)
-                if self._regexes[i].search(path) or self._regexes[i].search(alt)]
+        found = []
+        for i in sorted(candidates):
+            rx = self._regexes[i]
+            if rx is None:
+                try:
+                    rx = self._regexes[i] = re.compile(self.indicators[i].pattern, re.IGNORECASE)
+                except re.error:  # a bad pattern with a literal: it never matches
+                    rx = self._regexes[i] = re.compile(r"(?!)")
+                    self.invalid.append(self.indicators[i].pattern)
+            if rx.search(path) or rx.search(alt):
+                found.append(self.indicators[i])
+        return found

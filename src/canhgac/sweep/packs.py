@@ -132,10 +132,7 @@ def _signature_base(ind: Indicators, base: str, text: str, pack: str) -> None:
                 score = int(fields[0]) if fields and fields[0].strip() else 75
             except ValueError:
                 score = 75
-            try:
-                re.compile(value)
-            except re.error:
-                ind.skip(where, _("not a valid regular expression"))
+            if not value:
                 continue
             ind.names.append(NameIndicator(value, note=fields[1].strip() if len(fields) > 1 else "",
                                            score=score, pack=pack))

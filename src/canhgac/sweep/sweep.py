@@ -87,12 +87,15 @@ class Sweep:
     timings: dict[str, float] = field(default_factory=dict)
     _seen_hits: set[tuple[str, str, str]] = field(default_factory=set)
     proc_names: dict[int, str] = field(default_factory=dict)
+    hash_kinds: tuple[str, ...] = ("md5", "sha1", "sha256")
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         from canhgac.sweep.result import Skips
 
         self.skips = Skips(self.options.max_examples)
+        # the hashes the packs have indicators of (SHA-256 always: the quarantine names files by it)
+        self.hash_kinds = tuple(k for k in ("md5", "sha1", "sha256") if k == "sha256" or self.indicators.hashes[k])
 
     def stop(self) -> bool:
         return self.stopped
@@ -128,7 +131,7 @@ class Sweep:
             return
         try:
             checked = check_file(path, st, scanner, timeout=self.options.timeout_per_file,
-                                 max_strings=self.options.max_strings)
+                                 max_strings=self.options.max_strings, hashes=self.hash_kinds)
         except Skip as skip:
             self.skips.add(skip.reason, path)
             return
@@ -138,10 +141,19 @@ class Sweep:
 
     def _file_hits(self, path: str, checked: Checked) -> None:
         hashes = {"md5": checked.md5, "sha1": checked.sha1, "sha256": checked.sha256}
+        found_any = any(self.indicators.hashes[k].get(v) for k, v in hashes.items() if v)
+        if (found_any or checked.yara or checked.webshell) and not all(hashes.values()):
+            try:  # a hit: all three hashes as evidence (a second read, for this file only)
+                full = check_file(path, os.lstat(path), None, timeout=self.options.timeout_per_file,
+                                  max_strings=0)
+                checked.md5, checked.sha1, checked.sha256 = full.md5, full.sha1, full.sha256
+                hashes = {"md5": checked.md5, "sha1": checked.sha1, "sha256": checked.sha256}
+            except (OSError, Skip):
+                pass
         evidence = {"hashes": hashes, "size": checked.size}
         bad = False
         for kind, value in hashes.items():
-            found = self.indicators.hashes[kind].get(value)
+            found = self.indicators.hashes[kind].get(value) if value else None
             if found:
                 bad = True
                 self.hit("hash", path, f"{kind}:{value}", note=found[0], pack=found[1], **evidence)
@@ -293,6 +305,15 @@ def _signals(sweep: Sweep) -> Iterator[None]:
             signal.signal(s, h)
 
 
+def _resources() -> dict[str, float]:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return {}
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_s": round(use.ru_utime + use.ru_stime, 2), "peak_rss_mb": round(use.ru_maxrss / 1024, 1)}
+
+
 def _roots(options: SweepOptions) -> list[Path]:
     roots = [p.absolute() for p in options.paths]
     if options.system:
@@ -360,6 +381,7 @@ def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | Non
         "skipped": sweep.skips.as_dict(),
         "errors": sweep.errors,
         "timings": sweep.timings,
+        "resources": _resources(),
         "rates": {"files_per_s": round(sweep.counts["files_seen"] / files, 1),
                   "mb_per_s": round(sweep.counts["bytes_scanned"] / files / 1e6, 2)},
     }
