@@ -51,8 +51,10 @@ def make_rules(rng: random.Random, count: int) -> tuple[str, list[bytes]]:
         text = "cg" + _word(rng, 12)
         hexes = bytes(rng.randrange(256) for _ in range(10))
         hexstr = " ".join(f"{b:02X}" for b in hexes)
-        parts.append(f'rule gen_{i:05d}\n{{\n  strings:\n    $t = "{text}"\n    $h = {{ {hexstr} }}\n'
-                     f"  condition:\n    any of them\n}}\n")
+        parts.append(
+            f'rule gen_{i:05d}\n{{\n  strings:\n    $t = "{text}"\n    $h = {{ {hexstr} }}\n'
+            f"  condition:\n    any of them\n}}\n"
+        )
         if i % 1000 == 0:
             plant.append(text.encode())
     return "".join(parts), plant
@@ -62,8 +64,11 @@ def make_names(rng: random.Random, count: int) -> list[str]:
     out = []
     for i in range(count):
         w = _word(rng, 8)
-        out.append([rf"\\{w}\.exe$", rf"[\\/]{w}[0-9]{{2}}\.dll$", rf"\\temp\\{w}\.(?:bat|ps1)$",
-                    rf"{w}\.php$"][i % 4])
+        out.append(
+            [rf"\\{w}\.exe$", rf"[\\/]{w}[0-9]{{2}}\.dll$", rf"\\temp\\{w}\.(?:bat|ps1)$", rf"{w}\.php$"][
+                i % 4
+            ]
+        )
     return out
 
 
@@ -78,10 +83,10 @@ def make_tree(root: Path, rng: random.Random, small: int, large: int, plant: lis
         data = bytearray(rng.randbytes(size))
         for off in range(0, size, 4096):  # text runs, as real files have
             run = _word(rng, 48).encode()
-            data[off: off + len(run)] = run
+            data[off : off + len(run)] = run
         if i % max(1, (small + large) // len(plant)) == 0 and plant:
             s = plant[(i // 7) % len(plant)]
-            data[100: 100 + len(s)] = s
+            data[100 : 100 + len(s)] = s
         ext = exts[i % len(exts)]
         (d / (f"f{i}.{ext}" if ext else f"f{i}")).write_bytes(bytes(data))
         total += size
@@ -96,8 +101,14 @@ def _child(cmd: list[str], timeout: float, env: dict[str, str] | None = None) ->
     wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "rc": p.returncode, "maxrss_mb": after.ru_maxrss / 1024,
-            "stdout": p.stdout.decode("utf-8", "replace"), "stderr": p.stderr.decode("utf-8", "replace")[-2000:]}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "rc": p.returncode,
+        "maxrss_mb": after.ru_maxrss / 1024,
+        "stdout": p.stdout.decode("utf-8", "replace"),
+        "stderr": p.stderr.decode("utf-8", "replace")[-2000:],
+    }
 
 
 def loki_loop(tree: Path, rules_text: str, names: list[str]) -> dict[str, Any]:
@@ -123,7 +134,13 @@ def loki_loop(tree: Path, rules_text: str, names: list[str]) -> dict[str, Any]:
             hits += len(rules.scan(data).matching_rules)
             files += 1
             size += len(data)
-    return {"wall": time.monotonic() - t, "cpu": time.process_time() - c, "files": files, "bytes": size, "hits": hits}
+    return {
+        "wall": time.monotonic() - t,
+        "cpu": time.process_time() - c,
+        "files": files,
+        "bytes": size,
+        "hits": hits,
+    }
 
 
 def name_rates(names: list[str], rng: random.Random) -> dict[str, float]:
@@ -133,8 +150,12 @@ def name_rates(names: list[str], rng: random.Random) -> dict[str, float]:
     t = time.process_time()
     matcher = NameMatcher([NameIndicator(n) for n in names])
     build = time.process_time() - t
-    paths = [f"C:\\Users\\u{rng.randrange(100)}\\AppData\\Local\\{_word(rng, 10)}\\{_word(rng, 8)}.{rng.choice(['exe', 'dll', 'txt'])}"
-             if i % 2 else f"/home/u{rng.randrange(100)}/.cache/{_word(rng, 10)}/{_word(rng, 8)}.so" for i in range(100_000)]
+    paths = [
+        f"C:\\Users\\u{rng.randrange(100)}\\AppData\\Local\\{_word(rng, 10)}\\{_word(rng, 8)}.{rng.choice(['exe', 'dll', 'txt'])}"
+        if i % 2
+        else f"/home/u{rng.randrange(100)}/.cache/{_word(rng, 10)}/{_word(rng, 8)}.so"
+        for i in range(100_000)
+    ]
     t = time.process_time()
     found = sum(len(matcher.match(p)) for p in paths)
     one = time.process_time() - t
@@ -157,9 +178,11 @@ for d, _s, fs in os.walk(tree):
         data = open(os.path.join(d, f), "rb").read(); r.match(data=data); n += 1; size += len(data)
 print(json.dumps({"compile": comp, "scan": time.process_time() - t, "bytes": size}))
 """
-_YX = _YP.replace("import sys, time, yara,", "import sys, time, yara_x,").replace(
-    "r = yara.compile(filepath=rules_path)", "r = yara_x.compile(open(rules_path).read())").replace(
-    "r.match(data=data)", "r.scan(data)")
+_YX = (
+    _YP.replace("import sys, time, yara,", "import sys, time, yara_x,")
+    .replace("r = yara.compile(filepath=rules_path)", "r = yara_x.compile(open(rules_path).read())")
+    .replace("r.match(data=data)", "r.scan(data)")
+)
 
 
 def big_file(path: Path, rules_text: str) -> dict[str, float]:
@@ -181,7 +204,7 @@ def big_file(path: Path, rules_text: str) -> dict[str, float]:
             scanner.scan(data)
         else:
             with open(path, "rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while chunk := fh.read(1 << 20):
                     m.update(chunk)
                     s1.update(chunk)
                     s2.update(chunk)
@@ -204,7 +227,9 @@ def main(argv: list[str]) -> int:
         names = make_names(rng, args.names)
         (work / "rules.yar").write_text(rules_text)
         (work / "filename-iocs.txt").write_text("".join(f"{n};70\n" for n in names))
-        (work / "hash-iocs.txt").write_text("".join(f"{rng.randbytes(32).hex()};generated\n" for _ in range(1000)))
+        (work / "hash-iocs.txt").write_text(
+            "".join(f"{rng.randbytes(32).hex()};generated\n" for _ in range(1000))
+        )
         tree = work / "tree"
         files, total = make_tree(tree, rng, args.files, args.large, plant)
         for d, _s, fs in os.walk(tree):  # warm the page cache for every tool alike
@@ -213,35 +238,85 @@ def main(argv: list[str]) -> int:
         mb = total / 1e6
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         results: dict[str, dict[str, Any]] = {}
-        results["canhgac"] = _child([sys.executable, "-m", "canhgac.sweep", str(tree), "--no-system", "--no-starter",
-                                     "--all-types", "--cpu-cap", "100", "--max-size", "100", "--key", str(work / "k.pem"),
-                                     "--out", str(work / "r.json"), "--pack", str(work / "rules.yar"),
-                                     "--pack", str(work / "filename-iocs.txt"), "--pack", str(work / "hash-iocs.txt")],
-                                    args.timeout, env)
+        results["canhgac"] = _child(
+            [
+                sys.executable,
+                "-m",
+                "canhgac.sweep",
+                str(tree),
+                "--no-system",
+                "--no-starter",
+                "--all-types",
+                "--cpu-cap",
+                "100",
+                "--max-size",
+                "100",
+                "--key",
+                str(work / "k.pem"),
+                "--out",
+                str(work / "r.json"),
+                "--pack",
+                str(work / "rules.yar"),
+                "--pack",
+                str(work / "filename-iocs.txt"),
+                "--pack",
+                str(work / "hash-iocs.txt"),
+            ],
+            args.timeout,
+            env,
+        )
         body = json.loads((work / "r.json").read_text())["body"]
         results["canhgac"]["hits"] = len(body["hits"])
         results["canhgac"]["timings"] = body["timings"]
         if shutil.which("yara"):
-            results["yara"] = _child(["yara", "-r", "-p", "1", "-w", str(work / "rules.yar"), str(tree)], args.timeout)
+            results["yara"] = _child(
+                ["yara", "-r", "-p", "1", "-w", str(work / "rules.yar"), str(tree)], args.timeout
+            )
             results["yara"]["hits"] = len(results["yara"]["stdout"].splitlines())
         if shutil.which("clamscan"):
-            results["clamscan"] = _child(["clamscan", "-r", "-i", "--no-summary", "-d", str(work / "rules.yar"),
-                                          "--max-filesize=100M", "--max-scansize=100M", str(tree)], args.timeout)
+            results["clamscan"] = _child(
+                [
+                    "clamscan",
+                    "-r",
+                    "-i",
+                    "--no-summary",
+                    "-d",
+                    str(work / "rules.yar"),
+                    "--max-filesize=100M",
+                    "--max-scansize=100M",
+                    str(tree),
+                ],
+                args.timeout,
+            )
             results["clamscan"]["hits"] = results["clamscan"]["stdout"].count("FOUND")
         results["loki"] = loki_loop(tree, rules_text, names)
         rates = name_rates(names, rng)
         yp = os.environ.get("CANHGAC_BENCH_YARA_PYTHON", "/tmp/yarapy-venv/bin/python")
         engines: dict[str, Any] = {}
         if Path(yp).exists():
-            p = subprocess.run([yp, "-c", _YP, str(work / "rules.yar"), str(tree)], capture_output=True, check=False)
+            p = subprocess.run(
+                [yp, "-c", _YP, str(work / "rules.yar"), str(tree)], capture_output=True, check=False
+            )
             if p.returncode == 0:
                 engines["yara-python"] = json.loads(p.stdout)
-        p = subprocess.run([sys.executable, "-c", _YX, str(work / "rules.yar"), str(tree)], capture_output=True, check=False)
+        p = subprocess.run(
+            [sys.executable, "-c", _YX, str(work / "rules.yar"), str(tree)], capture_output=True, check=False
+        )
         if p.returncode == 0:
             engines["yara-x"] = json.loads(p.stdout)
         big = big_file(work / "big.bin", rules_text)
-        yara_v = subprocess.run(["yara", "--version"], capture_output=True, text=True, check=False).stdout.strip() if shutil.which("yara") else "-"
-        clam_v = subprocess.run(["clamscan", "--version"], capture_output=True, text=True, check=False).stdout.strip() if shutil.which("clamscan") else "-"
+        yara_v = (
+            subprocess.run(["yara", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+            if shutil.which("yara")
+            else "-"
+        )
+        clam_v = (
+            subprocess.run(
+                ["clamscan", "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            if shutil.which("clamscan")
+            else "-"
+        )
     load_after = os.getloadavg()
 
     def rate(r: dict[str, Any]) -> str:
@@ -253,7 +328,9 @@ def main(argv: list[str]) -> int:
         f"{report_md.machine_line()}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
         "(a shared machine: rates are per second of each tool's own CPU time, wall-clock ones in brackets). "
         f"yara {yara_v}, {clam_v}.",
-        report_md.command_line("sweep", files=args.files, large=args.large, rules=args.rules, names=args.names),
+        report_md.command_line(
+            "sweep", files=args.files, large=args.large, rules=args.rules, names=args.names
+        ),
         "",
         f"Generated tree: {files:,} files, {mb:.0f} MB (random bytes with text runs; {args.files:,} of 2-64 KiB, "
         f"{args.large} of 0.5-2 MiB), page cache warm. Rules: {args.rules:,} generated YARA rules (a text and a hex "
@@ -261,25 +338,44 @@ def main(argv: list[str]) -> int:
         "",
         *report_md.header("Tool (one core)", "Rate per CPU second (wall)", "CPU (s)", "Wall (s)", "Hits"),
     ]
-    labels = {"canhgac": "`canhgac sweep` (hashes + names + YARA, read once; yara-x)",
-              "yara": "`yara -r -p 1` (YARA only)", "clamscan": "`clamscan -d rules.yar` (YARA only)",
-              "loki": "Loki-style Python loop (regex per name IOC, 3 hashes, yara-x)"}
+    labels = {
+        "canhgac": "`canhgac sweep` (hashes + names + YARA, read once; yara-x)",
+        "yara": "`yara -r -p 1` (YARA only)",
+        "clamscan": "`clamscan -d rules.yar` (YARA only)",
+        "loki": "Loki-style Python loop (regex per name IOC, 3 hashes, yara-x)",
+    }
     for key, r in results.items():
-        lines.append(report_md.row(labels[key], rate(r), f"{r['cpu']:.1f}", f"{r['wall']:.1f}", r.get("hits", "")))
+        lines.append(
+            report_md.row(labels[key], rate(r), f"{r['cpu']:.1f}", f"{r['wall']:.1f}", r.get("hits", ""))
+        )
     c = results["canhgac"]
-    lines += ["", "Ratios (CPU time): " + ", ".join(
-        f"{results[k]['cpu'] / c['cpu']:.1f}× {k}" for k in ("yara", "clamscan", "loki") if k in results) + ".",
+    lines += [
+        "",
+        "Ratios (CPU time): "
+        + ", ".join(
+            f"{results[k]['cpu'] / c['cpu']:.1f}× {k}" for k in ("yara", "clamscan", "loki") if k in results
+        )
+        + ".",
         f"canhgac sweep peak RSS {c['maxrss_mb']:.0f} MB; its phases: {c['timings']}.",
         "",
         f"Filename matcher, {args.names:,} indicators: **{rates['matcher_per_s']:,.0f} paths/s** per core "
         f"(built in {rates['build_s']:.2f} s), against {rates['loop_per_s']:,.0f} paths/s for a `re.search` loop over "
         f"the same indicators ({rates['matcher_per_s'] / rates['loop_per_s']:.0f}×).",
-        ""]
+        "",
+    ]
     if engines:
-        lines.append("YARA engines, same rules, same bytes (process CPU): " + "; ".join(
-            f"{k}: compile {v['compile']:.2f} s, scan {v['bytes'] / 1e6 / v['scan']:.1f} MB/s" for k, v in engines.items()) + ".")
-    lines.append(f"One 64 MiB file, hashes + YARA: read whole + `scan(bytes)` {big['memory']:.0f} MB/s, "
-                 f"chunked hashing + `scan_file` {big['scan_file']:.0f} MB/s (CPU).")
+        lines.append(
+            "YARA engines, same rules, same bytes (process CPU): "
+            + "; ".join(
+                f"{k}: compile {v['compile']:.2f} s, scan {v['bytes'] / 1e6 / v['scan']:.1f} MB/s"
+                for k, v in engines.items()
+            )
+            + "."
+        )
+    lines.append(
+        f"One 64 MiB file, hashes + YARA: read whole + `scan(bytes)` {big['memory']:.0f} MB/s, "
+        f"chunked hashing + `scan_file` {big['scan_file']:.0f} MB/s (CPU)."
+    )
     body_md = "\n".join(lines)
     print(body_md)
     report_md.write_section(args.out, "sweep", body_md, after="pwned")

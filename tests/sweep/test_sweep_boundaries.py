@@ -5,8 +5,24 @@ from __future__ import annotations
 
 from import_boundaries import loaded_violations
 
-FORBIDDEN = ("django", "canhgac.console", "canhgac.services", "canhgac.engine", "canhgac.web", "canhgac.cli",
-             "httpx", "httpcore", "dns", "typer", "rich", "pydantic", "stix2", "ninja", "celery", "impacket")
+FORBIDDEN = (
+    "django",
+    "canhgac.console",
+    "canhgac.services",
+    "canhgac.engine",
+    "canhgac.web",
+    "canhgac.cli",
+    "httpx",
+    "httpcore",
+    "dns",
+    "typer",
+    "rich",
+    "pydantic",
+    "stix2",
+    "ninja",
+    "celery",
+    "impacket",
+)
 
 
 def test_sweep_loads_only_its_own_dependencies() -> None:

@@ -11,15 +11,18 @@ import pytest
 from canhgac.sweep.names import NameIndicator, NameMatcher, literal_of
 
 
-@pytest.mark.parametrize(("pattern", "literal"), [
-    (r"\\tasksche\.exe$", "/tasksche.exe"),
-    (r"@WanaDecryptor@\.exe", "@wanadecryptor@.exe"),
-    (r"[\\/]m_[a-z_]+\.wnry$", ".wnry"),
-    (r"evil\d+x?yz", "evil"),
-    (r"a|bcdef", ""),
-    (r"(?:abc|def)\.exe", ""),  # ".exe" only: under 3 characters after the group? no: 4, kept below
-    (r".*\.wncry$", ".wncry"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        (r"\\tasksche\.exe$", "/tasksche.exe"),
+        (r"@WanaDecryptor@\.exe", "@wanadecryptor@.exe"),
+        (r"[\\/]m_[a-z_]+\.wnry$", ".wnry"),
+        (r"evil\d+x?yz", "evil"),
+        (r"a|bcdef", ""),
+        (r"(?:abc|def)\.exe", ""),  # ".exe" only: under 3 characters after the group? no: 4, kept below
+        (r".*\.wncry$", ".wncry"),
+    ],
+)
 def test_required_literal(pattern: str, literal: str) -> None:
     got = literal_of(pattern)
     if pattern.startswith("(?:"):
@@ -30,8 +33,15 @@ def test_required_literal(pattern: str, literal: str) -> None:
 
 def _random_patterns(rng: random.Random, n: int) -> list[str]:
     words = ["".join(rng.choice("abcdefgh") for _ in range(rng.randrange(3, 6))) for _ in range(n)]
-    shapes = [r"\\{w}\.exe$", r"[\\/]{w}[0-9]{{2}}\.dll$", r"{w}", r".*{w}\.(?:bat|ps1)$", r"(?:{w}|zz{w})\.tmp",
-              r"\\temp\\{w}", r"^C:\\{w}"]
+    shapes = [
+        r"\\{w}\.exe$",
+        r"[\\/]{w}[0-9]{{2}}\.dll$",
+        r"{w}",
+        r".*{w}\.(?:bat|ps1)$",
+        r"(?:{w}|zz{w})\.tmp",
+        r"\\temp\\{w}",
+        r"^C:\\{w}",
+    ]
     return [shapes[i % len(shapes)].format(w=w) for i, w in enumerate(words)]
 
 
@@ -41,7 +51,10 @@ def test_same_answers_as_the_regex_loop() -> None:
     matcher = NameMatcher([NameIndicator(p) for p in patterns])
     regexes = [re.compile(p, re.IGNORECASE) for p in patterns]
     for _ in range(3000):
-        parts = ["".join(rng.choice("abcdefgh0123") for _ in range(rng.randrange(2, 8))) for _ in range(rng.randrange(1, 5))]
+        parts = [
+            "".join(rng.choice("abcdefgh0123") for _ in range(rng.randrange(2, 8)))
+            for _ in range(rng.randrange(1, 5))
+        ]
         ext = rng.choice([".exe", ".dll", ".tmp", ".bat", ".ps1", ""])
         sep = rng.choice(["\\", "/"])
         path = ("C:" if sep == "\\" else "") + sep + sep.join(parts) + ext

@@ -69,8 +69,11 @@ def test_special_files_bounded_and_complete(shared_dir: Path) -> None:
     made = _robust_tree(tree)
     out = shared_dir / "r.json"
     started = time.monotonic()
-    done = run_child([str(tree), "--no-system", "--cpu-cap", "100", "--key", str(shared_dir / "k"), "--out", str(out)],
-                     user=AS_USER, timeout=120)
+    done = run_child(
+        [str(tree), "--no-system", "--cpu-cap", "100", "--key", str(shared_dir / "k"), "--out", str(out)],
+        user=AS_USER,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert time.monotonic() - started < 60
@@ -89,8 +92,23 @@ def test_huge_sparse_file_read_stops_at_timeout(shared_dir: Path) -> None:
         fh.truncate(2 * 1024**3)
     out = shared_dir / "r.json"
     started = time.monotonic()
-    done = run_child([str(shared_dir / "big.bin"), "--no-system", "--cpu-cap", "100", "--max-size", "3000",
-                      "--timeout-per-file", "1", "--key", str(shared_dir / "k"), "--out", str(out)], timeout=120)
+    done = run_child(
+        [
+            str(shared_dir / "big.bin"),
+            "--no-system",
+            "--cpu-cap",
+            "100",
+            "--max-size",
+            "3000",
+            "--timeout-per-file",
+            "1",
+            "--key",
+            str(shared_dir / "k"),
+            "--out",
+            str(out),
+        ],
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30
     body = result_body(out)
@@ -111,8 +129,10 @@ def test_hundred_thousand_files(tmp_path: Path) -> None:
     (tree / "d050" / "eicar.com").write_bytes(EICAR)
     out = tmp_path / "r.json"
     started = time.monotonic()
-    done = run_child([str(tree), "--no-system", "--cpu-cap", "100", "--key", str(tmp_path / "k"), "--out", str(out)],
-                     timeout=500)
+    done = run_child(
+        [str(tree), "--no-system", "--cpu-cap", "100", "--key", str(tmp_path / "k"), "--out", str(out)],
+        timeout=500,
+    )
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr
     body = result_body(out)
@@ -130,9 +150,25 @@ def test_sigterm_writes_a_partial_signed_result(tmp_path: Path) -> None:
             (tree / f"d{d}" / f"f{i}.exe").write_bytes(os.urandom(4096))
     out = tmp_path / "r.json"
     env = dict(os.environ, PYTHONPATH=str(SRC), CANHGAC_LANG="en")
-    proc = subprocess.Popen([sys.executable, "-m", "canhgac.sweep", str(tree), "--no-system", "--cpu-cap", "2",
-                             "--key", str(tmp_path / "k"), "--out", str(out)],
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "canhgac.sweep",
+            str(tree),
+            "--no-system",
+            "--cpu-cap",
+            "2",
+            "--key",
+            str(tmp_path / "k"),
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stderr is not None
     for line in proc.stderr:
         if "files" in line:

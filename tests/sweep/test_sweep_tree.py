@@ -32,7 +32,8 @@ def _packs(tmp: Path, planted_hash_content: bytes) -> list[Path]:
     (packs / "test.yar").write_text(TEST_RULES)
     (packs / "hash-iocs.txt").write_text(
         f"{hashlib.sha256(planted_hash_content).hexdigest()};planted sha256\n"
-        f"{hashlib.md5(b'another planted file').hexdigest()};planted md5\n")
+        f"{hashlib.md5(b'another planted file').hexdigest()};planted md5\n"
+    )
     (packs / "filename-iocs.txt").write_text(r"\\evil_loader\.exe$;80;planted name" + "\n")
     (packs / "list.csv").write_text("type,value,note\nfilename,dropper_x.scr,planted via CSV\n")
     return sorted(packs.iterdir())
@@ -48,9 +49,16 @@ def _plant(root: Path) -> dict[tuple[str, str], int]:
     (root / "a" / "b" / "evil_loader.exe").write_bytes(b"nothing special")
     (root / "dropper_x.scr").write_bytes(b"nothing special either")
     (root / "www" / "shell.php").write_bytes(WEBSHELL)
-    return {("yara", "eicar.com"): 1, ("yara", "crafted.bin"): 1, ("hash", "hashed.dat"): 1,
-            ("hash", "other.exe"): 1, ("filename", "evil_loader.exe"): 1, ("filename", "dropper_x.scr"): 1,
-            ("yara", "shell.php"): 1, ("webshell", "shell.php"): 1}
+    return {
+        ("yara", "eicar.com"): 1,
+        ("yara", "crafted.bin"): 1,
+        ("hash", "hashed.dat"): 1,
+        ("hash", "other.exe"): 1,
+        ("filename", "evil_loader.exe"): 1,
+        ("filename", "dropper_x.scr"): 1,
+        ("yara", "shell.php"): 1,
+        ("webshell", "shell.php"): 1,
+    }
 
 
 def _run(tree: Path, packs: list[Path]) -> dict[str, object]:
@@ -85,7 +93,9 @@ def test_command_writes_a_signed_result_and_exit_code(tmp_path: Path) -> None:
     _clean_tree(tree, random.Random(5), count=20)
     (tree / "eicar.com").write_bytes(EICAR)
     out = tmp_path / "result.json"
-    done = run_child([str(tree), "--no-system", "--key", str(tmp_path / "host.key"), "--out", str(out), "--cpu-cap", "100"])
+    done = run_child(
+        [str(tree), "--no-system", "--key", str(tmp_path / "host.key"), "--out", str(out), "--cpu-cap", "100"]
+    )
     assert done.returncode == 1, done.stderr
     body = result_body(out)
     assert [h["indicator"] for h in body["hits"]] == ["EICAR_Test_File"]
@@ -95,7 +105,11 @@ def test_command_writes_a_signed_result_and_exit_code(tmp_path: Path) -> None:
     text = out.read_text().replace("EICAR_Test_File", "Nothing")
     out.write_text(text)
     check = run_child(["verify-result", str(out)])
-    assert check.returncode == 2 and "bad signature" in check.stderr and len(check.stderr.strip().splitlines()) == 1
+    assert (
+        check.returncode == 2
+        and "bad signature" in check.stderr
+        and len(check.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_read_only_by_default(tmp_path: Path) -> None:
@@ -107,7 +121,10 @@ def test_read_only_by_default(tmp_path: Path) -> None:
     body = _run(tree, [])
     assert len(body["hits"]) == 1  # type: ignore[arg-type]
     after = sample.stat()
-    assert sample.read_bytes() == EICAR and (after.st_mtime_ns, after.st_mode) == (before.st_mtime_ns, before.st_mode)
+    assert sample.read_bytes() == EICAR and (after.st_mtime_ns, after.st_mode) == (
+        before.st_mtime_ns,
+        before.st_mode,
+    )
 
 
 def test_quarantine_copies_hashes_then_removes(tmp_path: Path) -> None:
@@ -130,7 +147,17 @@ def test_quarantine_copies_hashes_then_removes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("bad", ["rule x { condition: nope }"])
 def test_bad_yara_pack_refused_in_one_line(tmp_path: Path, bad: str) -> None:
     (tmp_path / "bad.yar").write_text(bad)
-    done = run_child([str(tmp_path), "--no-system", "--pack", str(tmp_path / "bad.yar"), "--key", str(tmp_path / "k"),
-                      "--out", str(tmp_path / "r.json")])
+    done = run_child(
+        [
+            str(tmp_path),
+            "--no-system",
+            "--pack",
+            str(tmp_path / "bad.yar"),
+            "--key",
+            str(tmp_path / "k"),
+            "--out",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "do not compile" in done.stderr

@@ -10,9 +10,11 @@ import typer
 
 from canhgac.i18n import N_
 
-HELP = N_("Sweep this computer for malware and APT traces (hashes, names, YARA, processes, "
-          "connections, persistence, web shells); pack bundles: sweep pack keygen|build|verify. "
-          "Options: canhgac sweep --help.")
+HELP = N_(
+    "Sweep this computer for malware and APT traces (hashes, names, YARA, processes, "
+    "connections, persistence, web shells); pack bundles: sweep pack keygen|build|verify. "
+    "Options: canhgac sweep --help."
+)
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 

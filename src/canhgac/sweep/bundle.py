@@ -56,8 +56,9 @@ def key_id(public: Ed25519PublicKey) -> str:
 def generate_key(path: Path) -> Path:
     """A new Ed25519 key pair: ``path`` (private, PEM, mode 0600) and ``path.pub``."""
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
@@ -74,7 +75,9 @@ def load_private(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise BundleError(_("cannot read the private key {path}: {error}").format(path=path, error=exc)) from None
+        raise BundleError(
+            _("cannot read the private key {path}: {error}").format(path=path, error=exc)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise BundleError(_("{path} is not an Ed25519 private key").format(path=path))
     return key
@@ -85,8 +88,9 @@ def load_public(path: Path) -> Ed25519PublicKey:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BundleError(_("cannot read the public key {path}: {error}").format(
-            path=path, error=exc.strerror or exc)) from None
+        raise BundleError(
+            _("cannot read the public key {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     try:
         if b"BEGIN" in data:
             key = serialization.load_pem_public_key(data)
@@ -115,7 +119,9 @@ def _csv_of_json(name: str, data: bytes) -> str:
     return out.getvalue()
 
 
-def build(source_dir: Path, key_path: Path, out: Path, *, version: str = "", source: str = "") -> dict[str, object]:
+def build(
+    source_dir: Path, key_path: Path, out: Path, *, version: str = "", source: str = ""
+) -> dict[str, object]:
     """Sign the pack files of ``source_dir`` (not its sub-folders) into the bundle ``out``."""
     private = load_private(key_path)
     if not source_dir.is_dir():
@@ -126,20 +132,26 @@ def build(source_dir: Path, key_path: Path, out: Path, *, version: str = "", sou
             continue
         data = path.read_bytes()
         if len(data) > MAX_MEMBER:
-            raise BundleError(_("{name}: larger than {size} MB").format(name=path.name, size=MAX_MEMBER >> 20))
+            raise BundleError(
+                _("{name}: larger than {size} MB").format(name=path.name, size=MAX_MEMBER >> 20)
+            )
         if path.suffix.lower() == ".json":
             files[path.stem + ".csv"] = _csv_of_json(path.name, data).encode("utf-8")
         else:
             files[path.name] = data
     if not files:
-        raise BundleError(_("{path} has no pack files (.yar, .yara, .txt, .csv, .json)").format(path=source_dir))
-    manifest = {
+        raise BundleError(
+            _("{path} has no pack files (.yar, .yara, .txt, .csv, .json)").format(path=source_dir)
+        )
+    manifest: dict[str, object] = {
         "format": FORMAT,
         "version": version or datetime.now(UTC).strftime("%Y.%m.%d.%H%M"),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source or "CSIRT",
         "key_id": key_id(private.public_key()),
-        "files": [{"name": n, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for n, d in files.items()],
+        "files": [
+            {"name": n, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for n, d in files.items()
+        ],
     }
     manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
     signature = base64.b64encode(private.sign(manifest_bytes))
@@ -173,7 +185,9 @@ def verify(path: Path, public: Ed25519PublicKey) -> Bundle:
         raw = path.read_bytes()
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except OSError as exc:
-        raise BundleError(_("cannot read the bundle {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+        raise BundleError(
+            _("cannot read the bundle {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from None
     except zipfile.BadZipFile:
         raise BundleError(_("{path} is not a pack bundle (not a zip file)").format(path=path)) from None
     with zf:
@@ -185,31 +199,53 @@ def verify(path: Path, public: Ed25519PublicKey) -> Bundle:
             signature = base64.b64decode(signature_text, validate=True)
             public.verify(signature, manifest_bytes)
         except (InvalidSignature, ValueError):
-            raise BundleError(_("{path}: bad signature, the bundle is refused (not signed by this key, "
-                                "or its manifest was changed)").format(path=path)) from None
+            raise BundleError(
+                _(
+                    "{path}: bad signature, the bundle is refused (not signed by this key, "
+                    "or its manifest was changed)"
+                ).format(path=path)
+            ) from None
         try:
             manifest = json.loads(manifest_bytes)
             listed = {str(f["name"]): str(f["sha256"]) for f in manifest["files"]}
         except (ValueError, KeyError, TypeError):
             raise BundleError(_("{path}: the manifest cannot be read").format(path=path)) from None
         if manifest.get("format") != FORMAT:
-            raise BundleError(_("{path}: unknown bundle format {format}").format(path=path, format=manifest.get("format")))
+            raise BundleError(
+                _("{path}: unknown bundle format {format}").format(path=path, format=manifest.get("format"))
+            )
         members = {i.filename for i in zf.infolist() if not i.is_dir()}
         expected = {"manifest.json", "manifest.sig"} | {f"files/{n}" for n in listed}
         extra = sorted(members - expected)
         if extra:
-            raise BundleError(_("{path}: file {name} is not in the signed manifest, the bundle is refused").format(
-                path=path, name=extra[0]))
+            raise BundleError(
+                _("{path}: file {name} is not in the signed manifest, the bundle is refused").format(
+                    path=path, name=extra[0]
+                )
+            )
         files: dict[str, str] = {}
         for name, digest in listed.items():
-            if "/" in name or "\\" in name or name.startswith(".") or not name.lower().endswith(PACK_SUFFIXES):
-                raise BundleError(_("{path}: unsafe file name {name} in the manifest").format(path=path, name=name))
+            if (
+                "/" in name
+                or "\\" in name
+                or name.startswith(".")
+                or not name.lower().endswith(PACK_SUFFIXES)
+            ):
+                raise BundleError(
+                    _("{path}: unsafe file name {name} in the manifest").format(path=path, name=name)
+                )
             data = _member(zf, f"files/{name}")
             if hashlib.sha256(data).hexdigest() != digest.lower():
-                raise BundleError(_("{path}: file {name} was changed after signing (SHA-256 differs), "
-                                    "the bundle is refused").format(path=path, name=name))
+                raise BundleError(
+                    _(
+                        "{path}: file {name} was changed after signing (SHA-256 differs), "
+                        "the bundle is refused"
+                    ).format(path=path, name=name)
+                )
             try:
                 files[name] = data.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise BundleError(_("{path}: {name} is not UTF-8 text").format(path=path, name=name)) from None
+                raise BundleError(
+                    _("{path}: {name} is not UTF-8 text").format(path=path, name=name)
+                ) from None
     return Bundle(manifest, files, hashlib.sha256(raw).hexdigest(), key_id(public))

@@ -42,25 +42,39 @@ def load_packs(packs: Sequence[Path], pubkey: Path | None, *, starter: bool) -> 
     ind = Indicators()
     if starter:
         for path in sorted(starter_dir().iterdir()):
-            if path.is_file() and path.name not in ("SOURCES.txt", "VERSION.txt") and path.suffix in (".txt", ".csv"):
+            if (
+                path.is_file()
+                and path.name not in ("SOURCES.txt", "VERSION.txt")
+                and path.suffix in (".txt", ".csv")
+            ):
                 load_text(ind, path.name, path.read_text(encoding="utf-8"), "starter")
         ind.packs.append({"name": "starter", "signed": "packaged", "version": _starter_version()})
     for path in packs:
         if path.suffix.lower() == ".zip":
             if pubkey is None:
-                raise BundleError(_("{path} is a bundle: give the CSIRT's public key with --pubkey").format(path=path))
+                raise BundleError(
+                    _("{path} is a bundle: give the CSIRT's public key with --pubkey").format(path=path)
+                )
             bundle = verify(path, load_public(pubkey))
             for name, text in bundle.files.items():
                 load_text(ind, name, text, path.name)
-            ind.packs.append({"name": path.name, "signed": bundle.key_id, "sha256": bundle.sha256,
-                              "version": str(bundle.manifest.get("version", "")),
-                              "created": str(bundle.manifest.get("created", "")),
-                              "source": str(bundle.manifest.get("source", ""))})
+            ind.packs.append(
+                {
+                    "name": path.name,
+                    "signed": bundle.key_id,
+                    "sha256": bundle.sha256,
+                    "version": str(bundle.manifest.get("version", "")),
+                    "created": str(bundle.manifest.get("created", "")),
+                    "source": str(bundle.manifest.get("source", "")),
+                }
+            )
         else:
             load_file(ind, path)
             import hashlib
 
-            ind.packs.append({"name": path.name, "signed": "no", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+            ind.packs.append(
+                {"name": path.name, "signed": "no", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+            )
     return ind
 
 
@@ -72,21 +86,73 @@ def _starter_version() -> str:
 
 
 def _scan_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="canhgac sweep", description=_(
-        "Sweep this computer for malware and APT traces with indicator packs; writes a signed result file."))
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=_("Folders or files to walk (default: the whole system)"))
-    p.add_argument("--pack", action="append", type=Path, default=[], metavar="FILE",
-                   help=_("An indicator pack: a signed bundle (.zip), YARA rules, CSV, STIX, MISP or signature-base file"))
+    p = argparse.ArgumentParser(
+        prog="canhgac sweep",
+        description=_(
+            "Sweep this computer for malware and APT traces with indicator packs; "
+            "writes a signed result file."
+        ),
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help=_("Folders or files to walk (default: the whole system)"),
+    )
+    p.add_argument(
+        "--pack",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help=_(
+            "An indicator pack: a signed bundle (.zip), YARA rules, CSV, STIX, MISP or signature-base file"
+        ),
+    )
     p.add_argument("--pubkey", type=Path, help=_("The CSIRT's public key that signed the bundles"))
     p.add_argument("--no-starter", action="store_true", help=_("Do not use the packaged starter pack"))
     p.add_argument("--out", type=Path, help=_("The result file (default: sweep-HOST-TIME.json here)"))
-    p.add_argument("--max-size", type=float, default=100, metavar="MB", help=_("Larger files are not read (MB, default 100)"))
-    p.add_argument("--cpu-cap", type=int, default=50, metavar="PCT", help=_("CPU use cap in percent of one core (default 50; 100: none)"))
-    p.add_argument("--timeout-per-file", type=float, default=30, metavar="S", help=_("Seconds per file at most (default 30)"))
-    p.add_argument("--exclude", action="append", default=[], metavar="PATH", help=_("A path not to walk (added to the defaults)"))
+    p.add_argument(
+        "--max-size",
+        type=float,
+        default=100,
+        metavar="MB",
+        help=_("Larger files are not read (MB, default 100)"),
+    )
+    p.add_argument(
+        "--cpu-cap",
+        type=int,
+        default=50,
+        metavar="PCT",
+        help=_("CPU use cap in percent of one core (default 50; 100: none)"),
+    )
+    p.add_argument(
+        "--timeout-per-file",
+        type=float,
+        default=30,
+        metavar="S",
+        help=_("Seconds per file at most (default 30)"),
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=_("A path not to walk (added to the defaults)"),
+    )
     p.add_argument("--all-types", action="store_true", help=_("Read every file, not only the relevant types"))
-    p.add_argument("--quarantine", type=Path, metavar="DIR", help=_("Move files with a hit there (copy, hash, then remove). Off by default: the sweep only reads"))
-    p.add_argument("--no-system", action="store_true", help=_("Only the paths: no processes, connections, hosts file, DNS cache, persistence or web roots"))
+    p.add_argument(
+        "--quarantine",
+        type=Path,
+        metavar="DIR",
+        help=_("Move files with a hit there (copy, hash, then remove). Off by default: the sweep only reads"),
+    )
+    p.add_argument(
+        "--no-system",
+        action="store_true",
+        help=_("Only the paths: no processes, connections, hosts file, DNS cache, persistence or web roots"),
+    )
     p.add_argument("--key", type=Path, help=_("This host's signing key (made on first use)"))
     p.add_argument("--windows-fixture", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--persistence-root", type=Path, help=argparse.SUPPRESS)
@@ -113,9 +179,15 @@ def scan_main(argv: Sequence[str]) -> int:
         indicators = load_packs(args.pack, args.pubkey, starter=not args.no_starter)
     except (BundleError, PackError, ResultError) as exc:
         return _err(str(exc))
-    options = SweepOptions(max_size=int(args.max_size * 1024 * 1024), cpu_cap=args.cpu_cap,
-                           timeout_per_file=args.timeout_per_file, excludes=[*DEFAULT_EXCLUDES, *args.exclude],
-                           all_types=args.all_types, quarantine=args.quarantine, system=not args.no_system)
+    options = SweepOptions(
+        max_size=int(args.max_size * 1024 * 1024),
+        cpu_cap=args.cpu_cap,
+        timeout_per_file=args.timeout_per_file,
+        excludes=[*DEFAULT_EXCLUDES, *args.exclude],
+        all_types=args.all_types,
+        quarantine=args.quarantine,
+        system=not args.no_system,
+    )
     if args.paths:
         options.paths = list(args.paths)
     options.excludes.append(str(out.absolute()))
@@ -148,14 +220,31 @@ def scan_main(argv: Sequence[str]) -> int:
     except OSError:
         pass
     started = time.monotonic()
-    print(_("Sweeping with {count} indicators …").format(count=sum(indicators.counts().values())), file=sys.stderr)
-    body = sweep.run(options, indicators, live=live, windows=windows, persistence_root=persistence_root,
-                     on_phase=lambda name: print(f"  {name} …", file=sys.stderr), rules=rules)
+    print(
+        _("Sweeping with {count} indicators …").format(count=sum(indicators.counts().values())),
+        file=sys.stderr,
+    )
+    body = sweep.run(
+        options,
+        indicators,
+        live=live,
+        windows=windows,
+        persistence_root=persistence_root,
+        on_phase=lambda name: print(f"  {name} …", file=sys.stderr),
+        rules=rules,
+    )
     write_signed(body, out, key)
     skipped = sum(v["count"] for v in body["skipped"].values())
-    print(_("{hits} hits, {files} files read ({mb} MB), {skipped} skipped, {seconds} s. Result: {out}").format(
-        hits=len(body["hits"]), files=body["counts"]["files_scanned"], mb=round(body["counts"]["bytes_scanned"] / 1e6, 1),
-        skipped=skipped, seconds=round(time.monotonic() - started, 1), out=out))
+    print(
+        _("{hits} hits, {files} files read ({mb} MB), {skipped} skipped, {seconds} s. Result: {out}").format(
+            hits=len(body["hits"]),
+            files=body["counts"]["files_scanned"],
+            mb=round(body["counts"]["bytes_scanned"] / 1e6, 1),
+            skipped=skipped,
+            seconds=round(time.monotonic() - started, 1),
+            out=out,
+        )
+    )
     for hit in body["hits"][:50]:
         print(f"  [{hit['check']}] {hit['where']}: {hit['indicator']}")
     if body["interrupted"]:
@@ -165,7 +254,9 @@ def scan_main(argv: Sequence[str]) -> int:
 
 
 def pack_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="canhgac sweep pack", description=_("Build, sign and verify offline pack bundles."))
+    p = argparse.ArgumentParser(
+        prog="canhgac sweep pack", description=_("Build, sign and verify offline pack bundles.")
+    )
     sub = p.add_subparsers(dest="action", required=True)
     k = sub.add_parser("keygen", help=_("Make the CSIRT's Ed25519 key pair (KEY and KEY.pub)"))
     k.add_argument("key", type=Path)
@@ -186,13 +277,24 @@ def pack_main(argv: Sequence[str]) -> int:
         elif args.action == "build":
             manifest = build(args.dir, args.key, args.out, version=args.version, source=args.source)
             files = manifest["files"]
-            print(_("Bundle {out}: version {version}, {count} files, signed by key {key}.").format(
-                out=args.out, version=manifest["version"], count=len(files) if isinstance(files, list) else 0,
-                key=manifest["key_id"]))
+            print(
+                _("Bundle {out}: version {version}, {count} files, signed by key {key}.").format(
+                    out=args.out,
+                    version=manifest["version"],
+                    count=len(files) if isinstance(files, list) else 0,
+                    key=manifest["key_id"],
+                )
+            )
         else:
             bundle = verify(args.bundle, load_public(args.pubkey))
-            print(_("Bundle {path}: signature good (key {key}), version {version}, {count} files.").format(
-                path=args.bundle, key=bundle.key_id, version=bundle.manifest.get("version"), count=len(bundle.files)))
+            print(
+                _("Bundle {path}: signature good (key {key}), version {version}, {count} files.").format(
+                    path=args.bundle,
+                    key=bundle.key_id,
+                    version=bundle.manifest.get("version"),
+                    count=len(bundle.files),
+                )
+            )
     except FileExistsError:
         return _err(_("{path} exists: not overwritten").format(path=args.key))
     except (BundleError, OSError) as exc:
@@ -208,13 +310,33 @@ def verify_result_main(argv: Sequence[str]) -> int:
         body = read_verified(args.result)
     except ResultError as exc:
         return _err(str(exc))
-    print(_("Result of {host}: signature good, {hits} hits, interrupted: {interrupted}.").format(
-        host=body["host"]["name"], hits=len(body["hits"]), interrupted=body["interrupted"]))
+    print(
+        _("Result of {host}: signature good, {hits} hits, interrupted: {interrupted}.").format(
+            host=body["host"]["name"], hits=len(body["hits"]), interrupted=body["interrupted"]
+        )
+    )
     return EXIT_CLEAN
 
 
+def _language(args: list[str]) -> list[str]:
+    """``--lang vi|en`` (anywhere) or ``CANHGAC_LANG``; else the language already set (``canhgac
+    --lang``), Vietnamese by default."""
+    import os
+
+    from canhgac.i18n import LANGUAGES, set_language
+
+    lang = os.environ.get("CANHGAC_LANG")
+    if "--lang" in args:
+        at = args.index("--lang")
+        lang = args[at + 1] if at + 1 < len(args) else None
+        args = args[:at] + args[at + 2 :]
+    if lang in LANGUAGES:
+        set_language(str(lang))
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _language(list(sys.argv[1:] if argv is None else argv))
     if args[:1] == ["pack"]:
         return pack_main(args[1:])
     if args[:1] == ["verify-result"]:

@@ -22,8 +22,14 @@ from canhgac.sweep.options import CHUNK, IN_MEMORY_LIMIT, WEB_SUFFIXES
 from canhgac.sweep.webshell import THRESHOLD, score
 
 _NOATIME = getattr(os, "O_NOATIME", 0)
-_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) \
-    | getattr(os, "O_CLOEXEC", 0) | _NOATIME
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | _NOATIME
+)
 
 
 class Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -60,10 +66,16 @@ def yara_hits(results: Any, data: bytes | None, max_strings: int) -> list[dict[s
                     break
                 entry: dict[str, Any] = {"id": pattern.identifier, "offset": m.offset, "length": m.length}
                 if data is not None:
-                    entry["data"] = _printable(data[m.offset: m.offset + min(m.length, 64)])
+                    entry["data"] = _printable(data[m.offset : m.offset + min(m.length, 64)])
                 strings.append(entry)
-        hits.append({"rule": rule.identifier, "namespace": rule.namespace,
-                     "meta": {k: v for k, v in rule.metadata}, "strings": strings})
+        hits.append(
+            {
+                "rule": rule.identifier,
+                "namespace": rule.namespace,
+                "meta": {k: v for k, v in rule.metadata},
+                "strings": strings,
+            }
+        )
     return hits
 
 
@@ -91,8 +103,16 @@ def _open(path: str, st: os.stat_result) -> int:
 ALL_HASHES = ("md5", "sha1", "sha256")
 
 
-def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, max_strings: int,
-               in_memory_limit: int = IN_MEMORY_LIMIT, hashes: tuple[str, ...] = ALL_HASHES) -> Checked:
+def check_file(
+    path: str,
+    st: os.stat_result,
+    scanner: Any,
+    *,
+    timeout: float,
+    max_strings: int,
+    in_memory_limit: int = IN_MEMORY_LIMIT,
+    hashes: tuple[str, ...] = ALL_HASHES,
+) -> Checked:
     """Hash and scan one regular file (``scanner`` a yara-x Scanner or None); :class:`Skip` if not.
 
     Only the ``hashes`` asked are computed (those the packs have indicators of: MD5 alone costs
@@ -143,7 +163,7 @@ def check_file(path: str, st: os.stat_result, scanner: Any, *, timeout: float, m
         except Exception as exc:  # yara_x.TimeoutError, ScanError (a file gone or unreadable)
             raise Skip("timeout" if type(exc).__name__ == "TimeoutError" else "unreadable") from None
         checked.yara = yara_hits(results, data, max_strings)
-    if data is not None and os.path.splitext(path)[1][1:].lower() in WEB_SUFFIXES:
+    if data is not None and os.path.splitext(path)[1][1:].lower() in WEB_SUFFIXES:  # noqa: PTH122 - str paths on the hot path
         points, markers = score(data)
         if points >= THRESHOLD:
             checked.webshell = (points, markers)

@@ -14,7 +14,9 @@ def facts() -> dict[str, Any]:
 
         for name, addrs in psutil.net_if_addrs().items():
             for a in addrs:
-                if a.family in (socket.AF_INET, socket.AF_INET6) and not a.address.startswith(("127.", "::1", "fe80")):
+                if a.family in (socket.AF_INET, socket.AF_INET6) and not a.address.startswith(
+                    ("127.", "::1", "fe80")
+                ):
                     addresses.append(f"{name}:{a.address.split('%')[0]}")
     except Exception:  # noqa: S110 - facts are best effort; a result is written regardless
         pass

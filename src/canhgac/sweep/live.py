@@ -45,7 +45,7 @@ def hosts_path() -> Path:
     if sys.platform == "win32":  # pragma: no cover - Windows
         import os
 
-        return Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32" / "drivers" / "etc" / "hosts"
+        return Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32" / "drivers" / "etc" / "hosts"  # noqa: SIM112 - Windows' own spelling
     return Path("/etc/hosts")
 
 
@@ -59,7 +59,9 @@ def parse_hosts(text: str) -> list[tuple[str, list[str]]]:
     return entries
 
 
-_NAME = re.compile(r"(?:Record Name|Tên Bản ghi)[ .]*:\s*(\S+)|^\s*([A-Za-z0-9_.-]+\.[A-Za-z]{2,})\.?\s+IN\s", re.I | re.M)
+_NAME = re.compile(
+    r"(?:Record Name|Tên Bản ghi)[ .]*:\s*(\S+)|^\s*([A-Za-z0-9_.-]+\.[A-Za-z]{2,})\.?\s+IN\s", re.I | re.M
+)
 
 
 def parse_dns_cache(text: str) -> list[str]:
@@ -76,8 +78,13 @@ class PsutilSource:
 
         for proc in psutil.process_iter(["pid", "name", "exe", "cmdline", "username"]):
             info = proc.info
-            yield Process(int(info["pid"]), info.get("name") or "", info.get("exe") or "",
-                          " ".join(info.get("cmdline") or [])[:2000], info.get("username") or "")
+            yield Process(
+                int(info["pid"]),
+                info.get("name") or "",
+                info.get("exe") or "",
+                " ".join(info.get("cmdline") or [])[:2000],
+                info.get("username") or "",
+            )
 
     def connections(self) -> Iterable[Connection]:
         import psutil

@@ -36,7 +36,7 @@ def literal_of(pattern: str) -> str:
 
     Conservative: a top-level ``|`` anywhere, or a construct not understood, gives ''. Groups
     and classes break a run; a quantified character is dropped from its run."""
-    if "|" in pattern or pattern.startswith("(?") and not pattern.startswith("(?i)"):
+    if "|" in pattern or (pattern.startswith("(?") and not pattern.startswith("(?i)")):
         return ""
     text = pattern[4:] if pattern.startswith("(?i)") else pattern
     runs: list[str] = []

@@ -10,20 +10,136 @@ from pathlib import Path
 # File types worth hashing and scanning with YARA (every path is still matched by name):
 # executables and libraries, scripts, web pages that run on the server, documents with macros,
 # archives and disk images; plus files with no extension and executable files (Linux binaries).
-RELEVANT_SUFFIXES = frozenset("""
-exe dll sys scr cpl ocx com drv efi bat cmd ps1 psm1 psd1 vbs vbe js jse wsf wsh hta lnk msi msp
-jar class war ear apk elf so ko o bin dat tmp sh bash zsh py pyc pl pm rb lua
-php php3 php4 php5 php7 phtml phar inc asp aspx ashx asmx ascx cshtml jsp jspx cfm cgi
-doc docm dot dotm xls xlsm xlsb xla xlam ppt pptm potm rtf pdf one chm
-zip rar 7z gz tgz bz2 xz cab iso img vhd vhdx
-""".split())
-WEB_SUFFIXES = frozenset("php php3 php4 php5 php7 phtml phar inc asp aspx ashx asmx ascx cshtml jsp jspx cfm".split())
+RELEVANT_SUFFIXES = frozenset(
+    [
+        "exe",
+        "dll",
+        "sys",
+        "scr",
+        "cpl",
+        "ocx",
+        "com",
+        "drv",
+        "efi",
+        "bat",
+        "cmd",
+        "ps1",
+        "psm1",
+        "psd1",
+        "vbs",
+        "vbe",
+        "js",
+        "jse",
+        "wsf",
+        "wsh",
+        "hta",
+        "lnk",
+        "msi",
+        "msp",
+        "jar",
+        "class",
+        "war",
+        "ear",
+        "apk",
+        "elf",
+        "so",
+        "ko",
+        "o",
+        "bin",
+        "dat",
+        "tmp",
+        "sh",
+        "bash",
+        "zsh",
+        "py",
+        "pyc",
+        "pl",
+        "pm",
+        "rb",
+        "lua",
+        "php",
+        "php3",
+        "php4",
+        "php5",
+        "php7",
+        "phtml",
+        "phar",
+        "inc",
+        "asp",
+        "aspx",
+        "ashx",
+        "asmx",
+        "ascx",
+        "cshtml",
+        "jsp",
+        "jspx",
+        "cfm",
+        "cgi",
+        "doc",
+        "docm",
+        "dot",
+        "dotm",
+        "xls",
+        "xlsm",
+        "xlsb",
+        "xla",
+        "xlam",
+        "ppt",
+        "pptm",
+        "potm",
+        "rtf",
+        "pdf",
+        "one",
+        "chm",
+        "zip",
+        "rar",
+        "7z",
+        "gz",
+        "tgz",
+        "bz2",
+        "xz",
+        "cab",
+        "iso",
+        "img",
+        "vhd",
+        "vhdx",
+    ]
+)
+WEB_SUFFIXES = frozenset(
+    [
+        "php",
+        "php3",
+        "php4",
+        "php5",
+        "php7",
+        "phtml",
+        "phar",
+        "inc",
+        "asp",
+        "aspx",
+        "ashx",
+        "asmx",
+        "ascx",
+        "cshtml",
+        "jsp",
+        "jspx",
+        "cfm",
+    ]
+)
 
 if sys.platform == "win32":  # pragma: no cover - Windows
     DEFAULT_EXCLUDES: tuple[str, ...] = ()
     WEB_ROOTS: tuple[str, ...] = (r"C:\inetpub\wwwroot", r"C:\xampp\htdocs", r"C:\wamp64\www", r"C:\wamp\www")
 else:
-    DEFAULT_EXCLUDES = ("/proc", "/sys", "/dev", "/run", "/snap", "/var/lib/docker/overlay2", "/var/lib/containers")
+    DEFAULT_EXCLUDES = (
+        "/proc",
+        "/sys",
+        "/dev",
+        "/run",
+        "/snap",
+        "/var/lib/docker/overlay2",
+        "/var/lib/containers",
+    )
     WEB_ROOTS = ("/var/www", "/srv/www", "/srv/http", "/usr/share/nginx/html", "/opt/lampp/htdocs")
 
 DEFAULT_MAX_SIZE = 100 * 1024 * 1024
@@ -33,7 +149,7 @@ CHUNK = 1024 * 1024
 
 def default_paths() -> list[Path]:
     if sys.platform == "win32":  # pragma: no cover - Windows
-        drive = os.environ.get("SystemDrive", "C:")
+        drive = os.environ.get("SystemDrive", "C:")  # noqa: SIM112 - Windows' own spelling
         return [Path(drive + "\\")]
     return [Path("/")]
 

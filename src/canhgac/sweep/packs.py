@@ -34,7 +34,8 @@ class Indicators:
     """Every indicator of the packs loaded, each with its note and pack (for the hit's evidence)."""
 
     hashes: dict[str, dict[str, tuple[str, str]]] = field(
-        default_factory=lambda: {"md5": {}, "sha1": {}, "sha256": {}})
+        default_factory=lambda: {"md5": {}, "sha1": {}, "sha256": {}}
+    )
     names: list[NameIndicator] = field(default_factory=list)
     addresses: dict[str, tuple[str, str]] = field(default_factory=dict)
     domains: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -56,9 +57,15 @@ class Indicators:
         return self._matcher
 
     def counts(self) -> dict[str, int]:
-        return {"md5": len(self.hashes["md5"]), "sha1": len(self.hashes["sha1"]),
-                "sha256": len(self.hashes["sha256"]), "names": len(self.names),
-                "addresses": len(self.addresses), "domains": len(self.domains), "yara_files": len(self.yara)}
+        return {
+            "md5": len(self.hashes["md5"]),
+            "sha1": len(self.hashes["sha1"]),
+            "sha256": len(self.hashes["sha256"]),
+            "names": len(self.names),
+            "addresses": len(self.addresses),
+            "domains": len(self.domains),
+            "yara_files": len(self.yara),
+        }
 
     def add_hash(self, value: str, note: str, pack: str, where: str) -> None:
         value = value.strip().lower()
@@ -134,8 +141,11 @@ def _signature_base(ind: Indicators, base: str, text: str, pack: str) -> None:
                 score = 75
             if not value:
                 continue
-            ind.names.append(NameIndicator(value, note=fields[1].strip() if len(fields) > 1 else "",
-                                           score=score, pack=pack))
+            ind.names.append(
+                NameIndicator(
+                    value, note=fields[1].strip() if len(fields) > 1 else "", score=score, pack=pack
+                )
+            )
         elif "hash" in base:
             ind.add_hash(value, rest.strip(), pack, where)
         else:
@@ -148,8 +158,12 @@ def _indicator_pack(ind: Indicators, name: str, data: bytes, pack: str) -> None:
         from canhgac.indicators.imports import read_pack
         from canhgac.indicators.model import IndicatorError
     except ImportError as exc:  # an agency PC installed without the STIX library
-        raise PackError(_("{name}: reading STIX, MISP or CSV needs the full canhgac ({error}); "
-                          "ask the CSIRT for a bundle").format(name=name, error=exc)) from None
+        raise PackError(
+            _(
+                "{name}: reading STIX, MISP or CSV needs the full canhgac ({error}); "
+                "ask the CSIRT for a bundle"
+            ).format(name=name, error=exc)
+        ) from None
     try:
         parsed = read_pack(data, name)
     except IndicatorError as exc:
@@ -168,8 +182,11 @@ def _indicator_pack(ind: Indicators, name: str, data: bytes, pack: str) -> None:
             ind.add_c2(item.value, item.note, pack, where)
         elif kind == "filename":
             base = item.value.replace("\\", "/").rsplit("/", 1)[-1]
-            pattern = re.escape(item.value) if "/" in item.value or "\\" in item.value else (
-                r"(?:^|[\\/])" + re.escape(base) + "$")
+            pattern = (
+                re.escape(item.value)
+                if "/" in item.value or "\\" in item.value
+                else (r"(?:^|[\\/])" + re.escape(base) + "$")
+            )
             ind.names.append(NameIndicator(pattern, note=item.note, pack=pack))
         elif kind == "yara":
             ind.yara.append((f"{pack}:{name}", item.value))
@@ -181,7 +198,9 @@ def load_file(ind: Indicators, path: Path) -> None:
     """One loose pack file (unsigned: the result says so)."""
     try:
         if path.stat().st_size > MAX_PACK_FILE:
-            raise PackError(_("{name}: larger than {size} MB").format(name=path.name, size=MAX_PACK_FILE >> 20))
+            raise PackError(
+                _("{name}: larger than {size} MB").format(name=path.name, size=MAX_PACK_FILE >> 20)
+            )
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise PackError(f"{path}: {exc.strerror or exc}") from None

@@ -22,20 +22,49 @@ from typing import Protocol
 
 MAX_TEXT = 1024 * 1024
 
-LINUX_FILES = ("etc/crontab", "etc/anacrontab", "etc/rc.local", "etc/ld.so.preload", "etc/profile",
-               "etc/bash.bashrc", "etc/environment")
-LINUX_DIRS = ("etc/cron.d", "etc/cron.hourly", "etc/cron.daily", "etc/cron.weekly", "etc/cron.monthly",
-              "var/spool/cron", "var/spool/cron/crontabs", "etc/systemd/system", "usr/lib/systemd/system",
-              "lib/systemd/system", "etc/init.d", "etc/profile.d", "etc/xdg/autostart", "etc/update-motd.d")
+LINUX_FILES = (
+    "etc/crontab",
+    "etc/anacrontab",
+    "etc/rc.local",
+    "etc/ld.so.preload",
+    "etc/profile",
+    "etc/bash.bashrc",
+    "etc/environment",
+)
+LINUX_DIRS = (
+    "etc/cron.d",
+    "etc/cron.hourly",
+    "etc/cron.daily",
+    "etc/cron.weekly",
+    "etc/cron.monthly",
+    "var/spool/cron",
+    "var/spool/cron/crontabs",
+    "etc/systemd/system",
+    "usr/lib/systemd/system",
+    "lib/systemd/system",
+    "etc/init.d",
+    "etc/profile.d",
+    "etc/xdg/autostart",
+    "etc/update-motd.d",
+)
 USER_FILES = (".bashrc", ".profile", ".bash_profile", ".bash_login", ".zshrc", ".ssh/rc", ".config/autostart")
 USER_DIRS = (".config/systemd/user", ".config/autostart")
 
-HEURISTICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(rx, re.I)) for n, rx in (
-    ("download-to-shell", r"(?:curl|wget|fetch)\b[^|;\n]{0,300}\|\s*(?:ba|da|z)?sh\b"),
-    ("reverse-shell", r"/dev/tcp/|\bnc(?:at)?\b[^\n]{0,80}\s-e\s|socat\b[^\n]{0,80}exec:"),
-    ("decode-and-run", r"base64\s+(?:-d|--decode)[^\n]{0,80}\|\s*(?:ba)?sh\b|frombase64string|-enc(?:odedcommand)?\s+[A-Za-z0-9+/=]{40,}"),
-    ("world-writable-binary", r"(?:^|[\s\"'=])(?:/tmp|/dev/shm|/var/tmp)/(?!\.X11-unix|\.ICE-unix)\S+|\\(?:temp|appdata\\local\\temp|users\\public)\\\S+\.(?:exe|dll|bat|ps1|vbs)"),
-))
+HEURISTICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (n, re.compile(rx, re.I))
+    for n, rx in (
+        ("download-to-shell", r"(?:curl|wget|fetch)\b[^|;\n]{0,300}\|\s*(?:ba|da|z)?sh\b"),
+        ("reverse-shell", r"/dev/tcp/|\bnc(?:at)?\b[^\n]{0,80}\s-e\s|socat\b[^\n]{0,80}exec:"),
+        (
+            "decode-and-run",
+            r"base64\s+(?:-d|--decode)[^\n]{0,80}\|\s*(?:ba)?sh\b|frombase64string|-enc(?:odedcommand)?\s+[A-Za-z0-9+/=]{40,}",
+        ),
+        (
+            "world-writable-binary",
+            r"(?:^|[\s\"'=])(?:/tmp|/dev/shm|/var/tmp)/(?!\.X11-unix|\.ICE-unix)\S+|\\(?:temp|appdata\\local\\temp|users\\public)\\\S+\.(?:exe|dll|bat|ps1|vbs)",
+        ),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +132,7 @@ def linux_entries(root: Path) -> Iterator[Entry]:
         for path in _files_under(root / rel):
             yield from _lines(_kind(rel), path)
     homes = [root / "root"]
-    try:
+    try:  # noqa: SIM105 - as the other reads
         homes += sorted(p for p in (root / "home").iterdir() if p.is_dir() and not p.is_symlink())
     except OSError:
         pass
@@ -133,8 +162,11 @@ STRONG_ONLY = ("rc", "authorized_keys")  # long shell scripts: a /tmp path there
 
 
 def heuristics(command: str, kind: str = "") -> list[str]:
-    return [name for name, rx in HEURISTICS
-            if not (kind in STRONG_ONLY and name == "world-writable-binary") and rx.search(command)]
+    return [
+        name
+        for name, rx in HEURISTICS
+        if not (kind in STRONG_ONLY and name == "world-writable-binary") and rx.search(command)
+    ]
 
 
 class FixtureWindowsSource:
@@ -147,7 +179,9 @@ class FixtureWindowsSource:
 
     def _entries(self, key: str, kind: str) -> Iterator[Entry]:
         for item in self.data.get(key, []):
-            yield Entry(kind, str(item.get("location", "")), str(item.get("name", "")), str(item.get("command", "")))
+            yield Entry(
+                kind, str(item.get("location", "")), str(item.get("name", "")), str(item.get("command", ""))
+            )
 
     def run_keys(self) -> Iterable[Entry]:
         return self._entries("run_keys", "run-key")
@@ -221,9 +255,9 @@ class RegistryWindowsSource:  # pragma: no cover - runs on Windows only; CI feed
 
     def scheduled_tasks(self) -> Iterable[Entry]:
         import os
-        import xml.etree.ElementTree as ET  # noqa: N817, S405 - the local Tasks folder, written by Windows
+        import xml.etree.ElementTree as ET
 
-        folder = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32" / "Tasks"
+        folder = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32" / "Tasks"  # noqa: SIM112 - Windows' own spelling
         for path in _files_under(folder, depth=6):
             try:
                 tree = ET.parse(path)  # noqa: S314
@@ -235,10 +269,15 @@ class RegistryWindowsSource:  # pragma: no cover - runs on Windows only; CI feed
     def startup_items(self) -> Iterable[Entry]:
         import os
 
-        folders = [Path(os.environ.get("ProgramData", r"C:\ProgramData")) / r"Microsoft\Windows\Start Menu\Programs\Startup"]
-        users = Path(os.environ.get("SystemDrive", "C:") + "\\Users")
-        try:
-            folders += [u / r"AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup" for u in users.iterdir()]
+        folders = [
+            Path(os.environ.get("ProgramData", r"C:\ProgramData"))  # noqa: SIM112 - Windows' own spelling
+            / r"Microsoft\Windows\Start Menu\Programs\Startup"
+        ]
+        users = Path(os.environ.get("SystemDrive", "C:") + "\\Users")  # noqa: SIM112 - Windows' own spelling
+        try:  # noqa: SIM105 - as the other reads
+            folders += [
+                u / r"AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup" for u in users.iterdir()
+            ]
         except OSError:
             pass
         for folder in folders:

@@ -29,10 +29,15 @@ def quarantine(path: str, sha256: str, folder: Path) -> dict[str, Any]:
     if digest.hexdigest() != sha256:
         tmp.unlink()
         raise QuarantineError(f"{path}: the copy's SHA-256 differs (the file changed), not removed")
-    os.chmod(tmp, 0o400)
+    os.chmod(tmp, 0o400)  # noqa: PTH101 - str path
     tmp.replace(target)
-    os.remove(path)
-    record = {"path": path, "sha256": sha256, "to": str(target), "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    os.remove(path)  # noqa: PTH107 - str path
+    record = {
+        "path": path,
+        "sha256": sha256,
+        "to": str(target),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     with open(folder / "quarantine.jsonl", "a", encoding="utf-8") as log:
         log.write(json.dumps(record, ensure_ascii=False) + "\n")
     return record

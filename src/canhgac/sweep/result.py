@@ -43,8 +43,10 @@ class Skips:
             kept.append(path)
 
     def as_dict(self) -> dict[str, Any]:
-        return {reason: {"count": n, "examples": self.examples.get(reason, [])}
-                for reason, n in sorted(self.counts.items())}
+        return {
+            reason: {"count": n, "examples": self.examples.get(reason, [])}
+            for reason, n in sorted(self.counts.items())
+        }
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -56,7 +58,7 @@ def host_key_path() -> Path:
     if env := os.environ.get("CANHGAC_SWEEP_KEY"):
         return Path(env)
     if sys.platform == "win32":  # pragma: no cover - Windows
-        return Path(os.environ.get("ProgramData", "C:\\ProgramData")) / "canhgac-sweep" / "host.key"
+        return Path(os.environ.get("ProgramData", "C:\\ProgramData")) / "canhgac-sweep" / "host.key"  # noqa: SIM112 - Windows' own spelling
     if os.geteuid() == 0:
         return Path("/var/lib/canhgac-sweep/host.key")
     return Path.home() / ".local" / "share" / "canhgac-sweep" / "host.key"
@@ -76,8 +78,11 @@ def host_key(path: Path) -> Ed25519PrivateKey:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return key
 
 
@@ -86,8 +91,11 @@ def write_signed(body: dict[str, Any], out: Path, key: Ed25519PrivateKey) -> Non
     doc = {
         "format": FORMAT,
         "body": body,
-        "signature": {"alg": "ed25519", "public_key": base64.b64encode(public).decode(),
-                      "value": base64.b64encode(key.sign(canonical(body))).decode()},
+        "signature": {
+            "alg": "ed25519",
+            "public_key": base64.b64encode(public).decode(),
+            "value": base64.b64encode(key.sign(canonical(body))).decode(),
+        },
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -111,7 +119,9 @@ def read_verified(path: Path, pinned_public_key: str | None = None) -> dict[str,
     except (OSError, ValueError, KeyError, TypeError):
         raise ResultError(_("{path} is not a sweep result file").format(path=path)) from None
     except InvalidSignature:
-        raise ResultError(_("{path}: bad signature, the result was changed after the sweep").format(path=path)) from None
+        raise ResultError(
+            _("{path}: bad signature, the result was changed after the sweep").format(path=path)
+        ) from None
     if doc.get("format") != FORMAT:
         raise ResultError(_("{path} is not a sweep result file").format(path=path))
     if pinned_public_key is not None and pinned_public_key != public_b64:

@@ -22,11 +22,20 @@ from canhgac.sweep.host import facts
 from canhgac.sweep.live import LiveSource, parse_hosts
 from canhgac.sweep.options import RELEVANT_SUFFIXES, WEB_ROOTS, SweepOptions
 from canhgac.sweep.packs import Indicators, PackError
-from canhgac.sweep.persistence import Entry, WindowsSource, heuristics, linux_entries, ssh_key_sha256, windows_entries
+from canhgac.sweep.persistence import (
+    Entry,
+    WindowsSource,
+    heuristics,
+    linux_entries,
+    ssh_key_sha256,
+    windows_entries,
+)
 from canhgac.sweep.quarantine import quarantine
 from canhgac.sweep.walk import Walker
 
-_IP = re.compile(r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])|(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])")
+_IP = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])|(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])"
+)
 _TOKEN = re.compile(r'"([^"]+)"|(\S+)')
 _DOMAIN = re.compile(r"(?<![\w.-])(?:[A-Za-z0-9_-]{1,63}\.)+[A-Za-z]{2,24}(?![\w-])")
 
@@ -44,7 +53,9 @@ def compile_rules(ind: Indicators) -> Any:
             compiler.add_source(text, origin=origin)
         except yara_x.CompileError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise PackError(_("{origin}: the YARA rules do not compile: {error}").format(origin=origin, error=first)) from None
+            raise PackError(
+                _("{origin}: the YARA rules do not compile: {error}").format(origin=origin, error=first)
+            ) from None
     return compiler.build()
 
 
@@ -80,10 +91,19 @@ class Sweep:
     skips: Any = None
     stopped: bool = False
     stop_reason: str = ""
-    counts: dict[str, int] = field(default_factory=lambda: {"files_seen": 0, "files_scanned": 0, "bytes_scanned": 0,
-                                                            "dirs": 0, "processes": 0, "connections": 0,
-                                                            "hosts_entries": 0, "dns_names": 0,
-                                                            "persistence_entries": 0})
+    counts: dict[str, int] = field(
+        default_factory=lambda: {
+            "files_seen": 0,
+            "files_scanned": 0,
+            "bytes_scanned": 0,
+            "dirs": 0,
+            "processes": 0,
+            "connections": 0,
+            "hosts_entries": 0,
+            "dns_names": 0,
+            "persistence_entries": 0,
+        }
+    )
     timings: dict[str, float] = field(default_factory=dict)
     _seen_hits: set[tuple[str, str, str]] = field(default_factory=set)
     proc_names: dict[int, str] = field(default_factory=dict)
@@ -95,7 +115,9 @@ class Sweep:
 
         self.skips = Skips(self.options.max_examples)
         # the hashes the packs have indicators of (SHA-256 always: the quarantine names files by it)
-        self.hash_kinds = tuple(k for k in ("md5", "sha1", "sha256") if k == "sha256" or self.indicators.hashes[k])
+        self.hash_kinds = tuple(
+            k for k in ("md5", "sha1", "sha256") if k == "sha256" or self.indicators.hashes[k]
+        )
 
     def stop(self) -> bool:
         return self.stopped
@@ -112,11 +134,11 @@ class Sweep:
     def _relevant(self, path: str, st: os.stat_result) -> bool:
         if self.options.all_types:
             return True
-        base = os.path.basename(path)
+        base = os.path.basename(path)  # noqa: PTH119 - str paths on the hot path
         dot = base.rfind(".")
         if dot <= 0:
             return True  # no extension: Linux binaries and scripts
-        return base[dot + 1:].lower() in RELEVANT_SUFFIXES or bool(st.st_mode & 0o111)
+        return base[dot + 1 :].lower() in RELEVANT_SUFFIXES or bool(st.st_mode & 0o111)
 
     def _file(self, path: str, st: os.stat_result, scanner: Any) -> None:
         self.counts["files_seen"] += 1
@@ -130,8 +152,14 @@ class Sweep:
             self.skips.add("too-large", path)
             return
         try:
-            checked = check_file(path, st, scanner, timeout=self.options.timeout_per_file,
-                                 max_strings=self.options.max_strings, hashes=self.hash_kinds)
+            checked = check_file(
+                path,
+                st,
+                scanner,
+                timeout=self.options.timeout_per_file,
+                max_strings=self.options.max_strings,
+                hashes=self.hash_kinds,
+            )
         except Skip as skip:
             self.skips.add(skip.reason, path)
             return
@@ -144,8 +172,9 @@ class Sweep:
         found_any = any(self.indicators.hashes[k].get(v) for k, v in hashes.items() if v)
         if (found_any or checked.yara or checked.webshell) and not all(hashes.values()):
             try:  # a hit: all three hashes as evidence (a second read, for this file only)
-                full = check_file(path, os.lstat(path), None, timeout=self.options.timeout_per_file,
-                                  max_strings=0)
+                full = check_file(
+                    path, os.lstat(path), None, timeout=self.options.timeout_per_file, max_strings=0
+                )
                 checked.md5, checked.sha1, checked.sha256 = full.md5, full.sha1, full.sha256
                 hashes = {"md5": checked.md5, "sha1": checked.sha1, "sha256": checked.sha256}
             except (OSError, Skip):
@@ -162,7 +191,14 @@ class Sweep:
             self.hit("yara", path, match["rule"], rule=match, **evidence)
         if checked.webshell:
             bad = True
-            self.hit("webshell", path, "heuristics", score=checked.webshell[0], markers=checked.webshell[1], **evidence)
+            self.hit(
+                "webshell",
+                path,
+                "heuristics",
+                score=checked.webshell[0],
+                markers=checked.webshell[1],
+                **evidence,
+            )
         if bad and self.options.quarantine is not None:
             try:
                 record = quarantine(path, checked.sha256, self.options.quarantine)
@@ -203,7 +239,15 @@ class Sweep:
                 for name in self.indicators.matcher.match(token.strip(",;'")):
                     if name.pattern not in seen:
                         seen.add(name.pattern)
-                        self.hit(check, where, name.pattern, note=name.note, pack=name.pack, text=text[:300], **evidence)
+                        self.hit(
+                            check,
+                            where,
+                            name.pattern,
+                            note=name.note,
+                            pack=name.pack,
+                            text=text[:300],
+                            **evidence,
+                        )
                         found = True
         for token in _IP.findall(text):
             try:
@@ -228,17 +272,24 @@ class Sweep:
             self.proc_names[proc.pid] = proc.name
             where = f"pid {proc.pid} {proc.name}"
             self._text_hits("process", where, f"{proc.exe} {proc.cmdline}", exe=proc.exe, user=proc.user)
-            if proc.exe and os.path.isabs(proc.exe):
+            if proc.exe and os.path.isabs(proc.exe):  # noqa: PTH117 - str path
                 try:
                     st = os.lstat(proc.exe)
-                    checked = check_file(proc.exe, st, None, timeout=self.options.timeout_per_file,
-                                         max_strings=self.options.max_strings)
+                    checked = check_file(
+                        proc.exe,
+                        st,
+                        None,
+                        timeout=self.options.timeout_per_file,
+                        max_strings=self.options.max_strings,
+                    )
                 except (OSError, Skip):
                     continue
                 for kind, value in (("md5", checked.md5), ("sha1", checked.sha1), ("sha256", checked.sha256)):
                     found = self.indicators.hashes[kind].get(value)
                     if found:
-                        self.hit("process", where, f"{kind}:{value}", note=found[0], pack=found[1], exe=proc.exe)
+                        self.hit(
+                            "process", where, f"{kind}:{value}", note=found[0], pack=found[1], exe=proc.exe
+                        )
 
     def connections(self) -> None:
         assert self.live is not None
@@ -251,8 +302,16 @@ class Sweep:
                 continue
             found = self.indicators.addresses.get(address)
             if found:
-                self.hit("connection", f"{conn.local} -> {address}:{conn.remote_port}", address, note=found[0],
-                         pack=found[1], pid=conn.pid, process=names.get(conn.pid or -1, ""), status=conn.status)
+                self.hit(
+                    "connection",
+                    f"{conn.local} -> {address}:{conn.remote_port}",
+                    address,
+                    note=found[0],
+                    pack=found[1],
+                    pid=conn.pid,
+                    process=names.get(conn.pid or -1, ""),
+                    status=conn.status,
+                )
 
     def hosts_and_dns(self) -> None:
         assert self.live is not None
@@ -280,10 +339,14 @@ class Sweep:
                 digest = ssh_key_sha256(entry.command)
                 if digest and digest in self.indicators.hashes["sha256"]:
                     note, pack = self.indicators.hashes["sha256"][digest]
-                    self.hit("persistence", entry.location, f"sha256:{digest}", note=note, pack=pack, **evidence)
+                    self.hit(
+                        "persistence", entry.location, f"sha256:{digest}", note=note, pack=pack, **evidence
+                    )
                 continue
             for name in heuristics(entry.command, entry.kind):
-                self.hit("persistence", entry.location, f"heuristic:{name}", text=entry.command[:300], **evidence)
+                self.hit(
+                    "persistence", entry.location, f"heuristic:{name}", text=entry.command[:300], **evidence
+                )
 
 
 @contextmanager
@@ -325,9 +388,16 @@ def _roots(options: SweepOptions) -> list[Path]:
     return kept
 
 
-def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | None = None,
-        windows: WindowsSource | None = None, persistence_root: Path | None = None,
-        on_phase: Callable[[str], None] | None = None, rules: Any = None) -> dict[str, Any]:
+def run(
+    options: SweepOptions,
+    indicators: Indicators,
+    *,
+    live: LiveSource | None = None,
+    windows: WindowsSource | None = None,
+    persistence_root: Path | None = None,
+    on_phase: Callable[[str], None] | None = None,
+    rules: Any = None,
+) -> dict[str, Any]:
     """Sweep and return the result's body (never raises for what it meets on the host)."""
     started = datetime.now(UTC)
     t0 = time.monotonic()
@@ -338,7 +408,11 @@ def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | Non
     sweep.timings["compile_rules"] = round(time.monotonic() - t, 3)
     phases.append(("files", lambda: sweep.walk(_roots(options))))
     if live is not None:
-        phases += [("processes", sweep.processes), ("connections", sweep.connections), ("hosts_dns", sweep.hosts_and_dns)]
+        phases += [
+            ("processes", sweep.processes),
+            ("connections", sweep.connections),
+            ("hosts_dns", sweep.hosts_and_dns),
+        ]
     if persistence_root is not None:
         phases.append(("persistence_linux", lambda: sweep.persistence(linux_entries(persistence_root))))
     if windows is not None:
@@ -370,9 +444,14 @@ def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | Non
         "interrupted_by": sweep.stop_reason,
         "complete": not sweep.stopped and not sweep.errors,
         "paths": [str(p) for p in options.paths],
-        "options": {"max_size": options.max_size, "cpu_cap": options.cpu_cap, "timeout_per_file": options.timeout_per_file,
-                    "excludes": options.excludes, "all_types": options.all_types,
-                    "quarantine": str(options.quarantine) if options.quarantine else None},
+        "options": {
+            "max_size": options.max_size,
+            "cpu_cap": options.cpu_cap,
+            "timeout_per_file": options.timeout_per_file,
+            "excludes": options.excludes,
+            "all_types": options.all_types,
+            "quarantine": str(options.quarantine) if options.quarantine else None,
+        },
         "packs": indicators.packs,
         "indicator_counts": indicators.counts(),
         "pack_skipped": {"count": indicators.skipped_count, "examples": indicators.skipped[:20]},
@@ -382,6 +461,8 @@ def run(options: SweepOptions, indicators: Indicators, *, live: LiveSource | Non
         "errors": sweep.errors,
         "timings": sweep.timings,
         "resources": _resources(),
-        "rates": {"files_per_s": round(sweep.counts["files_seen"] / files, 1),
-                  "mb_per_s": round(sweep.counts["bytes_scanned"] / files / 1e6, 2)},
+        "rates": {
+            "files_per_s": round(sweep.counts["files_seen"] / files, 1),
+            "mb_per_s": round(sweep.counts["bytes_scanned"] / files / 1e6, 2),
+        },
     }

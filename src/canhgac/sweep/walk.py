@@ -18,7 +18,7 @@ SkipFn = Callable[[str, str], None]
 
 
 def _norm(path: str) -> str:
-    return os.path.normcase(os.path.abspath(path)).rstrip("/\\") or os.sep
+    return os.path.normcase(os.path.abspath(path)).rstrip("/\\") or os.sep  # noqa: PTH100 - str paths on the hot path
 
 
 class Walker:
@@ -35,7 +35,7 @@ class Walker:
 
     def walk(self, root: Path) -> Iterator[tuple[str, os.stat_result]]:
         """(path, lstat) of every regular file under ``root`` (or ``root`` itself if a file)."""
-        top = os.path.abspath(root)
+        top = os.path.abspath(root)  # noqa: PTH100 - str paths on the hot path
         try:
             st = os.lstat(top)
         except OSError as exc:

@@ -14,13 +14,34 @@ _IN = rb"\$_(?:post|get|request|cookie|server\s*\[\s*['\"]http_)"
 # (name, score, a literal the marker cannot match without, regex on the lower-cased bytes): the
 # literal is looked for first (a memchr-speed ``in``), so a file without it costs no regex.
 MARKERS: tuple[tuple[str, int, bytes, re.Pattern[bytes]], ...] = tuple(
-    (name, score, gate, re.compile(rx)) for name, score, gate, rx in (
-        ("php-eval-request", 80, b"$_", rb"(?:eval|assert|create_function)\s*\(\s*(?:@\s*)?(?:stripslashes\s*\(\s*)?" + _IN),
-        ("php-exec-request", 80, b"$_", rb"(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec)\s*\(\s*(?:@\s*)?" + _IN),
-        ("php-eval-decode", 60, b"eval", rb"eval\s*\(\s*(?:@\s*)?(?:base64_decode|gzinflate|gzuncompress|str_rot13|gzdecode|hex2bin)\s*\("),
+    (name, score, gate, re.compile(rx))
+    for name, score, gate, rx in (
+        (
+            "php-eval-request",
+            80,
+            b"$_",
+            rb"(?:eval|assert|create_function)\s*\(\s*(?:@\s*)?(?:stripslashes\s*\(\s*)?" + _IN,
+        ),
+        (
+            "php-exec-request",
+            80,
+            b"$_",
+            rb"(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec)\s*\(\s*(?:@\s*)?" + _IN,
+        ),
+        (
+            "php-eval-decode",
+            60,
+            b"eval",
+            rb"eval\s*\(\s*(?:@\s*)?(?:base64_decode|gzinflate|gzuncompress|str_rot13|gzdecode|hex2bin)\s*\(",
+        ),
         ("php-preg-e", 60, b"preg_replace", rb"preg_replace\s*\(\s*['\"][^'\"]{0,80}/[a-z]*e[a-z]*['\"]\s*,"),
         ("php-variable-function", 40, b"$_", rb"\$\w+\s*\(\s*" + _IN),
-        ("asp-eval-request", 80, b"request", rb"(?:eval|execute)\s*\(?\s*request(?:\.item|\.form|\.querystring)?\s*[\[(]"),
+        (
+            "asp-eval-request",
+            80,
+            b"request",
+            rb"(?:eval|execute)\s*\(?\s*request(?:\.item|\.form|\.querystring)?\s*[\[(]",
+        ),
         ("aspx-process-start", 40, b"process", rb"process\.start\s*\(|processstartinfo"),
         ("jsp-runtime-exec", 60, b"getruntime", rb"runtime\.getruntime\s*\(\s*\)\s*\.exec\s*\("),
         ("jsp-exec-request", 40, b"getparameter", rb"request\.getparameter\s*\(.{0,120}\.exec\s*\("),
@@ -33,6 +54,9 @@ MARKERS: tuple[tuple[str, int, bytes, re.Pattern[bytes]], ...] = tuple(
 def score(data: bytes) -> tuple[int, list[str]]:
     """The total score of ``data`` and the markers found (at most 1 MB is looked at)."""
     head = data[: 1024 * 1024].lower()
-    found = [(name, points) for name, points, gate, rx in MARKERS
-             if (gate in head if gate else len(head) > 4000) and rx.search(head)]
+    found = [
+        (name, points)
+        for name, points, gate, rx in MARKERS
+        if (gate in head if gate else len(head) > 4000) and rx.search(head)
+    ]
     return sum(p for _n, p in found), [n for n, _p in found]
