@@ -32,7 +32,7 @@ def run_child(
     args: list[str], *, user: int | None = None, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``python -m canhgac.sweep ARGS`` in a child process (as ``user`` when given)."""
-    full_env = dict(os.environ, PYTHONPATH=str(SRC), CANHGAC_LANG="en", **(env or {}))
+    full_env = {**os.environ, "PYTHONPATH": str(SRC), "CANHGAC_LANG": "en", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "canhgac.sweep", *args],
         capture_output=True,

@@ -144,3 +144,10 @@ def test_pack_commands(tmp_path: Path) -> None:
         and body["packs"][0]["version"]
         and body["indicator_counts"]["domains"] == 1
     )
+
+
+def test_refusal_in_vietnamese_by_default(made: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    bundle, _key, pub = made
+    _rewrite(bundle, {"manifest.sig": b"AAAA"})
+    done = run_child(["pack", "verify", str(bundle), "--pubkey", str(pub)], env={"CANHGAC_LANG": "vi"})
+    assert done.returncode == 2 and "chữ ký sai, gói bị từ chối" in done.stderr

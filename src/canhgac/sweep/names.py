@@ -34,9 +34,9 @@ class NameIndicator:
 def literal_of(pattern: str) -> str:
     """The longest run of plain characters every match of ``pattern`` contains ('' if unsure).
 
-    Conservative: a top-level ``|`` anywhere, or a construct not understood, gives ''. Groups
+    Conservative: a top-level ``|``, or a construct not understood, gives ''. Groups
     and classes break a run; a quantified character is dropped from its run."""
-    if "|" in pattern or (pattern.startswith("(?") and not pattern.startswith("(?i)")):
+    if pattern.startswith("(?") and not pattern.startswith(("(?i)", "(?:")):
         return ""
     text = pattern[4:] if pattern.startswith("(?i)") else pattern
     runs: list[str] = []
@@ -69,6 +69,10 @@ def literal_of(pattern: str) -> str:
                 return ""
             i = end + 1
             continue
+        if ch == "|" and depth == 0:
+            return ""  # a top-level alternative: no literal is required
+        if ch == "|" and depth == 0:
+            return ""  # a top-level alternative: no literal is required
         if ch == "(":
             depth += 1
             cut()

@@ -108,6 +108,7 @@ class Sweep:
     _seen_hits: set[tuple[str, str, str]] = field(default_factory=set)
     proc_names: dict[int, str] = field(default_factory=dict)
     hash_kinds: tuple[str, ...] = ("md5", "sha1", "sha256")
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -397,6 +398,7 @@ def run(
     persistence_root: Path | None = None,
     on_phase: Callable[[str], None] | None = None,
     rules: Any = None,
+    compile_s: float = 0.0,
 ) -> dict[str, Any]:
     """Sweep and return the result's body (never raises for what it meets on the host)."""
     started = datetime.now(UTC)
@@ -404,8 +406,10 @@ def run(
     sweep = Sweep(options, indicators, live=live, windows=windows)
     phases: list[tuple[str, Callable[[], None]]] = []
     t = time.monotonic()
+    c = time.process_time()
     sweep.rules = rules if rules is not None else compile_rules(indicators)
-    sweep.timings["compile_rules"] = round(time.monotonic() - t, 3)
+    sweep.timings["compile_rules"] = round(time.monotonic() - t, 3) + compile_s
+    sweep.cpu["compile_rules"] = round(time.process_time() - c, 3) + compile_s
     phases.append(("files", lambda: sweep.walk(_roots(options))))
     if live is not None:
         phases += [
@@ -425,6 +429,7 @@ def run(
             if on_phase:
                 on_phase(name)
             t = time.monotonic()
+            c = time.process_time()
             try:
                 phase()
             except KeyboardInterrupt:
@@ -432,6 +437,7 @@ def run(
             except Exception as exc:  # one check failing must not lose the others' hits
                 sweep.errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
             sweep.timings[name] = round(time.monotonic() - t, 3)
+            sweep.cpu[name] = round(time.process_time() - c, 3)
     elapsed = time.monotonic() - t0
     sweep.timings["total"] = round(elapsed, 3)
     files = sweep.timings.get("files", 0.0) or 1e-9
@@ -460,6 +466,7 @@ def run(
         "skipped": sweep.skips.as_dict(),
         "errors": sweep.errors,
         "timings": sweep.timings,
+        "timings_cpu": sweep.cpu,
         "resources": _resources(),
         "rates": {
             "files_per_s": round(sweep.counts["files_seen"] / files, 1),
