@@ -57,6 +57,13 @@ def _indicators() -> Indicators:
         "iuqerfsodp9ifjaposdfjhgosurijfaewrwergwea.com;kill switch\n",
         "t",
     )
+    load_text(
+        ind,
+        "keys.csv",
+        "type,value,note\nregistry-key,HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\mssecsvc2.0,"
+        "WannaCry service\n",
+        "t",
+    )
     load_text(ind, "filename-iocs.txt", "\\\\tasksche\\.exe$;80\n[\\\\/]kworkerd$;90;miner\n", "t")
     blob_sha = hashlib.sha256(base64.b64decode(KEY_BLOB)).hexdigest()
     load_text(
@@ -175,6 +182,7 @@ def test_system_checks_find_planted_traces(tmp_path: Path) -> None:
             ("persistence", f"sha256:{blob_sha}"),
             ("persistence", "heuristic:reverse-shell"),
             ("persistence", "\\\\tasksche\\.exe$"),  # the mssecsvc2.0 service
+            ("persistence", "hklm\\system\\currentcontrolset\\services\\mssecsvc2.0"),  # its key
             ("persistence", "heuristic:decode-and-run"),  # powershell -enc in a Run key
             ("persistence", "heuristic:world-writable-binary"),  # C:\Users\Public in a task
         ]

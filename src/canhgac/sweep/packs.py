@@ -40,6 +40,7 @@ class Indicators:
     addresses: dict[str, tuple[str, str]] = field(default_factory=dict)
     domains: dict[str, tuple[str, str]] = field(default_factory=dict)
     yara: list[tuple[str, str]] = field(default_factory=list)  # (origin, source text)
+    registry: dict[str, tuple[str, str]] = field(default_factory=dict)  # normalised key path
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
     packs: list[dict[str, str]] = field(default_factory=list)  # name, sha256, signed-by, version
@@ -107,6 +108,23 @@ class Indicators:
             if suffix in self.domains:
                 return suffix, self.domains[suffix]
         return None
+
+
+_HIVES = {
+    "hkey_local_machine": "hklm",
+    "hkey_current_user": "hkcu",
+    "hkey_users": "hku",
+    "hkey_classes_root": "hkcr",
+    "hkey_current_config": "hkcc",
+}
+
+
+def registry_key(path: str) -> str:
+    """A registry path lower-cased, with ``\\`` separators and the hive's short name."""
+    parts = [p for p in path.strip().replace("/", "\\").lower().split("\\") if p]
+    if parts:
+        parts[0] = _HIVES.get(parts[0], parts[0])
+    return "\\".join(parts)
 
 
 def is_yara(text: str) -> bool:
@@ -190,6 +208,8 @@ def _indicator_pack(ind: Indicators, name: str, data: bytes, pack: str) -> None:
             ind.names.append(NameIndicator(pattern, note=item.note, pack=pack))
         elif kind == "yara":
             ind.yara.append((f"{pack}:{name}", item.value))
+        elif kind == "registry-key":
+            ind.registry.setdefault(registry_key(item.value), (item.note, pack))
         else:
             ind.skip(where, _("type {type} is not looked for by the sweep").format(type=kind))
 

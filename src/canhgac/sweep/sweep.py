@@ -21,7 +21,7 @@ from canhgac.sweep.files import Checked, Skip, check_file
 from canhgac.sweep.host import facts
 from canhgac.sweep.live import LiveSource, parse_hosts
 from canhgac.sweep.options import RELEVANT_SUFFIXES, WEB_ROOTS, SweepOptions
-from canhgac.sweep.packs import Indicators, PackError
+from canhgac.sweep.packs import Indicators, PackError, registry_key
 from canhgac.sweep.persistence import (
     Entry,
     WindowsSource,
@@ -109,6 +109,7 @@ class Sweep:
     proc_names: dict[int, str] = field(default_factory=dict)
     hash_kinds: tuple[str, ...] = ("md5", "sha1", "sha256")
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase
+    binaries: dict[str, Checked | None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -274,16 +275,20 @@ class Sweep:
             where = f"pid {proc.pid} {proc.name}"
             self._text_hits("process", where, f"{proc.exe} {proc.cmdline}", exe=proc.exe, user=proc.user)
             if proc.exe and os.path.isabs(proc.exe):  # noqa: PTH117 - str path
-                try:
-                    st = os.lstat(proc.exe)
-                    checked = check_file(
-                        proc.exe,
-                        st,
-                        None,
-                        timeout=self.options.timeout_per_file,
-                        max_strings=self.options.max_strings,
-                    )
-                except (OSError, Skip):
+                checked = self.binaries.get(proc.exe)
+                if proc.exe not in self.binaries:  # many processes share a binary: hashed once
+                    try:
+                        checked = check_file(
+                            proc.exe,
+                            os.lstat(proc.exe),
+                            None,
+                            timeout=self.options.timeout_per_file,
+                            max_strings=self.options.max_strings,
+                        )
+                    except (OSError, Skip):
+                        checked = None
+                    self.binaries[proc.exe] = checked
+                if checked is None:
                     continue
                 for kind, value in (("md5", checked.md5), ("sha1", checked.sha1), ("sha256", checked.sha256)):
                     found = self.indicators.hashes[kind].get(value)
@@ -336,6 +341,14 @@ class Sweep:
             self.counts["persistence_entries"] += 1
             evidence = {"kind": entry.kind, "name": entry.name}
             self._text_hits("persistence", entry.location, entry.command, **evidence)
+            if self.indicators.registry and entry.location.upper().startswith("HK"):
+                key = registry_key(entry.location)
+                for candidate in (key, f"{key}\\{entry.name.lower()}"):
+                    found = self.indicators.registry.get(candidate)
+                    if found:
+                        self.hit(
+                            "persistence", entry.location, candidate, note=found[0], pack=found[1], **evidence
+                        )
             if entry.kind == "authorized_keys":
                 digest = ssh_key_sha256(entry.command)
                 if digest and digest in self.indicators.hashes["sha256"]:
