@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from canhgac.i18n import gettext as _
 from canhgac.sweep.bundle import BundleError, build, generate_key, load_public, verify
@@ -85,10 +86,35 @@ def _starter_version() -> str:
         return ""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in the chosen language: its own words ("usage", the sections, --help)
+    are the msgids the rest of the command line translates (argparse's own catalogue is not
+    installed)."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, f"{_('Usage:')} " if prefix is None else prefix)
+
+
+def _parser(prog: str, description: str, parent: Any = None, **kwargs: Any) -> argparse.ArgumentParser:
+    """A parser (or a sub-command's, from ``parent``) with translated sections and --help."""
+    if parent is None:
+        p = argparse.ArgumentParser(
+            prog=prog, description=description, formatter_class=_Formatter, add_help=False
+        )
+    else:
+        p = parent.add_parser(
+            prog, description=description, formatter_class=_Formatter, add_help=False, **kwargs
+        )
+    p._positionals.title = _("Arguments")
+    p._optionals.title = _("Options")
+    p.add_argument("-h", "--help", action="help", help=_("Show this message and exit."))
+    return p
+
+
 def _scan_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="canhgac sweep",
-        description=_(
+    p = _parser(
+        "canhgac sweep",
+        _(
             "Sweep this computer for malware and APT traces with indicator packs; "
             "writes a signed result file."
         ),
@@ -258,21 +284,36 @@ def scan_main(argv: Sequence[str]) -> int:
 
 
 def pack_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="canhgac sweep pack", description=_("Build, sign and verify offline pack bundles.")
+    p = _parser("canhgac sweep pack", _("Build, sign and verify offline pack bundles."))
+    sub = p.add_subparsers(dest="action", required=True, title=_("Commands"))
+    k = _parser(
+        "keygen",
+        _("Make the CSIRT's Ed25519 key pair (KEY and KEY.pub)"),
+        sub,
+        help=_("Make the CSIRT's Ed25519 key pair (KEY and KEY.pub)"),
     )
-    sub = p.add_subparsers(dest="action", required=True)
-    k = sub.add_parser("keygen", help=_("Make the CSIRT's Ed25519 key pair (KEY and KEY.pub)"))
-    k.add_argument("key", type=Path)
-    b = sub.add_parser("build", help=_("Sign a folder's pack files into a bundle"))
-    b.add_argument("dir", type=Path)
-    b.add_argument("--key", type=Path, required=True)
-    b.add_argument("-o", "--out", type=Path, required=True)
-    b.add_argument("--version", default="")
-    b.add_argument("--source", default="")
-    v = sub.add_parser("verify", help=_("Check a bundle's signature and files"))
-    v.add_argument("bundle", type=Path)
-    v.add_argument("--pubkey", type=Path, required=True)
+    k.add_argument("key", type=Path, help=_("The private key file to write (and KEY.pub)"))
+    b = _parser(
+        "build",
+        _("Sign a folder's pack files into a bundle"),
+        sub,
+        help=_("Sign a folder's pack files into a bundle"),
+    )
+    b.add_argument("dir", type=Path, help=_("The folder of pack files"))
+    b.add_argument("--key", type=Path, required=True, help=_("The CSIRT's private key"))
+    b.add_argument("-o", "--out", type=Path, required=True, help=_("The bundle to write (.zip)"))
+    b.add_argument("--version", default="", help=_("The pack's version (default: the date and time)"))
+    b.add_argument("--source", default="", help=_("Who made the pack (default: CSIRT)"))
+    v = _parser(
+        "verify",
+        _("Check a bundle's signature and files"),
+        sub,
+        help=_("Check a bundle's signature and files"),
+    )
+    v.add_argument("bundle", type=Path, help=_("The bundle (.zip)"))
+    v.add_argument(
+        "--pubkey", type=Path, required=True, help=_("The CSIRT's public key that signed the bundles")
+    )
     args = p.parse_args(list(argv))
     try:
         if args.action == "keygen":
@@ -307,8 +348,8 @@ def pack_main(argv: Sequence[str]) -> int:
 
 
 def verify_result_main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="canhgac sweep verify-result")
-    p.add_argument("result", type=Path)
+    p = _parser("canhgac sweep verify-result", _("Check a sweep result file's signature."))
+    p.add_argument("result", type=Path, help=_("The result file"))
     args = p.parse_args(list(argv))
     try:
         body = read_verified(args.result)
