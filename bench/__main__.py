@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|sweep [options]``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bench import (
     mail_servers,
     ports,
     pwned,
+    sweep,
     watch,
     web_portals,
 )
@@ -30,6 +31,7 @@ COMMANDS = {
     "form05": form05.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
+    "sweep": sweep.main,
 }
 
 if __name__ == "__main__":
