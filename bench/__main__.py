@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|compliance|pwned|breach [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|sweep|breach [options]``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from bench import (
     breach,
     compliance,
     console,
+    form05,
     forms,
     inventory,
     mail_domains,
     mail_servers,
     ports,
     pwned,
+    sweep,
     watch,
     web_portals,
 )
@@ -27,8 +29,10 @@ COMMANDS = {
     "console": console.main,
     "watch": watch.main,
     "forms": forms.main,
+    "form05": form05.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
+    "sweep": sweep.main,
     "breach": breach.main,
 }
 

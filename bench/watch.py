@@ -110,6 +110,16 @@ class Side:
     def cpu_ms_per_probe(self) -> float:
         return self.use.cpu_s * 1000 / self.probes if self.probes else 0.0
 
+    def steady_ms_per_probe(self, interval: float) -> float:
+        """CPU per probe after the first interval (a watch's first visit fingerprints each page,
+        Prometheus fills its head block): the CPU share from then on over the window's mean rate
+        of probes, the same reckoning for both sides."""
+        samples = self.use.samples
+        wall = samples[-1][0] - samples[0][0] if len(samples) > 1 else 0.0
+        if not self.probes or wall <= 0:
+            return 0.0
+        return self.use.cpu_share(since=interval) * 1000 / (self.probes / wall)
+
 
 @dataclass
 class SizeRun:

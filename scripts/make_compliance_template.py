@@ -2,7 +2,7 @@
 """Write the packaged DOCX template of the directive's province summary (the report to the
 People's Committee on what agencies did for 20/UBND-VHXH) into
 ``src/canhgac/compliance/data/tong-hop-KG20.docx``, in the same administrative layout as the
-forms (``scripts/make_form_templates.py``: its masthead, addressees and signature block).
+forms: the masthead, addressees, tables and signature block of ``scripts/docx_layout.py``.
 
 The template is data: a province may change the committed file (or point
 ``canhgac compliance summary --template`` at its own) without running this script.
@@ -16,45 +16,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from docx.document import Document as DocumentObject
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_form_templates import (
-    ROOT,
-    _repeat_header,
+from docx_layout import (
     addressees,
     closing,
     docx_bytes,
-    first_cell_paragraph,
     heading,
     masthead,
     new_document,
     para,
-    set_widths,
-    table,
+    row_table,
     title,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "canhgac" / "compliance" / "data" / "tong-hop-KG20.docx"
 
 
-def _row_table(doc, widths, heads, body, loop, left):  # type: ignore[no-untyped-def]
-    """A table: a header row, then one row per item of ``loop`` (docxtpl's ``{%tr for %}``)."""
-    t = table(doc, widths, rows=4)
-    cells_of = [row.cells for row in t.rows]
-    for cells in cells_of:
-        set_widths(cells, widths)
-        for cell in cells:
-            first_cell_paragraph(cell)
-    for cell, text in zip(cells_of[0], heads, strict=True):
-        para(cell, text, bold=True, size=11, align="center", after=0)
-    _repeat_header(t)
-    para(cells_of[1][0], "{%tr for " + loop + " %}", size=11, after=0)
-    for i, (cell, text) in enumerate(zip(cells_of[2], body, strict=True)):
-        para(cell, text, size=11, align="left" if i in left else "center", after=0)
-    para(cells_of[3][0], "{%tr endfor %}", size=11, after=0)
-
-
-def summary():  # type: ignore[no-untyped-def]
+def summary() -> DocumentObject:
     doc = new_document()
     masthead(doc)
     title(
@@ -72,7 +54,7 @@ def summary():  # type: ignore[no-untyped-def]
         indent=1,
     )
     heading(doc, "1. Kết quả theo từng nhiệm vụ")
-    _row_table(
+    row_table(
         doc,
         (1.5, 4.5, 3.3, 1.4, 1.4, 1.4, 1.4, 1.6),
         ("Nhiệm vụ", "Nội dung", "Trách nhiệm", "Đã xong", "Một phần", "Chưa xong", "Trễ hạn", "Chưa đo"),
@@ -99,7 +81,7 @@ def summary():  # type: ignore[no-untyped-def]
     )
     heading(doc, "2. Các nội dung trễ hạn và cơ quan chịu trách nhiệm")
     para(doc, "{%p if late %}", after=0)
-    _row_table(
+    row_table(
         doc,
         (0.9, 1.5, 4.0, 4.9, 2.4, 2.8),
         ("TT", "Nhiệm vụ", "Cơ quan, đơn vị", "Nội dung trễ hạn", "Hạn", "Cán bộ đầu mối"),

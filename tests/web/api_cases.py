@@ -61,8 +61,9 @@ def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: 
     # main's 11, the scans' 3, the watch's 4 (watch_api_cases.py), the roster's and the outbox's 4
     # (watch_people_api_cases.py), the incidents' 13 (incident_api_cases.py, indicator_api_cases.py),
     # the indicator packs' 3 and an incident's indicators (indicator_api_cases.py), the compliance's 8
-    # (compliance_web_cases.py)
-    assert len(operations) == 47
+    # (compliance_web_cases.py), form 05's 1 (tests/incidents/incident_summary_cases.py and
+    # test_incident_summary_browser.py)
+    assert len(operations) == 48
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))

@@ -85,7 +85,9 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          # upload: compliance_web_cases.py
                          "POST /api/v1/compliance/{agency}/{item}/answer",
                          "POST /api/v1/compliance/{agency}/{item}/review",
-                         "GET /api/v1/compliance/{agency}/{item}/files/{file_id}"})
+                         "GET /api/v1/compliance/{agency}/{item}/files/{file_id}",
+                         # form 05 needs the [forms] settings too: test_incident_summary_browser.py
+                         "GET /api/v1/forms/05"})
 
 
 def _operations() -> list[Any]:

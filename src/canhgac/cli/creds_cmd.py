@@ -148,6 +148,10 @@ def serve(
                    ExitCode.UNAVAILABLE) from None
 
 
+from canhgac.cli import creds_audit_cmd  # noqa: E402 - the audit lives in its own module
+
+app.command("audit", help=creds_audit_cmd.HELP)(creds_audit_cmd.audit)
+
 app.command("import", help=N_("Import breach files: keep the agencies' accounts, never a password in clear."))(
     creds_breach_cmd.import_breach)
 app.command("leaks", help=N_("List leaked accounts: address, breaches, reuse counts; never a password or hash."))(

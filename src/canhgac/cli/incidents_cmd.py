@@ -561,25 +561,50 @@ def types() -> None:
     console.print(table)
 
 
-@app.command("report", help=N_("Write an incident's initial report (form 03) or final report (form 04) as DOCX."))
+@app.command(
+    "report",
+    help=N_(
+        "Write an incident's initial report (form 03) or final report (form 04), or the half-year or "
+        "annual summary of incidents (form 05, --period), as DOCX."
+    ),
+)
 def report(
     ctx: typer.Context,
-    form: Annotated[str, typer.Argument(metavar="FORM", help=N_("03 (initial report) or 04 (final report)"))],
-    incident_id: Annotated[int, typer.Argument(metavar="ID", help=N_("The incident's id"))],
-    output: Annotated[Path, typer.Option("--output", "-o", help=N_("The .docx file to write"))],
+    form: Annotated[str, typer.Argument(metavar="FORM", help=N_(
+        "03 (initial report), 04 (final report) or 05 (half-year or annual summary)"))],
+    incident_id: Annotated[int | None, typer.Argument(metavar="[ID]", help=N_(
+        "The incident's id (forms 03 and 04)"))] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=N_("The .docx file to write"))] = None,
     number: Annotated[str, typer.Option("--number", help=N_(
         "The document's number (form 03: default the incident's initial report reference)"))] = "",
     record: Annotated[bool, typer.Option("--record", help=N_("Write in the timeline that the document was made"))]
     = False,
+    period: Annotated[str | None, typer.Option("--period", help=N_(
+        "Form 05: the year (2026) or half-year (2026H1, 2026H2), in Vietnam's time; default the "
+        "report due next"))] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help=N_(
+        "Form 05: count only this agency's incidents"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=N_("Form 05: also print the counts (table or json)"))]
+    = "table",
 ) -> None:
-    """Form 03 or 04 of one incident, from its records and the settings file's [forms] table."""
+    """Form 03 or 04 of one incident, or form 05 of a period, from the records and the settings
+    file's [forms] table."""
     from canhgac.services import incidents
     from canhgac.services.forms import FormsConfigError, forms_settings
     from canhgac.services.incident_forms import IncidentFormError, incident_form
 
     wanted = form.strip().removeprefix("0").zfill(2)
-    if wanted not in ("03", "04"):
-        raise fail(_("unknown form {form}: an incident has forms 03 and 04").format(form=form))
+    if wanted not in ("03", "04", "05"):
+        raise fail(_("unknown form {form}: use 03, 04 (an incident) or 05 (a period)").format(form=form))
+    if output is None:
+        raise fail(_("say where to write the document: --output FILE.docx"))
+    if wanted == "05":
+        if incident_id is not None:
+            raise fail(_("form 05 sums up a period: give --period, not an incident"))
+        _report_05(ctx, output, period, agency, number, _format(fmt))
+        return
+    if incident_id is None:
+        raise fail(_("form {form} is an incident's: give its id").format(form=wanted))
     _ctx(ctx, writable=record)
     try:
         config = forms_settings(state(ctx).config_path())
@@ -592,9 +617,79 @@ def report(
         raise fail(_("no incident {id}: see `canhgac incidents list`").format(id=incident_id)) from None
     except (IncidentFormError, incidents.IncidentError) as exc:
         raise fail(str(exc)) from None
-    try:
-        output.write_bytes(made.docx)
-    except OSError as exc:
-        raise fail(f"{output}: {exc.strerror or exc}") from None
+    _write(output, made.docx)
     console.print(_("form {form} number {number} written to {path}").format(
         form=wanted, number=made.number, path=output), markup=False, highlight=False)
+
+
+def _write(output: Path, data: bytes) -> None:
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror or exc}") from None
+
+
+def _summary_table(counts: Any) -> None:
+    """Form 05's table as the document has it, in the reader's language."""
+    from canhgac.services.incident_summary import summary_table
+
+    table = Table(title=_("Incident summary (form 05)"))
+    for col in ("#", _("Type"), _("Incidents"), _("Handled in-house"), _("With help from other organisations"),
+                _("With foreign help"), _("Support asked"), _("Estimated damage (VND)")):
+        table.add_column(col)
+
+    def cells(row: Any) -> list[str]:
+        damage = "" if row.damage_vnd is None else f"{row.damage_vnd:,}".replace(",", ".")
+        return [str(row.count), str(row.self_handled), str(row.with_domestic_help), str(row.with_foreign_help),
+                str(row.support_requested), damage]
+
+    for number, label, row in summary_table(counts):
+        table.add_row(number, label, *cells(row))
+    console.print(table)
+
+
+def _report_05(ctx: typer.Context, output: Path, period_text: str | None, agency: str | None, number: str,
+               fmt: str) -> None:
+    """Form 05 of the period (default: the one due next) from the stored incidents."""
+    from datetime import UTC
+
+    from canhgac.services import incidents
+    from canhgac.services.forms import FormsConfigError, forms_settings
+    from canhgac.services.incident_forms import IncidentFormError
+    from canhgac.services.incident_summary import (
+        PeriodError,
+        current_period,
+        parse_period,
+        summary_form,
+        summary_json,
+    )
+
+    _ctx(ctx)
+    try:
+        config = forms_settings(state(ctx).config_path())
+    except FormsConfigError as exc:
+        raise fail(str(exc)) from None
+    now = datetime.now(UTC)
+    try:
+        period = parse_period(period_text) if period_text else current_period(
+            now, config.summary_due("half-year", now.astimezone(display_zone()).year))
+    except PeriodError as exc:
+        raise fail(str(exc)) from None
+    try:
+        made = summary_form(incidents.viewer_scope(None), period, config, agency=agency, number=number, now=now)
+    except IncidentFormError as exc:
+        raise fail(str(exc)) from None
+    _write(output, made.docx)
+    if fmt == "json":
+        typer.echo(json.dumps(summary_json(made.counts, period, config, agency), ensure_ascii=False, indent=2))
+        return
+    _summary_table(made.counts)
+    due = made.due
+    console.print(_("form 05 of {period} ({count} incidents) number {number} written to {path}; due before "
+                    "{due}").format(period=period.label, count=made.counts.total.count, number=made.number,
+                                    path=output, due=f"{due.day:02d}/{due.month:02d}/{due.year}"),
+                  markup=False, highlight=False, soft_wrap=True)
+    if made.counts.unclassified:
+        console.print(_("{n} incidents have no type yet: counted as \"other\" (set one: canhgac incidents "
+                        "show ID, the form details)").format(n=made.counts.unclassified),
+                      style="yellow", markup=False, highlight=False, soft_wrap=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -154,6 +154,7 @@ def run(
             on_ready=ready,
             channels=channels,
             inventory=inv,
+            reminders=_reminders(st) if channels is not None else None,
         )
     )
     err_console.print(
@@ -176,6 +177,16 @@ def _channels(st: CliState) -> ChannelConfig | None:
     try:
         return read_channels(st.config_path())
     except ChannelConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _reminders(st: CliState) -> Any:
+    """The settings file's [incidents] (and [forms]) table as the delivery loop's reminders."""
+    from canhgac.services.watch_delivery import ReminderSettingsError, read_reminders
+
+    try:
+        return read_reminders(st.config_path())
+    except ReminderSettingsError as exc:
         raise fail(str(exc)) from None
 
 
@@ -209,7 +220,10 @@ def deliver(ctx: typer.Context) -> None:
     open_store(st, writable=True)
     from canhgac.services.watch_delivery import run_delivery
 
-    summary = run_async(run_delivery(channels, on_ready=lambda _n: _say_channels(channels)))
+    reminders = _reminders(st)
+    summary = run_async(
+        run_delivery(channels, on_ready=lambda _n: _say_channels(channels), reminders=reminders)
+    )
     err_console.print(
         _("Delivery stopped: {sent} messages sent, {failed} attempts failed.").format(
             sent=format_number(summary.sent), failed=format_number(summary.failures)

@@ -64,7 +64,13 @@ def start_watch(
     from canhgac.services.inventory import InventoryError
     from canhgac.services.inventory_store import current_inventory
     from canhgac.services.watch import monitors_for, run_watch
-    from canhgac.services.watch_delivery import ChannelConfigError, channels_line, read_channels
+    from canhgac.services.watch_delivery import (
+        ChannelConfigError,
+        ReminderSettingsError,
+        channels_line,
+        read_channels,
+        read_reminders,
+    )
     from canhgac.services.watch_scans import scans_line
 
     try:
@@ -82,7 +88,9 @@ def start_watch(
     settings = settings.model_copy(update={"target_timeout": CHECK_TIMEOUT})
     try:
         channels = read_channels(settings_path())
-    except ChannelConfigError as exc:  # as `watch run`: a [watch] mistake is said, never half-applied
+        reminders = read_reminders(settings_path())
+    # as `watch run`: a [watch] or [incidents] mistake is said, never half-applied
+    except (ChannelConfigError, ReminderSettingsError) as exc:
         raise WatchNotStartedError(str(exc)) from None
     monitors = monitors_for(stored.inventory, interval=interval)
     if not monitors:
@@ -99,7 +107,7 @@ def start_watch(
 
     loop = asyncio.new_event_loop()
     task: asyncio.Task[object] = loop.create_task(
-        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels,
+        run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels, reminders=reminders,
                   inventory=stored.inventory)
     )
     watch = InProcessWatch(threading.Thread(target=lambda: None), loop, task)

@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from canhgac.console.store.incident_requests import Actor
     from canhgac.console.store.queries import ViewerScope
 
-__all__ = ["INCIDENT_FORMS", "IncidentForm", "IncidentFormError", "form_data", "incident_form"]
+__all__ = ["INCIDENT_FORMS", "IncidentForm", "IncidentFormError", "form_data", "hint", "incident_form"]
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-INCIDENT_FORMS = ("03", "04")  # form 05 sums up a period, not one incident
+INCIDENT_FORMS = ("03", "04")  # form 05 sums up a period: services.incident_summary
 
 # the incident's notified parties (incidents.model.Party) as form 03's boxes (reports.forms.Party)
 _NOTIFIED = {"national_coordinator": "national-coordinator", "response_unit": "network-member"}
@@ -57,7 +57,7 @@ class IncidentForm:
     docx: bytes
 
 
-def _hint(message: str) -> str:
+def hint(message: str) -> str:
     """Where a field the form lacks is filled, for a person who sees only the message."""
     hints = (
         ("document.number", _("the document's number (from the register of outgoing documents)")),
@@ -65,6 +65,7 @@ def _hint(message: str) -> str:
         ("document.signer", _("[forms.signer] title and name in the settings file")),
         ("document.to", _("the addressees in [forms.authorities] of the settings file")),
         ("reporter", _("[forms.issuer] name, address, phone and email in the settings file")),
+        ("organisation", _("[forms.issuer] name, address, phone and email in the settings file")),
         ("contact", _("the incident's contact person (name, phone, e-mail) in its form details")),
         ("system", _("the affected system in the incident's form details")),
         ("details", _("the affected system in the incident's form details")),
@@ -280,7 +281,7 @@ def incident_form(
         )
         docx = render_form(report, config)
     except FormDataError as exc:
-        raise IncidentFormError(_hint(str(exc))) from None
+        raise IncidentFormError(hint(str(exc))) from None
     except FormTemplateError as exc:
         raise IncidentFormError(str(exc)) from None
     printed = report.document.number

@@ -8,7 +8,15 @@ counting = "calendar"         # or "working" (weekends and holidays skipped)
 due-soon-hours = 24           # warn this long before the deadline
 immediate-grace-hours = 2     # beyond capacity: overdue this long after the flag
 holidays-file = "holidays-kg.yaml"   # default: the packaged data/holidays.yaml
+summary-reminder-days = [14, 3]      # form 05: remind this many days before 20 June / 15 December
+summary-recipients = ["CSIRT"]       # who is reminded: names of [[watch.recipients]]
+                                     # (default none: no reminder)
 ```
+
+The watch's delivery loop (``watch run``, ``watch deliver``, ``serve``) reads this table from
+the same settings file as ``[watch]``: the initial report's warnings follow ``due-soon-hours`` and
+``immediate-grace-hours``, the summary's reminders ``summary-reminder-days`` and
+``summary-recipients``.
 """
 
 from __future__ import annotations
@@ -24,7 +32,15 @@ from canhgac.incidents.clock import Counting, ReportingRule, report_deadline
 from canhgac.incidents.holidays import HolidayCalendar, HolidayFileError, load_holidays
 
 SECTION = "incidents"
-_KEYS = {"report-days", "counting", "due-soon-hours", "immediate-grace-hours", "holidays-file"}
+_KEYS = {
+    "report-days",
+    "counting",
+    "due-soon-hours",
+    "immediate-grace-hours",
+    "holidays-file",
+    "summary-reminder-days",
+    "summary-recipients",
+}
 
 
 class IncidentSettingsError(ValueError):
@@ -35,6 +51,8 @@ class IncidentSettingsError(ValueError):
 class IncidentSettings:
     rule: ReportingRule = field(default_factory=ReportingRule)
     holidays: HolidayCalendar = field(default_factory=load_holidays)
+    summary_reminder_days: tuple[int, ...] = (14, 3)  # form 05: days before its due day
+    summary_recipients: tuple[str, ...] = ()  # [[watch.recipients]] names; (): no form-05 reminder
 
     def deadline(self, detected_at: datetime, flagged_at: datetime | None) -> tuple[datetime, bool]:
         return report_deadline(detected_at, self.rule, self.holidays, flagged_at)
@@ -79,9 +97,28 @@ def incident_settings(path: Path | None) -> IncidentSettings:
         due_soon=timedelta(hours=_number(table, "due-soon-hours", 24, 0, 24 * 30, where)),
         immediate_grace=timedelta(hours=_number(table, "immediate-grace-hours", 2, 0, 72, where)),
     )
+    lead = table.get("summary-reminder-days", [14, 3])
+    if not isinstance(lead, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 180 for d in lead
+    ):
+        raise IncidentSettingsError(
+            _("{where}: summary-reminder-days must be a list of days from 0 to 180, like [14, 3]").format(
+                where=where
+            )
+        )
+    names = table.get("summary-recipients", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise IncidentSettingsError(
+            _("{where}: summary-recipients must be a list of recipients' names").format(where=where)
+        )
     holidays_file = table.get("holidays-file")
     try:
         holidays = load_holidays((path.parent / str(holidays_file)) if holidays_file else None)
     except HolidayFileError as exc:
         raise IncidentSettingsError(str(exc)) from None
-    return IncidentSettings(rule, holidays)
+    return IncidentSettings(
+        rule,
+        holidays,
+        tuple(sorted(set(lead), reverse=True)),
+        tuple(n.strip() for n in names),
+    )

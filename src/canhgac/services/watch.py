@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from canhgac.catalog.loader import Catalog
 from canhgac.engine.settings import ScanSettings
@@ -33,6 +33,9 @@ from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
 from canhgac.watch.problems import severity_table
 from canhgac.watch.rules import AlertPolicy
 from canhgac.watch.scheduler import Scheduler, SchedulerOptions
+
+if TYPE_CHECKING:
+    from canhgac.services.watch_delivery import Reminders
 
 __all__ = [
     "AlertNotFoundError",
@@ -102,6 +105,7 @@ async def run_watch(
     on_ready: Callable[[int], None] | None = None,
     channels: ChannelConfig | None = None,
     inventory: Inventory | None = None,
+    reminders: Reminders | None = None,
 ) -> WatchSummary:
     """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
     dropped uncommitted, every committed one is kept, the store's thread closes its connection.
@@ -121,7 +125,7 @@ async def run_watch(
         policy=policy,
         options=SchedulerOptions(concurrency=concurrency, check_timeout=settings.target_timeout),
     )
-    delivery = deliverer(channels) if channels is not None else None
+    delivery = deliverer(channels, reminders=reminders) if channels is not None else None
     sending: asyncio.Task[None] | None = None
     scanning: asyncio.Task[None] | None = None
     stopped = False

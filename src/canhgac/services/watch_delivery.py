@@ -1,5 +1,8 @@
 """The watch's alert channels for the CLI (``watch run`` delivers too; ``watch deliver`` only
-delivers): the ``[watch]`` table of the settings file, and the delivery loop on the store.
+delivers): the ``[watch]`` table of the settings file, and the delivery loop on the store. The
+loop also warns of incidents' initial reports and reminds of the half-year and annual summary
+(form 05): :func:`read_reminders` reads their ``[incidents]`` (and ``[forms]``) settings from
+the same file.
 
 A facade: the loop and the clients live in ``canhgac.watch`` (``delivery``, ``senders``), the
 outbox's tables and writes in ``console.store`` (``delivery_store``). Import after the store is
@@ -12,13 +15,15 @@ import asyncio
 import contextlib
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from canhgac.i18n import gettext as _
 from canhgac.i18n import ngettext
 from canhgac.i18n.formats import format_number
+from canhgac.incidents.clock import ReportingRule
+from canhgac.incidents.summary import SummaryReminders
 from canhgac.watch.channel_config import SECTION, ChannelConfig, ChannelConfigError, channel_config
 from canhgac.watch.clock import Clock
 from canhgac.watch.delivery import Deliverer, RetryPolicy
@@ -28,10 +33,13 @@ __all__ = [
     "ChannelConfig",
     "ChannelConfigError",
     "DeliverySummary",
+    "ReminderSettingsError",
+    "Reminders",
     "channels_line",
     "deliverer",
     "delivery_rows",
     "read_channels",
+    "read_reminders",
     "run_delivery",
 ]
 
@@ -40,6 +48,47 @@ __all__ = [
 class DeliverySummary:
     sent: int
     failures: int
+
+
+class ReminderSettingsError(ValueError):
+    """The ``[incidents]`` or ``[forms]`` table cannot be used by the delivery loop: one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminders:
+    """What the delivery loop's incident warnings follow: the initial report's rule
+    (``due-soon-hours``, ``immediate-grace-hours``) and the form-05 reminders."""
+
+    rule: ReportingRule = field(default_factory=ReportingRule)
+    summary: SummaryReminders = field(default_factory=SummaryReminders)
+
+
+def _day_month(text: str) -> tuple[int, int]:
+    day, month = (int(part) for part in text.split("/"))
+    return day, month
+
+
+def read_reminders(path: Path) -> Reminders:
+    """The ``[incidents]`` table (and ``[forms]``'s due days) of the settings file at ``path``:
+    the defaults when there is no file or no table; :class:`ReminderSettingsError` names the
+    file and what is wrong."""
+    from canhgac.reports.forms import FormsConfigError, read_forms_config
+    from canhgac.services.incidents_settings import IncidentSettingsError, incident_settings
+
+    try:
+        settings = incident_settings(path)
+        forms = read_forms_config(path)
+    except (IncidentSettingsError, FormsConfigError) as exc:
+        raise ReminderSettingsError(str(exc)) from None
+    return Reminders(
+        settings.rule,
+        SummaryReminders(
+            settings.summary_reminder_days,
+            settings.summary_recipients,
+            _day_month(forms.half_year_due),
+            _day_month(forms.annual_due),
+        ),
+    )
 
 
 def read_channels(path: Path) -> ChannelConfig | None:
@@ -81,16 +130,19 @@ def deliverer(
     clock: Clock | None = None,
     clients: dict[str, Sender] | None = None,
     owner: str | None = None,
+    reminders: Reminders | None = None,
 ) -> Deliverer:
-    """The delivery loop on the store with the configured channels' clients."""
+    """The delivery loop on the store with the configured channels' clients; the incidents'
+    warnings and reminders follow ``reminders`` (:func:`read_reminders`; the defaults when None)."""
     from canhgac.console.store.delivery_store import DjangoDeliveryStore
     from canhgac.watch.senders import senders
 
+    reminders = reminders or Reminders()
     policy = RetryPolicy(
         first=config.retry_first, most=config.retry_max, give_up=config.give_up_hours * 3600
     )
     return Deliverer(
-        DjangoDeliveryStore(config),
+        DjangoDeliveryStore(config, rule=reminders.rule, summary=reminders.summary),
         senders(config) if clients is None else clients,
         clock=clock,
         policy=policy,
@@ -101,10 +153,13 @@ def deliverer(
 
 
 async def run_delivery(
-    config: ChannelConfig, *, on_ready: Callable[[int], None] | None = None
+    config: ChannelConfig,
+    *,
+    on_ready: Callable[[int], None] | None = None,
+    reminders: Reminders | None = None,
 ) -> DeliverySummary:
     """Deliver until cancelled (SIGINT/SIGTERM in the CLI)."""
-    loop = deliverer(config)
+    loop = deliverer(config, reminders=reminders)
     if on_ready is not None:
         on_ready(len(config.recipients))
     with contextlib.suppress(asyncio.CancelledError):

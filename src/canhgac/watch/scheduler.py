@@ -193,6 +193,15 @@ class Scheduler:
 
     # --- one check ----------------------------------------------------------------------
     async def _check(self, monitor: Monitor) -> None:
+        held = True
+
+        def free() -> None:
+            """The check's slot bounds the probes in flight, not the commits: freed once probed."""
+            nonlocal held
+            if held:
+                held = False
+                self._slots.release()
+
         try:
             await self._refresh_edits(self.clock.now())
             if monitor.key not in self.monitors:
@@ -203,21 +212,24 @@ class Scheduler:
             try:
                 if prior is not None and not prior.done():  # the store lags an interval: in turn
                     await asyncio.wait((prior,))
-                await self._judge_and_commit(monitor, done)
+                await self._judge_and_commit(monitor, done, free)
             finally:
                 if not done.done():
                     done.cancel()  # ended before its commit: the next check need not wait
                 if self._committing.get(monitor.key) is done:
                     del self._committing[monitor.key]
         finally:
-            self._slots.release()
+            free()
 
-    async def _judge_and_commit(self, monitor: Monitor, done: asyncio.Future[MonitorState]) -> None:
+    async def _judge_and_commit(
+        self, monitor: Monitor, done: asyncio.Future[MonitorState], probed: Callable[[], None]
+    ) -> None:
         pending = self._forgets.get(monitor.key)
         state = self.states.get(monitor.key) or MonitorState(monitor.key)
         if pending is not None:
             state = replace(state, baseline=forget(state.baseline, pending[1]))
         verdict = await self._verdict(monitor, state)
+        probed()  # the next due check may start while this one waits for its batch's commit
         now = self.clock.now()
         await self._refresh_windows(now)
         maintenance = any(w.covers(monitor, now) for w in self.windows)

@@ -28,6 +28,8 @@ from canhgac.console.store.escalation import escalate
 from canhgac.console.store.incident_models import IncidentEntry
 from canhgac.console.store.models import Event
 from canhgac.console.store.watch_models import WatchAlert, WatchAlertEntry, WatchMonitor
+from canhgac.incidents.clock import ReportingRule
+from canhgac.incidents.summary import SummaryReminders
 from canhgac.watch.channel_config import CHANNELS, ChannelConfig
 from canhgac.watch.delivery import Claimed
 from canhgac.watch.messages import DELIVERED_KINDS, AlertNotice, render
@@ -105,11 +107,22 @@ def _data(notice: AlertNotice, link: str) -> dict[str, Any]:
 
 
 class DjangoDeliveryStore:
-    """Call from one thread (the delivery loop's store thread)."""
+    """Call from one thread (the delivery loop's store thread). ``rule`` and ``summary`` come
+    from the settings file's ``[incidents]`` (and ``[forms]``) tables (the defaults when None):
+    the initial report's warnings and the form-05 reminders follow them."""
 
-    def __init__(self, config: ChannelConfig, consumer: str = CONSUMER) -> None:
+    def __init__(
+        self,
+        config: ChannelConfig,
+        consumer: str = CONSUMER,
+        *,
+        rule: ReportingRule | None = None,
+        summary: SummaryReminders | None = None,
+    ) -> None:
         self.config = config
         self.consumer = consumer
+        self.rule = rule or ReportingRule()
+        self.summary = summary or SummaryReminders()
 
     # --- queueing ---------------------------------------------------------------------
     def feed(self, now: datetime) -> int:
@@ -122,13 +135,17 @@ class DjangoDeliveryStore:
                 WatchDelivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
                 queued += len(rows)
 
-        incident_reminders.remind(now)  # the initial-report clock's warnings, as outbox events
+        # the initial-report clock's warnings and the summary's reminders, as outbox events
+        incident_reminders.remind(now, self.rule)
+        incident_reminders.remind_summary(now, self.summary)
         outbox.consume(self.consumer, handle)
         return queued
 
     def _rows(self, event: Event, now: datetime) -> list[WatchDelivery]:
         if event.kind in incident_reminders.KINDS:
             return incident_reminders.deliveries(event, now, self.config)
+        if event.kind in incident_reminders.SUMMARY_KINDS:
+            return incident_reminders.summary_deliveries(event, now, self.config, self.summary.recipients)
         if event.kind not in DELIVERED_KINDS:
             return []
         # events carry the wall clock's time (``outbox.event``): their age is the wall clock's too

@@ -7,6 +7,13 @@ its agency and the people on duty when the event was written.
 Each incident is handled in its own transaction with its row locked; the deadline a warning was
 sent for is kept on the row (``due_warned_for``, ``overdue_warned_for``), so two delivery
 processes never warn twice, and a deadline moved (the capacity flag) is warned about again.
+
+The half-year and annual summary (form 05) is reminded the same way: ``summary-reminder-days``
+(``[incidents]``) before its due day (``[forms] half-year-due``, ``annual-due``), one
+``incident.summary_due`` event per period and lead time (a process that starts late sends only
+the latest lead time passed), delivered to the recipients ``summary-recipients`` names (none
+named: no reminder). Two processes are kept from writing it twice by a lock on a
+cursor row of the outbox.
 """
 
 from __future__ import annotations
@@ -21,13 +28,16 @@ from canhgac.console.store import outbox
 from canhgac.console.store.delivery_models import WatchDelivery
 from canhgac.console.store.duty_store import shifts_at
 from canhgac.console.store.incident_models import Incident
-from canhgac.console.store.models import Event
+from canhgac.console.store.models import Event, EventCursor
 from canhgac.incidents.clock import ClockState, ReportingRule, clock_state
 from canhgac.incidents.messages import REPORT_DUE, REPORT_OVERDUE, IncidentNotice, render
 from canhgac.incidents.model import REQUIRED_PARTIES
+from canhgac.incidents.summary import SUMMARY_DUE, VIETNAM, SummaryNotice, SummaryReminders, render_notice
 from canhgac.watch.channel_config import CHANNELS, ChannelConfig
 
 KINDS = (REPORT_DUE, REPORT_OVERDUE)
+SUMMARY_KINDS = (SUMMARY_DUE,)
+_SUMMARY_LOCK = "incidents.summary-reminders"  # an outbox cursor row used as the reminders' lock
 
 
 def _missing(row: Incident) -> list[str]:
@@ -172,6 +182,87 @@ def deliveries(event: Event, now: datetime, config: ChannelConfig) -> list[Watch
                         "immediate": row.report_due_immediate,
                         "missing": list(payload.get("missing") or ()),
                     },
+                    token=secrets.token_hex(16),
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    return rows
+
+
+def remind_summary(now: datetime, reminders: SummaryReminders | None = None) -> int:
+    """Write the form-05 reminders due by ``now``; how many events were written."""
+    today = now.astimezone(VIETNAM).date()
+    due_now = (reminders or SummaryReminders()).due_now(today)
+    if not due_now:
+        return 0
+    written = 0
+    with transaction.atomic():
+        EventCursor.objects.get_or_create(consumer=_SUMMARY_LOCK)
+        EventCursor.objects.select_for_update().filter(consumer=_SUMMARY_LOCK).first()
+        for period, due, lead in due_now:
+            subject = f"form05:{period.label}:{lead}"
+            if Event.objects.filter(kind=SUMMARY_DUE, subject=subject).exists():
+                continue
+            start, end = period.bounds()
+            detected = Incident.objects.filter(detected_at__gte=start, detected_at__lt=min(end, now)).count()
+            outbox.write(
+                [
+                    outbox.event(
+                        SUMMARY_DUE,
+                        None,
+                        subject,
+                        "",
+                        {
+                            "period": period.label,
+                            "due": due.isoformat(),
+                            "days_left": (due - today).days,
+                            "incidents": detected,
+                        },
+                    )
+                ]
+            )
+            written += 1
+    return written
+
+
+def summary_deliveries(
+    event: Event, now: datetime, config: ChannelConfig, names: tuple[str, ...]
+) -> list[WatchDelivery]:
+    """The messages of one form-05 reminder: one per recipient and channel, to the recipients
+    ``names`` names."""
+    from datetime import date
+
+    from canhgac.incidents.summary import parse_period
+
+    payload = event.payload or {}
+    try:
+        period = parse_period(str(payload.get("period") or ""))
+        due = date.fromisoformat(str(payload.get("due") or ""))
+    except ValueError:
+        return []
+    left, detected = int(payload.get("days_left") or 0), int(payload.get("incidents") or 0)
+    notice = SummaryNotice(period, due, left, detected)
+    wanted = set(names)
+    chosen = [r for r in config.recipients if r.name in wanted]
+    rows, seen = [], set()
+    for person in chosen:
+        message = render_notice(notice, person.language)
+        for channel, address in person.addresses():
+            if (channel, address) in seen or getattr(config, channel) is None:
+                continue
+            seen.add((channel, address))
+            rows.append(
+                WatchDelivery(
+                    event=event,
+                    kind=event.kind,
+                    channel=channel,
+                    recipient=person.name[:150],
+                    address=address[:600],
+                    language=person.language,
+                    subject=message.subject,
+                    body=message.text,
+                    data={"event": event.kind, **payload},
                     token=secrets.token_hex(16),
                     created_at=now,
                     next_attempt_at=now,

@@ -363,6 +363,7 @@ class EventKind(models.TextChoices):
     INCIDENT_OPENED = "incident.opened", "incident opened"
     INCIDENT_REPORT_DUE = "incident.report_due", "incident's initial report due (soon, or at once)"
     INCIDENT_REPORT_OVERDUE = "incident.report_overdue", "incident's initial report overdue"
+    INCIDENT_SUMMARY_DUE = "incident.summary_due", "the half-year or annual summary (form 05) due soon"
 
 
 class Event(models.Model):

@@ -37,6 +37,10 @@ _FETCHING: dict[tuple[str, str], bool] = {
 
 
 _ACTIVE_LINKS = frozenset({"stylesheet", "preload", "modulepreload", "import"})
+# the same pairs by tag, in order: a start tag looks up its own (every tag of a page asks)
+_FETCHING_BY_TAG: dict[str, tuple[tuple[str, bool], ...]] = {}
+for (_tag, _attr), _active in _FETCHING.items():
+    _FETCHING_BY_TAG[_tag] = (*_FETCHING_BY_TAG.get(_tag, ()), (_attr, _active))
 
 
 _SKIPPED_SCHEMES = ("data:", "javascript:", "about:", "blob:", "mailto:", "tel:", "#")
@@ -77,6 +81,7 @@ class _PageParser(HTMLParser):
         self.resources: list[Subresource] = []
         self.links: dict[str, None] = {}
         self.stack: list[str] = []
+        self.hidden = 0  # how many of the open elements hide their text (script, style, head...)
         self.in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -94,18 +99,22 @@ class _PageParser(HTMLParser):
         self._resource(tag, values)
         if tag not in _VOID:
             self.stack.append(tag)
+            self.hidden += tag in _HIDDEN
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
-        if tag in self.stack:
-            while self.stack and self.stack.pop() != tag:
-                pass
+        if tag in self.stack:  # close it and whatever was left open inside it
+            while self.stack:
+                closed = self.stack.pop()
+                self.hidden -= closed in _HIDDEN
+                if closed == tag:
+                    break
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
-        elif not any(t in _HIDDEN for t in self.stack) and self.text_len < MAX_TEXT_CHARS:
+        elif not self.hidden and self.text_len < MAX_TEXT_CHARS:
             self.text.append(data)
             self.text_len += len(data)
 
@@ -116,7 +125,7 @@ class _PageParser(HTMLParser):
             rels = set(values.get("rel", "").lower().split())
             found = [("href", bool(rels & _ACTIVE_LINKS))] if rels & (_ACTIVE_LINKS | {"icon"}) else []
         else:
-            found = [(attr, active) for (t, attr), active in _FETCHING.items() if t == tag and attr in values]
+            found = [(attr, active) for attr, active in _FETCHING_BY_TAG.get(tag, ()) if attr in values]
         for attr, active in found:
             raw = values.get(attr, "").strip()
             if not raw or raw.lower().startswith(_SKIPPED_SCHEMES):

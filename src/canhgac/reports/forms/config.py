@@ -12,6 +12,9 @@ Information and Communications to the Ministry of Public Security (shared/guidan
     annual-due = "15/12"                      # form 05, annual: before 15 December
     form03 = "/etc/canhgac/mau-03.docx"       # optional: a template replacing the packaged one
     form03-to = ["national-coordinator", "response-unit", "line-authority"]
+    summary-recommendations = "…"             # form 05 §4 when made from the store (a default)
+    summary-helpers = ["VNPT Kiên Giang"]     # form 05 §2: listed besides the incidents' helpers
+    summary-foreign-helpers = []              # form 05 §3
 
     [forms.issuer]
     parent = "UBND TỈNH KIÊN GIANG"
@@ -88,6 +91,13 @@ DEFAULT_AUTHORITIES: dict[str, Authority] = {
 }
 
 
+# form 05's "recommendations" when the settings give none: a sentence a CSIRT can sign as is
+DEFAULT_RECOMMENDATIONS = (
+    "Đề nghị cơ quan điều phối quốc gia tiếp tục chia sẻ thông tin cảnh báo, mã độc và chỉ dấu "
+    "tấn công; hỗ trợ đào tạo, diễn tập ứng cứu sự cố cho đội ứng cứu sự cố của tỉnh."
+)
+
+
 class IssuerConfig(_Table):
     parent: str = Field(default="", max_length=200)
     name: str = Field(default="", max_length=500)
@@ -130,6 +140,10 @@ class FormsConfig(_Table):
     form03_to: tuple[str, ...] = ("national-coordinator", "response-unit", "line-authority")
     form04_to: tuple[str, ...] = ("national-coordinator", "response-unit", "line-authority")
     form05_to: tuple[str, ...] = ("national-coordinator",)
+    # form 05's narrative parts when made from the store: what the incidents do not say
+    summary_recommendations: str = Field(default=DEFAULT_RECOMMENDATIONS, max_length=20_000)
+    summary_helpers: tuple[str, ...] = Field(default=(), max_length=200)  # always listed
+    summary_foreign_helpers: tuple[str, ...] = Field(default=(), max_length=200)
 
     @field_validator("authorities", mode="before")
     @classmethod

@@ -202,6 +202,7 @@ def summary_context(report: PeriodSummary) -> dict[str, Any]:
         },
         "organisation": _contact(report.organisation),
         "member_code": report.member_code,
+        "scope": report.scope,
         "rows": [_row(i, row) for i, row in enumerate(table, start=1)],
         "total": total,
         "helpers": list(report.helpers),
@@ -298,6 +299,7 @@ FIELDS: dict[str, dict[str, bool]] = {
         "organisation.phone": False,
         "organisation.email": False,
         "member_code": True,
+        "scope": False,
         **{
             f"rows[].{k}": True
             for k in (

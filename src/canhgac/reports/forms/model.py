@@ -247,6 +247,7 @@ class PeriodSummary(Block):
     period: Period
     organisation: Contact  # the network member reporting (name, address, phone, e-mail)
     member_code: str = Field(default="", max_length=60)  # mã thành viên mạng lưới
+    scope: str = Field(default="", max_length=500)  # "only the incidents of Sở A": an agency's own
     rows: tuple[TypeCount, ...] = Field(default=(), max_length=len(IncidentType))
     helpers: tuple[str, ...] = Field(default=(), max_length=200)  # domestic organisations that helped
     foreign_helpers: tuple[str, ...] = Field(default=(), max_length=200)

@@ -13,6 +13,7 @@ from canhgac.web.api import (
     compliance_api,
     errors,
     findings_api,
+    forms_api,
     incidents_api,
     indicators_api,
     inventory_api,
@@ -33,8 +34,8 @@ def build_api() -> NinjaAPI:
         version=API_VERSION,
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
-                    "messages, incidents and their official reports, indicator packs and an incident's "
-                    "indicators as STIX or MISP "
+                    "messages, incidents and their official reports, the half-year and annual summary "
+                    "(form 05), indicator packs and an incident's indicators as STIX or MISP "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -52,6 +53,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", incidents_api.router)
     api.add_router("", indicators_api.router)
     api.add_router("", compliance_api.router)
+    api.add_router("", forms_api.router)
     return api
 
 

@@ -1,0 +1,24 @@
+"""Run form 05's store cases (``incident_summary_cases.py``) on SQLite, and on PostgreSQL when
+``CANHGAC_TEST_DATABASE_URL`` is set (a throw-away schema, dropped afterwards)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_store_backends import pg_schema_url, run_cases
+
+CASES = Path(__file__).with_name("incident_summary_cases.py")
+
+__all__ = ["pg_schema_url"]
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def test_incident_summary_on_sqlite(tmp_path: Path) -> None:
+    run_cases(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, CASES, timeout=500)
+
+
+@pytest.mark.postgres
+def test_incident_summary_on_postgresql(pg_schema_url: str, tmp_path: Path) -> None:
+    run_cases(pg_schema_url, tmp_path, CASES, timeout=500)
