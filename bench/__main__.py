@@ -1,10 +1,11 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|sweep [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|sweep|breach [options]``."""
 
 from __future__ import annotations
 
 import sys
 
 from bench import (
+    breach,
     compliance,
     console,
     form05,
@@ -32,6 +33,7 @@ COMMANDS = {
     "compliance": compliance.main,
     "pwned": pwned.main,
     "sweep": sweep.main,
+    "breach": breach.main,
 }
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def test_before_any_scan_automated_items_are_not_measured_and_campaign_items_nev
     assert result.agencies == (A, B)
     assert result.cell(A, "1.mail-sender-auth").status is Status.NOT_MEASURED
     assert result.cell(A, "3.leaked-addresses").status is Status.NOT_MEASURED
-    assert result.cell(A, "3.leaked-addresses").why == "campaign.later"
+    assert result.cell(A, "3.leaked-addresses").why == "campaign.none"  # no breach data imported
     assert result.cell(A, "5.watch").why == "watch.none"
     assert result.cell(A, "5.plan-response").status is Status.NOT_DONE  # not answered
 

@@ -65,7 +65,19 @@ def test_a_clause_item_follows_the_clause_verdict_with_its_findings_as_evidence(
 def test_campaign_and_sweep_items_are_not_measured_yet_never_a_pass_never_late() -> None:
     for item in ("2.official-mail-on-third-party", "3.leaked-addresses", "3.malware-sweep"):
         cell = _one(AgencyFacts("A"), item, AFTER)
-        assert cell.status is Status.NOT_MEASURED and cell.why in ("campaign.later", "sweep.later")
+        assert cell.status is Status.NOT_MEASURED and cell.why in ("campaign.none", "sweep.later")
+
+
+def test_campaign_items_are_measured_from_leaked_account_findings_once_breach_data_exists() -> None:
+    clean = _one(AgencyFacts("A", breach_data=True), "3.leaked-addresses", AFTER)
+    assert (clean.status, clean.why) == (Status.DONE, "campaign.clean")
+    leaked = AgencyFacts("A", breach_data=True, findings={"creds.account.leaked": ("f1",),
+                                                          "creds.mailbox.public-service": ("f2",)})
+    cell = _one(leaked, "3.leaked-addresses")
+    assert (cell.status, cell.why) == (Status.NOT_DONE, "campaign.open")
+    assert [e.ref for e in cell.evidence] == ["f1"]
+    assert _one(leaked, "3.leaked-addresses", AFTER).status is Status.LATE
+    assert [e.ref for e in _one(leaked, "2.official-mail-on-third-party").evidence] == ["f2"]
 
 
 def test_the_watch_item_reads_monitors_and_open_alerts() -> None:

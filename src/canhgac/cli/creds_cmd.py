@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from canhgac.cli import creds_breach_cmd
 from canhgac.cli.common import ExitCode, console, err_console, fail
 from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.translated import TranslatedTyper
@@ -150,3 +151,10 @@ def serve(
 from canhgac.cli import creds_audit_cmd  # noqa: E402 - the audit lives in its own module
 
 app.command("audit", help=creds_audit_cmd.HELP)(creds_audit_cmd.audit)
+
+app.command("import", help=N_("Import breach files: keep the agencies' accounts, never a password in clear."))(
+    creds_breach_cmd.import_breach)
+app.command("leaks", help=N_("List leaked accounts: address, breaches, reuse counts; never a password or hash."))(
+    creds_breach_cmd.leaks)
+app.command("leak-answer", help=N_("Record the agency's answer for a leaked account, and judge again."))(
+    creds_breach_cmd.leak_answer)

@@ -27,7 +27,7 @@ PACKAGED = "KG20-tasks.yaml"
 class ItemKind(StrEnum):
     CLAUSE = "clause"  # the clause verdict of a framework clause (scans)
     WATCH = "watch"  # the holiday watch: monitors and their open alerts
-    CAMPAIGN = "campaign"  # the leaked-credential campaign (issue 16): not measured yet
+    CAMPAIGN = "campaign"  # the leaked-credential campaign (issue 16): open findings of its checks
     SWEEP = "sweep"  # the host sweep: not measured until its results reach the store
     ANSWER = "answer"  # an officer's answer with evidence, approved by the CSIRT
 
@@ -44,6 +44,7 @@ class Item(_Model):
     title: Text
     clause: str = ""  # kind clause: "CV430:3"
     check: str = ""  # kind answer: the catalog's self-assessment entry
+    checks: tuple[str, ...] = ()  # kind campaign: the automated checks whose open findings keep it undone
     evidence: Literal["required", "optional"] = "optional"  # kind answer: files needed for "yes"
     due_days_before: int = Field(default=0, ge=0, le=365)
 
@@ -57,6 +58,8 @@ class Item(_Model):
             raise ValueError(_("only a clause item names a clause"))
         if self.kind is not ItemKind.ANSWER and self.check:
             raise ValueError(_("only an answer item names a self-assessment entry"))
+        if self.kind is not ItemKind.CAMPAIGN and self.checks:
+            raise ValueError(_("only a campaign item names checks"))
         return self
 
     def due(self, holiday: dt.date | None) -> dt.date | None:

@@ -79,6 +79,7 @@ class AgencyFacts:
     monitors: int = 0  # watched monitors
     open_alerts: tuple[int, ...] = ()
     answers: Mapping[str, AnswerFact] = field(default_factory=dict)  # item id -> its current answer
+    breach_data: bool = False  # breach data was imported (canhgac creds import): campaigns are measured
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,9 @@ WHY = {
     "watch.quiet": N_("watched, and no alert is open"),
     "watch.alerts": N_("watched, with open alerts"),
     "campaign.later": N_("the leaked-credential campaign is not in canhgac yet"),
+    "campaign.none": N_("no breach data imported yet (canhgac creds import)"),
+    "campaign.open": N_("leaked-account findings are open"),
+    "campaign.clean": N_("breach data imported, and no leaked-account finding is open"),
     "sweep.later": N_("host sweep results do not reach the store yet"),
     "answer.none": N_("not answered"),
     "answer.submitted": N_("answered, waiting for the CSIRT's approval"),
@@ -213,8 +217,22 @@ def _column(
         return [_watch_cell(item, a, due) for a in agencies]
     if item.kind is ItemKind.ANSWER:
         return [_answer_cell(item, a, due) for a in agencies]
-    why = "campaign.later" if item.kind is ItemKind.CAMPAIGN else "sweep.later"
-    return [Cell(a.code, item.id, Status.NOT_MEASURED, why, (), due) for a in agencies]
+    if item.kind is ItemKind.CAMPAIGN:
+        return [_campaign_cell(item, a, due) for a in agencies]
+    return [Cell(a.code, item.id, Status.NOT_MEASURED, "sweep.later", (), due) for a in agencies]
+
+
+def _campaign_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
+    if not item.checks:
+        return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.later", (), due)
+    if not facts.breach_data:
+        return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.none", (), due)
+    found = tuple(
+        Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ())
+    )
+    if found:
+        return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.open", found, due)
+    return Cell(facts.code, item.id, Status.DONE, "campaign.clean", (), due)
 
 
 def _clause_cell(item: Item, checks: frozenset[str], facts: AgencyFacts, due: dt.date | None) -> Cell:

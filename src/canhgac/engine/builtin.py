@@ -28,6 +28,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.collectors.web_hygiene",
     "canhgac.engine.collectors.web_components",
     "canhgac.engine.collectors.services",
+    "canhgac.engine.collectors.creds",
     "canhgac.engine.checks.mail_mx",
     "canhgac.engine.checks.mail_spf",
     "canhgac.engine.checks.mail_dmarc",
@@ -49,6 +50,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.net_ssh",
     "canhgac.engine.checks.net_vulns",
     "canhgac.engine.checks.net_drift",
+    "canhgac.engine.checks.creds_leak",
 )
 
 

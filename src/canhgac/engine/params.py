@@ -42,3 +42,5 @@ class CheckParams(BaseModel):
     tls_min_dh_bits: int = 2048
     # exposed services: the oldest OpenSSH accepted (9.8 is the first without CVE-2024-6387)
     net_ssh_min_openssh: str = "9.8"
+    # leaked accounts: a breach at most this many days old makes the leak critical
+    creds_recent_days: int = 365

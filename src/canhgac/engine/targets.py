@@ -16,6 +16,7 @@ class TargetKind(StrEnum):
     SERVICE = "service"  # host:port
     RANGE = "range"  # an address range (CIDR)
     HOST = "host"  # one address of a declared range with open ports (found by the port scan)
+    ACCOUNT = "account"  # one agency e-mail address found in breach data (canhgac creds import)
 
 
 class Target(BaseModel):

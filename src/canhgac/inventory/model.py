@@ -172,6 +172,9 @@ class MailHost(_Model):
 
 class Domain(_Model):
     name: DomainName
+    # other domains the same mailboxes answer at (an old name, a Unicode or short form): breach
+    # imports match them as the agency's (docs/credentials.md); not scanned
+    aliases: Annotated[tuple[DomainName, ...], AfterValidator(unique)] = ()
     dkim_selectors: Selectors = ()
     mail_hosts: tuple[MailHost, ...] = ()
 

@@ -37,6 +37,8 @@ def target_label(key: str, lang: Language) -> str:
         return gettext("service {name}").format(name=name)
     if kind == "range":
         return gettext("address range {name}").format(name=name)
+    if kind == "account":
+        return gettext("account {name}").format(name=name)
     return name
 
 

@@ -39,6 +39,7 @@ from canhgac.console.store.compliance_store import (
     record_answer,
     record_review,
 )
+from canhgac.console.store.leak_queries import breach_data_imported
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
 from canhgac.console.store.roles import Role, works_for_csirt
@@ -146,6 +147,7 @@ def compliance_status(
     monitors = cq.watched_monitors(scope)
     alerts = cq.open_alerts(scope)
     answers = cq.answer_facts(scope)
+    breach_data = breach_data_imported(scope)
     facts = [
         AgencyFacts(
             code=code,
@@ -154,6 +156,7 @@ def compliance_status(
             monitors=monitors.get(code, 0),
             open_alerts=alerts.get(code, ()),
             answers=answers.get(code, {}),
+            breach_data=breach_data,
         )
         for code in codes
     ]

@@ -37,6 +37,7 @@ from canhgac.console.store.incident_models import (  # noqa: F401
 from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator  # noqa: F401
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
+from canhgac.console.store.leak_models import BreachImport, LeakedAccount  # noqa: F401
 from canhgac.console.store.watch_models import (  # noqa: F401
     WatchAlert,
     WatchAlertEntry,
@@ -61,6 +62,7 @@ class TargetKind(models.TextChoices):
     RANGE = "range", "address range"
     SERVICE = "service", "service"
     HOST = "host", "host"
+    ACCOUNT = "account", "account"
 
 
 class RunStatus(models.TextChoices):
