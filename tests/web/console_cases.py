@@ -127,6 +127,7 @@ def _console_urls(world: World) -> list[str]:
             "/watch/maintenance/", "/watch/roster/", "/watch/deliveries/",
             f"/watch/deliveries/?alert={world.watch.alert_a}", *_watch_urls(world),
             "/incidents/", f"/incidents/?agency={A}", f"/incidents/?alert={world.watch.alert_a}",
+            "/incidents/report-05/", f"/incidents/report-05/?agency={A}&period=2026",
             *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/",
             "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
             f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
