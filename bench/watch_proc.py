@@ -53,8 +53,11 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
     warm = min(float(plan["interval"]), float(plan["seconds"]) / 2)
     await asyncio.sleep(warm)  # the first interval: every page parsed once
     cpu_warm, checks_warm = time.process_time(), sched.checks_done
+    started_warm = len(sched.lateness)
     await asyncio.sleep(float(plan["seconds"]) - warm)
     lateness = list(sched.lateness)
+    wrapped = len(lateness) == sched.lateness.maxlen  # then the first interval's share is unknown
+    steady = lateness[started_warm:] if not wrapped else lateness
     checks = sched.checks_done
     cpu_steady = time.process_time() - cpu_warm
     sched.stop()
@@ -70,6 +73,9 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "lateness_max": max(lateness, default=0.0),
         "lateness_mean": statistics.fmean(lateness) if lateness else 0.0,
         "late_over_2s": sum(1 for x in lateness if x > 2.0),
+        # the checks started after the first interval (the first visits fingerprint every page)
+        "lateness_p50_steady": quantile(steady, 0.5),
+        "lateness_p99_steady": quantile(steady, 0.99),
         "store_failures": sched.store_failures,
         "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
         "health": dict(health),
