@@ -178,8 +178,9 @@ def test_the_status_per_clause_counts_agencies_as_the_reports_judge_them(world: 
 
 def test_a_task_canhgac_cannot_assess_says_so(world: World) -> None:
     page = _page("analyst")
-    assert "Chưa được canhgac đánh giá" in _clause(page, "KG20:2")  # type: ignore[operator]
+    assert "Chưa được canhgac đánh giá" in _clause(page, "KG20:5")  # type: ignore[operator]
     assert isinstance(_clause(page, "KG20:1"), dict)
+    assert isinstance(_clause(page, "KG20:2"), dict)  # the leaked-account checks judge task 2 now
     assert page.index('id="framework-KG20"') < page.index('id="framework-CV430"')  # the directive first
     english = _page("analyst", "en")
     assert "Not assessed by canhgac yet" in _clause(english, "KG20:5")  # type: ignore[operator]

@@ -93,7 +93,7 @@ def test_the_trend_and_the_clause_status_in_vietnamese_and_english(session: Sess
     assert "Diễn biến qua 7 lượt quét gần nhất" in page.locator("section.trend h2").inner_text()
     page.locator("details.trend-table summary").click()
     assert page.locator("details.trend-table tbody tr").count() == 7
-    not_yet = page.locator("#clause-KG20-2 td.not-yet")
+    not_yet = page.locator("#clause-KG20-5 td.not-yet")  # self-assessment: canhgac cannot judge it
     assert "Chưa được canhgac đánh giá" in not_yet.inner_text()
     session.shot(shots, "dashboard-trend-vi")
     page.locator("section.clauses").screenshot(path=str(shots / "dashboard-clauses-vi.png"))

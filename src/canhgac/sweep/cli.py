@@ -92,7 +92,8 @@ class _Formatter(argparse.HelpFormatter):
     installed)."""
 
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, f"{_('Usage:')} " if prefix is None else prefix)
+        usage_word = _("Usage:")
+        super().add_usage(usage, actions, groups, usage_word + " " if prefix is None else prefix)
 
 
 def _parser(prog: str, description: str, parent: Any = None, **kwargs: Any) -> argparse.ArgumentParser:

@@ -388,7 +388,21 @@ def _resources() -> dict[str, float]:
     except ImportError:  # pragma: no cover - Windows
         return {}
     use = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu_s": round(use.ru_utime + use.ru_stime, 2), "peak_rss_mb": round(use.ru_maxrss / 1024, 1)}
+    peak = _peak_kib(use.ru_maxrss)
+    return {"cpu_s": round(use.ru_utime + use.ru_stime, 2), "peak_rss_mb": round(peak / 1024, 1)}
+
+
+def _peak_kib(maxrss: int) -> int:
+    """This program's own peak resident memory. Linux's ``ru_maxrss`` survives ``exec``: a sweep
+    started from a large process reports that process's peak; ``VmHWM`` is the current image's."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return maxrss
 
 
 def _roots(options: SweepOptions) -> list[Path]:
