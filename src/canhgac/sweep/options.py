@@ -10,6 +10,27 @@ from pathlib import Path
 # File types worth hashing and scanning with YARA (every path is still matched by name):
 # executables and libraries, scripts, web pages that run on the server, documents with macros,
 # archives and disk images; plus files with no extension and executable files (Linux binaries).
+WEB_SUFFIXES = frozenset(
+    [
+        "php",
+        "php3",
+        "php4",
+        "php5",
+        "php7",
+        "phtml",
+        "phar",
+        "inc",
+        "asp",
+        "aspx",
+        "ashx",
+        "asmx",
+        "ascx",
+        "cshtml",
+        "jsp",
+        "jspx",
+        "cfm",
+    ]
+)
 RELEVANT_SUFFIXES = frozenset(
     [
         "exe",
@@ -57,23 +78,6 @@ RELEVANT_SUFFIXES = frozenset(
         "pm",
         "rb",
         "lua",
-        "php",
-        "php3",
-        "php4",
-        "php5",
-        "php7",
-        "phtml",
-        "phar",
-        "inc",
-        "asp",
-        "aspx",
-        "ashx",
-        "asmx",
-        "ascx",
-        "cshtml",
-        "jsp",
-        "jspx",
-        "cfm",
         "cgi",
         "doc",
         "docm",
@@ -104,28 +108,7 @@ RELEVANT_SUFFIXES = frozenset(
         "vhd",
         "vhdx",
     ]
-)
-WEB_SUFFIXES = frozenset(
-    [
-        "php",
-        "php3",
-        "php4",
-        "php5",
-        "php7",
-        "phtml",
-        "phar",
-        "inc",
-        "asp",
-        "aspx",
-        "ashx",
-        "asmx",
-        "ascx",
-        "cshtml",
-        "jsp",
-        "jspx",
-        "cfm",
-    ]
-)
+) | WEB_SUFFIXES  # the web scripts are scanned wherever they are
 
 if sys.platform == "win32":  # pragma: no cover - Windows
     DEFAULT_EXCLUDES: tuple[str, ...] = ()
