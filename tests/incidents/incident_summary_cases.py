@@ -269,8 +269,9 @@ def _pdf(data: bytes, name: str) -> None:
     pdf = folder / f"{name}.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
     if shutil.which("pdftotext") and shutil.which("pdftoppm"):
+        # reading order, not -layout: a cell's wrapped words stay together whatever the fonts' widths
         text = subprocess.run(
-            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
         ).stdout
         flat = " ".join(text.split())
         for expected in (

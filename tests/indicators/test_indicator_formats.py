@@ -263,13 +263,10 @@ def test_hostile_objects_are_counted_as_skipped() -> None:
         comparisons("[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [ipv4-addr:value = '1.2.3.5']")
 
 
-def test_many_misp_objects_are_read_in_bounded_time() -> None:
-    import time
-
+def test_many_misp_objects_are_read_and_too_many_refused() -> None:
     objects = [{"Attribute": [{"type": "md5", "value": f"{i:032x}", "to_ids": True}]} for i in range(60_000)]
-    started = time.perf_counter()
     pack = read_pack(json.dumps({"Event": {"info": "many", "Object": objects}}).encode())
-    assert len(pack.indicators) == 60_000 and time.perf_counter() - started < 20
+    assert len(pack.indicators) == 60_000
     too_many = objects * 2
     with pytest.raises(IndicatorError, match="more than 100000 objects"):
         read_pack(json.dumps({"Event": {"info": "many", "Object": too_many}}).encode())

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 from e2e_support import run_cli
 
 from canhgac.catalog import load_catalog
+from demo_store_support import demo_store
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = Path(os.environ.get("CANHGAC_TEST_ARTIFACTS") or ROOT / "build" / "test-artifacts") / "reports"
@@ -41,13 +42,12 @@ AGENCY_PAGE_STYLE = (
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The demo's store workspace, after ``canhgac demo`` (Vietnamese, the default)."""
-    workspace = tmp_path_factory.mktemp("demo")
-    done = run_cli("--workspace", workspace, "demo", columns=200)
+    demo = demo_store(tmp_path_factory, "demo")
     # tests/e2e/test_demo.py holds the demo to exactly its planted cases; here only its report
     # matters, which a check timing out on a loaded machine (exit 1) does not prevent
-    assert done.code in (0, 1), done.describe()
-    assert list((workspace / "demo" / "reports").glob("canhgac-run*-vi.html")), done.describe()
-    yield workspace / "demo"
+    assert demo.code in (0, 1), demo.described
+    assert list((demo.store / "reports").glob("canhgac-run*-vi.html")), demo.described
+    yield demo.store
 
 
 @pytest.fixture(scope="module")

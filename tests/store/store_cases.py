@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ migrate()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from canhgac.catalog.loader import Catalog  # noqa: E402
 from canhgac.catalog.schema import CheckEntry, Severity, Text  # noqa: E402
@@ -331,7 +331,9 @@ def test_a_run_ends_once() -> None:
         services.finish_run(services.start_run(provenance=PROVENANCE), RunStatus.RUNNING)
 
 
-def test_five_thousand_results_are_recorded_and_reconciled_quickly() -> None:
+def test_five_thousand_results_are_recorded_and_reconciled_in_batches() -> None:
+    """Bounded in statements, not seconds (speed is the benchmarks' job): recording and
+    reconciling 5,000 results must not cost a query per result."""
     targets = [domain(f"d{i}.tinh.gov.vn", agency=f"A{i % 50}") for i in range(2500)]
     evidence = {"record": "v=spf1 include:_spf.example.vn ~all", "lookups": [1, 2, 3]}
     many = [
@@ -339,15 +341,15 @@ def test_five_thousand_results_are_recorded_and_reconciled_quickly() -> None:
         for i, t in enumerate(targets)
         for check in (SPF, DMARC)
     ]
-    started = time.perf_counter()
-    run = services.start_run(provenance=PROVENANCE, target_count=len(targets))
-    assert services.record_results(run, iter(many)) == 5000
-    outcome = services.finish_run(run)
-    elapsed = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as queries:
+        run = services.start_run(provenance=PROVENANCE, target_count=len(targets))
+        assert services.record_results(run, iter(many)) == 5000
+        outcome = services.finish_run(run)
     assert outcome.counts()[ChangeKind.NEW] == 2500
     assert models.Result.objects.filter(run=run).count() == 5000
     assert Finding.objects.filter(lifecycle=Lifecycle.NEW).count() == 2500
-    assert elapsed < 5.0, f"5,000 results took {elapsed:.1f} s"
+    print(f"5,000 results: {len(queries)} statements")
+    assert len(queries) < 500, f"5,000 results took {len(queries)} statements"
 
 
 def test_sync_agencies_mirrors_the_inventory() -> None:

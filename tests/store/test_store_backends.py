@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("CANHGAC_TEST_DATABASE_URL", "")
 
 
-def run_cases(database_url: str, workspace: Path, cases: Path = CASES, timeout: float = 120) -> None:
+def run_cases(database_url: str, workspace: Path, cases: Path = CASES, timeout: float = 280) -> None:
+    """``timeout`` stays under pytest-timeout's 300 s so a stuck module reports its own output."""
     env = {
         k: v
         for k, v in os.environ.items()

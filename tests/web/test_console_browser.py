@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from browser_support import NEEDS_CHROMIUM, PASSWORD, Session
 from console_server_support import add_user, served_console
-from e2e_support import run_cli
+
+from demo_store_support import demo_store
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -24,18 +25,17 @@ OFFICER_AGENCY = "SYT"
 USERS = {"admin": ("csirt-admin", ()), "analyst": ("csirt-analyst", ()), "leader": ("leader", ()),
          "officer": ("agency-officer", (OFFICER_AGENCY,))}
 
-# the module's first test also waits for the demo (about 35 s alone, minutes on a loaded machine)
+# the session's first module to ask waits for the demo (about 35 s alone, minutes on a loaded machine)
 pytestmark = [NEEDS_CHROMIUM, pytest.mark.timeout(400)]
 
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo's store with one user per role, served; yields the console's base URL."""
-    workspace = tmp_path_factory.mktemp("console-demo")
-    done = run_cli("--workspace", workspace, "demo", columns=200)
-    assert done.code in (0, 1), done.describe()  # tests/e2e/test_demo.py holds it to its cases
-    assert "users add admin --role csirt-admin" in done.stdout  # the demo says how to open the console
-    store = workspace / "demo"
+    demo = demo_store(tmp_path_factory, "console-demo")
+    assert demo.code in (0, 1), demo.described  # tests/e2e/test_demo.py holds it to its cases
+    assert "users add admin --role csirt-admin" in demo.stdout  # the demo says how to open the console
+    store = demo.store
     for name, (role, agencies) in USERS.items():
         add_user(store, name, role, PASSWORD, *agencies)
     with served_console(store) as base:
