@@ -8,8 +8,8 @@ does. Prints ``READY <monitors>`` once the monitors
 are stored and the first checks planned, runs ``seconds`` more, stops, and prints one JSON line:
 checks done, the lateness of every check started in the window (how long after its slot the
 scheduler started it: the scheduler's own measure), store failures, the monitors' health, and
-the process's CPU (user+sys, every thread) per check after the first interval (``steady``: each
-page parsed once by then).
+the process's CPU (user+sys, every thread, and its page worker's: ``--page-workers``) per check
+after the first interval (``steady``: each page parsed once by then).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from canhgac.netguard import install_loopback_guard
 
 
@@ -31,6 +33,19 @@ def quantile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _cpu() -> float:
+    """CPU seconds (user+sys) of this process and its children (the page worker) so far."""
+    total = 0.0
+    me = psutil.Process()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +58,7 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
     settings = ScanSettings(resolvers=("127.0.0.1:53",), ca_file=plan["ca_file"], ca_only=True,
                             scope=ScopeSettings(networks=("127.0.0.0/8",), loopback_only=True))
     monitors = [Monitor(MonitorKind.HTTP, url, "BENCH", float(plan["interval"])) for url in plan["urls"]]
-    prober = EngineProber(settings)
+    prober = EngineProber(settings, page_workers=int(plan.get("page_workers", 1)))
     sched = Scheduler(monitors, DjangoWatchStore(), prober,
                       options=SchedulerOptions(concurrency=plan["concurrency"], check_timeout=30.0))
     started = time.monotonic()
@@ -52,14 +67,14 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
     task = asyncio.create_task(sched.run())
     warm = min(float(plan["interval"]), float(plan["seconds"]) / 2)
     await asyncio.sleep(warm)  # the first interval: every page parsed once
-    cpu_warm, checks_warm = time.process_time(), sched.checks_done
+    cpu_warm, checks_warm = _cpu(), sched.checks_done
     started_warm = len(sched.lateness)
     await asyncio.sleep(float(plan["seconds"]) - warm)
     lateness = list(sched.lateness)
     wrapped = len(lateness) == sched.lateness.maxlen  # then the first interval's share is unknown
     steady = lateness[started_warm:] if not wrapped else lateness
     checks = sched.checks_done
-    cpu_steady = time.process_time() - cpu_warm
+    cpu_steady = _cpu() - cpu_warm
     sched.stop()
     await task
     await prober.aclose()
@@ -80,6 +95,7 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
         "health": dict(health),
         "pages_reused": prober.pages.reused,
+        "page_worker": prober.pages.worker.stats(),
         "http_connections": prober.http.opened,
     }
 
