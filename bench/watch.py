@@ -229,7 +229,9 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
           f"core, {side.cpu_ms_per_probe:.2f} ms/check ({result.get('steady_ms_per_check', 0):.2f} after the first "
           f"interval), peak RSS {side.use.peak_rss_mb:.0f} MB, pages reused {result.get('pages_reused', 0)}, page "
           f"worker {result.get('page_worker', {})}, lateness after the first interval p50 "
-          f"{result.get('lateness_p50_steady', 0):.3f} s p99 {result.get('lateness_p99_steady', 0):.3f} s, health "
+          f"{result.get('lateness_p50_steady', 0):.3f} s p99 {result.get('lateness_p99_steady', 0):.3f} s, CPU ms per "
+          f"check first interval {result.get('first_interval_ms_per_check')} after "
+          f"{result.get('steady_ms_per_check_split')}, health "
           f"{result['health']}, load {loads}", flush=True)
     return side
 

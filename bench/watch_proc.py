@@ -35,17 +35,24 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _cpu() -> float:
-    """CPU seconds (user+sys) of this process and its children (the page worker) so far."""
-    total = 0.0
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user+sys) so far of this process (the event loop, the store's thread) and of
+    its children (the page worker)."""
     me = psutil.Process()
-    for proc in [me, *me.children(recursive=True)]:
+    own = me.cpu_times()
+    children = 0.0
+    for proc in me.children(recursive=True):
         try:
             times = proc.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system
-    return total
+        children += times.user + times.system
+    return own.user + own.system, children
+
+
+def _per_check(cpu: tuple[float, float], since: tuple[float, float], checks: int) -> dict[str, float]:
+    n = max(1, checks)
+    return {"process": round((cpu[0] - since[0]) * 1000 / n, 3), "worker": round((cpu[1] - since[1]) * 1000 / n, 3)}
 
 
 async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
@@ -63,18 +70,21 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
                       options=SchedulerOptions(concurrency=plan["concurrency"], check_timeout=30.0))
     started = time.monotonic()
     await sched.start()
+    cpu_start = _cpu()
     print(f"READY {len(sched.monitors)} {time.monotonic() - started:.1f}", flush=True)
     task = asyncio.create_task(sched.run())
     warm = min(float(plan["interval"]), float(plan["seconds"]) / 2)
     await asyncio.sleep(warm)  # the first interval: every page parsed once
     cpu_warm, checks_warm = _cpu(), sched.checks_done
+    first_interval = _per_check(cpu_warm, cpu_start, checks_warm)
     started_warm = len(sched.lateness)
     await asyncio.sleep(float(plan["seconds"]) - warm)
     lateness = list(sched.lateness)
     wrapped = len(lateness) == sched.lateness.maxlen  # then the first interval's share is unknown
     steady = lateness[started_warm:] if not wrapped else lateness
     checks = sched.checks_done
-    cpu_steady = _cpu() - cpu_warm
+    cpu_end = _cpu()
+    cpu_steady = sum(cpu_end) - sum(cpu_warm)
     sched.stop()
     await task
     await prober.aclose()
@@ -93,6 +103,9 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "lateness_p99_steady": quantile(steady, 0.99),
         "store_failures": sched.store_failures,
         "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
+        # CPU ms per check of the watch's process (its loop) and of its page worker, apart
+        "first_interval_ms_per_check": first_interval,
+        "steady_ms_per_check_split": _per_check(cpu_end, cpu_warm, checks - checks_warm),
         "health": dict(health),
         "pages_reused": prober.pages.reused,
         "page_worker": prober.pages.worker.stats(),

@@ -16,7 +16,7 @@ judges and schedules:
   at once (the jobs queued when a batch is sent, at most ``BATCH``: one hand-over, about 0.3 ms
   of the loop's CPU, serves many pages when they come fast), the next ready when the last
   returns;
-- **a worker that dies** (killed, out of memory) or stalls past ``timeout`` is replaced: the
+- **a worker that dies** (killed, out of memory) or stalls (``timeout`` a page) is replaced: the
   pool is thrown away (its processes killed), a new one started, the batch sent once more; a
   batch that fails twice is fingerprinted on the loop, so a check's result is never lost. Pools that
   break ``MAX_BREAKS`` times within ``BREAK_WINDOW`` seconds (a worker that cannot start) leave
@@ -55,7 +55,7 @@ PER_WORKER = 2  # batches in a worker's hands at once
 BATCH = 32  # jobs sent in one batch at most (those queued when a batch is sent)
 LINGER = 0.01  # seconds a batch waits for more jobs once it has one
 QUEUE_SIZE = 256  # jobs waiting for a worker
-TIMEOUT = 20.0  # seconds a job may take in a worker before the worker is replaced
+TIMEOUT = 20.0  # seconds a page may take in a worker (a batch: as many times) before it is replaced
 GRACE = 2.0  # seconds between SIGTERM and SIGKILL at shutdown
 MAX_BREAKS = 5
 BREAK_WINDOW = 60.0
@@ -251,7 +251,7 @@ class PageWorker:
                 self._discard(pool, exc)
                 continue
             try:
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout(self.timeout * len(jobs)):
                     answers = await running
             except (BrokenProcessPool, TimeoutError) as exc:
                 self._discard(pool, exc)
