@@ -313,3 +313,13 @@ def test_ctrl_c_reaches_the_parent_not_the_worker(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+async def test_shutdown_answers_a_page_taken_for_a_batch_not_yet_sent() -> None:
+    worker = PageWorker(1, linger=30)  # the feeder holds the page while it waits for more
+    job = jobs()[0]
+    call = asyncio.create_task(worker.fingerprint(job))
+    await asyncio.sleep(0.1)
+    assert worker.queue.empty() and not call.done()
+    await asyncio.wait_for(worker.aclose(), 10)
+    assert await asyncio.wait_for(call, 1) == page_fingerprint(job) and worker.on_loop == 1

@@ -217,28 +217,29 @@ class PageWorker:
 
     async def _feed(self) -> None:
         while True:
-            batch = [await self.queue.get()]
-            if self.linger > 0 and self.queue.qsize() < BATCH - 1:
-                await asyncio.sleep(self.linger)  # a few more pages: one hand-over for them all
-            while len(batch) < BATCH and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
-            batch = [(job, waiter) for job, waiter in batch if not waiter.done()]  # done: check cancelled
-            if not batch:
-                continue
-            for job, waiter in batch:
-                self._in_flight[waiter] = job
+            batch = [self._take(await self.queue.get())]  # in flight from here: aclose answers it
             try:
-                answers = await self._run([job for job, _ in batch])
+                if self.linger > 0 and self.queue.qsize() < BATCH - 1:
+                    await asyncio.sleep(self.linger)  # a few more pages: one hand-over for them all
+                while len(batch) < BATCH and not self.queue.empty():
+                    batch.append(self._take(self.queue.get_nowait()))
+                wanted = [(job, waiter) for job, waiter in batch if not waiter.done()]  # done: cancelled
+                answers = await self._run([job for job, _ in wanted]) if wanted else []
             finally:
                 for _, waiter in batch:
                     self._in_flight.pop(waiter, None)
-            for (_, waiter), answer in zip(batch, answers, strict=True):
+            for (_, waiter), answer in zip(wanted, answers, strict=True):
                 if waiter.done():
                     continue
                 if isinstance(answer, PageFingerprint):
                     waiter.set_result(answer)
                 else:  # the page function failed in the worker, as it would have here
                     waiter.set_exception(answer)
+
+    def _take(self, waiting: Waiter) -> Waiter:
+        job, waiter = waiting
+        self._in_flight[waiter] = job
+        return waiting
 
     async def _run(self, jobs: list[PageJob]) -> list[PageFingerprint | Exception]:
         for _ in range(2):
@@ -256,6 +257,10 @@ class PageWorker:
             except (BrokenProcessPool, TimeoutError) as exc:
                 self._discard(pool, exc)
                 continue
+            except Exception as exc:  # the hand-over itself failed (say, a job that cannot be pickled)
+                log.warning("watch: a batch of pages could not go to the page worker (%s: %s)",
+                            type(exc).__name__, exc)
+                break
             self.in_worker += len(jobs)
             return answers
         self.on_loop += len(jobs)
