@@ -134,6 +134,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seconds", type=float, default=180.0, help="measured window per side (≥ 2 intervals)")
     ap.add_argument("--interval", type=float, default=60.0, help="seconds between two checks of a monitor")
     ap.add_argument("--concurrency", type=int, default=200, help="canhgac's checks in flight at most")
+    ap.add_argument("--page-workers", type=int, default=1,
+                    help="canhgac's processes fingerprinting new pages (0: on the event loop)")
     ap.add_argument("--no-prometheus", action="store_true", help="measure canhgac alone")
     args = harness.parse(ap, argv, keep_help="keep the work directory (configurations, store, logs)")
     sizes = [int(x) for x in str(args.monitors).split(",") if x.strip()]
@@ -196,7 +198,8 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
     store = work / f"ws-{n}"
     plan.write_text(json.dumps({"urls": lab.urls(n), "interval": args.interval, "seconds": args.seconds,
                                 "ca_file": str(lab.ca_file), "workspace": str(store),
-                                "concurrency": args.concurrency}), encoding="utf-8")
+                                "concurrency": args.concurrency, "page_workers": args.page_workers}),
+                    encoding="utf-8")
     with (work / f"watch-{n}.log").open("w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "bench.watch_proc", str(plan)], env=_env(work),
                                 stdout=subprocess.PIPE, stderr=log, text=True, cwd=harness.ROOT)
@@ -224,7 +227,11 @@ def _canhgac(lab: watch_lab.Lab, work: Path, n: int, args: argparse.Namespace, n
     print(f"[canhgac {n}] {result['checks']} checks, lateness p50 {result['lateness_p50']:.3f} s p99 "
           f"{result['lateness_p99']:.3f} s max {result['lateness_max']:.2f} s, CPU {side.use.cpu_share():.0%} of a "
           f"core, {side.cpu_ms_per_probe:.2f} ms/check ({result.get('steady_ms_per_check', 0):.2f} after the first "
-          f"interval), peak RSS {side.use.peak_rss_mb:.0f} MB, pages reused {result.get('pages_reused', 0)}, health "
+          f"interval), peak RSS {side.use.peak_rss_mb:.0f} MB, pages reused {result.get('pages_reused', 0)}, page "
+          f"worker {result.get('page_worker', {})}, lateness after the first interval p50 "
+          f"{result.get('lateness_p50_steady', 0):.3f} s p99 {result.get('lateness_p99_steady', 0):.3f} s, CPU ms per "
+          f"check first interval {result.get('first_interval_ms_per_check')} after "
+          f"{result.get('steady_ms_per_check_split')}, health "
           f"{result['health']}, load {loads}", flush=True)
     return side
 

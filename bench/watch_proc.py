@@ -8,8 +8,8 @@ does. Prints ``READY <monitors>`` once the monitors
 are stored and the first checks planned, runs ``seconds`` more, stops, and prints one JSON line:
 checks done, the lateness of every check started in the window (how long after its slot the
 scheduler started it: the scheduler's own measure), store failures, the monitors' health, and
-the process's CPU (user+sys, every thread) per check after the first interval (``steady``: each
-page parsed once by then).
+the process's CPU (user+sys, every thread, and its page worker's: ``--page-workers``) per check
+after the first interval (``steady``: each page parsed once by then).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from canhgac.netguard import install_loopback_guard
 
 
@@ -31,6 +33,26 @@ def quantile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user+sys) so far of this process (the event loop, the store's thread) and of
+    its children (the page worker)."""
+    me = psutil.Process()
+    own = me.cpu_times()
+    children = 0.0
+    for proc in me.children(recursive=True):
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        children += times.user + times.system
+    return own.user + own.system, children
+
+
+def _per_check(cpu: tuple[float, float], since: tuple[float, float], checks: int) -> dict[str, float]:
+    n = max(1, checks)
+    return {"process": round((cpu[0] - since[0]) * 1000 / n, 3), "worker": round((cpu[1] - since[1]) * 1000 / n, 3)}
 
 
 async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
@@ -43,23 +65,26 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
     settings = ScanSettings(resolvers=("127.0.0.1:53",), ca_file=plan["ca_file"], ca_only=True,
                             scope=ScopeSettings(networks=("127.0.0.0/8",), loopback_only=True))
     monitors = [Monitor(MonitorKind.HTTP, url, "BENCH", float(plan["interval"])) for url in plan["urls"]]
-    prober = EngineProber(settings)
+    prober = EngineProber(settings, page_workers=int(plan.get("page_workers", 1)))
     sched = Scheduler(monitors, DjangoWatchStore(), prober,
                       options=SchedulerOptions(concurrency=plan["concurrency"], check_timeout=30.0))
     started = time.monotonic()
     await sched.start()
+    cpu_start = _cpu()
     print(f"READY {len(sched.monitors)} {time.monotonic() - started:.1f}", flush=True)
     task = asyncio.create_task(sched.run())
     warm = min(float(plan["interval"]), float(plan["seconds"]) / 2)
     await asyncio.sleep(warm)  # the first interval: every page parsed once
-    cpu_warm, checks_warm = time.process_time(), sched.checks_done
+    cpu_warm, checks_warm = _cpu(), sched.checks_done
+    first_interval = _per_check(cpu_warm, cpu_start, checks_warm)
     started_warm = len(sched.lateness)
     await asyncio.sleep(float(plan["seconds"]) - warm)
     lateness = list(sched.lateness)
     wrapped = len(lateness) == sched.lateness.maxlen  # then the first interval's share is unknown
     steady = lateness[started_warm:] if not wrapped else lateness
     checks = sched.checks_done
-    cpu_steady = time.process_time() - cpu_warm
+    cpu_end = _cpu()
+    cpu_steady = sum(cpu_end) - sum(cpu_warm)
     sched.stop()
     await task
     await prober.aclose()
@@ -78,8 +103,12 @@ async def _watch(plan: dict[str, Any]) -> dict[str, Any]:
         "lateness_p99_steady": quantile(steady, 0.99),
         "store_failures": sched.store_failures,
         "steady_ms_per_check": round(cpu_steady * 1000 / max(1, checks - checks_warm), 3),
+        # CPU ms per check of the watch's process (its loop) and of its page worker, apart
+        "first_interval_ms_per_check": first_interval,
+        "steady_ms_per_check_split": _per_check(cpu_end, cpu_warm, checks - checks_warm),
         "health": dict(health),
         "pages_reused": prober.pages.reused,
+        "page_worker": prober.pages.worker.stats(),
         "http_connections": prober.http.opened,
     }
 

@@ -56,6 +56,15 @@ def _side_row(side: Side, interval: float) -> str:
     )
 
 
+def _workers(args: argparse.Namespace) -> str:
+    """How the benchmark's watch fingerprinted new pages (``--page-workers``)."""
+    n = int(getattr(args, "page_workers", 1))
+    if n == 0:
+        return "none: `--page-workers 0`, new pages fingerprinted on the event loop"
+    return (f"{n} process{'es' if n > 1 else ''} fingerprinting new pages off the event loop, "
+            "`watch run`'s default; its CPU counted with the watch's")
+
+
 def render(args: argparse.Namespace, lab: Lab, cost: dict[str, float], runs: list[SizeRun], *,
            versions: str) -> str:
     lines = [
@@ -72,11 +81,13 @@ def render(args: argparse.Namespace, lab: Lab, cost: dict[str, float], runs: lis
         f"in turn, for {args.seconds:g} s from the moment it is ready (canhgac: monitors stored and "
         "planned; Prometheus: ready), checks every monitor every "
         f"{args.interval:g} s: **canhgac** is one process (`bench/watch_proc.py`: the watch's scheduler, "
-        f"prober and SQLite store, as `canhgac watch run`; {args.concurrency} checks in flight at most), "
+        f"prober and SQLite store, as `canhgac watch run`; {args.concurrency} checks in flight at most) "
+        f"and its page worker ({_workers(args)}), "
         "each check a GET, the page's fingerprint (defacement and drift) and its state committed "
         "(write-behind: the checks judged within 0.1 s in one transaction); **Prometheus + blackbox_exporter** is one job with the same URLs as targets "
         "(file_sd, `scrape_interval` the same), each scrape a probe of the exporter's `http_2xx` module. "
-        "CPU is user+sys of the processes (psutil, every second) per wall second: 100 % is one core "
+        "CPU is user+sys of the processes and their children (psutil, every second) per wall second: "
+        "100 % is one core "
         "busy, the machine has two. *Steady* leaves out the first interval (canhgac parses each page "
         "once, then only when its bytes change; Prometheus fills its head block). "
         "Lateness: how long after its slot the scheduler started each check (its own clock); "

@@ -17,9 +17,10 @@ def test_the_watch_never_loads_django() -> None:
 @pytest.mark.parametrize(
     "module",
     ["canhgac.watch.scheduler", "canhgac.watch.labels", "canhgac.watch.delivery", "canhgac.watch.roster",
-     "canhgac.watch.messages", "canhgac.watch.channel_config"],
+     "canhgac.watch.messages", "canhgac.watch.channel_config", "canhgac.watch.page_worker"],
 )
 def test_pure_modules_load_no_network_stack(module: str) -> None:
+    # (the page worker's process imports only what it runs: no client, no socket of the engine)
     # the scheduler is asyncio code, and importing asyncio loads the standard ssl module
     assert loaded_violations(module, [m for m in ENGINE_IO if m != "ssl"]) == {}
 

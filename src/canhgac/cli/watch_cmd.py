@@ -77,6 +77,12 @@ def run(
         float | None, typer.Option(min=5, help=N_("Seconds between two checks inside the holiday window"))
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=5000, help=N_("Checks running at once"))] = 200,
+    page_workers: Annotated[
+        int,
+        typer.Option(
+            min=0, max=16, help=N_("Processes fingerprinting new pages off the event loop (0: in the watch's own loop)")
+        ),
+    ] = 1,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: TimeoutOpt = 2.0,
@@ -151,6 +157,7 @@ def run(
             settings,
             catalog=st.catalog(),
             concurrency=concurrency,
+            page_workers=page_workers,
             on_ready=ready,
             channels=channels,
             inventory=inv,

@@ -106,17 +106,19 @@ async def run_watch(
     channels: ChannelConfig | None = None,
     inventory: Inventory | None = None,
     reminders: Reminders | None = None,
+    page_workers: int = 1,
 ) -> WatchSummary:
     """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
     dropped uncommitted, every committed one is kept, the store's thread closes its connection.
     With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop;
     with their ``[watch.scans]`` and ``inventory``, the scheduled scans run too
-    (``services.watch_scans``), through this process's scan worker."""
+    (``services.watch_scans``), through this process's scan worker. ``page_workers``: processes
+    fingerprinting new pages off the event loop (``watch.page_worker``; 0: on the loop)."""
     from canhgac.console.store.watch_store import DjangoWatchStore
     from canhgac.services.watch_delivery import deliverer
     from canhgac.watch.probes import EngineProber
 
-    prober = EngineProber(settings)  # ResolverError (ValueError) before any packet
+    prober = EngineProber(settings, page_workers=page_workers)  # ResolverError (ValueError) before any packet
     policy = AlertPolicy(severities=severity_table(catalog))
     sched = Scheduler(
         monitors,

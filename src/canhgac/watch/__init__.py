@@ -6,7 +6,8 @@ Layout (the same discipline as the engine: pure judgement apart from I/O; no Dja
 - :mod:`.facts` — what one probe observed (frozen values); :mod:`.probes` gathers them through
   the engine's own HTTP, TLS, DNS and SMTP clients and scope guard (the only I/O module);
 - :mod:`.fingerprint`, :mod:`.judge` — pure: a page's fingerprint, a probe's facts judged
-  against the monitor's baseline;
+  against the monitor's baseline; :mod:`.page_worker` computes new pages' fingerprints in a
+  process of its own, off the event loop;
 - :mod:`.rules`, :mod:`.grouping`, :mod:`.severity` — pure alert rules: consecutive failures,
   recovery, flapping, maintenance, grouping by common cause, severity;
 - :mod:`.clock`, :mod:`.scheduler` — the asyncio scheduler and its injected clock;

@@ -19,9 +19,10 @@ asyncio's transports, nothing kept between checks) and the DNS client's UDP sock
 in-flight limit (each check's ``DnsClient.fresh()``: an empty answer cache over the prober's
 sockets). The scope guard applies as in a scan: a name or address outside
 the inventory is a failed check that says so. A page's fingerprint is computed again only when
-its bytes changed (:class:`PageMemo`: the same body at the same URL has the same fingerprint).
-Close the prober (:meth:`EngineProber.aclose`)
-when the watch stops.
+its bytes changed (:class:`PageMemo`: the same body at the same URL has the same fingerprint),
+and then in the prober's page worker (:mod:`.page_worker`: a process of its own, so that parsing
+new pages never holds up the event loop; ``page_workers=0``: on the loop). Close the prober
+(:meth:`EngineProber.aclose`) when the watch stops.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from canhgac.watch.facts import (
 )
 from canhgac.watch.fingerprint import fingerprint
 from canhgac.watch.monitors import Monitor, MonitorKind
+from canhgac.watch.page_worker import PageJob, PageWorker
 
 _ABSENT = (DnsStatus.NXDOMAIN, DnsStatus.NODATA)
 MEMO_LIMIT = 100_000  # pages remembered (one per HTTP monitor); forgotten all at once past it
@@ -66,21 +68,23 @@ MEMO_LIMIT = 100_000  # pages remembered (one per HTTP monitor); forgotten all a
 
 class PageMemo:
     """The last fingerprint of each URL with the digest of the body it came from: a page that
-    has not changed since the last check (most of them, most of the time) is not parsed again."""
+    has not changed since the last check (most of them, most of the time) is not parsed again;
+    one that has is fingerprinted by ``worker`` (none: on the loop)."""
 
-    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+    def __init__(self, limit: int = MEMO_LIMIT, worker: PageWorker | None = None) -> None:
         self.limit = limit
+        self.worker = worker if worker is not None else PageWorker(0)
         self._last: dict[str, tuple[bytes, PageFingerprint]] = {}
         self.reused = 0
 
-    def fingerprint(self, url: str, resp: WebResponse, keywords: tuple[str, ...]) -> PageFingerprint:
+    async def fingerprint(self, url: str, resp: WebResponse, keywords: tuple[str, ...]) -> PageFingerprint:
         final = resp.final_url or url
         digest = hashlib.blake2b(resp.body, digest_size=16, person=b"canhgac-page").digest() + final.encode()
         known = self._last.get(url)
         if known is not None and known[0] == digest:
             self.reused += 1
             return known[1]
-        page = fingerprint(resp.body, resp.text(), final, keywords)
+        page = await self.worker.fingerprint(PageJob(resp.body, resp.charset(), final, keywords))
         if len(self._last) >= self.limit:
             self._last.clear()
         self._last[url] = (digest, page)
@@ -88,15 +92,16 @@ class PageMemo:
 
 
 class EngineProber:
-    """``await prober(monitor)``: the monitor's facts, never an exception for what a server does."""
+    """``await prober(monitor)``: the monitor's facts, never an exception for what a server does.
+    ``page_workers``: processes fingerprinting new pages (0: on the event loop)."""
 
-    def __init__(self, settings: ScanSettings) -> None:
+    def __init__(self, settings: ScanSettings, *, page_workers: int = 0) -> None:
         self.settings = settings
         self.resolvers = settings.check_resolvers()  # ResolverError before any packet
         self.scope = settings.scope.build()
         self.suffixes = PublicSuffixes(extra=settings.public_suffixes)
         self.http = FreshConnections()
-        self.pages = PageMemo()
+        self.pages = PageMemo(worker=PageWorker(page_workers))
         s = settings
         # the sockets and in-flight limit every check's DNS client shares (no answer kept here)
         self.dns = DnsClient(
@@ -128,9 +133,10 @@ class EngineProber:
             await ctx.aclose()
 
     async def aclose(self) -> None:
-        """Close the httpx clients and the DNS sockets shared by the checks."""
+        """Close the connections' maker, the DNS sockets shared by the checks, the page worker."""
         await self.http.aclose()
         self.dns.close()
+        await self.pages.worker.aclose()
 
 
 async def probe_http(
@@ -149,7 +155,7 @@ async def probe_http(
         if pages is None:
             page = fingerprint(resp.body, resp.text(), resp.final_url or url, keywords)
         else:
-            page = pages.fingerprint(url, resp, keywords)
+            page = await pages.fingerprint(url, resp, keywords)
     return HttpFacts(url, resp.status, resp.elapsed, resp.address, "", page)
 
 
