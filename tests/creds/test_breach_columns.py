@@ -143,3 +143,18 @@ def test_mixed_case_idn_addresses_are_found_by_the_pre_search(tmp_path: Path) ->
     ])
     assert {h.agency for h in hits} == {"STC"}
     assert point.counts.candidates == 6 and point.counts.malformed == 0
+
+
+def test_many_idn_domains_are_searched_as_one_punycode_needle(tmp_path: Path) -> None:
+    owners = {f"sở-nội-vụ-{i}.vn": f"SNV{i}" for i in range(12)}
+    matcher = DomainMatcher(owners)
+    assert b"xn--" in matcher.needles() and not [n for n in matcher.needles() if n.startswith(b"xn--s")]
+    path = tmp_path / "combo.txt"
+    punycode = DomainMatcher({"sở-nội-vụ-7.vn": "X"}).match("a@sở-nội-vụ-7.vn")
+    assert punycode is not None
+    rows = [f"user{i}@gmail.com:mật-khẩu" for i in range(500)]
+    rows += ["A@SỞ-NỘI-VỤ-3.VN:x", punycode[0].upper() + ":y", "b@xn--other-domain.vn:z"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sink = Keep()
+    import_file(path, matcher, KEEPER, META, sink)
+    assert sorted(h.agency for h in sink.hits) == ["SNV3", "SNV7"]

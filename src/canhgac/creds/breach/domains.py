@@ -144,6 +144,11 @@ class DomainMatcher:
         for suffix, members in by_suffix.items():
             chosen = {suffix} if len(members) > _MANY_TAILS else members
             found.update(fold(t.encode("utf-8")) for t in chosen)
+        # many IDN domains: their punycode forms are searched as one needle, "xn--" (rare in a
+        # combo list), instead of one pass each
+        punycode = {n for n in found if b"xn--" in n}
+        if len(punycode) > _MANY_TAILS:
+            found = (found - punycode) | {b"xn--"}
         return sorted(found)
 
 
