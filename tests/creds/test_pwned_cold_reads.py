@@ -24,7 +24,9 @@ PREFIXES = ("00000", "21BD1", "FFFFF")
 
 def _fat_buckets() -> dict[str, int]:
     rng = random.Random(3)
-    return {p + rng.randbytes(18).hex().upper()[:35]: rng.randint(1, 99) for p in PREFIXES for _ in range(1000)}
+    return {
+        p + rng.randbytes(18).hex().upper()[:35]: rng.randint(1, 99) for p in PREFIXES for _ in range(1000)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,8 @@ def test_a_bucket_is_read_in_one_pread_of_its_whole_length(
 
 
 def _io() -> dict[str, int]:
-    return {k: int(v) for k, v in (line.split(":") for line in Path("/proc/self/io").read_text().splitlines())}
+    lines = Path("/proc/self/io").read_text().splitlines()
+    return {k: int(v) for k, v in (line.split(":") for line in lines)}
 
 
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs /proc/self/io")
