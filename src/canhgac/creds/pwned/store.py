@@ -21,8 +21,8 @@ from types import TracebackType
 from canhgac.creds.pwned.bloom import positions
 from canhgac.creds.pwned.hashes import HashKind
 from canhgac.creds.pwned.layout import (
+    BLOOM_MODES,
     HEADER_SIZE,
-    MODE_BLOOM,
     START_BITS,
     START_MASK,
     StoreError,
@@ -58,7 +58,7 @@ class PwnedStore:
             self._map.madvise(mmap.MADV_RANDOM)
         h = self.header
         self.kind: HashKind = h.kind
-        self.bloom = h.mode == MODE_BLOOM
+        self.bloom = h.mode in BLOOM_MODES
         self.entries = h.entries
         self._index = HEADER_SIZE
         self._records = h.data_offset
@@ -134,7 +134,7 @@ class PwnedStore:
     def _maybe(self, digest: bytes) -> bool:
         h = self.header
         mm = self._map
-        base, bits = positions(digest, h.bloom_blocks, h.bloom_k)
+        base, bits = positions(digest, h.bloom_blocks, h.bloom_k, h.mode)
         base += self._records
         return all(mm[base + (bit >> 3)] & (1 << (bit & 7)) for bit in bits)
 
