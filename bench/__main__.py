@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|sweep|breach [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach [options]``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bench import (
     mail_domains,
     mail_servers,
     ports,
+    pwaudit,
     pwned,
     sweep,
     watch,
@@ -32,6 +33,7 @@ COMMANDS = {
     "form05": form05.main,
     "compliance": compliance.main,
     "pwned": pwned.main,
+    "pwaudit": pwaudit.main,
     "sweep": sweep.main,
     "breach": breach.main,
 }

@@ -53,6 +53,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--lines", type=int, default=20_000_000, help="lines of the generated combo list")
     ap.add_argument("--hit-rate", type=float, default=0.001, help="share of lines in agency domains")
     ap.add_argument("--domains", type=int, default=300, help="agency domains")
+    ap.add_argument("--idn", type=int, default=0,
+                    help="how many of the agency domains are Vietnamese IDN names (hits at them written in "
+                         "Unicode, a tenth in upper case; 1 %% of all passwords then hold Vietnamese letters)")
     ap.add_argument("--h8mail-python", type=Path, default=None,
                     help="python of a throw-away venv with h8mail installed (none: h8mail not run)")
     ap.add_argument("--h8mail-lines", type=int, default=200_000, help="lines h8mail searches")
@@ -61,21 +64,33 @@ def main(argv: list[str]) -> int:
         return run(args, work)
 
 
-def _domains(n: int) -> dict[str, str]:
-    return {f"so{i}.kiengiang.gov.vn" if i % 3 else f"donvi{i}.gov.vn": f"A{i:03d}" for i in range(n)}
+_IDN_NAMES = ("sở-tài-chính", "sở-y-tế", "sở-nội-vụ", "ủy-ban-nhân-dân", "sở-giáo-dục", "công-an", "đài-phát-thanh")
 
 
-def _generate(path: Path, lines: int, rate: float, domains: list[str], seed: int = 16) -> int:
+def _domains(n: int, idn: int = 0) -> dict[str, str]:
+    owners = {}
+    for i in range(n):
+        if i < idn:
+            name = f"{_IDN_NAMES[i % len(_IDN_NAMES)]}-{i}.vn"
+        else:
+            name = f"so{i}.kiengiang.gov.vn" if i % 3 else f"donvi{i}.gov.vn"
+        owners[name] = f"A{i:03d}"
+    return owners
+
+
+def _generate(path: Path, lines: int, rate: float, domains: list[str], seed: int = 16, accents: float = 0.0) -> int:
     """The combo list; how many lines are in an agency domain (subdomains and upper case too)."""
     rng = random.Random(seed)
     hits = 0
     block = 200_000
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    with path.open("w", encoding="ascii") as out:
+    with path.open("w", encoding="utf-8") as out:
         for start in range(0, lines, block):
             rows = []
             for i in range(start, min(lines, start + block)):
                 pw = "".join(rng.choices(alphabet, k=10))
+                if accents and rng.random() < accents:
+                    pw = "mật-khẩu-" + pw
                 if rng.random() < rate:
                     hits += 1
                     domain = rng.choice(domains)
@@ -83,7 +98,7 @@ def _generate(path: Path, lines: int, rate: float, domains: list[str], seed: int
                     if roll < 0.1:
                         domain = "mail." + domain
                     elif roll < 0.2:
-                        domain = domain.upper()
+                        domain = domain.upper() if roll < 0.15 else domain.title()  # upper, or mixed
                     rows.append(f"user{i}@{domain}:{pw}\n")
                 elif rng.random() < 0.0005:
                     rows.append(f"x{i}@{rng.choice(domains)}.example.com:{pw}\n")  # a look-alike
@@ -121,7 +136,7 @@ def _children_cpu() -> float:
 
 def _grep(path: Path, owners: dict[str, str], work: Path) -> dict[str, Any]:
     patterns = work / "patterns.txt"
-    patterns.write_text("".join(f"@{d}\n" for d in owners), encoding="ascii")
+    patterns.write_text("".join(f"@{d}\n" for d in owners), encoding="utf-8")
     out = work / "grep.out"
     env = dict(os.environ, LC_ALL="C")
     before, wall = _children_cpu(), time.perf_counter()
@@ -136,7 +151,7 @@ def _h8mail(python: Path, path: Path, owners: dict[str, str], lines: int, work: 
         for _ in range(lines):
             dst.write(src.readline())
     targets = work / "targets.txt"
-    targets.write_text("\n".join(f"@{d}" for d in owners), encoding="ascii")
+    targets.write_text("\n".join(f"@{d}" for d in owners), encoding="utf-8")
     done = subprocess.run([str(python), "-c", _H8MAIL, str(head), str(targets)], capture_output=True, text=True,
                           check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -152,10 +167,10 @@ def _load() -> str:
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
-    owners = _domains(args.domains)
+    owners = _domains(args.domains, args.idn)
     combo = work / "combo.txt"
     began = time.perf_counter()
-    planted = _generate(combo, args.lines, args.hit_rate, list(owners))
+    planted = _generate(combo, args.lines, args.hit_rate, list(owners), accents=0.01 if args.idn else 0.0)
     print(f"generated {args.lines:,} lines ({combo.stat().st_size / 2**20:.0f} MiB, {planted:,} agency lines) "
           f"in {time.perf_counter() - began:.0f} s", flush=True)
     r: dict[str, Any] = {"load_before": _load(), "planted": planted, "size": combo.stat().st_size}
@@ -185,12 +200,15 @@ def render(args: argparse.Namespace, r: dict[str, Any]) -> str:
         report_md.machine_line() + f"; load average {r['load_before']} before, {r['load_after']} after "
         "(a shared machine: other jobs ran; rates per second of each tool's own CPU time, wall-clock in brackets).",
         report_md.command_line("breach", lines=args.lines, hit_rate=args.hit_rate, domains=args.domains,
-                               h8mail_python=args.h8mail_python, h8mail_lines=args.h8mail_lines
-                               if args.h8mail_python else None),
+                               idn=args.idn or None, h8mail_python=args.h8mail_python, h8mail_lines=args.h8mail_lines
+                               if args.h8mail_python else None) + ", under `nice -n 10` (the machine is shared).",
         "",
         f"Generated combo list: {args.lines:,} `email:password` lines, {r['size'] / 2**20:,.0f} MiB; "
-        f"{r['planted']:,} in {args.domains} agency domains (a tenth in subdomains, a tenth upper case), "
-        "a few look-alikes (`agency-domain.example.com`), the rest at free-mail domains.",
+        f"{r['planted']:,} in {args.domains} agency domains (a tenth in subdomains, a twentieth upper case, a "
+        "twentieth mixed case), a few look-alikes (`agency-domain.example.com`), the rest at free-mail domains."
+        + (f" {args.idn} of the domains are Vietnamese IDN names (`sở-tài-chính-0.vn`...) written in Unicode, and "
+           "1 % of the passwords hold Vietnamese letters, so every chunk takes the non-ASCII fold." if args.idn
+           else ""),
         "",
         *report_md.header("Tool (filtering by the agencies' domains)", "Lines/s per core (CPU)", "Wall", "Hits",
                           "canhgac's speed ×"),

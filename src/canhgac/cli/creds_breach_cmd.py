@@ -2,7 +2,10 @@
 
 ``import`` streams combo lists, CSV exports and breach-notification JSON lines, keeps the
 inventory's agencies' accounts (no password in clear: docs/credentials.md), resumes an
-interrupted import of the same file, and judges the stored accounts (findings). ``leaks`` lists
+interrupted import of the same file, and judges the stored accounts (findings). Given
+``-i FILE``, the file is applied first as ``canhgac scan FILE`` applies it (it becomes the
+store's inventory and the store's agencies follow it), so the accounts kept for its agencies
+belong to agencies the console, the reports and the next import know. ``leaks`` lists
 them (addresses, breaches, counts; never a password or hash); ``leak-answer`` records the
 agency's answer that a leaked password still works (critical) or was changed.
 """
@@ -16,11 +19,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from canhgac.cli.common import console, err_console, fail, open_store, state
+from canhgac.cli.common import cli_actor, console, err_console, fail, open_store, state
 from canhgac.cli.progress import PhaseProgress
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_number
+from canhgac.inventory.model import Inventory
 from canhgac.services.breach import (
     BreachMeta,
     CategoryListError,
@@ -69,6 +73,8 @@ def import_breach(
     matcher = matcher_for(inv)
     if not len(matcher):
         raise fail(_("the inventory declares no domain: nothing to match"))
+    if inventory is not None:
+        _apply(inv, inventory)
     try:
         with PhaseProgress(err_console) as bar:
             label = _("Reading")
@@ -85,6 +91,21 @@ def import_breach(
     console.print(_("Leaked accounts judged: {n}; findings opened {opened}, fixed {fixed} (run #{run}).").format(
         n=format_number(refresh.accounts), opened=format_number(refresh.opened), fixed=format_number(refresh.fixed),
         run=refresh.run_id))
+
+
+def _apply(inv: Inventory, path: Path) -> None:
+    """Apply the file as ``canhgac scan FILE`` does: recorded as the store's inventory (unchanged
+    text is not recorded twice) and the store's agencies synced to it, so that an account kept
+    for an agency the store did not list yet is attributed to a known agency."""
+    from canhgac.services.inventory_store import apply_file
+
+    try:
+        added, gone = apply_file(inv, path, actor=cli_actor())
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if added or gone:
+        err_console.print(_("Inventory {name} applied: agencies added {added}, no longer listed {gone}.").format(
+            name=path.name, added=format_number(len(added)), gone=format_number(len(gone))))
 
 
 def _show(result: FileResult) -> None:

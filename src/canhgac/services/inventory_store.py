@@ -20,8 +20,17 @@ from canhgac.inventory.loader import loads_inventory
 from canhgac.inventory.model import Inventory
 from canhgac.services.scan import agency_records
 
-__all__ = ["AppliedInventory", "InventoryApplyError", "StoredInventory", "applied_history",
-           "apply_checked_upload", "current_inventory", "keep_checked_upload", "record_scanned_file"]
+__all__ = [
+    "AppliedInventory",
+    "InventoryApplyError",
+    "StoredInventory",
+    "applied_history",
+    "apply_checked_upload",
+    "apply_file",
+    "current_inventory",
+    "keep_checked_upload",
+    "record_scanned_file",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,17 @@ def record_scanned_file(inv: Inventory, path: Path, *, actor: str) -> None:
     content = path.read_bytes().decode("utf-8", "surrogateescape")
     record_applied(content, name=path.name, province=_province(inv), agency_count=len(inv.agencies),
                    source=InventorySource.CLI, applied_by=actor)
+
+
+def apply_file(inv: Inventory, path: Path, *, actor: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Apply a file a command was given outside a scan (``creds import -i``) as a scan applies
+    it: recorded as :func:`record_scanned_file` does, and the store's agencies synced to it now.
+    The agencies added and those no longer listed (made inactive)."""
+    from canhgac.console.store.services import sync_agencies
+
+    record_scanned_file(inv, path, actor=actor)
+    summary = sync_agencies(agency_records(inv))
+    return summary.created, summary.deactivated
 
 
 def applied_history(scope: Any, limit: int = 10) -> list[Any]:

@@ -7,19 +7,75 @@ Domains compare in their ASCII (punycode) form, lower case, so ``SỞ.gov.vn``, 
 and ``xn--s-4fv.gov.vn`` are one domain.
 
 :meth:`DomainMatcher.needles` gives the byte strings a line must contain to be a candidate at
-all; the importer searches whole chunks for them in C and parses only the few lines that match.
+all, once the line is passed through :func:`fold`; the importer folds whole chunks and searches
+them in C, and parses only the few lines that match.
+
+Folding is ASCII lower casing plus, for text that is not ASCII, every UTF-8 sequence reduced to
+its length class (lead byte ``C0``, ``E0`` or ``F0``, continuation bytes ``80``): upper and lower
+case of a letter such as ``Ở``/``ở`` or ``Đ``/``đ`` are sequences of one length, so an IDN domain
+written in any mix of cases folds to one needle (``SỞ-tài-CHÍNH.vn`` and ``sở-tài-chính.vn``
+alike). Folding forgets which non-ASCII letter it was, so a folded needle also finds some other
+domains of the same shape: those lines are only candidates, :meth:`DomainMatcher.match` decides.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
 import idna
 
 _MANY_TAILS = 8  # more tails than this under one suffix are searched as the suffix
+_MAX_FORMS = 16  # case forms of one IDN tail whose letters change UTF-8 length with case (rare)
 _NOT_IN_NAMES = " @:;,/\\\"'<>()[]"
 _LOCAL = re.compile(r"^[^\s@:;,\"<>()\[\]\\]{1,128}$")
+
+
+def _fold_table() -> bytes:
+    table = bytearray(range(256))
+    for b in range(0x41, 0x5B):
+        table[b] = b + 0x20
+    for first, last, to in ((0x80, 0xC0, 0x80), (0xC0, 0xE0, 0xC0), (0xE0, 0xF0, 0xE0), (0xF0, 0x100, 0xF0)):
+        for b in range(first, last):
+            table[b] = to
+    return bytes(table)
+
+
+_FOLD = _fold_table()
+
+
+def fold(data: bytes) -> bytes:
+    """``data`` as the needles are searched in: same length (offsets and line ends kept), ASCII
+    lower-cased, each non-ASCII UTF-8 sequence reduced to its length class. ASCII text (most of a
+    combo list) takes the faster ``bytes.lower``: it folds the same."""
+    return data.lower() if data.isascii() else data.translate(_FOLD)
+
+
+@functools.cache
+def _uneven_partners() -> dict[str, frozenset[str]]:
+    """Lower-case letter -> its other-case forms of another UTF-8 length (ß: ẞ, SS; ⱥ: Ⱥ; k: K
+    the Kelvin sign...), over the Basic Multilingual Plane: the few letters folding cannot tie."""
+    found: dict[str, set[str]] = {}
+    for code in range(0x80, 0x10000):
+        char = chr(code)
+        for lower, other in ((char.lower(), char), (char, char.upper())):
+            if lower != other and len(lower) == 1 and len(lower.encode()) != len(other.encode()):
+                found.setdefault(lower, set()).add(other)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def _case_forms(text: str) -> set[str]:
+    """``text`` in the case forms whose folds differ: lower, upper, and each letter whose other
+    case has another UTF-8 length (``ß``/``ẞ``) swapped alone in the lower form."""
+    lower = text.lower()
+    forms = {lower, text.upper()}
+    partners = _uneven_partners()
+    for i, char in enumerate(lower):
+        for other in sorted(partners.get(char, ())):
+            if len(forms) < _MAX_FORMS:
+                forms.add(lower[:i] + other + lower[i + 1:])
+    return forms
 
 
 def ascii_domain(name: str) -> str | None:
@@ -70,18 +126,16 @@ class DomainMatcher:
         return None
 
     def needles(self) -> list[bytes]:
-        """Short lower-case byte strings one of which every matching line contains (after ASCII
-        lower casing): the tail of each domain (its last two labels, three when the second is a
+        """Short folded byte strings one of which every matching line contains once folded
+        (:func:`fold`): the tail of each domain (its last two labels, three when the second is a
         short generic one such as ``gov`` in ``kiengiang.gov.vn``), in ASCII and, for IDN
-        domains, in UTF-8 (lower and upper case: ASCII lower casing leaves other letters alone).
-        A line holding one is only a candidate: :meth:`match` decides."""
+        domains, in UTF-8 (every mix of upper and lower case folds to one needle). A line holding
+        one is only a candidate: :meth:`match` decides."""
         tails: set[str] = set()
         for domain in self._owners:
-            forms = [domain]
+            tails.add(_tail(domain))
             if "xn--" in domain:
-                unicode_form = idna.decode(domain)
-                forms += [unicode_form.lower(), unicode_form.upper()]
-            tails.update(_tail(form) for form in forms)
+                tails.update(_case_forms(_tail(idna.decode(domain))))
         # many tails under one suffix (donvi1.gov.vn, donvi2.gov.vn...): search the suffix once
         by_suffix: dict[str, set[str]] = {}
         for tail in tails:
@@ -89,7 +143,12 @@ class DomainMatcher:
         found: set[bytes] = set()
         for suffix, members in by_suffix.items():
             chosen = {suffix} if len(members) > _MANY_TAILS else members
-            found.update(t.encode("utf-8").lower() for t in chosen)
+            found.update(fold(t.encode("utf-8")) for t in chosen)
+        # many IDN domains: their punycode forms are searched as one needle, "xn--" (rare in a
+        # combo list), instead of one pass each
+        punycode = {n for n in found if b"xn--" in n}
+        if len(punycode) > _MANY_TAILS:
+            found = (found - punycode) | {b"xn--"}
         return sorted(found)
 
 

@@ -1,7 +1,8 @@
 """Stream a breach file of any size, keep the agencies' accounts, resume where it stopped.
 
-The file is read in chunks cut at a line end. A chunk is lower-cased (ASCII, same length) and
-searched in C for the agencies' domains (``DomainMatcher.needles``); only lines holding one are
+The file is read in chunks cut at a line end. A chunk is lower-cased (ASCII, same length; with
+IDN domains declared, folded: ``domains.fold``) and searched in C for the agencies' domains
+(``DomainMatcher.needles``); only lines holding one are
 decoded and parsed, so a 20-million-line combo list with a thousandth of agency hits costs a few
 passes of C over its bytes. Lines with no ``@`` (blank ones too) are counted malformed the same
 way, in C; a candidate
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from canhgac.creds.breach.domains import DomainMatcher
+from canhgac.creds.breach.domains import DomainMatcher, fold
 from canhgac.creds.breach.formats import Layout, Shape, detect, read_line
 from canhgac.creds.breach.secrets import KeptSecret, SecretKeeper
 
@@ -134,10 +135,11 @@ class Filter:
         self.matcher = matcher
         self.keeper = keeper
         self._needles = matcher.needles()
+        self._folds = any(not n.isascii() for n in self._needles)  # IDN domains: fold non-ASCII text too
 
     def candidates(self, chunk: bytes) -> list[bytes]:
         """The chunk's lines that hold a needle, each once, in order, from the original bytes."""
-        lowered = chunk.lower()
+        lowered = fold(chunk) if self._folds else chunk.lower()
         starts: set[int] = set()
         for needle in self._needles:
             at = lowered.find(needle)
@@ -156,13 +158,16 @@ class Filter:
 
     def chunk(self, chunk: bytes, layout: Layout, meta: BreachMeta) -> tuple[list[Hit], Counts]:
         lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") or not chunk else 1)
-        marks = chunk.translate(None, _NOT_MARKS)  # only the "@" and line ends are left
-        addressed = marks.count(b"@\n") + (1 if marks.endswith(b"@") else 0)
-        malformed = lines - addressed
+        if layout.at_sign:
+            marks = chunk.translate(None, _NOT_MARKS)  # only the "@" and line ends are left
+            addressed = marks.count(b"@\n") + (1 if marks.endswith(b"@") else 0)
+            malformed = lines - addressed
+        else:  # addresses as an alias and a domain: only the candidates are read, and judged
+            malformed = 0
         hits: list[Hit] = []
         candidates = 0
         for raw in self.candidates(chunk):
-            if b"@" not in raw:
+            if layout.at_sign and b"@" not in raw:
                 continue  # counted malformed above
             candidates += 1
             row = read_line(layout, raw)

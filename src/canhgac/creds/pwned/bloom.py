@@ -1,8 +1,13 @@
 """The Bloom-filter mode, for small disks: "probably seen" or "not seen", no counts, no ranges.
 
 A blocked filter: each hash sets ``k`` bits inside one 64-byte block chosen by its first eight
-bytes, the bits drawn from its next eight by a 64-bit linear congruential step (the top 9 bits
-of each step). Double hashing inside so small a block measured 15% above the model's rate; this
+bytes (multiplied by an odd 64-bit constant, the product scaled to the number of blocks: every
+bit counts, so a subset of the corpus under a few prefixes still spreads over every block), the
+bits drawn from its next eight by a 64-bit linear congruential step (the top 9 bits of each
+step). Stores of the first layout (``MODE_BLOOM``: the eight bytes little-endian modulo the
+blocks, which left a prefix-range subset on a fraction of the blocks when their number shared
+factors of two with 2^16: four to six times the stated rate) are still read as they were
+written. Double hashing inside so small a block measured 15% above the model's rate; this
 matches it. A lookup then touches one block, so a cold
 lookup is one page read. Blocks make the rate a little worse than a classic filter's for the same
 size, so the size is found from the blocked filter's own rate (a Poisson sum over the number of
@@ -24,7 +29,15 @@ from typing import TYPE_CHECKING
 
 from canhgac.creds.pwned import sources
 from canhgac.creds.pwned.importer import ImportResult
-from canhgac.creds.pwned.layout import BLOCK_BITS, BLOCK_BYTES, HEADER_SIZE, MODE_BLOOM, Header, StoreError
+from canhgac.creds.pwned.layout import (
+    BLOCK_BITS,
+    BLOCK_BYTES,
+    HEADER_SIZE,
+    MODE_BLOOM,
+    MODE_BLOOM_MIXED,
+    Header,
+    StoreError,
+)
 from canhgac.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -73,9 +86,19 @@ STEP_ADD = 0x632BE59BD9B4E019
 SHIFT = 64 - 9  # BLOCK_BITS is 2^9
 
 
-def positions(digest: bytes, blocks: int, k: int) -> tuple[int, list[int]]:
+WRITE_MODE = MODE_BLOOM_MIXED
+
+
+def block_of(digest: bytes, blocks: int, mode: int) -> int:
+    """The block of a hash in a store of ``mode``."""
+    if mode == MODE_BLOOM:
+        return int.from_bytes(digest[:8], "little") % blocks
+    return (((int.from_bytes(digest[:8], "big") * STEP_MUL) & MASK64) * blocks) >> 64
+
+
+def positions(digest: bytes, blocks: int, k: int, mode: int = MODE_BLOOM_MIXED) -> tuple[int, list[int]]:
     """The block's byte offset and the k bit positions (0..511) of a hash."""
-    base = (int.from_bytes(digest[:8], "little") % blocks) * BLOCK_BYTES
+    base = block_of(digest, blocks, mode) * BLOCK_BYTES
     x = int.from_bytes(digest[8:16], "little")
     bits = []
     for _i in range(k):
@@ -103,12 +126,12 @@ def import_bloom(files: list[Path], out: Path, kind: HashKind, fpr: float, *,
             with mmap.mmap(handle.fileno(), HEADER_SIZE + length) as bits:
                 report = (lambda done: progress(done, total)) if progress else None
                 for digests, _counts in sources.batches(found, kind, stats, report):
-                    _insert(bits, digests, blocks, k)
+                    _insert(bits, digests, blocks, k, WRITE_MODE)
                 if stats.accepted == 0:
                     raise StoreError(_("no valid line in the input ({malformed} malformed): nothing imported")
                                      .format(malformed=stats.malformed))
                 rate = blocked_fpr(stats.accepted, blocks, k)
-                header = Header(kind, MODE_BLOOM, stats.accepted, HEADER_SIZE, length, k, blocks,
+                header = Header(kind, WRITE_MODE, stats.accepted, HEADER_SIZE, length, k, blocks,
                                 max(1, round(rate * 1e9)))
                 bits[:HEADER_SIZE] = header.pack()
                 bits.flush()
@@ -121,9 +144,9 @@ def import_bloom(files: list[Path], out: Path, kind: HashKind, fpr: float, *,
                         out.stat().st_size, rate)
 
 
-def _insert(bits: mmap.mmap, digests: list[bytes], blocks: int, k: int) -> None:
+def _insert(bits: mmap.mmap, digests: list[bytes], blocks: int, k: int, mode: int) -> None:
     for digest in digests:
-        base = HEADER_SIZE + (int.from_bytes(digest[:8], "little") % blocks) * BLOCK_BYTES
+        base = HEADER_SIZE + block_of(digest, blocks, mode) * BLOCK_BYTES
         x = int.from_bytes(digest[8:16], "little")
         for _i in range(k):
             x = (x * STEP_MUL + STEP_ADD) & MASK64

@@ -40,7 +40,9 @@ BLOCK_BYTES = 64
 BLOCK_BITS = BLOCK_BYTES * 8
 
 MODE_SORTED = 1
-MODE_BLOOM = 2
+MODE_BLOOM = 2  # block = first eight bytes (little-endian) mod blocks: read, no longer written
+MODE_BLOOM_MIXED = 3  # block = first eight bytes multiplied and scaled to the blocks (bloom.block_of)
+BLOOM_MODES = (MODE_BLOOM, MODE_BLOOM_MIXED)
 
 # magic, version, kind, mode, bloom k, entries, data offset, data length, bloom blocks, fpr (ppm × 1000)
 _HEADER = struct.Struct("<8sBBBBQQQQQ")
@@ -86,7 +88,7 @@ def read_header(raw: bytes, path: str, file_size: int) -> Header:
                          .format(path=path))
     _magic, version, kind_code, mode, k, entries, offset, length, blocks, fpr = _HEADER.unpack_from(raw)
     kind = HashKind.from_code(kind_code)
-    if version != VERSION or kind is None or mode not in (MODE_SORTED, MODE_BLOOM):
+    if version != VERSION or kind is None or mode not in (MODE_SORTED, *BLOOM_MODES):
         raise StoreError(_("{path} was written by another version of canhgac: import the corpus again")
                          .format(path=path))
     if file_size < offset + length:

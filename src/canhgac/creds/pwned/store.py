@@ -1,11 +1,13 @@
 """Reading a store: one hash's count, and one prefix's bucket for the range API.
 
-Two ways to the same answer. ``count`` uses the file memory-mapped with read-ahead off
-(``MADV_RANDOM``): a warm lookup is a search of a bucket in memory, a cold one faults in
-the index entry's page and every page of the bucket (one more than two when the bucket crosses
-a page boundary, as full-corpus buckets of about 20 KiB always do). ``count_direct`` makes two
-``pread`` calls whatever the cache holds, the index entry and the whole bucket, so a cold lookup
-is two read requests to the disk: what a caller that mostly misses the cache should use.
+Two ways to the same answer, both two disk reads cold whatever a bucket's size. ``count`` (and
+``bucket``, what the range API serves) reads the index entry from the file memory-mapped with
+read-ahead off (``MADV_RANDOM``: one page fault cold, none warm) and the bucket with one
+``pread`` (one contiguous read cold, a copy from the page cache warm). Touching the bucket
+through the map instead would fault each of its pages apart: three or more reads when it crosses
+a page boundary, as half the buckets of a 100-million store and every full-corpus bucket (about
+20 KiB) do. ``count_direct`` makes two ``pread`` calls (the index entry too), for a caller that
+keeps no map.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from types import TracebackType
 from canhgac.creds.pwned.bloom import positions
 from canhgac.creds.pwned.hashes import HashKind
 from canhgac.creds.pwned.layout import (
+    BLOOM_MODES,
     HEADER_SIZE,
-    MODE_BLOOM,
     START_BITS,
     START_MASK,
     StoreError,
@@ -56,7 +58,7 @@ class PwnedStore:
             self._map.madvise(mmap.MADV_RANDOM)
         h = self.header
         self.kind: HashKind = h.kind
-        self.bloom = h.mode == MODE_BLOOM
+        self.bloom = h.mode in BLOOM_MODES
         self.entries = h.entries
         self._index = HEADER_SIZE
         self._records = h.data_offset
@@ -92,9 +94,15 @@ class PwnedStore:
         if self.bloom:
             return 1 if self._maybe(digest) else 0
         bucket = (digest[0] << 12) | (digest[1] << 4) | (digest[2] >> 4)
+        return self._find(self._records_of(bucket), digest[2:])
+
+    def _records_of(self, bucket: int) -> bytes:
+        """A bucket's records: the index entry through the map, the records in one ``pread``."""
         entry = _ENTRY.unpack_from(self._map, self._index + bucket * 8)[0]
-        at = self._records + (entry & START_MASK) * self._step
-        return self._find(self._map[at:at + (entry >> START_BITS) * self._step], digest[2:])
+        length = (entry >> START_BITS) * self._step
+        if not length:
+            return b""
+        return os.pread(self._fd, length, self._records + (entry & START_MASK) * self._step)
 
     def count_direct(self, digest: bytes) -> int:
         """As ``count``, in exactly two ``pread`` calls (the index entry, the bucket)."""
@@ -126,7 +134,7 @@ class PwnedStore:
     def _maybe(self, digest: bytes) -> bool:
         h = self.header
         mm = self._map
-        base, bits = positions(digest, h.bloom_blocks, h.bloom_k)
+        base, bits = positions(digest, h.bloom_blocks, h.bloom_k, h.mode)
         base += self._records
         return all(mm[base + (bit >> 3)] & (1 << (bit & 7)) for bit in bits)
 
@@ -135,9 +143,7 @@ class PwnedStore:
         if self.bloom:
             raise StoreError(_("{path} is a Bloom filter: it holds no hashes to list, only answers "
                                "whether one was seen").format(path=self.path))
-        entry = _ENTRY.unpack_from(self._map, self._index + prefix * 8)[0]
         step, size = self._step, self._key
-        at = self._records + (entry & START_MASK) * step
-        data = self._map[at:at + (entry >> START_BITS) * step]
+        data = self._records_of(prefix)
         return [(data[i:i + size], int.from_bytes(data[i + size:i + step], "big"))
                 for i in range(0, len(data), step)]
