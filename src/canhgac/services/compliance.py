@@ -39,6 +39,7 @@ from canhgac.console.store.compliance_store import (
     record_answer,
     record_review,
 )
+from canhgac.console.store.campaign_queries import closure_counts
 from canhgac.console.store.leak_queries import breach_data_imported
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
@@ -148,6 +149,7 @@ def compliance_status(
     alerts = cq.open_alerts(scope)
     answers = cq.answer_facts(scope)
     breach_data = breach_data_imported(scope)
+    cases = closure_counts(scope)
     facts = [
         AgencyFacts(
             code=code,
@@ -157,6 +159,7 @@ def compliance_status(
             open_alerts=alerts.get(code, ()),
             answers=answers.get(code, {}),
             breach_data=breach_data,
+            cases=cases.get(code, (0, 0)),
         )
         for code in codes
     ]
