@@ -35,8 +35,11 @@ from canhgac.services import campaign
 
 __all__ = ["world"]  # the fixture
 
-PASSWORDS = {"le.c@beta.gov.vn": "Beta@2024secret", "tran.d@beta.gov.vn": "matkhau-BETA-99",
-             "an.b@alpha.gov.vn": "Alpha!Leaked#7"}
+PASSWORDS = {
+    "le.c@beta.gov.vn": "Beta@2024secret",
+    "tran.d@beta.gov.vn": "matkhau-BETA-99",
+    "an.b@alpha.gov.vn": "Alpha!Leaked#7",
+}
 B1, B2, A1 = "le.c@beta.gov.vn", "tran.d@beta.gov.vn", "an.b@alpha.gov.vn"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -49,7 +52,7 @@ def _secrets() -> list[str]:
     """Every password and every full hash of one (keyed, SHA-1 upper and lower, SHA-256)."""
     found = []
     for pw in PASSWORDS.values():
-        sha1 = hashlib.sha1(pw.encode()).hexdigest()  # noqa: S324 - the leaked hash's form
+        sha1 = hashlib.sha1(pw.encode()).hexdigest()
         found += [pw, _digest(pw), sha1, sha1.upper(), hashlib.sha256(pw.encode()).hexdigest()]
     return found
 
@@ -64,9 +67,14 @@ def _seed() -> None:
     ):
         pw = PASSWORDS[address]
         LeakedAccount.objects.create(
-            address=address, agency_code=agency, breach=breach, breach_date=day, service=service,
-            secret_kind="password", secret_hmac=_digest(pw),
-            sha1_prefix=hashlib.sha1(pw.encode()).hexdigest()[:5].upper(),  # noqa: S324
+            address=address,
+            agency_code=agency,
+            breach=breach,
+            breach_date=day,
+            service=service,
+            secret_kind="password",
+            secret_hmac=_digest(pw),
+            sha1_prefix=hashlib.sha1(pw.encode()).hexdigest()[:5].upper(),
             imported_at=now,
         )
 
@@ -99,8 +107,16 @@ def _error_line(page: str) -> str:
 def _close_b1(client: Client) -> None:
     for step in ("password", "sessions"):
         assert _step(client, address=B1, step=step, how="evidence", note=f"{step} done").status_code == 302
-    assert _step(client, address=B1, step="second-factor", how="attestation",
-                 statement="Tôi xác nhận đã bật xác thực hai yếu tố").status_code == 302
+    assert (
+        _step(
+            client,
+            address=B1,
+            step="second-factor",
+            how="attestation",
+            statement="Tôi xác nhận đã bật xác thực hai yếu tố",
+        ).status_code
+        == 302
+    )
 
 
 # --- the overview and the agency page ---------------------------------------------------------
@@ -147,8 +163,14 @@ def test_an_officer_sees_and_acts_only_on_their_own_agency(world: World) -> None
 def test_steps_close_a_case_then_the_csirt_reopens_it(world: World) -> None:
     _seed()
     officer, analyst = _client("officer_b"), _client("analyst")
-    sent = _step(officer, address=B1, step="password", how="evidence", note="Đổi mật khẩu qua webmail",
-                 file=_upload("anh-chup.png", PNG))
+    sent = _step(
+        officer,
+        address=B1,
+        step="password",
+        how="evidence",
+        note="Đổi mật khẩu qua webmail",
+        file=_upload("anh-chup.png", PNG),
+    )
     assert sent.status_code == 302 and "saved=step" in sent["Location"]
     page = _ok(officer.get(sent["Location"]))
     assert "anh-chup.png" in page and hashlib.sha256(PNG).hexdigest()[:12] in page
@@ -193,8 +215,15 @@ def test_the_compliance_item_counts_closure(world: World) -> None:
     _seed()
     from canhgac.console.store.leak_models import BreachImport
 
-    BreachImport.objects.create(identity="x", source="Combo", breach_date=dt.date(2024, 3, 1), file_name="c.txt",
-                                size=1, started_at=timezone.now(), updated_at=timezone.now())
+    BreachImport.objects.create(
+        identity="x",
+        source="Combo",
+        breach_date=dt.date(2024, 3, 1),
+        file_name="c.txt",
+        size=1,
+        started_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     today = dt.date(2026, 12, 7)
     cell = compliance_status(ViewerScope.everything(), today=today).cell(B, "3.leaked-addresses")
     assert cell.status.value == "not_done" and cell.why == "campaign.cases_open"
@@ -228,11 +257,15 @@ def test_letters_to_a_holder_and_the_head_in_both_languages(world: World) -> Non
     text = _docx_text(head.content)
     assert "Thủ trưởng" in text and B1 in text and B2 in text and A1 not in text and "THÔNG BÁO" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "{{" not in text
-    user = officer.post(f"/campaign/{B}/letter/", {"kind": "user", "address": B1, "format": "docx", "lang": "en"})
+    user = officer.post(
+        f"/campaign/{B}/letter/", {"kind": "user", "address": B1, "format": "docx", "lang": "en"}
+    )
     text = _docx_text(user.content)
     assert "NOTICE" in text and B1 in text and B2 not in text and "LinkedIn" in text
     assert "second factor" in text and "SOCIALIST REPUBLIC OF VIETNAM" in text
-    eml = officer.post(f"/campaign/{B}/letter/", {"kind": "user", "address": B1, "format": "eml", "lang": "vi"})
+    eml = officer.post(
+        f"/campaign/{B}/letter/", {"kind": "user", "address": B1, "format": "eml", "lang": "vi"}
+    )
     assert eml.status_code == 200 and eml["Content-Type"] == "message/rfc822"
     message = email.message_from_bytes(eml.content, policy=email.policy.default)
     assert message["To"] == B1 and "bị lộ" in message["Subject"]
@@ -288,24 +321,39 @@ def test_the_api_mirrors_the_pages_and_their_scope(world: World) -> None:
     assert leader.get("/campaign").status_code == 200
     _error(leader.get(f"/campaign/{B}"), 403)
     _error(officer.get(f"/campaign/{A}"), 404)
-    _error(officer.upload(f"/campaign/{A}/steps", {"address": A1, "step": "password", "how": "evidence",
-                                                   "note": "x"}), 404)
+    _error(
+        officer.upload(
+            f"/campaign/{A}/steps", {"address": A1, "step": "password", "how": "evidence", "note": "x"}
+        ),
+        404,
+    )
     _error(officer.post(f"/campaign/{A}/letters", {"kind": "head"}), 404)
-    _error(officer.upload(f"/campaign/{B}/steps", {"address": A1, "step": "password", "how": "evidence",
-                                                   "note": "x"}), 404)
+    _error(
+        officer.upload(
+            f"/campaign/{B}/steps", {"address": A1, "step": "password", "how": "evidence", "note": "x"}
+        ),
+        404,
+    )
     for step in ("password", "sessions", "second-factor"):
-        done = officer.upload(f"/campaign/{B}/steps", {"address": B2, "step": step, "how": "attestation",
-                                                       "statement": "Đã thực hiện"})
+        done = officer.upload(
+            f"/campaign/{B}/steps",
+            {"address": B2, "step": step, "how": "attestation", "statement": "Đã thực hiện"},
+        )
         assert done.status_code == 201, done.content[:500]
     case = next(c for c in done.json()["cases"] if c["address"] == B2)
     assert case["closed"] and [s["how"] for s in case["steps"]] == ["attestation"] * 3
-    _error(officer.upload(f"/campaign/{B}/steps", {"address": B1, "step": "password", "how": "evidence"}), 422)
+    _error(
+        officer.upload(f"/campaign/{B}/steps", {"address": B1, "step": "password", "how": "evidence"}), 422
+    )
     _error(officer.post(f"/campaign/{B}/reopen", {"address": B2, "reason": "x"}), 403)
     reopened = analyst.post(f"/campaign/{B}/reopen", {"address": B2, "reason": "Kiểm tra lại"})
-    assert reopened.status_code == 200 and not next(
-        c for c in reopened.json()["cases"] if c["address"] == B2)["closed"]
-    letter = officer.post(f"/campaign/{B}/letters", {"kind": "user", "address": B1, "format": "eml",
-                                                      "language": "en"})
+    assert (
+        reopened.status_code == 200
+        and not next(c for c in reopened.json()["cases"] if c["address"] == B2)["closed"]
+    )
+    letter = officer.post(
+        f"/campaign/{B}/letters", {"kind": "user", "address": B1, "format": "eml", "language": "en"}
+    )
     assert letter.status_code == 200 and b"Subject:" in letter.content
     assert [r["channel"] for r in officer.get(f"/campaign/{B}/letters").json()] == ["eml"]
     _error(officer.post(f"/campaign/{B}/letters/send", {"kind": "head"}), 403)
@@ -331,8 +379,9 @@ def test_no_page_api_letter_or_log_holds_a_password_or_a_full_hash(world: World)
     for lang in ("vi", "en"):
         for kind, address in (("head", ""), ("user", B1)):
             for fmt in ("docx", "eml"):
-                answer = analyst.post(f"/campaign/{B}/letter/", {"kind": kind, "address": address,
-                                                                  "format": fmt, "lang": lang})
+                answer = analyst.post(
+                    f"/campaign/{B}/letter/", {"kind": kind, "address": address, "format": fmt, "lang": lang}
+                )
                 assert answer.status_code == 200
                 shown.append(_docx_text(answer.content) if fmt == "docx" else answer.content.decode())
                 if fmt == "docx":
@@ -341,7 +390,7 @@ def test_no_page_api_letter_or_log_holds_a_password_or_a_full_hash(world: World)
     shown += [str(r.__dict__) for r in CampaignRecord.objects.all()]
     shown += [str(r.__dict__) for r in CampaignLetter.objects.all()]
     secrets = _secrets()
-    prefixes = [hashlib.sha1(p.encode()).hexdigest()[:5].upper() for p in PASSWORDS.values()]  # noqa: S324
+    prefixes = [hashlib.sha1(p.encode()).hexdigest()[:5].upper() for p in PASSWORDS.values()]
     for text in shown:
         for secret in secrets:
             assert secret not in text

@@ -32,6 +32,7 @@ from canhgac.compliance import (
 )
 from canhgac.console.store import compliance_queries as cq
 from canhgac.console.store import queries
+from canhgac.console.store.campaign_queries import closure_counts
 from canhgac.console.store.compliance_files import MAX_BYTES, EvidenceError, check_file
 from canhgac.console.store.compliance_store import (
     ComplianceActor,
@@ -39,7 +40,6 @@ from canhgac.console.store.compliance_store import (
     record_answer,
     record_review,
 )
-from canhgac.console.store.campaign_queries import closure_counts
 from canhgac.console.store.leak_queries import breach_data_imported
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for

@@ -14,10 +14,13 @@ or a hash.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 
 
 class CampaignRecord(models.Model):
+    objects: ClassVar[models.Manager[CampaignRecord]] = models.Manager()  # declared: typed without the plugin
     agency_code = models.CharField(max_length=64)
     address = models.CharField(max_length=320)
     step = models.CharField(max_length=16)  # creds.campaign.Step
@@ -38,6 +41,7 @@ class CampaignRecord(models.Model):
 
 
 class CampaignLetter(models.Model):
+    objects: ClassVar[models.Manager[CampaignLetter]] = models.Manager()
     agency_code = models.CharField(max_length=64)
     kind = models.CharField(max_length=8)  # creds.campaign.LetterKind
     address = models.CharField(max_length=320, blank=True)  # the account (a user's letter)
