@@ -194,9 +194,7 @@ def _channels(ctx: typer.Context) -> Any:
 
 
 HeadOpt = Annotated[bool, typer.Option("--head", help=N_("The letter to the agency's head (every account)"))]
-LangOpt = Annotated[
-    str | None, typer.Option("--language", help=N_("The letter's language: vi or en (default: --lang's)"))
-]
+LangOpt = Annotated[str, typer.Option("--language", help=N_("The letter's language: vi (the default) or en"))]
 ToOpt = Annotated[
     str, typer.Option("--to", help=N_("The e-mail's recipient (default: the account, or the head's contact)"))
 ]
@@ -211,7 +209,7 @@ def letter(
     agency: AgencyArg,
     address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
     head: HeadOpt = False,
-    lang: LangOpt = None,
+    letter_lang: LangOpt = "vi",
     fmt: Annotated[str, typer.Option("--format", help=N_("docx or eml"))] = "docx",
     to: ToOpt = "",
     output: Annotated[
@@ -229,7 +227,7 @@ def letter(
             agency=agency,
             kind="head" if head else "user",
             address=address,
-            lang=lang or state(ctx).lang,
+            lang=letter_lang,
             channel=fmt,
             recipient=to,
             config=_config(ctx),
@@ -255,7 +253,7 @@ def send(
     agency: AgencyArg,
     address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
     head: HeadOpt = False,
-    lang: LangOpt = None,
+    letter_lang: LangOpt = "vi",
     to: ToOpt = "",
     as_user: AsOpt = None,
 ) -> None:
@@ -269,7 +267,7 @@ def send(
             agency=agency,
             kind="head" if head else "user",
             address=address,
-            lang=lang or state(ctx).lang,
+            lang=letter_lang,
             recipient=to,
             config=_config(ctx),
             channels=_channels(ctx),

@@ -242,15 +242,22 @@ def _campaign_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
 
 
 def _closure_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
-    """Measured by the campaign's cases: done when every leaked account's case is closed (an
-    agency without leaked accounts has nothing to close), partly when some are."""
+    """Measured by the campaign's cases: done when every leaked account's case is closed, partly
+    when some are; without cases, by the open findings as any campaign item."""
     affected, closed = facts.cases
-    found = tuple(Evidence("campaign", facts.code) for _ in range(1 if closed < affected else 0))
+    found = tuple(
+        Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ())
+    )
+    if affected <= 0:
+        if found:
+            return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.open", found, due)
+        return Cell(facts.code, item.id, Status.DONE, "campaign.clean", (), due)
     if closed >= affected:
         return Cell(facts.code, item.id, Status.DONE, "campaign.closed", (), due)
+    evidence = (*found, Evidence("campaign", facts.code))
     if closed:
-        return Cell(facts.code, item.id, Status.PARTLY, "campaign.some_closed", found, due)
-    return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.cases_open", found, due)
+        return Cell(facts.code, item.id, Status.PARTLY, "campaign.some_closed", evidence, due)
+    return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.cases_open", evidence, due)
 
 
 def _clause_cell(item: Item, checks: frozenset[str], facts: AgencyFacts, due: dt.date | None) -> Cell:

@@ -26,7 +26,6 @@ from canhgac.services import campaign
 from canhgac.services.console_scan import settings_path, workspace
 from canhgac.web.access import console_page, page_context
 from canhgac.web.client import client_address
-from canhgac.web.jinja import current_language
 
 SAVED = ("step", "reopened", "sent")
 
@@ -190,7 +189,7 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
     fmt = str(request.POST.get("format", "docx"))
     kind = str(request.POST.get("kind", "user"))
     address = str(request.POST.get("address", ""))[:320]
-    lang = str(request.POST.get("lang", "")) or ("en" if current_language() == "en" else "vi")
+    lang = str(request.POST.get("lang", "")) or "vi"  # letters are Vietnamese unless asked otherwise
     recipient = str(request.POST.get("recipient", ""))[:320]
     from canhgac.services.forms import forms_settings
     from canhgac.services.watch_delivery import ChannelConfigError, read_channels
