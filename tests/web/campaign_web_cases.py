@@ -406,3 +406,16 @@ def test_english_pages(world: World) -> None:
     assert "Account campaign" in page and "Share closed" in page
     page = _ok(client.get(f"/campaign/{B}/"))
     assert "password changed" in page and "Record a step" in page
+
+
+def test_the_reports_give_the_share_closed_per_agency(world: World) -> None:
+    _seed()
+    _close_b1(_client("officer_b"))
+    province = _ok(_client("analyst").get("/reports/province/html/"))
+    table = province.split('id="campaign-table"', 1)[1].split("</table>", 1)[0]
+    assert B_NAME in table and "50 %" in table and A_NAME in table and "0 %" in table
+    assert 'id="campaign-SO-B"' in province
+    own = json.loads(_ok(_client("officer_b").get(f"/reports/agencies/{B}/json/")))
+    assert own["report"]["campaign"] == {B: {"affected": 2, "closed": 1}}
+    for secret in _secrets():
+        assert secret not in province
