@@ -44,7 +44,7 @@ def _who(campaign: Any, as_user: str | None) -> Any:
 
 
 def _steps_line(case: Any) -> str:
-    from canhgac.creds.campaign import how_label, step_label
+    from canhgac.services.campaign import how_label, step_label
 
     parts = []
     for s in case.steps:
@@ -176,11 +176,11 @@ def reopen(
 
 
 def _config(ctx: typer.Context) -> Any:
-    from canhgac.reports.forms import FormsConfigError, read_forms_config
+    from canhgac.services.campaign import CampaignError, forms_config
 
     try:
-        return read_forms_config(state(ctx).config_path())
-    except FormsConfigError as exc:
+        return forms_config(state(ctx).config_path())
+    except CampaignError as exc:
         raise fail(str(exc)) from None
 
 

@@ -31,24 +31,42 @@ from canhgac.console.store.compliance_files import MAX_BYTES, EvidenceError, che
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.agencies import agency_names
 from canhgac.console.store.roles import Role, works_for_csirt
-from canhgac.creds.campaign import How, LetterChannel, LetterKind, Step, parse_step
+from canhgac.creds.campaign import (
+    STEPS,
+    How,
+    LetterChannel,
+    LetterKind,
+    Step,
+    how_label,
+    parse_step,
+    step_label,
+)
 from canhgac.i18n import gettext as _
 from canhgac.reports.forms.config import FormsConfig
 from canhgac.services import campaign_letters as letters
 from canhgac.watch.channel_config import ChannelConfig
 
+CaseView = cq.CaseView
+LetterView = cq.LetterView
+
 __all__ = [
     "MAX_BYTES",
+    "STEPS",
     "Acting",
     "CampaignActor",
     "CampaignError",
     "CampaignNotFoundError",
+    "CaseView",
     "EvidenceError",
     "LetterFile",
+    "LetterView",
     "agency_cases",
     "build_letter",
     "evidence_file",
+    "forms_config",
     "head_address",
+    "how_label",
+    "letters_of",
     "may_read_cases",
     "may_record",
     "may_reopen",
@@ -59,6 +77,7 @@ __all__ = [
     "refused_agency",
     "reopen_case",
     "send_letter",
+    "step_label",
     "viewer",
 ]
 
@@ -107,6 +126,22 @@ def _refused(who: Acting, agency: str, action: str) -> CampaignError:
 def refused_agency(who: Acting, agency: str) -> None:
     """Log an act refused because the agency is outside ``who``'s campaign (the page answers 404)."""
     refuse(who.actor, agency, "agency")
+
+
+def letters_of(scope: ViewerScope, agency: str) -> list[cq.LetterView]:
+    """The agency's letters written and sent, latest first (scoped)."""
+    return cq.campaign_letters(scope, agency)
+
+
+def forms_config(path: Path) -> FormsConfig:
+    """The ``[forms]`` table of the settings file (the letters' header); ``CampaignError`` when
+    it cannot be used."""
+    from canhgac.reports.forms import FormsConfigError, read_forms_config
+
+    try:
+        return read_forms_config(path)
+    except FormsConfigError as exc:
+        raise CampaignError(str(exc)) from None
 
 
 def overview(scope: ViewerScope) -> list[cq.AgencyCampaign]:

@@ -21,10 +21,9 @@ from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from canhgac.console.store.campaign_queries import CaseView, campaign_letters
-from canhgac.console.store.compliance_files import EvidenceError
 from canhgac.i18n import gettext as _
 from canhgac.services import campaign
+from canhgac.services.campaign import CaseView, EvidenceError
 from canhgac.services.console_scan import settings_path, workspace
 from canhgac.web.api.auth import viewer
 from canhgac.web.api.errors import COMMON_ERRORS, ApiError, ErrorBody
@@ -309,17 +308,16 @@ def get_letters(request: HttpRequest, agency: Path[str]) -> list[dict[str, Any]]
             "sent": row.sent,
             "error": row.error,
         }
-        for row in campaign_letters(viewer(request).scope, agency)
+        for row in campaign.letters_of(viewer(request).scope, agency)
     ]
 
 
 def _settings() -> tuple[Any, Any]:
-    from canhgac.services.forms import FormsConfigError, forms_settings
     from canhgac.services.watch_delivery import ChannelConfigError, read_channels
 
     try:
-        return forms_settings(settings_path()), read_channels(settings_path())
-    except (FormsConfigError, ChannelConfigError) as exc:
+        return campaign.forms_config(settings_path()), read_channels(settings_path())
+    except (campaign.CampaignError, ChannelConfigError) as exc:
         raise ApiError(409, str(exc)) from None
 
 

@@ -19,10 +19,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from canhgac.console.store.compliance_files import EvidenceError
 from canhgac.console.store.queries.viewers import Viewer
-from canhgac.creds.campaign import STEPS, how_label, step_label
 from canhgac.services import campaign
+from canhgac.services.campaign import STEPS, EvidenceError, how_label, step_label
 from canhgac.services.console_scan import settings_path, workspace
 from canhgac.web.access import console_page, page_context
 from canhgac.web.client import client_address
@@ -72,7 +71,6 @@ def _agency_page(
     cases = campaign.agency_cases(who, code)
     if cases is None:
         raise Http404
-    from canhgac.console.store.campaign_queries import campaign_letters
     from canhgac.console.store.queries.agencies import agency_names
 
     saved = str(request.GET.get("saved", ""))
@@ -86,7 +84,7 @@ def _agency_page(
             name=agency_names(viewer.scope).get(code, code),
             cases=cases,
             closed=sum(1 for c in cases if c.closed),
-            letters=campaign_letters(viewer.scope, code),
+            letters=campaign.letters_of(viewer.scope, code),
             error=error,
             asked=asked or {},
             saved=saved if saved in SAVED else "",
@@ -191,11 +189,10 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
     address = str(request.POST.get("address", ""))[:320]
     lang = str(request.POST.get("lang", "")) or "vi"  # letters are Vietnamese unless asked otherwise
     recipient = str(request.POST.get("recipient", ""))[:320]
-    from canhgac.services.forms import forms_settings
     from canhgac.services.watch_delivery import ChannelConfigError, read_channels
 
     try:
-        config = forms_settings(settings_path())
+        config = campaign.forms_config(settings_path())
         channels = read_channels(settings_path())
         if fmt == "send":
             if not campaign.may_send(viewer.role):
