@@ -26,7 +26,9 @@ def test_a_case_closes_only_when_every_step_is_done() -> None:
     done = StepState(How.EVIDENCE)
     assert not is_closed({})
     assert not is_closed({Step.PASSWORD: done, Step.SESSIONS: done})
-    assert not is_closed({Step.PASSWORD: done, Step.SESSIONS: done, Step.SECOND_FACTOR: StepState(How.REOPENED)})
+    assert not is_closed(
+        {Step.PASSWORD: done, Step.SESSIONS: done, Step.SECOND_FACTOR: StepState(How.REOPENED)}
+    )
     assert is_closed({s: StepState(How.ATTESTATION) for s in STEPS})
 
 
