@@ -288,6 +288,7 @@ def build_letter(
 ) -> LetterFile:
     """A letter as a Word file (``docx``) or an e-mail file (``eml``), recorded as generated."""
     letter = _letter(who, agency, kind, address, lang, config, today)
+    to = ""
     if channel == LetterChannel.DOCX.value:
         data = letters.render_docx(letter, config, today)
         found = LetterFile(
@@ -312,7 +313,7 @@ def build_letter(
         address=letter.address,
         language=letter.language,
         channel=LetterChannel(channel),
-        recipient=recipient.strip(),
+        recipient=to,
         now=now,
     )
     return found
