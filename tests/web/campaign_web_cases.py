@@ -262,6 +262,7 @@ def test_letters_to_a_holder_and_the_head_in_both_languages(world: World) -> Non
     )
     text = _docx_text(user.content)
     assert "NOTICE" in text and B1 in text and B2 not in text and "LinkedIn" in text
+    assert "yes, in clear" in text  # what the breach held, in words: never the password
     assert "second factor" in text and "SOCIALIST REPUBLIC OF VIETNAM" in text
     eml = officer.post(
         f"/campaign/{B}/letter/", {"kind": "user", "address": B1, "format": "eml", "lang": "vi"}
@@ -341,6 +342,7 @@ def test_the_api_mirrors_the_pages_and_their_scope(world: World) -> None:
         )
         assert done.status_code == 201, done.content[:500]
     case = next(c for c in done.json()["cases"] if c["address"] == B2)
+    assert [b["password_leaked"] for b in case["breaches"]] == [True]
     assert case["closed"] and [s["how"] for s in case["steps"]] == ["attestation"] * 3
     _error(
         officer.upload(f"/campaign/{B}/steps", {"address": B1, "step": "password", "how": "evidence"}), 422

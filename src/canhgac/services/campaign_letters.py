@@ -116,7 +116,7 @@ def user_letter(case: CaseView, agency_name: str, config: FormsConfig, lang: str
                 "c1": b.name,
                 "c2": b.service or "—",
                 "c3": format_date(b.date),
-                "c4": _("listed in the breach"),
+                "c4": _secret(b.held),
             }
             for n, b in enumerate(
                 sorted(case.breaches, key=lambda b: (b.date, b.name), reverse=True), start=1
@@ -144,6 +144,15 @@ def user_letter(case: CaseView, agency_name: str, config: FormsConfig, lang: str
             _steps(),
             after,
         )
+
+
+def _secret(kind: str) -> str:
+    """What the breach held of the password, in words (its kind only, never its value)."""
+    if kind == "password":
+        return _("yes, in clear")
+    if kind == "hash":
+        return _("yes, as a hash")
+    return _("no (the address only)")
 
 
 def _state(case: CaseView) -> str:

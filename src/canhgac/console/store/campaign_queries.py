@@ -42,6 +42,7 @@ class Breach:
     name: str
     date: dt.date
     service: str
+    held: str = "none"  # what of the password the breach held: password, hash or none (its kind only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +130,16 @@ def campaign_cases(
         wanted = address.strip().lower()
         leaks, records = leaks.filter(address=wanted), records.filter(address=wanted)
     breaches: dict[tuple[str, str], set[Breach]] = defaultdict(set)
-    for code, addr, name, date, service in leaks.values_list(
-        "agency_code", "address", "breach", "breach_date", "service"
+    for code, addr, name, date, service, kind in leaks.values_list(
+        "agency_code", "address", "breach", "breach_date", "service", "secret_kind"
     ):
-        breaches[(code, addr)].add(Breach(name, date, service))
+        breaches[(code, addr)].add(Breach(name, date, service, kind))
     steps = _step_views(list(records.order_by("at", "pk")))
     return [
         CaseView(
             code,
             addr,
-            tuple(sorted(seen, key=lambda b: (b.date, b.name, b.service))),
+            tuple(sorted(seen, key=lambda b: (b.date, b.name, b.service, b.held))),
             tuple(steps.get((code, addr), {}).get(s, StepView(s)) for s in STEPS),
         )
         for (code, addr), seen in sorted(breaches.items())

@@ -86,6 +86,7 @@ class CampaignBreachOut(Schema):
     breach: str
     date: dt.date
     service: str
+    password_leaked: bool  # the breach held the password (in clear or hashed): never its value
 
 
 class CampaignCaseOut(Schema):
@@ -156,7 +157,10 @@ def _no_campaign(code: str) -> ApiError:
 def _case(c: CaseView) -> dict[str, Any]:
     return {
         "address": c.address,
-        "breaches": [{"breach": b.name, "date": b.date, "service": b.service} for b in c.breaches],
+        "breaches": [
+            {"breach": b.name, "date": b.date, "service": b.service, "password_leaked": b.held != "none"}
+            for b in c.breaches
+        ],
         "steps": [
             {
                 "step": s.step.value,
