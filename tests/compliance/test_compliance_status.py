@@ -80,6 +80,24 @@ def test_campaign_items_are_measured_from_leaked_account_findings_once_breach_da
     assert [e.ref for e in _one(leaked, "2.official-mail-on-third-party").evidence] == ["f2"]
 
 
+def test_the_leaked_addresses_item_is_measured_by_the_campaigns_closed_cases() -> None:
+    findings = {"creds.account.leaked": ("f1", "f2")}
+    none = _one(AgencyFacts("A", breach_data=True, findings=findings, cases=(2, 0)), "3.leaked-addresses")
+    assert (none.status, none.why) == (Status.NOT_DONE, "campaign.cases_open")
+    assert [(e.kind, e.ref) for e in none.evidence] == [
+        ("finding", "f1"), ("finding", "f2"), ("campaign", "A")]
+    some = _one(AgencyFacts("A", breach_data=True, findings=findings, cases=(2, 1)), "3.leaked-addresses")
+    assert (some.status, some.why) == (Status.PARTLY, "campaign.some_closed")
+    done = _one(AgencyFacts("A", breach_data=True, findings=findings, cases=(2, 2)), "3.leaked-addresses")
+    assert (done.status, done.why, done.evidence) == (Status.DONE, "campaign.closed", ())
+    late = _one(AgencyFacts("A", breach_data=True, cases=(2, 1)), "3.leaked-addresses", AFTER)
+    assert late.status is Status.LATE
+    # the other campaign item still reads its findings: a closed case does not undo a forum sign-up
+    other = AgencyFacts("A", breach_data=True, findings={"creds.mailbox.public-service": ("f3",)},
+                        cases=(1, 1))
+    assert _one(other, "2.official-mail-on-third-party").status is Status.NOT_DONE
+
+
 def test_the_watch_item_reads_monitors_and_open_alerts() -> None:
     assert _one(AgencyFacts("A"), "5.watch").status is Status.NOT_MEASURED
     assert _one(AgencyFacts("A", monitors=2), "5.watch").status is Status.DONE

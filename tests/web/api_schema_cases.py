@@ -49,6 +49,20 @@ def _amber_pack() -> int:
     return int(IndicatorPack.objects.get(name="amber").pk)
 
 
+def _leaked_account() -> None:
+    """A leaked account of B, so that B's campaign exists (``campaign_web_cases.py`` reaches the rest)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from canhgac.console.store.leak_models import LeakedAccount
+
+    LeakedAccount.objects.create(address="le.c@beta.gov.vn", agency_code=B, breach="Combo",
+                                 secret_kind="password", breach_date=dt.date(2024, 3, 1),
+                                 imported_at=timezone.now())
+
+
+_leaked_account()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 # A value of each parameter that names a row every role may read (B's, the run, B's launch)
 assert WORLD.watch is not None
@@ -59,7 +73,7 @@ REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_
             ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
             title="Cổng bị thay đổi giao diện"),
         "form": "03", "agency": B, "item": "5.plan-response", "file_id": 1,
-        "pack_id": _amber_pack()}
+        "pack_id": _amber_pack(), "record_id": 1}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]
@@ -87,7 +101,13 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          "POST /api/v1/compliance/{agency}/{item}/review",
                          "GET /api/v1/compliance/{agency}/{item}/files/{file_id}",
                          # form 05 needs the [forms] settings too: test_incident_summary_browser.py
-                         "GET /api/v1/forms/05"})
+                         "GET /api/v1/forms/05",
+                         # a step is multipart, a reopening needs a done step, a file an upload, a
+                         # letter an account named, sending a relay: campaign_web_cases.py
+                         "POST /api/v1/campaign/{agency}/steps", "POST /api/v1/campaign/{agency}/reopen",
+                         "GET /api/v1/campaign/{agency}/files/{record_id}",
+                         "POST /api/v1/campaign/{agency}/letters",
+                         "POST /api/v1/campaign/{agency}/letters/send"})
 
 
 def _operations() -> list[Any]:

@@ -158,3 +158,8 @@ app.command("leaks", help=N_("List leaked accounts: address, breaches, reuse cou
     creds_breach_cmd.leaks)
 app.command("leak-answer", help=N_("Record the agency's answer for a leaked account, and judge again."))(
     creds_breach_cmd.leak_answer)
+
+from canhgac.cli import creds_campaign_cmd  # noqa: E402 - the campaign lives in its own module
+
+app.add_typer(creds_campaign_cmd.app, name="campaign",
+              help=N_("The account-hygiene campaign: affected accounts, steps to closure, letters."))

@@ -45,6 +45,7 @@ class Item(_Model):
     clause: str = ""  # kind clause: "CV430:3"
     check: str = ""  # kind answer: the catalog's self-assessment entry
     checks: tuple[str, ...] = ()  # kind campaign: the automated checks whose open findings keep it undone
+    closure: bool = False  # kind campaign: measured by the cases closed (password, sessions, second factor)
     evidence: Literal["required", "optional"] = "optional"  # kind answer: files needed for "yes"
     due_days_before: int = Field(default=0, ge=0, le=365)
 
@@ -60,6 +61,8 @@ class Item(_Model):
             raise ValueError(_("only an answer item names a self-assessment entry"))
         if self.kind is not ItemKind.CAMPAIGN and self.checks:
             raise ValueError(_("only a campaign item names checks"))
+        if self.kind is not ItemKind.CAMPAIGN and self.closure:
+            raise ValueError(_("only a campaign item is measured by closure"))
         return self
 
     def due(self, holiday: dt.date | None) -> dt.date | None:

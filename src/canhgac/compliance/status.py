@@ -80,6 +80,7 @@ class AgencyFacts:
     open_alerts: tuple[int, ...] = ()
     answers: Mapping[str, AnswerFact] = field(default_factory=dict)  # item id -> its current answer
     breach_data: bool = False  # breach data was imported (canhgac creds import): campaigns are measured
+    cases: tuple[int, int] = (0, 0)  # the campaign's leaked accounts and, of them, the cases closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,9 @@ WHY = {
     "campaign.none": N_("no breach data imported yet (canhgac creds import)"),
     "campaign.open": N_("leaked-account findings are open"),
     "campaign.clean": N_("breach data imported, and no leaked-account finding is open"),
+    "campaign.cases_open": N_("no leaked account's case is closed yet (password, sessions, second factor)"),
+    "campaign.some_closed": N_("some leaked accounts' cases are closed, others are still open"),
+    "campaign.closed": N_("every leaked account's case is closed (password, sessions, second factor)"),
     "sweep.later": N_("host sweep results do not reach the store yet"),
     "answer.none": N_("not answered"),
     "answer.submitted": N_("answered, waiting for the CSIRT's approval"),
@@ -227,12 +231,33 @@ def _campaign_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
         return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.later", (), due)
     if not facts.breach_data:
         return Cell(facts.code, item.id, Status.NOT_MEASURED, "campaign.none", (), due)
+    if item.closure:
+        return _closure_cell(item, facts, due)
     found = tuple(
         Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ())
     )
     if found:
         return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.open", found, due)
     return Cell(facts.code, item.id, Status.DONE, "campaign.clean", (), due)
+
+
+def _closure_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
+    """Measured by the campaign's cases: done when every leaked account's case is closed, partly
+    when some are; without cases, by the open findings as any campaign item."""
+    affected, closed = facts.cases
+    found = tuple(
+        Evidence("finding", fp) for check_id in item.checks for fp in facts.findings.get(check_id, ())
+    )
+    if affected <= 0:
+        if found:
+            return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.open", found, due)
+        return Cell(facts.code, item.id, Status.DONE, "campaign.clean", (), due)
+    if closed >= affected:
+        return Cell(facts.code, item.id, Status.DONE, "campaign.closed", (), due)
+    evidence = (*found, Evidence("campaign", facts.code))
+    if closed:
+        return Cell(facts.code, item.id, Status.PARTLY, "campaign.some_closed", evidence, due)
+    return Cell(facts.code, item.id, Status.NOT_DONE, "campaign.cases_open", evidence, due)
 
 
 def _clause_cell(item: Item, checks: frozenset[str], facts: AgencyFacts, due: dt.date | None) -> Cell:

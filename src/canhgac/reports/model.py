@@ -141,6 +141,19 @@ class OpenService(BaseModel):
     last_seen: datetime | None = None
 
 
+class CampaignShare(BaseModel):
+    """An agency's account campaign (issue 16, item 4): leaked accounts, and the cases closed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    affected: int
+    closed: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.affected <= 0 else (100 * self.closed) // self.affected
+
+
 class ReportInput(BaseModel):
     """Everything one report needs."""
 
@@ -162,6 +175,8 @@ class ReportInput(BaseModel):
     missing: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # open ports of the agencies' discovered hosts (the services table, the provider view)
     services: tuple[OpenService, ...] = ()
+    # the account campaign's cases by agency (current-state reports only): the share closed
+    campaign: dict[str, CampaignShare] = Field(default_factory=dict)
     _names: tuple[tuple[ReportAgency, ...], dict[str, str]] | None = PrivateAttr(default=None)
 
     @property

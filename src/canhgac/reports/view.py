@@ -26,7 +26,7 @@ from canhgac.reports.grading import (
     ProvinceGrades,
     ScoringPolicy,
 )
-from canhgac.reports.model import Language, OpenService, ReportAgency, ReportInput
+from canhgac.reports.model import CampaignShare, Language, OpenService, ReportAgency, ReportInput
 from canhgac.reports.wording import AreaRow, DeductionRow, area_rows, deduction_row, target_label
 
 
@@ -116,6 +116,7 @@ class AgencyView:
     clauses: tuple[ClauseRow, ...]  # the clauses this agency does not fully meet
     by_severity: Mapping[str, int]  # counted findings per severity, worst first (all severities)
     services: tuple[ServiceRow, ...] = ()  # every open port of the agency's scanned hosts
+    campaign: CampaignShare | None = None  # the account campaign: leaked accounts, cases closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +272,7 @@ def agency_views(
             _agency_view(known.get(g.agency, ReportAgency(code=g.agency, name=g.agency)), g, rows[g.agency],
                          by_fp[g.agency], report, catalog),
             services=service_rows(services[g.agency]),
+            campaign=report.campaign.get(g.agency),
         )
         for g in grades.ranked  # worst first, like the agency table
     )

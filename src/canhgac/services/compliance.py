@@ -32,6 +32,7 @@ from canhgac.compliance import (
 )
 from canhgac.console.store import compliance_queries as cq
 from canhgac.console.store import queries
+from canhgac.console.store.campaign_queries import closure_counts
 from canhgac.console.store.compliance_files import MAX_BYTES, EvidenceError, check_file
 from canhgac.console.store.compliance_store import (
     ComplianceActor,
@@ -148,6 +149,7 @@ def compliance_status(
     alerts = cq.open_alerts(scope)
     answers = cq.answer_facts(scope)
     breach_data = breach_data_imported(scope)
+    cases = closure_counts(scope)
     facts = [
         AgencyFacts(
             code=code,
@@ -157,6 +159,7 @@ def compliance_status(
             open_alerts=alerts.get(code, ()),
             answers=answers.get(code, {}),
             breach_data=breach_data,
+            cases=cases.get(code, (0, 0)),
         )
         for code in codes
     ]

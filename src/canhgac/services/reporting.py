@@ -17,6 +17,7 @@ from canhgac.reports.exports import to_csv, to_json
 from canhgac.reports.grading import load_scoring
 from canhgac.reports.html import render_html
 from canhgac.reports.model import (
+    CampaignShare,
     ChangeSummary,
     FindingSeen,
     Language,
@@ -67,6 +68,7 @@ def _only_agency(report: ReportInput, code: str) -> ReportInput:
             "new": own(changes.new), "fixed": own(changes.fixed), "reopened": own(changes.reopened),
             "first_tested": own(changes.first_tested)}),
         "missing": {c: keys for c, keys in report.missing.items() if c == code},
+        "campaign": {c: share for c, share in report.campaign.items() if c == code},
     })
 
 
@@ -252,8 +254,20 @@ def report_input(
         runs=contributing,
         missing=missing,
         services=tuple(s for s in services if s.agency in codes),
+        campaign=_campaign(viewer, codes) if state else {},
     )
     return built if agency is None else _only_agency(built, agency)
+
+
+def _campaign(scope: Any, codes: set[str]) -> dict[str, CampaignShare]:
+    """The account campaign's share closed per agency of the report (those with leaked accounts)."""
+    from canhgac.console.store.campaign_queries import closure_counts
+
+    return {
+        code: CampaignShare(affected=affected, closed=closed)
+        for code, (affected, closed) in sorted(closure_counts(scope).items())
+        if code in codes
+    }
 
 
 def _runs(scope: Any, results: Sequence[CheckResult], until: Any, state: bool,

@@ -81,6 +81,10 @@ class SecurityEventKind(models.TextChoices):
     COMPLIANCE_ANSWERED = "compliance.answered", "directive item answered"
     COMPLIANCE_REVIEWED = "compliance.reviewed", "directive answer approved or rejected"
     COMPLIANCE_REFUSED = "compliance.refused", "directive item refused (out of scope, bad file)"
+    CAMPAIGN_STEP = "campaign.step", "campaign step recorded"
+    CAMPAIGN_REOPENED = "campaign.reopened", "campaign case reopened"
+    CAMPAIGN_LETTER = "campaign.letter", "campaign letter generated or sent"
+    CAMPAIGN_REFUSED = "campaign.refused", "campaign action refused (out of scope, role)"
 
 
 class SecurityEvent(models.Model):

@@ -85,9 +85,10 @@ def _is_text(data: bytes) -> bool:
     return "\x00" not in text
 
 
-def store_file(workspace: Path, agency: str, checked: CheckedFile) -> str:
-    """Write ``checked`` under the workspace (once per content) and return its relative path."""
-    relative = Path("compliance") / _safe_code(agency) / checked.sha256
+def store_file(workspace: Path, agency: str, checked: CheckedFile, *, folder: str = "compliance") -> str:
+    """Write ``checked`` under the workspace's ``folder`` (once per content) and return its
+    relative path (the campaign keeps its evidence under ``campaign``)."""
+    relative = Path(folder) / _safe_code(agency) / checked.sha256
     path = workspace / relative
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from canhgac.console.store.account_models import (  # noqa: F401
     UserAgency,
 )
 from canhgac.console.store.api_token_models import ApiToken  # noqa: F401
+from canhgac.console.store.campaign_models import CampaignLetter, CampaignRecord  # noqa: F401
 from canhgac.console.store.compliance_models import (  # noqa: F401
     ComplianceAnswer,
     ComplianceEvidence,

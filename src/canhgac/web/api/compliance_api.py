@@ -80,7 +80,7 @@ class ComplianceGridParams(ComplianceHolidayParams):
 
 
 class ComplianceEvidenceOut(Schema):
-    kind: str  # finding (a fingerprint), alert (an id), answer (an id)
+    kind: str  # finding (a fingerprint), alert (an id), answer (an id), campaign (the agency's code)
     ref: str
 
 

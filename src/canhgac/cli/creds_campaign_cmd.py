@@ -1,0 +1,279 @@
+"""``canhgac creds campaign``: the account-hygiene campaign (issue 16, item 4). ``list`` shows
+each agency's affected accounts and the share closed (or one agency's accounts and their steps);
+``step`` records a step (password changed, sessions revoked, second factor on) with evidence or
+the officer's attestation; ``reopen`` undoes a case (the CSIRT); ``letter`` writes a notification
+letter (Word or .eml) to an account's holder or to the agency's head; ``send`` sends it through
+the watch's mail relay. Never a password or a hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from canhgac.cli.common import cli_actor, console, fail, open_store, state
+from canhgac.cli.translated import TranslatedTyper
+from canhgac.i18n import N_
+from canhgac.i18n import gettext as _
+from canhgac.i18n.formats import format_number
+
+app = TranslatedTyper(no_args_is_help=True)
+
+AS_HELP = N_("Act as this console user (their role and agencies); default: the CSIRT")
+AgencyArg = Annotated[str, typer.Argument(help=N_("Agency code"))]
+AddressArg = Annotated[str, typer.Argument(help=N_("The leaked account's address"))]
+AsOpt = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
+
+
+def _open(ctx: typer.Context, writable: bool = False) -> Any:
+    open_store(state(ctx), writable=writable)
+    from canhgac.services import campaign
+
+    return campaign
+
+
+def _who(campaign: Any, as_user: str | None) -> Any:
+    try:
+        return campaign.viewer(cli_actor(), as_user)
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+
+
+def _steps_line(case: Any) -> str:
+    from canhgac.services.campaign import how_label, step_label
+
+    parts = []
+    for s in case.steps:
+        mark = how_label(s.how) if s.how is not None else "—"
+        parts.append(f"{step_label(s.step)}: {mark}")
+    return "; ".join(parts)
+
+
+@app.command(
+    "list", help=N_("The campaign per agency (affected, closed, share closed), or one agency's accounts.")
+)
+def list_cases(
+    ctx: typer.Context,
+    agency: Annotated[
+        str | None, typer.Option("--agency", "-a", help=N_("Only this agency: its accounts"))
+    ] = None,
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx)
+    who = _who(campaign, as_user)
+    if agency is None:
+        table = Table(_("Agency"), _("Affected accounts"), _("Closed"), _("Share closed"), _("Letters"))
+        for row in campaign.overview(who.scope):
+            table.add_row(
+                f"{row.code} {row.name}",
+                format_number(row.affected),
+                format_number(row.closed),
+                f"{row.percent} %",
+                format_number(row.letters),
+            )
+        console.print(table)
+        return
+    cases = campaign.agency_cases(who, agency)
+    if cases is None:
+        raise fail(
+            _("there is no campaign for {code} among the agencies you may act for").format(code=agency)
+        )
+    table = Table(_("Account"), _("Breaches"), _("Steps"), _("Closed"))
+    for case in cases:
+        table.add_row(
+            case.address,
+            format_number(len(case.breaches)),
+            _steps_line(case),
+            _("yes") if case.closed else _("no"),
+        )
+    console.print(table)
+
+
+@app.command(
+    "step", help=N_("Record a step of a leaked account's case, with evidence or the officer's attestation.")
+)
+def step(
+    ctx: typer.Context,
+    agency: AgencyArg,
+    address: AddressArg,
+    which: Annotated[str, typer.Argument(help=N_("password, sessions or second-factor"))],
+    note: Annotated[
+        str, typer.Option("--note", help=N_("Evidence: what was done and how it was checked"))
+    ] = "",
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help=N_("Evidence file (a screenshot, a log)"))
+    ] = None,
+    attest: Annotated[
+        str, typer.Option("--attest", help=N_("The officer's attestation, instead of evidence"))
+    ] = "",
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    who = _who(campaign, as_user)
+    loaded = None
+    if file is not None:
+        try:
+            if file.stat().st_size > campaign.MAX_BYTES:
+                raise fail(
+                    _("{file}: more than the limit of {limit} bytes").format(
+                        file=file.name, limit=campaign.MAX_BYTES
+                    )
+                )
+            loaded = (file.name, file.read_bytes())
+        except OSError as exc:
+            raise fail(
+                _("{file}: cannot be read: {error}").format(file=file, error=exc.strerror or exc)
+            ) from None
+    how = "attestation" if attest.strip() else "evidence"
+    try:
+        campaign.record(
+            who,
+            agency=agency,
+            address=address,
+            step=which,
+            how=how,
+            note=note,
+            statement=attest,
+            file=loaded,
+            workspace=state(ctx).workspace.resolve(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except (campaign.CampaignError, campaign.EvidenceError) as exc:
+        raise fail(str(exc)) from None
+    case = next(
+        (c for c in campaign.agency_cases(who, agency) or [] if c.address == address.strip().lower()), None
+    )
+    console.print(
+        _("Recorded. {address}: {steps}").format(
+            address=address.strip().lower(), steps=_steps_line(case) if case else ""
+        )
+    )
+    if case is not None and case.closed:
+        console.print(_("The case of {address} is closed.").format(address=case.address))
+
+
+@app.command("reopen", help=N_("Reopen a leaked account's case: every step undone (the CSIRT)."))
+def reopen(
+    ctx: typer.Context,
+    agency: AgencyArg,
+    address: AddressArg,
+    reason: Annotated[str, typer.Option("--reason", help=N_("Why the case is reopened"))],
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    who = _who(campaign, as_user)
+    try:
+        undone = campaign.reopen_case(
+            who, agency=agency, address=address, reason=reason, now=dt.datetime.now(dt.UTC)
+        )
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+    console.print(_("Reopened: {n} steps undone.").format(n=format_number(undone)))
+
+
+def _config(ctx: typer.Context) -> Any:
+    from canhgac.services.campaign import CampaignError, forms_config
+
+    try:
+        return forms_config(state(ctx).config_path())
+    except CampaignError as exc:
+        raise fail(str(exc)) from None
+
+
+def _channels(ctx: typer.Context) -> Any:
+    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+
+    try:
+        return read_channels(state(ctx).config_path())
+    except ChannelConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+HeadOpt = Annotated[bool, typer.Option("--head", help=N_("The letter to the agency's head (every account)"))]
+LangOpt = Annotated[str, typer.Option("--language", help=N_("The letter's language: vi (the default) or en"))]
+ToOpt = Annotated[
+    str, typer.Option("--to", help=N_("The e-mail's recipient (default: the account, or the head's contact)"))
+]
+
+
+@app.command(
+    "letter",
+    help=N_("Write a notification letter (Word or .eml) to an account's holder or the agency's head."),
+)
+def letter(
+    ctx: typer.Context,
+    agency: AgencyArg,
+    address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
+    head: HeadOpt = False,
+    letter_lang: LangOpt = "vi",
+    fmt: Annotated[str, typer.Option("--format", help=N_("docx or eml"))] = "docx",
+    to: ToOpt = "",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=N_("File to write (default: its own name)"))
+    ] = None,
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    who = _who(campaign, as_user)
+    if not head and not address:
+        raise fail(_("name the account, or give --head"))
+    try:
+        found = campaign.build_letter(
+            who,
+            agency=agency,
+            kind="head" if head else "user",
+            address=address,
+            lang=letter_lang,
+            channel=fmt,
+            recipient=to,
+            config=_config(ctx),
+            channels=_channels(ctx),
+            today=dt.date.today(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+    path = output or Path(found.name)
+    try:
+        path.write_bytes(found.data)
+    except OSError as exc:
+        raise fail(_("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+    console.print(_("Wrote {path}.").format(path=path))
+
+
+@app.command(
+    "send", help=N_("Send a notification letter by e-mail through the watch's mail relay (the CSIRT).")
+)
+def send(
+    ctx: typer.Context,
+    agency: AgencyArg,
+    address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
+    head: HeadOpt = False,
+    letter_lang: LangOpt = "vi",
+    to: ToOpt = "",
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    who = _who(campaign, as_user)
+    if not head and not address:
+        raise fail(_("name the account, or give --head"))
+    try:
+        sent_to = campaign.send_letter(
+            who,
+            agency=agency,
+            kind="head" if head else "user",
+            address=address,
+            lang=letter_lang,
+            recipient=to,
+            config=_config(ctx),
+            channels=_channels(ctx),
+            today=dt.date.today(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+    console.print(_("Sent to {address}.").format(address=sent_to))
