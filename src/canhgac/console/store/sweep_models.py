@@ -13,6 +13,9 @@ from django.db import models
 
 
 class SweepHost(models.Model):
+    # declared, so that type checking does not depend on which checkout the Django plugin loads
+    objects: models.Manager[SweepHost] = models.Manager()
+
     agency_code = models.CharField(max_length=64)
     name = models.CharField(max_length=255)  # the host name, lower-cased
     public_key = models.CharField(max_length=64, blank=True)  # base64 Ed25519; "" = pins the next one
@@ -22,12 +25,12 @@ class SweepHost(models.Model):
     last_swept_at = models.DateTimeField(null=True, blank=True)  # the newest sweep's end
 
     class Meta:
-        constraints = (
-            models.UniqueConstraint(fields=["agency_code", "name"], name="store_sweep_host_uniq"),
-        )
+        constraints = (models.UniqueConstraint(fields=["agency_code", "name"], name="store_sweep_host_uniq"),)
 
 
 class SweepRun(models.Model):
+    objects: models.Manager[SweepRun] = models.Manager()
+
     host = models.ForeignKey(SweepHost, on_delete=models.CASCADE, related_name="runs")
     digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the signed body: one import
     public_key = models.CharField(max_length=64)
@@ -47,7 +50,9 @@ class SweepRun(models.Model):
     interrupted = models.BooleanField(default=False)
     complete = models.BooleanField(default=True)
     system = models.BooleanField(default=True)  # processes, connections, persistence were swept
-    scan_run = models.ForeignKey("store.ScanRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scan_run = models.ForeignKey(
+        "store.ScanRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = (models.Index(fields=["host", "ended_at"], name="store_sweep_run_host_idx"),)

@@ -46,8 +46,13 @@ def _judge(fact: SweepHit, check_id: str) -> Outcome:
         return not_applicable("other-kind")
     outcome = failed(
         "hit",
-        {"check": fact.hit.kind, "where": fact.hit.where, "indicator": fact.hit.indicator,
-         "pack": fact.pack, **fact.hit.evidence},
+        {
+            "check": fact.hit.kind,
+            "where": fact.hit.where,
+            "indicator": fact.hit.indicator,
+            "pack_version": fact.pack,
+            **fact.hit.evidence,
+        },
         where=fact.hit.where[:300],
         indicator=fact.hit.indicator[:300],
         kind=fact.hit.kind,
