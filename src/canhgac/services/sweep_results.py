@@ -415,7 +415,7 @@ def import_result(
     data: bytes,
     name: str,
     *,
-    scope: ViewerScope,
+    scope: ViewerScope | None,
     actor: str,
     via: str,
     agency: str | None = None,
@@ -425,7 +425,7 @@ def import_result(
     from canhgac.console.store.sweep_models import SweepHost
 
     parsed = parse(data, name)
-    code = resolve_agency(parsed, scope, agency)
+    code = resolve_agency(parsed, scope or ViewerScope.everything(), agency)
     before = SweepHost.objects.filter(agency_code=code, name=parsed.host).values_list(
         "last_swept_at", flat=True
     )
@@ -456,10 +456,11 @@ def import_result(
     )
 
 
-def unpin(scope: ViewerScope, agency: str, host: str, by: str) -> bool:
-    """Clear a computer's pinned key (the CSIRT only: callers check the role); False when unknown."""
+def unpin(scope: ViewerScope | None, agency: str, host: str, by: str) -> bool:
+    """Clear a computer's pinned key (the CSIRT only: callers check the role; ``scope`` None is
+    the CLI's, every agency); False when unknown."""
     from canhgac.console.store import sweep_store
 
-    if not scope.allows(agency):
+    if scope is not None and not scope.allows(agency):
         return False
     return sweep_store.unpin(agency, host.strip().lower(), by)
