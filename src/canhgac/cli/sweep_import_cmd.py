@@ -28,8 +28,10 @@ def _say_error(message: str) -> None:
 
 
 def import_main(st: CliState, argv: Sequence[str]) -> int:
-    p = _parser("canhgac sweep import", _("Import sweep result files into the store: hits become findings of the "
-                                          "computer's agency."))
+    p = _parser(
+        "canhgac sweep import",
+        _("Import sweep result files into the store: hits become findings of the computer's agency."),
+    )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("The result files (.json)"))
     p.add_argument("--agency", metavar="CODE", help=_("The agency, when the result does not declare one"))
     args = p.parse_args(list(argv))
@@ -42,8 +44,7 @@ def import_main(st: CliState, argv: Sequence[str]) -> int:
         try:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
-            done = import_result(data, str(path), scope=None, actor=actor, via="cli",
-                                 agency=args.agency)
+            done = import_result(data, str(path), scope=None, actor=actor, via="cli", agency=args.agency)
         except OSError as exc:
             _say_error(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc))
             code = int(ExitCode.REFUSED)
@@ -55,13 +56,25 @@ def import_main(st: CliState, argv: Sequence[str]) -> int:
         if done.duplicate:
             line = _("{path}: already imported ({host} of {agency}), nothing changed")
         elif not done.newest:
-            line = _("{path}: {host} of {agency} stored, {hits} hits; an older sweep than the last one: "
-                     "findings unchanged")
+            line = _(
+                "{path}: {host} of {agency} stored, {hits} hits; an older sweep than the last one: "
+                "findings unchanged"
+            )
         else:
             line = _("{path}: {host} of {agency}, {hits} hits, {opened} findings opened, {fixed} fixed")
-        console.print(line.format(path=path, host=done.host, agency=done.agency, hits=done.hits,
-                                  opened=done.opened, fixed=done.fixed), markup=False, highlight=False,
-                      soft_wrap=True)
+        console.print(
+            line.format(
+                path=path,
+                host=done.host,
+                agency=done.agency,
+                hits=done.hits,
+                opened=done.opened,
+                fixed=done.fixed,
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         if done.pinned:
             console.print(_("  key pinned for {host}").format(host=done.host), markup=False, highlight=False)
         if done.hits and code == ExitCode.OK:
@@ -70,8 +83,10 @@ def import_main(st: CliState, argv: Sequence[str]) -> int:
 
 
 def unpin_main(st: CliState, argv: Sequence[str]) -> int:
-    p = _parser("canhgac sweep unpin", _("Forget a computer's pinned key: its next result pins a new one "
-                                         "(after a reinstall)."))
+    p = _parser(
+        "canhgac sweep unpin",
+        _("Forget a computer's pinned key: its next result pins a new one (after a reinstall)."),
+    )
     p.add_argument("agency", metavar="AGENCY", help=_("The agency's code"))
     p.add_argument("host", metavar="HOST", help=_("The computer's host name"))
     args = p.parse_args(list(argv))
@@ -81,6 +96,11 @@ def unpin_main(st: CliState, argv: Sequence[str]) -> int:
     if not unpin(None, args.agency, args.host, f"cli:{getpass.getuser()}"):
         _say_error(_("no swept computer {host} of {agency}").format(host=args.host, agency=args.agency))
         return int(ExitCode.REFUSED)
-    console.print(_("The key of {host} of {agency} is forgotten: its next result pins a new one.").format(
-        host=args.host.lower(), agency=args.agency), markup=False, highlight=False)
+    console.print(
+        _("The key of {host} of {agency} is forgotten: its next result pins a new one.").format(
+            host=args.host.lower(), agency=args.agency
+        ),
+        markup=False,
+        highlight=False,
+    )
     return int(ExitCode.OK)

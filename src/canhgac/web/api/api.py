@@ -20,6 +20,7 @@ from canhgac.web.api import (
     inventory_files_api,
     reports_api,
     scans_api,
+    sweep_api,
     watch_api,
     watch_people_api,
 )
@@ -35,7 +36,8 @@ def build_api() -> NinjaAPI:
         description="The console's data for scripts: agencies, findings and triage, scan runs, reports, "
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
                     "messages, incidents and their official reports, the half-year and annual summary "
-                    "(form 05), indicator packs and an incident's indicators as STIX or MISP "
+                    "(form 05), indicator packs and an incident's indicators as STIX or MISP, "
+                    "host sweep results uploaded and the sweep coverage per agency "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -54,6 +56,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", indicators_api.router)
     api.add_router("", compliance_api.router)
     api.add_router("", forms_api.router)
+    api.add_router("", sweep_api.router)
     return api
 
 
