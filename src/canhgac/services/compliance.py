@@ -40,6 +40,7 @@ from canhgac.console.store.compliance_store import (
     record_review,
 )
 from canhgac.console.store.leak_queries import breach_data_imported
+from canhgac.console.store.sweep_queries import sweep_facts
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
 from canhgac.console.store.roles import Role, works_for_csirt
@@ -148,6 +149,7 @@ def compliance_status(
     alerts = cq.open_alerts(scope)
     answers = cq.answer_facts(scope)
     breach_data = breach_data_imported(scope)
+    swept = sweep_facts(scope)
     facts = [
         AgencyFacts(
             code=code,
@@ -157,6 +159,8 @@ def compliance_status(
             open_alerts=alerts.get(code, ()),
             answers=answers.get(code, {}),
             breach_data=breach_data,
+            swept_hosts=swept[code].hosts if code in swept else 0,
+            sweep_hits=swept[code].open_hits if code in swept else (),
         )
         for code in codes
     ]
