@@ -38,7 +38,7 @@ from canhgac.engine.facts.sweep import HitFacts, SweepHit
 from canhgac.engine.results import CheckResult
 from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
-from canhgac.sweep.result import FORMAT, ResultError, canonical, verify_document
+from canhgac.sweep.result import FORMAT, BadSignatureError, ResultError, canonical, verify_document
 
 MAX_BYTES = 32 * 1024 * 1024  # a result file larger than this is refused unread
 MAX_HITS = 50_000
@@ -127,8 +127,7 @@ def parse(data: bytes, name: str) -> Parsed:
     try:
         raw, public_key = verify_document(doc, name)
     except ResultError as exc:
-        status = 422 if "signature" not in str(exc) else 400
-        raise SweepImportError(str(exc), status) from None
+        raise SweepImportError(str(exc), 400 if isinstance(exc, BadSignatureError) else 422) from None
     try:
         body = _Body.model_validate(raw)
     except ValidationError as exc:

@@ -28,6 +28,10 @@ class ResultError(ValueError):
     """A result file that cannot be read or whose signature fails, in one line."""
 
 
+class BadSignatureError(ResultError):
+    """A well-formed result whose signature does not hold: changed after the sweep."""
+
+
 @dataclass(slots=True)
 class Skips:
     """Skip counts per reason, and a few example paths of each."""
@@ -118,7 +122,7 @@ def verify_document(doc: Any, name: str) -> tuple[dict[str, Any], str]:
     except (ValueError, KeyError, TypeError, RecursionError):
         raise ResultError(_("{path} is not a sweep result file").format(path=name)) from None
     except InvalidSignature:
-        raise ResultError(
+        raise BadSignatureError(
             _("{path}: bad signature, the result was changed after the sweep").format(path=name)
         ) from None
     if doc.get("format") != FORMAT or not isinstance(doc.get("body"), dict):
