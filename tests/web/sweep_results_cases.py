@@ -51,8 +51,8 @@ from canhgac.console.store.account_models import ConsoleAccount  # noqa: E402
 from canhgac.console.store.models import Finding  # noqa: E402
 from canhgac.console.store.queries.scope import ViewerScope  # noqa: E402
 from canhgac.console.store.sweep_models import SweepHost, SweepRun  # noqa: E402
-from canhgac.services import compliance  # noqa: E402
 from canhgac.i18n import language  # noqa: E402
+from canhgac.services import compliance  # noqa: E402
 from canhgac.services.sweep_results import MAX_BYTES, SweepImportError, import_result  # noqa: E402
 
 setup_test_environment()

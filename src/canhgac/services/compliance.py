@@ -40,10 +40,10 @@ from canhgac.console.store.compliance_store import (
     record_review,
 )
 from canhgac.console.store.leak_queries import breach_data_imported
-from canhgac.console.store.sweep_queries import sweep_facts
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
 from canhgac.console.store.roles import Role, works_for_csirt
+from canhgac.console.store.sweep_queries import sweep_facts
 from canhgac.i18n import gettext as _
 from canhgac.reports.grading import grade_report
 from canhgac.reports.model import Language
