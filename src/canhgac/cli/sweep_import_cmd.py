@@ -2,7 +2,7 @@
 CSIRT's side of the host sweep's results (docs/sweep.md, section *Results*), on the workspace's
 store. Each file is verified, pinned, stored once and judged (``services.sweep_results``); a
 refused file is one line and the others are still imported. Exit: 0 imported (or already), 1 a
-file has hits, 2 a file was refused."""
+file has hits (imported now or before), 2 a file was refused."""
 
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def import_main(st: CliState, argv: Sequence[str]) -> int:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("The result files (.json)"))
     p.add_argument("--agency", metavar="CODE", help=_("The agency, when the result does not declare one"))
     args = p.parse_args(list(argv))
+    open_store(st, writable=True)
     from canhgac.services.sweep_results import MAX_BYTES, SweepImportError, import_result
 
-    open_store(st, writable=True)
     actor = f"cli:{getpass.getuser()}"
     code = int(ExitCode.OK)
     for path in args.files:
@@ -90,9 +90,9 @@ def unpin_main(st: CliState, argv: Sequence[str]) -> int:
     p.add_argument("agency", metavar="AGENCY", help=_("The agency's code"))
     p.add_argument("host", metavar="HOST", help=_("The computer's host name"))
     args = p.parse_args(list(argv))
+    open_store(st, writable=True)
     from canhgac.services.sweep_results import unpin
 
-    open_store(st, writable=True)
     if not unpin(None, args.agency, args.host, f"cli:{getpass.getuser()}"):
         _say_error(_("no swept computer {host} of {agency}").format(host=args.host, agency=args.agency))
         return int(ExitCode.REFUSED)
