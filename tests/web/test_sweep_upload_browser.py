@@ -178,7 +178,7 @@ def test_coverage_pages_in_a_browser(console: str, workspace: Path, session: Ses
     _save(session, shots, "sweep-host-en")
     officer = Session(session.context.browser, session.base)
     try:
-        officer.login("officer")
+        officer.login("officer", lands="**/agencies/SO-B/")
         officer.page.goto(f"{session.base}/sweep/")
         text = officer.page.locator("#sweep-coverage").inner_text()
         assert "Sở Beta" in text and "Sở Alpha" not in text
