@@ -87,7 +87,9 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          "POST /api/v1/compliance/{agency}/{item}/review",
                          "GET /api/v1/compliance/{agency}/{item}/files/{file_id}",
                          # form 05 needs the [forms] settings too: test_incident_summary_browser.py
-                         "GET /api/v1/forms/05"})
+                         "GET /api/v1/forms/05",
+                         # a signed sweep result: sweep_results_cases.py
+                         "POST /api/v1/sweep/results"})
 
 
 def _operations() -> list[Any]:

@@ -335,7 +335,7 @@ def _stored_fields(parsed: Parsed, actor: str, via: str) -> dict[str, Any]:
 def _results(parsed: Parsed, agency: str) -> list[CheckResult]:
     from canhgac.console.store.sweep_queries import open_hits, target_name
     from canhgac.engine.builtin import builtin_registry
-    from canhgac.engine.checks.sweep_host import check_of
+    from canhgac.engine.checks.sweep_host import CHECKS, check_of
     from canhgac.engine.params import CheckParams
 
     target = Target(kind=TargetKind.ENDPOINT, name=target_name(agency, parsed.host), agency=agency)

@@ -9,7 +9,8 @@
 - ``sweep.host.trace`` (medium): a file name, a hosts-file entry or a DNS cache entry matching an
   indicator (traces, which can be false positives).
 
-A fact with no hit (the same discriminator, a later clean sweep) passes, so the finding is fixed.
+A fact with no hit passes: with a hit's discriminator (a later sweep no longer sees it) the
+finding is fixed; with none, it says that a complete sweep found no hit of the check's kind.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ KINDS: dict[str, str] = {
     "hosts": "sweep.host.trace",
     "dns-cache": "sweep.host.trace",
 }
+CHECKS = ("sweep.host.malware", "sweep.host.webshell", "sweep.host.persistence", "sweep.host.trace")
 FALLBACK = "sweep.host.trace"  # a check a newer sweep reports that this console does not know
 
 
@@ -41,7 +43,8 @@ def check_of(kind: str) -> str:
 
 def _judge(fact: SweepHit, check_id: str) -> Outcome:
     if fact.hit is None:
-        return passed("gone", pack=fact.pack).model_copy(update={"discriminator": fact.discriminator})
+        said = passed("gone" if fact.discriminator else "clean", pack=fact.pack or "-")
+        return said.model_copy(update={"discriminator": fact.discriminator})
     if check_of(fact.hit.kind) != check_id:
         return not_applicable("other-kind")
     outcome = failed(
