@@ -85,6 +85,12 @@ def _refused(raw: bytes, status: int, *words: str) -> str:
     return message
 
 
+def _digest(path: Path) -> str:
+    from canhgac.services.sweep_results import parse
+
+    return parse(path.read_bytes(), path.name).digest
+
+
 def _open(agency: str = A) -> dict[str, str]:
     rows = Finding.objects.filter(
         agency_code=agency, check_id__startswith="sweep.host.", lifecycle__in=["new", "open", "reopened"]
@@ -190,6 +196,20 @@ def test_a_later_clean_sweep_with_a_pack_as_new_fixes_the_findings(world: World,
     assert done.fixed == 1 and _open() == {"/srv/a/evil.exe": "sweep.host.malware"}  # the process: gone
     clean = _import(_file(tmp_path, rf.body(agency=A, ended=DAY3, version="2026.12"), name="clean.json"))
     assert clean.fixed == 1 and _open() == {}
+    from canhgac.console.store.models import Result
+
+    passes = Result.objects.filter(
+        run=SweepRun.objects.get(digest=_digest(tmp_path / "clean.json")).scan_run,
+        discriminator="",
+        status="pass",
+    )
+    assert sorted(passes.values_list("check_id", flat=True)) == [  # a complete sweep: each kind assessed
+        "sweep.host.malware",
+        "sweep.host.persistence",
+        "sweep.host.trace",
+        "sweep.host.webshell",
+    ]
+    assert not Finding.objects.filter(check_id__startswith="sweep.", last_result__discriminator="").exists()
     stale = _import(
         _file(
             tmp_path, rf.body(agency=A, ended="2026-12-07T09:00:00+00:00", hits=[rf.hit()]), name="late.json"

@@ -52,8 +52,14 @@ app()
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws = tmp_path_factory.mktemp("sweep-console")
-    done = subprocess.run([sys.executable, "-c", SEED, str(ws), PASSWORD], capture_output=True, text=True,
-                          env=_env(), timeout=180, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", SEED, str(ws), PASSWORD],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return ws
 
@@ -72,14 +78,30 @@ def _tree(tmp_path: Path) -> Path:
     return tree
 
 
-def _sweep(tmp_path: Path, tree: Path, *extra: str, key: str = "host.key") -> subprocess.CompletedProcess[str]:
-    return run_child([str(tree), "--no-system", "--cpu-cap", "100", "--key", str(tmp_path / key),
-                      "--out", str(tmp_path / "result.json"), *extra], timeout=300)
+def _sweep(
+    tmp_path: Path, tree: Path, *extra: str, key: str = "host.key"
+) -> subprocess.CompletedProcess[str]:
+    return run_child(
+        [
+            str(tree),
+            "--no-system",
+            "--cpu-cap",
+            "100",
+            "--key",
+            str(tmp_path / key),
+            "--out",
+            str(tmp_path / "result.json"),
+            *extra,
+        ],
+        timeout=300,
+    )
 
 
 def _coverage(base: str, token: str) -> list[dict[str, object]]:
-    request = urllib.request.Request(f"{base}/api/v1/sweep/coverage", headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+    request = urllib.request.Request(
+        f"{base}/api/v1/sweep/coverage", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
         found: list[dict[str, object]] = json.loads(answer.read())
     return found
 
@@ -91,8 +113,16 @@ def test_the_sweep_uploads_its_result(console: str, workspace: Path, tmp_path: P
     assert done.returncode == 1, done.stderr  # hits: the EICAR file
     assert "Uploaded:" in done.stdout and "SO-B" in done.stdout and "1 findings opened" in done.stdout
     assert (tmp_path / "result.json").exists()  # kept for a USB carry too
-    again = _sweep(tmp_path, tree, "--agency", "SO-B", "--upload", f"{console}/api/v1/sweep/results",
-                   "--token-file", str(token))
+    again = _sweep(
+        tmp_path,
+        tree,
+        "--agency",
+        "SO-B",
+        "--upload",
+        f"{console}/api/v1/sweep/results",
+        "--token-file",
+        str(token),
+    )
     assert again.returncode == 1 and "Uploaded:" in again.stdout, again.stderr
     rows = _coverage(console, token.read_text().strip())
     assert [(r["agency"], r["hosts"], r["hits_open"]) for r in rows] == [("SO-B", 1, 1)]
@@ -110,7 +140,9 @@ def test_upload_refusals_and_failures_are_one_line_and_keep_the_file(
     tree = _tree(tmp_path)
     token = str(workspace / "officer.token")
     other_agency = _sweep(tmp_path, tree, "--agency", "SO-A", "--upload", console, "--token-file", token)
-    assert other_agency.returncode == 3 and "HTTP 403" in other_agency.stderr and "SO-A" in other_agency.stderr
+    assert (
+        other_agency.returncode == 3 and "HTTP 403" in other_agency.stderr and "SO-A" in other_agency.stderr
+    )
     assert "is kept" in other_agency.stderr and (tmp_path / "result.json").exists()
     bad = tmp_path / "bad.token"
     bad.write_text("cg_nothing\n", encoding="utf-8")
@@ -119,8 +151,16 @@ def test_upload_refusals_and_failures_are_one_line_and_keep_the_file(
     closed = f"http://127.0.0.1:{free_port()}"
     unreachable = _sweep(tmp_path, tree, "--agency", "SO-B", "--upload", closed, "--token-file", token)
     assert unreachable.returncode == 3 and "cannot reach" in unreachable.stderr
-    tls = _sweep(tmp_path, tree, "--agency", "SO-B", "--upload", console.replace("http:", "https:"),
-                 "--token-file", token)
+    tls = _sweep(
+        tmp_path,
+        tree,
+        "--agency",
+        "SO-B",
+        "--upload",
+        console.replace("http:", "https:"),
+        "--token-file",
+        token,
+    )
     assert tls.returncode == 3 and "TLS failure" in tls.stderr
     for done in (other_agency, refused, unreachable, tls):
         errors = [line for line in done.stderr.splitlines() if line.startswith("canhgac sweep:")]
@@ -128,15 +168,30 @@ def test_upload_refusals_and_failures_are_one_line_and_keep_the_file(
     no_token = _sweep(tmp_path, tree, "--upload", console, "--token-file", str(tmp_path / "missing"))
     assert no_token.returncode == 2 and "token file" in no_token.stderr  # refused before the sweep
     # a new key for a pinned computer (a reinstall): 409 until the CSIRT unpins
-    moved = _sweep(tmp_path, _tree(tmp_path / "n"), "--agency", "SO-B", "--upload", console, "--token-file", token,
-                   key="new-host.key")
+    moved = _sweep(
+        tmp_path,
+        _tree(tmp_path / "n"),
+        "--agency",
+        "SO-B",
+        "--upload",
+        console,
+        "--token-file",
+        token,
+        key="new-host.key",
+    )
     assert moved.returncode == 3 and "HTTP 409" in moved.stderr and "unpin" in moved.stderr
 
 
 def _cli(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**_env(), "CANHGAC_LANG": "en"}
-    return subprocess.run([sys.executable, "-c", "import sys\n" + _CLI, "--workspace", str(workspace), "--lang",
-                           "en", *args], capture_output=True, text=True, env=env, timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys\n" + _CLI, "--workspace", str(workspace), "--lang", "en", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
 
 
 def test_a_carried_result_is_imported_by_the_cli(console: str, workspace: Path, tmp_path: Path) -> None:
@@ -151,7 +206,11 @@ def test_a_carried_result_is_imported_by_the_cli(console: str, workspace: Path, 
     broken = tmp_path / "broken.json"
     broken.write_text(carried.read_text()[:200], encoding="utf-8")
     refused = _cli(workspace, "sweep", "import", str(broken))
-    assert refused.returncode == 2 and "not a sweep result file" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "not a sweep result file" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
     shutil.copy(carried, workspace / "carried.json")
 
 

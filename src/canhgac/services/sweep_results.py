@@ -364,6 +364,11 @@ def _results(parsed: Parsed, agency: str) -> list[CheckResult]:
                 found.check_id,
                 SweepHit(parsed.host, found.discriminator, None, version),
             )
+    if complete:  # a kind without a hit: its check passed on this computer (never a finding)
+        hit_checks = {check_of(h.check) for h in parsed.body.hits}
+        for check_id in CHECKS:
+            if check_id not in hit_checks:
+                facts[f"clean:{check_id}"] = (check_id, SweepHit(parsed.host, "", None, version))
     now = datetime.now(UTC)
     results = []
     for check_id, fact in facts.values():
