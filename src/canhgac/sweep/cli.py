@@ -447,4 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pack_main(args[1:])
     if args[:1] == ["verify-result"]:
         return verify_result_main(args[1:])
+    if args[:1] in (["import"], ["unpin"]):  # reached only without the console (python -m canhgac.sweep)
+        said = _("'{command}' is the console's: run canhgac sweep {command} where the console's store is")
+        return _err(said.format(command=args[0]))
     return scan_main(args)
