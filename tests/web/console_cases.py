@@ -131,7 +131,7 @@ def _console_urls(world: World) -> list[str]:
             *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/",
             "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
             f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
-            "/compliance/summary.html"]
+            "/compliance/summary.html", "/sweep/", f"/sweep/{A}/", "/sweep/hosts/1/"]
 
 
 def _incident_urls() -> list[str]:
@@ -194,7 +194,9 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^compliance/[^/]+/[^/]+/files/\d+/$",
                "compliance/<str:code>/<str:item>/files/<int:file_id>/"),
               (r"^compliance/[^/]+/[0-9][^/]*/$", "compliance/<str:code>/<str:item>/"),
-              (r"^compliance/[A-Z][^/]+/$", "compliance/<str:code>/"))
+              (r"^compliance/[A-Z][^/]+/$", "compliance/<str:code>/"),
+              (r"^sweep/hosts/\d+/$", "sweep/hosts/<int:host_id>/"),
+              (r"^sweep/[A-Z][^/]+/$", "sweep/<str:code>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -208,7 +210,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
              *(f"incidents/<int:incident_id>/{a}/" for a in ("entries", "move", "link", "notify", "details",
                                                               "capacity", "indicators")),
              "incidents/<int:incident_id>/forms/<str:form>/",
-             "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/"}
+             "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/",
+             "sweep/hosts/<int:host_id>/unpin/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
 
