@@ -65,7 +65,17 @@ def test_a_clause_item_follows_the_clause_verdict_with_its_findings_as_evidence(
 def test_campaign_and_sweep_items_are_not_measured_yet_never_a_pass_never_late() -> None:
     for item in ("2.official-mail-on-third-party", "3.leaked-addresses", "3.malware-sweep"):
         cell = _one(AgencyFacts("A"), item, AFTER)
-        assert cell.status is Status.NOT_MEASURED and cell.why in ("campaign.none", "sweep.later")
+        assert cell.status is Status.NOT_MEASURED and cell.why in ("campaign.none", "sweep.none")
+
+
+def test_sweep_item_is_measured_from_swept_computers_and_open_hits() -> None:
+    clean = _one(AgencyFacts("A", swept_hosts=3), "3.malware-sweep", AFTER)
+    assert (clean.status, clean.why) == (Status.DONE, "sweep.clean")
+    hits = _one(AgencyFacts("A", swept_hosts=3, sweep_hits=("h1", "h2")), "3.malware-sweep")
+    assert (hits.status, hits.why) == (Status.NOT_DONE, "sweep.hits")
+    assert [e.ref for e in hits.evidence] == ["h1", "h2"]
+    late = _one(AgencyFacts("A", swept_hosts=3, sweep_hits=("h1",)), "3.malware-sweep", AFTER)
+    assert late.status is Status.LATE
 
 
 def test_campaign_items_are_measured_from_leaked_account_findings_once_breach_data_exists() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sweep_support import EICAR
+from sweep_support import EICAR, run_child
 from typer.testing import CliRunner
 
 from canhgac.cli.main import app
@@ -53,3 +53,15 @@ def test_canhgac_sweep_help_and_refusals(tmp_path: Path) -> None:
         ],
     )
     assert refused.exit_code == 2
+
+
+def test_the_standalone_sweep_sends_import_to_the_console_and_checks_upload_first(tmp_path: Path) -> None:
+    done = run_child(["import", str(tmp_path / "r.json")])
+    assert done.returncode == 2 and "canhgac sweep import" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    out = tmp_path / "r.json"
+    args = [str(tmp_path), "--no-system", "--out", str(out), "--upload", "ftp://x", "--token-file", "t"]
+    bad_url = run_child(args)
+    assert bad_url.returncode == 2 and "http://" in bad_url.stderr and not out.exists()  # before the sweep
+    helped = run_child(["--help"])
+    assert "--upload" in helped.stdout and "--agency" in helped.stdout and "--token-file" in helped.stdout

@@ -107,7 +107,9 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          "POST /api/v1/campaign/{agency}/steps", "POST /api/v1/campaign/{agency}/reopen",
                          "GET /api/v1/campaign/{agency}/files/{record_id}",
                          "POST /api/v1/campaign/{agency}/letters",
-                         "POST /api/v1/campaign/{agency}/letters/send"})
+                         "POST /api/v1/campaign/{agency}/letters/send",
+                         # a signed sweep result: sweep_results_cases.py
+                         "POST /api/v1/sweep/results"})
 
 
 def _operations() -> list[Any]:

@@ -131,7 +131,8 @@ def _console_urls(world: World) -> list[str]:
             *_incident_urls(), "/indicators/", "/indicators/1/", "/indicators/1/export/",
             "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
             f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
-            "/compliance/summary.html", "/campaign/", f"/campaign/{A}/", f"/campaign/{A}/files/1/"]
+            "/compliance/summary.html", "/campaign/", f"/campaign/{A}/", f"/campaign/{A}/files/1/",
+            "/sweep/", f"/sweep/{A}/", "/sweep/hosts/1/"]
 
 
 def _incident_urls() -> list[str]:
@@ -196,7 +197,9 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^compliance/[^/]+/[0-9][^/]*/$", "compliance/<str:code>/<str:item>/"),
               (r"^compliance/[A-Z][^/]+/$", "compliance/<str:code>/"),
               (r"^campaign/[^/]+/files/\d+/$", "campaign/<str:code>/files/<int:record_id>/"),
-              (r"^campaign/[A-Z][^/]+/$", "campaign/<str:code>/"))
+              (r"^campaign/[A-Z][^/]+/$", "campaign/<str:code>/"),
+              (r"^sweep/hosts/\d+/$", "sweep/hosts/<int:host_id>/"),
+              (r"^sweep/[A-Z][^/]+/$", "sweep/<str:code>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")
@@ -211,7 +214,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
                                                               "capacity", "indicators")),
              "incidents/<int:incident_id>/forms/<str:form>/",
              "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/",
-             *(f"campaign/<str:code>/{a}/" for a in ("step", "reopen", "letter"))}
+             *(f"campaign/<str:code>/{a}/" for a in ("step", "reopen", "letter")),
+             "sweep/hosts/<int:host_id>/unpin/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
 

@@ -28,7 +28,7 @@ class ItemKind(StrEnum):
     CLAUSE = "clause"  # the clause verdict of a framework clause (scans)
     WATCH = "watch"  # the holiday watch: monitors and their open alerts
     CAMPAIGN = "campaign"  # the leaked-credential campaign (issue 16): open findings of its checks
-    SWEEP = "sweep"  # the host sweep: not measured until its results reach the store
+    SWEEP = "sweep"  # the host sweep: computers swept (imported results), no open sweep.host.* hit
     ANSWER = "answer"  # an officer's answer with evidence, approved by the CSIRT
 
 

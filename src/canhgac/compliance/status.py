@@ -81,6 +81,8 @@ class AgencyFacts:
     answers: Mapping[str, AnswerFact] = field(default_factory=dict)  # item id -> its current answer
     breach_data: bool = False  # breach data was imported (canhgac creds import): campaigns are measured
     cases: tuple[int, int] = (0, 0)  # the campaign's leaked accounts and, of them, the cases closed
+    swept_hosts: int = 0  # computers with an imported sweep result (canhgac sweep import, --upload)
+    sweep_hits: tuple[str, ...] = ()  # open sweep.host.* findings (fingerprints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,9 @@ WHY = {
     "campaign.cases_open": N_("no leaked account's case is closed yet (password, sessions, second factor)"),
     "campaign.some_closed": N_("some leaked accounts' cases are closed, others are still open"),
     "campaign.closed": N_("every leaked account's case is closed (password, sessions, second factor)"),
-    "sweep.later": N_("host sweep results do not reach the store yet"),
+    "sweep.none": N_("no computer of the agency has been swept yet (canhgac sweep --upload or import)"),
+    "sweep.hits": N_("host sweep hits are open"),
+    "sweep.clean": N_("computers swept, and no sweep hit is open"),
     "answer.none": N_("not answered"),
     "answer.submitted": N_("answered, waiting for the CSIRT's approval"),
     "answer.approved": N_("answered and approved by the CSIRT"),
@@ -223,7 +227,16 @@ def _column(
         return [_answer_cell(item, a, due) for a in agencies]
     if item.kind is ItemKind.CAMPAIGN:
         return [_campaign_cell(item, a, due) for a in agencies]
-    return [Cell(a.code, item.id, Status.NOT_MEASURED, "sweep.later", (), due) for a in agencies]
+    return [_sweep_cell(item, a, due) for a in agencies]
+
+
+def _sweep_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:
+    if facts.sweep_hits:
+        found = tuple(Evidence("finding", fp) for fp in facts.sweep_hits)
+        return Cell(facts.code, item.id, Status.NOT_DONE, "sweep.hits", found, due)
+    if facts.swept_hosts == 0:
+        return Cell(facts.code, item.id, Status.NOT_MEASURED, "sweep.none", (), due)
+    return Cell(facts.code, item.id, Status.DONE, "sweep.clean", (), due)
 
 
 def _campaign_cell(item: Item, facts: AgencyFacts, due: dt.date | None) -> Cell:

@@ -29,6 +29,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.collectors.web_components",
     "canhgac.engine.collectors.services",
     "canhgac.engine.collectors.creds",
+    "canhgac.engine.collectors.sweep",
     "canhgac.engine.checks.mail_mx",
     "canhgac.engine.checks.mail_spf",
     "canhgac.engine.checks.mail_dmarc",
@@ -51,6 +52,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "canhgac.engine.checks.net_vulns",
     "canhgac.engine.checks.net_drift",
     "canhgac.engine.checks.creds_leak",
+    "canhgac.engine.checks.sweep_host",
 )
 
 

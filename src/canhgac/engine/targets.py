@@ -17,6 +17,7 @@ class TargetKind(StrEnum):
     RANGE = "range"  # an address range (CIDR)
     HOST = "host"  # one address of a declared range with open ports (found by the port scan)
     ACCOUNT = "account"  # one agency e-mail address found in breach data (canhgac creds import)
+    ENDPOINT = "endpoint"  # one computer a host sweep ran on (canhgac sweep import): "AGENCY/hostname"
 
 
 class Target(BaseModel):

@@ -39,6 +39,8 @@ def target_label(key: str, lang: Language) -> str:
         return gettext("address range {name}").format(name=name)
     if kind == "account":
         return gettext("account {name}").format(name=name)
+    if kind == "endpoint":
+        return gettext("computer {name}").format(name=name)
     return name
 
 

@@ -44,6 +44,7 @@ from canhgac.console.store.leak_queries import breach_data_imported
 from canhgac.console.store.queries import ViewerScope
 from canhgac.console.store.queries.viewers import scope_for
 from canhgac.console.store.roles import Role, works_for_csirt
+from canhgac.console.store.sweep_queries import sweep_facts
 from canhgac.i18n import gettext as _
 from canhgac.reports.grading import grade_report
 from canhgac.reports.model import Language
@@ -150,6 +151,7 @@ def compliance_status(
     answers = cq.answer_facts(scope)
     breach_data = breach_data_imported(scope)
     cases = closure_counts(scope)
+    swept = sweep_facts(scope)
     facts = [
         AgencyFacts(
             code=code,
@@ -160,6 +162,8 @@ def compliance_status(
             answers=answers.get(code, {}),
             breach_data=breach_data,
             cases=cases.get(code, (0, 0)),
+            swept_hosts=swept[code].hosts if code in swept else 0,
+            sweep_hits=swept[code].open_hits if code in swept else (),
         )
         for code in codes
     ]

@@ -3,10 +3,12 @@ latter on an agency PC with only the sweep's dependencies: argparse, no Typer, n
 
     sweep [PATH...] [--pack FILE]... [--pubkey KEY] [--out RESULT.json] [--max-size MB]
           [--cpu-cap PCT] [--timeout-per-file S] [--exclude PATH]... [--quarantine DIR]
+          [--agency CODE] [--upload URL [--token-file FILE] [--ca-file PEM]]
     sweep pack keygen KEY | pack build DIR --key KEY -o BUNDLE | pack verify BUNDLE --pubkey KEY
     sweep verify-result RESULT.json
 
-Exit codes: 0 no hit, 1 hits, 2 refused (bad pack, bad option: one line on stderr), 130 interrupted.
+Exit codes: 0 no hit, 1 hits, 2 refused (bad pack, bad option: one line on stderr), 3 the upload
+failed (the result file is kept), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from canhgac.sweep.options import DEFAULT_EXCLUDES, SweepOptions
 from canhgac.sweep.packs import Indicators, PackError, load_file, load_text
 from canhgac.sweep.result import ResultError, host_key, host_key_path, read_verified, write_signed
 
-EXIT_CLEAN, EXIT_HITS, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLEAN, EXIT_HITS, EXIT_REFUSED, EXIT_UPLOAD_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _err(message: str) -> int:
@@ -183,7 +185,29 @@ def _scan_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", type=Path, help=_("This host's signing key (made on first use)"))
     p.add_argument("--windows-fixture", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--persistence-root", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--upload", metavar="URL", help=_("Not available yet: carry the result file to the CSIRT"))
+    p.add_argument(
+        "--agency",
+        metavar="CODE",
+        default="",
+        help=_("The agency this computer belongs to (its code in the inventory), recorded in the result"),
+    )
+    p.add_argument(
+        "--upload",
+        metavar="URL",
+        help=_("After writing the result file, post it to the console at URL (the file is kept)"),
+    )
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help=_("The API token for --upload (default: CANHGAC_API_TOKEN)"),
+    )
+    p.add_argument(
+        "--ca-file",
+        type=Path,
+        metavar="PEM",
+        help=_("Certificate authorities to trust for --upload (default: the system's)"),
+    )
     return p
 
 
@@ -196,8 +220,17 @@ def _default_out() -> Path:
 
 def scan_main(argv: Sequence[str]) -> int:
     args = _scan_parser().parse_args(list(argv))
+    token = ""
     if args.upload:
-        return _err(_("--upload is not available yet: carry the result file to the CSIRT"))
+        from canhgac.sweep.upload import UploadError, endpoint, read_token
+
+        try:  # refused before the sweep, not after an hour of it
+            endpoint(args.upload)
+            token = read_token(args.token_file)
+        except UploadError as exc:
+            return _err(str(exc))
+    if len(args.agency) > 64:
+        return _err(_("--agency takes an agency code"))
     if args.max_size <= 0 or args.timeout_per_file <= 0 or not 1 <= args.cpu_cap <= 100:
         return _err(_("--max-size and --timeout-per-file must be positive, --cpu-cap between 1 and 100"))
     out = args.out or _default_out()
@@ -264,6 +297,8 @@ def scan_main(argv: Sequence[str]) -> int:
         rules=rules,
         compile_s=compile_s,
     )
+    if args.agency:
+        body["agency"] = args.agency.strip()
     write_signed(body, out, key)
     skipped = sum(v["count"] for v in body["skipped"].values())
     print(
@@ -278,10 +313,35 @@ def scan_main(argv: Sequence[str]) -> int:
     )
     for hit in body["hits"][:50]:
         print(f"  [{hit['check']}] {hit['where']}: {hit['indicator']}")
+    uploaded = _upload(out, args.upload, token, args.ca_file) if args.upload else True
     if body["interrupted"]:
         print(_("Interrupted: the result is partial."), file=sys.stderr)
         return EXIT_INTERRUPTED
+    if not uploaded:
+        return EXIT_UPLOAD_FAILED
     return EXIT_HITS if body["hits"] else EXIT_CLEAN
+
+
+def _upload(out: Path, url: str, token: str, ca_file: Path | None) -> bool:
+    """Post the written result; one line either way (the file stays for a USB carry)."""
+    from canhgac.sweep.upload import UploadError, upload
+
+    try:
+        answer = upload(out, url, token, ca_file=ca_file)
+    except (UploadError, OSError) as exc:
+        print(f"canhgac sweep: {exc}", file=sys.stderr)
+        print(_("The result file {out} is kept: carry it to the CSIRT.").format(out=out), file=sys.stderr)
+        return False
+    print(
+        _("Uploaded: {host} of {agency}, {hits} hits, {opened} findings opened, {fixed} fixed.").format(
+            host=answer.get("host", ""),
+            agency=answer.get("agency", ""),
+            hits=answer.get("hits", 0),
+            opened=answer.get("opened", 0),
+            fixed=answer.get("fixed", 0),
+        )
+    )
+    return True
 
 
 def pack_main(argv: Sequence[str]) -> int:
@@ -387,4 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pack_main(args[1:])
     if args[:1] == ["verify-result"]:
         return verify_result_main(args[1:])
+    if args[:1] in (["import"], ["unpin"]):  # reached only without the console (python -m canhgac.sweep)
+        said = _("'{command}' is the console's: run canhgac sweep {command} where the console's store is")
+        return _err(said.format(command=args[0]))
     return scan_main(args)

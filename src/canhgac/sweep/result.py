@@ -1,8 +1,8 @@
 """The sweep's result: host facts, hits with evidence, what was skipped and why, packs, timings.
 
 Written atomically (a temporary file, then renamed) and signed with the host's Ed25519 key: the
-console that imports it (a later part of issue 17) pins each host's key on first import, so a
-result edited on the USB stick between the host and the CSIRT is refused.
+console that imports it (``canhgac sweep import``, the API's upload) pins each host's key on
+first import, so a result edited on the USB stick between the host and the CSIRT is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ FORMAT = "canhgac-sweep-result/1"
 
 class ResultError(ValueError):
     """A result file that cannot be read or whose signature fails, in one line."""
+
+
+class BadSignatureError(ResultError):
+    """A well-formed result whose signature does not hold: changed after the sweep."""
 
 
 @dataclass(slots=True)
@@ -107,24 +111,34 @@ def write_signed(body: dict[str, Any], out: Path, key: Ed25519PrivateKey) -> Non
     tmp.replace(out)
 
 
+def verify_document(doc: Any, name: str) -> tuple[dict[str, Any], str]:
+    """The body of a parsed result document whose signature holds, and its public key (base64);
+    ``name`` names it in the one-line error."""
+    try:
+        sig = doc["signature"]
+        public_b64 = str(sig["public_key"])
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
+        public.verify(base64.b64decode(str(sig["value"]), validate=True), canonical(doc["body"]))
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise ResultError(_("{path} is not a sweep result file").format(path=name)) from None
+    except InvalidSignature:
+        raise BadSignatureError(
+            _("{path}: bad signature, the result was changed after the sweep").format(path=name)
+        ) from None
+    if doc.get("format") != FORMAT or not isinstance(doc.get("body"), dict):
+        raise ResultError(_("{path} is not a sweep result file").format(path=name))
+    body: dict[str, Any] = doc["body"]
+    return body, public_b64
+
+
 def read_verified(path: Path, pinned_public_key: str | None = None) -> dict[str, Any]:
     """The body of a result file whose signature holds (and whose key is ``pinned_public_key``,
     base64, when one is given)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        sig = doc["signature"]
-        public_b64 = str(sig["public_key"])
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
-        public.verify(base64.b64decode(sig["value"]), canonical(doc["body"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, RecursionError):
         raise ResultError(_("{path} is not a sweep result file").format(path=path)) from None
-    except InvalidSignature:
-        raise ResultError(
-            _("{path}: bad signature, the result was changed after the sweep").format(path=path)
-        ) from None
-    if doc.get("format") != FORMAT:
-        raise ResultError(_("{path} is not a sweep result file").format(path=path))
+    body, public_b64 = verify_document(doc, str(path))
     if pinned_public_key is not None and pinned_public_key != public_b64:
         raise ResultError(_("{path}: signed by another key than this host's").format(path=path))
-    body: dict[str, Any] = doc["body"]
     return body

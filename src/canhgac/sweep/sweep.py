@@ -476,7 +476,7 @@ def run(
         "interrupted": sweep.stopped,
         "interrupted_by": sweep.stop_reason,
         "complete": not sweep.stopped and not sweep.errors,
-        "paths": [str(p) for p in options.paths],
+        "paths": [str(p.absolute()) for p in options.paths],
         "options": {
             "max_size": options.max_size,
             "cpu_cap": options.cpu_cap,
@@ -484,6 +484,7 @@ def run(
             "excludes": options.excludes,
             "all_types": options.all_types,
             "quarantine": str(options.quarantine) if options.quarantine else None,
+            "system": options.system,
         },
         "packs": indicators.packs,
         "indicator_counts": indicators.counts(),

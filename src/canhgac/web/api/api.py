@@ -21,6 +21,7 @@ from canhgac.web.api import (
     inventory_files_api,
     reports_api,
     scans_api,
+    sweep_api,
     watch_api,
     watch_people_api,
 )
@@ -37,7 +38,7 @@ def build_api() -> NinjaAPI:
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
                     "messages, incidents and their official reports, the half-year and annual summary "
                     "(form 05), indicator packs and an incident's indicators as STIX or MISP, the account "
-                    "campaign "
+                    "campaign, host sweep results uploaded and the sweep coverage per agency "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -57,6 +58,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", compliance_api.router)
     api.add_router("", forms_api.router)
     api.add_router("", campaign_api.router)
+    api.add_router("", sweep_api.router)
     return api
 
 
