@@ -119,13 +119,13 @@ def may_send(role: Role) -> bool:
 
 
 def _refused(who: Acting, agency: str, action: str) -> CampaignError:
-    refuse(who.actor, agency, "role", action=action, role=who.role.value)
+    refuse(who.actor, agency.replace("\x00", ""), "role", action=action, role=who.role.value)
     return CampaignError(_("your role may not do this in the campaign"))
 
 
 def refused_agency(who: Acting, agency: str) -> None:
     """Log an act refused because the agency is outside ``who``'s campaign (the page answers 404)."""
-    refuse(who.actor, agency, "agency")
+    refuse(who.actor, agency.replace("\x00", ""), "agency")  # the log keeps no NUL
 
 
 def letters_of(scope: ViewerScope, agency: str) -> list[cq.LetterView]:
@@ -173,6 +173,13 @@ def _how(text: str) -> How:
     return How(value)
 
 
+def _no_nul(*texts: str) -> None:
+    """PostgreSQL's text cannot hold a NUL character: refused here, as a value error, for every
+    way in (pages, API, CLI), instead of a database error."""
+    if any("\x00" in t for t in texts):
+        raise CampaignError(_("a value holds a NUL character"))
+
+
 def record(
     who: Acting,
     *,
@@ -187,6 +194,7 @@ def record(
     now: dt.datetime,
 ) -> int:
     """Record one step of ``address``'s case; ``file`` is (name, bytes)."""
+    _no_nul(agency, address, step, how, note, statement, file[0] if file is not None else "")
     if not may_record(who.role):
         raise _refused(who, agency, "record")
     checked = check_file(*file) if file is not None else None
@@ -206,6 +214,7 @@ def record(
 
 
 def reopen_case(who: Acting, *, agency: str, address: str, reason: str, now: dt.datetime) -> int:
+    _no_nul(agency, address, reason)
     if not may_reopen(who.role):
         raise _refused(who, agency, "reopen")
     return reopen(who.scope, who.actor, agency=agency, address=address, reason=reason, now=now)
@@ -287,6 +296,7 @@ def build_letter(
     now: dt.datetime,
 ) -> LetterFile:
     """A letter as a Word file (``docx``) or an e-mail file (``eml``), recorded as generated."""
+    _no_nul(agency, kind, address, lang, channel, recipient)
     letter = _letter(who, agency, kind, address, lang, config, today)
     to = ""
     if channel == LetterChannel.DOCX.value:
@@ -334,6 +344,7 @@ def send_letter(
 ) -> str:
     """Send the letter through the watch's e-mail channel (``[watch.email]``); the address it
     went to. Refused without a configured relay (download the .eml instead)."""
+    _no_nul(agency, kind, address, lang, recipient)
     if not may_send(who.role):
         raise _refused(who, agency, "send")
     if channels is None or channels.email is None:
