@@ -74,8 +74,10 @@ def test_letters_in_bulk_and_scoped(tmp_path: Path) -> None:
     answers = _batch(
         ws,
         ["creds", "campaign", "letters", "--agency", "SO-B", "--out", str(folder)],
-        ["creds", "campaign", "letters", "-a", "SO-B", "-o", str(packed), "--language", "en"]
-        + ["--as", "officer.b"],
+        [
+            *("creds", "campaign", "letters", "-a", "SO-B", "-o", str(packed)),
+            *("--language", "en", "--as", "officer.b"),
+        ],
         ["creds", "campaign", "letters", "-a", "SO-A", "-o", str(tmp_path / "a.zip"), "--as", "officer.b"],
         ["creds", "campaign", "letters", "-a", "SO-B", "-o", str(folder), "--language", "fr"],
         ["creds", "campaign", "list"],
