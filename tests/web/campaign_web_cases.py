@@ -419,6 +419,17 @@ def test_the_reports_give_the_share_closed_per_agency(world: World) -> None:
     assert 'id="campaign-SO-B"' in province
     own = json.loads(_ok(_client("officer_b").get(f"/reports/agencies/{B}/json/")))
     assert own["report"]["campaign"] == {B: {"affected": 2, "closed": 1}}
+    import csv
+
+    answer = _client("analyst").get("/reports/province/csv/")
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    cols = ("campaign_affected", "campaign_closed", "campaign_percent_closed")
+    share = {r["agency"]: tuple(r[c] for c in cols) for r in rows}
+    assert share[B] == ("2", "1", "50") and share[A] == ("1", "0", "0")
+    own_csv = _client("officer_b").get(f"/reports/agencies/{B}/csv/").content.decode("utf-8-sig")
+    mine = list(csv.DictReader(io.StringIO(own_csv)))
+    assert {r["agency"] for r in mine} == {B} and mine[0]["campaign_percent_closed"] == "50"
     for secret in _secrets():
         assert secret not in province
 
