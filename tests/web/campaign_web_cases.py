@@ -530,3 +530,18 @@ def test_send_all_through_a_relay_once_per_holder(world: World, tmp_path: Any, m
             assert secret not in text
     sent = CampaignLetter.objects.filter(channel="email").order_by("pk").values_list("address", "sent")
     assert list(sent) == [(B1, True), (B2, False), (B2, False)]
+
+
+def test_a_runs_report_leaves_the_campaign_out_and_says_so(world: World) -> None:
+    _seed()
+    _close_b1(_client("officer_b"))
+    api = Api("analyst")
+    run = api.get("/reports/province.json", run=world.run_id)
+    assert run.status_code == 200, run.content[:500]
+    report = run.json()["report"]
+    assert report["scope"] == "run" and report["campaign"] == {}
+    assert set(report["campaign_omitted"]) == {A, B}
+    state = api.get("/reports/province.json").json()["report"]
+    assert state["campaign_omitted"] == [] and state["campaign"][B] == {"affected": 2, "closed": 1}
+    own = Api("officer_b").get(f"/reports/agency/{B}.json", run=world.run_id).json()["report"]
+    assert own["campaign_omitted"] == [B]
