@@ -12,9 +12,17 @@ from report_builders import WHEN, report, result
 from canhgac.catalog import Catalog
 from canhgac.engine.results import Status
 from canhgac.findings.reconcile import Lifecycle
-from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
+from canhgac.reports.exports import (
+    CAMPAIGN_COLUMNS,
+    CSV_COLUMNS,
+    REPORT_CSV_COLUMNS,
+    ReportExport,
+    export_model,
+    to_csv,
+    to_json,
+)
 from canhgac.reports.grading import ScoringPolicy
-from canhgac.reports.model import FindingSeen, Triage, TriageState
+from canhgac.reports.model import CampaignShare, FindingSeen, Triage, TriageState
 
 
 def _sample(lang: str = "vi"):  # type: ignore[no-untyped-def]
@@ -55,10 +63,12 @@ def test_csv_has_bom_and_columns(catalog: Catalog) -> None:
     raw = to_csv(_sample(), catalog)
     assert raw.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert tuple(header) == CSV_COLUMNS == (
+    assert tuple(header) == REPORT_CSV_COLUMNS == CSV_COLUMNS + CAMPAIGN_COLUMNS
+    assert CSV_COLUMNS == (  # the finding lists' columns, first and unchanged
         "agency", "agency_name", "target", "check", "clause", "severity", "status", "lifecycle",
         "triage", "assignee", "first_seen", "last_seen", "fingerprint", "message", "remediation",
     )
+    assert CAMPAIGN_COLUMNS == ("campaign_affected", "campaign_closed", "campaign_percent_closed")
     rows = _rows(raw)
     assert len(rows) == 4
     spf = _sample().results[0]
@@ -78,6 +88,9 @@ def test_csv_has_bom_and_columns(catalog: Catalog) -> None:
         "fingerprint": spf.fingerprint,
         "message": "Không có bản ghi SPF",
         "remediation": "Công bố bản ghi SPF.",
+        "campaign_affected": "",  # no campaign in the sample
+        "campaign_closed": "",
+        "campaign_percent_closed": "",
     }
     assert len(spf.fingerprint) == 32
     assert rows[1]["message"] == "Không kiểm tra được: no answer after 2 s"
@@ -99,3 +112,21 @@ def test_csv_cells_cannot_be_formulas(catalog: Catalog) -> None:
     row = _rows(to_csv(hostile, catalog))[0]
     assert row["agency"] == "'=cmd|' /C calc'!A0"
     assert row["target"] == "domain:-x.vn"
+
+
+def test_csv_carries_the_campaigns_share_closed_per_agency(catalog: Catalog) -> None:
+    """Each row the share of its agency; an agency with leaked accounts but no result gets a row of
+    its own; an agency without leaked accounts empty cells."""
+    shares = {"a": CampaignShare(affected=4, closed=1), "c": CampaignShare(affected=2, closed=2)}
+    sample = _sample().model_copy(update={"campaign": shares, "scope": "state"})
+    rows = _rows(to_csv(sample, catalog))
+    assert len(rows) == 5
+    for row in rows[:2]:
+        assert (row["agency"], row["campaign_affected"], row["campaign_closed"]) == ("a", "4", "1")
+        assert row["campaign_percent_closed"] == "25"
+    assert all(r["campaign_affected"] == "" for r in rows if r["agency"] == "b")
+    own = rows[4]
+    assert (own["agency"], own["agency_name"], own["campaign_percent_closed"]) == ("c", "c", "100")
+    assert own["check"] == own["status"] == own["fingerprint"] == ""
+    run = _rows(to_csv(sample.model_copy(update={"campaign": {}, "scope": "run"}), catalog))
+    assert len(run) == 4 and all(r["campaign_affected"] == "" for r in run)

@@ -296,3 +296,13 @@ def test_each_finding_shows_its_fingerprint(catalog: Catalog, policy: ScoringPol
     fp = spf.fingerprint
     shown = f'<span class="fp" title="{fp}">{fp[:10]}</span>'
     assert page.count(shown) == 2  # in the deduction table and on the finding
+
+
+def test_a_run_report_says_the_campaign_is_a_current_state_figure(
+    catalog: Catalog, policy: ScoringPolicy
+) -> None:
+    base = _sample("en")
+    assert 'id="campaign-omitted"' not in render_html(base, catalog, policy)
+    page = render_html(base.model_copy(update={"campaign_omitted": ("a",)}), catalog, policy)
+    note = page.split('id="campaign-omitted">', 1)[1].split("</p>", 1)[0]
+    assert "current-state figure" in note and 'id="campaign-table"' not in page

@@ -60,7 +60,14 @@ class Received:
 
     @property
     def text(self) -> str:
-        return str(self.mail.get_content())
+        """The text (the whole message, or a multipart message's plain-text body)."""
+        body = self.mail.get_body(preferencelist=("plain",)) if self.mail.is_multipart() else self.mail
+        return str(body.get_content()) if body is not None else ""
+
+    @property
+    def attachments(self) -> list[tuple[str, bytes]]:
+        """Each attached file's name and bytes (a campaign letter's Word file)."""
+        return [(str(p.get_filename()), bytes(p.get_content())) for p in self.mail.iter_attachments()]
 
 
 @dataclass

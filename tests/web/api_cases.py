@@ -62,9 +62,9 @@ def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: 
     # (watch_people_api_cases.py), the incidents' 13 (incident_api_cases.py, indicator_api_cases.py),
     # the indicator packs' 3 and an incident's indicators (indicator_api_cases.py), the compliance's 8
     # (compliance_web_cases.py), form 05's 1 (tests/incidents/incident_summary_cases.py and
-    # test_incident_summary_browser.py), the account campaign's 8 (campaign_web_cases.py), the
+    # test_incident_summary_browser.py), the account campaign's 10 (campaign_web_cases.py), the
     # sweep's 2 (sweep_results_cases.py)
-    assert len(operations) == 58
+    assert len(operations) == 60
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))

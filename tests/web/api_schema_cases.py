@@ -103,11 +103,12 @@ NEEDS_STATE = frozenset({"GET /api/v1/inventory", "POST /api/v1/inventory/check"
                          # form 05 needs the [forms] settings too: test_incident_summary_browser.py
                          "GET /api/v1/forms/05",
                          # a step is multipart, a reopening needs a done step, a file an upload, a
-                         # letter an account named, sending a relay: campaign_web_cases.py
+                         # letter an account named, sending (one or all) a relay: campaign_web_cases.py
                          "POST /api/v1/campaign/{agency}/steps", "POST /api/v1/campaign/{agency}/reopen",
                          "GET /api/v1/campaign/{agency}/files/{record_id}",
                          "POST /api/v1/campaign/{agency}/letters",
                          "POST /api/v1/campaign/{agency}/letters/send",
+                         "POST /api/v1/campaign/{agency}/letters/send-all",
                          # a signed sweep result: sweep_results_cases.py
                          "POST /api/v1/sweep/results"})
 

@@ -419,5 +419,129 @@ def test_the_reports_give_the_share_closed_per_agency(world: World) -> None:
     assert 'id="campaign-SO-B"' in province
     own = json.loads(_ok(_client("officer_b").get(f"/reports/agencies/{B}/json/")))
     assert own["report"]["campaign"] == {B: {"affected": 2, "closed": 1}}
+    import csv
+
+    answer = _client("analyst").get("/reports/province/csv/")
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    cols = ("campaign_affected", "campaign_closed", "campaign_percent_closed")
+    share = {r["agency"]: tuple(r[c] for c in cols) for r in rows}
+    assert share[B] == ("2", "1", "50") and share[A] == ("1", "0", "0")
+    own_csv = _client("officer_b").get(f"/reports/agencies/{B}/csv/").content.decode("utf-8-sig")
+    mine = list(csv.DictReader(io.StringIO(own_csv)))
+    assert {r["agency"] for r in mine} == {B} and mine[0]["campaign_percent_closed"] == "50"
     for secret in _secrets():
         assert secret not in province
+
+
+# --- letters in bulk -----------------------------------------------------------------------------
+
+
+def _zip_texts(data: bytes) -> dict[str, str]:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        return {n: _docx_text(archive.read(n)) for n in archive.namelist()}
+
+
+def test_every_letter_of_an_agency_as_one_zip_scoped(world: World) -> None:
+    _seed()
+    officer = _client("officer_b")
+    page = _ok(officer.get(f"/campaign/{B}/"))
+    assert 'id="letters-zip"' in page and 'id="letters-send-all"' not in page  # sending: the CSIRT's
+    answer = officer.post(f"/campaign/{B}/letters/", {"lang": "vi"})
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/zip"
+    assert answer["Content-Disposition"].endswith(".zip")
+    texts = _zip_texts(answer.content)
+    stem = "campaign-SO-B-{}-vi.docx"
+    whom = ("le.c_at_beta.gov.vn", "tran.d_at_beta.gov.vn", "thu-truong")
+    assert sorted(texts) == sorted(stem.format(w) for w in whom)
+    holder = texts[stem.format(whom[0])]
+    assert B1 in holder and B2 not in holder
+    assert B1 in texts[stem.format("thu-truong")] and B2 in texts[stem.format("thu-truong")]
+    assert A1 not in "".join(texts.values())
+    rows = list(CampaignLetter.objects.order_by("pk").values_list("kind", "channel", "address", "actor"))
+    assert rows == [
+        ("user", "docx", B1, "officer_b"),
+        ("user", "docx", B2, "officer_b"),
+        ("head", "docx", "", "officer_b"),
+    ]
+    assert len(_events("campaign.letter")) == 3
+    # another agency: 404, nothing written, the refusal logged; leaders 403; send-all the CSIRT's
+    assert officer.post(f"/campaign/{A}/letters/", {"lang": "vi"}).status_code == 404
+    assert officer.post(f"/campaign/{A}/send-all/", {"lang": "vi"}).status_code == 404
+    assert officer.post(f"/campaign/{B}/send-all/", {"lang": "vi"}).status_code == 403
+    assert _client("leader").post(f"/campaign/{B}/letters/", {"lang": "vi"}).status_code == 403
+    assert not CampaignLetter.objects.filter(agency_code=A).exists()
+    assert any(e.detail.get("agency") == A for e in _events("campaign.refused"))
+    refused = _client("analyst").post(f"/campaign/{B}/send-all/", {"lang": "vi"})
+    assert refused.status_code == 400 and "watch.email" in _error_line(_text(refused))
+    for text in texts.values():
+        for secret in _secrets():
+            assert secret not in text
+    # the API: the same ZIP (English), 404 for another agency, send-all the CSIRT's and 409 without relay
+    api, analyst = Api("officer_b"), Api("analyst")
+    packed = api.post(f"/campaign/{B}/letters/zip", {"language": "en"})
+    assert packed.status_code == 200 and packed["Content-Type"] == "application/zip"
+    assert sorted(_zip_texts(packed.content)) == sorted(t.replace("-vi.", "-en.") for t in texts)
+    _error(api.post(f"/campaign/{A}/letters/zip", {"language": "vi"}), 404)
+    _error(api.post(f"/campaign/{A}/letters/send-all", {}), 404)
+    _error(api.post(f"/campaign/{B}/letters/send-all", {}), 403)
+    _error(Api("leader").post(f"/campaign/{B}/letters/zip", {}), 403)
+    _error(analyst.post(f"/campaign/{B}/letters/send-all", {}), 409)
+    assert "/letters/send-all" in analyst.get("/openapi.json").content.decode()
+
+
+def test_send_all_through_a_relay_once_per_holder(world: World, tmp_path: Any, monkeypatch: Any) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "watch"))
+    from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink
+
+    _seed()
+    tls, port = pki(tmp_path), free_port()
+    (tmp_path / "smtp-password").write_text(PASSWORD, encoding="utf-8")
+    (tmp_path / "canhgac.toml").write_text(
+        "[watch.email]\n"
+        f'host = "127.0.0.1"\nport = {port}\nsender = "canhgac@stttt.test"\nuser = "{USER}"\n'
+        f'password-file = "{tmp_path / "smtp-password"}"\nca-file = "{tls.ca_file}"\ntimeout = 5\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CANHGAC_CONFIG", str(tmp_path / "canhgac.toml"))
+    analyst = _client("analyst")
+    with smtp_sink(tls, port) as sink:
+        sink.refuse.add(B2)
+        first = _ok(analyst.post(f"/campaign/{B}/send-all/", {"lang": "vi"}))
+        again = Api("analyst").post(f"/campaign/{B}/letters/send-all", {"language": "vi"})
+        received = list(sink.received)
+    summary = re.search(r'id="campaign-sent-all">([^<]*)<', first)
+    assert summary and "1" in summary.group(1), first[:3000]
+    assert B2 in first.split('id="campaign-not-sent"', 1)[1].split("</ul>", 1)[0]
+    assert again.status_code == 200
+    body = again.json()
+    assert body["sent"] == [] and body["already"] == 1 and [r["address"] for r in body["refused"]] == [B2]
+    assert [r.to[0] for r in received] == [B1]  # once, and never A's holder
+    [(name, data)] = received[0].attachments
+    assert name == "campaign-SO-B-le.c_at_beta.gov.vn-vi.docx" and B1 in _docx_text(data)
+    for text in (received[0].mail.as_string(), _docx_text(data), first, again.content.decode()):
+        for secret in _secrets():
+            assert secret not in text
+    sent = CampaignLetter.objects.filter(channel="email").order_by("pk").values_list("address", "sent")
+    assert list(sent) == [(B1, True), (B2, False), (B2, False)]
+
+
+def test_a_runs_report_leaves_the_campaign_out_and_says_so(world: World) -> None:
+    _seed()
+    _close_b1(_client("officer_b"))
+    api = Api("analyst")
+    run = api.get("/reports/province.json", run=world.run_id)
+    assert run.status_code == 200, run.content[:500]
+    report = run.json()["report"]
+    assert report["scope"] == "run" and report["campaign"] == {}
+    assert set(report["campaign_omitted"]) == {A, B}
+    state = api.get("/reports/province.json").json()["report"]
+    assert state["campaign_omitted"] == [] and state["campaign"][B] == {"affected": 2, "closed": 1}
+    own = Api("officer_b").get(f"/reports/agency/{B}.json", run=world.run_id).json()["report"]
+    assert own["campaign_omitted"] == [B]

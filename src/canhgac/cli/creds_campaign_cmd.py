@@ -3,7 +3,9 @@ each agency's affected accounts and the share closed (or one agency's accounts a
 ``step`` records a step (password changed, sessions revoked, second factor on) with evidence or
 the officer's attestation; ``reopen`` undoes a case (the CSIRT); ``letter`` writes a notification
 letter (Word or .eml) to an account's holder or to the agency's head; ``send`` sends it through
-the watch's mail relay. Never a password or a hash.
+the watch's mail relay. In bulk: ``letters`` writes every holder's letter of an agency and the
+head's (a folder or a ZIP), ``send-all`` e-mails every holder not yet notified (a rerun sends
+nobody twice). Never a password or a hash.
 """
 
 from __future__ import annotations
@@ -277,3 +279,91 @@ def send(
     except campaign.CampaignError as exc:
         raise fail(str(exc)) from None
     console.print(_("Sent to {address}.").format(address=sent_to))
+
+
+@app.command(
+    "letters",
+    help=N_(
+        "Write every affected holder's letter of an agency and the head's (Word): into a folder, "
+        "or one ZIP when --out ends in .zip."
+    ),
+)
+def letters_bulk(
+    ctx: typer.Context,
+    agency: Annotated[str, typer.Option("--agency", "-a", help=N_("Agency code"))],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help=N_("Folder to write the letters into, or a .zip file"))
+    ],
+    letter_lang: LangOpt = "vi",
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    from canhgac.services import campaign_bulk
+
+    who = _who(campaign, as_user)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        files = campaign_bulk.agency_letters(
+            who, agency=agency, lang=letter_lang, config=_config(ctx), today=dt.date.today(), now=now
+        )
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+    try:
+        if out.suffix.lower() == ".zip":
+            out.write_bytes(campaign_bulk.letters_zip(files, now))
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            for found in files:
+                (out / found.name).write_bytes(found.data)
+    except OSError as exc:
+        raise fail(_("cannot write {path}: {error}").format(path=out, error=exc.strerror or exc)) from None
+    console.print(
+        _("Wrote {n} letters ({holders} to holders, one to the head) to {path}.").format(
+            n=format_number(len(files)), holders=format_number(len(files) - 1), path=out
+        )
+    )
+
+
+@app.command(
+    "send-all",
+    help=N_(
+        "E-mail every holder of an agency not yet notified, the Word letter attached, through the "
+        "watch's mail relay (the CSIRT); a rerun sends nobody twice."
+    ),
+)
+def send_all(
+    ctx: typer.Context,
+    agency: Annotated[str, typer.Option("--agency", "-a", help=N_("Agency code"))],
+    letter_lang: LangOpt = "vi",
+    as_user: AsOpt = None,
+) -> None:
+    campaign = _open(ctx, writable=True)
+    from canhgac.services import campaign_bulk
+
+    who = _who(campaign, as_user)
+    try:
+        summary = campaign_bulk.send_unnotified(
+            who,
+            agency=agency,
+            lang=letter_lang,
+            config=_config(ctx),
+            channels=_channels(ctx),
+            today=dt.date.today(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except campaign.CampaignError as exc:
+        raise fail(str(exc)) from None
+    for address, reason in summary.refused:
+        console.print(_("Refused: {address}: {reason}").format(address=address, reason=reason))
+    for address, reason in summary.failed:
+        console.print(_("Failed: {address}: {reason}").format(address=address, reason=reason))
+    console.print(
+        _("Sent {sent}, refused {refused}, failed {failed}; {already} notified before, not sent again.").format(
+            sent=format_number(len(summary.sent)),
+            refused=format_number(len(summary.refused)),
+            failed=format_number(len(summary.failed)),
+            already=format_number(summary.already),
+        )
+    )
+    if summary.refused or summary.failed:
+        raise typer.Exit(1)

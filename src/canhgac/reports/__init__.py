@@ -1,7 +1,15 @@
 """Reports: grading and the HTML, JSON and CSV outputs, built from a ``ReportInput``."""
 
 from canhgac.findings.reconcile import Lifecycle
-from canhgac.reports.exports import CSV_COLUMNS, ReportExport, export_model, to_csv, to_json
+from canhgac.reports.exports import (
+    CAMPAIGN_COLUMNS,
+    CSV_COLUMNS,
+    REPORT_CSV_COLUMNS,
+    ReportExport,
+    export_model,
+    to_csv,
+    to_json,
+)
 from canhgac.reports.grading import (
     AgencyGrade,
     ClauseStatus,
@@ -26,7 +34,9 @@ from canhgac.reports.model import (
 )
 
 __all__ = [
+    "CAMPAIGN_COLUMNS",
     "CSV_COLUMNS",
+    "REPORT_CSV_COLUMNS",
     "AgencyGrade",
     "ChangeSummary",
     "ClauseStatus",

@@ -1,7 +1,13 @@
 """Machine-readable exports: JSON (the models, one generic path) and CSV (one row per result).
 
 The CSV is UTF-8 with a byte-order mark so that Excel shows Vietnamese text correctly; its
-header is fixed English column ids so that scripts can rely on it in either language.
+header is fixed English column ids so that scripts can rely on it in either language. The
+report's CSV adds, after the finding lists' columns, the account campaign's figures of each
+row's agency (``CAMPAIGN_COLUMNS``: leaked accounts, cases closed, the share closed in percent),
+repeated on each of the agency's rows as ``agency_name`` is; an agency with leaked accounts and
+no result gets one row of its own (only its agency and campaign cells filled), so that every
+agency's share is in the file. The campaign is a current-state figure: in a report of one run
+those cells are empty (the header stays the same).
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+CAMPAIGN_COLUMNS: tuple[str, ...] = ("campaign_affected", "campaign_closed", "campaign_percent_closed")
+REPORT_CSV_COLUMNS: tuple[str, ...] = CSV_COLUMNS + CAMPAIGN_COLUMNS
+
+
 class ReportExport(BaseModel):
     """The JSON document: the report input as given, plus the grades computed from it."""
 
@@ -61,9 +71,17 @@ def to_json(report: ReportInput, catalog: Catalog, policy: ScoringPolicy) -> str
     return export_model(report, catalog, policy).model_dump_json(indent=2)
 
 
+def _campaign_cells(report: ReportInput, agency: str) -> tuple[str, str, str]:
+    share = report.campaign.get(agency)
+    if share is None:
+        return ("", "", "")
+    return (str(share.affected), str(share.closed), str(share.percent))
+
+
 def to_csv(report: ReportInput, catalog: Catalog) -> bytes:
-    """One row per result, texts in ``report.lang``, encoded as UTF-8 with BOM."""
-    rows = []
+    """One row per result, texts in ``report.lang``, then the campaign's cells of its agency;
+    encoded as UTF-8 with BOM."""
+    rows: list[tuple[str, ...]] = []
     for result in report.results:
         row = result_row(result, report, catalog)
         seen = report.seen.get(result.fingerprint)
@@ -84,19 +102,24 @@ def to_csv(report: ReportInput, catalog: Catalog) -> bytes:
             row.fingerprint,
             row.message,
             row.remediation,
+            *_campaign_cells(report, row.agency),
         ))
-    return csv_document(rows)
+    with_rows = {r[0] for r in rows}
+    for code in sorted(set(report.campaign) - with_rows):
+        name = report.agency_name(code)
+        rows.append((code, name, *([""] * (len(CSV_COLUMNS) - 2)), *_campaign_cells(report, code)))
+    return csv_document(rows, REPORT_CSV_COLUMNS)
 
 
-def csv_document(rows: Iterable[Sequence[str]]) -> bytes:
-    """The ``CSV_COLUMNS`` header, then ``rows`` (one cell per column, each made inert), as
-    UTF-8 with BOM: the one CSV writer of reports and finding lists."""
+def csv_document(rows: Iterable[Sequence[str]], columns: Sequence[str] = CSV_COLUMNS) -> bytes:
+    """The ``columns`` header (``CSV_COLUMNS`` unless given), then ``rows`` (one cell per column,
+    each made inert), as UTF-8 with BOM: the one CSV writer of reports and finding lists."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     for cells in rows:
-        if len(cells) != len(CSV_COLUMNS):
-            raise ValueError(f"a CSV row has {len(cells)} cells for {len(CSV_COLUMNS)} columns")
+        if len(cells) != len(columns):
+            raise ValueError(f"a CSV row has {len(cells)} cells for {len(columns)} columns")
         writer.writerow([_inert(cell) for cell in cells])
     return buffer.getvalue().encode("utf-8-sig")
 

@@ -177,6 +177,9 @@ class ReportInput(BaseModel):
     services: tuple[OpenService, ...] = ()
     # the account campaign's cases by agency (current-state reports only): the share closed
     campaign: dict[str, CampaignShare] = Field(default_factory=dict)
+    # a report of one run: the agencies with leaked accounts whose campaign (a current-state
+    # figure, not a result of the run) is left out; the report says where to find it
+    campaign_omitted: tuple[str, ...] = ()
     _names: tuple[tuple[ReportAgency, ...], dict[str, str]] | None = PrivateAttr(default=None)
 
     @property

@@ -66,6 +66,7 @@ __all__ = [
     "forms_config",
     "head_address",
     "how_label",
+    "letter_key",
     "letters_of",
     "may_read_cases",
     "may_record",
@@ -77,6 +78,7 @@ __all__ = [
     "refused_agency",
     "reopen_case",
     "send_letter",
+    "sender_of",
     "step_label",
     "viewer",
 ]
@@ -257,12 +259,12 @@ def _letter(
     return letters.user_letter(case, name, config, lang)
 
 
-def _key(letter: letters.Letter, now: dt.datetime) -> str:
+def letter_key(letter: letters.Letter, now: dt.datetime) -> str:
     seed = f"{letter.agency}|{letter.kind}|{letter.address}|{letter.language}|{now.isoformat()}"
     return "campaign-" + hashlib.sha256(seed.encode()).hexdigest()[:24]
 
 
-def _sender(config: FormsConfig, channels: ChannelConfig | None) -> str:
+def sender_of(config: FormsConfig, channels: ChannelConfig | None) -> str:
     if channels is not None and channels.email is not None:
         return channels.email.sender
     return config.issuer.email or "canhgac@localhost"
@@ -301,16 +303,16 @@ def build_letter(
     to = ""
     if channel == LetterChannel.DOCX.value:
         data = letters.render_docx(letter, config, today)
-        found = LetterFile(
-            f"{letter.file_stem}.docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            data,
-            letter,
-        )
+        found = LetterFile(f"{letter.file_stem}.docx", letters.DOCX_TYPE, data, letter)
     elif channel == LetterChannel.EML.value:
         to = recipient.strip() or (letter.address if letter.kind is LetterKind.USER else head_address(agency))
-        _message, mail = letters.email_of(
-            letter, config, today, recipient=to, sender=_sender(config, channels), key=_key(letter, now)
+        _message, mail, _docx = letters.email_of(
+            letter,
+            config,
+            today,
+            recipient=to,
+            sender=sender_of(config, channels),
+            key=letter_key(letter, now),
         )
         found = LetterFile(f"{letter.file_stem}.eml", "message/rfc822", bytes(mail), letter)
     else:
@@ -365,12 +367,12 @@ def send_letter(
                 code=agency
             )
         )
-    message, _mail = letters.email_of(
-        letter, config, today, recipient=to, sender=channels.email.sender, key=_key(letter, now)
+    message, _mail, attached = letters.email_of(
+        letter, config, today, recipient=to, sender=channels.email.sender, key=letter_key(letter, now)
     )
     error = ""
     try:
-        EmailSender(channels.email).send(message)
+        EmailSender(channels.email).send(message, [attached])
     except DeliveryError as exc:
         error = str(exc)
     record_letter(

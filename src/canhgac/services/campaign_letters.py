@@ -30,10 +30,11 @@ from canhgac.i18n import language
 from canhgac.i18n.formats import format_date, format_number
 from canhgac.reports.forms.config import FormsConfig
 from canhgac.reports.forms.context import date_line
-from canhgac.watch.outgoing import Outgoing
+from canhgac.watch.outgoing import Attachment, Outgoing
 from canhgac.watch.senders import mail_of
 
 TEMPLATE = "thu-thong-bao.docx"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BLANK = "…………"
 
 
@@ -295,9 +296,16 @@ def letter_text(letter: Letter, config: FormsConfig, today: dt.date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def docx_attachment(letter: Letter, config: FormsConfig, today: dt.date) -> Attachment:
+    """The letter's Word file, to attach to its e-mail."""
+    return Attachment(f"{letter.file_stem}.docx", DOCX_TYPE, render_docx(letter, config, today))
+
+
 def email_of(
     letter: Letter, config: FormsConfig, today: dt.date, *, recipient: str, sender: str, key: str
-) -> tuple[Outgoing, EmailMessage]:
-    """The letter as the watch's outgoing message and its e-mail (``mail_of``)."""
+) -> tuple[Outgoing, EmailMessage, Attachment]:
+    """The letter as the watch's outgoing message, its e-mail (``mail_of``: the text as the body,
+    the Word file attached) and that attachment (for ``EmailSender.send``)."""
     message = Outgoing(key, "email", recipient, letter.subject, letter_text(letter, config, today))
-    return message, mail_of(message, sender)
+    attached = docx_attachment(letter, config, today)
+    return message, mail_of(message, sender, [attached]), attached

@@ -69,6 +69,7 @@ def _only_agency(report: ReportInput, code: str) -> ReportInput:
             "first_tested": own(changes.first_tested)}),
         "missing": {c: keys for c, keys in report.missing.items() if c == code},
         "campaign": {c: share for c, share in report.campaign.items() if c == code},
+        "campaign_omitted": tuple(c for c in report.campaign_omitted if c == code),
     })
 
 
@@ -240,6 +241,7 @@ def report_input(
     if agency is not None:
         head = queries.agency_by_code(viewer, agency)
         province = {"code": province["code"], "name": f"{province['name']} — {head.name if head else agency}"}
+    campaign = _campaign(viewer, codes)  # a run's report only says it exists (current state)
     built = ReportInput(
         province=Province(code=province["code"], name=province["name"]),
         agencies=agencies,
@@ -254,7 +256,8 @@ def report_input(
         runs=contributing,
         missing=missing,
         services=tuple(s for s in services if s.agency in codes),
-        campaign=_campaign(viewer, codes) if state else {},
+        campaign=campaign if state else {},
+        campaign_omitted=() if state else tuple(campaign),
     )
     return built if agency is None else _only_agency(built, agency)
 

@@ -30,6 +30,15 @@ class Outgoing:
     data: Mapping[str, Any] = field(default_factory=dict)  # the webhook's JSON fields
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to an e-mail (a campaign letter's Word file): its name, MIME type, bytes."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
 class Sender(Protocol):
     def send(self, message: Outgoing) -> None:
         """Deliver ``message`` or raise :class:`DeliveryError`."""

@@ -26,13 +26,14 @@ import logging
 import smtplib
 import socket
 import ssl
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
 from canhgac.watch.channel_config import ChannelConfig, EmailChannel, TelegramChannel, WebhookChannel
-from canhgac.watch.outgoing import DeliveryError, Outgoing, Sender
+from canhgac.watch.outgoing import Attachment, DeliveryError, Outgoing, Sender
 
 
 class EmailSender:
@@ -59,9 +60,10 @@ class EmailSender:
             raise
         return smtp
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing, attachments: Sequence[Attachment] = ()) -> None:
+        """Send ``message`` (with ``attachments``, if any: the alerts have none)."""
         c = self.config
-        mail = mail_of(message, c.sender)
+        mail = mail_of(message, c.sender, attachments)
         try:
             with self._connect() as smtp:
                 if c.user:
@@ -86,8 +88,10 @@ class EmailSender:
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def mail_of(message: Outgoing, sender: str) -> EmailMessage:
-    """The e-mail for one message: UTF-8 subject and text, a Message-ID from the delivery's key."""
+def mail_of(message: Outgoing, sender: str, attachments: Sequence[Attachment] = ()) -> EmailMessage:
+    """The e-mail for one message: UTF-8 subject and text, a Message-ID from the delivery's key;
+    with ``attachments`` (a campaign letter's Word file) a multipart/mixed message whose first part
+    is the same text. Without them (every alert) the single text part, exactly as before."""
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = sender
     mail["To"] = message.address
@@ -96,6 +100,11 @@ def mail_of(message: Outgoing, sender: str) -> EmailMessage:
     mail["Message-ID"] = f"<{message.key}@canhgac>"
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.text, cte="quoted-printable")  # 7-bit safe for any relay
+    for found in attachments:
+        maintype, _slash, subtype = found.content_type.partition("/")
+        mail.add_attachment(
+            found.data, maintype=maintype, subtype=subtype or "octet-stream", filename=found.name
+        )  # base64: bytes parts always are
     return mail
 
 

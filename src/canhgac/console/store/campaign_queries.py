@@ -17,7 +17,7 @@ from canhgac.console.store.campaign_models import CampaignLetter, CampaignRecord
 from canhgac.console.store.leak_models import LeakedAccount
 from canhgac.console.store.queries.agencies import agency_names
 from canhgac.console.store.queries.scope import ViewerScope
-from canhgac.creds.campaign import STEPS, How, Step, percent
+from canhgac.creds.campaign import STEPS, How, LetterChannel, LetterKind, Step, percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +201,13 @@ def evidence_record(scope: ViewerScope, agency: str, record_id: int) -> Campaign
         .exclude(stored_as="")
         .first()
     )
+
+
+def notified_addresses(scope: ViewerScope, agency: str) -> set[str]:
+    """The agency's accounts whose holder was sent a letter by e-mail (the relay accepted it)."""
+    rows = scope.filter(
+        CampaignLetter.objects.filter(
+            agency_code=agency, kind=LetterKind.USER.value, channel=LetterChannel.EMAIL.value, sent=True
+        )
+    )
+    return set(rows.values_list("address", flat=True))

@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from canhgac.web.api import (
     campaign_api,
+    campaign_bulk_api,
     compliance_api,
     errors,
     findings_api,
@@ -59,6 +60,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", forms_api.router)
     api.add_router("", campaign_api.router)
     api.add_router("", sweep_api.router)
+    api.add_router("", campaign_bulk_api.router)
     return api
 
 

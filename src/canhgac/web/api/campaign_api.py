@@ -2,7 +2,8 @@
 (``services.campaign``): the overview per agency (affected, closed, share closed, letters), an
 agency's accounts with their three steps, a step recorded (multipart: evidence note and/or file,
 or the officer's attestation), a case reopened (the CSIRT), the letters recorded, a letter as a
-Word or .eml file, and a letter sent through the watch's mail relay (the CSIRT).
+Word or .eml file, and a letter sent through the watch's mail relay (the CSIRT). The letters in
+bulk are ``campaign_bulk_api``'s.
 
 Another agency's accounts answer 404, exactly as an agency without a campaign. Leaders read the
 overview only (403 elsewhere). Every write is in the security log. No answer holds a password,
@@ -143,7 +144,7 @@ class CampaignSentOut(Schema):
     sent_to: str
 
 
-def _acting(request: HttpRequest) -> campaign.Acting:
+def acting_of(request: HttpRequest) -> campaign.Acting:
     who = viewer(request)
     return campaign.Acting(who.username, who.role, who.scope, client_address(request))
 
@@ -181,9 +182,9 @@ def _case(c: CaseView) -> dict[str, Any]:
     }
 
 
-def _cases(request: HttpRequest, agency: str, *, acting: bool = False) -> dict[str, Any]:
+def agency_cases(request: HttpRequest, agency: str, *, acting: bool = False) -> dict[str, Any]:
     """The agency's cases (403 for leaders, 404 out of scope; logged when ``acting``)."""
-    who = _acting(request)
+    who = acting_of(request)
     if not campaign.may_read_cases(who.role):
         raise ApiError(403, _("leaders read the campaign's overview only"))
     cases = campaign.agency_cases(who, agency)
@@ -224,7 +225,7 @@ def get_overview(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def get_agency(request: HttpRequest, agency: Path[str]) -> dict[str, Any]:
     """Every affected account of the agency with its breaches and its three steps."""
-    return _cases(request, agency)
+    return agency_cases(request, agency)
 
 
 @router.post(
@@ -244,8 +245,8 @@ def post_step(
 ) -> Status[dict[str, Any]]:
     """multipart/form-data: ``address``, ``step`` (password, sessions, second-factor), ``how``
     (evidence: ``note`` and/or ``file``; attestation: ``statement``). A refused value is a 422."""
-    who = _acting(request)
-    _cases(request, agency, acting=True)  # 403 for leaders, 404 for another agency's
+    who = acting_of(request)
+    agency_cases(request, agency, acting=True)  # 403 for leaders, 404 for another agency's
     if not campaign.may_record(who.role):
         raise ApiError(403, _("your role may not do this in the campaign"))
     if len(note) > 20_000 or len(statement) > 20_000 or len(address) > 320:
@@ -267,7 +268,7 @@ def post_step(
         raise ApiError(404, str(exc)) from None
     except (campaign.CampaignError, EvidenceError) as exc:
         raise ApiError(422, str(exc)) from None
-    return Status(201, _cases(request, agency))
+    return Status(201, agency_cases(request, agency))
 
 
 @router.post(
@@ -277,8 +278,8 @@ def post_step(
 )
 def post_reopen(request: HttpRequest, agency: Path[str], asked: CampaignReopenIn) -> dict[str, Any]:
     """Every done step of the account undone, with the reason kept."""
-    who = _acting(request)
-    _cases(request, agency, acting=True)
+    who = acting_of(request)
+    agency_cases(request, agency, acting=True)
     if not campaign.may_reopen(who.role):
         raise ApiError(403, _("only the CSIRT reopens a case, with a reason"))
     try:
@@ -289,7 +290,7 @@ def post_reopen(request: HttpRequest, agency: Path[str], asked: CampaignReopenIn
         raise ApiError(404, str(exc)) from None
     except campaign.CampaignError as exc:
         raise ApiError(422, str(exc)) from None
-    return _cases(request, agency)
+    return agency_cases(request, agency)
 
 
 @router.get(
@@ -298,7 +299,7 @@ def post_reopen(request: HttpRequest, agency: Path[str], asked: CampaignReopenIn
     summary="The letters written and sent for an agency",
 )
 def get_letters(request: HttpRequest, agency: Path[str]) -> list[dict[str, Any]]:
-    _cases(request, agency)
+    agency_cases(request, agency)
     return [
         {
             "id": row.id,
@@ -316,7 +317,7 @@ def get_letters(request: HttpRequest, agency: Path[str]) -> list[dict[str, Any]]
     ]
 
 
-def _settings() -> tuple[Any, Any]:
+def letter_settings() -> tuple[Any, Any]:
     from canhgac.services.watch_delivery import ChannelConfigError, read_channels
 
     try:
@@ -341,9 +342,9 @@ def _settings() -> tuple[Any, Any]:
 def post_letter(request: HttpRequest, agency: Path[str], asked: CampaignLetterFileIn) -> HttpResponse:
     """To an account's holder (``kind`` user, ``address``) or to the agency's head (``head``); the
     letter is recorded as written."""
-    who = _acting(request)
-    _cases(request, agency, acting=True)
-    config, channels = _settings()
+    who = acting_of(request)
+    agency_cases(request, agency, acting=True)
+    config, channels = letter_settings()
     try:
         found = campaign.build_letter(
             who,
@@ -374,11 +375,11 @@ def post_letter(request: HttpRequest, agency: Path[str], asked: CampaignLetterFi
 )
 def post_send(request: HttpRequest, agency: Path[str], asked: CampaignLetterIn) -> dict[str, Any]:
     """Through the watch's ``[watch.email]`` relay; 409 when none is configured or it refused."""
-    who = _acting(request)
-    _cases(request, agency, acting=True)
+    who = acting_of(request)
+    agency_cases(request, agency, acting=True)
     if not campaign.may_send(who.role):
         raise ApiError(403, _("your role may not do this in the campaign"))
-    config, channels = _settings()
+    config, channels = letter_settings()
     try:
         sent_to = campaign.send_letter(
             who,
@@ -413,7 +414,7 @@ def post_send(request: HttpRequest, agency: Path[str], asked: CampaignLetterIn) 
     summary="A step's evidence file",
 )
 def get_file(request: HttpRequest, agency: Path[str], record_id: Path[int]) -> HttpResponse:
-    who = _acting(request)
+    who = acting_of(request)
     if not 0 < record_id <= 2**62:
         raise ApiError(404, _("no evidence file {id}").format(id=record_id))
     try:

@@ -1,7 +1,8 @@
 """The account-hygiene campaign's pages (issue 16, item 4): the overview (per agency: affected,
 closed, share closed, letters), an agency's page (each affected account with its three steps,
 the forms to record a step with evidence or attestation, the CSIRT's reopen, the letters), the
-letters themselves (Word, .eml, or sent through the watch's relay) and evidence downloads.
+letters themselves (Word, .eml, or sent through the watch's relay), every letter of an agency at
+once (a ZIP) or e-mailed to every holder not yet notified, and evidence downloads.
 
 Everything is ``services.campaign``'s (scoped reads, scoped and logged writes). Another agency's
 page, account or file is "not found", as one that does not exist; leaders read the overview and
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from canhgac.console.store.queries.viewers import Viewer
-from canhgac.services import campaign
+from canhgac.services import campaign, campaign_bulk
 from canhgac.services.campaign import STEPS, EvidenceError, how_label, step_label
 from canhgac.services.console_scan import settings_path, workspace
 from canhgac.web.access import console_page, page_context
@@ -66,6 +67,7 @@ def _agency_page(
     error: str = "",
     asked: dict[str, str] | None = None,
     status: int = 200,
+    summary: campaign_bulk.SendSummary | None = None,
 ) -> HttpResponse:
     who = _acting(request, viewer)
     cases = campaign.agency_cases(who, code)
@@ -89,6 +91,7 @@ def _agency_page(
             asked=asked or {},
             saved=saved if saved in SAVED else "",
             max_bytes=campaign.MAX_BYTES,
+            summary=summary,
             **_common(viewer),
         ),
         status=status,
@@ -231,6 +234,60 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
     return response
 
 
+def _bulk_lang(request: HttpRequest) -> str:
+    return str(request.POST.get("lang", "")) or "vi"
+
+
+@console_page()
+@require_POST
+def letters_zip(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
+    """Every affected holder's letter and the head's, as Word files in one ZIP (each recorded)."""
+    refused = _guard(request, viewer, code, campaign.may_write_letters(viewer.role))
+    if refused is not None:
+        return refused
+    now = dt.datetime.now(dt.UTC)
+    try:
+        files = campaign_bulk.agency_letters(
+            _acting(request, viewer),
+            agency=code,
+            lang=_bulk_lang(request),
+            config=campaign.forms_config(settings_path()),
+            today=dt.date.today(),
+            now=now,
+        )
+    except campaign.CampaignError as exc:
+        return _agency_page(request, viewer, code, error=str(exc), status=_status_of(exc))
+    name = campaign_bulk.zip_name(code, files[-1].letter.language, dt.date.today())
+    response = HttpResponse(campaign_bulk.letters_zip(files, now), content_type="application/zip")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@console_page()
+@require_POST
+def send_all(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
+    """E-mail every holder not yet notified (the CSIRT); the page then says what was sent."""
+    refused = _guard(request, viewer, code, campaign.may_send(viewer.role))
+    if refused is not None:
+        return refused
+    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+
+    try:
+        summary = campaign_bulk.send_unnotified(
+            _acting(request, viewer),
+            agency=code,
+            lang=_bulk_lang(request),
+            config=campaign.forms_config(settings_path()),
+            channels=read_channels(settings_path()),
+            today=dt.date.today(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except (campaign.CampaignError, ChannelConfigError) as exc:
+        return _agency_page(request, viewer, code, error=str(exc), status=_status_of(exc))
+    return _agency_page(request, viewer, code, summary=summary)
+
+
 @console_page()
 @require_GET
 def evidence(request: HttpRequest, viewer: Viewer, code: str, record_id: int) -> HttpResponse:
@@ -247,4 +304,4 @@ def evidence(request: HttpRequest, viewer: Viewer, code: str, record_id: int) ->
     return response
 
 
-__all__ = ["agency", "evidence", "letter", "overview", "record_step", "reopen"]
+__all__ = ["agency", "evidence", "letter", "letters_zip", "overview", "record_step", "reopen", "send_all"]
