@@ -214,7 +214,7 @@ def test_every_console_url_is_enumerated(world: World) -> None:
                                                               "capacity", "indicators")),
              "incidents/<int:incident_id>/forms/<str:form>/",
              "compliance/<str:code>/<str:item>/answer/", "compliance/<str:code>/<str:item>/review/",
-             *(f"campaign/<str:code>/{a}/" for a in ("step", "reopen", "letter")),
+             *(f"campaign/<str:code>/{a}/" for a in ("step", "reopen", "letter", "letters", "send-all")),
              "sweep/hosts/<int:host_id>/unpin/"}
     signed = {"alerts/ack/<str:token>/"}  # needs a signed link: tests/watch/delivery_cases.py
     assert patterns - posts - signed <= listed  # those take POST only
