@@ -164,8 +164,15 @@ def new_document() -> DocumentObject:
     return doc
 
 
-def masthead(doc: DocumentObject) -> None:
-    """Issuer and number (left), national motto and place/date (right)."""
+def masthead(
+    doc: DocumentObject,
+    *,
+    motto: str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    motto_line: str = "Độc lập - Tự do - Hạnh phúc",
+    number: str = "Số: {{ doc.number }}",
+) -> None:
+    """Issuer and number (left), national motto and place/date (right); a template whose motto and
+    number are values passes them as Jinja tags."""
     widths = (6.9, 9.6)
     t = table(doc, widths, rows=2, visible=False)
     left, right = t.rows[0].cells
@@ -176,11 +183,11 @@ def masthead(doc: DocumentObject) -> None:
     para(left, "{{ doc.issuer_parent }}", size=12, align="center", after=0)
     para(left, "{{ doc.issuer_name }}", bold=True, size=12, align="center", after=0)
     rule(left, 2.2, widths[0])
-    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align="center", after=0)
-    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13, align="center", after=0)
+    para(right, motto, bold=True, size=12, align="center", after=0)
+    para(right, motto_line, bold=True, size=13, align="center", after=0)
     rule(right, 5.6, widths[1])
-    number, place = t.rows[1].cells
-    para(number, "Số: {{ doc.number }}", align="center", before=4)
+    number_cell, place = t.rows[1].cells
+    para(number_cell, number, align="center", before=4)
     para(place, "{{ doc.place_date }}", italic=True, align="center", before=4)
 
 
@@ -206,8 +213,8 @@ def addressees(doc: DocumentObject) -> None:
     para(doc, "{%p endif %}", after=0)
 
 
-def closing(doc: DocumentObject) -> None:
-    """Nơi nhận (left) and the signature (right)."""
+def closing_cells(doc: DocumentObject) -> tuple[_Cell, _Cell]:
+    """The closing block's two cells, kept whole on one page: Nơi nhận (left), the signature (right)."""
     widths = (7.5, 9.0)
     t = table(doc, widths, rows=1, visible=False)
     left, right = t.rows[0].cells
@@ -215,18 +222,29 @@ def closing(doc: DocumentObject) -> None:
     keep_whole(t)
     first_cell_paragraph(left)
     first_cell_paragraph(right)
+    return left, right
+
+
+def signature(right: _Cell, sign: str = "(Ký, ghi rõ họ tên và đóng dấu)") -> None:
+    """The signer's authority and title, ``sign``, room to sign, and the signer's name."""
+    para(right, "{{ doc.signer_authority }}", bold=True, align="center", before=12, after=0)
+    para(right, "{{ doc.signer_title }}", bold=True, align="center", after=0)
+    para(right, sign, italic=True, size=12, align="center", after=0)
+    for _ in range(3):
+        para(right, "", after=0)
+    para(right, "{{ doc.signer_name }}", bold=True, align="center", after=0)
+
+
+def closing(doc: DocumentObject) -> None:
+    """Nơi nhận (left) and the signature (right)."""
+    left, right = closing_cells(doc)
     para(left, "Nơi nhận:", bold=True, italic=True, size=12, before=12, after=0)
     para(left, "- Như trên;", size=11, after=0)
     para(left, "{%p for c in doc.copies %}", size=11, after=0)
     para(left, "- {{ c }};", size=11, after=0)
     para(left, "{%p endfor %}", size=11, after=0)
     para(left, "- Lưu: {{ doc.filed_as }}.", size=11, after=0)
-    para(right, "{{ doc.signer_authority }}", bold=True, align="center", before=12, after=0)
-    para(right, "{{ doc.signer_title }}", bold=True, align="center", after=0)
-    para(right, "(Ký, ghi rõ họ tên và đóng dấu)", italic=True, size=12, align="center", after=0)
-    for _ in range(3):
-        para(right, "", after=0)
-    para(right, "{{ doc.signer_name }}", bold=True, align="center", after=0)
+    signature(right)
 
 
 def keep_whole(t: Table) -> None:

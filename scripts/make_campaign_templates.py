@@ -20,46 +20,25 @@ from docx.document import Document as DocumentObject
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docx_layout import (
-    docx_bytes,
-    first_cell_paragraph,
-    keep_whole,
-    new_document,
-    para,
-    row_table,
-    rule,
-    set_widths,
-    table,
-)
+from docx_layout import closing_cells, docx_bytes, masthead, new_document, para, row_table, signature, title
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "canhgac" / "creds" / "campaign" / "data" / "thu-thong-bao.docx"
 
 
-def letter() -> DocumentObject:
-    doc = new_document()
-    widths = (6.9, 9.6)
-    t = table(doc, widths, rows=2, visible=False)
-    left, right = t.rows[0].cells
-    set_widths(t.rows[0].cells, widths)
-    set_widths(t.rows[1].cells, widths)
-    for cell in (*t.rows[0].cells, *t.rows[1].cells):
-        first_cell_paragraph(cell)
-    para(left, "{{ doc.issuer_parent }}", size=12, align="center", after=0)
-    para(left, "{{ doc.issuer_name }}", bold=True, size=12, align="center", after=0)
-    rule(left, 2.2, widths[0])
-    para(right, "{{ t.motto }}", bold=True, size=12, align="center", after=0)
-    para(right, "{{ t.motto_line }}", bold=True, size=13, align="center", after=0)
-    rule(right, 5.6, widths[1])
-    number, place = t.rows[1].cells
-    para(number, "{{ t.number }}", align="center", before=4)
-    para(place, "{{ doc.place_date }}", italic=True, align="center", before=4)
-    para(doc, "{{ t.title }}", bold=True, size=14, align="center", before=14, after=0)
-    para(doc, "{{ t.subtitle }}", italic=True, size=12, align="center", after=8)
-    para(doc, "{{ t.to }}", align="center", after=6)
-    para(doc, "{%p for line in body %}", after=0)
+def lines(doc: DocumentObject, name: str) -> None:
+    """One justified paragraph per line of the list ``name``."""
+    para(doc, "{%p for line in " + name + " %}", after=0)
     para(doc, "{{ line }}", align="justify", indent=1)
     para(doc, "{%p endfor %}", after=0)
+
+
+def letter() -> DocumentObject:
+    doc = new_document()
+    masthead(doc, motto="{{ t.motto }}", motto_line="{{ t.motto_line }}", number="{{ t.number }}")
+    title(doc, ["{{ t.title }}"], "{{ t.subtitle }}")
+    para(doc, "{{ t.to }}", align="center", after=6)
+    lines(doc, "body")
     row_table(
         doc,
         (1.0, 5.6, 3.6, 2.6, 3.7),
@@ -69,29 +48,14 @@ def letter() -> DocumentObject:
         (1, 2),
     )
     para(doc, "", after=3)
-    para(doc, "{%p for line in steps %}", after=0)
-    para(doc, "{{ line }}", align="justify", indent=1)
-    para(doc, "{%p endfor %}", after=0)
-    para(doc, "{%p for line in after %}", after=0)
-    para(doc, "{{ line }}", align="justify", indent=1)
-    para(doc, "{%p endfor %}", after=0)
-    widths = (7.5, 9.0)
-    c = table(doc, widths, rows=1, visible=False)
-    left, right = c.rows[0].cells
-    set_widths(c.rows[0].cells, widths)
-    keep_whole(c)
-    first_cell_paragraph(left)
-    first_cell_paragraph(right)
+    lines(doc, "steps")
+    lines(doc, "after")
+    left, right = closing_cells(doc)
     para(left, "{{ t.recipients }}", bold=True, italic=True, size=12, before=12, after=0)
     para(left, "{%p for line in copies %}", size=11, after=0)
     para(left, "- {{ line }}", size=11, after=0)
     para(left, "{%p endfor %}", size=11, after=0)
-    para(right, "{{ doc.signer_authority }}", bold=True, align="center", before=12, after=0)
-    para(right, "{{ doc.signer_title }}", bold=True, align="center", after=0)
-    para(right, "{{ t.sign }}", italic=True, size=12, align="center", after=0)
-    for _ in range(3):
-        para(right, "", after=0)
-    para(right, "{{ doc.signer_name }}", bold=True, align="center", after=0)
+    signature(right, "{{ t.sign }}")
     return doc
 
 

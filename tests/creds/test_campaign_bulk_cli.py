@@ -8,12 +8,7 @@ full hash."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
-import json
-import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -22,8 +17,8 @@ from docx import Document
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "watch"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_campaign_cli import BATCH
-from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink
+from campaign_cli_support import relay_workspace, run_batch, secrets_of
+from watch_sink_support import smtp_sink
 
 LEAKED = {
     "le.c@b.gov.vn": "Beta@2024secret",
@@ -35,27 +30,11 @@ HOLDERS_B = ["le.c@b.gov.vn", "ngo.e@b.gov.vn", "tran.d@b.gov.vn"]
 
 
 def _batch(ws: Path, *commands: list[str]) -> list[tuple[int, str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGAC_")}
-    env |= {"PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "COLUMNS": "220", "CANHGAC_WATCH": "0"}
-    done = subprocess.run(
-        [sys.executable, "-c", BATCH, str(ws), json.dumps(LEAKED)],
-        input=json.dumps(commands),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [(code, out, err) for code, out, err in json.loads(done.stdout.splitlines()[-1])]
+    return run_batch(ws, LEAKED, *commands)
 
 
 def _secrets() -> list[str]:
-    found = []
-    for pw in LEAKED.values():
-        sha1 = hashlib.sha1(pw.encode()).hexdigest()
-        found += [pw, sha1, sha1.upper(), hmac.new(b"k", pw.encode(), hashlib.sha256).hexdigest()]
-    return found
+    return secrets_of(LEAKED)
 
 
 def _docx_text(data: bytes) -> str:
@@ -110,16 +89,7 @@ def test_letters_in_bulk_and_scoped(tmp_path: Path) -> None:
 
 
 def test_every_holder_mailed_once_with_the_letter_attached(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    tls, port = pki(tmp_path), free_port()
-    (ws / "smtp-password").write_text(PASSWORD, encoding="utf-8")
-    (ws / "canhgac.toml").write_text(
-        "[watch.email]\n"
-        f'host = "127.0.0.1"\nport = {port}\nsender = "canhgac@stttt.test"\nuser = "{USER}"\n'
-        f'password-file = "{ws / "smtp-password"}"\nca-file = "{tls.ca_file}"\ntimeout = 5\n',
-        encoding="utf-8",
-    )
+    ws, tls, port = relay_workspace(tmp_path)
     with smtp_sink(tls, port) as sink:
         sink.refuse.add("ngo.e@b.gov.vn")
         answers = _batch(

@@ -11,6 +11,8 @@ nobody twice). Never a password or a hash.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,11 +40,18 @@ def _open(ctx: typer.Context, writable: bool = False) -> Any:
     return campaign
 
 
-def _who(campaign: Any, as_user: str | None) -> Any:
+@contextmanager
+def _refused(*errors: type[Exception]) -> Iterator[None]:
+    """The service's refusal (``errors``) as the CLI's failure: its message, exit code 1."""
     try:
-        return campaign.viewer(cli_actor(), as_user)
-    except campaign.CampaignError as exc:
+        yield
+    except errors as exc:
         raise fail(str(exc)) from None
+
+
+def _who(campaign: Any, as_user: str | None) -> Any:
+    with _refused(campaign.CampaignError):
+        return campaign.viewer(cli_actor(), as_user)
 
 
 def _steps_line(case: Any) -> str:
@@ -131,7 +140,7 @@ def step(
                 _("{file}: cannot be read: {error}").format(file=file, error=exc.strerror or exc)
             ) from None
     how = "attestation" if attest.strip() else "evidence"
-    try:
+    with _refused(campaign.CampaignError, campaign.EvidenceError):
         campaign.record(
             who,
             agency=agency,
@@ -144,8 +153,6 @@ def step(
             workspace=state(ctx).workspace.resolve(),
             now=dt.datetime.now(dt.UTC),
         )
-    except (campaign.CampaignError, campaign.EvidenceError) as exc:
-        raise fail(str(exc)) from None
     case = next(
         (c for c in campaign.agency_cases(who, agency) or [] if c.address == address.strip().lower()), None
     )
@@ -168,33 +175,43 @@ def reopen(
 ) -> None:
     campaign = _open(ctx, writable=True)
     who = _who(campaign, as_user)
-    try:
+    with _refused(campaign.CampaignError):
         undone = campaign.reopen_case(
             who, agency=agency, address=address, reason=reason, now=dt.datetime.now(dt.UTC)
         )
-    except campaign.CampaignError as exc:
-        raise fail(str(exc)) from None
     console.print(_("Reopened: {n} steps undone.").format(n=format_number(undone)))
 
 
 def _config(ctx: typer.Context) -> Any:
     from canhgac.services.campaign import CampaignError, forms_config
 
-    try:
+    with _refused(CampaignError):
         return forms_config(state(ctx).config_path())
-    except CampaignError as exc:
-        raise fail(str(exc)) from None
 
 
-def _channels(ctx: typer.Context) -> Any:
-    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+def _settings(ctx: typer.Context, *, channels: bool = True) -> dict[str, Any]:
+    """What every letter command passes the service: the forms' settings, the watch's channels
+    (when ``channels``), today and now."""
+    found = {"config": _config(ctx)}
+    if channels:
+        from canhgac.services.watch_delivery import ChannelConfigError, read_channels
 
-    try:
-        return read_channels(state(ctx).config_path())
-    except ChannelConfigError as exc:
-        raise fail(str(exc)) from None
+        with _refused(ChannelConfigError):
+            found["channels"] = read_channels(state(ctx).config_path())
+    return {**found, "today": dt.date.today(), "now": dt.datetime.now(dt.UTC)}
 
 
+def _kind(head: bool, address: str) -> str:
+    """The letter's kind, ``head`` or ``user``; a holder's letter needs the account."""
+    if not head and not address:
+        raise fail(_("name the account, or give --head"))
+    return "head" if head else "user"
+
+
+LetterAddressArg = Annotated[
+    str, typer.Argument(help=N_("The leaked account's address (not with --head)"))
+]
+AgencyOpt = Annotated[str, typer.Option("--agency", "-a", help=N_("Agency code"))]
 HeadOpt = Annotated[bool, typer.Option("--head", help=N_("The letter to the agency's head (every account)"))]
 LangOpt = Annotated[str, typer.Option("--language", help=N_("The letter's language: vi (the default) or en"))]
 ToOpt = Annotated[
@@ -209,7 +226,7 @@ ToOpt = Annotated[
 def letter(
     ctx: typer.Context,
     agency: AgencyArg,
-    address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
+    address: LetterAddressArg = "",
     head: HeadOpt = False,
     letter_lang: LangOpt = "vi",
     fmt: Annotated[str, typer.Option("--format", help=N_("docx or eml"))] = "docx",
@@ -221,24 +238,18 @@ def letter(
 ) -> None:
     campaign = _open(ctx, writable=True)
     who = _who(campaign, as_user)
-    if not head and not address:
-        raise fail(_("name the account, or give --head"))
-    try:
+    kind = _kind(head, address)
+    with _refused(campaign.CampaignError):
         found = campaign.build_letter(
             who,
             agency=agency,
-            kind="head" if head else "user",
+            kind=kind,
             address=address,
             lang=letter_lang,
             channel=fmt,
             recipient=to,
-            config=_config(ctx),
-            channels=_channels(ctx),
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            **_settings(ctx),
         )
-    except campaign.CampaignError as exc:
-        raise fail(str(exc)) from None
     path = output or Path(found.name)
     try:
         path.write_bytes(found.data)
@@ -253,7 +264,7 @@ def letter(
 def send(
     ctx: typer.Context,
     agency: AgencyArg,
-    address: Annotated[str, typer.Argument(help=N_("The leaked account's address (not with --head)"))] = "",
+    address: LetterAddressArg = "",
     head: HeadOpt = False,
     letter_lang: LangOpt = "vi",
     to: ToOpt = "",
@@ -261,23 +272,11 @@ def send(
 ) -> None:
     campaign = _open(ctx, writable=True)
     who = _who(campaign, as_user)
-    if not head and not address:
-        raise fail(_("name the account, or give --head"))
-    try:
+    kind = _kind(head, address)
+    with _refused(campaign.CampaignError):
         sent_to = campaign.send_letter(
-            who,
-            agency=agency,
-            kind="head" if head else "user",
-            address=address,
-            lang=letter_lang,
-            recipient=to,
-            config=_config(ctx),
-            channels=_channels(ctx),
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            who, agency=agency, kind=kind, address=address, lang=letter_lang, recipient=to, **_settings(ctx)
         )
-    except campaign.CampaignError as exc:
-        raise fail(str(exc)) from None
     console.print(_("Sent to {address}.").format(address=sent_to))
 
 
@@ -290,7 +289,7 @@ def send(
 )
 def letters_bulk(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Option("--agency", "-a", help=N_("Agency code"))],
+    agency: AgencyOpt,
     out: Annotated[
         Path, typer.Option("--out", "-o", help=N_("Folder to write the letters into, or a .zip file"))
     ],
@@ -301,16 +300,12 @@ def letters_bulk(
     from canhgac.services import campaign_bulk
 
     who = _who(campaign, as_user)
-    now = dt.datetime.now(dt.UTC)
-    try:
-        files = campaign_bulk.agency_letters(
-            who, agency=agency, lang=letter_lang, config=_config(ctx), today=dt.date.today(), now=now
-        )
-    except campaign.CampaignError as exc:
-        raise fail(str(exc)) from None
+    settings = _settings(ctx, channels=False)
+    with _refused(campaign.CampaignError):
+        files = campaign_bulk.agency_letters(who, agency=agency, lang=letter_lang, **settings)
     try:
         if out.suffix.lower() == ".zip":
-            out.write_bytes(campaign_bulk.letters_zip(files, now))
+            out.write_bytes(campaign_bulk.letters_zip(files, settings["now"]))
         else:
             out.mkdir(parents=True, exist_ok=True)
             for found in files:
@@ -333,7 +328,7 @@ def letters_bulk(
 )
 def send_all(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Option("--agency", "-a", help=N_("Agency code"))],
+    agency: AgencyOpt,
     letter_lang: LangOpt = "vi",
     as_user: AsOpt = None,
 ) -> None:
@@ -341,18 +336,8 @@ def send_all(
     from canhgac.services import campaign_bulk
 
     who = _who(campaign, as_user)
-    try:
-        summary = campaign_bulk.send_unnotified(
-            who,
-            agency=agency,
-            lang=letter_lang,
-            config=_config(ctx),
-            channels=_channels(ctx),
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
-        )
-    except campaign.CampaignError as exc:
-        raise fail(str(exc)) from None
+    with _refused(campaign.CampaignError):
+        summary = campaign_bulk.send_unnotified(who, agency=agency, lang=letter_lang, **_settings(ctx))
     for address, reason in summary.refused:
         console.print(_("Refused: {address}: {reason}").format(address=address, reason=reason))
     for address, reason in summary.failed:

@@ -44,7 +44,7 @@ from canhgac.creds.campaign import (
 from canhgac.i18n import gettext as _
 from canhgac.reports.forms.config import FormsConfig
 from canhgac.services import campaign_letters as letters
-from canhgac.watch.channel_config import ChannelConfig
+from canhgac.watch.channel_config import ChannelConfig, EmailChannel
 
 CaseView = cq.CaseView
 LetterView = cq.LetterView
@@ -120,7 +120,8 @@ def may_send(role: Role) -> bool:
     return works_for_csirt(role)
 
 
-def _refused(who: Acting, agency: str, action: str) -> CampaignError:
+def refused_role(who: Acting, agency: str, action: str) -> CampaignError:
+    """Log an act ``who``'s role may not do; the error to raise."""
     refuse(who.actor, agency.replace("\x00", ""), "role", action=action, role=who.role.value)
     return CampaignError(_("your role may not do this in the campaign"))
 
@@ -198,7 +199,7 @@ def record(
     """Record one step of ``address``'s case; ``file`` is (name, bytes)."""
     _no_nul(agency, address, step, how, note, statement, file[0] if file is not None else "")
     if not may_record(who.role):
-        raise _refused(who, agency, "record")
+        raise refused_role(who, agency, "record")
     checked = check_file(*file) if file is not None else None
     return record_step(
         who.scope,
@@ -218,7 +219,7 @@ def record(
 def reopen_case(who: Acting, *, agency: str, address: str, reason: str, now: dt.datetime) -> int:
     _no_nul(agency, address, reason)
     if not may_reopen(who.role):
-        raise _refused(who, agency, "reopen")
+        raise refused_role(who, agency, "reopen")
     return reopen(who.scope, who.actor, agency=agency, address=address, reason=reason, now=now)
 
 
@@ -230,7 +231,7 @@ class LetterFile:
     letter: letters.Letter
 
 
-def _lang(text: str) -> str:
+def letter_lang(text: str) -> str:
     if text not in ("vi", "en"):
         raise CampaignError(_("unknown language {lang}: use vi or en").format(lang=text))
     return text
@@ -240,8 +241,8 @@ def _letter(
     who: Acting, agency: str, kind: str, address: str, lang: str, config: FormsConfig, today: dt.date
 ) -> letters.Letter:
     if not may_write_letters(who.role):
-        raise _refused(who, agency, "letter")
-    lang = _lang(lang)
+        raise refused_role(who, agency, "letter")
+    lang = letter_lang(lang)
     visible_agency(who.scope, agency, who.actor)
     name = agency_names(who.scope).get(agency, agency)
     if kind == LetterKind.HEAD.value:
@@ -257,6 +258,47 @@ def _letter(
             )
         )
     return letters.user_letter(case, name, config, lang)
+
+
+def relay_of(who: Acting, agency: str, channels: ChannelConfig | None) -> EmailChannel:
+    """The watch's mail relay (``[watch.email]``) for ``who`` to send through: refused to a role
+    that may not send, and without a configured relay (download the .eml instead)."""
+    if not may_send(who.role):
+        raise refused_role(who, agency, "send")
+    if channels is None or channels.email is None:
+        raise CampaignError(
+            _(
+                "no mail relay is configured ([watch.email] in canhgac.toml): download the .eml "
+                "and send it yourself"
+            )
+        )
+    return channels.email
+
+
+def record_written(
+    who: Acting,
+    agency: str,
+    letter: letters.Letter,
+    channel: LetterChannel,
+    *,
+    recipient: str = "",
+    error: str = "",
+    now: dt.datetime,
+) -> None:
+    """Record ``letter`` as written (a file) or, for ``EMAIL``, as sent unless ``error``."""
+    record_letter(
+        who.scope,
+        who.actor,
+        agency=agency,
+        kind=letter.kind,
+        address=letter.address,
+        language=letter.language,
+        channel=channel,
+        recipient=recipient,
+        sent=channel is LetterChannel.EMAIL and not error,
+        error=error,
+        now=now,
+    )
 
 
 def letter_key(letter: letters.Letter, now: dt.datetime) -> str:
@@ -317,17 +359,7 @@ def build_letter(
         found = LetterFile(f"{letter.file_stem}.eml", "message/rfc822", bytes(mail), letter)
     else:
         raise CampaignError(_("unknown format {fmt}: use docx or eml").format(fmt=channel))
-    record_letter(
-        who.scope,
-        who.actor,
-        agency=agency,
-        kind=letter.kind,
-        address=letter.address,
-        language=letter.language,
-        channel=LetterChannel(channel),
-        recipient=to,
-        now=now,
-    )
+    record_written(who, agency, letter, LetterChannel(channel), recipient=to, now=now)
     return found
 
 
@@ -347,15 +379,7 @@ def send_letter(
     """Send the letter through the watch's e-mail channel (``[watch.email]``); the address it
     went to. Refused without a configured relay (download the .eml instead)."""
     _no_nul(agency, kind, address, lang, recipient)
-    if not may_send(who.role):
-        raise _refused(who, agency, "send")
-    if channels is None or channels.email is None:
-        raise CampaignError(
-            _(
-                "no mail relay is configured ([watch.email] in canhgac.toml): download the .eml "
-                "and send it yourself"
-            )
-        )
+    relay = relay_of(who, agency, channels)
     from canhgac.watch.outgoing import DeliveryError
     from canhgac.watch.senders import EmailSender
 
@@ -368,26 +392,14 @@ def send_letter(
             )
         )
     message, _mail, attached = letters.email_of(
-        letter, config, today, recipient=to, sender=channels.email.sender, key=letter_key(letter, now)
+        letter, config, today, recipient=to, sender=relay.sender, key=letter_key(letter, now)
     )
     error = ""
     try:
-        EmailSender(channels.email).send(message, [attached])
+        EmailSender(relay).send(message, [attached])
     except DeliveryError as exc:
         error = str(exc)
-    record_letter(
-        who.scope,
-        who.actor,
-        agency=agency,
-        kind=letter.kind,
-        address=letter.address,
-        language=letter.language,
-        channel=LetterChannel.EMAIL,
-        recipient=to,
-        sent=not error,
-        error=error,
-        now=now,
-    )
+    record_written(who, agency, letter, LetterChannel.EMAIL, recipient=to, error=error, now=now)
     if error:
         raise CampaignError(_("the mail relay refused the letter: {error}").format(error=error))
     return to

@@ -18,33 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from canhgac.console.store import campaign_queries as cq
-from canhgac.console.store.campaign_store import CampaignError, record_letter, refuse, visible_agency
+from canhgac.console.store.campaign_store import record_letter, visible_agency
 from canhgac.console.store.queries.agencies import agency_names
 from canhgac.creds.campaign import LetterChannel, LetterKind
-from canhgac.i18n import gettext as _
 from canhgac.reports.forms.config import FormsConfig
 from canhgac.services import campaign_letters as letters
 from canhgac.services.campaign import (
     Acting,
     LetterFile,
     letter_key,
-    may_send,
+    letter_lang,
     may_write_letters,
+    record_written,
+    refused_role,
+    relay_of,
 )
 from canhgac.watch.channel_config import ChannelConfig
 
 __all__ = ["SendSummary", "agency_letters", "letters_zip", "send_unnotified", "zip_name"]
-
-
-def _refused(who: Acting, agency: str, action: str) -> CampaignError:
-    refuse(who.actor, agency, "role", action=action, role=who.role.value)
-    return CampaignError(_("your role may not do this in the campaign"))
-
-
-def _lang(text: str) -> str:
-    if text not in ("vi", "en"):
-        raise CampaignError(_("unknown language {lang}: use vi or en").format(lang=text))
-    return text
 
 
 def agency_letters(
@@ -53,8 +44,8 @@ def agency_letters(
     """Every affected holder's letter of ``agency`` (by address), then the head's, as Word files;
     each recorded as generated. All are rendered before any is recorded."""
     if not may_write_letters(who.role):
-        raise _refused(who, agency, "letters")
-    lang = _lang(lang)
+        raise refused_role(who, agency, "letters")
+    lang = letter_lang(lang)
     visible_agency(who.scope, agency, who.actor)
     name = agency_names(who.scope).get(agency, agency)
     cases = cq.campaign_cases(who.scope, agency)
@@ -65,16 +56,7 @@ def agency_letters(
         for b in built
     ]
     for found in files:
-        record_letter(
-            who.scope,
-            who.actor,
-            agency=agency,
-            kind=found.letter.kind,
-            address=found.letter.address,
-            language=found.letter.language,
-            channel=LetterChannel.DOCX,
-            now=now,
-        )
+        record_written(who, agency, found.letter, LetterChannel.DOCX, now=now)
     return files
 
 
@@ -116,24 +98,16 @@ def send_unnotified(
 ) -> SendSummary:
     """E-mail every holder of ``agency`` whose letter the relay has not yet accepted: the text as
     the body, the Word letter attached; each send recorded as soon as the relay answers."""
-    if not may_send(who.role):
-        raise _refused(who, agency, "send")
-    if channels is None or channels.email is None:
-        raise CampaignError(
-            _(
-                "no mail relay is configured ([watch.email] in canhgac.toml): download the .eml "
-                "and send it yourself"
-            )
-        )
+    relay = relay_of(who, agency, channels)
     from canhgac.watch.outgoing import DeliveryError
     from canhgac.watch.senders import EmailSender
 
-    lang = _lang(lang)
+    lang = letter_lang(lang)
     visible_agency(who.scope, agency, who.actor)
     name = agency_names(who.scope).get(agency, agency)
     done = cq.notified_addresses(who.scope, agency)
     pending = [c for c in cq.campaign_cases(who.scope, agency) if c.address not in done]
-    sender = EmailSender(channels.email)
+    sender = EmailSender(relay)
     sent: list[str] = []
     refused: list[tuple[str, str]] = []
     failed: list[tuple[str, str]] = []
@@ -144,7 +118,7 @@ def send_unnotified(
             config,
             today,
             recipient=case.address,
-            sender=channels.email.sender,
+            sender=relay.sender,
             key=letter_key(letter, now),
         )
         error = ""

@@ -13,6 +13,8 @@ a hash or a prefix of one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +24,7 @@ from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from canhgac.console.store.roles import Role
 from canhgac.i18n import gettext as _
 from canhgac.services import campaign
 from canhgac.services.campaign import CaseView, EvidenceError
@@ -149,6 +152,45 @@ def acting_of(request: HttpRequest) -> campaign.Acting:
     return campaign.Acting(who.username, who.role, who.scope, client_address(request))
 
 
+def acting_on(
+    request: HttpRequest, agency: str, may: Callable[[Role], bool] | None = None, refusal: str = ""
+) -> campaign.Acting:
+    """The caller acting on ``agency``'s campaign: 403 for leaders, 404 (logged) for an agency out
+    of scope, and 403 (``refusal``, or the role's) when ``may`` refuses the caller's role."""
+    who = acting_of(request)
+    agency_cases(request, agency, acting=True)
+    if may is not None and not may(who.role):
+        raise ApiError(403, refusal or _("your role may not do this in the campaign"))
+    return who
+
+
+@contextmanager
+def refused_as(status: int = 422, *more: type[Exception]) -> Iterator[None]:
+    """The service's refusal as the API's answer: 404 for what is out of scope, ``status`` for any
+    other ``CampaignError`` (or one of ``more``)."""
+    caught: tuple[type[Exception], ...] = (campaign.CampaignError, *more)
+    try:
+        yield
+    except campaign.CampaignNotFoundError as exc:
+        raise ApiError(404, str(exc)) from None
+    except caught as exc:
+        raise ApiError(status, str(exc)) from None
+
+
+def letter_kwargs() -> dict[str, Any]:
+    """What every letter endpoint passes the service: the settings (409 when they cannot be used),
+    today and now."""
+    config, channels = letter_settings()
+    return {"config": config, "channels": channels, "today": dt.date.today(), "now": dt.datetime.now(dt.UTC)}
+
+
+def attachment(data: bytes, content_type: str, name: str) -> HttpResponse:
+    """A file to download, its name in UTF-8."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(name, safe="")
+    return response
+
+
 def _no_campaign(code: str) -> ApiError:
     return ApiError(
         404, _("there is no campaign for {code} among the agencies you may act for").format(code=code[:64])
@@ -245,13 +287,10 @@ def post_step(
 ) -> Status[dict[str, Any]]:
     """multipart/form-data: ``address``, ``step`` (password, sessions, second-factor), ``how``
     (evidence: ``note`` and/or ``file``; attestation: ``statement``). A refused value is a 422."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)  # 403 for leaders, 404 for another agency's
-    if not campaign.may_record(who.role):
-        raise ApiError(403, _("your role may not do this in the campaign"))
+    who = acting_on(request, agency, campaign.may_record)
     if len(note) > 20_000 or len(statement) > 20_000 or len(address) > 320:
         raise ApiError(422, _("the note is longer than {count} characters").format(count=20_000))
-    try:
+    with refused_as(422, EvidenceError):
         campaign.record(
             who,
             agency=agency,
@@ -264,10 +303,6 @@ def post_step(
             workspace=workspace(),
             now=dt.datetime.now(dt.UTC),
         )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except (campaign.CampaignError, EvidenceError) as exc:
-        raise ApiError(422, str(exc)) from None
     return Status(201, agency_cases(request, agency))
 
 
@@ -278,18 +313,11 @@ def post_step(
 )
 def post_reopen(request: HttpRequest, agency: Path[str], asked: CampaignReopenIn) -> dict[str, Any]:
     """Every done step of the account undone, with the reason kept."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)
-    if not campaign.may_reopen(who.role):
-        raise ApiError(403, _("only the CSIRT reopens a case, with a reason"))
-    try:
+    who = acting_on(request, agency, campaign.may_reopen, _("only the CSIRT reopens a case, with a reason"))
+    with refused_as(422):
         campaign.reopen_case(
             who, agency=agency, address=asked.address, reason=asked.reason, now=dt.datetime.now(dt.UTC)
         )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except campaign.CampaignError as exc:
-        raise ApiError(422, str(exc)) from None
     return agency_cases(request, agency)
 
 
@@ -342,10 +370,9 @@ def letter_settings() -> tuple[Any, Any]:
 def post_letter(request: HttpRequest, agency: Path[str], asked: CampaignLetterFileIn) -> HttpResponse:
     """To an account's holder (``kind`` user, ``address``) or to the agency's head (``head``); the
     letter is recorded as written."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)
-    config, channels = letter_settings()
-    try:
+    who = acting_on(request, agency)
+    settings = letter_kwargs()
+    with refused_as(422):
         found = campaign.build_letter(
             who,
             agency=agency,
@@ -354,18 +381,9 @@ def post_letter(request: HttpRequest, agency: Path[str], asked: CampaignLetterFi
             lang=asked.language.value,
             channel=asked.format.value,
             recipient=asked.recipient,
-            config=config,
-            channels=channels,
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            **settings,
         )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except campaign.CampaignError as exc:
-        raise ApiError(422, str(exc)) from None
-    response = HttpResponse(found.data, content_type=found.content_type)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(found.name, safe="")
-    return response
+    return attachment(found.data, found.content_type, found.name)
 
 
 @router.post(
@@ -375,12 +393,9 @@ def post_letter(request: HttpRequest, agency: Path[str], asked: CampaignLetterFi
 )
 def post_send(request: HttpRequest, agency: Path[str], asked: CampaignLetterIn) -> dict[str, Any]:
     """Through the watch's ``[watch.email]`` relay; 409 when none is configured or it refused."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)
-    if not campaign.may_send(who.role):
-        raise ApiError(403, _("your role may not do this in the campaign"))
-    config, channels = letter_settings()
-    try:
+    who = acting_on(request, agency, campaign.may_send)
+    settings = letter_kwargs()
+    with refused_as(409):
         sent_to = campaign.send_letter(
             who,
             agency=agency,
@@ -388,15 +403,8 @@ def post_send(request: HttpRequest, agency: Path[str], asked: CampaignLetterIn) 
             address=asked.address,
             lang=asked.language.value,
             recipient=asked.recipient,
-            config=config,
-            channels=channels,
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            **settings,
         )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except campaign.CampaignError as exc:
-        raise ApiError(409, str(exc)) from None
     return {"sent_to": sent_to}
 
 

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Router, Schema
 from pydantic import ConfigDict
 
-from canhgac.i18n import gettext as _
 from canhgac.services import campaign, campaign_bulk
-from canhgac.web.api.campaign_api import ERRORS, CampaignLanguage, acting_of, agency_cases, letter_settings
-from canhgac.web.api.errors import ApiError, ErrorBody
+from canhgac.web.api.campaign_api import (
+    ERRORS,
+    CampaignLanguage,
+    acting_on,
+    attachment,
+    letter_kwargs,
+    refused_as,
+)
+from canhgac.web.api.errors import ErrorBody
 
 router = Router(tags=["campaign"])
 
@@ -58,22 +63,13 @@ class CampaignSendAllOut(Schema):
 )
 def post_letters_zip(request: HttpRequest, agency: Path[str], asked: CampaignBulkIn) -> HttpResponse:
     """One Word letter per affected holder and the head's; each recorded as written."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)
-    config, _channels = letter_settings()
-    now = dt.datetime.now(dt.UTC)
-    try:
-        files = campaign_bulk.agency_letters(
-            who, agency=agency, lang=asked.language.value, config=config, today=dt.date.today(), now=now
-        )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except campaign.CampaignError as exc:
-        raise ApiError(422, str(exc)) from None
+    who = acting_on(request, agency)
+    settings = letter_kwargs()
+    del settings["channels"]
+    with refused_as(422):
+        files = campaign_bulk.agency_letters(who, agency=agency, lang=asked.language.value, **settings)
     name = campaign_bulk.zip_name(agency, asked.language.value, dt.date.today())
-    response = HttpResponse(campaign_bulk.letters_zip(files, now), content_type="application/zip")
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(name, safe="")
-    return response
+    return attachment(campaign_bulk.letters_zip(files, settings["now"]), "application/zip", name)
 
 
 @router.post(
@@ -84,25 +80,11 @@ def post_letters_zip(request: HttpRequest, agency: Path[str], asked: CampaignBul
 def post_send_all(request: HttpRequest, agency: Path[str], asked: CampaignBulkIn) -> dict[str, Any]:
     """Through the watch's ``[watch.email]`` relay, the Word letter attached; a holder whose e-mail
     the relay accepted before is not sent it again. 409 when no relay is configured."""
-    who = acting_of(request)
-    agency_cases(request, agency, acting=True)
-    if not campaign.may_send(who.role):
-        raise ApiError(403, _("your role may not do this in the campaign"))
-    config, channels = letter_settings()
-    try:
+    who = acting_on(request, agency, campaign.may_send)
+    with refused_as(409):
         summary = campaign_bulk.send_unnotified(
-            who,
-            agency=agency,
-            lang=asked.language.value,
-            config=config,
-            channels=channels,
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            who, agency=agency, lang=asked.language.value, **letter_kwargs()
         )
-    except campaign.CampaignNotFoundError as exc:
-        raise ApiError(404, str(exc)) from None
-    except campaign.CampaignError as exc:
-        raise ApiError(409, str(exc)) from None
     return {
         "sent": list(summary.sent),
         "refused": [{"address": a, "reason": r} for a, r in summary.refused],

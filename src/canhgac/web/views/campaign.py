@@ -119,6 +119,31 @@ def _guard(request: HttpRequest, viewer: Viewer, code: str, allowed: bool) -> Ht
     return None if allowed else _forbidden(request, viewer)
 
 
+def _refused_page(
+    request: HttpRequest, viewer: Viewer, code: str, exc: Exception, asked: dict[str, str] | None = None
+) -> HttpResponse:
+    """The agency's page again, saying why the act was refused (404 when it was out of scope)."""
+    return _agency_page(request, viewer, code, error=str(exc), asked=asked, status=_status_of(exc))
+
+
+def _letter_settings(*, channels: bool = True) -> dict[str, Any]:
+    """What every letter view passes the service: the forms' settings, the watch's channels (when
+    ``channels``), today and now; ``CampaignError`` or ``ChannelConfigError`` when unusable."""
+    found: dict[str, Any] = {"config": campaign.forms_config(settings_path())}
+    if channels:
+        from canhgac.services.watch_delivery import read_channels
+
+        found["channels"] = read_channels(settings_path())
+    return {**found, "today": dt.date.today(), "now": dt.datetime.now(dt.UTC)}
+
+
+def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _here(code: str, saved: str, address: str = "") -> str:
     anchor = f"#case-{quote(address)}" if address else ""
     return f"{reverse('campaign-agency', args=[code])}?saved={saved}{anchor}"
@@ -147,7 +172,7 @@ def record_step(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse
             now=dt.datetime.now(dt.UTC),
         )
     except campaign.CampaignError as exc:
-        return _agency_page(request, viewer, code, error=str(exc), asked=asked, status=_status_of(exc))
+        return _refused_page(request, viewer, code, exc, asked)
     except EvidenceError as exc:
         return _agency_page(request, viewer, code, error=str(exc), asked=asked, status=400)
     return HttpResponseRedirect(_here(code, "step", asked["address"].strip().lower()))
@@ -176,7 +201,7 @@ def reopen(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
             now=dt.datetime.now(dt.UTC),
         )
     except campaign.CampaignError as exc:
-        return _agency_page(request, viewer, code, error=str(exc), asked=asked, status=_status_of(exc))
+        return _refused_page(request, viewer, code, exc, asked)
     return HttpResponseRedirect(_here(code, "reopened", asked["address"].strip().lower()))
 
 
@@ -192,11 +217,10 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
     address = str(request.POST.get("address", ""))[:320]
     lang = str(request.POST.get("lang", "")) or "vi"  # letters are Vietnamese unless asked otherwise
     recipient = str(request.POST.get("recipient", ""))[:320]
-    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+    from canhgac.services.watch_delivery import ChannelConfigError
 
     try:
-        config = campaign.forms_config(settings_path())
-        channels = read_channels(settings_path())
+        settings = _letter_settings()
         if fmt == "send":
             if not campaign.may_send(viewer.role):
                 return _forbidden(request, viewer)
@@ -207,10 +231,7 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
                 address=address,
                 lang=lang,
                 recipient=recipient,
-                config=config,
-                channels=channels,
-                today=dt.date.today(),
-                now=dt.datetime.now(dt.UTC),
+                **settings,
             )
             return HttpResponseRedirect(_here(code, "sent"))
         found = campaign.build_letter(
@@ -221,17 +242,11 @@ def letter(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
             lang=lang,
             channel=fmt,
             recipient=recipient,
-            config=config,
-            channels=channels,
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            **settings,
         )
     except (campaign.CampaignError, ChannelConfigError, ValueError) as exc:
-        return _agency_page(request, viewer, code, error=str(exc), status=_status_of(exc))
-    response = HttpResponse(found.data, content_type=found.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name, safe='')}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return _refused_page(request, viewer, code, exc)
+    return _download(found.data, found.content_type, found.name)
 
 
 def _bulk_lang(request: HttpRequest) -> str:
@@ -245,23 +260,15 @@ def letters_zip(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse
     refused = _guard(request, viewer, code, campaign.may_write_letters(viewer.role))
     if refused is not None:
         return refused
-    now = dt.datetime.now(dt.UTC)
     try:
+        settings = _letter_settings(channels=False)
         files = campaign_bulk.agency_letters(
-            _acting(request, viewer),
-            agency=code,
-            lang=_bulk_lang(request),
-            config=campaign.forms_config(settings_path()),
-            today=dt.date.today(),
-            now=now,
+            _acting(request, viewer), agency=code, lang=_bulk_lang(request), **settings
         )
     except campaign.CampaignError as exc:
-        return _agency_page(request, viewer, code, error=str(exc), status=_status_of(exc))
+        return _refused_page(request, viewer, code, exc)
     name = campaign_bulk.zip_name(code, files[-1].letter.language, dt.date.today())
-    response = HttpResponse(campaign_bulk.letters_zip(files, now), content_type="application/zip")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _download(campaign_bulk.letters_zip(files, settings["now"]), "application/zip", name)
 
 
 @console_page()
@@ -271,20 +278,14 @@ def send_all(request: HttpRequest, viewer: Viewer, code: str) -> HttpResponse:
     refused = _guard(request, viewer, code, campaign.may_send(viewer.role))
     if refused is not None:
         return refused
-    from canhgac.services.watch_delivery import ChannelConfigError, read_channels
+    from canhgac.services.watch_delivery import ChannelConfigError
 
     try:
         summary = campaign_bulk.send_unnotified(
-            _acting(request, viewer),
-            agency=code,
-            lang=_bulk_lang(request),
-            config=campaign.forms_config(settings_path()),
-            channels=read_channels(settings_path()),
-            today=dt.date.today(),
-            now=dt.datetime.now(dt.UTC),
+            _acting(request, viewer), agency=code, lang=_bulk_lang(request), **_letter_settings()
         )
     except (campaign.CampaignError, ChannelConfigError) as exc:
-        return _agency_page(request, viewer, code, error=str(exc), status=_status_of(exc))
+        return _refused_page(request, viewer, code, exc)
     return _agency_page(request, viewer, code, summary=summary)
 
 
@@ -298,10 +299,7 @@ def evidence(request: HttpRequest, viewer: Viewer, code: str, record_id: int) ->
     if found is None:
         raise Http404
     name, data = found
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _download(data, "application/octet-stream", name)
 
 
 __all__ = ["agency", "evidence", "letter", "letters_zip", "overview", "record_step", "reopen", "send_all"]
