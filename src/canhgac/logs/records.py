@@ -81,6 +81,7 @@ class ParseStats:
 
     lines: int = 0
     records: int = 0  # parsed into a LogRecord
+    ignored: int = 0  # well-formed, but nothing any rule reads (e.g. Postfix's "disconnect from")
     malformed: int = 0  # not in the format (MalformedLineError), or not valid UTF-8 text
     binary: int = 0  # NUL bytes or mostly unprintable: skipped
     examples: list[str] = field(default_factory=list)  # a few malformed lines, cut, for the report
@@ -88,6 +89,7 @@ class ParseStats:
     def merge(self, other: ParseStats) -> None:
         self.lines += other.lines
         self.records += other.records
+        self.ignored += other.ignored
         self.malformed += other.malformed
         self.binary += other.binary
         room = 5 - len(self.examples)
