@@ -9,8 +9,11 @@ a detection.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import IO
 
 from canhgac.logs.detection import Detection, evidence_of
 from canhgac.logs.live_parsers import LineParserLike, Parsers
@@ -97,3 +100,29 @@ class RecordingDetector:
 
     def finish(self) -> list[Detection]:
         return []
+
+
+class LineReader:
+    """Lines of a child's output, read by a thread, so a test waits with a timeout instead of
+    hanging on ``readline`` when the child never writes."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+        self.lines.put("")
+
+    def next(self, timeout: float = 60) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no line from the child in {timeout} s") from None
+
+    def rest(self) -> str:
+        out = []
+        while (line := self.next()) != "":
+            out.append(line)
+        return "".join(out)

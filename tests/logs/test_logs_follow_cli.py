@@ -8,16 +8,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
 from canhgac.cli.logs_live_cmd import register_live_commands
-from logs_live_support import RecordingDetector
+from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
 HERE = Path(__file__).parent
 
@@ -27,7 +29,7 @@ SCRIPT = textwrap.dedent("""
     import canhgac.logs.live as live
     from canhgac.cli.logs_live_cmd import register_live_commands
     from canhgac.i18n import set_language
-    from logs_live_support import RecordingDetector, fake_parsers
+    from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
     live.default_parsers = fake_parsers
     app = typer.Typer()
@@ -53,16 +55,18 @@ def test_follow_prints_detections_as_json_lines_and_stops_on_sigterm(tmp_path: P
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stderr is not None and proc.stdout is not None
-        assert "Following files: 1" in proc.stderr.readline()
+        out, errors = LineReader(proc.stdout), LineReader(proc.stderr)
+        assert "Following files: 1" in errors.next()
         with open(log, "a") as fh:
             fh.write("FAIL 198.51.100.4 attacker\n")
-        detection = json.loads(proc.stdout.readline())
+        detection = json.loads(out.next())
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        code = proc.wait(timeout=30)
+        err = errors.rest()
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, err
+    assert code == 0, err
     assert detection["rule_id"] == "logs.auth.brute-force"
     assert detection["clients"] == ["198.51.100.4"]
     assert detection["evidence"][0]["raw"] == "FAIL 198.51.100.4 attacker"
@@ -81,8 +85,10 @@ def test_bad_options_are_refused_in_one_line(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
-def test_a_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
-    import socket
+def test_a_port_in_use_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import canhgac.logs.live as live
+
+    monkeypatch.setattr(live, "default_parsers", fake_parsers)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from canhgac.logs.detection import Detection
 from canhgac.logs.live import FollowedFile, LiveConfig, LiveStats, run_live
-from logs_live_support import RecordingDetector, fake_parsers
+from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
 HERE = Path(__file__).parent
 
@@ -97,7 +97,7 @@ async def test_an_unknown_format_is_counted_not_fatal(tmp_path: Path) -> None:
     stats = await asyncio.wait_for(task, 10)
     s = stats.sources[str(log)]
     assert (s.lines, s.malformed) == (2, 2)
-    assert "format not recognised" in s.examples[0]
+    assert s.examples == ["what is this"]  # the format was not recognised: lines counted
 
 
 async def _nothing(found: list[Detection]) -> None:
@@ -108,7 +108,7 @@ SCRIPT = textwrap.dedent("""
     import asyncio, sys
     from pathlib import Path
     from canhgac.logs.live import FollowedFile, LiveConfig, run_live
-    from logs_live_support import RecordingDetector, fake_parsers
+    from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
     async def sink(found):
         for d in found:
@@ -134,15 +134,15 @@ def test_sigterm_stops_cleanly_with_positions_saved(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(log), str(state)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "READY"
+        assert proc.stdout is not None and proc.stderr is not None
+        out = LineReader(proc.stdout)
+        assert out.next().strip() == "READY"
         append(log, "FAIL 198.51.100.4 attacker\nOK x\n")
-        assert proc.stdout.readline().strip() == "DETECTION client=198.51.100.4"
+        assert out.next().strip() == "DETECTION client=198.51.100.4"
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+        assert out.rest().strip() == "STOPPED 2"
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, err
-    assert out.strip() == "STOPPED 2"
     assert json.loads(state.read_text())["files"][str(log)]["offset"] == log.stat().st_size

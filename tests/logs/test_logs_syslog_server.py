@@ -79,7 +79,8 @@ async def test_udp_datagrams(started) -> None:  # type: ignore[no-untyped-def]
 async def test_tcp_octet_counting_and_lf_framing(started) -> None:  # type: ignore[no-untyped-def]
     server, inbox = await started(tcp=(LOCAL,))
     r, w = await asyncio.open_connection("127.0.0.1", port(server, "tcp"))
-    w.write(b"22 <13>1 - h a - - - one<13>two\n")
+    one = b"<13>1 - h a - - - one"
+    w.write(b"%d %s<13>two\n" % (len(one), one))
     w.write(b"<13>three")  # no LF: handed out when the client closes
     await w.drain()
     w.close()
@@ -106,6 +107,7 @@ async def test_hostile_tcp_clients_give_counts(started) -> None:  # type: ignore
     assert server.counters.idle_closed == 1
     w.close()
     # too many connections: the extra ones are closed at once, the others still served
+    await until(lambda: server._active == 0)
     held = [await asyncio.open_connection("127.0.0.1", p) for _ in range(3)]
     await until(lambda: server._active == 3)
     r4, w4 = await asyncio.open_connection("127.0.0.1", p)
@@ -135,7 +137,7 @@ async def test_tls_with_and_without_client_certificates(started, tmp_path: Path)
     ca.configure_trust(client_ctx)
     p = port(server, "tls")
     r, w = await asyncio.open_connection("127.0.0.1", p, ssl=client_ctx, server_hostname="localhost")
-    w.write(b"27 <13>1 - h sshd - - - hello")
+    w.write(b"26 <13>1 - h sshd - - - hello")
     await w.drain()
     assert await inbox.wait_for(1) == [b"<13>1 - h sshd - - - hello"]
     w.close()

@@ -59,7 +59,8 @@ def rule_detector(rules: Sequence[Path]) -> Detector:
     try:
         mod = importlib.import_module("canhgac.logs.detector")
     except ImportError as exc:
-        raise ValueError(f"log detection rules are not available: {exc}") from None
+        raise ValueError(_("log detection rules are not available: {error}").format(
+            error=exc)) from None
     detector: Detector = mod.RuleDetector(mod.load_rules(list(rules) or None))
     return detector
 

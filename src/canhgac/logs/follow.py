@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from canhgac.i18n import gettext as _
+
 HEAD_BYTES = 256  # how much of a file's start identifies it
 MAX_LINE = 64 * 1024  # bytes of a line kept; the rest of an overlong line is dropped
 MAX_READ = 4 * 1024 * 1024  # bytes read per file per poll (the next poll continues)
@@ -148,9 +150,12 @@ class FileFollower:
         self._head_len = 0
         self._line_no = saved.line_no if saved else 0
         self._saved = saved
-        self._start_at_end = start_at_end and saved is None and path.exists()
         self._draining: list[_Drain] = []
         self._known: dict[int, tuple[str, int]] = {}  # inode -> head of files read to the end
+        self._start_at_end = start_at_end and saved is None
+        if self._start_at_end:  # the end as it is now: lines written from here on are read
+            self._open([])
+        self._start_at_end = False
 
     # ----------------------------------------------------------------- public
 
@@ -243,7 +248,7 @@ class FileFollower:
         later = sorted((st.st_mtime_ns, p) for p, st in self._siblings()
                        if st.st_ino not in skip and st.st_mtime_ns >= since_ns
                        and not self._known_file(p, st.st_ino))
-        for _, p in later:
+        for _mtime, p in later:
             self._read_whole(p, out)
 
     def _remember(self, fd: int, ino: int) -> None:
@@ -276,8 +281,16 @@ class FileFollower:
                 drain.polls_left -= 1
 
     def _track_head(self, cur: _Reader) -> None:
-        if self._head_len < HEAD_BYTES and cur.offset > self._head_len:
-            self._head, self._head_len = head_hash(cur.fd, cur.offset)
+        """Extend the hash of the file's first bytes as it grows to HEAD_BYTES; never from a
+        file truncated since it was read (the next poll sees the truncation)."""
+        want = min(cur.offset, HEAD_BYTES)
+        if want <= self._head_len:
+            return
+        data = os.pread(cur.fd, want, 0)
+        if len(data) < want or (self._head_len and hashlib.sha256(
+                data[: self._head_len]).hexdigest() != self._head):
+            return
+        self._head, self._head_len = hashlib.sha256(data).hexdigest(), want
 
     # ---------------------------------------------------------------- opening
 
@@ -312,7 +325,6 @@ class FileFollower:
             self.rotations += 1
             return
         if self._start_at_end:
-            self._start_at_end = False
             cur.offset = cur.done = st.st_size
             self._head, self._head_len = head_hash(fd, st.st_size)
 
@@ -389,7 +401,8 @@ def load_positions(path: Path) -> dict[str, Position]:
         data = json.loads(text)
         return {str(k): Position(**v) for k, v in data.get("files", {}).items()}
     except (ValueError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a canhgac follow state file ({exc})") from None
+        raise ValueError(_("{path}: not a canhgac follow state file ({error})").format(
+            path=path, error=exc)) from None
 
 
 def save_positions(path: Path, positions: Mapping[str, Position]) -> None:

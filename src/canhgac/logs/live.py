@@ -109,8 +109,9 @@ class _Live:
 
     def context(self, source: str, tz: tzinfo, now: datetime) -> ParseContext:
         ctx = self.contexts.get(source)
-        if ctx is None or ctx.year != now.year:
-            ctx = self.contexts[source] = ParseContext(source, tz, now.astimezone(tz).year)
+        year = now.astimezone(tz).year
+        if ctx is None or ctx.year != year:
+            ctx = self.contexts[source] = ParseContext(source, tz, year)
         return ctx
 
     def emit(self, found: list[Detection]) -> None:
@@ -186,15 +187,15 @@ class _Live:
         stats = self.source_stats(source)
         if self.seen is not None:
             self.seen(source, now)
-        if source not in self.file_parsers:
+        parser = self.file_parsers.get(source)
+        if parser is None:  # detect from the first lines (again at each batch until known)
             fmt = self.parsers.detect([raw.decode("utf-8", "replace") for _, raw in lines[:50]])
-            self.file_parsers[source] = self.parsers.by_name(fmt) if fmt else None
-        parser = self.file_parsers[source]
+            parser = self.file_parsers[source] = self.parsers.by_name(fmt) if fmt else None
         if parser is None:  # format not recognised: counted, never fatal
             stats.lines += len(lines)
             stats.malformed += len(lines)
             if not stats.examples:
-                stats.examples.append(f"format not recognised: {lines[0][1][:200]!r}")
+                stats.examples.append(lines[0][1][:200].decode("utf-8", "replace"))
             return
         ctx = self.context(source, ff.tz, now)
         feed = self.detector.feed
@@ -267,14 +268,19 @@ async def run_live(config: LiveConfig, detector: Detector, on_detections: OnDete
     before anything is read. ``ready`` is called once listening (``stats.listening`` then has
     the real ports); ``parsers`` replaces the format registry (tests)."""
     live = _Live(config, detector, on_detections, clock, parsers or default_parsers())
-    live.open_files()
     server: SyslogServer | None = None
     c = config.syslog
-    if c.udp or c.tcp or c.tls:
-        server = SyslogServer(c, live.syslog_message)
-        live.stats.syslog = server.counters
-        await server.start()
-        live.stats.listening = [f"{t} {ep}" for t, ep in server.bound]
+    try:
+        live.open_files()
+        if c.udp or c.tcp or c.tls:
+            server = SyslogServer(c, live.syslog_message)
+            live.stats.syslog = server.counters
+            await server.start()
+            live.stats.listening = [f"{t} {ep}" for t, ep in server.bound]
+    except BaseException:
+        for _, _, follower in live.followers:
+            follower.close()
+        raise
     installed = _install_signals(stop) if config.handle_signals else []
     tasks = [asyncio.ensure_future(live.deliver(stop))]
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from canhgac.i18n import gettext as _
 from canhgac.logs.records import LogRecord, MalformedLineError, ParseContext, ParseStats
 from canhgac.logs.syslog_parse import SyslogMessage
 
@@ -95,7 +96,8 @@ class Parsers:
             return self.formats[fmt]
         except KeyError:
             known = ", ".join(sorted(self.formats))
-            raise ValueError(f"unknown log format {fmt!r} (known: {known})") from None
+            raise ValueError(_("unknown log format {fmt} (known: {known})").format(
+                fmt=fmt, known=known)) from None
 
     def detect(self, sample: Sequence[str]) -> str | None:
         return self._detect(sample)
@@ -149,6 +151,6 @@ def default_parsers() -> Parsers:
         formats = importlib.import_module("canhgac.logs.formats")
         reader = importlib.import_module("canhgac.logs.reader")
     except ImportError as exc:
-        raise ValueError(f"log formats are not available: {exc}") from None
+        raise ValueError(_("log formats are not available: {error}").format(error=exc)) from None
     return Parsers(formats.FORMATS, formats.parser_for_program, reader.detect_format,
                    reader.parse_lines)

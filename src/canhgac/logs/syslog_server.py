@@ -19,7 +19,9 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from canhgac.i18n import gettext as _
 from canhgac.logs.syslog_frame import MAX_FRAME, FrameDecoder
 
 OnMessage = Callable[[bytes, str], None]  # (message bytes, sender address)
@@ -35,7 +37,7 @@ class Endpoint:
         """``HOST:PORT``, ``[v6]:PORT`` or ``:PORT`` (all interfaces); ValueError otherwise."""
         host, sep, port = text.rpartition(":")
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"{text!r}: expected HOST:PORT")
+            raise ValueError(_("{value}: expected HOST:PORT").format(value=text))
         return cls(host.removeprefix("[").removesuffix("]") or "0.0.0.0", int(port))
 
     def __str__(self) -> str:
@@ -77,7 +79,7 @@ def check_bind(host: str, loopback_only: bool) -> None:
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"{host}: only loopback addresses may be used here")
+        raise ValueError(_("{host}: only loopback addresses may be used here").format(host=host))
 
 
 def tls_context(cert: Path, key: Path, client_ca: Path | None) -> ssl.SSLContext:
@@ -94,7 +96,7 @@ class _Udp(asyncio.DatagramProtocol):
     def __init__(self, server: SyslogServer) -> None:
         self.server = server
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         s = self.server
         if len(data) > s.config.max_frame:
             s.counters.overlong += 1
@@ -114,6 +116,7 @@ class SyslogServer:
         self._servers: list[asyncio.Server] = []
         self._udp: list[asyncio.DatagramTransport] = []
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._active = 0
         self._tls: ssl.SSLContext | None = None
 
@@ -125,15 +128,15 @@ class SyslogServer:
             check_bind(ep.host, c.loopback_only)
         if c.tls:
             if c.cert is None or c.key is None:
-                raise ValueError("syslog over TLS needs a certificate and a key")
+                raise ValueError(_("syslog over TLS needs a certificate and a key"))
             try:
                 self._tls = tls_context(c.cert, c.key, c.client_ca)
             except (OSError, ssl.SSLError) as exc:
-                raise ValueError(f"TLS certificate or key: {exc}") from None
+                raise ValueError(_("TLS certificate or key: {error}").format(error=exc)) from None
         loop = asyncio.get_running_loop()
         try:
             for ep in c.udp:
-                transport, _ = await loop.create_datagram_endpoint(
+                transport, _protocol = await loop.create_datagram_endpoint(
                     lambda: _Udp(self), local_addr=(ep.host, ep.port))
                 self._udp.append(transport)
                 self.bound.append(("udp", self._where(transport.get_extra_info("sockname"))))
@@ -143,7 +146,16 @@ class SyslogServer:
 
                     async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter,
                                      tls: bool = tls) -> None:
-                        await self._connection(r, w, tls)
+                        task = asyncio.current_task()
+                        if task is not None:
+                            self._tasks.add(task)
+                        try:
+                            await self._connection(r, w, tls)
+                        except asyncio.CancelledError:
+                            pass  # the loop is ending: asyncio's stream callback would log it
+                        finally:
+                            if task is not None:
+                                self._tasks.discard(task)
 
                     server = await asyncio.start_server(handle, ep.host, ep.port, limit=65536)
                     self._servers.append(server)
@@ -178,7 +190,8 @@ class SyslogServer:
             if tls:
                 assert self._tls is not None
                 try:
-                    await asyncio.wait_for(writer.start_tls(self._tls), c.idle_timeout)
+                    # (not under wait_for: on 3.11 that breaks the server-side upgrade)
+                    await writer.start_tls(self._tls, ssl_handshake_timeout=c.idle_timeout)
                 except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
                     n.tls_failed += 1
                     return
@@ -221,9 +234,10 @@ class SyslogServer:
             transport.close()
         for writer in list(self._writers):
             writer.transport.abort()
+        if self._tasks:  # let the connections' handlers end and count
+            await asyncio.wait(set(self._tasks), timeout=2)
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
         self._servers.clear()
         self._udp.clear()
-        await asyncio.sleep(0)  # let aborted connections' handlers finish their counting
