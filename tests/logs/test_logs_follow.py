@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from canhgac.i18n import language
 from canhgac.logs.follow import FileFollower, Position, load_positions, save_positions
 
 
@@ -219,5 +220,19 @@ def test_state_file_written_atomically_and_a_broken_one_refused(tmp_path: Path) 
     assert load_positions(state) == {"/var/log/x": pos}
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
     state.write_text("{not json")
-    with pytest.raises(ValueError, match="not a canhgac follow state file"):
+    with language("en"), pytest.raises(ValueError, match="not a canhgac follow state file"):
         load_positions(state)
+
+
+def test_only_rotated_names_are_taken_for_rotated_files(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.touch()
+    f = FileFollower(log)
+    write(tmp_path / "app.log_ssl", "OTHER LOG")  # another log whose name starts like ours
+    write(tmp_path / "app.logger", "OTHER LOG")
+    write(log, "line 1")
+    shutil.copyfile(log, tmp_path / "app.log-20261207")  # dateext copytruncate, nothing read yet
+    os.truncate(log, 0)
+    write(log, "line 2")
+    assert texts(f) == ["line 1", "line 2"]
+    assert texts(f) == []

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import typer
+from logs_live_support import LineReader, RecordingDetector, fake_parsers
 from typer.testing import CliRunner
 
 from canhgac.cli.logs_live_cmd import register_live_commands
-from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
 HERE = Path(__file__).parent
 

@@ -15,9 +15,10 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from logs_live_support import LineReader, RecordingDetector, fake_parsers
+
 from canhgac.logs.detection import Detection
 from canhgac.logs.live import FollowedFile, LiveConfig, LiveStats, run_live
-from logs_live_support import LineReader, RecordingDetector, fake_parsers
 
 HERE = Path(__file__).parent
 
@@ -61,7 +62,8 @@ async def test_an_attack_written_to_a_followed_file_reaches_the_sink(tmp_path: P
     stats = await asyncio.wait_for(task, 10)
 
     assert [d.rule_id for d in got] == ["logs.auth.brute-force"]
-    assert got[0].evidence[0].line_no == 5  # counted from where following began and got[0].evidence[0].source == str(log)
+    assert got[0].evidence[0].source == str(log)
+    assert got[0].evidence[0].line_no == 5  # counted from where following began
     s = stats.sources[str(log)]
     assert (s.lines, s.records, s.ignored, s.binary, s.malformed) == (5, 2, 1, 1, 1)
     assert (stats.sources["x"].lines, stats.sources["x"].records) == (2, 1)

@@ -10,10 +10,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
+from logs_live_support import RecordingDetector, fake_parsers
+
 from canhgac.logs.detection import Detection
 from canhgac.logs.live import LiveConfig, LiveStats, SenderRule, run_live
 from canhgac.logs.syslog_server import Endpoint, SyslogServerConfig
-from logs_live_support import RecordingDetector, fake_parsers
 
 LOCAL = Endpoint("127.0.0.1", 0)
 
@@ -47,7 +49,7 @@ async def test_syslog_messages_become_records_and_detections() -> None:
                                           parsers=fake_parsers(), ready=started.append))
     await until(lambda: bool(started))
     where = {line.split()[0]: int(line.rsplit(":", 1)[1]) for line in started[0].listening}
-    r, w = await asyncio.open_connection("127.0.0.1", where["tcp"])
+    _r, w = await asyncio.open_connection("127.0.0.1", where["tcp"])
     w.write(b"<38>Dec  7 21:59:01 mail postfix/smtpd[9]: FAIL 203.0.113.9 alice\n"
             b"<38>1 2026-12-07T14:59:02Z web1 nginx - - - 203.0.113.9 GET /x 404\n"
             b"<38>Dec  7 21:59:03 mail cron[1]: nothing to read\n"
@@ -103,11 +105,40 @@ async def test_a_failing_sink_is_counted_and_reading_goes_on() -> None:
     await until(lambda: bool(started))
     p = int(started[0].listening[0].rsplit(":", 1)[1])
     for _ in range(2):
-        r, w = await asyncio.open_connection("127.0.0.1", p)
+        before = len(calls)
+        _r, w = await asyncio.open_connection("127.0.0.1", p)
         w.write(b"<38>Dec  7 21:59:06 mail sshd[2]: FAIL 198.51.100.4 attacker\n")
         await w.drain()
         w.close()
-        await until(lambda n=len(calls): len(calls) > n)
+        await until(lambda: len(calls) > before)  # noqa: B023 (read at once, in this turn)
     stop.set()
     stats = await asyncio.wait_for(task, 10)
     assert stats.sink_errors == 2 and "store down" in stats.last_sink_error
+
+
+async def test_a_sender_inventing_hosts_and_programs_cannot_grow_the_counts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import canhgac.logs.live as live
+
+    monkeypatch.setattr(live, "MAX_SOURCES", 3)
+    stop = asyncio.Event()
+    started: list[LiveStats] = []
+    config = LiveConfig(syslog=SyslogServerConfig(tcp=(LOCAL,), loopback_only=True),
+                        handle_signals=False)
+    task = asyncio.ensure_future(run_live(config, RecordingDetector(), _nothing, stop, NOW,
+                                          parsers=fake_parsers(), ready=started.append))
+    await until(lambda: bool(started))
+    p = int(started[0].listening[0].rsplit(":", 1)[1])
+    _r, w = await asyncio.open_connection("127.0.0.1", p)
+    w.write(b"".join(b"<38>Dec  7 21:59:06 host%d prog%d: OK\n" % (i, i) for i in range(50)))
+    await w.drain()
+    w.close()
+    await until(lambda: sum(s.lines for s in started[0].sources.values()) == 50)
+    stop.set()
+    stats = await asyncio.wait_for(task, 10)
+    assert len(stats.sources) == 4
+    assert stats.sources["syslog:127.0.0.1/+"].lines == 47
+
+
+async def _nothing(found: list[Detection]) -> None:
+    return None

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import UTC, datetime
 
 import pytest
 
 from canhgac.logs.syslog_parse import parse_syslog
 from canhgac.logs.syslog_server import Endpoint, SyslogServer, SyslogServerConfig
-from datetime import UTC, datetime
 
 LOGGER = shutil.which("logger")
 pytestmark = pytest.mark.skipif(LOGGER is None, reason="util-linux logger is not installed")

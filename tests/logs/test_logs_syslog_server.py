@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from canhgac.i18n import language
 from canhgac.logs.syslog_server import Endpoint, SyslogServer, SyslogServerConfig, check_bind
 
 LOCAL = Endpoint("127.0.0.1", 0)
@@ -78,7 +79,7 @@ async def test_udp_datagrams(started) -> None:  # type: ignore[no-untyped-def]
 
 async def test_tcp_octet_counting_and_lf_framing(started) -> None:  # type: ignore[no-untyped-def]
     server, inbox = await started(tcp=(LOCAL,))
-    r, w = await asyncio.open_connection("127.0.0.1", port(server, "tcp"))
+    _r, w = await asyncio.open_connection("127.0.0.1", port(server, "tcp"))
     one = b"<13>1 - h a - - - one"
     w.write(b"%d %s<13>two\n" % (len(one), one))
     w.write(b"<13>three")  # no LF: handed out when the client closes
@@ -174,7 +175,7 @@ async def test_tls_with_and_without_client_certificates(started, tmp_path: Path)
 
 async def test_tls_needs_its_certificate() -> None:
     server = SyslogServer(SyslogServerConfig(tls=(LOCAL,), loopback_only=True), lambda d, s: None)
-    with pytest.raises(ValueError, match="certificate and a key"):
+    with language("en"), pytest.raises(ValueError, match="certificate and a key"):
         await server.start()
 
 
@@ -192,7 +193,7 @@ def test_loopback_only_refuses_other_addresses_and_endpoints_parse() -> None:
     check_bind("127.0.0.1", True)
     check_bind("::1", True)
     for host in ("0.0.0.0", "192.0.2.1", "example.org"):
-        with pytest.raises(ValueError, match="only loopback"):
+        with language("en"), pytest.raises(ValueError, match="only loopback"):
             check_bind(host, True)
     check_bind("0.0.0.0", False)  # the product binds where the operator says
     assert Endpoint.parse("127.0.0.1:514") == Endpoint("127.0.0.1", 514)

@@ -10,13 +10,12 @@ findings and raises watch alerts); the default sink prints each detection as one
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -24,23 +23,23 @@ import typer
 from canhgac.cli.common import ExitCode, StoppedError, err_console, fail, run_async
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
-from canhgac.logs.detection import Detection, Detector
-from canhgac.logs.live import FollowedFile, LiveConfig, LiveStats, OnDetections, SenderRule, run_live
-from canhgac.logs.syslog_server import Endpoint, SyslogServerConfig
+from canhgac.services.live_logs import (
+    Detection,
+    Detector,
+    Endpoint,
+    FollowedFile,
+    LiveConfig,
+    LiveStats,
+    OnDetections,
+    SenderRule,
+    SyslogServerConfig,
+    detection_json,
+    rule_detector,
+    run_live,
+)
 
 SinkFactory = Callable[[typer.Context], OnDetections]
 DetectorFactory = Callable[[Sequence[Path]], Detector]
-
-
-def detection_json(d: Detection) -> dict[str, Any]:
-    return {
-        "rule_id": d.rule_id, "severity": d.severity, "group": d.group, "source": d.source,
-        "first_seen": d.first_seen.isoformat(), "last_seen": d.last_seen.isoformat(),
-        "count": d.count, "clients": list(d.clients), "accounts": list(d.accounts),
-        "values": dict(d.values),
-        "evidence": [{"source": e.source, "line_no": e.line_no, "time": e.time.isoformat(),
-                      "raw": e.raw} for e in d.evidence],
-    }
 
 
 def json_lines_sink(ctx: typer.Context) -> OnDetections:
@@ -52,17 +51,6 @@ def json_lines_sink(ctx: typer.Context) -> OnDetections:
         sys.stdout.flush()
 
     return sink
-
-
-def rule_detector(rules: Sequence[Path]) -> Detector:
-    """The built-in rules (or the given rule files) in a ``RuleDetector``."""
-    try:
-        mod = importlib.import_module("canhgac.logs.detector")
-    except ImportError as exc:
-        raise ValueError(_("log detection rules are not available: {error}").format(
-            error=exc)) from None
-    detector: Detector = mod.RuleDetector(mod.load_rules(list(rules) or None))
-    return detector
 
 
 def _zone(name: str | None) -> tzinfo:

@@ -27,6 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from canhgac.i18n import gettext as _
 HEAD_BYTES = 256  # how much of a file's start identifies it
 MAX_LINE = 64 * 1024  # bytes of a line kept; the rest of an overlong line is dropped
 MAX_READ = 4 * 1024 * 1024  # bytes read per file per poll (the next poll continues)
+CLOCK_SLACK_NS = 20_000_000  # file times lag the clock by up to a tick: look this far back
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip", ".Z")
 
 
@@ -152,19 +155,24 @@ class FileFollower:
         self._saved = saved
         self._draining: list[_Drain] = []
         self._known: dict[int, tuple[str, int]] = {}  # inode -> head of files read to the end
+        # Opened now, not at the first poll: what is written (or rotated) from this moment on is
+        # read; lines a saved position leads to in a rotated file wait for the first poll.
+        self._early: list[tuple[int, bytes]] = []
+        self._unread_since = 0  # when the open file was (re)started with nothing read from it
         self._start_at_end = start_at_end and saved is None
-        if self._start_at_end:  # the end as it is now: lines written from here on are read
-            self._open([])
+        self._open(self._early)
         self._start_at_end = False
 
     # ----------------------------------------------------------------- public
 
     def poll(self) -> list[tuple[int, bytes]]:
-        out: list[tuple[int, bytes]] = []
+        out, self._early = self._early, []
         if self._cur is None:
             self._open(out)
         cur = self._cur
         if cur is not None:
+            if not self._head_len:
+                self._check_copied_unread(cur, out)
             self._check_truncated(cur, out)
             cur.read(out)
             self._track_head(cur)
@@ -209,20 +217,28 @@ class FileFollower:
         if copy is not None:
             self._read_whole(copy, out, start=cur.done)
             # copied and truncated more than once since the last poll: the later copies too
-            st = os.stat(copy) if copy.exists() else None
+            st = copy.stat() if copy.exists() else None
             if st is not None:
                 self._read_later(st.st_mtime_ns, {st.st_ino, cur.ino}, out)
         self.rotations += 1
         cur.offset = cur.done = 0
         cur.partial, cur.skipping = b"", False
         self._head, self._head_len = "", 0
+        self._unread_since = time.time_ns() - CLOCK_SLACK_NS
+
+    def _check_copied_unread(self, cur: _Reader, out: list[tuple[int, bytes]]) -> None:
+        """copytruncate before anything of the open file was read (it was empty, or had just been
+        truncated): nothing identifies its copy but its time. Copies made since are read whole
+        (a copy made just before and not yet truncated may repeat lines: at-least-once)."""
+        skip = {cur.ino} | {d.reader.ino for d in self._draining}
+        self._read_later(self._unread_since, skip, out)
 
     def _check_replaced(self, cur: _Reader, out: list[tuple[int, bytes]]) -> None:
         """Rename + new file (or delete + recreate): the old file, still open, is read to its
         end and kept open a while for a writer that has not reopened yet; files rotated more
         than once since the last poll are read in order; then the new file from its start."""
         try:
-            st = os.stat(self.path)
+            st = self.path.stat()
         except OSError:
             return  # renamed or deleted, nothing new yet: keep reading the open file
         if (st.st_dev, st.st_ino) == (self._dev, cur.ino):
@@ -302,6 +318,7 @@ class FileFollower:
         st = os.fstat(fd)
         self._dev = st.st_dev
         self._head, self._head_len = "", 0
+        self._unread_since = time.time_ns() - CLOCK_SLACK_NS
         cur = self._cur = _Reader(fd, st.st_ino, 0, self)
         saved, self._saved = self._saved, None
         if fresh:
@@ -345,17 +362,16 @@ class FileFollower:
     # --------------------------------------------------- the files beside a path
 
     def _siblings(self) -> list[tuple[Path, os.stat_result]]:
-        """Regular files beside the path whose name starts with its name (``log.1``,
-        ``log-20261207``), not compressed."""
-        name = self.path.name
+        """Regular files beside the path named as rotated copies of it (``log.1``,
+        ``log-20261207``, ``log.2026-12-07``), not compressed."""
+        rotated = re.compile(re.escape(self.path.name) + r"[.\-_]\d[\w.\-]*")
         found = []
         try:
             entries = list(os.scandir(self.path.parent))
         except OSError:
             return []
         for entry in entries:
-            if entry.name == name or not entry.name.startswith(name) \
-                    or entry.name.endswith(COMPRESSED):
+            if not rotated.fullmatch(entry.name) or entry.name.endswith(COMPRESSED):
                 continue
             try:
                 if entry.is_file(follow_symlinks=False):
@@ -413,4 +429,4 @@ def save_positions(path: Path, positions: Mapping[str, Position]) -> None:
         json.dump(data, fh, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp.replace(path)

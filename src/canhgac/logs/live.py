@@ -35,6 +35,7 @@ from canhgac.logs.syslog_parse import SyslogFormatError, parse_syslog
 from canhgac.logs.syslog_server import SyslogCounters, SyslogServer, SyslogServerConfig
 
 OnDetections = Callable[[list[Detection]], Awaitable[None]]
+MAX_SOURCES = 4096  # distinct syslog sources counted apart; the rest per sender address
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,9 @@ class _Live:
     def context(self, source: str, tz: tzinfo, now: datetime) -> ParseContext:
         ctx = self.contexts.get(source)
         year = now.astimezone(tz).year
-        if ctx is None or ctx.year != year:
+        if ctx is None or ctx.year != year or ctx.tz is not tz:
+            if len(self.contexts) >= 2 * MAX_SOURCES:
+                self.contexts.clear()
             ctx = self.contexts[source] = ParseContext(source, tz, year)
         return ctx
 
@@ -212,18 +215,24 @@ class _Live:
             msg = parse_syslog(data, received=now, sender=sender, tz=tz)
         except SyslogFormatError:
             key = f"syslog:{sender}"
+            if key not in self.stats.dropped and len(self.stats.dropped) >= MAX_SOURCES:
+                key = "syslog:+"
             self.stats.dropped[key] = self.stats.dropped.get(key, 0) + 1
             return
         app = msg.program.split("/", 1)[0] or "-"
         source = rule.source if rule and rule.source else f"syslog:{msg.host}/{app}"
+        if source not in self.stats.sources and len(self.stats.sources) >= MAX_SOURCES:
+            source = f"syslog:{sender}/+"  # a sender inventing names cannot grow memory
         stats = self.source_stats(source)
         if self.seen is not None:
             self.seen(source, now)
         fmt = rule.fmt if rule else None
-        key = (fmt or "", msg.program)
-        if key not in self.syslog_parsers:
-            self.syslog_parsers[key] = self.parsers.for_syslog(msg.program, fmt)
-        parser = self.syslog_parsers[key]
+        which = (fmt or "", msg.program)
+        if which not in self.syslog_parsers:
+            if len(self.syslog_parsers) >= MAX_SOURCES:
+                self.syslog_parsers.clear()
+            self.syslog_parsers[which] = self.parsers.for_syslog(msg.program, fmt)
+        parser = self.syslog_parsers[which]
         stats.lines += 1
         if parser is None:
             stats.ignored += 1  # a program no format reads (cron, kernel...)

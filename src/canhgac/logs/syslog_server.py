@@ -38,7 +38,8 @@ class Endpoint:
         host, sep, port = text.rpartition(":")
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(_("{value}: expected HOST:PORT").format(value=text))
-        return cls(host.removeprefix("[").removesuffix("]") or "0.0.0.0", int(port))
+        # an empty host is every interface: the operator asked for it (":514")
+        return cls(host.removeprefix("[").removesuffix("]") or "0.0.0.0", int(port))  # noqa: S104
 
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
