@@ -147,7 +147,20 @@ def _parse_3164(pri: int, rest: bytes, received: datetime, sender: str,
                          procid, _message(rest), False)
 
 
+_BSD_CACHE: dict[tuple[bytes, tzinfo, int, int], datetime] = {}  # senders repeat each second
+
+
 def _bsd_time(m: re.Match[bytes], received: datetime, tz: tzinfo) -> datetime:
+    key = (m[0], tz, received.year, received.month)
+    found = _BSD_CACHE.get(key)
+    if found is None:
+        if len(_BSD_CACHE) >= 4096:
+            _BSD_CACHE.clear()
+        found = _BSD_CACHE[key] = _bsd_time_uncached(m, received, tz)
+    return found
+
+
+def _bsd_time_uncached(m: re.Match[bytes], received: datetime, tz: tzinfo) -> datetime:
     month = _MONTHS.get(m[1].decode("ascii", "replace"))
     if month is None:
         raise SyslogFormatError("bad RFC 3164 month")
