@@ -125,3 +125,8 @@ def test_finish_hands_out_a_last_unterminated_lf_frame() -> None:
     d = FrameDecoder()
     d.feed(b"20 <13>cut")
     assert d.finish() == [] and d.garbage == 1
+
+
+def test_rfc3164_tag_ended_by_a_space_after_the_host() -> None:
+    m = parse(b"<36>2026-12-07T21:59:01+07:00 web1 sshd Failed password for root")
+    assert (m.host, m.program, m.message) == ("web1", "sshd", "Failed password for root")

@@ -28,6 +28,8 @@ _BSD_TIME = re.compile(rb"([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.\d+
 _ISO_TIME = re.compile(
     rb"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|[+-]\d\d:\d\d) ")
 _TAG = re.compile(rb"([^\s\[\]:]{1,64})(?:\[([^\]\s]{0,32})\])?: ?")
+# after a host, a tag may end with a space instead of ":" (rsyslog imfile's Tag="sshd")
+_TAG_AFTER_HOST = re.compile(rb"([^\s\[\]:]{1,64})(?:\[([^\]\s]{0,32})\])?(?:: ?| )")
 
 
 class SyslogFormatError(ValueError):
@@ -136,7 +138,7 @@ def _parse_3164(pri: int, rest: bytes, received: datetime, sender: str,
         word, sep, after = rest.partition(b" ")
         if sep and word and b":" not in word[-1:] and b"[" not in word:
             host, rest = _text(word), after
-            tag = _TAG.match(rest)
+            tag = _TAG_AFTER_HOST.match(rest)
     program = procid = ""
     if tag is not None:
         program, procid = _text(tag[1]), _text(tag[2] or b"")
