@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -115,14 +116,20 @@ class StampCache:
         if sec != self._sec:
             tm = time.gmtime(sec + LOCAL_OFFSET)
             if self._style == "clf":
-                self._text = (f"{tm.tm_mday:02d}/{MONTHS[tm.tm_mon - 1]}/{tm.tm_year}:"
-                              f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} +0700")
+                self._text = (
+                    f"{tm.tm_mday:02d}/{MONTHS[tm.tm_mon - 1]}/{tm.tm_year}:"
+                    f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} +0700"
+                )
             elif self._style == "syslog":
-                self._text = (f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} "
-                              f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
+                self._text = (
+                    f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} "
+                    f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}"
+                )
             else:
-                self._text = (f"{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}T"
-                              f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
+                self._text = (
+                    f"{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}T"
+                    f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}"
+                )
             self._sec = sec
         if self._style == "rfc3339":
             return f"{self._text}.{min(999_999, int((t - sec) * 1e6 + 0.5)):06d}+07:00"
@@ -151,6 +158,8 @@ def write_log(path: Path, benign: Iterable[Event], planted: Campaigns, style: st
         if out:
             fh.write("\n".join(out) + "\n")
             lines += len(out)
+    if last is not None:  # as a server leaves it: modified at its last line (readers infer the year)
+        os.utime(path, (last, last))
     return lines, gaps
 
 
@@ -177,9 +186,16 @@ def rounds_for(budget: int, per_round: int, duration_s: float, span_s: float) ->
     return min(by_budget, by_time)
 
 
-def write_samples(out_dir: Path, *, web_lines: int = 100_000, mail_lines: int = 100_000,
-                  auth_lines: int | None = None, attack_share: float = 0.03, seed: int = 18,
-                  start: datetime = START) -> SampleSet:
+def write_samples(
+    out_dir: Path,
+    *,
+    web_lines: int = 100_000,
+    mail_lines: int = 100_000,
+    auth_lines: int | None = None,
+    attack_share: float = 0.03,
+    seed: int = 18,
+    start: datetime = START,
+) -> SampleSet:
     """Write ``access.log``, ``mail.log``, ``auth.log`` and ``manifest.json`` into ``out_dir``."""
     from canhgac.lab.log_samples_mail import auth_log, mail_log
     from canhgac.lab.log_samples_web import web_log
@@ -216,12 +232,14 @@ def write_samples(out_dir: Path, *, web_lines: int = 100_000, mail_lines: int = 
         "benign": [b.as_json() for b in benign],
     }
     manifest.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return SampleSet(paths["web"], paths["mail"], paths["auth"], manifest, lines, attacks, benign,
-                     year=start.year)
+    return SampleSet(
+        paths["web"], paths["mail"], paths["auth"], manifest, lines, attacks, benign, year=start.year
+    )
 
 
-def evenly(t0: float, duration: float, n: int, gap_at: float | None = None,
-           gap: float = 0.0) -> Iterator[float]:
+def evenly(
+    t0: float, duration: float, n: int, gap_at: float | None = None, gap: float = 0.0
+) -> Iterator[float]:
     """``n`` times spread over ``duration`` from ``t0``; after ``gap_at`` shifted by ``gap``."""
     step = duration / max(1, n)
     for i in range(n):
@@ -253,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     n = int(args[1]) if len(args) > 1 else 100_000
     sample = write_samples(Path(args[0]), web_lines=n, mail_lines=n)
-    print(json.dumps({"lines": sample.lines, "attacks": len(sample.attacks),
-                      "manifest": str(sample.manifest)}))
+    print(
+        json.dumps({"lines": sample.lines, "attacks": len(sample.attacks), "manifest": str(sample.manifest)})
+    )
     return 0
 
 

@@ -11,6 +11,8 @@ compromised mailbox sending a burst, SSH brute force and spraying over invalid u
 three-hour silence of the mail log.
 """
 
+# ruff: noqa: E501  (log lines are quoted whole, as the servers write them)
+
 from __future__ import annotations
 
 import random
@@ -32,10 +34,31 @@ PARTNERS = ("mx1.example.vn", "mail.example.com.vn", "mx.example.org")
 MAIL_RATE_PER_S = 50 / 60
 AUTH_RATE_PER_S = 5 / 60
 SILENCE_S = 3 * 3600.0
-STAFF = tuple(f"{n}@{DOMAIN}" for n in (
-    "an.nguyen", "binh.tran", "chi.le", "dung.pham", "giang.hoang", "hai.vu", "hoa.dang", "khanh.bui",
-    "lan.do", "minh.ngo", "nam.duong", "phuong.ly", "quang.truong", "thao.dinh", "trang.mai", "tuan.ha",
-    "van.lam", "yen.trinh", "vanthu", "ketoan"))
+STAFF = tuple(
+    f"{n}@{DOMAIN}"
+    for n in (
+        "an.nguyen",
+        "binh.tran",
+        "chi.le",
+        "dung.pham",
+        "giang.hoang",
+        "hai.vu",
+        "hoa.dang",
+        "khanh.bui",
+        "lan.do",
+        "minh.ngo",
+        "nam.duong",
+        "phuong.ly",
+        "quang.truong",
+        "thao.dinh",
+        "trang.mai",
+        "tuan.ha",
+        "van.lam",
+        "yen.trinh",
+        "vanthu",
+        "ketoan",
+    )
+)
 
 
 def _qid(rng: random.Random) -> str:
@@ -64,10 +87,19 @@ class MailFlows:
             (0.0, f"{smtpd}connect from {host}[{ip}]"),
             (0.2, f"{smtpd}{q}: client={host}[{ip}]"),
             (0.3, f" mail postfix/cleanup[{pid + 1}]: {q}: message-id=<{rng.getrandbits(48):x}@{host}>"),
-            (0.4, f" mail postfix/qmgr[812]: {q}: from=<thongbao@{host}>, size={3000 + int(rng.random() * 90000)}, nrcpt=1 (queue active)"),
-            (0.6, f" mail postfix/lmtp[{pid + 2}]: {q}: to=<{rcpt}>, relay=mail.{DOMAIN}[private/dovecot-lmtp], delay=0.31, delays=0.2/0/0.05/0.06, dsn=2.0.0, status=sent (250 2.0.0 <{rcpt}> Saved)"),
+            (
+                0.4,
+                f" mail postfix/qmgr[812]: {q}: from=<thongbao@{host}>, size={3000 + int(rng.random() * 90000)}, nrcpt=1 (queue active)",
+            ),
+            (
+                0.6,
+                f" mail postfix/lmtp[{pid + 2}]: {q}: to=<{rcpt}>, relay=mail.{DOMAIN}[private/dovecot-lmtp], delay=0.31, delays=0.2/0/0.05/0.06, dsn=2.0.0, status=sent (250 2.0.0 <{rcpt}> Saved)",
+            ),
             (0.7, f" mail postfix/qmgr[812]: {q}: removed"),
-            (0.8, f"{smtpd}disconnect from {host}[{ip}] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7"),
+            (
+                0.8,
+                f"{smtpd}disconnect from {host}[{ip}] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7",
+            ),
         ]
 
     def submission(self, user: str, ip: str, nrcpt: int) -> list[tuple[float, str]]:
@@ -78,26 +110,47 @@ class MailFlows:
             (0.0, f"{smtpd}connect from unknown[{ip}]"),
             (0.3, f"{smtpd}{q}: client=unknown[{ip}], sasl_method=PLAIN, sasl_username={user}"),
             (0.4, f" mail postfix/cleanup[{pid + 1}]: {q}: message-id=<{rng.getrandbits(48):x}@{DOMAIN}>"),
-            (0.5, f" mail postfix/qmgr[812]: {q}: from=<{user}>, size={2000 + int(rng.random() * 40000)}, nrcpt={nrcpt} (queue active)"),
+            (
+                0.5,
+                f" mail postfix/qmgr[812]: {q}: from=<{user}>, size={2000 + int(rng.random() * 40000)}, nrcpt={nrcpt} (queue active)",
+            ),
         ]
         for i in range(nrcpt):
-            lines.append((0.7 + i * 0.01, f" mail postfix/smtp[{pid + 2}]: {q}: to=<nguoinhan{i}@example.vn>, relay=mx1.example.vn[192.0.2.20]:25, delay=0.9, delays=0.1/0/0.3/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued)"))
+            lines.append(
+                (
+                    0.7 + i * 0.01,
+                    f" mail postfix/smtp[{pid + 2}]: {q}: to=<nguoinhan{i}@example.vn>, relay=mx1.example.vn[192.0.2.20]:25, delay=0.9, delays=0.1/0/0.3/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued)",
+                )
+            )
         lines.append((0.9 + nrcpt * 0.01, f" mail postfix/qmgr[812]: {q}: removed"))
-        lines.append((1.0 + nrcpt * 0.01, f"{smtpd}disconnect from unknown[{ip}] ehlo=1 auth=1 mail=1 rcpt={nrcpt} data=1 quit=1 commands={4 + nrcpt}"))
+        lines.append(
+            (
+                1.0 + nrcpt * 0.01,
+                f"{smtpd}disconnect from unknown[{ip}] ehlo=1 auth=1 mail=1 rcpt={nrcpt} data=1 quit=1 commands={4 + nrcpt}",
+            )
+        )
         return lines
 
     def imap_login(self, user: str, ip: str) -> list[tuple[float, str]]:
         s = f"{self.rng.getrandbits(64):016x}"
         mpid = self._pid()
         return [
-            (0.0, f" mail dovecot: imap-login: Login: user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.25, mpid={mpid}, TLS, session=<{s}>"),
-            (30.0, f" mail dovecot: imap({user})<{mpid}><{s}>: Logged out in=312 out=18244 deleted=0 expunged=0 trashed=0 hdr_count=2 hdr_bytes=812 body_count=1 body_bytes=16002"),
+            (
+                0.0,
+                f" mail dovecot: imap-login: Login: user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.25, mpid={mpid}, TLS, session=<{s}>",
+            ),
+            (
+                30.0,
+                f" mail dovecot: imap({user})<{mpid}><{s}>: Logged out in=312 out=18244 deleted=0 expunged=0 trashed=0 hdr_count=2 hdr_bytes=812 body_count=1 body_bytes=16002",
+            ),
         ]
 
     def login_failure(self, proto: str, user: str, ip: str) -> str:
         s = f"{self.rng.getrandbits(64):016x}"
-        return (f" mail dovecot: {proto}-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): "
-                f"user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.25, TLS, session=<{s}>")
+        return (
+            f" mail dovecot: {proto}-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): "
+            f"user=<{user}>, method=PLAIN, rip={ip}, lip=10.0.0.25, TLS, session=<{s}>"
+        )
 
     def smtp_auth_failure(self, ip: str) -> list[tuple[float, str]]:
         pid = self._pid()
@@ -111,8 +164,13 @@ class MailFlows:
 
     def relay_reject(self) -> list[tuple[float, str]]:
         ip = f"192.0.2.{200 + int(self.rng.random() * 50)}"
-        return [(0.0, f" mail postfix/smtpd[{self._pid()}]: NOQUEUE: reject: RCPT from unknown[{ip}]: 554 5.7.1 "
-                      f"<spam@example.net>: Relay access denied; from=<a@example.net> to=<spam@example.net> proto=ESMTP helo=<x>")]
+        return [
+            (
+                0.0,
+                f" mail postfix/smtpd[{self._pid()}]: NOQUEUE: reject: RCPT from unknown[{ip}]: 554 5.7.1 "
+                f"<spam@example.net>: Relay access denied; from=<a@example.net> to=<spam@example.net> proto=ESMTP helo=<x>",
+            )
+        ]
 
 
 def _add(c: Campaigns, at: float, group: list[tuple[float, str]]) -> float:
@@ -121,8 +179,9 @@ def _add(c: Campaigns, at: float, group: list[tuple[float, str]]) -> float:
     return at + group[-1][0]
 
 
-def _benign_mail(rng: random.Random, flows: MailFlows, n: int, t0: float, duration: float, gap_at: float
-                 ) -> Iterator[Event]:
+def _benign_mail(
+    rng: random.Random, flows: MailFlows, n: int, t0: float, duration: float, gap_at: float
+) -> Iterator[Event]:
     clients = [benign_client(rng) for _ in range(len(STAFF))]
     made, seq, t = 0, 0, t0
     step = 9.0 * duration / max(1, n)  # a group is about nine lines
@@ -151,46 +210,111 @@ def _mail_round(flows: MailFlows, c: Campaigns, at: float, addresses: Addresses,
     a = addresses.next()
     for i in range(20):
         _add(c, at + i * 12, flows.smtp_auth_failure(a))
-    c.attacks.append(Planted("logs.auth.brute-force", {"client": a, "service": "postfix/smtpd"}, "mail",
-                             at + 1.5, at + 19 * 12 + 1.5, 20, note="SMTP AUTH"))
+    c.attacks.append(
+        Planted(
+            "logs.auth.brute-force",
+            {"client": a, "service": "postfix/smtpd"},
+            "mail",
+            at + 1.5,
+            at + 19 * 12 + 1.5,
+            20,
+            note="SMTP AUTH",
+        )
+    )
     a, victim = addresses.next(), STAFF[k % len(STAFF)]
     for i in range(15):
         c.add(at + 600 + i * 14, "", flows.login_failure("imap", victim, a))
-    c.attacks.append(Planted("logs.auth.brute-force", {"client": a, "service": "dovecot/imap"}, "mail",
-                             at + 600, at + 600 + 14 * 14, 15, note="IMAP"))
+    c.attacks.append(
+        Planted(
+            "logs.auth.brute-force",
+            {"client": a, "service": "dovecot/imap"},
+            "mail",
+            at + 600,
+            at + 600 + 14 * 14,
+            15,
+            note="IMAP",
+        )
+    )
     a = addresses.next()
     for i in range(8):
         c.add(at + 1200 + i * 20, "", flows.login_failure("pop3", f"user{k}x{i}@{DOMAIN}", a))
-    c.attacks.append(Planted("logs.auth.spraying", {"client": a}, "mail", at + 1200, at + 1200 + 7 * 20, 8,
-                             note="POP3, eight accounts"))
+    c.attacks.append(
+        Planted(
+            "logs.auth.spraying",
+            {"client": a},
+            "mail",
+            at + 1200,
+            at + 1200 + 7 * 20,
+            8,
+            note="POP3, eight accounts",
+        )
+    )
     target = STAFF[(k + 7) % len(STAFF)]
     sources = [addresses.next() for _ in range(6)]
     for i in range(12):
         c.add(at + 1800 + i * 25, "", flows.login_failure("imap", target, sources[i % 6]))
-    c.attacks.append(Planted("logs.auth.account-attack", {"account": target}, "mail", at + 1800,
-                             at + 1800 + 11 * 25, 12, note="six addresses"))
+    c.attacks.append(
+        Planted(
+            "logs.auth.account-attack",
+            {"account": target},
+            "mail",
+            at + 1800,
+            at + 1800 + 11 * 25,
+            12,
+            note="six addresses",
+        )
+    )
     a, guessed = addresses.next(), STAFF[(k + 3) % len(STAFF)]
     for i in range(6):
         c.add(at + 2400 + i * 15, "", flows.login_failure("imap", guessed, a))
     _add(c, at + 2400 + 6 * 15, flows.imap_login(guessed, a))
-    c.attacks.append(Planted("logs.auth.success-after-failures", {"client": a, "account": guessed}, "mail",
-                             at + 2400, at + 2400 + 6 * 15, 7, note="IMAP: six failures, then in"))
+    c.attacks.append(
+        Planted(
+            "logs.auth.success-after-failures",
+            {"client": a, "account": guessed},
+            "mail",
+            at + 2400,
+            at + 2400 + 6 * 15,
+            7,
+            note="IMAP: six failures, then in",
+        )
+    )
     a, spammer = addresses.next(), STAFF[(k + 11) % len(STAFF)]
     for i in range(25):
         _add(c, at + 3000 + i * 16, flows.submission(spammer, a, 12))
-    c.attacks.append(Planted("logs.mail.outbound-burst", {"account": spammer}, "mail", at + 3000.5,
-                             at + 3000.5 + 24 * 16, 25, weight=300, note="25 messages, 12 recipients each"))
+    c.attacks.append(
+        Planted(
+            "logs.mail.outbound-burst",
+            {"account": spammer},
+            "mail",
+            at + 3000.5,
+            at + 3000.5 + 24 * 16,
+            25,
+            weight=300,
+            note="25 messages, 12 recipients each",
+        )
+    )
     # look-alike: a user mistypes the IMAP password twice, then logs in
     user, ip = STAFF[(k + 5) % len(STAFF)], benign_client(rng)
     c.add(at + 3600, "", flows.login_failure("imap", user, ip))
     c.add(at + 3620, "", flows.login_failure("imap", user, ip))
     _add(c, at + 3640, flows.imap_login(user, ip))
-    c.benign.append(Planted("logs.auth.success-after-failures", {"client": ip, "account": user}, "mail",
-                            at + 3600, at + 3640, 3, note="a user mistyped the IMAP password twice"))
+    c.benign.append(
+        Planted(
+            "logs.auth.success-after-failures",
+            {"client": ip, "account": user},
+            "mail",
+            at + 3600,
+            at + 3640,
+            3,
+            note="a user mistyped the IMAP password twice",
+        )
+    )
 
 
-def mail_log(rng: random.Random, n: int, t0: float, share: float, addresses: Addresses, source: str
-             ) -> tuple[Iterator[Event], Campaigns]:
+def mail_log(
+    rng: random.Random, n: int, t0: float, share: float, addresses: Addresses, source: str
+) -> tuple[Iterator[Event], Campaigns]:
     flows = MailFlows(rng)
     c = Campaigns()
     duration = max(n / MAIL_RATE_PER_S, 3 * LEARN_S)
@@ -201,20 +325,43 @@ def mail_log(rng: random.Random, n: int, t0: float, share: float, addresses: Add
     gap_at = starts[rounds // 2] - 600  # the mail log stops for three hours before the middle round
     for k, at in enumerate(starts):
         _mail_round(flows, c, at + (SILENCE_S if at >= gap_at else 0.0), addresses, k)
-    c.attacks.append(Planted("logs.source.silent", {"source": source}, "mail", gap_at, gap_at + SILENCE_S, 0,
-                             note="no line for three hours"))
+    c.attacks.append(
+        Planted(
+            "logs.source.silent",
+            {"source": source},
+            "mail",
+            gap_at,
+            gap_at + SILENCE_S,
+            0,
+            note="no line for three hours",
+        )
+    )
     letters = max(1, int(duration // 1200))  # the authorised newsletter: 60 recipients every 20 minutes
     for i in range(letters):
         at = t0 + 300 + i * 1200
-        _add(c, at + (SILENCE_S if at >= gap_at else 0.0), flows.submission(f"bantin@{DOMAIN}", "10.0.0.30", 60))
-    c.benign.append(Planted("logs.mail.outbound-burst", {"account": f"bantin@{DOMAIN}"}, "mail", t0 + 300,
-                            t0 + 300 + (letters - 1) * 1200, letters, weight=60 * letters,
-                            note="authorised newsletter, 60 recipients every 20 minutes"))
+        _add(
+            c,
+            at + (SILENCE_S if at >= gap_at else 0.0),
+            flows.submission(f"bantin@{DOMAIN}", "10.0.0.30", 60),
+        )
+    c.benign.append(
+        Planted(
+            "logs.mail.outbound-burst",
+            {"account": f"bantin@{DOMAIN}"},
+            "mail",
+            t0 + 300,
+            t0 + 300 + (letters - 1) * 1200,
+            letters,
+            weight=60 * letters,
+            note="authorised newsletter, 60 recipients every 20 minutes",
+        )
+    )
     benign_n = max(0, n - len(c.events))
     return ordered(_benign_mail(rng, flows, benign_n, t0, duration, gap_at), 700.0), c
 
 
 # --- auth.log -----------------------------------------------------------------------------------
+
 
 def _ssh_fail(pid: int, user: str, ip: str, port: int, invalid: bool) -> list[tuple[float, str]]:
     s = f" srv sshd[{pid}]: "
@@ -222,12 +369,18 @@ def _ssh_fail(pid: int, user: str, ip: str, port: int, invalid: bool) -> list[tu
         return [
             (0.0, f"{s}Invalid user {user} from {ip} port {port}"),
             (0.4, f"{s}pam_unix(sshd:auth): check pass; user unknown"),
-            (0.5, f"{s}pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}"),
+            (
+                0.5,
+                f"{s}pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}",
+            ),
             (2.1, f"{s}Failed password for invalid user {user} from {ip} port {port} ssh2"),
             (2.5, f"{s}Connection closed by invalid user {user} {ip} port {port} [preauth]"),
         ]
     return [
-        (0.0, f"{s}pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={user}"),
+        (
+            0.0,
+            f"{s}pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={user}",
+        ),
         (2.0, f"{s}Failed password for {user} from {ip} port {port} ssh2"),
         (2.4, f"{s}Connection closed by authenticating user {user} {ip} port {port} [preauth]"),
     ]
@@ -236,7 +389,15 @@ def _ssh_fail(pid: int, user: str, ip: str, port: int, invalid: bool) -> list[tu
 def _ssh_accept(pid: int, user: str, ip: str, port: int, method: str) -> list[tuple[float, str]]:
     s = f" srv sshd[{pid}]: "
     return [
-        (0.0, f"{s}Accepted {method} for {user} from {ip} port {port} ssh2" + (": ED25519 SHA256:q5Gm3kVHbfJwz1r0bYd2pXo8uLwAf7cT4sNe9iK6hQc" if method == "publickey" else "")),
+        (
+            0.0,
+            f"{s}Accepted {method} for {user} from {ip} port {port} ssh2"
+            + (
+                ": ED25519 SHA256:q5Gm3kVHbfJwz1r0bYd2pXo8uLwAf7cT4sNe9iK6hQc"
+                if method == "publickey"
+                else ""
+            ),
+        ),
         (0.1, f"{s}pam_unix(sshd:session): session opened for user {user}(uid=1000) by {user}(uid=0)"),
         (0.2, f" srv systemd-logind[611]: New session {pid % 900 + 1} of user {user}."),
         (600.0, f"{s}Received disconnect from {ip} port {port}:11: disconnected by user"),
@@ -252,14 +413,29 @@ def _benign_auth(rng: random.Random, n: int, t0: float, duration: float) -> Iter
         r = rng.random()
         pid += 1 + int(rng.random() * 40)
         if r < 0.3:
-            group = _ssh_accept(pid, "quantri", f"10.0.0.{5 + int(rng.random() * 4)}", 40000 + pid % 20000, "publickey")
+            group = _ssh_accept(
+                pid, "quantri", f"10.0.0.{5 + int(rng.random() * 4)}", 40000 + pid % 20000, "publickey"
+            )
         elif r < 0.8:
-            group = [(0.0, f" srv CRON[{pid}]: pam_unix(cron:session): session opened for user root(uid=0) by root(uid=0)"),
-                     (0.3, f" srv CRON[{pid}]: pam_unix(cron:session): session closed for user root")]
+            group = [
+                (
+                    0.0,
+                    f" srv CRON[{pid}]: pam_unix(cron:session): session opened for user root(uid=0) by root(uid=0)",
+                ),
+                (0.3, f" srv CRON[{pid}]: pam_unix(cron:session): session closed for user root"),
+            ]
         else:
-            group = [(0.0, f" srv sudo[{pid}]:  quantri : TTY=pts/0 ; PWD=/home/quantri ; USER=root ; COMMAND=/usr/bin/systemctl status nginx"),
-                     (0.1, f" srv sudo[{pid}]: pam_unix(sudo:session): session opened for user root(uid=0) by quantri(uid=1000)"),
-                     (0.3, f" srv sudo[{pid}]: pam_unix(sudo:session): session closed for user root")]
+            group = [
+                (
+                    0.0,
+                    f" srv sudo[{pid}]:  quantri : TTY=pts/0 ; PWD=/home/quantri ; USER=root ; COMMAND=/usr/bin/systemctl status nginx",
+                ),
+                (
+                    0.1,
+                    f" srv sudo[{pid}]: pam_unix(sudo:session): session opened for user root(uid=0) by quantri(uid=1000)",
+                ),
+                (0.3, f" srv sudo[{pid}]: pam_unix(sudo:session): session closed for user root"),
+            ]
         for offset, text in group[: n - made]:
             seq += 1
             yield t + offset, -seq, "", text
@@ -267,8 +443,9 @@ def _benign_auth(rng: random.Random, n: int, t0: float, duration: float) -> Iter
         t += step * (0.5 + rng.random())
 
 
-def auth_log(rng: random.Random, n: int, t0: float, share: float, addresses: Addresses, source: str
-             ) -> tuple[Iterator[Event], Campaigns]:
+def auth_log(
+    rng: random.Random, n: int, t0: float, share: float, addresses: Addresses, source: str
+) -> tuple[Iterator[Event], Campaigns]:
     c = Campaigns()
     duration = max(n / AUTH_RATE_PER_S, 3 * LEARN_S)
     per_round = 20 * 3 + 8 * 5 + 6 * 3 + 6
@@ -281,29 +458,67 @@ def auth_log(rng: random.Random, n: int, t0: float, share: float, addresses: Add
         for i in range(20):
             pid += 1
             _add(c, at + i * 11, _ssh_fail(pid, "root", a, 30000 + i, invalid=False))
-        c.attacks.append(Planted("logs.auth.brute-force", {"client": a, "service": "sshd"}, "auth", at + 2.0,
-                                 at + 19 * 11 + 2.0, 20, note="SSH, root"))
+        c.attacks.append(
+            Planted(
+                "logs.auth.brute-force",
+                {"client": a, "service": "sshd"},
+                "auth",
+                at + 2.0,
+                at + 19 * 11 + 2.0,
+                20,
+                note="SSH, root",
+            )
+        )
         a = addresses.next()
-        for i, user in enumerate(("admin", "test", "oracle", "ubuntu", "guest", "ftpuser", "postgres", "git")):
+        for i, user in enumerate(
+            ("admin", "test", "oracle", "ubuntu", "guest", "ftpuser", "postgres", "git")
+        ):
             pid += 1
             _add(c, at + 600 + i * 15, _ssh_fail(pid, user, a, 40000 + i, invalid=True))
-        c.attacks.append(Planted("logs.auth.spraying", {"client": a}, "auth", at + 602.1, at + 600 + 7 * 15 + 2.1,
-                                 8, note="SSH, eight invalid users"))
+        c.attacks.append(
+            Planted(
+                "logs.auth.spraying",
+                {"client": a},
+                "auth",
+                at + 602.1,
+                at + 600 + 7 * 15 + 2.1,
+                8,
+                note="SSH, eight invalid users",
+            )
+        )
         a = addresses.next()
         for i in range(6):
             pid += 1
             _add(c, at + 1200 + i * 12, _ssh_fail(pid, "ketoan", a, 50000 + i, invalid=False))
         pid += 1
         _add(c, at + 1200 + 6 * 12, _ssh_accept(pid, "ketoan", a, 50010, "password"))
-        c.attacks.append(Planted("logs.auth.success-after-failures", {"client": a, "account": "ketoan"}, "auth",
-                                 at + 1202.0, at + 1200 + 6 * 12, 7, note="SSH: six failures, then in"))
+        c.attacks.append(
+            Planted(
+                "logs.auth.success-after-failures",
+                {"client": a, "account": "ketoan"},
+                "auth",
+                at + 1202.0,
+                at + 1200 + 6 * 12,
+                7,
+                note="SSH: six failures, then in",
+            )
+        )
         ip = benign_client(rng)
         for i in range(2):
             pid += 1
             _add(c, at + 1500 + i * 10, _ssh_fail(pid, "quantri", ip, 60000 + i, invalid=False))
         pid += 1
         _add(c, at + 1520, _ssh_accept(pid, "quantri", ip, 60005, "password"))
-        c.benign.append(Planted("logs.auth.success-after-failures", {"client": ip, "account": "quantri"}, "auth",
-                                at + 1502.0, at + 1520, 3, note="an administrator mistyped the password twice"))
+        c.benign.append(
+            Planted(
+                "logs.auth.success-after-failures",
+                {"client": ip, "account": "quantri"},
+                "auth",
+                at + 1502.0,
+                at + 1520,
+                3,
+                note="an administrator mistyped the password twice",
+            )
+        )
     benign_n = max(0, n - len(c.events))
     return ordered(_benign_auth(rng, benign_n, t0, duration), 700.0), c

@@ -50,8 +50,9 @@ def _mostly_unprintable(text: str) -> bool:
     return bad * 4 > len(text)
 
 
-def parse_lines(lines: Iterable[tuple[int, bytes]], parser: LineParser, ctx: ParseContext,
-                stats: ParseStats) -> Iterator[LogRecord]:
+def parse_lines(
+    lines: Iterable[tuple[int, bytes]], parser: LineParser, ctx: ParseContext, stats: ParseStats
+) -> Iterator[LogRecord]:
     """The shared loop: ``(line number, bytes)`` -> records, every line counted in ``stats``."""
     parse = parser.parse
     for line_no, raw in lines:
@@ -94,8 +95,9 @@ def detect_format(sample: Sequence[str]) -> str | None:
     for line in lines:
         if line.startswith(("#Software: Microsoft Internet Information", "#Fields: date time ")):
             return "iis"
-        if line.startswith(("#Software: Microsoft Exchange", "#Log-type: Message Tracking",
-                            "#Fields: date-time,")):
+        if line.startswith(
+            ("#Software: Microsoft Exchange", "#Log-type: Message Tracking", "#Fields: date-time,")
+        ):
             return "exchange"
     body = [line for line in lines if not line.startswith("#")]
     if not body:
@@ -141,13 +143,17 @@ def _open(path: Path) -> BinaryIO:
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise OSError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+        raise OSError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
     try:
         magic = raw.read(2)
         raw.seek(0)
     except OSError as exc:
         raw.close()
-        raise OSError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+        raise OSError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
     if magic == _GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
@@ -167,10 +173,13 @@ def _numbered(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(
             _("{path}: compressed data damaged or cut short after line {line} ({reason})").format(
-                path=path, line=line_no, reason=str(exc) or type(exc).__name__)
+                path=path, line=line_no, reason=str(exc) or type(exc).__name__
+            )
         ) from None
     except OSError as exc:
-        raise OSError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+        raise OSError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
 
 
 def _text(raw: bytes) -> str:
@@ -189,11 +198,14 @@ def _start_year(sample: Sequence[str], path: Path) -> int:
     return mtime.year
 
 
-def read_records(path: Path, *, fmt: str | None, tz: tzinfo, year: int | None, stats: ParseStats,
-                 source: str | None = None) -> Iterator[LogRecord]:
+def read_records(
+    path: Path, *, fmt: str | None, tz: tzinfo, year: int | None, stats: ParseStats, source: str | None = None
+) -> Iterator[LogRecord]:
     """The records of one log file, streamed (``fmt`` None: recognised from its first lines)."""
     if fmt is not None and fmt not in NAMES:
-        raise ValueError(_("unknown log format {fmt!r} (known: {names})").format(fmt=fmt, names=", ".join(NAMES)))
+        raise ValueError(
+            _("unknown log format {fmt!r} (known: {names})").format(fmt=fmt, names=", ".join(NAMES))
+        )
     if path.is_dir():
         raise OSError(_("cannot read {path}: it is a directory").format(path=path))
     stream = _open(path)
@@ -213,4 +225,3 @@ def read_records(path: Path, *, fmt: str | None, tz: tzinfo, year: int | None, s
             year = _start_year(sample, path) if parser.syslog_borne else datetime.now(UTC).year
         ctx = ParseContext(source or str(path), tz=tz, year=year)
         yield from parse_lines(chain(head, lines), parser, ctx, stats)
-

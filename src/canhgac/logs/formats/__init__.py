@@ -43,8 +43,9 @@ class LineParser(Protocol):
         """One line, without its line end. None: well-formed, nothing a rule reads."""
         ...
 
-    def parse_message(self, time: datetime, host: str, program: str, message: str,
-                      ctx: ParseContext, line_no: int) -> LogRecord | None:
+    def parse_message(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int
+    ) -> LogRecord | None:
         """Syslog-borne formats: the message after ``program[pid]: ``; others raise
         NotImplementedError."""
         ...

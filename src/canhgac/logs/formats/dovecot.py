@@ -31,8 +31,9 @@ def _value(text: str, key: str, end: str) -> str:
     return text[start:] if stop < 0 else text[start:stop]
 
 
-def dovecot_message(time: datetime, host: str, program: str, message: str, ctx: ParseContext,
-                    line_no: int, raw: str) -> LogRecord | None:
+def dovecot_message(
+    time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int, raw: str
+) -> LogRecord | None:
     if program.endswith("-login"):
         process = program
     else:  # "dovecot": the message names the process
@@ -56,5 +57,6 @@ def dovecot_message(time: datetime, host: str, program: str, message: str, ctx: 
         raise MalformedLineError("no rip=")
     user = _value(message, "user=<", ">")
     service = "dovecot/" + process[:-6]
-    return LogRecord(time, event, LogFamily.MAIL, ctx.source, line_no, raw, client=client,
-                     service=service, account=user)
+    return LogRecord(
+        time, event, LogFamily.MAIL, ctx.source, line_no, raw, client=client, service=service, account=user
+    )

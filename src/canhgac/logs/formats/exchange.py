@@ -17,8 +17,15 @@ from canhgac.logs.formats.timeparse import IsoTime
 from canhgac.logs.records import MAX_RAW, LogEvent, LogFamily, LogRecord, MalformedLineError, ParseContext
 
 MAX_SOURCES = 4096
-_WANTED = ("date-time", "client-ip", "source", "event-id", "recipient-count", "sender-address",
-           "original-client-ip")
+_WANTED = (
+    "date-time",
+    "client-ip",
+    "source",
+    "event-id",
+    "recipient-count",
+    "sender-address",
+    "original-client-ip",
+)
 
 
 def _layout(fields: str) -> tuple[int, tuple[int, ...]]:
@@ -69,12 +76,20 @@ class ExchangeTracking:
         sender = values[ix[5]] if ix[5] >= 0 else ""
         client = (values[ix[6]] if ix[6] >= 0 else "") or values[ix[1]]
         return LogRecord(
-            self._time(values[ix[0]]), event, LogFamily.MAIL, ctx.source, line_no,
-            line if len(line) <= MAX_RAW else line[:MAX_RAW], client=client,
-            service="exchange", account=sender if event is LogEvent.MAIL_SENT else "",
-            sender=sender, recipients=int(recipients) if recipients.isdigit() else 0,
+            self._time(values[ix[0]]),
+            event,
+            LogFamily.MAIL,
+            ctx.source,
+            line_no,
+            line if len(line) <= MAX_RAW else line[:MAX_RAW],
+            client=client,
+            service="exchange",
+            account=sender if event is LogEvent.MAIL_SENT else "",
+            sender=sender,
+            recipients=int(recipients) if recipients.isdigit() else 0,
         )
 
-    def parse_message(self, time: datetime, host: str, program: str, message: str,
-                      ctx: ParseContext, line_no: int) -> LogRecord | None:
+    def parse_message(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int
+    ) -> LogRecord | None:
         raise NotImplementedError("Exchange message tracking logs are not syslog-borne")

@@ -18,11 +18,26 @@ from canhgac.logs.formats.timeparse import IsoTime
 from canhgac.logs.formats.webauth import classify
 from canhgac.logs.records import MAX_RAW, LogEvent, LogFamily, LogRecord, MalformedLineError, ParseContext
 
-DEFAULT_FIELDS = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
-                  "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken")
+DEFAULT_FIELDS = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+)
 MAX_SOURCES = 4096
-_WANTED = ("date", "time", "c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "cs-username",
-           "cs(user-agent)", "cs(referer)", "sc-status", "sc-bytes", "cs-host", "x-forwarded-for")
+_WANTED = (
+    "date",
+    "time",
+    "c-ip",
+    "cs-method",
+    "cs-uri-stem",
+    "cs-uri-query",
+    "cs-username",
+    "cs(user-agent)",
+    "cs(referer)",
+    "sc-status",
+    "sc-bytes",
+    "cs-host",
+    "x-forwarded-for",
+)
 
 
 def _layout(fields: str) -> tuple[int, tuple[int, ...]]:
@@ -81,12 +96,25 @@ class IisLog:
             if login is not None:
                 event, service = login
         return LogRecord(
-            time, event, LogFamily.WEB, ctx.source, line_no, line if len(line) <= MAX_RAW else line[:MAX_RAW],
-            client=client, service=service, account=user, method=method, target=target,
-            status=status, bytes_sent=int(size) if size.isdigit() else 0,
-            user_agent=get(ix[7]).replace("+", " "), referer=get(ix[8]), vhost=get(ix[11]),
+            time,
+            event,
+            LogFamily.WEB,
+            ctx.source,
+            line_no,
+            line if len(line) <= MAX_RAW else line[:MAX_RAW],
+            client=client,
+            service=service,
+            account=user,
+            method=method,
+            target=target,
+            status=status,
+            bytes_sent=int(size) if size.isdigit() else 0,
+            user_agent=get(ix[7]).replace("+", " "),
+            referer=get(ix[8]),
+            vhost=get(ix[11]),
         )
 
-    def parse_message(self, time: datetime, host: str, program: str, message: str,
-                      ctx: ParseContext, line_no: int) -> LogRecord | None:
+    def parse_message(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int
+    ) -> LogRecord | None:
         raise NotImplementedError("IIS logs are not syslog-borne")

@@ -47,10 +47,11 @@ class PostfixMessages:
     """Reads the message part of Postfix's lines; remembers queue ids between lines."""
 
     def __init__(self) -> None:
-        self._queue: dict[str, tuple[str, str]] = {}  # source\0qid -> (client, sasl user)
+        self._queue: dict[str, tuple[str, str, str]] = {}  # source\0qid -> (client, user, program)
 
-    def __call__(self, time: datetime, host: str, program: str, message: str, ctx: ParseContext,
-                 line_no: int, raw: str) -> LogRecord | None:
+    def __call__(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int, raw: str
+    ) -> LogRecord | None:
         if message.startswith("warning: "):
             if "authentication failed" not in message or "SASL" not in message:
                 return None
@@ -58,8 +59,17 @@ class PostfixMessages:
                 return None
             rest = message[9:]
             user = _field(rest, "sasl_username=")
-            return LogRecord(time, LogEvent.AUTH_FAILURE, LogFamily.MAIL, ctx.source, line_no, raw,
-                             client=_client(rest.split(": ", 1)[0]), service=program, account=user)
+            return LogRecord(
+                time,
+                LogEvent.AUTH_FAILURE,
+                LogFamily.MAIL,
+                ctx.source,
+                line_no,
+                raw,
+                client=_client(rest.split(": ", 1)[0]),
+                service=program,
+                account=user,
+            )
         colon = message.find(": ")
         if colon < 5 or not message[:colon].isalnum():
             return None  # not a queue-id line: connect/disconnect, NOQUEUE, statistics...
@@ -70,21 +80,32 @@ class PostfixMessages:
             return self._queued(time, program, message[:colon], body, ctx, line_no, raw)
         return None
 
-    def _client_line(self, time: datetime, program: str, qid: str, body: str, ctx: ParseContext,
-                     line_no: int, raw: str) -> LogRecord | None:
+    def _client_line(
+        self, time: datetime, program: str, qid: str, body: str, ctx: ParseContext, line_no: int, raw: str
+    ) -> LogRecord | None:
         client = _client(body)
         user = _field(body, "sasl_username=")
         queue = self._queue
         if len(queue) >= MAX_QUEUE:
             del queue[next(iter(queue))]
-        queue[ctx.source + "\0" + qid] = (client, user)
+        queue[ctx.source + "\0" + qid] = (client, user, program)
         if not user:
             return None
-        return LogRecord(time, LogEvent.AUTH_SUCCESS, LogFamily.MAIL, ctx.source, line_no, raw,
-                         client=client, service=program, account=user)
+        return LogRecord(
+            time,
+            LogEvent.AUTH_SUCCESS,
+            LogFamily.MAIL,
+            ctx.source,
+            line_no,
+            raw,
+            client=client,
+            service=program,
+            account=user,
+        )
 
-    def _queued(self, time: datetime, program: str, qid: str, body: str, ctx: ParseContext,
-                line_no: int, raw: str) -> LogRecord | None:
+    def _queued(
+        self, time: datetime, program: str, qid: str, body: str, ctx: ParseContext, line_no: int, raw: str
+    ) -> LogRecord | None:
         known = self._queue.pop(ctx.source + "\0" + qid, None)
         if known is None:
             return None  # local submission, bounce, or a retry of a deferred message
@@ -95,7 +116,18 @@ class PostfixMessages:
         count = _field(body, "nrcpt=").split(" ", 1)[0]
         if not count.isdigit():
             raise MalformedLineError("bad nrcpt")
-        client, user = known
+        client, user, smtpd = known
         event = LogEvent.MAIL_SENT if user else LogEvent.MAIL_RECEIVED
-        return LogRecord(time, event, LogFamily.MAIL, ctx.source, line_no, raw, client=client,
-                         service=program, account=user, sender=sender, recipients=int(count))
+        return LogRecord(
+            time,
+            event,
+            LogFamily.MAIL,
+            ctx.source,
+            line_no,
+            raw,
+            client=client,
+            service=smtpd,
+            account=user,
+            sender=sender,
+            recipients=int(count),
+        )

@@ -35,8 +35,9 @@ def _user_from(rest: str) -> tuple[str, str]:
     return user, addr
 
 
-def sshd_message(time: datetime, host: str, program: str, message: str, ctx: ParseContext,
-                 line_no: int, raw: str) -> LogRecord | None:
+def sshd_message(
+    time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int, raw: str
+) -> LogRecord | None:
     if message.startswith("message repeated "):
         open_ = message.find("[ ")
         if open_ < 0:
@@ -53,16 +54,34 @@ def sshd_message(time: datetime, host: str, program: str, message: str, ctx: Par
         if rest.startswith("invalid user "):
             rest = rest[13:]
         user, addr = _user_from(rest)
-        return LogRecord(time, LogEvent.AUTH_FAILURE, LogFamily.AUTH, ctx.source, line_no, raw,
-                         client=addr, service="sshd", account=user)
+        return LogRecord(
+            time,
+            LogEvent.AUTH_FAILURE,
+            LogFamily.AUTH,
+            ctx.source,
+            line_no,
+            raw,
+            client=addr,
+            service="sshd",
+            account=user,
+        )
     if message.startswith("Accepted "):
         rest = message[9:]
         sp = rest.find(" for ")
         if sp < 0:
             raise MalformedLineError("no 'for'")
         user, addr = _user_from(rest[sp + 5 :])
-        return LogRecord(time, LogEvent.AUTH_SUCCESS, LogFamily.AUTH, ctx.source, line_no, raw,
-                         client=addr, service="sshd", account=user)
+        return LogRecord(
+            time,
+            LogEvent.AUTH_SUCCESS,
+            LogFamily.AUTH,
+            ctx.source,
+            line_no,
+            raw,
+            client=addr,
+            service="sshd",
+            account=user,
+        )
     return None
 
 
@@ -75,8 +94,9 @@ def _pam_value(message: str, key: str) -> str:
     return message[start:] if end < 0 else message[start:end]
 
 
-def pam_message(time: datetime, host: str, program: str, message: str, ctx: ParseContext,
-                line_no: int, raw: str) -> LogRecord | None:
+def pam_message(
+    time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int, raw: str
+) -> LogRecord | None:
     """``pam_unix(vsftpd:auth): authentication failure; logname= uid=0 ... rhost=ADDR user=NAME``."""
     if "authentication failure;" not in message or not message.startswith("pam_"):
         return None
@@ -88,5 +108,14 @@ def pam_message(time: datetime, host: str, program: str, message: str, ctx: Pars
     client = _pam_value(message, " rhost=")
     if not client:
         return None
-    return LogRecord(time, LogEvent.AUTH_FAILURE, LogFamily.AUTH, ctx.source, line_no, raw,
-                     client=client, service=service, account=_pam_value(message, " user="))
+    return LogRecord(
+        time,
+        LogEvent.AUTH_FAILURE,
+        LogFamily.AUTH,
+        ctx.source,
+        line_no,
+        raw,
+        client=client,
+        service=service,
+        account=_pam_value(message, " user="),
+    )

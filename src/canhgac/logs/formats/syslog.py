@@ -24,7 +24,7 @@ MessageParser = Callable[[datetime, str, str, str, ParseContext, int, str], LogR
 class SyslogHeader:
     """Splits ``stamp host program[pid]: message``; keeps the time caches of one reader."""
 
-    __slots__ = ("_iso", "_classic")
+    __slots__ = ("_classic", "_iso")
 
     def __init__(self) -> None:
         self._iso = IsoTime()
@@ -88,8 +88,9 @@ class SyslogBorne:
             return None
         return handler(time, host, program, message, ctx, line_no, cut(line))
 
-    def parse_message(self, time: datetime, host: str, program: str, message: str,
-                      ctx: ParseContext, line_no: int) -> LogRecord | None:
+    def parse_message(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int
+    ) -> LogRecord | None:
         handler = self._dispatch(program, message)
         if handler is None:
             return None

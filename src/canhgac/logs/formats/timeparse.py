@@ -19,8 +19,9 @@ MONTHS = {
 }  # fmt: skip
 
 
-def local_to_utc(year: int, month: int, day: int, hour: int, minute: int, second: int,
-                 micro: int, tz: tzinfo) -> datetime:
+def local_to_utc(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, micro: int, tz: tzinfo
+) -> datetime:
     """A wall-clock time in ``tz`` as aware UTC; raises MalformedLineError for an impossible date."""
     try:
         if tz is UTC:

@@ -23,8 +23,9 @@ from canhgac.logs.records import LogEvent
 WEBMAIL = "webmail"
 
 
-def classify(method: str, target: str, status: int, user: str, *, iis: bool = False
-             ) -> tuple[LogEvent, str] | None:
+def classify(
+    method: str, target: str, status: int, user: str, *, iis: bool = False
+) -> tuple[LogEvent, str] | None:
     """``(event, service)`` when the request is a login attempt, else None. ``user`` is the
     user the log names (``""`` for none); ``iis``: the log is IIS's, whose user field tells an
     OWA login's outcome."""

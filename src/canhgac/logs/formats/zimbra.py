@@ -19,8 +19,13 @@ from datetime import datetime
 from canhgac.logs.formats.timeparse import IsoTime
 from canhgac.logs.records import MAX_RAW, LogEvent, LogFamily, LogRecord, MalformedLineError, ParseContext
 
-_SERVICES = {"soap": "webmail", "http_basic": "webmail", "imap": "imap", "pop3": "pop3",
-             "zsync": "activesync"}
+_SERVICES = {
+    "soap": "webmail",
+    "http_basic": "webmail",
+    "imap": "imap",
+    "pop3": "pop3",
+    "zsync": "activesync",
+}
 
 
 def _attr(text: str, key: str, end: str) -> str:
@@ -60,10 +65,19 @@ class ZimbraAudit:
         event = LogEvent.AUTH_FAILURE if "error=authentication failed" in body else LogEvent.AUTH_SUCCESS
         if "error=" in body and event is LogEvent.AUTH_SUCCESS:
             return None  # another error (account locked, maintenance): not a password guess
-        return LogRecord(time, event, LogFamily.MAIL, ctx.source, line_no,
-                         line if len(line) <= MAX_RAW else line[:MAX_RAW], client=client,
-                         service=service, account=account)
+        return LogRecord(
+            time,
+            event,
+            LogFamily.MAIL,
+            ctx.source,
+            line_no,
+            line if len(line) <= MAX_RAW else line[:MAX_RAW],
+            client=client,
+            service=service,
+            account=account,
+        )
 
-    def parse_message(self, time: datetime, host: str, program: str, message: str,
-                      ctx: ParseContext, line_no: int) -> LogRecord | None:
+    def parse_message(
+        self, time: datetime, host: str, program: str, message: str, ctx: ParseContext, line_no: int
+    ) -> LogRecord | None:
         raise NotImplementedError("Zimbra's audit log is not syslog-borne")
