@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,29 @@ print(json.dumps(out))
 """
 
 
+def timed(
+    label: str, cmd: list[str], *, stdout_path: str, timeout: float, env: dict[str, str] | None = None
+) -> measure.Measurement:
+    """Wall, CPU and peak RSS of ``cmd``: the RSS from ``/usr/bin/time`` when installed (wait4's
+    figure for a child forked from this process starts at this process's own size)."""
+    rss_file = Path(stdout_path + ".rss")
+    wrapper = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if Path("/usr/bin/time").exists() else []
+    m = measure.measure(label, [*wrapper, *cmd], env=env, stdout_path=stdout_path, timeout=timeout)
+    if wrapper and rss_file.exists():
+        text = rss_file.read_text().strip().splitlines()
+        if text and text[-1].isdigit():
+            return measure.Measurement(label, m.wall_s, m.cpu_s, int(text[-1]) / 1024, m.returncode)
+    return m
+
+
+def one_line_copy(path: Path, work: Path) -> Path:
+    """The first line of ``path`` alone: a tool's run on it is its start-up cost."""
+    out = work / f"one-{path.name}"
+    with path.open("rb") as fh:
+        out.write_bytes(fh.readline())
+    return out
+
+
 def run_canhgac(
     paths: list[Path], work: Path, label: str, timeout: float
 ) -> tuple[measure.Measurement, dict[str, Any]]:
@@ -89,7 +113,7 @@ def run_canhgac(
     script.write_text(_CHILD % {"tz": TZ})
     out = work / f"{label}.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    m = measure.measure(
+    m = timed(
         f"canhgac {label}",
         [sys.executable, str(script), "scan", *map(str, paths)],
         env=env,
@@ -106,8 +130,8 @@ _ROW = re.compile(r"^\['([^']+)',\s*(\d+)")
 def run_fail2ban(
     path: Path, filt: str, work: Path, timeout: float
 ) -> tuple[measure.Measurement, list[tuple[str, int]]]:
-    out = work / f"f2b-{re.sub(r'[^a-z0-9]+', '-', filt)}.txt"
-    m = measure.measure(
+    out = work / f"f2b-{re.sub(r'[^a-z0-9]+', '-', filt)}-{path.name}.txt"
+    m = timed(
         f"fail2ban-regex {filt}",
         ["fail2ban-regex", "-o", "row", str(path), filt],
         stdout_path=str(out),
@@ -136,6 +160,7 @@ def flagged(rows: list[tuple[str, int]], maxretry: int = 5, findtime: int = 600)
 
 
 def found(attack: dict[str, Any], detections: list[dict[str, Any]]) -> bool:
+    """Whether a detection of the attack's rule names every one of its keys."""
     for d in detections:
         if d["rule_id"] != attack["rule_id"]:
             continue
@@ -172,6 +197,87 @@ def parser_rates(paths: dict[str, Path], limit: int = 200_000) -> dict[str, floa
     return out
 
 
+@dataclass
+class Row:
+    label: str
+    log: str
+    lines: int
+    m: measure.Measurement
+    fixed_cpu: float  # the same tool on a one-line file: start-up, imports, filter compilation
+
+    def cells(self) -> list[str]:
+        steady = max(self.m.cpu_s - self.fixed_cpu, 1e-9)
+        return [
+            self.label,
+            self.log,
+            f"{self.lines / max(self.m.cpu_s, 1e-9):,.0f}",
+            f"{self.lines / steady:,.0f}",
+            f"{self.m.cpu_s:.1f}",
+            f"{self.fixed_cpu:.2f}",
+            f"{self.m.wall_s:.1f}",
+            f"{self.m.peak_rss_mb:.0f}",
+        ]
+
+
+def _goaccess(path: Path, work: Path, timeout: float) -> measure.Measurement:
+    return timed(
+        "goaccess",
+        [
+            "goaccess",
+            str(path),
+            "--log-format=COMBINED",
+            "--no-global-config",
+            "-o",
+            str(work / f"report-{path.name}.json"),
+        ],
+        stdout_path=str(work / f"goaccess-{path.name}.txt"),
+        timeout=timeout,
+    )
+
+
+def _version(cmd: list[str]) -> str:
+    if not shutil.which(cmd[0]):
+        return f"{cmd[0]} not installed"
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    return out.split("\n")[0].strip().rstrip(".")
+
+
+def run_all(
+    paths: dict[str, Path], lines: dict[str, int], work: Path, timeout: float
+) -> tuple[list[Row], dict[str, dict[str, Any]], dict[str, list[tuple[str, int]]]]:
+    """Every tool on every log it reads, and on a one-line copy for its start-up cost."""
+    rows: list[Row] = []
+    bodies: dict[str, dict[str, Any]] = {}
+    f2b_rows: dict[str, list[tuple[str, int]]] = {}
+    for name, path in paths.items():
+        one = one_line_copy(path, work)
+        fixed = run_canhgac([one], work, f"one-{name}", timeout)[0].cpu_s
+        m, body = run_canhgac([path], work, name, timeout)
+        bodies[name] = body
+        label = "canhgac scan (parse + all rules)" if body.get("mode") == "scan" else "canhgac (parse only)"
+        rows.append(Row(label, name, lines[name], m, fixed))
+    if shutil.which("fail2ban-regex"):
+        for name, filters in F2B_FILTERS.items():
+            one = one_line_copy(paths[name], work)
+            for filt in filters:
+                fixed = run_fail2ban(one, filt, work, timeout)[0].cpu_s
+                m, hits = run_fail2ban(paths[name], filt, work, timeout)
+                f2b_rows.setdefault(name, []).extend(hits)
+                rows.append(Row(f"fail2ban-regex {filt}", name, lines[name], m, fixed))
+    if shutil.which("goaccess"):
+        fixed = _goaccess(one_line_copy(paths["web"], work), work, timeout).cpu_s
+        rows.append(
+            Row(
+                "GoAccess (statistics only)",
+                "web",
+                lines["web"],
+                _goaccess(paths["web"], work, timeout),
+                fixed,
+            )
+        )
+    return rows, bodies, f2b_rows
+
+
 def main(argv: list[str]) -> int:
     ap = harness.options("logs")
     ap.add_argument(
@@ -196,135 +302,63 @@ def main(argv: list[str]) -> int:
         paths = {"web": sample.web, "mail": sample.mail, "auth": sample.auth}
         for p in paths.values():
             p.read_bytes()  # page cache warm for every tool alike
-        canhgac: dict[str, tuple[measure.Measurement, dict[str, Any]]] = {}
-        for name, path in paths.items():
-            canhgac[name] = run_canhgac([path], work, name, args.timeout)
-        f2b: dict[str, dict[str, tuple[measure.Measurement, list[tuple[str, int]]]]] = {}
-        if shutil.which("fail2ban-regex"):
-            for name, filters in F2B_FILTERS.items():
-                f2b[name] = {f: run_fail2ban(paths[name], f, work, args.timeout) for f in filters}
-        goaccess = None
-        if shutil.which("goaccess"):
-            goaccess = measure.measure(
-                "goaccess",
-                [
-                    "goaccess",
-                    str(paths["web"]),
-                    "--log-format=COMBINED",
-                    "--no-global-config",
-                    "-o",
-                    str(work / "report.json"),
-                ],
-                timeout=args.timeout,
-            )
+        rows, bodies, f2b_rows = run_all(paths, sample.lines, work, args.timeout)
         rates = parser_rates(paths)
-        big = None
         if args.big:
-            big_sample = write_samples(
+            big = write_samples(
                 work / "big", web_lines=args.big, mail_lines=1000, auth_lines=1000, attack_share=args.share
             )
-            big = run_canhgac([big_sample.web], work, "big", args.timeout)[0]
-        versions = {
-            "fail2ban": subprocess.run(
-                ["fail2ban-regex", "--version"], capture_output=True, text=True, check=False
-            ).stdout.strip()
-            if shutil.which("fail2ban-regex")
-            else "-",
-            "goaccess": subprocess.run(["goaccess", "--version"], capture_output=True, text=True, check=False)
-            .stdout.split("\n")[0]
-            .strip()
-            if shutil.which("goaccess")
-            else "-",
-        }
+            fixed = run_canhgac([one_line_copy(big.web, work)], work, "one-big", args.timeout)[0].cpu_s
+            m, _body = run_canhgac([big.web], work, "big", args.timeout)
+            rows.append(Row(f"canhgac, {args.big:,}-line access log", "web", args.big, m, fixed))
+            big.web.unlink()
+        versions = (_version(["fail2ban-regex", "--version"]), _version(["goaccess", "--version"]))
     load_after = os.getloadavg()
-    mode = {b.get("mode", "?") for _m, b in canhgac.values()}
-    lines = [
+    scanned = all(b.get("mode") == "scan" for b in bodies.values())
+    out = [
         "## Log anomaly detection: canhgac logs vs fail2ban-regex and GoAccess",
         "",
         f"{report_md.machine_line()}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
-        f"(rates per second of each tool's own CPU time). {versions['fail2ban']}, {versions['goaccess']}.",
+        f"(a shared machine: rates are per second of each tool's own CPU time). {versions[0]}, {versions[1]}.",
         report_md.command_line("logs", lines=args.lines, share=args.share, big=args.big or None),
         "",
         f"Generated by `canhgac.lab.log_samples` in {gen_s:.1f} s CPU: access log {sample.lines['web']:,} lines, "
         f"mail log {sample.lines['mail']:,}, auth log {sample.lines['auth']:,}; {len(sample.attacks)} planted "
         f"campaigns, {len(sample.benign)} benign look-alikes, {args.share:.0%} attack traffic (at least one "
-        "campaign of each class).",
+        "campaign of each class). Peak RSS from `/usr/bin/time`.",
         "",
     ]
-    if mode != {"scan"}:
-        why = next((b.get("why", "") for _m, b in canhgac.values() if b.get("why")), "")
-        lines += [f"**canhgac ran parsing only**: the detection pipeline was not importable ({why}).", ""]
-    lines += report_md.header(
-        "Tool (one core)", "Log", "Lines/s per CPU s", "CPU (s)", "Wall (s)", "Peak RSS (MB)"
+    if not scanned:
+        why = next((b.get("why", "") for b in bodies.values() if b.get("why")), "")
+        out += [f"**canhgac ran parsing only**: the detection pipeline was not importable ({why}).", ""]
+    out += report_md.header(
+        "Tool (one core)",
+        "Log",
+        "Lines/s per CPU s",
+        "Steady lines/s (CPU − start-up)",
+        "CPU (s)",
+        "Start-up CPU (s)",
+        "Wall (s)",
+        "Peak RSS (MB)",
     )
-    for name, (m, _body) in canhgac.items():
-        n = sample.lines[name]
-        label = "canhgac scan (parse + all rules)" if mode == {"scan"} else "canhgac (parse only)"
-        lines.append(
-            report_md.row(
-                label,
-                name,
-                f"{n / max(m.cpu_s, 1e-9):,.0f}",
-                f"{m.cpu_s:.1f}",
-                f"{m.wall_s:.1f}",
-                f"{m.peak_rss_mb:.0f}",
-            )
-        )
-    for name, runs in f2b.items():
-        for filt, (m, _rows) in runs.items():
-            n = sample.lines[name]
-            lines.append(
-                report_md.row(
-                    f"fail2ban-regex {filt}",
-                    name,
-                    f"{n / max(m.cpu_s, 1e-9):,.0f}",
-                    f"{m.cpu_s:.1f}",
-                    f"{m.wall_s:.1f}",
-                    f"{m.peak_rss_mb:.0f}",
-                )
-            )
-    if goaccess is not None:
-        n = sample.lines["web"]
-        lines.append(
-            report_md.row(
-                "GoAccess (statistics only)",
-                "web",
-                f"{n / max(goaccess.cpu_s, 1e-9):,.0f}",
-                f"{goaccess.cpu_s:.1f}",
-                f"{goaccess.wall_s:.1f}",
-                f"{goaccess.peak_rss_mb:.0f}",
-            )
-        )
-    if big is not None:
-        lines.append(
-            report_md.row(
-                f"canhgac, {args.big:,}-line access log",
-                "web",
-                f"{args.big / max(big.cpu_s, 1e-9):,.0f}",
-                f"{big.cpu_s:.1f}",
-                f"{big.wall_s:.1f}",
-                f"{big.peak_rss_mb:.0f}",
-            )
-        )
-    lines += [
+    out += [report_md.row(*row.cells()) for row in rows]
+    out += [
         "",
         "Parsers alone (decode + parse + record, lines in memory, best of 3): "
         + ", ".join(f"{fmt} {us:.2f} µs/line" for fmt, us in rates.items())
         + ".",
         "",
     ]
-    if mode == {"scan"}:
-        lines += comparison(manifest, canhgac, f2b)
-    body_md = "\n".join(lines)
+    if scanned:
+        out += comparison(manifest, bodies, f2b_rows)
+    body_md = "\n".join(out)
     print(body_md)
     report_md.write_section(args.out, "logs", body_md, after="sweep")
     return 0
 
 
 def comparison(
-    manifest: dict[str, Any],
-    canhgac: dict[str, tuple[measure.Measurement, dict[str, Any]]],
-    f2b: dict[str, dict[str, tuple[measure.Measurement, list[tuple[str, int]]]]],
+    manifest: dict[str, Any], bodies: dict[str, dict[str, Any]], f2b_rows: dict[str, list[tuple[str, int]]]
 ) -> list[str]:
     out = [
         *report_md.header("Planted class", "Log", "Campaigns", "canhgac found", "fail2ban flagged (shared)")
@@ -332,36 +366,31 @@ def comparison(
     by_class: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for attack in manifest["attacks"]:
         by_class[(attack["rule_id"], attack["log"])].append(attack)
-    banned = {name: set().union(*(flagged(rows) for _m, rows in runs.values())) for name, runs in f2b.items()}
+    banned = {name: flagged(rows) for name, rows in f2b_rows.items()}
     for (rule, log), attacks in sorted(by_class.items()):
-        detections = canhgac[log][1].get("detections", [])
+        detections = bodies[log].get("detections", [])
         hits = sum(found(a, detections) for a in attacks)
         shared = ""
         if rule in SHARED.get(log, ()) and log in banned:
             clients = [a["keys"].get("client") for a in attacks if a["keys"].get("client")]
             if rule == "logs.auth.account-attack":
-                shared = "n/a (per-account; fail2ban counts per address)"
-            else:
+                clients = []
+                shared = "(per account: fail2ban counts per address)"
+            if clients:
                 shared = f"{sum(c in banned[log] for c in clients)} of {len(clients)} attackers"
         out.append(report_md.row(rule, log, len(attacks), f"{hits} of {len(attacks)}", shared))
     planted_clients = {v for a in manifest["attacks"] for k, v in a["keys"].items() if k == "client"}
-    benign = {name: sorted(ips - planted_clients) for name, ips in banned.items()}
+    extra_f2b = {name: len(ips - planted_clients) for name, ips in banned.items()}
     extra = {}
-    for log, (_m, body) in canhgac.items():
-        rules = {a["rule_id"] for a in manifest["attacks"] if a["log"] == log}
-        extra[log] = sum(
-            1
-            for d in body.get("detections", [])
-            if not any(
-                found(a, [d]) for a in manifest["attacks"] if a["log"] == log and a["rule_id"] in rules
-            )
-        )
+    for log, body in bodies.items():
+        ours = [a for a in manifest["attacks"] if a["log"] == log]
+        extra[log] = sum(1 for d in body.get("detections", []) if not any(found(a, [d]) for a in ours))
     out += [
         "",
         "Detections that match no planted campaign (false positives): canhgac "
         + ", ".join(f"{k} {v}" for k, v in extra.items())
-        + "; addresses fail2ban flags that planted no attack: "
-        + ", ".join(f"{k} {len(v)}" for k, v in benign.items())
+        + "; addresses fail2ban would ban that planted no attack: "
+        + ", ".join(f"{k} {v}" for k, v in extra_f2b.items())
         + ".",
     ]
     return out
