@@ -160,12 +160,17 @@ def flagged(rows: list[tuple[str, int]], maxretry: int = 5, findtime: int = 600)
 
 
 def found(attack: dict[str, Any], detections: list[dict[str, Any]]) -> bool:
-    """Whether a detection of the attack's rule names every one of its keys."""
+    """Whether a detection of the attack's rule names every one of its keys (``key=value`` in
+    its group, or the value among its clients or accounts: exactly, 203.0.113.1 is not .10)."""
     for d in detections:
         if d["rule_id"] != attack["rule_id"]:
             continue
-        values = [v for v in attack["keys"].values() if v]
-        if all(v in d["group"] or v in d["clients"] or v in d["accounts"] for v in values):
+        tokens = set(re.split(r"[\s,;]+", d["group"]))
+        if all(
+            f"{k}={v}" in tokens or v in d["clients"] or v in d["accounts"]
+            for k, v in attack["keys"].items()
+            if v
+        ):
             return True
     return False
 

@@ -221,7 +221,9 @@ def _mail_round(flows: MailFlows, c: Campaigns, at: float, addresses: Addresses,
             note="SMTP AUTH",
         )
     )
-    a, victim = addresses.next(), STAFF[k % len(STAFF)]
+    # attacked accounts are role or former staff mailboxes with no traffic of their own, so that a
+    # legitimate login to the same account never completes another rule (success after failures)
+    a, victim = addresses.next(), f"tiepnhan{k}@{DOMAIN}"
     for i in range(15):
         c.add(at + 600 + i * 14, "", flows.login_failure("imap", victim, a))
     c.attacks.append(
@@ -249,7 +251,7 @@ def _mail_round(flows: MailFlows, c: Campaigns, at: float, addresses: Addresses,
             note="POP3, eight accounts",
         )
     )
-    target = STAFF[(k + 7) % len(STAFF)]
+    target = f"quantri{k}@{DOMAIN}"
     sources = [addresses.next() for _ in range(6)]
     for i in range(12):
         c.add(at + 1800 + i * 25, "", flows.login_failure("imap", target, sources[i % 6]))
@@ -264,7 +266,7 @@ def _mail_round(flows: MailFlows, c: Campaigns, at: float, addresses: Addresses,
             note="six addresses",
         )
     )
-    a, guessed = addresses.next(), STAFF[(k + 3) % len(STAFF)]
+    a, guessed = addresses.next(), f"thuky{k}@{DOMAIN}"
     for i in range(6):
         c.add(at + 2400 + i * 15, "", flows.login_failure("imap", guessed, a))
     _add(c, at + 2400 + 6 * 15, flows.imap_login(guessed, a))
@@ -279,7 +281,7 @@ def _mail_round(flows: MailFlows, c: Campaigns, at: float, addresses: Addresses,
             note="IMAP: six failures, then in",
         )
     )
-    a, spammer = addresses.next(), STAFF[(k + 11) % len(STAFF)]
+    a, spammer = addresses.next(), f"hopthu{k}@{DOMAIN}"
     for i in range(25):
         _add(c, at + 3000 + i * 16, flows.submission(spammer, a, 12))
     c.attacks.append(
