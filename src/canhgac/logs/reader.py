@@ -17,7 +17,7 @@ import gzip
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +28,8 @@ from canhgac.logs.formats.timeparse import MONTHS
 from canhgac.logs.records import LogRecord, MalformedLineError, ParseContext, ParseStats
 
 MAX_LINE = 64 * 1024  # bytes of a line that are read; the rest is skipped
+CHUNK = 1 << 20  # bytes read at once
+FLUSH = 4096  # lines between updates of the common counts
 SAMPLE = 40  # lines read to recognise the format
 MAX_EXAMPLES = 5
 EXAMPLE_CHARS = 200
@@ -53,40 +55,49 @@ def _mostly_unprintable(text: str) -> bool:
 def parse_lines(
     lines: Iterable[tuple[int, bytes]], parser: LineParser, ctx: ParseContext, stats: ParseStats
 ) -> Iterator[LogRecord]:
-    """The shared loop: ``(line number, bytes)`` -> records, every line counted in ``stats``."""
+    """The shared loop: ``(line number, bytes)`` -> records, every line counted in ``stats``
+    (the common counts are kept locally and added every ``FLUSH`` lines and at the end)."""
     parse = parser.parse
-    for line_no, raw in lines:
-        stats.lines += 1
-        if raw.endswith(b"\n"):
-            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-        elif raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if b"\x00" in raw:
-            stats.binary += 1
-            continue
-        try:
-            text = raw.decode()
-        except UnicodeDecodeError:
-            fallback = _decode_fallback(raw)
-            if fallback is None:
+    lines_n = records = ignored = 0
+    try:
+        for line_no, data in lines:
+            lines_n += 1
+            if lines_n >= FLUSH:
+                stats.lines += lines_n
+                stats.records += records
+                stats.ignored += ignored
+                lines_n = records = ignored = 0
+            raw = data.rstrip(b"\r\n")
+            if b"\x00" in raw:
                 stats.binary += 1
                 continue
-            text = fallback
-        try:
-            record = parse(text, ctx, line_no)
-        except (ValueError, IndexError, KeyError):  # MalformedLineError, or a parser's slip on garbage
-            if _mostly_unprintable(text):
-                stats.binary += 1
+            try:
+                text = raw.decode()
+            except UnicodeDecodeError:
+                fallback = _decode_fallback(raw)
+                if fallback is None:
+                    stats.binary += 1
+                    continue
+                text = fallback
+            try:
+                record = parse(text, ctx, line_no)
+            except (ValueError, IndexError, KeyError):  # MalformedLineError, or a parser's slip
+                if _mostly_unprintable(text):
+                    stats.binary += 1
+                    continue
+                stats.malformed += 1
+                if len(stats.examples) < MAX_EXAMPLES:
+                    stats.examples.append(f"{ctx.source}:{line_no}: {text[:EXAMPLE_CHARS]}")
                 continue
-            stats.malformed += 1
-            if len(stats.examples) < MAX_EXAMPLES:
-                stats.examples.append(f"{ctx.source}:{line_no}: {text[:EXAMPLE_CHARS]}")
-            continue
-        if record is None:
-            stats.ignored += 1
-        else:
-            stats.records += 1
-            yield record
+            if record is None:
+                ignored += 1
+            else:
+                records += 1
+                yield record
+    finally:
+        stats.lines += lines_n
+        stats.records += records
+        stats.ignored += ignored
 
 
 def detect_format(sample: Sequence[str]) -> str | None:
@@ -159,17 +170,37 @@ def _open(path: Path) -> BinaryIO:
     return raw
 
 
+def _cut(lines: list[bytes]) -> list[bytes]:
+    return [line[:MAX_LINE] for line in lines]
+
+
 def _numbered(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
-    """The file's lines, numbered from 1, each at most MAX_LINE bytes."""
+    """The file's lines without their newline, numbered from 1, each at most MAX_LINE bytes;
+    read in chunks, so that a line costs one split, and a line with no end is never held whole."""
     line_no = 0
-    readline = stream.readline
+    pending = b""  # the start of a line that goes on in the next chunk (at most MAX_LINE bytes)
+    overlong = False  # the pending line was cut: the rest, up to its newline, is skipped
+    read = getattr(stream, "read1", stream.read)  # read1: a damaged gzip keeps what came before
     try:
-        while line := readline(MAX_LINE):
-            line_no += 1
-            if len(line) == MAX_LINE and not line.endswith(b"\n"):
-                while (rest := readline(MAX_LINE)) and not rest.endswith(b"\n"):
-                    pass  # the rest of an overlong line: skipped
-            yield line_no, line
+        while chunk := read(CHUNK):
+            parts = chunk.split(b"\n")
+            if overlong:
+                if len(parts) == 1:
+                    continue  # still inside the overlong line
+                parts[0] = pending
+                overlong = False
+            else:
+                parts[0] = pending + parts[0]
+            pending = parts.pop()
+            if len(pending) > MAX_LINE:
+                pending, overlong = pending[:MAX_LINE], True
+            if parts:
+                if max(map(len, parts)) > MAX_LINE:
+                    parts = _cut(parts)
+                yield from zip(count(line_no + 1), parts)
+                line_no += len(parts)
+        if pending or overlong:
+            yield line_no + 1, pending
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(
             _("{path}: compressed data damaged or cut short after line {line} ({reason})").format(

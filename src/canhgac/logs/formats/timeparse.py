@@ -44,29 +44,43 @@ def _offset(text: str) -> timedelta:
     return sign * timedelta(hours=hours, minutes=minutes)
 
 
-class ClfTime:
-    """Common Log Format stamps, ``07/Dec/2026:22:10:01 +0700`` (nginx, Apache)."""
+SECONDS = tuple(timedelta(seconds=s) for s in range(61))  # 60: a leap second, as logs may write it
 
-    __slots__ = ("_dt", "_last")
+
+def _second(text: str) -> int:
+    if len(text) != 2 or not text.isdigit() or text > "60":
+        raise MalformedLineError(f"bad seconds {text!r}")
+    return int(text)
+
+
+class ClfTime:
+    """Common Log Format stamps, ``07/Dec/2026:22:10:01 +0700`` (nginx, Apache). Remembers the
+    last stamp and the last minute: a new second costs one addition."""
+
+    __slots__ = ("_base", "_dt", "_last", "_minute")
 
     def __init__(self) -> None:
-        self._last = ""
-        self._dt = datetime(1970, 1, 1, tzinfo=UTC)
+        self._last = self._minute = ""
+        self._dt = self._base = datetime(1970, 1, 1, tzinfo=UTC)
 
     def __call__(self, text: str) -> datetime:
         if text == self._last:
             return self._dt
-        try:
-            day = int(text[0:2])
-            month = MONTHS[text[3:6]]
-            year = int(text[7:11])
-            hour, minute, second = int(text[12:14]), int(text[15:17]), int(text[18:20])
-            if text[2] != "/" or text[6] != "/" or text[11] != ":" or text[20] != " ":
-                raise ValueError(text)
-            naive = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-        except (KeyError, ValueError, IndexError):
-            raise MalformedLineError(f"bad time {text!r}") from None
-        self._dt = naive - _offset(text[21:])
+        minute = text[:17] + text[20:]
+        if minute != self._minute:
+            try:
+                day = int(text[0:2])
+                month = MONTHS[text[3:6]]
+                year = int(text[7:11])
+                hour, mins = int(text[12:14]), int(text[15:17])
+                if text[2] != "/" or text[6] != "/" or text[11] != ":" or text[17] != ":" or text[20] != " ":
+                    raise ValueError(text)
+                naive = datetime(year, month, day, hour, mins, tzinfo=UTC)
+            except (KeyError, ValueError, IndexError):
+                raise MalformedLineError(f"bad time {text!r}") from None
+            self._base = naive - _offset(text[21:])
+            self._minute = minute
+        self._dt = self._base + SECONDS[_second(text[18:20])]
         self._last = text
         return self._dt
 
@@ -74,25 +88,15 @@ class ClfTime:
 class IsoTime:
     """ISO 8601 / RFC 3339 stamps: ``2026-12-07T22:10:01.123456+07:00``, ``2026-12-07 22:10:01``
     (IIS, in UTC), ``2026-12-07T15:10:01.123Z`` (Exchange). A stamp without an offset is read in
-    the zone given to the call."""
+    the zone given to the call. Remembers the last minute."""
 
-    __slots__ = ("_dt", "_last", "_tz")
+    __slots__ = ("_base", "_minute")
 
     def __init__(self) -> None:
-        self._last = ""
-        self._tz: tzinfo = UTC
-        self._dt = datetime(1970, 1, 1, tzinfo=UTC)
+        self._minute: tuple[str, str, tzinfo | None] = ("", "", None)
+        self._base = datetime(1970, 1, 1, tzinfo=UTC)
 
     def __call__(self, text: str, tz: tzinfo = UTC) -> datetime:
-        if text == self._last and tz is self._tz:
-            return self._dt
-        try:
-            year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-            hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
-            if text[4] != "-" or text[7] != "-" or text[10] not in "T " or text[13] != ":":
-                raise ValueError(text)
-        except (ValueError, IndexError):
-            raise MalformedLineError(f"bad time {text!r}") from None
         rest = text[19:]
         micro = 0
         if rest[:1] in (".", ","):
@@ -104,12 +108,30 @@ class IsoTime:
                 raise MalformedLineError(f"bad time {text!r}")
             micro = int((frac + "000000")[:6])
             rest = rest[end:]
-        if rest:
-            dt = local_to_utc(year, month, day, hour, minute, second, micro, UTC) - _offset(rest)
-        else:
-            dt = local_to_utc(year, month, day, hour, minute, second, micro, tz)
-        self._last, self._tz, self._dt = text, tz, dt
-        return dt
+        second = _second(text[17:19])
+        minute = (text[:16], rest, tz)
+        if minute != self._minute:
+            try:
+                year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+                hour, mins = int(text[11:13]), int(text[14:16])
+                if (
+                    text[4] != "-"
+                    or text[7] != "-"
+                    or text[10] not in "T "
+                    or text[13] != ":"
+                    or text[16] != ":"
+                ):
+                    raise ValueError(text)
+            except (ValueError, IndexError):
+                raise MalformedLineError(f"bad time {text!r}") from None
+            if rest:
+                self._base = local_to_utc(year, month, day, hour, mins, 0, 0, UTC) - _offset(rest)
+            else:
+                self._base = local_to_utc(year, month, day, hour, mins, 0, 0, tz)
+            self._minute = minute
+        if micro:
+            return self._base + SECONDS[second] + timedelta(microseconds=micro)
+        return self._base + SECONDS[second]
 
 
 class SyslogTime:
@@ -118,27 +140,34 @@ class SyslogTime:
     The year comes from the context; a file that runs across New Year (December lines, then
     January ones) moves to the next year when the month falls back by more than half a year, and
     a straggler from the old year (a January file with one late December line) gets the year
-    before. Remembered per source, for a bounded number of sources.
+    before. Remembered per source, for a bounded number of sources; the last minute is cached.
     """
 
     MAX_SOURCES = 4096
 
-    __slots__ = ("_dt", "_key", "_state")
+    __slots__ = ("_base", "_key", "_state")
 
     def __init__(self) -> None:
-        self._key: tuple[str, str, int, tzinfo] = ("", "", 0, UTC)
-        self._dt = datetime(1970, 1, 1, tzinfo=UTC)
+        self._key: tuple[str, str, int, tzinfo | None] = ("", "", 0, None)
+        self._base = datetime(1970, 1, 1, tzinfo=UTC)
         self._state: dict[str, list[int]] = {}  # source -> [context year, year now, last month]
 
     def __call__(self, text: str, source: str, year: int, tz: tzinfo) -> datetime:
-        key = (text, source, year, tz)
-        if key == self._key:
-            return self._dt
+        if text[12:13] != ":":
+            raise MalformedLineError(f"bad time {text!r}")
+        second = _second(text[13:15])
+        key = (text[:12], source, year, tz)
+        if key != self._key:
+            self._base = self._minute_of(text, source, year, tz)
+            self._key = key
+        return self._base + SECONDS[second]
+
+    def _minute_of(self, text: str, source: str, year: int, tz: tzinfo) -> datetime:
         try:
             month = MONTHS[text[0:3]]
             day = int(text[4:6])
-            hour, minute, second = int(text[7:9]), int(text[10:12]), int(text[13:15])
-            if text[3] != " " or text[9] != ":" or text[12] != ":":
+            hour, minute = int(text[7:9]), int(text[10:12])
+            if text[3] != " " or text[9] != ":":
                 raise ValueError(text)
         except (KeyError, ValueError, IndexError):
             raise MalformedLineError(f"bad time {text!r}") from None
@@ -156,6 +185,4 @@ class SyslogTime:
             line_year -= 1
         else:
             state[2] = month
-        self._dt = local_to_utc(line_year, month, day, hour, minute, second, 0, tz)
-        self._key = key
-        return self._dt
+        return local_to_utc(line_year, month, day, hour, minute, 0, 0, tz)
