@@ -197,7 +197,8 @@ def write_samples(
     start: datetime = START,
 ) -> SampleSet:
     """Write ``access.log``, ``mail.log``, ``auth.log`` and ``manifest.json`` into ``out_dir``."""
-    from canhgac.lab.log_samples_mail import auth_log, mail_log
+    from canhgac.lab.log_samples_auth import auth_log
+    from canhgac.lab.log_samples_mail import mail_log
     from canhgac.lab.log_samples_web import web_log
 
     out_dir.mkdir(parents=True, exist_ok=True)
