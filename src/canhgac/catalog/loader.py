@@ -2,6 +2,9 @@
 
 A CSIRT holding the official texts can point ``CANHGAC_CATALOG_DIR``/``--catalog`` at its own
 copy of the data folder and confirm, reword or drop inferred clauses without touching code.
+The log detection rules (``canhgac/logs/rules/*.yaml``, or a custom folder's ``logs/``, plus the
+files named by ``CANHGAC_LOG_RULES``) are read as the ``logs.*`` entries (mode ``detection``):
+one text per rule, shared by the detector and the catalog.
 The check → clause mapping is held once, in the frameworks' clause lists; each check's
 clauses are derived from them here, and a check entry citing a framework clause is refused.
 """
@@ -134,7 +137,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
         for entry in parsed.checks:
             if entry.id in checks:
                 raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
-            if entry.mode is not Mode.AUTOMATED and entry.question is None:
+            if entry.mode not in (Mode.AUTOMATED, Mode.DETECTION) and entry.question is None:
                 raise CatalogError(_("{path}: {id} is {mode} but has no question").format(
                     path=path, id=entry.id, mode=entry.mode.value))
             checks[entry.id] = entry
@@ -151,10 +154,43 @@ def load_catalog(root: Path | None = None) -> Catalog:
             raise CatalogError(_("{path}: framework {id} is defined twice").format(path=path, id=fw.id))
         _validate_clauses(path, fw, checks)
         frameworks[fw.id] = fw
+    from_rules: set[str] = set()
+    hashed: set[Path] = set()
+    for path, entry in _log_rule_entries(root):
+        if path not in hashed:
+            hashed.add(path)
+            digest.update(path.name.encode() + path.read_bytes())
+        if entry.id in checks and entry.id not in from_rules:
+            raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
+        checks[entry.id] = entry  # a later rule file replaces an earlier rule of the same id
+        check_files[entry.id] = path
+        from_rules.add(entry.id)
     if not checks:
         raise CatalogError(_("{path}: no check entries found").format(path=base))
     _refuse_clause_references(checks, check_files, frameworks)
     return Catalog(checks, frameworks, "sha256:" + digest.hexdigest()[:16], _clause_index(frameworks))
+
+
+def _log_rule_entries(root: Path | None) -> Iterator[tuple[Path, CheckEntry]]:
+    """The log detection rules as catalog entries: the built-in rule files (a custom catalog
+    folder's ``logs/*.yaml`` instead, when it has that folder; none when it has not, so a
+    folder made for tests stays as written), then ``CANHGAC_LOG_RULES``."""
+    from canhgac.logs.rule_schema import RuleFileError, builtin_files, env_paths, read_rules
+
+    if root is None:
+        files = builtin_files()
+    else:
+        files = sorted((root / "logs").glob("*.yaml")) if (root / "logs").is_dir() else []
+    try:
+        for path, rule in read_rules([*files, *env_paths()]):
+            yield path, CheckEntry(
+                id=rule.id, family=rule.family, severity=rule.severity, mode=Mode.DETECTION,
+                target="logs", title=rule.title, rationale=rule.description,
+                remediation=rule.remediation, references=rule.references,
+                messages={"detected": rule.message},
+            )
+    except RuleFileError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def _refuse_clause_references(

@@ -43,6 +43,7 @@ class Mode(StrEnum):
     AUTOMATED = "automated"  # code implements it
     SELF_ASSESSMENT = "self_assessment"  # a question the agency answers, with evidence
     WORKFLOW = "workflow"  # tracked in the platform (later capabilities)
+    DETECTION = "detection"  # raised by a log detection rule (canhgac.logs), not run on a target
 
 
 class Coverage(StrEnum):
