@@ -23,7 +23,8 @@ def web(t: float, target: str = "/", *, client: str = "198.51.100.7", status: in
         method: str = "GET", ua: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
         source: str = "/var/log/nginx/access.log", vhost: str = "") -> LogRecord:
     n = next(_lines)
-    raw = f'{client} - - [{at(t):%d/%b/%Y:%H:%M:%S +0000}] "{method} {target} HTTP/1.1" {status} 512 "-" "{ua}"'
+    stamp = f"{at(t):%d/%b/%Y:%H:%M:%S +0000}"
+    raw = f'{client} - - [{stamp}] "{method} {target} HTTP/1.1" {status} 512 "-" "{ua}"'
     return LogRecord(time=at(t), event=LogEvent.HTTP_REQUEST, family=LogFamily.WEB, source=source,
                      line_no=n, raw=raw, client=client, service="nginx", method=method,
                      target=target, status=status, bytes_sent=512, user_agent=ua, vhost=vhost)

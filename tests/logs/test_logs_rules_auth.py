@@ -114,8 +114,9 @@ def test_an_authorised_mailing_at_a_normal_rate_does_not_fire() -> None:
 
 
 def test_outbound_burst_threshold_n_minus_one_and_n() -> None:
-    assert run([sent(i, "a@so.gov.vn", recipients=1) for i in range(199)], ["logs.mail.outbound-burst"]) == []
-    assert len(run([sent(i, "a@so.gov.vn", recipients=1) for i in range(200)], ["logs.mail.outbound-burst"])) == 1
+    burst = ["logs.mail.outbound-burst"]
+    assert run([sent(i, "a@so.gov.vn", recipients=1) for i in range(199)], burst) == []
+    assert len(run([sent(i, "a@so.gov.vn", recipients=1) for i in range(200)], burst)) == 1
 
 
 def _steady(source: str, seconds: int, every: float = 60.0) -> list:

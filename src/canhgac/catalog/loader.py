@@ -142,6 +142,17 @@ def load_catalog(root: Path | None = None) -> Catalog:
                     path=path, id=entry.id, mode=entry.mode.value))
             checks[entry.id] = entry
             check_files[entry.id] = path
+    from_rules: set[str] = set()
+    hashed: set[Path] = set()
+    for path, entry in _log_rule_entries(root):
+        if path not in hashed:
+            hashed.add(path)
+            digest.update(path.name.encode() + path.read_bytes())
+        if entry.id in checks and entry.id not in from_rules:
+            raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
+        checks[entry.id] = entry  # a later rule file replaces an earlier rule of the same id
+        check_files[entry.id] = path
+        from_rules.add(entry.id)
     frameworks: dict[str, Framework] = {}
     for path in sorted((base / "frameworks").glob("*.yaml")):
         raw = path.read_bytes()
@@ -154,17 +165,6 @@ def load_catalog(root: Path | None = None) -> Catalog:
             raise CatalogError(_("{path}: framework {id} is defined twice").format(path=path, id=fw.id))
         _validate_clauses(path, fw, checks)
         frameworks[fw.id] = fw
-    from_rules: set[str] = set()
-    hashed: set[Path] = set()
-    for path, entry in _log_rule_entries(root):
-        if path not in hashed:
-            hashed.add(path)
-            digest.update(path.name.encode() + path.read_bytes())
-        if entry.id in checks and entry.id not in from_rules:
-            raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
-        checks[entry.id] = entry  # a later rule file replaces an earlier rule of the same id
-        check_files[entry.id] = path
-        from_rules.add(entry.id)
     if not checks:
         raise CatalogError(_("{path}: no check entries found").format(path=base))
     _refuse_clause_references(checks, check_files, frameworks)

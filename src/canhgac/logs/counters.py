@@ -74,7 +74,8 @@ class ThresholdHandler:
                 self._evict(ts)
             window = windows[key] = Window()
         window.add(ts, weight, record, self.count, self.window, value, self.distinct_min)
-        if window.total >= self.count and (not self.distinct_min or len(window.distinct) >= self.distinct_min):
+        enough = not self.distinct_min or len(window.distinct) >= self.distinct_min
+        if window.total >= self.count and enough:
             del windows[key]
             incident = Incident(key, window.entries)
             incident.distinct.update(window.distinct)
@@ -182,10 +183,11 @@ class SequenceHandler:
             incident.add(t, weight, r)
         incident.add(ts, 1, success)
         incident.count = incident.lines = len(failures) + 1
-        incident.accounts.pop(success.account, None)  # the account that logged in comes first
-        incident.accounts = {success.account: None, **incident.accounts} if success.account else incident.accounts
-        incident.clients.pop(success.client, None)
-        incident.clients = {success.client: None, **incident.clients} if success.client else incident.clients
+        # the account that logged in, and from where, come first
+        if success.account:
+            incident.accounts = {success.account: None, **incident.accounts}
+        if success.client:
+            incident.clients = {success.client: None, **incident.clients}
         incident.values["failures"] = len(failures)
         incident.values["service"] = success.service or "-"
         return detection_of(self.rule, incident)

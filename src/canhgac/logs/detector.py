@@ -44,7 +44,10 @@ class RuleSet:
     files: tuple[Path, ...] = field(default=())
 
     def get(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
 
     @property
     def ids(self) -> tuple[str, ...]:

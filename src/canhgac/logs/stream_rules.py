@@ -18,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 
 from canhgac.logs.detection import Detection
-from canhgac.logs.matchers import path_of
+from canhgac.logs.matchers import MEMO_SIZE, path_of
 from canhgac.logs.records import LogRecord
 from canhgac.logs.rule_schema import Rule
 from canhgac.logs.windows import HALF, MAX_NAMES, Incident, detection_of, duration_text
@@ -28,8 +28,18 @@ MAX_PATHS = 50_000
 
 
 class _Traffic:
-    __slots__ = ("minute", "count", "baseline", "minutes", "head", "tail", "clients", "spiking",
-                 "incident", "peak")
+    __slots__ = (
+        "baseline",
+        "clients",
+        "count",
+        "head",
+        "incident",
+        "minute",
+        "minutes",
+        "peak",
+        "spiking",
+        "tail",
+    )
 
     def __init__(self, minute: int) -> None:
         self.minute = minute
@@ -111,8 +121,8 @@ class SpikeHandler:
         if not incident.lines:
             for ts, record in state.head + list(state.tail):
                 incident.add(ts, 1, record)
-            for client, _count in state.clients.most_common(MAX_NAMES):
-                incident.clients[client] = None
+            if state.clients:  # the busiest clients of the minute, rather than its first ones
+                incident.clients = dict.fromkeys(c for c, _n in state.clients.most_common(MAX_NAMES))
         else:
             for ts, record in list(state.tail)[-2:]:
                 incident.add(ts, 1, record)
@@ -121,7 +131,7 @@ class SpikeHandler:
     def _detection(self, state: _Traffic) -> Detection:
         assert state.incident is not None
         incident = state.incident
-        peak = max(state.peak, state.count)
+        peak = state.peak if not state.spiking else max(state.peak, state.count)
         incident.count = peak
         baseline = max(state.baseline, 0.0)
         return detection_of(self.rule, incident, {
@@ -132,13 +142,11 @@ class SpikeHandler:
 
     def _end(self, state: _Traffic) -> Detection | None:
         incident = state.incident
+        found = None
+        if incident is not None and not incident.reported:
+            found = self._detection(state)
         state.incident = None
         state.peak = 0
-        if incident is None or incident.reported:
-            return None
-        state.incident = incident
-        found = self._detection(state)
-        state.incident = None
         return found
 
     def close_due(self, now: float | None) -> list[Detection]:
@@ -157,7 +165,7 @@ class SpikeHandler:
 
 
 class _Script:
-    __slots__ = ("clients", "hits", "posts", "first", "records", "fired", "usual")
+    __slots__ = ("clients", "fired", "first", "hits", "posts", "records", "usual")
 
     def __init__(self, first: float, usual: bool) -> None:
         self.clients: set[str] = set()
@@ -182,21 +190,32 @@ class RareScriptHandler:
         self.allowed = tuple(spec.allowed) + tuple(rule.exclude.paths)
         self.exts = tuple(rule.match.extensions)
         self.scripts: dict[tuple[str, str], _Script] = {}
-        self.started: dict[str, float] = {}  # source -> first time seen
+        self.started: dict[str, float] = {}  # source -> first time seen (live mode)
+        self.paths: dict[str, str | None] = {}  # target -> its script path, None if not a script
 
     def offer(self, record: LogRecord, ts: float) -> Detection | None:
+        if self.eager and record.source not in self.started:
+            if len(self.started) >= MAX_SOURCES:
+                self.started.clear()
+            self.started[record.source] = ts
         target = record.target
         if "." not in target:
             return None
-        path = path_of(target)
-        if not path.endswith(self.exts):
+        path = self.paths.get(target, "")
+        if path == "":
+            path = path_of(target)
+            if not path.endswith(self.exts):
+                path = None
+            if len(self.paths) >= MEMO_SIZE:
+                self.paths.clear()
+            self.paths[target] = path
+        if path is None:
             return None
         key = (record.vhost, path)
         script = self.scripts.get(key)
         if script is None:
-            started = self.started.setdefault(record.source, ts)
             usual = path.startswith(self.allowed) if self.allowed else False
-            if self.eager and ts - started < self.learn:
+            if self.eager and ts - self.started.get(record.source, ts) < self.learn:
                 usual = True  # seen while learning the site: one of its scripts
             if len(self.scripts) >= MAX_PATHS:
                 for old in list(self.scripts)[: MAX_PATHS // 10]:
@@ -238,7 +257,7 @@ class RareScriptHandler:
 
 
 class _Source:
-    __slots__ = ("last", "lines", "gap", "silent")
+    __slots__ = ("gap", "last", "lines", "silent")
 
     def __init__(self, ts: float) -> None:
         self.last = ts

@@ -25,7 +25,7 @@ HALF = MAX_EVIDENCE // 2
 class Window:
     """One group's matches within the rule's window, as few as deciding needs."""
 
-    __slots__ = ("entries", "total", "distinct")
+    __slots__ = ("distinct", "entries", "total")
 
     def __init__(self) -> None:
         self.entries: deque[tuple[float, int, LogRecord]] = deque()
@@ -58,8 +58,20 @@ class Window:
 class Incident:
     """A group over its threshold: one future detection, growing until it closes."""
 
-    __slots__ = ("group", "first", "last", "count", "lines", "head", "tail", "clients", "accounts",
-                 "distinct", "values", "reported")
+    __slots__ = (
+        "accounts",
+        "clients",
+        "count",
+        "distinct",
+        "first",
+        "group",
+        "head",
+        "last",
+        "lines",
+        "reported",
+        "tail",
+        "values",
+    )
 
     def __init__(self, group: str, records: Iterable[tuple[float, int, LogRecord]]) -> None:
         self.group = group
@@ -101,7 +113,7 @@ def _time(ts: float) -> datetime:
 
 def duration_text(seconds: float) -> str:
     """``2h05m``, ``4m10s``, ``12s``: a span, the same in both languages."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
