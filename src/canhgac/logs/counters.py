@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 
 from canhgac.logs.detection import Detection
-from canhgac.logs.matchers import group_key, record_filter
+from canhgac.logs.matchers import MEMO_SIZE, combine, group_key, record_filter
 from canhgac.logs.records import LogRecord
 from canhgac.logs.rule_schema import Rule
 from canhgac.logs.windows import HALF, Incident, Window, detection_of
@@ -29,7 +29,12 @@ class ThresholdHandler:
         assert rule.threshold is not None
         self.rule = rule
         self.eager = eager
-        self.test = record_filter(rule)
+        self.test = record_filter(rule, basics=False)
+        match = rule.match
+        self.statuses = frozenset(match.status) or None
+        self.methods = frozenset(match.methods) or None
+        self.agent = combine(match.user_agent)
+        self.agents: dict[str, bool] = {}  # user agent -> matches (bounded memo)
         self.key = group_key(rule.group_by)
         spec = rule.threshold
         self.count = spec.count
@@ -47,6 +52,20 @@ class ThresholdHandler:
         self.max_groups = rule.max_groups
 
     def offer(self, record: LogRecord, ts: float) -> Detection | None:
+        if self.statuses is not None and record.status not in self.statuses:
+            return None
+        if self.methods is not None and record.method not in self.methods:
+            return None
+        if self.agent is not None:
+            agent = record.user_agent
+            hit = self.agents.get(agent)
+            if hit is None:
+                hit = self.agent.search(agent.lower()) is not None
+                if len(self.agents) >= MEMO_SIZE:
+                    self.agents.clear()
+                self.agents[agent] = hit
+            if not hit:
+                return None
         if self.test is not None and not self.test(record):
             return None
         key = self.key(record)

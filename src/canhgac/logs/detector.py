@@ -13,7 +13,7 @@ when its incident closes, with the whole count, the first and the last lines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,9 @@ class _Handler(Protocol):
     def offer(self, record: LogRecord, ts: float) -> Detection | None: ...
 
     def close_due(self, now: float | None) -> list[Detection]: ...
+
+
+_Offer = Callable[[LogRecord, float], Detection | None]
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def load_rules(paths: Sequence[Path] | None = None, *, builtin: bool = True) -> 
     return RuleSet(tuple(rules.values()), tuple(files))
 
 
-SWEEP_EVERY = 1.0  # stream seconds between checks for closed incidents
+SWEEP_EVERY = 10.0  # stream seconds between checks for closed incidents (cooldowns are minutes)
 
 
 class RuleDetector:
@@ -93,7 +96,6 @@ class RuleDetector:
         self._handlers: list[_Handler] = []
         self._silence: SilenceHandler | None = None
         targeted: list[tuple[Rule, _Handler]] = []
-        plain: dict[tuple[LogEvent, LogFamily], list[_Handler]] = {}
         for rule in enabled:
             if rule.kind is RuleKind.SILENCE:
                 if self._silence is None:
@@ -103,19 +105,19 @@ class RuleDetector:
             self._handlers.append(handler)
             if rule.match.target:
                 targeted.append((rule, handler))
-                continue
-            for event in rule.reads.events:
-                for family in rule.reads.families or tuple(LogFamily):
-                    plain.setdefault((event, family), []).append(handler)
         self._classify = TargetClassifier([r for r, _h in targeted]) if targeted else None
-        self._targeted = [h for _r, h in targeted]
-        self._target_keys = {
-            (event, family)
-            for rule, _h in targeted for event in rule.reads.events
-            for family in rule.reads.families or tuple(LogFamily)
-        }
-        self._plain = {k: tuple(v) for k, v in plain.items()}
-        self._now = 0.0
+        # (event, family) -> the offers of the rules reading it without target patterns, and
+        # per target rule (by the classifier's index) its offer, or None when it does not read it
+        self._plan: dict[tuple[LogEvent, LogFamily], tuple[tuple[_Offer, ...], tuple[_Offer | None, ...]]] = {}
+        for event in LogEvent:
+            for family in LogFamily:
+                plain = tuple(h.offer for h in self._handlers
+                              if not h.rule.match.target and _reads(h.rule, event, family))
+                aimed = tuple(h.offer if _reads(r, event, family) else None for r, h in targeted)
+                if plain or any(o is not None for o in aimed):
+                    self._plan[(event, family)] = (plain, aimed if any(o is not None for o in aimed) else ())
+        self._closers = [h.close_due for h in self._handlers
+                         if h.rule.kind in (RuleKind.THRESHOLD, RuleKind.SPIKE)]
         self._next_sweep = 0.0
         self._pending: list[Detection] = []
 
@@ -132,28 +134,29 @@ class RuleDetector:
         if self._pending:
             out.extend(self._pending)
             self._pending.clear()
-        if self._silence is not None:
-            found = self._silence.seen(record.source, ts)
+        silence = self._silence
+        if silence is not None:
+            found = silence.seen(record.source, ts)
             if found is not None:
                 out.append(found)
-        key = (record.event, record.family)
-        for handler in self._plain.get(key, ()):
-            found = handler.offer(record, ts)
-            if found is not None:
-                out.append(found)
-        if self._classify is not None and key in self._target_keys:
-            for index in self._classify(record.target):
-                handler = self._targeted[index]
-                if record.event in handler.rule.reads.events:
-                    found = handler.offer(record, ts)
-                    if found is not None:
-                        out.append(found)
-        if ts > self._now:
-            self._now = ts
-            if ts >= self._next_sweep:
-                self._next_sweep = ts + SWEEP_EVERY
-                for handler in self._handlers:
-                    out.extend(handler.close_due(ts))
+        plan = self._plan.get((record.event, record.family))
+        if plan is not None:
+            plain, aimed = plan
+            for offer in plain:
+                found = offer(record, ts)
+                if found is not None:
+                    out.append(found)
+            if aimed and self._classify is not None:
+                for index in self._classify(record.target):
+                    aim = aimed[index]
+                    if aim is not None:
+                        found = aim(record, ts)
+                        if found is not None:
+                            out.append(found)
+        if ts >= self._next_sweep:
+            self._next_sweep = ts + SWEEP_EVERY
+            for close_due in self._closers:
+                out.extend(close_due(ts))
         return out
 
     def tick(self, now: datetime) -> list[Detection]:
@@ -174,6 +177,10 @@ class RuleDetector:
         for handler in self._handlers:
             out.extend(handler.close_due(None))
         return out
+
+
+def _reads(rule: Rule, event: LogEvent, family: LogFamily) -> bool:
+    return event in rule.reads.events and (not rule.reads.families or family in rule.reads.families)
 
 
 def _make(rule: Rule, eager: bool) -> _Handler:

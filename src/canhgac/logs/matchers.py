@@ -89,15 +89,16 @@ class Memo:
         return hit
 
 
-def record_filter(rule: Rule) -> Callable[[LogRecord], bool] | None:
+def record_filter(rule: Rule, *, basics: bool = True) -> Callable[[LogRecord], bool] | None:
     """The rule's conditions other than target patterns and its exclusions, as one test;
-    ``None`` when the rule has none (the common case: no call at all on the hot path)."""
+    ``None`` when the rule has none (the common case: no call at all on the hot path).
+    ``basics=False`` leaves out status, method and user agent (the caller tests them inline)."""
     tests: list[Callable[[LogRecord], bool]] = []  # families: the detector dispatches on them
     reads, match = rule.reads, rule.match
     if reads.services:
         services = tuple(reads.services)
         tests.append(lambda r: r.service.startswith(services))
-    tests.extend(_match_tests(match))
+    tests.extend(_match_tests(match, basics))
     tests.extend(_exclude_tests(rule.exclude))
     if not tests:
         return None
@@ -106,8 +107,13 @@ def record_filter(rule: Rule) -> Callable[[LogRecord], bool] | None:
     return lambda r: all(test(r) for test in tests)
 
 
-def _match_tests(match: Match) -> list[Callable[[LogRecord], bool]]:
+def _match_tests(match: Match, basics: bool) -> list[Callable[[LogRecord], bool]]:
     tests: list[Callable[[LogRecord], bool]] = []
+    if match.extensions:
+        exts = tuple(match.extensions)
+        tests.append(lambda r: path_of(r.target).endswith(exts))
+    if not basics:
+        return tests
     if match.status:
         statuses = frozenset(match.status)
         tests.append(lambda r: r.status in statuses)
@@ -118,9 +124,6 @@ def _match_tests(match: Match) -> list[Callable[[LogRecord], bool]]:
     if agent is not None:
         seen = Memo(lambda ua: agent.search(ua.lower()) is not None)
         tests.append(lambda r: seen(r.user_agent))
-    if match.extensions:
-        exts = tuple(match.extensions)
-        tests.append(lambda r: path_of(r.target).endswith(exts))
     return tests
 
 

@@ -64,24 +64,32 @@ class SpikeHandler:
         self.warmup = rule.spike.baseline_minutes
         self.alpha = 2.0 / (rule.spike.baseline_minutes + 1)
         self.sources: dict[str, _Traffic] = {}
+        self._last_source = ""  # the source of the previous record, and its state: most
+        self._last_state: _Traffic | None = None  # records follow one of the same source
 
     def offer(self, record: LogRecord, ts: float) -> Detection | None:
         minute = int(ts // 60)
-        state = self.sources.get(record.source)
+        source = record.source
+        if source is self._last_source:
+            state: _Traffic | None = self._last_state
+        else:
+            state = self.sources.get(source)
         out = None
         if state is None:
             if len(self.sources) >= MAX_SOURCES:
                 del self.sources[next(iter(self.sources))]
+                self._last_source, self._last_state = "", None
             state = self.sources[record.source] = _Traffic(minute)
         elif minute > state.minute:
             out = self._roll(state, minute)
+        self._last_source, self._last_state = source, state
         state.count += 1
-        if len(state.head) < HALF:
+        if state.count <= HALF:
             state.head.append((ts, record))
-        else:
+        elif state.count * 2 >= self.floor:  # a minute that may spike: its last lines, its clients
             state.tail.append((ts, record))
-        if state.count * 2 >= self.floor and record.client:
-            state.clients[record.client] += 1
+            if record.client:
+                state.clients[record.client] += 1
         if (not state.spiking and state.minutes >= self.warmup and state.count >= self.floor
                 and state.count >= self.factor * state.baseline):
             state.spiking = True
@@ -257,12 +265,13 @@ class RareScriptHandler:
 
 
 class _Source:
-    __slots__ = ("gap", "last", "lines", "silent")
+    __slots__ = ("last", "lines", "gap", "limit", "silent")
 
-    def __init__(self, ts: float) -> None:
+    def __init__(self, ts: float, minimum: float) -> None:
         self.last = ts
         self.lines = 1
         self.gap = 0.0  # average gap between lines (seconds)
+        self.limit = minimum  # the silence limit: max(minimum, factor x gap)
         self.silent = False  # a detection was made for the current silence
 
 
@@ -278,10 +287,6 @@ class SilenceHandler:
         self.only = dict(sources) if sources is not None else None  # source -> its minimum
         self.sources: dict[str, _Source] = {}
 
-    def limit(self, source: str, state: _Source) -> float:
-        minimum = self.minimum if self.only is None else self.only.get(source, self.minimum)
-        return max(minimum, self.factor * state.gap)
-
     def seen(self, source: str, ts: float) -> Detection | None:
         state = self.sources.get(source)
         if state is None:
@@ -289,16 +294,19 @@ class SilenceHandler:
                 return None
             if len(self.sources) >= MAX_SOURCES:
                 del self.sources[next(iter(self.sources))]
-            self.sources[source] = _Source(ts)
+            minimum = self.minimum if self.only is None else self.only.get(source, self.minimum)
+            self.sources[source] = _Source(ts, minimum)
             return None
         gap = ts - state.last
         if gap <= 0:
             return None
         out = None
-        if state.lines >= self.min_lines and gap > self.limit(source, state) and not state.silent:
+        if gap > state.limit and state.lines >= self.min_lines and not state.silent:
             out = self._detection(source, state, ts)
         state.silent = False
-        state.gap += self.ALPHA * (gap - state.gap) if state.lines > 1 else gap - state.gap
+        state.gap = state.gap + self.ALPHA * (gap - state.gap) if state.lines > 1 else gap
+        minimum = self.minimum if self.only is None else self.only.get(source, self.minimum)
+        state.limit = max(minimum, self.factor * state.gap)
         state.last = ts
         state.lines += 1
         return out
@@ -308,7 +316,7 @@ class SilenceHandler:
         for source, state in self.sources.items():
             if state.silent or state.lines < self.min_lines:
                 continue
-            if now - state.last > self.limit(source, state):
+            if now - state.last > state.limit:
                 state.silent = True
                 out.append(self._detection(source, state, now))
         return out
