@@ -265,12 +265,13 @@ class RareScriptHandler:
 
 
 class _Source:
-    __slots__ = ("last", "lines", "gap", "limit", "silent")
+    __slots__ = ("last", "lines", "gap", "minimum", "limit", "silent")
 
     def __init__(self, ts: float, minimum: float) -> None:
         self.last = ts
         self.lines = 1
         self.gap = 0.0  # average gap between lines (seconds)
+        self.minimum = minimum
         self.limit = minimum  # the silence limit: max(minimum, factor x gap)
         self.silent = False  # a detection was made for the current silence
 
@@ -304,9 +305,9 @@ class SilenceHandler:
         if gap > state.limit and state.lines >= self.min_lines and not state.silent:
             out = self._detection(source, state, ts)
         state.silent = False
-        state.gap = state.gap + self.ALPHA * (gap - state.gap) if state.lines > 1 else gap
-        minimum = self.minimum if self.only is None else self.only.get(source, self.minimum)
-        state.limit = max(minimum, self.factor * state.gap)
+        average = state.gap = state.gap + self.ALPHA * (gap - state.gap) if state.lines > 1 else gap
+        longest = self.factor * average
+        state.limit = longest if longest > state.minimum else state.minimum
         state.last = ts
         state.lines += 1
         return out
