@@ -37,6 +37,7 @@ class _Handler(Protocol):
 
 
 _Offer = Callable[[LogRecord, float], Detection | None]
+_Plan = tuple[tuple[_Offer, ...], tuple[_Offer | None, ...]]
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class RuleDetector:
         self._classify = TargetClassifier([r for r, _h in targeted]) if targeted else None
         # (event, family) -> the offers of the rules reading it without target patterns, and
         # per target rule (by the classifier's index) its offer, or None when it does not read it
-        self._plan: dict[tuple[LogEvent, LogFamily], tuple[tuple[_Offer, ...], tuple[_Offer | None, ...]]] = {}
+        self._plan: dict[tuple[LogEvent, LogFamily], _Plan] = {}
         for event in LogEvent:
             for family in LogFamily:
                 plain = tuple(h.offer for h in self._handlers

@@ -265,7 +265,7 @@ class RareScriptHandler:
 
 
 class _Source:
-    __slots__ = ("last", "lines", "gap", "minimum", "limit", "silent")
+    __slots__ = ("gap", "last", "limit", "lines", "minimum", "silent")
 
     def __init__(self, ts: float, minimum: float) -> None:
         self.last = ts
