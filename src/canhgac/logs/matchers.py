@@ -18,6 +18,7 @@ from canhgac.logs.records import LogRecord
 from canhgac.logs.rule_schema import Exclude, Match, Rule
 
 MEMO_SIZE = 50_000  # entries per memo before it is cleared
+MAX_TARGET = 4096  # characters of a target the patterns read (bounded cost per distinct target)
 
 
 def decode_target(target: str) -> str:
@@ -60,7 +61,7 @@ class TargetClassifier:
         return hit
 
     def _classify(self, target: str) -> tuple[int, ...]:
-        text = decode_target(target)
+        text = decode_target(target[:MAX_TARGET])
         if self._prefilter is not None and self._prefilter.search(text) is None:
             return ()
         out = []
