@@ -72,7 +72,7 @@ def test_success_after_failures_per_client() -> None:
     hits = of(run(records), "logs.auth.success-after-failures")
     assert len(hits) == 1
     hit = hits[0]
-    assert hit.group == f"client={ATTACKER}" and hit.severity == "critical"
+    assert hit.group == f"client={ATTACKER} account=root" and hit.severity == "critical"
     assert hit.count == 7 and hit.values["failures"] == 6
     assert hit.accounts == ("root",) and hit.evidence[-1].line_no == records[-1].line_no
     assert hit.first_seen == at(0) and hit.last_seen == at(70)
@@ -82,7 +82,7 @@ def test_success_after_failures_per_account_from_other_clients() -> None:
     tries = [auth(10 * i, client=f"203.0.113.{i + 1}", account="ketoan") for i in range(5)]
     hits = of(run([*tries, auth(60, ok=True, client="198.51.100.99", account="ketoan")]),
               "logs.auth.success-after-failures")
-    assert [h.group for h in hits] == ["account=ketoan"]
+    assert [h.group for h in hits] == ["client=198.51.100.99 account=ketoan"]
     assert hits[0].clients[0] == "198.51.100.99"
 
 

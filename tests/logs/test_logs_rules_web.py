@@ -129,9 +129,9 @@ def test_webshell_rare_script_answering_posts_fires_once() -> None:
     site = background(3600, clients=40)
     forms = [web(30 * i, "/lien-he.php", client=f"198.51.100.{i % 30 + 1}", method="POST")
              for i in range(100)]  # a known form, POSTed by many visitors
-    shell = [web(2000 + 60 * i, "/uploads/2024/img.php?c=1", client=ATTACKER, method="POST")
+    shell = [web(4000 + 60 * i, "/uploads/2024/img.php?c=1", client=ATTACKER, method="POST")
              for i in range(6)]
-    found = run([*site, *forms, *shell], ["logs.web.webshell"])
+    found = run([*background(2000, start=4000), *site, *forms, *shell], ["logs.web.webshell"])
     assert len(found) == 1
     hit = found[0]
     assert hit.group == "path=/uploads/2024/img.php"
@@ -139,16 +139,21 @@ def test_webshell_rare_script_answering_posts_fires_once() -> None:
     assert hit.values["path"] == "/uploads/2024/img.php"
 
 
+def test_webshell_scripts_used_since_the_first_hour_are_the_sites_own() -> None:
+    cms = [web(600 * i, "/quan-tri/luu-bai.php", client="10.0.0.9", method="POST") for i in range(30)]
+    assert run([*background(7200), *cms], ["logs.web.webshell"]) == []
+
+
 def test_webshell_needs_posts_answered_200() -> None:
-    gets = [web(60 * i, "/shell.php", client=ATTACKER) for i in range(6)]
-    refused = [web(60 * i, "/x.php", client=ATTACKER, method="POST", status=403) for i in range(6)]
-    two = [web(60 * i, "/y.php", client=ATTACKER, method="POST") for i in range(2)]
-    assert run([*gets, *refused, *two], ["logs.web.webshell"]) == []
+    gets = [web(4000 + 60 * i, "/shell.php", client=ATTACKER) for i in range(6)]
+    refused = [web(4000 + 60 * i, "/x.php", client=ATTACKER, method="POST", status=403) for i in range(6)]
+    two = [web(4000 + 60 * i, "/y.php", client=ATTACKER, method="POST") for i in range(2)]
+    assert run([web(0, "/"), *gets, *refused, *two], ["logs.web.webshell"]) == []
 
 
 def test_webshell_allowed_paths_are_never_reported() -> None:
-    admin = [web(60 * i, "/wp-login.php", client="192.0.2.5", method="POST") for i in range(10)]
-    assert run(admin, ["logs.web.webshell"]) == []
+    admin = [web(4000 + 60 * i, "/wp-login.php", client="192.0.2.5", method="POST") for i in range(10)]
+    assert run([web(0, "/"), *admin], ["logs.web.webshell"]) == []
 
 
 def test_webshell_live_mode_learns_the_site_first() -> None:

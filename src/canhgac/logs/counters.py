@@ -194,7 +194,7 @@ class SequenceHandler:
         seen = self.failures.pop(key)
         for other in keys:  # the same success ends the other key's run too
             self.failures.pop(other, None)
-        incident = Incident(key, [])
+        incident = Incident(" ".join(keys), [])  # the success's client and account
         failures = [(t, 1, r) for t, r in seen]
         for t, weight, r in failures[:HALF]:
             incident.add(t, weight, r)

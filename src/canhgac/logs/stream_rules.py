@@ -5,8 +5,9 @@ silent sources. Their state is per source or per script path, bounded like the c
   previous minutes (spike minutes are left out of the average, so a long attack does not become
   the norm), once ``baseline_minutes`` minutes have been seen, and above ``min_per_minute``;
 - rare script: per (virtual host, path) of a script, the distinct clients (up to the limit), the
-  hits, and the POSTs answered 200; batch mode judges at the end of input on the whole stream,
-  live mode when the POSTs reach ``min_posts`` for a path first seen after the learning time;
+  hits, and the POSTs answered 200; scripts first seen in a source's first ``learn`` seconds are
+  the site's own; batch mode judges the others at the end of input on the whole stream, live
+  mode when their POSTs reach ``min_posts``;
 - silence: per source, an average of the gaps between lines; a gap longer than both the minimum
   and ``factor`` times the average is a silence (seen when the source speaks again, or by
   ``tick`` in live mode, once per silence).
@@ -198,11 +199,11 @@ class RareScriptHandler:
         self.allowed = tuple(spec.allowed) + tuple(rule.exclude.paths)
         self.exts = tuple(rule.match.extensions)
         self.scripts: dict[tuple[str, str], _Script] = {}
-        self.started: dict[str, float] = {}  # source -> first time seen (live mode)
+        self.started: dict[str, float] = {}  # source -> first time seen
         self.paths: dict[str, str | None] = {}  # target -> its script path, None if not a script
 
     def offer(self, record: LogRecord, ts: float) -> Detection | None:
-        if self.eager and record.source not in self.started:
+        if record.source not in self.started:
             if len(self.started) >= MAX_SOURCES:
                 self.started.clear()
             self.started[record.source] = ts
@@ -223,7 +224,7 @@ class RareScriptHandler:
         script = self.scripts.get(key)
         if script is None:
             usual = path.startswith(self.allowed) if self.allowed else False
-            if self.eager and ts - self.started.get(record.source, ts) < self.learn:
+            if ts - self.started.get(record.source, ts) < self.learn:
                 usual = True  # seen while learning the site: one of its scripts
             if len(self.scripts) >= MAX_PATHS:
                 for old in list(self.scripts)[: MAX_PATHS // 10]:
