@@ -11,10 +11,11 @@ import pytest
 from logs_rules_support import ATTACKER, auth, background, rules, run, web
 
 from canhgac.logs.detection import MAX_EVIDENCE
-from canhgac.logs.detector import RuleDetector
+from canhgac.logs.detector import RuleDetector, load_rules
 from canhgac.logs.matchers import MEMO_SIZE, TargetClassifier, decode_target
 from canhgac.logs.pipeline import scan_paths
 from canhgac.logs.records import LogRecord, ParseStats
+from canhgac.logs.rule_schema import builtin_dir
 
 
 def test_target_is_decoded_once_and_lowercased() -> None:
@@ -110,3 +111,18 @@ def test_all_rules_on_a_benign_day_fire_nothing() -> None:
     day = background(6 * 3600, per_minute=120, clients=300)
     logins = [auth(600 * i, ok=True, client=f"192.0.2.{i % 50}", account=f"user{i % 50}") for i in range(36)]
     assert run([*day, *logins]) == []
+
+
+def test_sequence_failures_are_capped_per_group_and_in_groups(tmp_path: Path) -> None:
+    text = (builtin_dir() / "auth.yaml").read_text(encoding="utf-8")
+    small = tmp_path / "small.yaml"
+    after = "after: {events: [auth.failure], count: 5, window: 10m}"
+    small.write_text(text.replace(after, after + "\n    max_groups: 10"), encoding="utf-8")
+    ruleset = load_rules([small]).only(["logs.auth.success-after-failures"])
+    assert ruleset.rules[0].max_groups == 10
+    detector = RuleDetector(ruleset)
+    handler = detector._handlers[0]
+    for i in range(200):
+        detector.feed(auth(i, client=f"203.0.113.{i % 100}", account="same"))
+    assert len(handler.failures) <= 10  # type: ignore[attr-defined]
+    assert all(len(d) <= 50 for d in handler.failures.values())  # type: ignore[attr-defined]
