@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,6 @@ from loopback_support import random_loopback
 from test_store_backends import pg_schema_url
 
 from canhgac.lab.dns_server import LabDnsServer
-from canhgac.watch.leases import partition_of
 from watch_province_support import BackgroundLoop
 
 __all__ = ["pg_schema_url"]
@@ -66,7 +66,7 @@ class CountingServer(ThreadingHTTPServer):
 class PageHandler(BaseHTTPRequestHandler):
     server: CountingServer
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         with self.server.lock:
             self.server.requests.append((self.path, self.headers.get("User-Agent", ""), time.time()))
             status = 503 if self.path in self.server.failing else 200
@@ -77,7 +77,7 @@ class PageHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -88,7 +88,8 @@ def site(tmp_path: Path) -> Iterator[tuple[CountingServer, Path, str]]:
     thread.start()
     background = BackgroundLoop()
     address, port = server.server_address[0], server.server_address[1]
-    zone = f"$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\nwww.so-a IN A {address}\n"
+    zone = ("$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.53\n"
+            f"www.so-a IN A {address}\n")
     dns = LabDnsServer(zones={"gov.test": zone}, address=random_loopback())
     background.run(dns.start())
     portals = ", ".join(f'"http://www.so-a.gov.test:{port}/p{i}"' for i in range(PAGES))
@@ -130,7 +131,9 @@ def _holders(url: str) -> dict[str, int]:
     return {holder: count for holder, count in rows}
 
 
-def _by_page(requests: list[tuple[str, str, float]], start: float, end: float) -> dict[str, list[tuple[str, float]]]:
+def _by_page(
+    requests: list[tuple[str, str, float]], start: float, end: float
+) -> dict[str, list[tuple[str, float]]]:
     seen: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for path, agent, at in requests:
         if start <= at < end:
@@ -169,9 +172,9 @@ def test_three_watch_processes_share_the_monitors_and_take_over_a_killed_one(
         for path, asked in steady.items():
             agents = {agent for agent, _ in asked}
             assert len(agents) == 1, (path, asked)  # one process per page
-            assert 2 <= len(asked) <= 4, (path, asked)  # once an interval: 3 in 3 intervals, give or take a slot
+            assert 2 <= len(asked) <= 4, (path, asked)  # once an interval: 3 in 3, give or take a slot
             times = sorted(at for _, at in asked)
-            assert all(b - a > INTERVAL / 2 for a, b in zip(times, times[1:], strict=False)), (path, times)
+            assert all(b - a > INTERVAL / 2 for a, b in pairwise(times)), (path, times)
             owner[path] = agents.pop()
         assert set(owner.values()) == set(procs)  # each process has its share
 
@@ -198,13 +201,14 @@ def test_three_watch_processes_share_the_monitors_and_take_over_a_killed_one(
 
         with server.lock:
             server.failing.clear()  # the pages come back: every alert recovers, once
-        _wait("every alert recovered", lambda: _sql(
-            url, "SELECT count(*) FROM store_watchalert WHERE status = 'open'")[0][0] == 0, 6 * INTERVAL, logs)
+        still_open = "SELECT count(*) FROM store_watchalert WHERE status = 'open'"
+        _wait("every alert recovered", lambda: _sql(url, still_open)[0][0] == 0, 6 * INTERVAL, logs)
         moved_at = time.time()
         time.sleep(2 * INTERVAL)
         later = _by_page(list(server.requests), moved_at, time.time())
         assert set(later) == {f"/p{i}" for i in range(PAGES)}
-        assert all(len({agent for agent, _ in asked}) == 1 and len(asked) <= 3 for asked in later.values()), later
+        assert all(len({agent for agent, _ in asked}) == 1 and len(asked) <= 3
+                   for asked in later.values()), later
     finally:
         for proc in procs.values():
             if proc.poll() is None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from rich.text import Text
 
 from canhgac.cli.alerts_cmd import alerts_table
 from canhgac.cli.common import CliState, cli_actor, console, err_console, fail, open_store, run_async, state
@@ -27,7 +28,7 @@ from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_datetime, format_number
 from canhgac.services.watch_delivery import ChannelConfig
-from canhgac.watch.leases import DEFAULT_TTL, MAX_PARTITIONS, PartitionCountError
+from canhgac.services.watch_leases import DEFAULT_TTL, MAX_PARTITIONS, PartitionCountError
 
 app = TranslatedTyper(no_args_is_help=True)
 
@@ -122,7 +123,8 @@ def run(
     """Watch the inventory's portals, domains and mail servers until stopped (Ctrl-C or SIGTERM)."""
     from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
     from canhgac.services.scan import settings_for
-    from canhgac.services.watch import lease_options, monitors_for
+    from canhgac.services.watch import monitors_for
+    from canhgac.services.watch_leases import lease_options
 
     st = state(ctx)
     start, end = _aware(holiday_start, "--holiday-start"), _aware(holiday_end, "--holiday-end")
@@ -349,7 +351,7 @@ def status(
 
 def _holders_table() -> None:
     """The watch processes sharing the monitors by leases (none on a store watched by one)."""
-    from canhgac.services.watch import holder_rows
+    from canhgac.services.watch_leases import holder_rows
 
     rows = holder_rows()
     if not rows:
@@ -357,6 +359,7 @@ def _holders_table() -> None:
     table = Table(title=_("Watch processes (leases)"))
     for col in (_("Process"), _("Host"), _("PID"), _("Started"), _("Last renewal"), _("Partitions"), _("State")):
         table.add_column(col, overflow="fold")
+    alive, gone = _("alive"), _("gone (lease expired)")
     for h in rows:
         table.add_row(
             h.holder,
@@ -365,7 +368,7 @@ def _holders_table() -> None:
             format_datetime(h.started, seconds=True),
             format_datetime(h.seen, seconds=True),
             format_number(h.held),
-            f"[green]{_('alive')}[/]" if h.alive else f"[red]{_('gone (lease expired)')}[/]",
+            Text(alive, style="green") if h.alive else Text(gone, style="red"),
         )
     console.print(table)
 

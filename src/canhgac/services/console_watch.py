@@ -7,7 +7,8 @@ so the people on duty are told while only the console runs.
 
 ``serve --no-watch`` (or ``CANHGAC_WATCH=0``) leaves it off: run ``canhgac watch run`` apart
 instead (with ``watch deliver`` or not). On SQLite never both on one store; on PostgreSQL the
-watch takes leases (issue 19) and shares the monitors with the store's ``watch run`` processes. With no inventory stored,
+watch takes leases (issue 19) and shares the monitors with the store's ``watch run`` processes.
+With no inventory stored,
 settings a scan would refuse, or a ``[watch]`` table ``watch run`` would refuse, it is not
 started and the reason is said in one line; the console serves anyway. The monitors are those
 of the inventory stored at the start: after applying another inventory, restart ``serve``.
@@ -64,8 +65,7 @@ def start_watch(
     from canhgac.services.dashboard import console_catalog
     from canhgac.services.inventory import InventoryError
     from canhgac.services.inventory_store import current_inventory
-    from canhgac.services.watch import lease_options, monitors_for, run_watch
-    from canhgac.watch.leases import DEFAULT_TTL
+    from canhgac.services.watch import monitors_for, run_watch
     from canhgac.services.watch_delivery import (
         ChannelConfigError,
         ReminderSettingsError,
@@ -73,6 +73,7 @@ def start_watch(
         read_channels,
         read_reminders,
     )
+    from canhgac.services.watch_leases import DEFAULT_TTL, lease_options
     from canhgac.services.watch_scans import scans_line
 
     try:

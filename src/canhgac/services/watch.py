@@ -29,7 +29,7 @@ from canhgac.services.watch_pages import (
 from canhgac.watch.channel_config import ChannelConfig
 from canhgac.watch.from_inventory import monitors_from_inventory
 from canhgac.watch.labels import label
-from canhgac.watch.leases import DEFAULT_PARTITIONS, DEFAULT_TTL, HolderView, LeaseOptions
+from canhgac.watch.leases import LeaseOptions
 from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
 from canhgac.watch.problems import severity_table
 from canhgac.watch.rules import AlertPolicy
@@ -46,8 +46,6 @@ __all__ = [
     "MonitorRow",
     "WatchSummary",
     "acknowledge_alert",
-    "holder_rows",
-    "lease_options",
     "add_maintenance",
     "alert_rows",
     "label",
@@ -86,27 +84,6 @@ def viewer_scope(agency: str | None) -> Any:
     return queries.ViewerScope.everything().narrowed([agency] if agency else None)
 
 
-def lease_options(partitions: int | None, ttl: float = DEFAULT_TTL) -> LeaseOptions | None:
-    """How this process shares the monitors with the other watch processes of the store (issue 19):
-    ``partitions`` 0 not at all (it watches every monitor: one process per store), None the
-    store's default (PostgreSQL: leases on :data:`DEFAULT_PARTITIONS` partitions; SQLite: none).
-    Call after the store is open."""
-    from django.db import connection
-
-    if partitions is None:
-        partitions = DEFAULT_PARTITIONS if connection.vendor == "postgresql" else 0
-    return LeaseOptions(partitions=partitions, ttl=ttl) if partitions > 0 else None
-
-
-def holder_rows() -> list[HolderView]:
-    """The watch processes that hold (or held) leases on this store."""
-    from django.utils import timezone
-
-    from canhgac.console.store.watch_leases import holders
-
-    return holders(timezone.now())
-
-
 def monitors_for(
     inv: Inventory,
     *,
@@ -140,13 +117,13 @@ async def run_watch(
     with their ``[watch.scans]`` and ``inventory``, the scheduled scans run too
     (``services.watch_scans``), through this process's scan worker. ``page_workers``: processes
     fingerprinting new pages off the event loop (``watch.page_worker``; 0: on the loop). With
-    ``leases`` (:func:`lease_options`), this process checks only the monitors of the partitions it
-    holds, sharing them with the other watch processes of the store, and runs the scheduled scans
-    only while it holds partition 0 (one process launches them)."""
+    ``leases`` (``services.watch_leases.lease_options``), this process checks only the monitors
+    of the partitions it holds, sharing them with the other watch processes of the store, and
+    runs the scheduled scans only while it holds partition 0 (one process launches them)."""
     from canhgac.console.store.watch_leases import DjangoLeasedWatchStore
     from canhgac.console.store.watch_store import DjangoWatchStore
-    from canhgac.watch.lease_keeper import LeaseKeeper
     from canhgac.services.watch_delivery import deliverer
+    from canhgac.watch.lease_keeper import LeaseKeeper
     from canhgac.watch.probes import EngineProber
 
     prober = EngineProber(settings, page_workers=page_workers)  # ResolverError (ValueError) before any packet
@@ -171,7 +148,9 @@ async def run_watch(
         if delivery is not None:
             sending = asyncio.create_task(delivery.run())
         if channels is not None and channels.scans is not None and channels.scans.enabled and inventory:
-            scanning = asyncio.create_task(_scheduled_scans(inventory, channels, catalog, sched, policy, keeper))
+            scanning = asyncio.create_task(
+                _scheduled_scans(inventory, channels, catalog, sched, policy, keeper)
+            )
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended

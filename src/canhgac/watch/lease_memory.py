@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
+from canhgac.watch.edits import MonitorEdit
+from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.leases import (
     Holder,
     HolderView,
@@ -22,8 +24,6 @@ from canhgac.watch.leases import (
     decide,
     partition_of,
 )
-from canhgac.watch.edits import MonitorEdit
-from canhgac.watch.grouping import OpenGroup
 from canhgac.watch.monitors import Monitor
 from canhgac.watch.rules import AlertAction, MonitorState
 from canhgac.watch.state import CheckCommit, MaintenanceWindow, MemoryStore
@@ -91,7 +91,8 @@ class MemoryLeaseStore(MemoryStore):
     def lease_round(self, me: Holder, now: datetime, options: LeaseOptions) -> Round:
         ttl = timedelta(seconds=options.ttl)
         for other in self.alive.values():
-            if other.holder.holder != me.holder and other.expires > now and other.partitions != options.partitions:
+            mismatched = other.partitions != options.partitions
+            if other.holder.holder != me.holder and other.expires > now and mismatched:
                 raise PartitionCountError(options.partitions, other.partitions)
         self.alive[me.holder] = _Alive(me, options.partitions, now, now + ttl)
         for p in range(options.partitions):
@@ -118,7 +119,8 @@ class MemoryLeaseStore(MemoryStore):
 
     @_locked
     def leave(self, me: Holder, now: datetime) -> None:
-        self.release(me, {p: lease.token for p, lease in self.leases.items() if lease.holder == me.holder}, now)
+        mine = {p: lease.token for p, lease in self.leases.items() if lease.holder == me.holder}
+        self.release(me, mine, now)
         self.alive.pop(me.holder, None)
 
     @_locked
