@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from canhgac.watch.leases import Lease, LeaseOptions, decide, fair_share, partition_of
+from canhgac.watch.leases import Lease, LeaseOptions, decide, fair_share, partition_of, slot_after_gain
 from canhgac.watch.monitors import Monitor, MonitorKind
 
 NOW = datetime(2027, 2, 5, tzinfo=UTC)
@@ -67,3 +67,14 @@ def test_the_shares_add_up_to_the_partitions_exactly() -> None:
     assert fair_share(2, ["a", "b", "c"], "c") == 0  # more processes than partitions: some idle
     options = LeaseOptions(partitions=64, ttl=15)
     assert options.renew_every == 5 and options.takeover == 20
+
+
+def test_a_gained_monitor_keeps_its_slot_unless_it_would_miss_an_interval() -> None:
+    first = NOW + timedelta(seconds=50)  # its usual slot, 50 s ahead; interval 60, takeover 20
+    recent = NOW - timedelta(seconds=5)
+    assert slot_after_gain(first, NOW, recent, 60, 0.5, 20) == first  # 55 s after its last check
+    overdue = NOW - timedelta(seconds=30)  # its holder died before checking it again
+    assert slot_after_gain(first, NOW, overdue, 60, 0.5, 20) == NOW + timedelta(seconds=20)
+    assert slot_after_gain(first, NOW, None, 60, 0.0, 20) == NOW  # never checked: at its place
+    soon = NOW + timedelta(seconds=10)
+    assert slot_after_gain(soon, NOW, overdue, 60, 0.9, 20) == soon  # its slot is within the budget

@@ -6,7 +6,9 @@ After each round the scheduler is told what changed (``Scheduler.gain_partitions
 planned; partitions lost (taken by another process: this one was paused or cut off past its
 lease) are dropped at once, their commits refused by the fence anyway; partitions above the
 fair share are stopped first, their checks in flight and their write-behind batch let through
-to the store, and only then released, so the next holder loads the last state.
+to the store (waiting at most half a renewal period, so that the renewals keep their pace: a
+check still probing then has its commit refused by the fence), and only then released, so the
+next holder loads the last state.
 
 Two views of what is held: :attr:`held` (partitions whose monitors this process schedules) and
 :attr:`tokens` (partitions whose commits it may still make: the surplus stays there until it is
@@ -95,11 +97,13 @@ class LeaseKeeper:
         self.held = frozenset(p for p in result.held if p not in surplus)
         if lost:
             log.warning("watch: partitions %s were taken by another process", sorted(lost))
-            await sched.drop_partitions(lost, flush=False)
+            await sched.drop_partitions(lost, flush=None)
         if gained - surplus:
             await sched.gain_partitions(gained - surplus, now)
         if surplus:
-            await sched.drop_partitions(surplus, flush=True)  # their last commits reach the store
+            # their last commits reach the store first, but the round waits at most half a renewal
+            # (a probe can take its whole timeout): a check later than that is refused by the fence
+            await sched.drop_partitions(surplus, flush=self.options.renew_every / 2)
             given = {p: result.held[p] for p in surplus}
             try:
                 await sched.in_store(self.store.release, self.holder, given, sched.clock.now())

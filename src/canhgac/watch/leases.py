@@ -29,7 +29,7 @@ import secrets
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from canhgac.watch.state import CheckCommit, WatchStore
@@ -139,6 +139,21 @@ def decide(leases: Sequence[Lease], live: Sequence[str], me: str, now: datetime,
                       key=lambda lease: lease.partition)
         take = {lease.partition: lease.token for lease in free[:room]}
     return Decision(keep, take, surplus)
+
+
+def slot_after_gain(first: datetime, now: datetime, last: datetime | None, interval: float,
+                    place: float, takeover: float) -> datetime:
+    """When a gained monitor is first checked: its usual slot ``first``, unless that comes more
+    than an interval after its ``last`` check (its holder died before checking it); then within
+    what is left of the interval after a takeover (``interval - takeover``), at its own
+    ``place`` (0 <= place < 1) in that stretch, so that it is checked within one interval of the
+    death and the overdue monitors are spread."""
+    budget = max(0.0, interval - takeover)
+    if last is not None and (first - last).total_seconds() <= interval:
+        return first
+    if (first - now).total_seconds() <= budget:
+        return first
+    return now + timedelta(seconds=place * budget)
 
 
 @dataclass(frozen=True, slots=True)

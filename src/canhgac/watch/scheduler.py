@@ -52,7 +52,7 @@ from canhgac.watch.facts import ProbeFacts
 from canhgac.watch.grouping import Groups
 from canhgac.watch.judge import JudgeParams, Verdict, judge
 from canhgac.watch.lease_keeper import LeaseKeeper
-from canhgac.watch.leases import LeaseLostError
+from canhgac.watch.leases import LeaseLostError, slot_after_gain
 from canhgac.watch.monitors import Monitor, MonitorKind
 from canhgac.watch.problems import Problem
 from canhgac.watch.rules import AlertPolicy, MonitorState, step
@@ -241,36 +241,24 @@ class Scheduler:
                 # the holder then has applied it long ago; forgetting again would accept what
                 # the page or zone says now (a defacement) without anyone asking
                 del self._forgets[key]
-            self._plan(self.defined[key], self._gain_slot(self.defined[key], now))
+            monitor, state = self.defined[key], self.states.get(key)
+            first = self._first_slot(monitor, now)
+            self._plan(monitor, slot_after_gain(first, now, state.checked_at if state else None,
+                                                monitor.interval_at(now), monitor.offset(1.0),
+                                                self.leases.options.takeover))
 
-    async def drop_partitions(self, partitions: set[int], *, flush: bool) -> None:
-        """Stop the monitors of ``partitions``; with ``flush``, wait until their checks in flight
-        are committed (or given up)."""
+    async def drop_partitions(self, partitions: set[int], *, flush: float | None) -> None:
+        """Stop the monitors of ``partitions``; with ``flush`` (seconds), wait that long at most
+        for their checks in flight to be committed (or given up)."""
         assert self.leases is not None
         keys = {k for k in self.defined if self.leases.partition(k) in partitions}
         for key in keys:
             self._planned.pop(key, None)  # its heap entries are skipped from now on
-        if flush:
-            waiting = [t for t, k in self._running.items() if k in keys]
-            await asyncio.gather(*waiting, return_exceptions=True)
+        waiting = [t for t, k in self._running.items() if k in keys]
+        if flush and waiting:
+            await asyncio.wait(waiting, timeout=flush)
         for key in keys:
             self.states.pop(key, None)
-
-    def _gain_slot(self, monitor: Monitor, now: datetime) -> datetime:
-        """Its usual slot, unless that comes more than an interval after its last check: then
-        within what is left of the interval after a takeover (``interval - ttl - renewal``),
-        at its own place in that stretch."""
-        assert self.leases is not None
-        first = self._first_slot(monitor, now)
-        interval = monitor.interval_at(now)
-        state = self.states.get(monitor.key)
-        last = state.checked_at if state is not None else None
-        budget = max(0.0, interval - self.leases.options.takeover)
-        if last is not None and (first - last).total_seconds() <= interval:
-            return first
-        if (first - now).total_seconds() <= budget:
-            return first
-        return now + timedelta(seconds=monitor.offset(interval) / interval * budget)
 
     def _fenced_write(self, route: Callable[[], Sequence[Any]], groupable: bool) -> None:
         assert self.leases is not None
