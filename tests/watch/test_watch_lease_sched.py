@@ -195,3 +195,59 @@ async def test_without_leases_the_scheduler_watches_every_monitor_and_never_asks
     assert Counter(k for k, _ in prober.calls) == Counter({m.key: 2 for m in PORTALS})
     assert not store.leases and not store.alive
     assert isinstance(store, MemoryStore)
+
+
+async def test_a_probe_stalled_while_its_partition_is_given_up_holds_back_no_renewal() -> None:
+    """A newcomer makes the first process give up half its partitions while one of their probes
+    hangs: the release waits half a renewal period at most, the renewals keep their pace (no
+    lease of the first lapses), the newcomer takes the partitions, and the stalled check's late
+    commit is refused by the fence."""
+    clock, store = FakeClock(START), MemoryLeaseStore()
+    stalled, entered = asyncio.Event(), asyncio.Event()
+
+    first = Process("a", store, clock, failing(set()), PORTALS)
+    await first.start()
+    await clock.advance(61, first.sched.settle)
+    a_parts = {p for p, lease in store.leases.items() if lease.holder == "a"}
+    assert len(a_parts) == OPTIONS.partitions
+    # "b" sorts after "a": a keeps partitions 0-7 and gives up 8-15; stall a probe of the latter
+    victim = next(m for m in PORTALS if first.keeper.partition(m.key) >= 8)
+    original = first.prober.script
+
+    async def slow(monitor: Monitor) -> ProbeFacts:
+        first.prober.calls.append((monitor.key, clock.now()))
+        if monitor.key == victim.key:
+            entered.set()
+            await stalled.wait()
+        return original(monitor, clock.now())
+
+    first.sched.prober = slow
+    for _ in range(60):  # until the victim's probe hangs
+        if entered.is_set():
+            break
+        await clock.advance(1, first.keeper.idle.wait)
+    assert entered.is_set()
+    second = Process("b", store, clock, failing(set()), PORTALS)
+    await second.start()
+    both = [first, second]
+
+    async def settle_loop() -> None:  # the stalled check never settles: wait for the rest only
+        for p in both:
+            if p.keeper is not None:
+                await p.keeper.idle.wait()
+        await asyncio.sleep(0)
+
+    await clock.advance(120, settle_loop)
+    held = Counter(lease.holder for lease in store.leases.values())
+    assert held == Counter({"a": 8, "b": 8})
+    assert all(lease.expires is not None and lease.expires > clock.now() for lease in store.leases.values())
+    assert second.keeper.holds(victim.key, clock.now()) and not first.keeper.holds(victim.key, clock.now())
+    refused = store.refused
+    stalled.set()  # the probe answers at last: its commit is refused, the newcomer's state stays
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        if first.sched.fenced:
+            break
+    assert first.sched.fenced == 1 and store.refused == refused + 1
+    await first.stop()
+    await second.stop()
