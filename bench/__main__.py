@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach|logs [options]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bench import (
     form05,
     forms,
     inventory,
+    logs,
     mail_domains,
     mail_servers,
     ports,
@@ -36,6 +37,7 @@ COMMANDS = {
     "pwaudit": pwaudit.main,
     "sweep": sweep.main,
     "breach": breach.main,
+    "logs": logs.main,
 }
 
 if __name__ == "__main__":
