@@ -39,8 +39,13 @@ def make_app(settings: BrokerSettings) -> Celery:
 
     app = Celery("canhgac", broker=settings.broker_url, backend=settings.result_backend, set_as_current=False)
     transport: dict[str, Any] = {"visibility_timeout": settings.visibility_timeout}
-    if settings.is_redis and settings.key_prefix:
-        transport["global_keyprefix"] = settings.key_prefix
+    if settings.is_redis:
+        # look for shards whose worker died (unacknowledged past the visibility timeout) every
+        # quarter of that timeout, at most every 10 s: kombu's default sweep is every 100 s
+        transport |= {"unacked_restore_interval": max(1, min(10, round(settings.visibility_timeout / 4))),
+                      "unacked_restore_throttle": 1}
+        if settings.key_prefix:
+            transport["global_keyprefix"] = settings.key_prefix
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
