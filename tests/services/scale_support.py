@@ -83,15 +83,16 @@ def scale_env(database_url: str, workspace: Path, **extra: str) -> dict[str, str
     return env | extra
 
 
-def scan_args(inventory: Path, port: int) -> list[str]:
+def scan_args(inventory: Path, port: int, *extra: str) -> list[str]:
     families = [a for f in FAMILIES for a in ("--family", f)]
     return [sys.executable, "-c", CLI, "scan", str(inventory), "--resolver", f"{DNS_ADDRESS}:{port}",
-            "--nameserver-port", str(port), "--timeout", "5", *families]
+            "--nameserver-port", str(port), "--timeout", "5", *families, *extra]
 
 
-def scan(env: Mapping[str, str], inventory: Path, port: int, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(scan_args(inventory, port), env=dict(env), cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def scan(env: Mapping[str, str], inventory: Path, port: int, *extra: str,
+         timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(scan_args(inventory, port, *extra), env=dict(env), cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, check=False)
 
 
 @contextmanager

@@ -109,11 +109,13 @@ def test_a_worker_killed_mid_shard_loses_no_target_and_duplicates_nothing(
     with lab_dns(12, delay=0.25) as (port, names):  # slow answers: a shard takes seconds
         inventory.write_text(inventory_yaml(names))
         local = {k: v for k, v in env_of.items() if k != "CANHGAC_BROKER_URL"}
-        _ok(scan(local, inventory, port))
+        one_at_a_time = ("--concurrency", "1")  # a shard's targets one after another: it can be half done
+        _ok(scan(local, inventory, port, *one_at_a_time))
         sharded = env_of | {"CANHGAC_SHARD_TARGETS": "4", "CANHGAC_BROKER_VISIBILITY_TIMEOUT": "6"}
-        with workers(sharded, 2, logs) as procs:
-            coordinator = subprocess.Popen(scan_args(inventory, port), env=sharded, stdout=subprocess.PIPE,
-                                           stderr=subprocess.PIPE, text=True)
+        with workers(sharded, 2, logs) as procs, (tmp_path / "scan.out").open("w+") as out, \
+                (tmp_path / "scan.err").open("w+") as err:
+            coordinator = subprocess.Popen(scan_args(inventory, port, *one_at_a_time), env=sharded, stdout=out,
+                                           stderr=err, text=True)
             try:
                 victim: list[str] = []
 
@@ -128,11 +130,13 @@ def test_a_worker_killed_mid_shard_loses_no_target_and_duplicates_nothing(
                 owner = next(p for p in procs if _in_group(pid, p.pid))
                 kill_group(owner, signal.SIGKILL)
                 owner.wait()
-                out, err = coordinator.communicate(timeout=240)
+                coordinator.wait(timeout=240)
             finally:
                 if coordinator.poll() is None:
                     coordinator.kill()
-        assert coordinator.returncode == 0, out[-3000:] + err[-3000:] + worker_logs(logs)
+                    coordinator.wait()
+        said = (tmp_path / "scan.out").read_text()[-3000:] + (tmp_path / "scan.err").read_text()[-3000:]
+        assert coordinator.returncode == 0, said + worker_logs(logs)
     reference, killed = runs(pg_schema_url)
     assert killed[1:] == ("finished", 12, reference[3])
     assert run_results(pg_schema_url, killed[0]) == run_results(pg_schema_url, reference[0])

@@ -81,8 +81,25 @@ def _shard_task(task: Any, message: dict[str, Any]) -> str:
     try:
         return asyncio.run(run_shard(shard, builtin_registry()))
     except DatabaseError as exc:
-        log.warning("run %s shard %s: the store failed (%s), retrying", shard.run_id, shard.index, exc)
-        raise task.retry(exc=exc, countdown=min(2 ** task.request.retries, 60)) from exc
+        if task.request.retries < MAX_RETRIES:
+            log.warning("run %s shard %s: the store failed (%s), retrying", shard.run_id, shard.index, exc)
+            raise task.retry(exc=exc, countdown=min(2 ** task.request.retries, 60)) from exc
+        _give_up(shard, exc)
+        raise
+    except Exception as exc:  # a time limit, a bug: settle the shard rather than leave it running
+        _give_up(shard, exc)
+        raise
+
+
+def _give_up(shard: Any, exc: Exception) -> None:
+    from django.db import Error as DatabaseError
+
+    from canhgac.services.shard_task import fail_shard
+
+    try:
+        fail_shard(shard.run_id, shard.index, shard.plan, f"{type(exc).__name__}: {exc}")
+    except DatabaseError:  # the store still away: the coordinator settles it when it goes stale
+        log.exception("run %s shard %s could not be settled as failed", shard.run_id, shard.index)
 
 
 def send_shard(app: Celery, message: dict[str, Any], queue: str) -> str:

@@ -97,6 +97,7 @@ class CeleryExecutor:
                       store: _Store) -> AsyncGenerator[Event, None]:
         from canhgac.console.store import shards
         from canhgac.services.celery_app import send_shard
+        from canhgac.services.shard_task import fail_shard
 
         parts = plan.host_shards(self.settings.shard_targets)
         await store.do(shards.create_shards, run_id, [len(p.items) for p in parts])
@@ -110,6 +111,7 @@ class CeleryExecutor:
         seen: set[str] = set()
         warned: set[str] = set()
         failed: set[int] = set()
+        closed: set[int] = set()  # settled shards whose every result was yielded
         results = 0
         cancelled = False
         stop_sent: float | None = None
@@ -120,7 +122,7 @@ class CeleryExecutor:
             if self._stopping and stop_sent is None:
                 stop_sent = time.monotonic()
                 await store.do(self._cancel, run_id)
-            views = await store.do(shards.shard_views, run_id)
+            views = await store.do(shards.shard_views, run_id, closed)
             new = [k for v in views for k in v.done_keys if k not in seen]
             if new:
                 found = await store.do(shards.results_of, run_id, new)
@@ -140,7 +142,14 @@ class CeleryExecutor:
                     failed.add(view.index)
                     yield RunWarning(f"shard:{view.index}", _("shard {index} of the run failed: {error}").format(
                         index=view.index, error=view.error or "?"))
-            if all(v.settled for v in views):
+            for view in views:
+                if view.state == "running" and view.idle_seconds > self._stale_after():
+                    log.warning("run %s: shard %s has not moved for %.0f s; given up", run_id, view.index,
+                                view.idle_seconds)
+                    await store.do(fail_shard, run_id, view.index, parts[view.index],
+                                   f"no progress for {view.idle_seconds:.0f} s (worker lost)")
+            closed.update(v.index for v in views if v.settled)  # read to its end: not read again
+            if len(closed) == len(parts):
                 break
             if stop_sent is not None and time.monotonic() - stop_sent > STOP_GRACE:
                 log.warning("run %s: shards still running %.0f s after the stop; not waiting", run_id, STOP_GRACE)
@@ -153,6 +162,11 @@ class CeleryExecutor:
         await store.do(shards.recount_results, run_id)
         if cancelled:
             raise asyncio.CancelledError
+
+    def _stale_after(self) -> float:
+        """A running shard silent this long has lost its worker and will not be redelivered: past
+        the hard time limit and the broker's visibility timeout, with a minute's margin."""
+        return max(self.settings.hard_time_limit, self.settings.visibility_timeout) + 60
 
     def _cancel(self, run_id: int) -> None:
         """Set the shards' cancel flag, and revoke their tasks (those not started never run)."""

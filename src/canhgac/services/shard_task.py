@@ -183,3 +183,22 @@ def _is_transient(exc: Exception) -> bool:
     from canhgac.console.store.errors import RunNotRunningError
 
     return isinstance(exc, DatabaseError | RunNotRunningError)
+
+
+def fail_shard(run_id: int, index: int, plan: ScanPlan, error: str) -> None:
+    """Give up on a shard: its targets without results get ``error`` results (so every check of
+    the plan has one), and it settles as failed with ``error``. Called by the task when it gives
+    up, and by the coordinator for a shard whose worker vanished without a redelivery."""
+    from canhgac.console.store import shards
+    from canhgac.console.store.errors import RunNotRunningError
+    from canhgac.console.store.shard_models import ShardState
+
+    done = shards.done_keys(run_id, index)
+    left = [i for i in plan.items if i.target.key not in done]
+    if left:
+        try:
+            shards.store_targets(run_id, index, [i.target.key for i in left],
+                                 error_results(left, ErrorReason.INTERNAL, error[:300]))
+        except RunNotRunningError:
+            pass
+    shards.end_shard(run_id, index, ShardState.FAILED, error)

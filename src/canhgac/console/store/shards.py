@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from canhgac.console.store import assets
 from canhgac.console.store.errors import RunNotRunningError
@@ -55,6 +56,7 @@ class ShardView:
     warnings: tuple[RunWarning, ...]
     attempts: int
     error: str
+    idle_seconds: float  # since the shard's row last moved
 
     @property
     def settled(self) -> bool:
@@ -132,18 +134,24 @@ def end_shard(run_id: int, index: int, state: ShardState, error: str = "") -> No
         state=state, error=error[:500])
 
 
+def done_keys(run_id: int, index: int) -> frozenset[str]:
+    return frozenset(ScanShard.objects.get(run_id=run_id, index=index).done_keys)
+
+
 def should_stop(run_id: int, index: int) -> bool:
     """Whether the shard's worker should stop between targets (cancelled, or run ended)."""
     cancelled = ScanShard.objects.filter(run_id=run_id, index=index, cancelled=True).exists()
     return cancelled or not ScanRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists()
 
 
-def shard_views(run_id: int) -> list[ShardView]:
-    """The run's shards, by index."""
+def shard_views(run_id: int, skip: Iterable[int] = ()) -> list[ShardView]:
+    """The run's shards but those in ``skip`` (settled ones the coordinator has read), by index."""
+    now = timezone.now()
     return [
         ShardView(s.index, s.state, s.target_count, tuple(s.done_keys), s.result_count,
-                  tuple(RunWarning(k, t) for k, t in s.warnings), s.attempts, s.error)
-        for s in ScanShard.objects.filter(run_id=run_id).order_by("index")
+                  tuple(RunWarning(k, t) for k, t in s.warnings), s.attempts, s.error,
+                  (now - s.updated_at).total_seconds())
+        for s in ScanShard.objects.filter(run_id=run_id).exclude(index__in=list(skip)).order_by("index")
     ]
 
 
