@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,8 @@ def scale_env(database_url: str, workspace: Path, **extra: str) -> dict[str, str
     """The environment of the test's canhgac processes: its schema, a private Redis key prefix
     and queue (so concurrent tests never see each other's shards)."""
     token = secrets.token_hex(5)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGAC_") or k.startswith("CANHGAC_TEST")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CANHGAC_") or k.startswith("CANHGAC_TEST")}
     env |= {"CANHGAC_DATABASE_URL": database_url, "CANHGAC_WORKSPACE": str(workspace), "CANHGAC_LANG": "en",
             "CANHGAC_WATCH": "0", "CANHGAC_BROKER_URL": BROKER_URL, "CANHGAC_QUEUE": f"scale-{token}",
             "CANHGAC_BROKER_KEY_PREFIX": f"canhgac-test-{token}:", "PYTHONPATH": str(ROOT / "src")}
@@ -102,8 +103,8 @@ def workers(env: Mapping[str, str], count: int, logs: Path) -> Iterator[list[sub
     procs = []
     for n in range(count):
         log = (logs / f"worker-{n}.log").open("wb")
-        procs.append(subprocess.Popen([sys.executable, "-c", CLI, "worker", "--concurrency", "1", "--loglevel",
-                                       "info"], env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        command = [sys.executable, "-c", CLI, "worker", "--concurrency", "1", "--loglevel", "info"]
+        procs.append(subprocess.Popen(command, env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True))
     try:
         yield procs
@@ -120,10 +121,8 @@ def workers(env: Mapping[str, str], count: int, logs: Path) -> Iterator[list[sub
 
 
 def kill_group(proc: subprocess.Popen[bytes], signum: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(proc.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def worker_logs(logs: Path) -> str:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -37,7 +39,8 @@ def test_the_environment_gives_every_setting() -> None:
     ({"CANHGAC_BROKER_URL": "http://127.0.0.1:6379"}, "CANHGAC_BROKER_URL"),
     ({"CANHGAC_BROKER_URL": "redis://127.0.0.1", "CANHGAC_SHARD_TARGETS": "0"}, "CANHGAC_SHARD_TARGETS"),
     ({"CANHGAC_BROKER_URL": "redis://127.0.0.1", "CANHGAC_SHARD_TARGETS": "many"}, "CANHGAC_SHARD_TARGETS"),
-    ({"CANHGAC_BROKER_URL": "redis://127.0.0.1", "CANHGAC_RESULT_BACKEND": "db+sqlite://"}, "CANHGAC_RESULT_BACKEND"),
+    ({"CANHGAC_BROKER_URL": "redis://127.0.0.1", "CANHGAC_RESULT_BACKEND": "db+sqlite://"},
+     "CANHGAC_RESULT_BACKEND"),
     ({"CANHGAC_BROKER_URL": "redis://127.0.0.1", "CANHGAC_QUEUE": "a queue"}, "CANHGAC_QUEUE"),
 ])
 def test_a_wrong_value_is_one_line_naming_the_variable(env: dict[str, str], variable: str) -> None:
@@ -59,23 +62,21 @@ def test_the_app_is_configured_for_killed_workers() -> None:
     assert SHARD_TASK in app.tasks
 
 
-def test_worker_without_a_broker_is_refused(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_without_a_broker_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CANHGAC_BROKER_URL", raising=False)
     result = RUNNER.invoke(app, ["--lang", "en", "worker"], env={"COLUMNS": "250"})
     assert result.exit_code == 2
     assert "CANHGAC_BROKER_URL is not set" in result.output
 
 
-def test_scan_with_a_wrong_broker_url_is_refused_before_anything_runs(tmp_path: object) -> None:
-    from pathlib import Path
-
-    inventory = Path(str(tmp_path)) / "inv.yaml"
-    inventory.write_text('version: 1\nprovince: {code: T, name: "T"}\nscope: {public_suffixes: [gov.test], '
-                         'loopback_only: true}\nagencies:\n  - code: A\n    name: "A"\n    kind: department\n'
-                         '    domains: [{name: a.gov.test}]\n')
-    result = RUNNER.invoke(app, ["--lang", "en", "--workspace", str(Path(str(tmp_path)) / "ws"), "scan",
+def test_scan_with_a_wrong_broker_url_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text('version: 1\nprovince: {code: TT, name: "T"}\nscope: {public_suffixes: [gov.test], '
+                         'loopback_only: true}\nagencies:\n  - code: AA\n    name: "A"\n'
+                         '    kind: department\n    domains: [{name: a.gov.test}]\n')
+    result = RUNNER.invoke(app, ["--lang", "en", "--workspace", str(tmp_path / "ws"), "scan",
                                  str(inventory), "--resolver", "127.0.0.1:53"],
                            env={"COLUMNS": "250", "CANHGAC_BROKER_URL": "ftp://127.0.0.1"})
     assert result.exit_code == 2
     assert "CANHGAC_BROKER_URL:" in result.output
-    assert not (Path(str(tmp_path)) / "ws").exists()  # refused before the store was opened
+    assert not (tmp_path / "ws").exists()  # refused before the store was opened

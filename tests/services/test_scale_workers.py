@@ -40,7 +40,8 @@ from test_store_backends import pg_schema_url
 __all__ = ["pg_schema_url"]
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not BROKER_URL, reason="CANHGAC_TEST_BROKER_URL is not set: sharded-scan tests need Redis"),
+    pytest.mark.skipif(not BROKER_URL,
+                       reason="CANHGAC_TEST_BROKER_URL is not set: sharded-scan tests need Redis"),
 ]
 
 
@@ -54,7 +55,8 @@ def env_of(pg_schema_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _ok(done: subprocess.CompletedProcess[str], logs: Path | None = None) -> None:
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + (worker_logs(logs) if logs else "")
+    said = done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 0, said + (worker_logs(logs) if logs else "")
 
 
 def test_sharded_over_1_and_3_workers_stores_what_the_in_process_scan_stores(
@@ -82,11 +84,12 @@ def test_sharded_over_1_and_3_workers_stores_what_the_in_process_scan_stores(
                        "WHERE run_id = %s", run_id)
         assert len(shards) == 8 and {s[0] for s in shards} == {"done"}
         assert sum(s[1] for s in shards) == 24 and sum(s[2] for s in shards) == results
-    workers_of_three = query(pg_schema_url, "SELECT DISTINCT worker FROM store_scanshard WHERE run_id = %s", three[0])
+    workers_of_three = query(pg_schema_url, "SELECT DISTINCT worker FROM store_scanshard WHERE run_id = %s",
+                             three[0])
     assert len(workers_of_three) >= 2  # the shards did spread over the workers
     # the sharded runs reconcile like any other: the same findings, still open
-    changes = query(pg_schema_url, "SELECT run_id, kind, count(*) FROM store_findingchange GROUP BY run_id, kind "
-                    "ORDER BY run_id, kind")
+    changes = query(pg_schema_url, "SELECT run_id, kind, count(*) FROM store_findingchange "
+                    "GROUP BY run_id, kind ORDER BY run_id, kind")
     by_run = {(r, k): n for r, k, n in changes}
     new = by_run[(reference[0], "new")]
     assert by_run.get((one[0], "still_open")) == new and by_run.get((three[0], "still_open")) == new
@@ -114,8 +117,8 @@ def test_a_worker_killed_mid_shard_loses_no_target_and_duplicates_nothing(
         sharded = env_of | {"CANHGAC_SHARD_TARGETS": "4", "CANHGAC_BROKER_VISIBILITY_TIMEOUT": "6"}
         with workers(sharded, 2, logs) as procs, (tmp_path / "scan.out").open("w+") as out, \
                 (tmp_path / "scan.err").open("w+") as err:
-            coordinator = subprocess.Popen(scan_args(inventory, port, *one_at_a_time), env=sharded, stdout=out,
-                                           stderr=err, text=True)
+            coordinator = subprocess.Popen(scan_args(inventory, port, *one_at_a_time), env=sharded,
+                                           stdout=out, stderr=err, text=True)
             try:
                 victim: list[str] = []
 
@@ -140,14 +143,15 @@ def test_a_worker_killed_mid_shard_loses_no_target_and_duplicates_nothing(
     reference, killed = runs(pg_schema_url)
     assert killed[1:] == ("finished", 12, reference[3])
     assert run_results(pg_schema_url, killed[0]) == run_results(pg_schema_url, reference[0])
-    redelivered = query(pg_schema_url, "SELECT index, attempts FROM store_scanshard WHERE run_id = %s AND attempts > 1",
-                        killed[0])
+    redelivered = query(pg_schema_url, "SELECT index, attempts FROM store_scanshard "
+                        "WHERE run_id = %s AND attempts > 1", killed[0])
     assert redelivered, "the killed worker's shard was never redelivered"
     findings = query(pg_schema_url, "SELECT count(*), count(DISTINCT fingerprint) FROM store_finding")
     assert findings[0][0] == findings[0][1]
     changes = dict(query(pg_schema_url, "SELECT kind, count(*) FROM store_findingchange WHERE run_id = %s "
                          "GROUP BY kind", killed[0]))
-    opened = query(pg_schema_url, "SELECT count(*) FROM store_findingchange WHERE run_id = %s", reference[0])[0][0]
+    opened = query(pg_schema_url, "SELECT count(*) FROM store_findingchange WHERE run_id = %s",
+                   reference[0])[0][0]
     assert changes == {"still_open": opened}  # every finding seen again, none new, none fixed
 
 

@@ -37,14 +37,13 @@ from canhgac.cli.scan_options import (
     chosen_zones,
 )
 from canhgac.engine.results import CheckResult, Status
-from canhgac.engine.runner import Executor
 from canhgac.findings.reconcile import ChangeKind
 from canhgac.i18n import N_, translate, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_number
 from canhgac.services.broker_settings import BrokerSettingsError
 from canhgac.services.catalog import builtin_registry
-from canhgac.services.celery_executor import executor_from_env
+from canhgac.services.celery_executor import CeleryExecutor, executor_from_env
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.inventory_store import record_scanned_file
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
@@ -57,7 +56,7 @@ HELP = N_("Scan the agencies of an inventory and save the results.")
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
                       on_result: Callable[[CheckResult], None] | None = None,
-                      executor: Executor | None = None) -> ScanOutcome:
+                      executor: CeleryExecutor | None = None) -> ScanOutcome:
     """Execute a scan showing its progress: discovery's stages (the range port scan, the MX
     lookups), then the targets done of the plan's; ``on_result`` sees each result; ``executor``:
     the in-process one unless given (the Celery one when ``CANHGAC_BROKER_URL`` is set)."""
@@ -211,7 +210,7 @@ def scan(
         raise typer.Exit(ExitCode.INCOMPLETE)
 
 
-def _sharded_executor(no_store: bool) -> Executor | None:
+def _sharded_executor(no_store: bool) -> CeleryExecutor | None:
     """The Celery executor when ``CANHGAC_BROKER_URL`` is set (workers store the results, so a
     ``--no-store`` scan runs in this process); a wrong setting is refused before anything runs."""
     try:

@@ -43,13 +43,6 @@ def worker(
                      "(e.g. redis://127.0.0.1:6379/0)"))
     queues = tuple(dict.fromkeys(q.strip() for q in queue or () if q.strip())) or (settings.queue,)
     open_store(st, writable=True, create=True)
-    from django.db import connections
+    from canhgac.services.celery_app import start_worker
 
-    connections.close_all()  # the pool's processes open their own
-    from canhgac.services.celery_app import make_app
-
-    app = make_app(settings)
-    app.worker_main([
-        "worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}", f"--loglevel={loglevel.upper()}",
-        f"--hostname=canhgac-{os.getpid()}@%h", "--pool=prefork", "--without-gossip", "--without-mingle",
-    ])
+    start_worker(settings, concurrency=concurrency, queues=queues, loglevel=loglevel)

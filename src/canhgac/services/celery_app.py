@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from canhgac.services.broker_settings import BrokerSettings
@@ -100,6 +102,20 @@ def _give_up(shard: Any, exc: Exception) -> None:
         fail_shard(shard.run_id, shard.index, shard.plan, f"{type(exc).__name__}: {exc}")
     except DatabaseError:  # the store still away: the coordinator settles it when it goes stale
         log.exception("run %s shard %s could not be settled as failed", shard.run_id, shard.index)
+
+
+def start_worker(settings: BrokerSettings, *, concurrency: int, queues: Sequence[str], loglevel: str) -> None:
+    """Run a Celery worker (prefork pool of ``concurrency`` processes) on ``queues`` until it is
+    stopped; the store must be configured (``store.open_store``). Its connection is closed first,
+    so that no pool process shares it."""
+    from django.db import connections
+
+    connections.close_all()
+    make_app(settings).worker_main([
+        "worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
+        f"--loglevel={loglevel.upper()}",
+        f"--hostname=canhgac-{os.getpid()}@%h", "--pool=prefork", "--without-gossip", "--without-mingle",
+    ])
 
 
 def send_shard(app: Celery, message: dict[str, Any], queue: str) -> str:

@@ -81,7 +81,9 @@ class CeleryExecutor:
             self._app = make_app(self.settings)
         return self._app
 
-    async def run(self, plan: ScanPlan, settings: ScanSettings, registry: Registry) -> AsyncGenerator[Event, None]:
+    async def run(
+        self, plan: ScanPlan, settings: ScanSettings, registry: Registry
+    ) -> AsyncGenerator[Event, None]:
         if self._run_id is None:
             raise RuntimeError("a sharded run stores its results: bind it to a stored run first")
         await self._local.aclose()  # what discovery opened: the workers open their own
@@ -140,8 +142,9 @@ class CeleryExecutor:
                         yield warning
                 if view.state == "failed" and view.index not in failed:
                     failed.add(view.index)
-                    yield RunWarning(f"shard:{view.index}", _("shard {index} of the run failed: {error}").format(
-                        index=view.index, error=view.error or "?"))
+                    text = _("shard {index} of the run failed: {error}").format(index=view.index,
+                                                                               error=view.error or "?")
+                    yield RunWarning(f"shard:{view.index}", text)
             for view in views:
                 if view.state == "running" and view.idle_seconds > self._stale_after():
                     log.warning("run %s: shard %s has not moved for %.0f s; given up", run_id, view.index,
@@ -152,7 +155,8 @@ class CeleryExecutor:
             if len(closed) == len(parts):
                 break
             if stop_sent is not None and time.monotonic() - stop_sent > STOP_GRACE:
-                log.warning("run %s: shards still running %.0f s after the stop; not waiting", run_id, STOP_GRACE)
+                log.warning("run %s: shards still running %.0f s after the stop; not waiting", run_id,
+                            STOP_GRACE)
                 break
             try:
                 await asyncio.sleep(self.settings.poll_seconds)

@@ -23,7 +23,7 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -144,7 +144,8 @@ async def _run_items(message: ShardMessage, plan: ScanPlan, registry: Registry, 
             return True
         batch_keys, batch, said = keys, pending, warnings
         keys, pending, warnings, flushed = [], [], [], time.monotonic()
-        return bool(await writer.do(shards.store_targets, message.run_id, message.index, batch_keys, batch, said))
+        go = await writer.do(shards.store_targets, message.run_id, message.index, batch_keys, batch, said)
+        return bool(go)
 
     try:
         async with aclosing(executor.run(plan, message.settings, registry)) as events:
@@ -196,9 +197,7 @@ def fail_shard(run_id: int, index: int, plan: ScanPlan, error: str) -> None:
     done = shards.done_keys(run_id, index)
     left = [i for i in plan.items if i.target.key not in done]
     if left:
-        try:
+        with suppress(RunNotRunningError):
             shards.store_targets(run_id, index, [i.target.key for i in left],
                                  error_results(left, ErrorReason.INTERNAL, error[:300]))
-        except RunNotRunningError:
-            pass
     shards.end_shard(run_id, index, ShardState.FAILED, error)
