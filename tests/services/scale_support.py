@@ -29,7 +29,8 @@ CLI = ("from canhgac import netguard\nnetguard.install_loopback_guard()\nimport 
 
 
 def zones(count: int) -> tuple[dict[str, str], list[str]]:
-    """``count`` agency domains: SPF everywhere (some ``~all``), DMARC on most (some ``p=none``)."""
+    """``count`` agency domains with SPF (some ``~all``) and DMARC (some ``p=none``): findings, no
+    errors (a domain without DMARC would send the check to its organisational domain, not served)."""
     out: dict[str, str] = {}
     names = []
     for i in range(count):
@@ -38,8 +39,7 @@ def zones(count: int) -> tuple[dict[str, str], list[str]]:
         records = [f"@ 300 IN SOA ns1.{name}. hostmaster.{name}. 1 3600 600 604800 300\n",
                    f"@ 300 IN NS ns1.{name}.\n", f"ns1 300 IN A {DNS_ADDRESS}\n",
                    f'@ 300 IN TXT "v=spf1 ip4:127.77.9.0/24 {"~all" if i % 3 == 0 else "-all"}"\n']
-        if i % 4:
-            records.append(f'_dmarc 300 IN TXT "v=DMARC1; p={"none" if i % 5 == 0 else "reject"}"\n')
+        records.append(f'_dmarc 300 IN TXT "v=DMARC1; p={"none" if i % 4 == 0 else "reject"}"\n')
         out[name] = "".join(records)
     return out, names
 
