@@ -99,7 +99,8 @@ def scan(env: Mapping[str, str], inventory: Path, port: int, *extra: str,
 @contextmanager
 def workers(env: Mapping[str, str], count: int, logs: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``count`` ``canhgac worker --concurrency 1`` processes, each its own process group (so a
-    test can kill one outright, pool included); stopped (TERM, then KILL) on leaving."""
+    test can kill one outright, pool included), once each says it is ready; stopped (TERM, then
+    KILL) on leaving."""
     procs = []
     for n in range(count):
         log = (logs / f"worker-{n}.log").open("wb")
@@ -107,6 +108,13 @@ def workers(env: Mapping[str, str], count: int, logs: Path) -> Iterator[list[sub
         procs.append(subprocess.Popen(command, env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True))
     try:
+        deadline = time.monotonic() + 60  # ready: the store migrated, the queue read
+        for n, proc in enumerate(procs):
+            log_path = logs / f"worker-{n}.log"
+            while "ready." not in log_path.read_text(errors="replace"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"worker {n} did not start:\n{worker_logs(logs)}")
+                time.sleep(0.2)
         yield procs
     finally:
         for proc in procs:

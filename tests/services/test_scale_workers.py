@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from scale_support import (
     BROKER_URL,
@@ -101,7 +102,7 @@ def _wait_for(predicate: object, timeout: float, what: str) -> None:
         if predicate():  # type: ignore[operator]
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}")  # the logs follow in the caller's failure
 
 
 def test_a_worker_killed_mid_shard_loses_no_target_and_duplicates_nothing(
@@ -160,3 +161,44 @@ def _in_group(pid: int, group: int) -> bool:
         return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[2]) == group
     except (OSError, ValueError, IndexError):
         return False
+
+
+def test_stopping_a_sharded_scan_keeps_what_finished_and_stops_the_workers(
+        env_of: dict[str, str], pg_schema_url: str, tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with lab_dns(16, delay=0.25) as (port, names):
+        inventory.write_text(inventory_yaml(names))
+        sharded = env_of | {"CANHGAC_SHARD_TARGETS": "4"}
+        with workers(sharded, 1, logs), (tmp_path / "scan.out").open("w+") as out, \
+                (tmp_path / "scan.err").open("w+") as err:
+            coordinator = subprocess.Popen(scan_args(inventory, port, "--concurrency", "1"), env=sharded,
+                                           stdout=out, stderr=err, text=True)
+            try:
+                def a_target_done() -> bool:
+                    try:
+                        return bool(query(pg_schema_url, "SELECT count(*) FROM store_scanshard "
+                                          "WHERE jsonb_array_length(done_keys) > 0")[0][0])
+                    except psycopg.errors.UndefinedTable:  # the store is not migrated yet
+                        return False
+
+                _wait_for(a_target_done, 120, "a target done")
+                coordinator.send_signal(signal.SIGINT)
+                coordinator.wait(timeout=120)
+            finally:
+                if coordinator.poll() is None:
+                    coordinator.kill()
+                    coordinator.wait()
+            time.sleep(2)  # a worker that went on writing would show here
+            ((run_id, status, _, results),) = runs(pg_schema_url)
+            stored = query(pg_schema_url, "SELECT count(*) FROM store_result WHERE run_id = %s", run_id)[0][0]
+    said = (tmp_path / "scan.out").read_text()[-3000:] + (tmp_path / "scan.err").read_text()[-3000:]
+    assert coordinator.returncode == 130, said + worker_logs(logs)
+    assert status == "interrupted" and 0 < results == stored < 16 * 20
+    states = dict(query(pg_schema_url, "SELECT state, count(*) FROM store_scanshard WHERE run_id = %s "
+                        "GROUP BY state", run_id))
+    assert set(states) <= {"done", "cancelled"} and states.get("cancelled", 0) >= 1
+    done_targets = query(pg_schema_url, "SELECT count(DISTINCT target_key) FROM store_result WHERE run_id = %s",
+                         run_id)[0][0]
+    assert done_targets < 16  # the rest never ran
