@@ -48,6 +48,7 @@ class Row:
     label: str
     workers: int  # 0: in-process
     wall_s: float
+    checks_s: float  # from the run's start to its last result observed: the executor's part
     worker_cpu_s: float
     results: int
     returncode: int
@@ -77,6 +78,19 @@ def _stored(url: str) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in rows]
 
 
+def _checks_seconds(url: str) -> float:
+    """The latest run's time from its start to the last result observed (the checks' phase,
+    without the CLI's start-up, the store's opening and the reconciliation)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT EXTRACT(EPOCH FROM (max(x.observed_at) - r.started_at)) FROM store_scanrun r "
+            "JOIN store_result x ON x.run_id = r.id WHERE r.id = (SELECT max(id) FROM store_scanrun) "
+            "GROUP BY r.started_at").fetchone()
+    return float(row[0]) if row else 0.0
+
+
 def _same_results(url: str) -> bool:
     """Whether every run stored the same (check, target, status, message, evidence, discriminator)."""
     import psycopg
@@ -86,6 +100,26 @@ def _same_results(url: str) -> bool:
             "SELECT run_id, md5(string_agg(concat_ws('|', fingerprint, status, message_key, message_values::text, "
             "evidence::text), ',' ORDER BY fingerprint)) FROM store_result GROUP BY run_id").fetchall()
     return len({digest for _, digest in rows}) == 1
+
+
+def _differences(url: str) -> tuple[list[str], list[str]]:
+    """Each run's result statuses, and the checks whose results are not the same in every run
+    (with how many targets differ), for the section when runs disagree."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        statuses = conn.execute(
+            "SELECT run_id, status, count(*) FROM store_result GROUP BY run_id, status ORDER BY run_id, status"
+        ).fetchall()
+        differing = conn.execute(
+            "SELECT check_id, count(*) FROM (SELECT check_id, fingerprint FROM store_result GROUP BY check_id, "
+            "fingerprint HAVING count(DISTINCT concat_ws('|', status, message_key, message_values::text, "
+            "evidence::text)) > 1 OR count(*) < (SELECT count(*) FROM store_scanrun)) d "
+            "GROUP BY check_id ORDER BY 2 DESC LIMIT 8").fetchall()
+    per_run: dict[int, list[str]] = {}
+    for run_id, status, n in statuses:
+        per_run.setdefault(int(run_id), []).append(f"{status} {n}")
+    return [f"run {r}: {', '.join(v)}" for r, v in per_run.items()], [f"{c} ({n})" for c, n in differing]
 
 
 def _start_workers(count: int, env: dict[str, str], work: Path) -> list[subprocess.Popen[bytes]]:
@@ -133,7 +167,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--delay", type=float, default=0.05)
     ap.add_argument("--workers", default="1,2,4", help="worker process counts to measure (comma-separated)")
     ap.add_argument("--concurrency", type=int, default=20, help="targets in flight per worker")
-    ap.add_argument("--shard-targets", type=int, default=25)
+    ap.add_argument("--shard-targets", type=int, default=50)
     ap.add_argument("--database-url", default=os.environ.get("CANHGAC_TEST_DATABASE_URL", ""))
     ap.add_argument("--broker-url", default=os.environ.get("CANHGAC_TEST_BROKER_URL", ""))
     args = harness.parse(ap, argv, timeout=900)
@@ -142,6 +176,7 @@ def main(argv: list[str]) -> int:
               "(or CANHGAC_TEST_DATABASE_URL and CANHGAC_TEST_BROKER_URL)")
         return 2
     counts = [int(c) for c in args.workers.split(",")]
+    load_before = os.getloadavg()
     zones, domains = build_zones(args.domains)
     with harness.work_dir("canhgac-bench-scale-", keep=args.keep) as work, pg_schema(args.database_url) as url:
         (work / "zones.json").write_text(json.dumps(zones))
@@ -153,7 +188,9 @@ def main(argv: list[str]) -> int:
             lab_procs.stop(server)
         same = _same_results(url)
         stored = _stored(url)
-    body = render(args, rows, same, stored)
+        statuses, differing = _differences(url)
+    load = (load_before, os.getloadavg())
+    body = render(args, rows, same, stored, statuses, differing, load)
     print(body)
     report_md.write_section(args.out, "scale", body, after="mail-domains")
     return 0 if same and all(r.returncode in (0, 3) for r in rows) else 1
@@ -174,7 +211,7 @@ def _measure(args: argparse.Namespace, work: Path, url: str, port: int, counts: 
     timeout = a.timeout
     rows = []
     wall, code = _scan("in-process", cmd, base, timeout)
-    rows.append(Row("in-process (no broker)", 0, wall, 0.0, _stored(url)[-1][1], code))
+    rows.append(Row("in-process (no broker)", 0, wall, _checks_seconds(url), 0.0, _stored(url)[-1][1], code))
     for count in counts:
         procs = _start_workers(count, sharded, work)
         try:
@@ -183,8 +220,8 @@ def _measure(args: argparse.Namespace, work: Path, url: str, port: int, counts: 
             cpu = lab_cpu([psutil.Process(p.pid) for p in procs]) - cpu0
         finally:
             _stop_workers(procs)
-        rows.append(Row(f"{count} worker process{'es' if count > 1 else ''}", count, wall, cpu,
-                        _stored(url)[-1][1], code))
+        rows.append(Row(f"{count} worker process{'es' if count > 1 else ''}", count, wall, _checks_seconds(url),
+                        cpu, _stored(url)[-1][1], code))
     _forget(a.broker_url, prefix)
     return rows
 
@@ -201,14 +238,18 @@ def _forget(broker_url: str, prefix: str) -> None:
         client.close()
 
 
-def render(args: argparse.Namespace, rows: list[Row], same: bool, stored: list[tuple[int, int]]) -> str:
+def render(args: argparse.Namespace, rows: list[Row], same: bool, stored: list[tuple[int, int]],
+           statuses: list[str], differing: list[str],
+           load: tuple[tuple[float, float, float], tuple[float, float, float]]) -> str:
     a = args
     n = a.domains
     one = next((r for r in rows if r.workers == 1), None)
     lines = [
         "## Sharded scans: throughput with 1, 2 and 4 Celery worker processes",
         "",
-        report_md.machine_line(processor=True) + "; PostgreSQL and Redis on the same machine.",
+        report_md.machine_line(processor=True) + "; PostgreSQL and Redis on the same machine. Load average "
+        f"(1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load[0])} before the run, "
+        f"{', '.join(f'{x:.1f}' for x in load[1])} after it.",
         "",
         report_md.command_line("scale", domains=n, delay=a.delay, workers=a.workers,
                                concurrency=a.concurrency, shard_targets=a.shard_targets),
@@ -217,18 +258,27 @@ def render(args: argparse.Namespace, rows: list[Row], same: bool, stored: list[t
         f"{a.delay * 1000:.0f} ms; every domain check runs ({rows[0].results} results per run). "
         f"Shards of {a.shard_targets} targets; each worker process (`canhgac worker --concurrency 1`) has "
         f"at most {a.concurrency} targets in flight. Wall: the coordinator (`canhgac scan` with "
-        "`CANHGAC_BROKER_URL`) from start to its run reconciled, workers already started. "
-        "The lab DNS server, PostgreSQL and Redis share the machine's cores with the workers.",
+        "`CANHGAC_BROKER_URL`) from start to its run reconciled, workers already started. Checks: from the "
+        "run's start in the store to its last result observed (the executor's part: planning, sharding, "
+        "the workers; without the CLI's start-up and the reconciliation); throughput and speed-up are "
+        "computed from it. The lab DNS server, PostgreSQL, Redis and the coordinator share the machine's "
+        "cores with the workers.",
         "",
-        *report_md.header("executor", "wall (s)", "targets/s", "speed-up vs 1 worker", "workers' CPU (s)"),
+        *report_md.header("executor", "wall (s)", "checks (s)", "targets/s", "speed-up vs 1 worker",
+                          "workers' CPU (s)"),
     ]
     for r in rows:
-        speed = f"{one.wall_s / r.wall_s:.2f}×" if one is not None and r.workers else ""
+        speed = f"{one.checks_s / r.checks_s:.2f}×" if one is not None and r.workers and r.checks_s else ""
         cpu = f"{r.worker_cpu_s:.1f}" if r.workers else ""
-        lines.append(report_md.row(r.label, f"{r.wall_s:.2f}", f"{n / r.wall_s:.0f}", speed, cpu))
+        rate = f"{n / r.checks_s:.1f}" if r.checks_s else ""
+        lines.append(report_md.row(r.label, f"{r.wall_s:.2f}", f"{r.checks_s:.2f}", rate, speed, cpu))
     lines += [
         "",
         f"Every run stored the same results: {'yes' if same else '**no**'} "
         f"({', '.join(str(c) for _, c in stored)} results per run).",
+        "",
+        "Result statuses per run (in-process first): " + "; ".join(statuses) + ".",
     ]
+    if not same:
+        lines.append("Checks whose results differ between runs (targets): " + ", ".join(differing) + ".")
     return "\n".join(lines)
