@@ -199,6 +199,6 @@ def test_stopping_a_sharded_scan_keeps_what_finished_and_stops_the_workers(
     states = dict(query(pg_schema_url, "SELECT state, count(*) FROM store_scanshard WHERE run_id = %s "
                         "GROUP BY state", run_id))
     assert set(states) <= {"done", "cancelled"} and states.get("cancelled", 0) >= 1
-    done_targets = query(pg_schema_url, "SELECT count(DISTINCT target_key) FROM store_result WHERE run_id = %s",
-                         run_id)[0][0]
+    done_targets = query(pg_schema_url, "SELECT count(DISTINCT target_key) FROM store_result "
+                         "WHERE run_id = %s", run_id)[0][0]
     assert done_targets < 16  # the rest never ran
