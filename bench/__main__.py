@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach|scale [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach|logs|scale [options]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bench import (
     form05,
     forms,
     inventory,
+    logs,
     mail_domains,
     mail_servers,
     ports,
@@ -38,6 +39,7 @@ COMMANDS = {
     "sweep": sweep.main,
     "scale": scale.main,
     "breach": breach.main,
+    "logs": logs.main,
 }
 
 if __name__ == "__main__":

@@ -197,11 +197,23 @@ def test_every_automated_check_evidences_a_clause(real_catalog: Catalog) -> None
 
 
 def test_non_automated_entries_ask_a_question_with_evidence(real_catalog: Catalog) -> None:
+    """Entries the agency answers ask a question; log detections (mode detection) are answered
+    by the agency's logs, and are the rules of canhgac.logs (the next test)."""
     incomplete = [
         e.id for e in real_catalog.checks.values()
-        if e.mode is not Mode.AUTOMATED and (e.question is None or e.evidence_expected is None)
+        if e.mode not in (Mode.AUTOMATED, Mode.DETECTION)
+        and (e.question is None or e.evidence_expected is None)
     ]
     assert incomplete == []
+
+
+def test_detection_entries_are_exactly_the_log_rules(real_catalog: Catalog) -> None:
+    from canhgac.logs.detector import load_rules
+
+    detection = {e.id for e in real_catalog.checks.values() if e.mode is Mode.DETECTION}
+    assert detection == set(load_rules(builtin=True).ids)
+    placed = {c for fw in real_catalog.frameworks.values() for clause in fw.clauses for c in clause.checks}
+    assert sorted(detection - placed) == []
 
 
 def test_kg20_has_exactly_the_directives_five_tasks(real_catalog: Catalog) -> None:

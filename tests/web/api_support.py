@@ -58,12 +58,21 @@ class Api:
         self.client = client or Client(REMOTE_ADDR="192.0.2.20")
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
+    @classmethod
+    def as_user(cls, name: str) -> Api:
+        """A caller with a new token of user ``name`` (who must exist)."""
+        return cls(api_tokens.issue_token(name, f"{name} script", actor="test").plaintext)
+
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api/v1{path}", params, headers=self.headers)
 
     def post(self, path: str, body: Any) -> Any:
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
         return self.client.post(f"/api/v1{path}", data, content_type="application/json", headers=self.headers)
+
+    def upload(self, path: str, form: dict[str, Any]) -> Any:
+        """A multipart form (files as open file objects or ``SimpleUploadedFile``)."""
+        return self.client.post(f"/api/v1{path}", form, headers=self.headers)
 
     def patch(self, path: str, body: Any) -> Any:
         return self.client.patch(f"/api/v1{path}", json.dumps(body), content_type="application/json",
@@ -78,3 +87,10 @@ def error_of(answer: Any, status: int) -> dict[str, Any]:
     assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
     assert isinstance(body["error"]["code"], str) and body["error"]["message"], body
     return dict(body["error"])
+
+
+def error_line(answer: Any, status: int) -> str:
+    """The error message of ``answer`` (status asserted): one line, never empty."""
+    message = str(error_of(answer, status)["message"])
+    assert "\n" not in message
+    return message

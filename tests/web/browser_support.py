@@ -23,13 +23,15 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 NEEDS_CHROMIUM = pytest.mark.skipif(CHROMIUM is None,
                                     reason="needs headless Chromium (Debian package: chromium)")
 PASSWORD = "gió mùa đông bắc 2025"  # every browser test's users (``Session.login``)
+DESKTOP = {"width": 1400, "height": 900}
+NARROW = {"width": 390, "height": 844}  # a phone's
 
 
 class Session:
     """One browser context (its own cookies) and page, collecting the browser's error reports."""
 
     def __init__(self, browser: object, base: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+        self.context = browser.new_context(viewport=DESKTOP)  # type: ignore[attr-defined]
         self.page = self.context.new_page()
         self.base = base
         self.errors: list[str] = []
@@ -61,6 +63,21 @@ class Session:
         self.page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 20_000, f"{path} looks blank"
         return path
+
+    def shots(self, folder: Path, name: str, *, top: bool = False) -> None:
+        """The page at desktop width, then at a phone's (``NAME-narrow``; with ``top``, also its
+        first screen alone, ``NAME-narrow-top``, to look at closely), then back to desktop."""
+        self.shot(folder, name)
+        self.page.set_viewport_size(NARROW)
+        self.shot(folder, f"{name}-narrow")
+        if top:
+            self.page.screenshot(path=str(folder / f"{name}-narrow-top.png"))
+        self.page.set_viewport_size(DESKTOP)
+
+    def language(self, lang: str) -> None:
+        """Switch the console's language with the navigation's button (``vi`` or ``en``)."""
+        self.page.locator(f"button[name=language][value={lang}]").click()
+        self.page.wait_for_load_state()
 
     def close(self) -> None:
         self.context.close()

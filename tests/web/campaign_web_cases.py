@@ -21,12 +21,14 @@ import re
 from typing import Any
 
 import docx
-from console_cases import World, _client, _text, world
+from console_cases import World, _client, _text, world  # sets Django up: first
+
+# isort: split
+from api_support import Api, error_line
 from django.test import Client
 from django.utils import timezone
 from web_store_support import A_NAME, B_NAME, A, B
 
-from canhgac.console.store import api_tokens
 from canhgac.console.store.account_models import SecurityEvent
 from canhgac.console.store.campaign_models import CampaignLetter, CampaignRecord
 from canhgac.console.store.leak_models import LeakedAccount
@@ -288,48 +290,23 @@ def test_letters_to_a_holder_and_the_head_in_both_languages(world: World) -> Non
 # --- the API -------------------------------------------------------------------------------------
 
 
-class Api:
-    def __init__(self, name: str) -> None:
-        token = api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
-        self.client = Client(REMOTE_ADDR="192.0.2.20")
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
-
-    def post(self, path: str, body: Any) -> Any:
-        return self.client.post(
-            f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers
-        )
-
-    def upload(self, path: str, form: dict[str, Any]) -> Any:
-        return self.client.post(f"/api/v1{path}", form, headers=self.headers)
-
-
-def _error(answer: Any, status: int) -> str:
-    assert answer.status_code == status, (answer.status_code, answer.content[:500])
-    message = json.loads(answer.content)["error"]["message"]
-    assert message and "\n" not in message
-    return str(message)
-
-
 def test_the_api_mirrors_the_pages_and_their_scope(world: World) -> None:
     _seed()
-    officer, analyst, leader = Api("officer_b"), Api("analyst"), Api("leader")
+    officer, analyst, leader = Api.as_user("officer_b"), Api.as_user("analyst"), Api.as_user("leader")
     assert [r["agency"] for r in officer.get("/campaign").json()] == [B]
     overview = {r["agency"]: r for r in analyst.get("/campaign").json()}
     assert overview[B]["affected"] == 2 and overview[A]["affected"] == 1 and overview[B]["share_closed"] == 0
     assert leader.get("/campaign").status_code == 200
-    _error(leader.get(f"/campaign/{B}"), 403)
-    _error(officer.get(f"/campaign/{A}"), 404)
-    _error(
+    error_line(leader.get(f"/campaign/{B}"), 403)
+    error_line(officer.get(f"/campaign/{A}"), 404)
+    error_line(
         officer.upload(
             f"/campaign/{A}/steps", {"address": A1, "step": "password", "how": "evidence", "note": "x"}
         ),
         404,
     )
-    _error(officer.post(f"/campaign/{A}/letters", {"kind": "head"}), 404)
-    _error(
+    error_line(officer.post(f"/campaign/{A}/letters", {"kind": "head"}), 404)
+    error_line(
         officer.upload(
             f"/campaign/{B}/steps", {"address": A1, "step": "password", "how": "evidence", "note": "x"}
         ),
@@ -344,10 +321,10 @@ def test_the_api_mirrors_the_pages_and_their_scope(world: World) -> None:
     case = next(c for c in done.json()["cases"] if c["address"] == B2)
     assert [b["password_leaked"] for b in case["breaches"]] == [True]
     assert case["closed"] and [s["how"] for s in case["steps"]] == ["attestation"] * 3
-    _error(
+    error_line(
         officer.upload(f"/campaign/{B}/steps", {"address": B1, "step": "password", "how": "evidence"}), 422
     )
-    _error(officer.post(f"/campaign/{B}/reopen", {"address": B2, "reason": "x"}), 403)
+    error_line(officer.post(f"/campaign/{B}/reopen", {"address": B2, "reason": "x"}), 403)
     reopened = analyst.post(f"/campaign/{B}/reopen", {"address": B2, "reason": "Kiểm tra lại"})
     assert (
         reopened.status_code == 200
@@ -358,8 +335,8 @@ def test_the_api_mirrors_the_pages_and_their_scope(world: World) -> None:
     )
     assert letter.status_code == 200 and b"Subject:" in letter.content
     assert [r["channel"] for r in officer.get(f"/campaign/{B}/letters").json()] == ["eml"]
-    _error(officer.post(f"/campaign/{B}/letters/send", {"kind": "head"}), 403)
-    _error(analyst.post(f"/campaign/{B}/letters/send", {"kind": "head"}), 409)
+    error_line(officer.post(f"/campaign/{B}/letters/send", {"kind": "head"}), 403)
+    error_line(analyst.post(f"/campaign/{B}/letters/send", {"kind": "head"}), 409)
     assert "campaign" in analyst.get("/openapi.json").content.decode()
 
 
@@ -375,7 +352,7 @@ def test_no_page_api_letter_or_log_holds_a_password_or_a_full_hash(world: World)
         for url in ("/campaign/", f"/campaign/{B}/", "/security-log/"):
             shown.append(_text(client.get(url)))
     shown.append(_text(analyst.get(f"/campaign/{A}/")))
-    api = Api("analyst")
+    api = Api.as_user("analyst")
     for path in ("/campaign", f"/campaign/{A}", f"/campaign/{B}", f"/campaign/{B}/letters"):
         shown.append(api.get(path).content.decode())
     for lang in ("vi", "en"):
@@ -481,15 +458,15 @@ def test_every_letter_of_an_agency_as_one_zip_scoped(world: World) -> None:
         for secret in _secrets():
             assert secret not in text
     # the API: the same ZIP (English), 404 for another agency, send-all the CSIRT's and 409 without relay
-    api, analyst = Api("officer_b"), Api("analyst")
+    api, analyst = Api.as_user("officer_b"), Api.as_user("analyst")
     packed = api.post(f"/campaign/{B}/letters/zip", {"language": "en"})
     assert packed.status_code == 200 and packed["Content-Type"] == "application/zip"
     assert sorted(_zip_texts(packed.content)) == sorted(t.replace("-vi.", "-en.") for t in texts)
-    _error(api.post(f"/campaign/{A}/letters/zip", {"language": "vi"}), 404)
-    _error(api.post(f"/campaign/{A}/letters/send-all", {}), 404)
-    _error(api.post(f"/campaign/{B}/letters/send-all", {}), 403)
-    _error(Api("leader").post(f"/campaign/{B}/letters/zip", {}), 403)
-    _error(analyst.post(f"/campaign/{B}/letters/send-all", {}), 409)
+    error_line(api.post(f"/campaign/{A}/letters/zip", {"language": "vi"}), 404)
+    error_line(api.post(f"/campaign/{A}/letters/send-all", {}), 404)
+    error_line(api.post(f"/campaign/{B}/letters/send-all", {}), 403)
+    error_line(Api.as_user("leader").post(f"/campaign/{B}/letters/zip", {}), 403)
+    error_line(analyst.post(f"/campaign/{B}/letters/send-all", {}), 409)
     assert "/letters/send-all" in analyst.get("/openapi.json").content.decode()
 
 
@@ -514,7 +491,7 @@ def test_send_all_through_a_relay_once_per_holder(world: World, tmp_path: Any, m
     with smtp_sink(tls, port) as sink:
         sink.refuse.add(B2)
         first = _ok(analyst.post(f"/campaign/{B}/send-all/", {"lang": "vi"}))
-        again = Api("analyst").post(f"/campaign/{B}/letters/send-all", {"language": "vi"})
+        again = Api.as_user("analyst").post(f"/campaign/{B}/letters/send-all", {"language": "vi"})
         received = list(sink.received)
     summary = re.search(r'id="campaign-sent-all">([^<]*)<', first)
     assert summary and "1" in summary.group(1), first[:3000]
@@ -535,7 +512,7 @@ def test_send_all_through_a_relay_once_per_holder(world: World, tmp_path: Any, m
 def test_a_runs_report_leaves_the_campaign_out_and_says_so(world: World) -> None:
     _seed()
     _close_b1(_client("officer_b"))
-    api = Api("analyst")
+    api = Api.as_user("analyst")
     run = api.get("/reports/province.json", run=world.run_id)
     assert run.status_code == 200, run.content[:500]
     report = run.json()["report"]
@@ -543,5 +520,5 @@ def test_a_runs_report_leaves_the_campaign_out_and_says_so(world: World) -> None
     assert set(report["campaign_omitted"]) == {A, B}
     state = api.get("/reports/province.json").json()["report"]
     assert state["campaign_omitted"] == [] and state["campaign"][B] == {"affected": 2, "closed": 1}
-    own = Api("officer_b").get(f"/reports/agency/{B}.json", run=world.run_id).json()["report"]
+    own = Api.as_user("officer_b").get(f"/reports/agency/{B}.json", run=world.run_id).json()["report"]
     assert own["campaign_omitted"] == [B]

@@ -12,17 +12,18 @@ answer, review and download in the security log.
 from __future__ import annotations
 
 import io
-import json
 import re
 from typing import Any
 
 import docx
 import pytest
-from console_cases import World, _client, _text, world
+from console_cases import World, _client, _text, world  # sets Django up: first
+
+# isort: split
+from api_support import Api, error_line
 from django.test import Client
 from web_store_support import A_NAME, A, B
 
-from canhgac.console.store import api_tokens
 from canhgac.console.store.account_models import SecurityEvent
 from canhgac.console.store.compliance_models import ComplianceAnswer
 from canhgac.services import compliance_pages as pages
@@ -198,33 +199,8 @@ def test_english_pages(world: World) -> None:
 # --- the API -------------------------------------------------------------------------------------
 
 
-class Api:
-    def __init__(self, name: str) -> None:
-        token = api_tokens.issue_token(name, f"{name} script", actor="test").plaintext
-        self.client = Client(REMOTE_ADDR="192.0.2.20")
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
-
-    def post(self, path: str, body: Any) -> Any:
-        return self.client.post(
-            f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers
-        )
-
-    def upload(self, path: str, form: dict[str, Any]) -> Any:
-        return self.client.post(f"/api/v1{path}", form, headers=self.headers)
-
-
-def _error(answer: Any, status: int) -> str:
-    assert answer.status_code == status, (answer.status_code, answer.content[:500])
-    message = json.loads(answer.content)["error"]["message"]
-    assert message and "\n" not in message
-    return str(message)
-
-
 def test_the_api_is_scoped_as_the_pages(world: World) -> None:
-    officer, analyst, leader = Api("officer_b"), Api("analyst"), Api("leader")
+    officer, analyst, leader = Api.as_user("officer_b"), Api.as_user("analyst"), Api.as_user("leader")
     grid = officer.get("/compliance")
     assert grid.status_code == 200, grid.content[:500]
     assert [a["agency"] for a in grid.json()["agencies"]] == [B]
@@ -232,29 +208,29 @@ def test_the_api_is_scoped_as_the_pages(world: World) -> None:
     narrowed = analyst.get("/compliance", task="5", status="not_done").json()
     assert {i["task"] for a in narrowed["agencies"] for i in a["items"]} == {"5"}
     assert A_NAME not in officer.get(f"/compliance/{A}").content.decode()
-    _error(officer.get(f"/compliance/{A}"), 404)
-    _error(officer.get(f"/compliance/{A}/{ITEM}/answer"), 404)
-    _error(officer.upload(f"/compliance/{A}/{ITEM}/answer", {"answer": "no"}), 404)
-    _error(officer.get(f"/compliance/{A}/{ITEM}/files/1"), 404)
-    _error(officer.get("/compliance/summary.docx"), 403)
-    _error(leader.upload(f"/compliance/{B}/{ITEM}/answer", {"answer": "no"}), 403)
-    _error(officer.post(f"/compliance/{B}/{ITEM}/review", {"decision": "approve"}), 403)
-    _error(analyst.get(f"/compliance/{B}/9.none/answer"), 404)
-    _error(analyst.get("/compliance", holiday="05/02/2027"), 422)
+    error_line(officer.get(f"/compliance/{A}"), 404)
+    error_line(officer.get(f"/compliance/{A}/{ITEM}/answer"), 404)
+    error_line(officer.upload(f"/compliance/{A}/{ITEM}/answer", {"answer": "no"}), 404)
+    error_line(officer.get(f"/compliance/{A}/{ITEM}/files/1"), 404)
+    error_line(officer.get("/compliance/summary.docx"), 403)
+    error_line(leader.upload(f"/compliance/{B}/{ITEM}/answer", {"answer": "no"}), 403)
+    error_line(officer.post(f"/compliance/{B}/{ITEM}/review", {"decision": "approve"}), 403)
+    error_line(analyst.get(f"/compliance/{B}/9.none/answer"), 404)
+    error_line(analyst.get("/compliance", holiday="05/02/2027"), 422)
     assert not ComplianceAnswer.objects.filter(agency_code=A).exists()
 
 
 def test_the_api_answers_with_files_and_reviews(world: World) -> None:
-    officer, analyst = Api("officer_b"), Api("analyst")
+    officer, analyst = Api.as_user("officer_b"), Api.as_user("analyst")
     empty = officer.upload(
         f"/compliance/{B}/{ITEM}/answer", {"answer": "yes", "files": [_upload("a.pdf", b"")]}
     )
-    assert "a.pdf" in _error(empty, 422)
+    assert "a.pdf" in error_line(empty, 422)
     big = officer.upload(
         f"/compliance/{B}/{ITEM}/answer",
         {"answer": "yes", "files": [_upload("b.pdf", PDF + b"0" * pages.MAX_BYTES)]},
     )
-    assert "b.pdf" in _error(big, 422)
+    assert "b.pdf" in error_line(big, 422)
     sent = officer.upload(
         f"/compliance/{B}/{ITEM}/answer",
         {"answer": "yes", "note": "ký rồi", "files": [_upload("k.pdf", PDF)]},
@@ -265,7 +241,7 @@ def test_the_api_answers_with_files_and_reviews(world: World) -> None:
     (f,) = body["answer"]["files"]
     got = officer.get(f"/compliance/{B}/{ITEM}/files/{f['id']}")
     assert got.status_code == 200 and got.content == PDF
-    _error(analyst.post(f"/compliance/{B}/{ITEM}/review", {"decision": "reject"}), 422)
+    error_line(analyst.post(f"/compliance/{B}/{ITEM}/review", {"decision": "reject"}), 422)
     done = analyst.post(f"/compliance/{B}/{ITEM}/review", {"decision": "approve", "reason": "đủ"})
     assert done.status_code == 200 and done.json()["item"]["status"] == "done"
     assert [h["action"] for h in done.json()["answer"]["history"]] == ["answered", "approved"]

@@ -2,7 +2,8 @@
 
 The console runs under the e2e tests' reporting loopback guard (``e2e_support.start_cli``), on a
 free port of 127.0.0.1, and is stopped with SIGTERM (uvicorn's orderly shutdown) when the
-``with`` block ends. ``seeded_console`` serves a store a test's own script filled, with its users.
+``with`` block ends. ``seeded_console`` serves a store a test's own script filled, with its users;
+``console_fixture`` makes the module-scoped ``console`` fixture of a browser test from its seed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 from browser_support import PASSWORD
@@ -109,3 +113,22 @@ def seeded_console(workspace: Path, seed: str, users: Mapping[str, tuple[str, ..
         add_user(workspace, name, role, PASSWORD, *agencies)
     with served_console(workspace) as base:
         yield base
+
+
+# the usual cast of a browser test: the CSIRT's analyst, and an officer of agency SO-B
+ANALYST_AND_OFFICER_B: Mapping[str, tuple[str, ...]] = {
+    "analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
+
+
+def console_fixture(
+    name: str, seed: str, users: Mapping[str, tuple[str, ...]] = ANALYST_AND_OFFICER_B
+) -> Any:
+    """The module-scoped ``console`` fixture (base URL) of a browser test module: ``seed`` run on a
+    fresh workspace named after ``name``, then ``users``. Assign it: ``console = console_fixture(...)``."""
+
+    @pytest.fixture(scope="module", name="console")
+    def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+        with seeded_console(tmp_path_factory.mktemp(name), seed, users) as base:
+            yield base
+
+    return console

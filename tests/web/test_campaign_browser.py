@@ -15,13 +15,11 @@ Screenshots (``build/test-artifacts/console``): ``campaign-overview-{vi,en}.png`
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from browser_support import NARROW, NEEDS_CHROMIUM, Session
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -63,30 +61,10 @@ for address, code, breach, day, service in (
                                  secret_hmac=hmac.new(b"k", address.encode(), hashlib.sha256).hexdigest(),
                                  sha1_prefix="ABCDE", imported_at=timezone.now())
 """
-NARROW = {"width": 390, "height": 844}
 B1 = "le.c@beta.gov.vn"
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("campaign")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
-
-
-def _keep(path: Path) -> None:
-    """A copy in /tmp to look at by hand."""
-    shutil.copy(path, Path("/tmp") / path.name)
-
-
-def _language(session: Session, lang: str) -> None:
-    session.page.locator(f"button[name=language][value={lang}]").click()
-    session.page.wait_for_load_state()
+console = console_fixture("campaign", SEED)
 
 
 def test_the_overview_from_the_navigation(session: Session, shots: Path) -> None:
@@ -97,11 +75,11 @@ def test_the_overview_from_the_navigation(session: Session, shots: Path) -> None
     assert page.locator("#campaign-agencies tbody tr").count() == 2
     assert page.locator("#total-affected .tile-num").inner_text() == "4"
     assert "0 %" in page.locator("#agency-SO-B").inner_text()
-    _keep(session.shot(shots, "campaign-overview-vi"))
-    _language(session, "en")
+    session.shot(shots, "campaign-overview-vi")
+    session.language("en")
     assert "Share closed" in page.locator("#campaign-agencies").inner_text()
-    _keep(session.shot(shots, "campaign-overview-en"))
-    _language(session, "vi")
+    session.shot(shots, "campaign-overview-en")
+    session.language("vi")
 
 
 def test_an_officer_closes_a_case_and_writes_letters(session: Session, shots: Path, tmp_path: Path) -> None:
@@ -113,9 +91,9 @@ def test_an_officer_closes_a_case_and_writes_letters(session: Session, shots: Pa
     assert "SO-A" not in page.locator("main").inner_text()
     page.click("#agency-SO-B a")
     page.wait_for_url("**/campaign/SO-B/")
-    _keep(session.shot(shots, "campaign-agency-vi"))
+    session.shot(shots, "campaign-agency-vi")
     page.set_viewport_size(NARROW)
-    _keep(session.shot(shots, "campaign-agency-vi-narrow"))
+    session.shot(shots, "campaign-agency-vi-narrow")
     page.set_viewport_size({"width": 1400, "height": 900})
     page.select_option("#id_address", B1)
     page.select_option("#id_step", "password")
@@ -144,7 +122,7 @@ def test_an_officer_closes_a_case_and_writes_letters(session: Session, shots: Pa
     row = page.locator(f"tr[id='case-{B1}']")
     assert "đã đóng" in row.inner_text() and "doi-mat-khau.png" in row.inner_text()
     assert "Đã đóng 1 trên 3" in page.locator("#campaign-share").inner_text()
-    _keep(session.shot(shots, "campaign-agency-closed-vi"))
+    session.shot(shots, "campaign-agency-closed-vi")
     with page.expect_download() as download:
         page.select_option("#id_kind", "head")
         page.click("#letter-docx")
@@ -170,4 +148,4 @@ def test_the_csirt_reopens_the_case(session: Session, shots: Path) -> None:
     page.click("#reopen-submit")
     page.wait_for_url("**saved=reopened**")
     assert "đang mở" in page.locator(f"tr[id='case-{B1}']").inner_text()
-    _keep(session.shot(shots, "campaign-agency-reopened-vi"))
+    session.shot(shots, "campaign-agency-reopened-vi")

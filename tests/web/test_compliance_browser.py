@@ -14,12 +14,11 @@ to ``build/test-artifacts/console``: ``compliance-grid-{vi,en}[-narrow].png``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -56,33 +55,9 @@ services.finish_run(run, RunStatus.FINISHED)
 from watch_board_support import seed_watch
 seed_watch()
 """.replace("HERE_PATH", repr(str(HERE)))
-NARROW = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("compliance")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
-
-
-def _shots(session: Session, shots: Path, name: str) -> None:
-    page = session.page
-    session.shot(shots, name)
-    page.set_viewport_size(NARROW)
-    session.shot(shots, f"{name}-narrow")
-    page.screenshot(path=str(shots / f"{name}-narrow-top.png"))  # the first screen, to look at closely
-    page.set_viewport_size({"width": 1400, "height": 900})
-
-
-def _language(session: Session, lang: str) -> None:
-    session.page.locator(f"button[name=language][value={lang}]").click()
-    session.page.wait_for_load_state()
+console = console_fixture("compliance", SEED)
 
 
 def test_the_grid_with_its_holiday_legend_and_counts(session: Session, shots: Path) -> None:
@@ -98,19 +73,19 @@ def test_the_grid_with_its_holiday_legend_and_counts(session: Session, shots: Pa
     page.wait_for_url("**/compliance/?holiday=2020-02-05")
     page.wait_for_function("document.querySelector('#count-late .tile-num').textContent !== '0'")
     assert page.locator("#compliance-grid .cs-late").count() >= 2
-    _shots(session, shots, "compliance-grid-vi")
+    session.shots(shots, "compliance-grid-vi", top=True)
     page.select_option("select[name=agency]", "SO-A")
     page.wait_for_url("**agency=SO-A**")
     page.wait_for_function("document.querySelectorAll('#compliance-grid tbody tr').length === 1")
     page.click("#agency-SO-A a")
     page.wait_for_url("**/compliance/SO-A/**")
     assert page.locator("#item-1\\.mail-sender-auth .cs").count() == 1
-    _shots(session, shots, "compliance-agency-vi")
-    _language(session, "en")
+    session.shots(shots, "compliance-agency-vi", top=True)
+    session.language("en")
     page.goto(f"{session.base}/compliance/?holiday=2020-02-05")
     assert "not measured yet" in page.locator("#compliance-legend").inner_text()
-    _shots(session, shots, "compliance-grid-en")
-    _language(session, "vi")
+    session.shots(shots, "compliance-grid-en", top=True)
+    session.language("vi")
 
 
 def test_an_officer_answers_with_a_file(session: Session, shots: Path, tmp_path: Path) -> None:
@@ -139,7 +114,7 @@ def test_an_officer_answers_with_a_file(session: Session, shots: Path, tmp_path:
     page.wait_for_url("**saved=answered**")
     assert "ke-hoach-ung-cuu.pdf" in page.locator("#answer-files").inner_text()
     assert "một phần" in page.locator("#item-status-chip").inner_text()  # waiting for the CSIRT
-    _shots(session, shots, "compliance-item-answered-vi")
+    session.shots(shots, "compliance-item-answered-vi", top=True)
 
 
 def test_the_csirt_approves_and_the_item_turns_done(session: Session, shots: Path) -> None:
@@ -157,10 +132,10 @@ def test_the_csirt_approves_and_the_item_turns_done(session: Session, shots: Pat
     with page.expect_download() as download:
         page.click("#answer-files a")
     assert Path(download.value.path()).read_bytes() == PDF
-    _shots(session, shots, "compliance-item-vi")
-    _language(session, "en")
+    session.shots(shots, "compliance-item-vi", top=True)
+    session.language("en")
     assert "done" in page.locator("#item-status-chip").inner_text()
-    _shots(session, shots, "compliance-item-en")
+    session.shots(shots, "compliance-item-en", top=True)
     page.goto(f"{session.base}/compliance/?agency=SO-B&task=5")
     assert page.locator("#agency-SO-B .cs-done").count() >= 1
-    _language(session, "vi")
+    session.language("vi")

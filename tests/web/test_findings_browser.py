@@ -10,12 +10,11 @@ Screenshots of the list and the finding page go to ``build/test-artifacts/consol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -53,11 +52,7 @@ services.finish_run(run, RunStatus.FINISHED)
 """
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(tmp_path_factory.mktemp("findings-console"), SEED, users) as base:
-        yield base
+console = console_fixture("findings-console", SEED)
 
 
 def _rows(session: Session) -> object:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 docx = pytest.importorskip("docx")
@@ -65,16 +64,7 @@ for agency, at, kind, handled in (
 """.replace("FORMS", repr(FORMS))
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("summary05")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
+console = console_fixture("summary05", SEED)
 
 
 def _cells(page: object, row: str) -> list[str]:

@@ -15,12 +15,11 @@ Screenshots in Vietnamese and English, at desktop width and at a phone's (``-nar
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 docx = pytest.importorskip("docx")
@@ -76,33 +75,9 @@ soon = i.open_incident(scope, settings, actor, agency="SO-B", title="Cổng thô
 from canhgac.console.store.incident_models import Incident
 Incident.objects.filter(pk=soon).update(report_due_at=now + timedelta(hours=6))  # due soon, whatever the day
 """.replace("HERE_PATH", repr(str(HERE))).replace("FORMS", repr(FORMS))
-NARROW = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("incidents")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
-
-
-def _shots(session: Session, shots: Path, name: str) -> None:
-    page = session.page
-    session.shot(shots, name)
-    page.set_viewport_size(NARROW)
-    session.shot(shots, f"{name}-narrow")
-    page.screenshot(path=str(shots / f"{name}-narrow-top.png"))  # the first screen, to look at closely
-    page.set_viewport_size({"width": 1400, "height": 900})
-
-
-def _language(session: Session, lang: str) -> None:
-    session.page.locator(f"button[name=language][value={lang}]").click()
-    session.page.wait_for_load_state()
+console = console_fixture("incidents", SEED)
 
 
 def test_the_list_an_incident_and_its_initial_report(session: Session, shots: Path) -> None:
@@ -114,7 +89,7 @@ def test_the_list_an_incident_and_its_initial_report(session: Session, shots: Pa
     assert rows.count() == 2
     assert "quá hạn" in page.locator("tr.clock-overdue .badge").inner_text()
     assert "sắp đến hạn" in page.locator("tr.clock-due_soon .badge").inner_text()
-    _shots(session, shots, "incidents-vi")
+    session.shots(shots, "incidents-vi", top=True)
     page.select_option("select[name=agency]", "SO-B")  # htmx swaps the results
     page.wait_for_url("**/incidents/?agency=SO-B")
     page.wait_for_function("document.querySelectorAll('#incidents tbody tr').length === 1")
@@ -157,15 +132,15 @@ def test_the_list_an_incident_and_its_initial_report(session: Session, shots: Pa
     assert "12/BC-SKHCN" in text + tables and "Nguyễn Thị Lan" in tables and "Sở Beta" in tables
     page.goto(page.url.split("?")[0])
     assert "mẫu 03" in page.locator("#incident-timeline").inner_text()
-    _shots(session, shots, "incident-vi")
-    _language(session, "en")
+    session.shots(shots, "incident-vi", top=True)
+    session.language("en")
     assert "Incident #" in page.locator("h1").inner_text()
     assert "Civil Code" in page.locator("#legal-reading").inner_text()
-    _shots(session, shots, "incident-en")
+    session.shots(shots, "incident-en", top=True)
     page.goto(f"{session.base}/incidents/")
     assert "overdue" in page.locator("tr.clock-overdue .badge").inner_text()
-    _shots(session, shots, "incidents-en")
-    _language(session, "vi")
+    session.shots(shots, "incidents-en", top=True)
+    session.language("vi")
 
 
 def test_an_incident_from_a_watch_alert(session: Session) -> None:

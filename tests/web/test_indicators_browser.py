@@ -16,12 +16,11 @@ Vietnamese and English, at desktop width and at a phone's (``-narrow``), go to
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from browser_support import NARROW, NEEDS_CHROMIUM, Session
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 stix2 = pytest.importorskip("stix2")
@@ -54,32 +53,9 @@ csirt = indicators.PackAudience(csirt=True)
 indicators.import_data(csirt, b"203.0.113.9\\nbad.example.org\\n", "vncert.txt", name="vncert-do",
                        tlp=indicators.Tlp.RED, actor="seed")
 """
-NARROW = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("indicators")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
-
-
-def _shots(session: Session, shots: Path, name: str) -> None:
-    page = session.page
-    session.shot(shots, name)
-    page.set_viewport_size(NARROW)
-    session.shot(shots, f"{name}-narrow")
-    page.set_viewport_size({"width": 1400, "height": 900})
-
-
-def _language(session: Session, lang: str) -> None:
-    session.page.locator(f"button[name=language][value={lang}]").click()
-    session.page.wait_for_load_state()
+console = console_fixture("indicators", SEED)
 
 
 def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -> None:
@@ -105,7 +81,7 @@ def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -
     assert "webshells-2026-12" in page.locator("h1").inner_text()
     total = int(page.locator("#indicators tbody tr").count())
     assert total > 1
-    _shots(session, shots, "indicator-pack-vi")
+    session.shots(shots, "indicator-pack-vi")
     first_type = page.locator("#id_type option").nth(1).get_attribute("value")
     page.select_option("#id_type", first_type)
     page.click("#pack-filter button")
@@ -117,7 +93,7 @@ def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -
     assert csv_text.startswith("type,value,note") and len(csv_text.splitlines()) == total + 1
     page.goto(f"{session.base}/indicators/")
     assert page.locator("#packs tbody tr").count() == 2
-    _shots(session, shots, "indicator-packs-vi")
+    session.shots(shots, "indicator-packs-vi")
 
     page.goto(f"{session.base}/incidents/1/")
     page.select_option("#id_export_format", "stix")
@@ -144,17 +120,17 @@ def test_import_view_and_export(session: Session, shots: Path, tmp_path: Path) -
     page.locator("#indicators").screenshot(path=str(shots / "incident-export-vi-narrow.png"))
     page.set_viewport_size({"width": 1400, "height": 900})
 
-    _language(session, "en")
+    session.language("en")
     assert "Export indicators" in page.locator("#indicators").inner_text()
     page.locator("#indicators").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "incident-export-en.png"))
     page.goto(f"{session.base}/indicators/")
     assert "Indicator packs" in page.locator("h1").inner_text()
-    _shots(session, shots, "indicator-packs-en")
+    session.shots(shots, "indicator-packs-en")
     page.locator("#packs a", has_text="webshells").click()
     page.wait_for_url("**/indicators/*/")
-    _shots(session, shots, "indicator-pack-en")
-    _language(session, "vi")
+    session.shots(shots, "indicator-pack-en")
+    session.language("vi")
 
 
 def test_an_officer_sees_no_red_pack(session: Session) -> None:

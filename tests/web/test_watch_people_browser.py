@@ -14,12 +14,11 @@ Vietnamese and English, at desktop width and at a phone's (``-narrow``), go to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import NEEDS_CHROMIUM, Session
-from console_server_support import seeded_console
+from console_server_support import console_fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -41,7 +40,6 @@ from watch_people_support import seed_people
 rows = seed_watch()
 seed_people(rows.hijack, rows.grouped)
 """.replace("HERE_PATH", repr(str(HERE)))
-NARROW = {"width": 390, "height": 844}
 BAD = (
     "họ tên;vai trò;bắt đầu;kết thúc;email\n"
     "Mai;trực chính;2027-02-05 08:00;2027-02-05 20:00;mai@a.vn\n"
@@ -52,25 +50,7 @@ GOOD = (
 )
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("watch-people")
-
-
-@pytest.fixture(scope="module")
-def console(workspace: Path) -> Iterator[str]:
-    users = {"analyst": ("csirt-analyst",), "officer": ("agency-officer", "SO-B")}
-    with seeded_console(workspace, SEED, users) as base:
-        yield base
-
-
-def _shots(session: Session, shots: Path, name: str) -> None:
-    """The page at desktop width, then at a phone's (its own shot), then back."""
-    page = session.page
-    session.shot(shots, name)
-    page.set_viewport_size(NARROW)
-    session.shot(shots, f"{name}-narrow")
-    page.set_viewport_size({"width": 1400, "height": 900})
+console = console_fixture("watch-people", SEED)
 
 
 def _english(session: Session) -> None:
@@ -94,7 +74,7 @@ def test_the_roster_from_the_board_and_a_csv_imported(session: Session, shots: P
     assert "Trần Thị Bình" in page.locator("#holder-backup").inner_text()
     assert page.locator("#gaps li").count() == 2
     assert page.locator("details.day rect.gap").count() >= 2  # both gaps in the days' lanes
-    _shots(session, shots, "watch-roster-vi")
+    session.shots(shots, "watch-roster-vi")
     page.set_input_files(
         "#id_file", files=[{"name": "tet-2027.csv", "mimeType": "text/csv", "buffer": BAD.encode()}]
     )
@@ -117,7 +97,7 @@ def test_the_roster_from_the_board_and_a_csv_imported(session: Session, shots: P
     assert "Duty roster" in page.locator("h1").inner_text()
     assert "Nobody on duty from" in page.locator("#gaps").inner_text()
     page.goto(f"{session.base}/watch/roster/")
-    _shots(session, shots, "watch-roster-en")
+    session.shots(shots, "watch-roster-en")
     _vietnamese(session)
 
 
@@ -131,7 +111,7 @@ def test_the_alert_messages_and_one_queued_again(session: Session, shots: Path) 
     assert page.locator("#count-failed").inner_text() == "1"
     failed = page.locator("#deliveries tr.delivery-failed")
     assert "bot was blocked by the user" in failed.inner_text()
-    _shots(session, shots, "watch-deliveries-vi")
+    session.shots(shots, "watch-deliveries-vi")
     page.select_option("#id_channel", "email")
     page.click("#delivery-filters button")
     page.wait_for_url("**channel=email*")
@@ -148,7 +128,7 @@ def test_the_alert_messages_and_one_queued_again(session: Session, shots: Path) 
     _english(session)
     assert "Alert messages" in page.locator("h1").inner_text()
     page.goto(f"{session.base}/watch/deliveries/")
-    _shots(session, shots, "watch-deliveries-en")
+    session.shots(shots, "watch-deliveries-en")
     _vietnamese(session)
 
 

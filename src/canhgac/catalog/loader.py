@@ -2,6 +2,10 @@
 
 A CSIRT holding the official texts can point ``CANHGAC_CATALOG_DIR``/``--catalog`` at its own
 copy of the data folder and confirm, reword or drop inferred clauses without touching code.
+The log detection rules (the data files ``canhgac/logs/rules/*.yaml``, or a custom folder's
+``logs/``, plus the files named by ``CANHGAC_LOG_RULES``) are read here as the ``logs.*`` entries
+(mode ``detection``): one text per rule, shared by the detector and the catalog. Only their data
+is read (``LogRuleText``), never the ``canhgac.logs`` code, so the catalog stays below it.
 The check → clause mapping is held once, in the frameworks' clause lists; each check's
 clauses are derived from them here, and a check entry citing a framework clause is refused.
 """
@@ -9,6 +13,7 @@ clauses are derived from them here, and a check entry citing a framework clause 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from canhgac.catalog.families import resolve_families, resolve_ids
-from canhgac.catalog.schema import CatalogFile, CheckEntry, Coverage, Framework, Mode, Text
+from canhgac.catalog.schema import CatalogFile, CheckEntry, Coverage, Framework, LogRuleFile, Mode, Text
 from canhgac.i18n import gettext as _
 from canhgac.i18n import validation
 from canhgac.yamlio import safe_load
@@ -134,11 +139,22 @@ def load_catalog(root: Path | None = None) -> Catalog:
         for entry in parsed.checks:
             if entry.id in checks:
                 raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
-            if entry.mode is not Mode.AUTOMATED and entry.question is None:
+            if entry.mode not in (Mode.AUTOMATED, Mode.DETECTION) and entry.question is None:
                 raise CatalogError(_("{path}: {id} is {mode} but has no question").format(
                     path=path, id=entry.id, mode=entry.mode.value))
             checks[entry.id] = entry
             check_files[entry.id] = path
+    from_rules: set[str] = set()
+    hashed: set[Path] = set()
+    for path, raw, entry in _log_rule_entries(root):
+        if path not in hashed:
+            hashed.add(path)
+            digest.update(path.name.encode() + raw)
+        if entry.id in checks and entry.id not in from_rules:
+            raise CatalogError(_("{path}: check {id} is defined twice").format(path=path, id=entry.id))
+        checks[entry.id] = entry  # a later rule file replaces an earlier rule of the same id
+        check_files[entry.id] = path
+        from_rules.add(entry.id)
     frameworks: dict[str, Framework] = {}
     for path in sorted((base / "frameworks").glob("*.yaml")):
         raw = path.read_bytes()
@@ -155,6 +171,48 @@ def load_catalog(root: Path | None = None) -> Catalog:
         raise CatalogError(_("{path}: no check entries found").format(path=base))
     _refuse_clause_references(checks, check_files, frameworks)
     return Catalog(checks, frameworks, "sha256:" + digest.hexdigest()[:16], _clause_index(frameworks))
+
+
+LOG_RULES_ENV = "CANHGAC_LOG_RULES"  # the same variable canhgac.logs reads (extra rule files)
+
+
+def _log_rule_files(root: Path | None) -> list[Path]:
+    """The built-in log rule files (a custom catalog folder's ``logs/*.yaml`` instead, when it
+    has that folder; none when it has not, so a folder made for tests stays as written), then
+    the files or folders named by ``CANHGAC_LOG_RULES``."""
+    base = Path(str(resources.files("canhgac") / "logs" / "rules")) if root is None else root / "logs"
+    files = sorted(base.glob("*.yaml")) if base.is_dir() else []
+    for part in os.environ.get(LOG_RULES_ENV, "").split(os.pathsep):
+        if part.strip():
+            extra = Path(part)
+            files.extend(sorted(extra.glob("*.yaml")) if extra.is_dir() else [extra])
+    return files
+
+
+def _log_rule_entries(root: Path | None) -> Iterator[tuple[Path, bytes, CheckEntry]]:
+    """The log detection rules as catalog entries (mode ``detection``, family ``logs.<area>``)."""
+    for path in _log_rule_files(root):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CatalogError(_("{path}: cannot read the rule file: {detail}").format(
+                path=path, detail=exc.strerror or exc)) from None
+        try:
+            data = safe_load(raw.decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError):
+            raise CatalogError(_("{path}: not valid YAML").format(path=path)) from None
+        try:
+            parsed = LogRuleFile.model_validate(data)
+        except ValidationError as exc:
+            raise CatalogError(_("{path}: invalid rule file: {detail}").format(
+                path=path, detail=validation.summary(exc))) from None
+        for rule in parsed.rules:
+            yield path, raw, CheckEntry(
+                id=rule.id, family=rule.id.rsplit(".", 1)[0], severity=rule.severity,
+                mode=Mode.DETECTION, target="logs", title=rule.title, rationale=rule.description,
+                remediation=rule.remediation, references=rule.references,
+                messages={"detected": rule.message},
+            )
 
 
 def _refuse_clause_references(

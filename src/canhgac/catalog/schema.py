@@ -43,6 +43,7 @@ class Mode(StrEnum):
     AUTOMATED = "automated"  # code implements it
     SELF_ASSESSMENT = "self_assessment"  # a question the agency answers, with evidence
     WORKFLOW = "workflow"  # tracked in the platform (later capabilities)
+    DETECTION = "detection"  # raised by a log detection rule (canhgac.logs), not run on a target
 
 
 class Coverage(StrEnum):
@@ -132,3 +133,25 @@ class CatalogFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     checks: list[CheckEntry]
+
+
+class LogRuleText(BaseModel):
+    """What the catalog reads of a log detection rule (``canhgac/logs/rules/*.yaml``): its id,
+    severity, texts and references. The detector reads and validates the whole rule
+    (``canhgac.logs.rule_schema``); a contract test holds the two readings to the same ids."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str = Field(pattern=r"^logs\.[a-z0-9-]+\.[a-z0-9-]+$")
+    severity: Severity
+    title: Text
+    description: Text
+    remediation: Text
+    message: Text
+    references: tuple[Reference, ...] = ()
+
+
+class LogRuleFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    rules: list[LogRuleText] = Field(min_length=1)

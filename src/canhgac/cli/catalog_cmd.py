@@ -56,6 +56,7 @@ def _mode_label(mode: Mode) -> str:
         Mode.AUTOMATED: _("Automated"),
         Mode.SELF_ASSESSMENT: _("Self-assessment"),
         Mode.WORKFLOW: _("Workflow"),
+        Mode.DETECTION: _("Log detection"),
     }
     return labels[mode]
 

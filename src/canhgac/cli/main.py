@@ -91,6 +91,7 @@ def _mount() -> None:
         indicators_cmd,
         inventory_cmd,
         lab_cmd,
+        migrate_cmd,
         report_cmd,
         scan_cmd,
         serve_cmd,
@@ -107,6 +108,7 @@ def _mount() -> None:
     app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
     app.command("schema", help=report_cmd.SCHEMA_HELP)(report_cmd.schema)
     app.command("serve", help=serve_cmd.HELP)(serve_cmd.serve_command)
+    app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
     app.command("worker", help=worker_cmd.HELP)(worker_cmd.worker)
     app.command("sweep", help=sweep_cmd.HELP, context_settings=sweep_cmd.CONTEXT, add_help_option=False)(sweep_cmd.sweep)
     app.add_typer(inventory_cmd.app, name="inventory", help=N_("Check and import inventories."))

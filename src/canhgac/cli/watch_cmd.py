@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from rich.text import Text
 
 from canhgac.cli.alerts_cmd import alerts_table
 from canhgac.cli.common import CliState, cli_actor, console, err_console, fail, open_store, run_async, state
@@ -27,6 +28,7 @@ from canhgac.i18n import N_, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_datetime, format_number
 from canhgac.services.watch_delivery import ChannelConfig
+from canhgac.services.watch_leases import DEFAULT_TTL, MAX_PARTITIONS, PartitionCountError
 
 app = TranslatedTyper(no_args_is_help=True)
 
@@ -83,6 +85,33 @@ def run(
             min=0, max=16, help=N_("Processes fingerprinting new pages off the event loop (0: in the watch's own loop)")
         ),
     ] = 1,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_PARTITIONS,
+            envvar="CANHGAC_WATCH_PARTITIONS",
+            help=N_(
+                "Share the monitors with the other `watch run` processes of the store: split them into this "
+                "many partitions, each checked by the one process holding its lease (default: 64 on "
+                "PostgreSQL, 0 on SQLite; 0: this process watches every monitor). Every process of a store "
+                "must use the same number. Env: CANHGAC_WATCH_PARTITIONS"
+            ),
+        ),
+    ] = None,
+    lease_ttl: Annotated[
+        float,
+        typer.Option(
+            min=3,
+            max=600,
+            envvar="CANHGAC_WATCH_LEASE_TTL",
+            help=N_(
+                "Seconds a partition's lease lasts unless renewed (every third of it): a stopped process's "
+                "monitors are checked by the others within this and a third, so keep it well under the "
+                "shortest interval. Env: CANHGAC_WATCH_LEASE_TTL"
+            ),
+        ),
+    ] = DEFAULT_TTL,
     resolver: ResolverOpt = None,
     nameserver_port: NsPortOpt = 53,
     timeout: TimeoutOpt = 2.0,
@@ -94,7 +123,8 @@ def run(
     """Watch the inventory's portals, domains and mail servers until stopped (Ctrl-C or SIGTERM)."""
     from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
     from canhgac.services.scan import settings_for
-    from canhgac.services.watch import monitors_for, run_watch
+    from canhgac.services.watch import monitors_for
+    from canhgac.services.watch_leases import lease_options
 
     st = state(ctx)
     start, end = _aware(holiday_start, "--holiday-start"), _aware(holiday_end, "--holiday-end")
@@ -140,6 +170,11 @@ def run(
     )
     if not monitors:
         raise fail(_("the inventory declares no portal, domain or mail host to watch"))
+    leases = lease_options(partitions, lease_ttl)
+    if leases is not None and lease_ttl + lease_ttl / 3 >= interval:
+        raise fail(_("--lease-ttl {ttl} s is too long for checks every {s} s: a stopped process's monitors "
+                     "would miss a check; keep it under three quarters of the interval").format(
+                         ttl=format_number(lease_ttl), s=format_number(interval)))
 
     def ready(count: int) -> None:
         err_console.print(
@@ -148,22 +183,25 @@ def run(
             ),
             soft_wrap=True,
         )
+        if leases is not None:
+            err_console.print(
+                _("Shared with the store's other watch processes: {p} partitions, each checked by the "
+                  "process holding its lease ({ttl} s).").format(
+                    p=format_number(leases.partitions), ttl=format_number(leases.ttl)),
+                soft_wrap=True,
+            )
         if channels is not None:
             _say_channels(channels)
 
-    summary = run_async(
-        run_watch(
-            monitors,
-            settings,
-            catalog=st.catalog(),
-            concurrency=concurrency,
-            page_workers=page_workers,
-            on_ready=ready,
-            channels=channels,
-            inventory=inv,
-            reminders=_reminders(st) if channels is not None else None,
+    try:
+        summary = _run_daemon(
+            monitors, settings, st, concurrency, page_workers, ready, channels, inv, leases
         )
-    )
+    except PartitionCountError as exc:
+        raise fail(
+            _("the store's running watch processes split the monitors into {theirs} partitions, this one "
+              "into {mine}: give --partitions {theirs}").format(theirs=exc.theirs, mine=exc.mine)
+        ) from None
     err_console.print(
         _("Watch stopped: {checks} checks stored.").format(checks=format_number(summary.checks))
     )
@@ -175,6 +213,28 @@ def run(
             ).format(n=format_number(summary.store_failures)),
             style="yellow",
         )
+
+
+def _run_daemon(
+    monitors: Any, settings: Any, st: CliState, concurrency: int, page_workers: int,
+    ready: Any, channels: ChannelConfig | None, inv: Any, leases: Any,
+) -> Any:
+    from canhgac.services.watch import run_watch
+
+    return run_async(
+        run_watch(
+            monitors,
+            settings,
+            catalog=st.catalog(),
+            concurrency=concurrency,
+            page_workers=page_workers,
+            on_ready=ready,
+            channels=channels,
+            inventory=inv,
+            reminders=_reminders(st) if channels is not None else None,
+            leases=leases,
+        )
+    )
 
 
 def _channels(st: CliState) -> ChannelConfig | None:
@@ -238,14 +298,14 @@ def deliver(ctx: typer.Context) -> None:
     )
 
 
-@app.command("status", help=N_("Every monitor's state and the open alerts."))
+@app.command("status", help=N_("Every monitor's state, the open alerts and the watch processes holding leases."))
 def status(
     ctx: typer.Context,
     agency: Annotated[
         str | None, typer.Option("--agency", "-a", help=N_("Only this agency's monitors"))
     ] = None,
 ) -> None:
-    """Every monitor's state and the open alerts."""
+    """Every monitor's state, the open alerts and the watch processes holding leases."""
     from canhgac.services.watch import alert_rows, label, monitor_rows, viewer_scope
 
     open_store(state(ctx))
@@ -286,6 +346,31 @@ def status(
         console.print(alerts_table(open_alerts, _("Open alerts")))
     else:
         console.print(_("No open alerts."))
+    _holders_table()
+
+
+def _holders_table() -> None:
+    """The watch processes sharing the monitors by leases (none on a store watched by one)."""
+    from canhgac.services.watch_leases import holder_rows
+
+    rows = holder_rows()
+    if not rows:
+        return
+    table = Table(title=_("Watch processes (leases)"))
+    for col in (_("Process"), _("Host"), _("PID"), _("Started"), _("Last renewal"), _("Partitions"), _("State")):
+        table.add_column(col, overflow="fold")
+    alive, gone = _("alive"), _("gone (lease expired)")
+    for h in rows:
+        table.add_row(
+            h.holder,
+            h.host,
+            str(h.pid),
+            format_datetime(h.started, seconds=True),
+            format_datetime(h.seen, seconds=True),
+            format_number(h.held),
+            Text(alive, style="green") if h.alive else Text(gone, style="red"),
+        )
+    console.print(table)
 
 
 maintenance_app = TranslatedTyper(no_args_is_help=True)

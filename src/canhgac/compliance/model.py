@@ -163,7 +163,7 @@ def _against_catalog(directive: Directive, catalog: Catalog) -> str:
                 return _("item {item}: unknown clause {clause}").format(item=item.id, clause=item.clause)
             if item.kind is ItemKind.ANSWER:
                 entry = catalog.checks.get(item.check)
-                if entry is None or entry.mode is Mode.AUTOMATED:
+                if entry is None or entry.mode in (Mode.AUTOMATED, Mode.DETECTION):
                     return _("item {item}: {check} is not a self-assessment entry of the catalog").format(
                         item=item.id, check=item.check
                     )

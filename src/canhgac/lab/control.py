@@ -122,8 +122,11 @@ class ControlServer:
         try:
             if request.get("do") == "break" and isinstance(switch, str) and isinstance(agency, str):
                 changed: tuple[Any, ...] = (await switches.break_(switch, agency),)
-            elif (request.get("do") == "restore" and isinstance(switch, str | None)
-                  and isinstance(agency, str | None)):
+            elif (
+                request.get("do") == "restore"
+                and isinstance(switch, str | None)
+                and isinstance(agency, str | None)
+            ):
                 changed = await switches.restore(switch, agency)
             elif request.get("do") == "status":
                 changed = ()

@@ -23,16 +23,26 @@ MYSQL_CAPS = 0x007FF7DF  # protocol 4.1, secure connection, plugin auth; no SSL,
 class MysqlResponder(TcpResponder):
     """A MySQL handshake (protocol 10); ``root`` with an empty password gets OK, anyone else ERR 1045."""
 
-    def __init__(self, address: str, port: int = 0, *, version: str = "5.7.44-log",
-                 empty_root: bool = True) -> None:
+    def __init__(
+        self, address: str, port: int = 0, *, version: str = "5.7.44-log", empty_root: bool = True
+    ) -> None:
         super().__init__(address, port)
         self.version, self.empty_root = version, empty_root
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         scramble = bytes(b % 94 + 33 for b in os.urandom(20))
-        hello = (b"\x0a" + self.version.encode() + b"\x00" + struct.pack("<I", 41) + scramble[:8] + b"\x00"
-                 + struct.pack("<HBHHB", MYSQL_CAPS & 0xFFFF, 0x21, 2, MYSQL_CAPS >> 16, 21) + bytes(10)
-                 + scramble[8:] + b"\x00mysql_native_password\x00")
+        hello = (
+            b"\x0a"
+            + self.version.encode()
+            + b"\x00"
+            + struct.pack("<I", 41)
+            + scramble[:8]
+            + b"\x00"
+            + struct.pack("<HBHHB", MYSQL_CAPS & 0xFFFF, 0x21, 2, MYSQL_CAPS >> 16, 21)
+            + bytes(10)
+            + scramble[8:]
+            + b"\x00mysql_native_password\x00"
+        )
         await send(writer, _mysql_packet(0, hello))
         seq, answer = await _mysql_read(reader)
         user, auth = _mysql_login(answer)
@@ -51,8 +61,16 @@ class MysqlResponder(TcpResponder):
             elif command[:1] == b"\x03" and b"version" in command.lower():
                 await send(writer, _mysql_version_rows(self.version))
             else:
-                await send(writer, _mysql_error(1, 1290, "HY000", "The MySQL server is running with the "
-                                                "--read-only option so it cannot execute this statement"))
+                await send(
+                    writer,
+                    _mysql_error(
+                        1,
+                        1290,
+                        "HY000",
+                        "The MySQL server is running with the "
+                        "--read-only option so it cannot execute this statement",
+                    ),
+                )
 
 
 def _mysql_packet(seq: int, payload: bytes) -> bytes:
@@ -91,8 +109,15 @@ def _lenenc(data: bytes) -> bytes:
 
 
 def _mysql_version_rows(version: str) -> bytes:
-    column = (_lenenc(b"def") + _lenenc(b"") * 3 + _lenenc(b"@@version") + _lenenc(b"")
-              + b"\x0c" + struct.pack("<HIBHB", 33, 256, 0xFD, 0, 0) + b"\x00\x00")
+    column = (
+        _lenenc(b"def")
+        + _lenenc(b"") * 3
+        + _lenenc(b"@@version")
+        + _lenenc(b"")
+        + b"\x0c"
+        + struct.pack("<HIBHB", 33, 256, 0xFD, 0, 0)
+        + b"\x00\x00"
+    )
     eof = b"\xfe\x00\x00\x02\x00"
     parts = (b"\x01", column, eof, _lenenc(version.encode()), eof)
     return b"".join(_mysql_packet(n + 1, part) for n, part in enumerate(parts))
@@ -119,8 +144,10 @@ class PostgresResponder(TcpResponder):
                 continue
             if code != 196608:  # CancelRequest ends quietly; other versions are refused by name
                 if code != 80877102:
-                    unsupported = (f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}: "
-                                   "server supports 3.0 to 3.0")
+                    unsupported = (
+                        f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}: "
+                        "server supports 3.0 to 3.0"
+                    )
                     await send(writer, _pg_error("FATAL", "0A000", unsupported))
                 return
             words = body[4:].split(b"\x00")
@@ -136,11 +163,23 @@ class PostgresResponder(TcpResponder):
             failed = 'password authentication failed for user "postgres"'
             await send(writer, _pg_error("FATAL", "28P01", failed))
             return
-        status = b"".join(_pg_message(b"S", f"{k}\x00{v}\x00".encode()) for k, v in (
-            ("server_version", self.version), ("server_encoding", "UTF8"), ("client_encoding", "UTF8"),
-            ("DateStyle", "ISO, MDY"), ("integer_datetimes", "on")))
-        await send(writer, _pg_message(b"R", struct.pack(">I", 0)) + status
-                   + _pg_message(b"K", struct.pack(">II", 4242, 171717)) + _pg_message(b"Z", b"I"))
+        status = b"".join(
+            _pg_message(b"S", f"{k}\x00{v}\x00".encode())
+            for k, v in (
+                ("server_version", self.version),
+                ("server_encoding", "UTF8"),
+                ("client_encoding", "UTF8"),
+                ("DateStyle", "ISO, MDY"),
+                ("integer_datetimes", "on"),
+            )
+        )
+        await send(
+            writer,
+            _pg_message(b"R", struct.pack(">I", 0))
+            + status
+            + _pg_message(b"K", struct.pack(">II", 4242, 171717))
+            + _pg_message(b"Z", b"I"),
+        )
         for _ in range(20):
             kind = await reader.readexactly(1)
             length = struct.unpack(">I", await reader.readexactly(4))[0]
@@ -168,16 +207,20 @@ def _pg_error(severity: str, code: str, message: str) -> bytes:
 def _pg_version_rows(version: str) -> bytes:
     text = f"PostgreSQL {version} on x86_64-pc-linux-gnu, compiled by gcc, 64-bit".encode()
     column = b"version\x00" + struct.pack(">IHIhih", 0, 0, 25, -1, -1, 0)
-    return (_pg_message(b"T", struct.pack(">H", 1) + column)
-            + _pg_message(b"D", struct.pack(">HI", 1, len(text)) + text)
-            + _pg_message(b"C", b"SELECT 1\x00") + _pg_message(b"Z", b"I"))
+    return (
+        _pg_message(b"T", struct.pack(">H", 1) + column)
+        + _pg_message(b"D", struct.pack(">HI", 1, len(text)) + text)
+        + _pg_message(b"C", b"SELECT 1\x00")
+        + _pg_message(b"Z", b"I")
+    )
 
 
 # --- MongoDB ----------------------------------------------------------------------------------
 def bson(document: dict[str, Any]) -> bytes:
     """Encode a reply: the engine's BSON encoder, plus doubles (MongoDB's ``"ok": 1.0``) at the top level."""
     elements = b"".join(
-        b"\x01" + key.encode() + b"\x00" + struct.pack("<d", value) if isinstance(value, float)
+        b"\x01" + key.encode() + b"\x00" + struct.pack("<d", value)
+        if isinstance(value, float)
         else bson_lite.encode({key: value})[4:-1]  # the element, without its document's frame
         for key, value in document.items()
     )
@@ -221,23 +264,45 @@ class MongoResponder(TcpResponder):
     def _command(self, command: str) -> dict[str, Any]:
         name = command.lower()
         if name in ("hello", "ismaster"):
-            return {"ismaster": True, "helloOk": True, "topologyVersion": {"counter": 0},
-                    "maxBsonObjectSize": 16777216, "maxMessageSizeBytes": 48000000,
-                    "maxWriteBatchSize": 100000,
-                    "logicalSessionTimeoutMinutes": 30, "connectionId": self.sessions, "minWireVersion": 0,
-                    "maxWireVersion": 9, "readOnly": False, "ok": 1.0}
+            return {
+                "ismaster": True,
+                "helloOk": True,
+                "topologyVersion": {"counter": 0},
+                "maxBsonObjectSize": 16777216,
+                "maxMessageSizeBytes": 48000000,
+                "maxWriteBatchSize": 100000,
+                "logicalSessionTimeoutMinutes": 30,
+                "connectionId": self.sessions,
+                "minWireVersion": 0,
+                "maxWireVersion": 9,
+                "readOnly": False,
+                "ok": 1.0,
+            }
         if name == "ping":
             return {"ok": 1.0}
         if name == "buildinfo":
-            return {"version": self.version, "gitVersion": "f4e1b1d1e4c6e2a0", "versionArray":
-                    [int(p) for p in self.version.split(".")] + [0], "bits": 64, "ok": 1.0}
+            return {
+                "version": self.version,
+                "gitVersion": "f4e1b1d1e4c6e2a0",
+                "versionArray": [int(p) for p in self.version.split(".")] + [0],
+                "bits": 64,
+                "ok": 1.0,
+            }
         if name == "listdatabases" and not self.auth:
-            return {"databases": [{"name": "admin", "sizeOnDisk": 40960, "empty": False},
-                                  {"name": "hoso_motcua", "sizeOnDisk": 183500800, "empty": False},
-                                  {"name": "local", "sizeOnDisk": 73728, "empty": False}],
-                    "totalSize": 183615488, "ok": 1.0}
-        message = (f"command {command} requires authentication" if self.auth
-                   else "lab server: command refused (read-only)")
+            return {
+                "databases": [
+                    {"name": "admin", "sizeOnDisk": 40960, "empty": False},
+                    {"name": "hoso_motcua", "sizeOnDisk": 183500800, "empty": False},
+                    {"name": "local", "sizeOnDisk": 73728, "empty": False},
+                ],
+                "totalSize": 183615488,
+                "ok": 1.0,
+            }
+        message = (
+            f"command {command} requires authentication"
+            if self.auth
+            else "lab server: command refused (read-only)"
+        )
         return {"ok": 0.0, "errmsg": message, "code": 13, "codeName": "Unauthorized"}
 
 

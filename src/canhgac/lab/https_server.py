@@ -168,8 +168,13 @@ class LabHttpsServer(Serving):
         headers = {k.decode().lower(): v.decode(errors="replace") for k, v in request.headers}
         target = request.target.decode(errors="replace")
         self.requests.append(
-            SeenRequest(scheme, request.method.decode(), target, headers.get("host", ""),
-                        headers.get("user-agent", ""))
+            SeenRequest(
+                scheme,
+                request.method.decode(),
+                target,
+                headers.get("host", ""),
+                headers.get("user-agent", ""),
+            )
         )
         route = routes.get(target.split("?", 1)[0], Route(status=404, body=b"not found\n"))
         if route.stall:

@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import TextIO
 
 DEPARTMENTS = ("STTTT", "SYT", "SGDDT", "STC", "SNV", "SKHDT", "STNMT", "SXD")
-DEPARTMENT_NAMES = ("Sở Thông tin và Truyền thông", "Sở Y tế", "Sở Giáo dục và Đào tạo", "Sở Tài chính",
-                    "Sở Nội vụ", "Sở Kế hoạch và Đầu tư", "Sở Tài nguyên và Môi trường", "Sở Xây dựng")
+DEPARTMENT_NAMES = (
+    "Sở Thông tin và Truyền thông",
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Tài chính",
+    "Sở Nội vụ",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Tài nguyên và Môi trường",
+    "Sở Xây dựng",
+)
 DISTRICTS_PER_PROVINCE = 10
 COMMUNES_PER_DISTRICT = 20
 HEADER = """\
@@ -61,8 +69,13 @@ def _agencies(count: int) -> Iterator[tuple[str, str, str, str | None, str]]:
             for commune in range(1, COMMUNES_PER_DISTRICT + 1):
                 if made >= count:
                     return
-                yield (f"{dcode}-X{commune:02d}", f"Ủy ban nhân dân xã số {commune}", "commune", dcode,
-                       f"x{commune:02d}.{ddomain}")
+                yield (
+                    f"{dcode}-X{commune:02d}",
+                    f"Ủy ban nhân dân xã số {commune}",
+                    "commune",
+                    dcode,
+                    f"x{commune:02d}.{ddomain}",
+                )
                 made += 1
 
 
@@ -73,11 +86,15 @@ def write_agency(
     out.write(f'  - code: {code}\n    name: "{name}"\n    kind: {kind}\n')
     if parent is not None:
         out.write(f"    parent: {parent}\n")
-    out.write(f'    contacts: [{{name: "Cán bộ {i}", role: "Cán bộ CNTT", email: "cntt@{domain}", '
-              f'phone: "0297 {i % 10_000_000:07d}"}}]\n')
+    out.write(
+        f'    contacts: [{{name: "Cán bộ {i}", role: "Cán bộ CNTT", email: "cntt@{domain}", '
+        f'phone: "0297 {i % 10_000_000:07d}"}}]\n'
+    )
     if i % 5 == 0:
-        out.write(f"    domains:\n      - name: {domain}\n        dkim_selectors: [mail2024, default]\n"
-                  f"        mail_hosts: [{{host: mail.{domain}, ports: [25, 587]}}]\n")
+        out.write(
+            f"    domains:\n      - name: {domain}\n        dkim_selectors: [mail2024, default]\n"
+            f"        mail_hosts: [{{host: mail.{domain}, ports: [25, 587]}}]\n"
+        )
     else:
         out.write(f"    domains: [{domain}]\n")
     out.write(f'    portals: ["https://{domain}/"]\n')
@@ -86,8 +103,10 @@ def write_agency(
     if kind == "commune" and i % 3 == 0:
         out.write(f"    hosted_by: {code.split('-')[0]}-VNPT\n")
     if i % 50 == 0:
-        out.write('    policy: {timezone: Asia/Ho_Chi_Minh, windows: [{days: [sat, sun], start: "08:00", '
-                  'end: "17:00"}], intrusive_probes: false}\n')
+        out.write(
+            '    policy: {timezone: Asia/Ho_Chi_Minh, windows: [{days: [sat, sun], start: "08:00", '
+            'end: "17:00"}], intrusive_probes: false}\n'
+        )
     if i % 7 == 0:
         out.write("    tags: [synthetic]\n")
 

@@ -79,27 +79,68 @@ def _d(label: str) -> str:
 HOSTS: tuple[MailHostPlan, ...] = (
     MailHostPlan(1, _d(""), f"mail.{ORG}", banner=f"mail.{ORG} ESMTP Exim 4.94.2", tlsa="mismatch"),
     # the control: VRFY answers 252 for every name (RFC 5321 3.5.3), which tells nothing
-    MailHostPlan(2, _d("stttt"), f"mail.{_d('stttt')}", tlsa="match", vrfy=Vrfy.CANNOT,
-                 submission=Submission(vrfy=Vrfy.CANNOT)),
-    MailHostPlan(3, _d("soyte"), f"mail.{_d('soyte')}", starttls=False,
-                 policy_mx=("mail.old-provider.test",)),
+    MailHostPlan(
+        2,
+        _d("stttt"),
+        f"mail.{_d('stttt')}",
+        tlsa="match",
+        vrfy=Vrfy.CANNOT,
+        submission=Submission(vrfy=Vrfy.CANNOT),
+    ),
+    MailHostPlan(
+        3, _d("soyte"), f"mail.{_d('soyte')}", starttls=False, policy_mx=("mail.old-provider.test",)
+    ),
     # port 25 refuses to relay; the submission port relays for anyone (found inside STARTTLS)
-    MailHostPlan(4, _d("sogddt"), f"mail.{_d('sogddt')}", cert=CertSpec(expired=True),
-                 submission=Submission(open_relay=True)),
+    MailHostPlan(
+        4,
+        _d("sogddt"),
+        f"mail.{_d('sogddt')}",
+        cert=CertSpec(expired=True),
+        submission=Submission(open_relay=True),
+    ),
     MailHostPlan(5, _d("snv"), f"mail.{_d('snv')}", cert=CertSpec(self_signed=True)),
     # VRFY off on port 25, but the submission port tells real mailboxes from unknown ones
-    MailHostPlan(6, _d("stc"), f"mail.{_d('stc')}", cert=CertSpec(wrong_name=True),
-                 submission=Submission(vrfy=Vrfy.VERIFY)),
-    MailHostPlan(7, _d("phuquoc"), f"mail.{_d('phuquoc')}", aliases=(f"relay.{_d('phuquoc')}",),
-                 cert=CertSpec(expiring=True, key=KeyKind.RSA1024),
-                 policy_mx=(f"mail.{_d('phuquoc')}", f"mail2.{_d('phuquoc')}")),
-    MailHostPlan(8, _d("rachgia"), f"mail.{_d('rachgia')}", open_relay=True, cert=CertSpec(sha1=True),
-                 serve_policy=False),
-    MailHostPlan(9, _d("bqlkkt"), f"mail.{_d('bqlkkt')}", vrfy=Vrfy.VERIFY, auth_before_tls=True,
-                 imap=MailboxConfig(login_disabled=False),
-                 pop3=MailboxConfig(user_command=True)),
-    MailHostPlan(12, "baokiengiang.test", "mail.baokiengiang.test", ptr=False, listed=True, legacy_tls=True,
-                 serve_policy=False),
+    MailHostPlan(
+        6,
+        _d("stc"),
+        f"mail.{_d('stc')}",
+        cert=CertSpec(wrong_name=True),
+        submission=Submission(vrfy=Vrfy.VERIFY),
+    ),
+    MailHostPlan(
+        7,
+        _d("phuquoc"),
+        f"mail.{_d('phuquoc')}",
+        aliases=(f"relay.{_d('phuquoc')}",),
+        cert=CertSpec(expiring=True, key=KeyKind.RSA1024),
+        policy_mx=(f"mail.{_d('phuquoc')}", f"mail2.{_d('phuquoc')}"),
+    ),
+    MailHostPlan(
+        8,
+        _d("rachgia"),
+        f"mail.{_d('rachgia')}",
+        open_relay=True,
+        cert=CertSpec(sha1=True),
+        serve_policy=False,
+    ),
+    MailHostPlan(
+        9,
+        _d("bqlkkt"),
+        f"mail.{_d('bqlkkt')}",
+        vrfy=Vrfy.VERIFY,
+        auth_before_tls=True,
+        imap=MailboxConfig(login_disabled=False),
+        pop3=MailboxConfig(user_command=True),
+    ),
+    MailHostPlan(
+        12,
+        "baokiengiang.test",
+        "mail.baokiengiang.test",
+        ptr=False,
+        listed=True,
+        legacy_tls=True,
+        serve_policy=False,
+    ),
 )
 # Webmail URLs: (agency number, host name, redirects http to https)
 WEBMAIL: tuple[tuple[int, str, bool], ...] = (
@@ -206,20 +247,31 @@ def _servers(plan: MailHostPlan) -> list[Any]:
     local = (plan.domain,)
     servers: list[Any] = [
         LabSmtpServer(
-            address=plan.address, port=PORTS["smtp"], banner=plan.banner or f"{plan.host} ESMTP",
+            address=plan.address,
+            port=PORTS["smtp"],
+            banner=plan.banner or f"{plan.host} ESMTP",
             tls=cert if plan.starttls and tls_context is None else None,
             tls_context=tls_context if plan.starttls else None,
-            auth_before_tls=plan.auth_before_tls, vrfy=plan.vrfy, open_relay=plan.open_relay,
+            auth_before_tls=plan.auth_before_tls,
+            vrfy=plan.vrfy,
+            open_relay=plan.open_relay,
             local_domains=local,
         ),
         LabImapServer(address=plan.address, port=PORTS["imap"], config=plan.imap, cert=cert),
         LabPop3Server(address=plan.address, port=PORTS["pop3"], config=plan.pop3, cert=cert),
     ]
     if plan.submission is not None:
-        servers.append(LabSmtpServer(
-            address=plan.address, port=PORTS["submission"], banner=f"{plan.host} ESMTP", tls=cert,
-            vrfy=plan.submission.vrfy, open_relay=plan.submission.open_relay, local_domains=local,
-        ))
+        servers.append(
+            LabSmtpServer(
+                address=plan.address,
+                port=PORTS["submission"],
+                banner=f"{plan.host} ESMTP",
+                tls=cert,
+                vrfy=plan.submission.vrfy,
+                open_relay=plan.submission.open_relay,
+                local_domains=local,
+            )
+        )
     if plan.serve_policy:
         servers.append(_policy_server(plan.number, plan.domain, plan.policy_mx or (plan.host,)))
     return servers
@@ -228,7 +280,9 @@ def _servers(plan: MailHostPlan) -> list[Any]:
 def _policy_server(number: int, domain: str, mx: tuple[str, ...]) -> LabHttpsServer:
     host = f"mta-sts.{domain}"
     return LabHttpsServer(
-        address=f"127.44.{number}.1", https_port=PORTS["https"], http_port=None,
+        address=f"127.44.{number}.1",
+        https_port=PORTS["https"],
+        http_port=None,
         cert=certificate(host, CertSpec()),
         routes={"/.well-known/mta-sts.txt": _policy(mx)},
     )
@@ -259,4 +313,3 @@ async def start_mail_lab() -> MailLab:
         raise
     await asyncio.sleep(0)
     return MailLab(started, lab_ca().ca_pem)
-

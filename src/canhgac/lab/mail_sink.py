@@ -95,10 +95,12 @@ class MailSink:
                     return found
                 self._changed.wait(left)
 
-    def _authenticate(self, server: Any, session: Session, envelope: Envelope, mechanism: str,
-                      data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
         ok = isinstance(data, LoginPassword) and secrets.compare_digest(
-            data.login + b"\0" + data.password, self.user.encode() + b"\0" + self.password.encode())
+            data.login + b"\0" + data.password, self.user.encode() + b"\0" + self.password.encode()
+        )
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
@@ -107,9 +109,16 @@ class MailSink:
             mail_log.addFilter(_not_login_data_warning)
         tls = server_context(certificate(self.address, CertSpec()))
         self._controller = Controller(
-            _Handler(self), hostname=self.address, port=self.port, tls_context=tls, require_starttls=True,
-            auth_required=True, authenticator=self._authenticate, server_hostname="sink.lab.test",
-            ready_timeout=10)
+            _Handler(self),
+            hostname=self.address,
+            port=self.port,
+            tls_context=tls,
+            require_starttls=True,
+            auth_required=True,
+            authenticator=self._authenticate,
+            server_hostname="sink.lab.test",
+            ready_timeout=10,
+        )
         self._controller.start()
 
     def stop(self) -> None:

@@ -131,8 +131,10 @@ class LabImapServer(_LabMailboxServer):
             verb = rest.split(" ", 1)[0].upper()
             self.commands.append(verb)
             if verb == "CAPABILITY":
-                await session.send("* CAPABILITY " + " ".join(self.capabilities(session.tls)),
-                                   f"{tag} OK CAPABILITY completed")
+                await session.send(
+                    "* CAPABILITY " + " ".join(self.capabilities(session.tls)),
+                    f"{tag} OK CAPABILITY completed",
+                )
             elif verb == "NOOP":
                 await session.send(f"{tag} OK NOOP completed")
             elif verb == "LOGOUT":
@@ -181,7 +183,10 @@ class LabPop3Server(_LabMailboxServer):
                 await self.upgrade(session)
             elif verb in ("USER", "PASS", "AUTH", "APOP"):
                 allowed = session.tls or self.config.user_command
-                await session.send("-ERR [AUTH] Authentication failed" if allowed
-                                   else "-ERR [SYS/PERM] Plaintext authentication disallowed")
+                await session.send(
+                    "-ERR [AUTH] Authentication failed"
+                    if allowed
+                    else "-ERR [SYS/PERM] Plaintext authentication disallowed"
+                )
             else:
                 await session.send("-ERR Unknown command")

@@ -85,7 +85,7 @@ def _sha1_resign(cert: x509.Certificate, key: PrivateKey) -> x509.Certificate:
     tbs = cert.tbs_certificate_bytes
     if family == "ec":  # ecdsa-with-SHA1 has a shorter OID: re-encode the AlgorithmIdentifier
         old, new = bytes([0x30, len(old)]) + old, bytes([0x30, len(new)]) + new
-        tbs_body = tbs[2 + (tbs[1] & 0x7F if tbs[1] & 0x80 else 0):].replace(old, new, 1)
+        tbs_body = tbs[2 + (tbs[1] & 0x7F if tbs[1] & 0x80 else 0) :].replace(old, new, 1)
         tbs = b"\x30" + _der_length(len(tbs_body)) + tbs_body
         algorithm = new
     else:
@@ -172,8 +172,9 @@ class LabCA:
             .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                           critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         )
         if host_names:

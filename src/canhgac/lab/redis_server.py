@@ -38,8 +38,15 @@ class RedisServerProcess:
 
     ACL = ("default", "on", "nopass", "~*", "&*", "-@all", "+@read", "+@connection", "+info", "+command")
 
-    def __init__(self, address: str, port: int, binary: str | None, lab: _KindNote | None = None,
-                 *, requirepass: bool = False) -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int,
+        binary: str | None,
+        lab: _KindNote | None = None,
+        *,
+        requirepass: bool = False,
+    ) -> None:
         self.address, self.port, self.lab = address, port, lab
         self.password = secrets.token_urlsafe(24) if requirepass else ""
         self.binary = shutil.which(binary) if binary else None
@@ -61,12 +68,30 @@ class RedisServerProcess:
             _must_be_free(self.address, self.port)  # else the lab would talk to someone else's Redis
         self.folder = tempfile.mkdtemp(prefix="canhgac-lab-redis-")
         self.process = await asyncio.create_subprocess_exec(
-            self.binary, "--bind", self.address, "--port", str(self.port), "--save", "", "--appendonly", "no",
-            "--protected-mode", "no", "--daemonize", "no", "--dir", self.folder, "--logfile", "",
+            self.binary,
+            "--bind",
+            self.address,
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            self.folder,
+            "--logfile",
+            "",
             *self._access(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C on the terminal reaches the lab, which stops it in order
-            preexec_fn=functools.partial(die_with_parent, os.getpid()))
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+        )
         version = await self._wait_ready()
         self._kind(f"redis-server {version}")
 
@@ -94,8 +119,14 @@ class RedisServerProcess:
                     writer.write(b"INFO server\r\n")
                     head = await reader.readline()
                     info = (await reader.readexactly(int(head[1:]) + 2)).decode()
-                    return next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                                 if line.startswith("redis_version:")), "unknown")
+                    return next(
+                        (
+                            line.split(":", 1)[1].strip()
+                            for line in info.splitlines()
+                            if line.startswith("redis_version:")
+                        ),
+                        "unknown",
+                    )
                 finally:
                     writer.close()
             if self.process is not None and self.process.returncode is not None:
@@ -124,8 +155,11 @@ def _must_be_free(address: str, port: int) -> None:
         try:
             probe.bind((address, port))
         except OSError as exc:
-            raise OSError(exc.errno, f"error while attempting to bind on address {(address, port)!r}: "
-                                     f"{(exc.strerror or '').lower()}") from exc
+            raise OSError(
+                exc.errno,
+                f"error while attempting to bind on address {(address, port)!r}: "
+                f"{(exc.strerror or '').lower()}",
+            ) from exc
 
 
 def _free_port(address: str) -> int:
@@ -174,15 +208,27 @@ class RedisResponder(TcpResponder):
         if verb in ("get", "ttl", "exists", "type", "time", "lastsave", "scan"):
             return b"$-1\r\n" if verb == "get" else b":0\r\n"
         if verb == "auth":
-            return (b"-ERR AUTH <password> called without any password configured for the default user. "
-                    b"Are you sure your configuration is correct?\r\n")
+            return (
+                b"-ERR AUTH <password> called without any password configured for the default user. "
+                b"Are you sure your configuration is correct?\r\n"
+            )
         self.refused_writes += 1
         return b"-READONLY You can't write against a read only replica.\r\n"
 
     def _info(self) -> str:
-        lines = ["# Server", f"redis_version:{self.version}", "redis_mode:standalone",
-                 "os:Linux 5.4.0 x86_64", "tcp_port:6379", "", "# Clients", "connected_clients:1", "",
-                 "# Keyspace", "db0:keys=3,expires=0"]
+        lines = [
+            "# Server",
+            f"redis_version:{self.version}",
+            "redis_mode:standalone",
+            "os:Linux 5.4.0 x86_64",
+            "tcp_port:6379",
+            "",
+            "# Clients",
+            "connected_clients:1",
+            "",
+            "# Keyspace",
+            "db0:keys=3,expires=0",
+        ]
         return "\r\n".join(lines) + "\r\n"
 
 

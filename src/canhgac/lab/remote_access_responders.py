@@ -44,8 +44,14 @@ def ssh_kexinit(kex: str, host_keys: str, ciphers: str, macs: str, compression: 
 class SshBannerResponder(TcpResponder):
     """The identification string and KEXINIT of an SSH server; no key exchange follows."""
 
-    def __init__(self, address: str, port: int = 0, *, banner: str = "SSH-2.0-OpenSSH_7.4",
-                 algorithms: tuple[str, str, str, str, str] = OPENSSH_7_4_KEXINIT) -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 0,
+        *,
+        banner: str = "SSH-2.0-OpenSSH_7.4",
+        algorithms: tuple[str, str, str, str, str] = OPENSSH_7_4_KEXINIT,
+    ) -> None:
         super().__init__(address, port)
         self.banner = banner
         self.algorithms = algorithms
@@ -59,8 +65,9 @@ class SshBannerResponder(TcpResponder):
 class VncResponder(TcpResponder):
     """RFB 3.8 ([RFC 6143]) offering only security type 1 (None) and a ServerInit."""
 
-    def __init__(self, address: str, port: int = 0, *, name: str = "nvr-camera",
-                 no_auth: bool = True) -> None:
+    def __init__(
+        self, address: str, port: int = 0, *, name: str = "nvr-camera", no_auth: bool = True
+    ) -> None:
         super().__init__(address, port)
         self.name = name
         self.no_auth = no_auth
@@ -105,8 +112,14 @@ class RdpResponder(TcpResponder):
     CredSSP (HYBRID) is accepted. The strongest requested protocol it supports is selected.
     """
 
-    def __init__(self, address: str, port: int = 0, *, nla_required: bool = False,
-                 supported: tuple[int, ...] = (PROTOCOL_RDP, PROTOCOL_SSL)) -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 0,
+        *,
+        nla_required: bool = False,
+        supported: tuple[int, ...] = (PROTOCOL_RDP, PROTOCOL_SSL),
+    ) -> None:
         super().__init__(address, port)
         self.supported = supported
         self.nla_required = nla_required

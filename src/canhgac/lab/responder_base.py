@@ -83,8 +83,12 @@ class TcpResponder(Serving):
     STREAM_LIMIT: ClassVar[int] = 1 << 16  # the reader's buffer limit (asyncio's default)
     # What a client can cause: the session just ends, nothing is counted.
     CLIENT_ERRORS: ClassVar[tuple[type[BaseException], ...]] = (
-        TimeoutError, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-        ClientProtocolError, asyncio.CancelledError,
+        TimeoutError,
+        ConnectionError,
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+        ClientProtocolError,
+        asyncio.CancelledError,
     )
 
     def __init__(self, address: str, port: int = 0) -> None:
@@ -96,8 +100,9 @@ class TcpResponder(Serving):
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._session, self.address, self.port, reuse_address=True,
-                                                  limit=self.STREAM_LIMIT)
+        self._server = await asyncio.start_server(
+            self._session, self.address, self.port, reuse_address=True, limit=self.STREAM_LIMIT
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

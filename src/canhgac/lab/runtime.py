@@ -143,8 +143,10 @@ async def start_lab(base_port: int | None = None, *, mail: bool | None = None) -
             if mail or busy is not None:
                 await cluster.stop()
                 raise busy or exc from None
-            mail_error = (f"mail servers not started ({exc.strerror or exc}): "
-                          "run as root or in a private network namespace")
+            mail_error = (
+                f"mail servers not started ({exc.strerror or exc}): "
+                "run as root or in a private network namespace"
+            )
     served = MAIL_EXPECTED + WEB_EXPECTED + SERVICES_EXPECTED
     expected = province.expected_findings + (served if mail_lab is not None else ())
     return Lab(

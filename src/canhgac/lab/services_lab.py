@@ -49,8 +49,9 @@ class ServicesLab(ServerGroup):
     ca_pem: str = ""
 
 
-async def start_services_lab(*, port: int | None = None,
-                             redis_binary: str | None = "redis-server") -> ServicesLab:
+async def start_services_lab(
+    *, port: int | None = None, redis_binary: str | None = "redis-server"
+) -> ServicesLab:
     """Start every planted host; ``port=None`` uses the standard ports (root or a netns), 0 free ones.
 
     ``redis_binary=None`` uses the Redis responder even when ``redis-server`` is installed.
@@ -65,8 +66,9 @@ async def start_services_lab(*, port: int | None = None,
     return lab
 
 
-async def _start_host(lab: ServicesLab, plan: ServiceHostPlan, port: int | None,
-                      redis_binary: str | None) -> None:
+async def _start_host(
+    lab: ServicesLab, plan: ServiceHostPlan, port: int | None, redis_binary: str | None
+) -> None:
     opened: dict[str, tuple[int, ...]] = {}
     shared = 0  # a TCP port a UDP twin must share (DNS, memcached) when ports are picked freely
     for proto, standard in PORTS[plan.plant]:
@@ -78,8 +80,9 @@ async def _start_host(lab: ServicesLab, plan: ServiceHostPlan, port: int | None,
             if exc.errno != errno.EADDRINUSE or plan.address in str(exc):
                 raise
             where = (plan.address, wanted)
-            raise OSError(exc.errno, f"error while attempting to bind on address {where!r}: "
-                                     f"{exc.strerror}") from exc
+            raise OSError(
+                exc.errno, f"error while attempting to bind on address {where!r}: {exc.strerror}"
+            ) from exc
         lab.servers.append(server)
         bound = server.port if proto == "udp" else _tcp_port(server)
         shared = bound if proto == "tcp" else shared
@@ -93,19 +96,26 @@ def _tcp_port(server: Any) -> int:
     return int(server.port)
 
 
-def _server(plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: ServicesLab,
-            redis_binary: str | None) -> Any:
+def _server(
+    plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: ServicesLab, redis_binary: str | None
+) -> Any:
     address, plant = plan.address, plan.plant
     if proto == "udp":
-        udp: dict[int, type[UdpResponder]] = {161: SnmpAgent, 53: DnsResolverResponder,
-                                              11211: MemcachedUdpResponder}
+        udp: dict[int, type[UdpResponder]] = {
+            161: SnmpAgent,
+            53: DnsResolverResponder,
+            11211: MemcachedUdpResponder,
+        }
         return udp[standard](address, port)
     if standard == 443:
         name = f"host-{address.replace('.', '-')}.{ORG}"
-        page = Route.text(f"<!DOCTYPE html><title>{plan.role}</title><p>{plan.role}</p>\n",
-                          content_type="text/html; charset=utf-8")
-        return LabHttpsServer(address=address, https_port=port, cert=certificate(name, CertSpec()),
-                              routes={"/": page})
+        page = Route.text(
+            f"<!DOCTYPE html><title>{plan.role}</title><p>{plan.role}</p>\n",
+            content_type="text/html; charset=utf-8",
+        )
+        return LabHttpsServer(
+            address=address, https_port=port, cert=certificate(name, CertSpec()), routes={"/": page}
+        )
     if plant in (Plant.REDIS, Plant.REDIS_AUTH):
         return RedisServerProcess(address, port, redis_binary, lab, requirepass=plant is Plant.REDIS_AUTH)
     if plant in SITES:
@@ -115,14 +125,19 @@ def _server(plan: ServiceHostPlan, proto: str, standard: int, port: int, lab: Se
 
         return LabSmbServer(address, port)
     simple: dict[Plant, type[TcpResponder]] = {
-        Plant.SMB: SmbResponder, Plant.FTP: FtpResponder, Plant.MYSQL: MysqlResponder,
-        Plant.POSTGRES: PostgresResponder, Plant.MONGODB: MongoResponder, Plant.VNC: VncResponder,
-        Plant.MEMCACHED: MemcachedResponder, Plant.SSH_OLD: SshResponder,
-        Plant.OPEN_RESOLVER: DnsTcpResolverResponder, Plant.MSSQL: MssqlResponder,
+        Plant.SMB: SmbResponder,
+        Plant.FTP: FtpResponder,
+        Plant.MYSQL: MysqlResponder,
+        Plant.POSTGRES: PostgresResponder,
+        Plant.MONGODB: MongoResponder,
+        Plant.VNC: VncResponder,
+        Plant.MEMCACHED: MemcachedResponder,
+        Plant.SSH_OLD: SshResponder,
+        Plant.OPEN_RESOLVER: DnsTcpResolverResponder,
+        Plant.MSSQL: MssqlResponder,
     }
     if plant is Plant.TELNET:
         return TelnetResponder(address, port, banner="Router VNPT-KG-BIEN-01 (Huawei AR2220)")
     if plant is Plant.RDP:
         return RdpResponder(address, port, supported=(PROTOCOL_RDP, PROTOCOL_SSL))
     return simple[plant](address, port)
-

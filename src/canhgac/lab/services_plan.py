@@ -72,13 +72,25 @@ PLANT_FINDINGS: dict[Plant, tuple[str, ...]] = {
 }
 # The (protocol, standard port) pairs each case listens on.
 PORTS: dict[Plant, tuple[tuple[str, int], ...]] = {
-    Plant.NOTHING: (("tcp", 443),), Plant.REDIS: (("tcp", 6379),), Plant.SMB: (("tcp", 445),),
-    Plant.FTP: (("tcp", 21),), Plant.TELNET: (("tcp", 23),), Plant.RDP: (("tcp", 3389),),
-    Plant.MYSQL: (("tcp", 3306),), Plant.POSTGRES: (("tcp", 5432),), Plant.MONGODB: (("tcp", 27017),),
-    Plant.ELASTICSEARCH: (("tcp", 9200),), Plant.DOCKER: (("tcp", 2375),), Plant.VNC: (("tcp", 5900),),
-    Plant.SNMP: (("udp", 161), ("tcp", 443)), Plant.OPEN_RESOLVER: (("tcp", 53), ("udp", 53)),
-    Plant.MEMCACHED: (("tcp", 11211), ("udp", 11211)), Plant.SSH_OLD: (("tcp", 22),),
-    Plant.OLD_APACHE: (("tcp", 8080),), Plant.SMB_SHARES: (("tcp", 445),), Plant.MSSQL: (("tcp", 1433),),
+    Plant.NOTHING: (("tcp", 443),),
+    Plant.REDIS: (("tcp", 6379),),
+    Plant.SMB: (("tcp", 445),),
+    Plant.FTP: (("tcp", 21),),
+    Plant.TELNET: (("tcp", 23),),
+    Plant.RDP: (("tcp", 3389),),
+    Plant.MYSQL: (("tcp", 3306),),
+    Plant.POSTGRES: (("tcp", 5432),),
+    Plant.MONGODB: (("tcp", 27017),),
+    Plant.ELASTICSEARCH: (("tcp", 9200),),
+    Plant.DOCKER: (("tcp", 2375),),
+    Plant.VNC: (("tcp", 5900),),
+    Plant.SNMP: (("udp", 161), ("tcp", 443)),
+    Plant.OPEN_RESOLVER: (("tcp", 53), ("udp", 53)),
+    Plant.MEMCACHED: (("tcp", 11211), ("udp", 11211)),
+    Plant.SSH_OLD: (("tcp", 22),),
+    Plant.OLD_APACHE: (("tcp", 8080),),
+    Plant.SMB_SHARES: (("tcp", 445),),
+    Plant.MSSQL: (("tcp", 1433),),
     Plant.REDIS_AUTH: (("tcp", 6379),),
 }
 

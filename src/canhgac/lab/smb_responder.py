@@ -29,8 +29,9 @@ class SmbResponder(TcpResponder):
     STATUS_ACCESS_DENIED (no null session, no guest), anything else ends the connection.
     """
 
-    def __init__(self, address: str, port: int = 0, *, smb1: bool = True,
-                 signing_required: bool = False) -> None:
+    def __init__(
+        self, address: str, port: int = 0, *, smb1: bool = True, signing_required: bool = False
+    ) -> None:
         super().__init__(address, port)
         self.smb1 = smb1
         self.signing_required = signing_required
@@ -72,13 +73,19 @@ class SmbResponder(TcpResponder):
         caps = 0x8000F3FC  # extended security, unicode, large files, NT SMBs, RPC, status32, ...
         words = struct.pack("<HBHHIIIIQhB", index, mode, 50, 1, 16644, 65536, 0, caps, _filetime(), 0, 0)
         data = SERVER_GUID + SPNEGO_NTLM
-        return (self._smb1_header(command, 0, tid, pid, uid, mid) + bytes([17]) + words
-                + struct.pack("<H", len(data)) + data)
+        return (
+            self._smb1_header(command, 0, tid, pid, uid, mid)
+            + bytes([17])
+            + words
+            + struct.pack("<H", len(data))
+            + data
+        )
 
     @staticmethod
     def _smb1_header(command: int, status: int, tid: int, pid: int, uid: int, mid: int) -> bytes:
-        return struct.pack("<4sBIBHH8sHHHHH", b"\xffSMB", command, status, 0x98, 0xC801, 0, bytes(8), 0,
-                           tid, pid, uid, mid)
+        return struct.pack(
+            "<4sBIBHH8sHHHHH", b"\xffSMB", command, status, 0x98, 0xC801, 0, bytes(8), 0, tid, pid, uid, mid
+        )
 
     def _smb2(self, message: bytes) -> bytes | None:
         command = struct.unpack("<H", message[12:14])[0]
@@ -100,14 +107,30 @@ class SmbResponder(TcpResponder):
     def _smb2_negotiate(self, message_id: int, dialect: int) -> bytes:
         mode = 0x01 | (0x02 if self.signing_required else 0)  # signing enabled / required
         now = _filetime()
-        body = struct.pack("<HHHH16sIIIIQQHHI", 65, mode, dialect, 0, SERVER_GUID, 0x7, 8388608, 8388608,
-                           8388608, now, now - 10**10, 128, len(SPNEGO_NTLM), 0)
+        body = struct.pack(
+            "<HHHH16sIIIIQQHHI",
+            65,
+            mode,
+            dialect,
+            0,
+            SERVER_GUID,
+            0x7,
+            8388608,
+            8388608,
+            8388608,
+            now,
+            now - 10**10,
+            128,
+            len(SPNEGO_NTLM),
+            0,
+        )
         return self._smb2_header(SMB2_NEGOTIATE, 0, message_id) + body + SPNEGO_NTLM
 
     @staticmethod
     def _smb2_header(command: int, status: int, message_id: int) -> bytes:
-        return struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, status, command, 1, 1, 0, message_id, 0, 0,
-                           0, bytes(16))
+        return struct.pack(
+            "<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, status, command, 1, 1, 0, message_id, 0, 0, 0, bytes(16)
+        )
 
 
 def _filetime() -> int:

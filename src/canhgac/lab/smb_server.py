@@ -65,8 +65,15 @@ class LabSmbServer:
     the process's working directory, which impacket would use for an empty path).
     """
 
-    def __init__(self, address: str, port: int = 0, *, shares: tuple[Share, ...] = SHARES,
-                 name: str = "FS-VANTHU-01", domain: str = "VNPTKG") -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 0,
+        *,
+        shares: tuple[Share, ...] = SHARES,
+        name: str = "FS-VANTHU-01",
+        domain: str = "VNPTKG",
+    ) -> None:
         self.address, self.port = address, port
         self.shares, self.name, self.domain = shares, name, domain
         self.folder = ""
@@ -99,8 +106,12 @@ class LabSmbServer:
             raise
         self.port = int(self._server.server_address[1])
         self._listing.start()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_SECONDS,),
-                                        name=f"lab-smb-{self.address}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            args=(POLL_SECONDS,),
+            name=f"lab-smb-{self.address}",
+            daemon=True,
+        )
         self._thread.start()
 
     async def stop(self) -> None:
@@ -122,17 +133,26 @@ class LabSmbServer:
     def _config(self) -> configparser.ConfigParser:
         config = configparser.ConfigParser()
         config["global"] = {
-            "server_name": self.name, "server_os": "Windows Server 2012 R2 Standard 9600",
-            "server_domain": self.domain, "log_file": "None", "credentials_file": "",
-            "rpc_apis": "yes", "SMB2Support": "True", "anonymous_logon": "True",
+            "server_name": self.name,
+            "server_os": "Windows Server 2012 R2 Standard 9600",
+            "server_domain": self.domain,
+            "log_file": "None",
+            "credentials_file": "",
+            "rpc_apis": "yes",
+            "SMB2Support": "True",
+            "anonymous_logon": "True",
             "challenge": os.urandom(8).hex(),
         }
         shares = (Share("IPC$", "Remote IPC"), *self.shares)
         for share in shares:
             folder = self.share_folder(share.name)
             Path(folder).mkdir()
-            config[share.name] = {"comment": share.comment, "read only": "yes", "path": folder,
-                                  "share type": "3" if share.name == "IPC$" else "0"}
+            config[share.name] = {
+                "comment": share.comment,
+                "read only": "yes",
+                "path": folder,
+                "share type": "3" if share.name == "IPC$" else "0",
+            }
         return config
 
 
@@ -189,8 +209,9 @@ class _SmbServer(smbserver.SMBSERVER):  # type: ignore[misc]
         self.refused_writes += 1
         return [smb3structs.SMB2Error()], None, STATUS_ACCESS_DENIED
 
-    def _refuse_trans2(self, conn_id: str, server: Any, packet: Any, parameters: bytes, data: bytes,
-                       max_data_count: int = 0) -> tuple[bytes, bytes, bytes, int]:
+    def _refuse_trans2(
+        self, conn_id: str, server: Any, packet: Any, parameters: bytes, data: bytes, max_data_count: int = 0
+    ) -> tuple[bytes, bytes, bytes, int]:
         self.refused_writes += 1
         return b"", b"", b"", STATUS_ACCESS_DENIED
 
@@ -262,8 +283,9 @@ def _read_message(sock: socket.socket, deadline: float) -> bytes | None:
     return _read_exactly(sock, length, deadline)
 
 
-def _read_exactly(sock: socket.socket, size: int, deadline: float, *,
-                  allow_eof: bool = False) -> bytes | None:
+def _read_exactly(
+    sock: socket.socket, size: int, deadline: float, *, allow_eof: bool = False
+) -> bytes | None:
     data = b""
     while len(data) < size:
         remaining = deadline - time.monotonic()

@@ -11,8 +11,11 @@ from __future__ import annotations
 from canhgac.lab.responder_base import ClientProtocolError, UdpResponder
 
 SYSTEM_MIB: dict[tuple[int, ...], tuple[int, bytes]] = {  # OID -> (BER tag, value bytes)
-    (1, 3, 6, 1, 2, 1, 1, 1, 0): (0x04, b"Huawei Versatile Routing Platform Software, VRP (R) software, "
-                                        b"Version 5.170 (S5720 V200R011C10SPC500)"),
+    (1, 3, 6, 1, 2, 1, 1, 1, 0): (
+        0x04,
+        b"Huawei Versatile Routing Platform Software, VRP (R) software, "
+        b"Version 5.170 (S5720 V200R011C10SPC500)",
+    ),
     (1, 3, 6, 1, 2, 1, 1, 3, 0): (0x43, (710_241_900).to_bytes(4, "big")),
     (1, 3, 6, 1, 2, 1, 1, 4, 0): (0x04, b"noc@vnptkg.test"),
     (1, 3, 6, 1, 2, 1, 1, 5, 0): (0x04, b"SW-CORE-VNPTKG-01"),
@@ -22,8 +25,12 @@ SYSTEM_MIB: dict[tuple[int, ...], tuple[int, bytes]] = {  # OID -> (BER tag, val
 
 def _ber(tag: int, content: bytes) -> bytes:
     size = len(content)
-    length = bytes([size]) if size < 128 else bytes([0x80 | ((size.bit_length() + 7) // 8)]) + size.to_bytes(
-        (size.bit_length() + 7) // 8, "big")
+    length = (
+        bytes([size])
+        if size < 128
+        else bytes([0x80 | ((size.bit_length() + 7) // 8)])
+        + size.to_bytes((size.bit_length() + 7) // 8, "big")
+    )
     return bytes([tag]) + length + content
 
 
@@ -101,6 +108,7 @@ class SnmpAgent(UdpResponder):
                 error, index, value = 2, n, (0x05, b"")
             answers.append((oid, value))
         varbinds = b"".join(_ber(0x30, _oid_encode(oid) + _ber(tag, raw)) for oid, (tag, raw) in answers)
-        response = _ber(0xA2, _ber(0x02, request_id) + _ber_int(error) + _ber_int(index)
-                        + _ber(0x30, varbinds))
+        response = _ber(
+            0xA2, _ber(0x02, request_id) + _ber_int(error) + _ber_int(index) + _ber(0x30, varbinds)
+        )
         return [_ber(0x30, _ber_int(version_number) + _ber(0x04, community) + response)]

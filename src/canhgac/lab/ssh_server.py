@@ -48,8 +48,14 @@ def _kexinit() -> bytes:
 class SshResponder(TcpResponder):
     """``banner`` (e.g. ``SSH-2.0-OpenSSH_7.4``) offering ``methods`` (e.g. ``publickey,password``)."""
 
-    def __init__(self, address: str, port: int = 0, *, banner: str = "SSH-2.0-OpenSSH_7.4",
-                 methods: str = "publickey,password") -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 0,
+        *,
+        banner: str = "SSH-2.0-OpenSSH_7.4",
+        methods: str = "publickey,password",
+    ) -> None:
         super().__init__(address, port)
         self.banner = banner.encode()
         self.methods = methods.encode()
@@ -76,8 +82,16 @@ class SshResponder(TcpResponder):
         host_key = string(b"ssh-ed25519") + string(
             _host_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         )
-        parts = (string(client_id), string(self.banner), string(theirs), string(ours), string(host_key),
-                 string(client_public), string(public), mpint(secret))
+        parts = (
+            string(client_id),
+            string(self.banner),
+            string(theirs),
+            string(ours),
+            string(host_key),
+            string(client_public),
+            string(public),
+            mpint(secret),
+        )
         h = hashlib.sha256(b"".join(parts)).digest()
         signature = string(b"ssh-ed25519") + string(_host_key().sign(h))
         await transport.send(bytes((31,)) + string(host_key) + string(public) + string(signature))

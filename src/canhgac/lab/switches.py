@@ -130,14 +130,18 @@ class LabSwitches:
         await self._apply(thrown)
         return thrown
 
-    async def restore(self, switch: Switch | str | None = None,
-                      agency: str | None = None) -> tuple[Thrown, ...]:
+    async def restore(
+        self, switch: Switch | str | None = None, agency: str | None = None
+    ) -> tuple[Thrown, ...]:
         """Put back every switch that is on (or only ``switch``, only on ``agency``); those put back."""
         wanted = parse_switch(switch) if isinstance(switch, str) else switch
         if agency is not None and agency not in self._agencies:
             raise self._unknown_agency(agency)
-        undone = [t for t in self._on.values()
-                  if (wanted is None or t.switch is wanted) and (agency is None or t.agency == agency)]
+        undone = [
+            t
+            for t in self._on.values()
+            if (wanted is None or t.switch is wanted) and (agency is None or t.agency == agency)
+        ]
         for thrown in undone:
             del self._on[(thrown.switch, thrown.agency)]
             await self._apply(thrown)

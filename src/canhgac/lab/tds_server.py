@@ -63,8 +63,13 @@ def parse_login7(data: bytes) -> Login:
         raw = data[offset : offset + 2 * chars]
         return (deobfuscate(raw) if secret else raw).decode("utf-16le", "replace")
 
-    return Login(tds_version=version >> 24, user=text(40), password=text(44, secret=True),
-                 integrated=bool(data[25] & INTEGRATED_SECURITY), packet_size=packet_size)
+    return Login(
+        tds_version=version >> 24,
+        user=text(40),
+        password=text(44, secret=True),
+        integrated=bool(data[25] & INTEGRATED_SECURITY),
+        packet_size=packet_size,
+    )
 
 
 def prelogin_answer(request: bytes, version: tuple[int, int, int]) -> bytes:
@@ -73,8 +78,13 @@ def prelogin_answer(request: bytes, version: tuple[int, int, int]) -> bytes:
     VERSION and ENCRYPTION are always answered; INSTOPT says the instance matched, THREADID is
     empty, MARS is off; TRACEID, FEDAUTHREQUIRED and NONCE are not answered.
     """
-    values = {0x00: struct.pack(">BBHH", *version, 0), 0x01: bytes((ENCRYPT_NOT_SUP,)), 0x02: b"\x00",
-              0x03: b"", 0x04: b"\x00"}
+    values = {
+        0x00: struct.pack(">BBHH", *version, 0),
+        0x01: bytes((ENCRYPT_NOT_SUP,)),
+        0x02: b"\x00",
+        0x03: b"",
+        0x04: b"\x00",
+    }
     asked = [token for token, _ in _prelogin_options(request)]
     tokens = [0x00, 0x01, *(t for t in asked if t in values and t not in (0x00, 0x01))]
     offset = 5 * len(tokens) + 1
@@ -122,8 +132,15 @@ async def read_message(reader: asyncio.StreamReader, expected: tuple[int, ...]) 
 class MssqlResponder(TcpResponder):
     """SQL Server 2019 (15.0.2000) named ``server_name``; ``empty_sa`` lets ``sa`` in without a password."""
 
-    def __init__(self, address: str, port: int = 0, *, version: tuple[int, int, int] = (15, 0, 2000),
-                 server_name: str = "SQL-KCB-01", empty_sa: bool = True) -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 0,
+        *,
+        version: tuple[int, int, int] = (15, 0, 2000),
+        server_name: str = "SQL-KCB-01",
+        empty_sa: bool = True,
+    ) -> None:
         super().__init__(address, port)
         self.version, self.server_name, self.empty_sa = version, server_name, empty_sa
         self.logins: list[tuple[str, bool]] = []  # (user, admitted), for tests
@@ -135,13 +152,18 @@ class MssqlResponder(TcpResponder):
         _, data = await read_message(reader, (LOGIN7,))  # a TLS handshake (PRELOGIN type) ends it
         login = parse_login7(data)
         tokens = _Tokens(login.tds_version, self.server_name)
-        admitted = (self.empty_sa and not login.integrated and login.user.casefold() == "sa"
-                    and login.password == "")
+        admitted = (
+            self.empty_sa and not login.integrated and login.user.casefold() == "sa" and login.password == ""
+        )
         self.logins.append((login.user, admitted))
         if not admitted:
             if login.integrated:
-                tokens.error(18452, 1, "Login failed. The login is from an untrusted domain and cannot "
-                                       "be used with Integrated authentication.")
+                tokens.error(
+                    18452,
+                    1,
+                    "Login failed. The login is from an untrusted domain and cannot "
+                    "be used with Integrated authentication.",
+                )
             else:
                 tokens.error(18456, 1, f"Login failed for user '{login.user}'.")
             await send(writer, _packets(tokens.done(DONE_ERROR), SPID))
@@ -159,8 +181,9 @@ class MssqlResponder(TcpResponder):
         tokens.envchange(4, size, size)
         return tokens.done(0)
 
-    async def _refuse_batches(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                              login: Login) -> None:
+    async def _refuse_batches(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, login: Login
+    ) -> None:
         for _ in range(20):
             kind, _ = await read_message(reader, (SQL_BATCH, RPC, ATTENTION))
             tokens = _Tokens(login.tds_version, self.server_name)
@@ -184,11 +207,15 @@ class _Tokens:
         body = bytes((kind,)) + _b_varchar(new) + _b_varchar(old)
         self.data += struct.pack("<BH", TOKEN_ENVCHANGE, len(body)) + body
 
-    def info(self, number: int, state: int, text: str, *, token: int = TOKEN_INFO,
-             severity: int = 0) -> None:
+    def info(self, number: int, state: int, text: str, *, token: int = TOKEN_INFO, severity: int = 0) -> None:
         line = struct.pack("<I" if self.wide else "<H", 1)
-        body = (struct.pack("<IBB", number, state, severity) + _us_varchar(text)
-                + _b_varchar(self.server_name) + _b_varchar("") + line)
+        body = (
+            struct.pack("<IBB", number, state, severity)
+            + _us_varchar(text)
+            + _b_varchar(self.server_name)
+            + _b_varchar("")
+            + line
+        )
         self.data += struct.pack("<BH", token, len(body)) + body
 
     def error(self, number: int, state: int, text: str, *, severity: int = 14) -> None:
@@ -196,8 +223,12 @@ class _Tokens:
 
     def loginack(self, tds_version: int, version: tuple[int, int, int]) -> None:
         major, minor, build = version
-        body = (b"\x01" + struct.pack(">I", tds_version) + _b_varchar("Microsoft SQL Server")
-                + struct.pack(">BBH", major, minor, build))
+        body = (
+            b"\x01"
+            + struct.pack(">I", tds_version)
+            + _b_varchar("Microsoft SQL Server")
+            + struct.pack(">BBH", major, minor, build)
+        )
         self.data += struct.pack("<BH", TOKEN_LOGINACK, len(body)) + body
 
     def done(self, status: int) -> bytes:
@@ -216,5 +247,7 @@ def _us_varchar(text: str) -> bytes:
 def _packets(data: bytes, spid: int, size: int = 4096) -> bytes:
     """``data`` as tabular-result packets of at most ``size`` bytes, the last one marked EOM."""
     chunks = [data[i : i + size - 8] for i in range(0, len(data), size - 8)] or [b""]
-    return b"".join(struct.pack(">BBHHBB", TABULAR, int(n == len(chunks) - 1), len(chunk) + 8, spid, n + 1, 0)
-                    + chunk for n, chunk in enumerate(chunks))
+    return b"".join(
+        struct.pack(">BBHHBB", TABULAR, int(n == len(chunks) - 1), len(chunk) + 8, spid, n + 1, 0) + chunk
+        for n, chunk in enumerate(chunks)
+    )

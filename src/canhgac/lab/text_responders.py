@@ -59,15 +59,18 @@ async def _telnet_line(reader: asyncio.StreamReader) -> bytes | None:
 # --- FTP ----------------------------------------------------------------------------------------
 FTP_WRITES = {"STOR", "STOU", "APPE", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO", "SITE", "ALLO"}
 FTP_LOGIN_OK, FTP_LOGIN_BAD = b"230 Login successful.\r\n", b"530 Login incorrect.\r\n"
-FTP_LISTING = (b"-rw-r--r--    1 ftp      ftp        245760 May 12  2024 bao-cao-quy-1.xlsx\r\n"
-               b"drwxr-xr-x    2 ftp      ftp          4096 Mar 02  2024 sao-luu\r\n")
+FTP_LISTING = (
+    b"-rw-r--r--    1 ftp      ftp        245760 May 12  2024 bao-cao-quy-1.xlsx\r\n"
+    b"drwxr-xr-x    2 ftp      ftp          4096 Mar 02  2024 sao-luu\r\n"
+)
 
 
 class FtpResponder(TcpResponder):
     """An FTP server (vsftpd's replies) that lets ``anonymous`` in and refuses every write."""
 
-    def __init__(self, address: str, port: int = 0, *, banner: str = "(vsFTPd 3.0.3)",
-                 anonymous: bool = True) -> None:
+    def __init__(
+        self, address: str, port: int = 0, *, banner: str = "(vsFTPd 3.0.3)", anonymous: bool = True
+    ) -> None:
         super().__init__(address, port)
         self.banner = banner
         self.anonymous = anonymous
@@ -116,8 +119,9 @@ class FtpResponder(TcpResponder):
             if data_server is not None:
                 data_server.close()
 
-    async def _listing(self, writer: asyncio.StreamWriter,
-                       passive: asyncio.Queue[asyncio.StreamWriter] | None, verb: str) -> None:
+    async def _listing(
+        self, writer: asyncio.StreamWriter, passive: asyncio.Queue[asyncio.StreamWriter] | None, verb: str
+    ) -> None:
         if passive is None:
             await send(writer, b"425 Use PORT or PASV first.\r\n")
             return
@@ -131,8 +135,9 @@ class FtpResponder(TcpResponder):
         await send(writer, b"226 Directory send OK.\r\n")
 
 
-def _accept_into(queue: asyncio.Queue[asyncio.StreamWriter]) -> Callable[
-        [asyncio.StreamReader, asyncio.StreamWriter], None]:
+def _accept_into(
+    queue: asyncio.Queue[asyncio.StreamWriter],
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
     """A data-connection callback handing the first connection to the session (later ones close)."""
 
     def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -145,25 +150,61 @@ def _accept_into(queue: asyncio.Queue[asyncio.StreamWriter]) -> Callable[
 
 
 def _ftp_simple(verb: str) -> bytes:
-    answers = {"SYST": b"215 UNIX Type: L8\r\n", "PWD": b'257 "/" is the current directory\r\n',
-               "TYPE": b"200 Switching to Binary mode.\r\n", "NOOP": b"200 NOOP ok.\r\n",
-               "FEAT": b"211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n UTF8\r\n211 End\r\n",
-               "CWD": b"250 Directory successfully changed.\r\n", "OPTS": b"200 Always in UTF8 mode.\r\n",
-               "RETR": b"550 Failed to open file.\r\n", "SIZE": b"550 Could not get file size.\r\n",
-               "PORT": b"500 PORT not allowed here: use PASV.\r\n", "EPSV": b"500 Use PASV.\r\n"}
+    answers = {
+        "SYST": b"215 UNIX Type: L8\r\n",
+        "PWD": b'257 "/" is the current directory\r\n',
+        "TYPE": b"200 Switching to Binary mode.\r\n",
+        "NOOP": b"200 NOOP ok.\r\n",
+        "FEAT": b"211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n UTF8\r\n211 End\r\n",
+        "CWD": b"250 Directory successfully changed.\r\n",
+        "OPTS": b"200 Always in UTF8 mode.\r\n",
+        "RETR": b"550 Failed to open file.\r\n",
+        "SIZE": b"550 Could not get file size.\r\n",
+        "PORT": b"500 PORT not allowed here: use PASV.\r\n",
+        "EPSV": b"500 Use PASV.\r\n",
+    }
     return answers.get(verb, b"500 Unknown command.\r\n")
 
 
 # --- memcached ----------------------------------------------------------------------------------
-MEMCACHED_WRITES = {"set", "add", "replace", "append", "prepend", "cas", "incr", "decr", "delete", "touch",
-                    "flush_all", "gat", "gats", "verbosity", "shutdown", "lru_crawler", "slabs"}
+MEMCACHED_WRITES = {
+    "set",
+    "add",
+    "replace",
+    "append",
+    "prepend",
+    "cas",
+    "incr",
+    "decr",
+    "delete",
+    "touch",
+    "flush_all",
+    "gat",
+    "gats",
+    "verbosity",
+    "shutdown",
+    "lru_crawler",
+    "slabs",
+}
 
 
 def memcached_stats(version: str) -> bytes:
-    rows = (("pid", "1187"), ("uptime", "8213407"), ("version", version), ("libevent", "2.1.8-stable"),
-            ("pointer_size", "64"), ("curr_connections", "10"), ("total_connections", "48211"),
-            ("cmd_get", "1932841"), ("cmd_set", "220914"), ("get_hits", "1811203"), ("curr_items", "5214"),
-            ("bytes", "9310481"), ("limit_maxbytes", "67108864"), ("threads", "4"))
+    rows = (
+        ("pid", "1187"),
+        ("uptime", "8213407"),
+        ("version", version),
+        ("libevent", "2.1.8-stable"),
+        ("pointer_size", "64"),
+        ("curr_connections", "10"),
+        ("total_connections", "48211"),
+        ("cmd_get", "1932841"),
+        ("cmd_set", "220914"),
+        ("get_hits", "1811203"),
+        ("curr_items", "5214"),
+        ("bytes", "9310481"),
+        ("limit_maxbytes", "67108864"),
+        ("threads", "4"),
+    )
     return b"".join(f"STAT {k} {v}\r\n".encode() for k, v in rows) + b"END\r\n"
 
 

@@ -62,28 +62,36 @@ def roster_csv(now: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def watch_settings(sink: MailSink, ca_file: Path, password_file: Path, *, escalation_minutes: float,
-                   console_url: str = "http://127.0.0.1:8000") -> str:
+def watch_settings(
+    sink: MailSink,
+    ca_file: Path,
+    password_file: Path,
+    *,
+    escalation_minutes: float,
+    console_url: str = "http://127.0.0.1:8000",
+) -> str:
     """A ``canhgac.toml`` whose ``[watch]`` table mails through ``sink`` (its password in
     ``password_file``, which the caller writes)."""
 
     def quoted(text: str | Path) -> str:
         return json.dumps(str(text), ensure_ascii=False)  # a TOML basic string
 
-    return "\n".join([
-        "[watch]",
-        f"console-url = {quoted(console_url)}",
-        "poll = 0.5",
-        "retry-first = 2",
-        f"escalation-minutes = {escalation_minutes!r}",
-        "",
-        "[watch.email]",
-        f"host = {quoted(sink.address)}",
-        f"port = {sink.port}",
-        f"sender = {quoted('canhgac@csirt.kiengiang.gov.test')}",
-        f"user = {quoted(sink.user)}",
-        f"password-file = {quoted(password_file)}",
-        f"ca-file = {quoted(ca_file)}",
-        "timeout = 10",
-        "",
-    ])
+    return "\n".join(
+        [
+            "[watch]",
+            f"console-url = {quoted(console_url)}",
+            "poll = 0.5",
+            "retry-first = 2",
+            f"escalation-minutes = {escalation_minutes!r}",
+            "",
+            "[watch.email]",
+            f"host = {quoted(sink.address)}",
+            f"port = {sink.port}",
+            f"sender = {quoted('canhgac@csirt.kiengiang.gov.test')}",
+            f"user = {quoted(sink.user)}",
+            f"password-file = {quoted(password_file)}",
+            f"ca-file = {quoted(ca_file)}",
+            "timeout = 10",
+            "",
+        ]
+    )

@@ -16,8 +16,10 @@ OUT_OF_SCOPE_URL = "https://portal.outside-province.invalid/"
 DRIP_SIZE = 1 << 30  # what the slow body declares
 FILLER_HEADERS, FILLER_BYTES = 1024, 1024  # 1 MiB of response headers
 BOGUS_CHARSET = "x-lab-no-such-charset"
-INVALID_BODY = (f'<html><head><meta charset="{BOGUS_CHARSET}"><title>C\xff\xfeng th\xc3\x28ng tin</title>'
-                "</head><body>\x80\x81\xfe\xff \xed\xa0\x80</body></html>").encode("latin-1")
+INVALID_BODY = (
+    f'<html><head><meta charset="{BOGUS_CHARSET}"><title>C\xff\xfeng th\xc3\x28ng tin</title>'
+    "</head><body>\x80\x81\xfe\xff \xed\xa0\x80</body></html>"
+).encode("latin-1")
 
 
 class Hostile(StrEnum):
@@ -49,12 +51,14 @@ def _hostile_answer(kind: Hostile, req: WebRequest) -> WebAnswer:
     return WebAnswer(200, (("Content-Type", f"text/html; charset={BOGUS_CHARSET}"),), INVALID_BODY)
 
 
-def hostile_server(kind: Hostile, *, host: str, address: str, https_port: int = 0,
-                   http_port: int | None = 0) -> LabWebServer:
+def hostile_server(
+    kind: Hostile, *, host: str, address: str, https_port: int = 0, http_port: int | None = 0
+) -> LabWebServer:
     """A misbehaving site for ``host`` (lab-CA certificate), the same on HTTPS and plain HTTP."""
 
     def site(req: WebRequest) -> WebAnswer:
         return _hostile_answer(kind, req)
 
-    return LabWebServer(site, address=address, cert=certificate(host, CertSpec()),
-                        https_port=https_port, http_port=http_port)
+    return LabWebServer(
+        site, address=address, cert=certificate(host, CertSpec()), https_port=https_port, http_port=http_port
+    )

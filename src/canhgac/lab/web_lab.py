@@ -18,8 +18,10 @@ from canhgac.lab.web_pages import NOT_FOUND, Page, site_pages
 from canhgac.lab.web_plan import PORTALS, PORTS, STATIC_RSA_EXTRA_CIPHERS, Plant, PortalPlan
 from canhgac.lab.web_server import LabWebServer, WebAnswer, WebRequest
 
-CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 ALLOW = "GET, HEAD, POST, OPTIONS"
 
 
@@ -67,14 +69,22 @@ class PortalSite:
         if req.scheme == "https" and not self.has(Plant.NO_HSTS):
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if not self.has(Plant.NO_HEADERS):
-            headers += [("Content-Security-Policy", CSP.format(nonce=nonce or secrets.token_urlsafe(16))),
-                        ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
-        headers += [("Referrer-Policy", "strict-origin-when-cross-origin"),
-                    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")]
+            headers += [
+                ("Content-Security-Policy", CSP.format(nonce=nonce or secrets.token_urlsafe(16))),
+                ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"),
+            ]
+        headers += [
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+        ]
         origin = req.header("origin")
         if self.has(Plant.CORS) and origin:
-            headers += [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true"),
-                        ("Vary", "Origin")]
+            headers += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Vary", "Origin"),
+            ]
         return headers
 
 
@@ -83,22 +93,37 @@ def _echo(req: WebRequest) -> bytes:
     return "\r\n".join(lines).encode("latin-1")
 
 
-def portal_server(plan: PortalPlan, *, https_port: int = PORTS["https"],
-                  http_port: int = PORTS["http"]) -> LabWebServer:
+def portal_server(
+    plan: PortalPlan, *, https_port: int = PORTS["https"], http_port: int = PORTS["http"]
+) -> LabWebServer:
     """The server of one planned site (lab-CA certificate for its host; expired if planted)."""
     cert = certificate(plan.host, CertSpec(expired=Plant.CERT_EXPIRED in plan.plants))
     ciphers = STATIC_RSA_EXTRA_CIPHERS if Plant.STATIC_RSA in plan.plants else None
-    return LabWebServer(PortalSite(plan), address=plan.address or "127.0.0.1", cert=cert,
-                        https_port=https_port, http_port=http_port, plan=plan, ciphers=ciphers)
+    return LabWebServer(
+        PortalSite(plan),
+        address=plan.address or "127.0.0.1",
+        cert=cert,
+        https_port=https_port,
+        http_port=http_port,
+        plan=plan,
+        ciphers=ciphers,
+    )
 
 
-def webmail_server(number: int, host: str, *, redirects: bool, https_port: int = PORTS["https"],
-                   http_port: int = PORTS["http"]) -> LabWebServer:
+def webmail_server(
+    number: int,
+    host: str,
+    *,
+    redirects: bool,
+    https_port: int = PORTS["https"],
+    http_port: int = PORTS["http"],
+) -> LabWebServer:
     """A faultless webmail front end at 127.45.N.1 (for mail_lab); without ``redirects`` its
     http:// twin serves the login page instead of redirecting (web.https.redirect fails)."""
     plants = frozenset() if redirects else frozenset({Plant.NO_REDIRECT})
-    plan = PortalPlan(number, host, "Thư điện tử công vụ", plants, f"127.45.{number}.1", "roundcube_sessid",
-                      webmail=True)
+    plan = PortalPlan(
+        number, host, "Thư điện tử công vụ", plants, f"127.45.{number}.1", "roundcube_sessid", webmail=True
+    )
     return portal_server(plan, https_port=https_port, http_port=http_port)
 
 

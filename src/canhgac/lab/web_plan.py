@@ -86,21 +86,44 @@ def _d(label: str) -> str:
 
 
 PORTALS: tuple[PortalPlan, ...] = (
-    _portal(1, ORG, "Ủy ban nhân dân tỉnh Kiên Giang", Plant.JOOMLA,
-            cookie="9d4bb4a09f511681369671a08beff228"),  # Joomla names its session cookie by a hash
+    _portal(
+        1, ORG, "Ủy ban nhân dân tỉnh Kiên Giang", Plant.JOOMLA, cookie="9d4bb4a09f511681369671a08beff228"
+    ),  # Joomla names its session cookie by a hash
     _portal(2, _d("stttt"), "Sở Thông tin và Truyền thông"),  # the control
     _portal(3, _d("soyte"), "Sở Y tế", Plant.GIT, Plant.LISTING),
     _portal(4, _d("sogddt"), "Sở Giáo dục và Đào tạo", Plant.DEFACED, Plant.SECTXT_EXPIRED),
     _portal(5, _d("snv"), "Sở Nội vụ", Plant.NO_REDIRECT, Plant.NO_HSTS, Plant.NO_SRI, Plant.ROBOTS_BACKUP),
-    _portal(6, _d("stc"), "Sở Tài chính", Plant.NO_HEADERS, Plant.WEAK_COOKIE, Plant.DNN,
-            cookie="ASP.NET_SessionId"),
-    _portal(7, _d("phuquoc"), "Ủy ban nhân dân thành phố Phú Quốc", Plant.CORS, Plant.TRACE,
-            Plant.VANBAN_LISTING, cookie="JSESSIONID"),
-    _portal(8, _d("rachgia"), "Ủy ban nhân dân thành phố Rạch Giá", Plant.PHPINFO, Plant.SERVER_STATUS,
-            Plant.JOOMLA_15, Plant.STATIC_RSA),
+    _portal(
+        6,
+        _d("stc"),
+        "Sở Tài chính",
+        Plant.NO_HEADERS,
+        Plant.WEAK_COOKIE,
+        Plant.DNN,
+        cookie="ASP.NET_SessionId",
+    ),
+    _portal(
+        7,
+        _d("phuquoc"),
+        "Ủy ban nhân dân thành phố Phú Quốc",
+        Plant.CORS,
+        Plant.TRACE,
+        Plant.VANBAN_LISTING,
+        cookie="JSESSIONID",
+    ),
+    _portal(
+        8,
+        _d("rachgia"),
+        "Ủy ban nhân dân thành phố Rạch Giá",
+        Plant.PHPINFO,
+        Plant.SERVER_STATUS,
+        Plant.JOOMLA_15,
+        Plant.STATIC_RSA,
+    ),
     _portal(9, _d("bqlkkt"), "Ban Quản lý Khu kinh tế", Plant.BACKUP, Plant.ENV, Plant.WORDPRESS_ASSETS),
-    _portal(10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED,
-            Plant.SITEMAP_LISTING),
+    _portal(
+        10, _d("congbao"), "Công báo tỉnh Kiên Giang", Plant.OLD_APACHE, Plant.MIXED, Plant.SITEMAP_LISTING
+    ),
     _portal(11, _d("vinhthuan"), "Ủy ban nhân dân xã Vĩnh Thuận", Plant.SOFT_404),
     _portal(12, "baokiengiang.test", "Báo Kiên Giang", Plant.CERT_EXPIRED),
 )

@@ -46,8 +46,11 @@ class WebAnswer:
 
     @classmethod
     def redirect(cls, location: str, status: int = 301) -> WebAnswer:
-        return cls(status, (("Location", location), ("Content-Type", "text/html; charset=utf-8")),
-                   b"<html><body>Moved</body></html>")
+        return cls(
+            status,
+            (("Location", location), ("Content-Type", "text/html; charset=utf-8")),
+            b"<html><body>Moved</body></html>",
+        )
 
 
 Site = Callable[[WebRequest], WebAnswer]
@@ -56,11 +59,20 @@ Site = Callable[[WebRequest], WebAnswer]
 class LabWebServer(LabHttpsServer):
     """A :class:`LabHttpsServer` whose every answer is ``site(request)``, on HTTPS and HTTP."""
 
-    def __init__(self, site: Site, *, address: str, cert: tuple[str, str] | None,
-                 https_port: int = 0, http_port: int | None = 0, plan: PortalPlan | None = None,
-                 ciphers: str | None = None) -> None:
-        super().__init__(address=address, https_port=https_port, http_port=http_port, cert=cert,
-                         ciphers=ciphers)
+    def __init__(
+        self,
+        site: Site,
+        *,
+        address: str,
+        cert: tuple[str, str] | None,
+        https_port: int = 0,
+        http_port: int | None = 0,
+        plan: PortalPlan | None = None,
+        ciphers: str | None = None,
+    ) -> None:
+        super().__init__(
+            address=address, https_port=https_port, http_port=http_port, cert=cert, ciphers=ciphers
+        )
         self.site = site
         self.plan = plan
 
@@ -74,8 +86,11 @@ class LabWebServer(LabHttpsServer):
         conn, request = exchange
         raw = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw_items())
         req = WebRequest(scheme, request.method.decode("latin-1"), request.target.decode("latin-1"), raw)
-        self.requests.append(SeenRequest(scheme, req.method, req.target, req.header("host") or "",
-                                         req.header("user-agent") or ""))
+        self.requests.append(
+            SeenRequest(
+                scheme, req.method, req.target, req.header("host") or "", req.header("user-agent") or ""
+            )
+        )
         await _send(writer, conn, req.method, self.site(req))
 
 

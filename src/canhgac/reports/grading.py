@@ -326,7 +326,8 @@ def clause_verdict(
     (the requirement is still not met, someone chose to live with it).
     """
     automated = [c for c in clause.checks if catalog.check(c).mode is Mode.AUTOMATED]
-    questions = tuple(c for c in clause.checks if c not in automated)
+    questions = tuple(c for c in clause.checks if c not in automated
+                      and catalog.check(c).mode is not Mode.DETECTION)
     tested = set(automated)
     relevant = [r for r in results if r.check_id in tested]
     failed = _targets_by_check(

@@ -6,7 +6,9 @@ same loop delivers the alerts and escalates them along the duty roster, as ``wat
 so the people on duty are told while only the console runs.
 
 ``serve --no-watch`` (or ``CANHGAC_WATCH=0``) leaves it off: run ``canhgac watch run`` apart
-instead (with ``watch deliver`` or not), never both on one store. With no inventory stored,
+instead (with ``watch deliver`` or not). On SQLite never both on one store; on PostgreSQL the
+watch takes leases (issue 19) and shares the monitors with the store's ``watch run`` processes.
+With no inventory stored,
 settings a scan would refuse, or a ``[watch]`` table ``watch run`` would refuse, it is not
 started and the reason is said in one line; the console serves anyway. The monitors are those
 of the inventory stored at the start: after applying another inventory, restart ``serve``.
@@ -71,6 +73,7 @@ def start_watch(
         read_channels,
         read_reminders,
     )
+    from canhgac.services.watch_leases import DEFAULT_TTL, lease_options
     from canhgac.services.watch_scans import scans_line
 
     try:
@@ -108,7 +111,7 @@ def start_watch(
     loop = asyncio.new_event_loop()
     task: asyncio.Task[object] = loop.create_task(
         run_watch(monitors, settings, catalog=catalog, on_ready=ready, channels=channels, reminders=reminders,
-                  inventory=stored.inventory)
+                  inventory=stored.inventory, leases=lease_options(None, min(DEFAULT_TTL, interval / 2)))
     )
     watch = InProcessWatch(threading.Thread(target=lambda: None), loop, task)
 

@@ -29,6 +29,7 @@ from canhgac.services.watch_pages import (
 from canhgac.watch.channel_config import ChannelConfig
 from canhgac.watch.from_inventory import monitors_from_inventory
 from canhgac.watch.labels import label
+from canhgac.watch.leases import LeaseOptions
 from canhgac.watch.monitors import DEFAULT_INTERVAL, HolidayWindow, Monitor
 from canhgac.watch.problems import severity_table
 from canhgac.watch.rules import AlertPolicy
@@ -36,6 +37,7 @@ from canhgac.watch.scheduler import Scheduler, SchedulerOptions
 
 if TYPE_CHECKING:
     from canhgac.services.watch_delivery import Reminders
+    from canhgac.watch.lease_keeper import LeaseKeeper
 
 __all__ = [
     "AlertNotFoundError",
@@ -107,25 +109,33 @@ async def run_watch(
     inventory: Inventory | None = None,
     reminders: Reminders | None = None,
     page_workers: int = 1,
+    leases: LeaseOptions | None = None,
 ) -> WatchSummary:
     """Watch until cancelled (the CLI cancels on SIGINT/SIGTERM); the checks in flight are
     dropped uncommitted, every committed one is kept, the store's thread closes its connection.
     With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop;
     with their ``[watch.scans]`` and ``inventory``, the scheduled scans run too
     (``services.watch_scans``), through this process's scan worker. ``page_workers``: processes
-    fingerprinting new pages off the event loop (``watch.page_worker``; 0: on the loop)."""
+    fingerprinting new pages off the event loop (``watch.page_worker``; 0: on the loop). With
+    ``leases`` (``services.watch_leases.lease_options``), this process checks only the monitors
+    of the partitions it holds, sharing them with the other watch processes of the store, and
+    runs the scheduled scans only while it holds partition 0 (one process launches them)."""
+    from canhgac.console.store.watch_leases import DjangoLeasedWatchStore
     from canhgac.console.store.watch_store import DjangoWatchStore
     from canhgac.services.watch_delivery import deliverer
+    from canhgac.watch.lease_keeper import LeaseKeeper
     from canhgac.watch.probes import EngineProber
 
     prober = EngineProber(settings, page_workers=page_workers)  # ResolverError (ValueError) before any packet
     policy = AlertPolicy(severities=severity_table(catalog))
+    keeper = LeaseKeeper(DjangoLeasedWatchStore(), leases) if leases is not None else None
     sched = Scheduler(
         monitors,
-        DjangoWatchStore(),
+        keeper.store if keeper is not None else DjangoWatchStore(),
         prober,
         policy=policy,
         options=SchedulerOptions(concurrency=concurrency, check_timeout=settings.target_timeout),
+        leases=keeper,
     )
     delivery = deliverer(channels, reminders=reminders) if channels is not None else None
     sending: asyncio.Task[None] | None = None
@@ -138,7 +148,9 @@ async def run_watch(
         if delivery is not None:
             sending = asyncio.create_task(delivery.run())
         if channels is not None and channels.scans is not None and channels.scans.enabled and inventory:
-            scanning = asyncio.create_task(_scheduled_scans(inventory, channels, catalog, sched, policy))
+            scanning = asyncio.create_task(
+                _scheduled_scans(inventory, channels, catalog, sched, policy, keeper)
+            )
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
@@ -157,13 +169,16 @@ async def _scheduled_scans(
     catalog: Catalog | None,
     sched: Scheduler,
     policy: AlertPolicy,
+    keeper: LeaseKeeper | None,
 ) -> None:
     from canhgac.services import scan_worker
     from canhgac.services.watch_scans import WatchScans
 
     assert channels.scans is not None
     scan_worker.enable()  # this process runs the launches (``serve``'s worker already does)
-    await WatchScans(inventory, channels.scans, catalog=catalog, clock=sched.clock, policy=policy).run()
+    active = None if keeper is None else (lambda: keeper.holds_partition(0, sched.clock.now()))
+    await WatchScans(inventory, channels.scans, catalog=catalog, clock=sched.clock, policy=policy,
+                     active=active).run()
 
 
 def monitor_rows(scope: Any) -> list[MonitorView]:

@@ -15,6 +15,10 @@ file has a ``[watch.scans]`` table), on the watch's injected clock:
   and scan listing the findings, recovered when they are all fixed or triaged away, delivered
   and escalated by the delivery loop like every alert.
 
+With several watch processes on one store (leases, issue 19), the loop works only in the
+process holding partition 0 (``active``); another takes over at its next wake after that
+partition moves.
+
 The store's work runs in one thread of its own (the ORM is synchronous); a failure there (the
 database away) is logged and tried again at the next wake, never the end of the watch.
 """
@@ -75,6 +79,7 @@ class WatchScans:
         clock: Clock,
         policy: AlertPolicy | None = None,
         submit: Callable[[int], None] | None = None,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config
         self.catalog = catalog
@@ -87,6 +92,7 @@ class WatchScans:
             base, failures_to_alert={**base.failures_to_alert, "findings": 1}, successes_to_recover=1
         )
         self.submit = submit or _submit_to_worker
+        self.active = active  # with leases: only the process holding partition 0 launches and checks
         self.launched: list[int] = []  # the launches this loop queued
         self.failures = 0
         self._stop = asyncio.Event()
@@ -101,7 +107,8 @@ class WatchScans:
                 self._idle.clear()
                 now = self.clock.now()
                 try:
-                    await self._in_store(self.tick, now)
+                    if self.active is None or self.active():
+                        await self._in_store(self.tick, now)
                 except Exception:  # the store away: the next wake tries again
                     self.failures += 1
                     log.exception("watch: the scheduled scans could not be handled")

@@ -11,6 +11,9 @@ Layout (the same discipline as the engine: pure judgement apart from I/O; no Dja
 - :mod:`.rules`, :mod:`.grouping`, :mod:`.severity` — pure alert rules: consecutive failures,
   recovery, flapping, maintenance, grouping by common cause, severity;
 - :mod:`.clock`, :mod:`.scheduler` — the asyncio scheduler and its injected clock;
+- :mod:`.leases` (pure), :mod:`.lease_keeper`, :mod:`.lease_memory` — several watch processes on
+  one store: monitors partitioned, each partition leased to one process, commits fenced by the
+  lease's token (the Django table is ``canhgac.console.store.watch_leases``);
 - :mod:`.state` — the store protocol the scheduler writes through (the Django implementation
   is ``canhgac.console.store.watch_store``) and an in-memory one for tests;
 - :mod:`.channel_config` — the ``[watch]`` table (channels, recipients, retries, escalation);

@@ -12,6 +12,14 @@ what the store holds.
 An operator's accepted baseline (``forgets``: monitor -> (sequence, keys to forget)) is applied
 to what a check commits unless the check started with it; one it started with is done once that
 check is committed.
+
+With leases (several processes on one store), ``fenced`` is the store's fenced commit (a batch
+with a check of a partition this process no longer holds is refused whole: ``LeaseLostError``;
+it is then committed check by check, so only the moved monitors' checks are lost). It is given
+the routing to run inside its transaction: for a batch that may open a groupable alert, the
+store first takes the groups' lock, then the open groups are read again from it
+(``shared_groups``), so a failure joins the alert another process opened for the same cause,
+and two processes never open two alerts for one.
 """
 
 from __future__ import annotations
@@ -23,15 +31,17 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from canhgac.watch.edits import forget
-from canhgac.watch.grouping import Groups
+from canhgac.watch.grouping import Groups, OpenGroup
 from canhgac.watch.monitors import Monitor
-from canhgac.watch.rules import AlertAction, JoinAlert, MonitorState
+from canhgac.watch.rules import AlertAction, JoinAlert, MonitorState, OpenAlert
 from canhgac.watch.state import CheckCommit, WatchStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 InStore = Callable[..., Awaitable[Any]]
 Forget = tuple[int, tuple[str, ...]]
+# (route inside the transaction, whether the batch may open a groupable alert)
+FencedWrite = Callable[[Callable[[], Sequence[CheckCommit]], bool], None]
 
 
 @dataclass(slots=True)
@@ -56,6 +66,8 @@ class Committer:
     def __init__(
         self, store: WatchStore, in_store: InStore, groups: Groups, states: dict[str, MonitorState],
         *, linger: float, batch: int,
+        fenced: FencedWrite | None = None,
+        shared_groups: Callable[[], Sequence[OpenGroup]] | None = None,
     ) -> None:
         self.store = store
         self.groups = groups
@@ -67,6 +79,8 @@ class Committer:
         self._queue: list[Judged] = []  # oldest first
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
+        self._fenced = fenced
+        self._shared_groups = shared_groups
 
     def commit(self, check: Judged) -> asyncio.Future[MonitorState]:
         """Queue a judged check for the store; the future is its committed state (or the
@@ -123,8 +137,7 @@ class Committer:
             return [self._commit_alone(batch[0])]
         saved = self.groups.snapshot() if any(check.actions for check in batch) else None
         try:
-            routed = [self._route(check) for check in batch]
-            self.store.commit_many(routed)
+            routed = self._write(batch)
         except Exception:
             if saved is not None:
                 self.groups.restore(saved)
@@ -142,8 +155,7 @@ class Committer:
     def _commit_alone(self, check: Judged) -> MonitorState | Exception:
         saved = self.groups.snapshot() if check.actions else None
         try:
-            routed = self._route(check)
-            self.store.commit_many([routed])
+            (routed,) = self._write([check])
         except BaseException as exc:
             if saved is not None:
                 self.groups.restore(saved)
@@ -152,6 +164,25 @@ class Committer:
             return exc
         self._forget_done(check.monitor.key, check.applied)
         return routed[1]
+
+    def _write(self, batch: Sequence[Judged]) -> list[CheckCommit]:
+        """Route and commit ``batch`` in one transaction; what was committed."""
+        if self._fenced is None:
+            routed = [self._route(check) for check in batch]
+            self.store.commit_many(routed)
+            return routed
+        groupable = any(isinstance(a, OpenAlert) and a.groupable for check in batch for a in check.actions)
+        done: list[CheckCommit] = []
+
+        def route() -> list[CheckCommit]:
+            """Inside the store's transaction (and the groups' lock when ``groupable``)."""
+            if groupable and self._shared_groups is not None:
+                self.groups.restore({g.alert: g for g in self._shared_groups()})
+            done[:] = [self._route(check) for check in batch]
+            return done
+
+        self._fenced(route, groupable)
+        return done
 
     def _route(self, check: Judged) -> CheckCommit:
         """In the store thread: the check's actions as the groups route them, and its state

@@ -20,6 +20,15 @@ pace (at most every ``EDIT_REFRESH`` seconds) and at each start. A disabled moni
 slot, unprobed, so that a daemon whose monitors are all disabled still hears the console. An
 accepted baseline is applied at the start of each check of the monitor until a check that began
 after it has been committed: a check already in flight cannot bring the old baseline back.
+
+With ``leases`` (:mod:`.lease_keeper`; several processes on one store), the scheduler checks only
+the monitors of the partitions it holds: :meth:`gain_partitions` loads their states from the
+store and plans them (one overdue, its last check more than an interval before its next slot,
+is checked within what is left of the interval after the takeover), :meth:`drop_partitions`
+stops them (waiting, for a release, until their checks in flight are committed); commits go
+through the store's fence (``commit_fenced``); the alert groups are read again from the store
+before an alert that may group is opened, so a failure joins another process's alert. Without
+``leases`` (the default, and SQLite's), every monitor is this process's and nothing changes.
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ from canhgac.watch.edits import MonitorEdit, forget
 from canhgac.watch.facts import ProbeFacts
 from canhgac.watch.grouping import Groups
 from canhgac.watch.judge import JudgeParams, Verdict, judge
+from canhgac.watch.lease_keeper import LeaseKeeper
+from canhgac.watch.leases import LeaseLostError, slot_after_gain
 from canhgac.watch.monitors import Monitor, MonitorKind
 from canhgac.watch.problems import Problem
 from canhgac.watch.rules import AlertPolicy, MonitorState, step
@@ -84,6 +95,7 @@ class Scheduler:
         policy: AlertPolicy | None = None,
         params: JudgeParams | None = None,
         options: SchedulerOptions | None = None,
+        leases: LeaseKeeper | None = None,
     ) -> None:
         self.monitors = {m.key: m for m in monitors if m.enabled}
         self.all_monitors = tuple(monitors)
@@ -99,11 +111,16 @@ class Scheduler:
         self.windows: list[MaintenanceWindow] = []
         self.checks_done = 0
         self.store_failures = 0
+        self.fenced = 0  # checks whose commit the fence refused (their partition had moved)
+        self.leases = leases
         self.lateness: deque[float] = deque(maxlen=100_000)  # seconds each check started after its slot
         self._rng = random.Random(self.options.seed)
         self._slots = asyncio.Semaphore(max(1, self.options.concurrency))
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
+        self._nudge = asyncio.Event()  # with leases: a slot planned before the one slept for
+        self._sleeping_until: datetime | None = None
+        self._started = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canhgac-watch-store")
         self._heap: list[tuple[datetime, int, str, datetime]] = []
         self._seq = 0
@@ -113,32 +130,47 @@ class Scheduler:
         self._planned: dict[str, int] = {}  # monitor -> the heap entry that is its current slot
         self._forget_seq = 0
         self._committing: dict[str, asyncio.Future[MonitorState]] = {}  # monitor -> its latest check's commit
+        self._running: dict[asyncio.Task[None], str] = {}  # check task -> its monitor
+        self._forget_at: dict[str, datetime] = {}  # monitor -> when its pending forget was read
         self.committer = Committer(self.store, self._in_store, self.groups, self.states,
-                                   linger=self.options.commit_linger, batch=self.options.commit_batch)
+                                   linger=self.options.commit_linger, batch=self.options.commit_batch,
+                                   fenced=self._fenced_write if leases is not None else None,
+                                   shared_groups=self.store.open_groups if leases is not None else None)
         self._forgets = self.committer.forgets  # accepted baselines pending
 
     # --- running ------------------------------------------------------------------------
     async def start(self) -> None:
         """Load what the store remembers and plan every monitor's first check."""
+        self._started = True
         await self._in_store(self.store.sync_monitors, self.all_monitors)
-        self.states.update(await self._in_store(self.store.load_states))
+        if self.leases is None:
+            self.states.update(await self._in_store(self.store.load_states))
         self.groups.restore({g.alert: g for g in await self._in_store(self.store.open_groups)})
         for edit in await self._in_store(self.store.monitor_edits, {}):
             self._define(edit)  # the definitions the console set; their forgets are in the states
         self._edits_at = now = self.clock.now()
+        if self.leases is not None:
+            await self.leases.round(self)  # the partitions this process takes first: planned
+            return
         for monitor in self.defined.values():
             self._plan(monitor, self._first_slot(monitor, now))
 
     async def run(self) -> None:
         """Check until :meth:`stop` (or cancellation); in-flight checks finish or are dropped
         uncommitted, and the store's thread ends after its last write."""
+        keeping: asyncio.Task[None] | None = None
         try:
-            if not self._heap:
+            if not self._started if self.leases is not None else not self._heap:
                 await self.start()
-            while not self._stop.is_set() and self._heap:
+            if self.leases is not None:
+                keeping = asyncio.create_task(self.leases.run(self, self.clock))
+            while not self._stop.is_set() and (self._heap or self.leases is not None):
+                if not self._heap:  # nothing held yet: wait for a round to plan something
+                    await self._sleep(self.clock.now() + timedelta(days=1))
+                    continue
                 due, _, key, base = self._heap[0]
                 if due > self.clock.now():
-                    await sleep_unless_stopped(self.clock, due, self._stop)
+                    await self._sleep(due)
                     continue
                 _, seq, _, _ = heapq.heappop(self._heap)
                 if self._planned.get(key) != seq:
@@ -150,25 +182,95 @@ class Scheduler:
                     self.lateness.append((started - due).total_seconds())
                 task = asyncio.create_task(self._check(monitor))
                 self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._running[task] = key
+                task.add_done_callback(self._check_done)
                 self._plan(monitor, self._next_slot(monitor, base, started))
             await self.settle()
         finally:
+            if keeping is not None and self.leases is not None:
+                self.leases.stop()
+                keeping.cancel()
+                await asyncio.gather(keeping, return_exceptions=True)
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self.committer.aclose()  # checks queued for the store and not yet in it: dropped
+            if self.leases is not None:
+                with contextlib.suppress(Exception):  # not released: they expire after the ttl
+                    await asyncio.shield(self.leases.leave(self))
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._in_store(self.store.close))
             self._executor.shutdown(wait=True)
 
     def stop(self) -> None:
         self._stop.set()
+        self._nudge.set()
+
+    async def _sleep(self, until: datetime) -> None:
+        if self.leases is None:
+            await sleep_unless_stopped(self.clock, until, self._stop)
+            return
+        self._nudge.clear()
+        self._sleeping_until = until
+        try:
+            await sleep_unless_stopped(self.clock, until, self._nudge)
+        finally:
+            self._sleeping_until = None
+
+    def _check_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._running.pop(task, None)
+
+    # --- partitions (with leases) ----------------------------------------------------------
+    def owns(self, key: str) -> bool:
+        return self.leases is None or self.leases.holds(key, self.clock.now())
+
+    async def gain_partitions(self, partitions: set[int], now: datetime) -> None:
+        """Load the gained monitors' states (the last holder's, committed) and plan them."""
+        assert self.leases is not None
+        keys = [k for k in self.defined if self.leases.partition(k) in partitions]
+        if not keys:
+            return
+        stored = await self._in_store(self.store.load_states)
+        horizon = EDIT_REFRESH + self.options.check_timeout + self.leases.options.takeover
+        for key in keys:
+            if key in stored:
+                self.states[key] = stored[key]
+            read = self._forget_at.get(key)
+            if key in self._forgets and (read is None or (now - read).total_seconds() > horizon):
+                # the holder then has applied it long ago; forgetting again would accept what
+                # the page or zone says now (a defacement) without anyone asking
+                del self._forgets[key]
+            monitor, state = self.defined[key], self.states.get(key)
+            first = self._first_slot(monitor, now)
+            self._plan(monitor, slot_after_gain(first, now, state.checked_at if state else None,
+                                                monitor.interval_at(now), monitor.offset(1.0),
+                                                self.leases.options.takeover))
+
+    async def drop_partitions(self, partitions: set[int], *, flush: float | None) -> None:
+        """Stop the monitors of ``partitions``; with ``flush`` (seconds), wait that long at most
+        for their checks in flight to be committed (or given up)."""
+        assert self.leases is not None
+        keys = {k for k in self.defined if self.leases.partition(k) in partitions}
+        for key in keys:
+            self._planned.pop(key, None)  # its heap entries are skipped from now on
+        waiting = [t for t, k in self._running.items() if k in keys]
+        if flush and waiting:
+            await asyncio.wait(waiting, timeout=flush)
+        for key in keys:
+            self.states.pop(key, None)
+
+    def _fenced_write(self, route: Callable[[], Sequence[Any]], groupable: bool) -> None:
+        assert self.leases is not None
+        me, tokens, partitions = self.leases.fence()
+        self.leases.store.commit_fenced(route, me, tokens, partitions, groupable=groupable)
 
     async def settle(self) -> None:
-        """Wait for the checks in flight."""
-        while self._tasks:
+        """Wait for the checks in flight (and a lease round in progress)."""
+        while self._tasks or (self.leases is not None and not self.leases.idle.is_set()):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            if self.leases is not None:
+                await self.leases.idle.wait()
 
     # --- slots --------------------------------------------------------------------------
     def _first_slot(self, monitor: Monitor, now: datetime) -> datetime:
@@ -189,6 +291,9 @@ class Scheduler:
         jitter = self._rng.uniform(0, self.options.jitter * monitor.interval_at(base))
         self._seq += 1
         self._planned[monitor.key] = self._seq
+        due = base + timedelta(seconds=jitter)
+        if self._sleeping_until is not None and due < self._sleeping_until:
+            self._nudge.set()
         heapq.heappush(self._heap, (base + timedelta(seconds=jitter), self._seq, monitor.key, base))
 
     # --- one check ----------------------------------------------------------------------
@@ -204,8 +309,8 @@ class Scheduler:
 
         try:
             await self._refresh_edits(self.clock.now())
-            if monitor.key not in self.monitors:
-                return  # disabled: its slot only listens for edits
+            if monitor.key not in self.monitors or not self.owns(monitor.key):
+                return  # disabled (its slot only listens for edits), or its lease lapsed
             done: asyncio.Future[MonitorState] = asyncio.get_running_loop().create_future()
             prior = self._committing.get(monitor.key)
             self._committing[monitor.key] = done
@@ -236,6 +341,10 @@ class Scheduler:
         try:
             result = step(state, verdict, now, monitor, self.policy, in_maintenance=maintenance)
             new = await self.committer.commit(Judged(monitor, result.state, result.actions, pending, done))
+        except LeaseLostError:  # another process holds it now: its check counts, not this one
+            self.fenced += 1
+            log.info("watch: the check of %s was not stored: its partition moved", monitor.key)
+            return
         except Exception:  # the store is down (or a bug): this check is not kept; the next one retries
             self.store_failures += 1
             log.exception("watch: could not store the check of %s", monitor.key)
@@ -267,6 +376,7 @@ class Scheduler:
             ):
                 self._forget_seq += 1
                 self._forgets[edit.key] = (self._forget_seq, edit.forget)
+                self._forget_at[edit.key] = self.clock.now()
         return edits
 
     def _define(self, edit: MonitorEdit, now: datetime | None = None) -> None:
@@ -311,3 +421,5 @@ class Scheduler:
 
     async def _in_store(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    in_store = _in_store  # the lease keeper's rounds run in the same thread, ordered with the commits

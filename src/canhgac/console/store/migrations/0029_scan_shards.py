@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('store', '0025_sweep_results'),
+        ('store', '0028_watch_leases'),
     ]
 
     operations = [
