@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach|logs [options]``."""
+"""Entry point: ``python -m bench mail-domains|mail-servers|web-portals|ports|inventory|console|watch|forms|form05|compliance|pwned|pwaudit|sweep|breach|logs|scale [options]``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bench import (
     ports,
     pwaudit,
     pwned,
+    scale,
     sweep,
     watch,
     web_portals,
@@ -36,6 +37,7 @@ COMMANDS = {
     "pwned": pwned.main,
     "pwaudit": pwaudit.main,
     "sweep": sweep.main,
+    "scale": scale.main,
     "breach": breach.main,
     "logs": logs.main,
 }

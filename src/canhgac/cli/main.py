@@ -99,6 +99,7 @@ def _mount() -> None:
         users_cmd,
         vulns_cmd,
         watch_cmd,
+        worker_cmd,
     )
 
     app.command("scan", help=scan_cmd.HELP)(scan_cmd.scan)
@@ -108,6 +109,7 @@ def _mount() -> None:
     app.command("schema", help=report_cmd.SCHEMA_HELP)(report_cmd.schema)
     app.command("serve", help=serve_cmd.HELP)(serve_cmd.serve_command)
     app.command("migrate", help=migrate_cmd.HELP)(migrate_cmd.migrate)
+    app.command("worker", help=worker_cmd.HELP)(worker_cmd.worker)
     app.command("sweep", help=sweep_cmd.HELP, context_settings=sweep_cmd.CONTEXT, add_help_option=False)(sweep_cmd.sweep)
     app.add_typer(inventory_cmd.app, name="inventory", help=N_("Check and import inventories."))
     app.add_typer(catalog_cmd.app, name="catalog", help=N_("Browse checks and frameworks."))

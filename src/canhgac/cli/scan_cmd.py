@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from canhgac.catalog import Catalog
-from canhgac.cli.common import ExitCode, cli_actor, console, fail, open_store, run_async, state
+from canhgac.cli.common import ExitCode, cli_actor, console, err_console, fail, open_store, run_async, state
 from canhgac.cli.config_file import say_settings_file
 from canhgac.cli.progress import PhaseProgress
 from canhgac.cli.scan_options import (
@@ -40,7 +41,9 @@ from canhgac.findings.reconcile import ChangeKind
 from canhgac.i18n import N_, translate, validation
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_number
+from canhgac.services.broker_settings import BrokerSettingsError
 from canhgac.services.catalog import builtin_registry
+from canhgac.services.celery_executor import CeleryExecutor, executor_from_env
 from canhgac.services.inventory import InventoryError, load_inventory, scan_resolvers
 from canhgac.services.inventory_store import record_scanned_file
 from canhgac.services.scan import ScanOutcome, ScanRequest, execute_scan, settings_for
@@ -52,9 +55,11 @@ HELP = N_("Scan the agencies of an inventory and save the results.")
 
 
 def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
-                      on_result: Callable[[CheckResult], None] | None = None) -> ScanOutcome:
+                      on_result: Callable[[CheckResult], None] | None = None,
+                      executor: CeleryExecutor | None = None) -> ScanOutcome:
     """Execute a scan showing its progress: discovery's stages (the range port scan, the MX
-    lookups), then the targets done of the plan's; ``on_result`` sees each result."""
+    lookups), then the targets done of the plan's; ``on_result`` sees each result; ``executor``:
+    the in-process one unless given (the Celery one when ``CANHGAC_BROKER_URL`` is set)."""
     registry = builtin_registry()
     with PhaseProgress(console) as progress:
 
@@ -71,7 +76,8 @@ def run_with_progress(request: ScanRequest, persist: bool, catalog: Catalog,
             elif on_result is not None:
                 on_result(event)
 
-        return run_async(execute_scan(request, registry, catalog, persist=persist, on_event=on_event))
+        return run_async(execute_scan(request, registry, catalog, persist=persist, executor=executor,
+                                      on_event=on_event))
 
 
 def show_stage(progress: PhaseProgress, event: DiscoveryProgress) -> None:
@@ -186,6 +192,7 @@ def scan(
             error=validation.summary(exc, names=OPTION_OF_SETTING))) from None
     except ValueError as exc:
         raise fail(_("invalid option: {error}").format(error=exc)) from None
+    executor = _sharded_executor(no_store)
     sink = _open_json_out(json_out)  # before the store and the first packet
     try:
         if not no_store:
@@ -194,13 +201,31 @@ def scan(
         request = ScanRequest(inv, settings, agencies=tuple(agency or ()), families=tuple(family or ()),
                               check_ids=tuple(check or ()), ignore_windows=ignore_windows)
         outcome = run_with_progress(request, persist=not no_store, catalog=st.catalog(),
-                                    on_result=_json_lines(sink) if sink else None)
+                                    on_result=_json_lines(sink) if sink else None, executor=executor)
     finally:
         if sink is not None:
             sink.close()
     render_summary(outcome)
     if outcome.untestable:
         raise typer.Exit(ExitCode.INCOMPLETE)
+
+
+def _sharded_executor(no_store: bool) -> CeleryExecutor | None:
+    """The Celery executor when ``CANHGAC_BROKER_URL`` is set (workers store the results, so a
+    ``--no-store`` scan runs in this process); a wrong setting is refused before anything runs."""
+    try:
+        executor = executor_from_env(os.environ)
+    except BrokerSettingsError as exc:
+        raise fail(str(exc)) from None
+    if executor is None:
+        return None
+    if no_store:
+        err_console.print(_("--no-store: the scan runs in this process, not on the workers (they store what "
+                            "they find)."), style="yellow", soft_wrap=True)
+        return None
+    err_console.print(_("Sharded scan: {targets} targets per shard on the workers of queue {queue}.").format(
+        targets=executor.settings.shard_targets, queue=executor.settings.queue), style="dim", soft_wrap=True)
+    return executor
 
 
 def _open_json_out(path: Path | None) -> TextIO | None:

@@ -9,12 +9,13 @@ the executor whose output is a plan.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
 from canhgac.engine.registry import CheckSpec, Registry
 from canhgac.engine.settings import TargetOptions
-from canhgac.engine.targets import Target
+from canhgac.engine.targets import Target, TargetKind
 
 
 class PlanError(ValueError):
@@ -79,3 +80,33 @@ class ScanPlan(BaseModel):
     def shards(self, size: int) -> list[ScanPlan]:
         """Split into plans of at most ``size`` targets (for distributed executors)."""
         return [ScanPlan(items=self.items[i : i + size]) for i in range(0, len(self.items), size)]
+
+    def host_shards(self, size: int) -> list[ScanPlan]:
+        """Split into plans of about ``size`` targets, every target of one host in the same plan
+        (:func:`host_of`), so that workers running shards side by side never scan one server
+        from two shards at once: a host's politeness (per-host concurrency, the DNS client's
+        limit) stays inside one executor. A host with more than ``size`` targets is one plan of
+        its own. Deterministic: the same plan gives the same shards, in order of first target."""
+        if size < 1:
+            raise ValueError("a shard holds at least one target")
+        groups: dict[str, list[PlanItem]] = {}
+        for item in self.items:
+            groups.setdefault(host_of(item.target), []).append(item)
+        shards: list[ScanPlan] = []
+        current: list[PlanItem] = []
+        for group in groups.values():
+            if current and len(current) + len(group) > size:
+                shards.append(ScanPlan(items=tuple(current)))
+                current = []
+            current.extend(group)
+        if current:
+            shards.append(ScanPlan(items=tuple(current)))
+        return shards
+
+
+def host_of(target: Target) -> str:
+    """The server a target's checks contact: a URL's host name, a service's host, otherwise
+    the target's name (a domain, a mail host, an address), lower-cased."""
+    if target.kind is TargetKind.URL:
+        return (urlsplit(target.name).hostname or target.name).lower()
+    return target.name.lower().rstrip(".")

@@ -37,6 +37,7 @@ from canhgac.inventory.targets import (
     target_options,
     url_targets,
 )
+from canhgac.services.celery_executor import StoringExecutor
 from canhgac.services.provenance import current_provenance
 from canhgac.services.scan_events import Planned, ScanEvent
 
@@ -380,6 +381,9 @@ async def _persisted_scan(
     )
     results: list[CheckResult] = []
     batch: list[CheckResult] = []
+    stored_by_workers = isinstance(runner, StoringExecutor)  # sharded: the workers upsert the results
+    if isinstance(runner, StoringExecutor):
+        runner.bind_run(run.pk)
     try:
         writes.raise_if_cancelled()
         async with aclosing(runner.run(plan, settings, planned.checks)) as events:
@@ -388,7 +392,8 @@ async def _persisted_scan(
                     warnings.append(event.text)
                 elif isinstance(event, CheckResult):
                     results.append(event)
-                    batch.append(event)
+                    if not stored_by_workers:
+                        batch.append(event)
                     if len(batch) >= BATCH:  # cleared once stored: a failed batch is retried below
                         await writes.do(store.record_results, run, batch)
                         batch = []

@@ -2,7 +2,8 @@
 its progress written to the launch, and close the launch with its run (``scan_worker``).
 
 A scan takes the store's inventory and the workspace's settings as they are when it starts
-(``console_scan``); a retest, the finding's own (``retest.retest_target``). Whatever happens,
+(``console_scan``); a retest, the finding's own (``retest.retest_target``). With
+``CANHGAC_BROKER_URL`` set, a scan is sharded over the Celery workers (``celery_executor``). Whatever happens,
 the launch ends finished, failed (with its error line) or interrupted.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from canhgac.services.catalog import builtin_registry
+from canhgac.services.celery_executor import executor_from_env
 from canhgac.services.console_scan import (
     ConsoleScanRefusedError,
     file_values,
@@ -47,8 +49,10 @@ def _scan_of(launch: Any) -> Scan:
                           agencies=(launch.agency,) if launch.agency else (),
                           families=(launch.family,) if launch.family else ())
 
+    executor = executor_from_env(os.environ)  # sharded over Celery workers when CANHGAC_BROKER_URL is set
+
     def run_scan(on_event: Callable[[ScanEvent], None]) -> Coroutine[Any, Any, ScanOutcome]:
-        return execute_scan(request, registry, catalog, persist=True, on_event=on_event)
+        return execute_scan(request, registry, catalog, persist=True, executor=executor, on_event=on_event)
 
     return run_scan
 

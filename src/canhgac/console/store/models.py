@@ -39,6 +39,7 @@ from canhgac.console.store.indicator_models import IndicatorPack, PackIndicator 
 from canhgac.console.store.inventory_models import InventoryDocument, InventorySource  # noqa: F401
 from canhgac.console.store.launch_models import ScanLaunch  # noqa: F401
 from canhgac.console.store.leak_models import BreachImport, LeakedAccount  # noqa: F401
+from canhgac.console.store.shard_models import ScanShard  # noqa: F401
 from canhgac.console.store.sweep_models import SweepHost, SweepRun  # noqa: F401
 from canhgac.console.store.watch_lease_models import WatchHolder, WatchLease  # noqa: F401
 from canhgac.console.store.watch_models import (  # noqa: F401
