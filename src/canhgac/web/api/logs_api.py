@@ -73,12 +73,13 @@ def list_detections(
 
 
 @router.get(
-    "/logs/detections/{fingerprint}",
+    "/logs/detections/{detection_id}",
     response={200: DetectionDetailOut, 404: ErrorBody, **COMMON_ERRORS},
     summary="One detection with its evidence lines",
 )
-def get_detection(request: HttpRequest, fingerprint: str) -> dict[str, Any]:
-    found = svc.detection(viewer(request).scope, fingerprint)
+def get_detection(request: HttpRequest, detection_id: str) -> dict[str, Any]:
+    """``detection_id``: the detection's ``id`` (its finding's fingerprint)."""
+    found = svc.detection(viewer(request).scope, detection_id)
     if found is None:
-        raise ApiError(404, _("no detection {id}").format(id=fingerprint[:64]))
+        raise ApiError(404, _("no detection {id}").format(id=detection_id[:64]))
     return svc.detail_json(found)
