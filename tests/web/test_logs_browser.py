@@ -81,7 +81,7 @@ def test_the_detections_pages_in_a_browser(console: str, session: Session, shots
     pytest.importorskip("playwright.sync_api")
     page = session.page
     session.login("analyst")
-    page.click("nav >> text=Nhật ký")
+    page.click("nav >> a[href=\"/logs/\"]")
     page.wait_for_url("**/logs/")
     table = page.locator("#log-detections").inner_text()
     assert "client=203.0.113.9" in table and "van-thu@beta.gov.vn" in table and "198.51.100.7" in table
