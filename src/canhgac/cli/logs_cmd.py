@@ -62,6 +62,15 @@ def _severity(value: str) -> str:
         return value
 
 
+def _lifecycle(value: str) -> str:
+    from canhgac.findings.reconcile import Lifecycle
+
+    try:
+        return Lifecycle(value).label()
+    except ValueError:
+        return value
+
+
 def _title(rule_id: str) -> str:
     from canhgac.services.log_pages import rule_title
 
@@ -262,7 +271,7 @@ def list_detections(
     for r in rows:
         table.add_row(r.fingerprint[:12], f"{_title(r.rule_id)}\n{r.rule_id}", _severity(r.severity), r.agency,
                       r.group, format_datetime(r.last_seen, seconds=True) if r.last_seen else "",
-                      format_number(r.count), ", ".join(r.clients[:5]), ", ".join(r.accounts[:5]), r.lifecycle)
+                      format_number(r.count), ", ".join(r.clients[:5]), ", ".join(r.accounts[:5]), _lifecycle(r.lifecycle))
     console.print(table)
 
 

@@ -65,7 +65,7 @@ def target_of(agency: str) -> Target:
 
 
 def fingerprint_of(agency: str, detection: Detection) -> str:
-    return fingerprint(detection.rule_id, target_of(agency).key, detection.discriminator)
+    return fingerprint(detection.rule_id, target_of(agency).key, detection.discriminator[:300])
 
 
 def _rank(severity: str) -> int:
