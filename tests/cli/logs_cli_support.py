@@ -51,7 +51,8 @@ def fake_scan_paths(paths: Sequence[Path], *, fmt: str | None, tz: tzinfo, rules
                         EvidenceLine(str(path), n, T0 + timedelta(seconds=n), text))
     for client, lines in sorted(hits.items()):
         out.detections.append(Detection(
-            "logs.auth.brute-force", "high", f"client={client}", lines[0].source, lines[0].time, lines[-1].time,
+            "logs.auth.brute-force", "high", f"client={client}", lines[0].source, lines[0].time,
+            lines[-1].time,
             len(lines), (client,), ("root",), tuple(lines[:20]), {"threshold": 3}))
     return out
 

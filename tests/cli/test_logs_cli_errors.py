@@ -12,6 +12,7 @@ import pytest
 from logs_cli_support import fake_scan_paths, write_log
 from typer.testing import CliRunner
 
+from canhgac.cli import common
 from canhgac.cli.main import app
 from canhgac.services import log_scan
 
@@ -31,7 +32,8 @@ def one_line(done: object, *words: str) -> str:
 
 
 def test_a_missing_file_or_a_folder_is_one_line(tmp_path: Path) -> None:
-    one_line(cli(tmp_path, str(tmp_path / "nope.log"), "--no-store"), "cannot read", "nope.log", "no such file")
+    one_line(cli(tmp_path, str(tmp_path / "nope.log"), "--no-store"), "cannot read", "nope.log",
+             "no such file")
     one_line(cli(tmp_path, str(tmp_path), "--no-store"), "not a regular file")
     assert not (tmp_path / "ws").exists()  # refused before the workspace was touched
 
@@ -55,7 +57,9 @@ def test_an_unreadable_file_met_mid_scan_is_one_line(tmp_path: Path, monkeypatch
     one_line(cli(tmp_path, str(log), "--no-store"), "cannot read", "auth.log", "Permission denied")
 
 
-def test_without_the_rules_installed_the_scan_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_rules_installed_the_scan_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def missing() -> object:
         raise log_scan.LogScanError("the log rules are not installed in this build of canhgac")
 
@@ -65,6 +69,8 @@ def test_without_the_rules_installed_the_scan_says_so(tmp_path: Path, monkeypatc
 
 def test_no_store_shows_detections_and_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(log_scan, "default_scanner", lambda: (fake_scan_paths, None))
+    monkeypatch.setattr(common.console, "width", 300)
+    monkeypatch.setattr(common.err_console, "width", 300)
     log = write_log(tmp_path / "auth.log", ("203.0.113.9", "198.51.100.7"))
     done = cli(tmp_path, str(log), "--no-store", "--json")
     assert done.exit_code == 1, done.output  # type: ignore[attr-defined]

@@ -4,11 +4,12 @@ no agency or of two is refused in one line. And the inventory's ``logs:`` field'
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from canhgac.i18n import language
 from canhgac.inventory.loader import loads_inventory
 from canhgac.services.inventory import InventoryError
 from canhgac.services.log_sources import (
@@ -20,6 +21,7 @@ from canhgac.services.log_sources import (
     source_for_file,
 )
 
+WHEN = datetime(2026, 12, 7, 8, 0)
 INVENTORY = """version: 1
 province: {code: PT, name: "Tỉnh Thử"}
 agencies:
@@ -52,9 +54,9 @@ def test_files_are_attributed_by_their_declared_path_or_glob() -> None:
     sources = _sources()
     assert source_for_file(Path("/var/log/so-a/access.log.1"), sources).agency == "SO-A"
     found = source_for_file(Path("/srv/b/web01/auth.log"), sources)
-    assert (found.agency, found.fmt, found.tz.utcoffset(None)) == ("SO-B", "sshd", timedelta(0))
+    assert (found.agency, found.fmt, found.tz.utcoffset(WHEN)) == ("SO-B", "sshd", timedelta(0))
     [a] = attribute_files([Path("/var/log/so-a/access.log")], sources, agency=None, fmt=None, tz=None)
-    assert (a.agency, a.fmt, a.tz.utcoffset(None)) == ("SO-A", "nginx", timedelta(hours=7))
+    assert (a.agency, a.fmt, a.tz.utcoffset(WHEN)) == ("SO-A", "nginx", timedelta(hours=7))
 
 
 def test_a_file_of_no_agency_or_of_two_is_refused_in_one_line() -> None:
@@ -98,6 +100,6 @@ province: {{code: PT, name: "P"}}
 agencies:
   - {{code: SO-A, name: "A", kind: department, logs: [{entry}]}}
 """
-    with pytest.raises(InventoryError) as caught:
+    with language("en"), pytest.raises(InventoryError) as caught:
         loads_inventory(text)
     assert words in str(caught.value) and "logs" in str(caught.value)

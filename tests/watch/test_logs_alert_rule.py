@@ -42,7 +42,8 @@ def test_quiet_closed_or_mild_detections_pass() -> None:
 
 def test_one_failure_opens_and_one_pass_recovers() -> None:
     monitor = logs_monitor("SO-A", RULE)
-    assert monitor.key == "logs:SO-A/logs.auth.brute-force" and monitor_parts(monitor.target) == ("SO-A", RULE)
+    assert monitor.key == "logs:SO-A/logs.auth.brute-force"
+    assert monitor_parts(monitor.target) == ("SO-A", RULE)
     policy = AlertPolicy(failures_to_alert={"logs": 1}, successes_to_recover=1)
     failing = judge_logs("SO-A", RULE, [_d("a")], NOW, LogAlertRule())
     opened = step(MonitorState(monitor.key), failing, NOW, monitor, policy)

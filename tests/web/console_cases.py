@@ -141,8 +141,8 @@ def _log_urls() -> list[str]:
     from canhgac.services.log_store import fingerprint_of, store_detections
 
     at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
-    found = Detection("logs.web.sqli", "high", "client=203.0.113.9", "/var/log/alpha.gov.vn/access.log", at, at, 3,
-                      ("203.0.113.9",))
+    found = Detection("logs.web.sqli", "high", "client=203.0.113.9", "/var/log/alpha.gov.vn/access.log", at,
+                      at, 3, ("203.0.113.9",))
     store_detections([found], lambda _d: A, alerts=False)
     return [f"/logs/{fingerprint_of(A, found)}/"]
 

@@ -22,7 +22,7 @@ _URL = os.environ.get("CANHGAC_STORE_CASES_DATABASE_URL") or f"sqlite:///{_WORKS
 setup_django(database_url=_URL, workspace=_WORKSPACE)
 migrate()
 
-from api_support import A, B, Api, World, build_world, error_of  # noqa: E402
+from api_support import A, Api, B, World, build_world, error_of  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from web_store_support import logged_in  # noqa: E402
 
@@ -36,14 +36,16 @@ T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
 def _detection(rule: str, group: str, client: str, severity: str, account: str = "") -> Detection:
     lines = tuple(EvidenceLine("/var/log/nginx/access.log", 10 + i, T0 + timedelta(seconds=i),
-                               f'{client} - - [07/Dec/2026:08:00:0{i} +0700] "GET /?id=1%27%20OR%201=1 HTTP/1.1" 200')
+                               f'{client} - - [07/Dec/2026:08:00:0{i} +0700] '
+                               '"GET /?id=1%27%20OR%201=1 HTTP/1.1" 200')
                   for i in range(3))
     return Detection(rule, severity, group, "/var/log/nginx/access.log", T0, T0 + timedelta(minutes=2), 3,
                      (client,), (account,) if account else (), lines)
 
 
 SQLI_A = _detection("logs.web.sqli", "client=203.0.113.9", "203.0.113.9", "high")
-BRUTE_B = _detection("logs.auth.brute-force", "client=198.51.100.7", "198.51.100.7", "medium", "admin@beta.gov.vn")
+BRUTE_B = _detection("logs.auth.brute-force", "client=198.51.100.7", "198.51.100.7", "medium",
+                     "admin@beta.gov.vn")
 
 
 @pytest.fixture
@@ -74,7 +76,8 @@ def test_the_detail_shows_the_evidence_lines(world: World) -> None:
     page = logged_in("analyst").get(f"/logs/{fp}/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "1%27%20OR%201=1" in text and "/var/log/nginx/access.log" in text and 'id="detection-lines"' in text
+    assert "1%27%20OR%201=1" in text and "/var/log/nginx/access.log" in text
+    assert 'id="detection-lines"' in text
     assert logged_in("analyst").get("/logs/0123456789abcdef0123456789abcdef/").status_code == 404
 
 

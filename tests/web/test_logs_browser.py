@@ -31,26 +31,31 @@ from canhgac.logs.detection import Detection, EvidenceLine
 from canhgac.services.log_store import store_detections
 services.sync_agencies([{"code": "SO-A", "name": "Sở Alpha", "domains": ["alpha.gov.vn"]},
                         {"code": "SO-B", "name": "Sở Beta", "domains": ["beta.gov.vn"]}])
-for name, role, agencies in (("analyst", Role.CSIRT_ANALYST, []), ("officer", Role.AGENCY_OFFICER, ["SO-B"])):
+people = (("analyst", Role.CSIRT_ANALYST, []), ("officer", Role.AGENCY_OFFICER, ["SO-B"]))
+for name, role, agencies in people:
     accounts.create_account(name, sys.argv[2], role, agencies, actor="seed")
 t0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 def lines(source, texts):
-    return tuple(EvidenceLine(source, 1200 + i, t0 + timedelta(seconds=7 * i), t) for i, t in enumerate(texts))
+    return tuple(EvidenceLine(source, 1200 + i, t0 + timedelta(seconds=7 * i), t)
+                 for i, t in enumerate(texts))
+def seen(rule, severity, group, source, minutes, count, clients, accounts, texts):
+    return Detection(rule, severity, group, source, t0, t0 + timedelta(minutes=minutes), count, clients,
+                     accounts, lines(source, texts))
 web = "/var/log/nginx/alpha.gov.vn-access.log"
-sqli = Detection("logs.web.sqli", "high", "client=203.0.113.9", web, t0, t0 + timedelta(minutes=3), 27,
-    ("203.0.113.9",), (), lines(web, [
-        '203.0.113.9 - - [07/Dec/2026:08:00:0%d +0700] "GET /tin-tuc?id=1%%27%%20UNION%%20SELECT%%20NULL-- HTTP/1.1" 200 5120 "-" "sqlmap/1.8"' % i
-        for i in range(4)]))
+probe = '"GET /tin-tuc?id=1%%27%%20UNION%%20SELECT%%20NULL-- HTTP/1.1" 200 5120 "-" "sqlmap/1.8"'
+sqli = seen("logs.web.sqli", "high", "client=203.0.113.9", web, 3, 27, ("203.0.113.9",), (),
+            ["203.0.113.9 - - [07/Dec/2026:08:00:0%d +0700] " % i + probe for i in range(4)])
 auth = "/var/log/auth.log"
-brute = Detection("logs.auth.brute-force", "medium", "client=198.51.100.7 service=sshd", auth, t0, t0 + timedelta(minutes=9),
-    64, ("198.51.100.7",), ("root", "admin", "oracle"), lines(auth, [
-        "Dec  7 08:0%d:00 web01 sshd[4242]: Failed password for invalid user admin from 198.51.100.7 port 5%d ssh2" % (i, i)
-        for i in range(3)]))
+failed = "Dec  7 08:0%d:00 web01 sshd[4242]: Failed password for invalid user admin from 198.51.100.7"
+brute = seen("logs.auth.brute-force", "medium", "client=198.51.100.7 service=sshd", auth, 9, 64,
+             ("198.51.100.7",), ("root", "admin", "oracle"),
+             [failed % i + " port 5%d ssh2" % i for i in range(3)])
 mail = "syslog:mail.beta.gov.vn/dovecot"
-webmail = Detection("logs.auth.account-attack", "high", "account=van-thu@beta.gov.vn", mail, t0, t0 + timedelta(minutes=20),
-    41, ("192.0.2.14", "192.0.2.77", "192.0.2.91"), ("van-thu@beta.gov.vn",), lines(mail, [
-        "Dec  7 08:1%d:00 mail dovecot: imap-login: Disconnected (auth failed, 1 attempts): user=<van-thu@beta.gov.vn>, rip=192.0.2.%d" % (i, 14 + i)
-        for i in range(3)]))
+refused = ("Dec  7 08:1%d:00 mail dovecot: imap-login: Disconnected (auth failed, 1 attempts): "
+           "user=<van-thu@beta.gov.vn>, rip=192.0.2.%d")
+webmail = seen("logs.auth.account-attack", "high", "account=van-thu@beta.gov.vn", mail, 20, 41,
+               ("192.0.2.14", "192.0.2.77", "192.0.2.91"), ("van-thu@beta.gov.vn",),
+               [refused % (i, 14 + i) for i in range(3)])
 store_detections([sqli, brute], lambda d: "SO-A")
 store_detections([webmail], lambda d: "SO-B")
 """
@@ -77,15 +82,16 @@ def _catalog_with_rules(folder: Path) -> Path:
                 "remediation": text, "messages": {"detected": {"vi": "{count} dòng", "en": "{count} lines"}}}
                for rid, (family, severity) in RULES.items() if rid not in known]
     if missing:
-        (folder / "checks" / "zz-logs-test.yaml").write_text(yaml.safe_dump({"checks": missing}, allow_unicode=True),
-                                                             encoding="utf-8")
+        text_yaml = yaml.safe_dump({"checks": missing}, allow_unicode=True)
+        (folder / "checks" / "zz-logs-test.yaml").write_text(text_yaml, encoding="utf-8")
     return folder
 
 
 @pytest.fixture(scope="module", autouse=True)
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CANHGAC_CATALOG_DIR", str(_catalog_with_rules(tmp_path_factory.mktemp("catalog") / "c")))
+        folder = _catalog_with_rules(tmp_path_factory.mktemp("catalog") / "c")
+        patch.setenv("CANHGAC_CATALOG_DIR", str(folder))
         yield
 
 

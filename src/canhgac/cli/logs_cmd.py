@@ -72,7 +72,7 @@ def _lifecycle(value: str) -> str:
 
 
 def _title(rule_id: str) -> str:
-    from canhgac.services.log_pages import rule_title
+    from canhgac.services.log_findings import rule_title
 
     return rule_title(rule_id)
 
@@ -167,7 +167,7 @@ def _store(report: Any, opts: ScanOptions) -> Any:
 
 
 def _detection_json(agency: str, d: Detection) -> dict[str, Any]:
-    from canhgac.services.log_store import evidence_of
+    from canhgac.services.log_findings import evidence_of
 
     return {"agency": agency, "rule": d.rule_id, "title": _title(d.rule_id), **evidence_of(d)}
 

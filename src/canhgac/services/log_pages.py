@@ -4,12 +4,11 @@ title from the catalog in the reader's language (the rule id when the catalog ha
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from canhgac.console.store import log_queries as q
 from canhgac.console.store.queries.scope import ViewerScope
-from canhgac.i18n import current_language
+from canhgac.services.log_findings import rule_title
 
 DetectionFilter = q.DetectionFilter
 DetectionRow = q.DetectionRow
@@ -28,18 +27,6 @@ __all__ = [
     "rule_title",
     "rules_seen",
 ]
-
-
-@lru_cache(maxsize=1)
-def _catalog() -> Any:
-    from canhgac.catalog import load_catalog
-
-    return load_catalog()
-
-
-def rule_title(rule_id: str, lang: str | None = None) -> str:
-    entry = _catalog().checks.get(rule_id)
-    return entry.title.get(lang or current_language()) if entry is not None else rule_id
 
 
 def detections(scope: ViewerScope, chosen: q.DetectionFilter, *, limit: int = 500) -> list[q.DetectionRow]:

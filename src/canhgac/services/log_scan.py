@@ -9,7 +9,6 @@ The scanner is a parameter, so the command line can be tested with a stand-in.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -60,7 +59,7 @@ def check_files(paths: Sequence[Path]) -> int:
                 raise LogScanError(_("cannot read {path}: not a regular file").format(path=path))
             with open(path, "rb"):
                 pass
-            total += os.stat(path).st_size
+            total += path.stat().st_size
         except OSError as exc:
             raise LogScanError(
                 _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)

@@ -132,7 +132,9 @@ def agency_of_sender(host: str, sources: Sequence[DeclaredSource]) -> str | None
     return agencies.pop() if len(agencies) == 1 else None
 
 
-def agency_of_stream(source: str, sources: Sequence[DeclaredSource], fallback: str | None = None) -> str | None:
+def agency_of_stream(
+    source: str, sources: Sequence[DeclaredSource], fallback: str | None = None
+) -> str | None:
     """The agency of a detection's stream: ``syslog:<host>/<app>`` by its sender, a file path by
     its declared glob; ``fallback`` (``--agency``) when the inventory says nothing."""
     if source.startswith(SYSLOG_PREFIX):

@@ -26,21 +26,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from canhgac.catalog.schema import Severity
-from canhgac.console.store.queries.scope import ViewerScope
-from canhgac.engine.results import CheckResult, Message, Status, fingerprint
-from canhgac.engine.targets import Target, TargetKind
 from canhgac.i18n import gettext as _
-from canhgac.logs.detection import MAX_EVIDENCE, Detection, EvidenceLine
+from canhgac.logs.detection import Detection
+from canhgac.services.log_findings import (
+    aware,
+    evidence_of,
+    fingerprint_of,
+    merge,
+    result_of,
+    target_of,
+)
 from canhgac.watch.log_alerts import LogAlertRule
+
+if TYPE_CHECKING:
+    from canhgac.console.store.queries.scope import ViewerScope
 
 FAMILY = "logs"
 CHECK_PREFIX = "logs."
-MESSAGE_KEY = "detected"
-MAX_NAMES = 20  # clients and accounts kept per finding
-MAX_RAW = 2048  # characters of an evidence line kept
+
+__all__ = ["LogStoreError", "StoredDetections", "evidence_of", "fingerprint_of", "store_detections",
+           "target_of"]
 
 
 class LogStoreError(ValueError):
@@ -60,122 +67,16 @@ class StoredDetections:
     by_agency: dict[str, int] = field(default_factory=dict)  # results stored per agency
 
 
-def target_of(agency: str) -> Target:
-    return Target(kind=TargetKind.LOG, name=agency, agency=agency)
-
-
-def fingerprint_of(agency: str, detection: Detection) -> str:
-    return fingerprint(detection.rule_id, target_of(agency).key, detection.discriminator[:300])
-
-
-def _rank(severity: str) -> int:
-    try:
-        return Severity(severity).rank
-    except ValueError:
-        return -1
-
-
-def merge(detections: Sequence[Detection]) -> Detection:
-    """Detections of one rule and group as one window: the earliest start, the latest end, the
-    counts added, the worst severity, names and lines joined (capped)."""
-    if len(detections) == 1:
-        return detections[0]
-    ordered = sorted(detections, key=lambda d: (d.first_seen, d.last_seen))
-    lines: list[EvidenceLine] = []
-    seen: set[tuple[str, int, str]] = set()
-    for d in ordered:
-        for line in d.evidence:
-            key = (line.source, line.line_no, line.raw)
-            if key not in seen:
-                seen.add(key)
-                lines.append(line)
-    if len(lines) > MAX_EVIDENCE:
-        half = MAX_EVIDENCE // 2
-        lines = lines[:half] + lines[-(MAX_EVIDENCE - half) :]
-    values: dict[str, str | int | float] = {}
-    for d in ordered:
-        values.update(d.values)
-    return Detection(
-        rule_id=ordered[0].rule_id,
-        severity=max((d.severity for d in ordered), key=_rank),
-        group=ordered[0].group,
-        source=ordered[0].source,
-        first_seen=min(d.first_seen for d in ordered),
-        last_seen=max(d.last_seen for d in ordered),
-        count=sum(d.count for d in ordered),
-        clients=tuple(dict.fromkeys(c for d in ordered for c in d.clients))[:MAX_NAMES],
-        accounts=tuple(dict.fromkeys(a for d in ordered for a in d.accounts))[:MAX_NAMES],
-        evidence=tuple(lines),
-        values=values,
-    )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def evidence_of(detection: Detection) -> dict[str, Any]:
-    """What a finding keeps of a detection (JSON)."""
-    return {
-        "rule": detection.rule_id,
-        "severity": detection.severity,
-        "group": detection.group[:300],
-        "source": detection.source[:600],
-        "sources": sorted({line.source[:600] for line in detection.evidence} | {detection.source[:600]})[:20],
-        "first_seen": _aware(detection.first_seen).isoformat(),
-        "last_seen": _aware(detection.last_seen).isoformat(),
-        "count": int(detection.count),
-        "clients": [c[:100] for c in detection.clients[:MAX_NAMES]],
-        "accounts": [a[:320] for a in detection.accounts[:MAX_NAMES]],
-        "values": {str(k)[:60]: v if isinstance(v, int | float) else str(v)[:300]
-                   for k, v in list(detection.values.items())[:30]},
-        "lines": [
-            {
-                "source": line.source[:600],
-                "line_no": int(line.line_no),
-                "time": _aware(line.time).isoformat(),
-                "raw": line.raw[:MAX_RAW],
-            }
-            for line in detection.evidence[:MAX_EVIDENCE]
-        ],
-    }
-
-
-def _message_values(detection: Detection) -> dict[str, str | int | float]:
-    values: dict[str, str | int | float] = {
-        k: v if isinstance(v, int | float) else str(v)[:300] for k, v in detection.values.items()
-    }
-    values.update({
-        "count": int(detection.count),
-        "group": detection.group[:300],
-        "first_seen": _aware(detection.first_seen).isoformat(timespec="seconds"),
-        "last_seen": _aware(detection.last_seen).isoformat(timespec="seconds"),
-        "clients": ", ".join(detection.clients[:5]),
-        "accounts": ", ".join(detection.accounts[:5]),
-    })
-    return values
-
-
-def result_of(agency: str, detection: Detection, now: datetime) -> CheckResult:
-    return CheckResult(
-        check_id=detection.rule_id,
-        target=target_of(agency),
-        status=Status.FAIL,
-        message=Message(key=MESSAGE_KEY, values=_message_values(detection)),
-        evidence=evidence_of(detection),
-        discriminator=detection.discriminator[:300],
-        observed_at=now,
-    )
-
-
-def _check_agencies(codes: Iterable[str], scope: ViewerScope) -> None:
+def _check_agencies(codes: Iterable[str], scope: ViewerScope | None) -> None:
     from canhgac.console.store.queries.agencies import active_agency_codes
+    from canhgac.console.store.queries.scope import ViewerScope as Scope
 
-    active = set(active_agency_codes(ViewerScope.everything()))
+    active = set(active_agency_codes(Scope.everything()))
+    allowed = scope or Scope.everything()
     for code in sorted(set(codes)):
         if code not in active:
             raise LogStoreError(_("unknown agency {code}: not in the inventory").format(code=code[:64]))
-        if not scope.allows(code):
+        if not allowed.allows(code):
             raise LogStoreError(_("agency {code} is outside what you may see").format(code=code))
 
 
@@ -187,7 +88,7 @@ def _fresh(merged: dict[str, tuple[str, Detection]]) -> tuple[dict[str, tuple[st
     fresh = {}
     for fp, (agency, detection) in merged.items():
         known = stored.get(fp)
-        if known is not None and _aware(detection.last_seen) <= known:
+        if known is not None and aware(detection.last_seen) <= known:
             continue  # the same window (or an older one) again: nothing new
         fresh[fp] = (agency, detection)
     return fresh, len(merged) - len(fresh)
@@ -217,7 +118,7 @@ def store_detections(
             unattributed += 1
             continue
         groups.setdefault(fingerprint_of(agency, detection), []).append((agency, detection))
-    _check_agencies({a for pairs in groups.values() for a, _ in pairs}, scope or ViewerScope.everything())
+    _check_agencies({a for pairs in groups.values() for a, _ in pairs}, scope)
     merged = {fp: (pairs[0][0], merge([d for _, d in pairs])) for fp, pairs in groups.items()}
     fresh, unchanged = _fresh(merged)
     if not fresh:

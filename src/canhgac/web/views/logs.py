@@ -41,7 +41,8 @@ def detections(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         "console/logs/detections.html",
         page_context(
             request, viewer, rows=rows, chosen=chosen, agencies=agency_choices(viewer.scope),
-            rules=[(r, svc.rule_title(r)) for r in rules], titles={r.rule_id: svc.rule_title(r.rule_id) for r in rows},
+            rules=[(r, svc.rule_title(r)) for r in rules],
+            titles={r.rule_id: svc.rule_title(r.rule_id) for r in rows},
             severities=svc.SEVERITIES, limit=LIMIT,
         ),
     )
