@@ -89,9 +89,14 @@ def _catalog_with_rules(folder: Path) -> Path:
 
 @pytest.fixture(scope="module", autouse=True)
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import e2e_support
+
     with pytest.MonkeyPatch.context() as patch:
         folder = _catalog_with_rules(tmp_path_factory.mktemp("catalog") / "c")
         patch.setenv("CANHGAC_CATALOG_DIR", str(folder))
+        # the served console keeps this one setting of the test's environment: its catalog
+        kept = tuple(n for n in e2e_support._ISOLATED_ENV if n != "CANHGAC_CATALOG_DIR")
+        patch.setattr(e2e_support, "_ISOLATED_ENV", kept)
         yield
 
 
