@@ -77,7 +77,7 @@ def _catalog_with_rules(folder: Path) -> Path:
     shutil.copytree(_data_root(), folder)
     known = load_catalog().checks
     text = {"vi": "Phát hiện trong nhật ký (thử)", "en": "Detected in the logs (test)"}
-    missing = [{"id": rid, "family": family, "severity": severity, "mode": "workflow", "target": "log",
+    missing = [{"id": rid, "family": family, "severity": severity, "mode": "automated", "target": "log",
                 "title": {"vi": f"{text['vi']}: {rid}", "en": f"{text['en']}: {rid}"}, "rationale": text,
                 "remediation": text, "messages": {"detected": {"vi": "{count} dòng", "en": "{count} lines"}}}
                for rid, (family, severity) in RULES.items() if rid not in known]

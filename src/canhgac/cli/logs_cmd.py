@@ -209,7 +209,7 @@ def _render(report: Any, stored: Any, opts: ScanOptions) -> None:
 def detections_table(rows: list[tuple[str, Detection]], title: str) -> Table:
     table = Table(title=title)
     for col in (_("Rule"), _("Severity"), _("Agency"), _("Group"), _("Window"), _("Count"), _("Clients"),
-                _("Accounts")):
+                _("Accounts involved")):
         table.add_column(col, overflow="fold")
     for agency, d in rows:
         table.add_row(
@@ -266,7 +266,7 @@ def list_detections(
         return
     table = Table(title=_("Detections"))
     for col in (_("Id"), _("Rule"), _("Severity"), _("Agency"), _("Group"), _("Last seen"), _("Count"),
-                _("Clients"), _("Accounts"), _("State")):
+                _("Clients"), _("Accounts involved"), _("State")):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r.fingerprint[:12], f"{_title(r.rule_id)}\n{r.rule_id}", _severity(r.severity), r.agency,
