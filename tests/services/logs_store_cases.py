@@ -64,7 +64,7 @@ def _agencies() -> Iterator[None]:
     from django.db import connection
 
     with connection.cursor() as cursor:  # the triage log is append-only: emptied behind its back
-        cursor.execute(f"DELETE FROM {models.TriageChange._meta.db_table}")  # noqa: S608 - the model's name
+        cursor.execute(f"DELETE FROM {models.TriageChange._meta.db_table}")
     models.RiskAcceptance.objects.all().delete()
     models.FindingChange.objects.all().delete()
     models.Finding.objects.all().delete()
@@ -237,7 +237,8 @@ async def test_a_stored_detection_reaches_the_on_duty_person_by_mail(tmp_path: P
         await asyncio.wait_for(task, 30)
     told = list(WatchDelivery.objects.values_list("kind", "address", "status", "last_error"))
     steps = list(models.WatchAlertEntry.objects.values_list("kind", flat=True))
-    assert sink.received, f"no alert mailed: {told} {steps} {list(models.WatchAlert.objects.values_list('key'))}"
+    alerts = list(models.WatchAlert.objects.values_list("key", flat=True))
+    assert sink.received, f"no alert mailed: {told} {steps} {alerts}"
     first = sink.received[0]
     assert first.to == ["truc-ban@stttt.test"]
     assert "SO-A" in first.text and BRUTE in first.text and "client=203.0.113.9" in first.text

@@ -10,6 +10,7 @@ unreadable file, an unknown format or zone, a file of no agency), 4 the store un
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,11 +296,11 @@ def live_sink_factory(ctx: typer.Context | None = None, *, inventory: Path | Non
 
 
 def _register_live() -> None:
-    try:
-        from canhgac.cli.logs_live_cmd import register_live_commands  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # ``logs follow``/``listen`` come with the live readers
+    try:  # ``logs follow``/``listen`` come with the live readers (their own part of issue 18)
+        live = importlib.import_module("canhgac.cli.logs_live_cmd")
+    except ImportError:
         return
-    register_live_commands(app, live_sink_factory)
+    live.register_live_commands(app, live_sink_factory)
 
 
 _register_live()

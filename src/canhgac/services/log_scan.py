@@ -9,6 +9,7 @@ The scanner is a parameter, so the command line can be tested with a stand-in.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -81,8 +82,8 @@ def zone(name: str | None) -> tzinfo | None:
 
 def known_formats() -> tuple[str, ...] | None:
     """The parsers' names, or None when the parsers are not installed in this build."""
-    try:
-        from canhgac.logs import formats
+    try:  # the parsers come with their own part of issue 18: looked up, not imported statically
+        formats = importlib.import_module("canhgac.logs.formats")
     except ImportError:
         return None
     found: Any = getattr(formats, "FORMATS", None)
@@ -144,9 +145,10 @@ def run(files: Sequence[Attributed], scanner: Scanner, rules: Any,
 
 def default_scanner() -> tuple[Scanner, Any]:
     """The rules' pipeline and the built-in rules; LogScanError when they are not installed."""
-    try:
-        from canhgac.logs.detector import load_rules
-        from canhgac.logs.pipeline import scan_paths
+    try:  # the rules and the pipeline come with their own part of issue 18
+        detector = importlib.import_module("canhgac.logs.detector")
+        pipeline = importlib.import_module("canhgac.logs.pipeline")
     except ImportError:
         raise LogScanError(_("the log rules are not installed in this build of canhgac")) from None
-    return scan_paths, load_rules()
+    scan_paths: Scanner = pipeline.scan_paths
+    return scan_paths, detector.load_rules()
