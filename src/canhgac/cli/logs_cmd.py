@@ -36,7 +36,7 @@ from canhgac.cli.translated import TranslatedTyper
 from canhgac.i18n import N_
 from canhgac.i18n import gettext as _
 from canhgac.i18n.formats import format_datetime, format_number
-from canhgac.logs.detection import Detection
+from canhgac.services.log_scan import Detection
 
 app = TranslatedTyper(no_args_is_help=True)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -150,18 +150,16 @@ def run_scan(st: CliState, opts: ScanOptions, scanner: Callable[..., Any] | None
 
 
 def _store(report: Any, opts: ScanOptions) -> Any:
+    from canhgac.services.log_alerts import alert_rule
     from canhgac.services.log_store import LogStoreError, store_detections
-    from canhgac.watch.log_alerts import LogAlertRule
 
     owner = {id(d): agency for agency, d in report.detections}
     try:
-        from canhgac.catalog.schema import Severity
-
         return store_detections(
             [d for _, d in report.detections],
             lambda d: owner.get(id(d)),
             parameters={"via": "cli", "by": cli_actor(), "files": [str(p) for p in opts.files][:50]},
-            alert_rule=LogAlertRule(Severity(opts.alert_min_severity)),
+            alert_rule=alert_rule(opts.alert_min_severity),
         )
     except LogStoreError as exc:
         raise fail(str(exc)) from None
@@ -280,10 +278,9 @@ def live_sink_factory(ctx: typer.Context | None = None, *, inventory: Path | Non
                       agency: str | None = None, alert_min_severity: str = "medium") -> Any:
     """The store sink for ``logs follow``/``logs listen`` (``services.log_sink.StoreSink``): the
     store opened, the inventory read (the file given, else the store's applied one)."""
-    from canhgac.catalog.schema import Severity
+    from canhgac.services.log_alerts import alert_rule
     from canhgac.services.log_sink import StoreSink
     from canhgac.services.log_sources import declared_sources
-    from canhgac.watch.log_alerts import LogAlertRule
 
     st = state(ctx) if ctx is not None else None
     if st is not None:
@@ -292,7 +289,7 @@ def live_sink_factory(ctx: typer.Context | None = None, *, inventory: Path | Non
     if agency is None and not declared_sources(inv):
         raise fail(_("no agency declares a log source: declare them in the inventory, or give --agency CODE"))
     return StoreSink(declared_sources(inv), agency=agency,
-                     rule=LogAlertRule(Severity(alert_min_severity)))
+                     rule=alert_rule(alert_min_severity))
 
 
 def _register_live() -> None:

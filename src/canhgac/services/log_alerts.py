@@ -28,8 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from canhgac.catalog.schema import Severity
 from canhgac.watch.clock import Clock, SystemClock, sleep_unless_stopped
 from canhgac.watch.log_alerts import (
+    DEFAULT_MIN_SEVERITY,
     LOGS_INTERVAL,
     ActiveDetection,
     LogAlertRule,
@@ -43,6 +45,11 @@ from canhgac.watch.rules import AlertPolicy, Health, OpenAlert, step
 
 log = logging.getLogger(__name__)
 VIETNAM = timedelta(hours=7)  # the calendar a lapsed risk acceptance is read in
+
+
+def alert_rule(min_severity: str = DEFAULT_MIN_SEVERITY.value) -> LogAlertRule:
+    """The rule for detections at least ``min_severity`` (``info`` .. ``critical``); ValueError otherwise."""
+    return LogAlertRule(Severity(min_severity))
 
 
 def _policy(base: AlertPolicy | None = None) -> AlertPolicy:

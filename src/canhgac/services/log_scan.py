@@ -22,6 +22,9 @@ from canhgac.logs.detection import Detection
 from canhgac.logs.records import ParseStats
 from canhgac.services.log_sources import Attributed, DeclaredSource, attribute_files
 
+__all__ = ["Detection", "LogScanError", "ScanReport", "Scanner", "check_files", "check_format",
+           "default_scanner", "known_formats", "plan", "run", "zone"]
+
 
 class LogScanError(ValueError):
     """The scan cannot start or a file cannot be read: one line."""
