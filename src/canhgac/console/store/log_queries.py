@@ -129,7 +129,7 @@ def detections(scope: ViewerScope, chosen: DetectionFilter, *, limit: int = 500)
 
 def rules_seen(scope: ViewerScope) -> list[str]:
     """The rule ids of the detections the viewer may see (the filter's choices)."""
-    return sorted(set(_rows(scope).values_list("check_id", flat=True)))
+    return sorted(_rows(scope).order_by().values_list("check_id", flat=True).distinct())
 
 
 def detection(scope: ViewerScope, fingerprint: str) -> DetectionDetail | None:
