@@ -178,6 +178,9 @@ def test_every_problem_is_said_in_both_languages() -> None:
         "count": 2,
         "agency": "SO-A",
         "findings": ["net.telnet.exposed 192.0.2.1:23"],
+        "rule": "logs.auth.brute-force",
+        "last_seen": "2026-12-07T08:00:00+00:00",
+        "detections": ["client=203.0.113.9 (12)"],
     }
     for problem in Problem:
         with language("vi"):

@@ -63,14 +63,14 @@ def test_every_operation_refuses_an_anonymous_caller_with_the_error_body(world: 
     # the indicator packs' 3 and an incident's indicators (indicator_api_cases.py), the compliance's 8
     # (compliance_web_cases.py), form 05's 1 (tests/incidents/incident_summary_cases.py and
     # test_incident_summary_browser.py), the account campaign's 10 (campaign_web_cases.py), the
-    # sweep's 2 (sweep_results_cases.py)
-    assert len(operations) == 60
+    # sweep's 2 (sweep_results_cases.py), the log detections' 2 (logs_pages_cases.py)
+    assert len(operations) == 62
     fingerprint = world.fingerprints[A][0]
     for method, path in operations:
         url = (path.replace("{fingerprint}", fingerprint).replace("{run_id}", str(world.run_id))
                .replace("{launch_id}", "1").replace("{alert_id}", "1").replace("{delivery_id}", "1")
                .replace("{incident_id}", "1").replace("{form}", "03")
-               .replace("{code}", A).replace("{pack_id}", "1"))
+               .replace("{code}", A).replace("{pack_id}", "1").replace("{detection_id}", fingerprint))
         for api in (Api(), Api("cg_0000_not-a-token"), Api("garbage")):
             send = {"GET": api.get, "PATCH": api.patch}.get(method, api.post)
             answer = send(url) if method == "GET" else send(url, {"status": "confirmed"})

@@ -49,6 +49,19 @@ def _amber_pack() -> int:
     return int(IndicatorPack.objects.get(name="amber").pk)
 
 
+def _b_detection() -> str:
+    """A detection in B's logs every role may read (``logs_pages_cases.py`` reaches the rest)."""
+    from datetime import UTC, datetime
+
+    from canhgac.logs.detection import Detection
+    from canhgac.services.log_store import fingerprint_of, store_detections
+
+    at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    found = Detection("logs.auth.brute-force", "high", "client=198.51.100.7", "/var/log/auth.log", at, at, 5)
+    store_detections([found], lambda _d: B, alerts=False)
+    return fingerprint_of(B, found)
+
+
 def _leaked_account() -> None:
     """A leaked account of B, so that B's campaign exists (``campaign_web_cases.py`` reaches the rest)."""
     import datetime as dt
@@ -73,7 +86,7 @@ REAL = {"fingerprint": WORLD.fingerprints[B][0], "code": B, "run_id": WORLD.run_
             ViewerScope.everything(), _incidents.IncidentSettings(), _incidents.Actor("test"), agency=B,
             title="Cổng bị thay đổi giao diện"),
         "form": "03", "agency": B, "item": "5.plan-response", "file_id": 1,
-        "pack_id": _amber_pack(), "record_id": 1}
+        "pack_id": _amber_pack(), "record_id": 1, "detection_id": _b_detection()}
 EXTREMES = ["a\x00b", "x" * 5000, "9223372036854775808", "-9223372036854775809", "1" + "0" * 26]
 TEXT_EXTREMES = ["a\x00b", "x" * 5000]
 RAW_BODIES = ["{broken json", "", "null", "[]", '"text"', "7"]

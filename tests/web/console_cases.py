@@ -132,7 +132,19 @@ def _console_urls(world: World) -> list[str]:
             "/compliance/", f"/compliance/?agency={A}", f"/compliance/{A}/",
             f"/compliance/{A}/5.plan-response/", f"/compliance/{A}/5.plan-response/files/1/",
             "/compliance/summary.html", "/campaign/", f"/campaign/{A}/", f"/campaign/{A}/files/1/",
-            "/sweep/", f"/sweep/{A}/", "/sweep/hosts/1/"]
+            "/sweep/", f"/sweep/{A}/", "/sweep/hosts/1/", "/logs/", f"/logs/?agency={A}", *_log_urls()]
+
+
+def _log_urls() -> list[str]:
+    """A detection in A's logs, stored here if there is none, by its page."""
+    from canhgac.logs.detection import Detection
+    from canhgac.services.log_store import fingerprint_of, store_detections
+
+    at = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    found = Detection("logs.web.sqli", "high", "client=203.0.113.9", "/var/log/alpha.gov.vn/access.log", at,
+                      at, 3, ("203.0.113.9",))
+    store_detections([found], lambda _d: A, alerts=False)
+    return [f"/logs/{fingerprint_of(A, found)}/"]
 
 
 def _incident_urls() -> list[str]:
@@ -199,7 +211,8 @@ def test_every_console_url_is_enumerated(world: World) -> None:
               (r"^campaign/[^/]+/files/\d+/$", "campaign/<str:code>/files/<int:record_id>/"),
               (r"^campaign/[A-Z][^/]+/$", "campaign/<str:code>/"),
               (r"^sweep/hosts/\d+/$", "sweep/hosts/<int:host_id>/"),
-              (r"^sweep/[A-Z][^/]+/$", "sweep/<str:code>/"))
+              (r"^sweep/[A-Z][^/]+/$", "sweep/<str:code>/"),
+              (r"^logs/[0-9a-f]{32}/$", "logs/<str:fingerprint>/"))
     listed = set()
     for u in _console_urls(world):
         u = re.sub(r"[?#].*", "", u).lstrip("/")

@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated
@@ -38,11 +39,28 @@ from canhgac.services.live_logs import (
     run_live,
 )
 
-SinkFactory = Callable[[typer.Context], OnDetections]
+
+@dataclass(frozen=True)
+class SinkOptions:
+    """What the live commands' options say about where detections go (the store's sink reads
+    them; the JSON-lines sink has no use for them)."""
+
+    agency: str | None = None  # every detection is this agency's (else: the inventory's sources)
+    inventory: Path | None = None  # the inventory declaring the log sources (else: the store's)
+    alert_min_severity: str = "medium"  # detections at least this severe raise a watch alert
+
+
+SinkFactory = Callable[[typer.Context, SinkOptions], OnDetections]
 DetectorFactory = Callable[[Sequence[Path]], Detector]
+AgencyOption = Annotated[str | None, typer.Option("--agency", help=N_(
+    "The agency of every detection (default: by the inventory's declared log sources)"))]
+InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help=N_(
+    "Inventory YAML file (default: the one applied in the store)"))]
+SeverityOption = Annotated[str, typer.Option("--alert-min-severity", help=N_(
+    "Detections at least this severe raise a watch alert"))]
 
 
-def json_lines_sink(ctx: typer.Context) -> OnDetections:
+def json_lines_sink(ctx: typer.Context, options: SinkOptions) -> OnDetections:
     """The default sink: each detection as one JSON line on standard output."""
 
     async def sink(found: list[Detection]) -> None:
@@ -104,13 +122,13 @@ def _summary(stats: LiveStats) -> None:
             count=stats.sink_errors, error=stats.last_sink_error), soft_wrap=True, highlight=False)
 
 
-def _run(ctx: typer.Context, config: LiveConfig, rules: Sequence[Path],
+def _run(ctx: typer.Context, config: LiveConfig, rules: Sequence[Path], options: SinkOptions,
          sink_factory: SinkFactory, detector_factory: DetectorFactory) -> None:
     try:
         detector = detector_factory(rules)
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
-    sink = sink_factory(ctx)
+    sink = sink_factory(ctx, options)
 
     def ready(stats: LiveStats) -> None:
         for where in stats.listening:
@@ -130,6 +148,10 @@ def _run(ctx: typer.Context, config: LiveConfig, rules: Sequence[Path],
         raise fail(str(exc), ExitCode.UNAVAILABLE) from None
     except StoppedError:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    finally:
+        close = getattr(sink, "close", None)
+        if callable(close):
+            close()  # the store's sink: its thread ends once the last batch is stored
     _summary(stats)
 
 
@@ -155,12 +177,16 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             "Seconds between two looks at the files"))] = 0.25,
         rules: Annotated[list[Path] | None, typer.Option("--rules", help=N_(
             "Rule files instead of the built-in rules (repeatable)"))] = None,
+        agency: AgencyOption = None,
+        inventory: InventoryOption = None,
+        alert_min_severity: SeverityOption = "medium",
     ) -> None:
         zone = _zone(tz)
         config = LiveConfig(
             files=tuple(FollowedFile(p, fmt, zone) for p in files), state_file=state_file,
             start_at_end=not from_start, poll_interval=poll)
-        _run(ctx, config, rules or [], sink_factory, detector_factory)
+        _run(ctx, config, rules or [], SinkOptions(agency, inventory, alert_min_severity), sink_factory,
+             detector_factory)
 
     @app.command("listen", help=N_(
         "Receive syslog (RFC 3164/5424 over UDP, TCP, TLS) from agency servers and report attacks."))
@@ -188,6 +214,9 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             "Close TCP/TLS connections silent for this many seconds"))] = 300.0,
         rules: Annotated[list[Path] | None, typer.Option("--rules", help=N_(
             "Rule files instead of the built-in rules (repeatable)"))] = None,
+        agency: AgencyOption = None,
+        inventory: InventoryOption = None,
+        alert_min_severity: SeverityOption = "medium",
     ) -> None:
         if not (udp or tcp or tls):
             raise fail(_("give at least one of --udp, --tcp, --tls"))
@@ -198,4 +227,5 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             cert=cert, key=key, client_ca=client_ca, max_connections=max_connections,
             idle_timeout=idle_timeout)
         config = LiveConfig(syslog=server, syslog_tz=_zone(tz), senders=_senders(sender or []))
-        _run(ctx, config, rules or [], sink_factory, detector_factory)
+        _run(ctx, config, rules or [], SinkOptions(agency, inventory, alert_min_severity), sink_factory,
+             detector_factory)

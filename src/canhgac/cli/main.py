@@ -91,6 +91,7 @@ def _mount() -> None:
         indicators_cmd,
         inventory_cmd,
         lab_cmd,
+        logs_cmd,
         migrate_cmd,
         report_cmd,
         scan_cmd,
@@ -126,6 +127,7 @@ def _mount() -> None:
     app.add_typer(compliance_cmd.app, name="compliance", help=N_("The directive's compliance: status per agency and item, answers, approvals, the province summary."))
     app.add_typer(forms_cmd.app, name="forms", help=N_("Official documents as DOCX: forms 03, 04 and 05 of Circular 20/2017."))
     app.add_typer(creds_cmd.app, name="creds", help=N_("Credentials: breach imports and leaked accounts, the offline Pwned Passwords service, the password-policy audit."))
+    app.add_typer(logs_cmd.app, name="logs", help=N_("Log anomaly detection: scan agencies' web, mail and login logs for attacks, store them, alert."))
     app.add_typer(config_cmd.app, name="config", help=N_("The effective settings (flags, environment, canhgac.toml)."))
 
 

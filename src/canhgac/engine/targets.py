@@ -18,6 +18,7 @@ class TargetKind(StrEnum):
     HOST = "host"  # one address of a declared range with open ports (found by the port scan)
     ACCOUNT = "account"  # one agency e-mail address found in breach data (canhgac creds import)
     ENDPOINT = "endpoint"  # one computer a host sweep ran on (canhgac sweep import): "AGENCY/hostname"
+    LOG = "log"  # an agency's logs read by canhgac logs (scan, follow, listen): the agency's code
 
 
 class Target(BaseModel):

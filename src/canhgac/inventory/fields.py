@@ -78,6 +78,13 @@ MESSAGES: dict[str, str] = {
         "'203.0.113.53' or '203.0.113.53:5353' (not a name)"
     ),
     "dnsbl_zone": N_("'{value}' is not a DNS blocklist zone ({reason}); write it like 'bl.spamcop.net'"),
+    "log_source": N_(
+        "a log source names either 'path' (a file or a glob) or 'syslog' (the sender's address or host "
+        "name), not {value}"
+    ),
+    "log_path": N_("'{value}' is not an absolute path or glob; write it like '/var/log/nginx/access.log*'"),
+    "log_format": N_("'{value}' is not a log format name; use letters, digits and '-', like 'nginx'"),
+    "log_sender": N_("'{value}' is not a syslog sender; write an address or a host name, like '10.0.0.5'"),
     "resolver_not_loopback": N_(
         "resolver '{value}' is not a loopback address; with scope.loopback_only only 127.0.0.0/8 "
         "and ::1 may be asked"

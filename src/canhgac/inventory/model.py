@@ -8,6 +8,7 @@ no public suffix declared as a domain) and the scan-window logic.
 from __future__ import annotations
 
 import ipaddress
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,6 +180,52 @@ class Domain(_Model):
     mail_hosts: tuple[MailHost, ...] = ()
 
 
+class LogSource(_Model):
+    """One log an agency's servers write (``logs:`` of an agency, docs/logs.md, section *Sources*):
+    a file path or glob read by ``canhgac logs scan``/``follow``, or a syslog sender whose lines
+    ``canhgac logs listen`` receives; the detections found in it are the agency's."""
+
+    path: str | None = None  # absolute; may hold glob characters (``/var/log/nginx/so-a-*.log*``)
+    syslog: str | None = None  # the sender's address, or its host name as the syslog header says it
+    format: str | None = None  # a parser's name (``nginx``, ``postfix``...); absent: detected
+    timezone: Annotated[str, AfterValidator(check_timezone)] = DEFAULT_TIMEZONE  # lines without offset
+    name: str = Field("", max_length=100)  # a label for people
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("/") or "\x00" in value or len(value) > 1000):
+            raise fail("log_path", value=value[:200])
+        return value
+
+    @field_validator("syslog")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().lower().rstrip(".")
+        if not _SENDER.fullmatch(text):
+            raise fail("log_sender", value=value[:200])
+        return text
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str | None) -> str | None:
+        if value is not None and not _FORMAT.fullmatch(value):
+            raise fail("log_format", value=value[:100])
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LogSource:
+        if (self.path is None) == (self.syslog is None):
+            raise fail("log_source", value="both" if self.path else "neither")
+        return self
+
+
+_SENDER = re.compile(r"[0-9a-f:.]{2,45}|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+_FORMAT = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
 class Agency(_Model):
     code: Code
     name: Text
@@ -192,6 +239,7 @@ class Agency(_Model):
     hosted_by: str | None = None
     tags: Annotated[tuple[Tag, ...], AfterValidator(unique)] = ()
     policy: Policy | None = None
+    logs: tuple[LogSource, ...] = ()  # the logs its servers write (canhgac logs)
 
     @field_validator("domains", mode="before")
     @classmethod

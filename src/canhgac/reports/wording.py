@@ -41,6 +41,8 @@ def target_label(key: str, lang: Language) -> str:
         return gettext("account {name}").format(name=name)
     if kind == "endpoint":
         return gettext("computer {name}").format(name=name)
+    if kind == "log":
+        return gettext("logs of {name}").format(name=name)
     return name
 
 

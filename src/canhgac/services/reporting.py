@@ -165,6 +165,7 @@ def report_input(
 
     The current state is the latest result per target and check across finished and
     interrupted runs (``queries.current_results``), so a retest or a narrow scan updates it.
+    Log detections (target ``log:CODE``) are left out: attacks seen, shown on ``/logs/``, not graded.
     ``scope`` (a ``queries.ViewerScope``, default every agency) limits what the report shows.
     """
     from django.utils.timezone import localdate
@@ -192,6 +193,8 @@ def report_input(
         assert run_id is not None
         until = _reportable_run(viewer, run_id)
         rows = list(queries.results_of_run(viewer, until))
+    # a log detection is an attack seen (docs/logs.md), not a configuration judged: not graded
+    rows = [row for row in rows if row.target_kind != "log"]
     results = [check_result(row) for row in rows]
     run_of = {row.fingerprint: row.run_id for row in rows}  # rows were fetched once, above
     services = [_open_service(s) for s in queries.host_services(viewer, run=None if state else until)]

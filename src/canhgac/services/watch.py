@@ -115,7 +115,9 @@ async def run_watch(
     dropped uncommitted, every committed one is kept, the store's thread closes its connection.
     With ``channels``, the alerts are delivered too (``services.watch_delivery``), in this loop;
     with their ``[watch.scans]`` and ``inventory``, the scheduled scans run too
-    (``services.watch_scans``), through this process's scan worker. ``page_workers``: processes
+    (``services.watch_scans``), through this process's scan worker; the alerts on log detections
+    are re-checked until they settle (``services.log_alerts``; their monitors' rows are locked while
+    checked, so every watch process may run that loop). ``page_workers``: processes
     fingerprinting new pages off the event loop (``watch.page_worker``; 0: on the loop). With
     ``leases`` (``services.watch_leases.lease_options``), this process checks only the monitors
     of the partitions it holds, sharing them with the other watch processes of the store, and
@@ -140,6 +142,7 @@ async def run_watch(
     delivery = deliverer(channels, reminders=reminders) if channels is not None else None
     sending: asyncio.Task[None] | None = None
     scanning: asyncio.Task[None] | None = None
+    logs: asyncio.Task[None] | None = None
     stopped = False
     try:
         await sched.start()
@@ -151,16 +154,25 @@ async def run_watch(
             scanning = asyncio.create_task(
                 _scheduled_scans(inventory, channels, catalog, sched, policy, keeper)
             )
+        logs = asyncio.create_task(_log_alerts(sched, policy))
         await sched.run()
     except asyncio.CancelledError:
         stopped = True  # run() has closed: checks in flight dropped, the store's thread ended
     finally:
-        for task in (sending, scanning):
+        for task in (sending, scanning, logs):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await prober.aclose()  # the httpx clients the checks shared
     return WatchSummary(len(sched.monitors), sched.checks_done, sched.store_failures, stopped)
+
+
+async def _log_alerts(sched: Scheduler, policy: AlertPolicy) -> None:
+    """The logs monitors re-checked until they settle (``services.log_alerts``: an attack quiet
+    for long enough recovers its alert); opening is done at once by the storing process."""
+    from canhgac.services.log_alerts import LogAlerts
+
+    await LogAlerts(clock=sched.clock, policy=policy).run()
 
 
 async def _scheduled_scans(

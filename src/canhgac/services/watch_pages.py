@@ -135,7 +135,7 @@ class HistoryPage:
 
 def _target_of(key: str) -> str:
     kind, _, rest = key.partition(":")
-    return rest if kind in ("http", "tls_cert", "dns", "smtp", "blocklist", "findings") else key
+    return rest if kind in ("http", "tls_cert", "dns", "smtp", "blocklist", "findings", "logs") else key
 
 
 def monitor_view(m: Any, alert_ids: Mapping[str, int]) -> MonitorView:

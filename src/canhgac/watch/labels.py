@@ -54,6 +54,7 @@ _LABELS = {
         "smtp": N_("mail server"),
         "blocklist": N_("DNS blocklists"),
         "findings": N_("findings of a scheduled scan"),
+        "logs": N_("attacks seen in the logs"),
     },
 }
 

@@ -28,6 +28,7 @@ class MonitorKind(StrEnum):
     SMTP = "smtp"  # reachability of a mail host and its STARTTLS
     BLOCKLIST = "blocklist"  # a mail host's or portal's addresses listed on a DNS blocklist
     FINDINGS = "findings"  # what one scheduled scan opened for one agency (read from the store)
+    LOGS = "logs"  # one agency's detections of one log rule (read from the store: watch.log_alerts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class HolidayWindow:
 class Monitor:
     kind: MonitorKind
     # a URL (http, tls_cert), a domain (dns), a host name (smtp, blocklist), an agency code and
-    # its scan (findings: ``SO-A@run:42``)
+    # its scan (findings: ``SO-A@run:42``), an agency code and a log rule (logs: ``SO-A/logs.web.sqli``)
     target: str
     agency: str
     interval: float = DEFAULT_INTERVAL

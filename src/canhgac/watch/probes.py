@@ -126,8 +126,8 @@ class EngineProber:
                 return await probe_dns(ctx, monitor.target)
             if monitor.kind is MonitorKind.BLOCKLIST:
                 return await probe_blocklist(ctx, monitor.target)
-            if monitor.kind is MonitorKind.FINDINGS:
-                raise ValueError("a findings monitor reads the store, not the network")
+            if monitor.kind in (MonitorKind.FINDINGS, MonitorKind.LOGS):
+                raise ValueError("a findings or logs monitor reads the store, not the network")
             return await probe_smtp(ctx, monitor.target, monitor.port or 25)
         finally:
             await ctx.aclose()

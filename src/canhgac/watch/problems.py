@@ -34,6 +34,7 @@ class Problem(StrEnum):
     BLOCKLISTED = "blocklisted"  # an address listed on a DNS blocklist zone
     BLOCKLIST_UNCHECKED = "blocklist_unchecked"  # no zone could be asked about the host
     NEW_FINDINGS = "new_findings"  # a scheduled scan opened exposed services or critical findings
+    LOG_DETECTIONS = "log_detections"  # an attack seen in an agency's logs (canhgac logs)
     FLAPPING = "flapping"
 
 
@@ -96,6 +97,10 @@ RULES: Mapping[Problem, ProblemRule] = {
     ),
     Problem.NEW_FINDINGS: ProblemRule(
         N_("the scheduled scan (run {run}) opened {count} findings for {agency}: {findings}"), Severity.HIGH
+    ),
+    Problem.LOG_DETECTIONS: ProblemRule(
+        N_("{count} detections of {rule} in the logs of {agency} (last at {last_seen}): {detections}"),
+        Severity.HIGH,
     ),
     Problem.FLAPPING: ProblemRule(
         N_("{target} is flapping: {changes} changes in {minutes} minutes"), Severity.MEDIUM

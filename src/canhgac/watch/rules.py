@@ -36,7 +36,7 @@ class Health(StrEnum):
 
 
 # a blocklist listing is checked hourly and is no flaky probe; a scan's findings are reconciled
-DEFAULT_FAILURES = {"http": 3, "tls_cert": 1, "dns": 2, "smtp": 3, "blocklist": 1, "findings": 1}
+DEFAULT_FAILURES = {"http": 3, "tls_cert": 1, "dns": 2, "smtp": 3, "blocklist": 1, "findings": 1, "logs": 1}
 # what a page or a zone says, not whether it answered: a second look adds nothing but a delay
 # (the bound: a defaced page in the on-duty mailbox within one interval and 10 s)
 AT_ONCE = frozenset({Problem.DEFACED.value, Problem.CONTENT_DRIFT.value, Problem.DNS_HIJACK.value})

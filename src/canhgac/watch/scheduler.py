@@ -69,6 +69,7 @@ PROBE_FAILURE = {
     MonitorKind.SMTP: Problem.SMTP_DOWN,
     MonitorKind.BLOCKLIST: Problem.BLOCKLIST_UNCHECKED,
     MonitorKind.FINDINGS: Problem.NEW_FINDINGS,
+    MonitorKind.LOGS: Problem.LOG_DETECTIONS,
 }
 MAINTENANCE_REFRESH = 60.0
 EDIT_REFRESH = 10.0

@@ -68,6 +68,7 @@ class TargetKind(models.TextChoices):
     HOST = "host", "host"
     ACCOUNT = "account", "account"
     ENDPOINT = "endpoint", "swept computer"
+    LOG = "log", "agency's logs"
 
 
 class RunStatus(models.TextChoices):

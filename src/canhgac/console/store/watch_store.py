@@ -136,8 +136,9 @@ class DjangoWatchStore:
 
     def sync_monitors(self, monitors: Sequence[Monitor]) -> None:
         with transaction.atomic():
-            # a findings monitor is a scheduled scan's, not the inventory's (services.watch_scans)
-            known = {row.key: row for row in WatchMonitor.objects.exclude(kind="findings")}
+            # a findings monitor is a scheduled scan's, a logs monitor the log detections'
+            # (services.watch_scans, services.log_alerts), not the inventory's
+            known = {row.key: row for row in WatchMonitor.objects.exclude(kind__in=("findings", "logs"))}
             fresh = []
             for monitor in monitors:
                 row = known.pop(monitor.key, None)

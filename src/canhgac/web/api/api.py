@@ -20,6 +20,7 @@ from canhgac.web.api import (
     indicators_api,
     inventory_api,
     inventory_files_api,
+    logs_api,
     reports_api,
     scans_api,
     sweep_api,
@@ -39,7 +40,8 @@ def build_api() -> NinjaAPI:
                     "scans and retests launched, the watch's monitors and alerts, its duty roster and alert "
                     "messages, incidents and their official reports, the half-year and annual summary "
                     "(form 05), indicator packs and an incident's indicators as STIX or MISP, the account "
-                    "campaign, host sweep results uploaded and the sweep coverage per agency "
+                    "campaign, host sweep results uploaded and the sweep coverage per agency, the "
+                    "detections found in the agencies' logs "
                     "(docs/console.md, section API).",
         auth=[BearerToken(), ConsoleSession()],
         urls_namespace="api-v1",
@@ -61,6 +63,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", campaign_api.router)
     api.add_router("", sweep_api.router)
     api.add_router("", campaign_bulk_api.router)
+    api.add_router("", logs_api.router)
     return api
 
 
