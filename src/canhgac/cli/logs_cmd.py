@@ -248,11 +248,10 @@ def list_detections(
     as_json: Annotated[bool, typer.Option("--json", help=N_("Print JSON instead of a table"))] = False,
 ) -> None:
     """The stored detections, the most recent first."""
-    from canhgac.services import log_pages
-
     if severity is not None and severity not in SEVERITIES:
         raise fail(_("--severity must be one of {names}").format(names=", ".join(SEVERITIES)))
     open_store(state(ctx))
+    from canhgac.services import log_pages  # reads the store's models: after it is open
     from canhgac.services.watch import viewer_scope
 
     rows = log_pages.detections(viewer_scope(agency), log_pages.DetectionFilter(
@@ -287,6 +286,8 @@ def live_sink_factory(ctx: typer.Context, options: SinkOptions) -> Any:
     st = state(ctx)
     open_store(st, writable=True, create=True)
     inv = _inventory(st, ScanOptions((), inventory=options.inventory))
+    if options.inventory is not None:
+        _apply(inv, options.inventory)  # its agencies and declared logs in the store, as ``scan -i``
     if options.agency is None and not declared_sources(inv):
         raise fail(_("no agency declares a log source: declare them in the inventory, or give --agency CODE"))
     return StoreSink(declared_sources(inv), agency=options.agency, rule=alert_rule(options.alert_min_severity))

@@ -58,9 +58,11 @@ class StoreSink:
         try:
             done = store_detections(detections, self.agency_of, parameters={"via": self.via},
                                     alert_rule=self.rule)
-        except Exception:  # the store refused or is away: logged, the readers go on
+        except Exception as exc:  # the store refused or is away: one line logged, the readers go on
             self.counts.failures += 1
-            log.exception("logs: %d detections could not be stored", len(detections))
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            log.error("logs: %d detections could not be stored: %s", len(detections), reason)
+            log.debug("logs: why the detections could not be stored", exc_info=True)
             return
         self.counts.stored += done.stored
         self.counts.unattributed += done.unattributed
