@@ -64,11 +64,15 @@ if sys.argv[1] == "scan":
         out["mode"] = "parse"
         out["why"] = str(exc)
 if out["mode"] == "scan":
-    result = scan_paths(paths, fmt=None, tz=tz, rules=load_rules())
-    out["detections"] = [
-        {"rule_id": d.rule_id, "group": d.group, "clients": list(d.clients), "accounts": list(d.accounts),
-         "count": d.count, "first": d.first_seen.isoformat(), "last": d.last_seen.isoformat()}
-        for d in result.detections]
+    found = open(sys.argv[-1] + ".detections.jsonl", "w", encoding="utf-8")
+    def keep(batch):  # streamed out as found: the scan's memory is the detector's, not its output's
+        for d in batch:
+            found.write(json.dumps(
+                {"rule_id": d.rule_id, "group": d.group, "clients": list(d.clients),
+                 "accounts": list(d.accounts), "count": d.count, "first": d.first_seen.isoformat(),
+                 "last": d.last_seen.isoformat()}) + "\n")
+    result = scan_paths(paths, fmt=None, tz=tz, rules=load_rules(), on_detections=keep)
+    found.close()  # the parent reads them (``run_canhgac``)
     out["stats"] = {k: dataclasses.asdict(v) for k, v in result.stats.items()}
 else:
     from canhgac.logs.reader import read_records
@@ -121,6 +125,11 @@ def run_canhgac(
         timeout=timeout,
     )
     body = json.loads(out.read_text() or "{}") if m.returncode == 0 else {}
+    found = Path(str(paths[-1]) + ".detections.jsonl")  # streamed out by the child as it scanned
+    if body.get("mode") == "scan" and found.exists():
+        with found.open(encoding="utf-8") as lines:
+            body["detections"] = [json.loads(line) for line in lines]
+        found.unlink()
     return m, body
 
 

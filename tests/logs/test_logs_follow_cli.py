@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent("""
 
     live.default_parsers = fake_parsers
     app = typer.Typer()
-    register_live_commands(app, detector_factory=lambda rules: RecordingDetector())
+    register_live_commands(app, detector_factory=lambda: RecordingDetector())
     set_language("en")
     app(sys.argv[1:])
 """)
@@ -41,7 +41,7 @@ SCRIPT = textwrap.dedent("""
 
 def app() -> typer.Typer:
     a = typer.Typer()
-    register_live_commands(a, detector_factory=lambda rules: RecordingDetector())
+    register_live_commands(a, detector_factory=lambda: RecordingDetector())
     return a
 
 

@@ -102,6 +102,19 @@ def test_scan_paths_merges_files_in_time_order(tmp_path: Path) -> None:
     assert seen == [20]
 
 
+def test_scan_paths_hands_detections_out_as_found_and_keeps_none(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    # two storms an hour apart: the first is complete (handed out) before the second begins
+    first = [web(i, f"/x{i}", client=ATTACKER, status=404, source=str(log)) for i in range(20)]
+    second = [web(3600 + i, f"/y{i}", client=ATTACKER, status=404, source=str(log)) for i in range(20)]
+    batches: list[list[tuple[str, int]]] = []
+    outcome = scan_paths([log], fmt=None, tz=UTC, rules=rules().only(["logs.web.404-storm"]),
+                         reader=_reader({log: first + second}),
+                         on_detections=lambda found: batches.append([(d.rule_id, d.count) for d in found]))
+    assert batches == [[("logs.web.404-storm", 20)], [("logs.web.404-storm", 20)]]
+    assert outcome.detections == [] and outcome.detected == 2
+
+
 def test_scan_paths_reports_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="no such file"):
         scan_paths([tmp_path / "gone.log"], fmt=None, tz=UTC, rules=rules(), reader=_reader({}))

@@ -51,7 +51,7 @@ class SinkOptions:
 
 
 SinkFactory = Callable[[typer.Context, SinkOptions], OnDetections]
-DetectorFactory = Callable[[Sequence[Path]], Detector]
+DetectorFactory = Callable[[], Detector]  # the rules: built-in plus CANHGAC_LOG_RULES
 AgencyOption = Annotated[str | None, typer.Option("--agency", help=N_(
     "The agency of every detection (default: by the inventory's declared log sources)"))]
 InventoryOption = Annotated[Path | None, typer.Option("--inventory", "-i", help=N_(
@@ -122,10 +122,10 @@ def _summary(stats: LiveStats) -> None:
             count=stats.sink_errors, error=stats.last_sink_error), soft_wrap=True, highlight=False)
 
 
-def _run(ctx: typer.Context, config: LiveConfig, rules: Sequence[Path], options: SinkOptions,
+def _run(ctx: typer.Context, config: LiveConfig, options: SinkOptions,
          sink_factory: SinkFactory, detector_factory: DetectorFactory) -> None:
     try:
-        detector = detector_factory(rules)
+        detector = detector_factory()
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     sink = sink_factory(ctx, options)
@@ -175,8 +175,6 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             "Read existing files from their start (default: only new lines)"))] = False,
         poll: Annotated[float, typer.Option("--poll", min=0.01, help=N_(
             "Seconds between two looks at the files"))] = 0.25,
-        rules: Annotated[list[Path] | None, typer.Option("--rules", help=N_(
-            "Rule files instead of the built-in rules (repeatable)"))] = None,
         agency: AgencyOption = None,
         inventory: InventoryOption = None,
         alert_min_severity: SeverityOption = "medium",
@@ -185,7 +183,7 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
         config = LiveConfig(
             files=tuple(FollowedFile(p, fmt, zone) for p in files), state_file=state_file,
             start_at_end=not from_start, poll_interval=poll)
-        _run(ctx, config, rules or [], SinkOptions(agency, inventory, alert_min_severity), sink_factory,
+        _run(ctx, config, SinkOptions(agency, inventory, alert_min_severity), sink_factory,
              detector_factory)
 
     @app.command("listen", help=N_(
@@ -212,8 +210,6 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             "At most this many TCP/TLS connections at once"))] = 256,
         idle_timeout: Annotated[float, typer.Option("--idle-timeout", min=1, help=N_(
             "Close TCP/TLS connections silent for this many seconds"))] = 300.0,
-        rules: Annotated[list[Path] | None, typer.Option("--rules", help=N_(
-            "Rule files instead of the built-in rules (repeatable)"))] = None,
         agency: AgencyOption = None,
         inventory: InventoryOption = None,
         alert_min_severity: SeverityOption = "medium",
@@ -227,5 +223,5 @@ def register_live_commands(app: typer.Typer, sink_factory: SinkFactory = json_li
             cert=cert, key=key, client_ca=client_ca, max_connections=max_connections,
             idle_timeout=idle_timeout)
         config = LiveConfig(syslog=server, syslog_tz=_zone(tz), senders=_senders(sender or []))
-        _run(ctx, config, rules or [], SinkOptions(agency, inventory, alert_min_severity), sink_factory,
+        _run(ctx, config, SinkOptions(agency, inventory, alert_min_severity), sink_factory,
              detector_factory)

@@ -5,12 +5,8 @@ detections go is the sink the caller passes (``cli/logs_cmd.py`` passes the stor
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from canhgac.i18n import gettext as _
 from canhgac.logs.detection import Detection, Detector
 from canhgac.logs.live import FollowedFile, LiveConfig, LiveStats, OnDetections, SenderRule, run_live
 from canhgac.logs.syslog_server import Endpoint, SyslogServerConfig
@@ -33,13 +29,10 @@ def detection_json(d: Detection) -> dict[str, Any]:
     }
 
 
-def rule_detector(rules: Sequence[Path]) -> Detector:
-    """The built-in rules (or the given rule files) in a ``RuleDetector``; ValueError when the
-    rules cannot be loaded."""
-    try:
-        mod = importlib.import_module("canhgac.logs.detector")
-    except ImportError as exc:
-        raise ValueError(_("log detection rules are not available: {error}").format(
-            error=exc)) from None
-    detector: Detector = mod.RuleDetector(mod.load_rules(list(rules) or None))
-    return detector
+def rule_detector() -> Detector:
+    """The rules (built-in, plus the files named by ``CANHGAC_LOG_RULES``, which the catalog reads
+    too, so a user's rule has its title on the console) in a live ``RuleDetector``; ValueError
+    when a rule file is broken."""
+    from canhgac.logs.detector import RuleDetector, load_rules
+
+    return RuleDetector(load_rules())
