@@ -194,6 +194,30 @@ def test_rotated_again_while_the_copy_is_read(tmp_path: Path,
     assert nums(f) == []
 
 
+def test_a_copy_just_begun_is_not_taken_for_read(tmp_path: Path) -> None:
+    """Polled while logrotate has created log.1 but not written it yet: the empty file is not
+    remembered as read, so once filled it is still found as the copy of what was read."""
+    log = tmp_path / "access.log"
+    log.touch()
+    f = FileFollower(log)
+    write(log, 1, 3)
+    assert nums(f) == [1, 2, 3]
+    copy(log)
+    truncate(log)
+    write(log, 4, 6)
+    shift(log)
+    (tmp_path / "access.log.1").touch()  # the copy begun
+    assert nums(f) == [4, 5, 6]
+    shutil.copyfile(log, tmp_path / "access.log.1")
+    truncate(log)
+    write(log, 7, 9)
+    copy(log)
+    truncate(log)
+    write(log, 10, 10)
+    assert nums(f) == [7, 8, 9, 10]
+    assert nums(f) == []
+
+
 @pytest.mark.parametrize("polls_between", [0, 1])
 def test_many_copytruncates_polled_at_every_step(tmp_path: Path, polls_between: int) -> None:
     """Every interleaving of poll with the writer's steps (write, copy, truncate) in one run."""

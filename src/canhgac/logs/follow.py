@@ -281,7 +281,9 @@ class FileFollower:
             fd = self._open_sibling(p, ino)
             if fd is None:
                 continue
-            if self._known_file(fd, ino) or self._copy_of_open_file(fd):
+            # empty: nothing to read, and maybe a copy just begun (so never taken as read)
+            if not os.fstat(fd).st_size or self._known_file(fd, ino) \
+                    or self._copy_of_open_file(fd):
                 os.close(fd)
             else:
                 self._read_whole(fd, out)
@@ -314,8 +316,12 @@ class FileFollower:
         return None
 
     def _remember(self, fd: int, ino: int) -> None:
-        """Note a file read to its end, so it is never taken for an unread rotated file."""
-        self._known[ino] = head_hash(fd, HEAD_BYTES)
+        """Note a file read to its end, so it is never taken for an unread rotated file (not an
+        empty one: its first bytes, none, would match any file)."""
+        head = head_hash(fd, HEAD_BYTES)
+        if not head[1]:
+            return
+        self._known[ino] = head
         while len(self._known) > 64:
             del self._known[next(iter(self._known))]
 
