@@ -218,6 +218,33 @@ def test_a_copy_just_begun_is_not_taken_for_read(tmp_path: Path) -> None:
     assert nums(f) == []
 
 
+def test_a_copy_renamed_while_the_folder_is_listed_is_still_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next rotation shifts log.1 to log.2 between the listing of the folder and the stat of
+    its entries: the copy is looked for again, not skipped (its lines would be lost)."""
+    log = tmp_path / "access.log"
+    log.touch()
+    f = FileFollower(log)
+    write(log, 1, 3)
+    assert nums(f) == [1, 2, 3]
+    write(log, 4, 5)
+    copy(log)
+    truncate(log)
+    write(log, 6, 7)
+    real = os.scandir
+    pending = [lambda: shift(log)]
+
+    def scandir(path: Path) -> list[os.DirEntry[str]]:
+        entries = list(real(path))
+        if pending:
+            pending.pop()()
+        return entries
+
+    monkeypatch.setattr(follow.os, "scandir", scandir)
+    assert nums(f) == [4, 5, 6, 7]
+    assert nums(f) == []
+
+
 @pytest.mark.parametrize("polls_between", [0, 1])
 def test_many_copytruncates_polled_at_every_step(tmp_path: Path, polls_between: int) -> None:
     """Every interleaving of poll with the writer's steps (write, copy, truncate) in one run."""

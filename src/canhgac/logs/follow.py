@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -224,6 +225,8 @@ class FileFollower:
                                        and not _same_head(cur.fd, self._head, self._head_len)):
             return
         copy = self._find_copy(self._head, self._head_len, cur.done)
+        if copy is None and self._head_len:  # a listing can miss a file renamed during it
+            copy = self._find_copy(self._head, self._head_len, cur.done)
         if copy is not None:
             # by its descriptor: the next rotation may give its name to another copy meanwhile
             st = os.fstat(copy)
@@ -408,21 +411,31 @@ class FileFollower:
 
     def _siblings(self) -> list[tuple[Path, os.stat_result]]:
         """Regular files beside the path named as rotated copies of it (``log.1``,
-        ``log-20261207``, ``log.2026-12-07``), not compressed."""
+        ``log-20261207``, ``log.2026-12-07``), not compressed. A file renamed between the listing
+        and its ``stat`` (a rotation shifting ``log.1`` to ``log.2`` right then) would be missed:
+        the folder is listed again, a few times at most."""
         rotated = re.compile(re.escape(self.path.name) + r"[.\-_]\d[\w.\-]*")
-        found = []
-        try:
-            entries = list(os.scandir(self.path.parent))
-        except OSError:
-            return []
-        for entry in entries:
-            if not rotated.fullmatch(entry.name) or entry.name.endswith(COMPRESSED):
-                continue
+        found: list[tuple[Path, os.stat_result]] = []
+        for _attempt in range(5):
+            found, vanished = [], False
             try:
-                if entry.is_file(follow_symlinks=False):
-                    found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+                entries = list(os.scandir(self.path.parent))
             except OSError:
-                continue
+                return []
+            for entry in entries:
+                if not rotated.fullmatch(entry.name) or entry.name.endswith(COMPRESSED):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    vanished = True
+                    continue
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found.append((Path(entry.path), st))
+            if not vanished:
+                break
         return found
 
     def _find_inode(self, saved: Position, current_ino: int) -> int | None:
