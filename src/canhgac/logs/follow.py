@@ -9,7 +9,10 @@ with what log rotation does to a path:
   two polls (``log`` → ``log.1`` → ``log.2``) are found beside the path and read in order;
 - **copytruncate**: the file shrinks, or its first bytes change; what was written between the
   last read and the truncation is read from the copy beside it (``log.1``, same first bytes), then
-  the truncated file from its start;
+  later copies whole, then the truncated file from its start. A copy with the first bytes of the
+  open file (copied, not truncated yet) or of what was read of it is never read whole: its lines
+  come from the file. Files beside the path are opened once and checked by inode (a rotation may
+  rename them meanwhile), and the first bytes are those read, never re-read later;
 - deleted and recreated files, and files that do not exist yet (followed once they appear);
 - compressed rotated files (``.gz``, ``.bz2``, ``.xz``, ``.zst``) are never read.
 
