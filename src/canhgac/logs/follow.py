@@ -9,7 +9,10 @@ with what log rotation does to a path:
   two polls (``log`` → ``log.1`` → ``log.2``) are found beside the path and read in order;
 - **copytruncate**: the file shrinks, or its first bytes change; what was written between the
   last read and the truncation is read from the copy beside it (``log.1``, same first bytes), then
-  the truncated file from its start;
+  later copies whole, then the truncated file from its start. A copy with the first bytes of the
+  open file (copied, not truncated yet) or of what was read of it is never read whole: its lines
+  come from the file. Files beside the path are opened once and checked by inode (a rotation may
+  rename them meanwhile), and the first bytes are those read, never re-read later;
 - deleted and recreated files, and files that do not exist yet (followed once they appear);
 - compressed rotated files (``.gz``, ``.bz2``, ``.xz``, ``.zst``) are never read.
 
@@ -28,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -75,6 +79,9 @@ class _Reader:
         self.partial = b""
         self.skipping = False  # inside an overlong line: drop bytes until the next newline
         self.f = follower
+        # The file's first bytes as read (up to HEAD_BYTES), when reading began at its start:
+        # what identifies it is what was read, never a later re-read of a file since truncated.
+        self.first: bytes | None = b"" if offset == 0 else None
 
     def read(self, out: list[tuple[int, bytes]]) -> None:
         budget = self.f.max_read
@@ -82,6 +89,8 @@ class _Reader:
             chunk = os.pread(self.fd, min(65536, budget), self.offset)
             if not chunk:
                 return
+            if self.first is not None and self.offset < HEAD_BYTES:
+                self.first += chunk[: HEAD_BYTES - self.offset]
             self.offset += len(chunk)
             budget -= len(chunk)
             self._split(chunk, out)
@@ -174,8 +183,13 @@ class FileFollower:
             if not self._head_len:
                 self._check_copied_unread(cur, out)
             self._check_truncated(cur, out)
+            unread = not self._head_len
             cur.read(out)
             self._track_head(cur)
+            if unread and self._head_len:
+                # Copied and truncated between the look for copies and the read: the copy
+                # exists now (logrotate copies before it truncates), read it.
+                self._check_copied_unread(cur, out)
             self._check_replaced(cur, out)
         self._drain(out)
         return out
@@ -214,15 +228,17 @@ class FileFollower:
                                        and not _same_head(cur.fd, self._head, self._head_len)):
             return
         copy = self._find_copy(self._head, self._head_len, cur.done)
+        if copy is None and self._head_len:  # a listing can miss a file renamed during it
+            copy = self._find_copy(self._head, self._head_len, cur.done)
         if copy is not None:
+            # by its descriptor: the next rotation may give its name to another copy meanwhile
+            st = os.fstat(copy)
             self._read_whole(copy, out, start=cur.done)
             # copied and truncated more than once since the last poll: the later copies too
-            st = copy.stat() if copy.exists() else None
-            if st is not None:
-                self._read_later(st.st_mtime_ns, {st.st_ino, cur.ino}, out)
+            self._read_later(st.st_mtime_ns, {st.st_ino, cur.ino}, out)
         self.rotations += 1
         cur.offset = cur.done = 0
-        cur.partial, cur.skipping = b"", False
+        cur.partial, cur.skipping, cur.first = b"", False, b""
         self._head, self._head_len = "", 0
         self._unread_since = time.time_ns() - CLOCK_SLACK_NS
 
@@ -260,31 +276,64 @@ class FileFollower:
 
     def _read_later(self, since_ns: int, skip: set[int], out: list[tuple[int, bytes]]) -> None:
         """Read, oldest first, the files beside the path written since ``since_ns`` that were
-        never read: files rotated away (or copies made) more than once between two polls."""
-        later = sorted((st.st_mtime_ns, p) for p, st in self._siblings()
-                       if st.st_ino not in skip and st.st_mtime_ns >= since_ns
-                       and not self._known_file(p, st.st_ino))
-        for _mtime, p in later:
-            self._read_whole(p, out)
+        never read: files rotated away (or copies made) more than once between two polls.
+
+        Not a copy of what is read from the open file: one with the same first bytes as the
+        open file (copied, not truncated yet: its lines are read from the file), or as what was
+        read of it (copied and truncated since: the next poll reads its tail, from our offset)."""
+        later = sorted((st.st_mtime_ns, st.st_ino, p) for p, st in self._siblings()
+                       if st.st_ino not in skip and st.st_mtime_ns >= since_ns)
+        for _mtime, ino, p in later:
+            fd = self._open_sibling(p, ino)
+            if fd is None:
+                continue
+            # empty: nothing to read, and maybe a copy just begun (so never taken as read)
+            if not os.fstat(fd).st_size or self._known_file(fd, ino) \
+                    or self._copy_of_open_file(fd):
+                os.close(fd)
+            else:
+                self._read_whole(fd, out)
+
+    def _copy_of_open_file(self, fd: int) -> bool:
+        cur = self._cur
+        if cur is None:
+            return False
+        if self._head_len and _same_head(fd, self._head, self._head_len):
+            return True
+        start = os.pread(fd, HEAD_BYTES, 0)
+        return bool(start) and os.pread(cur.fd, len(start), 0) == start
+
+    def _open_sibling(self, path: Path, ino: int) -> int | None:
+        """The file of inode ``ino`` listed as ``path``, opened: if a rotation gave that name to
+        another file since the listing, it is looked for under its new name."""
+        for attempt in range(3):
+            if attempt:
+                found = [p for p, st in self._siblings() if st.st_ino == ino]
+                if not found:
+                    return None
+                path = found[0]
+            try:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                continue
+            if os.fstat(fd).st_ino == ino:
+                return fd
+            os.close(fd)
+        return None
 
     def _remember(self, fd: int, ino: int) -> None:
-        """Note a file read to its end, so it is never taken for an unread rotated file."""
-        self._known[ino] = head_hash(fd, HEAD_BYTES)
+        """Note a file read to its end, so it is never taken for an unread rotated file (not an
+        empty one: its first bytes, none, would match any file)."""
+        head = head_hash(fd, HEAD_BYTES)
+        if not head[1]:
+            return
+        self._known[ino] = head
         while len(self._known) > 64:
             del self._known[next(iter(self._known))]
 
-    def _known_file(self, path: Path, ino: int) -> bool:
+    def _known_file(self, fd: int, ino: int) -> bool:
         known = self._known.get(ino)
-        if known is None:
-            return False
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return True
-        try:
-            return _same_head(fd, known[0], known[1])
-        finally:
-            os.close(fd)
+        return known is not None and _same_head(fd, known[0], known[1])
 
     def _drain(self, out: list[tuple[int, bytes]]) -> None:
         for drain in list(self._draining):
@@ -299,6 +348,11 @@ class FileFollower:
     def _track_head(self, cur: _Reader) -> None:
         """Extend the hash of the file's first bytes as it grows to HEAD_BYTES; never from a
         file truncated since it was read (the next poll sees the truncation)."""
+        if cur.first is not None:
+            if len(cur.first) > self._head_len:
+                self._head = hashlib.sha256(cur.first).hexdigest()
+                self._head_len = len(cur.first)
+            return
         want = min(cur.offset, HEAD_BYTES)
         if want <= self._head_len:
             return
@@ -327,30 +381,27 @@ class FileFollower:
             if (saved.dev, saved.ino) == (st.st_dev, st.st_ino) and st.st_size >= saved.offset \
                     and (not saved.head_len or _same_head(fd, saved.head, saved.head_len)):
                 cur.offset = cur.done = saved.offset
+                cur.first = None if saved.offset else b""
                 self._head, self._head_len = saved.head, saved.head_len
                 return
             # Rotated while we were away: finish the old file if it is still beside the path.
-            old = self._find_inode(saved, st.st_ino) or self._find_copy(
-                saved.head, saved.head_len, saved.offset)
+            old = self._find_inode(saved, st.st_ino)
+            if old is None:
+                old = self._find_copy(saved.head, saved.head_len, saved.offset)
             if old is not None:
-                try:
-                    since = old.stat().st_mtime_ns
-                except OSError:
-                    since = 0
+                since = os.fstat(old).st_mtime_ns
                 self._read_whole(old, out, start=saved.offset)
                 self._read_later(since, {saved.ino, st.st_ino}, out)
             self.rotations += 1
             return
         if self._start_at_end:
             cur.offset = cur.done = st.st_size
+            cur.first = None if st.st_size else b""
             self._head, self._head_len = head_hash(fd, st.st_size)
 
-    def _read_whole(self, path: Path, out: list[tuple[int, bytes]], *, start: int = 0) -> None:
-        """Read a rotated-away file (or a copy) from ``start`` to its end."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return
+    def _read_whole(self, fd: int, out: list[tuple[int, bytes]], *, start: int = 0) -> None:
+        """Read a rotated-away file (or a copy), open as ``fd``, from ``start`` to its end; close
+        it."""
         self.recovered += 1
         reader = _Reader(fd, 0, start, self)
         try:
@@ -363,45 +414,53 @@ class FileFollower:
 
     def _siblings(self) -> list[tuple[Path, os.stat_result]]:
         """Regular files beside the path named as rotated copies of it (``log.1``,
-        ``log-20261207``, ``log.2026-12-07``), not compressed."""
+        ``log-20261207``, ``log.2026-12-07``), not compressed. A file renamed between the listing
+        and its ``stat`` (a rotation shifting ``log.1`` to ``log.2`` right then) would be missed:
+        the folder is listed again, a few times at most."""
         rotated = re.compile(re.escape(self.path.name) + r"[.\-_]\d[\w.\-]*")
-        found = []
-        try:
-            entries = list(os.scandir(self.path.parent))
-        except OSError:
-            return []
-        for entry in entries:
-            if not rotated.fullmatch(entry.name) or entry.name.endswith(COMPRESSED):
-                continue
+        found: list[tuple[Path, os.stat_result]] = []
+        for _attempt in range(5):
+            found, vanished = [], False
             try:
-                if entry.is_file(follow_symlinks=False):
-                    found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+                entries = list(os.scandir(self.path.parent))
             except OSError:
-                continue
+                return []
+            for entry in entries:
+                if not rotated.fullmatch(entry.name) or entry.name.endswith(COMPRESSED):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    vanished = True
+                    continue
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found.append((Path(entry.path), st))
+            if not vanished:
+                break
         return found
 
-    def _find_inode(self, saved: Position, current_ino: int) -> Path | None:
+    def _find_inode(self, saved: Position, current_ino: int) -> int | None:
         for p, st in self._siblings():
             if (st.st_dev, st.st_ino) == (saved.dev, saved.ino) and st.st_ino != current_ino:
-                return p
+                return self._open_sibling(p, st.st_ino)
         return None
 
-    def _find_copy(self, head: str, head_len: int, offset: int) -> Path | None:
-        """A file beside the path with the same first bytes, at least ``offset`` long."""
+    def _find_copy(self, head: str, head_len: int, offset: int) -> int | None:
+        """A file beside the path with the same first bytes, at least ``offset`` long, never read
+        whole (when two copies start alike, the one that is not already read), oldest first."""
         if not head_len:
             return None
-        for p, st in self._siblings():
-            if st.st_size < max(offset, head_len):
+        listed = sorted((st.st_mtime_ns, st.st_ino, p) for p, st in self._siblings()
+                        if st.st_size >= max(offset, head_len))
+        for _mtime, ino, p in listed:
+            fd = self._open_sibling(p, ino)
+            if fd is None:
                 continue
-            try:
-                fd = os.open(p, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                if _same_head(fd, head, head_len):
-                    return p
-            finally:
-                os.close(fd)
+            if _same_head(fd, head, head_len) and not self._known_file(fd, ino):
+                return fd
+            os.close(fd)
         return None
 
 
