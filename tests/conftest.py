@@ -38,6 +38,8 @@ LONGEST_FIRST = (
     "tests/e2e/test_demo_watch.py",
     "tests/incidents/test_incident_summary_store.py",
     "tests/watch/test_watch_delivery_kill.py",
+    "tests/watch/test_watch_lease_processes.py",
+    "tests/services/test_scale_workers.py",
 )
 
 

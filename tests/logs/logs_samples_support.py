@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from canhgac.lab.log_samples import Planted, SampleSet
+from canhgac.lab.log_samples import SampleSet
+from canhgac.lab.log_samples_base import Planted
 from canhgac.logs.reader import read_records
 from canhgac.logs.records import LogEvent, LogRecord, ParseStats
 

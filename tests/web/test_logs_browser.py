@@ -1,11 +1,10 @@
 """The log detections' pages in Debian's headless Chromium (Playwright) against ``canhgac serve``
 on loopback: the list with data (an SQL injection probe and an SSH brute force in A's logs, a
 webmail brute force in B's), its filters, a detection's evidence lines, English too; B's officer
-sees only B's detections, A's is a 404. Screenshots in ``/tmp/logs-*.png`` and the test artifacts."""
+sees only B's detections, A's is a 404. Screenshots (``logs-*.png``) in the test artifacts."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,47 +60,8 @@ store_detections([webmail], lambda d: "SO-B")
 """
 
 
-RULES = {"logs.web.sqli": ("logs.web", "high"), "logs.auth.brute-force": ("logs.auth", "medium"),
-         "logs.auth.account-attack": ("logs.auth", "high")}
-
-
-def _catalog_with_rules(folder: Path) -> Path:
-    """The packaged catalog plus an entry for each rule used here that it lacks: the rules'
-    entries come with the log rules (another part of issue 18); until they are in the catalog the
-    console's dashboard could not grade a detection's finding."""
-    import yaml
-
-    from canhgac.catalog import load_catalog
-    from canhgac.catalog.loader import _data_root
-
-    shutil.copytree(_data_root(), folder)
-    known = load_catalog().checks
-    text = {"vi": "Phát hiện trong nhật ký (thử)", "en": "Detected in the logs (test)"}
-    missing = [{"id": rid, "family": family, "severity": severity, "mode": "automated", "target": "log",
-                "title": {"vi": f"{text['vi']}: {rid}", "en": f"{text['en']}: {rid}"}, "rationale": text,
-                "remediation": text, "messages": {"detected": {"vi": "{count} dòng", "en": "{count} lines"}}}
-               for rid, (family, severity) in RULES.items() if rid not in known]
-    if missing:
-        text_yaml = yaml.safe_dump({"checks": missing}, allow_unicode=True)
-        (folder / "checks" / "zz-logs-test.yaml").write_text(text_yaml, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module", autouse=True)
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    import e2e_support
-
-    with pytest.MonkeyPatch.context() as patch:
-        folder = _catalog_with_rules(tmp_path_factory.mktemp("catalog") / "c")
-        patch.setenv("CANHGAC_CATALOG_DIR", str(folder))
-        # the served console keeps this one setting of the test's environment: its catalog
-        kept = tuple(n for n in e2e_support._ISOLATED_ENV if n != "CANHGAC_CATALOG_DIR")
-        patch.setattr(e2e_support, "_ISOLATED_ENV", kept)
-        yield
-
-
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, catalog: None) -> Path:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws = tmp_path_factory.mktemp("logs-console")
     done = subprocess.run([sys.executable, "-c", SEED, str(ws), PASSWORD], capture_output=True, text=True,
                           env=_env(), timeout=180, check=False)
@@ -115,11 +75,6 @@ def console(workspace: Path) -> Iterator[str]:
         yield base
 
 
-def _save(session: Session, shots: Path, name: str) -> None:
-    path = session.shot(shots, name)
-    shutil.copy(path, Path("/tmp") / f"logs-{name}.png")
-
-
 @NEEDS_CHROMIUM
 def test_the_detections_pages_in_a_browser(console: str, session: Session, shots: Path) -> None:
     pytest.importorskip("playwright.sync_api")
@@ -129,7 +84,7 @@ def test_the_detections_pages_in_a_browser(console: str, session: Session, shots
     page.wait_for_url("**/logs/")
     table = page.locator("#log-detections").inner_text()
     assert "client=203.0.113.9" in table and "van-thu@beta.gov.vn" in table and "198.51.100.7" in table
-    _save(session, shots, "detections-vi")
+    session.shot(shots, "logs-detections-vi")
     page.select_option("#id_agency", "SO-B")
     page.click("#log-filters button")
     page.wait_for_url("**/logs/?agency=SO-B*")
@@ -138,19 +93,19 @@ def test_the_detections_pages_in_a_browser(console: str, session: Session, shots
     page.click("#log-detections tbody tr:first-child a")
     page.wait_for_url("**/logs/*/")
     assert page.locator("#detection-lines tbody tr").count() >= 3
-    _save(session, shots, "detection-vi")
+    session.shot(shots, "logs-detection-vi")
     page.locator("button[name=language][value=en]").click()
     page.wait_for_load_state()
     assert "Evidence lines" in page.content()
     page.goto(f"{session.base}/logs/")
     assert "Attacks seen in the logs" in page.content()
-    _save(session, shots, "detections-en")
+    session.shot(shots, "logs-detections-en")
     officer = Session(session.context.browser, session.base)
     try:
         officer.login("officer", lands="**/agencies/SO-B/")
         officer.page.goto(f"{session.base}/logs/")
         text = officer.page.locator("#log-detections").inner_text()
         assert "van-thu@beta.gov.vn" in text and "203.0.113.9" not in text and "198.51.100.7" not in text
-        _save(officer, shots, "detections-officer-vi")
+        officer.shot(shots, "logs-detections-officer-vi")
     finally:
         officer.close()

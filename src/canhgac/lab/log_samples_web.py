@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from canhgac.lab.log_samples import (
+from canhgac.lab.log_samples_base import (
     LEARN_S,
     Addresses,
     Campaigns,
