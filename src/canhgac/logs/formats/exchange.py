@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 
+from canhgac.logs.formats.fields import FieldLayouts
 from canhgac.logs.formats.timeparse import IsoTime
 from canhgac.logs.records import MAX_RAW, LogEvent, LogFamily, LogRecord, MalformedLineError, ParseContext
 
-MAX_SOURCES = 4096
 _WANTED = (
     "date-time",
     "client-ip",
@@ -28,28 +28,17 @@ _WANTED = (
 )
 
 
-def _layout(fields: str) -> tuple[int, tuple[int, ...]]:
-    names = [f.strip().lower() for f in fields.split(",")]
-    return len(names), tuple(names.index(w) if w in names else -1 for w in _WANTED)
-
-
 class ExchangeTracking:
     name = "exchange"
     family = LogFamily.MAIL
     syslog_borne = False
 
     def __init__(self) -> None:
-        self._layouts: dict[str, tuple[int, tuple[int, ...]]] = {}
+        self._layouts = FieldLayouts(_WANTED, ",")
         self._time = IsoTime()
 
     def parse(self, line: str, ctx: ParseContext, line_no: int) -> LogRecord | None:
-        if line.startswith("#"):
-            if line.startswith("#Fields:"):
-                if len(self._layouts) >= MAX_SOURCES:
-                    del self._layouts[next(iter(self._layouts))]
-                self._layouts[ctx.source] = _layout(line[8:])
-            return None
-        if not line:
+        if self._layouts.directive(line, ctx.source) or not line:
             return None
         layout = self._layouts.get(ctx.source)
         if layout is None:

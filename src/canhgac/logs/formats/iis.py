@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from canhgac.logs.formats.access import split_request
+from canhgac.logs.formats.fields import FieldLayouts
 from canhgac.logs.formats.timeparse import IsoTime
 from canhgac.logs.formats.webauth import classify
 from canhgac.logs.records import MAX_RAW, LogEvent, LogFamily, LogRecord, MalformedLineError, ParseContext
@@ -22,7 +23,6 @@ DEFAULT_FIELDS = (
     "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
     "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
 )
-MAX_SOURCES = 4096
 _WANTED = (
     "date",
     "time",
@@ -40,32 +40,20 @@ _WANTED = (
 )
 
 
-def _layout(fields: str) -> tuple[int, tuple[int, ...]]:
-    """(field count, index of each wanted field or -1) for a ``#Fields:`` list."""
-    names = [f.lower() for f in fields.split()]
-    return len(names), tuple(names.index(w) if w in names else -1 for w in _WANTED)
-
-
 class IisLog:
     name = "iis"
     family = LogFamily.WEB
     syslog_borne = False
 
     def __init__(self) -> None:
-        self._layouts: dict[str, tuple[int, tuple[int, ...]]] = {}
-        self._default = _layout(DEFAULT_FIELDS)
+        self._layouts = FieldLayouts(_WANTED, None)
+        self._default = self._layouts.of(DEFAULT_FIELDS)
         self._time = IsoTime()
 
     def parse(self, line: str, ctx: ParseContext, line_no: int) -> LogRecord | None:
-        if line.startswith("#"):
-            if line.startswith("#Fields:"):
-                if len(self._layouts) >= MAX_SOURCES:
-                    del self._layouts[next(iter(self._layouts))]
-                self._layouts[ctx.source] = _layout(line[8:])
+        if self._layouts.directive(line, ctx.source) or not line:
             return None
-        if not line:
-            return None
-        count, ix = self._layouts.get(ctx.source, self._default)
+        count, ix = self._layouts.get(ctx.source) or self._default
         values = line.split(" ")
         if len(values) != count or ix[0] < 0 or ix[1] < 0 or ix[9] < 0:
             raise MalformedLineError("not the #Fields layout")
