@@ -25,7 +25,15 @@ pytestmark = pytest.mark.timeout(300)
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "watch"))
-from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink  # noqa: E402
+from watch_sink_support import (  # noqa: E402
+    ON_DUTY_ROSTER,
+    PASSWORD,
+    PASSWORD_ENV,
+    email_settings,
+    free_port,
+    pki,
+    smtp_sink,
+)
 
 BUDGET = 5.0  # seconds from the attack written to the alert in the mailbox (the issue's bound)
 INVENTORY = """version: 1
@@ -54,23 +62,6 @@ from canhgac.services.inventory_store import apply_file
 path = Path(sys.argv[2])
 apply_file(load_inventory(path), path, actor="test")  # as ``canhgac scan -i`` leaves the store
 """
-SETTINGS = """
-[watch]
-console-url = "http://127.0.0.1:8000"
-poll = 0.5
-
-[watch.email]
-host = "127.0.0.1"
-port = {port}
-sender = "canhgac@stttt.test"
-user = "{user}"
-password-env = "CANHGAC_TEST_SMTP_PASSWORD"
-ca-file = "{ca}"
-"""
-ROSTER = (
-    "person,role,start,end,email\n"
-    "Trực ban An,on-duty,2020-01-01 00:00,2099-01-01 00:00,truc-ban@stttt.test\n"
-)
 
 
 def _wait_for(log: Path, text: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
@@ -117,11 +108,11 @@ def test_an_attack_in_a_followed_log_reaches_the_on_duty_mailbox_within_5_s(
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     tls, port = pki(tmp_path), free_port()
-    (ws / "canhgac.toml").write_text(SETTINGS.format(port=port, user=USER, ca=tls.ca_file), encoding="utf-8")
-    (tmp_path / "tet.csv").write_text(ROSTER, encoding="utf-8")
+    (ws / "canhgac.toml").write_text(email_settings(port, tls.ca_file), encoding="utf-8")
+    (tmp_path / "tet.csv").write_text(ON_DUTY_ROSTER, encoding="utf-8")
     imported = run_cli("--workspace", ws, "duty", "import", tmp_path / "tet.csv")
     assert imported.code == 0, imported.describe()
-    monkeypatch.setenv("CANHGAC_TEST_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
     with smtp_sink(tls, port) as sink:
         deliver_log, follow_log = tmp_path / "deliver", tmp_path / "follow"

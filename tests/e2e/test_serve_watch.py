@@ -112,40 +112,29 @@ def test_without_an_inventory_the_console_serves_and_says_why(tmp_path: Path) ->
     assert "no inventory yet" in err
 
 
-WATCH_TABLE = """
-[watch]
-console-url = "http://127.0.0.1:8000"
-poll = 0.5
-
-[watch.email]
-host = "127.0.0.1"
-port = {port}
-sender = "canhgac@stttt.test"
-user = "{user}"
-password-env = "CANHGAC_TEST_SMTP_PASSWORD"
-ca-file = "{ca}"
-"""
-ROSTER = (
-    "person,role,start,end,email\n"
-    "Trực ban An,on-duty,2020-01-01 00:00,2099-01-01 00:00,truc-ban@stttt.test\n"
-)
-
-
 def test_serve_delivers_the_watch_alerts_to_the_person_on_duty(
     province: WatchProvince, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
     sys.path.insert(0, str(Path(__file__).parents[1] / "watch"))
-    from watch_sink_support import PASSWORD, USER, free_port, pki, smtp_sink
+    from watch_sink_support import (
+        ON_DUTY_ROSTER,
+        PASSWORD,
+        PASSWORD_ENV,
+        email_settings,
+        free_port,
+        pki,
+        smtp_sink,
+    )
 
     ws = _workspace(tmp_path, *province)
     tls, port = pki(tmp_path), free_port()
     with (ws / "canhgac.toml").open("a", encoding="utf-8") as settings:
-        settings.write(WATCH_TABLE.format(port=port, user=USER, ca=tls.ca_file))
-    (tmp_path / "tet.csv").write_text(ROSTER, encoding="utf-8")
+        settings.write(email_settings(port, tls.ca_file))
+    (tmp_path / "tet.csv").write_text(ON_DUTY_ROSTER, encoding="utf-8")
     imported = run_cli("--workspace", ws, "duty", "import", tmp_path / "tet.csv")
     assert imported.code == 0, imported.describe()
-    monkeypatch.setenv("CANHGAC_TEST_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     with smtp_sink(tls, port) as sink:
         err = _serve(ws, tmp_path, "--watch", "--watch-interval", "5",
                      wait_for="Delivering alerts to 0 recipients and the duty roster through email",

@@ -23,6 +23,30 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 USER, PASSWORD = "canhgac", "mật-khẩu-thử"
+PASSWORD_ENV = "CANHGAC_TEST_SMTP_PASSWORD"  # where the settings below tell canhgac to read PASSWORD
+# a duty roster (``canhgac duty import``) whose one person is on duty for any test's date
+ON_DUTY_ROSTER = (
+    "person,role,start,end,email\n"
+    "Trực ban An,on-duty,2020-01-01 00:00,2099-01-01 00:00,truc-ban@stttt.test\n"
+)
+
+
+def email_settings(port: int, ca_file: Path) -> str:
+    """A settings file's ``[watch]`` table delivering the alerts through :func:`smtp_sink` on
+    ``port`` (STARTTLS with the sink's CA, AUTH as USER with the password from PASSWORD_ENV)."""
+    return f"""
+[watch]
+console-url = "http://127.0.0.1:8000"
+poll = 0.5
+
+[watch.email]
+host = "127.0.0.1"
+port = {port}
+sender = "canhgac@stttt.test"
+user = "{USER}"
+password-env = "{PASSWORD_ENV}"
+ca-file = "{ca_file}"
+"""
 
 
 def free_port() -> int:
