@@ -11,11 +11,10 @@ reads the message after the header (``parse_message``); a web server logging ove
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from canhgac.i18n import gettext as _
 from canhgac.logs.records import LogRecord, MalformedLineError, ParseContext, ParseStats
@@ -147,10 +146,7 @@ ParserSource = Parsers
 
 def default_parsers() -> Parsers:
     """The real registry (``canhgac.logs.formats`` and ``canhgac.logs.reader``)."""
-    try:
-        formats = importlib.import_module("canhgac.logs.formats")
-        reader = importlib.import_module("canhgac.logs.reader")
-    except ImportError as exc:
-        raise ValueError(_("log formats are not available: {error}").format(error=exc)) from None
-    return Parsers(formats.FORMATS, formats.parser_for_program, reader.detect_format,
-                   reader.parse_lines)
+    from canhgac.logs import formats, reader
+
+    parse_lines: Any = reader.parse_lines  # typed for formats' LineParser, called with LineParserLike
+    return Parsers(formats.FORMATS, formats.parser_for_program, reader.detect_format, parse_lines)

@@ -17,15 +17,15 @@ evidence lines).
 from __future__ import annotations
 
 import heapq
-import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from canhgac.logs.detection import Detection
 from canhgac.logs.detector import RuleDetector, RuleSet
+from canhgac.logs.reader import read_records
 from canhgac.logs.records import LogRecord, ParseStats
 
 PROGRESS_EVERY = 10_000  # records between progress calls
@@ -45,12 +45,6 @@ class ScanOutcome:
     @property
     def records(self) -> int:
         return sum(s.records for s in self.stats.values())
-
-
-def _default_reader() -> RecordReader:
-    module: Any = importlib.import_module("canhgac.logs.reader")
-    reader: RecordReader = module.read_records
-    return reader
 
 
 def _tagged(stream: Iterable[LogRecord], index: int) -> Iterator[tuple[datetime, int, LogRecord]]:
@@ -76,7 +70,7 @@ def scan_paths(paths: Sequence[Path], *, fmt: str | None, tz: tzinfo, rules: Rul
     with a one-line message (from the reader), before any detection is returned. With
     ``on_detections``, each batch of detections goes there as soon as it is complete (in the
     order found) instead of into the outcome."""
-    read = reader or _default_reader()
+    read: RecordReader = reader or read_records
     outcome = ScanOutcome()
     streams = []
     for path in paths:

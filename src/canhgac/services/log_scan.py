@@ -9,7 +9,6 @@ The scanner is a parameter, so the command line can be tested with a stand-in.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -83,21 +82,18 @@ def zone(name: str | None) -> tzinfo | None:
         ) from None
 
 
-def known_formats() -> tuple[str, ...] | None:
-    """The parsers' names, or None when the parsers are not installed in this build."""
-    try:  # the parsers come with their own part of issue 18: looked up, not imported statically
-        formats = importlib.import_module("canhgac.logs.formats")
-    except ImportError:
-        return None
-    found: Any = getattr(formats, "FORMATS", None)
-    return tuple(sorted(found)) if found is not None else None
+def known_formats() -> tuple[str, ...]:
+    """The parsers' names."""
+    from canhgac.logs.formats import FORMATS
+
+    return tuple(sorted(FORMATS))
 
 
 def check_format(fmt: str | None) -> None:
     if fmt is None:
         return
     names = known_formats()
-    if names is not None and fmt not in names:
+    if fmt not in names:
         raise LogScanError(
             _("unknown log format {fmt}: use one of {names}").format(fmt=fmt, names=", ".join(names))
         )
@@ -147,11 +143,13 @@ def run(files: Sequence[Attributed], scanner: Scanner, rules: Any,
 
 
 def default_scanner() -> tuple[Scanner, Any]:
-    """The rules' pipeline and the built-in rules; LogScanError when they are not installed."""
-    try:  # the rules and the pipeline come with their own part of issue 18
-        detector = importlib.import_module("canhgac.logs.detector")
-        pipeline = importlib.import_module("canhgac.logs.pipeline")
-    except ImportError:
-        raise LogScanError(_("the log rules are not installed in this build of canhgac")) from None
-    scan_paths: Scanner = pipeline.scan_paths
-    return scan_paths, detector.load_rules()
+    """The rules' pipeline and the rules (built-in plus ``CANHGAC_LOG_RULES``); LogScanError in
+    one line when a rule file is broken."""
+    from canhgac.logs.detector import load_rules
+    from canhgac.logs.pipeline import scan_paths
+    from canhgac.logs.rule_schema import RuleFileError
+
+    try:
+        return scan_paths, load_rules()
+    except RuleFileError as exc:
+        raise LogScanError(str(exc).splitlines()[0]) from None
